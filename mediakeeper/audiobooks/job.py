@@ -17,13 +17,11 @@ import shutil
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from mediakeeper.audiobooks import checks, covers, metadata, resume
 from mediakeeper.audiobooks.books import book_files
 from mediakeeper.audiobooks.outputs import write_outputs
-from mediakeeper.batch import cluster
-from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
@@ -38,6 +36,9 @@ from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import slugify
+
+if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+    from mediakeeper.batch.cluster import Target
 
 AUDIOBOOKS = kinds.get("audiobooks")  # its own record (its kind.py points at this module)
 
@@ -207,7 +208,7 @@ class AudiobookJob(StagedJob):
                   "output": out.name, "audio": asdict(audio), "title": title,
                   "limits": (watch.floor, watch.per_second, watch.stall)}  # fmt: skip
         files = {name: Path(i.path).read_bytes() for i, name in zip(inputs, names, strict=True)}
-        sent = cluster.remote(self.cluster).call(merge_m4b.merge_sent, params, files)
+        sent = self.cluster.call(merge_m4b.merge_sent, params, files)
         merged = merge_m4b.Merged(**sent["result"])
         merge_m4b.place_received(exe, sent["outputs"][out.name], out, merged, watch)
         return merged

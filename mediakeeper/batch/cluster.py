@@ -71,6 +71,18 @@ class Target:
     toolkit: str = __version__
     threads: int = 1  # the accepted workers' threads when the batch started
 
+    # A job holding a target sends through it, so only a batch that sends loads this module.
+    def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]
+             ) -> dict[str, Any]:  # fmt: skip
+        """``step`` run on one of the cluster's workers (``Remote.call``, through this
+        process's client of the target)."""
+        return remote(self).call(step, params, inputs)
+
+    @staticmethod
+    def cancel_all() -> None:
+        """Every task this process sent cancelled (the batch stops): ``cancel_all``."""
+        cancel_all()
+
 
 def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
     """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind

@@ -27,10 +27,8 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mediakeeper.batch import cluster
-from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import (
@@ -67,6 +65,9 @@ from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
+
+if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+    from mediakeeper.batch.cluster import Target
 
 CONVERSIONS = kinds.get("conversions")  # its own record (its kind.py points at this module)
 
@@ -214,7 +215,7 @@ class ConversionJob(StagedJob):
         except BaseException:
             children.kill_all()  # an interrupt or a failed track: no encoder goes on
             if self.cluster:
-                cluster.cancel_all()
+                self.cluster.cancel_all()
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -251,8 +252,7 @@ class ConversionJob(StagedJob):
         if self.cluster is None:
             return convert(exe, source, output, profile)
         params = {"source": source.name, "output": output.name, "profile": profile.name}
-        sent = cluster.remote(self.cluster).call(convert_sent, params,
-                                                 {source.name: source.read_bytes()})
+        sent = self.cluster.call(convert_sent, params, {source.name: source.read_bytes()})
         placed = place_received(exe, sent["outputs"][output.name], output, sent["result"])
         if tell:
             tell(sent["worker"])

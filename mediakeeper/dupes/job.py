@@ -20,10 +20,8 @@ import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch import cluster
-from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
@@ -31,6 +29,9 @@ from mediakeeper.media import chromaprint, ffmpeg
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.tags.read import loudness, read
 from mediakeeper.text.slug import inside, slugify
+
+if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+    from mediakeeper.batch.cluster import Target
 
 ALGORITHM = 1  # the chromaprint muxer's default (fpcalc's): never compared with another
 LENGTH = 120  # seconds fingerprinted, as fpcalc does
@@ -144,8 +145,8 @@ class DupesJob:
         if self.cluster is None:
             return chromaprint.raw_fingerprint(exe, file, length=length, whole=whole)
         params = {"name": file.name, "length": length, "whole": whole}
-        sent = cluster.remote(self.cluster).call(chromaprint.fingerprint_sent, params,
-                                                 {file.name: file.read_bytes()})
+        sent = self.cluster.call(chromaprint.fingerprint_sent, params,
+                                {file.name: file.read_bytes()})
         return sent["result"]["seconds"], sent["result"]["points"]
 
 

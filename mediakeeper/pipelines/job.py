@@ -18,10 +18,8 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from mediakeeper.batch import cluster
-from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
@@ -35,6 +33,9 @@ from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import run_watched
 from mediakeeper.text.slug import slugify
+
+if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+    from mediakeeper.batch.cluster import Target
 
 SOURCE, PARTIAL_STEP = "_source", ".partial"
 PREPARING, STEPS, PLACING = "preparing", "steps", "placing"
@@ -187,7 +188,7 @@ class PipelineJob(StagedJob):
         the step counts as done (its folder renamed)."""
         files = {p.name: p.read_bytes() for p in sorted(inputs.iterdir()) if p.is_file()}
         params = {"processor": step.processor, "params": dict(step.params), "name": item["name"]}
-        sent = cluster.remote(self.cluster).call(registry.step_sent, params, files)
+        sent = self.cluster.call(registry.step_sent, params, files)
         for name, data in sent["outputs"].items():
             atomic_write_bytes(out / name, data, durable=False)  # (the folder is renamed)
             if is_audio(name):

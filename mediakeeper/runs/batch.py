@@ -225,9 +225,10 @@ def prepare(
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
     # The cluster last: the refusals above cost nothing, reaching a scheduler seconds. A kind
-    # with no heavy step sends none (music): its batch does not load the cluster's module.
+    # with no heavy step sends none (music), nor a batch with no scheduler set: neither loads
+    # the cluster's module (the [cluster] face, issue 72).
     target, refused = None, []
-    if plan.heavy is not None:
+    if plan.heavy is not None and settings.get("cluster", "scheduler"):
         from mediakeeper.batch import cluster
 
         target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)

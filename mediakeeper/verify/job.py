@@ -29,10 +29,8 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch import cluster
-from mediakeeper.batch.cluster import Target
 from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -48,6 +46,9 @@ from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
+
+if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+    from mediakeeper.batch.cluster import Target
 
 VERIFY = kinds.get("verify")  # its own record (its kind.py points at this module)
 
@@ -139,8 +140,7 @@ class VerifyJob:
         moved cost more than its decode here, unless this machine is the slow one)."""
         params = {"name": path.name, "analyse": analyse, "last_good": None,
                   "limits": {"stall": STALL}}  # fmt: skip
-        sent = cluster.remote(self.cluster).call(integrity.check_sent, params,
-                                                 {path.name: path.read_bytes()})
+        sent = self.cluster.call(integrity.check_sent, params, {path.name: path.read_bytes()})
         return _as_check({**sent["result"], "path": os.fspath(path)})
 
     def _complete(self, item, slug: str, files: list[Path], done: dict, known) -> ItemResult:

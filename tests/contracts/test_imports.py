@@ -138,6 +138,33 @@ def test_an_empty_offline_music_batch_loads_only_what_it_runs(child_env, tmp_pat
     assert (tmp_path / "home" / "status" / "reports").is_dir()  # this week's report written
 
 
+# A batch of a kind whose heavy step can be sent to a cluster (an encode, a join, a decode,
+# a fingerprint), with no [cluster] scheduler set: its dry run loads neither the cluster's
+# module nor multiprocessing (the [cluster] face's imports, issue 72; it forks no worker).
+_NO_SCHEDULER = """
+import sys
+from mediakeeper.cli.main import command_of
+
+try:
+    command_of({kind!r}, "batch")({args!r})
+except SystemExit as stop:
+    print("loaded:", *[m for m in ("mediakeeper.batch.cluster", "multiprocessing")
+                       if m in sys.modules], "exit", stop.code)
+"""
+
+
+@pytest.mark.parametrize("kind", ["conversions", "audiobooks", "verify", "dupes"])
+def test_a_batch_with_no_scheduler_set_loads_no_cluster(child_env, tmp_path, kind):
+    (tmp_path / "lib").mkdir()
+    args = ["--home", str(tmp_path / "home"), "--library", str(tmp_path / "lib"),
+            "--batch-size", "1", "--dry-run", "-q"]  # fmt: skip
+    if kind in ("conversions", "audiobooks"):
+        args += ["--output", str(tmp_path / "out")]
+    env = {k: v for k, v in child_env.items() if not k.startswith("MEDIAKEEPER_CLUSTER")}
+    said, everything = lines_of(_NO_SCHEDULER.format(kind=kind, args=args), env, "loaded:")
+    assert said == ["loaded: exit 0"], everything
+
+
 # A script of utilities/ (its folder's name is what makes it one, cli.startup) running a
 # music batch's dry run over an empty library; at its exit it says whether the garbage
 # collector was held back while its modules loaded, runs again, and how many objects were
