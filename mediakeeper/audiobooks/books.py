@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
-from mediakeeper.media.albums import Skipped, album_files, passed_over, unreadable
-from mediakeeper.media.convert import is_audio
+from mediakeeper.media.albums import Skipped, album_files, is_audio, passed_over, unreadable
 from mediakeeper.text.discs import BOOK_PART
 
 DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)

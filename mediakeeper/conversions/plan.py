@@ -22,13 +22,11 @@ from mediakeeper.fs.workdir import (  # noqa: F401
     free_bytes,
     volume_of,
 )
-from mediakeeper.media.albums import album_files
+from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.media.convert import (
-    CD_BYTES_PER_SECOND,  # noqa: F401  (said here before it moved)
     Profile,
     estimated_bytes,
     header_seconds,
-    is_audio,
     is_lossy,
     is_video,
     output_name,

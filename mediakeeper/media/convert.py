@@ -29,12 +29,7 @@ from mediakeeper.fs.names import beside, cut_to_fit
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
 from mediakeeper.fs.write_errors import FULL, mount_point
 from mediakeeper.media import carry, ffmpeg, headers, integrity
-from mediakeeper.media.albums import (  # noqa: F401  (what a file is, for those importing it here)
-    AUDIO_EXTENSIONS,
-    LOSSLESS_EXTENSIONS,
-    LOSSY_EXTENSIONS,
-    is_audio,
-)
+from mediakeeper.media.albums import LOSSY_EXTENSIONS
 
 TOLERANCE = 0.1  # seconds a verified output's length may differ from its source's
 

@@ -27,8 +27,8 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.albums import album_files
-from mediakeeper.media.convert import ConvertFailed, is_audio
+from mediakeeper.media.albums import album_files, is_audio
+from mediakeeper.media.convert import ConvertFailed
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import run_watched

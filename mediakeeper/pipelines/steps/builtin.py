@@ -13,13 +13,13 @@ from mediakeeper.batch import placements
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.workdir import copy_verified, place_folder, same_files
 from mediakeeper.media import replaygain
+from mediakeeper.media.albums import is_audio
 from mediakeeper.media.convert import (
     PROFILES,
     Profile,
     convert,
     estimated_bytes,
     header_seconds,
-    is_audio,
 )
 from mediakeeper.pipelines.steps.registry import (
     Context,

@@ -12,7 +12,7 @@ from typing import Any
 import mediakeeper.media.merge_m4b as merge_m4b
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.names import is_junk
-from mediakeeper.media.convert import is_audio
+from mediakeeper.media.albums import is_audio
 from mediakeeper.pipelines.steps.registry import (
     Context,
     Param,

@@ -27,7 +27,7 @@ from mutagen.flac import FLAC
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, headers
-from mediakeeper.media.convert import is_audio
+from mediakeeper.media.albums import is_audio
 from mediakeeper.pipelines.steps.registry import (
     Context,
     Param,
