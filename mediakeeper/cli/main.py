@@ -134,10 +134,5 @@ def build() -> click.Group:
 main = build()
 
 
-def music_queue() -> None:
-    """``mediakeeper-music-queue``: the music queue manager as its own console command."""
-    command_of("music", "queue")()
-
-
 if __name__ == "__main__":
     main()

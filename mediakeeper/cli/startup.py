@@ -1,5 +1,5 @@
 """Imported first by each script of ``utilities/`` (``import mediakeeper.cli.startup``), and
-the ``mediakeeper`` command's entry point (``console``): until the command's own signal
+the console commands' entry points (``console``, ``music_queue``): until the command's own signal
 handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with exit 130
 and one word, not a KeyboardInterrupt traceback from whichever import was running. Nothing
 is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
@@ -87,6 +87,15 @@ def console() -> None:
     from mediakeeper.cli.main import main
 
     main(prog_name="mediakeeper")
+
+
+def music_queue() -> None:
+    """``mediakeeper-music-queue`` (pyproject's entry point): the music queue manager, started
+    as a script is."""
+    _start_a_command()
+    from mediakeeper.cli.main import command_of
+
+    command_of("music", "queue")()
 
 
 if _run_as_a_script():  # on import: the importing script's first line

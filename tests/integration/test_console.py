@@ -33,7 +33,9 @@ def console(cwd: Path, env, *args: str) -> subprocess.CompletedProcess:
 
 def test_pyproject_declares_the_console_command_and_its_version():
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    assert project["scripts"]["mediakeeper"] == "mediakeeper.cli.startup:console"
+    # Each starts as a script does (cli.startup): signals, the collector held back
+    assert project["scripts"] == {"mediakeeper": "mediakeeper.cli.startup:console",
+                                  "mediakeeper-music-queue": "mediakeeper.cli.startup:music_queue"}
     assert project["version"] == mediakeeper.__version__
 
 
