@@ -1,8 +1,8 @@
 """Imported first by each script of ``utilities/`` (``import mediakeeper.cli.startup``), and
-the console commands' entry points (``console``, ``music_queue``): until the command's own signal
-handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with exit 130
-and one word, not a KeyboardInterrupt traceback from whichever import was running. Nothing
-is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
+the console commands' entry points (``console``, ``music_queue``): until the command's own
+signal handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with
+exit 130 and one word, not a KeyboardInterrupt traceback from whichever import was running.
+Nothing is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
 ``system.interrupts`` and ``system.collector``, so it is in place within milliseconds of the
 start. It also holds the garbage collector back while the commands' modules load
 (``system.collector``).

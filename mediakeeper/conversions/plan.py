@@ -19,8 +19,6 @@ from mediakeeper.fs.workdir import (  # noqa: F401
     NotEnoughSpace,
     check_space,
     existing_parent,
-    free_bytes,
-    volume_of,
 )
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.media.convert import (
