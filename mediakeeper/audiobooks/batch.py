@@ -6,7 +6,7 @@ It makes no web lookups: no --offline, no --enrich."""
 from __future__ import annotations
 
 from mediakeeper.audiobooks.settings import job_from_settings, preview
-from mediakeeper.batch.plan import BatchPlan, Option, Run, previewing
+from mediakeeper.batch.plan import SEND, BatchPlan, Option, Run, previewing
 
 
 def jobs(run: Run):
@@ -18,7 +18,7 @@ PLAN = BatchPlan(
     describe=lambda run: {"overwrite": run.flags["overwrite"]},
     flags={"output": None, "bitrate": None, "overwrite": False},
     setting_options=("output", "bitrate"),
-    heavy="send",  # the merge's encode: seconds of CPU per megabyte sent
+    heavy=SEND,  # the merge's encode: seconds of CPU per megabyte sent
     help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
     one chapter per file: backed up first (verified), its files measured by decoding them,
     joined (as they are when all are AAC of one rate and channels, else encoded once),

@@ -8,7 +8,8 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
 
 - **Which kinds**: each kind's plan declares its heavy step ``send`` (seconds of CPU per
   megabyte: an encode) or ``near`` (bytes moved per CPU-second: a verify decode, a
-  fingerprint); ``[cluster] send = [...]`` names the kinds sent instead (``sent``).
+  fingerprint); ``[cluster] send = [...]`` names the kinds sent instead (``plan.sent``,
+  which decides whether a batch loads this module at all: ``plan.cluster_target``).
 - **Checked before anything is claimed** (``connect``): the address (``tcp://`` or
   ``tls://``, host and port; off loopback only ``tls://`` unless ``[cluster] insecure``),
   the TLS files, the scheduler reached, and each worker's ffmpeg build and toolkit version
@@ -50,7 +51,6 @@ from mediakeeper.core.extras import require
 from mediakeeper.media import ffmpeg
 from mediakeeper.system.network import is_loopback
 
-SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
 CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
 ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
@@ -82,15 +82,6 @@ class Target:
     def cancel_all() -> None:
         """Every task this process sent cancelled (the batch stops): ``cancel_all``."""
         cancel_all()
-
-
-def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
-    """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind
-    is named in ``[cluster] send``, or (none named) declares its step worth sending."""
-    if heavy is None or not settings.get("cluster", "scheduler"):
-        return False
-    named = settings.get("cluster", "send")
-    return kind in named if named else heavy == SEND
 
 
 def target_of(settings: Settings) -> Target:
@@ -341,13 +332,10 @@ def cancel_all() -> None:
         found.cancel()
 
 
-def joined(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False
-           ) -> tuple[Target | None, list[str]]:  # fmt: skip
-    """Where ``kind``'s heavy steps go: None (here), or the cluster's target, its settings
+def joined(settings: Settings, *, dry_run: bool = False) -> tuple[Target, list[str]]:
+    """The target of a batch whose heavy steps are sent (``plan.sent``): its settings
     checked (a dry run too) and, for a real run, its scheduler reached and its workers
     judged (``connect``); with a line per refused worker."""
-    if not sent(settings, kind, heavy):
-        return None, []
     target = target_of(settings)
     return (target, []) if dry_run else connect(target)
 

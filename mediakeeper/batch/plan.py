@@ -18,6 +18,8 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.text.wording import count
 
+SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
+
 
 @dataclass(frozen=True)
 class Run:
@@ -99,9 +101,9 @@ class BatchPlan:
     requires: Callable[[Settings], None] | None = None
     before_claims: Callable[[Settings], None] | None = None
     after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
-    # Its heavy step, for a [cluster] scheduler: ``"send"`` (seconds of CPU per megabyte: an
-    # encode, worth sending), ``"near"`` (bytes moved per CPU-second: done here unless
-    # [cluster] send names the kind), None: nothing a cluster could take (batch/cluster.py).
+    # Its heavy step, for a [cluster] scheduler: ``SEND`` (seconds of CPU per megabyte: an
+    # encode, worth sending), ``NEAR`` (bytes moved per CPU-second: done here unless
+    # [cluster] send names the kind), None: nothing a cluster could take (``sent``).
     heavy: str | None = None
     help: str = ""  # its batch command's --help text
     options: tuple[Option, ...] = ()  # its own options, each of ``flags``, placed after --dry-run
@@ -156,3 +158,25 @@ def describe(size: int, **flags: bool) -> str:
     return ", ".join(
         [f"batch of {size}", *(name.replace("_", " ") for name, on in flags.items() if on)]
     )
+
+
+def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
+    """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind
+    is named in ``[cluster] send``, or (none named) declares its step worth sending."""
+    if heavy is None or not settings.get("cluster", "scheduler"):
+        return False
+    named = settings.get("cluster", "send")
+    return kind in named if named else heavy == SEND
+
+
+def cluster_target(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False
+                   ) -> tuple[Any, list[str]]:  # fmt: skip
+    """Where ``kind``'s heavy steps go: None (here, the local pool), or the cluster's
+    checked target (``batch/cluster.joined``), with a line per refused worker. Only a batch
+    that sends loads the cluster's module: a kind with no heavy step (music) or a batch with
+    no scheduler set pays none of its imports (the [cluster] face, issue 72)."""
+    if not sent(settings, kind, heavy):
+        return None, []
+    from mediakeeper.batch import cluster
+
+    return cluster.joined(settings, dry_run=dry_run)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from mediakeeper.batch.plan import BatchPlan, Option, Run, previewing
+from mediakeeper.batch.plan import SEND, BatchPlan, Option, Run, previewing
 from mediakeeper.conversions.preview import job_from_settings, preview
 from mediakeeper.media.convert import PROFILES
 
@@ -33,7 +33,7 @@ PLAN = BatchPlan(
     flags={"output": None, "profile": None, "archive": None, "delete_originals": None,
            "overwrite": False, "allow_lossy": False},
     setting_options=("output", "profile", "archive", "delete_originals"),
-    heavy="send",  # an encode: seconds of CPU per megabyte sent (docs/performance.md)
+    heavy=SEND,  # an encode: seconds of CPU per megabyte sent (docs/performance.md)
     # The default, two where there are two cores: each album encodes its tracks in parallel
     # with its share of the cores, and two albums at once keep both busy while the other one
     # copies, verifies or is placed (docs/performance.md).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from mediakeeper.batch.plan import BatchPlan, Run, previewing
+from mediakeeper.batch.plan import NEAR, BatchPlan, Run, previewing
 from mediakeeper.dupes.job import DupesJob, preview
 
 
@@ -25,7 +25,7 @@ PLAN = BatchPlan(
     jobs=jobs,
     describe=lambda run: {},
     workers=None,
-    heavy="near",
+    heavy=NEAR,
     help="""Fingerprint the next pending albums for the duplicate finder (Chromaprint, made
     locally by ffmpeg; no network). Each file is fingerprinted once and kept by its size,
     modification time and inode: only what changed is read again. Nothing in the library is

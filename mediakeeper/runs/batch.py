@@ -14,7 +14,7 @@ from typing import Any
 from mediakeeper.batch import selection
 from mediakeeper.batch.alerts import AlertingHooks, AlertWatch
 from mediakeeper.batch.job import Job
-from mediakeeper.batch.plan import BatchPlan, Run, describe
+from mediakeeper.batch.plan import BatchPlan, Run, cluster_target, describe
 from mediakeeper.batch.report import BatchReport
 from mediakeeper.batch.runner import BatchOptions, Hooks
 from mediakeeper.batch.runs import eligible_items, open_store
@@ -224,14 +224,8 @@ def prepare(
         if item or resume:
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
-    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds. A kind
-    # with no heavy step sends none (music), nor a batch with no scheduler set: neither loads
-    # the cluster's module (the [cluster] face, issue 72).
-    target, refused = None, []
-    if plan.heavy is not None and settings.get("cluster", "scheduler"):
-        from mediakeeper.batch import cluster
-
-        target, refused = cluster.joined(settings, record.name, plan.heavy, dry_run=dry_run)
+    # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
+    target, refused = cluster_target(settings, record.name, plan.heavy, dry_run=dry_run)
     run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
               cluster=target)  # fmt: skip
     make_job = plan.jobs(run)

@@ -4,7 +4,7 @@ A command's imports make some 49,000 objects (functions, classes, tables) that l
 the exit and no garbage for the collector to find, yet it walked them some 60 times as they
 loaded, would again at each later full pass and as the process exits, and in every worker a
 batch forks, where touching each object's header copies the pages the worker shares with
-its parent. So a script, and the ``mediakeeper`` command, holds the collector back from its
+its parent. So a script, and each console command, holds the collector back from its
 first line (``hold``, called by ``cli.startup``), and once its command runs
 (``imports_done``, called by the commands' ``invoke``) what the imports made is frozen out
 of the collector's sight for good and the collector runs again for what the command makes:

@@ -4,7 +4,7 @@ web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
-from mediakeeper.batch.plan import BatchPlan, Option, Run, previewing
+from mediakeeper.batch.plan import NEAR, BatchPlan, Option, Run, previewing
 from mediakeeper.verify.job import job_from_settings, preview
 
 
@@ -23,7 +23,7 @@ PLAN = BatchPlan(
     workers=1,
     # A decode reads its bytes faster here than they cross a network: kept near the data
     # unless [cluster] send names verify (docs/performance.md).
-    heavy="near",
+    heavy=NEAR,
     help="""Check the next pending albums: every audio file decoded in full (one ffmpeg per
     core), its decode errors, its FLAC MD5 and its length against its header reported, and its
     audio compared with what it was when last checked good (bit rot; a tag edit never counts).
