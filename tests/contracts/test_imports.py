@@ -116,52 +116,55 @@ def test_the_verify_batch_command_and_job_import_no_report_template_engine(child
 NOT_AT_ITS_END = ("pydantic_core", "mediakeeper.dupes.groups", "mediakeeper.dupes.grade",
                   "mediakeeper.media.integrity", "mediakeeper.batch.cluster",
                   "mediakeeper.lookup.acoustid_types", "multiprocessing")  # fmt: skip
-_AT_ITS_END = """
-import sys
-from mediakeeper.cli.main import command_of
 
-try:
-    command_of("music", "batch")(["--home", {home!r}, "--library", {library!r}, "--offline"])
-except SystemExit as stop:
-    print("loaded:", *[m for m in {names!r} if m in sys.modules], "exit", stop.code)
-"""
+
+def loaded_at_the_end(module: str, command: str, args: list[str], names: tuple[str, ...],
+                      env: dict[str, str]) -> tuple[list[str], str]:  # fmt: skip
+    """Which of ``names`` a new process has loaded once ``module.command(args)`` (a Click
+    command) ran to its end: the line ``loaded: ... exit CODE``, and all it said."""
+    code = (f"import sys\nfrom {module} import {command}\ntry:\n    {command}({args!r})\n"
+            f"except SystemExit as stop:\n    print('loaded:', *[m for m in {names!r} "
+            "if m in sys.modules], 'exit', stop.code)\n")
+    return lines_of(code, env, "loaded:")
 
 
 def test_an_empty_offline_music_batch_loads_only_what_it_runs(child_env, tmp_path):
     (tmp_path / "lib").mkdir()
     # The tests' "false" for [music] lookups is text to parse: --offline says it here.
     env = {k: v for k, v in child_env.items() if k != "MEDIAKEEPER_MUSIC_LOOKUPS"}
-    code = _AT_ITS_END.format(names=NOT_AT_ITS_END, home=str(tmp_path / "home"),
-                              library=str(tmp_path / "lib"))  # fmt: skip
-    said, everything = lines_of(code, env, "loaded:")
+    args = ["music", "batch", "--home", str(tmp_path / "home"), "--library",
+            str(tmp_path / "lib"), "--offline"]  # fmt: skip
+    said, everything = loaded_at_the_end("mediakeeper.cli.main", "main", args, NOT_AT_ITS_END,
+                                         env)  # fmt: skip
     assert said == ["loaded: exit 0"], everything
     assert (tmp_path / "home" / "status" / "reports").is_dir()  # this week's report written
 
 
 # A batch of a kind whose heavy step can be sent to a cluster (an encode, a join, a decode,
-# a fingerprint), with no [cluster] scheduler set: its dry run loads neither the cluster's
-# module nor multiprocessing (the [cluster] face's imports, issue 72; it forks no worker).
-_NO_SCHEDULER = """
-import sys
-from mediakeeper.cli.main import command_of
-
-try:
-    command_of({kind!r}, "batch")({args!r})
-except SystemExit as stop:
-    print("loaded:", *[m for m in ("mediakeeper.batch.cluster", "multiprocessing")
-                       if m in sys.modules], "exit", stop.code)
-"""
+# a fingerprint), and a pipeline run, with no [cluster] scheduler set: neither loads the
+# cluster's module nor multiprocessing (the [cluster] face's imports, issue 72; the kinds'
+# dry runs fork no worker, the pipeline runs in its own process).
+CLUSTER_ONLY = ("mediakeeper.batch.cluster", "multiprocessing")
 
 
-@pytest.mark.parametrize("kind", ["conversions", "audiobooks", "verify", "dupes"])
+@pytest.mark.parametrize("kind", ["conversions", "audiobooks", "verify", "dupes", "pipeline"])
 def test_a_batch_with_no_scheduler_set_loads_no_cluster(child_env, tmp_path, kind):
     (tmp_path / "lib").mkdir()
-    args = ["--home", str(tmp_path / "home"), "--library", str(tmp_path / "lib"),
-            "--batch-size", "1", "--dry-run", "-q"]  # fmt: skip
-    if kind in ("conversions", "audiobooks"):
-        args += ["--output", str(tmp_path / "out")]
     env = {k: v for k, v in child_env.items() if not k.startswith("MEDIAKEEPER_CLUSTER")}
-    said, everything = lines_of(_NO_SCHEDULER.format(kind=kind, args=args), env, "loaded:")
+    home = str(tmp_path / "home")
+    if kind == "pipeline":  # a real run (its dry run stops before the cluster is asked)
+        steps = "  - {name: to-flac, processor: convert, params: {codec: flac}}\n"
+        spec = tmp_path / "phone.yaml"
+        spec.write_text(f"name: phone\ninput: {tmp_path / 'lib'}\noutput: {tmp_path / 'out'}\n"
+                        f"steps:\n{steps}", encoding="utf-8")  # fmt: skip
+        module, args = "mediakeeper.cli.pipeline", ["run", str(spec), "--home", home]
+    else:
+        module = "mediakeeper.cli.main"
+        args = [kind, "batch", "--home", home, "--library", str(tmp_path / "lib"),
+                "--batch-size", "1", "--dry-run", "-q"]  # fmt: skip
+        if kind in ("conversions", "audiobooks"):
+            args += ["--output", str(tmp_path / "out")]
+    said, everything = loaded_at_the_end(module, "main", args, CLUSTER_ONLY, env)
     assert said == ["loaded: exit 0"], everything
 
 
@@ -182,31 +185,39 @@ command_of("music", "batch")(["--home", {home!r}, "--library", {library!r}, "--o
 """
 
 
-# The ``mediakeeper`` command as its entry point starts it, running the same dry run.
+# A console command as its entry point starts it: ``mediakeeper`` running the same dry run,
+# ``mediakeeper-music-queue`` making the queue of the same library.
 _CONSOLE = """
 import atexit, gc, sys
-from mediakeeper.cli.startup import console
+from mediakeeper.cli.startup import {entry}
 atexit.register(lambda: print("collector:", "-", gc.isenabled(), gc.get_freeze_count()))
-sys.argv = ["mediakeeper", "music", "batch", "--home", {home!r}, "--library", {library!r},
-            "--offline", "--dry-run", "-q"]
-console()
+sys.argv = {argv!r}
+{entry}()
 """
+ENTRIES = {
+    "the console": ("console", ["mediakeeper", "music", "batch", "--home", "{home}",
+                                "--library", "{library}", "--offline", "--dry-run", "-q"]),
+    "the music queue command": ("music_queue", ["mediakeeper-music-queue", "--home", "{home}",
+                                                "--library", "{library}", "--init"]),
+}
 
 
-@pytest.mark.parametrize("folder", ["utilities", "elsewhere", "the console"])
+@pytest.mark.parametrize("folder", ["utilities", "elsewhere", *ENTRIES])
 def test_a_script_holds_the_collector_back_while_it_loads_and_sets_what_it_loaded_apart(
     child_env, tmp_path, folder
 ):
     """Until its command runs, a script's imports make nothing for the garbage collector to
     find, yet it walked what they had made some 60 times, again at the exit, and in each
     worker a batch forks (copying the pages it walked): held back until then, and what
-    they made frozen (docs/performance.md, a batch's start). The ``mediakeeper`` command
-    starts the same way."""
+    they made frozen (docs/performance.md, a batch's start). The console commands start the
+    same way."""
     (tmp_path / "lib").mkdir()
     where = {"repo": str(Path(__file__).resolve().parents[2]), "home": str(tmp_path / "home"),
              "library": str(tmp_path / "lib")}  # fmt: skip
-    if folder == "the console":
-        command = [sys.executable, "-c", _CONSOLE.format(**where)]
+    if folder in ENTRIES:
+        entry, argv = ENTRIES[folder]
+        argv = [word.format(**where) for word in argv]
+        command = [sys.executable, "-c", _CONSOLE.format(entry=entry, argv=argv)]
     else:
         script = tmp_path / folder / "process_music_batch.py"
         script.parent.mkdir()
