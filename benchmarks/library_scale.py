@@ -25,7 +25,9 @@ taken in --rounds rounds (default 3): each round copies the freshly built librar
 then times (a), (b) and (a) again back to back over that copy. A round's ratio compares (b)
 with the mean of the two reads around it, so a drift during the round moves both sides; the
 verdict is the median of the rounds' ratios, and every round is printed.
-CPU seconds are printed beside wall times, and what creating one file costs in the
+CPU seconds are printed beside wall times; the pass's three phases (its own process alone
+before the workers' first artist, the cores kept busy while they work, its process alone
+after their last: the closing reports); and what creating one file costs in the
 benchmark's folder: the pass creates thousands (a temp copy per tag write, atomic outputs), a
 bare read none. The build's writes reach the disk before anything is timed.
 
@@ -279,6 +281,11 @@ class Account:
     workers_user: float = 0.0
     workers_system: float = 0.0
     lives: list[tuple[float, float, float]] = field(default_factory=list)  # life, on, waiting
+    # The pass in three phases (``phases``): its own process alone before the workers' first
+    # artist, the workers at work, its own process alone after their last (the closing).
+    alone_before: float = 0.0
+    alone_after: float = 0.0
+    busy_between: float = 0.0  # cores kept busy while the workers work
 
     def split(self) -> tuple[float, float, float]:
         """The workers' on a core / waiting for one / neither, as shares of their lives."""
@@ -305,6 +312,7 @@ def full_pass(
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     main_times: list[tuple[float, float, float, float]] = []  # the last sample of the batch's
     seen: dict[int, list[float]] = {}  # worker pid -> [first seen, last seen, on, waiting]
+    series: list[tuple[float, float, float]] = []  # (instant, on a core: its own, workers')
 
     def sample():
         while proc.poll() is None:
@@ -317,6 +325,9 @@ def full_pass(
                     seen.setdefault(pid, [now, now, 0.0, 0.0])[1:] = [now, *sched]
             if (times := _stat_times(proc.pid)) is not None:
                 main_times[:] = [times]
+            if (own := _schedstat(proc.pid)) is not None:
+                workers = sum(v[2] for v in seen.values())  # those gone too: their last
+                series.append((now - started, own[0], workers))
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -338,7 +349,23 @@ def full_pass(
         lives=[(last - first, on, waiting) for first, last, on, waiting in seen.values()
                if pid_is_worker(on)],
     )  # fmt: skip
+    account.alone_before, account.alone_after, account.busy_between = phases(series, elapsed)
     return elapsed, cpu, peak["pss"], account
+
+
+def phases(series: list[tuple[float, float, float]], elapsed: float) -> tuple[float, float, float]:
+    """(seconds before the workers work, seconds after, cores busy in between) from the
+    samples: the workers "work" from the sample their CPU passes 1% of its total to the one
+    it reaches 99% (their start-up and their exit left out); in between, the CPU of the batch's
+    own process and of its workers over the time between those samples."""
+    if len(series) < 3 or series[-1][2] <= 0:
+        return 0.0, 0.0, 0.0
+    total = series[-1][2]
+    start = next(s for s in series if s[2] > 0.01 * total)
+    end = next(s for s in series if s[2] >= 0.99 * total)
+    span = end[0] - start[0]
+    used = (end[1] - start[1]) + (end[2] - start[2])
+    return start[0], elapsed - end[0], used / span if span > 0 else 0.0
 
 
 def pid_is_worker(on_cpu: float) -> bool:
@@ -364,6 +391,13 @@ def _account_lines(name: str, accounts: list[Account], bare_cpu: float) -> list[
         on, waiting, neither = (median(x[i] for x in splits) for i in range(3))
         lines.append((f"{name} workers on a core / waiting / neither",
                       f"{on:.0%} / {waiting:.0%} / {neither:.0%}"))  # fmt: skip
+    if any(a.busy_between for a in accounts):
+        before = median(a.alone_before for a in accounts)
+        after = median(a.alone_after for a in accounts)
+        lines.append((f"{name} its process alone: before / after the workers",
+                      f"{before:.2f} / {after:.2f}s"))  # fmt: skip
+        lines.append((f"{name} cores busy while the workers work",
+                      f"{median(a.busy_between for a in accounts):.2f}"))  # fmt: skip
     return lines
 
 
