@@ -37,7 +37,7 @@ from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import slugify
 
-if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
 
 AUDIOBOOKS = kinds.get("audiobooks")  # its own record (its kind.py points at this module)

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, Job
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.text.wording import count
+
+if TYPE_CHECKING:  # loaded only where a batch sends (``cluster_target``)
+    from mediakeeper.batch.cluster import Target
 
 SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
 
@@ -33,9 +36,9 @@ class Run:
     enrich: bool
     workers: int
     dry_run: bool = False
-    # Where its heavy steps go when they are sent to a cluster (``batch.cluster.Target``,
-    # checked and its workers judged); None: here, in the local pool.
-    cluster: Any = None
+    # Where its heavy steps go when they are sent to a cluster (checked and its workers
+    # judged: ``cluster_target``); None: here, in the local pool.
+    cluster: Target | None = None
     verbose: bool = False  # a person asked for every line (-v): a dry run's commands too
 
 
@@ -170,7 +173,7 @@ def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
 
 
 def cluster_target(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False
-                   ) -> tuple[Any, list[str]]:  # fmt: skip
+                   ) -> tuple[Target | None, list[str]]:  # fmt: skip
     """Where ``kind``'s heavy steps go: None (here, the local pool), or the cluster's
     checked target (``batch/cluster.joined``), with a line per refused worker. Only a batch
     that sends loads the cluster's module: a kind with no heavy step (music) or a batch with

@@ -66,7 +66,7 @@ from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
 
-if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
 
 CONVERSIONS = kinds.get("conversions")  # its own record (its kind.py points at this module)

@@ -30,7 +30,7 @@ from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.tags.read import loudness, read
 from mediakeeper.text.slug import inside, slugify
 
-if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
 
 ALGORITHM = 1  # the chromaprint muxer's default (fpcalc's): never compared with another

@@ -34,7 +34,7 @@ from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import run_watched
 from mediakeeper.text.slug import slugify
 
-if TYPE_CHECKING:  # the cluster's module is loaded by a run that sends (cli/pipeline.py)
+if TYPE_CHECKING:  # the cluster's module is loaded only where a run sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
 
 SOURCE, PARTIAL_STEP = "_source", ".partial"

@@ -47,7 +47,7 @@ from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
 from mediakeeper.verify import ledger, rules
 
-if TYPE_CHECKING:  # the cluster's module is loaded by a batch that sends (runs/batch.py)
+if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
 
 VERIFY = kinds.get("verify")  # its own record (its kind.py points at this module)
