@@ -58,10 +58,6 @@ def is_open(finding: Mapping[str, Any]) -> bool:
     return deciding and not finding.get("fixed") and not finding.get("decided")
 
 
-def open_findings(findings: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [f for f in findings if is_open(f)]
-
-
 def question(finding: Mapping[str, Any]) -> tuple[str, str]:
     """The question a finding asks a person: its code, and its album where the finding is
     about an album (its path is the album's folder); ("code", "") otherwise."""

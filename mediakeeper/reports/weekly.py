@@ -192,10 +192,6 @@ class WeeklyReport:
         return sum(a.decisions for a in self.attention)
 
     @property
-    def sessions_done(self) -> int:
-        return sum(s.items_done for s in self.sessions)
-
-    @property
     def counts_changes(self) -> bool:
         return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 
