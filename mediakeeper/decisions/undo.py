@@ -6,9 +6,9 @@ whole) opened again (its dismissals and rule gone, ``decisions.sessions``), then
 tag changes the session journaled put back (``changes.undo``: a set-aside's kept copies lose
 the tags and cover they gained) and every surface written again (``undo_surfaces``).
 
-Each session undone is noted in ``status/undone.jsonl`` (``UNDONE``: the session, the undo's
-own session, when, and whether all of it came back), so what lists sessions can say which
-are undone already and by what, a group's too once its record is gone."""
+Each session undone is noted in ``status/undone.jsonl`` (``changes.undone``: the session, the
+undo's own session, when, and whether all of it came back), so what lists sessions can say
+which are undone already and by what, a group's too once its record is gone."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.changes import jsonlines
+from mediakeeper.changes import undone as undone_ledger
 from mediakeeper.changes.journal import read_journals
 from mediakeeper.changes.moves import PutBack
 from mediakeeper.changes.undo import UndoReport, undo
@@ -89,58 +89,9 @@ def _undo_session(home: Path, session: str, writing: writemode.Writing) -> Sessi
     return SessionUndone(moved, group, report, again)
 
 
-UNDONE = "undone.jsonl"  # under status/: one line per session undone whole
-
-
-@dataclass(frozen=True)
-class Undoing:
-    """A session undone, as ``status/undone.jsonl`` has it: ``by`` the undo's own session
-    ("" where the undo wrote no file, so nothing can redo it), ``at`` when, ``left`` how many
-    changes it left alone (0: all came back); and for a group's session, whose record the undo
-    removes, its ``kind``, ``code`` and how many items it had ``decided``."""
-
-    session: str
-    by: str
-    at: datetime
-    left: int
-    kind: str = ""
-    code: str = ""
-    decided: int = 0
-
-
 def _note(home: Path, session: str, undone: SessionUndone) -> None:
-    shown = undone.as_json(session)
-    group = undone.group
-    line: dict[str, Any] = {
-        "session": session,
-        "by": shown["session"] if shown["session"] != session else "",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "left": len(shown["left_alone"]) + (group.left if group else 0),
-    }
-    if group is not None and group.code:
-        line |= {"kind": group.kind, "code": group.code, "decided": group.decided}
-    jsonlines.append(home / "status" / UNDONE, line)
-
-
-def undone_sessions(home: Path) -> dict[str, Undoing]:
-    """Every session undone now, by id: the latest undo of each, unless that undo's own
-    session was itself undone since (its changes made again)."""
-    latest: dict[str, Undoing] = {}
-    for line in jsonlines.read(home / "status" / UNDONE) or []:
-        try:
-            at = datetime.fromisoformat(line["at"])
-            latest[str(line["session"])] = Undoing(
-                str(line["session"]), str(line.get("by") or ""), at, int(line.get("left") or 0),
-                str(line.get("kind") or ""), str(line.get("code") or ""),
-                int(line.get("decided") or 0),
-            )  # fmt: skip
-        except (ValueError, KeyError, TypeError):
-            continue  # a line not of this shape (edited by hand): that undo is not said
-
-    def stands(session: str, seen: frozenset[str] = frozenset()) -> bool:
-        record = latest.get(session)
-        if record is None or session in seen:
-            return False
-        return not (record.by and stands(record.by, seen | {session}))
-
-    return {s: r for s, r in latest.items() if stands(s)}
+    shown, group = undone.as_json(session), undone.group
+    by = shown["session"] if shown["session"] != session else ""
+    left = len(shown["left_alone"]) + (group.left if group else 0)
+    kind, code, decided = (group.kind, group.code, group.decided) if group else ("", "", 0)
+    undone_ledger.note(home, session, by=by, left=left, kind=kind, code=code, decided=decided)

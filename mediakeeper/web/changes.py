@@ -4,7 +4,7 @@ ran it (a batch from a terminal or from the page, ``decide``, ``decide --all``, 
 to take back. Read from the records every command already keeps: the batches' session
 events (``sessions.jsonl``), the change journal's lines (tag values written), the
 decisions' records (``status/<kind>/decisions/<session>.json``), the set-asides' moves
-(``changes.moves``) and the sessions undone (``decisions.undo.undone_sessions``: one undone
+(``changes.moves``) and the sessions undone (``changes.undone.undone_sessions``: one undone
 is said so, with when, and offers no Undo; a group's, whose record its undo removed, is
 listed from there).
 """
@@ -20,8 +20,8 @@ from pathlib import Path
 
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
-from mediakeeper.decisions.undo import Undoing, undone_sessions
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.wording import count

@@ -140,6 +140,30 @@ def test_an_empty_offline_music_batch_loads_only_what_it_runs(child_env, tmp_pat
     assert (tmp_path / "home" / "status" / "reports").is_dir()  # this week's report written
 
 
+# Listing the sessions there are to undo reads the journals and the ledger of the sessions
+# undone (changes/undone.py), not the undo itself: neither the tag table and mutagen (the
+# values put back) nor a session's undo (its files, decisions and reports) loads.
+THE_UNDO = ("mediakeeper.changes.undo", "mediakeeper.decisions.undo", "mediakeeper.tags",
+            "mutagen")  # fmt: skip
+
+
+def test_listing_the_sessions_to_undo_loads_no_undo(child_env, tmp_path):
+    (tmp_path / "lib").mkdir()
+    home = str(tmp_path / "home")
+    batch = subprocess.run(
+        [sys.executable, "utilities/process_music_batch.py", "--home", home, "--library",
+         str(tmp_path / "lib"), "--offline", "-q"],
+        cwd=Path(__file__).resolve().parents[2], env=child_env, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    listing = ["--home", home, "--list"]
+    said, everything = loaded_at_the_end("mediakeeper.cli.undo", "main", listing, THE_UNDO,
+                                         child_env)  # fmt: skip
+    assert said == ["loaded: exit 0"], everything
+    assert "No tag changes have been made yet." in everything
+
+
 # A batch of a kind whose heavy step can be sent to a cluster (an encode, a join, a decode,
 # a fingerprint), and a pipeline run, with no [cluster] scheduler set: neither loads the
 # cluster's module nor multiprocessing (the [cluster] face's imports, issue 72; the kinds'
