@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_script
+
 HEAVY = ("requests", "requests_cache", "pyrate_limiter", "ftfy", "rich")
 
 
@@ -150,12 +152,8 @@ THE_UNDO = ("mediakeeper.changes.undo", "mediakeeper.decisions.undo", "mediakeep
 def test_listing_the_sessions_to_undo_loads_no_undo(child_env, tmp_path):
     (tmp_path / "lib").mkdir()
     home = str(tmp_path / "home")
-    batch = subprocess.run(
-        [sys.executable, "utilities/process_music_batch.py", "--home", home, "--library",
-         str(tmp_path / "lib"), "--offline", "-q"],
-        cwd=Path(__file__).resolve().parents[2], env=child_env, capture_output=True, text=True,
-        timeout=120,
-    )  # fmt: skip
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                       "--offline", "-q")  # fmt: skip
     assert batch.returncode == 0, batch.stdout + batch.stderr
     listing = ["--home", home, "--list"]
     said, everything = loaded_at_the_end("mediakeeper.cli.undo", "main", listing, THE_UNDO,
