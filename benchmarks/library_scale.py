@@ -343,13 +343,14 @@ def full_pass(
     # The workers are waited for before the closing reports, so the batch's last sample
     # holds their whole CPU; the batch's own is the rest (exact but for a clock tick).
     workers_user, workers_system = main_times[0][2:] if main_times else (0.0, 0.0)
+    before, after, busy = phases(series, elapsed)
     account = Account(
         main_user=user - workers_user, main_system=system - workers_system,
         workers_user=workers_user, workers_system=workers_system,
         lives=[(last - first, on, waiting) for first, last, on, waiting in seen.values()
                if pid_is_worker(on)],
+        alone_before=before, alone_after=after, busy_between=busy,
     )  # fmt: skip
-    account.alone_before, account.alone_after, account.busy_between = phases(series, elapsed)
     return elapsed, cpu, peak["pss"], account
 
 
