@@ -1,7 +1,7 @@
 """Whether a FLAC is whole, by Debian's ``flac -t`` (libFLAC): the fast way to one answer.
 
-libFLAC decodes a FLAC in about half the CPU time the bundled ffmpeg takes (its decoder is
-slower, and its threads hand each frame on: docs/performance.md), and ``flac -t`` checks
+libFLAC decodes a FLAC in a quarter to a third of the CPU time ffmpeg takes (its decoder is
+slower, and its threads hand each frame on: docs/performance.md, Media), and ``flac -t`` checks
 what verify asks of a whole file: every frame's CRC, and the MD5 of all the decoded samples
 against the one STREAMINFO holds (a file cut short, even at a frame's boundary, fails it).
 So for a FLAC whose STREAMINFO holds an MD5, ``flac -t`` passing means: no decode error,
