@@ -8,8 +8,9 @@ again.
 The digest is the frames' length and CRC-32: what file systems that check their data (btrfs's
 crc32c) use to find a disk's damage; it misses a random change once in four billion, and a
 change by a program (new audio) changes the STREAMINFO MD5 that is compared as well. It
-costs a small part of ``flac -t``'s time and less than a cryptographic hash, which the first
-pass of every FLAC would pay too (docs/performance.md).
+costs less than a cryptographic hash, which the first pass of every FLAC would pay too, and
+a small part of ``flac -t``'s time: a later verify pass, which reads these frames, takes
+0.15x ``flac -t``'s CPU (docs/performance.md, Media).
 """
 
 from __future__ import annotations

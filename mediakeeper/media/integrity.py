@@ -12,14 +12,14 @@ One ffmpeg run reads the file once and gives, from that one decode:
   the header counts it (``promised``: an MP3's Xing/VBRI header, FLAC, WAV, AIFF, WavPack,
   MP4, Ogg, APE, TTA, DSF), so a file cut short says so, and how much of it is missing (the
   header's byte counts, read before the decode, say it in bytes too);
-- the audio checksum that bit rot is measured against. For a FLAC with an MD5 it is that
-  MD5 as decoded (``md5:`` and the hex): computed anyway, it is the very samples, and a
-  second hash of the packets cost a FLAC pass a quarter more (docs/performance.md). For
-  any other file, a hash (murmur3, 128 bits) of the audio stream's packets, copied out of
-  the container by the same run: the audio bytes without the tags, a fraction of a hash of
-  the decoded samples (the packets are 2-8 times smaller), and not the decoder's: a new
-  ffmpeg whose MP3 decoder rounds differently would change a hash of decoded samples, never
-  this one. Neither changes with a tag edit, by the toolkit or another program;
+- the audio checksum that bit rot is measured against. For a FLAC with an MD5 it is that MD5
+  as decoded (``md5:`` and the hex): computed anyway, it is the very samples, so a second
+  hash of the packets would only say it again. For any other file, a hash (murmur3, 128
+  bits) of the audio stream's packets, copied out of the container by the same run: the
+  audio bytes without the tags, a fraction of a hash of the decoded samples (the packets are
+  2-8 times smaller), and not the decoder's: a new ffmpeg whose MP3 decoder rounds
+  differently would change a hash of decoded samples, never this one. Neither changes with a
+  tag edit, by the toolkit or another program;
 - what a person would want to know about the sound, for free from the same decode: samples
   at full scale (clipping), long silences (``silencedetect``), and, for a lossless file, the
   spectrum above 16-20 kHz over 10 s from its middle (a "lossless" file whose spectrum stops
