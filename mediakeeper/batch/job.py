@@ -82,6 +82,11 @@ class Job(Protocol):
     journal entry and one round of flushes), then each finished; a failed plan is its item's
     failure alone, a failed commit each of its items'. Their results come back once all are
     finished, so a kill before that leaves them all to the next run, which must end where
-    this one would have."""
+    this one would have.
+
+    A job may have ``warm()``: run in the main process just before its workers are forked,
+    to load what each of them would otherwise load on its own at its first item (a report's
+    template engine), which they then share. A job whose first item must start at once
+    (verify's first check) leaves it out: it delays that item by what it loads."""
 
     def process(self, item: dict[str, Any]) -> ItemResult: ...

@@ -370,6 +370,8 @@ class BatchRunner:
             hasattr(self.job, step) for step in ("plan", "commit", "finish")
         )
         self.session.log(f"WORKERS {count} processes")
+        if hasattr(self.job, "warm"):  # loaded once here, shared by the workers forked below
+            self.job.warm()
         workers = Workers(
             count,
             run=self._run,

@@ -116,6 +116,13 @@ def shown_safely(value: Any) -> Any:
     return visible(str(value))  # a Path, a date: its text, as Jinja would show it
 
 
+def load(template: str) -> None:
+    """Jinja and ``template`` loaded into this process now (from the templates' bytecode
+    cache): a batch loads its report's template before it forks its workers, which then
+    share it instead of each importing Jinja and reading the template at its first report."""
+    environment().get_template(template)
+
+
 def render(template: str, **context: Any) -> str:
     return "".join(render_pieces(template, **context))
 

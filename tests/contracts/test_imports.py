@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_script
+from tests.helpers.audio import build_library
 
 HEAVY = ("requests", "requests_cache", "pyrate_limiter", "ftfy", "rich")
 
@@ -160,6 +161,24 @@ def test_listing_the_sessions_to_undo_loads_no_undo(child_env, tmp_path):
                                          child_env)  # fmt: skip
     assert said == ["loaded: exit 0"], everything
     assert "No tag changes have been made yet." in everything
+
+
+# A music batch loads the report's template engine once, in its own process before its
+# workers fork (``MusicJob.warm``); each worker would otherwise import Jinja and read the
+# artist template at its first artist (3 loads more in an everyday batch of ten).
+def test_a_music_batch_loads_jinja_once_for_all_its_workers(tmp_path):
+    build_library(tmp_path / "lib", {f"Band {n}/2001 - Album/01 - Song.flac": {"tags": {
+        "title": "Song", "artist": f"Band {n}", "albumartist": f"Band {n}", "album": "Album",
+        "tracknumber": "1", "tracktotal": "1", "date": "2001"}} for n in range(4)})
+    batch = run_script("process_music_batch.py", "--home", tmp_path / "home", "--library",
+                       tmp_path / "lib", "--offline", "--workers", "2", "-q",
+                       env={"PYTHONPROFILEIMPORTTIME": "1"})  # every process's imports
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    [log] = (tmp_path / "home" / "status" / "music" / "session_logs").glob("*.log")
+    assert "WORKERS 2 processes" in log.read_text(encoding="utf-8")  # two forked: each counts
+    loads = [line for line in batch.stderr.splitlines() if line.endswith("| jinja2")]
+    assert len(loads) == 1, batch.stderr[-3000:]
+    assert len(list((tmp_path / "home" / "issues" / "music").glob("band-*.md"))) == 4
 
 
 # A batch of a kind whose heavy step can be sent to a cluster (an encode, a join, a decode,

@@ -25,14 +25,15 @@ def script_env() -> dict[str, str]:
     return env
 
 
-def run_script(script: str, *args, timeout: float = 120):
-    """Run a utility script to its end; one that hangs is made to dump every thread's stack
-    (faulthandler, SIGABRT) into the failure message instead of just timing out."""
+def run_script(script: str, *args, timeout: float = 120, env: dict[str, str] | None = None):
+    """Run a utility script to its end (``env``: variables set for it besides the checkout's);
+    one that hangs is made to dump every thread's stack (faulthandler, SIGABRT) into the
+    failure message instead of just timing out."""
 
     proc = subprocess.Popen(
         [sys.executable, f"utilities/{script}", *map(str, args)],
         cwd=REPO_ROOT,
-        env={**script_env(), "PYTHONFAULTHANDLER": "1"},
+        env={**script_env(), "PYTHONFAULTHANDLER": "1", **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         encoding="utf-8",
