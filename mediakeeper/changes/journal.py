@@ -27,7 +27,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -123,13 +123,18 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
     return read_journals(status_kind_dir).entries
 
 
-def journal_stamps(status_kind_dir: Path) -> Iterator[str]:
+def journal_stamps(status_kind_dir: Path, since: datetime | None = None) -> Iterator[str]:
     """When each journaled change that was written was made (its entry's ``at``), in the
     journals' order: read a line at a time, so a report counting the changes holds none of
     them (the journals grow with every change ever made), only the few said unwritten. A
     line as the toolkit wrote it (its checksum matches its bytes) has its stamp cut out of
-    it without decoding the entry; any other is read whole."""
-    for path in _journals(status_kind_dir):
+    it without decoding the entry; any other is read whole.
+
+    ``since``: every change made since then is among the stamps, and some before it may be:
+    a journal last written before it (``CLOCK_SLACK`` aside) is not read, as each of its
+    changes was stamped before the journal's last write. A batch's closing report counts
+    this week's changes, and would otherwise read every change ever made at every batch."""
+    for path in _journals(status_kind_dir, since):
         unwritten = _unwritten_stamps(path)
         for entry in _lines(path, _stamp):
             if isinstance(entry, JournalEntry | str):
@@ -195,9 +200,27 @@ def _each_line(
         yield from _lines(path, quick)
 
 
-def _journals(status_kind_dir: Path) -> list[Path]:
+# How far a journal's time of last write may lag the stamps of the changes in it: the
+# kernel stamps a write with a coarser clock than the one the stamps are read from, FAT keeps
+# two seconds, and a network share stamps it with the server's clock. A day is ample.
+CLOCK_SLACK = timedelta(days=1)
+
+
+def _journals(status_kind_dir: Path, since: datetime | None = None) -> list[Path]:
+    """The journals of a kind, by name; ``since``: only those written since then."""
     directory = status_kind_dir / CHANGES_DIR
-    return sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    found = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
+    if since is None:
+        return found
+    oldest = (since - CLOCK_SLACK).timestamp()
+    return [path for path in found if _written_since(path, oldest)]
+
+
+def _written_since(path: Path, moment: float) -> bool:
+    try:
+        return path.stat().st_mtime >= moment
+    except OSError:
+        return True  # read: its lines say why it cannot be
 
 
 def _lines(

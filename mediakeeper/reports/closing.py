@@ -52,9 +52,11 @@ def _read_queue(
 
 def changes_in(status_kind_dir: Path, moment: Moment) -> int:
     """How many journaled changes were written in the moment's week, by its ``as_of``:
-    counted a journal at a time (the journals hold every change ever made)."""
+    counted a journal at a time, of those written in the week (the journals hold every change
+    ever made)."""
     week, as_of = moment.week, moment.as_of
-    return sum(1 for m in rec.change_moments(status_kind_dir) if week.contains(m) and m <= as_of)
+    made = rec.change_moments(status_kind_dir, since=week.start)  # not the weeks before
+    return sum(1 for m in made if week.contains(m) and m <= as_of)
 
 
 def write_closing_reports(home: Path, now: datetime) -> Path:

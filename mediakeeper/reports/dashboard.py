@@ -96,7 +96,7 @@ def build_dashboard(records: Records, now: datetime, *, home: str = "") -> Dashb
 def dashboard_for(home: Path, now: datetime) -> Dashboard:
     home = Path(home)
     # The week's issues by code and every item's open findings come from the queue's details.
-    records = gather(home)
+    records = gather(home, changes_since=Week.of(now).start)  # it shows this week's
     return replace(build_dashboard(records, now, home=str(home)), duplicates=would_free(home))
 
 

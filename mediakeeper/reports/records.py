@@ -94,11 +94,15 @@ def kind_sort_key(kind: str) -> tuple[int, str]:
     return (KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER), kind)
 
 
-def gather(home: Path, *, changes_too: bool = True) -> Records:
+def gather(
+    home: Path, *, changes_too: bool = True, changes_since: datetime | None = None
+) -> Records:
     """Read the data home. ``changes_too``: read when each journaled change was made (every
-    journal line: 28,000 take a third of a second)."""
+    journal line: 28,000 take a third of a second); ``changes_since``: at least those made
+    since then (the journals last written before it are not read)."""
     home = Path(home)
-    queues, sessions, changes = read_home(home, read_queue, change_times if changes_too else None)
+    read_changes = (lambda d: change_times(d, changes_since)) if changes_too else None
+    queues, sessions, changes = read_home(home, read_queue, read_changes)
     return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
 
 
@@ -141,16 +145,16 @@ def once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
     return document
 
 
-def change_moments(status_kind_dir: Path) -> Iterator[datetime]:
+def change_moments(status_kind_dir: Path, since: datetime | None = None) -> Iterator[datetime]:
     """When each journaled change was made, a line at a time; an unreadable stamp is passed
-    over."""
-    moments = (parse_time(at) for at in journal_stamps(status_kind_dir))
+    over. ``since``: at least every change made since then (``journal_stamps``)."""
+    moments = (parse_time(at) for at in journal_stamps(status_kind_dir, since))
     return (m for m in moments if m is not None)
 
 
-def change_times(status_kind_dir: Path) -> tuple[datetime, ...]:
-    """When each journaled change was made, sorted."""
-    return tuple(sorted(change_moments(status_kind_dir)))
+def change_times(status_kind_dir: Path, since: datetime | None = None) -> tuple[datetime, ...]:
+    """When each journaled change was made, sorted; ``since``: as ``change_moments``."""
+    return tuple(sorted(change_moments(status_kind_dir, since)))
 
 
 def read_queue(store: QueueStore) -> QueueRecord:

@@ -479,7 +479,8 @@ def write_weekly_report(
     now = to_utc(now) if now is not None else datetime.now(UTC)
     target = Week.of(week if week is not None else now)
     check_week(target, now)
-    records = rec.gather(Path(home)) if records is None else records
+    if records is None:  # the week's changes are counted: not those of the weeks before
+        records = rec.gather(Path(home), changes_since=target.start)
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
     if figures.partial:
         figures = replace(figures, duplicates=would_free(Path(home)))

@@ -16,12 +16,12 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
 from mediakeeper.reports.weeks import Week
 from tests.helpers import loaded_among
 
@@ -291,6 +291,41 @@ def test_a_reset_keeps_the_fixes_made_this_week(tmp_path, music_library):
     assert f"| Tag changes made | {journaled} |" in week  # but the fixes were made this week
     assert "Tag changes made: every fix written this week, whatever resets came after" in week
     assert "A session's done: every item it finished, re-runs included" in week
+
+
+def _earlier_journal(home: Path, session: str, stamps: list[datetime], track: Path) -> None:
+    """A journal an earlier batch left: its changes stamped as it made them, the file last
+    written with the last of them."""
+    folder = home / "status" / "music" / CHANGES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{session}.jsonl"
+    lines = [checked_line({"session": session, "artist": "Alpha", "path": str(track),
+                           "tag": "title", "old": f"Song {n}  ", "new": f"Song {n}",
+                           "at": at.isoformat(), "size": track.stat().st_size})
+             for n, at in enumerate(stamps)]  # fmt: skip
+    path.write_text("".join(lines), encoding="utf-8")
+    os.utime(path, (stamps[-1].timestamp(),) * 2)
+
+
+def test_the_weeks_changes_are_counted_beside_the_journals_of_the_weeks_before(
+    tmp_path, music_library
+):
+    """A batch's report and the dashboard count this week's changes only: a journal of
+    weeks ago is not even read (``changes.journal.journal_stamps``), and one whose session
+    ran across the week's start counts its changes from the start."""
+    lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
+    home = tmp_path / "home"
+    track = next(lib.rglob("*.flac"))
+    monday = Week.of(datetime.now(UTC)).start
+    _earlier_journal(home, "20250101_music_001", [monday - timedelta(weeks=3)] * 3, track)
+    hour = timedelta(hours=1)
+    _earlier_journal(home, "20250102_music_001", [monday - hour, monday - hour, monday], track)
+    script("utilities/process_music_batch.py", "--home", home, "--library", lib)
+    assert len(read_journals(home / "status" / "music").entries) == 3 + 3 + 4
+    text, _ = this_week_report(home)
+    assert "| Tag changes made | 5 |" in section(text, "This week")  # this batch's 4, and 1
+    board = script("utilities/media_dashboard.py", "--home", home).stdout
+    assert "tag changes 5" in board
 
 
 def test_a_skipped_artist_is_decided_and_a_young_queue_is_paced_from_its_creation(

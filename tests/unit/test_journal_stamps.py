@@ -1,13 +1,17 @@
 """The change journals' stamps read for the reports' count (changes/journal.py ``journal_stamps``):
 a line as the toolkit wrote it has its stamp cut out without decoding it; every other line is
-read whole. Either way the stamps are exactly those of the entries a whole reading finds."""
+read whole. Either way the stamps are exactly those of the entries a whole reading finds. A
+count of the changes since a moment reads only the journals written since then."""
 
 from __future__ import annotations
 
 import json
+import os
+from datetime import UTC, datetime, timedelta
 
 from mediakeeper.changes.journal import (
     CHANGES_DIR,
+    CLOCK_SLACK,
     JournalEntry,
     _each_line,
     checked_line,
@@ -34,3 +38,30 @@ def test_stamps_are_those_of_the_entries_a_whole_reading_finds(tmp_path):
     whole = [e.at for e in _each_line(tmp_path / "music") if isinstance(e, JournalEntry)]
     assert list(journal_stamps(tmp_path / "music")) == whole
     assert len(whole) == 5 and "2026-11-22T10:00:09.000123+00:00" not in whole
+
+
+def _journal(folder, session: str, made: datetime, changes: int) -> list[str]:
+    """A session's journal as its batch leaves it: its changes stamped while it ran, the
+    file last written as the last of them was. Returns the stamps."""
+    stamps = [(made + timedelta(seconds=n)).isoformat() for n in range(changes)]
+    lines = [checked_line({**_change(n), "session": session, "at": at})
+             for n, at in enumerate(stamps)]  # fmt: skip
+    path = folder / f"{session}.jsonl"
+    path.write_bytes("".join(lines).encode("utf-8", "backslashreplace"))
+    last = (made + timedelta(seconds=changes)).timestamp()
+    os.utime(path, (last, last))
+    return stamps
+
+
+def test_a_count_since_a_moment_reads_only_the_journals_written_since(tmp_path):
+    folder = tmp_path / "music" / CHANGES_DIR
+    folder.mkdir(parents=True)
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    weeks_ago = _journal(folder, "20261102_music_001", monday - timedelta(weeks=3), 3)
+    # Written just before the week began: within the slack a file's time may lag its stamps
+    # by (a coarse clock, FAT's two seconds, a share's server), so it is read.
+    sunday = _journal(folder, "20261122_music_001", monday - CLOCK_SLACK / 2, 2)
+    this_week = _journal(folder, "20261124_music_001", monday + timedelta(days=1), 4)
+    since = list(journal_stamps(tmp_path / "music", since=monday))
+    assert since == sunday + this_week  # the journal of three weeks ago is not read
+    assert list(journal_stamps(tmp_path / "music")) == weeks_ago + sunday + this_week
