@@ -4,11 +4,14 @@ Builds a library like library_scale.py's (default 930 artists / 17,274 tracks), 
 queue, then times --runs consecutive offline batches of ten from start to exit, each a new
 process as a person starts it, and prints every run, their median, and beside it what a bare
 `python -c pass` costs on this machine (the part no code of ours can save). Every run must
-process ten artists (a run with nothing to do is not a measurement). Run it after `make
-compile` (which `make setup`, `test` and `demo` run): on a machine that sets
-PYTHONDONTWRITEBYTECODE, Python would otherwise compile every module at every start.
+process ten artists (a run with nothing to do is not a measurement). ``--before DIR``: another
+checkout's batches, taking turns with this one's on the same queue. ``--history CHANGES``: the
+data home holds that many changes journaled in the ten weeks before, as months of batches leave
+them (a --replaygain pass over 17,274 tracks journals about 70,000), for the reports every
+batch writes as it ends. Both sides are compiled first (`make compile`): on a machine that
+sets PYTHONDONTWRITEBYTECODE, Python would otherwise compile every module at every start.
 
-    python benchmarks/batch_of_ten.py
+    python benchmarks/batch_of_ten.py [--runs 10] [--before DIR] [--history 70000]
 """
 
 from __future__ import annotations
@@ -21,20 +24,50 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
 
+from checkouts import compiled
 from library_scale import REPO, build
 
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 
-def timed(command: list[str]) -> tuple[float, str]:
+WEEKS_OF_HISTORY = 10
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
     """(seconds from start to exit, what the command printed)."""
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if result.returncode != 0:
         sys.exit(f"{' '.join(command[1:3])} failed ({result.returncode}): {result.stderr[-2000:]}")
     return elapsed, result.stdout
+
+
+def journal_history(home: Path, library: Path, changes: int) -> None:
+    """``changes`` journaled changes over the ten weeks before this one, a session's journal a
+    week, each last written as its last change was (what the batches of those weeks left)."""
+    folder = home / "status" / "music" / CHANGES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    tracks = sorted(str(p) for p in library.rglob("*") if p.is_file())
+    now = datetime.now(UTC)
+    for week in range(WEEKS_OF_HISTORY):
+        made = now - timedelta(weeks=WEEKS_OF_HISTORY - week)
+        session = f"{made:%Y%m%d}_music_001"
+        count = changes // WEEKS_OF_HISTORY + (week < changes % WEEKS_OF_HISTORY)
+        lines = [
+            checked_line({"session": session, "artist": Path(track).parts[-3], "path": track,
+                          "tag": "replaygain_track_gain", "old": None, "new": "-7.20 dB",
+                          "at": (made + timedelta(milliseconds=n)).isoformat(), "size": 20000})
+            for n in range(count)
+            for track in (tracks[n % len(tracks)],)
+        ]  # fmt: skip
+        path = folder / f"{session}.jsonl"
+        path.write_text("".join(lines), encoding="utf-8")
+        last = (made + timedelta(milliseconds=count)).timestamp()
+        os.utime(path, (last, last))
 
 
 def main() -> None:
@@ -42,35 +75,52 @@ def main() -> None:
     parser.add_argument("--artists", type=int, default=930)
     parser.add_argument("--tracks", type=int, default=17274)
     parser.add_argument("--runs", type=int, default=10, help="batches of ten, default 10")
+    parser.add_argument("--before", type=Path, help="another checkout, taking turns with this one")
+    parser.add_argument("--history", type=int, default=0, metavar="CHANGES",
+                        help="changes journaled in the weeks before (default none)")
     args = parser.parse_args()
-    if args.runs * 10 > args.artists:
-        parser.error(f"{args.runs} batches of ten need at least {args.runs * 10} artists")
+    sides = {"": REPO, " [--before]": args.before.resolve()} if args.before else {"": REPO}
+    if args.runs * 10 * len(sides) > args.artists:
+        parser.error(f"{args.runs * len(sides)} batches of ten need at least "
+                     f"{args.runs * 10 * len(sides)} artists")  # fmt: skip
+    compiled(REPO, args.before)
 
     work = Path(tempfile.mkdtemp(prefix="mk-batch10-"))
     try:
         library, home = work / "Music", work / "home"
         build(library, args.artists, args.tracks)
-        utilities = REPO / "utilities"
-        timed([sys.executable, str(utilities / "music_queue_manager.py"), "--home", str(home),
-               "--init", "--library", str(library)])  # fmt: skip
+        timed([sys.executable, str(REPO / "utilities" / "music_queue_manager.py"), "--home",
+               str(home), "--init", "--library", str(library)])  # fmt: skip
+        if args.history:
+            journal_history(home, library, args.history)
         os.sync()  # the build's writes must not land in the first runs
-        batch = [sys.executable, str(utilities / "process_music_batch.py"), "--home", str(home),
-                 "--batch-size", "10", "--offline"]  # fmt: skip
-        runs = []
+        runs: dict[str, list[float]] = {label: [] for label in sides}
         for n in range(1, args.runs + 1):
-            seconds, printed = timed(batch)
-            # The summary says it: an artist that needs nothing is not listed one by one.
-            found = re.search(r"^(\d+) artists? completed", printed, re.M)
-            done = int(found.group(1)) if found else 0
-            if done != 10:
-                sys.exit(f"batch {n} processed {done} artists, not 10:\n{printed[-2000:]}")
-            runs.append(seconds)
-            print(f"batch {n}: {seconds:.2f}s", flush=True)
+            for label, repo in sides.items():
+                env = {**os.environ, "PYTHONPATH": str(repo)}
+                env.pop("MEDIAKEEPER_HOME", None)
+                batch = [sys.executable, str(repo / "utilities" / "process_music_batch.py"),
+                         "--home", str(home), "--batch-size", "10", "--offline"]  # fmt: skip
+                seconds, printed = timed(batch, env)
+                # The summary says it: an artist that needs nothing is not listed one by one.
+                found = re.search(r"^(\d+) artists? completed", printed, re.M)
+                done = int(found.group(1)) if found else 0
+                if done != 10:
+                    sys.exit(f"batch {n}{label} processed {done} artists, not 10:\n"
+                             f"{printed[-2000:]}")  # fmt: skip
+                runs[label].append(seconds)
+                print(f"batch {n}{label}: {seconds:.2f}s", flush=True)
         bare = median(timed([sys.executable, "-c", "pass"])[0] for _ in range(5))
         print()
-        print(f"{'batch of ten, median of the runs':<40}{median(runs):>8.2f}s")
-        print(f"{'  lowest - highest':<40}{min(runs):>5.2f} - {max(runs):.2f}s")
-        print(f"{'python -c pass (interpreter start)':<40}{bare:>8.2f}s")
+        if args.history:
+            print(f"{args.history:,} changes journaled in the {WEEKS_OF_HISTORY} weeks before")
+        for label, got in runs.items():
+            print(f"{'batch of ten, median of the runs' + label:<52}{median(got):>8.2f}s")
+            print(f"{'  lowest - highest':<52}{min(got):>5.2f} - {max(got):.2f}s")
+        if args.before:
+            ratio = median(runs[""]) / median(runs[" [--before]"])
+            print(f"{'this checkout / --before, medians':<52}{ratio:>8.2f}")
+        print(f"{'python -c pass (interpreter start)':<52}{bare:>8.2f}s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
