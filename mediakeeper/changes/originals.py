@@ -25,7 +25,7 @@ from mediakeeper.changes.journal import CHANGES_DIR, checked_line, line_checked
 from mediakeeper.core.bounded import TooLarge, read_bounded
 from mediakeeper.fs.atomic import append_lines, encode_text
 from mediakeeper.fs.recorded import Span
-from mediakeeper.tags.write import BytesBack
+from mediakeeper.tags.writing import BytesBack
 
 FOLDER = "originals"  # in the change journals' folder: not a journal of its own
 MAX_BYTES = 256 << 20  # a session's originals read back, at most

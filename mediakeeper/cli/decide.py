@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
-from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.cli.command import Command, home_option, settings_for
-from mediakeeper.cli.decide_groups import rules_command, show_groups, take_whole_group
-from mediakeeper.cli.decide_walk import walk
+from mediakeeper.cli.decide_groups import rules_command, show_groups
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.commands import tool_command
-from mediakeeper.core.decisions import questions
-from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
-from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
-from mediakeeper.decisions.taking import VERIFYING
+from mediakeeper.decisions.listing import decision_json
 from mediakeeper.text.visible import visible
-from mediakeeper.text.wording import count, value, written_to
 
 
 @click.command(
@@ -99,12 +90,19 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         return
     if remember and not whole_group:
         raise decide.DecideError("--remember goes with --all --dismiss CODE")
+    # Taking a decision loads what writes: the tag library, the change journal, the media
+    # probes and the reports written again. Each of the three ways to take one imports it
+    # here, as it is taken, so that listing and showing decisions load none of it.
     if whole_group:
+        from mediakeeper.cli.decide_whole import take_whole_group
+
         take_whole_group(settings.home, kind, name, group or dismiss, choose, dismiss, values,
                          remember, dry_run, writing)  # fmt: skip
         return
     if interactive:
-        walk(settings.home, dry_run, writing, _said)
+        from mediakeeper.cli.decide_walk import walk
+
+        walk(settings.home, dry_run, writing)
         return
     dismissing = dismiss is not None
     acts = sum(bool(x) for x in (choose, values, dismissing))
@@ -121,16 +119,11 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if not acts:
         _show(settings.home, kind, name, decision_id, code, album, as_json)
         return
-    answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
-                           dismiss=dismissing, scope=scope, album=album if values else None,
-                           fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
-    decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
-                                                None, album, values=bool(values))  # fmt: skip
-    if dry_run:
-        _previewed(engine.preview(settings.home, decision_id, answer))
-        return
-    _taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
-                                             writing=writing))  # fmt: skip
+    from mediakeeper.cli.decide_answer import answer
+
+    answer(settings.home, kind, name, decision_id, code or dismiss or None, album, choose=choose,
+           values=values, dismiss=dismissing, scope=scope, fields=fields, dry_run=dry_run,
+           writing=writing)  # fmt: skip
 
 
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:
@@ -144,117 +137,19 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
         found = decide.item_decisions(home, kind, item)
         if as_json:
             click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
-                                   "decisions": [engine.decision_json(found, d, full=True)
+                                   "decisions": [decision_json(found, d, full=True)
                                                  for d in found.decisions]},
                                   ensure_ascii=False))  # fmt: skip
             return
         click.echo(visible("\n".join(decide.describe(found))))
         return
+    from mediakeeper.decisions import engine  # it explains these: loaded as ``main`` says
+
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
     click.echo(visible("\n".join(engine.describe_one(shown))))
-
-
-def _previewed(shown: engine.Preview) -> None:
-    """A dry run: each field of each file it would write, each move, each queue item put
-    back, and what it would close."""
-    for w in shown.writes:
-        click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
-                   f"{value(w['new'])}")  # fmt: skip
-    for m in shown.moves:
-        click.echo(f"would move {visible(m['from'])} to {visible(m['to'])}")
-    for q in shown.queue:
-        click.echo(f"would put {visible(str(q['item']))} back to {q['status']}")
-    for r in shown.refused:
-        click.echo(f"left alone {r['field']} of {visible(r['file'])}: {r['why']}", err=True)
-    if shown.refused:
-        click.echo("Nothing decided, nothing written: mend what is said above, then decide "
-                   "again.", err=True)  # fmt: skip
-        sys.exit(1)
-    click.echo(f"dry run: {count(len(shown.closes), 'decision')} would be closed "
-               f"({shown.what}); nothing written")  # fmt: skip
-
-
-def _taken(home: Path, result: engine.Result) -> None:
-    """What an answer did, said as its act says it, with the command that takes it back."""
-    taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
-    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
-        names = ", ".join(result.queued)
-        click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
-                   f"{names}: back to pending; the next batch tries it again")  # fmt: skip
-        click.echo(f"To take it back:\n  {undo}")
-    elif result.act in VERIFYING:
-        decide_verify.said(home, taken)
-    elif result.act == CANDIDATE:
-        click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
-        click.echo(f"To take it back:\n  {undo}")
-    elif result.act == KEEP:
-        decide_dupes.said(home, taken)
-    else:
-        _said(taken, False)
-
-
-def _tag_value(pair: str) -> tuple[str, str]:
-    """``TAG=VALUE`` as (tag, value); a pair that is not one, or a value that is not text
-    (bytes the terminal passed that are not UTF-8), a usage error naming it."""
-    tag, sep, new = pair.partition("=")
-    if not sep:
-        raise decide.DecideError(f"--set takes TAG=VALUE, not {_shown(pair)}")
-    try:
-        pair.encode("utf-8")
-    except UnicodeEncodeError:
-        raise decide.DecideError(
-            f"--set {_shown(pair)}: not UTF-8 text; nothing written", "give the value as UTF-8"
-        ) from None
-    return tag.strip(), new
-
-
-def _shown(text: str) -> str:
-    """``text`` as it can be printed, its undecodable bytes as escapes."""
-    return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
-
-
-def _said(taken, dry_run: bool, *, stop: bool = True) -> None:
-    """What a decision wrote and closed; a refused one exits 1 (``stop``), or is said and
-    left open (``decide -i`` goes on to the next)."""
-    for change in taken.changes:
-        verb = "would set" if dry_run else "set"
-        was, new = value(change.old), value(change.new)
-        click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
-    for change, why in taken.refused:
-        click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
-    if taken.refused:
-        click.echo(_why_nothing(taken) if taken.session else "Nothing decided, nothing "
-                   "written: mend what is said above, then decide again.", err=True)  # fmt: skip
-        if stop:
-            sys.exit(1)
-        return
-    for line in taken.said:  # what else it did (an upgraded tag's file set aside)
-        click.echo(visible(line))
-    if taken.files_written.files:
-        click.echo(f"values {written_to(*taken.files_written)}")
-    closed = count(questions(taken.closed, open_only=False), "decision")
-    if dry_run:
-        click.echo(f"dry run: {closed} would be closed; nothing written")
-    else:
-        undo = f" (undo session {taken.session})" if taken.session else ""
-        click.echo(f"{closed} closed{undo}")
-
-
-def _why_nothing(taken) -> str:
-    """Why a decision refused after its first write: a file changed since the batch read
-    it, or the reason the write itself failed (a full disk, ...), said as it is."""
-    reasons = list(dict.fromkeys(why for _, why in taken.refused))
-    if all(why == CHANGED_SINCE_SCAN for why in reasons):
-        return ("Nothing decided: a file changed since the batch read it; run the batch on the "
-                "item again, then decide.")  # fmt: skip
-    failed = [why for why in reasons if why != CHANGED_SINCE_SCAN]
-    written = taken.files_written.files
-    undo = f" (what was written: undo --session {taken.session})" if written else ""
-    return (f"Nothing decided: {count(len(taken.refused), 'value')} could not be written: "
-            f"{failed[0]}; mend that, then decide again{undo}.")  # fmt: skip
 
 
 if __name__ == "__main__":

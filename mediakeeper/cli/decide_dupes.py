@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
+
+if TYPE_CHECKING:
+    from mediakeeper.decisions.keeping import Taken
 
 SHOWN_IDS = 3  # group ids named on a listing's line before "..."
 
@@ -69,7 +73,7 @@ def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool 
             click.echo(f"would set aside {visible(copy['path'])}")
 
 
-def said(home: Path, taken: dupes.Taken) -> None:
+def said(home: Path, taken: Taken) -> None:
     done = taken.set_aside
     if done is not None:
         said_set_aside(done, left_alone_err=True)

@@ -1,25 +1,24 @@
 """``decide`` over groups: the listing (worst first, each group with what its code means, or
-a group's items), a whole group decided as one session (``--all``: a finding code's
-decisions of any kind, or a kind's failed or skipped items), and the rules (``--rules``,
-``--forget``)."""
+a group's items) and the rules (``--rules``, ``--forget``); a whole group decided is
+``decide_whole``'s. Nothing here writes a user's file, so the listing loads none of the
+machinery that does."""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from mediakeeper.cli import decide_dupes, decide_verify
+from mediakeeper.cli import decide_dupes
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import dupes, engine, groups, outstanding, rules
+from mediakeeper.decisions import dupes, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.listing import outstanding_json
-from mediakeeper.text.wording import count, plural_of, value
+from mediakeeper.decisions.listing import HeldDecisions, outstanding_json
+from mediakeeper.text.wording import count, plural_of
 
 SCREEN = 10  # groups listed (two lines each) before the rest are only counted: a screen
 HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a whole group: "
@@ -77,7 +76,7 @@ def show_groups(
 def _listed(home: Path, kind: str | None, code: str | None) -> dict:
     """``decide --json`` (``--group CODE``: that group's entries alone, under the key it is
     listed under; the total, of the findings' groups, as they add up)."""
-    shown = engine.listing(home, kind)
+    shown = HeldDecisions.read(home).as_json(kind)  # every queue read once, as the API lists
     if not code:
         return shown
     if code not in (*outstanding.GROUPS, *dupes.CODES):
@@ -129,69 +128,6 @@ def group_named(found, code: str, kind: str | None):
         where = f" in {kind}" if kind else ""
         raise decide.DecideError(f"no open {code!r} decision{where}: nothing to decide there")
     return chosen
-
-
-def take_whole_group(home, kind, name, code, choose, dismiss, values, remember, dry_run, writing):
-    """``--all``: one choice for every open decision of a group, as one session."""
-    if name is not None:
-        raise decide.DecideError("--all decides a whole group: give KIND, not an item's NAME")
-    if values:
-        raise decide.DecideError("--all takes --dismiss CODE or --choose N, not --set")
-    if not (choose or dismiss):
-        raise decide.DecideError("--all needs a choice: --dismiss CODE, or --group CODE --choose N")
-    if choose and dismiss:
-        raise decide.DecideError("one of --choose or --dismiss at a time")
-    if choose and not code:
-        raise decide.DecideError("--all --choose N needs the group: --group CODE")
-    result = engine.take_group(home, kind, code, choose=choose, remember=remember,
-                               dry_run=dry_run, writing=writing)  # fmt: skip
-    if result.family == "queue":
-        _said_outstanding(home, result.taken, code, dry_run)
-    elif result.family == "dupes":
-        decide_dupes.said_whole(home, result.taken, choose, dry_run)
-    else:
-        _said_group(home, result.kind, code, result.taken, dry_run)
-
-
-def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None:
-    """What a whole group's choice wrote and closed, and how to take it all back."""
-    for item, taken in result.taken:
-        for change in taken.changes:
-            verb = "would set" if dry_run else "set"
-            click.echo(f"{verb} {change.tag} of {item}/{change.path}: "
-                       f"{value(change.old)} -> {value(change.new)}")  # fmt: skip
-    decide_verify.lines([t for _, t in result.taken], [item for item, _ in result.taken])
-    if decide_verify.group_queued(home, result, dry_run):
-        return
-    items = count(sum(1 for _, t in result.taken if t.closed), kinds.noun(kind),
-                  plural_of(kinds.noun(kind)))  # fmt: skip
-    if dry_run:
-        click.echo(f"dry run: {count(result.closed, 'decision')} in {items} would be closed "
-                   f"({result.what}); nothing written")  # fmt: skip
-        return
-    click.echo(f"{count(result.closed, 'decision')} in {items} closed ({result.what}), as one "
-               f"session; to take them all back:\n  {tool_command('undo', home)} --session "
-               f"{result.session}")  # fmt: skip
-    if result.rule:
-        click.echo(f"rule recorded in {home / CONFIG_FILE}: {result.rule}; later batches "
-                   f"settle such findings by it (decide --forget {code} removes it)")  # fmt: skip
-    if result.refused:
-        click.echo(f"{count(len(result.refused), 'item')} not decided: mend what is said above, "
-                   "then decide again.", err=True)  # fmt: skip
-        sys.exit(1)
-
-
-def _said_outstanding(home: Path, taken, group: str, dry_run: bool) -> None:
-    """``--all --group failed --choose N``: what was done to every failed item of a kind."""
-    noun = kinds.noun(taken.kind)
-    items = f"{count(len(taken.names), f'{group} {noun}', f'{group} {plural_of(noun)}')}"
-    if dry_run:
-        click.echo(f"dry run: {items} would be put to {taken.what}; nothing written")
-        return
-    click.echo(
-        f"{items} put to {taken.what} ({', '.join(taken.names)}), as one session; to "
-        f"take them all back:\n  {tool_command('undo', home)} --session {taken.session}"
-    )
 
 
 def rules_command(home: Path, forget: str | None) -> None:

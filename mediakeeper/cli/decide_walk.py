@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli import decide_verify
+from mediakeeper.cli.decide_answer import said
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.questions import AGAIN, CANDIDATE
 from mediakeeper.decisions import engine
@@ -19,8 +20,8 @@ from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import visible
 
 
-def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
-    """``said(taken, dry_run)`` tells what each decision wrote."""
+def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
+    """Each open decision asked in turn, and each answer taken before the next is shown."""
     if not sys.stdin.isatty():
         raise click.UsageError("-i needs a terminal; without it, give --choose, --set or --dismiss")
     passed: set[str] = set()
@@ -41,7 +42,7 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing, said) -> None:
             if answer == "q":
                 click.echo("Stopped; the rest wait for the next time.")
                 return
-            taken = answer != "s" and _take(home, decision, answer, dry_run, writing, said)
+            taken = answer != "s" and _take(home, decision, answer, dry_run, writing)
             if taken == AGAIN and not dry_run:  # back to pending: its next batch asks anew
                 break
             if not taken or dry_run:  # passed over, refused, or (dry run) not written
@@ -86,7 +87,7 @@ def _line(prompt: str, *, key: bool = False) -> str | None:
     return typed.lower() if key else typed
 
 
-def _take(home, decision, answer, dry_run, writing, said) -> bool | str:
+def _take(home, decision, answer, dry_run, writing) -> bool | str:
     """Take the answer through the engine (``decisions.engine``); whether a decision was
     taken (a refused value is said, and the decision passed over), or ``AGAIN``: the album
     is back to pending (verify again)."""

@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from mediakeeper.cli.command import Command, Group, home_option
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
-from mediakeeper.decisions import copies
-from mediakeeper.decisions import dupes as deciding
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
+
+if TYPE_CHECKING:
+    from mediakeeper.decisions.copies import SetAside
 
 KIND_VERBS = ("batch", "queue")
 
@@ -116,6 +118,10 @@ def set_aside(home, ids, every, include_releases):
     it moves; a group whose best the sound cannot tell is left for `decide dupes ID`; the
     library folders the moves empty are removed. All of it journaled, and finished by the
     next set-aside or undo after a kill: the undo command it prints puts every file back."""
+    # The moves' machinery (the change journal, the tag library, the grader) is imported by
+    # the commands that move or keep files, not by the listing, nor by ``decide``'s.
+    from mediakeeper.decisions import copies
+
     existing_home(home)
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     said_set_aside(done, left_alone_err=False)
@@ -135,9 +141,11 @@ def keep_all(home, ids):
     """Keep every copy of these groups: they are no longer listed nor set aside by --all
     (remembered while their copies are the same; `dupes kept --reset` forgets, and so does
     the undo of the session it prints)."""
+    from mediakeeper.decisions import copies, keeping  # as set-aside imports it
+
     where = existing_home(home)
     chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True)
-    done = deciding.keep_all(where, chosen)
+    done = keeping.keep_all(where, chosen)
     click.echo(f"{count(done.groups, 'group')} kept whole" + (
         f" ({len(ids) - done.groups} already)" if done.groups < len(ids) else ""))  # fmt: skip
     if done.session:
@@ -163,7 +171,7 @@ def kept_groups(home, ids, reset):
             click.echo(f"  {visible(path)}")
 
 
-def said_set_aside(done: copies.SetAside, *, left_alone_err: bool) -> None:
+def said_set_aside(done: SetAside, *, left_alone_err: bool) -> None:
     """What a set-aside did, file by file, as ``dupes set-aside`` and ``decide`` say it."""
     for session in done.resumed:
         click.echo(f"finished set-aside session {session}, which a kill had cut short "

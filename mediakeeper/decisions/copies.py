@@ -35,7 +35,7 @@ from mediakeeper.queue.session_log import start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.tags.cover import COVER, cover, takes_cover
-from mediakeeper.tags.read import loudness, read
+from mediakeeper.tags.reading import loudness, read
 from mediakeeper.text.wording import format_size
 
 CHANGED = moves.CHANGED

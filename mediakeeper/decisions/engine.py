@@ -8,7 +8,7 @@ A decision is named by its id (``ids``); an id whose question is no longer asked
 is refused (``Stale``) before anything is written. What a kind asks and offers is its own
 (``item.questions_of``: its package's ``questions.py``); what each choice does is an act the
 engine carries out here once for every kind: tag changes through the change journal
-(``item.take``), verify's accept, verify again and restore (``verifying``), a TMDb candidate
+(``answering.take``), verify's accept, verify again and restore (``verifying``), a TMDb candidate
 kept for the next batch, a duplicate group's copies set aside or kept whole (``dupes``), a
 failed item retried or skipped (``taking.take_outstanding``). Every answer, a dismissal
 too, is one session that ``undo --session`` (``undo``) takes back whole.
@@ -45,11 +45,21 @@ from mediakeeper.decisions import (
     dupes,
     groups,
     ids,
+    keeping,
     outstanding,
     sessions,
     taking,
     upgrades,
     verifying,
+)
+from mediakeeper.decisions.answering import (
+    changed_files,
+    changed_since,
+    choose_candidate,
+    new_session,
+    rewriter,
+    take,
+    what_to_take,
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
@@ -57,15 +67,8 @@ from mediakeeper.decisions.item import (
     Decision,
     ItemDecisions,
     Stale,
-    changed_files,
-    changed_since,
-    choose_candidate,
     item_decisions,
-    new_session,
     queue_of,
-    rewriter,
-    take,
-    what_to_take,
 )
 from mediakeeper.decisions.listing import (
     QUEUED,
@@ -475,7 +478,7 @@ _TAKES = {ACCEPT: _take_verifying, AGAIN: _take_verifying, RESTORE: _take_verify
 def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
     if answer.values:
         raise DecideError("a duplicate group takes a choice or a dismissal, not a value")
-    done = dupes.take(home, asking.group, choose=answer.choose,
+    done = keeping.take(home, asking.group, choose=answer.choose,
                       dismiss=asking.code if answer.dismiss else "")  # fmt: skip
     aside = done.set_aside
     refused = [{"item": "", "path": p, "tag": "", "why": w} for p, w in aside.left_alone] \
@@ -497,7 +500,7 @@ def _refused(taken: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
 class GroupResult:
     """A whole group decided as one session (``decide --all``, ``"all": true``): ``family``
     says whose record ``taken`` is: "findings" (``taking.GroupTaken``), "dupes"
-    (``dupes.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``); a
+    (``keeping.Taken``) or "queue" (failed or skipped items, ``taking.QueueTaken``); a
     dismissal's dry run, "closing": the decisions it would close (each ``{"id", "item"}``)."""
 
     family: str
@@ -584,7 +587,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
                held: HeldDecisions | None = None) -> GroupResult:  # fmt: skip
     """Dismiss (``choose`` None) or take choice ``choose`` for every open decision of the group
     ``code`` (of ``kind``; of the one kind that asks it when None), as one session: a finding
-    code's (``taking.take_group``), a duplicate level's (``dupes.take_group``: with
+    code's (``taking.take_group``), a duplicate level's (``keeping.take_group``: with
     ``dry_run`` nothing is taken, its groups are), or a kind's failed or skipped items.
     With ``token`` (its preview's, ``preview_json``, or a paged preview's, ``group_page``),
     refused before anything is written unless the preview would be the same now: the same
@@ -612,7 +615,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
         if dry_run:
             found = dupes.open_groups(home, code)
             return GroupResult("dupes", dupes.KIND.name, code, found, choose)
-        done = dupes.take_group(home, code, choose=choose, remember=remember)
+        done = keeping.take_group(home, code, choose=choose, remember=remember)
         return GroupResult("dupes", dupes.KIND.name, code, done, choose)
     held_before = held is not None  # serve's: the decisions it holds answer a dismissal
     held = held or HeldDecisions.read(home, kind)  # each queue read once, no document yet

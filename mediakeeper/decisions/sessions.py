@@ -21,7 +21,8 @@ from typing import Any
 
 from mediakeeper.core.decisions import questions, rules_in
 from mediakeeper.decisions import rules
-from mediakeeper.decisions.item import ItemDecisions, group_done, queue_of, write_again
+from mediakeeper.decisions.answering import group_done, write_again
+from mediakeeper.decisions.item import ItemDecisions, queue_of
 from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text

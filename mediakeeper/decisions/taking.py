@@ -19,19 +19,21 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, open_codes, questions
 from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
-from mediakeeper.decisions.item import (
-    DISMISSED,
-    DecideError,
-    ItemDecisions,
+from mediakeeper.decisions.answering import (
     Taken,
     changed_files,
     changed_since,
     group_done,
-    item_decisions,
     new_session,
-    queue_of,
     rewriter,
     take,
+)
+from mediakeeper.decisions.item import (
+    DISMISSED,
+    DecideError,
+    ItemDecisions,
+    item_decisions,
+    queue_of,
 )
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
@@ -74,7 +76,7 @@ def take_group(
     ``code`` in ``kind``'s items (``items``: those asking it, as the caller read them; else
     read from the queue). ``as_recorded``: refused (``Stale``) before anything is written
     unless every file of every decision taken is as the batch recorded it (or as a
-    decision or an undo since left it: ``item.changed_since``)."""
+    decision or an undo since left it: ``answering.changed_since``)."""
     rewriter(kind)  # a kind decided by its own commands: refused before anything
     if remember:
         if choose is not None:

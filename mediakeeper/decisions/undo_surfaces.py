@@ -2,7 +2,7 @@
 artists' fixes are no longer counted as fixed (their findings open again, saying which undo
 took them back, as do the decisions whose choice it took back), their output documents hold
 the restored values, and their issue reports (without the undo line, nothing is left to
-undo), queue counts and the index are written again (``decide.write_again``). The tags it
+undo), queue counts and the index are written again (``answering.write_again``). The tags it
 put back are marked in each artist's queue details (``dismissals.undone_marked``): the undo
 changed the files, so ``--refresh`` sends the artist back to be checked, and that check
 leaves those tags as the person put them."""
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes.journal import JournalEntry
-from mediakeeper.decisions.item import ItemDecisions, group_done, queue_of, write_again
+from mediakeeper.decisions.answering import group_done, write_again
+from mediakeeper.decisions.item import ItemDecisions, queue_of
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore

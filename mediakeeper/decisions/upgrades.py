@@ -28,8 +28,9 @@ from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import AudioError
 from mediakeeper.decisions import copies, sessions, verifying
-from mediakeeper.decisions.item import Choice, Decision, ItemDecisions, Taken, new_session
-from mediakeeper.decisions.item import take as close
+from mediakeeper.decisions.answering import Taken, new_session
+from mediakeeper.decisions.answering import take as close
+from mediakeeper.decisions.item import Choice, Decision, ItemDecisions
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import create_temp
 from mediakeeper.fs.checks import why_left_alone

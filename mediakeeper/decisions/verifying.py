@@ -27,16 +27,9 @@ from mediakeeper.changes.change import TagChange
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE
 from mediakeeper.decisions import copies, sessions
-from mediakeeper.decisions.item import (
-    Choice,
-    Decision,
-    ItemDecisions,
-    Taken,
-    group_done,
-    new_session,
-    queue_of,
-)
-from mediakeeper.decisions.item import take as close
+from mediakeeper.decisions.answering import Taken, group_done, new_session
+from mediakeeper.decisions.answering import take as close
+from mediakeeper.decisions.item import Choice, Decision, ItemDecisions, queue_of
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.verify import ledger

@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.core.errors import AudioError, MediakeeperError
+from mediakeeper.dupes.questions import CORE_TAGS
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.media import chromaprint, ffmpeg
 from mediakeeper.media.albums import album_files, is_audio
-from mediakeeper.tags.read import loudness, read
+from mediakeeper.tags.reading import loudness, read
 from mediakeeper.text.slug import inside, slugify
 
 if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
@@ -42,9 +43,6 @@ CARRIED = (*MBIDS, "replaygain_track_gain", "replaygain_track_peak", "replaygain
            "replaygain_album_peak")  # fmt: skip
 # tracktotal: with a MusicBrainz album id, the release's own count (how complete a copy is).
 DESCRIBING = ("title", "artist", "album", "albumartist", "tracknumber", "tracktotal")
-# The fields the music checks ask of every album track (``music.album_rules``): how many
-# hold a value is a copy's "tags filled", counted while the file is read for its fingerprint.
-CORE_TAGS = ("title", "artist", "album", "albumartist", "tracknumber", "date")
 
 
 def cache_path(home: Path, slug: str) -> Path:

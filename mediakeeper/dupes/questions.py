@@ -10,7 +10,6 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediakeeper.core.questions import KEEP, Asked, Offer, Questions
-from mediakeeper.dupes.job import CORE_TAGS
 from mediakeeper.text.wording import clock, count, format_size
 
 KEEP_BEST = "keep the best"
@@ -18,6 +17,12 @@ KEEP_ALL = "keep all"
 # What a copy may say of itself (the scan records what it knows), shown side by side.
 SIDE_BY_SIDE = ("path", "format", "sample_rate", "bit_depth", "bitrate", "duration", "size",
                 "tags_filled", "damage", "lossy_origin", "grade", "ranks")  # fmt: skip
+
+# The fields the music checks ask of every album track (``music.album_rules``): how many
+# hold a value is a copy's ``tags_filled``, counted while the scan reads it (``job``) and
+# said here as "N of 6".
+CORE_TAGS = ("title", "artist", "album", "albumartist", "tracknumber", "date")
+
 
 
 def name_of(group: dict[str, Any]) -> str:

@@ -10,71 +10,48 @@ The package, split the way beets' mediafile splits its storage:
   APEv2, ASF) gets and sets any field;
 - ``formats``: every format mutagen reads, its style, the parser its extension promises,
   and which cannot be tagged at all (AAC, AC-3: read, never written);
-- ``read``: a file's tags and stream properties, and the parse kept for a write; any
-  fields named (``read_fields``), every value (``all_values``);
-- ``write``: a file's change (``set_values``, the one write of every field), handed to
-  ``mediakeeper.fs.safewrite`` for the crash-safe replacement (write groups, ownership)
-  that other jobs use without tags.
+- ``reading``: a file's tags and stream properties (``read``), and the parse kept for a
+  write; any fields named (``read_fields``), every value (``all_values``);
+- ``writing``: a file's change (``write``; ``set_values``, the one write of every field),
+  handed to ``mediakeeper.fs.safewrite`` for the crash-safe replacement (write groups,
+  ownership) that other jobs use without tags.
 
-Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``.
+Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``. Each name is
+loaded from its module as it is first used (PEP 562's module ``__getattr__``), so a caller
+that needs only the table or the types (``decide`` listing the decisions, whose words name
+tags) loads neither mutagen nor the formats. (No module is named as a function is: the
+import system would bind a submodule ``read`` over the function ``read``.)
 """
 
-from mediakeeper.tags.formats import READ_ONLY, writable
-from mediakeeper.tags.read import (
-    AUDIO_EXTENSIONS,
-    AudioInfo,
-    Parsed,
-    all_values,
-    loudness,
-    read,
-    read_fields,
-)
+from __future__ import annotations
 
-# Parsing a file as ``read`` does, for tests that edit a parse themselves.
-from mediakeeper.tags.read import load as _load  # noqa: F401
-from mediakeeper.tags.table import (
-    FIELD_OF,
-    LOGICAL_TAGS,
-    LOUDNESS,
-    TABLE,
-    WRITABLE,
-    Field,
-    typed,
-)
-from mediakeeper.tags.write import (
-    BytesBack,
-    FileWrite,
-    holds,
-    set_values,
-    storable,
-    version_after_write,
-    write,
-    write_many,
-)
+import importlib
+from typing import Any
 
-__all__ = [
-    "AUDIO_EXTENSIONS",
-    "FIELD_OF",
-    "LOGICAL_TAGS",
-    "LOUDNESS",
-    "READ_ONLY",
-    "TABLE",
-    "WRITABLE",
-    "AudioInfo",
-    "BytesBack",
-    "Field",
-    "FileWrite",
-    "Parsed",
-    "all_values",
-    "holds",
-    "loudness",
-    "read",
-    "read_fields",
-    "set_values",
-    "storable",
-    "typed",
-    "version_after_write",
-    "writable",
-    "write",
-    "write_many",
-]
+# Each module of the package and the public names it holds.
+_MODULES = {
+    "formats": ("READ_ONLY", "writable"),
+    "reading": ("AUDIO_EXTENSIONS", "AudioInfo", "Parsed", "all_values", "loudness", "read",
+                "read_fields"),
+    "table": ("FIELD_OF", "LOGICAL_TAGS", "LOUDNESS", "TABLE", "WRITABLE", "Field", "typed"),
+    "writing": ("BytesBack", "FileWrite", "holds", "set_values", "storable",
+                "version_after_write", "write", "write_many"),
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "_load":  # parsing a file as ``read`` does, for tests that edit a parse
+        module, name_there = "reading", "load"
+    elif name in _HOME:
+        module, name_there = _HOME[name], name
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name_there)
+    globals()[name] = value  # asked once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

@@ -25,7 +25,7 @@ from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover
 
 from mediakeeper.tags.formats import STYLE_OF_FORMAT
-from mediakeeper.tags.read import load, translated
+from mediakeeper.tags.reading import load, translated
 from mediakeeper.tags.styles import ID3_STYLE, MP4_STYLE, VORBIS_STYLE
 from mediakeeper.tags.table import COVER as COVER  # the value's name, named there
 

@@ -18,7 +18,7 @@ from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
-from mediakeeper.tags.read import Parsed, chosen, load, stat_signature, translated, values_of
+from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
 from mediakeeper.tags.table import FIELD_OF, TABLE, WRITABLE
 from mediakeeper.text import wording
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers import run_script
 from tests.helpers.audio import build_library
+from tests.helpers.deciding import TAKING
 
 HEAVY = ("requests", "requests_cache", "pyrate_limiter", "ftfy", "rich")
 
@@ -61,6 +62,10 @@ def test_decide_and_undo_start_without_the_settings_file_editor(child_env):
     """tomlkit edits mediakeeper.toml when a rule is recorded or forgotten, and only then."""
     commands = "utilities.decide, utilities.undo_changes, mediakeeper.cli.decide"
     assert imported_of(commands, ("tomlkit",), child_env) == ""
+
+
+def test_the_decide_command_loads_nothing_that_takes_a_decision(child_env):
+    assert imported_of("utilities.decide, mediakeeper.cli.decide", TAKING, child_env) == ""
 
 
 # What a verify batch needs only after its checks (the closing reports and this week's

@@ -56,7 +56,7 @@ COMMAND_LINE = ("front",)
 # change, writes nothing). A kind's batch (``runs``) and command line run its job: they may.
 THROUGH_CHANGES = ("reports", "decisions")
 WRITES = ("changes.journal", "changes.writes", "changes.originals", "changes.moves",
-          "changes.swaps", "changes.undo", "tags.write", "fs.safewrite")  # fmt: skip
+          "changes.swaps", "changes.undo", "tags.writing", "fs.safewrite")  # fmt: skip
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:

@@ -24,6 +24,7 @@ import pytest
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
 from mediakeeper.reports.weeks import Week
 from tests.helpers import loaded_among
+from tests.helpers.deciding import TAKING
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -229,6 +230,19 @@ def test_every_surface_tells_the_same_count_on_the_demo(demo_home):
     assert "| `missing-cover` | 1 | 0 | — (info) |" in text
     assert "| `lossy-source-copied` | 60 | 0 | — (info) |" in text
     assert "| `filename-mismatch` | 2 | 0 | 2 |" in text
+
+
+def test_decide_lists_and_shows_the_demo_without_loading_what_takes_a_decision(demo_home):
+    """Listing the decisions (by group, as JSON, a group's items) and showing one item's reads
+    the queues and the items' documents: the tag library, the engine, the media probes and
+    the reports a decision writes again are loaded only when one is taken."""
+    for args in ((), ("--json",), ("--group", "filename-mismatch"), ("music", "Björk")):
+        said, loaded = loaded_among("decide.py", TAKING, "--home", demo_home, *args)
+        assert said and loaded == [], (args, loaded)
+    assert said.startswith("Björk: 1 decision open") and "1) the file name's" in said
+    taken, loaded = loaded_among("decide.py", TAKING, "--home", demo_home, "music", "Björk",
+                                 "--dismiss", "filename-mismatch", "--dry-run")  # fmt: skip
+    assert "would be closed" in taken and "mediakeeper.decisions.engine" in loaded
 
 
 # ---- movies --------------------------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_set_aside_then_undo_puts_every_file_back_byte_for_byte(own_library, tmp
     # the release group (the compilation's copy) stays unless asked for
     assert (own_library / "Various" / "Hits" / "05 - Song 1.opus").exists()
     # the kept FLAC gained the MusicBrainz id its MP3 copy carried
-    from mediakeeper.tags.read import read
+    from mediakeeper.tags.reading import read
 
     kept = own_library / "Artist A" / "Album" / "04 - Song 4.flac"
     assert read(kept).tags["musicbrainz_trackid"] == "5c4f0000-0000-4000-8000-000000000004"

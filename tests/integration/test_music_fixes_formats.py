@@ -5,7 +5,7 @@ and ID3v2.3, FLAC, M4A, Ogg Vorbis, Opus, ID3 in WAV/AIFF/DSF/TTA, APEv2 in Monk
 WavPack, Musepack, TAK and OptimFROG, ASF in WMA, the MP4 family, Ogg FLAC and Speex): a
 library with one album per fixable problem and one per ambiguous situation is processed by
 ``utilities/process_music_batch.py`` in a subprocess. Each file is read back with mutagen alone
-and with ``mediakeeper.tags.read``; fixed tags hold exactly the planned values, every other tag
+and with ``mediakeeper.tags.reading``; fixed tags hold exactly the planned values, every other tag
 keeps its stored value, ambiguous files are not touched at all (same bytes), and the audio is
 still there. Then ``utilities/undo_changes.py`` puts every old value back.
 """

@@ -1,0 +1,142 @@
+"""``decide KIND NAME`` (or ``--id ID``) with ``--choose N``, ``--set TAG=VALUE`` or
+``--dismiss``: one decision answered through the engine (``decisions.engine``), previewed
+with ``--dry-run``, and what it did said with the command that takes it back. Imported by
+``decide`` only when a decision is answered: the engine loads what writes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
+from mediakeeper.cli import decide_dupes, decide_verify
+from mediakeeper.core import writemode
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.decisions import questions
+from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
+from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions.item import DecideError
+from mediakeeper.decisions.taking import VERIFYING
+from mediakeeper.text.visible import visible
+from mediakeeper.text.wording import count, value, written_to
+
+
+def answer(
+    home: Path, kind: str | None, name: str | None, decision_id: str | None,
+    code: str | None, album: str | None, *, choose: int | None, values: Sequence[str],
+    dismiss: bool, scope: str, fields: str | None, dry_run: bool, writing: writemode.Writing,
+) -> None:  # fmt: skip
+    """The decision named (its id, or the item's one of ``code``, of ``album``) answered:
+    ``choose`` N, ``values`` (TAG=VALUE pairs) or ``dismiss``; a dry run writes nothing."""
+    given = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
+                          dismiss=dismiss, scope=scope, album=album if values else None,
+                          fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
+    decision_id = decision_id or engine.resolve(home, kind, name, code, album,
+                                                values=bool(values))  # fmt: skip
+    if dry_run:
+        _previewed(engine.preview(home, decision_id, given))
+        return
+    _taken(home, engine.take_answer(home, decision_id, given, writing=writing))
+
+
+def _previewed(shown: engine.Preview) -> None:
+    """A dry run: each field of each file it would write, each move, each queue item put
+    back, and what it would close."""
+    for w in shown.writes:
+        click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
+                   f"{value(w['new'])}")  # fmt: skip
+    for m in shown.moves:
+        click.echo(f"would move {visible(m['from'])} to {visible(m['to'])}")
+    for q in shown.queue:
+        click.echo(f"would put {visible(str(q['item']))} back to {q['status']}")
+    for r in shown.refused:
+        click.echo(f"left alone {r['field']} of {visible(r['file'])}: {r['why']}", err=True)
+    if shown.refused:
+        click.echo("Nothing decided, nothing written: mend what is said above, then decide "
+                   "again.", err=True)  # fmt: skip
+        sys.exit(1)
+    click.echo(f"dry run: {count(len(shown.closes), 'decision')} would be closed "
+               f"({shown.what}); nothing written")  # fmt: skip
+
+
+def _taken(home: Path, result: engine.Result) -> None:
+    """What an answer did, said as its act says it, with the command that takes it back."""
+    taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
+    if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
+        names = ", ".join(result.queued)
+        click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
+                   f"{names}: back to pending; the next batch tries it again")  # fmt: skip
+        click.echo(f"To take it back:\n  {undo}")
+    elif result.act in VERIFYING:
+        decide_verify.said(home, taken)
+    elif result.act == CANDIDATE:
+        click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
+        click.echo(f"To take it back:\n  {undo}")
+    elif result.act == KEEP:
+        decide_dupes.said(home, taken)
+    else:
+        said(taken, False)
+
+
+def _tag_value(pair: str) -> tuple[str, str]:
+    """``TAG=VALUE`` as (tag, value); a pair that is not one, or a value that is not text
+    (bytes the terminal passed that are not UTF-8), a usage error naming it."""
+    tag, sep, new = pair.partition("=")
+    if not sep:
+        raise DecideError(f"--set takes TAG=VALUE, not {_shown(pair)}")
+    try:
+        pair.encode("utf-8")
+    except UnicodeEncodeError:
+        raise DecideError(
+            f"--set {_shown(pair)}: not UTF-8 text; nothing written", "give the value as UTF-8"
+        ) from None
+    return tag.strip(), new
+
+
+def _shown(text: str) -> str:
+    """``text`` as it can be printed, its undecodable bytes as escapes."""
+    return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
+
+
+def said(taken, dry_run: bool, *, stop: bool = True) -> None:
+    """What a decision wrote and closed; a refused one exits 1 (``stop``), or is said and
+    left open (``decide -i`` goes on to the next)."""
+    for change in taken.changes:
+        verb = "would set" if dry_run else "set"
+        was, new = value(change.old), value(change.new)
+        click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
+    for change, why in taken.refused:
+        click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
+    if taken.refused:
+        click.echo(_why_nothing(taken) if taken.session else "Nothing decided, nothing "
+                   "written: mend what is said above, then decide again.", err=True)  # fmt: skip
+        if stop:
+            sys.exit(1)
+        return
+    for line in taken.said:  # what else it did (an upgraded tag's file set aside)
+        click.echo(visible(line))
+    if taken.files_written.files:
+        click.echo(f"values {written_to(*taken.files_written)}")
+    closed = count(questions(taken.closed, open_only=False), "decision")
+    if dry_run:
+        click.echo(f"dry run: {closed} would be closed; nothing written")
+    else:
+        undo = f" (undo session {taken.session})" if taken.session else ""
+        click.echo(f"{closed} closed{undo}")
+
+
+def _why_nothing(taken) -> str:
+    """Why a decision refused after its first write: a file changed since the batch read
+    it, or the reason the write itself failed (a full disk, ...), said as it is."""
+    reasons = list(dict.fromkeys(why for _, why in taken.refused))
+    if all(why == CHANGED_SINCE_SCAN for why in reasons):
+        return ("Nothing decided: a file changed since the batch read it; run the batch on the "
+                "item again, then decide.")  # fmt: skip
+    failed = [why for why in reasons if why != CHANGED_SINCE_SCAN]
+    written = taken.files_written.files
+    undo = f" (what was written: undo --session {taken.session})" if written else ""
+    return (f"Nothing decided: {count(len(taken.refused), 'value')} could not be written: "
+            f"{failed[0]}; mend that, then decide again{undo}.")  # fmt: skip
