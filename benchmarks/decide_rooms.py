@@ -106,6 +106,11 @@ def watched(workdir: Path) -> Watch:
     assert batch.returncode in (0, 1), batch.stdout + batch.stderr
     from mediakeeper.cli.decide import main
 
+    # The same decision as a dry run first (it writes nothing): ``decide`` imports what takes
+    # a decision as one is taken, and the walk is of the calls a decision makes, not of the
+    # modules' loading.
+    main(["--home", str(home), "music", "Artist", "--set", "artist=Someone", "--dry-run"],
+         standalone_mode=False)  # fmt: skip
     watch = Watch(library / "Artist" / "Loose.flac")
     sys.addaudithook(watch.audit)
     sys.setprofile(watch.profile)

@@ -119,11 +119,19 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if not acts:
         _show(settings.home, kind, name, decision_id, code, album, as_json)
         return
-    from mediakeeper.cli.decide_answer import answer
+    from mediakeeper.cli import decide_said
+    from mediakeeper.decisions import engine
 
-    answer(settings.home, kind, name, decision_id, code or dismiss or None, album, choose=choose,
-           values=values, dismiss=dismissing, scope=scope, fields=fields, dry_run=dry_run,
-           writing=writing)  # fmt: skip
+    answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
+                           dismiss=dismissing, scope=scope, album=album if values else None,
+                           fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
+    decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
+                                                None, album, values=bool(values))  # fmt: skip
+    if dry_run:
+        decide_said.previewed(engine.preview(settings.home, decision_id, answer))
+        return
+    decide_said.taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
+                                                        writing=writing))  # fmt: skip
 
 
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:
@@ -150,6 +158,26 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
         click.echo(json.dumps(shown, ensure_ascii=False))
         return
     click.echo(visible("\n".join(engine.describe_one(shown))))
+
+
+def _tag_value(pair: str) -> tuple[str, str]:
+    """``TAG=VALUE`` as (tag, value); a pair that is not one, or a value that is not text
+    (bytes the terminal passed that are not UTF-8), a usage error naming it."""
+    tag, sep, new = pair.partition("=")
+    if not sep:
+        raise decide.DecideError(f"--set takes TAG=VALUE, not {_shown(pair)}")
+    try:
+        pair.encode("utf-8")
+    except UnicodeEncodeError:
+        raise decide.DecideError(
+            f"--set {_shown(pair)}: not UTF-8 text; nothing written", "give the value as UTF-8"
+        ) from None
+    return tag.strip(), new
+
+
+def _shown(text: str) -> str:
+    """``text`` as it can be printed, its undecodable bytes as escapes."""
+    return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli import decide_verify
-from mediakeeper.cli.decide_answer import said
+from mediakeeper.cli.decide_said import said
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.questions import AGAIN, CANDIDATE
 from mediakeeper.decisions import engine

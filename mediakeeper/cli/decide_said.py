@@ -1,48 +1,26 @@
-"""``decide KIND NAME`` (or ``--id ID``) with ``--choose N``, ``--set TAG=VALUE`` or
-``--dismiss``: one decision answered through the engine (``decisions.engine``), previewed
-with ``--dry-run``, and what it did said with the command that takes it back. Imported by
-``decide`` only when a decision is answered: the engine loads what writes."""
+"""What a decision answered did (``decide KIND NAME --choose N``, ``--set TAG=VALUE``,
+``--dismiss``, and each answer of ``decide -i``), or with ``--dry-run`` would do, said as its
+act says it, with the command that takes it back. Imported when a decision is answered."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
-from mediakeeper.core import writemode
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids
-from mediakeeper.decisions.item import DecideError
 from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, value, written_to
 
 
-def answer(
-    home: Path, kind: str | None, name: str | None, decision_id: str | None,
-    code: str | None, album: str | None, *, choose: int | None, values: Sequence[str],
-    dismiss: bool, scope: str, fields: str | None, dry_run: bool, writing: writemode.Writing,
-) -> None:  # fmt: skip
-    """The decision named (its id, or the item's one of ``code``, of ``album``) answered:
-    ``choose`` N, ``values`` (TAG=VALUE pairs) or ``dismiss``; a dry run writes nothing."""
-    given = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
-                          dismiss=dismiss, scope=scope, album=album if values else None,
-                          fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
-    decision_id = decision_id or engine.resolve(home, kind, name, code, album,
-                                                values=bool(values))  # fmt: skip
-    if dry_run:
-        _previewed(engine.preview(home, decision_id, given))
-        return
-    _taken(home, engine.take_answer(home, decision_id, given, writing=writing))
-
-
-def _previewed(shown: engine.Preview) -> None:
+def previewed(shown: engine.Preview) -> None:
     """A dry run: each field of each file it would write, each move, each queue item put
     back, and what it would close."""
     for w in shown.writes:
@@ -62,7 +40,7 @@ def _previewed(shown: engine.Preview) -> None:
                f"({shown.what}); nothing written")  # fmt: skip
 
 
-def _taken(home: Path, result: engine.Result) -> None:
+def taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
     taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
     if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
@@ -79,26 +57,6 @@ def _taken(home: Path, result: engine.Result) -> None:
         decide_dupes.said(home, taken)
     else:
         said(taken, False)
-
-
-def _tag_value(pair: str) -> tuple[str, str]:
-    """``TAG=VALUE`` as (tag, value); a pair that is not one, or a value that is not text
-    (bytes the terminal passed that are not UTF-8), a usage error naming it."""
-    tag, sep, new = pair.partition("=")
-    if not sep:
-        raise DecideError(f"--set takes TAG=VALUE, not {_shown(pair)}")
-    try:
-        pair.encode("utf-8")
-    except UnicodeEncodeError:
-        raise DecideError(
-            f"--set {_shown(pair)}: not UTF-8 text; nothing written", "give the value as UTF-8"
-        ) from None
-    return tag.strip(), new
-
-
-def _shown(text: str) -> str:
-    """``text`` as it can be printed, its undecodable bytes as escapes."""
-    return repr(text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"))
 
 
 def said(taken, dry_run: bool, *, stop: bool = True) -> None:
