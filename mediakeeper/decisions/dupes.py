@@ -5,7 +5,8 @@ dashboard and the weekly report show them as the space setting them aside would 
 
 A group's choices: keep the best (every other copy set aside), keep all (remembered: not asked
 again while the group's copies are the same), or keep another copy (the best set aside with the
-rest); ``keeping`` takes them. Nothing here writes, so a listing loads none of it.
+rest); ``keeping`` takes them. Nothing here writes: listing the groups loads none of the
+moves' machinery.
 """
 
 from __future__ import annotations

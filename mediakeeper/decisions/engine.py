@@ -8,9 +8,9 @@ A decision is named by its id (``ids``); an id whose question is no longer asked
 is refused (``Stale``) before anything is written. What a kind asks and offers is its own
 (``item.questions_of``: its package's ``questions.py``); what each choice does is an act the
 engine carries out here once for every kind: tag changes through the change journal
-(``answering.take``), verify's accept, verify again and restore (``verifying``), a TMDb candidate
-kept for the next batch, a duplicate group's copies set aside or kept whole (``dupes``), a
-failed item retried or skipped (``taking.take_outstanding``). Every answer, a dismissal
+(``answering.take``), verify's accept, verify again and restore (``verifying``), a TMDb
+candidate kept for the next batch, a duplicate group's copies set aside or kept whole
+(``keeping``), a failed item retried or skipped (``taking.take_outstanding``). Every answer, a dismissal
 too, is one session that ``undo --session`` (``undo``) takes back whole.
 """
 
@@ -479,7 +479,7 @@ def _take_dupes(home: Path, asking: Asking, answer: Answer) -> Result:
     if answer.values:
         raise DecideError("a duplicate group takes a choice or a dismissal, not a value")
     done = keeping.take(home, asking.group, choose=answer.choose,
-                      dismiss=asking.code if answer.dismiss else "")  # fmt: skip
+                        dismiss=asking.code if answer.dismiss else "")  # fmt: skip
     aside = done.set_aside
     refused = [{"item": "", "path": p, "tag": "", "why": w} for p, w in aside.left_alone] \
         if aside else []  # fmt: skip
