@@ -10,8 +10,8 @@ is refused (``Stale``) before anything is written. What a kind asks and offers i
 engine carries out here once for every kind: tag changes through the change journal
 (``answering.take``), verify's accept, verify again and restore (``verifying``), a TMDb
 candidate kept for the next batch, a duplicate group's copies set aside or kept whole
-(``keeping``), a failed item retried or skipped (``taking.take_outstanding``). Every answer, a dismissal
-too, is one session that ``undo --session`` (``undo``) takes back whole.
+(``keeping``), a failed item retried or skipped (``taking.take_outstanding``). Every
+answer, a dismissal too, is one session that ``undo --session`` (``undo``) takes back whole.
 """
 
 from __future__ import annotations
