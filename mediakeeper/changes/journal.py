@@ -117,6 +117,20 @@ def read_journals(status_kind_dir: Path) -> Journals:
     return found
 
 
+def journaled(status_kind_dir: Path, session: str) -> bool:
+    """Whether ``session`` journaled a change that was written. A session's changes are in its
+    own journal (``<session>.jsonl``, as ``ChangeJournal`` names it), so that one alone is
+    read: undoing a dismissal asks this, and would otherwise read every change ever made."""
+    path = status_kind_dir / CHANGES_DIR / f"{session}.jsonl"
+    if Path(session).name != session or not path.is_file():  # no file name: no journal
+        return False
+    said: Counter[tuple[str, str, str]] = Counter()  # written less unwritten, by change
+    for entry in _lines(path):
+        if isinstance(entry, JournalEntry | Unwritten) and entry.session == session:
+            said[entry.path, entry.tag, entry.at] += 1 if isinstance(entry, JournalEntry) else -1
+    return any(n > 0 for n in said.values())
+
+
 def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
     """Every journaled change of every session that was written, oldest first (lines that
     cannot be read are passed over: ``read_journals`` says which)."""

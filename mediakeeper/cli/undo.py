@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.changes import moves, swaps
-from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.journal import journaled, read_journals
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
@@ -151,7 +151,7 @@ def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
     planned = [e["from"] for e in moves.moved(home, session)] or swaps.planned(home, session)
     for path in planned:
         click.echo(f"would put back {path}")
-    return bool(planned) and not any(e.session == session for e in read_journals(kind_dir).entries)
+    return bool(planned) and not journaled(kind_dir, session)
 
 
 def _said_put_back(done) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes import undone as undone_ledger
-from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.journal import journaled
 from mediakeeper.changes.moves import PutBack
 from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
@@ -77,7 +77,7 @@ def _undo_session(home: Path, session: str, writing: writemode.Writing) -> Sessi
     if moved is None:  # a verify session's restored files and accepted checksums, first
         moved = verifying.undo(home, session)
     group = sessions.undo(home, session)
-    tagged = any(e.session == session for e in read_journals(kind_dir).entries)
+    tagged = journaled(kind_dir, session)
     if (moved is not None or group is not None) and not tagged:
         if moved is not None:
             write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free

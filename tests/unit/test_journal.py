@@ -11,6 +11,7 @@ from mediakeeper.changes.journal import (
     _entry,
     checked_line,
     journal_stamps,
+    journaled,
     read_journals,
 )
 from mediakeeper.changes.writes import ChangeJournal
@@ -158,3 +159,26 @@ def test_a_saying_across_two_blocks_of_the_stamps_look_is_found(tmp_path):
     assert journal.path.stat().st_size + key_at == 1 << 16
     journal.unwritten([(song, title, "read-only")], at)
     assert len(list(journal_stamps(tmp_path))) == 1
+
+
+def test_whether_a_session_journaled_a_written_change_is_read_from_its_own_journal(tmp_path):
+    """Undoing a dismissal asks whether its session changed a tag (``journaled``): the answer
+    is the whole reading's, from the session's own journal alone, so a session whose every
+    change was said unwritten changed none, and no other session's journal is read."""
+    song = Path("/m/song.flac")
+    title = TagChange("song.flac", "title", "A ", "A")
+    written = ChangeJournal(tmp_path, "20260101T000000000001_decide")
+    written.record([("Alpha", song, title)])
+    refused = ChangeJournal(tmp_path, "20260101T000000000002_decide")
+    at = refused.record([("Alpha", song, title)])
+    refused.unwritten([(song, title, "read-only")], at)
+    sessions = [written.session, refused.session, "20260101T000000000003_decide", "../s1", ""]
+    whole = {e.session for e in read_journals(tmp_path).entries}
+    assert [journaled(tmp_path, s) for s in sessions] == [s in whole for s in sessions]
+    assert [journaled(tmp_path, s) for s in sessions] == [True, False, False, False, False]
+    # Only the session's own journal is read: a line naming it in another (which no writer
+    # makes) is in the whole reading, and not in the answer.
+    stray = {**ENTRY, "session": refused.session, "path": str(song)}
+    written.path.with_name("20251231_music_001.jsonl").write_text(checked_line(stray), "utf-8")
+    assert refused.session in {e.session for e in read_journals(tmp_path).entries}
+    assert not journaled(tmp_path, refused.session)
