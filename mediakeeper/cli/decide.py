@@ -14,6 +14,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json
+from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
 
 
@@ -92,15 +93,18 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         raise decide.DecideError("--remember goes with --all --dismiss CODE")
     # Taking a decision loads what writes: the tag library, the change journal, the media
     # probes and the reports written again. Each of the three ways to take one imports it
-    # here, as it is taken, so that listing and showing decisions load none of it.
+    # here, as it is taken, so that listing and showing decisions load none of it; it loads
+    # as the command's first modules did (``collector.loading``).
     if whole_group:
-        from mediakeeper.cli.decide_whole import take_whole_group
+        with collector.loading():
+            from mediakeeper.cli.decide_whole import take_whole_group
 
         take_whole_group(settings.home, kind, name, group or dismiss, choose, dismiss, values,
                          remember, dry_run, writing)  # fmt: skip
         return
     if interactive:
-        from mediakeeper.cli.decide_walk import walk
+        with collector.loading():
+            from mediakeeper.cli.decide_walk import walk
 
         walk(settings.home, dry_run, writing)
         return
@@ -119,8 +123,9 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if not acts:
         _show(settings.home, kind, name, decision_id, code, album, as_json)
         return
-    from mediakeeper.cli import decide_said
-    from mediakeeper.decisions import engine
+    with collector.loading():
+        from mediakeeper.cli import decide_said
+        from mediakeeper.decisions import engine
 
     answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
                            dismiss=dismissing, scope=scope, album=album if values else None,
@@ -151,7 +156,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             return
         click.echo(visible("\n".join(decide.describe(found))))
         return
-    from mediakeeper.decisions import engine  # it explains these: loaded as ``main`` says
+    with collector.loading():  # it explains these: loaded as ``main`` says
+        from mediakeeper.decisions import engine
 
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:

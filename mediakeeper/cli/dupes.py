@@ -16,6 +16,7 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public
+from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
@@ -86,8 +87,9 @@ def scan(home, library, workers):
     # The batch's machinery (its runner, workers and progress line) is imported by the one
     # command that runs it, not by ``decide``, which says groups and set-asides as this
     # module does.
-    from mediakeeper.cli.progress_line import ProgressHooks
-    from mediakeeper.runs import dupes
+    with collector.loading():
+        from mediakeeper.cli.progress_line import ProgressHooks
+        from mediakeeper.runs import dupes
 
     result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
     if result.interrupted:
@@ -120,7 +122,8 @@ def set_aside(home, ids, every, include_releases):
     next set-aside or undo after a kill: the undo command it prints puts every file back."""
     # The moves' machinery (the change journal, the tag library, the grader) is imported by
     # the commands that move or keep files, not by the listing, nor by ``decide``'s.
-    from mediakeeper.decisions import copies
+    with collector.loading():
+        from mediakeeper.decisions import copies
 
     existing_home(home)
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
@@ -141,7 +144,8 @@ def keep_all(home, ids):
     """Keep every copy of these groups: they are no longer listed nor set aside by --all
     (remembered while their copies are the same; `dupes kept --reset` forgets, and so does
     the undo of the session it prints)."""
-    from mediakeeper.decisions import copies, keeping  # as set-aside imports it
+    with collector.loading():  # as set-aside imports it
+        from mediakeeper.decisions import copies, keeping
 
     where = existing_home(home)
     chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True)

@@ -21,6 +21,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
 from mediakeeper.pipelines.spec import PipelineInvalid
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
@@ -121,7 +122,8 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         for line in catalog.plan_lines(found, albums):
             click.echo(line)
         return
-    from mediakeeper.pipelines.job import PipelineJob
+    with collector.loading():
+        from mediakeeper.pipelines.job import PipelineJob
 
     settings = catalog.settings_for(home, found)
     if scheduler:  # as a flag overrides a setting (core/config.py)

@@ -10,6 +10,7 @@ from mediakeeper.core.config import existing_home, load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
 from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
+from mediakeeper.system import collector
 from mediakeeper.system.network import is_loopback
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
@@ -38,9 +39,10 @@ def main(home, host, port):
         )
     if base and not base.startswith("/"):
         raise UsageError(f"[serve] base_path must start with '/', not {base!r}")
-    import uvicorn
+    with collector.loading():
+        import uvicorn
 
-    from mediakeeper.web.app import build
+        from mediakeeper.web.app import build
 
     app = build(settings, host=host, token=token, base_path=base)
     shown = f"[{host}]" if ":" in host else host

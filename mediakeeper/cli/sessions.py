@@ -18,6 +18,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
+from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
@@ -130,8 +131,9 @@ def _resume_argv(record, home) -> list[str]:
         return [*kind_argv(record.kind, "batch", home), *record.args, "--resume", record.id]
     if not record.kind.startswith(PIPELINE):
         raise NotFound(f"session {record.id} is of kind {record.kind}, which has no batch here")
-    from mediakeeper.pipelines import catalog  # its steps and their checks: a pipeline's alone
-    from mediakeeper.pipelines.spec import PipelineInvalid
+    with collector.loading():  # its steps and their checks: a pipeline's alone
+        from mediakeeper.pipelines import catalog
+        from mediakeeper.pipelines.spec import PipelineInvalid
 
     if PIPELINE_FILE in record.settings:  # the file it ran, wherever it lies, unchanged
         found = catalog.recorded_file(home, record.id, record.settings)

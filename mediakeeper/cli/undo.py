@@ -15,6 +15,7 @@ from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.system import collector
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, written_to
 
@@ -77,8 +78,9 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         return  # a set-aside session without tag changes: nothing more would be done
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
-    from mediakeeper.changes.undo import undo
-    from mediakeeper.decisions.undo_surfaces import after_undo
+    with collector.loading():
+        from mediakeeper.changes.undo import undo
+        from mediakeeper.decisions.undo_surfaces import after_undo
 
     writing = writemode.chosen(settings.get)
     files_left = False  # a set-aside's file not put back
@@ -118,7 +120,8 @@ def _whole_session(home: Path, session: str, writing):
     (the tags' report, the artists to check again, whether a file was left alone). Its
     reports and index are written again; the undone tags kept as the person's decision,
     which the next check of the artist (after --refresh) does not fix again."""
-    from mediakeeper.decisions.undo import undo_session
+    with collector.loading():
+        from mediakeeper.decisions.undo import undo_session
 
     undone = undo_session(home, session, writing)
     files_left = False
@@ -167,7 +170,8 @@ def _said_put_back(done) -> None:
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
     --yes); off a terminal, not answered, nothing is restored."""
-    from mediakeeper.changes.undo import artist_named
+    with collector.loading():
+        from mediakeeper.changes.undo import artist_named
 
     found = artist_named(read_journals(kind_dir).entries, artist)
     if fold(found) == fold(artist) or yes:

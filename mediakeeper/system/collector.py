@@ -11,6 +11,11 @@ of the collector's sight for good and the collector runs again for what the comm
 the order Python's documentation of ``gc.freeze`` gives for a process that forks. What it
 saves: docs/performance.md, a batch's start.
 
+Modules a command imports only once it knows it needs them (``decide`` loads what takes a
+decision as one is taken) load after that point: ``loading`` holds the collector back for
+them too, and freezes what they made, as the first imports were (collecting while they loaded
+took 10 ms of an answer's 0.19 s).
+
 Python's last collection as a process exits walks every object again, to free memory the
 exit frees anyway: a batch's end sets out of it what the batch made too (``exiting``).
 
@@ -21,16 +26,19 @@ collector stays its own business.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _held = False  # whether ``hold`` turned the collector off (and ``imports_done`` has not run)
+_ours = False  # whether ``hold`` ran: the collector is this command's to manage
 
 
 def hold() -> None:
     """No collection while the modules load; a program that turned it off keeps it off."""
-    global _held
+    global _held, _ours
     if gc.isenabled():
         gc.disable()
-        _held = True
+        _held = _ours = True
 
 
 def imports_done() -> None:
@@ -38,6 +46,22 @@ def imports_done() -> None:
     global _held
     if _held:
         _held = False
+        gc.freeze()
+        gc.enable()
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Modules imported once the command runs, loaded as its first were: no collection while
+    they load, and what they made frozen with them. Nothing changes in a program whose
+    collector was never held (a test), or while the first imports still hold it."""
+    if not _ours or _held or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
         gc.freeze()
         gc.enable()
 
