@@ -13,8 +13,8 @@ saves: docs/performance.md, a batch's start.
 
 Modules a command imports only once it knows it needs them (``decide`` loads what takes a
 decision as one is taken) load after that point: ``loading`` holds the collector back for
-them too, and freezes what they made, as the first imports were (collecting while they loaded
-took 10 ms of an answer's 0.19 s).
+them too, and freezes what they made, as the first imports were (docs/performance.md, a
+command's start, says what collecting while they loaded cost).
 
 Python's last collection as a process exits walks every object again, to free memory the
 exit frees anyway: a batch's end sets out of it what the batch made too (``exiting``).
