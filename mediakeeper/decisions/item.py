@@ -31,6 +31,7 @@ from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
     from mediakeeper.changes.swaps import Good
+    from mediakeeper.decisions.backups import Backups
 
 DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
 SCOPES = ("decision", "album", "item")  # what a typed value is written to: see ``answering``
@@ -216,7 +217,7 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *, full: bool = 
 def _good_copies(home: Path, item: Mapping[str, Any]):
     """Where a good copy of one of the item's files is (``backups``), looked for once per
     file and only when a kind's question asks."""
-    found: list[Any] = []
+    found: list[Backups] = []
 
     def good_copy(name: str) -> tuple[Good | None, str]:
         if not found:

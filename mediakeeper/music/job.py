@@ -123,7 +123,8 @@ class MusicJob:
 
     def warm(self) -> None:
         """The artist report's template (and Jinja) loaded before the workers fork: each
-        would load it at its first artist (an everyday batch of ten: 0.91x the CPU)."""
+        would load it at its first artist (what it saves: docs/performance.md, a batch of
+        ten)."""
         load(MUSIC.report_template)
 
     def ahead(self, item: dict[str, Any]) -> None:

@@ -324,9 +324,9 @@ def _earlier_journal(home: Path, session: str, stamps: list[datetime], track: Pa
 def test_the_weeks_changes_are_counted_beside_the_journals_of_the_weeks_before(
     tmp_path, music_library
 ):
-    """A batch's report and the dashboard count this week's changes only: a journal of
-    weeks ago is not even read (``changes.journal.journal_stamps``), and one whose session
-    ran across the week's start counts its changes from the start."""
+    """A batch's report and the dashboard count this week's changes only, beside a journal
+    of weeks ago (which they do not read: tests/unit/test_journal_stamps.py shows it) and
+    one whose session ran across the week's start, counted from the start."""
     lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
     home = tmp_path / "home"
     track = next(lib.rglob("*.flac"))
