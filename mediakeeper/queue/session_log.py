@@ -11,20 +11,28 @@ being told the kind. Ids of older sessions (``20261122_session_001``) keep worki
 * ``sessions.jsonl`` — append-only events for machines (start, item, end). ``load_sessions``
   folds them into one record per session; a session with no end event whose process is gone
   ended by a crash or kill, and says so.
+
+Beside them, ``sessions.checkpoint.json`` holds that fold as it stood at one byte of the log,
+with a checksum of the log up to there: a reader that finds the log's start unchanged folds
+only the lines after it. The closing reports (after a batch, an undo or a kept duplicate)
+write it anew once the lines after it have grown by ``CHECKPOINT_EVERY``; it is derived and
+may be deleted at any time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import zlib
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mediakeeper.fs.atomic import append_lines, encode_text, naming
+from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text, naming
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
 from mediakeeper.system.processes import own_start_time
 from mediakeeper.text.jsonfmt import dumps_one
@@ -32,6 +40,11 @@ from mediakeeper.text.jsonfmt import dumps_one
 Clock = Callable[[], datetime]
 EVENTS_FILE = "sessions.jsonl"
 LOG_DIR = "session_logs"
+CHECKPOINT_FILE = "sessions.checkpoint.json"
+# How many bytes of events past the checkpoint the closing reports let stand before they write
+# it anew: about twenty batches of ten, which every reader then folds line by line.
+CHECKPOINT_EVERY = 64 * 1024
+CHECKPOINT_FORMAT = 1
 
 COMPLETED, INTERRUPTED, FAILED, CRASHED, RUNNING = (
     "completed",
@@ -269,24 +282,109 @@ def recover_items(kind_dir: Path, finished: Mapping[str, list[ItemLine]]) -> int
     return len(missing)
 
 
-def load_sessions(status_dir: Path, kind: str, *, items: bool = True) -> list[SessionRecord]:
+def load_sessions(
+    status_dir: Path, kind: str, *, items: bool = True, checkpoint: bool = False
+) -> list[SessionRecord]:
     """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal.
     ``items=False``: each session's item events are counted, not kept (a report's reading:
-    kept, every item of every session ever run stayed in memory). Read a line at a time."""
-    path = status_dir / kind / EVENTS_FILE
-    records: dict[str, SessionRecord] = {}
-    claims: dict[str, dict[str, Any]] = {}
+    kept, every item of every session ever run stayed in memory), and the fold starts from
+    the checkpoint where the log up to it is unchanged. ``checkpoint``: the closing reports'
+    reading, which writes the checkpoint anew when the lines after it have grown by
+    ``CHECKPOINT_EVERY``. Read a line at a time."""
+    kind_dir = status_dir / kind
     try:
-        lines = open(path, encoding="utf-8", errors="replace")  # noqa: SIM115 (closed below)
+        log = open(kind_dir / EVENTS_FILE, "rb")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
         return []
-    with lines:
-        for line in lines:
-            _fold_event(line, kind, records, claims, items)
+    with log:
+        held = None if items else _checkpointed(kind_dir, log)
+        records, claims, offset, crc = held or ({}, {}, 0, 0)
+        log.seek(offset)
+        start, torn = offset, b""
+        for line in log:
+            if line[-1:] != b"\n":  # the last line, torn or not ended yet: not checkpointed
+                torn = line
+                break
+            _fold_event(line.decode("utf-8", "replace"), kind, records, claims, items)
+            offset, crc = offset + len(line), zlib.crc32(line, crc)
+        if checkpoint and not items and offset - start >= CHECKPOINT_EVERY:
+            _save_checkpoint(kind_dir, offset, crc, records, claims)
+        if torn:
+            _fold_event(torn.decode("utf-8", "replace"), kind, records, claims, items)
     for sid, record in records.items():
         if record.ended_at is None and claim_is_stale(claims[sid]):
             record.outcome = CRASHED
     return sorted(records.values(), key=lambda r: (r.started_at, r.id))
+
+
+# A checkpoint's record: a SessionRecord's fields but its items (never held in one), each
+# moment as ISO text.
+_MOMENTS = ("started_at", "ended_at", "last_item_at")
+_KEPT = tuple(f.name for f in fields(SessionRecord) if f.name != "items")
+
+
+def _save_checkpoint(
+    kind_dir: Path,
+    offset: int,
+    crc: int,
+    records: dict[str, SessionRecord],
+    claims: dict[str, dict[str, Any]],
+) -> None:
+    """The fold of the log's first ``offset`` bytes (whose CRC-32 is ``crc``), with the claims
+    of the sessions not ended, whose crash is told when the log is read. Two lines: a header
+    with the CRC-32 of those bytes and of the second line, which holds the fold, so a damaged
+    or edited checkpoint is never believed. Only ever a speed-up: a checkpoint that cannot be
+    written is simply not there."""
+    sessions = []
+    for record in records.values():
+        kept = {name: getattr(record, name) for name in _KEPT}
+        for name in _MOMENTS:
+            kept[name] = kept[name] and kept[name].isoformat()
+        sessions.append(kept)
+    open_claims = {sid: claims[sid] for sid, r in records.items() if r.ended_at is None}
+    body = encode_text(dumps_one({"sessions": sessions, "claims": open_claims}))
+    header = {"format": CHECKPOINT_FORMAT, "offset": offset, "crc32": zlib.crc32(body, crc)}
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(kind_dir / CHECKPOINT_FILE,
+                           encode_text(dumps_one(header)) + b"\n" + body + b"\n",
+                           durable=False)  # fmt: skip
+
+
+def _checkpointed(
+    kind_dir: Path, log
+) -> tuple[dict[str, SessionRecord], dict[str, dict[str, Any]], int, int] | None:
+    """(records, claims, offset, CRC-32 of the log up to it) from the checkpoint, when it is
+    whole and the log's first ``offset`` bytes are still those it was made from; else None
+    (the log is folded from its start)."""
+    try:
+        head, _, body = (kind_dir / CHECKPOINT_FILE).read_bytes().partition(b"\n")
+        header = json.loads(head)
+        offset = header["offset"]
+        if header["format"] != CHECKPOINT_FORMAT or type(offset) is not int or offset <= 0:
+            return None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    crc = _crc_of_start(log, offset)
+    if crc is None or not body.endswith(b"\n") or zlib.crc32(body[:-1], crc) != header["crc32"]:
+        return None  # the log was cut, rewritten or replaced since, or the checkpoint damaged
+    document = json.loads(body)
+    records = {}
+    for kept in document["sessions"]:
+        for name in _MOMENTS:
+            kept[name] = kept[name] and datetime.fromisoformat(kept[name])
+        records[kept["id"]] = SessionRecord(**kept)
+    return records, document["claims"], offset, crc
+
+
+def _crc_of_start(log, size: int) -> int | None:
+    """The CRC-32 of the log's first ``size`` bytes; None when it is shorter."""
+    crc, left = 0, size
+    while left:
+        chunk = log.read(min(left, 1 << 20))
+        if not chunk:
+            return None
+        crc, left = zlib.crc32(chunk, crc), left - len(chunk)
+    return crc
 
 
 def _fold_event(

@@ -25,7 +25,10 @@ def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
     home, now = Path(home), to_utc(now)
     moment = Moment(Week.of(now), now, True)
     read, sessions, changes = rec.read_home(
-        home, lambda store: _read_queue(home, store, moment), lambda d: changes_in(d, moment)
+        home,
+        lambda store: _read_queue(home, store, moment),
+        lambda d: changes_in(d, moment),
+        checkpoint=True,  # the sessions logged since, folded in for every later reader
     )
     queues = [queue for queue, _ in read]
     records = rec.Records(

@@ -2,8 +2,9 @@
 reports. Everything after :func:`gather` is pure, so the same records give the same report.
 
 Read, never written: every ``status/<kind>/processing_queue.json`` (with its journal replayed,
-without taking the lock), every ``status/<kind>/sessions.jsonl`` and the moments of the tag
-changes journaled under ``status/<kind>/changes/`` (a reset of the queue leaves those alone).
+without taking the lock), every ``status/<kind>/sessions.jsonl`` (from its checkpoint) and the
+moments of the tag changes journaled under ``status/<kind>/changes/`` (a reset of the queue
+leaves those alone). Only the closing reports' reading writes a session log's checkpoint anew.
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
 ``outputs/.../<slug>.json`` read instead (``read_output``, when ``reports/tally.py`` counts
@@ -110,14 +111,17 @@ def read_home(
     home: Path,
     read_queue: Callable[[QueueStore], T],
     read_changes: Callable[[Path], Any] | None = None,
+    *,
+    checkpoint: bool = False,
 ) -> tuple[list[T], list[SessionRecord], dict[str, Any]]:
     """Each kind's queue as ``read_queue`` reads it (where the kind has one), every session
     (by start), and per kind what ``read_changes`` makes of its change journals (where it has
-    some; None: not read)."""
+    some; None: not read). ``checkpoint``: the closing reports' reading, which may write each
+    session log's checkpoint anew (``load_sessions``)."""
     status_dir = Path(home) / "status"
     queues, sessions, changes = [], [], {}
     for kind in kinds_in(status_dir):
-        sessions += load_sessions(status_dir, kind, items=False)
+        sessions += load_sessions(status_dir, kind, items=False, checkpoint=checkpoint)
         if read_changes is not None and (status_dir / kind / CHANGES_DIR).is_dir():
             changes[kind] = read_changes(status_dir / kind)
         store = QueueStore(status_dir / kind, kind)
