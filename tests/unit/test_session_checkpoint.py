@@ -63,7 +63,7 @@ def test_a_log_read_from_its_checkpoint_is_the_log_folded_whole_wherever_it_was_
     status = tmp_path / "status"
     (status / "music").mkdir(parents=True)
     log = status / "music" / EVENTS_FILE
-    cuts = sorted(random.Random(7).sample(range(1, len(data)), 12)) + [len(data)]
+    cuts = [*sorted(random.Random(7).sample(range(1, len(data)), 12)), len(data)]
     written, offsets = 0, []
     for cut in cuts:
         with open(log, "ab") as f:
