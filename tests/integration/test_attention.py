@@ -22,6 +22,12 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.queue.session_log import (
+    CHECKPOINT_FILE,
+    EVENTS_FILE,
+    ItemLine,
+    start_session,
+)
 from mediakeeper.reports.weeks import Week
 from tests.helpers import loaded_among
 from tests.helpers.deciding import TAKING
@@ -340,6 +346,41 @@ def test_the_weeks_changes_are_counted_beside_the_journals_of_the_weeks_before(
     assert "| Tag changes made | 5 |" in section(text, "This week")  # this batch's 4, and 1
     board = script("utilities/media_dashboard.py", "--home", home).stdout
     assert "tag changes 5" in board
+
+
+def test_a_year_of_sessions_is_folded_from_the_checkpoint_the_closing_reports_write(
+    tmp_path, music_library, clock
+):
+    """Beside 300 batches of ten from the year before, the first batch's closing reports
+    write the session log's checkpoint; the next folds only its own lines after it, and its
+    report, the dashboard and the queue manager tell the same sessions as the log read whole
+    (the readings against the whole log: tests/unit/test_session_checkpoint.py)."""
+    lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
+    home = tmp_path / "home"
+    status = home / "status"
+    for n in range(300):
+        session = start_session(status, "music", clock=clock, description="batch of 10")
+        clock.advance(seconds=30)
+        session.items([ItemLine(f"k{n}-{k}", f"Artist {k}", "completed", {"tracks": 12})
+                       for k in range(10)])  # fmt: skip
+        session.end("completed")
+        clock.advance(days=1)
+    log, checkpoint = status / "music" / EVENTS_FILE, status / "music" / CHECKPOINT_FILE
+    script("utilities/process_music_batch.py", "--home", home, "--library", lib)
+    first = json.loads(checkpoint.read_bytes().split(b"\n")[0])["offset"]
+    assert first == log.stat().st_size  # written as the batch closed, its own lines in
+    script("utilities/music_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    script("utilities/process_music_batch.py", "--home", home)
+    assert json.loads(checkpoint.read_bytes().split(b"\n")[0])["offset"] == first
+    assert log.stat().st_size > first  # the second batch's lines: folded after it
+    text, _ = this_week_report(home)
+    assert "(2 sessions) |" in section(text, "This week")
+    rows = [line for line in section(text, "Sessions").splitlines() if line.startswith("| 20")]
+    assert len(rows) == 2 and all(row.endswith("| completed | 2 | 0 |") for row in rows)
+    board = script("utilities/media_dashboard.py", "--home", home).stdout
+    assert "LAST SESSIONS  (302 in all)" in board
+    checkpoint.unlink()  # the same home read whole: the same sessions
+    assert script("utilities/media_dashboard.py", "--home", home).stdout == board
 
 
 def test_a_skipped_artist_is_decided_and_a_young_queue_is_paced_from_its_creation(
