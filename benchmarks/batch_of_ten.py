@@ -8,10 +8,13 @@ process ten artists (a run with nothing to do is not a measurement). ``--before 
 checkout's batches, taking turns with this one's on the same queue. ``--history CHANGES``: the
 data home holds that many changes journaled in the ten weeks before, as months of batches leave
 them (a --replaygain pass over 17,274 tracks journals about 70,000), for the reports every
-batch writes as it ends. Both sides are compiled first (`make compile`): on a machine that
+batch writes as it ends. ``--sessions N``: its session log holds N batches of ten from the
+weeks before (a year of batches whenever there is a moment: some 800), as they logged them.
+Both sides are compiled first (`make compile`): on a machine that
 sets PYTHONDONTWRITEBYTECODE, Python would otherwise compile every module at every start.
 
     python benchmarks/batch_of_ten.py [--runs 10] [--before DIR] [--history 70000]
+                                      [--sessions 800]
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from checkouts import compiled
 from library_scale import REPO, build
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line
+from mediakeeper.queue.session_log import ItemLine, start_session
 
 WEEKS_OF_HISTORY = 10
 
@@ -70,6 +74,28 @@ def journal_history(home: Path, library: Path, changes: int) -> None:
         os.utime(path, (last, last))
 
 
+def session_history(home: Path, library: Path, sessions: int) -> None:
+    """``sessions`` batches of ten over the weeks before this one, each logged as a batch logs
+    itself (its start, its ten artists with the figures a batch records, its end)."""
+    artists = sorted(p.name for p in library.iterdir() if p.is_dir())
+    moment = datetime.now(UTC) - timedelta(weeks=WEEKS_OF_HISTORY)
+    step = timedelta(weeks=WEEKS_OF_HISTORY - 1) / max(sessions, 1)
+
+    def clock() -> datetime:
+        return moment
+
+    for n in range(sessions):
+        session = start_session(home / "status", "music", clock=clock,
+                                description="batch of 10, offline", args=["--offline"],
+                                settings={"batch_size": 10, "statuses": ["pending"]})  # fmt: skip
+        names = [artists[(n * 10 + k) % len(artists)] for k in range(10)]
+        session.items([ItemLine(name, name, "completed", {"seconds": 0.04, "track_count": 19,
+                                "issues_found": 4, "issues_resolved": 1, "bytes_read": 380000,
+                                "bytes_written": 41000}) for name in names])  # fmt: skip
+        session.end("completed", {"completed": 10})
+        moment += step
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--artists", type=int, default=930)
@@ -78,6 +104,8 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another checkout, taking turns with this one")
     parser.add_argument("--history", type=int, default=0, metavar="CHANGES",
                         help="changes journaled in the weeks before (default none)")
+    parser.add_argument("--sessions", type=int, default=0, metavar="N",
+                        help="batches of ten logged in the weeks before (default none)")
     args = parser.parse_args()
     sides = {"": REPO, " [--before]": args.before.resolve()} if args.before else {"": REPO}
     if args.runs * 10 * len(sides) > args.artists:
@@ -93,6 +121,8 @@ def main() -> None:
                str(home), "--init", "--library", str(library)])  # fmt: skip
         if args.history:
             journal_history(home, library, args.history)
+        if args.sessions:
+            session_history(home, library, args.sessions)
         os.sync()  # the build's writes must not land in the first runs
         runs: dict[str, list[float]] = {label: [] for label in sides}
         for n in range(1, args.runs + 1):
@@ -114,6 +144,8 @@ def main() -> None:
         print()
         if args.history:
             print(f"{args.history:,} changes journaled in the {WEEKS_OF_HISTORY} weeks before")
+        if args.sessions:
+            print(f"{args.sessions:,} batches of ten logged in the {WEEKS_OF_HISTORY} weeks before")
         for label, got in runs.items():
             print(f"{'batch of ten, median of the runs' + label:<52}{median(got):>8.2f}s")
             print(f"{'  lowest - highest':<52}{min(got):>5.2f} - {max(got):.2f}s")
