@@ -25,7 +25,7 @@ import os
 import stat
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -93,13 +93,20 @@ class Journals:
         return [p for p in self.problems if not p.torn]
 
 
-def read_journals(status_kind_dir: Path) -> Journals:
+def read_journals(status_kind_dir: Path, *, after: str | None = None) -> Journals:
     """Every journaled change of every session that was written, oldest first, and the lines
-    passed over."""
+    passed over. ``after``: a session whose own changes and every change made after them are
+    wanted (what an undo of it weighs); the journals last written before its first change
+    (``CLOCK_SLACK`` aside) are not read, as each of their changes was made before it. A
+    session with no journal: every journal is read."""
     found = Journals()
     dated = []
     unwritten: Counter[tuple[str, str, str, str]] = Counter()
-    for entry in _each_line(status_kind_dir):
+    paths = _journals(status_kind_dir)
+    if after is not None and (first := _first_change(status_kind_dir, after)) is not None:
+        oldest = (first - CLOCK_SLACK).timestamp()
+        paths = [path for path in paths if path.stem == after or _written_since(path, oldest)]
+    for entry in _each_line(paths):
         if isinstance(entry, JournalEntry):
             dated.append((_moment(entry.at), entry))
         elif isinstance(entry, Unwritten):
@@ -115,6 +122,17 @@ def read_journals(status_kind_dir: Path) -> Journals:
         else:
             found.entries.append(entry)
     return found
+
+
+def _first_change(status_kind_dir: Path, session: str) -> datetime | None:
+    """When ``session`` journaled its first change (its stamps cut out of its lines, as
+    ``journal_stamps`` does); None when it has no journal, or no stamp that reads as a time."""
+    path = status_kind_dir / CHANGES_DIR / f"{session}.jsonl"
+    if Path(session).name != session or not path.is_file():  # no file name: no journal
+        return None
+    read = (e for e in _lines(path, _stamp) if isinstance(e, JournalEntry | Unwritten | str))
+    first = min((_moment(e if isinstance(e, str) else e.at) for e in read), default=None)
+    return None if first is None or first == _moment(None) else first  # a stamp unreadable
 
 
 def journaled(status_kind_dir: Path, session: str) -> bool:
@@ -206,11 +224,11 @@ def _stamp(body: bytes) -> str | None:
 
 
 def _each_line(
-    status_kind_dir: Path, quick: Callable[[bytes], str | None] | None = None
+    paths: Iterable[Path], quick: Callable[[bytes], str | None] | None = None
 ) -> Iterator[JournalEntry | Unwritten | JournalProblem | str]:
     """Each journal's entries and passed-over lines, a line at a time; ``quick``: what a line
     is taken as without decoding it, where it can tell (None: it cannot)."""
-    for path in _journals(status_kind_dir):
+    for path in paths:
         yield from _lines(path, quick)
 
 

@@ -125,7 +125,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
-    journals = read_journals(status_kind_dir)
+    # A session's undo weighs its changes against the later ones only; an artist's, all.
+    journals = read_journals(status_kind_dir, after=session if artist is None else None)
     everything = journals.entries
     wanted = _selected(everything, session, artist)
     # Any journal may hold an artist's changes; a session's are in its own.
@@ -135,7 +136,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         if problems:
             return UndoReport([], [], undo_id, problems=problems)
         target = f"session {session}" if session else f"artist {artist!r}"
-        hint = _sessions_hint(everything)
+        hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)
 
     wanted, superseded = _in_effect(wanted, everything)

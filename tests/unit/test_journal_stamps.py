@@ -1,7 +1,8 @@
 """The change journals' stamps read for the reports' count (changes/journal.py ``journal_stamps``):
 a line as the toolkit wrote it has its stamp cut out without decoding it; every other line is
 read whole. Either way the stamps are exactly those of the entries a whole reading finds. A
-count of the changes since a moment reads only the journals written since then."""
+count of the changes since a moment reads only the journals written since then, and what an
+undo of a session weighs only those written since the session's first change."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from mediakeeper.changes.journal import (
     _each_line,
     checked_line,
     journal_stamps,
+    read_journals,
 )
 
 
@@ -35,7 +37,7 @@ def test_stamps_are_those_of_the_entries_a_whole_reading_finds(tmp_path):
     lines.append(checked_line({"at": "2026-11-20T00:00:00+00:00", **_change(7)}))  # "at" first
     text = "".join(lines)
     (folder / "s.jsonl").write_bytes(text.encode("utf-8", "backslashreplace"))
-    whole = [e.at for e in _each_line(tmp_path / "music") if isinstance(e, JournalEntry)]
+    whole = [e.at for e in _each_line([folder / "s.jsonl"]) if isinstance(e, JournalEntry)]
     assert list(journal_stamps(tmp_path / "music")) == whole
     assert len(whole) == 5 and "2026-11-22T10:00:09.000123+00:00" not in whole
 
@@ -65,3 +67,42 @@ def test_a_count_since_a_moment_reads_only_the_journals_written_since(tmp_path):
     since = list(journal_stamps(tmp_path / "music", since=monday))
     assert since == sunday + this_week  # the journal of three weeks ago is not read
     assert list(journal_stamps(tmp_path / "music")) == weeks_ago + sunday + this_week
+
+
+def test_an_undo_of_a_session_reads_only_the_journals_written_since_its_first_change(tmp_path):
+    """Its own changes and every later one, in time order, whatever their journals' names;
+    not a journal last written weeks before it. A session whose first change cannot be
+    told, or that has no journal, has every journal read."""
+    folder = tmp_path / "music" / CHANGES_DIR
+    folder.mkdir(parents=True)
+    started = datetime(2026, 11, 23, 10, tzinfo=UTC)
+    weeks_ago = _journal(folder, "20261102_music_001", started - timedelta(weeks=3), 3)
+    slack = _journal(folder, "20261122_music_001", started - CLOCK_SLACK / 2, 2)
+    own = _journal(folder, "20261123_music_001", started, 4)
+    later = _journal(folder, "20261126_music_001", started + timedelta(days=3), 2)
+    undone = _journal(folder, "undo_20261123T120000", started + timedelta(hours=2), 1)
+
+    def stamps(**after) -> list[str]:
+        return [e.at for e in read_journals(tmp_path / "music", **after).entries]
+
+    everything = sorted(weeks_ago + slack + own + later + undone)
+    assert stamps() == everything
+    # in time order, not the journals' names: the undo's changes come before the later ones
+    assert stamps(after="20261123_music_001") == slack + own + undone + later
+    assert stamps(after="20261126_music_001") == later
+    assert stamps(after="20261130_music_001") == everything  # no journal of its own
+    back = (started - timedelta(weeks=2)).timestamp()  # its time set back (a restore's copy)
+    os.utime(folder / "20261126_music_001.jsonl", (back, back))
+    assert stamps(after="20261126_music_001") == later  # its own journal is read all the same
+    with open(folder / "20261123_music_001.jsonl", "ab") as f:  # a stamp edited by hand
+        line = checked_line({**_change(9), "session": "20261123_music_001", "at": "then"})
+        f.write(line.encode("utf-8", "backslashreplace"))
+    assert stamps(after="20261123_music_001") == sorted([*everything, "then"], key=_when)
+
+
+def _when(stamp: str) -> datetime:
+    """As the journals order their entries: a stamp that is no time, first."""
+    try:
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
