@@ -126,7 +126,8 @@ def read_journals(status_kind_dir: Path, *, after: str | None = None) -> Journal
 
 def _first_change(status_kind_dir: Path, session: str) -> datetime | None:
     """When ``session`` journaled its first change (its stamps cut out of its lines, as
-    ``journal_stamps`` does); None when it has no journal, or no stamp that reads as a time."""
+    ``journal_stamps`` does); None when it has no journal, no stamp, or one that is no time
+    (edited by hand: it sorts before every other, so every journal is read)."""
     path = status_kind_dir / CHANGES_DIR / f"{session}.jsonl"
     if Path(session).name != session or not path.is_file():  # no file name: no journal
         return None

@@ -30,7 +30,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text, naming
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
@@ -351,7 +351,7 @@ def _save_checkpoint(
 
 
 def _checkpointed(
-    kind_dir: Path, log
+    kind_dir: Path, log: BinaryIO
 ) -> tuple[dict[str, SessionRecord], dict[str, dict[str, Any]], int, int] | None:
     """(records, claims, offset, CRC-32 of the log up to it) from the checkpoint, when it is
     whole and the log's first ``offset`` bytes are still those it was made from; else None
@@ -376,7 +376,7 @@ def _checkpointed(
     return records, document["claims"], offset, crc
 
 
-def _crc_of_start(log, size: int) -> int | None:
+def _crc_of_start(log: BinaryIO, size: int) -> int | None:
     """The CRC-32 of the log's first ``size`` bytes; None when it is shorter."""
     crc, left = 0, size
     while left:
