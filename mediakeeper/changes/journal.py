@@ -87,6 +87,7 @@ class JournalProblem:
 class Journals:
     entries: list[JournalEntry] = field(default_factory=list)  # oldest first
     problems: list[JournalProblem] = field(default_factory=list)
+    sessions: set[str] = field(default_factory=set)  # every session a line names
 
     @property
     def damaged(self) -> list[JournalProblem]:
@@ -99,18 +100,26 @@ def read_journals(status_kind_dir: Path, *, after: str | None = None) -> Journal
     wanted (what an undo of it weighs); the journals last written before its first change
     (``CLOCK_SLACK`` aside) are not read, as each of their changes was made before it. A
     session with no journal: every journal is read."""
-    found = Journals()
-    dated = []
-    unwritten: Counter[tuple[str, str, str, str]] = Counter()
     paths = _journals(status_kind_dir)
     if after is not None and (first := _first_change(status_kind_dir, after)) is not None:
         oldest = (first - CLOCK_SLACK).timestamp()
         paths = [path for path in paths if path.stem == after or _written_since(path, oldest)]
+    return _read(paths)
+
+
+def _read(paths: Iterable[Path]) -> Journals:
+    """The changes of these journals that were written, oldest first, and the lines passed
+    over; ``sessions``: every session a line of them names."""
+    found = Journals()
+    dated = []
+    unwritten: Counter[tuple[str, str, str, str]] = Counter()
     for entry in _each_line(paths):
         if isinstance(entry, JournalEntry):
             dated.append((_moment(entry.at), entry))
+            found.sessions.add(entry.session)
         elif isinstance(entry, Unwritten):
             unwritten[entry.session, entry.path, entry.tag, entry.at] += 1
+            found.sessions.add(entry.session)
         else:
             found.problems.append(entry)
     # By time (stamps from before microseconds were kept compare as times too), then as read.
@@ -122,6 +131,55 @@ def read_journals(status_kind_dir: Path, *, after: str | None = None) -> Journal
         else:
             found.entries.append(entry)
     return found
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a session's journaled changes wrote: how many tag values, to how many files, and
+    the stamp of its last (in the journals' order)."""
+
+    values: int
+    files: int
+    last: str
+
+
+# Each journal's Written by session as last read in this process, by the journal's path, with
+# what says it is unchanged since: its identity, size and times (an append changes its size,
+# any write its ctime, a replacement its inode).
+_WRITTEN: dict[Path, tuple[tuple[int, ...], dict[str, Written]]] = {}
+
+
+def written_by_session(status_kind_dir: Path) -> dict[str, Written]:
+    """Every session's written changes, summed (the page's list of recent changes). A process
+    that asks again reads only the journals written since: each one's sums are kept while it
+    is unchanged. A journal holding a line of another session (edited by hand) has every
+    journal read together, as ``read_journals`` reads them."""
+    summed: dict[str, Written] = {}
+    for path in _journals(status_kind_dir):
+        try:
+            info = path.stat()
+        except OSError:
+            continue  # gone since it was listed
+        key = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        held = _WRITTEN.get(path)
+        if held is None or held[0] != key:
+            journal = _read([path])
+            if journal.sessions - {path.stem}:
+                return _written(read_journals(status_kind_dir).entries)
+            held = _WRITTEN[path] = (key, _written(journal.entries))
+        summed.update(held[1])
+    return summed
+
+
+def _written(entries: list[JournalEntry]) -> dict[str, Written]:
+    values: Counter[str] = Counter()
+    files: dict[str, set[str]] = {}
+    last: dict[str, str] = {}
+    for e in entries:
+        values[e.session] += 1
+        files.setdefault(e.session, set()).add(e.path)
+        last[e.session] = e.at
+    return {s: Written(n, len(files[s]), last[s]) for s, n in values.items()}
 
 
 def _first_change(status_kind_dir: Path, session: str) -> datetime | None:

@@ -12,14 +12,13 @@ listed from there).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.changes import moves
-from mediakeeper.changes.journal import read_journals
+from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
 from mediakeeper.queue.session_log import load_sessions
@@ -79,19 +78,12 @@ def _batches(status: Path, kind: str, change: ChangeOf) -> None:
 
 
 def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
-    """The tag values each session wrote, from the kind's change journal."""
-    if not (status / kind / "changes").is_dir():
-        return
-    entries = read_journals(status / kind).entries
-    values = Counter(e.session for e in entries)
-    files: dict[str, set[str]] = {}
-    last: dict[str, str] = {}
-    for e in entries:
-        files.setdefault(e.session, set()).add(e.path)
-        last[e.session] = e.at
-    for session, n in values.items():
-        c = change(session, kind, _moment(last[session]))
-        c.what.append(f"{count(n, 'tag value')} written to {count(len(files[session]), 'file')}")
+    """The tag values each session wrote, from the kind's change journal (each journal read
+    again only once it changed: ``written_by_session``)."""
+    for session, written in written_by_session(status / kind).items():
+        c = change(session, kind, _moment(written.last))
+        c.what.append(f"{count(written.values, 'tag value')} written to "
+                      f"{count(written.files, 'file')}")  # fmt: skip
         c.undoable = True
 
 

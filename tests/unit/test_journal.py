@@ -3,16 +3,20 @@ one (see mediakeeper.changes.journal)."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import (
     JournalEntry,
+    Written,
     _entry,
     checked_line,
     journal_stamps,
     journaled,
     read_journals,
+    written_by_session,
 )
 from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.text.jsonfmt import dumps_one
@@ -182,3 +186,61 @@ def test_whether_a_session_journaled_a_written_change_is_read_from_its_own_journ
     written.path.with_name("20251231_music_001.jsonl").write_text(checked_line(stray), "utf-8")
     assert refused.session in {e.session for e in read_journals(tmp_path).entries}
     assert not journaled(tmp_path, refused.session)
+
+
+def _summed(status_kind_dir):
+    """What each session wrote, summed from a whole reading of every journal."""
+    entries = read_journals(status_kind_dir).entries
+    return {s: Written(sum(e.session == s for e in entries),
+                       len({e.path for e in entries if e.session == s}),
+                       [e.at for e in entries if e.session == s][-1])
+            for s in dict.fromkeys(e.session for e in entries)}  # fmt: skip
+
+
+def test_what_each_session_wrote_is_the_whole_readings_sum_as_the_journals_change(tmp_path):
+    """The page's recent changes: each session's values, files and last stamp, as a whole
+    reading sums them, asked again in the same process after every kind of change to the
+    journals (a session's values added, one said unwritten, a journal replaced, one
+    removed, a new session, a line damaged, a line of another session put in by hand)."""
+    songs = [Path(f"/m/A/{n:02d}.flac") for n in range(4)]
+    title = TagChange("x.flac", "title", "A ", "A")
+    one, two = ChangeJournal(tmp_path, "s1"), ChangeJournal(tmp_path, "s2")
+    one.record([("A", song, title) for song in songs])
+    at = two.record([("A", songs[0], title), ("A", songs[1], title)])
+
+    def same() -> None:
+        assert written_by_session(tmp_path) == _summed(tmp_path)
+
+    same()
+    one.record([("A", songs[0], TagChange("x.flac", "album", "B ", "B"))])
+    same()
+    two.unwritten([(songs[1], title, "read-only")], at)
+    same()
+    assert written_by_session(tmp_path)["s2"] == Written(1, 1, at)
+    replaced = two.path.read_bytes()
+    two.path.unlink()
+    two.record([("A", songs[3], title)])
+    same()
+    two.path.write_bytes(replaced)
+    same()
+    before = one.path.stat()  # a line edited in place, as long, its time set back
+    lines = one.path.read_text("utf-8").splitlines(keepends=True)
+    edited = json.loads(lines[-1])
+    del edited["check"]
+    lines[-1] = checked_line({**edited, "at": "2099" + edited["at"][4:]})
+    one.path.write_text("".join(lines), "utf-8")
+    os.utime(one.path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert one.path.stat().st_size == before.st_size
+    same()
+    assert written_by_session(tmp_path)["s1"].last.startswith("2099-")
+    one.path.unlink()
+    same()
+    ChangeJournal(tmp_path, "s3").record([("A", songs[2], title)])
+    same()
+    with open(two.path, "ab") as f:
+        f.write(b'{"session": "s2", "oops"}\n')  # damaged: passed over, as by every reading
+    same()
+    with open(two.path, "a", encoding="utf-8") as f:  # s3's change copied into s2's journal
+        f.write(checked_line({**ENTRY, "session": "s3", "path": str(songs[0])}))
+    same()
+    assert written_by_session(tmp_path)["s3"].files == 2
