@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.config import load_settings
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.kind import KIND
 from mediakeeper.fs.atomic import atomic_write_text
@@ -80,13 +79,6 @@ def bring_back(home: Path, session: str) -> int:
 def order(group: dict[str, Any]) -> tuple:
     """How groups are listed: by level (``LEVELS``), then the most waste first."""
     return (LEVELS.index(group["level"]), -group["waste"], group["id"])
-
-
-def dupe_groups(home: str | Path | None = None) -> list[dict[str, Any]]:
-    """The groups of the last scan as ``mediakeeper dupes --json`` gives them, album groups
-    first, worst waste first: what ``decide`` offers as a decision group (keep the best,
-    keep all, choose another copy)."""
-    return public(load_groups(load_settings(home).home) or [])
 
 
 def better_copies(home: Path) -> dict[str, str]:
