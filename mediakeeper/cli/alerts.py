@@ -9,12 +9,13 @@ import click
 
 from mediakeeper.batch.alerts import alert_payload, post
 from mediakeeper.batch.apprise_send import notify
-from mediakeeper.cli.command import Group, home_option, settings_for
+from mediakeeper.cli.command import Group, group_home_option, home_option, settings_for
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import UsageError
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@group_home_option
 def main():
     """The alerts a batch raises after [alerts] threshold failed items in a row."""
 

@@ -140,6 +140,22 @@ home_option = click.option(
     "folder, see `mediakeeper init`).",
 )
 
+# A group's ``--home`` (``mediakeeper music --home X batch``, ``mediakeeper sessions --home X
+# list``): left for the command that follows, whose own ``--home`` (or MEDIAKEEPER_HOME) reads
+# it; a person puts it after the first word as often as after the last.
+_GROUP_HOME = {
+    "type": click.Path(file_okay=False, path_type=str),
+    "expose_value": False,
+    "callback": home_given,
+    "help": "Data home for the command that follows (as its own --home).",
+}
+group_home_option = click.option("--home", **_GROUP_HOME)
+
+
+def group_home() -> click.Option:
+    """``group_home_option`` for a group built without decorators."""
+    return click.Option(["--home"], **_GROUP_HOME)
+
 
 def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
     """The run's settings; first, what a killed run left half-written in place is finished

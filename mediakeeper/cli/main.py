@@ -18,7 +18,7 @@ from functools import cache, partial
 import click
 
 from mediakeeper import __version__
-from mediakeeper.cli.command import home_option
+from mediakeeper.cli.command import group_home
 from mediakeeper.cli.verbosity import verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import TOOLS
@@ -97,7 +97,9 @@ def kind_group(kind: kinds.Kind) -> click.Group:
     fill = {"queue": queue_name(kind.name), "plural": kind.plural}
     return LazyGroup(
         kind.name,
-        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches.",
+        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches. --home, -v and "
+        "-q hold for the command that follows.",
+        params=_for_what_follows(),
         lazy={
             verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))
             for verb in ("batch", "queue", *OWN_VERBS.get(kind.name, ()))
@@ -106,21 +108,20 @@ def kind_group(kind: kinds.Kind) -> click.Group:
     )
 
 
-def _everywhere(home: str | None) -> None:
-    """The group's own options hold for the command under it: ``--home`` (``mediakeeper
-    --home X dashboard``) and ``-v``/``-q`` (``mediakeeper -q music batch``) are left on the
-    click context, which the whole command line shares (``command.home_option``,
-    ``verbosity.verbosity_options``)."""
+def _for_what_follows() -> list[click.Parameter]:
+    """A group's own options, which hold for the command under it: ``--home`` (``mediakeeper
+    --home X dashboard``, ``mediakeeper music --home X batch``) and ``-v``/``-q``
+    (``mediakeeper -q music batch``) are left on the click context, which the whole command
+    line shares (``command.home_given``, ``verbosity.verbosity_options``)."""
+    return [group_home(), *reversed(verbosity_options(lambda: None).__click_params__)]
 
 
 def build() -> click.Group:
-    callback = home_option(verbosity_options(_everywhere))
     group = LazyGroup(
         "mediakeeper",
         help="Keeps a personal media library healthy, one small resumable batch at a time. "
         "--home, -v and -q hold for the command that follows. Every command has --help.",
-        callback=callback,
-        params=list(reversed(callback.__click_params__)),
+        params=_for_what_follows(),
         lazy={name: (_tool(name), TOOL_HELP[name]) for name in TOOLS}
         | {name: (_tool(name), help) for name, help in KIND_FACES.items()},
         context_settings={"help_option_names": ["-h", "--help"]},

@@ -13,7 +13,7 @@ from mediakeeper.batch import selection
 from mediakeeper.batch.plan import SEND, cluster_target, describe
 from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, finish_writes, home_option
+from mediakeeper.cli.command import Command, finish_writes, group_home_option, home_option
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
@@ -28,6 +28,7 @@ from mediakeeper.text.wording import count
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@group_home_option
 def main():
     """Pipelines: the steps of a YAML file (convert, replaygain, split, copy, ...) run in
     order on each album folder of its input, through a crash-safe working directory."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import session_history as sc
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import Command, group_home_option, home_option, settings_for
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.core.errors import NotFound
@@ -28,6 +28,7 @@ PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
 
 
 @click.group(context_settings=HELP)
+@group_home_option
 def main():
     """List the batches' sessions (every kind), show one, run again what an interrupted or
     killed one left unfinished, and delete old session logs and work files."""

@@ -179,6 +179,32 @@ def test_home_given_to_the_group_holds_for_the_command_under_it(tmp_path, dead_p
     assert str(home) in dashboard.output
 
 
+def test_home_given_after_the_first_word_holds_for_the_command_under_it(tmp_path, dead_pid):
+    """``mediakeeper music --home X queue list``, ``mediakeeper sessions --home X list``: a
+    person puts ``--home`` after the group as often as after the command; every group takes
+    it, and the innermost one given wins (it was "No such option '--home'")."""
+    home, _ = _home(tmp_path, "music", ["ABBA", "Air", "Beck"], dead_pid)
+    runner = CliRunner()
+    env = {"MEDIAKEEPER_HOME": str(tmp_path / "elsewhere")}
+    other = str(tmp_path / "x")
+    for words in (["music", "--home", str(home), "queue", "list"],
+                  ["--home", other, "music", "--home", str(home), "queue"],
+                  ["music", "--home", other, "queue", "--home", str(home)]):  # fmt: skip
+        result = runner.invoke(mediakeeper, words, env=env)
+        assert result.exit_code == 0, (words, result.output)
+        assert "3 artists" in result.output or "total" in result.output, result.output
+    sessions = runner.invoke(mediakeeper, ["sessions", "--home", str(home), "list"], env=env)
+    assert sessions.exit_code == 0 and f"No sessions under {home}" in sessions.output
+    (home / "pipelines").mkdir()
+    (home / "pipelines" / "mine.yaml").write_text("name: mine\nsteps: []\n", encoding="utf-8")
+    pipelines = runner.invoke(mediakeeper, ["pipeline", "--home", str(home), "list"], env=env)
+    assert pipelines.exit_code == 0 and "\nmine " in pipelines.output, pipelines.output
+    for group in ("music", "movies", "conversions", "audiobooks", "verify", "dupes",
+                  "sessions", "pipeline", "alerts"):  # fmt: skip
+        shown = runner.invoke(mediakeeper, [group, "--help"])
+        assert "--home DIRECTORY" in shown.output, group
+
+
 def test_quiet_and_verbose_on_the_group_reach_the_batch(tmp_path):
     """``mediakeeper -q music batch``: the batch takes the group's -q (and refuses -q with -v
     as when both are given to it)."""
