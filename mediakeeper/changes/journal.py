@@ -155,7 +155,11 @@ def written_by_session(status_kind_dir: Path) -> dict[str, Written]:
     is unchanged. A journal holding a line of another session (edited by hand) has every
     journal read together, as ``read_journals`` reads them."""
     summed: dict[str, Written] = {}
-    for path in _journals(status_kind_dir):
+    paths = _journals(status_kind_dir)
+    listed, folder = set(paths), status_kind_dir / CHANGES_DIR
+    for gone in [p for p in _WRITTEN if p.parent == folder and p not in listed]:
+        del _WRITTEN[gone]  # deleted by hand: its sums go with it
+    for path in paths:
         try:
             info = path.stat()
         except OSError:
