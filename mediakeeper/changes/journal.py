@@ -220,24 +220,32 @@ def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
 
 def journal_stamps(status_kind_dir: Path, since: datetime | None = None) -> Iterator[str]:
     """When each journaled change that was written was made (its entry's ``at``), in the
-    journals' order: read a line at a time, so a report counting the changes holds none of
-    them (the journals grow with every change ever made), only the few said unwritten. A
-    line as the toolkit wrote it (its checksum matches its bytes) has its stamp cut out of
-    it without decoding the entry; any other is read whole.
+    journals' order (``written_stamps`` of each of ``journal_paths``)."""
+    for path in journal_paths(status_kind_dir, since):
+        yield from written_stamps(path)
 
-    ``since``: every change made since then is among the stamps, and some before it may be:
-    a journal last written before it (``CLOCK_SLACK`` aside) is not read, as each of its
+
+def journal_paths(status_kind_dir: Path, since: datetime | None = None) -> list[Path]:
+    """A kind's journals, by name. ``since``: those that may hold a change made since then; a
+    journal last written before it (``CLOCK_SLACK`` aside) is left out, as each of its
     changes was stamped before the journal's last write. A batch's closing report counts
     this week's changes, and would otherwise read every change ever made at every batch."""
-    for path in _journals(status_kind_dir, since):
-        unwritten = _unwritten_stamps(path)
-        for entry in _lines(path, _stamp):
-            if isinstance(entry, JournalEntry | str):
-                stamp = entry if isinstance(entry, str) else entry.at
-                if unwritten[stamp]:
-                    unwritten[stamp] -= 1
-                else:
-                    yield stamp
+    return _journals(status_kind_dir, since)
+
+
+def written_stamps(path: Path) -> Iterator[str]:
+    """When each change of one journal that was written was made (its entry's ``at``), in
+    its order: read a line at a time, holding none of its changes, only the few said
+    unwritten. A line as the toolkit wrote it (its checksum matches its bytes) has its stamp
+    cut out of it without decoding the entry; any other is read whole."""
+    unwritten = _unwritten_stamps(path)
+    for entry in _lines(path, _stamp):
+        if isinstance(entry, JournalEntry | str):
+            stamp = entry if isinstance(entry, str) else entry.at
+            if unwritten[stamp]:
+                unwritten[stamp] -= 1
+            else:
+                yield stamp
 
 
 _UNWRITTEN_KEY = b'"unwritten": '

@@ -15,6 +15,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec
+from mediakeeper.reports.change_weeks import ChangeWeeks
 from mediakeeper.reports.tally import Counted, Moment, QueueTally, tally
 from mediakeeper.reports.weeks import Week, parse_time, to_utc
 
@@ -57,9 +58,10 @@ def changes_in(status_kind_dir: Path, moment: Moment) -> int:
     """How many journaled changes were written in the moment's week, by its ``as_of``:
     counted a journal at a time, of those written in the week (the journals hold every change
     ever made)."""
-    week, as_of = moment.week, moment.as_of
-    made = rec.change_moments(status_kind_dir, since=week.start)  # not the weeks before
-    return sum(1 for m in made if week.contains(m) and m <= as_of)
+    week = moment.week  # not the weeks before; what it counts kept for the next batch
+    return ChangeWeeks.read(status_kind_dir, since=week.start, keep=True).count_in(
+        week, moment.as_of
+    )
 
 
 def write_closing_reports(home: Path, now: datetime) -> Path:

@@ -13,7 +13,6 @@ what is left by that pace; with no pace there is no date, never a division by ze
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -23,7 +22,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, last_failure
 from mediakeeper.reports.records import QueueRecord
-from mediakeeper.reports.weeks import Week, parse_time
+from mediakeeper.reports.weeks import Week, count_in, parse_time
 from mediakeeper.text.wording import plural_of
 
 PACE_WEEKS = 4
@@ -117,14 +116,6 @@ def format_day(day: date | None) -> str:
 def nouns(kind: str) -> tuple[str, str]:
     noun = kinds.noun(kind)
     return noun, plural_of(noun)
-
-
-def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
-    """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
-    end = bisect_left(times, week.end)
-    if as_of is not None:
-        end = min(end, bisect_right(times, as_of))
-    return max(0, end - bisect_left(times, week.start))
 
 
 def pace_for(

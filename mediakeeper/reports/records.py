@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mediakeeper.changes.journal import CHANGES_DIR, journal_stamps
+from mediakeeper.changes.journal import CHANGES_DIR
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
@@ -31,6 +31,7 @@ from mediakeeper.queue.items import finding_counts
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.session_log import EVENTS_FILE, SessionRecord, load_sessions
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
+from mediakeeper.reports.change_weeks import ChangeWeeks
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify
 
@@ -63,8 +64,8 @@ class Records:
 
     queues: tuple[QueueRecord, ...] = ()
     sessions: tuple[SessionRecord, ...] = ()
-    # kind -> when each journaled change was made, sorted (what resets leave behind).
-    changes: dict[str, tuple[datetime, ...]] = field(default_factory=dict)
+    # kind -> its journaled changes counted by week (what resets leave behind).
+    changes: dict[str, ChangeWeeks] = field(default_factory=dict)
     # The kinds whose issue reports have their index (issues/<kind>/index.md) on disk.
     indexes: frozenset[str] = frozenset()
     home: Path | None = None  # where they were read (an old item's output document is there)
@@ -98,11 +99,11 @@ def kind_sort_key(kind: str) -> tuple[int, str]:
 def gather(
     home: Path, *, changes_too: bool = True, changes_since: datetime | None = None
 ) -> Records:
-    """Read the data home. ``changes_too``: read when each journaled change was made (every
-    journal line: 28,000 take a third of a second); ``changes_since``: at least those made
-    since then (the journals last written before it are not read)."""
+    """Read the data home. ``changes_too``: count the journaled changes by week (every
+    journal line, where its counts were not kept: ``ChangeWeeks``); ``changes_since``: at
+    least those made since then (the journals last written before it are not read)."""
     home = Path(home)
-    read_changes = (lambda d: change_times(d, changes_since)) if changes_too else None
+    read_changes = (lambda d: ChangeWeeks.read(d, changes_since)) if changes_too else None
     queues, sessions, changes = read_home(home, read_queue, read_changes)
     return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
 
@@ -147,18 +148,6 @@ def once(read: Callable[[], dict | None]) -> Callable[[], dict | None]:
         return held[0]
 
     return document
-
-
-def change_moments(status_kind_dir: Path, since: datetime | None = None) -> Iterator[datetime]:
-    """When each journaled change was made, a line at a time; an unreadable stamp is passed
-    over. ``since``: at least every change made since then (``journal_stamps``)."""
-    moments = (parse_time(at) for at in journal_stamps(status_kind_dir, since))
-    return (m for m in moments if m is not None)
-
-
-def change_times(status_kind_dir: Path, since: datetime | None = None) -> tuple[datetime, ...]:
-    """When each journaled change was made, sorted; ``since``: as ``change_moments``."""
-    return tuple(sorted(change_moments(status_kind_dir, since)))
 
 
 def read_queue(store: QueueStore) -> QueueRecord:

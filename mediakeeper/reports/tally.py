@@ -40,7 +40,6 @@ from mediakeeper.reports.pace import (
     Outstanding,
     Pace,
     QueueProgress,
-    count_in,
     nouns,
     outstanding_key,
     outstanding_of,
@@ -217,7 +216,7 @@ def counted(records: rec.Records, moment: Moment, *, listing: bool = False) -> C
         tally(q.kind, q.items, moment, home=records.home, listing=listing) for q in records.queues
     )
     changes = {
-        kind: count_in(times, moment.week, moment.as_of) for kind, times in records.changes.items()
+        kind: made.count_in(moment.week, moment.as_of) for kind, made in records.changes.items()
     }
     return Counted(moment, queues, changes)
 

@@ -7,6 +7,8 @@ a naive one (a hand-edited file) is taken to be UTC too.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -115,6 +117,14 @@ def weeks_from(first: Week, last: Week) -> list[Week]:
 
 def to_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def count_in(times: Sequence[datetime], week: Week, as_of: datetime | None = None) -> int:
+    """How many of the sorted ``times`` fall in ``week`` (and not after ``as_of``)."""
+    end = bisect_left(times, week.end)
+    if as_of is not None:
+        end = min(end, bisect_right(times, as_of))
+    return max(0, end - bisect_left(times, week.start))
 
 
 def parse_time(value: Any) -> datetime | None:

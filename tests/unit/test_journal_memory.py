@@ -1,20 +1,23 @@
-"""The closing reports of every batch count the journaled changes by time (the weekly report's
+"""The closing reports of every batch count the journaled changes by week (the weekly report's
 "tag changes"): the journals hold every change ever made, so reading them must not hold them.
 Measured with tracemalloc as bytes of peak allocation per journal line, between two journal
-sizes: what is left is the stamps the report keeps (a datetime each), not the entries."""
+sizes: what the count holds is a number a week, not the entries, nor a stamp a change."""
 
 from __future__ import annotations
 
 import tracemalloc
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
-from mediakeeper.reports.records import change_times
+from mediakeeper.reports.change_weeks import ChangeWeeks
+from mediakeeper.reports.weeks import Week
 
 SESSIONS = 4
-# A datetime (48 bytes) and its slots in the sorted list and the tuple: 64; room for the
-# allocator's rounding. Holding each entry (seven strings, a dataclass) takes over 600.
-MOST_PER_LINE = 160
+STAMPED = datetime(2026, 1, 1, tzinfo=UTC)  # every change's day
+# Nothing grows with the lines but the allocator's rounding. A stamp a change (a datetime and
+# its slots in a sorted list and a tuple) took 64-160; each entry held, over 600.
+MOST_PER_LINE = 8
 
 
 def _journals(kind_dir: Path, lines: int) -> None:
@@ -41,16 +44,16 @@ def _change(session: str, n: int) -> dict[str, str]:
 
 
 def _peak(kind_dir: Path) -> tuple[int, int]:
-    """(peak bytes allocated while the change times are read, how many were read)."""
+    """(peak bytes allocated while the changes are counted, how many were counted)."""
     tracemalloc.start()
     try:
-        times = change_times(kind_dir)
-        return tracemalloc.get_traced_memory()[1], len(times)
+        counted = ChangeWeeks.read(kind_dir)
+        return tracemalloc.get_traced_memory()[1], counted.count_in(Week.of(STAMPED))
     finally:
         tracemalloc.stop()
 
 
-def test_counting_the_changes_holds_a_stamp_per_change_not_the_change(tmp_path):
+def test_counting_the_changes_holds_a_count_a_week_not_the_changes(tmp_path):
     small, large = 1_000, 9_000
     _journals(tmp_path / "small" / "music", small)
     _journals(tmp_path / "large" / "music", large)

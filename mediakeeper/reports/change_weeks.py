@@ -1,0 +1,161 @@
+"""How many tag changes a kind's journals hold for each ISO week, for the reports' "tag
+changes" (a batch's closing reports, the dashboard, ``report``).
+
+Each journal is counted a line at a time (``changes.journal.written_stamps``), holding a
+count a week, never the changes. The closing reports keep each journal's counts in
+``status/<kind>/changes/weeks.json``, with what says the journal is unchanged since: its
+identity, size and times (an append changes its size, any write its ctime, a replacement its
+inode). A reading takes them for a journal that is unchanged, so the week of a pass that
+journaled 70,000 changes does not read them again at every batch's close. The file is
+derived: deleting it, or a damaged one, costs one reading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from mediakeeper.changes.journal import CHANGES_DIR, journal_paths, written_stamps
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
+from mediakeeper.reports.weeks import Week, count_in, parse_time
+from mediakeeper.text.jsonfmt import dumps_one
+
+WEEKS_FILE = "weeks.json"
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class JournalWeeks:
+    """One journal's changes: how many were made in each week (by its Monday), and when its
+    latest was."""
+
+    path: Path
+    weeks: dict[date, int]
+    last: datetime | None
+
+    def count_in(self, week: Week, as_of: datetime | None) -> int:
+        """Its changes made in ``week``, not after ``as_of``. The week's count, unless some
+        of the week's changes may be later than ``as_of`` (a week still running, and this
+        journal written after it): those are read again, a rare case."""
+        if as_of is None or as_of >= week.end or self.last is None or as_of >= self.last:
+            return self.weeks.get(week.monday, 0)
+        return count_in(sorted(_moments(self.path)), week, as_of)
+
+
+@dataclass(frozen=True)
+class ChangeWeeks:
+    """A kind's journaled changes, counted by week."""
+
+    journals: tuple[JournalWeeks, ...] = ()
+
+    def count_in(self, week: Week, as_of: datetime | None = None) -> int:
+        """How many changes were made in ``week`` (and not after ``as_of``)."""
+        return sum(j.count_in(week, as_of) for j in self.journals)
+
+    @classmethod
+    def read(
+        cls, status_kind_dir: Path, since: datetime | None = None, *, keep: bool = False
+    ) -> ChangeWeeks:
+        """The kind's journals counted. ``since``: at least every change made since then
+        (``journal_paths``). ``keep``: the closing reports' reading, which keeps the counts
+        of the journals it read for the next."""
+        kept = _kept(status_kind_dir)
+        fresh: dict[str, Any] = {}
+        journals = []
+        for path in journal_paths(status_kind_dir, since):
+            before = _identity(path)
+            held = kept.get(path.name)
+            if before is not None and held is not None and held["id"] == before:
+                journals.append(_from_kept(path, held))
+                continue
+            counted = _counted(path)
+            journals.append(counted)
+            if keep and before is not None and _identity(path) == before:  # none came meanwhile
+                fresh[path.name] = {"id": before, "weeks": counted.weeks, "last": counted.last}
+        if fresh:
+            _keep(status_kind_dir, {**kept, **fresh})
+        return cls(tuple(journals))
+
+
+def _moments(path: Path) -> Iterator[datetime]:
+    """When each of the journal's written changes was made (a stamp that reads as no time is
+    passed over); one append's changes share their stamp, read once."""
+    stamp = moment = None
+    for at in written_stamps(path):
+        if at != stamp:
+            stamp, moment = at, parse_time(at)
+        if moment is not None:
+            yield moment
+
+
+def _counted(path: Path) -> JournalWeeks:
+    weeks: Counter[date] = Counter()
+    last = week = None
+    for moment in _moments(path):
+        if week is None or not week.contains(moment):
+            week = Week.of(moment)
+        weeks[week.monday] += 1
+        last = moment if last is None or moment > last else last
+    return JournalWeeks(path, dict(weeks), last)
+
+
+def _identity(path: Path) -> list[int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None  # its lines say why it cannot be read
+    return [info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _to_kept(journal: JournalWeeks, identity: list[int]) -> dict[str, Any]:
+    return {"id": identity, "last": journal.last and journal.last.isoformat(),
+            "weeks": {monday.isoformat(): n for monday, n in journal.weeks.items()}}  # fmt: skip
+
+
+def _from_kept(path: Path, held: dict[str, Any]) -> JournalWeeks:
+    return JournalWeeks(path, held["weeks"], held["last"])
+
+
+def _kept(status_kind_dir: Path) -> dict[str, dict[str, Any]]:
+    """The kept counts by journal name, read back (each Monday a date, each last moment a
+    time); none for a file missing, damaged or of another format, nor for an entry not as
+    ``_to_kept`` writes it (its journal is then read)."""
+    try:
+        document = json.loads((status_kind_dir / CHANGES_DIR / WEEKS_FILE).read_bytes())
+        if document["format"] != _FORMAT or not isinstance(document["journals"], dict):
+            return {}
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+        return {}
+    kept = {}
+    for name, held in document["journals"].items():
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            weeks = {date.fromisoformat(monday): n for monday, n in held["weeks"].items()
+                     if type(n) is int and n > 0}  # fmt: skip
+            if len(weeks) != len(held["weeks"]) or not isinstance(held["id"], list):
+                continue
+            last = None if held["last"] is None else parse_time(held["last"])
+            if held["last"] is not None and last is None:
+                continue
+            kept[name] = {"id": held["id"], "weeks": weeks, "last": last}
+    return kept
+
+
+def _keep(status_kind_dir: Path, journals: dict[str, dict[str, Any]]) -> None:
+    """The counts written for the next reading, of the journals still there. Only ever a
+    speed-up: counts that cannot be written are simply not kept."""
+    there = {path.name for path in journal_paths(status_kind_dir)}
+    written = {}
+    for name, held in journals.items():
+        if name in there:
+            weeks = JournalWeeks(Path(name), held["weeks"], held["last"])
+            written[name] = _to_kept(weeks, held["id"])
+    document = {"format": _FORMAT, "journals": written}
+    with contextlib.suppress(OSError):
+        atomic_write_bytes(status_kind_dir / CHANGES_DIR / WEEKS_FILE,
+                           encode_text(dumps_one(document)), durable=False)  # fmt: skip

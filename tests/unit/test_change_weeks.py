@@ -1,0 +1,134 @@
+"""The reports' count of tag changes by week (``reports/change_weeks.py``): each journal counted
+a line at a time, its counts kept by the closing reports and taken while the journal is
+unchanged. Every count is held against the journals read whole."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.changes.writes import ChangeJournal
+from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeWeeks
+from mediakeeper.reports.weeks import Week, count_in, parse_time
+
+SONG, TITLE = Path("/m/A/01.flac"), TagChange("01.flac", "title", "A ", "A")
+MONDAY = Week.of(datetime(2026, 11, 23, tzinfo=UTC))
+
+
+def _journal(kind: Path, session: str, stamps: list[datetime]) -> Path:
+    """A journal of one change at each of ``stamps``, its time that of the last."""
+    folder = kind / CHANGES_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{session}.jsonl"
+    with open(path, "a", encoding="utf-8") as f:
+        for at in stamps:
+            f.write(checked_line({"session": session, "artist": "A", "path": str(SONG),
+                                  "tag": "title", "old": "A ", "new": "A",
+                                  "at": at.isoformat()}))  # fmt: skip
+    os.utime(path, (stamps[-1].timestamp(),) * 2)
+    return path
+
+
+def _asked(kind: Path) -> list[tuple[Week, datetime | None]]:
+    """Weeks and moments a report asks about: whole weeks, a week by a moment inside it,
+    before and after the journals' last change."""
+    weeks = [MONDAY.shift(-1), MONDAY, MONDAY.shift(1)]
+    inside = [None, MONDAY.start + timedelta(days=2, hours=5), MONDAY.end, MONDAY.start]
+    return [(week, as_of) for week in weeks for as_of in inside]
+
+
+def _whole(kind: Path, week: Week, as_of: datetime | None) -> int:
+    moments = sorted(m for e in read_journals(kind).entries if (m := parse_time(e.at)))
+    return count_in(moments, week, as_of)
+
+
+def _same(kind: Path, **read) -> None:
+    counted = ChangeWeeks.read(kind, **read)
+    for week, as_of in _asked(kind):
+        assert counted.count_in(week, as_of) == _whole(kind, week, as_of), (week, as_of)
+
+
+def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
+    """Through counts kept and not, after every kind of change to the journals: an append
+    (a week later), a change said unwritten, a damaged line, a journal replaced and put back,
+    a stamp edited in place with the journal's time set back, one deleted."""
+    kind = tmp_path / "music"
+    hours = [MONDAY.start + timedelta(days=2, hours=h) for h in (1, 3, 7)]
+    one = _journal(kind, "s1", [MONDAY.start - timedelta(days=1), *hours])
+    two = ChangeJournal(kind, "s2")
+
+    def same() -> None:
+        _same(kind)
+        _same(kind, keep=True)
+        _same(kind)  # through what was kept
+
+    same()
+    assert (kind / CHANGES_DIR / WEEKS_FILE).is_file()
+    _journal(kind, "s1", [MONDAY.start + timedelta(days=8)])
+    same()
+    at = two.record([("A", SONG, TITLE)] * 3)
+    two.unwritten([(SONG, TITLE, "read-only")], at)
+    same()
+    with open(one, "ab") as f:
+        f.write(b'{"session": "s1", "tag"\n')
+    same()
+    kept = two.path.read_bytes()
+    two.path.unlink()
+    _journal(kind, "s2", [MONDAY.start + timedelta(hours=2)] * 4)
+    same()
+    two.path.write_bytes(kept)
+    same()
+    before = one.stat()
+    lines = one.read_text("utf-8").splitlines(keepends=True)
+    edited = json.loads(lines[1])
+    del edited["check"]
+    lines[1] = checked_line({**edited, "at": edited["at"].replace("-25T", "-16T")})
+    one.write_text("".join(lines), "utf-8")
+    os.utime(one, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert one.stat().st_size == before.st_size
+    same()
+    one.unlink()
+    same()
+
+
+def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tmp_path):
+    """What shows a reading takes them: made to say 99, they are read as 99; the same for a
+    journal grown since, or a file damaged or of another format, are passed over. Only a
+    reading that asks (the closing reports') keeps any."""
+    kind = tmp_path / "music"
+    _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
+    path = kind / CHANGES_DIR / WEEKS_FILE
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    assert not path.exists()
+    ChangeWeeks.read(kind, keep=True)
+    kept = json.loads(path.read_text("utf-8"))
+    assert kept["journals"]["s1.jsonl"]["weeks"] == {"2026-11-23": 4}
+    kept["journals"]["s1.jsonl"]["weeks"] = {"2026-11-23": 99}
+    path.write_text(json.dumps(kept), "utf-8")
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == 99
+    held = kept["journals"]["s1.jsonl"]
+    for damaged in ("", "{", json.dumps({**kept, "format": 2}), json.dumps({"journals": []}),
+                    json.dumps({**kept, "journals": {"s1.jsonl": {**held, "id": 5}}}),
+                    json.dumps({**kept, "journals": {"s1.jsonl": {**held, "last": "then"}}}),
+                    json.dumps({**kept, "journals": {"s1.jsonl": {
+                        **held, "weeks": {"2026-11-23": "99"}}}})):  # fmt: skip
+        path.write_text(damaged, "utf-8")
+        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, damaged
+    path.write_text(json.dumps(kept), "utf-8")
+    _journal(kind, "s1", [MONDAY.start + timedelta(days=1)])
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == 5  # grown since: read again
+
+
+def test_a_week_asked_by_a_moment_before_the_journals_last_change_reads_it_again(tmp_path):
+    """A report of a week as it stood at a moment inside it counts only the changes made by
+    then, though the counts kept are the whole week's."""
+    kind = tmp_path / "music"
+    _journal(kind, "s1", [MONDAY.start + timedelta(days=d) for d in range(5)])
+    ChangeWeeks.read(kind, keep=True)
+    counted = ChangeWeeks.read(kind)
+    assert counted.count_in(MONDAY) == 5
+    assert counted.count_in(MONDAY, MONDAY.start + timedelta(days=2, hours=1)) == 3
