@@ -10,11 +10,13 @@ data home holds that many changes journaled in the ten weeks before, as months o
 them (a --replaygain pass over 17,274 tracks journals about 70,000), for the reports every
 batch writes as it ends. ``--sessions N``: its session log holds N batches of ten from the
 weeks before (a year of batches whenever there is a moment: some 800), as they logged them.
+``--this-week CHANGES``: a pass earlier this week journaled that many (its week's batches
+count them as they close). Every journal is stamped as a batch's appends stamp it.
 Both sides are compiled first (`make compile`): on a machine that
 sets PYTHONDONTWRITEBYTECODE, Python would otherwise compile every module at every start.
 
     python benchmarks/batch_of_ten.py [--runs 10] [--before DIR] [--history 70000]
-                                      [--sessions 800]
+                                      [--sessions 800] [--this-week 70000]
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from library_scale import REPO, build
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from mediakeeper.queue.session_log import ItemLine, start_session
+from mediakeeper.reports.weeks import Week
 
 WEEKS_OF_HISTORY = 10
 
@@ -50,28 +53,47 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     return elapsed, result.stdout
 
 
+# The changes one append journals, as a worker commits its artists together: six artists of
+# 19 tracks, four ReplayGain tags each. They share one stamp.
+APPEND = 6 * 19 * 4
+
+
 def journal_history(home: Path, library: Path, changes: int) -> None:
     """``changes`` journaled changes over the ten weeks before this one, a session's journal a
     week, each last written as its last change was (what the batches of those weeks left)."""
+    now = datetime.now(UTC)
+    for week in range(WEEKS_OF_HISTORY):
+        count = changes // WEEKS_OF_HISTORY + (week < changes % WEEKS_OF_HISTORY)
+        made = now - timedelta(weeks=WEEKS_OF_HISTORY - week)
+        _journal(home, library, f"{made:%Y%m%d}_music_001", made, count)
+
+
+def this_week(home: Path, library: Path, changes: int) -> None:
+    """``changes`` journaled by one pass earlier this week (a --replaygain pass on Monday)."""
+    now = datetime.now(UTC)
+    made = max(Week.of(now).start, now - timedelta(hours=1))
+    # A number of its own: today's batches number their sessions from 001, each its journal.
+    _journal(home, library, f"{made:%Y%m%d}_music_900", made, changes)
+
+
+def _journal(home: Path, library: Path, session: str, made: datetime, count: int) -> None:
+    """``session``'s journal of ``count`` changes made from ``made`` on, stamped as its
+    appends stamp them and last written with its last change."""
     folder = home / "status" / "music" / CHANGES_DIR
     folder.mkdir(parents=True, exist_ok=True)
     tracks = sorted(str(p) for p in library.rglob("*") if p.is_file())
-    now = datetime.now(UTC)
-    for week in range(WEEKS_OF_HISTORY):
-        made = now - timedelta(weeks=WEEKS_OF_HISTORY - week)
-        session = f"{made:%Y%m%d}_music_001"
-        count = changes // WEEKS_OF_HISTORY + (week < changes % WEEKS_OF_HISTORY)
-        lines = [
-            checked_line({"session": session, "artist": Path(track).parts[-3], "path": track,
-                          "tag": "replaygain_track_gain", "old": None, "new": "-7.20 dB",
-                          "at": (made + timedelta(milliseconds=n)).isoformat(), "size": 20000})
-            for n in range(count)
-            for track in (tracks[n % len(tracks)],)
-        ]  # fmt: skip
-        path = folder / f"{session}.jsonl"
-        path.write_text("".join(lines), encoding="utf-8")
-        last = (made + timedelta(milliseconds=count)).timestamp()
-        os.utime(path, (last, last))
+    lines = [
+        checked_line({"session": session, "artist": Path(track).parts[-3], "path": track,
+                      "tag": "replaygain_track_gain", "old": None, "new": "-7.20 dB",
+                      "at": (made + timedelta(milliseconds=n // APPEND)).isoformat(),
+                      "size": 20000})
+        for n in range(count)
+        for track in (tracks[n % len(tracks)],)
+    ]  # fmt: skip
+    path = folder / f"{session}.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    last = (made + timedelta(milliseconds=count // APPEND)).timestamp()
+    os.utime(path, (last, last))
 
 
 def session_history(home: Path, library: Path, sessions: int) -> None:
@@ -106,6 +128,8 @@ def main() -> None:
                         help="changes journaled in the weeks before (default none)")
     parser.add_argument("--sessions", type=int, default=0, metavar="N",
                         help="batches of ten logged in the weeks before (default none)")
+    parser.add_argument("--this-week", type=int, default=0, metavar="CHANGES",
+                        help="changes journaled by a pass earlier this week (default none)")
     args = parser.parse_args()
     sides = {"": REPO, " [--before]": args.before.resolve()} if args.before else {"": REPO}
     if args.runs * 10 * len(sides) > args.artists:
@@ -123,6 +147,8 @@ def main() -> None:
             journal_history(home, library, args.history)
         if args.sessions:
             session_history(home, library, args.sessions)
+        if args.this_week:
+            this_week(home, library, args.this_week)
         os.sync()  # the build's writes must not land in the first runs
         runs: dict[str, list[float]] = {label: [] for label in sides}
         for n in range(1, args.runs + 1):
@@ -146,6 +172,8 @@ def main() -> None:
             print(f"{args.history:,} changes journaled in the {WEEKS_OF_HISTORY} weeks before")
         if args.sessions:
             print(f"{args.sessions:,} batches of ten logged in the {WEEKS_OF_HISTORY} weeks before")
+        if args.this_week:
+            print(f"{args.this_week:,} changes journaled by a pass earlier this week")
         for label, got in runs.items():
             print(f"{'batch of ten, median of the runs' + label:<52}{median(got):>8.2f}s")
             print(f"{'  lowest - highest':<52}{min(got):>5.2f} - {max(got):.2f}s")
