@@ -383,7 +383,7 @@ def _entry(raw: bytes) -> JournalEntry | Unwritten | tuple[str, bool]:
     if not isinstance(value, dict):
         return f"not a change entry (a JSON {type(value).__name__})", False
     # Its bytes as they were checked when written: its checksum holds without encoding the
-    # entry again (a third of a reading's time).
+    # entry again (what that saves a reading: docs/performance.md, undo --list).
     checked = _as_written(body) is not None
     return _unwritten(value, checked) if "unwritten" in value else _change(value, checked)
 

@@ -5,15 +5,18 @@ Each journal is counted a line at a time (``changes.journal.written_stamps``), h
 count a week, never the changes. The closing reports keep each journal's counts in
 ``status/<kind>/changes/weeks.json``, with what says the journal is unchanged since: its
 identity, size and times (an append changes its size, any write its ctime, a replacement its
-inode). A reading takes them for a journal that is unchanged, so the week of a pass that
-journaled 70,000 changes does not read them again at every batch's close. The file is
-derived: deleting it, or a damaged one, costs one reading.
+inode). Two lines: a header with the CRC-32 of the second, which holds the counts, so a
+damaged file is never believed. A reading takes them for a journal that is unchanged, so
+in the week of a large pass (a ``--replaygain`` pass journals a change a track) no batch's
+close reads its journal again. The file is derived: deleting it, or a damaged one, costs one
+reading.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -124,11 +127,16 @@ def _from_kept(path: Path, held: dict[str, Any]) -> JournalWeeks:
 
 def _kept(status_kind_dir: Path) -> dict[str, dict[str, Any]]:
     """The kept counts by journal name, read back (each Monday a date, each last moment a
-    time); none for a file missing, damaged or of another format, nor for an entry not as
-    ``_to_kept`` writes it (its journal is then read)."""
+    time); none for a file missing, damaged (its CRC-32 does not hold) or of another format,
+    nor for an entry not as ``_to_kept`` writes it (its journal is then read)."""
     try:
-        document = json.loads((status_kind_dir / CHANGES_DIR / WEEKS_FILE).read_bytes())
-        if document["format"] != _FORMAT or not isinstance(document["journals"], dict):
+        raw = (status_kind_dir / CHANGES_DIR / WEEKS_FILE).read_bytes()
+        head, _, body = raw.removesuffix(b"\n").partition(b"\n")
+        header = json.loads(head)
+        if header["format"] != _FORMAT or header["crc32"] != zlib.crc32(body):
+            return {}
+        document = json.loads(body)
+        if not isinstance(document["journals"], dict):
             return {}
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return {}
@@ -155,7 +163,8 @@ def _keep(status_kind_dir: Path, journals: dict[str, dict[str, Any]]) -> None:
         if name in there:
             weeks = JournalWeeks(Path(name), held["weeks"], held["last"])
             written[name] = _to_kept(weeks, held["id"])
-    document = {"format": _FORMAT, "journals": written}
+    body = encode_text(dumps_one({"journals": written}))
+    header = encode_text(dumps_one({"format": _FORMAT, "crc32": zlib.crc32(body)}))
     with contextlib.suppress(OSError):
         atomic_write_bytes(status_kind_dir / CHANGES_DIR / WEEKS_FILE,
-                           encode_text(dumps_one(document)), durable=False)  # fmt: skip
+                           header + b"\n" + body + b"\n", durable=False)  # fmt: skip

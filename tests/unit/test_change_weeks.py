@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,20 +106,33 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
     assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
     assert not path.exists()
     ChangeWeeks.read(kind, keep=True)
-    kept = json.loads(path.read_text("utf-8"))
+    header, body = path.read_bytes().splitlines()
+    kept = json.loads(body)
     assert kept["journals"]["s1.jsonl"]["weeks"] == {"2026-11-23": 4}
     kept["journals"]["s1.jsonl"]["weeks"] = {"2026-11-23": 99}
-    path.write_text(json.dumps(kept), "utf-8")
+
+    def write(document, *, fmt: int = 1, crc: int | None = None) -> None:
+        text = json.dumps(document).encode()
+        head = {"format": fmt, "crc32": zlib.crc32(text) if crc is None else crc}
+        path.write_bytes(json.dumps(head).encode() + b"\n" + text + b"\n")
+
+    write(kept)
     assert ChangeWeeks.read(kind).count_in(MONDAY) == 99
     held = kept["journals"]["s1.jsonl"]
-    for damaged in ("", "{", json.dumps({**kept, "format": 2}), json.dumps({"journals": []}),
-                    json.dumps({**kept, "journals": {"s1.jsonl": {**held, "id": 5}}}),
-                    json.dumps({**kept, "journals": {"s1.jsonl": {**held, "last": "then"}}}),
-                    json.dumps({**kept, "journals": {"s1.jsonl": {
-                        **held, "weeks": {"2026-11-23": "99"}}}})):  # fmt: skip
-        path.write_text(damaged, "utf-8")
+    write(kept, crc=json.loads(header)["crc32"])  # the counts changed under their CRC-32
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    write(kept, fmt=2)
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    for changed in ({"id": 5}, {"last": "then"}, {"weeks": {"2026-11-23": "99"}}):
+        write({"journals": {"s1.jsonl": {**held, **changed}}})
+        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, changed
+    for damaged in ({"journals": []}, {"journal": {}}):
+        write(damaged)
         assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, damaged
-    path.write_text(json.dumps(kept), "utf-8")
+    for damaged in (b"", b"{", body):  # no header, a torn one
+        path.write_bytes(damaged)
+        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, damaged
+    write(kept)
     _journal(kind, "s1", [MONDAY.start + timedelta(days=1)])
     assert ChangeWeeks.read(kind).count_in(MONDAY) == 5  # grown since: read again
 
