@@ -7,7 +7,7 @@ count a week, never the changes. The closing reports keep each journal's counts 
 identity, size and times (an append changes its size, any write its ctime, a replacement its
 inode). Two lines: a header with the CRC-32 of the second, which holds the counts, so a
 damaged file is never believed. A reading takes them for a journal that is unchanged, so
-in the week of a large pass (a ``--replaygain`` pass journals a change a track) no batch's
+in the week of a large pass (``--replaygain`` over the whole library) no batch's
 close reads its journal again. The file is derived: deleting it, or a damaged one, costs one
 reading.
 """
