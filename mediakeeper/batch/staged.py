@@ -42,6 +42,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import inside, slugify
@@ -110,10 +111,8 @@ def album_target(root: Path, item: dict[str, Any]) -> Path:
 
 
 def identity(path: Path) -> list[int]:
-    """What says a file is still the one that was copied: a retag keeping size and mtime
-    still changes its ctime (or its inode, when the tagger writes a new file)."""
-    st = os.stat(path)
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    """What says a file is still the one that was copied (``fs.identity.lasting_identity``)."""
+    return lasting_identity(os.stat(path))
 
 
 def copy_original(source: Path, target: Path) -> list[int]:

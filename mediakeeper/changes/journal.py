@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from mediakeeper.fs.atomic import encode_text
+from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.text.jsonfmt import dumps_one
 
 CHANGES_DIR = "changes"
@@ -100,7 +101,7 @@ def read_journals(status_kind_dir: Path, *, after: str | None = None) -> Journal
     wanted (what an undo of it weighs); the journals last written before its first change
     (``CLOCK_SLACK`` aside) are not read, as each of their changes was made before it. A
     session with no journal: every journal is read."""
-    paths = _journals(status_kind_dir)
+    paths = journal_paths(status_kind_dir)
     if after is not None and (first := _first_change(status_kind_dir, after)) is not None:
         oldest = (first - CLOCK_SLACK).timestamp()
         paths = [path for path in paths if path.stem == after or _written_since(path, oldest)]
@@ -144,9 +145,18 @@ class Written:
 
 
 # Each journal's Written by session as last read in this process, by the journal's path, with
-# what says it is unchanged since: its identity, size and times (an append changes its size,
-# any write its ctime, a replacement its inode).
-_WRITTEN: dict[Path, tuple[tuple[int, ...], dict[str, Written]]] = {}
+# its ``journal_identity`` then.
+_WRITTEN: dict[Path, tuple[list[int], dict[str, Written]]] = {}
+
+
+def journal_identity(path: Path) -> list[int] | None:
+    """What says a journal is unchanged since it was last read (``lasting_identity``: an
+    append changes its size, any write its ctime, a replacement its inode); None when it
+    cannot be looked at."""
+    try:
+        return lasting_identity(path.stat())
+    except OSError:
+        return None
 
 
 def written_by_session(status_kind_dir: Path) -> dict[str, Written]:
@@ -155,16 +165,13 @@ def written_by_session(status_kind_dir: Path) -> dict[str, Written]:
     is unchanged. A journal holding a line of another session (edited by hand) has every
     journal read together, as ``read_journals`` reads them."""
     summed: dict[str, Written] = {}
-    paths = _journals(status_kind_dir)
+    paths = journal_paths(status_kind_dir)
     listed, folder = set(paths), status_kind_dir / CHANGES_DIR
     for gone in [p for p in _WRITTEN if p.parent == folder and p not in listed]:
         del _WRITTEN[gone]  # deleted by hand: its sums go with it
     for path in paths:
-        try:
-            info = path.stat()
-        except OSError:
+        if (key := journal_identity(path)) is None:
             continue  # gone since it was listed
-        key = (info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
         held = _WRITTEN.get(path)
         if held is None or held[0] != key:
             journal = _read([path])
@@ -187,14 +194,13 @@ def _written(entries: list[JournalEntry]) -> dict[str, Written]:
 
 
 def _first_change(status_kind_dir: Path, session: str) -> datetime | None:
-    """When ``session`` journaled its first change (its stamps cut out of its lines, as
-    ``journal_stamps`` does); None when it has no journal, no stamp, or one that is no time
-    (edited by hand: it sorts before every other, so every journal is read)."""
+    """When ``session`` made its first change that was written (``written_stamps``); None
+    when it has no journal, no such change, or a stamp that is no time (edited by hand: it
+    sorts before every other, so every journal is read)."""
     path = status_kind_dir / CHANGES_DIR / f"{session}.jsonl"
     if Path(session).name != session or not path.is_file():  # no file name: no journal
         return None
-    read = (e for e in _lines(path, _stamp) if isinstance(e, JournalEntry | Unwritten | str))
-    first = min((_moment(e if isinstance(e, str) else e.at) for e in read), default=None)
+    first = min(map(_moment, written_stamps(path)), default=None)
     return None if first is None or first == _moment(None) else first  # a stamp unreadable
 
 
@@ -223,14 +229,6 @@ def journal_stamps(status_kind_dir: Path, since: datetime | None = None) -> Iter
     journals' order (``written_stamps`` of each of ``journal_paths``)."""
     for path in journal_paths(status_kind_dir, since):
         yield from written_stamps(path)
-
-
-def journal_paths(status_kind_dir: Path, since: datetime | None = None) -> list[Path]:
-    """A kind's journals, by name. ``since``: those that may hold a change made since then; a
-    journal last written before it (``CLOCK_SLACK`` aside) is left out, as each of its
-    changes was stamped before the journal's last write. A batch's closing report counts
-    this week's changes, and would otherwise read every change ever made at every batch."""
-    return _journals(status_kind_dir, since)
 
 
 def written_stamps(path: Path) -> Iterator[str]:
@@ -312,8 +310,11 @@ def _each_line(
 CLOCK_SLACK = timedelta(days=1)
 
 
-def _journals(status_kind_dir: Path, since: datetime | None = None) -> list[Path]:
-    """The journals of a kind, by name; ``since``: only those written since then."""
+def journal_paths(status_kind_dir: Path, since: datetime | None = None) -> list[Path]:
+    """A kind's journals, by name. ``since``: those that may hold a change made since then; a
+    journal last written before it (``CLOCK_SLACK`` aside) is left out, as each of its
+    changes was stamped before the journal's last write. A batch's closing report counts
+    this week's changes, and would otherwise read every change ever made at every batch."""
     directory = status_kind_dir / CHANGES_DIR
     found = sorted(directory.glob("*.jsonl")) if directory.is_dir() else []
     if since is None:

@@ -41,8 +41,8 @@ from mediakeeper.changes import jsonlines, moves
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.atomic import atomic_write_text, create_temp, fsync_dir
-from mediakeeper.fs.checks import identity
 from mediakeeper.fs.filecopy import copy_bytes
+from mediakeeper.fs.identity import identity
 from mediakeeper.fs.names import TEMP_PREFIX, home_id, short_suffix
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import exchange

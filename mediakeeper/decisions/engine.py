@@ -78,7 +78,7 @@ from mediakeeper.decisions.listing import (
     queued_json,
 )
 from mediakeeper.dupes import questions as dupes_questions
-from mediakeeper.fs.checks import identity
+from mediakeeper.fs.identity import identity
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports import records
@@ -568,7 +568,7 @@ class GroupResult:
 
 def _group_token(shown: Mapping[str, Any]) -> str:
     """A whole group's preview's fingerprint: all it says, and each file it would write or
-    move as it is now (``fs.checks.identity``): a file changed since is another token."""
+    move as it is now (``fs.identity.identity``): a file changed since is another token."""
     files = sorted({w["path"] for w in shown["writes"]} | {m["from"] for m in shown["moves"]})
     body = json.dumps([shown, [_file_state(f) for f in files]], sort_keys=True, default=str)
     return hashlib.sha256(body.encode("utf-8")).hexdigest()[:24]

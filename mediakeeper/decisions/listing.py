@@ -47,7 +47,7 @@ from mediakeeper.decisions.item import (
     item_decisions,
     questions_of,
 )
-from mediakeeper.fs.checks import identity
+from mediakeeper.fs.identity import identity
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.reading import read_lines
 from mediakeeper.queue.store import QueueStore

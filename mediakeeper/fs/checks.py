@@ -18,6 +18,7 @@ from pathlib import Path
 from mediakeeper.core.errors import FileError
 from mediakeeper.core.writemode import LEAVE
 from mediakeeper.fs.attrs import user_name
+from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.write_errors import mount_point
 from mediakeeper.system.linux import APPEND_ONLY, IMMUTABLE, inode_flags
 
@@ -83,11 +84,6 @@ def open_target(path: str, root: Path | None) -> tuple[str, int]:
         raise FileError(path, cannot_read(err)) from None
 
 
-def identity(st: os.stat_result) -> tuple[int, ...]:
-    """What tells a file from its changed self (a rename changes its ctime: not here)."""
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def content_hash(path: Path | str) -> str:
     """A hash of the file's bytes (BLAKE2b, 128 bits): what tells a file rewritten by another
     program that kept its size and time (a retag) from the one read before (the dupes
@@ -99,7 +95,7 @@ def content_hash(path: Path | str) -> str:
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:
     """Whether ``b`` is still the file ``a`` was: its identity and ctime (a chmod, an
     attribute) as they were."""
-    return identity(a) == identity(b) and a.st_ctime_ns == b.st_ctime_ns
+    return lasting_identity(a) == lasting_identity(b)
 
 
 def refuse_if_read_only(path: str, st: os.stat_result, target: str) -> None:

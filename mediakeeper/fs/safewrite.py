@@ -69,7 +69,6 @@ from mediakeeper.fs.checks import (
     OUTSIDE,
     READ_ONLY,
     disk_full,
-    identity,
     lease,
     lease_broken,
     not_flushed_first,
@@ -81,6 +80,7 @@ from mediakeeper.fs.checks import (
     write_lease,
 )
 from mediakeeper.fs.filecopy import clone, copy_bytes, may_clone
+from mediakeeper.fs.identity import identity
 from mediakeeper.fs.inplace_journal import FilePatch, Journal, journal_for, pwrite_all
 from mediakeeper.fs.names import TEMP_PREFIX, remove_stale_copies, short_suffix
 from mediakeeper.fs.patchfile import PatchFile

@@ -37,7 +37,7 @@ from typing import Any
 
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text
-from mediakeeper.fs.checks import identity
+from mediakeeper.fs.identity import identity
 from mediakeeper.system import children
 from mediakeeper.text.wording import clock
 
@@ -116,7 +116,7 @@ def ask_version(exe: str, record: Path | None = None, *, keep: bool = True) -> N
     read (a batch stopped first) ends with the batch (``system.children``).
 
     ``record``: a file (a data home's ``status/cache/ffmpeg.json``) that keeps each answer
-    with the identity of the file that gave it (``fs.checks.identity``): an answer
+    with the identity of the file that gave it (``fs.identity.identity``): an answer
     recorded there for this very file is taken without running it again; a new answer is
     recorded when ``version`` reads it (not with ``keep`` False: a dry run writes nothing).
     An ffmpeg upgraded or replaced is a new file, asked anew."""

@@ -24,7 +24,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.changes.journal import CHANGES_DIR, journal_paths, written_stamps
+from mediakeeper.changes.journal import (
+    CHANGES_DIR,
+    journal_identity,
+    journal_paths,
+    written_stamps,
+)
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 from mediakeeper.text.jsonfmt import dumps_one
@@ -72,14 +77,15 @@ class ChangeWeeks:
         fresh: dict[str, Any] = {}
         journals = []
         for path in journal_paths(status_kind_dir, since):
-            before = _identity(path)
+            before = journal_identity(path)
             held = kept.get(path.name)
             if before is not None and held is not None and held["id"] == before:
-                journals.append(_from_kept(path, held))
+                journals.append(JournalWeeks(path, held["weeks"], held["last"]))
                 continue
             counted = _counted(path)
             journals.append(counted)
-            if keep and before is not None and _identity(path) == before:  # none came meanwhile
+            # Kept only if no line came while it was read: its counts are of the file then.
+            if keep and before is not None and journal_identity(path) == before:
                 fresh[path.name] = {"id": before, "weeks": counted.weeks, "last": counted.last}
         if fresh:
             _keep(status_kind_dir, {**kept, **fresh})
@@ -108,27 +114,10 @@ def _counted(path: Path) -> JournalWeeks:
     return JournalWeeks(path, dict(weeks), last)
 
 
-def _identity(path: Path) -> list[int] | None:
-    try:
-        info = path.stat()
-    except OSError:
-        return None  # its lines say why it cannot be read
-    return [info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
-
-
-def _to_kept(journal: JournalWeeks, identity: list[int]) -> dict[str, Any]:
-    return {"id": identity, "last": journal.last and journal.last.isoformat(),
-            "weeks": {monday.isoformat(): n for monday, n in journal.weeks.items()}}  # fmt: skip
-
-
-def _from_kept(path: Path, held: dict[str, Any]) -> JournalWeeks:
-    return JournalWeeks(path, held["weeks"], held["last"])
-
-
 def _kept(status_kind_dir: Path) -> dict[str, dict[str, Any]]:
     """The kept counts by journal name, read back (each Monday a date, each last moment a
     time); none for a file missing, damaged (its CRC-32 does not hold) or of another format,
-    nor for an entry not as ``_to_kept`` writes it (its journal is then read)."""
+    nor for an entry not as ``_keep`` writes it (its journal is then read)."""
     try:
         raw = (status_kind_dir / CHANGES_DIR / WEEKS_FILE).read_bytes()
         head, _, body = raw.removesuffix(b"\n").partition(b"\n")
@@ -158,11 +147,12 @@ def _keep(status_kind_dir: Path, journals: dict[str, dict[str, Any]]) -> None:
     """The counts written for the next reading, of the journals still there. Only ever a
     speed-up: counts that cannot be written are simply not kept."""
     there = {path.name for path in journal_paths(status_kind_dir)}
-    written = {}
-    for name, held in journals.items():
-        if name in there:
-            weeks = JournalWeeks(Path(name), held["weeks"], held["last"])
-            written[name] = _to_kept(weeks, held["id"])
+    written = {
+        name: {"id": held["id"], "last": held["last"] and held["last"].isoformat(),
+               "weeks": {monday.isoformat(): n for monday, n in held["weeks"].items()}}
+        for name, held in journals.items()
+        if name in there
+    }  # fmt: skip
     body = encode_text(dumps_one({"journals": written}))
     header = encode_text(dumps_one({"format": _FORMAT, "crc32": zlib.crc32(body)}))
     with contextlib.suppress(OSError):

@@ -3,8 +3,9 @@ reports. Everything after :func:`gather` is pure, so the same records give the s
 
 Read, never written: every ``status/<kind>/processing_queue.json`` (with its journal replayed,
 without taking the lock), every ``status/<kind>/sessions.jsonl`` (from its checkpoint) and the
-moments of the tag changes journaled under ``status/<kind>/changes/`` (a reset of the queue
-leaves those alone). Only the closing reports' reading writes a session log's checkpoint anew.
+tag changes journaled under ``status/<kind>/changes/``, counted by week (a reset of the queue
+leaves those alone). Only the closing reports' reading writes the session log's checkpoint and
+the journals' counts anew.
 Each completed item's findings, counted by code, travel in its queue details
 (``finding_counts``); only an item recorded before they did has its
 ``outputs/.../<slug>.json`` read instead (``read_output``, when ``reports/tally.py`` counts

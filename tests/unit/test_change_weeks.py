@@ -34,7 +34,7 @@ def _journal(kind: Path, session: str, stamps: list[datetime]) -> Path:
     return path
 
 
-def _asked(kind: Path) -> list[tuple[Week, datetime | None]]:
+def _asked() -> list[tuple[Week, datetime | None]]:
     """Weeks and moments a report asks about: whole weeks, a week by a moment inside it,
     before and after the journals' last change."""
     weeks = [MONDAY.shift(-1), MONDAY, MONDAY.shift(1)]
@@ -49,7 +49,7 @@ def _whole(kind: Path, week: Week, as_of: datetime | None) -> int:
 
 def _same(kind: Path, **read) -> None:
     counted = ChangeWeeks.read(kind, **read)
-    for week, as_of in _asked(kind):
+    for week, as_of in _asked():
         assert counted.count_in(week, as_of) == _whole(kind, week, as_of), (week, as_of)
 
 
