@@ -75,17 +75,12 @@ class AudiobookJob(StagedJob):
     def backup_root(self) -> Path:
         return self.backup or self.home / "backup"
 
-    @property
-    def working_root(self) -> Path:
-        return self.working or self.home / "working" / self.kind
-
     def stages(self) -> dict[str, Stage]:
         return {BACKUP: self._backup, MEASURE: self._measure, MERGE: self._merge,
                 PLACE: self._place}  # fmt: skip
 
-    def destinations(self) -> list[tuple[str, Path | None]]:
-        return [("output", self.output), ("backup", self.backup_root),
-                ("working", self.working_root)]  # fmt: skip
+    def places(self) -> list[tuple[str, Path | None]]:
+        return [("output", self.output), ("backup", self.backup_root)]
 
     def upgrade(self, state: dict[str, Any]) -> dict[str, Any]:
         """A book's record from before the shared stage machine: ``step`` for ``stage``; a

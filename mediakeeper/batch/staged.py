@@ -184,8 +184,8 @@ class StagedJob:
     """The base of a staged kind's job (a dataclass with ``home``). The kind says:
     ``kind`` (its status folder), ``noun``, ``first`` (its first stage), ``stages()`` (its
     own stages in order, each a function of the attempt returning the stage after it),
-    ``finish()`` (its outputs and result), and may say ``resumable()``, ``destinations()``,
-    ``message()`` and ``originals()`` (what ``deleting_originals`` deletes)."""
+    ``finish()`` (its outputs and result), and may say ``resumable()``, ``places()`` (where
+    its outputs go), ``message()`` and ``originals()`` (what ``deleting_originals`` deletes)."""
 
     noun: ClassVar[str] = "item"
     first: ClassVar[str]
@@ -193,6 +193,7 @@ class StagedJob:
     overwrite: bool = False
     cleanup_working_on_success: bool = True
     cleanup_working_on_failure: bool = False
+    working: Path | None = None  # the working folders' root; None: <home>/working/<kind>
 
     @property
     def kind(self) -> str:
@@ -200,7 +201,7 @@ class StagedJob:
 
     @property
     def working_root(self) -> Path:
-        return self.home / "working" / self.kind
+        return self.working or self.home / "working" / self.kind
 
     def workdir(self, item: dict[str, Any]) -> Path:
         return inside(self.working_root, slugify(item["key"]))
@@ -222,7 +223,12 @@ class StagedJob:
         """Change a resumed attempt's state before it goes on (other settings since)."""
 
     def destinations(self) -> list[tuple[str, Path | None]]:
-        """The folders it writes that no original may be in, nor hold."""
+        """The folders it writes that no original may be in, nor hold: its working folders,
+        and those a kind adds (``places``)."""
+        return [*self.places(), ("working", self.working_root)]
+
+    def places(self) -> list[tuple[str, Path | None]]:
+        """The folders a kind writes its outputs to, each with its name for a message."""
         return []
 
     def originals(self, attempt: Attempt) -> tuple[Path, dict[str, list[int]]] | None:

@@ -99,10 +99,6 @@ class ConversionJob(StagedJob):
     first: ClassVar[str] = PREPARING
     kind: ClassVar[str] = "conversions"  # type: ignore[misc]
 
-    @property
-    def working_root(self) -> Path:
-        return self.working or self.home / "working" / self.kind
-
     def target(self, root: Path, item: dict[str, Any]) -> Path:
         return album_target(root, item)
 
@@ -110,9 +106,8 @@ class ConversionJob(StagedJob):
         return {PREPARING: self._prepare, CONVERTING: self._convert,
                 ARCHIVING: self._archive, FINALIZING: self._finalize}  # fmt: skip
 
-    def destinations(self) -> list[tuple[str, Path | None]]:
-        return [("output", self.output), ("archive", self.archive),
-                ("working", self.working_root)]  # fmt: skip
+    def places(self) -> list[tuple[str, Path | None]]:
+        return [("output", self.output), ("archive", self.archive)]
 
     def resumable(self, item: dict[str, Any], state: dict[str, Any]) -> bool:
         """An earlier attempt at this album with these settings (not made for another

@@ -58,19 +58,14 @@ class PipelineJob(StagedJob):
     def kind(self) -> str:
         return self.pipeline.kind
 
-    @property
-    def working_root(self) -> Path:
-        return self.working or self.home / "working" / self.kind
-
     def target(self, root: Path, item: dict[str, Any]) -> Path:
         return album_target(root, item)
 
     def stages(self) -> dict[str, Stage]:
         return {PREPARING: self._prepare, STEPS: self._steps, PLACING: self._place}
 
-    def destinations(self) -> list[tuple[str, Path | None]]:
-        return [("output", self.pipeline.output), ("archive", self.pipeline.archive),
-                ("working", self.working_root)]  # fmt: skip
+    def places(self) -> list[tuple[str, Path | None]]:
+        return [("output", self.pipeline.output), ("archive", self.pipeline.archive)]
 
     def message(self, err: BaseException, stage: str = "") -> str:
         return f"{stage}: {_message(err)}" if stage else _message(err)

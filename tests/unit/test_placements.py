@@ -117,3 +117,19 @@ def test_folders_apart_are_accepted(tmp_path):
     check_layout([("library", tmp_path / "lib"), ("library", None)],
                  [("output", tmp_path / "library-out"), ("archive", None)])  # fmt: skip
     assert relation(tmp_path / "lib", tmp_path / "lib2") is None
+
+
+def test_a_staged_jobs_working_folder_inside_its_item_is_refused_before_anything(tmp_path):
+    """The machine checks each kind's working root with its output folders (``places``):
+    a conversion's ``working`` set inside the album it converts."""
+    from mediakeeper.batch.job import ItemFailure
+    from mediakeeper.conversions.job import ConversionJob
+
+    album = _folder(tmp_path / "lib" / "A", a_flac=b"x")
+    job = ConversionJob(home=tmp_path / "home", session="s", output=tmp_path / "out",
+                        working=album / "wd")  # fmt: skip
+    with pytest.raises(ItemFailure) as failed:
+        job.process({"key": "A", "name": "A", "path": str(album), "run_token": "t"})
+    said = str(failed.value)
+    assert "working" in said and str(album.resolve()) in said, said
+    assert sorted(p.name for p in album.iterdir()) == ["a.flac"]
