@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from mediakeeper import __version__
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
 from mediakeeper.lookup.acoustid_types import (
@@ -33,7 +32,13 @@ from mediakeeper.lookup.acoustid_types import (
     require_key,
 )
 from mediakeeper.lookup.answers import Answer, check, each, lenient
-from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
+from mediakeeper.lookup.http import (
+    LookupFailed,
+    LookupSession,
+    ServiceClient,
+    check_http_url,
+    session_from_settings,
+)
 
 META = "recordings releasegroups"
 INVALID_KEY = 4  # AcoustID's error code for an unknown application key
@@ -87,17 +92,7 @@ def acoustid_from_settings(settings: Settings) -> AcoustID:
     section = settings.section("acoustid")
     key = require_key(settings)
     _check_url(section["url"])
-    cache_dir = settings.status_dir / "cache"
-    session = LookupSession(
-        "acoustid",
-        cache_path=cache_dir / "acoustid.sqlite",
-        rate_limit=float(section["rate_limit"]),
-        timeout=float(section["timeout"]),
-        retries=int(section["retries"]),
-        user_agent=f"mediakeeper/{__version__}",
-        limiter_path=cache_dir / "ratelimit.sqlite",
-        secret_params=("client",),
-    )
+    session = session_from_settings(settings, "acoustid", secret_params=("client",))
     session.http.headers["Accept"] = "application/json"
     return AcoustID(session, section["url"], key)
 

@@ -34,7 +34,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from itertools import takewhile
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
@@ -64,6 +64,9 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
     open_sqlite,
     probe,
 )
+
+if TYPE_CHECKING:
+    from mediakeeper.core.config import Settings
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
@@ -96,6 +99,34 @@ def user_agent(contact: str) -> str:
     folded = unicodedata.normalize("NFKD", contact).encode("ascii", "ignore").decode()
     cleaned = " ".join(re.sub(r"[^\x21-\x7e]|[()]", " ", folded).split())
     return f"mediakeeper/{__version__} ( {cleaned or NO_CONTACT} )"
+
+
+LIMITER_FILE = "ratelimit.sqlite"  # in status/cache/: one budget the processes share
+
+
+def session_from_settings(
+    settings: Settings,
+    service: str,
+    *,
+    agent: str = f"mediakeeper/{__version__}",
+    cache_path: Path | None = None,
+    secret_params: tuple[str, ...] = (),
+) -> LookupSession:
+    """A session to ``service`` for this data home, under its ``[service]`` settings (rate
+    limit, timeout, retries), telling it ``agent``: cached in ``cache_path`` (default
+    ``status/cache/<service>.sqlite``), paced by the home's shared limiter
+    ``status/cache/ratelimit.sqlite``. Close it."""
+    section, cache_dir = settings.section(service), settings.status_dir / "cache"
+    return LookupSession(
+        service,
+        cache_path=cache_path or cache_dir / f"{service}.sqlite",
+        rate_limit=float(section["rate_limit"]),
+        timeout=float(section["timeout"]),
+        retries=int(section["retries"]),
+        user_agent=agent,
+        limiter_path=cache_dir / LIMITER_FILE,
+        secret_params=secret_params,
+    )
 
 
 class LookupSession:

@@ -31,6 +31,7 @@ from mediakeeper.lookup.http import (
     LookupSession,
     ServiceClient,
     check_http_url,
+    session_from_settings,
     user_agent,
 )
 
@@ -163,16 +164,7 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
     limiter ``status/cache/ratelimit.sqlite``, the ``[musicbrainz]`` settings. Close it."""
     mb = settings.section("musicbrainz")
     _check_base_url(mb["url"])
-    cache_dir = settings.status_dir / "cache"
-    session = LookupSession(
-        "musicbrainz",
-        cache_path=cache_dir / "musicbrainz.sqlite",
-        rate_limit=float(mb["rate_limit"]),
-        timeout=float(mb["timeout"]),
-        retries=int(mb["retries"]),
-        user_agent=user_agent(mb["contact"]),
-        limiter_path=cache_dir / "ratelimit.sqlite",
-    )
+    session = session_from_settings(settings, "musicbrainz", agent=user_agent(mb["contact"]))
     return MusicBrainz(session, mb["url"])
 
 

@@ -28,11 +28,16 @@ from typing import Any
 
 import requests
 
-from mediakeeper import __version__
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
 from mediakeeper.lookup.answers import Unfit
-from mediakeeper.lookup.http import LookupFailed, LookupSession, ServiceClient, check_http_url
+from mediakeeper.lookup.http import (
+    LookupFailed,
+    LookupSession,
+    ServiceClient,
+    check_http_url,
+    session_from_settings,
+)
 from mediakeeper.lookup.tmdb_answers import IMAGE_PATH, Candidates, Details
 from mediakeeper.lookup.tmdb_types import (
     KeyMissing,
@@ -175,17 +180,8 @@ def tmdb_from_settings(settings: Settings) -> TMDb:
 def tmdb_session(settings: Settings, cache_path) -> LookupSession:
     """A session to TMDb (its API or its images) cached in ``cache_path``, under the ``[tmdb]``
     settings and the home's shared limiter ``status/cache/ratelimit.sqlite``. Close it."""
-    tmdb = settings.section("tmdb")
-    return LookupSession(
-        "tmdb",
-        cache_path=cache_path,
-        rate_limit=float(tmdb["rate_limit"]),
-        timeout=float(tmdb["timeout"]),
-        retries=int(tmdb["retries"]),
-        user_agent=f"mediakeeper/{__version__}",
-        limiter_path=settings.status_dir / "cache" / "ratelimit.sqlite",
-        secret_params=("api_key",),
-    )
+    return session_from_settings(settings, "tmdb", cache_path=cache_path,
+                                 secret_params=("api_key",))  # fmt: skip
 
 
 def _check_url(key: str, url: str) -> None:
