@@ -95,10 +95,11 @@ def _tool(name: str) -> Loader:
 
 def kind_group(kind: kinds.Kind) -> click.Group:
     fill = {"queue": queue_name(kind.name), "plural": kind.plural}
+    what = f"The {queue_name(kind.name)} ({kind.plural}) and its batches."
     return LazyGroup(
         kind.name,
-        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches. --home, -v and "
-        "-q hold for the command that follows.",
+        help=f"{what} --home, -v and -q hold for the command that follows.",
+        short_help=what,  # whole in the top level's list (Click's own cuts at 45 characters)
         params=_for_what_follows(),
         lazy={
             verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))

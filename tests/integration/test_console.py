@@ -94,6 +94,9 @@ def test_help_lists_everything_and_imports_no_script_and_no_job(tmp_path, child_
     assert done.returncode == 0, done.stderr
     for name in (*kinds.KINDS, *TOOLS):
         assert f"\n  {name} " in done.stdout
+    # Each command's help whole, not cut with "..." by Click (at 45 characters).
+    commands = done.stdout.partition("Commands:")[2].partition("loaded:")[0]
+    assert "..." not in commands, commands
     assert done.stdout.rstrip().endswith("loaded: []")
 
 
