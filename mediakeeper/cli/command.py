@@ -26,8 +26,25 @@ from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
 
+WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
-class Command(click.Command):
+
+class ListedWhole(click.Command):
+    """A command a group's list shows by its help's first sentence whole, wrapped, where
+    Click cuts it with "..." at the width it allows (the commands' first sentences are
+    written to be read whole)."""
+
+    def get_short_help_str(self, limit: int = WHOLE) -> str:
+        return super().get_short_help_str(WHOLE)
+
+
+class ListedWholeGroup(ListedWhole, click.Group):
+    """A group made inside one of ours (``group.group``): its commands listed whole too."""
+
+    command_class = ListedWhole
+
+
+class Command(ListedWhole):
     """A click command whose user errors end in one line on stderr and an exit code.
 
     ``reads_home``: the command reads a data home that must already be there (True, or a
@@ -90,6 +107,9 @@ class Command(click.Command):
 class Group(Command, click.Group):
     """A group of commands (a queue manager's ``list``, ``reset``, ...) rendered as one: a
     user error in the group or any of its commands ends in one line and an exit code."""
+
+    # What ``group.command`` and ``group.group`` make: listed whole, nothing else changed.
+    command_class, group_class = ListedWhole, ListedWholeGroup
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

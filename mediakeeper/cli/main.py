@@ -18,7 +18,7 @@ from functools import cache, partial
 import click
 
 from mediakeeper import __version__
-from mediakeeper.cli.command import group_home
+from mediakeeper.cli.command import WHOLE, group_home
 from mediakeeper.cli.verbosity import verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import TOOLS
@@ -69,7 +69,7 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, cmd.get_short_help_str()) for name, cmd in self.commands.items()]
+        rows = [(name, cmd.get_short_help_str(WHOLE)) for name, cmd in self.commands.items()]
         rows += [(name, help) for name, (_, help) in self.lazy.items()]
         if rows:
             with formatter.section("Commands"):
@@ -95,11 +95,10 @@ def _tool(name: str) -> Loader:
 
 def kind_group(kind: kinds.Kind) -> click.Group:
     fill = {"queue": queue_name(kind.name), "plural": kind.plural}
-    what = f"The {queue_name(kind.name)} ({kind.plural}) and its batches."
     return LazyGroup(
         kind.name,
-        help=f"{what} --home, -v and -q hold for the command that follows.",
-        short_help=what,  # whole in the top level's list (Click's own cuts at 45 characters)
+        help=f"The {queue_name(kind.name)} ({kind.plural}) and its batches. --home, -v and "
+        "-q hold for the command that follows.",
         params=_for_what_follows(),
         lazy={
             verb: (partial(command_of, kind.name, verb), VERBS[verb].format(**fill))
