@@ -92,9 +92,11 @@ def all_sessions(
 
 
 def find_session(status_dir: Path, session_id: str) -> SessionRecord:
-    for record in all_sessions(status_dir):
-        if record.id == session_id:
-            return record
+    """The session ``session_id`` with its items: only its own lines of each kind's log are
+    decoded (a year of batches is thousands of lines)."""
+    for kind in kinds_with_sessions(status_dir):
+        if found := load_sessions(status_dir, kind, only=session_id):
+            return found[0]
     raise NotFound(
         f"no session {session_id!r} under {status_dir}",
         f"`{tool_command('sessions')} list` shows every session",
@@ -235,13 +237,14 @@ def resumable(
     unfinished and the rest of its batch. Refused, exit 1 with the reason: a completed or
     running session, or one with nothing left to do."""
     if session_id is None:
-        stopped = [r for r in all_sessions(status_dir) if r.outcome in (INTERRUPTED, CRASHED)]
+        stopped = [r for r in all_sessions(status_dir, items=False)
+                   if r.outcome in (INTERRUPTED, CRASHED)]  # fmt: skip
         if not stopped:
             raise NothingToResume(
                 f"no interrupted or crashed session under {status_dir}",
                 f"`{tool_command('sessions')} list` shows every session",
             )
-        record = stopped[-1]
+        record = find_session(status_dir, stopped[-1].id)  # with its items
     else:
         record = find_session(status_dir, session_id)
     if record.outcome == RUNNING:

@@ -283,21 +283,30 @@ def recover_items(kind_dir: Path, finished: Mapping[str, list[ItemLine]]) -> int
 
 
 def load_sessions(
-    status_dir: Path, kind: str, *, items: bool = True, checkpoint: bool = False
+    status_dir: Path,
+    kind: str,
+    *,
+    items: bool = True,
+    checkpoint: bool = False,
+    only: str | None = None,
 ) -> list[SessionRecord]:
     """Every session of ``kind``, oldest first. Damaged lines are passed over, never fatal.
     ``items=False``: each session's item events are counted, not kept (a report's reading:
     kept, every item of every session ever run stayed in memory), and the fold starts from
     the checkpoint where the log up to it is unchanged. ``checkpoint``: the closing reports'
     reading, which writes the checkpoint anew when the lines after it have grown by
-    ``CHECKPOINT_EVERY``. Read a line at a time."""
+    ``CHECKPOINT_EVERY``. ``only``: that one session (none, or one record), every line
+    that does not hold its id passed over undecoded (each of its events names it). Read a
+    line at a time."""
     kind_dir = status_dir / kind
     try:
         log = open(kind_dir / EVENTS_FILE, "rb")  # noqa: SIM115 (closed below)
     except FileNotFoundError:
         return []
+    # The id as its events hold it: inside a JSON string, as ``dumps_one`` wrote it.
+    needle = encode_text(dumps_one(only)[1:-1]) if only is not None else b""
     with log:
-        held = None if items else _checkpointed(kind_dir, log)
+        held = None if items or only is not None else _checkpointed(kind_dir, log)
         records, claims, offset, crc = held or ({}, {}, 0, 0)
         log.seek(offset)
         start, torn = offset, b""
@@ -305,12 +314,15 @@ def load_sessions(
             if line[-1:] != b"\n":  # the last line, torn or not ended yet: not checkpointed
                 torn = line
                 break
-            _fold_event(line.decode("utf-8", "replace"), kind, records, claims, items)
+            if needle in line:  # without ``only`` every line (each holds b"")
+                _fold_event(line.decode("utf-8", "replace"), kind, records, claims, items)
             offset, crc = offset + len(line), zlib.crc32(line, crc)
-        if checkpoint and not items and offset - start >= CHECKPOINT_EVERY:
+        if checkpoint and not items and only is None and offset - start >= CHECKPOINT_EVERY:
             _save_checkpoint(kind_dir, offset, crc, records, claims)
-        if torn:
+        if torn and needle in torn:
             _fold_event(torn.decode("utf-8", "replace"), kind, records, claims, items)
+    if only is not None:  # the lines of an id it is a part of were folded too
+        records = {only: records[only]} if only in records else {}
     for sid, record in records.items():
         if record.ended_at is None and claim_is_stale(claims[sid]):
             record.outcome = CRASHED
