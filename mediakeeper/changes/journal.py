@@ -136,17 +136,32 @@ def _read(paths: Iterable[Path]) -> Journals:
 
 @dataclass(frozen=True)
 class Written:
-    """What a session's journaled changes wrote: how many tag values, to how many files, and
-    the stamp of its last (in the journals' order)."""
+    """What a session's journaled changes wrote: how many tag values, to how many files of
+    how many artists, and the stamps of its first and last (in the journals' order)."""
 
     values: int
     files: int
+    artists: int
+    first: str
     last: str
 
 
-# Each journal's Written by session as last read in this process, by the journal's path, with
-# its ``journal_identity`` then.
-_WRITTEN: dict[Path, tuple[list[int], dict[str, Written]]] = {}
+@dataclass
+class Summed:
+    """Each session's ``Written``, in the order a whole reading first names them (by the time
+    of their first change), and the lines passed over, in the journals' order."""
+
+    sessions: dict[str, Written] = field(default_factory=dict)
+    problems: list[JournalProblem] = field(default_factory=list)
+
+    @property
+    def damaged(self) -> list[JournalProblem]:
+        return [p for p in self.problems if not p.torn]
+
+
+# Each journal's sums as last read in this process, by the journal's path, with its
+# ``journal_identity`` then.
+_SUMMED: dict[Path, tuple[list[int], Summed]] = {}
 
 
 def journal_identity(path: Path) -> list[int] | None:
@@ -159,38 +174,49 @@ def journal_identity(path: Path) -> list[int] | None:
         return None
 
 
-def written_by_session(status_kind_dir: Path) -> dict[str, Written]:
-    """Every session's written changes, summed (the page's list of recent changes). A process
-    that asks again reads only the journals written since: each one's sums are kept while it
-    is unchanged. A journal holding a line of another session (edited by hand) has every
-    journal read together, as ``read_journals`` reads them."""
-    summed: dict[str, Written] = {}
+def written_by_session(status_kind_dir: Path) -> Summed:
+    """Every session's written changes, summed (``undo --list``, the page's recent changes).
+    A process that asks again reads only the journals written since: each one's sums are
+    kept while it is unchanged. A journal holding a line of another session (edited by
+    hand) has every journal read together, as ``read_journals`` reads them."""
     paths = journal_paths(status_kind_dir)
     listed, folder = set(paths), status_kind_dir / CHANGES_DIR
-    for gone in [p for p in _WRITTEN if p.parent == folder and p not in listed]:
-        del _WRITTEN[gone]  # deleted by hand: its sums go with it
+    for gone in [p for p in _SUMMED if p.parent == folder and p not in listed]:
+        del _SUMMED[gone]  # deleted by hand: its sums go with it
+    parts = []
     for path in paths:
         if (key := journal_identity(path)) is None:
             continue  # gone since it was listed
-        held = _WRITTEN.get(path)
+        held = _SUMMED.get(path)
         if held is None or held[0] != key:
             journal = _read([path])
             if journal.sessions - {path.stem}:
-                return _written(read_journals(status_kind_dir).entries)
-            held = _WRITTEN[path] = (key, _written(journal.entries))
-        summed.update(held[1])
-    return summed
+                return _summed(read_journals(status_kind_dir))
+            held = _SUMMED[path] = (key, _summed(journal))
+        parts.append(held[1])
+    # A whole reading lists the changes by time, then as read (journals by name): the
+    # sessions in that order, each in one journal here.
+    order = sorted((_moment(w.first), n, m, sid) for n, part in enumerate(parts)
+                   for m, (sid, w) in enumerate(part.sessions.items()))  # fmt: skip
+    everything = {sid: w for part in parts for sid, w in part.sessions.items()}
+    return Summed({sid: everything[sid] for *_, sid in order},
+                  [p for part in parts for p in part.problems])  # fmt: skip
 
 
-def _written(entries: list[JournalEntry]) -> dict[str, Written]:
+def _summed(journals: Journals) -> Summed:
     values: Counter[str] = Counter()
     files: dict[str, set[str]] = {}
+    artists: dict[str, set[str]] = {}
+    first: dict[str, str] = {}
     last: dict[str, str] = {}
-    for e in entries:
+    for e in journals.entries:
         values[e.session] += 1
         files.setdefault(e.session, set()).add(e.path)
+        artists.setdefault(e.session, set()).add(e.artist)
+        first.setdefault(e.session, e.at)
         last[e.session] = e.at
-    return {s: Written(n, len(files[s]), last[s]) for s, n in values.items()}
+    return Summed({s: Written(n, len(files[s]), len(artists[s]), first[s], last[s])
+                   for s, n in values.items()}, list(journals.problems))  # fmt: skip
 
 
 def _first_change(status_kind_dir: Path, session: str) -> datetime | None:

@@ -4,13 +4,12 @@ python utilities/undo_changes.py --help"""
 from __future__ import annotations
 
 import sys
-from collections import Counter
 from pathlib import Path
 
 import click
 
 from mediakeeper.changes import moves, swaps
-from mediakeeper.changes.journal import journaled, read_journals
+from mediakeeper.changes.journal import journaled, read_journals, written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core import writemode
@@ -53,27 +52,23 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
     if list_sessions or not (session or artist):
-        journals = read_journals(kind_dir)
-        counts = Counter(e.session for e in journals.entries)
-        artists: dict[str, set[str]] = {}
-        for e in journals.entries:
-            artists.setdefault(e.session, set()).add(e.artist)
+        summed = written_by_session(kind_dir)
         undone = undone_sessions(settings.home)
         undoes = {u.by: sid for sid, u in undone.items() if u.by}
-        for sid, changes in counts.items():
-            said = f"{count(changes, 'change')} to {count(len(artists[sid]), 'artist')}"
+        for sid, written in summed.sessions.items():
+            said = f"{count(written.values, 'change')} to {count(written.artists, 'artist')}"
             click.echo(f"{sid}  {said}{_undone_note(sid, undone, undoes)}")
         set_aside = moves.sessions(settings.home)  # dupes set-aside: files moved, tags or not
         for sid, files in set_aside:
             click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
                        f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
-        if not counts and not set_aside:
+        if not summed.sessions and not set_aside:
             click.echo("No tag changes have been made yet.")
-        _show_problems(journals.problems)
+        _show_problems(summed.problems)
         if not list_sessions:
             click.echo("Give --session ID or --artist NAME to undo.", err=True)
             sys.exit(2)
-        sys.exit(1 if journals.damaged else 0)
+        sys.exit(1 if summed.damaged else 0)
     if session and not artist and dry_run and _would_put_back(settings.home, session, kind_dir):
         return  # a set-aside session without tag changes: nothing more would be done
     if artist and not dry_run:

@@ -80,7 +80,7 @@ def _batches(status: Path, kind: str, change: ChangeOf) -> None:
 def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
     """The tag values each session wrote, from the kind's change journal (each journal read
     again only once it changed: ``written_by_session``)."""
-    for session, written in written_by_session(status / kind).items():
+    for session, written in written_by_session(status / kind).sessions.items():
         c = change(session, kind, _moment(written.last))
         c.what.append(f"{count(written.values, 'tag value')} written to "
                       f"{count(written.files, 'file')}")  # fmt: skip

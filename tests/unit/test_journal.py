@@ -10,6 +10,7 @@ from pathlib import Path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import (
     JournalEntry,
+    Summed,
     Written,
     _entry,
     checked_line,
@@ -189,12 +190,17 @@ def test_whether_a_session_journaled_a_written_change_is_read_from_its_own_journ
 
 
 def _summed(status_kind_dir):
-    """What each session wrote, summed from a whole reading of every journal."""
-    entries = read_journals(status_kind_dir).entries
-    return {s: Written(sum(e.session == s for e in entries),
-                       len({e.path for e in entries if e.session == s}),
-                       [e.at for e in entries if e.session == s][-1])
-            for s in dict.fromkeys(e.session for e in entries)}  # fmt: skip
+    """What each session wrote, summed from a whole reading of every journal, in the order
+    it names them; and the lines it passed over."""
+    journals = read_journals(status_kind_dir)
+    entries = journals.entries
+    return Summed({s: Written(sum(e.session == s for e in entries),
+                              len({e.path for e in entries if e.session == s}),
+                              len({e.artist for e in entries if e.session == s}),
+                              next(e.at for e in entries if e.session == s),
+                              [e.at for e in entries if e.session == s][-1])
+                   for s in dict.fromkeys(e.session for e in entries)},
+                  journals.problems)  # fmt: skip
 
 
 def test_what_each_session_wrote_is_the_whole_readings_sum_as_the_journals_change(tmp_path):
@@ -209,14 +215,16 @@ def test_what_each_session_wrote_is_the_whole_readings_sum_as_the_journals_chang
     at = two.record([("A", songs[0], title), ("A", songs[1], title)])
 
     def same() -> None:
-        assert written_by_session(tmp_path) == _summed(tmp_path)
+        summed, whole = written_by_session(tmp_path), _summed(tmp_path)
+        assert summed == whole
+        assert list(summed.sessions) == list(whole.sessions)  # the order undo --list shows
 
     same()
     one.record([("A", songs[0], TagChange("x.flac", "album", "B ", "B"))])
     same()
     two.unwritten([(songs[1], title, "read-only")], at)
     same()
-    assert written_by_session(tmp_path)["s2"] == Written(1, 1, at)
+    assert written_by_session(tmp_path).sessions["s2"] == Written(1, 1, 1, at, at)
     replaced = two.path.read_bytes()
     two.path.unlink()
     two.record([("A", songs[3], title)])
@@ -232,15 +240,19 @@ def test_what_each_session_wrote_is_the_whole_readings_sum_as_the_journals_chang
     os.utime(one.path, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert one.path.stat().st_size == before.st_size
     same()
-    assert written_by_session(tmp_path)["s1"].last.startswith("2099-")
+    assert written_by_session(tmp_path).sessions["s1"].last.startswith("2099-")
     one.path.unlink()
     same()
     ChangeJournal(tmp_path, "s3").record([("A", songs[2], title)])
     same()
+    # A journal read first (by its name) whose changes came last: listed after the others.
+    ChangeJournal(tmp_path, "s0").record([("B", Path("/m/B/01.flac"), title)])
+    same()
+    assert list(written_by_session(tmp_path).sessions)[-1] == "s0"
     with open(two.path, "ab") as f:
         f.write(b'{"session": "s2", "oops"}\n')  # damaged: passed over, as by every reading
     same()
     with open(two.path, "a", encoding="utf-8") as f:  # s3's change copied into s2's journal
         f.write(checked_line({**ENTRY, "session": "s3", "path": str(songs[0])}))
     same()
-    assert written_by_session(tmp_path)["s3"].files == 2
+    assert written_by_session(tmp_path).sessions["s3"].files == 2
