@@ -14,8 +14,10 @@ holds each attempt to both bounds, below requests-cache:
   The status line and headers are awaited on a thread of their own (``_Attempt``): an answer
   whose headers have not all come by the deadline is a read timeout, as a silent server's
   is. That thread is then left to end on its own (a daemon: it holds one socket until the
-  server stops or falls silent for the read timeout, and closes the late answer if one
-  comes), because urllib3 publishes no way to cut a read before the response exists. The
+  server stops or falls silent for the read timeout and ``LATE_READ`` more, and closes the
+  late answer if one comes), because urllib3 publishes no way to cut a read before the
+  response exists. urllib3's own read timeout is that much later than the deadline, so a
+  late answer is retried here alone, within the Retry's read budget. The
   body is read here, a chunk at a time (``HTTPResponse.stream``); a timer cuts a read still
   blocked at the deadline through urllib3's public ``HTTPResponse.shutdown()``. A late body
   is a ``BodyTimeout`` (also a ``requests.Timeout``). Either is tried again as often as a
@@ -51,6 +53,7 @@ from mediakeeper.lookup.images import MAX_IMAGE_BYTES
 
 MAX_BYTES = 8 * 2**20  # an API answer (MusicBrainz XML, TMDb JSON) is a few hundred kB
 CHUNK = 64 * 1024
+LATE_READ = 1.0  # seconds urllib3's read timeout falls after an attempt's deadline
 # Headers that described the bytes on the wire, not the whole, decoded body handed on.
 WIRE_HEADERS = ("Content-Encoding", "Transfer-Encoding", "Content-Length")
 
@@ -91,7 +94,13 @@ class BoundedAdapter(HTTPAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         timeout = self.default_timeout if timeout is None else timeout
-        seconds = timeout[1] if isinstance(timeout, tuple) else timeout
+        connect, seconds = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+        if seconds is not None:
+            # urllib3's own read timeout falls after the attempt's deadline: the attempt says
+            # when an answer is late and tries it again (below), so urllib3 never retries a
+            # late read too. When both did (the two clocks racing on a loaded machine), one
+            # read retry became two: three requests to a silent server.
+            timeout = (connect, seconds + LATE_READ)
         send = partial(
             super().send, request, stream=True, timeout=timeout, verify=verify, cert=cert,
             proxies=proxies,
