@@ -112,6 +112,7 @@ def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tu
     for reading and writing, with ``mode`` less the umask. Like ``tempfile.mkstemp``, without
     its random names and path checks, which cost more than creating the file."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    made = False
     while True:
         name = os.path.join(folder, f"{prefix}{os.getpid()}-{next(_SERIAL)}{suffix}")
         try:
@@ -119,7 +120,12 @@ def create_temp(folder: Path, prefix: str, suffix: str, mode: int = 0o600) -> tu
         except FileExistsError:
             continue  # left by an earlier process that had this pid
         except FileNotFoundError:
+            # Made once: a folder that is there and still makes no file (/proc, /sys) is the
+            # caller's error to say, where trying again would spin for ever.
+            if made:
+                raise
             Path(folder).mkdir(parents=True, exist_ok=True)
+            made = True
 
 
 def atomic_write_bytes(
@@ -132,7 +138,10 @@ def atomic_write_bytes(
     path = Path(path)
     with naming(path), critical():  # a signal waits for the rename or the clean-up
         prefix = fitted(".", path.name, ".", room=TEMP_ROOM)  # within 255 bytes, as its name
-        fd, tmp = create_temp(path.parent, prefix, ".tmp", mode)
+        try:
+            fd, tmp = create_temp(path.parent, prefix, ".tmp", mode)
+        except OSError as err:  # the temp's name is ours: say the file that was asked for
+            raise OSError(err.errno, err.strerror or str(err), str(path)) from err
         try:
             try:
                 for chunk in (data,) if isinstance(data, bytes | bytearray) else data:

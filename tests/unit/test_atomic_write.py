@@ -7,6 +7,7 @@ import os
 import pytest
 
 from mediakeeper.fs.atomic import atomic_write_bytes
+from tests.helpers import run_script
 
 
 @pytest.fixture
@@ -30,3 +31,24 @@ def test_a_written_file_gets_the_mode_the_umask_gives_new_files(tmp_path, umask,
     assert oct(path.stat().st_mode & 0o777) == oct(mode)
     assert path.read_bytes() == b"newer\n"
     assert [p.name for p in tmp_path.iterdir()] == ["report.md"]  # no temp file left
+
+
+def test_a_folder_that_cannot_hold_the_file_is_named_as_the_file_asked_for(tmp_path):
+    """The temp file's name is the toolkit's own: the error says the file a person gave."""
+    (tmp_path / "a-file").write_bytes(b"")
+    target = tmp_path / "a-file" / "report.html"
+    with pytest.raises(NotADirectoryError) as raised:
+        atomic_write_bytes(target, b"new\n")
+    assert raised.value.filename == str(target)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
+def test_a_folder_that_is_there_and_makes_no_file_fails_at_once(tmp_path):
+    """/proc is there, and a file created in it is "not found": the write fails, exit 1,
+    naming the file, where it retried for ever inside a step no signal interrupts (only
+    SIGKILL ended it)."""
+    (tmp_path / "status").mkdir()  # a data home, with nothing in it yet
+    target = "/proc/mediakeeper-test-board.html"
+    done = run_script("media_dashboard.py", "--home", tmp_path, "--html", target, timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stderr.strip() == f"Error: No such file or directory: {target}"
