@@ -90,6 +90,11 @@ def check_layout(sources: Iterable[tuple[str, Path | None]],
     files would be written among the originals, or taken for new items next time."""
     given = [(label, path) for label, path in sources if path is not None]
     for what, where in destinations:
+        if where is not None and (blocker := _file_in_the_way(where)) is not None:
+            said = "is a file" if blocker == where else f"lies in {blocker}, a file"
+            raise LayoutRefused(
+                f"the {what} folder {where} {said}, not a folder: choose a folder for the {what}"
+            )
         for label, source in given if where is not None else ():
             if how := relation(where, source):
                 raise LayoutRefused(
@@ -98,6 +103,15 @@ def check_layout(sources: Iterable[tuple[str, Path | None]],
                     f"originals; choose a {what} folder apart from the {label} (neither in "
                     "it nor holding it)"
                 )
+
+
+def _file_in_the_way(folder: Path) -> Path | None:
+    """``folder``, or the nearest of its parents that is there, when that is not a folder
+    (a file, a broken link): every item would fail on it, so the batch is refused first."""
+    for place in (folder, *folder.parents):
+        if os.path.lexists(place):
+            return None if place.is_dir() else place
+    return None
 
 
 def album_target(root: Path, item: dict[str, Any]) -> Path:

@@ -395,6 +395,16 @@ def test_an_output_inside_the_library_is_refused_before_anything(library, conver
     assert not (library / "Portable").exists()
 
 
+def test_an_output_that_is_a_file_is_refused_before_anything(library, convert, tmp_path):
+    """Each album failed on it ("File exists"), an attempt counted for each."""
+    (tmp_path / "out").write_bytes(b"a file, not a folder")
+    result = convert("--library", library)
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = f"Error: the output folder {tmp_path / 'out'} is a file, not a folder"
+    assert result.stderr.startswith(said) and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "home" / "status" / "conversions").exists()  # no queue, no attempt
+
+
 @pytest.mark.parametrize("stage", ["converting", "finalizing"])
 def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
     library, tmp_path, mounts, stage

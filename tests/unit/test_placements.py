@@ -133,3 +133,18 @@ def test_a_staged_jobs_working_folder_inside_its_item_is_refused_before_anything
     said = str(failed.value)
     assert "working" in said and str(album.resolve()) in said, said
     assert sorted(p.name for p in album.iterdir()) == ["a.flac"]
+
+
+@pytest.mark.parametrize("dest", ["a-file", "a-file/Portable", "broken-link"])
+def test_a_destination_that_a_file_stands_in_for_is_refused_naming_it(tmp_path, dest):
+    """Every album would fail on it (each counted an attempt): the batch is refused first."""
+    (tmp_path / "a-file").write_bytes(b"")
+    os.symlink(tmp_path / "nowhere", tmp_path / "broken-link")
+    where = tmp_path / dest
+    with pytest.raises(LayoutRefused) as refused:
+        check_layout([("library", tmp_path / "lib")], [("output", where)])
+    said = str(refused.value)
+    assert said.startswith(f"the output folder {where} ") and "not a folder" in said, said
+    blocker = tmp_path / ("broken-link" if dest == "broken-link" else "a-file")
+    assert str(blocker) in said and "\n" not in said
+    check_layout([("library", tmp_path / "lib")], [("output", tmp_path / "new" / "out")])
