@@ -12,6 +12,9 @@ growing, a FIFO). The bounds are far above any real file of the kind:
 * a book's ``desc.txt`` or ``reader.txt``: ``TEXT_FILE``, 1 MB (read as one that cannot
   be: the book is made without it).
 
+Within the bound, a TOML file nested a few thousand deep still ends Python's parser in a
+RecursionError: ``toml_of`` says it as the TOML error it is.
+
 Files the toolkit writes itself and reads back (queues, their journals, session records,
 work files) are not bounded here: they grow with the library (a queue of 55,000 artists
 holds tens of MB), and are read a line at a time where they grow without end.
@@ -20,7 +23,9 @@ holds tens of MB), and are read a line at a time where they grow without end.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
 from mediakeeper.core.errors import MediakeeperError
 
@@ -51,3 +56,12 @@ def read_bounded(path: str | os.PathLike, limit: int, what: str) -> bytes:
 def _megabytes(size: int) -> str:
     """The bounds are megabytes: said so here, as core imports nothing of ``text``."""
     return f"{size / 1e6:.1f} MB"
+
+
+def toml_of(text: str) -> dict[str, Any]:
+    """``tomllib.loads(text)``, a nesting too deep for the parser's recursion raised as the
+    ``TOMLDecodeError`` it is (each caller words that one)."""
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise tomllib.TOMLDecodeError("it nests too deep to be read") from None

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mediakeeper.core import decisions, kinds
-from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded, toml_of
 from mediakeeper.core.errors import ConfigError, NoDataHome
 from mediakeeper.core.home import CONFIG_FILE, find_home
 from mediakeeper.core.kinds import KINDS, Limit
@@ -233,7 +233,7 @@ def _read_file(path: Path):
     if not path.exists():
         return
     try:
-        data = tomllib.loads(read_bounded(path, SETTINGS_FILE, "settings file").decode("utf-8"))
+        data = toml_of(read_bounded(path, SETTINGS_FILE, "settings file").decode("utf-8"))
     except TooLarge as err:
         raise ConfigError(str(err)) from None
     except tomllib.TOMLDecodeError as err:

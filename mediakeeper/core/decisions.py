@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import rule_plugins
-from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded, toml_of
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
 
@@ -181,7 +181,7 @@ def rules_in(home: Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(f"{path}: cannot be read: {err}") from None
     try:
-        table = tomllib.loads(text).get(RULES, {})
+        table = toml_of(text).get(RULES, {})
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
     return check_rules(table, str(path))

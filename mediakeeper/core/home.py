@@ -19,7 +19,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded
+from mediakeeper.core.bounded import SETTINGS_FILE, TooLarge, read_bounded, toml_of
 from mediakeeper.core.errors import NoDataHome
 
 CONFIG_FILE = "mediakeeper.toml"  # a data home's settings
@@ -124,7 +124,7 @@ def recorded_home(environ: Mapping[str, str], here: Path) -> Path:
 def _read_recorded(config: Path) -> Path | None:
     try:
         text = read_bounded(config, SETTINGS_FILE, "settings file").decode("utf-8")
-        home = tomllib.loads(text).get("home")
+        home = toml_of(text).get("home")
     except FileNotFoundError:
         return None
     except TooLarge as err:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core.bounded import toml_of
 from mediakeeper.core.decisions import RULES, rules_in
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
@@ -60,7 +61,7 @@ def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], 
         document = tomlkit.parse(text)
     except TOMLKitError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from None
-    before = tomllib.loads(text)
+    before = toml_of(text)
     if RULES not in document:
         document[RULES] = tomlkit.table()
     change(document[RULES])
@@ -87,6 +88,6 @@ def _without_empty(settings: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _parsed(text: str) -> dict[str, Any] | None:
     try:
-        return tomllib.loads(text)
+        return toml_of(text)
     except tomllib.TOMLDecodeError:
         return None

@@ -117,6 +117,8 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         raise PipelineInvalid([f"{where}: not UTF-8 text"]) from None
     try:
         data = yaml.safe_load(text)
+    except RecursionError:  # PyYAML composes nested lists and maps by recursion
+        raise PipelineInvalid([f"{where}: not valid YAML: it nests too deep to be read"]) from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -211,6 +213,8 @@ def _step_name(value: Any) -> str:
 def _known_processor(value: Any) -> str:
     if isinstance(value, str) and registry.get(value) is not None:
         return value
+    if value is None:  # as the other fields say it
+        raise _refuse(f"missing (one of: {', '.join(registry.names())})")
     close = registry.closest(value) if isinstance(value, str) else []
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise _refuse(f"no processor {value!r}{hint} (known: {', '.join(registry.names())})")

@@ -101,3 +101,21 @@ def test_a_file_far_larger_than_any_real_one_is_refused_before_it_is_parsed(tmp_
     assert settings.returncode == 2, settings.stdout + settings.stderr
     assert settings.stderr == (f"Error: {home / 'mediakeeper.toml'}: 1.8 MB, larger than a "
                                "settings file may be (1.0 MB at most): not read\n")  # fmt: skip
+
+
+def test_a_file_nested_deeper_than_its_parser_recurses_is_refused_in_one_line(tmp_path):
+    """Small enough to be read, a few thousand levels deep: PyYAML and tomllib parse by
+    recursion and ended the command in a RecursionError's traceback."""
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("name: deep\nsteps: " + "[" * 5000 + "]" * 5000 + "\n")
+    refused = finished("pipeline.py", "validate", deep, cwd=tmp_path)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr == f"Error: {deep}: not valid YAML: it nests too deep to be read\n"
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "mediakeeper.toml").write_text("[music]\nx = " + "[" * 5000 + "]" * 5000 + "\n")
+    settings = finished("process_music_batch.py", "--home", home, "--dry-run", cwd=tmp_path)
+    assert settings.returncode == 2, settings.stdout + settings.stderr
+    assert settings.stderr == (f"Error: {home / 'mediakeeper.toml'}: not valid TOML: it nests "
+                               "too deep to be read\n")  # fmt: skip

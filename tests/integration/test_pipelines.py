@@ -61,6 +61,7 @@ steps:
     processor: split
     params: {{mode: fixed, seconds: -3}}
   - just text
+  - name: none
 """.format(missing=tmp_path / "nowhere", out=tmp_path / "out"))
     result = run("validate", bad, cwd=tmp_path)
     assert result.returncode == 2
@@ -76,7 +77,8 @@ steps:
     assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
     assert "step 1 (a): unknown key 'parms' (known: name, processor, params)" in err
     assert "step 4: must be a mapping of name, processor, params" in err
-    assert len(err.strip().splitlines()) == 10, err  # each problem once
+    assert "step 5 (none): processor: missing (one of: convert, copy, merge-m4b, " in err
+    assert len(err.strip().splitlines()) == 11, err  # each problem once
     assert all(line.startswith(("Error: bad.yaml", "bad.yaml")) or str(bad) in line
                for line in err.strip().splitlines())  # fmt: skip
 
