@@ -54,6 +54,7 @@ from mediakeeper.queue.session_log import (
     RUNNING,
     SessionRecord,
     finished_in,
+    kind_of,
     load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
@@ -93,8 +94,10 @@ def all_sessions(
 
 def find_session(status_dir: Path, session_id: str) -> SessionRecord:
     """The session ``session_id`` with its items: only its own lines of each kind's log are
-    decoded (a year of batches is thousands of lines)."""
-    for kind in kinds_with_sessions(status_dir):
+    decoded (a year of batches is thousands of lines), the log of the kind its id names
+    read first (the others only for an id of another shape)."""
+    named = kind_of(session_id)
+    for kind in sorted(kinds_with_sessions(status_dir), key=lambda kind: kind != named):
         if found := load_sessions(status_dir, kind, only=session_id):
             return found[0]
     raise NotFound(

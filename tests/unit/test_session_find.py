@@ -47,6 +47,11 @@ def test_each_session_found_by_id_is_the_whole_folds_with_its_items(tmp_path, cl
     assert len(find_session(status, first).items) == 10  # not the longer id's, nor the damaged
     with pytest.raises(MediakeeperError):
         find_session(status, first[:-1])  # a part of an id is no session
+    # Another kind's session, in its own log (read first: the kind its id names).
+    other = start_session(status, "verify", clock=clock)
+    other.item("a", "An Album", "completed")
+    found = find_session(status, other.id)
+    assert (found.kind, [i["key"] for i in found.items]) == ("verify", ["a"])
 
 
 def _claim_dead(log, sid, pid) -> None:
