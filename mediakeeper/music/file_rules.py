@@ -7,8 +7,9 @@ from collections.abc import Iterator
 
 from mediakeeper.core.findings import Finding
 from mediakeeper.fs.checks import PERMISSION_DENIED
-from mediakeeper.music.fixplan import clean_text, mojibake_repair, tidy_spaces
+from mediakeeper.music.fixplan import clean_text, mojibake_repair
 from mediakeeper.music.rule_base import Context, finding, label
+from mediakeeper.text.spaces import tidy_spaces
 
 _LOW_BITRATE = 128_000
 _UNMEASURABLE_BITRATE = 8_000

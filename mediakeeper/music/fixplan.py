@@ -18,7 +18,6 @@ reported with ``details["superseded_by"]`` naming the codes whose fix covers it.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, replace
@@ -32,10 +31,10 @@ from mediakeeper.music.model import Track
 from mediakeeper.tags.values import Text
 from mediakeeper.text.discs import DISC
 from mediakeeper.text.fold import caseless
+from mediakeeper.text.spaces import tidy_spaces
 
 K = TypeVar("K", bound=Hashable)
 
-_RUNS_OF_SPACE = re.compile(r"\s{2,}")
 # "03 - x", "03. x", "3 x", "03-x", "1-03 x" (disc-track). One or two digits only, so that a
 # year ("1999 - x") or a "101"-style disc+track number is never read as a track number.
 _NAME_NUMBER = re.compile(
@@ -53,21 +52,6 @@ VARIOUS_ARTISTS = frozenset({"various artists", "various", "va", "v.a.", "v/a"})
 
 
 # --- text -----------------------------------------------------------------------------------
-
-
-def tidy_spaces(value: str) -> str:
-    """Trim, and collapse each run of white space to one space: its own first one when that
-    is a space of another kind (an ideographic or no-break space stays what it was), else a
-    plain space (a tab or a line break in a run)."""
-    value = value.strip()
-    if value.isprintable() and "  " not in value:  # no white space but single spaces: done
-        return value
-    return _RUNS_OF_SPACE.sub(one_space, value)
-
-
-def one_space(run: re.Match[str]) -> str:
-    first = run.group()[0]
-    return first if unicodedata.category(first) == "Zs" else " "
 
 
 def mojibake_repair(value: str) -> tuple[str, bool] | None:

@@ -12,18 +12,16 @@ from hypothesis import strategies as st
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.findings import SEVERITY, Finding, codes_of
 from mediakeeper.music.fixplan import (
-    _RUNS_OF_SPACE,
     NameNumber,
     Plan,
     disc_suffix,
     name_number,
-    one_space,
     planned_changes,
-    tidy_spaces,
 )
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.rules import find_issues
+from mediakeeper.text.spaces import RUNS_OF_SPACE, one_space, tidy_spaces
 
 ALBUM = "1969 - Abbey Road"
 TITLES = ("Come Together", "Something", "Maxwell's Silver Hammer")
@@ -774,7 +772,7 @@ def test_tidy_spaces_trims_and_collapses_runs_of_white_space(value, tidy):
 @given(st.text())
 def test_tidy_spaces_fast_path_never_differs_from_the_rule(value):
     """Most tags are tidy already and skip the regex: that shortcut must never change a result."""
-    assert tidy_spaces(value) == _RUNS_OF_SPACE.sub(one_space, value.strip())
+    assert tidy_spaces(value) == RUNS_OF_SPACE.sub(one_space, value.strip())
 
 
 # --- a majority is not always right: values that legitimately differ -------------------------
