@@ -127,7 +127,8 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
         raise DoesNotFit(f"{word!r} is not a tag mediakeeper writes",
                          f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        raise DoesNotFit(f"--set {echoed(word)}={echoed(value)}: {why}; nothing written")
+        shown = repr(echoed(value)) if words.CONTROL.search(value) else echoed(value)  # 1 line
+        raise DoesNotFit(f"--set {echoed(word)}={shown}: {why}; nothing written")
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     if not every:
         raise DecideError(f"{found.name} has no album {echoed(album)!r}",
@@ -150,6 +151,11 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip
+    if not value and not changes:  # "remove it" where it is absent: no answer to a question
+        raise DoesNotFit(f"--set {echoed(word)}= removes the tag, which none of those files has; "
+                         "nothing written",
+                         f"give a value, or leave it as it is: --dismiss {asking[0].code}"
+                         if asking else "give a value")  # fmt: skip
     paths = {t["path"] for t in tracks}
     settles = [d for d in found.decisions if d.tag == tag and set(d.files) <= paths]
     return changes, settles

@@ -10,6 +10,7 @@ import re
 
 from mediakeeper.tags.table import FIELD_OF, LOUDNESS
 from mediakeeper.text.cut import echoed
+from mediakeeper.text.spaces import tidy_spaces
 from mediakeeper.text.visible import is_unicode
 
 # The findings' and other taggers' word for a tag -> the tag it is ("year=1973").
@@ -31,6 +32,7 @@ SETTABLE = tuple(name for name in FIELD_OF if name not in LOUDNESS)
 MOST_VALUE = 4096
 LONG_TEXTS = ("lyrics", "comments", "acoustid_fingerprint")
 MOST_LONG_VALUE = 32_768
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # a line break, a tab, an escape, ...
 
 
 def _squeezed(word: str) -> str:
@@ -54,6 +56,15 @@ def bad_value(tag: str, value: str) -> str:
     most = MOST_LONG_VALUE if tag in LONG_TEXTS else MOST_VALUE
     if len(value) > most:
         return f"{tag} takes at most {most:,} characters, not {len(value):,}"
+    if tag not in LONG_TEXTS and (control := CONTROL.search(value)):
+        return f"a one-line tag holds no {control.group()!r} (a control character)"
+    # A one-line value as the batch's whitespace rule leaves it, or the next batch would
+    # rewrite the person's answer (a blank one would be asked again as missing).
+    if value and tag not in LONG_TEXTS and (tidy := tidy_spaces(value)) != value:
+        if not tidy:
+            return "a blank value; an empty one (TAG=) removes the tag"
+        return (f"leading, trailing or doubled spaces, which the next batch would tidy: "
+                f"give {echoed(tidy)!r}")
     # What a value of a typed field must look like, in every container (MP4 keeps a BPM and
     # the compilation flag as numbers; a date is one every container's readers take): the
     # field's type says.

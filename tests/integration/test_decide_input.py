@@ -65,6 +65,16 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
         (("music", "Metallica", "--set", "date=" + "x" * 4000), "date takes a date as YYYY"),
         (("music", "Metallica", "--set", "year=1999-13"), "date takes a date as YYYY"),
         (("music", "Metallica", "--set", "title=" + "x" * 5000), "at most 4,096 characters"),
+        # A value the next batch would tidy, or one a one-line tag cannot hold; "remove
+        # it" where nothing has it: none is an answer.
+        (("music", "Metallica", "--set", "artist= Metallica"),
+         "which the next batch would tidy: give 'Metallica'"),
+        (("music", "Metallica", "--set", "artist=   "), "a blank value"),
+        (("music", "Metallica", "--set", "artist=Meta\nllica"),
+         "--set artist='Meta\\nllica': a one-line tag holds no '\\n'"),
+        (("music", "Metallica", "--set", "artist=\x1b[2J"), "holds no '\\x1b'"),
+        (("music", "Metallica", "--set", "artist="),
+         "artist= removes the tag, which none of those files has; nothing written"),
     ],
     ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) else None,
 )

@@ -273,7 +273,10 @@ def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
     before = every_file(home)
     for values, said in [({"date": "x" * 4000}, "date takes a date as YYYY"),
                          ({"year": "1973-13"}, "date takes a date as YYYY"),
-                         ({"title": "x" * 4097}, "title takes at most 4,096")]:  # fmt: skip
+                         ({"title": "x" * 4097}, "title takes at most 4,096"),
+                         ({"artist": " Pink Floyd "}, "give 'Pink Floyd'"),
+                         ({"artist": "Pink\nFloyd"}, "holds no '\\n'"),
+                         ({"isrc": ""}, "removes the tag, which none of those files")]:  # fmt: skip
         answer = server.post("/api/decisions", {"kind": "music", "name": "Pink Floyd",
                                                 "set": values})  # fmt: skip
         assert answer.status_code == 400, answer.text[:300]  # an answer that does not fit
