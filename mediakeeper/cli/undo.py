@@ -99,7 +99,7 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
-        + f" (undo session {report.undo_session})"
+        + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
     )
     if report.files_written.files:
         click.echo(f"values {written_to(*report.files_written)}")

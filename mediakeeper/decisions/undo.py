@@ -43,6 +43,12 @@ class SessionUndone:
         """Whether there was nothing to undo: no session of that id."""
         return self.group is None and self.report is None and self.put_back is None
 
+    @property
+    def idle(self) -> bool:
+        """Whether it changed nothing: each value and file already back (an undo again)."""
+        return (self.group is None and not (self.report and self.report.restored)
+                and not (self.put_back and self.put_back.restored))  # fmt: skip
+
     def as_json(self, session: str) -> dict[str, Any]:
         """The answer of ``POST /api/undo`` (docs/api.md): ``session`` (the undo's own, or the
         one undone when the undo wrote no file), ``restored`` (values put back), ``reopened``
@@ -51,8 +57,8 @@ class SessionUndone:
         report, moved = self.report, self.put_back
         left = [{"path": e.path, "tag": e.tag, "why": why} for e, why in report.left_alone] \
             if report else []  # fmt: skip
-        result: dict[str, Any] = {
-            "session": report.undo_session if report else session,
+        result: dict[str, Any] = {  # an undo that restored no value wrote no journal
+            "session": report.undo_session if report and report.restored else session,
             "restored": len(report.restored) if report else 0,
             "reopened": self.group.reopened if self.group else 0,
         }
@@ -66,7 +72,8 @@ class SessionUndone:
 
 def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
     undone = _undo_session(home, session, writing)
-    if not undone.nothing:
+    # Undone again with nothing left to put back: the undo that did it stays the one named.
+    if not undone.nothing and not (undone.idle and session in undone_ledger.undone_sessions(home)):
         _note(home, session, undone)
     return undone
 

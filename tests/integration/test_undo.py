@@ -80,6 +80,13 @@ def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed
     [by] = re.findall(said, listed, re.M)
     assert re.search(rf"^{re.escape(by)}  2 changes to 2 artists  \(the undo of {session}\)$",
                      listed, re.M), listed  # fmt: skip
+    # Undone again, with nothing left to put back: no undo session of its own (it wrote no
+    # journal to undo), and the one that put the values back stays the one named.
+    again = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout.splitlines()[-1] == "0 values restored, 0 left alone, 2 already at " \
+        "the old value", again.stdout  # fmt: skip
+    assert music_script("undo_changes.py", "--home", home, "--list").stdout == listed
     redo = music_script("undo_changes.py", "--home", home, "--session", by)
     assert redo.returncode == 0, redo.stdout + redo.stderr
     listed = music_script("undo_changes.py", "--home", home, "--list").stdout
