@@ -24,6 +24,7 @@ from mediakeeper.batch.job import Job
 from mediakeeper.batch.runner import BatchOptions, BatchReport, Interrupted
 from mediakeeper.batch.runs import open_store, run_batch
 from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
+from mediakeeper.cli.command import NAMED
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.commands import kind_command, tool_command
@@ -54,6 +55,7 @@ def item(noun: str):
     """``--<noun> NAME``: just this item, whatever its status (the value arrives as ``noun``)."""
     return click.option(
         f"--{noun}",
+        type=NAMED,
         metavar="NAME",
         help=f"Process just this {noun} (case and accents aside, or a unique start).",
     )
@@ -63,6 +65,7 @@ def resume():
     """``--resume SESSION_ID``: what ``sessions.py resume`` runs."""
     return click.option(
         "--resume",
+        type=NAMED,
         metavar="SESSION_ID",
         help="Take just what that session left unfinished when it was interrupted or killed "
         "(`mediakeeper sessions list` shows the sessions).",

@@ -151,6 +151,20 @@ def home_given(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return ctx.meta.get(_HOME, value)
 
 
+class Named(click.ParamType):
+    """A name, an id or a code to act on: an empty one names nothing. Taken as not given, a
+    batch went on with the next items where ``--artist "$NAME"`` met an unset variable."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None):
+        if isinstance(value, str) and not value.strip():
+            self.fail("empty: it names nothing (an unset shell variable?)", param, ctx)
+        return value
+
+
+NAMED = Named()
+
 home_option = click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=str),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups
 from mediakeeper.core import kinds, writemode
 from mediakeeper.decisions import item as decide
@@ -24,9 +24,9 @@ from mediakeeper.text.visible import visible
 @home_option
 @click.argument("kind", required=False)
 @click.argument("name", required=False)
-@click.option("--id", "decision_id", metavar="ID",
+@click.option("--id", "decision_id", type=NAMED, metavar="ID",
               help="The decision of this id (`decide --json` gives each one's).")  # fmt: skip
-@click.option("--code", metavar="CODE",
+@click.option("--code", type=NAMED, metavar="CODE",
               help="With KIND NAME: the item's decision of this finding code.")  # fmt: skip
 @click.option("--choose", type=click.IntRange(min=1), metavar="N",
               help="Take choice N of the decision (numbered within it, as listed).")  # fmt: skip
@@ -38,12 +38,12 @@ from mediakeeper.text.visible import visible
               "item.")  # fmt: skip
 @click.option("--fields", metavar="TAG,...",
               help="With --choose: write only these fields of the choice (a proposal's).")
-@click.option("--album", metavar="ALBUM",
+@click.option("--album", type=NAMED, metavar="ALBUM",
               help="The item's decision about this album; with --set: this album's tracks.")
 @click.option("--dismiss", metavar="CODE", is_flag=False, flag_value="",
               help="Leave the decision as it is (CODE: the item's decision of that code; "
               "with --id, no CODE is needed).")  # fmt: skip
-@click.option("--group", metavar="CODE", help="List the items of the group of CODE.")
+@click.option("--group", type=NAMED, metavar="CODE", help="List the items of the group of CODE.")
 @click.option("--all-groups", "every_group", is_flag=True,
               help="List every group, not a screen's worth (pipe it to less to page).")  # fmt: skip
 @click.option("--all", "whole_group", is_flag=True,
@@ -55,7 +55,7 @@ from mediakeeper.text.visible import visible
     help="With --all --dismiss CODE: also record a rule later batches apply.",
 )
 @click.option("--rules", "list_rules", is_flag=True, help="List the recorded rules.")
-@click.option("--forget", metavar="CODE", help="Remove the rule of CODE.")
+@click.option("--forget", type=NAMED, metavar="CODE", help="Remove the rule of CODE.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print as one JSON object: the groups, with each decision's id; with KIND "
               "NAME or --id, the decisions with their details and choices.")  # fmt: skip

@@ -13,7 +13,13 @@ from mediakeeper.batch import selection
 from mediakeeper.batch.plan import SEND, cluster_target, describe
 from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, finish_writes, group_home_option, home_option
+from mediakeeper.cli.command import (
+    NAMED,
+    Command,
+    finish_writes,
+    group_home_option,
+    home_option,
+)
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
@@ -102,8 +108,9 @@ def _package(rule: rule_plugins.LoadedRule) -> str:
               "(required for a built-in pipeline).")  # fmt: skip
 @click.option("--output", type=click.Path(path_type=Path), help="Output folder "
               "(required for a built-in pipeline).")  # fmt: skip
-@click.option("--resume-session", metavar="SESSION_ID", help="Only what that session left "
-              "unfinished and the rest of its batch (what `mediakeeper sessions resume` runs).")
+@click.option("--resume-session", type=NAMED, metavar="SESSION_ID",
+              help="Only what that session left unfinished and the rest of its batch (what "
+              "`mediakeeper sessions resume` runs).")  # fmt: skip
 @opts.scheduler()
 def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session, scheduler):
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any

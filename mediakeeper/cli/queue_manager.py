@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from mediakeeper.batch.plan import QueueAction
 from mediakeeper.cli.command import (
+    NAMED,
     Group,
     home_option,
     not_a_command,
@@ -338,6 +339,7 @@ def _options(record: kinds.Kind) -> list[Decorator]:
         flag(
             f"--reset-{noun}",
             "reset_name",
+            type=NAMED,
             metavar="NAME",
             help=f"Put one {noun} back to pending (case and accents aside, or a unique start).",
         ),
@@ -345,7 +347,8 @@ def _options(record: kinds.Kind) -> list[Decorator]:
         flag("--reset-stale", is_flag=True, help="Release claims whose process is gone."),
         flag("--reset-all", is_flag=True, help="Put every item back to pending (asks first)."),
         flag("--yes", is_flag=True, help="Do not ask for confirmation."),
-        flag(f"--skip-{noun}", "skip_name", metavar="NAME", help=f"Mark one {noun} skipped."),
+        flag(f"--skip-{noun}", "skip_name", type=NAMED, metavar="NAME",
+             help=f"Mark one {noun} skipped."),
         flag("--validate-queue", is_flag=True, help="List every problem; exit 1 if any."),
         *_checkpoint_options(),
         *_choose_option(record),

@@ -11,7 +11,7 @@ import click
 from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.journal import journaled, read_journals, written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.system import collector
@@ -29,8 +29,8 @@ from mediakeeper.text.wording import count, value, written_to
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @home_option
-@click.option("--session", metavar="ID", help="Undo every change of this session.")
-@click.option("--artist", metavar="NAME", help="Undo every change made to this artist.")
+@click.option("--session", type=NAMED, metavar="ID", help="Undo every change of this session.")
+@click.option("--artist", type=NAMED, metavar="NAME", help="Undo every change made to this artist.")
 @click.option("--list", "list_sessions", is_flag=True,
               help="List sessions that changed tags or set duplicates aside.")
 @click.option(

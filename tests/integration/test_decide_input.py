@@ -98,3 +98,27 @@ def test_a_rule_for_an_unknown_code_is_one_line_and_writes_nothing(processed):
         assert shown.stderr.count("\n") == 1, shown.stderr
         assert "[decisions] names the unknown code 'no-such-code'" in shown.stderr
         assert files_in(home, lib) == before
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "option"),
+    [
+        ("process_music_batch.py", ("--offline", "--artist"), "--artist"),
+        ("process_music_batch.py", ("--offline", "--resume"), "--resume"),
+        ("music_queue_manager.py", ("--reset-artist",), "--reset-artist"),
+        ("decide.py", ("--id",), "--id"),
+        ("decide.py", ("--group",), "--group"),
+        ("undo_changes.py", ("--session",), "--session"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else None,
+)
+def test_an_empty_name_is_refused_not_taken_as_none_given(processed, script, args, option):
+    """``--artist "$NAME"`` with NAME unset ran a batch of the next artists (their fixes
+    written); ``--reset-artist ""`` printed the summary; ``decide --id ""`` a traceback."""
+    home, lib = processed
+    before = files_in(home, lib)
+    shown = run_script(script, "--home", home, *args, " ")
+    assert shown.returncode == 2, shown.stdout + shown.stderr
+    said = f"Error: Invalid value for '{option}': empty: it names nothing"
+    assert shown.stderr.splitlines()[-1].startswith(said), shown.stderr
+    assert files_in(home, lib) == before
