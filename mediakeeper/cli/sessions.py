@@ -65,10 +65,15 @@ def list_sessions(home, kind, limit, as_json):
 @main.command(cls=Command, reads_home=True, context_settings=HELP)
 @home_option
 @click.argument("session_id", metavar="SESSION_ID")
-def show(home, session_id):
+@click.option("--json", "as_json", is_flag=True,
+              help="One JSON object: the session as list gives it, its items and what it left.")
+def show(home, session_id, as_json):
     """One session: how it ran and ended, each item and its outcome, what it left unfinished."""
     status_dir = settings_for(home).status_dir
     record = sc.find_session(status_dir, session_id)
+    if as_json:
+        click.echo(json.dumps(_shown(status_dir, record), indent=2, ensure_ascii=False))
+        return
     about = f" ({record.description})" if record.description else ""
     click.echo(f"session {record.id}: {record.kind}{about}")
     click.echo(
@@ -99,6 +104,29 @@ def show(home, session_id):
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
         click.echo(f"`mediakeeper sessions resume {record.id}` runs them")
+
+
+def _shown(status_dir: Path, record) -> dict:
+    """``show --json``: ``list``'s fields, then when it ended, how it was started, its
+    closing figures, its log (null once ``clean`` deleted it), each item's event, and the
+    items it left unfinished and did not come to (key and name; none once it completed)."""
+    log = sc.log_path(status_dir, record)
+    left, rest = ([], []) if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING) \
+        else sc.left_by(status_dir, record)  # fmt: skip
+    return {
+        **sc.row(record),
+        "ended": record.ended_at.isoformat(timespec="seconds") if record.ended_at else None,
+        "description": record.description,
+        "options": record.args,
+        **({"pipeline_file": record.settings[PIPELINE_FILE]}
+           if PIPELINE_FILE in record.settings else {}),
+        "summary": record.summary,
+        "log": str(log) if log.exists() else None,
+        "items": [{k: v for k, v in item.items() if k not in ("session", "event")}
+                  for item in record.items],
+        "left_unfinished": [{"key": i["key"], "name": i["name"]} for i in left],
+        "not_come_to": [{"key": i["key"], "name": i["name"]} for i in rest],
+    }
 
 
 @main.command(cls=Command, reads_home=True, context_settings=HELP)

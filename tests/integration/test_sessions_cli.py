@@ -112,6 +112,11 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     assert shown.returncode == 0, shown.stderr
     assert outcome in shown.stdout and re.search(r"^left unfinished: \d+ artists? ", shown.stdout,
                                                  re.M), shown.stdout  # fmt: skip
+    as_json = json.loads(sessions(music_script, "show", "--home", home, crashed["id"],
+                                  "--json").stdout)  # fmt: skip
+    left = re.search(r"^left unfinished: (\d+) artists? \((.*)\)$", shown.stdout, re.M)
+    assert len(as_json["left_unfinished"]) == int(left[1]) and as_json["outcome"] == outcome
+    assert ", ".join(i["name"] for i in as_json["left_unfinished"]) == left[2]
 
     resumed = sessions(music_script, "resume", "--home", home)  # the latest crashed one
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
@@ -240,6 +245,13 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert shown.returncode == 0, shown.stderr
     assert "COMPLETED  Artist 0" in shown.stdout and "COMPLETED  Artist 1" in shown.stdout
     assert "options: --offline" in shown.stdout
+    as_json = json.loads(sessions(music_script, "show", "--home", home, music["id"],
+                                  "--json").stdout)  # fmt: skip
+    assert {k: as_json[k] for k in music} == music  # the session as list gives it
+    assert sorted((i["name"], i["outcome"]) for i in as_json["items"]) == [
+        ("Artist 0", "completed"), ("Artist 1", "completed")]  # fmt: skip
+    assert as_json["options"][0] == "--offline" and Path(as_json["log"]).is_file()
+    assert as_json["left_unfinished"] == as_json["not_come_to"] == []
     for reading in (("list",), ("show", music["id"])):  # no pipeline's steps and checks
         said, loaded = loaded_among("sessions.py", PIPELINES_ONLY, *reading, "--home", home)
         assert music["id"] in said
