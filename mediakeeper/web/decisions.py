@@ -26,9 +26,9 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
+from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.decisions import engine, ids, words
-from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
+from mediakeeper.decisions.item import DecideError, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
 from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
@@ -80,17 +80,18 @@ class UndoBody(Body):
     session: Word = Field(min_length=1)
 
 
-def _problem(err: Exception) -> JSONResponse:
+def status_of(err: Exception) -> int:
+    """The HTTP status a decision's problem answers with, on the API and the page alike."""
     if isinstance(err, Stale):
-        code = 409
-    elif isinstance(err, BadRequest | UsageError | DoesNotFit):
-        code = 400
-    elif isinstance(err, NotFound | DecideError):
-        code = 404
-    else:
-        code = 400
+        return 409
+    if isinstance(err, NotFound | DecideError):
+        return 404
+    return 400  # a request that does not fit (BadRequest, UsageError, DoesNotFit) or the rest
+
+
+def _problem(err: Exception) -> JSONResponse:
     # Names in it are cut where they are said; a message over a line is cut as a whole.
-    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=code)
+    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=status_of(err))
 
 
 def _a_kind(kind: str) -> str:

@@ -51,6 +51,7 @@ from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
+from mediakeeper.web.decisions import status_of
 from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE
 
@@ -238,7 +239,7 @@ def one_decision(web, decision_id: str) -> dict[str, Any]:
     try:
         d = engine.explain(web.home, decision_id)
     except (MediakeeperError, DecideError, ValueError) as err:
-        return {"problem": str(err), "d": {"item": "A decision"}}
+        return {"problem": str(err), "status": status_of(err), "d": {"item": "A decision"}}
     entry = (web.follower.queues.get(d["kind"]) or None) and \
         web.follower.queues[d["kind"]].entries.get(str(d.get("key")))  # fmt: skip
     report = served.report_of(web.home, d["kind"], entry.slug) if entry else ""
@@ -419,13 +420,13 @@ async def decision_view(request: Request) -> Response:
         shown = await asyncio.to_thread(one_decision, web, decision_id)
         if shown["problem"]:
             return HTMLResponse(f'<p class="bad">{escape(shown["problem"])}</p>',
-                                status_code=409, headers=headers())  # fmt: skip
+                                status_code=shown["status"], headers=headers())  # fmt: skip
         html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path,
                                                                   home=web.home, **shown)
         return HTMLResponse(html, headers=headers())
     shown = {**await asyncio.to_thread(activity, web),
              **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip
-    status = 409 if shown["problem"] else 200
+    status = shown["status"] if shown["problem"] else 200  # as the API's (404: no such id)
     answer = _render(web, "decision.html.j2", shown, "decision")
     answer.status_code = status
     return answer

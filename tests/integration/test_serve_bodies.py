@@ -267,6 +267,22 @@ def test_query_strings_are_read_by_their_models(server):
     assert shown.status_code == 200 and "<html" not in shown.text
 
 
+def test_a_decisions_page_answers_with_the_apis_status(server):
+    """An id that is none (400), a decision not open (of no item, or not asked: 409): the
+    page, whole or in part, says it with the status the API gives, where it answered 409
+    to every problem."""
+    from mediakeeper.decisions import ids
+
+    decision = server.get("/api/decisions").json()["groups"][0]["decisions"][0]
+    kind, key, where, code = ids.parse(decision["id"])
+    for asked, status in [("zzz", 400), (ids.make(kind, "No Such Artist", where, code), 409),
+                          (ids.make(kind, key, where, "missing-genre"), 409)]:  # fmt: skip
+        assert server.get(f"/api/decisions/{asked}").status_code == status, asked
+        for params in ({}, {"part": "1"}):
+            page = server.get(f"/decisions/{asked}", params=params)
+            assert page.status_code == status, (asked, params, page.text[-300:])
+
+
 def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
     """One rule for both faces (``decisions.words.bad_value``): a date of another shape, a
     value past its bound, refused in the words ``decide --set`` says, nothing written."""
