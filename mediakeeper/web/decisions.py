@@ -26,9 +26,9 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids, words
-from mediakeeper.decisions.item import DecideError, Stale
+from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
 from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
@@ -84,9 +84,11 @@ def status_of(err: Exception) -> int:
     """The HTTP status a decision's problem answers with, on the API and the page alike."""
     if isinstance(err, Stale):
         return 409
+    if isinstance(err, BadRequest | UsageError | DoesNotFit):  # (DoesNotFit is a DecideError)
+        return 400
     if isinstance(err, NotFound | DecideError):
         return 404
-    return 400  # a request that does not fit (BadRequest, UsageError, DoesNotFit) or the rest
+    return 400
 
 
 def _problem(err: Exception) -> JSONResponse:
