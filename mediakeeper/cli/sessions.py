@@ -93,9 +93,7 @@ def show(home, session_id, as_json):
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
             click.echo(f"             error: {visible(str(item['error']))}")
-    if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
-        return
-    left, rest = sc.left_by(status_dir, record)
+    left, rest = _left(status_dir, record)
     noun = kinds.noun(record.kind)
     if left:
         names = visible(", ".join(i["name"] for i in left))
@@ -111,8 +109,7 @@ def _shown(status_dir: Path, record) -> dict:
     closing figures, its log (null once ``clean`` deleted it), each item's event, and the
     items it left unfinished and did not come to (key and name; none once it completed)."""
     log = sc.log_path(status_dir, record)
-    left, rest = ([], []) if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING) \
-        else sc.left_by(status_dir, record)  # fmt: skip
+    left, rest = _left(status_dir, record)
     return {
         **sc.row(record),
         "ended": record.ended_at.isoformat(timespec="seconds") if record.ended_at else None,
@@ -127,6 +124,14 @@ def _shown(status_dir: Path, record) -> dict:
         "left_unfinished": [{"key": i["key"], "name": i["name"]} for i in left],
         "not_come_to": [{"key": i["key"], "name": i["name"]} for i in rest],
     }
+
+
+def _left(status_dir: Path, record) -> tuple[list, list]:
+    """What the session left unfinished and did not come to (``left_by``); nothing for one
+    that completed or is running still."""
+    if record.outcome in (sc.SESSION_COMPLETED, sc.RUNNING):
+        return [], []
+    return sc.left_by(status_dir, record)
 
 
 @main.command(cls=Command, reads_home=True, context_settings=HELP)

@@ -426,7 +426,7 @@ async def decision_view(request: Request) -> Response:
         return HTMLResponse(html, headers=headers())
     shown = {**await asyncio.to_thread(activity, web),
              **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip
-    status = shown["status"] if shown["problem"] else 200  # as the API's (404: no such id)
+    status = shown["status"] if shown["problem"] else 200  # the API's (web.decisions.status_of)
     answer = _render(web, "decision.html.j2", shown, "decision")
     answer.status_code = status
     return answer
