@@ -39,6 +39,9 @@ class ItemFailure(Exception):
     ``stop``: not this item's failure but the whole batch's (a refused API key is wrong for
     every item): the item goes back untouched and the batch ends with this message.
     ``details``: what the attempt cost all the same (its web requests), for the run's totals.
+    ``as_it_was``: nothing of the item changed, and the failure is not its own (an --enrich
+    lookup whose service is unreachable): it goes back to the status it was claimed from, no
+    attempt counted, its results standing, for a later run to try again.
     """
 
     def __init__(
@@ -49,6 +52,7 @@ class ItemFailure(Exception):
         network: bool = False,
         stop: bool = False,
         details: dict[str, Any] | None = None,
+        as_it_was: bool = False,
     ):
         super().__init__(message)
         self.stage = stage
@@ -56,6 +60,7 @@ class ItemFailure(Exception):
         self.network = network
         self.stop = stop
         self.details = details or {}
+        self.as_it_was = as_it_was
 
 
 def failure_of(stage: str, err: OSError, message: str | None = None) -> Exception:

@@ -13,13 +13,16 @@ from mediakeeper.queue.items import ERROR
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
+# An item the batch gave back as it was claimed: interrupted in hand, or (with an error) its
+# service unreachable where nothing of it had changed (``ItemFailure.as_it_was``).
+RELEASED = "released"
 
 
 @dataclass
 class Outcome:
     key: str
     name: str
-    status: str  # completed | error | skipped | released
+    status: str  # completed | error | skipped | released (RELEASED)
     result: ItemResult | None = None
     error: str | None = None
     seconds: float = 0.0
@@ -91,12 +94,18 @@ class BatchReport:
     @property
     def exit_code(self) -> int:
         """1 when some item needs the person: it failed or was skipped, a fix of it could
-        not be written, or it awaits a decision; or the batch stopped early."""
+        not be written, it awaits a decision, or its work waits for a later run (its service
+        unreachable); or the batch stopped early."""
         if self.interrupted:
             return EXIT_INTERRUPTED
         failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
-        needs_you = failed or self.awaiting
+        needs_you = failed or self.awaiting or self.given_back()
         return EXIT_SOME_ERRORS if needs_you or self.stopped_early else EXIT_OK
+
+    def given_back(self) -> list[Outcome]:
+        """Items whose work could not happen now (their service unreachable): back as they
+        were, for a later run (not those an interrupt gave back)."""
+        return [o for o in self.outcomes if o.status == RELEASED and o.error]
 
     def with_problems(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.result and o.result.problem]

@@ -27,7 +27,7 @@ from mediakeeper.batch import usage
 from mediakeeper.batch.job import ItemFailure, ItemResult, Job
 from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
-from mediakeeper.batch.report import BatchReport, Outcome
+from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import Together, Workers, most_workers
 from mediakeeper.core import kinds
@@ -120,6 +120,7 @@ class Failed(NamedTuple):
     seconds: float = 0.0
     details: dict[str, Any] | None = None
     spent: dict[str, Any] | None = None
+    as_it_was: bool = False  # it goes back as it was claimed (see ItemFailure)
 
 
 def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
@@ -142,7 +143,8 @@ def _recorded(step: Callable[[Any], ItemResult], record: Recorder, item: dict[st
 def _failed(err: Exception, seconds: float) -> Failed:
     """What a job's exception makes of its item."""
     if isinstance(err, ItemFailure):
-        return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details)
+        return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details,
+                      as_it_was=err.as_it_was)  # fmt: skip
     if isinstance(err, ConfigError):  # wrong for every item (a setting): the batch stops
         return Failed("settings", str(err), stop=True, seconds=seconds)
     if isinstance(err, OSError) and err.errno in FULL:  # the next items would meet it too
@@ -421,13 +423,17 @@ class BatchRunner:
             )
             self._network_failures = 0
             return ITEM_COMPLETED, checkpoint
-        status = self.store.record_failure(
-            key,
-            session,
-            stage=outcome.stage,
-            message=outcome.message,
-            max_attempts=self.options.max_attempts,
-        )
+        if outcome.as_it_was:  # not the item's failure: no attempt counted, its results stand
+            self.store.release(key, session)
+            status = RELEASED
+        else:
+            status = self.store.record_failure(
+                key,
+                session,
+                stage=outcome.stage,
+                message=outcome.message,
+                max_attempts=self.options.max_attempts,
+            )
         self._network_failures = self._network_failures + 1 if outcome.network else 0
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
@@ -519,10 +525,10 @@ class BatchRunner:
                 released.append(item)
         self._in_flight.clear()
         self.session.items(
-            [ItemLine(i["key"], i["name"], "released", {"reason": "interrupted"}) for i in released]
+            [ItemLine(i["key"], i["name"], RELEASED, {"reason": "interrupted"}) for i in released]
         )
         for item in released:
-            self.report.note(Outcome(item["key"], item["name"], "released"))
+            self.report.note(Outcome(item["key"], item["name"], RELEASED))
 
     def _summary(self) -> dict[str, Any]:
         report = self.report
@@ -530,7 +536,7 @@ class BatchRunner:
             "items_done": report.count("completed"),
             "errors": report.count(ERROR),
             "skipped": report.count("skipped"),
-            "released": report.count("released"),
+            "released": report.count(RELEASED),
             **{c.field: report.total(c.field) for c in all_counters()},
             "lookups": report.total_detail("lookups"),
             "cache_hits": report.total_detail("cache_hits"),

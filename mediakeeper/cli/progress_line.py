@@ -100,6 +100,7 @@ def needs_decision(outcome: Outcome) -> int:
 def needs_you(outcome: Outcome) -> bool:
     return (
         outcome.status in ("error", "skipped")
+        or (outcome.status == "released" and outcome.error is not None)  # its work waits
         or unidentified(outcome)
         or bool(outcome.result and outcome.result.problem)
         or needs_decision(outcome) > 0
@@ -375,6 +376,11 @@ def render_summary(
     lines += report.notices
     if report.went_offline:
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
+    if waiting := report.given_back():
+        lines.append(
+            f"not looked up: {count(len(waiting), noun)} (the service unreachable), each as it "
+            "was; run --enrich again later"
+        )
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")
     if report.interrupted:

@@ -213,8 +213,11 @@ class MovieJob:
                 message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
             elif err.status == 404 and parsed.tmdb_id:
                 message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-            if self.enrich_only:
-                raise ItemFailure("lookup", message, network=err.network, details=spent) from None
+            if self.enrich_only:  # unreachable: the movie stays completed as it was
+                if err.network:
+                    message += "; it stays completed, its lookup left"
+                raise ItemFailure("lookup", message, network=err.network, details=spent,
+                                  as_it_was=err.network) from None  # fmt: skip
             # The movie keeps its local checks; its lookup waits for --enrich. Unreachable: no
             # movie of this run asks again; an answer it cannot use is this movie's alone.
             if err.network:

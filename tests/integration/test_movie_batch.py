@@ -431,6 +431,15 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert "TMDb unreachable: ran offline; run --enrich later" in result.stdout
     assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
     assert tree(library) == before
+    # --enrich while TMDb is still down: the movies it tried stay as they were, completed,
+    # no attempt counted (they used to turn to errors, then skipped after three runs).
+    down = run(fake, home, library, "--enrich", MEDIAKEEPER_TMDB_RETRIES="0")
+    assert down.returncode == 1, down.stdout + down.stderr
+    assert "not looked up: 3 movies (the service unreachable)" in down.stdout
+    queue = queue_of(home)
+    assert {(queue[n]["status"], queue[n]["attempts"]) for n in names} == {("completed", 1)}
+    assert {queue[n]["details"]["enriched"] for n in names} == {False}
+    assert tree(library) == before
     fake.clear_faults()
     enriched = run(fake, home, library, "--enrich")
     assert enriched.returncode == 1, enriched.stdout + enriched.stderr

@@ -350,35 +350,66 @@ def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fak
     assert not (home / "status/music" / LOG_DIR).exists()
 
 
-def test_an_enrich_batch_that_stops_early_says_the_rest_stay_completed(fake, tmp_path):
+def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, tmp_path):
+    """MusicBrainz unreachable is not the artists' failure: those an --enrich batch tried
+    stay completed with their results, no attempt counted (three such runs used to make
+    them skipped, out of every count), and the next --enrich looks them up."""
     library, home = tmp_path / "Music", tmp_path / "home"
     names = [f"Artist {n}" for n in range(6)]
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1)
     assert run(fake, home, library, "--offline").returncode == 0
+    before = queue_of(home)
     fake.fail(503, times=None)
-    result = run(fake, home, library, "--enrich", "--workers", "1")
-    assert result.returncode == 1
-    assert (
-        "stopped early: 3 items in a row failed on the network; the service looks "
-        "unreachable, so the rest stay completed\n"
-    ) in result.stdout
-    statuses = [queue_of(home)[n]["status"] for n in names]
-    assert statuses == ["error"] * 3 + ["completed"] * 3
-    # And a batch that also retries errors says its items keep either status (the covers'
-    # archive is down: a lookup that is not MusicBrainz's own, so the artist's failure).
+    for _ in range(3):
+        result = run(fake, home, library, "--enrich", "--workers", "1")
+        assert result.returncode == 1, result.stdout + result.stderr  # nothing was looked up
+        assert (
+            "stopped early: 3 items in a row failed on the network; the service looks "
+            "unreachable, so the rest stay completed\n"
+        ) in result.stdout
+        assert "not looked up: 3 artists (the service unreachable), each as it was; run " \
+            "--enrich again later\n" in result.stdout
+        assert "0 failed, 0 skipped" in result.stdout
+        assert "Artist 0 — released: musicbrainz: " in result.stdout
+        assert "; it stays completed, its lookups left" in result.stdout
+    queue = queue_of(home)
+    for name in names:
+        item, was = queue[name], before[name]
+        assert item["status"] == "completed" and item["details"]["enriched"] is False
+        assert (item["attempts"], item.get("failures", 0), item["error_history"]) == (
+            was["attempts"], was.get("failures", 0), was["error_history"])
+        assert item["track_count"] == was["track_count"] == 1
+    log = sorted((home / "status/music" / LOG_DIR).glob("*.log"))[-1].read_text("utf-8")
+    assert "RELEASED   Artist 0 (stage lookup" in log and "error: musicbrainz: " in log
+    # The service back: the next --enrich takes them all, none left behind.
     fake.clear_faults()
     for name in names:
         fake.add_artist(name, release_groups=[("Album", "2000-05-01")])
-    again = run(fake, home, library, "--retry-errors", "--workers", "1", "--fetch-covers",
-                MEDIAKEEPER_MUSICBRAINZ_COVERART_URL=closed_port())  # fmt: skip
-    assert "unreachable, so the rest stay as they were (pending or error)\n" in again.stdout
+    back = run(fake, home, library, "--enrich", "--workers", "1")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {True}
+
+
+def test_a_batch_that_retries_errors_says_the_rest_keep_either_status(fake, tmp_path):
+    """The covers' archive down: a lookup that is not MusicBrainz's own, after the artist's
+    local work, so each artist's failure; the batch stops and names both statuses."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n}" for n in range(5)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+        fake.add_artist(name, release_groups=[("Album", "2000-05-01")])
+    result = run(fake, home, library, "--retry-errors", "--workers", "1", "--fetch-covers",
+                 MEDIAKEEPER_MUSICBRAINZ_COVERART_URL=closed_port())  # fmt: skip
+    assert result.returncode == 1
+    assert "unreachable, so the rest stay as they were (pending or error)\n" in result.stdout
+    assert [queue_of(home)[n]["status"] for n in names] == ["error"] * 3 + ["pending"] * 2
 
 
 def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, tmp_path):
     """With several workers, artists already in hand fail after the batch decided to stop:
-    each is recorded, none says STOPPING EARLY again. (An --enrich batch: it has nothing
-    local to do, so there a lookup that fails is the artist's failure.)"""
+    each is recorded, none says STOPPING EARLY again. (An --enrich batch: each artist it
+    tried goes back as it was.)"""
     library, home = tmp_path / "Music", tmp_path / "home"
     names = [f"Artist {n:02d}" for n in range(12)]
     for name in names:
@@ -390,11 +421,12 @@ def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, 
     log = sorted((home / "status" / "music" / "session_logs").glob("*.log"))[-1]
     said = [line.split("  ", 1)[1] for line in log.read_text(encoding="utf-8").splitlines()]
     stopping = [n for n, line in enumerate(said) if line.startswith("STOPPING EARLY")]
-    errors = [n for n, line in enumerate(said) if line.startswith("ERROR")]
-    assert len(stopping) == 1 and len(errors) > 3 and stopping[0] > errors[2]
-    assert [queue_of(home)[n]["status"] for n in names].count("completed") == 12 - len(errors)
+    tried = [n for n, line in enumerate(said) if line.startswith("RELEASED")]
+    assert len(stopping) == 1 and len(tried) > 3 and stopping[0] > tried[2]
+    # Each stays completed, its lookups left for the next --enrich.
+    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     # With web lookups each worker holds two artists, not four: some were never claimed.
-    assert len(errors) <= 8
+    assert len(tried) <= 8
 
 
 def test_a_timeout_leaves_the_lookups_for_enrich(fake, tmp_path):
