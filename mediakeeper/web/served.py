@@ -1,6 +1,7 @@
 """The report pages the toolkit writes, served as they lie in the home: the weekly report
 (``/reports/weekly``, this week's, and ``/status/reports/<file>``, every week's), every issue
-report and its index (``/issues/<kind>/<file>``, page or Markdown), and an item's cover
+report and its index (``/issues/<kind>/<file>``, page or Markdown; ``/issues/<kind>/`` leads
+to the index), and an item's cover
 (``/covers/<kind>?key=KEY``). So every link a report holds answers: the weekly report's
 ``../../issues/music/x.html`` and an issue page's index and Markdown links are the same
 relative paths on the server as on disk.
@@ -160,6 +161,17 @@ async def issue(request: Request) -> Response:
     return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
 
 
+async def issue_index(request: Request) -> Response:
+    """``/issues/<kind>/`` (as a person types it, or goes up from a report): its index."""
+    if answer := _signed_out(request):
+        return answer
+    web = request.app.state.web
+    folder = _inside(web.home / "issues", request.path_params["kind"], folder_too=True)
+    if not folder or not _inside(folder, "index.md"):
+        return _missing("No issue reports of that kind yet: a batch writes them.")
+    return RedirectResponse(f"{web.base_path}/issues/{folder.name}/index.html", status_code=302)
+
+
 class CoverAsked(Params):
     """``/covers/{kind}``'s query: the item whose cover."""
 
@@ -186,6 +198,7 @@ async def cover(request: Request) -> Response:
 ROUTES = [
     Route("/reports/weekly", weekly),
     Route("/status/reports/{name}", report),
+    Route("/issues/{kind}/", issue_index),
     Route("/issues/{kind}/{name}", issue),
     Route("/covers/{kind}", cover),
 ]

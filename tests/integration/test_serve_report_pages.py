@@ -81,3 +81,15 @@ def test_every_link_of_the_served_index_and_weekly_report_answers(server):
     assert linked and all(link.endswith(".html") for link in linked), linked
     for link in linked:
         assert server.get(f"/{link}").status_code == 200
+
+
+def test_an_issue_folder_as_typed_leads_to_its_index(server):
+    """``/issues/music/`` and ``/issues/music`` (a person going up from a report, or typing
+    it) were 404: each leads to the index; a kind with no reports is still no page."""
+    for asked in ("/issues/music/", "/issues/music"):
+        answer = server.get(asked)
+        assert answer.status_code == 200, (asked, answer.status_code)
+        assert answer.url.endswith("/issues/music/index.html"), answer.url
+        assert answer.history and answer.history[0].status_code in (302, 307)
+    for missing in ("/issues/movies/", "/issues/..%2F/", "/issues/.hidden/"):
+        assert server.get(missing).status_code == 404, missing
