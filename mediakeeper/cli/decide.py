@@ -91,6 +91,10 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         return
     if remember and not whole_group:
         raise decide.DecideError("--remember goes with --all --dismiss CODE")
+    if fields is not None:  # (none named, or no --choose: the answer's own check says so)
+        fields = tuple(dict.fromkeys(f.strip() for f in fields.split(",") if f.strip()))
+        if whole_group:
+            raise decide.DecideError("--fields goes with one decision's --choose N, not --all")
     # Taking a decision loads what writes: the tag library, the change journal, the media
     # probes and the reports written again. Each of the three ways to take one imports it
     # here, as it is taken, so that listing and showing decisions load none of it; it loads
@@ -129,7 +133,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
 
     answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
                            dismiss=dismissing, scope=scope, album=album if values else None,
-                           fields=tuple(f.strip() for f in (fields or "").split(",") if f.strip()))
+                           fields=fields)
+    answer.check()  # before the decision is looked for: what is wrong with the answer first
     decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
                                                 None, album, values=bool(values))  # fmt: skip
     if dry_run:

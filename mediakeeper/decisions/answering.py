@@ -76,19 +76,19 @@ def what_to_take(
     *,
     decision: Decision | None = None,
     scope: str = "decision",
-    fields: Sequence[str] = (),
+    fields: Sequence[str] | None = None,
 ) -> tuple[tuple[TagChange, ...], list[Decision], str]:
     """An item's decision as a person gives it (one of ``choose`` N, ``values`` (tag,
     value) pairs, ``dismiss`` CODE): (the changes, the decisions it closes, what was
     decided). ``decision``: the one it is about (a choice counts within it; without it the
-    item's one decision); ``fields``: of a choice's changes, only these tags."""
+    item's one decision); ``fields``: of a choice's changes, only these tags (None: all)."""
     if sum(bool(x) for x in (choose, values, dismiss)) != 1:
         raise UsageError("one of choose, set or dismiss at a time")
     if choose:
         decision = decision or found.only()
         choice = decision.choice(choose)
         changes = choice.changes
-        if fields:
+        if fields is not None:
             unknown = sorted(set(fields) - {c.tag for c in changes})
             if unknown:
                 raise DecideError(f"choice {choose} writes no {', '.join(unknown)}",

@@ -92,18 +92,23 @@ class Answer:
     """What a person answers one decision: ``choose`` N (counted within it), ``values``
     ((tag, value) pairs, for the files it concerns unless ``scope`` widens it: "album",
     "item"; ``album`` keeps them to one album), or ``dismiss`` (leave it as it is);
-    ``fields``: of a choice's changes, only these tags."""
+    ``fields``: of a choice's changes, only these tags (None: all of them)."""
 
     choose: int | None = None
     values: tuple[tuple[str, str], ...] = ()
     dismiss: bool = False
     scope: str = "decision"
-    fields: tuple[str, ...] = ()
+    fields: tuple[str, ...] | None = None
     album: str | None = None
 
     def check(self) -> None:
         if sum(bool(x) for x in (self.choose, self.values, self.dismiss)) != 1:
             raise UsageError("give one of choose, set or dismiss")
+        if self.fields is not None and not self.choose:
+            raise UsageError("fields go with a choice: the fields of choice N to write")
+        if self.fields == ():  # none ticked is no answer, never "all of them"
+            raise UsageError("no field of the choice chosen: name those to write (to leave "
+                             "the files as they are, dismiss it)")  # fmt: skip
 
 
 @dataclass

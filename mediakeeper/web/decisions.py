@@ -152,7 +152,8 @@ def _answer_of(body: DecisionBody) -> engine.Answer:
     return engine.Answer(
         choose=body.choose, values=tuple((body.values or {}).items()),
         dismiss=body.dismissing, scope=body.scope,
-        fields=tuple(body.fields or ()), album=body.album if body.values else None,
+        fields=None if body.fields is None else tuple(body.fields),
+        album=body.album if body.values else None,
     )  # fmt: skip
 
 
@@ -190,6 +191,8 @@ def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:
         raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")
+    if body.fields is not None:  # each item's choice is written whole
+        raise BadRequest("fields go with one decision's choice, not all")
     if preview:
         web.follower.sync()  # what is held follows the queues as they are
         return engine.take_group(home, body.kind, code, choose=body.choose, dry_run=True,

@@ -75,6 +75,14 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
         (("music", "Metallica", "--set", "artist=\x1b[2J"), "holds no '\\x1b'"),
         (("music", "Metallica", "--set", "artist="),
          "artist= removes the tag, which none of those files has; nothing written"),
+        # --fields naming none wrote every field of the choice; beside a dismissal or a
+        # whole group it was not read at all.
+        (("music", "Metallica", "--choose", "1", "--fields", ", ,,"),
+         "no field of the choice chosen: name those to write"),
+        (("music", "Metallica", "--dismiss", "missing-year", "--fields", "date"),
+         "fields go with a choice"),
+        (("music", "--all", "--group", "missing-year", "--choose", "1", "--fields", "date"),
+         "--fields goes with one decision's --choose N, not --all"),
     ],
     ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) else None,
 )

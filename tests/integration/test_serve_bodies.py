@@ -299,3 +299,24 @@ def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
         error = answer.json()["error"]
         assert said in error and "x" * 300 not in error and "\n" not in error, error
     assert every_file(home) == before
+
+
+def test_fields_that_name_none_or_go_with_no_choice_are_refused(server, home):
+    """The page sends the fields a person left ticked: none ticked wrote every field of the
+    choice (an empty list was read as "all"); beside a dismissal or a whole group they were
+    not read at all."""
+    before = every_file(home)
+    for body, said in [
+        ({"kind": "music", "name": "Pink Floyd", "choose": 1, "fields": []},
+         "no field of the choice chosen"),
+        ({"kind": "music", "name": "Pink Floyd", "choose": 1, "fields": [], "preview": True},
+         "no field of the choice chosen"),
+        ({"kind": "music", "name": "Pink Floyd", "dismiss": True, "fields": ["date"]},
+         "fields go with a choice"),
+        ({"kind": "music", "all": True, "code": "inconsistent-year", "choose": 1,
+          "fields": ["date"]}, "fields go with one decision's choice, not all"),
+    ]:  # fmt: skip
+        answer = server.post("/api/decisions", body)
+        assert answer.status_code == 400, (body, answer.text)
+        assert said in answer.json()["error"], answer.text
+    assert every_file(home) == before

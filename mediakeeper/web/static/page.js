@@ -341,6 +341,7 @@
       const fields = [...decision.querySelectorAll('input[name="fields"]')];
       if (fields.length && fields.some((f) => !f.checked)) {
         body.fields = fields.filter((f) => f.checked).map((f) => f.value);
+        if (!body.fields.length) throw new Error("Tick the fields to write first (or leave it as it is).");
       }
     } else if (pressed.dataset.dismiss) {
       body.dismiss = true;
