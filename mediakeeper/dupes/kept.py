@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.errors import UsageError
+from mediakeeper.core.errors import NotFound, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.cut import echoed
+from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import inside
 
 
@@ -44,8 +46,14 @@ def keep(home: Path, groups: list[dict[str, Any]], ids: list[str], session: str)
 
 
 def reset(home: Path, ids: list[str]) -> list[str]:
-    """Forget the kept groups ``ids`` (all of them when none is given); those forgotten."""
+    """Forget the kept groups ``ids`` (all of them when none is given); those forgotten. An
+    id no group kept whole has is refused before any is forgotten (a mistyped one said "0
+    groups no longer kept whole" and left the person to wonder)."""
     kept = load(home)
+    if unknown := [i for i in dict.fromkeys(ids) if i not in kept]:
+        close = suggestions(unknown[0], kept)
+        hint = f"did you mean {close[0]}?" if close else "`mediakeeper dupes kept` lists them"
+        raise NotFound(f"no group kept whole has the id {echoed(unknown[0])!r}", hint)
     gone = [i for i in (ids or list(kept)) if kept.pop(i, None) is not None]
     _save(home, kept)
     return gone

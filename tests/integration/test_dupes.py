@@ -197,6 +197,14 @@ def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, sca
 
     every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
     assert track["id"] not in [g["id"] for g in every]
+    # An id no kept group has (mistyped, empty) is refused, and none is forgotten.
+    for wrong, said in [(track["id"][:-1] + "x", f"did you mean {track['id']}?"),
+                        ("", "`mediakeeper dupes kept` lists them")]:  # fmt: skip
+        refused = mediakeeper(home, "dupes", "kept", "--reset", track["id"], wrong)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"no group kept whole has the id {wrong!r}" in refused.stderr, refused.stderr
+        assert said in refused.stderr and refused.stderr.count("\n") == 1, refused.stderr
+        assert track["id"] in mediakeeper(home, "dupes", "kept").stdout
     reset = mediakeeper(home, "dupes", "kept", "--reset")
     assert reset.returncode == 0 and "1 group no longer kept whole" in reset.stdout
     again = json.loads(mediakeeper(home, "dupes", "--json").stdout)["groups"]
