@@ -22,18 +22,24 @@ from mediakeeper.system.processes import usable_cores
 
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
                                               "ignore_unknown_options": True})  # fmt: skip
-@click.argument("address")
+@click.argument("address", required=False)
+@click.option("--scheduler", metavar="ADDRESS",
+              help="The scheduler's address, as a batch's --scheduler (or give it as ADDRESS).")
 @click.option("--nworkers", type=click.IntRange(min=1), default=None,
               help="Worker processes to start (default: one per core).")
 @click.option("--nthreads", type=click.IntRange(min=1), default=1, show_default=True,
               help="Tasks each process runs at once.")
 @home_option
 @click.argument("dask_args", nargs=-1, type=click.UNPROCESSED)
-def main(address, nworkers, nthreads, home, dask_args):
+def main(address, scheduler, nworkers, nthreads, home, dask_args):
     """Start a worker for the Dask scheduler at ADDRESS (tcp://HOST:8786 or tls://HOST:8786)
     that batches with [cluster] scheduler (or --scheduler) send their encodes to. Runs until
     stopped (Ctrl+C). Options after -- go to dask worker as they are."""
-    settings = load_settings(_home(home), {"cluster": {"scheduler": address}})
+    if scheduler and address and address.startswith("-"):  # after --: dask worker's own
+        address, dask_args = None, (address, *dask_args)
+    settings = load_settings(_home(home), {"cluster": {"scheduler": _address(address, scheduler)}})
+    if not scheduler:  # said as given: ADDRESS, not the --scheduler of a batch
+        settings.origins["cluster"]["scheduler"] = "ADDRESS"
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
     require("cluster", "mediakeeper worker")
     # One task per process by default: a step's own Python (its bytes written and read, the
@@ -53,6 +59,20 @@ def main(address, nworkers, nthreads, home, dask_args):
                "Ctrl+C stops it.", err=True)  # fmt: skip
     sys.stdout.flush()
     os.execve(sys.executable, [*argv, *dask_args], env)
+
+
+def _address(address: str | None, scheduler: str | None) -> str:
+    """The scheduler's address, given as ADDRESS or with --scheduler (as a batch takes it).
+    An option this command does not know, before any address, would be taken for one."""
+    if address and scheduler and address != scheduler:
+        raise click.UsageError(f"two addresses: {address} and --scheduler {scheduler}; give one")
+    address = scheduler or address
+    if not address:
+        raise click.UsageError("give the scheduler's address: mediakeeper worker tcp://HOST:8786")
+    if address.startswith("-"):
+        raise click.UsageError(f"no option {address} here: give the scheduler's address first; "
+                               "options for dask worker go after it")  # fmt: skip
+    return address
 
 
 def _home(given: str | None) -> Path:

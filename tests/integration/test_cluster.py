@@ -111,12 +111,14 @@ class Scheduler:
 
 
 class Worker:
-    """``mediakeeper worker ADDRESS`` with ``hidden`` out of its sight, no nanny: a killed
-    worker stays dead."""
+    """``mediakeeper worker ADDRESS`` (``by_option``: ``--scheduler ADDRESS``, as a batch
+    takes it) with ``hidden`` out of its sight, no nanny: a killed worker stays dead."""
 
-    def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = "", **environ: str):
+    def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = "",
+                 by_option: bool = False, **environ: str):  # fmt: skip
         before = set(scheduler.workers())
-        argv = [sys.executable, "-m", "mediakeeper", "worker", scheduler.address,
+        address = ["--scheduler", scheduler.address] if by_option else [scheduler.address]
+        argv = [sys.executable, "-m", "mediakeeper", "worker", *address,
                 "--nworkers", "1", "--", "--no-nanny"]  # fmt: skip
         environ = env(HOME="/tmp", PATH=path or os.environ["PATH"], **environ)
         argv = [*hiding(hidden), *argv]
@@ -174,9 +176,11 @@ def workers(scheduler, tmp_path_factory):
     # outside what it may not see, and removed once it is stopped (killed, it leaves it).
     scratch = Path(tempfile.mkdtemp(prefix="mediakeeper-test-workers-"))
 
-    def start(*, path: str = "", on: Scheduler | None = None, **environ: str) -> Worker:
+    def start(*, path: str = "", on: Scheduler | None = None, by_option: bool = False,
+              **environ: str) -> Worker:  # fmt: skip
         environ.setdefault("TMPDIR", str(scratch))
-        found = Worker(on or scheduler, hidden=every_test_s, path=path, **environ)
+        found = Worker(on or scheduler, hidden=every_test_s, path=path, by_option=by_option,
+                       **environ)  # fmt: skip
         started.append(found)
         return found
 
@@ -237,7 +241,8 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     # The machines' temporary folder, outside what the workers may not see.
     machine_tmp = Path(tempfile.mkdtemp(prefix="mediakeeper-workers-tmp-"))
     try:
-        first, second = workers(TMPDIR=str(machine_tmp)), workers(TMPDIR=str(machine_tmp))
+        first = workers(TMPDIR=str(machine_tmp))
+        second = workers(TMPDIR=str(machine_tmp), by_option=True)  # --scheduler, as a batch
         batch = encoding_batch(tmp_path, scheduler, first)
         first.kill()  # SIGKILL, its ffmpeg with it
         out, err = batch.communicate(timeout=300)
@@ -421,6 +426,23 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     here = [json.loads(p.read_text())["files"] for p in
             sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
     assert verified == here and verified
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (("worker", "--scheduler", "nowhere"), "--scheduler: 'nowhere' is not a scheduler address"),
+    (("worker", "nowhere"), "ADDRESS: 'nowhere' is not a scheduler address"),
+    (("worker",), "give the scheduler's address: mediakeeper worker tcp://HOST:8786"),
+    (("worker", "--memory-limit", "tcp://127.0.0.1:8786"), "no option --memory-limit here"),
+    (("worker", "tcp://127.0.0.1:1", "--scheduler", "tcp://127.0.0.1:2"), "two addresses"),
+])  # fmt: skip
+def test_a_worker_given_no_address_it_can_use_says_so_in_one_line(tmp_path, argv, said):
+    """``worker --scheduler X`` (as a batch takes it) was read as the address "--scheduler"."""
+    done = subprocess.run([sys.executable, "-m", "mediakeeper", *argv, "--home", str(tmp_path)],
+                          cwd=REPO_ROOT, env=env(), capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and said in errors[0], done.stderr
 
 
 @pytest.mark.parametrize("argv", [("worker", "tcp://127.0.0.1:8786"),
