@@ -42,11 +42,10 @@ def main(home, kind_names, settle, run):
     watcher per data home. SIGTERM ends it with exit 0, Ctrl+C with 130; a batch it runs is
     stopped as Ctrl+C stops it (resumable)."""
     require("watch", "mediakeeper watch")
-    if settle is not None and settle < 0.1:
-        raise UsageError(f"--settle must be at least 0.1 seconds, not {settle:g}")
     # The settings read, not yet what a killed run left finished: a watcher refused for
     # another one holding the home touches nothing in it.
-    settings = load_settings(home, {"watch": {"settle_seconds": settle, "run": run}})
+    settings = load_settings(home, {"watch": {"settle_seconds": settle, "run": run}},
+                             flags={("watch", "settle_seconds"): "--settle"})  # fmt: skip
     watched = watched_libraries(settings, kind_names)
     if not watched:
         raise UsageError("no kind has a library to watch", "set [music] library (or another "

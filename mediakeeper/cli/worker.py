@@ -37,9 +37,9 @@ def main(address, scheduler, nworkers, nthreads, home, dask_args):
     stopped (Ctrl+C). Options after -- go to dask worker as they are."""
     if scheduler and address and address.startswith("-"):  # after --: dask worker's own
         address, dask_args = None, (address, *dask_args)
-    settings = load_settings(_home(home), {"cluster": {"scheduler": _address(address, scheduler)}})
-    if not scheduler:  # said as given: ADDRESS, not the --scheduler of a batch
-        settings.origins["cluster"]["scheduler"] = "ADDRESS"
+    given = {"cluster": {"scheduler": _address(address, scheduler)}}
+    named = {("cluster", "scheduler"): "--scheduler" if scheduler else "ADDRESS"}
+    settings = load_settings(_home(home), given, flags=named)
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files
     require("cluster", "mediakeeper worker")
     # One task per process by default: a step's own Python (its bytes written and read, the

@@ -198,8 +198,11 @@ def load_settings(
     home: str | Path | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
     environ: Mapping[str, str] | None = None,
+    flags: Mapping[tuple[str, str], str] | None = None,
 ) -> Settings:
-    """Build the settings for one run. ``overrides`` are command-line flags (None = not given)."""
+    """Build the settings for one run. ``overrides`` are command-line flags (None = not given),
+    each named ``--key`` in what is said of it unless ``flags`` names it otherwise (``{("watch",
+    "settle_seconds"): "--settle"}``)."""
     environ = os.environ if environ is None else environ
     home_path = find_home(home, environ)
     values = {section: dict(keys) for section, keys in DEFAULTS.items()}
@@ -225,7 +228,8 @@ def load_settings(
     for section, keys in (overrides or {}).items():
         for key, value in keys.items():
             if value is not None:
-                put(section, key, value, f"--{key.replace('_', '-')}")
+                flag = (flags or {}).get((section, key)) or f"--{key.replace('_', '-')}"
+                put(section, key, value, flag)
     return Settings(home=home_path, values=values, origins=origins)
 
 

@@ -120,7 +120,9 @@ def test_a_library_folder_that_vanishes_is_said_and_the_others_still_watched(
 def test_bad_input_is_one_line_and_exit_2(tmp_path):
     home = home_for(tmp_path)
     for args, words in (
-        (["--settle", "-1"], "--settle must be at least 0.1"),
+        (["--settle", "0.05"], "--settle: expected a number of seconds >= 0.1"),
+        # Past the setting's bound: said of the flag given (it named "--settle-seconds").
+        (["--settle", "1e9"], "--settle: expected a number of seconds >= 0.1, at most 86,400"),
         (["--kind", "nosuch"], "no such kind: nosuch"),
         (["--kind", "music"], "the music kind has no library to watch"),
     ):
