@@ -20,7 +20,7 @@ from mediakeeper.queue.items import (
 from mediakeeper.queue.manager import check_library, init_queue, new_items
 from mediakeeper.queue.session_log import Session, start_session
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.queue.survey import Survey
+from mediakeeper.queue.survey import Survey, listing
 from mediakeeper.text.wording import queue_name
 
 
@@ -42,6 +42,20 @@ def open_store(
             f"give --library PATH once (or set [{kind}] library in mediakeeper.toml)",
         )
     return store, init_queue(store, library, datetime.now(UTC))[0]
+
+
+def check_can_open(settings: Settings, kind: str) -> None:
+    """What ``open_store`` would refuse, found without reading the queue (two stats): no
+    queue yet and no library to make it from, or a library that is no folder. A batch asks
+    it before its other checks (a key, a scheduler), so that a library path typed wrong is
+    said first, not after the key is mended."""
+    library = settings.library(kind)
+    if QueueStore(settings.status_dir / kind, kind).exists():
+        return
+    if library is None:
+        open_store(settings, kind, create=False)  # raises the helpful message
+    if not library.is_dir():
+        listing(library)  # raises the library's own words (missing, not a folder)
 
 
 def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from mediakeeper.batch.plan import BatchPlan, Option, Run, each_previewed
+from mediakeeper.core.config import Settings
+from mediakeeper.core.errors import ConfigError
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.text.wording import count
@@ -57,10 +59,19 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
         try:
             require_api_key(settings)
         except KeyMissing as missing:  # the preview needs none; the real run stops without
-            yield (
-                f"note: a real run needs a TMDb API key, and none is set ({missing.hint}); "
-                "or run it with --offline, for the local checks only"
-            )
+            yield (f"note: a real run needs a TMDb API key, and none is set ({missing.hint}); "
+                   f"{OFFLINE}")  # fmt: skip
+
+
+OFFLINE = "or run it with --offline, for the local checks only"
+
+
+def _key_or_offline(settings: Settings) -> None:
+    """A real run's key; none is said with the way to run without one."""
+    try:
+        require_api_key(settings)
+    except KeyMissing as missing:
+        raise ConfigError(missing.message, f"{missing.hint}; {OFFLINE}") from None
 
 
 PLAN = BatchPlan(
@@ -77,7 +88,7 @@ PLAN = BatchPlan(
     # One process by default: a movie is a few lookups, and the TMDb limit (shared by every
     # process of the data home) is what sets the pace, not the CPU.
     workers=1,
-    requires=require_api_key,  # no key: stop before anything is touched
+    requires=_key_or_offline,  # no key: stop before anything is touched
     help="""Process the next pending movies: find the video files, identify each movie on TMDb
     (title and year must agree), write movie.nfo for Kodi and Jellyfin into its folder, and
     write outputs/movies/ and issues/movies/ reports. Needs a TMDb API key (TMDB_API_KEY or

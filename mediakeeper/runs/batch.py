@@ -17,7 +17,7 @@ from mediakeeper.batch.job import Job
 from mediakeeper.batch.plan import BatchPlan, Run, cluster_target, describe
 from mediakeeper.batch.report import BatchReport
 from mediakeeper.batch.runner import BatchOptions, Hooks
-from mediakeeper.batch.runs import eligible_items, open_store
+from mediakeeper.batch.runs import check_can_open, eligible_items, open_store
 from mediakeeper.batch.runs import run_batch as run_engine
 from mediakeeper.batch.workers import most_workers
 from mediakeeper.core import kinds
@@ -209,6 +209,7 @@ def prepare(
     if batch_size < 1:
         raise UsageError(f"batch_size must be at least 1, not {batch_size}")
     own = plan.own_flags(flags)
+    check_can_open(settings, record.name)  # a library typed wrong first: it costs two stats
     online = _online(settings, record, plan, own, offline=offline, enrich=enrich,
                      dry_run=dry_run)  # fmt: skip
     fitted = max(1, min(workers or default_workers(plan), batch_size, most_workers()))

@@ -262,7 +262,12 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert refused.returncode == 2
     [line] = refused.stderr.strip().splitlines()
     assert "no TMDb API key" in line and "TMDB_API_KEY" in line and "[tmdb]" in line
+    assert line.endswith("; or run it with --offline, for the local checks only)"), line
     assert not home.exists() and tree(library) == before
+    # A library typed wrong is said first, not once the key is mended.
+    wrong = run(fake, home, tmp_path / "Movis", key=None)
+    assert wrong.returncode == 2 and "Error: library folder does not exist: " in wrong.stderr
+    assert "API key" not in wrong.stderr and not home.exists()
 
     offline = run(fake, home, library, "--offline", key=None)
     assert offline.returncode == 1, offline.stdout + offline.stderr
