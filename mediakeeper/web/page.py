@@ -210,13 +210,14 @@ def browse(web, params) -> dict[str, Any]:
     shown = activity(web)
     kinds_here = [q["kind"] for q in shown["queues"]]
     problem, total, rows, codes = "", 0, [], []
+    status = 200
     try:
         asked = parsed(params, LibraryAsked)
     except BadInput as err:
-        problem, asked = str(err), LibraryAsked()
+        problem, asked, status = str(err), LibraryAsked(), err.status
     kind = asked.kind or (kinds_here[0] if kinds_here else "")
     if kind and kind not in kinds_here:
-        problem, kind = "no such queue in this home", ""
+        problem, kind, status = "no such queue in this home", "", 404
     if kind:
         total, rows = web.follower.listed(kind, asked)
         codes = web.follower.codes(kind)
@@ -229,7 +230,7 @@ def browse(web, params) -> dict[str, Any]:
         return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
 
     return {**shown, "kind": kind, "kinds": kinds_here, "query": asked, "total": total,
-            "rows": rows, "codes": codes, "problem": problem, "reports": reports,
+            "rows": rows, "codes": codes, "problem": problem, "status": status, "reports": reports,
             "covers": covers, "link": link,
             "sorts": library.SORTS}  # fmt: skip
 
@@ -297,7 +298,8 @@ def one_item(web, kind: str, key: str) -> dict[str, Any]:
     follow = web.follower.queues.get(kind)
     entry = follow.entries.get(key) if follow else None
     if entry is None:
-        return {**shown, "problem": "no such item in this home", "entry": None, "kind": kind}
+        return {**shown, "problem": "no such item in this home", "status": 404, "entry": None,
+                "kind": kind}  # fmt: skip
 
     def find(lines):
         for line in lines:
@@ -308,8 +310,8 @@ def one_item(web, kind: str, key: str) -> dict[str, Any]:
 
     try:
         item = read_each(QueueStore(web.home / "status" / kind, kind), find)[1] or {}
-    except MediakeeperError as err:
-        return {**shown, "problem": str(err), "entry": None, "kind": kind}
+    except MediakeeperError as err:  # its queue damaged, or gone since the server read it
+        return {**shown, "problem": str(err), "status": 500, "entry": None, "kind": kind}
     history = [h for h in item.get("error_history") or [] if isinstance(h, dict)]
     failures = [{"at": h.get("time") or h.get("at") or "", "stage": str(h.get("stage") or ""),
                  "session": str(h.get("session") or ""),
@@ -343,11 +345,17 @@ def _signin(request: Request) -> Response | None:
 
 
 async def _view(request: Request, template: str, view: str, read, *args) -> Response:
-    """A view: what ``read(web, *args)`` gathers (in a thread), rendered by ``template``."""
+    """A view: what ``read(web, *args)`` gathers (in a thread), rendered by ``template``; a
+    problem it found answered with its ``status`` (a page of what is not there is 404, as
+    the API's answer would be, for a link checker or a script as much as for a person)."""
     web = request.app.state.web
     if answer := _signin(request):
         return answer
-    return _render(web, template, await asyncio.to_thread(read, web, *args), view)
+    shown = await asyncio.to_thread(read, web, *args)
+    answer = _render(web, template, shown, view)
+    if shown.get("problem"):
+        answer.status_code = shown.get("status", 200)
+    return answer
 
 
 async def dashboard(request: Request) -> Response:
