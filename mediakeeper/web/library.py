@@ -160,7 +160,7 @@ class Listing:
 
 
 def _at_most_a_page(limit: int) -> int:
-    return min(max(limit, 1), MOST_LISTED)
+    return min(limit, MOST_LISTED)
 
 
 class Query(Params):
@@ -173,7 +173,7 @@ class Query(Params):
     q: Annotated[str, StringConstraints(max_length=500)] = ""
     sort: Literal[SORTS] = "name"
     offset: Annotated[int, Field(ge=0, le=10**9)] = 0
-    limit: Annotated[int, Field(ge=0), AfterValidator(_at_most_a_page)] = 50
+    limit: Annotated[int, Field(ge=1), AfterValidator(_at_most_a_page)] = 50
 
 
 def select(ordered: list[Entry], query: Query) -> tuple[int, list[Entry]]:
