@@ -121,7 +121,8 @@ def _last_line(log: Path) -> str:
         lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
     except OSError:
         return ""
-    return lines[-1] if lines else ""
+    # The batch's own words, less its terminal's "Error: " (the answer's field says that).
+    return lines[-1].removeprefix("Error: ") if lines else ""
 
 
 class BatchBody(Body):

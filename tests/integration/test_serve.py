@@ -209,6 +209,10 @@ def test_batches_start_refuse_a_second_and_stop_as_ctrl_c(served, batch_seen):
     assert next(s for s in listed if s["id"] == session)["outcome"] == "interrupted"
     assert served.post("/api/batches/nope_music_001/stop").status_code == 404
     assert served.post("/api/batches", {"kind": "music", "batch_size": 0}).status_code == 400
+    # A batch that cannot start says why in its own words (not its terminal's "Error: ").
+    refused = served.post("/api/batches", {"kind": "dupes"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"].startswith("no dupes queue at "), refused.text
 
 
 def test_a_token_is_needed_everywhere_but_ping(served):
