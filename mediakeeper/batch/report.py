@@ -35,6 +35,12 @@ def unidentified(outcome: Outcome) -> bool:
     return bool(outcome.result and outcome.result.details.get("unidentified"))
 
 
+def waits_for_later(outcome: Outcome) -> bool:
+    """An item whose work could not happen now (its service unreachable), given back as it
+    was for a later run; not one an interrupt gave back."""
+    return outcome.status == RELEASED and outcome.error is not None
+
+
 def _kept(outcome: Outcome) -> bool:
     """An outcome the summary names: one that did not complete, or whose fix was not written."""
     return outcome.status != "completed" or bool(outcome.result and outcome.result.problem)
@@ -103,9 +109,8 @@ class BatchReport:
         return EXIT_SOME_ERRORS if needs_you or self.stopped_early else EXIT_OK
 
     def given_back(self) -> list[Outcome]:
-        """Items whose work could not happen now (their service unreachable): back as they
-        were, for a later run (not those an interrupt gave back)."""
-        return [o for o in self.outcomes if o.status == RELEASED and o.error]
+        """The items whose work waits for a later run (``waits_for_later``)."""
+        return [o for o in self.outcomes if waits_for_later(o)]
 
     def with_problems(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.result and o.result.problem]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.batch.report import unidentified
+from mediakeeper.batch.report import unidentified, waits_for_later
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.decisions import item_decisions
@@ -100,7 +100,7 @@ def needs_decision(outcome: Outcome) -> int:
 def needs_you(outcome: Outcome) -> bool:
     return (
         outcome.status in ("error", "skipped")
-        or (outcome.status == "released" and outcome.error is not None)  # its work waits
+        or waits_for_later(outcome)
         or unidentified(outcome)
         or bool(outcome.result and outcome.result.problem)
         or needs_decision(outcome) > 0
