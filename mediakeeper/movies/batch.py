@@ -14,6 +14,8 @@ from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
 from mediakeeper.movies.job import NFO, MovieJob
 from mediakeeper.text.wording import count
 
+OFFLINE = "or run it with --offline, for the local checks only"  # no key: the way without one
+
 
 def _jobs(run: Run):
     # A key TMDb refuses stops the batch at the first answer (the job says so with
@@ -61,9 +63,6 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
         except KeyMissing as missing:  # the preview needs none; the real run stops without
             yield (f"note: a real run needs a TMDb API key, and none is set ({missing.hint}); "
                    f"{OFFLINE}")  # fmt: skip
-
-
-OFFLINE = "or run it with --offline, for the local checks only"
 
 
 def _key_or_offline(settings: Settings) -> None:
