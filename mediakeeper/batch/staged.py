@@ -100,7 +100,7 @@ def check_layout(sources: Iterable[tuple[str, Path | None]],
                 raise LayoutRefused(
                     f"the {what} folder {where.expanduser().resolve()} {how} the {label} "
                     f"{source.expanduser().resolve()}: its files would be written among the "
-                    f"originals; choose a {what} folder apart from the {label} (neither in "
+                    f"originals; choose the {what} folder apart from the {label} (neither in "
                     "it nor holding it)"
                 )
 

@@ -1,12 +1,12 @@
 """The queue manager's ``--list``: which items, in what order, laid out in columns.
 
 Columns: status, name, then the counts the kind keeps (music: tracks; every kind: issues
-found and fixed), then a note (folder missing, the stage a job reported, the last error, why
-a completed movie was not identified). Counts are shown only where they are results that
-stand (``holds_results``: as ``--show-summary`` adds them up): a pending item has not been
-looked at, and an errored one has no results, so their counts are blank, never "0". A name
-too wide for the terminal is cut with "…" (``--json`` has every name whole); every column
-stays in line whatever the names hold.
+found and fixed), then a note (folder missing, the stage a job reported, the last error in a
+person's words, why a completed movie was not identified). Counts are shown only where they
+are results that stand (``holds_results``: as ``--show-summary`` adds them up): a pending
+item has not been looked at, and an errored one has no results, so their counts are blank,
+never "0". A name too wide for the terminal is cut with "…" (``--json`` has every name
+whole); every column stays in line whatever the names hold.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.queue.items import STATUSES, holds_results
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.width import cut, pad, printable, width
 from mediakeeper.text.wording import plural_of
@@ -76,7 +77,9 @@ def _note(item: Mapping[str, Any]) -> str:
     if item["status"] == "completed" and why:  # done, but not identified: say why
         error = f"○ {why}"
     else:
-        error = f"! {item['last_error']}" if item.get("last_error") else ""
+        # In a person's words, as the page says it: a working folder's path as its file's
+        # name, a digest as its first digits (--json keeps it whole).
+        error = f"! {plain_error(str(item['last_error']))}" if item.get("last_error") else ""
     return printable(_GAP.join(part for part in (missing, _stage(item), error) if part))
 
 

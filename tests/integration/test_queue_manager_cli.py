@@ -295,6 +295,20 @@ def test_list_by_status(cli, worked):
     assert "13 artists" in cli("--list").output
 
 
+def test_an_error_is_listed_in_a_persons_words_and_whole_in_json(cli, queue, tmp_path):
+    """As the page says it (``text.failures.plain_error``): a working folder's path as its
+    file's name, a digest as its first 8 digits; ``--json`` keeps the error as it was."""
+    said = (f"07 - Song.flac: does not decode: file:{tmp_path}/working/music/abba-1a2b/"
+            "_source/07 - Song.flac: End of file; MD5 f1f62466079d50a485fc3a1182beab5a")
+    queue.claim_next(SESSION, keys={"ABBA"}, statuses=("pending",))
+    queue.record_failure("ABBA", SESSION, stage="scan", message=said)
+    listed = cli("--list", "--status", "error").output.splitlines()
+    assert listed[1].endswith("! 07 - Song.flac: does not decode: 07 - Song.flac: End of file; "
+                              "MD5 f1f62466…"), listed  # fmt: skip
+    as_json = json.loads(cli("--list", "--status", "error", "--json").output)
+    assert as_json[0]["last_error"] == said
+
+
 def test_list_with_an_unknown_status_is_a_usage_error(cli, queue):
     result = cli("--list", "--status", "done")
     assert result.exit_code == 2
