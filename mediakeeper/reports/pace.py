@@ -23,6 +23,7 @@ from mediakeeper.core.decisions import status_word
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, last_failure
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, count_in, parse_time
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.wording import plural_of
 
 PACE_WEEKS = 4
@@ -190,7 +191,7 @@ def outstanding_of(kind: str, item: Mapping[str, Any]) -> Outstanding | None:
         kind=kind,
         name=str(item.get("name") or item.get("key")),
         status=status,
-        message=one_line(str(message)),
+        message=plain_error(str(message), most=MESSAGE_LENGTH),  # as every face says it
         stage=str(last.get("stage") or ""),
         attempts=int(item.get("attempts") or 0),
         at=parse_time(last.get("at")),

@@ -84,6 +84,11 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     assert "### Verify: 2 decisions in 2 albums" in attention
     # The conversion refused those two damaged sources: two failed items, not "errors".
     assert "### Conversions queue: 2 failed, 0 skipped" in attention
+    # Each failure in a person's words, as the page and --list say it: the file, not where
+    # the conversion held it; a digest by its first digits.
+    assert "07 - Fitter Happier.ogg: does not decode: 07 - Fitter Happier.ogg: End of file" \
+        in attention and "/working/" not in attention  # fmt: skip
+    assert re.search(r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds", attention)
     errors, warnings = attention.split("**Warnings**")
     assert "`unreadable-file`" in errors and "`missing-artist`" in errors
     assert errors.index("Radiohead") < errors.index("Metallica")  # the most decisions first
