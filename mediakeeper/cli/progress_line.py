@@ -29,6 +29,7 @@ from mediakeeper.batch.report import unidentified, waits_for_later
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.decisions import item_decisions
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import clock, count, written_to
 
@@ -112,7 +113,8 @@ def item_line(
 ) -> list[tuple[str, str]]:
     """The finished item's line (and the lines under it) as (text, style) segments;
     ``reports``: the kind's issue reports folder, so a line needing a decision names its own."""
-    detail = outcome.result.summary if outcome.result else (outcome.error or "")
+    # A failure in a person's words, as every face says it (the session log keeps it whole).
+    detail = outcome.result.summary if outcome.result else plain_error(outcome.error or "")
     # Done, but not what a tick promises: no tick for a movie that was not identified.
     mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
     line = [

@@ -213,3 +213,27 @@ def test_off_a_terminal_nothing_is_printed_per_percent(capsys):
         hooks.item_fraction(BOOK, "encoding", n / 10)
     hooks.close()
     assert capsys.readouterr().out == ""
+
+
+def test_a_failure_is_said_in_a_persons_words_and_a_given_back_item_gets_its_line(capsys):
+    """A failure's line says the file, not the working folder that held it, and a digest by
+    its first digits (as the page, --list and the reports say it); an item an --enrich run
+    gave back as it was (its service unreachable) gets a line, one an interrupt gave back
+    none."""
+    held = "/home/me/working/conversions/ok-computer-1a2b/_source/07 - Fitter Happier.ogg"
+    hooks = ProgressHooks("artist", NORMAL)
+    hooks.started(3)
+    for outcome in (
+        Outcome("f", "Foxtrot", "error", error=f"does not decode: file:{held}: End of file; "
+                                                "MD5 f1f62466079d50a485fc3a1182beab5a"),
+        Outcome("g", "Golf", "released", error="musicbrainz: 503; it stays completed"),
+        Outcome("h", "Hotel", "released"),  # interrupted: the closing lines say it
+    ):  # fmt: skip
+        hooks.item_started({"name": outcome.name})
+        hooks.item_finished(outcome)
+    hooks.close()
+    assert capsys.readouterr().out == (
+        "✗ Foxtrot — error: does not decode: 07 - Fitter Happier.ogg: End of file; "
+        "MD5 f1f62466…\n"
+        "↺ Golf — released: musicbrainz: 503; it stays completed\n"
+    )
