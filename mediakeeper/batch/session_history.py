@@ -416,12 +416,18 @@ def carry_out(plan: CleanPlan) -> tuple[int, int]:
     return count, freed
 
 
+OLDEST_AGE = timedelta(days=36_525)  # a century: older than anything on a disk today
+
+
 def parse_age(text: str) -> timedelta:
-    """``30d``, ``12h``, ``2w``, ``0d``: an age for ``--older-than``."""
+    """``30d``, ``12h``, ``2w``, ``0d``: an age for ``--older-than``, at most a century (more
+    would reach before year 1, which no date can say)."""
     units = {"d": "days", "h": "hours", "w": "weeks", "m": "minutes"}
     number, unit = text[:-1], text[-1:].lower()
-    if unit not in units or not number.isdigit():
+    if unit not in units or not number.isascii() or not number.isdigit():
         raise ValueError(f"{text!r} is no age: give a whole number and a unit, e.g. 30d, 12h, 2w")
+    if int(number) > OLDEST_AGE / timedelta(**{units[unit]: 1}):
+        raise ValueError(f"{text!r} is older than anything: give at most {OLDEST_AGE.days}d")
     return timedelta(**{units[unit]: int(number)})
 
 
