@@ -102,10 +102,12 @@ def parse_week(text: str) -> Week:
     if not match:
         raise BadWeek(f"invalid week {text!r}: write it as YYYY-Www, e.g. 2026-W47")
     year, number = int(match.group(1)), int(match.group(2))
+    if year < 1:  # no calendar has a year 0
+        raise BadWeek(f"invalid week {text!r}: years start at 0001")
     try:
         return Week(date.fromisocalendar(year, number, 1))
     except ValueError:
-        last = date(year, 12, 28).isocalendar()[1] if 1 <= year <= 9999 else 52
+        last = date(year, 12, 28).isocalendar()[1]
         raise BadWeek(f"invalid week {text!r}: {year} has ISO weeks W01 to W{last:02d}") from None
 
 

@@ -55,6 +55,7 @@ def test_parse_week(text, monday):
         ("2026-11-16", "invalid week '2026-11-16': write it as YYYY-Www, e.g. 2026-W47"),
         ("2026-W00", "invalid week '2026-W00': 2026 has ISO weeks W01 to W53"),
         ("2025-W53", "invalid week '2025-W53': 2025 has ISO weeks W01 to W52"),
+        ("0000-W01", "invalid week '0000-W01': years start at 0001"),  # "0 has ISO weeks..."
     ],
 )
 def test_bad_weeks_say_what_is_wrong_in_one_line(text, message):
