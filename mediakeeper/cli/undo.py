@@ -3,8 +3,10 @@ python utilities/undo_changes.py --help"""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -40,7 +42,9 @@ from mediakeeper.text.wording import count, value, written_to
     "leave alone and why; write nothing.",
 )
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
-def main(home, session, artist, list_sessions, dry_run, yes):
+@click.option("--json", "as_json", is_flag=True,
+              help="With --list: print the sessions as one JSON object.")
+def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     """Undo what a session (or every session, for one artist) changed. Every tag change
     mediakeeper makes is journaled with its old value under status/music/changes/; this puts
     old values back, newest first. A tag changed again since (by you, another program or a
@@ -51,24 +55,10 @@ def main(home, session, artist, list_sessions, dry_run, yes):
     at its own path, and a decision's session (a dismissal too) opens its decisions again."""
     settings = settings_for(home)
     kind_dir = settings.status_dir / "music"
+    if as_json and not list_sessions:
+        raise click.UsageError("--json goes with --list")
     if list_sessions or not (session or artist):
-        summed = written_by_session(kind_dir)
-        undone = undone_sessions(settings.home)
-        undoes = {u.by: sid for sid, u in undone.items() if u.by}
-        for sid, written in summed.sessions.items():
-            said = f"{count(written.values, 'change')} to {count(written.artists, 'artist')}"
-            click.echo(f"{sid}  {said}{_undone_note(sid, undone, undoes)}")
-        set_aside = moves.sessions(settings.home)  # dupes set-aside: files moved, tags or not
-        for sid, files in set_aside:
-            click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
-                       f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
-        if not summed.sessions and not set_aside:
-            click.echo("No tag changes have been made yet.")
-        _show_problems(summed.problems)
-        if not list_sessions:
-            click.echo("Give --session ID or --artist NAME to undo.", err=True)
-            sys.exit(2)
-        sys.exit(1 if summed.damaged else 0)
+        _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     if session and not artist and dry_run and _would_put_back(settings.home, session, kind_dir):
         return  # a set-aside session without tag changes: nothing more would be done
     if artist and not dry_run:
@@ -108,6 +98,32 @@ def main(home, session, artist, list_sessions, dry_run, yes):
         click.echo(f"To check {who} again, keeping what you undid as a decision "
                    f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete and not files_left else 1)
+
+
+def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:
+    """``--list`` (``asked``), or no session or artist given: the sessions that changed
+    tags, then the ``dupes set-aside`` ones, each with what became of it; exits."""
+    summed = written_by_session(kind_dir)
+    undone = undone_sessions(home)
+    undoes = {u.by: sid for sid, u in undone.items() if u.by}
+    set_aside = moves.sessions(home)  # dupes set-aside: files moved, tags or not
+    if as_json:
+        click.echo(json.dumps(_listed(summed, set_aside, undone, undoes), indent=2,
+                              ensure_ascii=False))  # fmt: skip
+        sys.exit(1 if summed.damaged else 0)
+    for sid, written in summed.sessions.items():
+        said = f"{count(written.values, 'change')} to {count(written.artists, 'artist')}"
+        click.echo(f"{sid}  {said}{_undone_note(sid, undone, undoes)}")
+    for sid, files in set_aside:
+        click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
+                   f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
+    if not summed.sessions and not set_aside:
+        click.echo("No tag changes have been made yet.")
+    _show_problems(summed.problems)
+    if not asked:
+        click.echo("Give --session ID or --artist NAME to undo.", err=True)
+        sys.exit(2)
+    sys.exit(1 if summed.damaged else 0)
 
 
 def _whole_session(home: Path, session: str, writing):
@@ -186,6 +202,28 @@ def _said_dry(report) -> None:
         + (f", {len(report.already)} already at the old value" if report.already else "")
         + "; nothing written"
     )
+
+
+def _listed(summed, set_aside: list[tuple[str, int]], undone: dict[str, Undoing],
+            undoes: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+    """``--list --json``: each session as the lines say it, and the journal lines passed
+    over (``damaged``: a change that may stay; else cut short, never made)."""
+
+    def became(sid: str) -> dict[str, Any]:
+        done = undone.get(sid)
+        return {"undo_of": undoes.get(sid),
+                "undone": None if done is None else {"at": done.at.isoformat(), "by": done.by,
+                                                     "left_alone": done.left}}  # fmt: skip
+
+    return {
+        "sessions": [
+            *({"session": sid, "what": "tags", "values": w.values, "files": w.files,
+               "artists": w.artists, **became(sid)} for sid, w in summed.sessions.items()),
+            *({"session": sid, "what": "set-aside", "files": files, **became(sid)}
+              for sid, files in set_aside),
+        ],
+        "problems": [{"line": str(p), "damaged": not p.torn} for p in summed.problems],
+    }
 
 
 def _undone_note(sid: str, undone: dict[str, Undoing], undoes: dict[str, str]) -> str:

@@ -302,6 +302,9 @@ def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tm
     assert sorted(p.name for p in lib.iterdir()) == ["Artist"]
     listed = mediakeeper(home, "undo", "--list")
     assert f"{session}  {TRACKS + 3} files set aside (dupes)" in listed.stdout, listed.stdout
+    as_json = json.loads(mediakeeper(home, "undo", "--list", "--json").stdout)["sessions"]
+    assert {"session": session, "what": "set-aside", "files": TRACKS + 3, "undo_of": None,
+            "undone": None} in as_json  # fmt: skip
     sessions = mediakeeper(home, "sessions", "list", "--json")
     (row,) = [r for r in json.loads(sessions.stdout) if r["id"] == session]
     assert row["kind"] == "dupes" and row["outcome"] == "completed"

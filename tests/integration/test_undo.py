@@ -80,6 +80,16 @@ def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed
     [by] = re.findall(said, listed, re.M)
     assert re.search(rf"^{re.escape(by)}  2 changes to 2 artists  \(the undo of {session}\)$",
                      listed, re.M), listed  # fmt: skip
+    # The same for a script: --list --json.
+    shown = music_script("undo_changes.py", "--home", home, "--list", "--json")
+    assert shown.returncode == 0, shown.stderr
+    rows = {r["session"]: r for r in json.loads(shown.stdout)["sessions"]}
+    assert (rows[session]["what"], rows[session]["values"], rows[session]["artists"]) == (
+        "tags", 2, 2)
+    assert rows[session]["undone"]["by"] == by and rows[session]["undone"]["left_alone"] == 0
+    assert rows[by]["undo_of"] == session and rows[by]["undone"] is None
+    refused = music_script("undo_changes.py", "--home", home, "--session", session, "--json")
+    assert refused.returncode == 2 and "--json goes with --list" in refused.stderr
     # Undone again, with nothing left to put back: no undo session of its own (it wrote no
     # journal to undo), and the one that put the values back stays the one named.
     again = music_script("undo_changes.py", "--home", home, "--session", session)
