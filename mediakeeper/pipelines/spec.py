@@ -299,7 +299,8 @@ def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
             name = _given_name(_entries(data)[index])
             place.append(f"step {index + 1}" + (f" ({name})" if name else ""))
             loc, owner = loc[2:], FileStep
-        loc, what = _said(error, loc, FileSettings if loc[:1] == ["settings"] else owner)
+        inside = loc[:1] == ["settings"] and len(loc) > 1  # a key within the settings
+        loc, what = _said(error, loc, FileSettings if inside else owner)
         lines.append(": ".join([*place, *([".".join(map(str, loc))] if loc else []), what]))
     return lines
 

@@ -60,6 +60,7 @@ steps:
   - name: cut
     processor: split
     params: {{mode: fixed, seconds: -3}}
+    settings: {{checkpoint_every: 5}}
   - just text
   - name: none
 """.format(missing=tmp_path / "nowhere", out=tmp_path / "out"))
@@ -76,9 +77,11 @@ steps:
     assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
     assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
     assert "step 1 (a): unknown key 'parms' (known: name, processor, params)" in err
+    # A step's settings are the pipeline's: said with the step's keys, not the settings'.
+    assert "step 3 (cut): unknown key 'settings' (known: name, processor, params)" in err
     assert "step 4: must be a mapping of name, processor, params" in err
     assert "step 5 (none): processor: missing (one of: convert, copy, merge-m4b, " in err
-    assert len(err.strip().splitlines()) == 11, err  # each problem once
+    assert len(err.strip().splitlines()) == 12, err  # each problem once
     assert all(line.startswith(("Error: bad.yaml", "bad.yaml")) or str(bad) in line
                for line in err.strip().splitlines())  # fmt: skip
 
