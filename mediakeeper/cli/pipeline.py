@@ -11,7 +11,6 @@ import click
 
 from mediakeeper.batch import selection
 from mediakeeper.batch.plan import SEND, cluster_target, describe
-from mediakeeper.batch.staged import check_layout
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import (
     NAMED,
@@ -46,6 +45,8 @@ def main():
 def validate(home, pipeline):
     """Check a pipeline file field by field: exit 0, or 2 with every problem."""
     found = catalog.resolve(resolve_home(home), pipeline)
+    if problem := catalog.places_problem(found):  # as run would refuse it
+        raise PipelineInvalid([problem])
     click.echo(f"{found.source}: valid ({count(len(found.steps), 'step')})")
     for number, step in enumerate(found.steps, 1):
         click.echo(f"  step {number} {step.name}: {step.processor} ({_origin(step.processor)})")
@@ -124,7 +125,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
                                "and --output")  # fmt: skip
     if not found.input.is_dir():
         raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
-    check_layout([("input", found.input)], [("output", found.output), ("archive", found.archive)])
+    catalog.check_places(found)
     if dry_run:
         albums = catalog.albums(found)[:batch_size]
         for line in catalog.plan_lines(found, albums):

@@ -10,6 +10,7 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.batch.staged import LayoutRefused, check_layout
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import Settings, load_settings
@@ -150,3 +151,20 @@ def describe(pipeline: Pipeline) -> dict[str, Any]:
         "description": pipeline.description,
         "steps": [f"{s.name} ({s.processor})" for s in pipeline.steps],
     }
+
+
+def check_places(found: Pipeline) -> None:
+    """Its output and archive apart from its input, as every staged batch's must be (a
+    LayoutRefused otherwise): ``run`` refuses before anything, ``validate`` says it too."""
+    if found.input is not None:
+        check_layout([("input", found.input)],
+                     [("output", found.output), ("archive", found.archive)])  # fmt: skip
+
+
+def places_problem(found: Pipeline) -> str | None:
+    """What ``check_places`` refuses, as one of the file's problems; None when apart."""
+    try:
+        check_places(found)
+    except LayoutRefused as err:
+        return f"{found.source}: {err}"
+    return None

@@ -92,6 +92,23 @@ steps:
     assert "Traceback" not in result.stderr
 
 
+def test_validate_refuses_the_places_run_refuses(tmp_path):
+    """An output or archive in, or the same as, its input: run refused it; validate said
+    "valid"."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for where, said in [(f"output: {lib / 'out'}", f"the output folder {lib / 'out'} is inside "
+                                                   f"the input {lib}"),
+                        (f"output: {tmp_path / 'out'}\narchive: {lib}",
+                         f"the archive folder {lib} is the input {lib}")]:  # fmt: skip
+        spec = write(tmp_path / "places.yaml", f"name: places\ninput: {lib}\n{where}\nsteps:\n"
+                                               "  - {name: keep, processor: copy}\n")
+        for asked in (("validate", spec), ("run", spec, "--dry-run")):
+            result = run(*asked, cwd=tmp_path)
+            assert result.returncode == 2, (asked, result.stdout + result.stderr)
+            assert said in result.stderr and "valid (" not in result.stdout, result.stderr
+
+
 def phone(tmp_path: Path, lib: Path, steps: str, archive: str = "") -> Path:
     return write(tmp_path / "phone.yaml", f"""\
 name: phone
