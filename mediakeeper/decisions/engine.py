@@ -279,6 +279,7 @@ class Preview:
 def preview(home: Path, decision_id: str, answer: Answer) -> Preview:
     answer.check()
     asking = find(home, decision_id)
+    _fields_apply(asking, answer)
     shown = _plan(home, asking, answer)
     shown.token = _token(shown)
     return shown
@@ -414,6 +415,7 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     preview's), refused unless the preview would be the same now."""
     answer.check()
     asking = find(home, decision_id)
+    _fields_apply(asking, answer)
     if token and _token(_plan(home, asking, answer)) != token:
         raise Stale("the files or the decision changed since its preview; nothing written",
                     "preview it again")  # fmt: skip
@@ -740,6 +742,14 @@ def _document_state(home: Path, kind: str, item: dict[str, Any]) -> list[int] | 
         return None
 
 
+def _fields_apply(asking: Asking, answer: Answer) -> None:
+    """Fields are a tag choice's: a duplicate group's or a failed item's choices write none
+    (a choice of another act is refused in ``_chosen``)."""
+    if answer.fields is not None and (asking.group is not None or asking.queued is not None):
+        raise DecideError("its choices write no tags: it has no fields to choose",
+                          "take it without --fields")  # fmt: skip
+
+
 def _chosen(asking, answer):
     """The item, the decision the answer is about and the choice it names (None for a value
     or a dismissal); a choice or a dismissal must name its decision."""
@@ -747,4 +757,8 @@ def _chosen(asking, answer):
     if decision is None and not answer.values:
         raise DecideError(f"{found.name}: a choice or a dismissal names its decision",
                           "give --code CODE or --id ID")  # fmt: skip
-    return found, decision, decision.choice(answer.choose) if answer.choose else None
+    choice = decision.choice(answer.choose) if answer.choose else None
+    if choice is not None and choice.act != WRITE and answer.fields is not None:  # no tags
+        raise DecideError(f"choice {answer.choose} ({choice.label}) writes no tags: it has no "
+                          "fields to choose", "take it without --fields")  # fmt: skip
+    return found, decision, choice

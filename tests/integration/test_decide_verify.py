@@ -302,6 +302,12 @@ def test_albums_verified_again_one_or_a_whole_group_and_given_back_by_the_undo(t
     undo(home, session_of(took))
     assert queue(home) == was
 
+    # Fields are a tag choice's: with one that writes none, refused (they were passed over).
+    fields = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "2",
+                    "--fields", "title")  # fmt: skip
+    assert fields.returncode == 2, fields.stdout + fields.stderr
+    assert "choice 2 (verify again) writes no tags: it has no fields to choose" in fields.stderr
+    assert queue(home) == was
     one = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "2")
     assert "Band/Rotten: back to pending" in one.stdout, one.stdout
     assert queue(home)["Band/Rotten"]["status"] == "pending"

@@ -109,6 +109,10 @@ def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_co
     flac, mp3 = lib / "Artist" / "Album" / "01 - One.flac", lib / "Rips" / "Album" / "01 - One.mp3"
     assert group["best"] == str(flac) and cover(flac) is None
     before = tree_of(lib)
+    fields = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "1", "--fields",
+                         "cover")  # a group's choices write no chosen fields: refused
+    assert fields.returncode == 2 and "it has no fields to choose" in fields.stderr
+    assert tree_of(lib) == before
     done = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     for gained in ("cover", "musicbrainz_trackid", "replaygain_track_gain"):
