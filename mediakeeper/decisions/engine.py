@@ -65,6 +65,7 @@ from mediakeeper.decisions.item import (
     DISMISSED,
     DecideError,
     Decision,
+    DoesNotFit,
     ItemDecisions,
     Stale,
     item_decisions,
@@ -746,7 +747,7 @@ def _fields_apply(asking: Asking, answer: Answer) -> None:
     """Fields are a tag choice's: a duplicate group's or a failed item's choices write none
     (a choice of another act is refused in ``_chosen``)."""
     if answer.fields is not None and (asking.group is not None or asking.queued is not None):
-        raise DecideError("its choices write no tags: it has no fields to choose",
+        raise DoesNotFit("its choices write no tags: it has no fields to choose",
                           "take it without --fields")  # fmt: skip
 
 
@@ -759,6 +760,6 @@ def _chosen(asking, answer):
                           "give --code CODE or --id ID")  # fmt: skip
     choice = decision.choice(answer.choose) if answer.choose else None
     if choice is not None and choice.act != WRITE and answer.fields is not None:  # no tags
-        raise DecideError(f"choice {answer.choose} ({choice.label}) writes no tags: it has no "
+        raise DoesNotFit(f"choice {answer.choose} ({choice.label}) writes no tags: it has no "
                           "fields to choose", "take it without --fields")  # fmt: skip
     return found, decision, choice
