@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mediakeeper.fs.write_errors import FULL
+from mediakeeper.fs.write_errors import FULL, OutOfSpace, describe
 
 
 @dataclass
@@ -30,6 +30,9 @@ class ItemResult:
     @property
     def this_run(self) -> dict[str, int]:
         return self.counts if self.run_counts is None else self.run_counts
+
+
+DISK = "disk"  # the stage of a full disk's (or quota's) failure: the batch's, not the item's
 
 
 class ItemFailure(Exception):
@@ -61,6 +64,18 @@ class ItemFailure(Exception):
         self.stop = stop
         self.details = details or {}
         self.as_it_was = as_it_was
+
+
+def out_of_space(err: BaseException) -> ItemFailure | None:
+    """The batch's failure a volume out of space is (``fs.write_errors.OutOfSpace``, or an
+    ``OSError`` of a full disk or quota), where a job would make its error the item's: the
+    batch stops in one line naming the volume, the item given back untouched, no attempt
+    counted. None for any other error."""
+    if isinstance(err, OutOfSpace):
+        return ItemFailure(DISK, str(err), stop=True)
+    if isinstance(err, OSError) and err.errno in FULL:
+        return ItemFailure(DISK, describe(err), stop=True)
+    return None
 
 
 def failure_of(stage: str, err: OSError, message: str | None = None) -> Exception:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.batch import usage
-from mediakeeper.batch.job import ItemFailure, ItemResult, Job
+from mediakeeper.batch.job import DISK, ItemFailure, ItemResult, Job
 from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
@@ -47,7 +47,6 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
 from mediakeeper.text.wording import count
 
-DISK = "disk"  # the stage of a full disk's (or quota's) failure: the batch's, not the item's
 RECORD_WITHIN = 0.5  # seconds a result may wait for others to share its queue transaction
 
 

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mediakeeper.batch import placements
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.config import Settings
@@ -285,6 +285,8 @@ class StagedJob:
         except ItemFailure:
             raise
         except Exception as err:  # a crash too is this stage's failure, with where it was
+            if (full := out_of_space(err)) is not None:  # the next items would meet it too
+                raise full from None
             if self.cleanup_working_on_failure or isinstance(err, OriginalChanged):
                 shutil.rmtree(wd, ignore_errors=True)  # (changed: start afresh next time)
             raise ItemFailure(f"failed_{stage}", self.message(err, stage)) from None

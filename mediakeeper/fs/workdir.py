@@ -23,6 +23,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import fsync_dir
 from mediakeeper.fs.names import beside
 from mediakeeper.fs.tree import make_folders
+from mediakeeper.fs.write_errors import FULL, OutOfSpace
 
 CHUNK = 1 << 20
 PARTIAL = ".mediakeeper-partial-"  # the prefix of a copy or folder not yet in place
@@ -69,9 +70,12 @@ def copy_verified(source: Path, target: Path) -> Copied:
             raise CopyMismatch(f"the copy of {source} does not read back as its original")
         shutil.copystat(source, temp)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(err, OSError) and err.errno in FULL and err.filename is None:
+            # A write names no file: said of the copy's target, and so of its volume.
+            raise OSError(err.errno, err.strerror, str(target)) from err
         raise
     return Copied(target.name, size, digest.hexdigest())
 
@@ -191,8 +195,8 @@ def volume_of(path: Path) -> tuple[int, Path]:
 MB = 1_000_000
 
 
-class NotEnoughSpace(MediakeeperError):
-    pass
+class NotEnoughSpace(MediakeeperError, OutOfSpace):
+    """A volume short of what an item's work will write, besides the room it must keep."""
 
 
 def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None:
@@ -214,7 +218,8 @@ def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None
                 f"{_mb(have)} MB free: {_mb(want - have)} MB missing"
             )
     if short:
-        raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short))
+        raise NotEnoughSpace(f"not enough space for {album}: " + "; ".join(short)
+                             + "; free some space, then run again")  # fmt: skip
 
 
 def _mb(size: int) -> str:

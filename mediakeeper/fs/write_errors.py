@@ -9,6 +9,12 @@ import os
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
 
 
+class OutOfSpace(Exception):
+    """A volume the work writes to is full, or short of what the work needs (its error says
+    which, and what to do): every next item would meet it too, so it is never one item's
+    failure (an ``OSError`` of ``FULL`` is the same)."""
+
+
 def mount_point(path: str) -> str:
     """The mount point of the file system holding ``path`` (which may not exist any more: a
     temp file removed after its write failed; or not yet: a target about to be written),

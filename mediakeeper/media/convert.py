@@ -27,7 +27,7 @@ from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.atomic import flush_files
 from mediakeeper.fs.names import beside, cut_to_fit
 from mediakeeper.fs.workdir import PARTIAL, copy_verified
-from mediakeeper.fs.write_errors import FULL, mount_point
+from mediakeeper.fs.write_errors import FULL, OutOfSpace, mount_point
 from mediakeeper.media import carry, ffmpeg, headers, integrity
 from mediakeeper.media.albums import LOSSY_EXTENSIONS
 
@@ -197,6 +197,10 @@ def convert(
 FULL_BELOW = 1 << 20  # bytes free under which a failed encode's volume counts as full
 
 
+class EncodeDiskFull(ConvertFailed, OutOfSpace):
+    """An encode whose volume filled: the batch's failure, not the track's."""
+
+
 def _disk_full(output: Path, temp: Path, said: str = "") -> ConvertFailed | None:
     """A failed encode whose volume filled ("No space left on device" anywhere in what
     ffmpeg ``said``, or under 1 MB left): said as a full disk, naming the person's file and
@@ -208,7 +212,7 @@ def _disk_full(output: Path, temp: Path, said: str = "") -> ConvertFailed | None
         nearly = False
     if "No space left on device" not in said and not nearly:
         return None
-    return ConvertFailed(f"{output.name}: disk full: no space left on the file system mounted "
+    return EncodeDiskFull(f"{output.name}: disk full: no space left on the file system mounted "
                          f"at {mount_point(os.fspath(temp))}; free some space there and run "
                          "this again")  # fmt: skip
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
 from mediakeeper.core.errors import MediakeeperError
@@ -103,6 +103,8 @@ class PipelineJob(StagedJob):
             try:
                 result = self._run(exe, a.item, wd, index)
             except Exception as err:  # the step names the failure, as the pipeline does
+                if (full := out_of_space(err)) is not None:  # the batch's, not the album's
+                    raise full from None
                 label = ", ".join(filter(None, [steps[index].name,
                                                 registry.plugin_label(steps[index].processor)]))
                 raise ItemFailure(f"failed_{steps[index].name}", f"step {index + 1} "

@@ -267,7 +267,7 @@ def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(
     make(book / "01.wav", "sine=d=3")  # 530 KB: more than the volume holds
     with pytest.raises(ItemFailure) as failed:
         job(tmp_path, backup=small_volume).process(item(lib, book))
-    assert failed.value.stage == "failed_backup"
+    assert (failed.value.stage, failed.value.stop) == ("disk", True)  # the batch stops
     assert "not enough space" in failed.value.message and "MB missing" in failed.value.message
     assert list(small_volume.iterdir()) == []
     assert not (tmp_path / "out").exists()
@@ -282,7 +282,7 @@ def test_a_full_working_volume_at_the_merge_is_said_and_the_book_resumes_once_th
     make(book / "02.mp3", "sine=d=3")
     with pytest.raises(ItemFailure) as failed:
         job(tmp_path, working=small_volume).process(item(lib, book))
-    assert failed.value.stage == "failed_merge"
+    assert (failed.value.stage, failed.value.stop) == ("disk", True)
     assert "not enough space" in failed.value.message
     [backup] = (tmp_path / "home" / "backup").iterdir()
     subprocess.run(["mount", "-o", "remount,size=16m", str(small_volume)], check=True)

@@ -307,21 +307,27 @@ def mounts(tmp_path):
 def test_a_full_output_disk_says_how_much_is_missing_and_leaves_nothing(
     library, convert, tmp_path, mounts
 ):
+    """Not the album's failure but the batch's, as a disk that fills is: the batch stops in
+    one line, every album as it was, no attempt counted (each album used to fail in turn,
+    and three such runs made them skipped)."""
     out = mounts("small_out", "64k")
     result = convert("--library", library, output=out)
     assert result.returncode == 1
-    item = queue_items(tmp_path / "home")["Artist A/Greatest Hits"]
-    message = item["error_history"][-1]["message"]
-    assert item["error_history"][-1]["stage"] == "failed_preparing"
-    assert "MB missing" in message and str(out) in message
+    [said] = result.stderr.strip().splitlines()
+    assert said.startswith("Error: not enough space for ") and "MB missing" in said
+    assert str(out) in said and said.endswith("; free some space, then run again"), said
+    items = queue_items(tmp_path / "home").values()
+    assert {(i["status"], i["attempts"], len(i["error_history"])) for i in items} == {
+        ("pending", 0, 0)}
     assert not list(out.iterdir())
 
 
-def test_a_disk_that_fills_while_archiving_fails_that_stage_and_resumes_from_it(
+def test_a_disk_that_fills_while_archiving_stops_the_batch_and_resumes_from_it(
     library, convert, tmp_path, mounts
 ):
     """The space check passes (the archive volume's free space is read before), then the
-    disk fills: the archive holds nothing partial, and the album resumes at archiving."""
+    disk fills: the batch stops in one line (the album's failure once: in error, an attempt
+    spent), the archive holds nothing partial, and the album resumes at archiving."""
     archive = mounts("small_archive", "400k")
     # Room for the check (min_free_mb 0), not for the copy once this is written meanwhile:
     home = tmp_path / "home"
@@ -333,13 +339,14 @@ def test_a_disk_that_fills_while_archiving_fails_that_stage_and_resumes_from_it(
     result = convert("--library", library, "--archive", archive, "--album", "Artist A")
     if result.returncode == 0:
         pytest.skip("the tmpfs had room after all")
+    assert result.returncode == 1, result.stdout + result.stderr
+    said = result.stderr.strip().splitlines()[-1]
+    assert said.startswith(("Error: not enough space for ", "Error: disk full: could not write "))
+    assert str(archive) in said, said
     item = queue_items(home)["Artist A/Greatest Hits"]
-    stage = item["error_history"][-1]["stage"]
-    assert stage in ("failed_preparing", "failed_archiving"), item["error_history"]
+    assert (item["status"], item["attempts"], item["error_history"]) == ("pending", 0, [])
     leftovers = [p for p in archive.rglob("*") if p.is_file() and p != filler]
     assert leftovers == []
-    if stage == "failed_archiving":
-        assert "No space left" in item["error_history"][-1]["message"]
     filler.unlink()
     again = convert("--library", library, "--archive", archive, "--album", "Artist A")
     assert again.returncode == 0, again.stdout
@@ -428,7 +435,7 @@ def test_a_disk_filled_before_a_resumed_stage_fails_that_stage_then_resumes_it(
             f.write(b"\0" * 4096)
     with pytest.raises(ItemFailure) as failed:
         job.process(item)
-    assert failed.value.stage == f"failed_{stage}"
+    assert (failed.value.stage, failed.value.stop) == ("disk", True)  # the batch's failure
     assert "MB missing" in failed.value.message and str(small) in failed.value.message
     assert files_under(output) == {}
     filler.unlink()
