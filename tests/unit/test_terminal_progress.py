@@ -96,14 +96,19 @@ def test_the_line_names_an_item_being_worked_on_not_one_claimed_ahead(monkeypatc
     assert bars[-1] == ("1", "Bravo"), bars
 
 
-def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
-    hooks = ProgressHooks("artist", NORMAL)
-    hooks.started(5)
-    for outcome in (CLEAN, UNDECIDED, ONLY_INFO, FAILED, REFUSED):
+def finished(capsys, *outcomes: Outcome, verbosity: int = NORMAL) -> str:
+    """What a batch off a terminal prints as ``outcomes`` finish, one after another."""
+    hooks = ProgressHooks("artist", verbosity)
+    hooks.started(len(outcomes))
+    for outcome in outcomes:
         hooks.item_started({"name": outcome.name})
         hooks.item_finished(outcome)
     hooks.close()
-    assert capsys.readouterr().out == (
+    return capsys.readouterr().out
+
+
+def test_off_a_terminal_only_the_items_that_need_you_get_a_line(capsys):
+    assert finished(capsys, CLEAN, UNDECIDED, ONLY_INFO, FAILED, REFUSED) == (
         "✓ Bravo — completed: 2 tracks, 3 issues, 1 fixed\n"
         "  2 decisions for you (its issue report says which)\n"
         "✗ Delta — error: cannot read it\n"
@@ -221,18 +226,13 @@ def test_a_failure_is_said_in_a_persons_words_and_a_given_back_item_gets_its_lin
     gave back as it was (its service unreachable) gets a line, one an interrupt gave back
     none."""
     held = "/home/me/working/conversions/ok-computer-1a2b/_source/07 - Fitter Happier.ogg"
-    hooks = ProgressHooks("artist", NORMAL)
-    hooks.started(3)
-    for outcome in (
+    assert finished(
+        capsys,
         Outcome("f", "Foxtrot", "error", error=f"does not decode: file:{held}: End of file; "
                                                 "MD5 f1f62466079d50a485fc3a1182beab5a"),
         Outcome("g", "Golf", "released", error="musicbrainz: 503; it stays completed"),
         Outcome("h", "Hotel", "released"),  # interrupted: the closing lines say it
-    ):  # fmt: skip
-        hooks.item_started({"name": outcome.name})
-        hooks.item_finished(outcome)
-    hooks.close()
-    assert capsys.readouterr().out == (
+    ) == (
         "✗ Foxtrot — error: does not decode: 07 - Fitter Happier.ogg: End of file; "
         "MD5 f1f62466…\n"
         "↺ Golf — released: musicbrainz: 503; it stays completed\n"
