@@ -96,9 +96,9 @@ def test_the_line_names_an_item_being_worked_on_not_one_claimed_ahead(monkeypatc
     assert bars[-1] == ("1", "Bravo"), bars
 
 
-def finished(capsys, *outcomes: Outcome, verbosity: int = NORMAL) -> str:
+def finished(capsys, *outcomes: Outcome) -> str:
     """What a batch off a terminal prints as ``outcomes`` finish, one after another."""
-    hooks = ProgressHooks("artist", verbosity)
+    hooks = ProgressHooks("artist", NORMAL)
     hooks.started(len(outcomes))
     for outcome in outcomes:
         hooks.item_started({"name": outcome.name})
