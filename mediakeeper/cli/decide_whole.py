@@ -53,8 +53,9 @@ def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None
     items = count(sum(1 for _, t in result.taken if t.closed), kinds.noun(kind),
                   plural_of(kinds.noun(kind)))  # fmt: skip
     if dry_run:
+        rule = f", and the rule {result.rule} recorded for later batches" if result.rule else ""
         click.echo(f"dry run: {count(result.closed, 'decision')} in {items} would be closed "
-                   f"({result.what}); nothing written")  # fmt: skip
+                   f"({result.what}){rule}; nothing written")  # fmt: skip
         return
     click.echo(f"{count(result.closed, 'decision')} in {items} closed ({result.what}), as one "
                f"session; to take them all back:\n  {tool_command('undo', home)} --session "

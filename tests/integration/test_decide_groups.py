@@ -132,6 +132,13 @@ def test_a_group_dismissed_in_one_command_is_undone_exactly(asked):
 
 def test_a_remembered_rule_settles_later_batches_until_forgotten(asked):
     home, lib = asked
+    # Its dry run says the rule too (it said only the decisions it would close).
+    dry = decide(home, "music", "--all", "--dismiss", "filename-mismatch", "--remember",
+                 "--dry-run")  # fmt: skip
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert ', and the rule filename-mismatch = "dismiss" recorded for later batches; nothing ' \
+        "written" in dry.stdout, dry.stdout  # fmt: skip
+    assert not (home / "mediakeeper.toml").exists()  # nothing written
     took = decide(home, "music", "--all", "--dismiss", "filename-mismatch", "--remember")
     assert took.returncode == 0, took.stdout + took.stderr
     assert 'filename-mismatch = "dismiss"' in took.stdout
