@@ -5,7 +5,8 @@ Each fold answers one question, from the strictest to the loosest:
 * :func:`caseless`: the same text, case aside? Accents count (Björk is not Bjork), however
   they are encoded: a macOS file name's decomposed "o" + "¨" is the one letter "ö".
 * :func:`unaccented`: the same letters, case and accents aside? "æ" and "ø" stay letters.
-* :func:`fold`: the same name as an ASCII search spells it? ("Hævnen" is "haevnen").
+* :func:`fold`: the same name as an ASCII search spells it? ("Hævnen" is "haevnen", the
+  folder name "AC⧸DC" is "ac/dc").
 * :func:`name_key`: the name a person typed, spacing aside (finding an item by name).
 * :func:`words`: the same words, punctuation aside? (comparing titles with a service's).
 
@@ -19,8 +20,10 @@ import unicodedata
 
 # Letters NFKD does not take apart, spelled the way MusicBrainz's and TMDb's ASCII aliases
 # spell them ("Hævnen" is searched as "Haevnen").
+# And a folder name's stand-in for "/" (U+29F8, "AC⧸DC": a folder name cannot hold "/") is
+# the "/" it stands for, as every page shows it (``text.render.shown``) and a person types it.
 _LETTERS = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "ð": "d", "þ": "th", "đ": "d", "ł": "l",
-                          "œ": "oe"})  # fmt: skip
+                          "œ": "oe", "\u29f8": "/"})  # fmt: skip
 _NOT_WORD = re.compile(r"[^\w]+")
 _APOSTROPHES = re.compile(r"['’`´]")
 

@@ -32,6 +32,8 @@ def test_name_key_sets_spacing_aside_and_keeps_punctuation():
     assert name_key("  Sigur   Rós ") == name_key("sigur ros") == "sigur ros"
     assert name_key("AC/DC") != name_key("AC DC")
     assert name_key("MOTÖRHEAD") == "motorhead"
+    # A folder name's stand-in for "/" is the "/" every page shows and a person types.
+    assert name_key("AC\u29f8DC") == name_key("ac/dc") == fold("AC\u29f8DC") == "ac/dc"
 
 
 def test_words_sets_punctuation_aside_and_reads_an_ampersand_as_and():

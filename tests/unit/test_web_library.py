@@ -35,6 +35,13 @@ def test_a_search_folds_case_and_accents():
     assert total == 2 and [r.name for r in rows] == ["Björk", "bjork tribute"]
 
 
+def test_a_search_finds_a_folder_named_with_the_stand_in_for_a_slash():
+    """The page shows "AC⧸DC" as AC/DC: the "/" a person then types finds it."""
+    acdc = entry_of(item("AC\u29f8DC"))
+    query = parsed({"q": "ac/dc"}, Query)
+    assert select(Listing().ordered({**ENTRIES, acdc.key: acdc}, 1, query.sort), query)[0] == 1
+
+
 def test_filters_by_status_and_by_open_code():
     assert [r.name for r in listed(status="error")[1]] == ["bjork tribute"]
     assert [r.name for r in listed(code="inconsistent-year")[1]] == ["ABBA"]
