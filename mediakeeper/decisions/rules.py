@@ -24,9 +24,14 @@ from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.fs.atomic import atomic_write_text
 
 
+def stands(home: Path, code: str, answer: str) -> bool:
+    """Whether the rule ``code = answer`` is recorded."""
+    return rules_in(home).get(code) == answer
+
+
 def remember(home: Path, code: str, answer: str) -> bool:
     """Record ``code = answer``; False when that rule stood already."""
-    if rules_in(home).get(code) == answer:
+    if stands(home, code, answer):
         return False
 
     def put(table: Any) -> None:

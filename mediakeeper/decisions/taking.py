@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.decisions import check_rules, open_codes, questions, rules_in
+from mediakeeper.core.decisions import check_rules, open_codes, questions
 from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.answering import (
@@ -116,7 +116,7 @@ def take_group(
                      store=store)  # fmt: skip
         result.taken.append((found.name, taken))
     if dry_run:  # the rule it would record, where it does not stand already
-        if remember and rules_in(home).get(code) != DISMISS:
+        if remember and not rules.stands(home, code, DISMISS):
             result.rule = f'{code} = "{DISMISS}"'
         return result
     if remember and rules.remember(home, code, DISMISS):
