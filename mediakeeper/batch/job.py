@@ -66,6 +66,15 @@ class ItemFailure(Exception):
         self.as_it_was = as_it_was
 
 
+def enrich_failed(stage: str, message: str, network: bool,
+                  spent: dict[str, Any] | None = None) -> ItemFailure:  # fmt: skip
+    """An --enrich lookup that failed before anything was written. The service unreachable
+    (``network``) is not the item's failure: it stays completed as it was, its lookups left
+    for a later --enrich (``as_it_was``); an answer that cannot be used is the item's."""
+    said = f"{message}; it stays completed, its lookups left" if network else message
+    return ItemFailure(stage, said, network=network, details=spent, as_it_was=network)
+
+
 def out_of_space(err: BaseException) -> ItemFailure | None:
     """The batch's failure a volume out of space is (``fs.write_errors.OutOfSpace``, or an
     ``OSError`` of a full disk or quota), where a job would make its error the item's: the

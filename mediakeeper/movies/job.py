@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
+from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -214,10 +214,7 @@ class MovieJob:
             elif err.status == 404 and parsed.tmdb_id:
                 message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
             if self.enrich_only:  # unreachable: the movie stays completed as it was
-                if err.network:
-                    message += "; it stays completed, its lookup left"
-                raise ItemFailure("lookup", message, network=err.network, details=spent,
-                                  as_it_was=err.network) from None  # fmt: skip
+                raise enrich_failed("lookup", message, err.network, spent) from None
             # The movie keeps its local checks; its lookup waits for --enrich. Unreachable: no
             # movie of this run asks again; an answer it cannot use is this movie's alone.
             if err.network:

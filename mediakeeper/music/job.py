@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
+from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
@@ -360,7 +360,7 @@ class MusicJob:
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
                 if self.enrich_only:
-                    raise _enrich_failed("lookup", err, spent) from None
+                    raise enrich_failed("lookup", err.message, err.network, spent) from None
                 # The artist's lookups wait for --enrich. Unreachable: no artist of this run
                 # (in any worker) asks again; an answer it cannot use is this artist's alone.
                 if err.network:
@@ -409,7 +409,7 @@ class MusicJob:
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
             if self.enrich_only:
                 spent = client.session.counters_since(before)
-                raise _enrich_failed("identify", err, spent) from None
+                raise enrich_failed("identify", err.message, err.network, spent) from None
             go_offline(self.status_dir, self.session, "AcoustID", err.message)
         _spent(state, client.session.counters_since(before))
         _noted(state, item, client.session.notes[noted:])
@@ -429,15 +429,6 @@ class MusicJob:
             return scan_artist(folder, keep_bytes=keep_bytes, home=self.home)
         except LibraryError as err:
             raise ItemFailure("scan", err.message) from None
-
-
-def _enrich_failed(stage: str, err: LookupFailed, spent: Mapping[str, int]) -> ItemFailure:
-    """An --enrich lookup that failed, before anything was written. The service unreachable:
-    the artist stays completed as it was, its lookups left for a later --enrich; an answer
-    that cannot be used is the artist's failure."""
-    message = f"{err.message}; it stays completed, its lookups left" if err.network else err.message
-    return ItemFailure(stage, message, network=err.network, details=dict(spent),
-                       as_it_was=err.network)  # fmt: skip
 
 
 def _spent(state: dict[str, Any], spent: Mapping[str, int]) -> None:
