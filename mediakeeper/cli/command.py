@@ -221,6 +221,18 @@ def stops_on_signals() -> Iterator[None]:
         exit_now()
 
 
+def ask(question: str, *, default: bool = False) -> None:
+    """Ask before a change a person cannot take back at a glance; go on only on yes. Off a
+    terminal nobody can answer: a usage error naming ``--yes`` (exit 2), not Click's
+    "Aborted!" after a prompt nobody saw. A no at a terminal says nothing was changed
+    (exit 1)."""
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{question} Not a terminal to ask on: give --yes to go on.")
+    if not click.confirm(question, default=default):
+        click.echo("Nothing changed.", err=True)
+        sys.exit(1)
+
+
 # The user's scripts, in a checkout: beside the package.
 CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(mediakeeper.__file__)))
 SCRIPTS = os.path.join(CHECKOUT, "utilities")

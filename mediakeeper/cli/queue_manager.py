@@ -19,6 +19,7 @@ from mediakeeper.batch.plan import QueueAction
 from mediakeeper.cli.command import (
     NAMED,
     Group,
+    ask,
     home_option,
     not_a_command,
     settings_for,
@@ -184,11 +185,8 @@ def do_reset_stale(c: Call) -> None:
 def do_reset_all(c: Call) -> None:
     if not c.yes:
         total = manager.summarize(c.store.peek())["total"]
-        click.confirm(
-            f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
-            "to pending?",
-            abort=True,
-        )
+        ask(f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
+            "to pending?")
     _report_reset(c, manager.reset_all(c.store), "")
 
 

@@ -13,7 +13,7 @@ import click
 from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.journal import journaled, read_journals, written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
-from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
+from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.system import collector
@@ -180,14 +180,14 @@ def _said_put_back(done) -> None:
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
-    --yes); off a terminal, not answered, nothing is restored."""
+    --yes); off a terminal nothing is restored, and the error names --yes."""
     with collector.loading():
         from mediakeeper.changes.undo import artist_named
 
     found = artist_named(read_journals(kind_dir).entries, artist)
     if fold(found) == fold(artist) or yes:
         return
-    click.confirm(f"{artist!r} is the start of {found!r}: undo its changes?", abort=True)
+    ask(f"{artist!r} is the start of {found!r}: undo its changes?")
 
 
 def _said_dry(report) -> None:

@@ -115,6 +115,43 @@ class Tmux:
             subprocess.run([TMUX, "-S", str(self.socket), "kill-server"], capture_output=True)
 
 
+class Prompted:
+    """A command in an 80x30 tmux window that asks questions, answered as a person would
+    type; the window stays after the command ends (``then``) so its screen can be read."""
+
+    def __init__(self, tmp: Path, argv: list[str], env: dict[str, str]):
+        if TMUX is None:
+            pytest.skip("tmux is not installed")
+        self.tmux = Tmux(tmp, env)
+        self.ended = tmp / f"prompted-{uuid.uuid4().hex[:8]}.status"
+        script = run_recording_exit(argv, self.ended, then="sleep 60")
+        self.tmux("new-session", "-d", "-x", str(WIDTH), "-y", str(HEIGHT), "-s", "t",
+                  "sh", "-c", script)  # fmt: skip
+
+    def screen(self) -> str:
+        return self.tmux("capture-pane", "-p", "-J", "-t", "t")
+
+    def answer(self, question: str, text: str) -> None:
+        """Wait for ``question`` on the last line of the screen, type ``text`` and Enter."""
+
+        def asked() -> bool:
+            lines = self.screen().rstrip().splitlines()
+            # the question, and nothing typed after it yet
+            return bool(lines) and lines[-1].startswith(question) and lines[-1].endswith(":")
+
+        assert wait_until(asked), self.screen()
+        if text:
+            self.tmux("send-keys", "-t", "t", "-l", text)
+        self.tmux("send-keys", "-t", "t", "Enter")
+
+    def status(self) -> int:
+        assert wait_until(self.ended.exists), self.screen()
+        return int(self.ended.read_text())
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "-S", str(self.tmux.socket), "kill-server"], capture_output=True)
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import REPO_ROOT, wait_until
-from tests.integration.test_batch_terminal import TMUX, Tmux, run_recording_exit
+from tests.integration.test_batch_terminal import Prompted
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -21,47 +21,14 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {**env, "TERM": "xterm-256color"}
 
 
-class Wizard:
-    """``mediakeeper init`` in an 80x30 tmux window, answered as a person would type."""
-
-    def __init__(self, tmp_path: Path, *args: str):
-        if TMUX is None:
-            pytest.skip("tmux is not installed")
-        self.tmux = Tmux(tmp_path, _env(tmp_path))
-        self.ended = tmp_path / "init.status"
-        argv = [sys.executable, "-m", "mediakeeper", "init", *args]
-        script = run_recording_exit(argv, self.ended, then="sleep 60")
-        self.tmux("new-session", "-d", "-x", "80", "-y", "30", "-s", "t", "sh", "-c", script)
-
-    def screen(self) -> str:
-        return self.tmux("capture-pane", "-p", "-J", "-t", "t")
-
-    def answer(self, question: str, text: str) -> None:
-        """Wait for ``question`` on the last line of the screen, type ``text`` and Enter."""
-        def asked() -> bool:
-            lines = self.screen().rstrip().splitlines()
-            # the question, and nothing typed after it yet
-            return bool(lines) and lines[-1].startswith(question) and lines[-1].endswith(":")
-
-        assert wait_until(asked), self.screen()
-        if text:
-            self.tmux("send-keys", "-t", "t", "-l", text)
-        self.tmux("send-keys", "-t", "t", "Enter")
-
-    def status(self) -> int:
-        assert wait_until(self.ended.exists), self.screen()
-        return int(self.ended.read_text())
-
-    def close(self) -> None:
-        subprocess.run([TMUX, "-S", str(self.tmux.socket), "kill-server"], capture_output=True)
-
-
 @pytest.fixture
 def wizard(tmp_path):
-    made: list[Wizard] = []
+    """``mediakeeper init`` in an 80x30 tmux window, answered as a person would type."""
+    made: list[Prompted] = []
 
-    def start(*args: str) -> Wizard:
-        made.append(Wizard(tmp_path, *args))
+    def start(*args: str) -> Prompted:
+        argv = [sys.executable, "-m", "mediakeeper", "init", *args]
+        made.append(Prompted(tmp_path, argv, _env(tmp_path)))
         return made[-1]
 
     yield start

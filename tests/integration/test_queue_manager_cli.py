@@ -466,24 +466,53 @@ def test_reset_stale_releases_only_dead_claims(cli, worked):
     assert cli("--reset-stale").output.startswith("Reset 0 stale artists")
 
 
-def test_reset_all_asks_and_declining_changes_nothing(cli, worked):
-    before = worked.path.read_bytes()
-    journal = worked.journal_path.read_bytes() if worked.journal_path.exists() else b""
-    for answer in ("n\n", "\n", ""):
-        result = cli("--reset-all", input=answer)
-        assert result.exit_code == 1
-        assert "Put all 13 artists of the music queue back to pending? [y/N]" in result.output
-        assert "Aborted" in result.output
-        assert worked.path.read_bytes() == before
-        assert (
-            worked.journal_path.read_bytes() if worked.journal_path.exists() else b""
-        ) == journal
+def _asking(tmp_path: Path, home: Path, *args: str):
+    """The queue manager in a real terminal (tmux), where a question can be answered."""
+    from tests.integration.test_batch_terminal import Prompted, _env
+
+    script = str(Path(__file__).resolve().parents[2] / "utilities" / "music_queue_manager.py")
+    return Prompted(tmp_path, [sys.executable, script, "--home", str(home), *args], _env())
 
 
-def test_reset_all_after_yes(cli, worked):
-    result = cli("--reset-all", input="y\n")
-    assert result.exit_code == 0, result.output
-    assert "Reset 6 artists to pending" in result.output
+def _queue_bytes(store: QueueStore) -> tuple[bytes, bytes]:
+    journal = store.journal_path.read_bytes() if store.journal_path.exists() else b""
+    return store.path.read_bytes(), journal
+
+
+@pytest.mark.parametrize("answer", ["n", ""])  # a no, and Enter for the default (no)
+def test_reset_all_asks_at_a_terminal_and_a_no_changes_nothing(tmp_path, home, worked, answer):
+    before = _queue_bytes(worked)
+    asked = _asking(tmp_path, home, "--reset-all")
+    try:
+        asked.answer("Put all 13 artists of the music queue back to pending? [y/N]", answer)
+        assert asked.status() == 1, asked.screen()
+        assert "Nothing changed." in asked.screen() and "Aborted" not in asked.screen()
+    finally:
+        asked.close()
+    assert _queue_bytes(worked) == before
+
+
+def test_reset_all_off_a_terminal_names_yes_and_changes_nothing(cli, worked):
+    """A script that forgot --yes: a usage error naming it, not a prompt nobody sees and
+    Click's "Aborted!"."""
+    before = _queue_bytes(worked)
+    for typed in ("y\n", ""):  # even a "y" piped in is no answer from a person
+        result = cli("--reset-all", input=typed)
+        assert result.exit_code == 2, result.output
+        assert ("Error: Put all 13 artists of the music queue back to pending? Not a terminal "
+                "to ask on: give --yes to go on.") in result.output  # fmt: skip
+        assert "Aborted" not in result.output
+    assert _queue_bytes(worked) == before
+
+
+def test_reset_all_after_yes_at_a_terminal(tmp_path, home, worked):
+    asked = _asking(tmp_path, home, "--reset-all")
+    try:
+        asked.answer("Put all 13 artists of the music queue back to pending? [y/N]", "y")
+        assert asked.status() == 0, asked.screen()
+        assert "Reset 6 artists to pending" in asked.screen()
+    finally:
+        asked.close()
     assert set(states(worked).values()) == {"pending"}
 
 

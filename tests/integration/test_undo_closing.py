@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 
 import mutagen
 
 from mediakeeper.text.slug import slugify
-from tests.helpers import run_script
+from tests.helpers import REPO_ROOT, run_script
 
 SONG = "Nina Simone/1958 - Little Girl Blue/01 - Song 1.flac"
 
@@ -70,12 +71,27 @@ def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, t
     assert [f.read_bytes() for f in (read_only, linked)] == [before[read_only], before[linked]]
 
 
-def test_a_prefix_asks_first_and_yes_restores(processed):
+def test_a_prefix_asks_first_and_yes_restores(processed, tmp_path):
+    from tests.integration.test_batch_terminal import Prompted, _env
+
     home, lib = processed
     before = tags(lib)
-    asked = run_script("undo_changes.py", "--home", home, "--artist", "Nina")
-    assert asked.returncode == 1
-    assert "'Nina' is the start of 'Nina Simone': undo its changes?" in asked.stdout
+    question = "'Nina' is the start of 'Nina Simone': undo its changes? [y/N]"
+    script = str(REPO_ROOT / "utilities" / "undo_changes.py")
+    asked = Prompted(tmp_path, [sys.executable, script, "--home", str(home), "--artist", "Nina"],
+                     _env())  # fmt: skip
+    try:  # at a terminal: asked, and a no restores nothing
+        asked.answer(question, "n")
+        assert asked.status() == 1, asked.screen()
+        assert "Nothing changed." in asked.screen()
+    finally:
+        asked.close()
+    assert tags(lib) == before
+    # Off a terminal nobody can answer: the error names --yes.
+    unasked = run_script("undo_changes.py", "--home", home, "--artist", "Nina")
+    assert unasked.returncode == 2
+    assert (f"Error: {question.removesuffix(' [y/N]')} Not a terminal to ask on: give --yes to "
+            "go on.") in unasked.stderr  # fmt: skip
     assert tags(lib) == before
     done = run_script("undo_changes.py", "--home", home, "--artist", "Nina", "--yes")
     assert done.returncode == 0, done.stderr
