@@ -64,4 +64,15 @@ def drift(titles: Sequence[str], wanted: Sequence[float], found: Sequence[float]
     return out
 
 
-DRIFTS_SAID = 3  # chapters said one by one in a drift; the rest are counted
+def unreadable(found: Sequence[Finding], folder: Path) -> str:
+    """Why a book cannot be joined, every file that does not read counted: the first few
+    said one by one, so that a person replaces them all before the next run, not one a run."""
+    said = "; ".join(f.message for f in found[:DRIFTS_SAID])
+    if len(found) > DRIFTS_SAID:
+        rest = [f.path for f in found[DRIFTS_SAID:]]
+        said += f"; and {len(rest)} more files that do not read ({', '.join(rest)})"
+    them = "them" if len(found) > 1 else "it"
+    return f"unreadable-file: {said} (in {folder}): replace or remove {them}"
+
+
+DRIFTS_SAID = 3  # chapters or files said one by one; the rest are counted

@@ -148,8 +148,7 @@ class AudiobookJob(StagedJob):
         titles = [metadata.chapter_title(p) for p in copies]
         inputs, unreadable = checks.measure(exe, backup, copies, titles, timeout=_reading_time)
         if unreadable:
-            raise ItemFailure("failed_measure", f"unreadable-file: {unreadable[0].message} "
-                              f"(in {folder}): replace or remove it")  # fmt: skip
+            raise ItemFailure("failed_measure", checks.unreadable(unreadable, folder))
         book = metadata.gather(folder, item["key"], book_files(folder))
         self._free_place(item, book)  # before an hour of encoding
         state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}

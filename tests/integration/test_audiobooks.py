@@ -589,3 +589,19 @@ def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp
     assert failed.value.message.startswith("unreadable-file: 02 Unread.mp3 does not read: ")
     assert failed.value.message.endswith(f"(in {book}): replace or remove it")
     assert not (tmp_path / "out").exists()
+
+
+def test_every_file_that_does_not_read_is_named_at_once(tmp_path):
+    """Not one a run: a person replaces them all before the next (before: the first alone)."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Many Unread"
+    make(book / "01.mp3", "sine=d=1")
+    bad = [f"{n:02d} Unread.mp3" for n in range(2, 7)]
+    for name in bad:
+        (book / name).write_bytes(b"not audio " * 400)
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    said = failed.value.message
+    assert [said.count(f"{name} does not read: ") for name in bad] == [1, 1, 1, 0, 0], said
+    assert "; and 2 more files that do not read (05 Unread.mp3, 06 Unread.mp3)" in said
+    assert said.endswith(f"(in {book}): replace or remove them")
