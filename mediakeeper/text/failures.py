@@ -23,6 +23,11 @@ from mediakeeper.text.cut import cut
 
 _SHAPES = ("/working/", "/_source/", "/_processed/")
 _PATH_CHARS = r"[^\s'\"():]"
+# A folder of a path may hold spaces ("Media Kept", "OK Computer"): a space within one is
+# one not followed by another path's "/" nor by more space, and ": " ends it. The file's
+# own name takes ``_PATH_CHARS`` only: what follows its first space stays in the text,
+# where it reads as the rest of that name.
+_FOLDER = r"(?:[^/\s'\":]|[ \t](?![/\s])|:(?!\s|$))+"
 # A digest standing alone: not a part of a path or of a file's name, which are said whole.
 _DIGEST = re.compile(r"(?<![\w/.-])([0-9a-fA-F]{8})[0-9a-fA-F]{24,}(?![\w/-]|\.\w)")
 
@@ -30,7 +35,8 @@ _DIGEST = re.compile(r"(?<![\w/.-])([0-9a-fA-F]{8})[0-9a-fA-F]{24,}(?![\w/-]|\.\
 def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
     roots = [re.escape(os.fspath(root).rstrip("/") + "/") for root in working]
     shaped = "|".join(map(re.escape, (*_SHAPES, tempfile.gettempdir().rstrip("/") + "/")))
-    return re.compile(rf"(?:file:)?(?:{'|'.join([*roots, f'(?:/{_PATH_CHARS}*)?(?:{shaped})'])})"
+    within = f"(?:/(?:{_FOLDER}/)*{_FOLDER})?(?:{shaped})"  # a folder of the toolkit's shape
+    return re.compile(rf"(?:file:)?(?:{'|'.join([*roots, within])})(?:{_FOLDER}/)*"
                       rf"{_PATH_CHARS}*")  # fmt: skip
 
 
