@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from mediakeeper.cli.command import Command, OutputFile, home_option, settings_for, stops_on_signals
 from mediakeeper.cli.report import moment
-from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dashboard_html
+from mediakeeper.reports.dashboard import (
+    dashboard_for,
+    dashboard_json,
+    render_text,
+    write_dashboard_html,
+)
 
 
 @click.command(
@@ -19,13 +26,21 @@ from mediakeeper.reports.dashboard import dashboard_for, render_text, write_dash
     type=OutputFile("dashboard.html"),
     help="Write the dashboard as a self-contained HTML page to this file instead.",
 )
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the same figures as JSON (nothing cut to a line), for a "
+              "script.")  # fmt: skip
 @click.option("--now", hidden=True, help="Show the dashboard as of this UTC moment (ISO-8601).")
-def main(home, html_path, now):
+def main(home, html_path, as_json, now):
     """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
     that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
     settings = settings_for(home)
     with stops_on_signals():  # the --html page is replaced whole, or not at all
         board = dashboard_for(settings.home, moment(now))
+        if as_json and html_path is not None:
+            raise click.UsageError("--json and --html each say the dashboard: give one")
+        if as_json:
+            click.echo(json.dumps(dashboard_json(board), ensure_ascii=False, indent=2))
+            return
         if html_path is not None:
             click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
             return

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from mediakeeper.core.commands import kind_command, queue_manager
@@ -20,7 +21,7 @@ from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import linked
 from mediakeeper.queue.items import ERROR, SKIPPED
-from mediakeeper.reports.attention import ERROR_LEVEL
+from mediakeeper.reports.attention import ERROR_LEVEL, KindAttention
 from mediakeeper.reports.pace import Outstanding, QueueProgress, outstanding, unidentified
 from mediakeeper.reports.records import Records, gather
 from mediakeeper.reports.weekly import (
@@ -258,6 +259,111 @@ def attention_lines(d: Dashboard) -> list[str]:
             lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
             lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
     return lines
+
+
+# ---- JSON ------------------------------------------------------------------------------
+
+
+def dashboard_json(d: Dashboard) -> dict[str, Any]:
+    """What ``render_text`` shows, for a script (``media_dashboard.py --json``): the same
+    figures, none cut to a line, moments in ISO-8601 UTC. A queue that cannot be read has its
+    ``problem`` and no figures."""
+    errors, skipped = d.attention_counts()
+    week = d.week
+    return {
+        "now": _moment(d.now),
+        "home": d.home,
+        "attention": {
+            "decisions": week.decisions,
+            "failed": errors,
+            "skipped": skipped,
+            "unidentified": d.unidentified,
+            "decisions_by_kind": [_kind_attention_json(a) for a in week.attention if a.items],
+            "waiting": [_waiting_json(o) for o in d.attention],
+            "waiting_total": d.attention_total,
+        },
+        "queues": {q.kind: _queue_json(q) for q in d.queues},
+        "week": {
+            "label": week.week.label,
+            "monday": week.week.monday.isoformat(),
+            "sunday": week.week.sunday.isoformat(),
+            "completed": {q.progress.kind: len(q.completed) for q in week.queues},
+            "issues_found": week.issues_found,
+            "issues_resolved": week.issues_resolved,
+            "tag_changes": week.changes,
+            "seconds": round(week.seconds, 1),
+            "sessions": len(week.sessions),
+            "lookups": week.lookups,
+            "cache_hits": week.cache_hits,
+        },
+        "duplicates": {"groups": d.duplicates[0], "bytes": d.duplicates[1]},
+        "sessions": [_session_json(s) for s in d.sessions],
+        "session_count": d.session_count,
+    }
+
+
+def _kind_attention_json(a: KindAttention) -> dict[str, Any]:
+    items = [
+        {
+            "name": i.name,
+            "level": "error" if i.level == ERROR_LEVEL else "warning",
+            "decisions": i.decisions,
+            "codes": {c.code: c.open for c in i.codes},
+            "note": i.note,
+            "report": i.report,
+        }
+        for i in a.items
+    ]
+    return {"kind": a.kind, "decisions": a.decisions, "index": a.index, "items": items}
+
+
+def _waiting_json(o: Outstanding) -> dict[str, Any]:
+    return {
+        "kind": o.kind,
+        "name": o.name,
+        "key": o.key,
+        "status": o.status,
+        "stage": o.stage,
+        "message": o.message,
+        "attempts": o.attempts,
+        "at": _moment(o.at),
+    }
+
+
+def _session_json(s: SessionLine) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "started": _moment(s.started),
+        "ended": _moment(s.ended),
+        "outcome": s.outcome,
+        "seconds": round(s.seconds, 1),
+        "items_done": s.items_done,
+        "failed": s.failed,
+    }
+
+
+def _queue_json(q: QueueProgress) -> dict[str, Any]:
+    if q.problem:
+        return {"problem": q.problem}
+    pace = q.pace
+    return {
+        "total": q.total,
+        "completed": q.completed,
+        "skipped": q.skipped,
+        "percent": round(q.percent, 1),
+        "statuses": dict(q.statuses),
+        "stages": dict(q.stages),
+        "pace": {
+            "state": pace.state,
+            "per_week": round(pace.per_week, 1),
+            "done_around": pace.projected.isoformat() if pace.projected else None,
+        },
+    }
+
+
+def _moment(at: datetime | None) -> str | None:
+    return to_utc(at).isoformat(timespec="seconds") if at is not None else None
 
 
 # ---- page ------------------------------------------------------------------------------

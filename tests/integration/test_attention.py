@@ -156,6 +156,40 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     assert "AC/DC — 1980 - Back in Black" in upgrades and "AC\u29f8DC" not in upgrades
 
 
+def test_the_dashboard_s_json_holds_what_its_text_says(demo_home):
+    """``--json``: the same figures for a script, every waiting item's message whole."""
+    text = script("utilities/media_dashboard.py", "--home", demo_home).stdout
+    board = json.loads(script("utilities/media_dashboard.py", "--home", demo_home,
+                              "--json").stdout)  # fmt: skip
+    attention = board["attention"]
+    assert (attention["decisions"], attention["failed"], attention["skipped"]) == (14, 2, 0)
+    by_kind = {a["kind"]: a for a in attention["decisions_by_kind"]}
+    assert {k: a["decisions"] for k, a in by_kind.items()} == {"music": 12, "verify": 2}
+    radiohead = by_kind["music"]["items"][0]
+    assert radiohead["name"] == "Radiohead" and radiohead["level"] == "error"
+    assert radiohead["codes"]["unreadable-file"] == 1
+    assert (demo_home / radiohead["report"]).is_file()
+    assert [w["stage"] for w in attention["waiting"]] == ["failed_converting"] * 2
+    assert attention["waiting_total"] == 2
+    # Whole where the text cuts it to its line: the file, not the working folder's path.
+    happier = next(w for w in attention["waiting"] if "Fitter" in w["message"])
+    assert happier["message"].startswith("07 - Fitter Happier.ogg: does not decode: ")
+    assert "/working/" not in happier["message"] and "…" not in happier["message"]
+    conversions = board["queues"]["conversions"]
+    assert conversions["statuses"] == {"pending": 0, "in_progress": 0, "completed": 8,
+                                       "error": 2, "skipped": 0}  # fmt: skip
+    assert f"{conversions['percent']:5.1f}%  8 of 10 albums" in text
+    assert board["queues"]["music"]["pace"]["state"] == "done"
+    assert board["week"]["label"] in text and board["week"]["tag_changes"] > 0
+    assert f"tag changes {board['week']['tag_changes']:,}" in text
+    assert board["session_count"] >= len(board["sessions"]) > 0
+    assert board["sessions"][0]["id"] in text
+    # One form at a time.
+    both = script("utilities/media_dashboard.py", "--home", demo_home, "--json", "--html",
+                  demo_home / "d.html", code=2)  # fmt: skip
+    assert "--json and --html each say the dashboard: give one" in both.stderr
+
+
 REPORT_LINKS = """<script>
 (function () {
   const links = [...document.querySelectorAll("td a")].map(a => {
