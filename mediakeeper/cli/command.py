@@ -222,13 +222,18 @@ def stops_on_signals() -> Iterator[None]:
 
 
 def ask(question: str, *, default: bool = False) -> None:
-    """Ask before a change a person cannot take back at a glance; go on only on yes. Off a
-    terminal nobody can answer: a usage error naming ``--yes`` (exit 2), not Click's
-    "Aborted!" after a prompt nobody saw. A no at a terminal says nothing was changed
-    (exit 1)."""
-    if not sys.stdin.isatty():
-        raise click.UsageError(f"{question} Not a terminal to ask on: give --yes to go on.")
-    if not click.confirm(question, default=default):
+    """Ask before a change a person cannot take back at a glance; go on only on yes. An
+    answer piped in counts (``yes | ...``); with none to read (a script's closed input, cron)
+    it is a usage error naming ``--yes`` (exit 2), not Click's "Aborted!" after a prompt
+    nobody saw. A no says nothing was changed (exit 1)."""
+    try:
+        agreed = click.confirm(question, default=default)
+    except click.Abort:
+        if sys.stdin.isatty():  # Ctrl+C or Ctrl+D at the question: Click's own word
+            raise
+        raise click.UsageError(f"{question} No answer to read (not a terminal): give --yes "
+                               "to go on.") from None  # fmt: skip
+    if not agreed:
         click.echo("Nothing changed.", err=True)
         sys.exit(1)
 

@@ -493,16 +493,20 @@ def test_reset_all_asks_at_a_terminal_and_a_no_changes_nothing(tmp_path, home, w
 
 
 def test_reset_all_off_a_terminal_names_yes_and_changes_nothing(cli, worked):
-    """A script that forgot --yes: a usage error naming it, not a prompt nobody sees and
-    Click's "Aborted!"."""
+    """A script that forgot --yes, its input closed: a usage error naming it, not a prompt
+    nobody sees and Click's "Aborted!". A "n" piped in is a no."""
     before = _queue_bytes(worked)
-    for typed in ("y\n", ""):  # even a "y" piped in is no answer from a person
-        result = cli("--reset-all", input=typed)
-        assert result.exit_code == 2, result.output
-        assert ("Error: Put all 13 artists of the music queue back to pending? Not a terminal "
-                "to ask on: give --yes to go on.") in result.output  # fmt: skip
-        assert "Aborted" not in result.output
+    result = cli("--reset-all", input="")
+    assert result.exit_code == 2, result.output
+    assert ("Error: Put all 13 artists of the music queue back to pending? No answer to read "
+            "(not a terminal): give --yes to go on.") in result.output  # fmt: skip
+    assert "Aborted" not in result.output
+    declined = cli("--reset-all", input="n\n")
+    assert declined.exit_code == 1 and "Nothing changed." in declined.output
     assert _queue_bytes(worked) == before
+    piped = cli("--reset-all", input="y\n")  # `yes | ...` answers as a person would
+    assert piped.exit_code == 0, piped.output
+    assert "Reset 6 artists to pending" in piped.output
 
 
 def test_reset_all_after_yes_at_a_terminal(tmp_path, home, worked):

@@ -87,11 +87,11 @@ def test_a_prefix_asks_first_and_yes_restores(processed, tmp_path):
     finally:
         asked.close()
     assert tags(lib) == before
-    # Off a terminal nobody can answer: the error names --yes.
+    # Off a terminal with nothing to read, nobody can answer: the error names --yes.
     unasked = run_script("undo_changes.py", "--home", home, "--artist", "Nina")
     assert unasked.returncode == 2
-    assert (f"Error: {question.removesuffix(' [y/N]')} Not a terminal to ask on: give --yes to "
-            "go on.") in unasked.stderr  # fmt: skip
+    assert (f"Error: {question.removesuffix(' [y/N]')} No answer to read (not a terminal): "
+            "give --yes to go on.") in unasked.stderr  # fmt: skip
     assert tags(lib) == before
     done = run_script("undo_changes.py", "--home", home, "--artist", "Nina", "--yes")
     assert done.returncode == 0, done.stderr
