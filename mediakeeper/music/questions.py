@@ -132,6 +132,8 @@ def evidence(asked: Asked) -> dict[str, Any]:
             values.setdefault(track["tags"].get(tag) or "", []).append(track["path"])
         most = sorted(values.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         shown["values"] = [{"value": v or None, "tracks": paths} for v, paths in most]
+    # Each proposal is its choice's, numbered as ``offers`` numbers them: the proposals
+    # first, in this order, then the planned fix (the page ticks a choice's fields on it).
     proposals = [
         {"label": proposed["label"], "score": proposed.get("score"), "file": f["path"],
          "fields": _fields(proposed.get("changes") or ())}
@@ -140,6 +142,8 @@ def evidence(asked: Asked) -> dict[str, Any]:
     planned = [c for f in asked.findings if not _proposals([f]) for c in f.get("changes") or ()]
     if planned:  # a fix the batch planned and did not write (an undo took it back)
         proposals.append({"label": FIX, "score": None, "file": "", "fields": _fields(planned)})
+    for number, proposal in enumerate(proposals, 1):
+        proposal["choice"] = number
     if proposals:
         shown["proposals"] = proposals
     return shown

@@ -176,6 +176,43 @@ def test_a_whole_group_is_previewed_then_taken(served, browser):
     page.close()
 
 
+def test_a_fix_s_fields_are_ticked_by_name_and_only_those_are_written(served, browser):
+    """A fix an undo took back is a choice with fields: one box a field (three files' artist
+    is one box, before three, of which unticking one still wrote all three), none ticked is
+    said on the page, and the fields left ticked are the only ones written."""
+    server, lib = served
+    undone = run_script("undo_changes.py", "--home", server.home, "--artist", "Nina Simone")
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    before = digests(lib)
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    q = opened(page, decisions_of(server, "Nina Simone")["artist-name-variant"])
+    table = q.locator("table.fields")
+    boxes = table.locator('input[name="fields"]')
+    expect(boxes).to_have_count(2)  # artist and albumartist, for the album's three files
+    expect(table.locator("tbody tr")).to_have_count(6)
+    artist = table.get_by_label("take artist in its 3 files")
+    albumartist = table.get_by_label("take albumartist in its 3 files")
+    artist.uncheck()
+    albumartist.uncheck()
+    q.get_by_role("button", name="1) the fix it proposes").click()
+    expect(page.locator("#said")).to_contain_text("Tick the fields to write first", timeout=WAIT)
+    expect(q.locator(".preview")).to_be_empty()
+    artist.check()
+    q.get_by_role("button", name="1) the fix it proposes").click()
+    expect(q.locator(".preview")).to_contain_text("3 values would be written to 3 files")
+    assert digests(lib) == before
+    q.locator(".preview").get_by_role("button", name="Take it").click()
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    album = sorted((lib / "Nina Simone" / "1958 - Little Girl Blue").glob("*.flac"))
+    assert [mutagen.File(f).get("artist") for f in album] == [["Nina Simone"]] * 3
+    assert [mutagen.File(f).get("albumartist") for f in album] == [None] * 3
+    after = digests(lib)
+    assert sorted(p for p in after if after[p] != before[p]) == sorted(
+        str(f.relative_to(lib)) for f in album)
+    page.close()
+
+
 def test_bad_answers_are_said_and_write_nothing(served, browser):
     server, lib = served
     page = browser.new_page()

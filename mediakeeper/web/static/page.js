@@ -338,7 +338,9 @@
     const form = decision.querySelector("form.answer");
     if (pressed.dataset.choose) {
       body.choose = parseInt(pressed.dataset.choose, 10);
-      const fields = [...decision.querySelectorAll('input[name="fields"]')];
+      // The pressed choice's own fields: another proposal's boxes are another choice's.
+      const fields = [...decision.querySelectorAll(
+        `table[data-choice="${body.choose}"] input[name="fields"]`)];
       if (fields.length && fields.some((f) => !f.checked)) {
         body.fields = fields.filter((f) => f.checked).map((f) => f.value);
         if (!body.fields.length) throw new Error("Tick the fields to write first (or leave it as it is).");
