@@ -50,3 +50,26 @@ def test_everything_works_under_the_prefix(served, strip):
             assert next(events.iter_lines(chunk_size=1)).startswith(b": mediakeeper events")
     finally:
         front.shutdown()
+
+
+@pytest.mark.parametrize("strip", [False, True], ids=["keeps the prefix", "strips it"])
+def test_an_issue_folder_leads_to_its_index_under_the_prefix(tmp_path, strip):
+    """``/issues/<kind>/`` as a person types it redirects to the index's page at the
+    prefix's address (a redirect to the server's own root would leave the proxy)."""
+    lib = build_library(tmp_path / "lib", artist_spec(NAMES[0], 1, "flac"))
+    home = tmp_path / "home"
+    done = script("music", "batch", "--home", home, "--library", lib, "--offline")
+    assert (home / "issues" / "music" / "index.md").is_file(), done.stdout + done.stderr
+    server = serve(home, env={"MEDIAKEEPER_SERVE_BASE_PATH": BASE})
+    front = proxy(BASE, server.url, strip=strip)
+    url = f"http://127.0.0.1:{front.server_address[1]}{BASE}"
+    try:
+        led = requests.get(url + "/issues/music/", allow_redirects=False, timeout=30)
+        assert led.status_code == 302
+        assert led.headers["location"] == f"{BASE}/issues/music/index.html"
+        index = requests.get(url + "/issues/music/", timeout=30)
+        assert index.status_code == 200 and index.url == url + "/issues/music/index.html"
+        assert NAMES[0] in index.text
+    finally:
+        front.shutdown()
+        server.stop()
