@@ -68,11 +68,13 @@ class ItemFailure(Exception):
 
 def enrich_failed(stage: str, message: str, network: bool,
                   spent: dict[str, Any] | None = None) -> ItemFailure:  # fmt: skip
-    """An --enrich lookup that failed before anything was written. The service unreachable
-    (``network``) is not the item's failure: it stays completed as it was, its lookups left
-    for a later --enrich (``as_it_was``); an answer that cannot be used is the item's."""
-    said = f"{message}; it stays completed, its lookups left" if network else message
-    return ItemFailure(stage, said, network=network, details=spent, as_it_was=network)
+    """An --enrich lookup that failed before anything was written: not the item's failure,
+    whose work is done. The service unreachable (``network``), or an answer that cannot be
+    used (a 404, not the service's format): it stays completed as it was, its lookups left
+    for a later --enrich (``as_it_was``), where an error would spend its attempts and, at the
+    last, skip it, out of every count."""
+    said = f"{message}; it stays completed, its lookups left"
+    return ItemFailure(stage, said, network=network, details=spent, as_it_was=True)
 
 
 def out_of_space(err: BaseException) -> ItemFailure | None:

@@ -14,7 +14,8 @@ from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
 # An item the batch gave back as it was claimed: interrupted in hand, or (with an error) its
-# service unreachable where nothing of it had changed (``ItemFailure.as_it_was``).
+# service unreachable or its answer unusable where nothing of it had changed
+# (``ItemFailure.as_it_was``).
 RELEASED = "released"
 
 
@@ -28,6 +29,7 @@ class Outcome:
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)  # a failure's (see ItemFailure)
     stage: str = ""  # a failure's: the stage it failed in
+    network: bool = False  # a failure's: its service could not be reached
 
 
 def unidentified(outcome: Outcome) -> bool:
@@ -36,8 +38,8 @@ def unidentified(outcome: Outcome) -> bool:
 
 
 def waits_for_later(outcome: Outcome) -> bool:
-    """An item whose work could not happen now (its service unreachable), given back as it
-    was for a later run; not one an interrupt gave back."""
+    """An item whose work could not happen now (its service unreachable, or its answer
+    unusable), given back as it was for a later run; not one an interrupt gave back."""
     return outcome.status == RELEASED and outcome.error is not None
 
 

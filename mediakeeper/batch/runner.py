@@ -423,7 +423,7 @@ class BatchRunner:
             self._network_failures = 0
             return ITEM_COMPLETED, checkpoint
         if outcome.as_it_was:  # not the item's failure: no attempt counted, its results stand
-            self.store.release(key, session)
+            self.store.release(key, session, untouched=True)
             status = RELEASED
         else:
             status = self.store.record_failure(
@@ -463,6 +463,7 @@ class BatchRunner:
                 noted = Outcome(
                     key, name, status, error=outcome.message, seconds=outcome.seconds,
                     details=dict(outcome.details or {}), stage=outcome.stage,
+                    network=outcome.network,
                 )  # fmt: skip
                 figures = {"stage": outcome.stage, "error": outcome.message,
                            **(outcome.spent or {})}  # fmt: skip

@@ -380,7 +380,7 @@ def render_summary(
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if waiting := report.given_back():
         lines.append(
-            f"not looked up: {count(len(waiting), noun)} (the service unreachable), each as it "
+            f"not looked up: {count(len(waiting), noun)} ({_why_waiting(waiting)}), each as it "
             "was; run --enrich again later"
         )
     if report.stopped_early:
@@ -400,3 +400,14 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
     )
+
+
+def _why_waiting(waiting: list[Outcome]) -> str:
+    """Why the items given back were not looked up: the service unreachable, its answer
+    unusable (each one's line says how), or some of each."""
+    unreachable = sum(o.network for o in waiting)
+    if unreachable == len(waiting):
+        return "the service unreachable"
+    if not unreachable:
+        return "the service's answer unusable: each one's line says how"
+    return f"{unreachable:,} with the service unreachable, the rest with its answer unusable"

@@ -108,8 +108,9 @@ def is_eligible(
     )
 
 
-def make_claim(session: str, now: datetime, was: str = PENDING) -> dict[str, Any]:
-    """Who holds an item, and the status it had (what giving it back restores)."""
+def make_claim(session: str, now: datetime, was: str = PENDING,
+               started: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Who holds an item, and the status and start it had (what giving it back restores)."""
     return {
         "host": socket.gethostname(),
         "pid": os.getpid(),
@@ -117,6 +118,7 @@ def make_claim(session: str, now: datetime, was: str = PENDING) -> dict[str, Any
         "session": session,
         "at": iso(now),
         "was": was,
+        "was_started": started,
     }
 
 
@@ -128,11 +130,13 @@ def status_before_claim(claim: Mapping[str, Any] | None) -> str:
 
 
 def given_back(item: Mapping[str, Any]) -> dict[str, Any]:
-    """What giving a claimed item back sets: the status it had before, no claim, no start."""
+    """What giving a claimed item back sets: the status and the start it had before (a
+    completed artist an --enrich run gave back keeps its last run's), no claim."""
+    claim = item.get("claimed_by") or {}
     return {
-        "status": status_before_claim(item.get("claimed_by")),
+        "status": status_before_claim(claim),
         "claimed_by": None,
-        "started_at": None,
+        "started_at": claim.get("was_started") if isinstance(claim, dict) else None,
     }
 
 

@@ -479,7 +479,7 @@ class QueueStore:
                 item = items[position]
                 was = item["status"]
                 self._set_status(item, IN_PROGRESS)
-                item["claimed_by"] = make_claim(session, now, was)
+                item["claimed_by"] = make_claim(session, now, was, item.get("started_at"))
                 item["started_at"] = iso(now)
                 if "workers" in (item.get("details") or {}):  # a stopped batch's: none holds it now
                     item["details"] = {k: v for k, v in item["details"].items() if k != "workers"}
@@ -572,12 +572,16 @@ class QueueStore:
             self._commit([item])
             return status
 
-    def release(self, key: str, session: str) -> None:
+    def release(self, key: str, session: str, *, untouched: bool = False) -> None:
         """Give an unfinished claim back (interrupted): the status it was claimed from, no
-        attempt counted."""
+        attempt counted. ``untouched``: its attempt changed nothing (an --enrich lookup that
+        failed first), so no work of it is left to resume either: its run token goes too,
+        and the item is as it was before the claim."""
         with self.locked() as data:
             item = self._owned(data, key, session)
             self._give_back(item)
+            if untouched:
+                item["run_token"] = None
             self._commit([item])
 
     def release_stale(self, is_stale: Callable[[Any], bool] = claim_is_stale) -> list[str]:

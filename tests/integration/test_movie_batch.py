@@ -364,10 +364,15 @@ def test_an_unknown_tmdbid_leaves_that_movie_unidentified_and_its_lookup_waiting
     assert result.stdout.count("no movie with id 99999999") == 1, result.stdout  # said once
     assert queue_of(home)["The Matrix (1999)"]["status"] == "completed"
     assert not (library / "Ghost (2000) [tmdbid-99999999]" / "movie.nfo").exists()
+    # --enrich meets the same answer: said, and the movie stays completed as it was (before:
+    # an error, and at its last attempt skipped, out of every count).
+    before = queue_of(home)["Ghost (2000) [tmdbid-99999999]"]
     enrich = run(fake, home, library, "--enrich")
     assert enrich.returncode == 1
-    ghost = queue_of(home)["Ghost (2000) [tmdbid-99999999]"]
-    assert ghost["status"] == "error" and "no movie with id 99999999" in ghost["last_error"]
+    assert queue_of(home)["Ghost (2000) [tmdbid-99999999]"] == before
+    said = [line for line in enrich.stdout.splitlines() if "no movie with id 99999999" in line]
+    assert len(said) == 1 and said[0].endswith("it stays completed, its lookups left"), said
+    assert "not looked up: 1 movie (the service's answer unusable" in enrich.stdout
 
 
 def test_dry_run_writes_and_asks_nothing(fake, tmp_path):

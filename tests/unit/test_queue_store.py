@@ -276,6 +276,24 @@ def test_an_interrupted_claim_gives_back_the_status_it_was_taken_from(make_store
     assert (item["status"], item["claimed_by"]) == (was, None)
 
 
+def test_an_untouched_release_leaves_a_completed_item_as_it_was(make_store):
+    """An --enrich attempt whose lookup failed before it changed anything: the item back
+    whole, its last run's start and all (before: its start gone, the claim's token left);
+    an interrupted one keeps its token, for the next run to resume its work file."""
+    store = make_store(1)
+    _complete_next(store)
+    done = fresh(store).item("artist-0000")
+    assert done["started_at"] and not done["run_token"]
+    store.claim_next(SESSION, statuses=("completed",))
+    store.release("artist-0000", SESSION, untouched=True)
+    assert fresh(store).item("artist-0000") == done
+    store.claim_next(SESSION, statuses=("completed",))
+    store.release("artist-0000", SESSION)  # interrupted
+    kept = fresh(store).item("artist-0000")
+    assert kept["run_token"] and kept["started_at"] == done["started_at"]
+    assert {**kept, "run_token": None} == done
+
+
 def test_a_claim_written_before_claims_said_their_status_gives_back_pending(make_store, dead_pid):
     store = make_store(1)
     store.claim_next(SESSION)
