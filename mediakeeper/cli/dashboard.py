@@ -33,11 +33,11 @@ from mediakeeper.reports.dashboard import (
 def main(home, html_path, as_json, now):
     """Progress of every queue (bars, counts by status, pace), the last sessions, the errors
     that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
+    if as_json and html_path is not None:
+        raise click.UsageError("--json and --html each say the dashboard: give one")
     settings = settings_for(home)
     with stops_on_signals():  # the --html page is replaced whole, or not at all
         board = dashboard_for(settings.home, moment(now))
-        if as_json and html_path is not None:
-            raise click.UsageError("--json and --html each say the dashboard: give one")
         if as_json:
             click.echo(json.dumps(dashboard_json(board), ensure_ascii=False, indent=2))
             return

@@ -394,14 +394,6 @@ def render_summary(
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # run by mistake: say which commands to run instead
-    from mediakeeper.cli.command import not_a_command
-
-    not_a_command(
-        "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
-    )
-
-
 def _why_waiting(waiting: list[Outcome]) -> str:
     """Why the items given back were not looked up: the service unreachable, its answer
     unusable (each one's line says how), or some of each."""
@@ -411,3 +403,12 @@ def _why_waiting(waiting: list[Outcome]) -> str:
     if not unreachable:
         return "the service's answer unusable: each one's line says how"
     return f"{unreachable:,} with the service unreachable, the rest with its answer unusable"
+
+
+if __name__ == "__main__":  # run by mistake: say which commands to run instead
+    from mediakeeper.cli.command import not_a_command
+
+    not_a_command(
+        "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
+    )
+

@@ -180,7 +180,7 @@ def _said_put_back(done) -> None:
 
 def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
-    --yes); off a terminal nothing is restored, and the error names --yes."""
+    --yes); with no answer to read, nothing is restored and the error names --yes."""
     with collector.loading():
         from mediakeeper.changes.undo import artist_named
 

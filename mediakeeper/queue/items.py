@@ -132,11 +132,12 @@ def status_before_claim(claim: Mapping[str, Any] | None) -> str:
 def given_back(item: Mapping[str, Any]) -> dict[str, Any]:
     """What giving a claimed item back sets: the status and the start it had before (a
     completed artist an --enrich run gave back keeps its last run's), no claim."""
-    claim = item.get("claimed_by") or {}
+    claim = item.get("claimed_by")
+    started = claim.get("was_started") if isinstance(claim, dict) else None
     return {
         "status": status_before_claim(claim),
         "claimed_by": None,
-        "started_at": claim.get("was_started") if isinstance(claim, dict) else None,
+        "started_at": started if isinstance(started, str) else None,  # a hand edit's: none
     }
 
 

@@ -237,3 +237,23 @@ def test_a_failure_is_said_in_a_persons_words_and_a_given_back_item_gets_its_lin
         "MD5 f1f62466…\n"
         "↺ Golf — released: musicbrainz: 503; it stays completed\n"
     )
+
+
+def test_the_summary_says_why_the_items_given_back_were_not_looked_up():
+    """An --enrich run's items given back as they were: unreachable, unusable, or both."""
+    from mediakeeper.batch.report import RELEASED, BatchReport
+    from mediakeeper.cli.progress_line import render_summary
+
+    def said(*network: bool) -> str:
+        report = BatchReport()
+        for n, down in enumerate(network):
+            report.note(Outcome(f"k{n}", f"A{n}", RELEASED, error="why", network=down))
+        return next(line for line in render_summary(report, "artist").splitlines()
+                    if line.startswith("not looked up"))  # fmt: skip
+
+    tail = "each as it was; run --enrich again later"
+    assert said(True, True) == f"not looked up: 2 artists (the service unreachable), {tail}"
+    assert said(False) == ("not looked up: 1 artist (the service's answer unusable: each one's "
+                           f"line says how), {tail}")  # fmt: skip
+    assert said(True, False, True) == ("not looked up: 3 artists (2 with the service "
+                                       f"unreachable, the rest with its answer unusable), {tail}")
