@@ -266,8 +266,14 @@ def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
         tracks = ", ".join(Path(p).name for p in v["tracks"])
         lines.append(f"{v['value'] if v['value'] is not None else '(none)'}: {tracks}")
     for p in evidence.get("proposals") or ():
-        fields = "; ".join(f"{f['field']} {f['current'] or '(none)'} -> {f['proposed']}"
-                           for f in p["fields"])  # fmt: skip
+        # The same value over several files is said once, with how many: a fix of one
+        # album's three tracks read "artist x -> X" three times, naming no file.
+        files: dict[tuple[str, str, str], int] = {}
+        for f in p["fields"]:
+            said = (f["field"], f["current"] or "(none)", f["proposed"])
+            files[said] = files.get(said, 0) + 1
+        fields = "; ".join(f"{field} {current} -> {proposed}" + (f" ({n} files)" if n > 1 else "")
+                           for (field, current, proposed), n in files.items())  # fmt: skip
         lines.append(f"{p['label']}: {fields}")
     damage = evidence.get("damage") or ()
     for d in damage:

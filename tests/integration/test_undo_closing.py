@@ -110,5 +110,10 @@ def test_after_an_undo_the_report_and_the_index_say_it(processed):
     assert text.count("(its fix was taken back by undo session undo_") == 2  # grouped x3, +1
     index = (home / "issues" / "music" / "index.md").read_text("utf-8")
     assert "| Nina Simone | `artist-name-variant`, `missing-albumartist` |" in index
+    # decide says the fix it proposes once a value, with how many files (before: "artist
+    # nina simone -> Nina Simone" three times over, naming no file).
+    listed = run_script("decide.py", "--home", home, "music", "Nina Simone").stdout
+    assert ("the fix it proposes: artist nina simone -> Nina Simone (3 files); albumartist "
+            "(none) -> Nina Simone (3 files)") in listed, listed  # fmt: skip
     board = run_script("media_dashboard.py", "--home", home).stdout
     assert "NEEDS ATTENTION  5 decisions" in board
