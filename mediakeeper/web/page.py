@@ -45,6 +45,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
+from mediakeeper.text.render import shown
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import number
 from mediakeeper.watch.state import watch_status
@@ -57,8 +58,12 @@ from mediakeeper.web.security import COOKIE
 
 
 def _shown(value):
-    """Every text a page shows, its hidden controls made visible (``text.visible``)."""
-    return visible(value) if isinstance(value, str) and not isinstance(value, Markup) else value
+    """Every text a page shows, its hidden controls made visible (``text.visible``) and a
+    folder name's stand-in for "/" shown as the "/" it stands for (``text.render.shown``:
+    "AC⧸DC" drew a box), as the reports show them; a control sends the real one (``real``)."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible(shown(value))
+    return value
 
 
 def real(value) -> Markup:

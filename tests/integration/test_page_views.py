@@ -373,6 +373,28 @@ def test_an_item_with_its_history(demo, browser):
     page.close()
 
 
+def test_a_folder_s_stand_in_for_a_slash_is_shown_as_the_slash(demo, browser):
+    """The demo's "AC⧸DC" (a folder name cannot hold "/") drew a box in the library, as it
+    did in the reports before issue 36: each view shows AC/DC, and its controls still ask
+    for the real name."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(demo.url + "/library?kind=conversions")
+    album = "AC/DC/1980 - Back in Black"
+    expect(page.locator("#items .name", has_text=album)).to_have_count(1)
+    page.locator("#search").fill("ac/dc")  # as a person types it
+    expect(page.locator("#match-total")).to_have_text("1")
+    expect(page.locator("#items .name")).to_have_text(album)
+    page.locator("#items a.name").first.click()
+    expect(page.locator("h1")).to_contain_text(album)
+    # Its cover is asked for by the real name (the folder's): and it answers.
+    src = page.locator("h1 img.cover").get_attribute("src")
+    assert "key=AC%E2%A7%B8DC" in src and demo.get(src).status_code == 200
+    for view in ("/", "/library", "/library?kind=conversions", "/changes", page.url):
+        page.goto(view if view.startswith("http") else demo.url + view)
+        assert "\u29f8" not in page.evaluate("document.body.innerText"), view
+    page.close()
+
+
 def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser):
     """Issue 70: the views read without JavaScript (each server-rendered whole); what acts
     needs it, and says so with the command that does it from a terminal: never a form that

@@ -14,10 +14,12 @@
   // (mediakeeper.text.visible).
   const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
   const hex = (n, width) => n.toString(16).padStart(width, "0");
+  // And a folder name's stand-in for "/" ("AC\u29f8DC": few fonts draw it) as the "/" it
+  // stands for, as the server shows it (mediakeeper.text.render.shown).
   const shown = (text) => String(text).replace(HIDDEN, (c) => {
     const n = c.codePointAt(0);
     return n < 0x100 ? "\\x" + hex(n, 2) : n < 0x10000 ? "\\u" + hex(n, 4) : "\\U" + hex(n, 8);
-  });
+  }).replace(/\u29f8/g, "/");
   const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
   const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
 
