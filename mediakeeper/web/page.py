@@ -45,7 +45,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
-from mediakeeper.text.render import shown
+from mediakeeper.text.render import path_under, shown
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import number
 from mediakeeper.watch.state import watch_status
@@ -104,7 +104,8 @@ def match(score) -> str:
     return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
 
 
-TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match, number=number)
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match, number=number,
+                         under=path_under)  # a file within the album the question names
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview

@@ -395,6 +395,25 @@ def test_a_folder_s_stand_in_for_a_slash_is_shown_as_the_slash(demo, browser):
     page.close()
 
 
+def test_an_album_s_question_names_its_files_within_the_album(demo, browser):
+    """The question names the album; its evidence names each file within it (before: every
+    track's line began with the album's folder again)."""
+    listed = demo.get("/api/decisions").json()
+    [year] = [d for g in listed["groups"] for d in g["decisions"]
+              if d["code"] == "inconsistent-year"]  # fmt: skip
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{demo.url}/decisions/{year['id']}")
+    album = "1973 - The Dark Side of the Moon"
+    expect(page.locator(".asks")).to_contain_text(album)
+    values = page.locator("table.evidence").first
+    expect(values).to_contain_text("5: 01 - Speak to Me.flac, 02 - Breathe.flac")
+    tracks = page.locator("table.evidence", has_text="Its tracks as they are")
+    expect(tracks.locator("tbody tr").first.locator("td").first).to_have_text(
+        "01 - Speak to Me.flac")
+    assert f"{album}/" not in page.locator(".decision").inner_text()
+    page.close()
+
+
 def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser):
     """Issue 70: the views read without JavaScript (each server-rendered whole); what acts
     needs it, and says so with the command that does it from a terminal: never a form that
