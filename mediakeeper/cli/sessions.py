@@ -20,6 +20,7 @@ from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count
 
@@ -92,7 +93,8 @@ def show(home, session_id, as_json):
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
-            click.echo(f"             error: {visible(str(item['error']))}")
+            said = visible(plain_error(str(item["error"])))  # as every face says a failure
+            click.echo(f"             error: {said}")
     left, rest = _left(status_dir, record)
     noun = kinds.noun(record.kind)
     if left:

@@ -190,6 +190,20 @@ def test_the_dashboard_s_json_holds_what_its_text_says(demo_home):
     assert "--json and --html each say the dashboard: give one" in both.stderr
 
 
+def test_sessions_show_says_a_failure_as_every_face_does(demo_home):
+    """The conversion the demo's damaged source failed: in a person's words, as the weekly
+    report and the queue manager say it (before: the working folder's path and every digit
+    of both digests)."""
+    [session] = [line.split()[0] for line in script(
+        "utilities/sessions.py", "list", "--home", demo_home).stdout.splitlines()
+        if "_conversions_" in line]  # fmt: skip
+    shown = script("utilities/sessions.py", "show", "--home", demo_home, session).stdout
+    assert "error: 07 - Fitter Happier.ogg: does not decode: 07 - Fitter Happier.ogg: End of " \
+        "file; replace it from a good copy" in shown  # fmt: skip
+    assert "/working/" not in shown
+    assert re.search(r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds", shown)
+
+
 REPORT_LINKS = """<script>
 (function () {
   const links = [...document.querySelectorAll("td a")].map(a => {
