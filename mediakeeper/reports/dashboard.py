@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -318,16 +318,7 @@ def _kind_attention_json(a: KindAttention) -> dict[str, Any]:
 
 
 def _waiting_json(o: Outstanding) -> dict[str, Any]:
-    return {
-        "kind": o.kind,
-        "name": o.name,
-        "key": o.key,
-        "status": o.status,
-        "stage": o.stage,
-        "message": o.message,
-        "attempts": o.attempts,
-        "at": _moment(o.at),
-    }
+    return {**asdict(o), "at": _moment(o.at)}  # its every field; its moment as text
 
 
 def _session_json(s: SessionLine) -> dict[str, Any]:
