@@ -28,6 +28,7 @@ from mediakeeper.batch.report import Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.fs.atomic import append_lines, atomic_write_text, encode_text
 from mediakeeper.queue.items import COMPLETED, ERROR
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.jsonfmt import dumps_one
 
 VERSION = 1  # the payload's shape: a receiver can rely on its fields
@@ -124,7 +125,7 @@ class AlertWatch:
             state["alerted"] = True
             self._raise(alert_payload(self.home, self.kind, state["streak"], state["errors"]))
             line = (f"ALERT: {state['streak']} {self.kind} items failed in a row "
-                    f"(last: {outcome.name}: {error['message']})")  # fmt: skip
+                    f"(last: {outcome.name}: {plain_error(error['message'])})")  # fmt: skip
         self._keep(state)
         return line
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import visible
 
 TITLE = "mediakeeper"
@@ -30,7 +31,10 @@ def message(payload: dict[str, Any]) -> tuple[str, str]:
         lines = [f"{visible(payload['item'])} completed after {streak} failed {kind} items."]
     else:
         title = f"{TITLE}: {streak} {kind} items failed in a row"
-        lines = [f"{visible(e['item'])} ({e['stage']}): {visible(e['message'])}"
+        # Each failure in a person's words, as every face says it (``text.failures``): a
+        # phone shows the file, not where the toolkit held it. The webhook's JSON keeps it
+        # as recorded, for a program.
+        lines = [f"{visible(e['item'])} ({e['stage']}): {visible(plain_error(e['message']))}"
                  for e in payload["errors"]]  # fmt: skip
     lines.append(f"Data home: {visible(payload['home'])}")
     return title, "\n".join(lines)
