@@ -268,12 +268,12 @@ def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
     for p in evidence.get("proposals") or ():
         # The same value over several files is said once, with how many: a fix of one
         # album's three tracks read "artist x -> X" three times, naming no file.
-        files: dict[tuple[str, str, str], int] = {}
+        files_of: dict[tuple[str, str, str], int] = {}  # (field, now, proposed) -> files
         for f in p["fields"]:
             said = (f["field"], f["current"] or "(none)", f["proposed"])
-            files[said] = files.get(said, 0) + 1
+            files_of[said] = files_of.get(said, 0) + 1
         fields = "; ".join(f"{field} {current} -> {proposed}" + (f" ({n} files)" if n > 1 else "")
-                           for (field, current, proposed), n in files.items())  # fmt: skip
+                           for (field, current, proposed), n in files_of.items())  # fmt: skip
         lines.append(f"{p['label']}: {fields}")
     damage = evidence.get("damage") or ()
     for d in damage:

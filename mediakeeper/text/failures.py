@@ -1,6 +1,6 @@
 """A failed item's error in a person's words, said the same by every face (``decide`` and
 ``/api/decisions`` through the decision engine, the page's library and item views, a queue
-manager's ``--list``, ``sessions show``).
+manager's ``--list``, ``sessions show``, the alerts a person reads).
 
 A job's error may name the toolkit's own paths: a temporary copy, a file of a working
 folder. A person acts on the file, not on where the toolkit held it, so each such path is
