@@ -414,6 +414,21 @@ def test_an_album_s_question_names_its_files_within_the_album(demo, browser):
     page.close()
 
 
+def test_a_damaged_file_s_missing_good_copy_is_said_once(demo, browser):
+    """The damage table says why no good copy can restore it; the terminal's note saying it
+    again under the table is left out of the page."""
+    listed = demo.get("/api/decisions").json()
+    [damaged] = [d for g in listed["groups"] for d in g["decisions"]
+                 if d["code"] == "decode-error"]  # fmt: skip
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{demo.url}/decisions/{damaged['id']}")
+    why = "no audio checksum was recorded for it when it was last found whole"
+    table = page.locator("table.evidence", has_text="The damage")
+    expect(table).to_contain_text(why)
+    assert page.locator(".decision").inner_text().count(why) == 1
+    page.close()
+
+
 def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser):
     """Issue 70: the views read without JavaScript (each server-rendered whole); what acts
     needs it, and says so with the command that does it from a terminal: never a form that
