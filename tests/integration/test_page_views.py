@@ -395,14 +395,19 @@ def test_a_folder_s_stand_in_for_a_slash_is_shown_as_the_slash(demo, browser):
     page.close()
 
 
+def decision_page(demo, browser, code: str):
+    """A page on the demo's one open decision of ``code``."""
+    listed = demo.get("/api/decisions").json()
+    [asked] = [d for g in listed["groups"] for d in g["decisions"] if d["code"] == code]
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(f"{demo.url}/decisions/{asked['id']}")
+    return page
+
+
 def test_an_album_s_question_names_its_files_within_the_album(demo, browser):
     """The question names the album; its evidence names each file within it (before: every
     track's line began with the album's folder again)."""
-    listed = demo.get("/api/decisions").json()
-    [year] = [d for g in listed["groups"] for d in g["decisions"]
-              if d["code"] == "inconsistent-year"]  # fmt: skip
-    page = browser.new_page(viewport=DESKTOP)
-    page.goto(f"{demo.url}/decisions/{year['id']}")
+    page = decision_page(demo, browser, "inconsistent-year")
     album = "1973 - The Dark Side of the Moon"
     expect(page.locator(".asks")).to_contain_text(album)
     values = page.locator("table.evidence").first
@@ -417,11 +422,7 @@ def test_an_album_s_question_names_its_files_within_the_album(demo, browser):
 def test_a_damaged_file_s_missing_good_copy_is_said_once(demo, browser):
     """The damage table says why no good copy can restore it; the terminal's note saying it
     again under the table is left out of the page."""
-    listed = demo.get("/api/decisions").json()
-    [damaged] = [d for g in listed["groups"] for d in g["decisions"]
-                 if d["code"] == "decode-error"]  # fmt: skip
-    page = browser.new_page(viewport=DESKTOP)
-    page.goto(f"{demo.url}/decisions/{damaged['id']}")
+    page = decision_page(demo, browser, "decode-error")
     why = "no audio checksum was recorded for it when it was last found whole"
     table = page.locator("table.evidence", has_text="The damage")
     expect(table).to_contain_text(why)
