@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.batch import usage
-from mediakeeper.batch.job import DISK, ItemFailure, ItemResult, Job
+from mediakeeper.batch.job import DISK, ItemFailure, ItemResult, Job, out_of_space
 from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
@@ -36,7 +36,6 @@ from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.fs.sweep import sweep_home
-from mediakeeper.fs.write_errors import FULL, describe
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
@@ -141,13 +140,12 @@ def _recorded(step: Callable[[Any], ItemResult], record: Recorder, item: dict[st
 
 def _failed(err: Exception, seconds: float) -> Failed:
     """What a job's exception makes of its item."""
+    err = out_of_space(err) or err  # a volume out of space: the batch's, as a job says it
     if isinstance(err, ItemFailure):
         return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details,
                       as_it_was=err.as_it_was)  # fmt: skip
     if isinstance(err, ConfigError):  # wrong for every item (a setting): the batch stops
         return Failed("settings", str(err), stop=True, seconds=seconds)
-    if isinstance(err, OSError) and err.errno in FULL:  # the next items would meet it too
-        return Failed(DISK, describe(err), stop=True, seconds=seconds)
     # A crash inside one item must not stop the batch.
     where = traceback.extract_tb(err.__traceback__)[-1]
     message = f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
