@@ -152,6 +152,12 @@ class Prompted:
         subprocess.run([TMUX, "-S", str(self.tmux.socket), "kill-server"], capture_output=True)
 
 
+def prompted_script(tmp: Path, script: str, *args: str) -> Prompted:
+    """One of the user's scripts (``utilities/``) in a real terminal, asking its questions."""
+    argv = [sys.executable, str(REPO_ROOT / "utilities" / script), *args]
+    return Prompted(tmp, argv, _env())
+
+
 def _quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 

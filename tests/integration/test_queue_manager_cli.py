@@ -468,10 +468,9 @@ def test_reset_stale_releases_only_dead_claims(cli, worked):
 
 def _asking(tmp_path: Path, home: Path, *args: str):
     """The queue manager in a real terminal (tmux), where a question can be answered."""
-    from tests.integration.test_batch_terminal import Prompted, _env
+    from tests.integration.test_batch_terminal import prompted_script
 
-    script = str(Path(__file__).resolve().parents[2] / "utilities" / "music_queue_manager.py")
-    return Prompted(tmp_path, [sys.executable, script, "--home", str(home), *args], _env())
+    return prompted_script(tmp_path, "music_queue_manager.py", "--home", str(home), *args)
 
 
 def _queue_bytes(store: QueueStore) -> tuple[bytes, bytes]:

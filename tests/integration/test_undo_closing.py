@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 
 import mutagen
 
 from mediakeeper.text.slug import slugify
-from tests.helpers import REPO_ROOT, run_script
+from tests.helpers import run_script
 
 SONG = "Nina Simone/1958 - Little Girl Blue/01 - Song 1.flac"
 
@@ -72,14 +71,12 @@ def test_a_dry_run_foretells_what_the_undo_will_leave_alone_and_why(processed, t
 
 
 def test_a_prefix_asks_first_and_yes_restores(processed, tmp_path):
-    from tests.integration.test_batch_terminal import Prompted, _env
+    from tests.integration.test_batch_terminal import prompted_script
 
     home, lib = processed
     before = tags(lib)
     question = "'Nina' is the start of 'Nina Simone': undo its changes? [y/N]"
-    script = str(REPO_ROOT / "utilities" / "undo_changes.py")
-    asked = Prompted(tmp_path, [sys.executable, script, "--home", str(home), "--artist", "Nina"],
-                     _env())  # fmt: skip
+    asked = prompted_script(tmp_path, "undo_changes.py", "--home", str(home), "--artist", "Nina")
     try:  # at a terminal: asked, and a no restores nothing
         asked.answer(question, "n")
         assert asked.status() == 1, asked.screen()
