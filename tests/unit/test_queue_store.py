@@ -294,6 +294,23 @@ def test_an_untouched_release_leaves_a_completed_item_as_it_was(make_store):
     assert {**kept, "run_token": None} == done
 
 
+def test_a_claim_whose_start_was_edited_by_hand_gives_back_no_start(make_store, dead_pid):
+    """A start that is not text (a hand edit) is not put back into the item, where the next
+    load would refuse the queue for it."""
+    store = make_store(1)
+    _complete_next(store)
+    store.claim_next(SESSION, statuses=("completed",))
+
+    def edited(data):
+        data["items"][0]["claimed_by"].update(was_started=5, pid=dead_pid, pid_started=None)
+        return data["items"]
+
+    store.update(edited)
+    assert store.release_stale() == ["artist-0000"]
+    item = fresh(store).item("artist-0000")
+    assert (item["status"], item["started_at"]) == ("completed", None)
+
+
 def test_a_claim_written_before_claims_said_their_status_gives_back_pending(make_store, dead_pid):
     store = make_store(1)
     store.claim_next(SESSION)
