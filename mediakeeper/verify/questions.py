@@ -26,10 +26,13 @@ WHAT = {  # what is wrong with one file, and with several
 def words(asked: Asked) -> str:
     files = asked.files
     one, several = WHAT.get(asked.code, (f"has {asked.code}", f"have {asked.code}"))
+    # A restore only where a good copy is found: a listing words the question without
+    # looking for one (that loads the media probes), so the words promise no restore.
     if len(files) == 1:  # its name is said beside the words, never twice (issue 69)
-        return f"It {one}: accept it as is, verify it again, or restore a good copy?"
+        return (f"It {one}: accept it as is, verify it again, or restore it where a good copy "
+                "is found?")
     return (f"{count(len(files), 'file')} {several} ({', '.join(files)}): accept them as they "
-            "are, verify them again, or restore good copies?")  # fmt: skip
+            "are, verify them again, or restore them where good copies are found?")  # fmt: skip
 
 
 def offers(asked: Asked) -> tuple[list[Offer], str]:

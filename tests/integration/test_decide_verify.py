@@ -249,6 +249,7 @@ def test_no_restore_where_the_backup_copy_is_damaged_too_other_audio_or_missing(
     ]:
         shown = decide(home, "verify", f"Band/{album}")
         assert "restore from the backup copy" not in shown.stdout, shown.stdout
+        assert "or restore a good copy?" not in shown.stdout  # the words promise none either
         assert "(no restore: " in shown.stdout and why in shown.stdout, shown.stdout
     before = (lib / "Band" / "Bad" / ROT.name).read_bytes()
     whole = decide(home, "verify", "--all", "--group", MISMATCH, "--choose", "3")
