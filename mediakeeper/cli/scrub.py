@@ -3,7 +3,6 @@ library per run, each run going on where the last stopped."""
 
 from __future__ import annotations
 
-import socket
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -16,6 +15,7 @@ from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.system.processes import host
 from mediakeeper.text.visible import visible
 from mediakeeper.watch import scrub
 
@@ -111,7 +111,7 @@ def _alert(settings, problems: list[dict[str, str]], looked: int, coverage: str)
     """One alert for a run with problems: kept for ``serve``, sent to ``[alerts]
     webhook_url`` and ``apprise`` when set; what went wrong with the sending is said."""
     counts = Counter(p["problem"] for p in problems)
-    summary = (f"scrub on {socket.gethostname()}: {len(problems)} of {looked} albums with a "
+    summary = (f"scrub on {host()}: {len(problems)} of {looked} albums with a "
                f"problem ({', '.join(f'{n} {what}' for what, n in sorted(counts.items()))}); "
                f"coverage {coverage}")  # fmt: skip
     payload = scrub.alert_payload(settings.home, summary, problems, datetime.now(UTC))

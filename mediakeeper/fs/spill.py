@@ -22,7 +22,6 @@ import errno
 import heapq
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
@@ -95,6 +94,8 @@ def _private_file(directory: Path) -> int | None:
         return os.open(directory, os.O_TMPFILE | os.O_RDWR | os.O_CLOEXEC, 0o600)
     except (OSError, AttributeError):
         pass
+    import tempfile  # here, as below: only a queue too large for memory spills
+
     try:
         fd, name = tempfile.mkstemp(dir=directory, prefix=".spill-")
     except OSError:
@@ -168,6 +169,8 @@ class SortedRows:
 
 def _temporary_folder() -> Path | None:
     """The system's temporary folder; None where there is none to use (memory then)."""
+    import tempfile
+
     try:
         return Path(tempfile.gettempdir())
     except OSError:

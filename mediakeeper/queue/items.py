@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import reprlib
-import socket
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question, settled
 from mediakeeper.core.errors import TransitionError
-from mediakeeper.system.processes import is_running, own_start_time
+from mediakeeper.system.processes import host, is_running, own_start_time
 
 if TYPE_CHECKING:
     from mediakeeper.queue.keyset import KeySet
@@ -112,7 +111,7 @@ def make_claim(session: str, now: datetime, was: str = PENDING,
                started: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Who holds an item, and the status and start it had (what giving it back restores)."""
     return {
-        "host": socket.gethostname(),
+        "host": host(),
         "pid": os.getpid(),
         "pid_started": own_start_time(),
         "session": session,
@@ -165,7 +164,7 @@ def claim_is_stale(claim: Mapping[str, Any] | None) -> bool:
     checked from here and count as live: releasing them is the user's explicit decision."""
     if not claim:
         return True
-    if claim.get("host") != socket.gethostname():
+    if claim.get("host") != host():
         return False
     pid = claim.get("pid")
     if not isinstance(pid, int) or pid <= 0:

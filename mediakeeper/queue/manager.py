@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +40,7 @@ from mediakeeper.queue.items import (
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, survey
+from mediakeeper.system.processes import host
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.wording import queue_name
 
@@ -135,9 +135,9 @@ def running_batch(store: QueueStore) -> tuple[int, str] | None:
     started and has not ended while its process lives (from before its first claim until
     after its last record), or, for a batch from before sessions named their process, an
     item it holds. Batches on other machines cannot be checked from here."""
-    host = socket.gethostname()
+    here = host()
     for record in reversed(load_sessions(store.dir.parent, store.kind, items=False)):
-        if record.outcome == RUNNING and record.host == host and record.pid is not None:
+        if record.outcome == RUNNING and record.host == here and record.pid is not None:
             return record.pid, record.id
     try:
         items = store.peek()["items"]
@@ -145,7 +145,7 @@ def running_batch(store: QueueStore) -> tuple[int, str] | None:
         return None  # a damaged queue: its items cannot tell
     for item in items:
         claim = item.get("claimed_by") or {}
-        if is_live(item) and claim.get("host") == host:
+        if is_live(item) and claim.get("host") == here:
             return claim.get("pid"), str(claim.get("session"))
     return None
 

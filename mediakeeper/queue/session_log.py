@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import zlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
@@ -34,7 +33,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text, naming
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
-from mediakeeper.system.processes import own_start_time
+from mediakeeper.system.processes import host, own_start_time
 from mediakeeper.text.jsonfmt import dumps_one
 
 Clock = Callable[[], datetime]
@@ -164,12 +163,12 @@ def start_session(
     pid = os.getpid()
     session.log(
         f"START session {session_id} ({kind}{', ' + description if description else ''}; "
-        f"pid {pid} on {socket.gethostname()})"
+        f"pid {pid} on {host()})"
     )
     session._event(
         "start",
         kind=kind,
-        host=socket.gethostname(),
+        host=host(),
         pid=pid,
         pid_started=own_start_time(),
         description=description,

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 import os
 import select
-import subprocess
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # a batch that starts no program does not import subprocess for this
+    import subprocess
+
+
+def host() -> str:
+    """This machine's name, as a claim, a lock or a session names where its process runs:
+    ``socket.gethostname``'s answer, read from ``uname`` (importing socket costs a batch's
+    start 2 ms)."""
+    return os.uname().nodename
 
 
 def usable_cores() -> int:
@@ -99,6 +109,8 @@ def wait(proc: subprocess.Popen, timeout: float | None) -> int:
     meanwhile. The kernel's process file descriptor (``pidfd_open``, Linux 5.3) becomes
     readable as the child ends; where there is none, ``Popen.wait``.
     subprocess.TimeoutExpired past ``timeout``."""
+    import subprocess  # loaded already: the caller started ``proc``
+
     if timeout is None or not hasattr(os, "pidfd_open"):
         return proc.wait(timeout)
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 
 from mediakeeper.text.cut import cut
@@ -33,6 +32,8 @@ _DIGEST = re.compile(r"(?<![\w/.-])([0-9a-fA-F]{8})[0-9a-fA-F]{24,}(?![\w/-]|\.\
 
 
 def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
+    import tempfile  # here: a failure is rare, and a batch's start would pay for it
+
     roots = [re.escape(os.fspath(root).rstrip("/") + "/") for root in working]
     shaped = "|".join(map(re.escape, (*_SHAPES, tempfile.gettempdir().rstrip("/") + "/")))
     within = f"(?:/(?:{_FOLDER}/)*{_FOLDER})?(?:{shaped})"  # a folder of the toolkit's shape

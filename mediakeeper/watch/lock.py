@@ -7,12 +7,12 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper.core.errors import WatcherRunning
+from mediakeeper.system.processes import host
 
 LOCK_NAME = "watch.lock"
 
@@ -33,7 +33,7 @@ class WatchLock:
                 f"another watcher keeps watch over this data home: {self.holder_words()}",
                 "one watcher per home; stop that one first (kill -TERM its pid)",
             ) from None
-        holder = {"pid": os.getpid(), "host": socket.gethostname(),
+        holder = {"pid": os.getpid(), "host": host(),
                   "since": datetime.now(UTC).isoformat(timespec="seconds"),
                   "command": " ".join(sys.argv)}  # fmt: skip
         os.ftruncate(fd, 0)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import math
-import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,7 @@ from typing import Any
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.queue.items import iso
+from mediakeeper.system.processes import host
 
 KIND = "verify"
 RECORD = "scrub.json"  # under status/verify/
@@ -149,6 +149,6 @@ def alert_payload(home: Path, summary: str, problems: list[dict[str, str]],
                   now: datetime) -> dict[str, Any]:  # fmt: skip
     """A scrub's alert, as the webhook receives it and ``serve`` tells it: the host, the
     summary line and each album with a problem ({"album", "problem"})."""
-    return {"version": 1, "event": "scrub", "kind": KIND, "host": socket.gethostname(),
+    return {"version": 1, "event": "scrub", "kind": KIND, "host": host(),
             "home": str(home), "summary": summary, "problems": problems[:KEPT_PROBLEMS],
             "at": iso(now)}  # fmt: skip

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import time
 from collections import deque
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.system.processes import host
 from mediakeeper.watch.lock import running_watcher
 
 STATE_NAME = "watch.json"
@@ -31,7 +31,7 @@ class WatchState:
     def __init__(self, status_dir: Path, libraries: list[dict[str, str]], polling: bool):
         self.path = status_dir / STATE_NAME
         self.data: dict[str, Any] = {
-            "pid": os.getpid(), "host": socket.gethostname(), "since": _now(),
+            "pid": os.getpid(), "host": host(), "since": _now(),
             "libraries": libraries, "polling": polling, "scanned": {}, "stopped": None,
         }  # fmt: skip
         self.lines: deque[dict[str, str]] = deque(maxlen=KEPT)
