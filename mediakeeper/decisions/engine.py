@@ -310,11 +310,11 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     )  # fmt: skip
     if not changes and not closing:
         raise DecideError("nothing to write: every track holds that value already")
-    folder = Path(found.document["folder"])
     shown = Preview(asking.id, what, closes=[d.id for d in closing])
-    shown.writes = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
-                     "old": c.old, "new": c.new} for c in changes]  # fmt: skip
-    if changes:
+    if changes:  # tags to write: a kind whose document has its folder (a dismissal: any kind)
+        folder = Path(found.document["folder"])
+        shown.writes = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
+                         "old": c.old, "new": c.new} for c in changes]  # fmt: skip
         writing = writemode.chosen(load_settings(home).get)
         item = {"path": found.document["folder"], "key": found.item["key"]}
         why = would_be_left_alone(item, changes, writing.hard_links)
@@ -561,7 +561,8 @@ class GroupResult:
             asked = {f.name: f for f in t.asked}
             for name, done in t.taken:
                 found = asked.get(name)
-                folder = Path(found.document["folder"]) if found else Path()
+                # Tags to write: a kind whose document has its folder (verify's has none).
+                folder = Path(found.document["folder"]) if found and done.changes else Path()
                 shown["writes"] += [{"item": name, "path": str(folder / c.path), "file": c.path,
                                      "field": c.tag, "old": c.old, "new": c.new}
                                     for c in done.changes]  # fmt: skip

@@ -322,8 +322,18 @@ def test_albums_verified_again_one_or_a_whole_group_and_given_back_by_the_undo(t
 def test_the_web_api_restores_and_undoes_as_the_command_line_does(tmp_path):
     lib, home, mirror = checked_then_damaged(tmp_path, "Rotten")
     damaged = (lib / ROT).read_bytes()
+    # Leaving it as it is, previewed first (the page's "leave it as it is" asks for a
+    # preview), from the command line and the API: a verify document has no tags to write.
+    dry = decide(home, "verify", "Band/Rotten", "--dismiss", MISMATCH, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "1 decision would be closed (dismissed: left as it is)" in dry.stdout
     server = serve(home)
     try:
+        leave = {"kind": "verify", "name": "Band/Rotten", "dismiss": MISMATCH, "preview": True}
+        shown = server.post("/api/decisions", leave)
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["writes"] == [] and len(shown.json()["closes"]) == 1
+        assert groups_of(home)[("verify", MISMATCH)] == 1  # a preview closes nothing
         body = {"kind": "verify", "name": "Band/Rotten", "code": MISMATCH, "choose": 3}
         took = server.post("/api/decisions", body)
         assert took.status_code == 200, took.text
