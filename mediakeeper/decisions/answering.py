@@ -237,7 +237,8 @@ def changed_since(home: Path, kind: str, item: Mapping[str, Any],
                    decision: Decision | None) -> list[str]:  # fmt: skip
     """The files of ``decision`` that are not as the batch read them (nor as a decision or
     an undo since left them): each one's size and modification time against the list the
-    item completed with (``fingerprints``) and the marks an undo left (``dismissals``)."""
+    item completed with (``fingerprints``) and the marks an undo left (``dismissals``). A
+    name the list does not hold (a folder the batch did not enter) has nothing to tell by."""
     details = item.get("details") or {}
     recorded = details.get(FINGERPRINT)
     status = queue_of(home, kind).dir
@@ -247,6 +248,9 @@ def changed_since(home: Path, kind: str, item: Mapping[str, Any],
     undone = details.get(dismissals.UNDONE) or {}
     changed = []
     for name in decision.files:
+        then = before.get(name)
+        if then is None:  # a folder the batch passed over (a link, no access): not listed
+            continue
         try:
             st = os.stat(Path(item["path"]) / name)
         except OSError:
@@ -254,7 +258,7 @@ def changed_since(home: Path, kind: str, item: Mapping[str, Any],
             continue
         now = (st.st_size, st.st_mtime_ns)
         as_left = (undone.get(name) or {}).get("file")  # as an undo left it
-        if now != tuple(before.get(name) or ()) and list(now) != as_left:
+        if now != tuple(then) and list(now) != as_left:
             changed.append(name)
     return changed
 

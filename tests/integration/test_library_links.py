@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.deciding import decide, groups_of
 from tests.integration.test_movie_batch import library_of, queue_of
 from tests.integration.test_movie_batch import run as movie_batch
 from tests.servers.tmdb import FakeTMDb
@@ -79,6 +80,14 @@ def test_a_batch_follows_no_folder_link_and_writes_nothing_outside_the_library(
     assert "Not fixed: Album/02 - Far.flac is a link to a file outside the library" in (
         far["message"]
     )
+
+    # The folder passed over is a decision a person may leave as it is: the batch listed no
+    # file there to tell a change by, so it is not "changed since the batch read it".
+    shown = decide(home, "music", "Someone", "--dismiss", "skipped-folder", "--dry-run")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    took = decide(home, "music", "Someone", "--dismiss", "skipped-folder")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert ("music", "skipped-folder") not in groups_of(home)
 
 
 def test_init_and_refresh_say_which_links_they_pass_over(tmp_path, music_script, music_queue):
