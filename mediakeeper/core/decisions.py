@@ -145,6 +145,13 @@ def status_word(status: str) -> str:
     return "failed" if status == "error" else status.replace("_", " ")
 
 
+def stage_word(stage: str) -> str:
+    """Where an item failed, as every surface says it: a staged kind records its failure as
+    ``failed_<stage>`` (the queue's contract), said "converting" where a person reads "failed
+    at converting"; ``deleting_originals`` is "deleting originals"."""
+    return stage.removeprefix("failed_").replace("_", " ")
+
+
 # ---- rules: a person's answer recorded once for every later finding of a code ---------------
 
 RULES = "decisions"  # the table of mediakeeper.toml holding them: code = "dismiss"

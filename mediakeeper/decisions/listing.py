@@ -36,7 +36,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import open_codes, questions_asked
+from mediakeeper.core.decisions import open_codes, questions_asked, stage_word
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.questions import RETRY, SKIP, Asked
 from mediakeeper.decisions import dupes, groups, ids, outstanding
@@ -89,7 +89,7 @@ def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
     error in words, retry or skip."""
     said = outstanding_of(kind, item)
     name, stage = said.name, said.stage
-    question = f"{name} {code}{f' at {stage}' if stage else ''}: retry it or skip it?"
+    question = f"{name} {code}{f' at {stage_word(stage)}' if stage else ''}: retry it or skip it?"
     shown: dict[str, Any] = {
         "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
         "key": item["key"], "album": "", "code": code, "severity": "error",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from mediakeeper.core import kinds
+from mediakeeper.core.decisions import stage_word
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import ERROR, PENDING, SKIPPED
@@ -46,7 +47,7 @@ def find(home: Path, kind: str, name: str) -> Outstanding | None:
 
 
 def describe(item: Outstanding) -> list[str]:
-    stage = f" at stage {item.stage}" if item.stage else ""
+    stage = f" at stage {stage_word(item.stage)}" if item.stage else ""
     tried = count(item.attempts, "attempt")
     lines = [f"{item.name}: {item.word}{stage} after {tried}: {item.message}"]
     return lines + [f"      {n}) {label}" for n, label in enumerate(choices_of(item), 1)]

@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mediakeeper.core.commands import kind_command, queue_manager
-from mediakeeper.core.decisions import status_word
+from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.reports import linked
@@ -248,7 +248,7 @@ def attention_lines(d: Dashboard) -> list[str]:
     if not d.attention and not d.week.decisions:
         lines.append("  nothing: no open findings, no failed and no skipped items")
     for o in d.attention:
-        where = f"{o.stage}: " if o.stage else ""
+        where = f"{stage_word(o.stage)}: " if o.stage else ""
         head = f"  {o.word:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
         lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
     if d.attention_total > len(d.attention):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from mediakeeper.core.commands import kind_command, queue_manager
-from mediakeeper.core.decisions import MEANING, status_word
+from mediakeeper.core.decisions import MEANING, stage_word, status_word
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size, queue_name
@@ -84,6 +84,7 @@ def environment() -> Environment:
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
     env.filters["status"] = status_word
+    env.filters["stage"] = stage_word
     env.filters["shown"] = shown
     env.filters["page"] = page_of
     env.filters["decided"] = decided_note

@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from mediakeeper import __version__
 from mediakeeper.core import commands, kinds
-from mediakeeper.core.decisions import status_word
+from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids
@@ -104,8 +104,8 @@ def match(score) -> str:
     return "good" if score >= 0.9 else "fair" if score >= 0.7 else "poor" if score >= 0.5 else "bad"
 
 
-TEMPLATES.filters.update(real=real, ago=ago, word=status_word, match=match, number=number,
-                         under=path_under)  # a file within the album the question names
+TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word, match=match,
+                         number=number, under=path_under)  # under: a file within the album asked
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview

@@ -170,6 +170,13 @@ def test_the_dashboard_s_json_holds_what_its_text_says(demo_home):
     assert radiohead["codes"]["unreadable-file"] == 1
     assert (demo_home / radiohead["report"]).is_file()
     assert [w["stage"] for w in attention["waiting"]] == ["failed_converting"] * 2
+    # The queue's record for a script; for a person, where it failed in words, on every face.
+    assert "conversions  converting: " in text and "failed_converting" not in text
+    [weekly] = (demo_home / "status" / "reports").glob("*_weekly_progress.md")
+    assert "| failed | converting | 1 |" in weekly.read_text(encoding="utf-8")
+    listed = script("utilities/decide.py", "--home", demo_home, "--group", "failed").stdout
+    assert "Kind of Blue: failed at stage converting after 1 attempt: " in listed, listed
+    assert "failed_converting" not in listed
     assert attention["waiting_total"] == 2
     # Whole where the text cuts it to its line: the file, not the working folder's path.
     happier = next(w for w in attention["waiting"] if "Fitter" in w["message"])
