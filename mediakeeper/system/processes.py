@@ -13,8 +13,8 @@ if TYPE_CHECKING:  # a batch that starts no program does not import subprocess f
 
 def host() -> str:
     """This machine's name, as a claim, a lock or a session names where its process runs:
-    ``socket.gethostname``'s answer, read from ``uname`` (importing socket costs a batch's
-    start 2 ms)."""
+    ``socket.gethostname``'s answer, read from ``uname`` so that a batch's start does not
+    import socket (docs/performance.md, "A batch's start")."""
     return os.uname().nodename
 
 
