@@ -333,6 +333,10 @@ def test_the_web_api_restores_and_undoes_as_the_command_line_does(tmp_path):
         shown = server.post("/api/decisions", leave)
         assert shown.status_code == 200, shown.text
         assert shown.json()["writes"] == [] and len(shown.json()["closes"]) == 1
+        group = {"kind": "verify", "all": True, "code": MISMATCH, "choose": 1, "preview": True}
+        whole = server.post("/api/decisions", group)  # the whole group accepted, previewed
+        assert whole.status_code == 200, whole.text
+        assert whole.json()["writes"] == [] and whole.json()["closes"] == 1
         assert groups_of(home)[("verify", MISMATCH)] == 1  # a preview closes nothing
         body = {"kind": "verify", "name": "Band/Rotten", "code": MISMATCH, "choose": 3}
         took = server.post("/api/decisions", body)

@@ -167,6 +167,15 @@ def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
     expect(failures).to_have_count(2)
     text = failures.first.text_content()
     assert "/working/" not in text and "_source" not in text  # a person's words, no temp path
+    # Where it failed, in words on its decision's page and in its history: the stage, not
+    # the queue's code for the failure (failed_converting).
+    [failed] = [g for g in demo.get("/api/decisions").json()["outstanding"]
+                if g["kind"] == "conversions"]  # fmt: skip
+    first = failed["decisions"][0]
+    asked = demo.get(f"/decisions/{first['id']}").text
+    assert "Failed at <strong>converting</strong>" in asked and "failed_" not in asked
+    history = demo.get("/library/item", params={"kind": "conversions", "key": first["key"]}).text
+    assert " at converting" in history and "failed_" not in history
     failures.first.get_by_role("button", name="Retry").click()
     expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
     expect(page.locator("#undo-last button")).to_be_visible()
