@@ -180,10 +180,14 @@ def _of_code(asking: list[ItemDecisions], code: str):
 
 
 def _act(asking: list[ItemDecisions], code: str, choose: int) -> str:
-    """What choice ``choose`` does (``core.questions``; "": the first decision has no such
-    choice, which ``_same_choice`` says)."""
-    choices = _of_code(asking, code)[0].choices
-    return choices[choose - 1].act if choose <= len(choices) else ""
+    """What choice ``choose`` does (``core.questions``), as the group's decisions offer it.
+    A group offering a movie's candidates has choices each item's own, whatever the number
+    (``CANDIDATE``); "": no decision has such a choice, which ``_same_choice`` says."""
+    decisions = _of_code(asking, code)
+    if any(c.act == CANDIDATE for d in decisions for c in d.choices):
+        return CANDIDATE
+    acts = [d.choices[choose - 1].act for d in decisions if choose <= len(d.choices)]
+    return acts[0] if acts else ""
 
 
 @dataclass
