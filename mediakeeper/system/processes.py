@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # a batch that starts no program does not import subprocess f
 def host() -> str:
     """This machine's name, as a claim, a lock or a session names where its process runs:
     ``socket.gethostname``'s answer, read from ``uname`` so that a batch's start does not
-    import socket (docs/performance.md, "A batch's start")."""
+    import socket (docs/performance.md, "Starting a command")."""
     return os.uname().nodename
 
 
