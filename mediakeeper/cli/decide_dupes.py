@@ -14,22 +14,27 @@ from mediakeeper.cli.dupes import group_lines, said_set_aside
 from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
+from mediakeeper.dupes.questions import name_of
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
 if TYPE_CHECKING:
     from mediakeeper.decisions.keeping import Taken
 
-SHOWN_IDS = 3  # group ids named on a listing's line before "..."
+SHOWN_IDS = 3  # groups named on a listing's line before "..."
 
 
 def listing_lines(home: Path) -> list[str]:
-    """One line per level with open duplicate groups, as ``decide`` lists failed items."""
+    """One line per level with open duplicate groups, as ``decide`` lists failed items: its
+    first groups by name, as the page names them, each with its id (``decide dupes ID``)."""
+    found = dupes.open_groups(home)
+    named = {g["id"]: f"{name_of(g)} ({g['id']})" for g in found}
     lines = []
-    for group in dupes.decision_groups(home):
-        ids = ", ".join(group.items[:SHOWN_IDS]) + (" ..." if group.count > SHOWN_IDS else "")
-        lines.append(f"  {group.kind:<7} {group.code}  {count(group.count, 'group')}: {ids}  "
-                     f"[{' | '.join(group.choices)}]")  # fmt: skip
+    for group in dupes.decision_groups(home, found):
+        names = "; ".join(named[i] for i in group.items[:SHOWN_IDS])
+        more = " ..." if group.count > SHOWN_IDS else ""
+        lines.append(f"  {group.kind:<7} {group.code}  {count(group.count, 'group')}: "
+                     f"{names}{more}  [{' | '.join(group.choices)}]")  # fmt: skip
     return lines
 
 

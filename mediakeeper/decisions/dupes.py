@@ -43,10 +43,11 @@ def open_groups(home: Path, code: str | None = None) -> list[dict[str, Any]]:
             if g["id"] not in whole and code in (None, code_of(g))]  # fmt: skip
 
 
-def decision_groups(home: Path) -> list[Group]:
-    """One group per level that has open duplicate groups, album first."""
+def decision_groups(home: Path, found: list[dict[str, Any]] | None = None) -> list[Group]:
+    """One group per level that has open duplicate groups (``found``: as ``open_groups`` read
+    them), album first."""
     by_code: dict[str, list[str]] = {}
-    for group in open_groups(home):
+    for group in open_groups(home) if found is None else found:
         by_code.setdefault(code_of(group), []).append(group["id"])
     return [Group(KIND.name, code, SEVERITY, len(ids), tuple(ids), CHOICES,
                   f"the same recording found as several {CODES[code]} copies")

@@ -89,6 +89,8 @@ def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(l
     text = mediakeeper(home, "decide").stdout
     assert "  dupes   duplicate-track  2 groups: " in text
     loose = next(g for g in groups if any("Unsorted" in c["path"] for c in g["copies"]))
+    # Each group by the name the page gives it, with the id `decide dupes ID` takes.
+    assert f"Artist A — Album — 02 - Song 2 ({loose['id']})" in text, text
     one = mediakeeper(home, "decide", "dupes", loose["id"])
     assert one.returncode == 0, one.stderr
     flac, m4a = lib / "Artist A" / "Album" / "02 - Song 2.flac", lib / "Unsorted" / "track02.m4a"
