@@ -125,19 +125,24 @@ def in_holding(holding: Path, library: Path, path: Path) -> Path:
 
 def unchanged(file: dict[str, Any]) -> str:
     """Why the file ``file`` (``{"path", "size", "mtime_ns", "inode", "hash"}``) is not what
-    was graded, or "": its size and time, then its bytes' hash (a retag that kept the size
-    and time changes it). The inode counts only where no hash was kept (an older scan's): a
-    file put back from another disk is a new inode with the same bytes."""
+    was graded, or "": where a hash was kept, its size then its bytes' hash (a retag that
+    kept the size and time changes it; an undo puts the graded bytes back at a later time,
+    and a file put back from another disk is a new inode with the same bytes); an older
+    scan's, without a hash, by its size, time and inode."""
     try:
         st = os.stat(file["path"])
     except OSError as err:
         return f"it is gone ({err.strerror})"
-    inode = file["inode"] if not file.get("hash") else st.st_ino
-    if (st.st_size, st.st_mtime_ns, st.st_ino) != (file["size"], file["mtime_ns"], inode):
+    same_stat = (st.st_size, st.st_mtime_ns) == (file["size"], file["mtime_ns"])
+    if not file.get("hash"):
+        return "" if same_stat and st.st_ino == file["inode"] else CHANGED
+    if st.st_size != file["size"]:
         return CHANGED
-    if file.get("hash") and content_hash(file["path"]) != file["hash"]:
+    if content_hash(file["path"]) == file["hash"]:
+        return ""
+    if same_stat:  # a retag that kept the size and time
         return f"{CHANGED} (its size and time are the same, its bytes are not)"
-    return ""
+    return CHANGED
 
 
 def move(home: Path, session: str, file: dict[str, Any], target: Path) -> None:

@@ -130,6 +130,11 @@ def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_co
     assert "restored cover of " in undone.stdout and "a picture (image/png, " in undone.stdout
     assert tree_of(lib) == before  # every file byte for byte, the kept one's tags and cover too
     assert [g["id"] for g in listed(home)] == [group["id"]]  # asked again
+    # The FLAC holds the bytes the scan graded again (at a later time): another choice of the
+    # group moves it, where it was left alone as "changed since the scan".
+    other = mediakeeper(home, "decide", "dupes", group["id"], "--choose", "3")
+    assert other.returncode == 0, other.stdout + other.stderr
+    assert not flac.exists() and mp3.exists() and "left alone" not in other.stdout + other.stderr
 
 
 def test_another_copy_kept_or_all_kept_each_a_session_undone(two_copies, tmp_path):
