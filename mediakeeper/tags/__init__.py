@@ -34,7 +34,7 @@ _MODULES = {
     "reading": ("AUDIO_EXTENSIONS", "AudioInfo", "Parsed", "all_values", "loudness", "read",
                 "read_fields"),
     "table": ("FIELD_OF", "LOGICAL_TAGS", "LOUDNESS", "TABLE", "WRITABLE", "Field", "typed"),
-    "writing": ("BytesBack", "FileWrite", "holds", "set_values", "storable",
+    "writing": ("BytesBack", "FileWrite", "holds", "refused_by", "set_values", "storable",
                 "version_after_write", "write", "write_many"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}

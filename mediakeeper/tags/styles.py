@@ -453,15 +453,18 @@ class MP4Style:
         num, tot = (*values[0], 0, 0)[:2]
         return (str(num) if num else None), (str(tot) if tot else None)
 
-    def holds(self, field: Field, value: str) -> bool:
-        """Whether ``value`` can be stored: an atom of a type of its own holds that type."""
+    def refuses(self, field: Field, value: str) -> str:
+        """Why ``value`` cannot be stored ("": it can): an atom of a type of its own holds
+        that type (a track or disc number and its total, BPM, the compilation flag)."""
         if field.mp4.startswith("----:"):
-            return True
+            return ""
         if field.total is not None:
-            return not value.strip() or whole(value) is not None
-        if isinstance(field.type, (Flag, WholeNumber)):
-            return not isinstance(field.type.parse(value), Malformed)
-        return True
+            return "" if not value.strip() or whole(value) is not None else _not_whole(value)
+        if isinstance(field.type, (Flag, WholeNumber)) and isinstance(
+            field.type.parse(value), Malformed
+        ):
+            return f"MP4 stores {field.name} as {field.type.words}, not {value!r}"
+        return ""
 
     def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
         values = values_list(value)
@@ -474,8 +477,8 @@ class MP4Style:
         elif not isinstance(field.type, (Flag, WholeNumber)):  # text, as a date is
             new = values
         else:  # an atom of a type of its own: cpil one boolean, tmpo integers
-            for refused in (v for v in values if not self.holds(field, v)):
-                raise ValueError(f"MP4 stores {field.name} as {field.type.words}, not {refused!r}")
+            for why in filter(None, (self.refuses(field, v) for v in values)):
+                raise ValueError(why)
             if isinstance(field.type, Flag):
                 tags[atom] = field.type.parse(values[0])
                 return
@@ -510,8 +513,12 @@ def _whole_number(value: str | None) -> int:
         return 0
     number = whole(value)
     if number is None:
-        raise ValueError(f"MP4 stores track and disc numbers as whole numbers, not {value!r}")
+        raise ValueError(_not_whole(value))
     return number
+
+
+def _not_whole(value: str) -> str:
+    return f"MP4 stores track and disc numbers as whole numbers, not {value!r}"
 
 
 ID3_STYLE, VORBIS_STYLE, MP4_STYLE = ID3Style(), VorbisStyle(), MP4Style()

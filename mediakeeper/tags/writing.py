@@ -281,18 +281,22 @@ Value = TypeVar("Value", str, list[str])
 
 
 def storable(values: Mapping[str, Value], target: Path) -> dict[str, Value]:
-    """The values a file named ``target`` can hold (each value of a list on its own): MP4
-    keeps track and disc numbers, BPM and the compilation flag as integers, and a write of
-    other text there is refused. Every other container holds any text."""
-    holds = getattr(STYLE_OF_FORMAT.get(target.suffix.lower().lstrip(".")), "holds", None)
-    if holds is None:
-        return dict(values)
+    """The values a file named ``target`` can hold (each value of a list on its own:
+    ``refused_by``)."""
     kept: dict[str, Value] = {}
     for name, value in values.items():
-        field = FIELD_OF[name]
         if isinstance(value, str):
-            if holds(field, value):
+            if not refused_by(target, name, value):
                 kept[name] = value
-        elif fitting := [v for v in value if holds(field, v)]:
+        elif fitting := [v for v in value if not refused_by(target, name, v)]:
             kept[name] = fitting
     return kept
+
+
+def refused_by(target: Path, name: str, value: str) -> str:
+    """Why a file named ``target`` cannot hold ``value`` as the field ``name`` ("": it can),
+    in the words its write would refuse it with: MP4 keeps track and disc numbers, BPM and
+    the compilation flag as integers, and a write of other text there is refused. Every
+    other container holds any text."""
+    refuses = getattr(STYLE_OF_FORMAT.get(target.suffix.lower().lstrip(".")), "refuses", None)
+    return refuses(FIELD_OF[name], value) if refuses is not None else ""
