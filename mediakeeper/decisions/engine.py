@@ -621,8 +621,11 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
         done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
         return GroupResult("queue", done.kind, code, done, choose)
     if code in dupes.CODES:
-        if dry_run:
-            found = dupes.open_groups(home, code)
+        if kind not in (None, dupes.KIND.name):
+            raise DecideError(f"no open {code!r} decision in {kind}: nothing to decide there",
+                              "`decide` lists the groups")  # fmt: skip
+        if dry_run:  # refused as the take would be
+            found = keeping.asked(home, code, choose=choose, remember=remember)
             return GroupResult("dupes", dupes.KIND.name, code, found, choose)
         done = keeping.take_group(home, code, choose=choose, remember=remember)
         return GroupResult("dupes", dupes.KIND.name, code, done, choose)

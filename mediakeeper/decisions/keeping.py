@@ -53,19 +53,27 @@ def take_group(home: Path, code: str, *, choose: int | None = None,
                remember: bool = False) -> Taken:  # fmt: skip
     """Every open group of ``code`` decided as one session: keep the best (``choose`` 1) or
     keep all (``choose`` 2, or None: a dismissal)."""
-    if remember:
-        raise DecideError("keep all is remembered group by group already; --remember records "
-                          "a rule for a finding code")  # fmt: skip
-    asking = open_groups(home, code)
-    if not asking:
-        raise DecideError(f"no open {code!r} decision in dupes", "`decide` lists the groups")
-    if choose is not None and choose not in (1, 2):
-        raise DecideError(f"choice {choose} of {code} is a copy of each group's own",
-                          "decide each group: decide dupes ID --choose N")  # fmt: skip
+    asking = asked(home, code, choose=choose, remember=remember)
     if choose == 1:
         done = copies.set_aside(home, [g["id"] for g in asking])
         return Taken(_session(done), KEEP_BEST, done.groups, set_aside=done)
     return keep_all(home, asking)
+
+
+def asked(home: Path, code: str, *, choose: int | None = None,
+          remember: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """The open groups of ``code`` a whole level's answer takes, its dry run's as its own; or
+    why it cannot be taken (``DecideError``)."""
+    if remember:
+        raise DecideError("keep all is remembered group by group already; --remember records "
+                          "a rule for a finding code")  # fmt: skip
+    found = open_groups(home, code)
+    if not found:
+        raise DecideError(f"no open {code!r} decision in dupes", "`decide` lists the groups")
+    if choose is not None and choose not in (1, 2):
+        raise DecideError(f"choice {choose} of {code} is a copy of each group's own",
+                          "decide each group: decide dupes ID --choose N")  # fmt: skip
+    return found
 
 
 def _session(done: copies.SetAside) -> str:

@@ -183,6 +183,15 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert [f"would keep {g['best']}" for g in tracks] == \
         [line for line in dry.stdout.splitlines() if line.startswith("would keep ")]  # fmt: skip
+    # A dry run refuses what the take would: a copy of each group's own, a rule, another kind.
+    for refused, said in [
+        (("dupes", "--group", "duplicate-track", "--choose", "3"), "is a copy of each group's own"),
+        (("dupes", "--dismiss", "duplicate-track", "--remember"), "remembered group by group"),
+        (("music", "--dismiss", "duplicate-track"), "no open 'duplicate-track' decision in music"),
+    ]:
+        for dry in (("--dry-run",), ()):
+            answer = mediakeeper(home, "decide", refused[0], "--all", *refused[1:], *dry)
+            assert answer.returncode == 2 and said in answer.stderr, answer.stdout + answer.stderr
     assert tree_of(lib) == before
     done = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert done.returncode == 0, done.stdout + done.stderr
