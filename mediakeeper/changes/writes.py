@@ -336,8 +336,9 @@ def _planned_writes(
 ) -> list[tuple[Path, list[Step], tags.FileWrite]]:
     """Each file's write, decided before anything is journaled or written (so that the one
     journal append can hold every change of the call): the steps already in place or refused
-    go to ``done``, a file that cannot be read is refused whole, and a file with steps left
-    gets one ``tags.FileWrite`` of their new values, expecting the values it held."""
+    (the file holds a third value, or its container cannot hold the new one) go to ``done``,
+    a file that cannot be read is refused whole, and a file with steps left gets one
+    ``tags.FileWrite`` of their new values, expecting the values it held."""
     writes: list[tuple[Path, list[Step], tags.FileWrite]] = []
     libraries: dict[tuple[Path, str], Path | None] = {}  # by folder and artist: one look each
     for path, steps, kept in files:
@@ -346,7 +347,13 @@ def _planned_writes(
         except AudioError as err:
             done.refused += [(step, err.reason) for step in steps]
             continue
-        to_write = _sorted_steps(steps, held, done, changed=changed)
+        to_write = []
+        for step in _sorted_steps(steps, held, done, changed=changed):
+            new = step.change.new
+            if new and (why := tags.refused_by(path, step.change.tag, new)):
+                done.refused.append((step, why))  # its container cannot hold it (MP4's numbers)
+            else:
+                to_write.append(step)
         if to_write:
             values = {step.change.tag: step.change.new for step in to_write}
             expect = {tag: held.get(tag) for tag in values}

@@ -151,12 +151,6 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip
-    # A value a file's container cannot hold (MP4's whole numbers): refused before any write,
-    # where the write would leave that file alone after writing the others.
-    for c in changes if value else ():
-        if why := tags.refused_by(Path(c.path), tag, value):
-            raise DoesNotFit(f"--set {echoed(word)}={echoed(value)}: {c.path}: {why}; nothing "
-                             "written", "give a value every one of those files can hold")
     if not value and not changes:  # "remove it" where it is absent: no answer to a question
         raise DoesNotFit(f"--set {echoed(word)}= removes the tag, which none of those files has; "
                          "nothing written",
