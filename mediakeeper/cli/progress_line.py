@@ -411,4 +411,3 @@ if __name__ == "__main__":  # run by mistake: say which commands to run instead
     not_a_command(
         "the batch scripts' progress display", "process_music_batch.py", "process_movie_batch.py"
     )
-

@@ -316,7 +316,7 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
         shown.writes = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
                          "old": c.old, "new": c.new} for c in changes]  # fmt: skip
         writing = writemode.chosen(load_settings(home).get)
-        item = {"path": found.document["folder"], "key": found.item["key"]}
+        item = {"path": str(folder), "key": found.item["key"]}
         why = would_be_left_alone(item, changes, writing.hard_links)
         shown.refused = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
                           "why": why[c.path]} for c in changes if c.path in why]  # fmt: skip
