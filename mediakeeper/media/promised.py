@@ -12,7 +12,8 @@ Each format says it its own way:
 - Ogg: its granule positions (mutagen); an Ogg holds no total, so a cut one is told by its
   last page, cut off or not marked end-of-stream (``integrity``);
 - FLAC: STREAMINFO's total samples (its MD5 is checked by the decode);
-- WAV and AIFF: their ``data``/``SSND`` chunk's size; WavPack: its blocks' total samples;
+- WAV and AIFF: their ``data``/``SSND`` chunk's size; WavPack: its blocks' total samples,
+  and its blocks walked to a last one that goes on past the file's end;
 - Monkey's Audio: its descriptor's byte counts; TTA: its seek table's frame sizes; DSF: its
   ``data`` chunk's size.
 
@@ -195,6 +196,21 @@ def _tta(f) -> int:
     return start + 22 + 4 * frames + 4 + sizes
 
 
+def _wavpack(f) -> int:
+    """The end of a WavPack file's last block: each block's header says its size, so a file
+    cut short has a last block that goes on past its end. (An ffmpeg newer than 5.1 stops at
+    that block with a demuxing error, where 5.1 ends the decode quietly: the bytes missing
+    tell both apart from damage inside the file.)"""
+    at, size, end = 0, _size(f), 0
+    while at + 32 <= size:
+        f.seek(at)
+        head = f.read(8)
+        if head[:4] != b"wvpk":
+            break  # its APEv2 or ID3v1 tags after the audio
+        end = at = at + 8 + int.from_bytes(head[4:8], "little")
+    return end
+
+
 def _id3v2_end(f) -> int:
     """Where the audio begins after any ID3v2 tags (``mpeg_frames``' reading of them)."""
     with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -208,5 +224,6 @@ def _size(f) -> int:
 _ENDS = {
     "WAVE": _riff, ".wav": _riff, "AIFF": _aiff, ".aif": _aiff, ".aiff": _aiff,
     "DSF": _dsf, ".dsf": _dsf, "MP4": _mp4, ".m4a": _mp4, ".m4b": _mp4,
-    ".mp4": _mp4, "MonkeysAudio": _ape, ".ape": _ape, "TrueAudio": _tta, ".tta": _tta,
+    ".mp4": _mp4, "WavPack": _wavpack, ".wv": _wavpack, "MonkeysAudio": _ape, ".ape": _ape,
+    "TrueAudio": _tta, ".tta": _tta,
 }  # fmt: skip
