@@ -377,7 +377,7 @@ def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> 
         header=header,
         errors=tuple(errors),
         error_at=error_at,
-        failure=run.error if run.returncode != 0 else "",
+        failure=_failure(run, path),
         audio_checksum=_checksum(text),
         samples_md5=_value(text, r"^MD5=([0-9a-f]+)"),
         full_scale=int(_last_number(text, r"histogram_0db: (\d+)") or 0),
@@ -465,13 +465,29 @@ _OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
 _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
 
 
+# An input that does not open: ffmpeg 6 and later say so in lines of their own ("[in#0 @ ..]
+# Error opening input: End of file", last "Error opening input files: End of file") where
+# 5.1 says "file:PATH: End of file" without a source. Said as 5.1 says it, so that every
+# ffmpeg gives the same message, and never taken for a decode error at 0:00.
+_NOT_OPENED = "Error opening input"
+
+
 def _errors(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for match in _ERROR.finditer(text):
         where, line = match.group(1), match.group(2).strip()
-        if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE):
+        if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE) \
+                and not line.startswith(_NOT_OPENED):  # fmt: skip
             seen.setdefault(line, None)
     return list(seen)
+
+
+def _failure(run: ffmpeg.Run, path: Path) -> str:
+    """Why ffmpeg failed on ``path``, or "" when it did not."""
+    if run.returncode == 0:
+        return ""
+    before, _, why = run.error.partition(f"{_NOT_OPENED} files: ")
+    return f"{_named(path)}: {why}" if why and not before else run.error
 
 
 def _checksum(text: str) -> str:
