@@ -35,6 +35,12 @@ from tests.helpers.deciding import TAKING
 REPO = Path(__file__).resolve().parents[2]
 
 
+# The demo's damaged FLAC as a conversion refuses it: Debian's ffmpeg 5.1 decodes past the
+# damage and the MD5 tells it (a digest said by its first digits); a newer one (the wheel's)
+# stops at the first bad frame and says where.
+DAMAGED_FLAC = (r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds"
+                r"|Blue in Green\.flac: does not decode at 0:00\.\d{3}: ")
+
 def script(name: str, *args, cwd: Path = REPO, code: int = 0) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MEDIAKEEPER_HOME", "TMDB_API_KEY")}
     env["PYTHONPATH"] = str(REPO)
@@ -88,7 +94,7 @@ def test_the_weekly_report_leads_with_the_open_findings(demo_home):
     # the conversion held it; a digest by its first digits.
     assert "07 - Fitter Happier.ogg: does not decode: 07 - Fitter Happier.ogg: End of file" \
         in attention and "/working/" not in attention  # fmt: skip
-    assert re.search(r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds", attention)
+    assert re.search(DAMAGED_FLAC, attention)
     errors, warnings = attention.split("**Warnings**")
     assert "`unreadable-file`" in errors and "`missing-artist`" in errors
     assert errors.index("Radiohead") < errors.index("Metallica")  # the most decisions first
@@ -208,7 +214,7 @@ def test_sessions_show_says_a_failure_as_every_face_does(demo_home):
     assert "error: 07 - Fitter Happier.ogg: does not decode: 07 - Fitter Happier.ogg: End of " \
         "file; replace it from a good copy" in shown  # fmt: skip
     assert "/working/" not in shown
-    assert re.search(r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds", shown)
+    assert re.search(DAMAGED_FLAC, shown)
 
 
 REPORT_LINKS = """<script>

@@ -37,7 +37,7 @@ def test_every_group_lists_real_choices_and_every_group_can_be_listed(demo_home)
     every = decide(demo_home, "--all-groups")
     assert every.returncode == 0, every.stderr
     grouped = [line for line in every.stdout.splitlines()
-               if re.match(r"  \w+ +[a-z-]+  \d+ decisions? in ", line)]  # fmt: skip
+               if re.match(r"  \w+ +[a-z0-9-]+  \d+ decisions? in ", line)]  # fmt: skip
     assert len(grouped) == total and "... and" not in every.stdout, every.stdout
     assert [line.split()[1] for line in grouped] == [g["code"] for g in shown["groups"]]
     # Under each group's line, what its code means (as the page heads the group).
