@@ -465,10 +465,10 @@ _OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
 _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
 
 
-# An input that does not open: ffmpeg 6 and later say so in lines of their own ("[in#0 @ ..]
-# Error opening input: End of file", last "Error opening input files: End of file") where
-# 5.1 says "file:PATH: End of file" without a source. Said as 5.1 says it, so that every
-# ffmpeg gives the same message, and never taken for a decode error at 0:00.
+# An input that does not open: a newer ffmpeg than 5.1 (the wheel's 9.0) says so in lines of
+# its own ("[in#0 @ ..] Error opening input: End of file", last "Error opening input files:
+# End of file") where 5.1 says "file:PATH: End of file" without a source. Said as 5.1 says
+# it, so that every ffmpeg gives the same message, and never taken for a decode error at 0:00.
 _NOT_OPENED = "Error opening input"
 
 
