@@ -476,8 +476,8 @@ def _errors(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for match in _ERROR.finditer(text):
         where, line = match.group(1), match.group(2).strip()
-        if where and not _OUTPUT_SIDE.search(where) and not any(n in line for n in _NOISE) \
-                and not line.startswith(_NOT_OPENED):  # fmt: skip
+        noise = any(n in line for n in _NOISE) or line.startswith(_NOT_OPENED)
+        if where and not _OUTPUT_SIDE.search(where) and not noise:
             seen.setdefault(line, None)
     return list(seen)
 

@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[2]
 DAMAGED_FLAC = (r"MD5 [0-9a-f]{8}… is not the [0-9a-f]{8}… its FLAC header holds"
                 r"|Blue in Green\.flac: does not decode at 0:00\.\d{3}: ")
 
+
 def script(name: str, *args, cwd: Path = REPO, code: int = 0) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("MEDIAKEEPER_HOME", "TMDB_API_KEY")}
     env["PYTHONPATH"] = str(REPO)

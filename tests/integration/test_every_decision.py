@@ -83,10 +83,9 @@ def test_each_group_taken_whole_is_previewed_taken_and_undone(demo):
     server, library = demo
     before = library_bytes(library)
     listing = server.get("/api/decisions").json()
-    counts = {(g["kind"], g["code"]): g["count"] for g in listing["groups"]}
     refused = 0
-    for (kind, code), count in counts.items():
-        group = next(g for g in listing["groups"] if (g["kind"], g["code"]) == (kind, code))
+    for group in listing["groups"]:
+        kind, code, count = group["kind"], group["code"], group["count"]
         answers = [{"code": code, "choose": n} for n in range(1, len(group["choices"]) + 1)]
         for answer in [*answers, {"dismiss": code}]:
             refused += bool(answered(server, {"kind": kind, "all": True, **answer}, library,

@@ -184,8 +184,7 @@ def test_decide_set_leaves_a_file_that_cannot_hold_the_value_as_it_was(tmp_path,
     FLAC takes any text, MP4 only whole numbers, so the answer is refused with the reason
     before anything is written, its dry run too, as a file the write would leave alone
     (before: the FLAC written, the M4A left alone, nothing decided; earlier still the M4A's
-    value dropped). A date no container's
-    readers take is refused for every file."""
+    value dropped). A date no container's readers take is refused for every file."""
     lib, home = tmp_path / "lib", tmp_path / "home"
     album = {"artist": "Abba", "albumartist": "Abba", "album": "Gold", "date": "1992"}
     music_library(lib, {
