@@ -468,7 +468,8 @@ _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "dec
 # An input that does not open: a newer ffmpeg than 5.1 (the wheel's 9.0) says so in lines of
 # its own ("[in#0 @ ..] Error opening input: End of file", last "Error opening input files:
 # End of file") where 5.1 says "file:PATH: End of file" without a source. Said as 5.1 says
-# it, so that every ffmpeg gives the same message, and never taken for a decode error at 0:00.
+# it (the file by its name, as ``_failure`` says it), so that every ffmpeg gives the same
+# message, and never taken for a decode error at 0:00.
 _NOT_OPENED = "Error opening input"
 
 
@@ -483,11 +484,15 @@ def _errors(text: str) -> list[str]:
 
 
 def _failure(run: ffmpeg.Run, path: Path) -> str:
-    """Why ffmpeg failed on ``path``, or "" when it did not."""
+    """Why ffmpeg failed on ``path``, or "" when it did not, naming the file by its name: a
+    person reads it beside the file's row or album, where ffmpeg's "file:" and the absolute
+    path it was handed (``_named``) are noise."""
     if run.returncode == 0:
         return ""
     before, _, why = run.error.partition(f"{_NOT_OPENED} files: ")
-    return f"{_named(path)}: {why}" if why and not before else run.error
+    if why and not before:
+        return f"{path.name}: {why}"
+    return run.error.replace(_named(path), path.name)
 
 
 def _checksum(text: str) -> str:

@@ -16,6 +16,7 @@ from mediakeeper.demo import damage
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.text.slug import slugify
+from tests.helpers.deciding import decide
 
 EXE = ffmpeg.find()
 
@@ -73,6 +74,27 @@ def test_damage_is_reported_with_where_and_the_week_counts_hours(music_script, t
     assert "does not decode at 0:09." in report.read_text()
     weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
     assert "verified" in weekly.lower() and "audio-md5-mismatch" in weekly
+
+
+def test_a_file_that_does_not_open_is_named_by_its_name_in_every_record(music_script,
+                                                                        tmp_path):
+    """ffmpeg names a file it cannot open by the "file:" path the check handed it; the
+    finding, its report's row and the album's question say the file's name instead (the
+    other faces shortened it only where the library was in a temporary folder)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    damage.cut(synth.tone(EXE, lib / "Band" / "Headless" / "01 Head.ogg", 1.0), keep=0.0005)
+    music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
+    result = music_script("process_verify_batch.py", "--home", home)
+    assert result.returncode == 1, result.stdout + result.stderr
+    [found] = _document(home, "Band/Headless")["findings"]
+    assert found["message"] == "does not decode: 01 Head.ogg: End of file", found
+    report = home / "issues" / "verify" / f"{_document(home, 'Band/Headless')['slug']}.md"
+    assert "does not decode: 01 Head.ogg: End of file" in report.read_text()
+    [asked] = json.loads(decide(home, "verify", "Band/Headless", "--json").stdout)["decisions"]
+    assert asked["details"]["findings"][0]["message"] == found["message"], asked
+    document = _document(home, "Band/Headless")
+    for said in (report.read_text(), json.dumps(asked), json.dumps(document)):
+        assert "file:" not in said and str(lib) not in said
 
 
 def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_script, tmp_path):
