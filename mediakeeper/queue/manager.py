@@ -67,7 +67,8 @@ def check_library(
     store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
 ) -> None:
     """Refuse a library other than the queue's (compared as resolved paths): the queue would
-    silently go on with its own, or mix the two. ``origin``: where ``library`` was given."""
+    silently go on with its own, or mix the two; one that does not exist is said so first.
+    ``origin``: where ``library`` was given."""
     queued = data.get("library")
     if library is None or not isinstance(queued, str):
         return
@@ -76,6 +77,11 @@ def check_library(
         return
     command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
+    if not given.is_dir():  # a mistyped path: starting over with it is no advice
+        raise LibraryError(
+            f"library folder does not exist: {given}",
+            f"the {queue_name(store.kind)} is for the library {queued}: to go on with it, {keep}",
+        )
     raise LibraryError(
         f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "

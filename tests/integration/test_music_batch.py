@@ -166,6 +166,14 @@ def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
         assert f"`{queue_manager('music', home)} --init --force --library '{other}'`" in line, line
         assert f"to go on with {lib}, leave out --library" in line
         assert tree_bytes(home) == before, extra  # no session, no queue change
+    # A mistyped library is said to be missing, not offered as the queue's new library.
+    mistyped = lib.parent / "Musc"
+    missing = music_script("process_music_batch.py", "--home", home, "--library", mistyped)
+    assert missing.returncode == 2, missing.stdout + missing.stderr
+    assert missing.stderr.strip() == (
+        f"Error: library folder does not exist: {mistyped} (the music queue is for "
+        f"the library {lib}: to go on with it, leave out --library)"), missing.stderr  # fmt: skip
+    assert tree_bytes(home) == before
     # Settings name the library too: the message says which setting to change.
     (home / "mediakeeper.toml").write_text(f"[music]\nlibrary = {json.dumps(str(other))}\n")
     by_settings = music_script("process_music_batch.py", "--home", home)
