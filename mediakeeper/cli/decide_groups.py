@@ -107,7 +107,7 @@ def _show_outstanding(home: Path, kind: str | None, group: str) -> None:
     """A kind's failed (or skipped) items, each with its last error, and their choices."""
     kind, items = outstanding.group_choices(home, kind, group)
     for item in items:
-        click.echo(outstanding.describe(item)[0])
+        click.echo(outstanding.describe(item))
     choices = "; ".join(f"{n}) {c}" for n, c in enumerate(outstanding.choices_of(items[0]), 1))
     click.echo(f"All of them as one session: {tool_command('decide', home)} {kind} --all "
                f"--group {group} --choose N ({choices})")  # fmt: skip

@@ -28,7 +28,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_be_left_alone
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions, stage_word
+from mediakeeper.core.decisions import questions
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -83,7 +83,6 @@ from mediakeeper.fs.identity import identity
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.reports import records
-from mediakeeper.text.wording import count
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
 
@@ -159,9 +158,8 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     details = shown.get("details") or {}
     lines = [f"{shown['item']}: {shown['severity']} {shown['code']} — {shown['question']}"]
     if "error" in details:  # a failed or skipped item: where it stopped, and why
-        stage = f" at stage {stage_word(details['stage'])}" if details.get("stage") else ""
-        lines = [f"{shown['item']}: {shown['code']}{stage} after "
-                 f"{count(details['attempts'], 'attempt')}: {details['error']}"]
+        lines = [outstanding.said(shown["item"], shown["code"], details.get("stage") or "",
+                                  details["attempts"], details["error"])]  # fmt: skip
     for why in details.get("why") or ():  # a duplicate group: why the best ranks first
         lines.append(f"  kept: {why}")
     lines += [f"  {line}" for line in evidence_lines(details)]

@@ -46,11 +46,16 @@ def find(home: Path, kind: str, name: str) -> Outstanding | None:
         return None
 
 
-def describe(item: Outstanding) -> list[str]:
-    stage = f" at stage {stage_word(item.stage)}" if item.stage else ""
-    tried = count(item.attempts, "attempt")
-    lines = [f"{item.name}: {item.word}{stage} after {tried}: {item.message}"]
-    return lines + [f"      {n}) {label}" for n, label in enumerate(choices_of(item), 1)]
+def said(name: str, word: str, stage: str, attempts: int, message: str) -> str:
+    """A failed or skipped item in one line: where it stopped, after how many attempts, and
+    why (``decide --group failed`` lists these; ``decide KIND NAME`` opens with it)."""
+    at = f" at stage {stage_word(stage)}" if stage else ""
+    return f"{name}: {word}{at} after {count(attempts, 'attempt')}: {message}"
+
+
+def describe(item: Outstanding) -> str:
+    """``said`` of one of ``outstanding_in``'s items."""
+    return said(item.name, item.word, item.stage, item.attempts, item.message)
 
 
 GROUPS = {"failed": ERROR, "skipped": SKIPPED}  # a group's name -> its items' queue status
