@@ -69,6 +69,7 @@ class AudiobookJob(StagedJob):
 
     noun: ClassVar[str] = "book"
     first: ClassVar[str] = BACKUP
+    failures: ClassVar[tuple[type[Exception], ...]] = (merge_m4b.MergeFailed,)
     kind: ClassVar[str] = AUDIOBOOKS.name  # type: ignore[misc]
 
     @property
@@ -90,9 +91,6 @@ class AudiobookJob(StagedJob):
         placing = {"placing_output": {"target": "", "files": {}}} if state.get("placing") else {}
         kept = {k: v for k, v in state.items() if k not in ("step", "placing")}
         return {**kept, **placing, "stage": state["step"]}
-
-    def message(self, err: BaseException, stage: str = "") -> str:
-        return _message(err)
 
     def _backup(self, a: Attempt) -> str:
         item, state = a.item, a.state
@@ -276,10 +274,3 @@ def _reading_time(path: Path) -> float:
     (a mount slower than that has stopped answering, for a book)."""
     return RUN_FLOOR + os.stat(path).st_size / 1_000_000
 
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, merge_m4b.MergeFailed):
-        return err.message
-    if isinstance(err, OSError) and err.filename:
-        return f"{err.strerror or err}: {err.filename}"
-    return str(err)

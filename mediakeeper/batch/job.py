@@ -97,6 +97,16 @@ def failure_of(stage: str, err: OSError, message: str | None = None) -> Exceptio
     return err if err.errno in FULL else ItemFailure(stage, message or str(err))
 
 
+def crash_message(err: BaseException) -> str:
+    """A failure nobody worded (a bug: a job's own or a plugin's), said with its type and
+    where it was raised, for the person who reports it."""
+    import os
+    import traceback  # here: a crash is rare, and every batch's start would pay for it
+
+    where = traceback.extract_tb(err.__traceback__)[-1]
+    return f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
+
+
 class Job(Protocol):
     """One media kind's work on one queue item. Must be picklable when it may run in a worker
     process: with workers > 1, or alone for a local batch when it has ``ahead`` (the runner).

@@ -13,9 +13,7 @@ recognised as stale and released by the next run.
 
 from __future__ import annotations
 
-import os
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -24,7 +22,14 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mediakeeper.batch import usage
-from mediakeeper.batch.job import DISK, ItemFailure, ItemResult, Job, out_of_space
+from mediakeeper.batch.job import (
+    DISK,
+    ItemFailure,
+    ItemResult,
+    Job,
+    crash_message,
+    out_of_space,
+)
 from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
@@ -147,9 +152,7 @@ def _failed(err: Exception, seconds: float) -> Failed:
     if isinstance(err, ConfigError):  # wrong for every item (a setting): the batch stops
         return Failed("settings", str(err), stop=True, seconds=seconds)
     # A crash inside one item must not stop the batch.
-    where = traceback.extract_tb(err.__traceback__)[-1]
-    message = f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"
-    return Failed("crash", message, seconds=seconds)
+    return Failed("crash", crash_message(err), seconds=seconds)
 
 
 @dataclass

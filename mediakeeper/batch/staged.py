@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from mediakeeper.batch import placements
-from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
+from mediakeeper.batch.job import ItemFailure, ItemResult, crash_message, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.config import Settings
@@ -199,10 +199,13 @@ class StagedJob:
     ``kind`` (its status folder), ``noun``, ``first`` (its first stage), ``stages()`` (its
     own stages in order, each a function of the attempt returning the stage after it),
     ``finish()`` (its outputs and result), and may say ``resumable()``, ``places()`` (where
-    its outputs go), ``message()`` and ``originals()`` (what ``deleting_originals`` deletes)."""
+    its outputs go), ``failures`` (the exceptions its stages word for a person, which
+    ``message`` says as they are), ``message()`` and ``originals()`` (what
+    ``deleting_originals`` deletes)."""
 
     noun: ClassVar[str] = "item"
     first: ClassVar[str]
+    failures: ClassVar[tuple[type[Exception], ...]] = ()
     home: Path
     overwrite: bool = False
     cleanup_working_on_success: bool = True
@@ -251,10 +254,14 @@ class StagedJob:
         return None
 
     def message(self, err: BaseException, stage: str = "") -> str:
-        """The one line a failure of ``stage`` is recorded with."""
+        """The one line a failure of ``stage`` is recorded with: a file's error naming the
+        file, a failure the toolkit words (its own errors and the kind's ``failures``) as it
+        is, anything else as the crash it is."""
         if isinstance(err, OSError) and err.filename:
             return f"{err.strerror or err}: {err.filename}"
-        return str(err)
+        if isinstance(err, (MediakeeperError, OSError, *self.failures)):
+            return str(err)
+        return crash_message(err)
 
     # ---- the loop -------------------------------------------------------------------------
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import shutil
-import traceback
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -97,6 +95,7 @@ class ConversionJob(StagedJob):
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
+    failures: ClassVar[tuple[type[Exception], ...]] = (ConvertFailed,)
     kind: ClassVar[str] = "conversions"  # type: ignore[misc]
 
     def target(self, root: Path, item: dict[str, Any]) -> Path:
@@ -129,9 +128,6 @@ class ConversionJob(StagedJob):
             carried = {e.name for e in _carried(attempt.wd, files)}
             recorded = {name: ids for name, ids in recorded.items() if name in carried}
         return Path(attempt.item["path"]), recorded
-
-    def message(self, err: BaseException, stage: str = "") -> str:
-        return _message(err)
 
     # ---- the stages ------------------------------------------------------------------
 
@@ -351,13 +347,3 @@ def _read_record(wd: Path, entry: plan.Entry) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
 
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, ConvertFailed):
-        return err.message
-    if isinstance(err, OSError) and err.filename:
-        return f"{err.strerror or err}: {err.filename}"
-    if isinstance(err, MediakeeperError | OSError):
-        return str(err)
-    where = traceback.extract_tb(err.__traceback__)[-1]
-    return f"{type(err).__name__}: {err} (at {os.path.basename(where.filename)}:{where.lineno})"

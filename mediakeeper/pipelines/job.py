@@ -53,6 +53,7 @@ class PipelineJob(StagedJob):
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
+    failures: ClassVar[tuple[type[Exception], ...]] = (ConvertFailed,)
 
     @property
     def kind(self) -> str:
@@ -68,7 +69,8 @@ class PipelineJob(StagedJob):
         return [("output", self.pipeline.output), ("archive", self.pipeline.archive)]
 
     def message(self, err: BaseException, stage: str = "") -> str:
-        return f"{stage}: {_message(err)}" if stage else _message(err)
+        said = super().message(err, stage)
+        return f"{stage}: {said}" if stage else said
 
     def adjust(self, a: Attempt) -> None:
         """A pipeline changed since the album's steps ran, its placing not begun: its steps
@@ -108,7 +110,7 @@ class PipelineJob(StagedJob):
                 label = ", ".join(filter(None, [steps[index].name,
                                                 registry.plugin_label(steps[index].processor)]))
                 raise ItemFailure(f"failed_{steps[index].name}", f"step {index + 1} "
-                                  f"({label}): {_message(err)}") from None  # fmt: skip
+                                  f"({label}): {self.message(err)}") from None  # fmt: skip
             done = [*done, {"hash": hashes[index], "result": result}]
             a.save(STEPS, steps=done)
         return a.save(PLACING)
@@ -170,7 +172,8 @@ class PipelineJob(StagedJob):
             else:
                 result = run_watched(lambda: processor.run(context, inputs, partial,
                                                            step.params),
-                                     partial, self.pipeline.stall_timeout, _message)  # fmt: skip
+                                     partial, self.pipeline.stall_timeout,
+                                     self.message)  # fmt: skip
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -205,12 +208,3 @@ def _first_to_run(state: dict[str, Any], hashes: list[str]) -> int:
             return index
     return len(hashes)
 
-
-def _message(err: BaseException) -> str:
-    if isinstance(err, ConvertFailed):
-        return err.message
-    if isinstance(err, OSError) and err.filename:
-        return f"{err.strerror or err}: {err.filename}"
-    if isinstance(err, MediakeeperError | OSError):
-        return str(err)
-    return f"{type(err).__name__}: {err}"

@@ -80,3 +80,26 @@ steps:
     again = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, "--retry-errors",
                 cwd=tmp_path)  # fmt: skip
     assert again.returncode == 1 and stopped in again.stdout + again.stderr
+
+
+def test_a_step_that_raises_is_said_as_a_crash_naming_the_plugin_and_where(tmp_path, misbehaving):
+    """A failure nobody worded is said as every kind and the batch say a crash: its type and
+    where it was raised (a pipeline's step said neither where, an audiobook's not its type)."""
+    synth.tone(ffmpeg.find(), tmp_path / "lib" / "Artist" / "One" / "01.flac", 1.0)
+    pipeline = tmp_path / "breaks.yaml"
+    pipeline.write_text(f"""
+name: breaks
+input: {tmp_path / 'lib'}
+output: {tmp_path / 'out'}
+steps:
+  - {{name: boom, processor: raises}}
+""", encoding="utf-8")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [item] = QueueStore(home / "status" / "pipeline-breaks", "pipeline-breaks").load()["items"]
+    assert item["status"] == "error", item
+    assert item["last_error"] == (
+        "step 1 (boom, processor 'raises' of plugin mediakeeper-misbehaving-plugin 0.0.1, "
+        "entry point mk_misbehaving.steps:RAISES): RuntimeError: cannot handle 01.flac "
+        "(at steps.py:15)"), item["last_error"]  # fmt: skip
