@@ -389,8 +389,8 @@ class GroupAsked(Params):
     """``/decisions/group``'s query: the group, the choice taken for it (none: leave them
     as they are), and which page of its items to show."""
 
-    kind: Word = ""
-    code: Word = ""
+    kind: Word  # both needed: a group is its kind and its code
+    code: Word
     choose: Annotated[int, Field(gt=0, lt=100)] | None = None
     page: Annotated[int, Field(gt=0, le=1_000_000)] = 1
 
