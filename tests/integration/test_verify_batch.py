@@ -86,14 +86,14 @@ def test_a_file_that_does_not_open_is_named_by_its_name_in_every_record(music_sc
     music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
     result = music_script("process_verify_batch.py", "--home", home)
     assert result.returncode == 1, result.stdout + result.stderr
-    [found] = _document(home, "Band/Headless")["findings"]
+    document = _document(home, "Band/Headless")
+    [found] = document["findings"]
     assert found["message"] == "does not decode: 01 Head.ogg: End of file", found
-    report = home / "issues" / "verify" / f"{_document(home, 'Band/Headless')['slug']}.md"
-    assert "does not decode: 01 Head.ogg: End of file" in report.read_text()
+    report = (home / "issues" / "verify" / f"{document['slug']}.md").read_text()
+    assert "does not decode: 01 Head.ogg: End of file" in report
     [asked] = json.loads(decide(home, "verify", "Band/Headless", "--json").stdout)["decisions"]
     assert asked["details"]["findings"][0]["message"] == found["message"], asked
-    document = _document(home, "Band/Headless")
-    for said in (report.read_text(), json.dumps(asked), json.dumps(document)):
+    for said in (report, json.dumps(asked), json.dumps(document)):
         assert "file:" not in said and str(lib) not in said
 
 
