@@ -112,7 +112,7 @@ def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> N
     keys = opts.read_keys(params.pop("keys_from"))
     retry_errors = params["retry_errors"]
     hooks = ProgressHooks(noun)
-    settings = open_home(home, record, params, hooks)
+    settings = open_home(home, record, params, hooks, dry_run=dry_run)
     say_old_ffmpeg = opts.note_old_ffmpeg(settings, record, dry_run=dry_run)
     workers = opts.fitted_workers(asked_workers, batch_size, noun)
     try:

@@ -191,17 +191,19 @@ def group_home() -> click.Option:
     return click.Option(["--home"], **_GROUP_HOME)
 
 
-def settings_for(home: str | None, **overrides: dict[str, Any]) -> Settings:
+def settings_for(home: str | None, *, writes: bool = True,
+                 **overrides: dict[str, Any]) -> Settings:  # fmt: skip
     """The run's settings; first, what a killed run left half-written in place is finished
-    (``mediakeeper.fs.inplace_journal``), and said."""
+    (``mediakeeper.fs.inplace_journal``), and said. ``writes``: False for a dry run
+    (``fs.sweep.recover_home``)."""
     settings = load_settings(home, overrides)
-    finish_writes(settings.status_dir)
+    finish_writes(settings.status_dir, writes=writes)
     return settings
 
 
-def finish_writes(status_dir: Path) -> None:
+def finish_writes(status_dir: Path, *, writes: bool = True) -> None:
     """Complete what a killed run left in this data home (``fs.sweep``), each thing said."""
-    for line in recover_home(status_dir):
+    for line in recover_home(status_dir, writes=writes):
         click.echo(line, err=True)
 
 

@@ -82,7 +82,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     answer, a dismissal too, is one session that undo --session takes back; the finding is
     closed with who decided it and when; the item's issue report and the index are written
     again."""
-    settings = settings_for(home)
+    settings = settings_for(home, writes=not dry_run)
     writing = writemode.chosen(settings.get)  # a choice is written as a fix is
     if kind is not None and kind not in kinds.KINDS:
         raise click.UsageError(f"no kind {kind!r}: one of {', '.join(kinds.KINDS)}")

@@ -81,16 +81,18 @@ def sweep_home(status_dir: Path) -> Swept:
     return sweep(left_behind.list_of(status_dir), home_id(status_dir.parent))
 
 
-def recover_home(status_dir: Path) -> list[str]:
+def recover_home(status_dir: Path, *, writes: bool = True) -> list[str]:
     """Finish what a killed run left in the data home of ``status_dir``, then name the home
-    as written by this command (``left_behind.writing_home``). Returns what was done, a line
-    each."""
+    as written by this command (``left_behind.writing_home``), unless it ``writes`` nothing
+    there (a dry run: it leaves the home as it found it, the list's time too). Returns what
+    was done, a line each."""
     lines = [
         f"{found.path}: an in-place write a killed run left: {found.outcome}"
         for found in recover(journal_dir(status_dir))
     ]
     swept = sweep_home(status_dir)
-    left_behind.writing_home(status_dir)  # where a batch has made the list
+    if writes:
+        left_behind.writing_home(status_dir)  # where a batch has made the list
     for n, size, noun, why in (
         (swept.home_temps, swept.home_temps_size, "temp file", "a killed command had left in "
          "the data home"),

@@ -72,17 +72,23 @@ def run_batch(
 
 
 def open_home(
-    home: str | Path | None, kind: str | kinds.Kind, options: dict[str, Any], hooks: Hooks
+    home: str | Path | None,
+    kind: str | kinds.Kind,
+    options: dict[str, Any],
+    hooks: Hooks,
+    *,
+    dry_run: bool = False,
 ) -> Settings:
     """The run's settings (the options that override a setting of the kind's given as such),
-    once what a killed run left in the home is finished (each thing told to ``hooks``)."""
+    once what a killed run left in the home is finished (each thing told to ``hooks``); a
+    ``dry_run`` does not name the home as one it writes (``fs.sweep.recover_home``)."""
     record = _record(kind)
     plan = _plan(record)
     overrides = {key: options.get(key) for key in ("library", "checkpoint_every",
                                                     *plan.setting_options)}  # fmt: skip
     settings = load_settings(home, {record.name: overrides,
                                     "cluster": {"scheduler": options.get("scheduler")}})
-    for line in recover_home(settings.status_dir):
+    for line in recover_home(settings.status_dir, writes=not dry_run):
         hooks.note(line, warning=True)
     return settings
 
