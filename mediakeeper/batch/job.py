@@ -4,6 +4,7 @@ these, never the runner."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -100,7 +101,6 @@ def failure_of(stage: str, err: OSError, message: str | None = None) -> Exceptio
 def crash_message(err: BaseException) -> str:
     """A failure nobody worded (a bug: a job's own or a plugin's), said with its type and
     where it was raised, for the person who reports it."""
-    import os
     import traceback  # here: a crash is rare, and every batch's start would pay for it
 
     where = traceback.extract_tb(err.__traceback__)[-1]

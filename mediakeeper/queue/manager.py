@@ -39,7 +39,7 @@ from mediakeeper.queue.items import (
 )
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore, statuses_of
-from mediakeeper.queue.survey import Survey, listing, survey
+from mediakeeper.queue.survey import Survey, listing, not_a_library, survey
 from mediakeeper.system.processes import host
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.wording import queue_name
@@ -67,7 +67,7 @@ def check_library(
     store: QueueStore, data: Mapping[str, Any], library: Path | None, origin: str = "--library"
 ) -> None:
     """Refuse a library other than the queue's (compared as resolved paths): the queue would
-    silently go on with its own, or mix the two; one that does not exist is said so first.
+    silently go on with its own, or mix the two; one that is no folder is said so first.
     ``origin``: where ``library`` was given."""
     queued = data.get("library")
     if library is None or not isinstance(queued, str):
@@ -77,11 +77,10 @@ def check_library(
         return
     command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
-    if not given.is_dir():  # a mistyped path: starting over with it is no advice
-        raise LibraryError(
-            f"library folder does not exist: {given}",
-            f"the {queue_name(store.kind)} is for the library {queued}: to go on with it, {keep}",
-        )
+    if why := not_a_library(given):  # a mistyped path: starting over with it is no advice
+        queue = queue_name(store.kind)
+        raise LibraryError(why, f"the {queue} is for the library {queued}: to go on with it, "
+                                f"{keep}")  # fmt: skip
     raise LibraryError(
         f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "

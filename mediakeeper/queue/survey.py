@@ -120,12 +120,19 @@ def listed_folders(folder: Path | str, skipped: list[tuple[Path, str]] | None = 
     return sorted(folders, key=lambda p: (os.path.basename(p).casefold(), os.path.basename(p)))
 
 
+def not_a_library(folder: Path | str) -> str:
+    """Why ``folder`` cannot be a library (it does not exist, or is no folder); "" if it can."""
+    if not os.path.exists(folder):
+        return f"library folder does not exist: {folder}"
+    if not os.path.isdir(folder):
+        return f"library path is not a folder: {folder}"
+    return ""
+
+
 def listing(folder: Path | str) -> list[os.DirEntry]:
     """Everything directly inside ``folder`` (a library, or a level of one)."""
-    if not os.path.exists(folder):
-        raise LibraryError(f"library folder does not exist: {folder}")
-    if not os.path.isdir(folder):
-        raise LibraryError(f"library path is not a folder: {folder}")
+    if why := not_a_library(folder):
+        raise LibraryError(why)
     try:
         return list(os.scandir(folder))
     except OSError as err:

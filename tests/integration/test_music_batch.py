@@ -173,6 +173,11 @@ def test_another_library_than_the_queue_s_is_refused_the_same_one_is_not(
     assert missing.stderr.strip() == (
         f"Error: library folder does not exist: {mistyped} (the music queue is for "
         f"the library {lib}: to go on with it, leave out --library)"), missing.stderr  # fmt: skip
+    (a_file := lib.parent / "notes.txt").write_text("not a library\n")
+    not_folder = music_script("process_music_batch.py", "--home", home, "--library", a_file)
+    assert not_folder.returncode == 2, not_folder.stdout + not_folder.stderr
+    assert not_folder.stderr.startswith(f"Error: library path is not a folder: {a_file} (the "
+                                        "music queue is for the library"), not_folder.stderr
     assert tree_bytes(home) == before
     # Settings name the library too: the message says which setting to change.
     (home / "mediakeeper.toml").write_text(f"[music]\nlibrary = {json.dumps(str(other))}\n")
