@@ -102,7 +102,7 @@ def find_session(status_dir: Path, session_id: str) -> SessionRecord:
             return found[0]
     raise NotFound(
         f"no session {session_id!r} under {status_dir}",
-        f"`{tool_command('sessions')} list` shows every session",
+        f"`{tool_command('sessions', status_dir.parent)} list` shows every session",
     )
 
 
@@ -245,7 +245,7 @@ def resumable(
         if not stopped:
             raise NothingToResume(
                 f"no interrupted or crashed session under {status_dir}",
-                f"`{tool_command('sessions')} list` shows every session",
+                f"`{tool_command('sessions', status_dir.parent)} list` shows every session",
             )
         record = find_session(status_dir, stopped[-1].id)  # with its items
     else:

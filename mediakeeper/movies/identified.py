@@ -24,7 +24,7 @@ def unidentified(
     (or when there is nothing to identify: no video file is its own finding), and when a
     person decided its match finding (dismissed it, or a rule did: left unidentified)."""
     status = match["status"]
-    enrich = f"`{kind_command('movies', 'batch')} --enrich`"
+    enrich = f"`{kind_command('movies', 'batch', home)} --enrich`"
     if status == OFFLINE:
         return f"not identified yet (offline): {enrich} looks it up"
     choose = f"`{queue_manager('movies', home)} --choose {shlex.quote(name)} ID`"

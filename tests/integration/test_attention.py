@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.core.commands import kind_command
 from mediakeeper.queue.session_log import (
     CHECKPOINT_FILE,
     EVENTS_FILE,
@@ -338,7 +339,8 @@ def test_movies_not_identified_and_without_a_video_are_in_the_attention_section(
     assert "| Kill Bill | `missing-year-in-name` · not identified yet (offline)" in warnings
     # What looks them up is said beside them; no queue table repeats them with the advice to
     # --reset-errors, which only retries failed items (issue 36).
-    assert "--enrich\\` looks it up" in warnings
+    enrich = kind_command("movies", "batch", home).replace("_", "\\_")  # Markdown-escaped
+    assert f"`{enrich} --enrich\\` looks it up" in warnings  # pasted anywhere: with its home
     assert "Movies queue" not in attention and "--reset-errors" not in attention
     index = (home / "issues" / "movies" / "index.md").read_text(encoding="utf-8")
     assert "[empty-2000-" in index and "[kill-bill-" in index

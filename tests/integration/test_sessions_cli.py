@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -260,6 +261,11 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert missing.returncode == 2 and "no session '20990101_music_001'" in missing.stderr
     nothing = sessions(music_script, "resume", "--home", home)
     assert nothing.returncode == 1 and "no interrupted or crashed session" in nothing.stderr
+    for refused in (missing, nothing):  # the hint lists this home's sessions, pasted anywhere
+        hint = re.search(r"`([^`]+)` shows every session", refused.stderr)[1]
+        listed = subprocess.run(shlex.split(hint), cwd="/", capture_output=True, text=True,
+                                timeout=120)  # fmt: skip
+        assert listed.returncode == 0 and music["id"] in listed.stdout, listed.stderr
 
 
 def tree(folder: Path) -> dict[str, bytes]:
