@@ -441,17 +441,18 @@ def foreseen(
             done.written += steps
         else:
             done.refused += [(step, refused.reason) for step in steps]
+            if refused.code is not None:
+                done.coded[path] = (refused.code, refused.reason)
     return done
 
 
-def would_be_left_alone(
-    item: Mapping[str, Any], changes: Iterable[TagChange], hard_links: str
-) -> dict[str, str]:
-    """The files of planned ``changes`` (paths in ``item``'s artist folder) that their write
-    would leave alone, with why, as far as can be told before it (``foreseen``)."""
-    files = _files_of(Path(item["path"]), item["key"], changes)
+def would_apply(item: Mapping[str, Any], changes: Iterable[TagChange], hard_links: str) -> Applied:
+    """What ``apply_changes`` would make of planned ``changes`` (paths in ``item``'s artist
+    folder), as far as can be told before it (``foreseen``): nothing journaled or written."""
+    artist = Artist(Path(item["path"]), item["key"], list(changes))
+    files = _files_of(artist.folder, artist.key, artist.changes)
     done = foreseen(files, hard_links, verify=False, changed=CHANGED_SINCE_SCAN)
-    return {step.change.path: why for step, why in done.refused}
+    return _applied(artist, {path for path, _, _ in files}, done)
 
 
 def by_path(records: Iterable[Any]) -> dict[str, list[Any]]:

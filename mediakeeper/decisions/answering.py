@@ -26,7 +26,7 @@ from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
     apply_changes,
-    would_be_left_alone,
+    would_apply,
 )
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.errors import AudioError, UsageError
@@ -204,8 +204,8 @@ def take(
     closed = tuple(f for d in closing for f in d.findings)
     if changes:
         item = {"path": found.document["folder"], "key": found.item["key"]}
-        if why := would_be_left_alone(item, changes, writing.hard_links):
-            return Taken((), (), "", tuple((c, why[c.path]) for c in changes if c.path in why))
+        if refused := would_apply(item, changes, writing.hard_links).refused:
+            return Taken((), (), "", refused)
     if dry_run:
         return Taken(tuple(changes), closed, "")
     shared, session = bool(session), session or new_session()

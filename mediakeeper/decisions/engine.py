@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.changes.writes import would_be_left_alone
+from mediakeeper.changes.writes import would_apply
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import questions
@@ -315,9 +315,9 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
                          "old": c.old, "new": c.new} for c in changes]  # fmt: skip
         writing = writemode.chosen(load_settings(home).get)
         item = {"path": str(folder), "key": found.item["key"]}
-        why = would_be_left_alone(item, changes, writing.hard_links)
+        refused = would_apply(item, changes, writing.hard_links).refused
         shown.refused = [{"path": str(folder / c.path), "file": c.path, "field": c.tag,
-                          "why": why[c.path]} for c in changes if c.path in why]  # fmt: skip
+                          "why": why} for c, why in refused]  # fmt: skip
     return shown
 
 

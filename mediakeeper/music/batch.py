@@ -68,7 +68,8 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
 
     def lines(item: dict[str, Any]) -> Iterator[str]:
         preview = job.preview(item)
-        made = [c for c in preview.changes if c.path not in preview.left_alone]
+        refused = dict(preview.refused)
+        made = [c for c in preview.changes if c not in refused]
         made_per_artist.append(len(made))
         yield (
             f"{preview.name}: {count(preview.track_count, 'track')}, "
@@ -77,11 +78,13 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
         )
         for change, where in group_changes(made, preview.tracks):
             yield f"  would set {change.tag} of {where}: {change.old!r} -> {change.new!r}"
-        for path, why in preview.left_alone.items():  # as the run's report will say it
-            held = sorted({c.tag for c in preview.changes if c.path == path})
-            yield f"  would not set {' and '.join(held)} of {path!r}: {why}"
-        shown = set(preview.changes)
-        unanswered = [  # each finding no change above answers (--no-fix: all)
+        held: dict[tuple[str, str], list[str]] = {}  # (file, why) -> its tags, as the report
+        for change, why in preview.refused:
+            held.setdefault((change.path, why), []).append(change.tag)
+        for (path, why), tags in held.items():
+            yield f"  would not set {' and '.join(sorted(set(tags)))} of {path!r}: {why}"
+        shown = set(made)
+        unanswered = [  # each finding no change above would answer (--no-fix: all)
             finding_record(f) for f in preview.findings if not shown.intersection(f.changes)
         ]
         for group in group_findings(unanswered, preview.tracks):

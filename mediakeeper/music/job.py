@@ -27,7 +27,7 @@ from mediakeeper.changes.writes import (
     Artist,
     ChangeJournal,
     apply_together,
-    would_be_left_alone,
+    would_apply,
 )
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.commands import queue_manager
@@ -117,9 +117,10 @@ class MusicJob:
         findings = _issues(scan)
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
-        left_alone = would_be_left_alone(item, changes, self.writing.hard_links)
         tracks = tuple(scan.tracks)
-        return Preview(item["name"], len(tracks), findings, changes, tracks, left_alone)
+        would = would_apply(item, changes, self.writing.hard_links)
+        findings = [*findings, *_left_alone(would.left_alone, tracks, item["name"], self.home)]
+        return Preview(item["name"], len(tracks), findings, changes, tracks, would.refused)
 
     def warm(self) -> None:
         """The artist report's template (and Jinja) loaded before the workers fork: each
@@ -207,7 +208,8 @@ class MusicJob:
         settled = [fix_outcome.settled(f, slots, written, why_not) for f in findings]
         records = [finding_record(f) for f in settled]
         # A file a fix left alone (read-only, changed meanwhile) is an open issue of its own.
-        records += [*_left_alone(applied.left_alone, tracks, item["name"], self.home), *measured]
+        left_alone = _left_alone(applied.left_alone, tracks, item["name"], self.home)
+        records += [*map(finding_record, left_alone), *measured]
         dismissals.close(records, planned.dismissed)
         held = {(path, tag): session for path, tag, session in state.get("held", ())}
         dismissals.reopen_undone(records, held)
@@ -494,19 +496,19 @@ def _remove(paths: Iterable[str]) -> None:
 
 
 def _left_alone(
-    coded: Mapping[str, tuple[str, str]], tracks: list[Track], artist: str, home: Path
-) -> list[dict[str, Any]]:
-    """The files whose fixes were left alone for a reason of their own, as findings."""
+    coded: Mapping[str, tuple[str, str]], tracks: Iterable[Track], artist: str, home: Path
+) -> list[Finding]:
+    """The files whose fixes were (a dry run's: would be) left alone for a reason of their
+    own, as findings."""
     albums = {track.path: track.album for track in tracks}
-    records = []
+    found = []
     for path, (code, reason) in sorted(coded.items()):
         message = reason[0].upper() + reason[1:]
         if code == CHANGED:
             reset = f"{queue_manager('music', home)} --reset-artist {shlex.quote(artist)}"
             message += f"; run the artist again to fix it ({reset})"
-        found = finding(code, path, albums.get(path, posixpath.dirname(path)), message + ".")
-        records.append(finding_record(found))
-    return records
+        found.append(finding(code, path, albums.get(path, posixpath.dirname(path)), message + "."))
+    return found
 
 
 def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:

@@ -80,5 +80,6 @@ class Preview:
     findings: list[Finding]
     changes: list[TagChange]
     tracks: tuple[Track, ...] = ()  # for their numbers, when findings of several are grouped
-    # The files whose write would leave them alone (read-only, hard-linked, ...): path -> why.
-    left_alone: Mapping[str, str] = field(default_factory=dict)
+    # The planned changes the write would leave alone (a read-only file's, a hard-linked
+    # one's, a value its container cannot hold), each with why.
+    refused: tuple[tuple[TagChange, str], ...] = ()

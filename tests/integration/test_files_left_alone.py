@@ -24,7 +24,8 @@ def test_a_seeded_track_keeps_its_bytes_until_the_library_is_given_its_own_file(
     seeded = seeding.read_bytes()
     home = tmp_path / "home"
 
-    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+                       "--verbose")  # fmt: skip
     assert run.returncode == 1, run.stdout + run.stderr  # a fix that could not be written
     assert "1 tag fix could not be written" in run.stdout
     assert track.read_bytes() == seeded == seeding.read_bytes()
@@ -82,7 +83,9 @@ def test_a_dry_run_tells_the_fixes_the_run_would_leave_alone_and_why(
         return run.stdout.splitlines()
 
     said = dry_run()
-    assert "Alpha: 2 tracks, 2 findings, 0 tag changes would be made" in said
+    # The file left alone is a finding of its own, as the run's report will list it.
+    assert "Alpha: 2 tracks, 3 findings, 0 tag changes would be made" in said
+    assert "Bravo: 2 tracks, 3 findings, 0 tag changes would be made" in said
     assert (
         "  would not set title of '2000 - Album/01 - Song 1.flac': has 2 names (hard links: a "
         "download client's copy, another folder): left alone, since a fix would change every "
@@ -99,4 +102,17 @@ def test_a_dry_run_tells_the_fixes_the_run_would_leave_alone_and_why(
     assert "Alpha: 2 tracks, 2 findings, 1 tag change would be made" in said
     fixed = f"'Song 1  ' -> '{FIXED_TITLE}'"
     assert f"  would set title of '2000 - Album/01 - Song 1.flac': {fixed}" in said
+    # Bravo's title left alone stays a finding to list, beside the read-only file's own.
+    bravo = said[said.index("Bravo: 2 tracks, 3 findings, 0 tag changes would be made"):]
+    assert [line.split(":")[0] for line in bravo if line.startswith("  [")] == [
+        "  [missing-cover] 2000 - Album",
+        "  [whitespace] 2000 - Album/01 - Song 1.flac",
+        "  [read-only-file] 2000 - Album/01 - Song 1.flac",
+    ]
     assert sorted(p.name for p in home.iterdir()) == ["mediakeeper.toml"]  # nothing written
+
+    # What the dry run foretold is what the run does: each artist's findings and fixes.
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+                       "--verbose")  # fmt: skip
+    assert "✓ Alpha — completed: 2 tracks, 2 findings, 1 fixed" in run.stdout, run.stdout
+    assert "✓ Bravo — completed: 2 tracks, 3 findings, 0 fixed" in run.stdout, run.stdout
