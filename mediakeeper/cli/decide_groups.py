@@ -6,6 +6,7 @@ machinery that does."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -31,7 +32,9 @@ def show_groups(
     """The groups worst first (of ``kind`` when given), a screen's worth (``every``: all of
     them), or the items of the group of ``code``; as one JSON object with ``as_json``."""
     if as_json:  # the engine's listing (each decision with its id), of one group's code
-        click.echo(json.dumps(_listed(home, kind, code), ensure_ascii=False))
+        held = HeldDecisions.read(home)  # every queue read once, as the API lists
+        click.echo(json.dumps(_listed(home, held, kind, code), ensure_ascii=False))
+        _unreadable(held.unreadable, kind)
         return
     if code in outstanding.GROUPS:
         _show_outstanding(home, kind, code)
@@ -39,7 +42,29 @@ def show_groups(
     if code in dupes.CODES and kind in (None, dupes.KIND.name):
         decide_dupes.group_items(home, code)
         return
-    needs = [n for n in decide.listing(home) if kind in (None, n.kind)]
+    needs, unreadable = decide.listed(home)
+    needs = [n for n in needs if kind in (None, n.kind)]
+    _show_listing(home, kind, code, needs, every, all_read=not _of(unreadable, kind))
+    _unreadable(unreadable, kind)
+
+
+def _of(unreadable: dict[str, str], kind: str | None) -> dict[str, str]:
+    return {k: why for k, why in unreadable.items() if kind in (None, k)}
+
+
+def _unreadable(unreadable: dict[str, str], kind: str | None) -> None:
+    """Each queue (of ``kind``) that could not be read, after what is listed: what it asks
+    is not known, so it is said, exit 2, as a damaged queue is for every command."""
+    for name, why in _of(unreadable, kind).items():
+        click.echo(f"{name}: its decisions are not listed: the queue cannot be read: {why}",
+                   err=True)  # fmt: skip
+    if _of(unreadable, kind):
+        sys.exit(2)
+
+
+def _show_listing(
+    home: Path, kind: str | None, code: str | None, needs, every: bool, *, all_read: bool
+) -> None:
     found = groups.groups_of(needs)
     if code:
         found = group_named(found, code, kind)
@@ -47,7 +72,8 @@ def show_groups(
     asking_dupes = not code and kind in (None, dupes.KIND.name)
     duplicates = decide_dupes.listing_lines(home) if asking_dupes else []
     if not found and not waiting and not duplicates:
-        click.echo("Nothing to decide.")
+        if all_read:  # else the queues not read are said instead
+            click.echo("Nothing to decide.")
         return
     if code:
         _show_items(home, needs, found, code)
@@ -73,10 +99,10 @@ def show_groups(
     click.echo(HINT + (f"; {word} ones: --all --group {word} --choose N" if word else ""))
 
 
-def _listed(home: Path, kind: str | None, code: str | None) -> dict:
+def _listed(home: Path, held: HeldDecisions, kind: str | None, code: str | None) -> dict:
     """``decide --json`` (``--group CODE``: that group's entries alone, under the key it is
     listed under; the total, of the findings' groups, as they add up)."""
-    shown = HeldDecisions.read(home).as_json(kind)  # every queue read once, as the API lists
+    shown = held.as_json(kind)
     if not code:
         return shown
     if code not in (*outstanding.GROUPS, *dupes.CODES):

@@ -149,8 +149,16 @@ def _same_album(decision: Decision, album: str) -> bool:
 def listing(home: Path) -> list[NeedsYou]:
     """Every item awaiting a decision, worst first: error-level ones of every kind, then the
     rest, each by how many decisions, then by name (``reports.attention``)."""
-    items = [i for kind in attention(gather(home, changes_too=False)) for i in kind.items]
-    return sorted(items, key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.kind))
+    return listed(home)[0]
+
+
+def listed(home: Path) -> tuple[list[NeedsYou], dict[str, str]]:
+    """``listing``, and the queues it could not read: kind -> why (what asks of them is not
+    known, so it must be said beside the list, never left out of it unsaid)."""
+    records = gather(home, changes_too=False)
+    items = [i for kind in attention(records) for i in kind.items]
+    needs = sorted(items, key=lambda i: (i.level, -i.decisions, i.name.casefold(), i.kind))
+    return needs, {q.kind: q.problem for q in records.queues if q.problem}
 
 
 def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:

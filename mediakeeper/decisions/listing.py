@@ -196,11 +196,12 @@ class HeldDecisions:
         self._made: dict[tuple, tuple[int, dict[str, Any]]] = {}  # (kind, shown) -> listing
         self._outstanding: dict[tuple, tuple[int, list[dict[str, Any]]]] = {}  # likewise
         self._dupes: tuple[tuple, list[dict[str, Any]]] | None = None
+        self.unreadable: dict[str, str] = {}  # what ``read`` could not read: kind -> why
 
     @classmethod
     def read(cls, home: Path, kind: str | None = None) -> HeldDecisions:
-        """Every queue of ``home`` (or ``kind``'s) read once, each item held (a queue that
-        cannot be read asks nothing, as the reports count it)."""
+        """Every queue of ``home`` (or ``kind``'s) read once, each item held; a queue that
+        cannot be read asks nothing, and is in ``unreadable`` (kind -> why) to be said."""
         held = cls(home)
         for one in [kind] if kind else records.kinds_in(held.home / "status"):
             store = QueueStore(held.home / "status" / one, one)
@@ -208,7 +209,8 @@ class HeldDecisions:
                 continue
             try:
                 items = read_lines(store).items
-            except (MediakeeperError, OSError):
+            except (MediakeeperError, OSError) as err:
+                held.unreadable[one] = records.unreadable(store, err).problem or ""
                 continue
             for item in items:
                 held.seen(one, item)

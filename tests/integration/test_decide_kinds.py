@@ -6,7 +6,9 @@ files, real scripts, a fake TMDb over HTTP."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -213,3 +215,24 @@ def test_a_failed_retry_taken_by_a_batch_since_is_left_to_it_by_the_undo(tmp_pat
     said = undo(home, session_of(retried))
     assert "0 items back as they were; 1 item a batch took since, left to it" in said
     assert queue(home, "music")["Gone"]["status"] == "completed"
+
+
+def test_a_queue_that_cannot_be_read_is_said_not_left_out_of_the_listing(tmp_path, demo_home):
+    """The demo's music queue damaged: ``decide`` lists the other kinds' decisions as before,
+    then names the music queue it could not read and how to restore it, exit 2 (it listed
+    the rest as though music asked nothing, exit 0). A kind whose queue reads is listed as
+    ever."""
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home, symlinks=True)  # reading only: its paths are the demo's
+    (home / "status" / "music" / "processing_queue.json").write_text('{"items": [\n', "utf-8")
+    for args in ((), ("--json",), ("music",)):
+        listed = decide(home, *args)
+        assert listed.returncode == 2, (args, listed.stdout, listed.stderr)
+        [said] = listed.stderr.splitlines()
+        assert said.startswith("music: its decisions are not listed: the queue cannot be read: ")
+        assert "processing_queue.json is not valid JSON" in said and "--init --force" in said
+    assert "verify  decode-error" in decide(home).stdout
+    kinds = {group["kind"] for group in json.loads(decide(home, "--json").stdout)["groups"]}
+    assert kinds == {"verify"}
+    verify = decide(home, "verify")
+    assert verify.returncode == 0 and not verify.stderr and "decode-error" in verify.stdout
