@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ _WRITTEN_DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01])"
 _DATE = re.compile(r"\s*(\d{4})(?:[-/.](\d{2})(?:[-/.](\d{2}))?)?(?:[T ][\d:]*)?\s*\Z")
 
 
+def _a_day(text: str) -> bool:
+    """Whether YYYY-MM-DD is a day of the calendar (not February 30th)."""
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 class DateType(Text):
     """A date as ISO 8601 writes it, from the year ("1997", "1997-05", "1997-05-02"; "/" or
     "." between its parts read too); any text stored is read (the findings say which do not
@@ -116,7 +126,10 @@ class DateType(Text):
     words = "a date as YYYY, YYYY-MM or YYYY-MM-DD (a time may follow: THH:MM:SS)"
 
     def refuses(self, text: str) -> str:
-        return "" if _WRITTEN_DATE.fullmatch(text) else self.words
+        found = _WRITTEN_DATE.fullmatch(text)
+        if found is None or found[0].startswith("0000"):  # no year 0 in ISO 8601's calendar
+            return self.words
+        return "" if found[3] is None or _a_day(text[:10]) else "a day of the calendar"
 
     def parse(self, text: str) -> Date | Malformed:
         found = _DATE.match(text)

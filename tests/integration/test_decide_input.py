@@ -64,6 +64,11 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
         (("music", "Metallica", "--set", "comp=yes"), "comp takes 1 (a compilation) or 0"),
         (("music", "Metallica", "--set", "date=" + "x" * 4000), "date takes a date as YYYY"),
         (("music", "Metallica", "--set", "year=1999-13"), "date takes a date as YYYY"),
+        (("music", "Metallica", "--set", "date=0000"), "date takes a date as YYYY"),
+        (("music", "Metallica", "--set", "date=1999-02-30"),
+         "date takes a day of the calendar, not '1999-02-30'"),
+        (("music", "Metallica", "--set", "date=2023-02-29T10:00"),
+         "date takes a day of the calendar, not '2023-02-29T10:00'"),
         (("music", "Metallica", "--set", "title=" + "x" * 5000), "at most 4,096 characters"),
         # A value the next batch would tidy, or one a one-line tag cannot hold; "remove
         # it" where nothing has it: none is an answer.
