@@ -36,8 +36,9 @@ PLAN = BatchPlan(
     options=(
         Option(
             "--accept-changed",
-            "Take the audio of files that changed but decode whole as their new good "
-            "audio (after you replaced them on purpose).",
+            "Take the audio of files a program rewrote (their time moved) that decode whole "
+            "as their new good audio (after you replaced them on purpose); bit rot is still "
+            "asked.",
         ),
         Option(
             "--decode-all",

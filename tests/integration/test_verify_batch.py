@@ -122,6 +122,26 @@ def test_bit_rot_is_told_from_a_tag_edit_and_says_when_it_was_last_good(music_sc
     assert _codes(home, "Band/Wav") == ["audio-changed"]
 
 
+def test_accept_changed_takes_a_rewritten_file_at_once_and_never_bit_rot(music_script, tmp_path):
+    """--accept-changed takes the new audio of a file a program rewrote (its time moved) as
+    good in the same pass, nothing asked (it was recorded yet still asked as "the disk changed
+    it"); a file whose audio changed under an unchanged time is bit rot, which no flag over a
+    whole batch blesses: asked, its old checksum kept, until a person decides it."""
+    lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    args = ("--home", home, "--library", lib)
+    assert music_script("process_verify_batch.py", *args).returncode == 1  # Other/Rotten
+    synth.tone(EXE, lib / "Band" / "Whole" / "01.flac", 3.0, frequency=900)  # re-encoded
+    wav = lib / "Band" / "Wav" / "01.wav"
+    st = wav.stat()
+    damage.flip_bytes(wav, at=0.6, count=4)
+    os.utime(wav, ns=(st.st_atime_ns, st.st_mtime_ns))
+    for flags in (("--accept-changed",), ()):  # the second pass: what the first recorded
+        music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+        music_script("process_verify_batch.py", *args, *flags)
+        assert _codes(home, "Band/Whole") == [], flags
+        assert _codes(home, "Band/Wav") == ["audio-changed"], flags
+
+
 @pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing (make test installs it)")
 def test_without_the_analysis_flacs_are_checked_by_flac_t_and_damage_told_as_ever(
     music_script, tmp_path, monkeypatch
