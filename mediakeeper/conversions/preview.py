@@ -125,6 +125,8 @@ def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False)
             lines.append(f"{said}: {shlex.join(command)}" if commands else said)
         elif entry.action == plan.COPY_LOSSY:
             lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
+        elif entry.action == plan.LEAVE:
+            lines.append(f"  {entry.name}: left out (a video: it stays where it is)")
         else:
             lines.append(f"  {entry.name}: copied")
     if not commands and any(entry.action == plan.ENCODE for entry in files):

@@ -84,6 +84,8 @@ def test_a_video_file_is_not_carried_into_the_portable_library(tmp_path, convert
     _album(lib, "Album", "02 Fine.flac", seconds=1.0)
     video = lib / "Band" / "Album" / "Making of.mkv"
     shutil.copy(synth.tone(EXE, tmp_path / "v.mkv", 1.0), video)
+    dry = convert(lib, "--dry-run")  # says what the run does (it said "copied")
+    assert "  Making of.mkv: left out (a video: it stays where it is)" in dry.stdout, dry.stdout
     result = convert(lib)
     assert result.returncode == 0, result.stdout
     out = tmp_path / "out" / "Band" / "Album"
