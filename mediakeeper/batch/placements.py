@@ -110,15 +110,15 @@ def check(target: Path, names: set[str], record: Record, *, overwrite: bool, nou
     theirs = sorted(present - own - placed)
     if clash := [n for n in theirs if n in names]:
         raise PlaceTaken(f"{target} holds {_names(clash)} that mediakeeper did not place there: "
-                         "move them aside, then run again")  # fmt: skip
+                         "move them aside, then run again with --retry-errors")
     if own - placed and not overwrite:
         raise PlaceTaken(f"{target} already holds this {noun}'s earlier output ("
-                         f"{count(len(own - placed), 'file')}): run with --overwrite to replace "
-                         "those files (nothing else there is touched)")  # fmt: skip
+                         f"{count(len(own - placed), 'file')}): run again with --retry-errors "
+                         "--overwrite to replace those files (nothing else there is touched)")
     if theirs and not overwrite and not placed:
         raise PlaceTaken(f"{target} already exists and holds files mediakeeper did not place "
-                         f"({_names(theirs)}): move them aside, or run with --overwrite to place "
-                         f"the {noun} beside them (they are kept)")  # fmt: skip
+                         f"({_names(theirs)}): move them aside, or run again with --retry-errors "
+                         f"--overwrite to place the {noun} beside them (they are kept)")
     return own
 
 
