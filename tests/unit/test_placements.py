@@ -44,7 +44,7 @@ def test_its_own_earlier_output_is_replaced_only_with_overwrite(tmp_path, record
     _place(_folder(tmp_path / "wd" / "1", a_opus=b"old", gone_opus=b"old"), target, record)
     (target / "notes.txt").write_text("mine")
     again = _folder(tmp_path / "wd" / "2", a_opus=b"new")
-    with pytest.raises(PlaceTaken, match=r"earlier output .*run again with --retry-errors --overwrite"):
+    with pytest.raises(PlaceTaken, match=r"earlier output .*again with --retry-errors --overwrite"):
         _place(again, target, record)
     _place(again, target, record, overwrite=True)
     assert (target / "a.opus").read_bytes() == b"new"
