@@ -147,7 +147,8 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
         tracks = [t for t in every if t["path"] in files]
     if not tracks:
         raise DecideError(f"{found.name}: no track of album {echoed(album)!r} is one the decision "
-                          "is about", "leave out --album, or widen it: --scope album")  # fmt: skip
+                          "is about", "leave out --album, or widen it to the album's every track: "
+                          "--scope item")  # fmt: skip
     now = _values_now(found, tracks, tag)
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip

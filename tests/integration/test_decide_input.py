@@ -135,3 +135,17 @@ def test_an_empty_name_is_refused_not_taken_as_none_given(processed, script, arg
     said = f"Error: Invalid value for '{option}': empty: it names nothing"
     assert shown.stderr.splitlines()[-1].startswith(said), shown.stderr
     assert files_in(home, lib) == before
+
+
+def test_a_value_for_an_album_the_decision_is_not_about_says_the_scope_that_writes_it(demo_home):
+    """The demo's Pink Floyd asks the year of a loose track; a date given for another album
+    of it is refused, and the way it says to widen the answer writes it (it said --scope
+    album, which widens to the decision's own albums: refused the same)."""
+    asked = ("music", "Pink Floyd", "--code", "missing-year", "--set", "date=1972", "--album",
+             "The Dark Side of the Moon", "--dry-run")  # fmt: skip
+    refused = decide(demo_home, *asked)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    widened = re.search(r"widen it to the album's every track: (--scope \w+)", refused.stderr)
+    taken = decide(demo_home, *asked, *widened[1].split())
+    assert taken.returncode == 0, taken.stdout + taken.stderr
+    assert "would set date of 1973 - The Dark Side of the Moon/10 - Eclipse.flac" in taken.stdout
