@@ -33,9 +33,9 @@ from mediakeeper.text.visible import visible
 @click.option("--set", "values", multiple=True, metavar="TAG=VALUE",
               help="Set a tag on the files the decision is about (the item's decisions about "
               "that tag; every track when none asks it); --scope widens it.")  # fmt: skip
-@click.option("--scope", type=click.Choice(SCOPES), default="decision", show_default=True,
-              help="With --set: the decision's files, every track of their albums, or of the "
-              "item.")  # fmt: skip
+@click.option("--scope", type=click.Choice(SCOPES),
+              help="With --set: the decision's files (the default), every track of their "
+              "albums, or of the item.")  # fmt: skip
 @click.option("--fields", metavar="TAG,...",
               help="With --choose: write only these fields of the choice (a proposal's).")
 @click.option("--album", type=NAMED, metavar="ALBUM",
@@ -87,8 +87,10 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if kind is not None and kind not in kinds.KINDS:
         raise click.UsageError(f"no kind {kind!r}: one of {', '.join(kinds.KINDS)}")
     if list_rules or forget:
-        rules_command(settings.home, forget)
+        _rules(settings.home, forget, as_json)
         return
+    if scope is not None and not values:
+        raise click.UsageError("--scope widens a --set; give --set TAG=VALUE")
     if remember and not whole_group:
         raise decide.DecideError("--remember goes with --all --dismiss CODE")
     if fields is not None:  # (none named, or no --choose: the answer's own check says so)
@@ -118,6 +120,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         if acts:
             raise click.UsageError("give the item's NAME after its KIND, or --id ID (or --all: "
                                    "a whole group)")  # fmt: skip
+        _no_item_named(code, album)
+        _only_with_an_answer(fields=fields is not None, dry_run=dry_run)
         show_groups(settings.home, kind, group, as_json, every=every_group)
         return
     if acts > 1:
@@ -125,6 +129,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if name is not None and kind is None:
         raise click.UsageError("give the item's KIND before its NAME")
     if not acts:
+        _only_with_an_answer(fields=fields is not None, dry_run=dry_run)
         _show(settings.home, kind, name, decision_id, code, album, as_json)
         return
     with collector.loading():
@@ -132,7 +137,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         from mediakeeper.decisions import engine
 
     answer = engine.Answer(choose=choose, values=tuple(_tag_value(p) for p in values),
-                           dismiss=dismissing, scope=scope, album=album if values else None,
+                           dismiss=dismissing, scope=scope or SCOPES[0],
+                           album=album if values else None,
                            fields=fields)
     answer.check()  # before the decision is looked for: what is wrong with the answer first
     decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
@@ -142,6 +148,29 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         return
     decide_said.taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
                                                         writing=writing))  # fmt: skip
+
+
+def _rules(home: Path, forget: str | None, as_json: bool) -> None:
+    if as_json:
+        raise click.UsageError("--rules and --forget print text; --json lists decisions")
+    rules_command(home, forget)
+
+
+def _no_item_named(code: str | None, album: str | None) -> None:
+    """A listing's options: those naming one of an item's decisions are refused there."""
+    for flag, given in (("--code", code), ("--album", album)):
+        if given is not None:
+            raise click.UsageError(f"{flag} names one of an item's decisions: give KIND NAME "
+                                   "before it (--group CODE lists a group's items)")
+
+
+def _only_with_an_answer(*, fields: bool, dry_run: bool) -> None:
+    """Options that shape an answer, refused where none is given (they were passed over)."""
+    if fields:
+        raise click.UsageError("--fields goes with --choose N")
+    if dry_run:
+        raise click.UsageError("--dry-run previews an answer: give --choose N, --set TAG=VALUE "
+                               "or --dismiss")  # fmt: skip
 
 
 def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> None:

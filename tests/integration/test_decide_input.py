@@ -149,3 +149,27 @@ def test_a_value_for_an_album_the_decision_is_not_about_says_the_scope_that_writ
     taken = decide(demo_home, *asked, *widened[1].split())
     assert taken.returncode == 0, taken.stdout + taken.stderr
     assert "would set date of 1973 - The Dark Side of the Moon/10 - Eclipse.flac" in taken.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--code", "missing-year"), "--code names one of an item's decisions: give KIND NAME"),
+        (("music", "--album", "Album"), "--album names one of an item's decisions"),
+        (("--dry-run",), "--dry-run previews an answer"),
+        (("music", "Metallica", "--dry-run"), "--dry-run previews an answer"),
+        (("music", "Metallica", "--fields", "date"), "--fields goes with --choose N"),
+        (("music", "Metallica", "--choose", "1", "--scope", "album"), "--scope widens a --set"),
+        (("--rules", "--json"), "--rules and --forget print text; --json lists decisions"),
+    ],
+    ids=lambda v: " ".join(v)[:60] if isinstance(v, tuple) else None,
+)
+def test_an_option_that_would_be_passed_over_is_a_usage_error(processed, args, said):
+    """Each was ignored, exit 0: a listing shown where a person meant one decision, a
+    "dry run" that only listed, a scope that widened nothing."""
+    home, lib = processed
+    before = files_in(home, lib)
+    shown = decide(home, *args)
+    assert shown.returncode == 2, shown.stdout + shown.stderr
+    assert f"Error: {said}" in shown.stderr and not shown.stdout, shown.stderr
+    assert files_in(home, lib) == before
