@@ -18,9 +18,10 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Awaitable, Callable
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
+
+from starlette.requests import Request
 
 from mediakeeper.core.tokens import checked_token, same_token
 from mediakeeper.system.network import is_loopback
@@ -69,7 +70,7 @@ class Guard:
             return await _answer(send, 421, "this server does not answer to that Host")
         if scope["method"] not in SAFE_METHODS and not self._same_site(headers):
             return await _answer(send, 403, "a request from another site is refused")
-        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(headers):
+        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(scope, headers):
             if path.startswith(("/api/", "/metrics", "/healthz")):
                 return await _answer(send, 401, "give Authorization: Bearer TOKEN",
                                      {"www-authenticate": "Bearer"})  # fmt: skip
@@ -85,18 +86,16 @@ class Guard:
         parts = urlsplit(source)
         return parts.netloc.lower() == headers.get("host", "").lower()
 
-    def _signed(self, headers: dict[str, str]) -> bool:
+    def _signed(self, scope: dict, headers: dict[str, str]) -> bool:
         given = ""
         scheme, _, value = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
             given = value.strip()
-        elif "cookie" in headers:
-            cookie = SimpleCookie()
-            try:
-                cookie.load(headers["cookie"])
-            except Exception:  # a malformed cookie header is no token
-                return False
-            given = cookie[COOKIE].value if COOKIE in cookie else ""
+        else:
+            # Read as a browser writes them, pair by pair: the browser sends every cookie of
+            # the host, another app's on another port too, and one that SimpleCookie cannot
+            # parse (JSON, a space) made it give up on the whole header, ours with it.
+            given = Request(scope).cookies.get(COOKIE, "")
         return same_token(given, self.token)
 
 

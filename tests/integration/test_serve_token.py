@@ -91,3 +91,24 @@ def test_the_sign_in_form_is_read_by_its_model(home):
     finally:
         _, said = server.stop()
     assert GOOD not in said
+
+
+def test_another_app_s_cookies_beside_ours_leave_the_sign_in_standing(home):
+    """A browser sends every cookie of the host, those of another app on another port too;
+    one that Python's SimpleCookie cannot parse (JSON, a space in a value) made the guard
+    drop the whole header, so the page asked for the token again, for good."""
+    server = serve(home, host="0.0.0.0", env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        for others in ('prefs={"a":1}', "ui=a b", 'x="unclosed', "lone", "=v", "a=1;;b"):
+            for cookie in (f"{others}; mediakeeper_token={GOOD}",
+                           f"mediakeeper_token={GOOD}; {others}"):  # fmt: skip
+                answer = server.get("/api/queues", headers={"Cookie": cookie})
+                assert answer.status_code == 200, cookie
+                page = server.get("/", headers={"Cookie": cookie})
+                assert page.status_code == 200 and 'name="token"' not in page.text, cookie
+            # Nor does another cookie stand in for ours.
+            alone = server.get("/api/queues", headers={"Cookie": others})
+            assert alone.status_code == 401, others
+    finally:
+        _, said = server.stop()
+    assert GOOD not in said
