@@ -2,7 +2,8 @@
 in the person's browser). A plain ASGI middleware, so the event stream streams through it.
 
 - ``Host`` must be the bound name, ``localhost``, a loopback address (or, bound to every
-  address, this machine's own name): anything else is 421, whatever the token.
+  address, this machine's own name or one of its interfaces' addresses: an address is no
+  name DNS could rebind): anything else is 421, whatever the token.
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
   another site than the one asked is 403, on loopback too. No CORS headers are ever sent.
 - With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
@@ -24,18 +25,20 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from mediakeeper.core.tokens import checked_token, same_token
-from mediakeeper.system.network import is_loopback
+from mediakeeper.system.network import is_loopback, is_own_address
 
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
 
 
 def allowed_hosts(bound: str) -> set[str]:
     names = {bound.lower(), "localhost"}
-    if bound in ("0.0.0.0", "::", ""):  # every address: this machine's names too
+    if bound in EVERY_ADDRESS:  # every address: this machine's names too
         names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
     return names
 
@@ -54,6 +57,7 @@ class Guard:
     def __init__(self, app: ASGI, *, host: str, token: str, base_path: str):
         self.app, self.token, self.base_path = app, checked_token(token), base_path
         self.hosts = allowed_hosts(host)
+        self.every_address = host in EVERY_ADDRESS
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -66,7 +70,8 @@ class Guard:
         scope["path"], scope["root_path"] = self.base_path + path, self.base_path
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         name = host_name(headers.get("host", ""))
-        if not (name in self.hosts or is_loopback(name)):
+        if not (name in self.hosts or is_loopback(name)
+                or (self.every_address and is_own_address(name))):  # a NAS asked by its IP
             return await _answer(send, 421, "this server does not answer to that Host")
         if scope["method"] not in SAFE_METHODS and not self._same_site(headers):
             return await _answer(send, 403, "a request from another site is refused")

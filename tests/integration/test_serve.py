@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import loaded_among, wait_until
-from tests.integration.serving import open_stream, script, serve
+from tests.integration.serving import open_stream, own_addresses, script, serve
 from tests.integration.test_decisions_truth import library_spec
 
 STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
@@ -182,6 +182,9 @@ def test_another_site_and_another_host_are_refused(served):
     rebound = served.get("/api/queues", headers={"Host": "evil.example:8000"})
     assert rebound.status_code == 421
     assert served.get("/api/queues", headers={"Host": "localhost"}).status_code == 200
+    for address in own_addresses():  # bound to loopback: the interfaces are not asked
+        shown = f"[{address}]" if ":" in address else address
+        assert served.get("/api/queues", headers={"Host": shown}).status_code == 421
     # The decision was never taken.
     groups = served.get("/api/decisions").json()["groups"]
     assert any(g["code"] == "inconsistent-year" for g in groups)
