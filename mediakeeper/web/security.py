@@ -5,7 +5,8 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
   address, this machine's own name or one of its interfaces' addresses: an address is no
   name DNS could rebind): anything else is 421, whatever the token.
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
-  another site than the one asked is 403, on loopback too. No CORS headers are ever sent.
+  another site than the one asked (name and port, a default port written or not) is 403, on
+  loopback too. No CORS headers are ever sent.
 - With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
   the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
   shows its sign-in form. A token in a query string counts for nothing.
@@ -30,6 +31,7 @@ from mediakeeper.system.network import is_loopback, is_own_address
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+DEFAULT_PORTS = {"http": 80, "https": 443}  # the port an Origin without one is on
 
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface
 
@@ -48,6 +50,21 @@ def host_name(value: str) -> str:
     if value.startswith("["):
         return value[1 : value.find("]")].lower()
     return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
+
+
+def same_site(page: str, host: str) -> bool:
+    """Whether the page at ``page`` (an ``Origin`` or ``Referer``) is on the site the ``Host``
+    header ``host`` names: the same name and port, a port left out being the default of the
+    page's scheme (a browser leaves https's 443 out of its Origin; a proxy may put it in the
+    Host). A port that differs is another site, as it is to the browser."""
+    try:
+        seen, asked = urlsplit(page), urlsplit("//" + host)
+        default = DEFAULT_PORTS.get(seen.scheme)
+        ports = [default if p is None else p for p in (seen.port, asked.port)]
+    except ValueError:  # a port that is no number
+        return False
+    return (default is not None and seen.hostname is not None
+            and seen.hostname == asked.hostname and ports[0] == ports[1])  # fmt: skip
 
 
 class Guard:
@@ -88,8 +105,7 @@ class Guard:
             return True  # not a browser's cross-site request (a browser sends Origin)
         if source == "null":
             return False
-        parts = urlsplit(source)
-        return parts.netloc.lower() == headers.get("host", "").lower()
+        return same_site(source, headers.get("host", ""))
 
     def _signed(self, scope: dict, headers: dict[str, str]) -> bool:
         given = ""

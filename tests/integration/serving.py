@@ -184,7 +184,7 @@ def receiver() -> Receiver:
 
 def proxy(prefix: str, target: str, *, strip: bool) -> ThreadingHTTPServer:
     """A small reverse proxy serving ``target`` under ``prefix``, passing the Host on (as
-    Caddy and Traefik do, and nginx with ``proxy_set_header Host $host``); ``strip``: the
+    Caddy and Traefik do, and nginx with ``proxy_set_header Host $http_host``); ``strip``: the
     prefix taken off the path it passes on. Bodies stream through (the event stream)."""
 
     class Handler(BaseHTTPRequestHandler):
