@@ -272,6 +272,25 @@ def test_an_open_bind_without_a_token_refuses_to_start(served):
     assert len(lines) == 1 and "token" in lines[0] and lines[0].startswith("Error: ")
 
 
+def test_a_port_in_use_is_one_line_before_a_word_of_serving(served):
+    """A second server on the first one's port said "Serving ... at" first, then uvicorn's
+    raw ``[Errno 98]`` line, and exited 3; it now says one line with the fix, exit 2, and
+    never that it serves. So too an address that is not this machine's."""
+    port = served.url.rsplit(":", 1)[1]
+    token = {"MEDIAKEEPER_SERVE_TOKEN": "tok-" + "s3cret-" + "long-enough"}
+    for host, said in (("127.0.0.1", f"port {port} is in use on 127.0.0.1 (another server "
+                                     "holds it: stop it, or choose one: --port N)"),
+                       ("localhost", f"port {port} is in use on localhost"),
+                       ("203.0.113.9", "203.0.113.9 is no address of this machine")):  # fmt: skip
+        refused = script("serve", "--home", served.home, "--host", host, "--port", port,
+                         env=token, timeout=60)  # fmt: skip
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert not refused.stdout  # no "Serving ..." said before it
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {said}"), lines
+    assert served.get("/ping").status_code == 200  # the first one serves on
+
+
 def test_sigterm_stops_the_server_within_seconds(served):
     server = serve(served.home)
     stream = open_stream(server)  # an open event stream does not hold it up
