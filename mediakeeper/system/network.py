@@ -23,11 +23,12 @@ def is_loopback(host: str) -> bool:
 
 def is_own_address(host: str) -> bool:
     """Whether ``host`` is an address of one of this machine's interfaces (``192.0.2.2``,
-    ``fd00::2``, ``[fd00::2]``), as they stand now (a lease renewed since counts). The kernel
-    binds a socket only to an address of its own, so a bind on a port of its choosing tells,
-    on every system, with no list of interfaces kept. (It also binds a subnet's broadcast
-    address, and any address where ``ip_nonlocal_bind`` is set: still an address, never a
-    name, which is what DNS rebinding needs.) A name is never one: only the network knows."""
+    ``fd00::2``, ``[fd00::2]``), as they stand now (one gained since the start counts). The
+    kernel binds a socket only to an address of its own, so a bind on a port of its choosing
+    tells, on every system, with no list of interfaces kept. (It also binds a subnet's
+    broadcast address, and any address where ``ip_nonlocal_bind`` is set: still an address,
+    never a name, which is what DNS rebinding needs.) A name is never one: only the network
+    knows."""
     try:
         address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:

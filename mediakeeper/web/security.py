@@ -32,7 +32,6 @@ COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DEFAULT_PORTS = {"http": 80, "https": 443}  # the port an Origin without one is on
-
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
