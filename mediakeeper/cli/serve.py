@@ -11,7 +11,7 @@ from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
 from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
 from mediakeeper.system import collector
-from mediakeeper.system.network import is_loopback
+from mediakeeper.system.network import is_loopback, listen
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
 
@@ -45,12 +45,13 @@ def main(home, host, port):
         from mediakeeper.web.app import build
 
     app = build(settings, host=host, token=token, base_path=base)
+    sockets = listen(host, port)  # bound before "Serving" is said (a port in use: exit 2)
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"Serving {settings.home} at http://{shown}:{port}{base.rstrip('/')}/ "
                "(Ctrl+C stops)")  # fmt: skip
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=GRACE, proxy_headers=False)  # fmt: skip
-    uvicorn.Server(config).run()
+    uvicorn.Server(config).run(sockets=sockets)
 
 
 if __name__ == "__main__":

@@ -285,6 +285,10 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
         cause = err.errors()[0].get("ctx", {}).get("error")
         if isinstance(cause, _Refused):
             said = str(cause) if cause.says_all else f"{cause}, got {value!r}"
+        elif limit is not None and err.errors()[0]["type"] == "greater_than_equal":
+            # Below 0, refused by the type before the setting's own bound is asked: said by
+            # that bound, which may be more than 0 (--settle: 0.1), not by the type's.
+            said = f"{_expected(type(default), limit)}, got {value!r}"
         else:
             said = f"expected a {_TYPE_NAMES[type(default)]}, got {value!r}"
         raise ConfigError(f"{where}: {said}") from None
@@ -318,10 +322,7 @@ def _validator(
     def within(number: Any) -> Any:
         below = limit.least is not None and number < limit.least
         if (below and not (zero_is_none and number == 0)) or number > limit.most:
-            expected = limit.least_words if limit.least is not None else None
-            raise _Refused(
-                f"expected {expected or f'a {_TYPE_NAMES[kind]}'}, at most {limit.most:,}"
-            )
+            raise _Refused(_expected(kind, limit))
         return number
 
     schema = _schema_of(kind)
@@ -329,6 +330,13 @@ def _validator(
         if used:
             schema = core_schema.no_info_after_validator_function(rule, schema)
     return SchemaValidator(schema)
+
+
+def _expected(kind: type, limit: Limit) -> str:
+    """What a number setting takes: its least in the limit's words, else its type's, and its
+    most."""
+    least = limit.least_words if limit.least is not None else None
+    return f"expected {least or f'a {_TYPE_NAMES[kind]}'}, at most {limit.most:,}"
 
 
 def _no_bool(value: Any) -> Any:

@@ -2,9 +2,11 @@
 in the person's browser). A plain ASGI middleware, so the event stream streams through it.
 
 - ``Host`` must be the bound name, ``localhost``, a loopback address (or, bound to every
-  address, this machine's own name): anything else is 421, whatever the token.
+  address, this machine's own name or one of its interfaces' addresses: an address is no
+  name DNS could rebind): anything else is 421, whatever the token.
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
-  another site than the one asked is 403, on loopback too. No CORS headers are ever sent.
+  another site than the one asked (name and port, a default port written or not) is 403, on
+  loopback too. No CORS headers are ever sent.
 - With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
   the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
   shows its sign-in form. A token in a query string counts for nothing.
@@ -18,23 +20,26 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Awaitable, Callable
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.requests import Request
+
 from mediakeeper.core.tokens import checked_token, same_token
-from mediakeeper.system.network import is_loopback
+from mediakeeper.system.network import is_loopback, is_own_address
 
 COOKIE = "mediakeeper_token"
 OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+DEFAULT_PORTS = {"http": 80, "https": 443}  # the port an Origin without one is on
+EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface
 
 ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
 
 
 def allowed_hosts(bound: str) -> set[str]:
     names = {bound.lower(), "localhost"}
-    if bound in ("0.0.0.0", "::", ""):  # every address: this machine's names too
+    if bound in EVERY_ADDRESS:  # every address: this machine's names too
         names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
     return names
 
@@ -46,6 +51,21 @@ def host_name(value: str) -> str:
     return value.rsplit(":", 1)[0].lower() if value.count(":") == 1 else value.lower()
 
 
+def same_site(page: str, host: str) -> bool:
+    """Whether the page at ``page`` (an ``Origin`` or ``Referer``) is on the site the ``Host``
+    header ``host`` names: the same name and port, a port left out being the default of the
+    page's scheme (a browser leaves https's 443 out of its Origin; a proxy may put it in the
+    Host). A port that differs is another site, as it is to the browser."""
+    try:
+        seen, asked = urlsplit(page), urlsplit("//" + host)
+        default = DEFAULT_PORTS.get(seen.scheme)
+        ports = [default if p is None else p for p in (seen.port, asked.port)]
+    except ValueError:  # a port that is no number
+        return False
+    return (default is not None and seen.hostname is not None
+            and seen.hostname == asked.hostname and ports[0] == ports[1])  # fmt: skip
+
+
 class Guard:
     """The middleware: ``app`` behind the checks above; ``base_path`` taken off a path that
     carries it (a proxy that keeps the prefix; one that strips it sends the path bare)."""
@@ -53,6 +73,7 @@ class Guard:
     def __init__(self, app: ASGI, *, host: str, token: str, base_path: str):
         self.app, self.token, self.base_path = app, checked_token(token), base_path
         self.hosts = allowed_hosts(host)
+        self.every_address = host in EVERY_ADDRESS
 
     async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
         if scope["type"] != "http":
@@ -65,11 +86,12 @@ class Guard:
         scope["path"], scope["root_path"] = self.base_path + path, self.base_path
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         name = host_name(headers.get("host", ""))
-        if not (name in self.hosts or is_loopback(name)):
+        if not (name in self.hosts or is_loopback(name)
+                or (self.every_address and is_own_address(name))):  # a NAS asked by its IP
             return await _answer(send, 421, "this server does not answer to that Host")
         if scope["method"] not in SAFE_METHODS and not self._same_site(headers):
             return await _answer(send, 403, "a request from another site is refused")
-        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(headers):
+        if self.token and not path.startswith(OPEN_PATHS) and not self._signed(scope, headers):
             if path.startswith(("/api/", "/metrics", "/healthz")):
                 return await _answer(send, 401, "give Authorization: Bearer TOKEN",
                                      {"www-authenticate": "Bearer"})  # fmt: skip
@@ -82,21 +104,18 @@ class Guard:
             return True  # not a browser's cross-site request (a browser sends Origin)
         if source == "null":
             return False
-        parts = urlsplit(source)
-        return parts.netloc.lower() == headers.get("host", "").lower()
+        return same_site(source, headers.get("host", ""))
 
-    def _signed(self, headers: dict[str, str]) -> bool:
+    def _signed(self, scope: dict, headers: dict[str, str]) -> bool:
         given = ""
         scheme, _, value = headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer":
             given = value.strip()
-        elif "cookie" in headers:
-            cookie = SimpleCookie()
-            try:
-                cookie.load(headers["cookie"])
-            except Exception:  # a malformed cookie header is no token
-                return False
-            given = cookie[COOKIE].value if COOKIE in cookie else ""
+        else:
+            # Read as a browser writes them, pair by pair: the browser sends every cookie of
+            # the host, another app's on another port too, and one that SimpleCookie cannot
+            # parse (JSON, a space) made it give up on the whole header, ours with it.
+            given = Request(scope).cookies.get(COOKIE, "")
         return same_token(given, self.token)
 
 

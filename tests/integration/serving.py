@@ -26,6 +26,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def own_addresses() -> list[str]:
+    """This machine's addresses off loopback, found apart from the toolkit: the one the
+    kernel's routes would send from to a far address, IPv4 and IPv6 (a UDP connect sends
+    nothing); none on a machine without a route."""
+    found = []
+    for family, far in ((socket.AF_INET, "198.51.100.1"), (socket.AF_INET6, "2001:db8::1")):
+        with socket.socket(family, socket.SOCK_DGRAM) as probe:
+            try:
+                probe.connect((far, 9))
+            except OSError:
+                continue
+            found.append(probe.getsockname()[0])
+    return found
+
+
 def script(*args, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """``python -m mediakeeper ARGS`` run to its end (text output)."""
     return subprocess.run([sys.executable, "-m", "mediakeeper", *map(str, args)], cwd=REPO_ROOT,
@@ -169,7 +184,7 @@ def receiver() -> Receiver:
 
 def proxy(prefix: str, target: str, *, strip: bool) -> ThreadingHTTPServer:
     """A small reverse proxy serving ``target`` under ``prefix``, passing the Host on (as
-    Caddy and Traefik do, and nginx with ``proxy_set_header Host $host``); ``strip``: the
+    Caddy and Traefik do, and nginx with ``proxy_set_header Host $http_host``); ``strip``: the
     prefix taken off the path it passes on. Bodies stream through (the event stream)."""
 
     class Handler(BaseHTTPRequestHandler):

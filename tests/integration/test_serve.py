@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import loaded_among, wait_until
-from tests.integration.serving import open_stream, script, serve
+from tests.integration.serving import open_stream, own_addresses, script, serve
 from tests.integration.test_decisions_truth import library_spec
 
 STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
@@ -182,9 +182,34 @@ def test_another_site_and_another_host_are_refused(served):
     rebound = served.get("/api/queues", headers={"Host": "evil.example:8000"})
     assert rebound.status_code == 421
     assert served.get("/api/queues", headers={"Host": "localhost"}).status_code == 200
+    for address in own_addresses():  # bound to loopback: the interfaces are not asked
+        shown = f"[{address}]" if ":" in address else address
+        assert served.get("/api/queues", headers={"Host": shown}).status_code == 421
     # The decision was never taken.
     groups = served.get("/api/decisions").json()["groups"]
     assert any(g["code"] == "inconsistent-year" for g in groups)
+
+
+@pytest.mark.parametrize(("host", "origin", "same"), [
+    ("localhost:8443", "https://localhost:8443", True),  # nginx's $http_host: the port kept
+    ("localhost", "https://localhost:8443", False),  # its $host drops the port: another site
+    ("localhost:443", "https://localhost", True),  # a default port said or left out
+    ("localhost:80", "http://localhost", True),
+    ("localhost", "https://localhost", True),
+    ("localhost:80", "https://localhost", False),  # https's default is 443
+    ("localhost:443", "http://localhost", False),
+    ("localhost:8443", "https://localhost:8444", False),
+    ("localhost:443", "ftp://localhost", False),
+])  # fmt: skip
+def test_an_origin_is_the_same_site_by_name_and_port(served, host, origin, same):
+    """A browser leaves a scheme's default port out of its Origin, and a proxy may write it
+    into the Host (nginx's ``$host:$server_port``): the same site all the same, which used to
+    be refused with 403; a port that differs is still another site."""
+    for header, value in (("Origin", origin), ("Referer", origin + "/changes?page=2")):
+        asked = served.post("/api/batches", {"kind": "music", "batch_size": 0},
+                            headers={"Host": host, header: value})  # fmt: skip
+        # Read and refused for its size (400) when the site is the same: nothing starts.
+        assert asked.status_code == (400 if same else 403), (header, asked.text)
 
 
 def test_batches_start_refuse_a_second_and_stop_as_ctrl_c(served, batch_seen):
@@ -245,6 +270,25 @@ def test_an_open_bind_without_a_token_refuses_to_start(served):
     assert refused.returncode == 2
     lines = refused.stderr.strip().splitlines()
     assert len(lines) == 1 and "token" in lines[0] and lines[0].startswith("Error: ")
+
+
+def test_a_port_in_use_is_one_line_before_a_word_of_serving(served):
+    """A second server on the first one's port said "Serving ... at" first, then uvicorn's
+    raw ``[Errno 98]`` line, and exited 3; it now says one line with the fix, exit 2, and
+    never that it serves. So too an address that is not this machine's."""
+    port = served.url.rsplit(":", 1)[1]
+    token = {"MEDIAKEEPER_SERVE_TOKEN": "tok-" + "s3cret-" + "long-enough"}
+    for host, said in (("127.0.0.1", f"port {port} is in use on 127.0.0.1 (another server "
+                                     "holds it: stop it, or choose one: --port N)"),
+                       ("localhost", f"port {port} is in use on localhost"),
+                       ("203.0.113.9", "203.0.113.9 is no address of this machine")):  # fmt: skip
+        refused = script("serve", "--home", served.home, "--host", host, "--port", port,
+                         env=token, timeout=60)  # fmt: skip
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert not refused.stdout  # no "Serving ..." said before it
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"Error: {said}"), lines
+    assert served.get("/ping").status_code == 200  # the first one serves on
 
 
 def test_sigterm_stops_the_server_within_seconds(served):

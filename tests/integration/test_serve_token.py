@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+import requests
 
-from tests.integration.serving import free_port, script, serve
+from tests.integration.serving import free_port, own_addresses, script, serve
 
 GOOD = "Zq3-x_9Lm.2~pR+7/wE=Kd4vT8nB"  # every kind of character a token may hold
 
@@ -91,3 +92,54 @@ def test_the_sign_in_form_is_read_by_its_model(home):
     finally:
         _, said = server.stop()
     assert GOOD not in said
+
+
+def test_another_app_s_cookies_beside_ours_leave_the_sign_in_standing(home):
+    """A browser sends every cookie of the host, those of another app on another port too;
+    one that Python's SimpleCookie cannot parse (JSON, a space in a value) made the guard
+    drop the whole header, so the page asked for the token again, for good."""
+    server = serve(home, host="0.0.0.0", env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        for others in ('prefs={"a":1}', "ui=a b", 'x="unclosed', "lone", "=v", "a=1;;b"):
+            for cookie in (f"{others}; mediakeeper_token={GOOD}",
+                           f"mediakeeper_token={GOOD}; {others}"):  # fmt: skip
+                answer = server.get("/api/queues", headers={"Cookie": cookie})
+                assert answer.status_code == 200, cookie
+                page = server.get("/", headers={"Cookie": cookie})
+                assert page.status_code == 200 and 'name="token"' not in page.text, cookie
+            # Nor does another cookie stand in for ours.
+            alone = server.get("/api/queues", headers={"Cookie": others})
+            assert alone.status_code == 401, others
+    finally:
+        _, said = server.stop()
+    assert GOOD not in said
+
+
+def test_bound_to_every_address_it_answers_to_this_machine_s_addresses(home):
+    """A NAS is reached by its IP address: bound to 0.0.0.0, a Host that is one of this
+    machine's interfaces' addresses (IPv4 or IPv6) is answered, as its names are; another
+    machine's address and any other name are still 421 (an address is no name that DNS
+    could rebind)."""
+    mine = own_addresses()
+    if not mine:
+        pytest.skip("this machine has no address off loopback")
+    server = serve(home, host="0.0.0.0", env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    port = server.url.rsplit(":", 1)[1]
+    bearer = {"Authorization": f"Bearer {GOOD}"}
+    try:
+        for address in mine:
+            shown = f"[{address}]" if ":" in address else address
+            for host in (f"{shown}:{port}", shown):
+                asked = server.get("/api/queues", headers={**bearer, "Host": host})
+                assert asked.status_code == 200, (host, asked.text)
+            if ":" not in address:  # asked over the network by it, as a browser does
+                direct = requests.get(f"http://{address}:{port}/api/queues", headers=bearer,
+                                      timeout=30)  # fmt: skip
+                assert direct.status_code == 200, direct.text
+        for host in ("203.0.113.9", "[2001:db8::9]", "224.0.0.1", "evil.example",
+                     "203.0.113.9.nip.io"):  # fmt: skip
+            assert host.strip("[]") not in mine
+            refused = server.get("/api/queues", headers={**bearer, "Host": f"{host}:{port}"})
+            assert refused.status_code == 421, host
+    finally:
+        server.stop()

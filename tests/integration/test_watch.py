@@ -121,6 +121,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     home = home_for(tmp_path)
     for args, words in (
         (["--settle", "0.05"], "--settle: expected a number of seconds >= 0.1"),
+        # Below 0 too: the real bound, not the type's ">= 0", which 0 does not meet.
+        (["--settle", "-1"], "--settle: expected a number of seconds >= 0.1, at most 86,400"),
         # Past the setting's bound: said of the flag given (it named "--settle-seconds").
         (["--settle", "1e9"], "--settle: expected a number of seconds >= 0.1, at most 86,400"),
         (["--kind", "nosuch"], "no such kind: nosuch"),

@@ -205,6 +205,11 @@ def test_a_bad_environment_value_names_the_variable(tmp_path, name, value):
         ("MEDIAKEEPER_TMDB_RETRIES", "1000000", "a whole number >= 0, at most 20"),
         ("MEDIAKEEPER_MUSIC_MAX_ATTEMPTS", "1001", "a whole number >= 0, at most 1,000"),
         ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "1000001", "a whole number >= 1, at most 1,000,000"),  # noqa: E501
+        # Below 0: said by the setting's own bound, not ">= 0" when its least is more.
+        ("MEDIAKEEPER_WATCH_SETTLE_SECONDS", "-1", "a number of seconds >= 0.1, at most 86,400"),
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "-2", "a number of seconds > 0, at most 3,600"),
+        ("MEDIAKEEPER_SERVE_PORT", "-5", "a port number from 1, at most 65,535"),
+        ("MEDIAKEEPER_TMDB_RETRIES", "-1", "a whole number >= 0, at most 20"),
     ],
 )
 def test_a_value_that_would_break_every_item_is_refused_when_read(tmp_path, name, value, expected):
