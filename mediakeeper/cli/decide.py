@@ -194,8 +194,10 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
         from mediakeeper.decisions import engine
 
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
-    if as_json:
-        click.echo(json.dumps(shown, ensure_ascii=False))
+    if as_json:  # an item named: its decisions, as any item's are given (an id: the one)
+        click.echo(json.dumps(shown if decision_id else {
+            "kind": shown["kind"], "item": shown["item"], "key": shown["key"],
+            "decisions": [shown]}, ensure_ascii=False))  # fmt: skip
         return
     click.echo(visible("\n".join(engine.describe_one(shown))))
 

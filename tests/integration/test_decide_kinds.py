@@ -176,6 +176,11 @@ def test_failed_items_retried_or_skipped_together_and_undone_as_they_were(tmp_pa
     assert {i["status"] for i in was.values()} == {"error"} and was["Gone"]["attempts"] == 1
     listed = decide(home, "music", "--group", "failed").stdout
     assert "Gone: failed at stage scan after 1 attempt" in listed and "--choose N" in listed
+    # A failed item named: its decisions as any item's are given (it was the bare decision).
+    gone = json.loads(decide(home, "music", "Gone", "--json").stdout)
+    assert (gone["kind"], gone["item"], gone["key"]) == ("music", "Gone", "Gone")
+    assert [d["code"] for d in gone["decisions"]] == ["failed"]
+    assert decide(home, "--id", gone["decisions"][0]["id"], "--json").stdout.startswith('{"id"')
     for dry in ((), ("--dry-run",)):  # failed items have two choices: a third is refused
         wrong = decide(home, "music", "--all", "--group", "failed", "--choose", "3", *dry)
         assert wrong.returncode == 2, wrong.stdout + wrong.stderr
