@@ -358,6 +358,18 @@ def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
     assert 1.2 < first < 1.8  # cut in the middle of the silence
 
 
+def test_split_names_the_file_that_does_not_decode(tmp_path, exe):
+    """It said "step 1 (cut): Error marking filters as finished": neither the file nor that
+    it does not decode."""
+    (tmp_path / "lib" / "B").mkdir(parents=True)
+    (tmp_path / "lib" / "B" / "01.flac").write_text("junk\n")
+    cut = "  - {name: cut, processor: split, params: {mode: fixed, seconds: 4}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", cut), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "B: step 1 (cut): 01.flac does not decode: " in result.stderr, result.stderr
+
+
 def shutil_rmtree(*folders: Path) -> None:
     import shutil
 
