@@ -25,7 +25,7 @@ from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
-from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
@@ -124,8 +124,8 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     if found.input is None or found.output is None:
         raise click.UsageError(f"{found.name} has no input or output folder: give --input "
                                "and --output")  # fmt: skip
-    if not found.input.is_dir():
-        raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
+    if why := folder_problem(found.input):
+        raise PipelineInvalid([f"{'--input' if input_ else f'{found.source}: input'}: {why}"])
     catalog.check_places(found)
     settings = catalog.settings_for(home, found)
     kind = found.kind

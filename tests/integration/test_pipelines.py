@@ -218,6 +218,11 @@ def test_its_hints_name_pipeline_run_which_runs(tmp_path, exe):
     assert again.returncode == 0, again.stderr
     assert "Nothing to do: no pending albums." in again.stdout
 
+    a_file = lib / "Album" / "01.flac"
+    refused = run("run", "flac", "--home", home, "--input", a_file, "--output", out, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == f"Error: --input: {a_file} is not a folder\n"
+
 
 def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp_path, exe):
     lib = library(exe, tmp_path)
