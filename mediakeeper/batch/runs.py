@@ -17,7 +17,7 @@ from mediakeeper.queue.items import (
     given_back,
     is_eligible,
 )
-from mediakeeper.queue.manager import check_library, init_queue, new_items
+from mediakeeper.queue.manager import check_library, init_queue, new_items, refreshed_items
 from mediakeeper.queue.session_log import Session, start_session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey, listing
@@ -58,15 +58,24 @@ def check_can_open(settings: Settings, kind: str) -> None:
         listing(library)  # raises the library's own words (missing, not a folder)
 
 
-def eligible_items(settings: Settings, kind: str, options: BatchOptions) -> list[dict[str, Any]]:
-    """The items a batch would take, read without writing anything (not even a lock file)."""
+def eligible_items(
+    settings: Settings, kind: str, options: BatchOptions, *, refresh: bool = False
+) -> list[dict[str, Any]]:
+    """The items a batch would take, read without writing anything (not even a lock file);
+    ``refresh``: a batch that refreshes its queue first (a pipeline's), from the queue as the
+    refresh would leave it."""
     store = QueueStore(settings.status_dir / kind, kind)
     library = settings.library(kind)
     if store.exists():
-        data = store.peek()
-        check_library(store, data, library, settings.origin(kind, "library"))
+        origin = settings.origin(kind, "library")
+        if refresh:
+            queued = refreshed_items(store, library, origin)
+        else:
+            data = store.peek()
+            check_library(store, data, library, origin)
+            queued = data["items"]
         # As the batch will see them: it first gives back the claims of processes gone.
-        items = [_released_if_stale(item) for item in data["items"]]
+        items = [_released_if_stale(item) for item in queued]
     else:
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message

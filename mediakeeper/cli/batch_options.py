@@ -30,6 +30,7 @@ from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
+from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import created_lines, write_reports
@@ -216,21 +217,30 @@ def recorded_args(noun: str) -> list[str]:
 
 
 def prepare_store(
-    settings: Settings, record: Kind, options: BatchOptions, *, enrich: bool
+    settings: Settings, record: Kind, options: BatchOptions, *, enrich: bool, refresh: bool
 ) -> QueueStore:
-    """The kind's queue (created, and said so, on first use), with ``options`` narrowed for
-    ``--enrich`` or made able to take the one item ``--<noun> NAME`` chose (``only_item``)."""
-    store = open_created(settings, record)
+    """The kind's queue (created, and said so, on first use; ``refresh``: else refreshed, and
+    what changed said), with ``options`` narrowed for ``--enrich`` or made able to take the
+    one item ``--<noun> NAME`` chose (``only_item``)."""
+    store = open_created(settings, record, refresh=refresh)
     selection.narrow(store, options, enrich=enrich)
     return store
 
 
-def open_created(settings: Settings, record: Kind) -> QueueStore:
-    """The kind's queue, created from the library on first use, and said so."""
+def open_created(settings: Settings, record: Kind, *, refresh: bool = False) -> QueueStore:
+    """The kind's queue, created from the library on first use, and said so; ``refresh``:
+    one that exists refreshed as ``queue --refresh`` does (new folders added, vanished ones
+    marked, changed completed ones pending), said only when it changed something."""
     store, created = open_store(settings, record.name, create=True)
     if created is not None:
         for line, warning in created_lines(settings, record, store, created):
             click.echo(line, err=warning)
+    elif refresh:
+        found = refresh_queue(store, settings.library(record.name),
+                              settings.origin(record.name, "library"))  # fmt: skip
+        if found.changed_any:
+            for line, warning in found.lines(record.noun):
+                click.echo(line, err=warning)
     return store
 
 
@@ -307,13 +317,9 @@ def finish(
 ) -> None:
     """The closing lines (summary, session log, reports), this week's report, the exit code."""
     kind, noun = record.name, record.noun
-    if not report.noted and not report.interrupted:
-        click.echo(
-            f"Nothing to do: no pending {noun}s"
-            + (" or errors" if retry_errors else "")
-            + f". `{kind_command(kind, 'queue', settings.home)} --show-summary` shows where "
-            "things stand."
-        )
+    say_nothing_to_do(report, noun, retry_errors=retry_errors,
+                      then=f"`{kind_command(kind, 'queue', settings.home)} --show-summary` "
+                      "shows where things stand.")  # fmt: skip
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
@@ -324,6 +330,14 @@ def finish(
     click.echo(f"weekly report: {weekly_md} (and .html)")
     collector.exiting()  # every file is written and closed by now
     sys.exit(exit_code)
+
+
+def say_nothing_to_do(report: BatchReport, noun: str, *, retry_errors: bool, then: str) -> None:
+    """The line of a batch that found nothing to take (and was not interrupted before it
+    looked), ``then`` saying where to look next."""
+    if not report.noted and not report.interrupted:
+        errors = " or errors" if retry_errors else ""
+        click.echo(f"Nothing to do: no pending {noun}s{errors}. {then}")
 
 
 def note_old_ffmpeg(

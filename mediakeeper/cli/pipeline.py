@@ -11,6 +11,7 @@ import click
 
 from mediakeeper.batch import selection
 from mediakeeper.batch.plan import SEND, cluster_target, describe
+from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import (
     NAMED,
@@ -24,7 +25,7 @@ from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
-from mediakeeper.pipelines.spec import PipelineInvalid
+from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
@@ -123,18 +124,26 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     if found.input is None or found.output is None:
         raise click.UsageError(f"{found.name} has no input or output folder: give --input "
                                "and --output")  # fmt: skip
-    if not found.input.is_dir():
-        raise PipelineInvalid([f"{found.source}: input: the folder {found.input} does not exist"])
+    if why := folder_problem(found.input):
+        raise PipelineInvalid([f"{'--input' if input_ else f'{found.source}: input'}: {why}"])
     catalog.check_places(found)
-    if dry_run:
-        albums = catalog.albums(found)[:batch_size]
+    settings = catalog.settings_for(home, found)
+    kind = found.kind
+    options = selection.runner_options(
+        settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
+    )
+    options.stop_on_error = not found.continue_on_error
+    if resume_session:
+        selection.resume_only(settings, kind, options, resume_session)
+    if dry_run:  # what the run would take: its queue as its refresh would leave it
+        items = eligible_items(settings, kind, options, refresh=True)
+        albums = [(item["key"], Path(item["path"])) for item in items]
         for line in catalog.plan_lines(found, albums):
             click.echo(line)
         return
     with collector.loading():
         from mediakeeper.pipelines.job import PipelineJob
 
-    settings = catalog.settings_for(home, found)
     if scheduler:  # as a flag overrides a setting (core/config.py)
         settings.values["cluster"]["scheduler"] = scheduler
         settings.origins["cluster"]["scheduler"] = "--scheduler"
@@ -143,14 +152,8 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     for line in refused:
         click.echo(f"Warning: {line}", err=True)
     finish_writes(settings.status_dir)
-    kind = found.kind
-    options = selection.runner_options(
-        settings, kind, batch_size=batch_size, retry_errors=resume, workers=1, online=True
-    )
-    options.stop_on_error = not found.continue_on_error
-    if resume_session:
-        selection.resume_only(settings, kind, options, resume_session)
-    store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False)
+    # What the input holds now: albums added since the last run are taken, changed ones redone.
+    store = opts.prepare_store(settings, kinds.get(kind), options, enrich=False, refresh=True)
     say_old_ffmpeg = opts.note_old_ffmpeg(settings)
     threads = usable_cores()
     session, report = opts.run_with_progress(
@@ -165,6 +168,9 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
+    opts.say_nothing_to_do(report, "album", retry_errors=resume,
+                           then=f"Album folders new or changed in {found.input} are taken by "
+                           "the next run.")  # fmt: skip
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:

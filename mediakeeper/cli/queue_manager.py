@@ -81,29 +81,8 @@ def do_refresh(c: Call) -> None:
     result = manager.refresh_queue(
         c.store, c.settings.library(c.kind), c.settings.origin(c.kind, "library")
     )
-    echo(
-        f"Refreshed: {len(result.added)} added, {len(result.vanished)} marked missing, "
-        f"{len(result.returned)} back on disk, "
-        f"{len(result.changed)} changed since completed (back to pending)"
-    )
-    for label, names in (
-        ("added", result.added),
-        ("missing", result.vanished),
-        ("back", result.returned),
-    ):
-        for name in names:
-            echo(f"  {label:<8}{name}")
-    for name, change in result.changed:
-        echo(f"  changed {name}  ({change})")
-    show_survey(result.survey, c.noun)
-    for name, why in result.unreadable:
-        echo(f"{name}: cannot read its folder ({why}); left as it was", err=True)
-    if result.unrecorded:
-        completed = wording.count(result.unrecorded, f"completed {c.noun}")
-        echo(
-            f"No record of the files yet for {completed} (completed before files were "
-            "recorded): each gets one at its next run; --refresh notices changes from then on"
-        )
+    for line, warning in result.lines(c.noun):
+        echo(line, err=warning)
 
 
 def show_survey(found: Survey, noun: str) -> None:

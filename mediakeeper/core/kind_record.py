@@ -140,6 +140,11 @@ class Kind:
     # built: apart from its plan, so a queue manager does not import the kind's batch. None:
     # the actions every queue manager has, alone.
     actions: Callable[[], Iterable[Any]] | None = None
+    # A kind with no queue manager of its own (a pipeline's, made at run time): the command
+    # that runs it, given the data home and its library (``pipeline run``, which refreshes
+    # its queue first), so that its queue's hints name that command, never a `<kind> queue`
+    # that does not exist. None: the kind's queue manager (``<kind> queue``).
+    runs_as: Callable[[Any, Any], str] | None = None
 
     @property
     def files_below(self) -> bool:

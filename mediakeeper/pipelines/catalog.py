@@ -7,19 +7,21 @@ resumed from anywhere."""
 from __future__ import annotations
 
 import shlex
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.staged import LayoutRefused, check_layout
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import tool_command
+from mediakeeper.core.commands import tool_argv, tool_command
 from mediakeeper.core.config import Settings, load_settings
-from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.core.errors import NotFound
 from mediakeeper.media.albums import album_files, find
 from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines import DIGEST, FILE
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.wording import count
 
 
 def built_in() -> dict[str, Pipeline]:
@@ -64,9 +66,18 @@ def register_kind(pipeline: Pipeline) -> kinds.Kind:
         report_template="",
         find=find,
         extra_counters=(kinds.TRACKS,),
+        runs_as=partial(run_command, pipeline),  # it has no queue manager
     )
     kinds.register(kind)
     return kind
+
+
+def run_command(pipeline: Pipeline, home: Path | str, input_: Path | str) -> str:
+    """The ``pipeline run`` of ``pipeline`` on the folder ``input_``, to paste from anywhere:
+    its file by absolute path (a built-in's name), its folders given."""
+    output = ["--output", str(pipeline.output)] if pipeline.output else []
+    return shlex.join([*tool_argv("pipeline", home), "run", pipeline.file or pipeline.name,
+                       "--input", str(input_), *output])  # fmt: skip
 
 
 def settings_for(home: str | None, pipeline: Pipeline) -> Settings:
@@ -83,9 +94,9 @@ def settings_for(home: str | None, pipeline: Pipeline) -> Settings:
     return settings
 
 
-def plan_lines(pipeline: Pipeline, albums: list[Path]) -> list[str]:
-    """What a dry run prints: the steps, the albums it would take, the space each needs.
-    Reads only."""
+def plan_lines(pipeline: Pipeline, albums: list[tuple[str, Path]]) -> list[str]:
+    """What a dry run prints: the steps, the albums it would take (each its key and its
+    folder), the space each needs. Reads only."""
     archive = f", archive {pipeline.archive}" if pipeline.archive else ""
     lines = [f"Pipeline {pipeline.name} ({pipeline.source}): {pipeline.input} -> "
              f"{pipeline.output}{archive}"]  # fmt: skip
@@ -95,7 +106,7 @@ def plan_lines(pipeline: Pipeline, albums: list[Path]) -> list[str]:
         what = processor.summary if processor else "?"
         lines.append(f"Step {number}: {step.name} ({step.processor}) {params} - {what}")
     total = 0
-    for album in albums:
+    for key, album in albums:
         files = album_files(album)
         size = sum(p.stat().st_size for p in files)
         need = size  # the verified copy in the working directory
@@ -105,17 +116,11 @@ def plan_lines(pipeline: Pipeline, albums: list[Path]) -> list[str]:
             out = processor.needs(current, step.params) if processor else size
             need += out
         total += need
-        lines.append(f"  {album.relative_to(pipeline.input) if album != pipeline.input else '.'}: "
-                     f"{len(files)} files, needs about {need / 2**20:.1f} MB")  # fmt: skip
-    lines.append(f"{len(albums)} albums would be taken; about {total / 2**20:.1f} MB of space "
-                 "needed at most; nothing was written")  # fmt: skip
+        lines.append(f"  {key}: {count(len(files), 'file')}, needs about "
+                     f"{need / 2**20:.1f} MB")  # fmt: skip
+    lines.append(f"{count(len(albums), 'album')} would be taken; about {total / 2**20:.1f} MB "
+                 "of space needed at most; nothing was written")  # fmt: skip
     return lines
-
-
-def albums(pipeline: Pipeline) -> list[Path]:
-    if pipeline.input is None:
-        raise MediakeeperError(f"{pipeline.name}: no input folder")
-    return find(pipeline.input.resolve())
 
 
 def recorded(pipeline: Pipeline) -> dict[str, str]:

@@ -50,6 +50,10 @@ class PipelineJob(StagedJob):
     ffmpeg_path: str = ""
     threads: int = 1
     cluster: Target | None = None  # its ``sent`` processors run on a cluster's workers
+    # A completed album runs again only once its input changed since (the run's refresh):
+    # its own earlier output is then replaced, as a conversion's --overwrite does (a file it
+    # did not place never is), so the output follows the input.
+    overwrite: bool = True
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING

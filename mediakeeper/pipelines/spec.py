@@ -184,11 +184,19 @@ def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
         if not isinstance(value, str) or not value.strip():
             raise _refuse(f"must be a folder path, not {value!r}")
         folder = Path(value).expanduser()
-        if must_exist and (info.context or {}).get("check_input") and not folder.is_dir():
-            raise _refuse(f"the folder {folder} does not exist")
+        checked = must_exist and (info.context or {}).get("check_input")
+        if checked and (why := folder_problem(folder)):
+            raise _refuse(why)
         return folder
 
     return PlainValidator(check)
+
+
+def folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` cannot be an input: it is not there, or is a file; None when it can."""
+    if folder.is_dir():
+        return None
+    return f"{folder} is not a folder" if folder.exists() else f"the folder {folder} does not exist"
 
 
 def _setting(kind: type, minimum: int | None = None) -> PlainValidator:

@@ -42,7 +42,7 @@ from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, not_a_library, survey
 from mediakeeper.system.processes import host
 from mediakeeper.text.matching import find_name
-from mediakeeper.text.wording import queue_name
+from mediakeeper.text.wording import count, queue_name
 
 
 def folder_links(library: Path) -> list[tuple[str, str]]:
@@ -75,6 +75,8 @@ def check_library(
     given = library.expanduser().resolve()
     if given == Path(queued).expanduser().resolve():
         return
+    if (run := runs_as(store, queued)) is not None:
+        _refuse_other_input(store, queued, given, run)
     command = store.manager_command()
     keep = "leave out --library" if origin in ("", "--library") else f"set {_setting(origin)} to it"
     if why := not_a_library(given):  # a mistyped path: starting over with it is no advice
@@ -86,6 +88,30 @@ def check_library(
         f"to start over with {given}: "
         f"`{command} --init --force --library {shlex.quote(str(given))}`; "
         f"to go on with {queued}, {keep}",
+    )
+
+
+def runs_as(store: QueueStore, library: Path | str) -> str | None:
+    """The command that runs ``library`` through a kind with no queue manager of its own
+    (``Kind.runs_as``: a pipeline's ``pipeline run``), for its hints; None for a kind that
+    has one."""
+    record = kinds.get(store.kind)
+    if record.runs_as is None:
+        return None
+    return record.runs_as(os.path.abspath(fingerprints.home_of(store.dir)), library)
+
+
+def _refuse_other_input(store: QueueStore, queued: str, given: Path, run: str) -> None:
+    """``check_library``'s refusal for a kind without a queue manager: its command goes on
+    with the queue's folder; no command replaces its queue, so starting over is moving it."""
+    where = f"the {queue_name(store.kind)} at {store.path}"
+    go_on = f"to go on with {queued}: `{run}`"
+    if why := not_a_library(given):
+        raise LibraryError(why, f"{where} is for {queued}; {go_on}")
+    raise LibraryError(
+        f"{where} is for the folder {queued}, not {given}",
+        f"{go_on}; to start over with {given}, move the folder {store.dir} aside first "
+        "(the next run makes a new queue)",
     )
 
 
@@ -101,11 +127,13 @@ def _setting(origin: str) -> str:
 def empty_library_warning(store: QueueStore, library: Path) -> str:
     """What to say when a queue was created from a library with no item folders at all."""
     noun = kinds.noun(store.kind)
-    command = store.manager_command()
+    run = runs_as(store, library)
+    then = (f"the next `{run}` takes them" if run is not None
+            else f"`{store.manager_command()} --refresh` adds them")  # fmt: skip
     return (
         f"{library} has no {noun} folders: each {noun} should be a folder "
         f"{kinds.get(store.kind).item_layout} "
-        f"({library / ('<' + noun + '>')}); `{command} --refresh` adds them once they are there"
+        f"({library / ('<' + noun + '>')}); {then} once they are there"
     )
 
 
@@ -181,6 +209,32 @@ class RefreshResult:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
     survey: Survey = field(default_factory=lambda: Survey([]))  # what the look found
 
+    def lines(self, noun: str) -> list[tuple[str, bool]]:
+        """What the refresh is said with, each line with whether it is a warning (stderr)."""
+        lines = [(f"Refreshed: {len(self.added)} added, {len(self.vanished)} marked missing, "
+                  f"{len(self.returned)} back on disk, {len(self.changed)} changed since "
+                  "completed (back to pending)", False)]  # fmt: skip
+        for label, names in (("added", self.added), ("missing", self.vanished),
+                             ("back", self.returned)):  # fmt: skip
+            lines += [(f"  {label:<8}{name}", False) for name in names]
+        lines += [(f"  changed {name}  ({change})", False) for name, change in self.changed]
+        lines += [(line, False) for line in (self.survey.line(noun),
+                                             *self.survey.skipped_lines())]  # fmt: skip
+        lines += [(f"{name}: cannot read its folder ({why}); left as it was", True)
+                  for name, why in self.unreadable]  # fmt: skip
+        if self.unrecorded:
+            completed = count(self.unrecorded, f"completed {noun}")
+            lines.append((f"No record of the files yet for {completed} (completed before "
+                          "files were recorded): each gets one at its next run; --refresh "
+                          "notices changes from then on", False))  # fmt: skip
+        return lines
+
+    @property
+    def changed_any(self) -> bool:
+        """Whether it changed the queue, or found a folder it could not read."""
+        return bool(self.added or self.vanished or self.returned or self.changed
+                    or self.unreadable)  # fmt: skip
+
 
 def refresh_queue(
     store: QueueStore,
@@ -195,45 +249,69 @@ def refresh_queue(
     (the watcher's settled folders), ``tops`` the top-level folders they lie in (only those
     are read); every other item and folder is left as it is."""
     result = RefreshResult([], [], [])
-    tree = kinds.get(store.kind).files_below
-
-    def mutate(data: dict[str, Any]) -> list[dict[str, Any]]:
-        check_library(store, data, library, origin)
-        root = (library or Path(data["library"])).expanduser().resolve()
-        result.survey = survey(store.kind, root, fingerprints.home_of(store.dir), tops)
-        on_disk = {k: f for k, f in result.survey.found if only is None or only(k)}
-        unreadable = result.survey.unreadable()
-        result.links[:] = folder_links(root)
-        changed = []
-        unseen = dict(on_disk)  # what is left of it once the queue's items are passed: new
-        # Read one at a time, not kept (the store's items are in its spill): every item it
-        # changes is returned, and the store puts it in place.
-        for item in scan(data["items"]):
-            if only is not None and not only(item["key"]):
-                continue
-            unseen.pop(item["key"], None)
-            present = item["key"] in on_disk
-            held = not present and _below(item["key"], unreadable)
-            if held:  # a folder above it could not be read: unknown, never taken for gone
-                result.unreadable.append((item["name"], f"{held} cannot be read"))
-                continue
-            touched = bool(item.get("missing")) == present  # vanished, or back on disk
-            if touched:
-                item["missing"] = not present
-                (result.returned if present else result.vanished).append(item["name"])
-            if present and item["status"] == COMPLETED:
-                folder = Path(on_disk[item["key"]])
-                touched |= _files_changed(store.dir, item, folder, tree, result)
-            if touched:
-                changed.append(item)
-        for key, folder in unseen.items():
-            changed.append(new_item(key, key, folder))
-            result.added.append(key)
-        return changed
-
-    store.update(mutate, fold=True)
+    store.update(lambda data: _refreshed(store, data, result, library, origin, only, tops),
+                 fold=True)  # fmt: skip
     result.survey.queued = len(result.added)
     return result
+
+
+def refreshed_items(
+    store: QueueStore, library: Path | None = None, origin: str = "--library"
+) -> list[dict[str, Any]]:
+    """The queue's items as ``refresh_queue`` would leave them, in its order, read without
+    writing anything (not even a lock file): what a dry run of a batch that refreshes first
+    takes from."""
+    data = store.peek()
+    changed = {i["key"]: i for i in _refreshed(store, data, RefreshResult([], [], []), library,
+                                               origin)}  # fmt: skip
+    items = [changed.pop(item["key"], item) for item in data["items"]]
+    return [*items, *changed.values()]  # the new ones last, where the queue adds them
+
+
+def _refreshed(
+    store: QueueStore,
+    data: dict[str, Any],
+    result: RefreshResult,
+    library: Path | None,
+    origin: str,
+    only: Callable[[str], bool] | None = None,
+    tops: Callable[[str], bool] | None = None,
+) -> list[dict[str, Any]]:
+    """``refresh_queue``'s change to ``data``: every item it changes or adds, each changed
+    in place (said in ``result``)."""
+    tree = kinds.get(store.kind).files_below
+    check_library(store, data, library, origin)
+    root = (library or Path(data["library"])).expanduser().resolve()
+    result.survey = survey(store.kind, root, fingerprints.home_of(store.dir), tops)
+    on_disk = {k: f for k, f in result.survey.found if only is None or only(k)}
+    unreadable = result.survey.unreadable()
+    result.links[:] = folder_links(root)
+    changed = []
+    unseen = dict(on_disk)  # what is left of it once the queue's items are passed: new
+    # Read one at a time, not kept (the store's items are in its spill): every item it
+    # changes is returned, and the store puts it in place.
+    for item in scan(data["items"]):
+        if only is not None and not only(item["key"]):
+            continue
+        unseen.pop(item["key"], None)
+        present = item["key"] in on_disk
+        held = not present and _below(item["key"], unreadable)
+        if held:  # a folder above it could not be read: unknown, never taken for gone
+            result.unreadable.append((item["name"], f"{held} cannot be read"))
+            continue
+        touched = bool(item.get("missing")) == present  # vanished, or back on disk
+        if touched:
+            item["missing"] = not present
+            (result.returned if present else result.vanished).append(item["name"])
+        if present and item["status"] == COMPLETED:
+            folder = Path(on_disk[item["key"]])
+            touched |= _files_changed(store.dir, item, folder, tree, result)
+        if touched:
+            changed.append(item)
+    for key, folder in unseen.items():
+        changed.append(new_item(key, key, folder))
+        result.added.append(key)
+    return changed
 
 
 def _below(key: str, folders: list[str]) -> str | None:

@@ -45,6 +45,7 @@ from mediakeeper.queue.items import asked_details
 from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 from mediakeeper.verify import ledger, rules
 
 if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
@@ -274,7 +275,7 @@ def preview(job: VerifyJob, item: dict[str, Any]) -> list[str]:
     known = {} if job.decode_all else ledger.load(ledger.path_of(job.home, slugify(item["key"])))
     compared = sum(1 for p in files if p.name in known)
     if not compared:
-        return [f"{item['name']}: would decode {len(files)} files in full"]
-    return [f"{item['name']}: would check {len(files)} files: {compared} last found whole by "
-            f"their audio bytes (decoded if those changed), {len(files) - compared} decoded "
-            "in full"]
+        return [f"{item['name']}: would decode {count(len(files), 'file')} in full"]
+    return [f"{item['name']}: would check {count(len(files), 'file')}: {compared} last found "
+            f"whole by their audio bytes (decoded if those changed), {len(files) - compared} "
+            "decoded in full"]

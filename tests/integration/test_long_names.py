@@ -214,3 +214,24 @@ def test_a_movie_in_a_long_named_folder_gets_its_nfo_and_artwork(tmp_path):
     assert_no_temp_left(lib)
     reports = [n for n in every_name(home / "issues") if n.endswith(".md")]
     assert reports and all(name_bytes(n) <= NAME_MAX for n in every_name(home))
+
+
+def test_a_pipeline_splits_long_named_files_into_parts_whose_names_fit(tmp_path, exe):
+    """Each part is named ``<stem> - 001.flac``: of a 255-byte name, the step failed with
+    "File name too long: 000.flac", a temp name the person never sees; the stem is cut
+    instead, as a conversion's is."""
+    lib = tmp_path / "lib"
+    album = tone_album(exe, lib / "Book")
+    pipeline = tmp_path / "cut.yaml"
+    pipeline.write_text(f"""\
+name: cut
+input: {lib}
+output: {tmp_path / 'out'}
+steps:
+  - {{name: cut, processor: split, params: {{mode: fixed, seconds: 5}}}}
+""", encoding="utf-8")  # fmt: skip
+    mediakeeper(tmp_path / "home", "pipeline", "run", pipeline)
+    parts = sorted(os.listdir(tmp_path / "out" / "Book"))
+    expected = sorted(cut_to_fit(Path(name).stem, " - 001.flac") for name in os.listdir(album))
+    assert parts == expected
+    assert all(name_bytes(p) <= NAME_MAX for p in parts)

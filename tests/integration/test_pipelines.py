@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,88 @@ def test_a_dry_run_shows_each_step_and_writes_nothing(tmp_path, exe):
     assert "Artist/One: 2 files, needs about" in result.stdout
     assert "2 albums would be taken" in result.stdout
     assert tree(tmp_path) == before  # not even the data home or the queue
+
+
+def test_each_run_takes_what_its_input_holds_now_and_its_dry_run_says_so(tmp_path, exe):
+    """A pipeline's queue was made once, at its first run: an album folder added to its
+    input after it was never converted (the run said "0 albums completed"), while the dry
+    run listed every folder on disk, done or not. Each run now refreshes it first."""
+    lib = library(exe, tmp_path)
+    home = tmp_path / "home"
+    pipeline = phone(tmp_path, lib, TO_FLAC)
+    assert run("run", pipeline, "--home", home, cwd=tmp_path).returncode == 0
+    out = tmp_path / "out" / "Artist"
+    assert sorted(os.listdir(out)) == ["One", "Two"]
+
+    synth.tone(exe, lib / "Artist" / "Three" / "01.flac", 1.0)
+    before = tree(tmp_path)
+    dry = run("run", pipeline, "--dry-run", "--home", home, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "  Artist/Three: 1 file, needs about" in dry.stdout
+    assert "Artist/One" not in dry.stdout and "Artist/Two" not in dry.stdout, dry.stdout
+    assert "\n1 album would be taken;" in dry.stdout
+    assert tree(tmp_path) == before  # the queue not refreshed: read as it would be
+    added = run("run", pipeline, "--home", home, cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "  added   Artist/Three" in added.stdout
+    assert "1 album completed" in added.stdout
+    assert sorted(os.listdir(out)) == ["One", "Three", "Two"]
+
+    # An album changed since it completed is done again, its own earlier output replaced.
+    synth.tone(exe, lib / "Artist" / "One" / "01.flac", 3.0, frequency=300)
+    changed = run("run", pipeline, "--home", home, cwd=tmp_path)
+    assert changed.returncode == 0, changed.stdout + changed.stderr
+    assert "  changed Artist/One" in changed.stdout
+    assert abs(ffmpeg.decoded_length(exe, out / "One" / "01.flac") - 3.0) < 0.1
+
+    dry = run("run", pipeline, "--dry-run", "--home", home, cwd=tmp_path)
+    assert "\n0 albums would be taken;" in dry.stdout, dry.stdout
+    idle = run("run", pipeline, "--home", home, "--retry-errors", cwd=tmp_path)
+    assert idle.returncode == 0, idle.stderr
+    assert (f"Nothing to do: no pending albums or errors. Album folders new or changed in "
+            f"{lib} are taken by the next run.") in idle.stdout  # fmt: skip
+
+
+def hinted(said: str) -> list[str]:
+    """The command a hint names between backquotes, as words."""
+    return shlex.split(re.search(r"`([^`]+)`", said).group(1))
+
+
+def test_its_hints_name_pipeline_run_which_runs(tmp_path, exe):
+    """A pipeline has no queue manager: its hints named `mediakeeper pipeline-opus queue
+    --refresh` and `... --init --force`, which do not exist."""
+    home, lib, out = tmp_path / "home", tmp_path / "rips", tmp_path / "portable"
+    lib.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    empty = run("run", "flac", "--home", home, "--input", lib, "--output", out, cwd=tmp_path)
+    assert empty.returncode == 0, empty.stderr
+    assert f"Warning: {lib} has no album folders" in empty.stderr
+    command = hinted(empty.stderr)
+    assert command[-8:] == ["--home", str(home), "run", "flac", "--input", str(lib),
+                            "--output", str(out)]  # fmt: skip
+    synth.tone(exe, lib / "Album" / "01.flac", 1.0)
+    taken = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert taken.returncode == 0, taken.stderr
+    assert os.listdir(out / "Album") == ["01.flac"]
+
+    other = tmp_path / "other"
+    synth.tone(exe, other / "Album" / "01.flac", 1.0)
+    for dry in ((), ("--dry-run",)):  # the dry run refuses what the run refuses
+        refused = run("run", "flac", "--home", home, "--input", other, "--output", out, *dry,
+                      cwd=tmp_path)  # fmt: skip
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"is for the folder {lib}, not {other}" in refused.stderr
+        assert "mediakeeper pipeline-flac" not in refused.stderr, refused.stderr
+    again = subprocess.run(hinted(refused.stderr), cwd=tmp_path, env=env, capture_output=True,
+                           text=True, timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to do: no pending albums." in again.stdout
+
+    a_file = lib / "Album" / "01.flac"
+    refused = run("run", "flac", "--home", home, "--input", a_file, "--output", out, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr == f"Error: --input: {a_file} is not a folder\n"
 
 
 def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp_path, exe):
@@ -278,6 +361,18 @@ def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
     assert parts == ["talk - 001.flac", "talk - 002.flac"]
     first = ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / parts[0])
     assert 1.2 < first < 1.8  # cut in the middle of the silence
+
+
+def test_split_names_the_file_that_does_not_decode(tmp_path, exe):
+    """It said "step 1 (cut): Error marking filters as finished": neither the file nor that
+    it does not decode."""
+    (tmp_path / "lib" / "B").mkdir(parents=True)
+    (tmp_path / "lib" / "B" / "01.flac").write_text("junk\n")
+    cut = "  - {name: cut, processor: split, params: {mode: fixed, seconds: 4}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", cut), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "B: step 1 (cut): 01.flac does not decode: " in result.stderr, result.stderr
 
 
 def shutil_rmtree(*folders: Path) -> None:

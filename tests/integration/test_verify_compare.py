@@ -85,6 +85,7 @@ def test_a_later_pass_decodes_only_what_changed(music_script, tmp_path, monkeypa
                         "--yes").returncode == 0  # fmt: skip
     dry = music_script(*args, "--dry-run")
     assert "would check 4 files: 4 last found whole by their audio bytes" in dry.stdout, dry.stdout
+    assert "Band/Rot: would check 1 file: 1 last found whole" in dry.stdout  # not "1 files"
     assert "would decode 4 files in full" in music_script(*args, "--dry-run",
                                                           "--decode-all").stdout  # fmt: skip
     log.unlink()

@@ -1,7 +1,8 @@
 """The ``split`` processor: each audio file cut into parts, at a fixed length (``mode:
 fixed``, ``seconds``) or at its silences (``mode: silence``: ffmpeg's ``silencedetect`` with
 ``threshold_db`` and ``min_silence``, cut in the middle of each silence), as
-``<stem> - 001<ext>``, ...; other files pass through.
+``<stem> - 001<ext>``, ... (a stem cut where the name would pass 255 bytes); other files
+pass through.
 
 A lossy file's parts are copied stream for stream (no second encode), each packet into
 exactly one part (ffmpeg's ``segment`` muxer). A FLAC's parts are encoded again, each into
@@ -25,6 +26,7 @@ from mutagen import MutagenError
 from mutagen.flac import FLAC
 
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.names import cut_to_fit
 from mediakeeper.fs.workdir import PARTIAL
 from mediakeeper.media import ffmpeg, headers
 from mediakeeper.media.albums import is_audio
@@ -52,7 +54,10 @@ def silences(exe: str, path: Path, threshold_db: float, min_silence: float) -> l
 
 
 def _cuts(context: Context, path: Path, params: Mapping[str, Any]) -> list[float]:
-    length = ffmpeg.decoded_length(context.ffmpeg, path)
+    try:
+        length = ffmpeg.decoded_length(context.ffmpeg, path)
+    except ffmpeg.FFmpegFailed as err:
+        raise MediakeeperError(f"{path.name} does not decode: {err}") from None
     if params["mode"] == "fixed":
         step = float(params["seconds"])
         cuts = []
@@ -89,7 +94,9 @@ def _split_one(exe: str, path: Path, out: Path, cuts: list[float]) -> list[str]:
         if len(made) != len(cuts) + 1:
             raise MediakeeperError(f"{path.name}: cut into {len(made)} parts, not "
                                    f"{len(cuts) + 1}")  # fmt: skip
-        names = [f"{path.stem} - {n:03d}{path.suffix}" for n in range(1, len(made) + 1)]
+        # A long name's stem is cut so that each part's name fits, as a conversion's does.
+        names = [cut_to_fit(path.stem, f" - {n:03d}{path.suffix}")
+                 for n in range(1, len(made) + 1)]  # fmt: skip
         for part, name in zip(made, names, strict=True):
             try:
                 headers.decoded_truly(exe, part)
