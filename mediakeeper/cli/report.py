@@ -45,7 +45,7 @@ def main(home, week, all_weeks, now):
     status/reports/YYYY-MM-DD_weekly_progress.md and .html, the date being the week's Monday.
     Weeks run Monday to Sunday in UTC. The issue reports it links get their web pages
     where they have none yet. Prints the paths written."""
-    if week and all_weeks:
+    if week is not None and all_weeks:
         raise UsageProblem("give --week or --all, not both")
     settings = settings_for(home)
     when = moment(now)
@@ -53,7 +53,7 @@ def main(home, week, all_weeks, now):
         if all_weeks:
             written = write_all_weekly_reports(settings.home, now=when, make_pages=True)
         else:
-            chosen = parse_week(week) if week else Week.of(when)
+            chosen = parse_week(week) if week is not None else Week.of(when)  # "" is refused
             written = [write_weekly_report(settings.home, chosen.monday, now=when, make_pages=True)]
         for md_path, html_path in written:
             click.echo(md_path)

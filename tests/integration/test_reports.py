@@ -626,7 +626,10 @@ def test_weekly_report_cli_defaults_to_this_week_and_does_all(story):
             "Error: invalid week '2026-47': write it as YYYY-Www, e.g. 2026-W47",
         ),
         (["--week", "2025-W53"], "Error: invalid week '2025-W53': 2025 has ISO weeks W01 to W52"),
+        # An empty week is none (it wrote this week's report).
+        (["--week", ""], "Error: invalid week '': write it as YYYY-Www, e.g. 2026-W47"),
         (["--week", "2026-W01", "--all"], "Error: give --week or --all, not both"),
+        (["--week", "", "--all"], "Error: give --week or --all, not both"),
         (
             ["--now", "yesterday"],
             "Error: invalid --now 'yesterday': write it as ISO-8601, e.g. 2026-11-21T18:00Z",
