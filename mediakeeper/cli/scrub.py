@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from mediakeeper.batch import alerts
 from mediakeeper.batch.runs import open_store
 from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
@@ -86,8 +88,16 @@ def _catch_up(store) -> None:
 
 
 ROT, NOT_VERIFIED = "damage or bit rot found", "could not be verified"
-SAID = {ROT: f"needs you: {ROT} (see `mediakeeper decide`)",
-        NOT_VERIFIED: f"{NOT_VERIFIED} (see the verify queue's errors)"}  # fmt: skip
+
+
+def _said(home: Path, problem: str | None) -> str:
+    """How a verified album's line ends: what was found, and where to see it."""
+    if problem == ROT:
+        return f"needs you: {ROT} (see `{tool_command('decide', home)} verify`)"
+    if problem == NOT_VERIFIED:
+        return (f"{NOT_VERIFIED} (`{kind_command('verify', 'queue', home)} --list --status "
+                "error` says why)")
+    return "fine"
 
 
 def _verify(home, album: scrub.Album) -> tuple[int, str | None]:
@@ -103,7 +113,7 @@ def _verify(home, album: scrub.Album) -> tuple[int, str | None]:
     if result.interrupted:
         return EXIT_INTERRUPTED, None
     problem = NOT_VERIFIED if result.failed else ROT if result.exit_code else None
-    click.echo(f"verified {album.name}: {SAID.get(problem, 'fine')}")
+    click.echo(f"verified {album.name}: {_said(home, problem)}")
     return (1 if result.failed else result.exit_code), problem
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 
@@ -76,6 +78,11 @@ def test_bit_rot_is_told_and_the_run_ends_non_zero(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "verified Sound/Album: fine" in run.stdout
     assert "verified Rotting/Album: needs you" in run.stdout
+    # Where to see it, as a command that runs from anywhere (it named no home).
+    hint = re.search(r"Rotting/Album: needs you: .* \(see `([^`]+)`\)", run.stdout)[1]
+    shown = subprocess.run(shlex.split(hint), cwd="/", capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert shown.returncode == 0 and "1 decision in 1 album" in shown.stdout, shown.stderr
 
 
 def test_no_scrub_recorded_when_none_ran_and_bad_input_is_one_line(tmp_path):
