@@ -34,6 +34,7 @@ from mediakeeper.reports.weekly import (
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
 from mediakeeper.text.render import render
+from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
 
 LAST_SESSIONS = 5
@@ -123,9 +124,9 @@ def packed(parts: list[str], indent: str, width: int = LINE_WIDTH) -> list[str]:
 
 
 def plain(text: str, width: int | None = None) -> str:
-    """A name or message safe to print: no control characters, one line, at most ``width``."""
-    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    text = " ".join(text.split())
+    """A name or message safe to print: one line, at most ``width``; each hidden character
+    shown as its escape, as every line a command prints shows it (``text.visible``)."""
+    text = " ".join(visible(str(text)).split())  # (a tab or a line break: a space)
     if width is not None and len(text) > width:
         text = text[: max(1, width - 1)] + "…"
     return text

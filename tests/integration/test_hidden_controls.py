@@ -36,8 +36,12 @@ def test_no_hidden_control_reaches_a_page_or_a_terminal_line(tmp_path, music_lib
     board_html = tmp_path / "board.html"
     board = run_script("media_dashboard.py", "--home", home, "--html", board_html)
     shown = run_script("media_dashboard.py", "--home", home)
+    asked = [run_script("decide.py", "--home", home, *args)
+             for args in ((), ("--group", "whitespace"), ("music", FOLDER))]  # fmt: skip
     assert "Evil\\u202egpj.exe" in dry.stdout and "Evil\\u202egpj.exe" in listed.stdout
-    for run in (batch, dry, listed, board, shown):
+    # Escaped as every line shows it, never blanked (the dashboard showed a space).
+    assert "Evil\\u202egpj.exe" in shown.stdout and "Evil\\u202egpj.exe" in asked[1].stdout
+    for run in (batch, dry, listed, board, shown, *asked):
         assert not RAW.search(run.stdout + run.stderr), run.stdout + run.stderr
     assert "Evil\\u202egpj.exe" in batch.stdout  # the artist's line names it, escaped
 
