@@ -32,8 +32,9 @@ def test_text_bars_need_no_terminal():
     assert text_bar(250, width=4) == "[####]"
 
 
-def test_names_are_printed_without_control_characters():
-    assert plain("Evil\x1b[31mRed\nBand\t X") == "Evil [31mRed Band X"
+def test_names_are_printed_with_their_control_characters_escaped_on_one_line():
+    assert plain("Evil\x1b[31mRed\nBand\t X") == "Evil\\x1b[31mRed Band X"
+    assert plain("Evil\u202egpj.exe") == "Evil\\u202egpj.exe"  # seen, not blanked
     assert plain("A" * 40, 10) == "AAAAAAAAA…"
 
 
