@@ -129,10 +129,8 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     if why := words.bad_value(tag, value):
         shown = repr(echoed(value)) if words.CONTROL.search(value) else echoed(value)  # 1 line
         raise DoesNotFit(f"--set {echoed(word)}={shown}: {why}; nothing written")
+    album = found.album_meant(album)
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
-    if not every:
-        raise DecideError(f"{found.name} has no album {echoed(album)!r}",
-                          "its issue report names them")  # fmt: skip
     asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
     if decision is not None and decision.tag != tag and scope == "decision":
         raise DoesNotFit(f"decision {decision.code} is not about {tag}",

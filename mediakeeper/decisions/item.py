@@ -123,8 +123,29 @@ class ItemDecisions:
         return next((d for d in self.decisions if d.id == wanted), None)
 
     def of_code(self, code: str, album: str | None = None) -> list[Decision]:
+        album = self.album_meant(album)
         return [d for d in self.decisions if d.code == code
                 and (album is None or _same_album(d, album))]  # fmt: skip
+
+    def album_meant(self, album: str | None) -> str | None:
+        """The album of this item an ``--album`` means, found as every NAME is found (case,
+        accents and spacing aside, or the start of just one: "1997" is "1997 - Homogenic")
+        among its folders' and its tags' album names; DecideError when none or several fit."""
+        if album is None:
+            return None
+        folders: dict[str, str] = {}  # each name an album goes by -> its folder's
+        for t in self.document.get("tracks") or []:
+            for name in (t.get("album"), (t.get("tags") or {}).get("album")):
+                folders.setdefault(str(name or ""), str(t.get("album") or ""))
+        for d in self.decisions:
+            for name in (d.where, *(str(f.get("album") or "") for f in d.findings)):
+                folders.setdefault(name, name)
+        try:
+            named = find_name(album, filter(None, folders), missing=f"{self.name} has no album "
+                              f"{echoed(album)!r}", otherwise="its issue report names them")
+        except NotFound as err:  # none, or several: the person's to mend, as a name is
+            raise DecideError(err.message, err.hint) from None
+        return folders[named] or named
 
     def only(self, code: str | None = None, album: str | None = None) -> Decision:
         """The one decision (of ``code``, of ``album``) a choice number is counted in;

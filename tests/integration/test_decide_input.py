@@ -173,3 +173,20 @@ def test_an_option_that_would_be_passed_over_is_a_usage_error(processed, args, s
     assert shown.returncode == 2, shown.stdout + shown.stderr
     assert f"Error: {said}" in shown.stderr and not shown.stdout, shown.stderr
     assert files_in(home, lib) == before
+
+
+def test_an_album_is_found_as_every_name_is_by_the_start_of_just_one(processed):
+    """--album as the Names section says every NAME is found: the start of one album (its
+    folder's or its tag's name) is that album; one that fits none is refused with the
+    closest. (It took the whole name, case and accents aside, only.)"""
+    home, lib = processed
+    before = files_in(home, lib)
+    for album in ("1973", "dark SIDE", "1973 - Dark Side"):
+        shown = decide(home, "music", "Pink Floyd", "--code", "inconsistent-year", "--album",
+                       album, "--choose", "1", "--dry-run")  # fmt: skip
+        assert shown.returncode == 0, (album, shown.stdout + shown.stderr)
+        assert "would set date of 1973 - Dark Side/" in shown.stdout, shown.stdout
+    refused = decide(home, "music", "Pink Floyd", "--set", "date=1973", "--album", "Side")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "Pink Floyd has no album 'Side' (did you mean: " in refused.stderr, refused.stderr
+    assert files_in(home, lib) == before
