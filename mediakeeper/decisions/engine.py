@@ -207,6 +207,25 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     return Asking(decision_id, kind, key, code, found=found, decision=decision)
 
 
+def code_named(code: str | None, dismissed: str | None, decision_id: str | None = None
+               ) -> str | None:  # fmt: skip
+    """The finding code an answer names: ``code``, or the code a dismissal gives
+    (``dismissed``), or the id's; UsageError when two of them name different decisions,
+    which taking either would close the other's place of."""
+    named = {c for c in (code, dismissed) if c}
+    if decision_id:
+        has = ids.parse(decision_id)[3]
+        if named - {has}:
+            raise UsageError(f"that id's decision is about {has}, not "
+                             f"{' or '.join(sorted(named - {has}))}",
+                             "with an id, name no other code")  # fmt: skip
+        return has
+    if len(named) > 1:
+        raise UsageError(f"code {code} and dismiss {dismissed} name two decisions",
+                         "name one code")  # fmt: skip
+    return code or dismissed or None
+
+
 def resolve(home: Path, kind: str, name: str, code: str | None = None,
             album: str | None = None, *, values: bool = False) -> str:  # fmt: skip
     """The id of the decision ``decide KIND NAME [--code CODE] [--album ALBUM]`` means: the

@@ -68,10 +68,11 @@ class DecisionBody(Body):
         """Whether the answer is a dismissal (``dismiss`` true, or a code)."""
         return self.dismiss not in (None, False, "")
 
-    @property
     def code_named(self) -> str | None:
-        """The finding code the body names: ``code``, else the code ``dismiss`` gives."""
-        return self.code or (self.dismiss if isinstance(self.dismiss, str) else None)
+        """The finding code the body names: ``code``, the code ``dismiss`` gives, the id's;
+        refused when two of them differ (``engine.code_named``)."""
+        return engine.code_named(self.code, self.dismiss if isinstance(self.dismiss, str)
+                                 else None, self.id)  # fmt: skip
 
 
 class UndoBody(Body):
@@ -161,24 +162,25 @@ def _take(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
     home, answer = web.home, _answer_of(body)
     if body.all:
         return _take_group(web, body, preview)
-    decision_id = body.id or _id_of(home, body)
-    if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
-        raise BadRequest(f"decision {echoed(body.id)} is not about "
-                         f"{echoed(body.dismiss)}: give dismiss true")
+    if body.id == "":
+        raise BadRequest("the id is empty: give the decision's id (GET /api/decisions lists "
+                         "each one's)")  # fmt: skip
+    code = body.code_named()  # refused when the body names two decisions
+    decision_id = body.id or _id_of(home, body, code)
     if preview:
         return engine.preview(home, decision_id, answer).as_json()
     with _ONE_AT_A_TIME:
         return engine.take_answer(home, decision_id, answer, token=body.token or "").as_json()
 
 
-def _id_of(home, body: DecisionBody) -> str:
+def _id_of(home, body: DecisionBody, code: str | None) -> str:
     """The id of the decision a body names by ``kind`` and ``name`` (as before ids):
     ``code`` (or the code ``dismiss`` names) and ``album`` say which of the item's."""
     if body.kind not in kinds.KINDS:
         raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
-    return engine.resolve(home, body.kind, body.name, body.code_named, body.album,
+    return engine.resolve(home, body.kind, body.name, code, body.album,
                           values=bool(body.values))  # fmt: skip
 
 
@@ -186,7 +188,7 @@ def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
     """``all``: every open decision of a group, as one session (``decide --all``); its
     preview from what the server holds (the take reads the queue afresh)."""
     home = web.home
-    code = body.code_named
+    code = body.code_named()
     if body.kind not in kinds.KINDS or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:

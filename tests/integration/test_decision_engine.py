@@ -15,7 +15,8 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from tests.helpers.deciding import decide
+from mediakeeper.decisions import ids
+from tests.helpers.deciding import decide, groups_of
 from tests.helpers.processes import run_script
 from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import library_spec
@@ -299,6 +300,39 @@ def test_a_whole_group_is_previewed_then_taken_as_one_session_from_the_api(home)
         assert undone.json()["reopened"] == 2 and undone.json()["complete"] is True
     finally:
         server.stop()
+
+
+def test_a_code_and_a_dismissal_naming_two_decisions_are_refused_on_both_faces(home):
+    """Pink Floyd asks both missing-year and missing-title: an answer whose ``code`` and
+    ``dismiss`` name one each closed the ``code`` one, the other left open; an id beside
+    another code, or an empty id, is refused as what it is. Nothing is closed."""
+    home, _ = home
+    groups = groups_of(home)
+    server = serve(home)
+    try:
+        for body, said in [
+            ({"kind": "music", "all": True, "code": "missing-year", "dismiss": "missing-title"},
+             "code missing-year and dismiss missing-title name two decisions"),
+            ({"kind": "music", "name": "Pink Floyd", "code": "missing-year",
+              "dismiss": "missing-title", "preview": True},
+             "code missing-year and dismiss missing-title name two decisions"),
+            ({"id": ids.make("music", "Pink Floyd", "", "missing-year"),
+              "dismiss": "missing-title"},
+             "that id's decision is about missing-year, not missing-title"),
+            ({"id": "", "dismiss": True}, "the id is empty"),
+        ]:  # fmt: skip
+            answer = server.post("/api/decisions", body)
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["error"].startswith(said), answer.text
+    finally:
+        server.stop()
+    for args in [("music", "Pink Floyd", "--code", "missing-year", "--dismiss", "missing-title"),
+                 ("music", "--all", "--group", "missing-year", "--dismiss", "missing-title")]:
+        refused = decide(home, *args)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "missing-year and dismiss missing-title name two decisions" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert groups_of(home) == groups  # nothing closed
 
 
 def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
