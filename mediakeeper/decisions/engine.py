@@ -465,7 +465,8 @@ def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
     act = _queued_act(asking, answer)
     done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                    keys=[asking.key])  # fmt: skip
-    return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+    back = done.names if act != SKIP else []  # a skipped item is not put back to pending
+    return Result(asking.id, done.session, 1, done.what, act, queued=back, taken=done)
 
 
 def _take_verifying(home: Path, asking: Asking, choice) -> Result:
@@ -537,16 +538,18 @@ class GroupResult:
     def as_json(self) -> dict[str, Any]:
         t = self.taken
         if self.family == "queue":
-            return {"session": t.session, "closed": len(t.names), "queued": t.names}
+            back = t.names if t.status == PENDING else []  # skipped: not put back
+            return {"session": t.session, "closed": len(t.names), "what": t.what,
+                    **({"queued": back} if back else {})}  # fmt: skip
         if self.family == "dupes":
             aside = t.set_aside
             refused = [{"item": "", "path": p, "tag": "", "why": w}
                        for p, w in aside.left_alone] if aside else []  # fmt: skip
-            return {"session": t.session, "closed": t.groups,
+            return {"session": t.session, "closed": t.groups, "what": t.what,
                     **({"refused": refused} if refused else {})}  # fmt: skip
         refused = [{"item": name, "path": c.path, "tag": c.tag, "why": why}
                    for name, done in t.taken for c, why in done.refused]  # fmt: skip
-        return {"session": t.session, "closed": t.closed,
+        return {"session": t.session, "closed": t.closed, "what": t.what,
                 **({"queued": t.queued} if t.queued else {}),
                 **({"refused": refused} if refused else {})}  # fmt: skip
 
@@ -561,7 +564,9 @@ class GroupResult:
                                 "closes": 0, "refused": [], "decisions": []}  # fmt: skip
         if self.family == "queue":
             shown.update(what=t.what, closes=len(t.names),
-                         queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
+                         queue=[{"item": n, "status": t.status} for n in t.names],
+                         decisions=[{"id": ids.make(t.kind, k, "", self.code), "item": n}
+                                    for k, n in zip(t.keys, t.names, strict=True)])  # fmt: skip
         elif self.family == "closing":  # as "findings" says a dismissal: no file written
             shown.update(what=DISMISSED, closes=len(t), decisions=list(t))
         elif self.family == "dupes":

@@ -18,6 +18,10 @@ FAILING = NAMES[:4]  # Alpha..Delta fail, Echo completes
 
 @pytest.fixture
 def streak_home(tmp_path, music_library) -> Path:
+    return made_to_fail(tmp_path, music_library)
+
+
+def made_to_fail(tmp_path: Path, music_library) -> Path:
     """A home whose queue holds five artists, the first four made to fail (their work file's
     place taken by a folder: the job's write raises mid-artist)."""
     lib, home = build(music_library, tmp_path / "Music", NAMES, n_tracks=1), tmp_path / "home"

@@ -16,6 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import loaded_among, wait_until
 from tests.integration.serving import open_stream, script, serve
+from tests.integration.test_alerts import batch as alert_batch
+from tests.integration.test_alerts import made_to_fail
 from tests.integration.test_decisions_truth import library_spec
 
 STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
@@ -170,6 +172,32 @@ def test_bad_decisions_are_refused_with_a_reason(served, batch_seen):
     unknown = served.post("/api/undo", {"session": "20200101T000000_decide"})
     assert unknown.status_code == 404, unknown.text
     assert "no journaled changes for session 20200101T000000_decide" in unknown.json()["error"]
+
+
+def test_a_skip_answers_what_it_did_and_puts_nothing_back(tmp_path, music_library):
+    """A skip answers what it did, its items not said put back to pending ("queued"); a
+    whole group's answer says what it did too, and its preview every decision it closes
+    and the status each item is put to."""
+    home = made_to_fail(tmp_path, music_library)
+    assert alert_batch(home, "").returncode == 1
+    server = serve(home)
+    try:
+        [failed] = server.get("/api/decisions").json()["outstanding"]
+        first, *rest = [d["id"] for d in failed["decisions"]]
+        one = server.post("/api/decisions", {"id": first, "choose": 2})
+        assert one.status_code == 200, one.text
+        assert set(one.json()) == {"id", "session", "closed", "what"}
+        assert one.json()["what"] == "skip"
+        body = {"kind": "music", "all": True, "code": "failed", "choose": 2}
+        shown = server.post("/api/decisions", {**body, "preview": True}).json()
+        assert shown["closes"] == 3 and [d["id"] for d in shown["decisions"]] == rest
+        assert {q["status"] for q in shown["queue"]} == {"skipped"}
+        whole = server.post("/api/decisions", body)
+        assert whole.status_code == 200, whole.text
+        assert whole.json() == {"session": whole.json()["session"], "closed": 3, "what": "skip"}
+        assert wait_until(lambda: server.get("/api/queues").json()["music"]["skipped"] == 4)
+    finally:
+        server.stop()
 
 
 def test_another_site_and_another_host_are_refused(served):
