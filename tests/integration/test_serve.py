@@ -200,6 +200,33 @@ def test_a_skip_answers_what_it_did_and_puts_nothing_back(tmp_path, music_librar
         server.stop()
 
 
+def test_speed_is_a_batch_s_pace_and_a_person_s_skip_is_none(tmp_path, music_library):
+    """Five items a batch finished, four failed moments apart, are one a minute over the
+    last five minutes (docs/api.md), not the pace between the first finish and the last;
+    a person's skip of the failed ones, and its undo, finish nothing."""
+    home = made_to_fail(tmp_path, music_library)
+    server = serve(home)
+
+    def queue() -> dict:
+        return server.get("/api/queues").json()["music"]
+
+    try:
+        assert alert_batch(home, "").returncode == 1
+        assert wait_until(lambda: queue()["error"] == 4 and queue()["completed"] == 1)
+        assert queue()["speed"] == 1.0
+        body = {"kind": "music", "all": True, "code": "failed", "choose": 2}
+        skipped = server.post("/api/decisions", body)
+        assert skipped.status_code == 200, skipped.text
+        assert wait_until(lambda: queue()["skipped"] == 4)
+        assert queue()["speed"] == 1.0
+        undone = server.post("/api/undo", {"session": skipped.json()["session"]})
+        assert undone.status_code == 200, undone.text
+        assert wait_until(lambda: queue()["error"] == 4)
+        assert queue()["speed"] == 1.0
+    finally:
+        server.stop()
+
+
 def test_another_site_and_another_host_are_refused(served):
     body = {"kind": "music", "name": "Pink Floyd", "dismiss": "inconsistent-year"}
     evil = served.post("/api/decisions", body, headers={"Origin": "http://evil.example"})
