@@ -249,8 +249,9 @@ class QueueFollow:
         if first:
             return  # alerts raised before the server started are history, not news
         for payload in payloads:
-            emit(self.kind, "alert", {"kind": self.kind, "item": "", "status": "alert",
-                                      "session": "", **payload})  # fmt: skip
+            emit(self.kind, "alert", {"kind": self.kind, "item": "", "key": "",
+                                      "status": "alert", "session": "", "stage": "",
+                                      **self.progress(), **payload})  # fmt: skip
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]
@@ -293,6 +294,8 @@ class QueueFollow:
             data["workers"] = list(now.workers)
         if event == "decision":
             data["decisions"] = now.decisions
+        if event == "failed":
+            data["error"] = entry.error  # in a person's words, as the library lists it
         emit(self.kind, event, data)
 
     def _finished(self, before: Seen | None, now: Seen) -> bool:
