@@ -231,9 +231,10 @@ def browse(web, params) -> dict[str, Any]:
     covers = {e.key: served.cover_of(e.path) is not None for e in rows}
 
     def link(**change) -> str:
-        wanted = {"kind": kind, "status": asked.status, "code": asked.code, "q": asked.q,
-                  "sort": asked.sort, **change}  # fmt: skip
-        return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
+        # Every parameter of the view carried on (a page's ``limit`` too), but a default.
+        wanted = {"kind": kind, **asked.model_dump(exclude={"kind"}), **change}
+        return "?" + urlencode({k: v for k, v in wanted.items()
+                                if v is not None and v != LibraryAsked.model_fields[k].default})
 
     return {**shown, "kind": kind, "kinds": kinds_here, "query": asked, "total": total,
             "rows": rows, "codes": codes, "problem": problem, "status": status, "reports": reports,

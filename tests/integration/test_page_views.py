@@ -382,6 +382,23 @@ def test_an_item_with_its_history(demo, browser):
     page.close()
 
 
+def test_the_library_s_pages_keep_every_parameter_of_the_view(demo, browser):
+    """Paged two at a time, sorted by status: "next" and "previous" lead to the next two and
+    back in that order, not to a page of the default 50 by name."""
+    page = browser.new_page(viewport=PHONE)
+
+    def names(offset: int) -> list[str]:
+        listed = demo.get(f"/api/queues/music/items?sort=status&limit=2&offset={offset}")
+        return [i["name"] for i in listed.json()["items"]]
+
+    page.goto(demo.url + "/library?kind=music&sort=status&limit=2&offset=2")
+    page.get_by_role("link", name="next →").click()
+    expect(page.locator("#items .name")).to_have_text(names(4))
+    page.get_by_role("link", name="← previous").click()
+    expect(page.locator("#items .name")).to_have_text(names(2))
+    page.close()
+
+
 def test_a_folder_s_stand_in_for_a_slash_is_shown_as_the_slash(demo, browser):
     """The demo's "AC⧸DC" (a folder name cannot hold "/") drew a box in the library, as it
     did in the reports before issue 36: each view shows AC/DC, and its controls still ask
