@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import loaded_among, wait_until
+from tests.helpers import build_library, loaded_among, wait_until
 from tests.integration.serving import open_stream, script, serve
 from tests.integration.test_alerts import batch as alert_batch
 from tests.integration.test_alerts import made_to_fail
@@ -363,6 +363,31 @@ def test_healthz_names_a_queue_it_cannot_read(tmp_path):
         assert body["status"] == "failing"
         assert [f for f in body["failing"] if f.startswith("queue movies:")]
         assert server.get("/ping").text == "pong"
+    finally:
+        server.stop()
+
+
+def test_a_queue_made_unreadable_is_said_so_with_its_mend_by_every_endpoint(tmp_path):
+    """A queue file damaged while served: /api/queues still counts it as last read, and
+    says why it cannot be read and how to restore it, as its items' 503 and /healthz say
+    it; once mended, no problem."""
+    home = tmp_path / "home"
+    lib = build_library(tmp_path / "lib", library_spec())
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    server = serve(home)
+    try:
+        assert server.get("/api/queues").json()["music"]["problem"] is None
+        queue = home / "status" / "music" / "processing_queue.json"
+        good = queue.read_bytes()
+        queue.write_text("{ not json")
+        shown = server.get("/api/queues").json()["music"]
+        assert shown["pending"] == 4  # as last read
+        assert "is not valid JSON" in shown["problem"] and "--init --force" in shown["problem"]
+        items = server.get("/api/queues/music/items")
+        assert items.status_code == 503 and items.json()["error"] == shown["problem"]
+        assert server.get("/healthz").json()["checks"]["queues"]["music"] == shown["problem"]
+        queue.write_bytes(good)
+        assert server.get("/api/queues").json()["music"]["problem"] is None
     finally:
         server.stop()
 
