@@ -380,13 +380,17 @@ _PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restor
 
 def _queued_act(asking: Asking, answer: Answer) -> str:
     """The act a decision about a queue item takes: its choice ``answer.choose``."""
-    choices = QUEUED[asking.code]
-    listed = ", ".join(f"{n} {c}" for n, c in enumerate(choices, 1))
+    choices, listed = QUEUED[asking.code], _queued_choices(asking.code)
     if answer.values or answer.dismiss or not answer.choose:
         raise DecideError(f"a {asking.code} item takes a choice: {listed}")
     if not 1 <= answer.choose <= len(choices):
         raise DecideError(f"a {asking.code} item has no choice {answer.choose}", listed)
     return choices[answer.choose - 1]
+
+
+def _queued_choices(code: str) -> str:
+    """A failed (or skipped) item's choices, numbered: "1 retry, 2 skip"."""
+    return ", ".join(f"{n} {c}" for n, c in enumerate(QUEUED[code], 1))
 
 
 def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
@@ -638,8 +642,8 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
             raise DecideError(f"--remember records a finding code's answer; {code} items are "
                               "asked each time", "leave out --remember")  # fmt: skip
         if not choose:
-            raise DecideError(f"{code} items take --choose N, not --dismiss",
-                              f"decide --group {code} lists their choices")  # fmt: skip
+            raise DoesNotFit(f"{code} items take a numbered choice, not a dismissal",
+                             f"their choices: {_queued_choices(code)}")  # fmt: skip
         done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
         return GroupResult("queue", done.kind, code, done, choose)
     if code in dupes.CODES:

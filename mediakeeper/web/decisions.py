@@ -16,6 +16,7 @@ field beside those documented).
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import Annotated, Any, Literal
 
@@ -92,9 +93,46 @@ def status_of(err: Exception) -> int:
     return 400
 
 
+# A flag of ``decide`` in a problem's hint, and the command a hint may name whole (left as
+# it is: a command a person can run); ``said_here`` says each such flag as the body's field.
+_ONE = (r"--(set) ([\w.-]+)=(\S+)|--(choose|dismiss|code|id|scope|fields) ([^\s,;()`]+)"
+        r"|--(all|album)\b")  # fmt: skip
+_FLAG = re.compile(_ONE)
+_FLAGS = re.compile(rf"(?:{_ONE})(?: (?:{_ONE}))*")  # flags given together: fields together
+_COMMAND = re.compile(r"`?\b(?:decide|undo)\b(?: (?!or\b|and\b)[^\s,;()`]+)*`?")
+
+
+def said_here(err: Exception) -> str:
+    """A decision's problem as the web says it: the library's message, its hint's flags of
+    ``decide`` said as the fields of ``POST /api/decisions`` (``--set title=VALUE`` is
+    ``"set": {"title": "VALUE"}``), where a person answering from the page or the API
+    acts; a command it names is left whole."""
+    if not isinstance(err, MediakeeperError) or not err.hint:
+        return str(err)
+    parts, at = [], 0
+    for command in _COMMAND.finditer(err.hint):
+        parts += [_FLAGS.sub(_fields, err.hint[at:command.start()]), command.group()]
+        at = command.end()
+    return f"{err.message} ({''.join([*parts, _FLAGS.sub(_fields, err.hint[at:])])})"
+
+
+def _fields(flags: re.Match) -> str:
+    return ", ".join(_field(flag) for flag in _FLAG.finditer(flags.group()))
+
+
+def _field(flag: re.Match) -> str:
+    tag, value, name, given, alone = flag.group(2, 3, 4, 5, 6)
+    if tag:
+        return f'"set": {{"{tag}": "{value}"}}'
+    if alone:
+        return '"all": true' if alone == "all" else f'"{alone}"'
+    return f'"{name}": {given}' if name == "choose" else f'"{name}": "{given}"'
+
+
 def _problem(err: Exception) -> JSONResponse:
     # Names in it are cut where they are said; a message over a line is cut as a whole.
-    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=status_of(err))
+    return JSONResponse({"error": echoed(said_here(err), MOST_LINE)},
+                        status_code=status_of(err))  # fmt: skip
 
 
 def _a_kind(kind: str) -> str:

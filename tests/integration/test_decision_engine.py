@@ -335,6 +335,38 @@ def test_a_code_and_a_dismissal_naming_two_decisions_are_refused_on_both_faces(h
     assert groups_of(home) == groups  # nothing closed
 
 
+def test_the_web_says_a_problem_in_its_own_terms_and_the_group_page_as_the_api(home):
+    """What to give instead is said as the body's fields, not decide's flags; the group
+    page answers each problem with the status the API gives the same problem (it said 409
+    for every one)."""
+    home, _ = home
+    server = serve(home)
+    try:
+        for body, hint in [
+            ({"kind": "music", "name": "Pink Floyd", "code": "missing-title", "choose": 1},
+             'it has no numbered choice: give "set": {"title": "VALUE"} or "dismiss": '
+             '"missing-title"'),
+            ({"kind": "music", "name": "Pink Floyd", "choose": 1},
+             'give "code": "CODE" (and "album") or "id": "ID"'),
+        ]:  # fmt: skip
+            answer = server.post("/api/decisions", body)
+            assert answer.status_code == 404, answer.text
+            assert answer.json()["error"].endswith(f"({hint})"), answer.text
+        for query, body, status in [
+            ("kind=films&code=missing-year", {"kind": "films", "dismiss": "missing-year"}, 400),
+            ("kind=music&code=no-such-code", {"kind": "music", "dismiss": "no-such-code"}, 404),
+            ("kind=music&code=failed", {"kind": "music", "dismiss": "failed"}, 400),
+            ("kind=music&code=missing-year&choose=9",
+             {"kind": "music", "code": "missing-year", "choose": 9}, 404),
+        ]:  # fmt: skip
+            api = server.post("/api/decisions", {**body, "all": True, "preview": True})
+            page = server.get(f"/decisions/group?{query}")
+            assert (page.status_code, api.status_code) == (status, status), (query, page.text)
+            assert "--" not in page.text, page.text
+    finally:
+        server.stop()
+
+
 def test_a_failed_items_error_is_said_without_the_toolkits_working_paths():
     from mediakeeper.text.failures import plain_error
 
