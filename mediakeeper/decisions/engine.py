@@ -210,8 +210,8 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
 def code_named(code: str | None, dismissed: str | None, decision_id: str | None = None
                ) -> str | None:  # fmt: skip
     """The finding code an answer names: ``code``, or the code a dismissal gives
-    (``dismissed``), or the id's; UsageError when two of them name different decisions,
-    which taking either would close the other's place of."""
+    (``dismissed``), or the id's; UsageError when two of them differ, since taking the one
+    would leave the other open while the person believes it closed."""
     named = {c for c in (code, dismissed) if c}
     if decision_id:
         has = ids.parse(decision_id)[3]
