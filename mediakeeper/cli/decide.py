@@ -105,7 +105,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         with collector.loading():
             from mediakeeper.cli.decide_whole import take_whole_group
 
-        take_whole_group(settings.home, kind, name, group or dismiss, choose, dismiss, values,
+        take_whole_group(settings.home, kind, name, group, choose, dismiss, values,
                          remember, dry_run, writing)  # fmt: skip
         return
     if interactive:
@@ -141,8 +141,9 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
                            album=album if values else None,
                            fields=fields)
     answer.check()  # before the decision is looked for: what is wrong with the answer first
-    decision_id = decision_id or engine.resolve(settings.home, kind, name, code or dismiss or
-                                                None, album, values=bool(values))  # fmt: skip
+    named = engine.code_named(code, dismiss, decision_id)  # refused: two decisions named
+    decision_id = decision_id or engine.resolve(settings.home, kind, name, named, album,
+                                                values=bool(values))  # fmt: skip
     if dry_run:
         decide_said.previewed(engine.preview(settings.home, decision_id, answer))
         return

@@ -44,7 +44,7 @@ def taken(home: Path, result: engine.Result) -> None:
     """What an answer did, said as its act says it, with the command that takes it back."""
     taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
     if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
-        names = ", ".join(result.queued)
+        names = ", ".join(taken.names)
         click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
                    f"{names}: back to pending; the next batch tries it again")  # fmt: skip
         click.echo(f"To take it back:\n  {undo}")

@@ -18,8 +18,10 @@ from mediakeeper.decisions.item import DecideError
 from mediakeeper.text.wording import count, plural_of, value
 
 
-def take_whole_group(home, kind, name, code, choose, dismiss, values, remember, dry_run, writing):
-    """``--all``: one choice for every open decision of a group, as one session."""
+def take_whole_group(home, kind, name, group, choose, dismiss, values, remember, dry_run,
+                     writing):  # fmt: skip
+    """``--all``: one choice for every open decision of a group (``group``, or the code
+    ``dismiss`` names), as one session."""
     if name is not None:
         raise DecideError("--all decides a whole group: give KIND, not an item's NAME")
     if values:
@@ -28,6 +30,7 @@ def take_whole_group(home, kind, name, code, choose, dismiss, values, remember, 
         raise DecideError("--all needs a choice: --dismiss CODE, or --group CODE --choose N")
     if choose and dismiss:
         raise DecideError("one of --choose or --dismiss at a time")
+    code = engine.code_named(group, dismiss)  # refused: two groups named
     if choose and not code:
         raise DecideError("--all --choose N needs the group: --group CODE")
     result = engine.take_group(home, kind, code, choose=choose, remember=remember,

@@ -207,6 +207,25 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     return Asking(decision_id, kind, key, code, found=found, decision=decision)
 
 
+def code_named(code: str | None, dismissed: str | None, decision_id: str | None = None
+               ) -> str | None:  # fmt: skip
+    """The finding code an answer names: ``code``, or the code a dismissal gives
+    (``dismissed``), or the id's; UsageError when two of them differ, since taking the one
+    would leave the other open while the person believes it closed."""
+    named = {c for c in (code, dismissed) if c}
+    if decision_id:
+        has = ids.parse(decision_id)[3]
+        if named - {has}:
+            raise UsageError(f"that id's decision is about {has}, not "
+                             f"{' or '.join(sorted(named - {has}))}",
+                             "with an id, name no other code")  # fmt: skip
+        return has
+    if len(named) > 1:
+        raise UsageError(f"code {code} and dismiss {dismissed} name two decisions",
+                         "name one code")  # fmt: skip
+    return code or dismissed or None
+
+
 def resolve(home: Path, kind: str, name: str, code: str | None = None,
             album: str | None = None, *, values: bool = False) -> str:  # fmt: skip
     """The id of the decision ``decide KIND NAME [--code CODE] [--album ALBUM]`` means: the
@@ -361,13 +380,17 @@ _PLANS = {AGAIN: _back_to_pending, CANDIDATE: _back_to_pending, RESTORE: _restor
 
 def _queued_act(asking: Asking, answer: Answer) -> str:
     """The act a decision about a queue item takes: its choice ``answer.choose``."""
-    choices = QUEUED[asking.code]
-    listed = ", ".join(f"{n} {c}" for n, c in enumerate(choices, 1))
+    choices, listed = QUEUED[asking.code], _queued_choices(asking.code)
     if answer.values or answer.dismiss or not answer.choose:
         raise DecideError(f"a {asking.code} item takes a choice: {listed}")
     if not 1 <= answer.choose <= len(choices):
         raise DecideError(f"a {asking.code} item has no choice {answer.choose}", listed)
     return choices[answer.choose - 1]
+
+
+def _queued_choices(code: str) -> str:
+    """A failed (or skipped) item's choices, numbered: "1 retry, 2 skip"."""
+    return ", ".join(f"{n} {c}" for n, c in enumerate(QUEUED[code], 1))
 
 
 def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
@@ -446,7 +469,8 @@ def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
     act = _queued_act(asking, answer)
     done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                    keys=[asking.key])  # fmt: skip
-    return Result(asking.id, done.session, 1, done.what, act, queued=done.names, taken=done)
+    back = done.names if act != SKIP else []  # a skipped item is not put back to pending
+    return Result(asking.id, done.session, 1, done.what, act, queued=back, taken=done)
 
 
 def _take_verifying(home: Path, asking: Asking, choice) -> Result:
@@ -518,16 +542,18 @@ class GroupResult:
     def as_json(self) -> dict[str, Any]:
         t = self.taken
         if self.family == "queue":
-            return {"session": t.session, "closed": len(t.names), "queued": t.names}
+            back = t.names if t.status == PENDING else []  # skipped: not put back
+            return {"session": t.session, "closed": len(t.names), "what": t.what,
+                    **({"queued": back} if back else {})}  # fmt: skip
         if self.family == "dupes":
             aside = t.set_aside
             refused = [{"item": "", "path": p, "tag": "", "why": w}
                        for p, w in aside.left_alone] if aside else []  # fmt: skip
-            return {"session": t.session, "closed": t.groups,
+            return {"session": t.session, "closed": t.groups, "what": t.what,
                     **({"refused": refused} if refused else {})}  # fmt: skip
         refused = [{"item": name, "path": c.path, "tag": c.tag, "why": why}
                    for name, done in t.taken for c, why in done.refused]  # fmt: skip
-        return {"session": t.session, "closed": t.closed,
+        return {"session": t.session, "closed": t.closed, "what": t.what,
                 **({"queued": t.queued} if t.queued else {}),
                 **({"refused": refused} if refused else {})}  # fmt: skip
 
@@ -542,7 +568,9 @@ class GroupResult:
                                 "closes": 0, "refused": [], "decisions": []}  # fmt: skip
         if self.family == "queue":
             shown.update(what=t.what, closes=len(t.names),
-                         queue=[{"item": n, "status": t.what} for n in t.names])  # fmt: skip
+                         queue=[{"item": n, "status": t.status} for n in t.names],
+                         decisions=[{"id": ids.make(t.kind, k, "", self.code), "item": n}
+                                    for k, n in zip(t.keys, t.names, strict=True)])  # fmt: skip
         elif self.family == "closing":  # as "findings" says a dismissal: no file written
             shown.update(what=DISMISSED, closes=len(t), decisions=list(t))
         elif self.family == "dupes":
@@ -614,8 +642,8 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
             raise DecideError(f"--remember records a finding code's answer; {code} items are "
                               "asked each time", "leave out --remember")  # fmt: skip
         if not choose:
-            raise DecideError(f"{code} items take --choose N, not --dismiss",
-                              f"decide --group {code} lists their choices")  # fmt: skip
+            raise DoesNotFit(f"{code} items take a numbered choice, not a dismissal",
+                             f"their choices: {_queued_choices(code)}")  # fmt: skip
         done = taking.take_outstanding(home, kind, code, choose, dry_run=dry_run)
         return GroupResult("queue", done.kind, code, done, choose)
     if code in dupes.CODES:

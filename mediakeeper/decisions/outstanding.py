@@ -82,14 +82,19 @@ def take_all(home: Path, kind: str, items: list[Outstanding], number: int):
     """Choice ``number`` for every one of ``items`` (one kind's failed, or skipped, items)
     at once: (what was done, the items as they were before, the status they were put to),
     for ``sessions.record`` and its undo."""
-    choice = numbered(items, number)
-    retry = choice == RETRY
-    status = PENDING if retry else SKIPPED
+    what, status = act_of(items, number)
     store = QueueStore(home / "status" / kinds.get(kind).name, kind)
     names, was = {o.name for o in items}, items[0].status
     before = put_where(store, lambda i: i["status"] == was and str(i.get("name") or i["key"])
-                       in names, status, fresh=retry)  # fmt: skip
-    return (choice.partition(" (")[0], before, status)
+                       in names, status, fresh=status == PENDING)  # fmt: skip
+    return (what, before, status)
+
+
+def act_of(items: list[Outstanding], number: int) -> tuple[str, str]:
+    """Choice ``number`` of ``items`` as its act ("retry", "skip") and the status it puts
+    them to (pending, skipped)."""
+    choice = numbered(items, number)
+    return choice.partition(" (")[0], PENDING if choice == RETRY else SKIPPED
 
 
 def numbered(items: list[Outstanding], number: int) -> str:

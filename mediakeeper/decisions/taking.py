@@ -198,6 +198,8 @@ class QueueTaken:
     kind: str
     what: str  # "retry", "skip"
     names: list[str]
+    keys: list[str]  # the items' keys, as ``names``
+    status: str  # what they are put to: pending (retried) or skipped
 
 
 def take_outstanding(
@@ -208,12 +210,14 @@ def take_outstanding(
     skipped) of ``kind`` (those of ``keys`` only, when given: one item's decision), as one
     session whose undo gives each item back as it was."""
     kind, items = outstanding.group_choices(home, kind, group, keys)
-    names = [o.name for o in items]
     if dry_run:
-        return QueueTaken("", kind, outstanding.numbered(items, choose).partition(" (")[0], names)
+        what, status = outstanding.act_of(items, choose)
+        return QueueTaken("", kind, what, [o.name for o in items], [o.key for o in items],
+                          status)  # fmt: skip
     what, before, status = outstanding.take_all(home, kind, items, choose)
     session = new_session()
     sessions.record(home, kind, session, group, [i["key"] for i in before], "",
                     {"status": status, "items": before})  # fmt: skip
     write_issue_indexes(home)
-    return QueueTaken(session, kind, what, [str(i.get("name") or i["key"]) for i in before])
+    return QueueTaken(session, kind, what, [str(i.get("name") or i["key"]) for i in before],
+                      [str(i["key"]) for i in before], status)  # fmt: skip

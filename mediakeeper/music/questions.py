@@ -173,13 +173,13 @@ def listed(code: str) -> tuple[str, ...]:
         return (FILE_NAMES, TAGS, DISMISS)
     if code in PROPOSALS:
         return ("one of its proposals (best first)", DISMISS)
-    if code in FIXES:
-        return (FIX, DISMISS)
+    if code in FIXES:  # offered where the batch planned a fix it did not write
+        return (f"{FIX}, where it has one", DISMISS)
     if code == LEGACY:
         return (f"{UPGRADED} (ID3v2.2 files)", DISMISS)
     if code in ABOUT_FILES:
         return (DISMISS,)
-    return ("set a value (--set TAG=VALUE)", DISMISS)
+    return ("set a value", DISMISS)
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence, sets_values=True,

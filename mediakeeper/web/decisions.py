@@ -16,6 +16,7 @@ field beside those documented).
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from typing import Annotated, Any, Literal
 
@@ -68,10 +69,11 @@ class DecisionBody(Body):
         """Whether the answer is a dismissal (``dismiss`` true, or a code)."""
         return self.dismiss not in (None, False, "")
 
-    @property
     def code_named(self) -> str | None:
-        """The finding code the body names: ``code``, else the code ``dismiss`` gives."""
-        return self.code or (self.dismiss if isinstance(self.dismiss, str) else None)
+        """The finding code the body names: ``code``, the code ``dismiss`` gives, the id's;
+        refused when two of them differ (``engine.code_named``)."""
+        return engine.code_named(self.code, self.dismiss if isinstance(self.dismiss, str)
+                                 else None, self.id)  # fmt: skip
 
 
 class UndoBody(Body):
@@ -91,9 +93,46 @@ def status_of(err: Exception) -> int:
     return 400
 
 
+# A flag of ``decide`` in a problem's hint, and the command a hint may name whole (left as
+# it is: a command a person can run); ``said_here`` says each such flag as the body's field.
+_ONE = (r"--(set) ([\w.-]+)=(\S+)|--(choose|dismiss|code|id|scope|fields) ([^\s,;()`]+)"
+        r"|--(all|album)\b")  # fmt: skip
+_FLAG = re.compile(_ONE)
+_FLAGS = re.compile(rf"(?:{_ONE})(?: (?:{_ONE}))*")  # flags given together: fields together
+_COMMAND = re.compile(r"`?\b(?:decide|undo)\b(?: (?!or\b|and\b)[^\s,;()`]+)*`?")
+
+
+def said_here(err: Exception) -> str:
+    """A decision's problem as the web says it: the library's message, its hint's flags of
+    ``decide`` said as the fields of ``POST /api/decisions`` (``--set title=VALUE`` is
+    ``"set": {"title": "VALUE"}``), where a person answering from the page or the API
+    acts; a command it names is left whole."""
+    if not isinstance(err, MediakeeperError) or not err.hint:
+        return str(err)
+    parts, at = [], 0
+    for command in _COMMAND.finditer(err.hint):
+        parts += [_FLAGS.sub(_fields, err.hint[at:command.start()]), command.group()]
+        at = command.end()
+    return f"{err.message} ({''.join([*parts, _FLAGS.sub(_fields, err.hint[at:])])})"
+
+
+def _fields(flags: re.Match) -> str:
+    return ", ".join(_field(flag) for flag in _FLAG.finditer(flags.group()))
+
+
+def _field(flag: re.Match) -> str:
+    tag, value, name, given, alone = flag.group(2, 3, 4, 5, 6)
+    if tag:
+        return f'"set": {{"{tag}": "{value}"}}'
+    if alone:
+        return '"all": true' if alone == "all" else f'"{alone}"'
+    return f'"{name}": {given}' if name == "choose" else f'"{name}": "{given}"'
+
+
 def _problem(err: Exception) -> JSONResponse:
     # Names in it are cut where they are said; a message over a line is cut as a whole.
-    return JSONResponse({"error": echoed(str(err), MOST_LINE)}, status_code=status_of(err))
+    return JSONResponse({"error": echoed(said_here(err), MOST_LINE)},
+                        status_code=status_of(err))  # fmt: skip
 
 
 def _a_kind(kind: str) -> str:
@@ -161,24 +200,25 @@ def _take(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
     home, answer = web.home, _answer_of(body)
     if body.all:
         return _take_group(web, body, preview)
-    decision_id = body.id or _id_of(home, body)
-    if body.id and isinstance(body.dismiss, str) and body.dismiss != ids.parse(body.id)[3]:
-        raise BadRequest(f"decision {echoed(body.id)} is not about "
-                         f"{echoed(body.dismiss)}: give dismiss true")
+    if body.id == "":
+        raise BadRequest("the id is empty: give the decision's id (GET /api/decisions lists "
+                         "each one's)")  # fmt: skip
+    code = body.code_named()  # refused when the body names two decisions
+    decision_id = body.id or _id_of(home, body, code)
     if preview:
         return engine.preview(home, decision_id, answer).as_json()
     with _ONE_AT_A_TIME:
         return engine.take_answer(home, decision_id, answer, token=body.token or "").as_json()
 
 
-def _id_of(home, body: DecisionBody) -> str:
+def _id_of(home, body: DecisionBody, code: str | None) -> str:
     """The id of the decision a body names by ``kind`` and ``name`` (as before ids):
     ``code`` (or the code ``dismiss`` names) and ``album`` say which of the item's."""
     if body.kind not in kinds.KINDS:
         raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
-    return engine.resolve(home, body.kind, body.name, body.code_named, body.album,
+    return engine.resolve(home, body.kind, body.name, code, body.album,
                           values=bool(body.values))  # fmt: skip
 
 
@@ -186,7 +226,7 @@ def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
     """``all``: every open decision of a group, as one session (``decide --all``); its
     preview from what the server holds (the take reads the queue afresh)."""
     home = web.home
-    code = body.code_named
+    code = body.code_named()
     if body.kind not in kinds.KINDS or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:

@@ -56,6 +56,7 @@ EVENT_OF = {IN_PROGRESS: "claimed", COMPLETED: "completed", ERROR: "failed", SKI
 # goes from pending to skipped unclaimed): seen one after the other, the claim was missed.
 TAKEN_FROM = (PENDING, ERROR, COMPLETED)
 DONE = (COMPLETED, ERROR)
+FINISHED = (COMPLETED, ERROR, SKIPPED)  # what a batch leaves an item it claimed as
 READ_AT_ONCE = 500  # items of a queue's first read taken between two looks of the page
 
 
@@ -131,7 +132,7 @@ class QueueFollow:
     journal_at: int = 0
     alerts_at: int = 0
     alerts_read: bool = False
-    finished: deque[float] = field(default_factory=lambda: deque(maxlen=1000))
+    finished: deque[float] = field(default_factory=deque)  # when, the last SPEED_WINDOW
     problem: str = ""  # the queue could not be read (said by /healthz)
     working: dict[str, Seen] = field(default_factory=dict)  # those in progress, as claimed
     # Each item as the library lists it, and a number raised by every change of them: the
@@ -248,8 +249,9 @@ class QueueFollow:
         if first:
             return  # alerts raised before the server started are history, not news
         for payload in payloads:
-            emit(self.kind, "alert", {"kind": self.kind, "item": "", "status": "alert",
-                                      "session": "", **payload})  # fmt: skip
+            emit(self.kind, "alert", {"kind": self.kind, "item": "", "key": "",
+                                      "status": "alert", "session": "", "stage": "",
+                                      **self.progress(), **payload})  # fmt: skip
 
     def _apply(self, item: dict[str, Any], emit) -> None:
         key = item["key"]
@@ -275,11 +277,7 @@ class QueueFollow:
         if emit is None:
             return
         if before is None or before.status != now.status:
-            if now.status in (COMPLETED, ERROR, SKIPPED):
-                self.finished.append(time.monotonic())
-            if before is not None and before.status in TAKEN_FROM and now.status in DONE:
-                # Claimed and done between two looks (a fast batch folds its journal before
-                # the next): the claim happened all the same, and is told first.
+            if self._finished(before, now):  # the claim happened all the same: told first
                 emit(self.kind, "claimed", {"kind": self.kind, "item": now.name, "key": key,
                                             "status": IN_PROGRESS, "session": now.session,
                                             "stage": now.stage, **self.progress()})  # fmt: skip
@@ -296,19 +294,38 @@ class QueueFollow:
             data["workers"] = list(now.workers)
         if event == "decision":
             data["decisions"] = now.decisions
+        if event == "failed":
+            data["error"] = entry.error  # in a person's words, as the library lists it
         emit(self.kind, event, data)
+
+    def _finished(self, before: Seen | None, now: Seen) -> bool:
+        """Note a batch's finish of an item (the speed is a batch's pace: a person's skip,
+        or an undo, finishes nothing); True when its claim was missed: claimed and done
+        between two looks (a fast batch folds its journal before the next), by another
+        session than the one that last ended it (an undo putting a retried item back as
+        it failed is no claim)."""
+        if before is None:
+            return False
+        missed = (before.status in TAKEN_FROM and now.status in DONE
+                  and now.session != before.session)  # fmt: skip
+        if missed or (before.status == IN_PROGRESS and now.status in FINISHED):
+            at = time.monotonic()
+            self.finished.append(at)
+            while self.finished[0] < at - SPEED_WINDOW:
+                self.finished.popleft()
+        return missed
 
     def progress(self) -> dict[str, float]:
         """How far the queue is and how fast items finish: ``percent``, its items completed
         or skipped (decided), as the reports count it and round it (``reports.pace``: a
-        failed item is not done); ``speed``, items finished a minute over the last
-        ``SPEED_WINDOW`` seconds seen, to one decimal (0 once none finished in that time)."""
+        failed item is not done); ``speed``, the items a batch finished (completed, failed
+        or skipped) over the last ``SPEED_WINDOW`` seconds seen, a minute, to one decimal
+        (0 once none finished in that time). Over the whole window, not between the first
+        and the last finish: two items finished a moment apart are no pace of thousands."""
         total = sum(self.counts.values())
         since = time.monotonic() - SPEED_WINDOW
-        recent = [t for t in self.finished if t >= since]
-        speed = 0.0
-        if len(recent) >= 2:
-            speed = (len(recent) - 1) / max(recent[-1] - recent[0], 1e-6) * 60
+        recent = sum(1 for t in self.finished if t >= since)
+        speed = recent / (SPEED_WINDOW / 60)
         decided = self.counts[COMPLETED] + self.counts[SKIPPED]
         return {"percent": percent(decided, total), "speed": round(speed, 1)}
 

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from mediakeeper import __version__
 from mediakeeper.core import commands, kinds
 from mediakeeper.core.decisions import stage_word, status_word
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.item import DecideError
@@ -52,7 +52,7 @@ from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
-from mediakeeper.web.decisions import status_of
+from mediakeeper.web.decisions import said_here, status_of
 from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE
 
@@ -231,9 +231,10 @@ def browse(web, params) -> dict[str, Any]:
     covers = {e.key: served.cover_of(e.path) is not None for e in rows}
 
     def link(**change) -> str:
-        wanted = {"kind": kind, "status": asked.status, "code": asked.code, "q": asked.q,
-                  "sort": asked.sort, **change}  # fmt: skip
-        return "?" + urlencode({k: v for k, v in wanted.items() if v not in ("", 0, None)})
+        # Every parameter of the view carried on (a page's ``limit`` too), but a default.
+        wanted = {"kind": kind, **asked.model_dump(exclude={"kind"}), **change}
+        return "?" + urlencode({k: v for k, v in wanted.items()
+                                if v is not None and v != LibraryAsked.model_fields[k].default})
 
     return {**shown, "kind": kind, "kinds": kinds_here, "query": asked, "total": total,
             "rows": rows, "codes": codes, "problem": problem, "status": status, "reports": reports,
@@ -246,7 +247,7 @@ def one_decision(web, decision_id: str) -> dict[str, Any]:
     try:
         d = engine.explain(web.home, decision_id)
     except (MediakeeperError, DecideError, ValueError) as err:
-        return {"problem": str(err), "status": status_of(err), "d": {"item": "A decision"}}
+        return {"problem": said_here(err), "status": status_of(err), "d": {"item": "A decision"}}
     entry = (web.follower.queues.get(d["kind"]) or None) and \
         web.follower.queues[d["kind"]].entries.get(str(d.get("key")))  # fmt: skip
     report = served.report_of(web.home, d["kind"], entry.slug) if entry else ""
@@ -265,8 +266,8 @@ def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) 
     time: the page's writes, each computed from its items' documents alone, beside the
     whole group's decisions and items (the whole group's writes are the pages' together:
     ``POST /api/decisions/preview`` lists them all)."""
-    if kind not in kinds.KINDS:
-        raise DecideError(f"no kind {echoed(kind)!r} here", "reload the page")
+    if kind not in kinds.KINDS:  # as the API's answer: 400
+        raise UsageError(f"no kind {echoed(kind)!r} here", "reload the page")
     web.follower.sync()  # what is held follows the queues as they are (read whole)
     start = (max(page, 1) - 1) * PREVIEW_PAGE
     found = engine.group_page(web.home, kind, code, choose, web.decisions, start, PREVIEW_PAGE)
@@ -460,9 +461,9 @@ async def group_view(request: Request) -> Response:
     try:
         shown = await asyncio.to_thread(group_preview, web, asked.kind, asked.code, asked.choose,
                                         asked.page)  # fmt: skip
-    except (MediakeeperError, DecideError) as err:
-        return HTMLResponse(f'<p class="bad">{escape(str(err))}</p>', status_code=409,
-                            headers=headers())  # fmt: skip
+    except MediakeeperError as err:  # answered as the API answers the same problem
+        return HTMLResponse(f'<p class="bad">{escape(said_here(err))}</p>',
+                            status_code=status_of(err), headers=headers())  # fmt: skip
     html = TEMPLATES.get_template("_group_preview.html.j2").render(base=web.base_path, **shown)
     return HTMLResponse(html, headers=headers())
 

@@ -63,13 +63,15 @@ async def watcher(request: Request) -> JSONResponse:
 
 
 async def queues(request: Request) -> JSONResponse:
-    """Every kind with a queue in the home: its items by status (from the queue files)."""
+    """Every kind with a queue in the home: its items by status (from the queue files), and
+    why its queue file cannot be read, if it cannot (the counts then as last read)."""
     web = request.app.state.web
     await asyncio.to_thread(web.follower.sync)
     body = {}
     for kind, held in web.follower.states(working=0).items():
         counts = held["counts"]
-        body[kind] = {**counts, "total": sum(counts.values()), **held["progress"]}
+        body[kind] = {**counts, "total": sum(counts.values()), **held["progress"],
+                      "problem": held["problem"] or None}  # fmt: skip
     return JSONResponse(body)
 
 

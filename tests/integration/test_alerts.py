@@ -18,6 +18,10 @@ FAILING = NAMES[:4]  # Alpha..Delta fail, Echo completes
 
 @pytest.fixture
 def streak_home(tmp_path, music_library) -> Path:
+    return made_to_fail(tmp_path, music_library)
+
+
+def made_to_fail(tmp_path: Path, music_library) -> Path:
     """A home whose queue holds five artists, the first four made to fail (their work file's
     place taken by a folder: the job's write raises mid-artist)."""
     lib, home = build(music_library, tmp_path / "Music", NAMES, n_tracks=1), tmp_path / "home"
@@ -104,12 +108,21 @@ def test_a_served_home_tells_the_alert_as_an_event(streak_home):
         assert run.returncode == 1
         assert wait_until(lambda: [e for e in stream.events if e["event"] == "alert"]
                           and any(e["data"].get("event") == "resolved" for e in stream.events))
+        listed = {i["name"]: i["last_error"]
+                  for i in server.get("/api/queues/music/items").json()["items"]}  # fmt: skip
     finally:
         stream.close()
         server.stop()
     alert = next(e["data"] for e in stream.events if e["event"] == "alert")
     assert alert["event"] == "alert" and alert["kind"] == "music"
     assert alert["consecutive_failures"] == 3 and alert["version"] == 1
+    # Every event carries the fields docs/api.md's table says every event has; a failed
+    # item's, its error as the library lists it.
+    every = {"kind", "item", "key", "status", "session", "stage", "percent", "speed"}
+    assert all(every <= set(e["data"]) for e in stream.events), stream.events
+    failed = [e["data"] for e in stream.events if e["event"] == "failed"]
+    assert [f["item"] for f in failed] == FAILING
+    assert all(f["error"] and f["error"] == listed[f["item"]] for f in failed), failed
 
 
 def test_apprise_urls_hear_the_alert_and_its_resolved(streak_home):

@@ -15,7 +15,8 @@ from pathlib import Path
 import mutagen
 import pytest
 
-from tests.helpers.deciding import decide
+from mediakeeper.decisions import ids
+from tests.helpers.deciding import decide, groups_of
 from tests.helpers.processes import run_script
 from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import library_spec
@@ -297,6 +298,71 @@ def test_a_whole_group_is_previewed_then_taken_as_one_session_from_the_api(home)
         assert took.status_code == 200 and took.json()["closed"] == 2, took.text
         undone = server.post("/api/undo", {"session": took.json()["session"]})
         assert undone.json()["reopened"] == 2 and undone.json()["complete"] is True
+    finally:
+        server.stop()
+
+
+def test_a_code_and_a_dismissal_naming_two_decisions_are_refused_on_both_faces(home):
+    """Pink Floyd asks both missing-year and missing-title: an answer whose ``code`` and
+    ``dismiss`` name one each closed the ``code`` one, the other left open; an id beside
+    another code, or an empty id, is refused as what it is. Nothing is closed."""
+    home, _ = home
+    groups = groups_of(home)
+    server = serve(home)
+    try:
+        for body, said in [
+            ({"kind": "music", "all": True, "code": "missing-year", "dismiss": "missing-title"},
+             "code missing-year and dismiss missing-title name two decisions"),
+            ({"kind": "music", "name": "Pink Floyd", "code": "missing-year",
+              "dismiss": "missing-title", "preview": True},
+             "code missing-year and dismiss missing-title name two decisions"),
+            ({"id": ids.make("music", "Pink Floyd", "", "missing-year"),
+              "dismiss": "missing-title"},
+             "that id's decision is about missing-year, not missing-title"),
+            ({"id": "", "dismiss": True}, "the id is empty"),
+        ]:  # fmt: skip
+            answer = server.post("/api/decisions", body)
+            assert answer.status_code == 400, (body, answer.text)
+            assert answer.json()["error"].startswith(said), answer.text
+    finally:
+        server.stop()
+    for args in [("music", "Pink Floyd", "--code", "missing-year", "--dismiss", "missing-title"),
+                 ("music", "--all", "--group", "missing-year", "--dismiss", "missing-title")]:
+        refused = decide(home, *args)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert "missing-year and dismiss missing-title name two decisions" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert groups_of(home) == groups  # nothing closed
+
+
+def test_the_web_says_a_problem_in_its_own_terms_and_the_group_page_as_the_api(home):
+    """What to give instead is said as the body's fields, not decide's flags; the group
+    page answers each problem with the status the API gives the same problem (it said 409
+    for every one)."""
+    home, _ = home
+    server = serve(home)
+    try:
+        for body, hint in [
+            ({"kind": "music", "name": "Pink Floyd", "code": "missing-title", "choose": 1},
+             'it has no numbered choice: give "set": {"title": "VALUE"} or "dismiss": '
+             '"missing-title"'),
+            ({"kind": "music", "name": "Pink Floyd", "choose": 1},
+             'give "code": "CODE" (and "album") or "id": "ID"'),
+        ]:  # fmt: skip
+            answer = server.post("/api/decisions", body)
+            assert answer.status_code == 404, answer.text
+            assert answer.json()["error"].endswith(f"({hint})"), answer.text
+        for query, body, status in [
+            ("kind=films&code=missing-year", {"kind": "films", "dismiss": "missing-year"}, 400),
+            ("kind=music&code=no-such-code", {"kind": "music", "dismiss": "no-such-code"}, 404),
+            ("kind=music&code=failed", {"kind": "music", "dismiss": "failed"}, 400),
+            ("kind=music&code=missing-year&choose=9",
+             {"kind": "music", "code": "missing-year", "choose": 9}, 404),
+        ]:  # fmt: skip
+            api = server.post("/api/decisions", {**body, "all": True, "preview": True})
+            page = server.get(f"/decisions/group?{query}")
+            assert (page.status_code, api.status_code) == (status, status), (query, page.text)
+            assert "--" not in page.text, page.text
     finally:
         server.stop()
 

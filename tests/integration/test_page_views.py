@@ -382,6 +382,34 @@ def test_an_item_with_its_history(demo, browser):
     page.close()
 
 
+def test_the_library_s_pages_keep_every_parameter_of_the_view(demo, browser):
+    """Paged two at a time, sorted by status: "next" and "previous" lead to the next two and
+    back in that order, not to a page of the default 50 by name."""
+    page = browser.new_page(viewport=PHONE)
+
+    def names(offset: int) -> list[str]:
+        listed = demo.get(f"/api/queues/music/items?sort=status&limit=2&offset={offset}")
+        return [i["name"] for i in listed.json()["items"]]
+
+    page.goto(demo.url + "/library?kind=music&sort=status&limit=2&offset=2")
+    page.get_by_role("link", name="next →").click()
+    expect(page.locator("#items .name")).to_have_text(names(4))
+    page.get_by_role("link", name="← previous").click()
+    expect(page.locator("#items .name")).to_have_text(names(2))
+    page.close()
+
+
+def test_a_group_offers_no_choice_as_every_item_s_that_its_items_lack(demo):
+    """The demo's whitespace group: its one decision proposes no fix (the file is a link
+    outside the library, which is never written), so the group does not list "the fix it
+    proposes" as if each of its items had one; nor does any group say decide's flags."""
+    listed = demo.get("/api/decisions", params={"details": 1}).json()["groups"]
+    [spaces] = [g for g in listed if g["code"] == "whitespace"]
+    assert [d["choices"] for d in spaces["decisions"]] == [[]]
+    assert spaces["choices"] == ["the fix it proposes, where it has one", "dismiss"]
+    assert not [c for g in listed for c in g["choices"] if "--" in c]
+
+
 def test_a_folder_s_stand_in_for_a_slash_is_shown_as_the_slash(demo, browser):
     """The demo's "AC⧸DC" (a folder name cannot hold "/") drew a box in the library, as it
     did in the reports before issue 36: each view shows AC/DC, and its controls still ask

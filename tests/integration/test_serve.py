@@ -14,8 +14,10 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import loaded_among, wait_until
+from tests.helpers import build_library, loaded_among, wait_until
 from tests.integration.serving import open_stream, own_addresses, script, serve
+from tests.integration.test_alerts import batch as alert_batch
+from tests.integration.test_alerts import made_to_fail
 from tests.integration.test_decisions_truth import library_spec
 
 STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
@@ -170,6 +172,59 @@ def test_bad_decisions_are_refused_with_a_reason(served, batch_seen):
     unknown = served.post("/api/undo", {"session": "20200101T000000_decide"})
     assert unknown.status_code == 404, unknown.text
     assert "no journaled changes for session 20200101T000000_decide" in unknown.json()["error"]
+
+
+def test_a_skip_answers_what_it_did_and_puts_nothing_back(tmp_path, music_library):
+    """A skip answers what it did, its items not said put back to pending ("queued"); a
+    whole group's answer says what it did too, and its preview every decision it closes
+    and the status each item is put to."""
+    home = made_to_fail(tmp_path, music_library)
+    assert alert_batch(home, "").returncode == 1
+    server = serve(home)
+    try:
+        [failed] = server.get("/api/decisions").json()["outstanding"]
+        first, *rest = [d["id"] for d in failed["decisions"]]
+        one = server.post("/api/decisions", {"id": first, "choose": 2})
+        assert one.status_code == 200, one.text
+        assert set(one.json()) == {"id", "session", "closed", "what"}
+        assert one.json()["what"] == "skip"
+        body = {"kind": "music", "all": True, "code": "failed", "choose": 2}
+        shown = server.post("/api/decisions", {**body, "preview": True}).json()
+        assert shown["closes"] == 3 and [d["id"] for d in shown["decisions"]] == rest
+        assert {q["status"] for q in shown["queue"]} == {"skipped"}
+        whole = server.post("/api/decisions", body)
+        assert whole.status_code == 200, whole.text
+        assert whole.json() == {"session": whole.json()["session"], "closed": 3, "what": "skip"}
+        assert wait_until(lambda: server.get("/api/queues").json()["music"]["skipped"] == 4)
+    finally:
+        server.stop()
+
+
+def test_speed_is_a_batch_s_pace_and_a_person_s_skip_is_none(tmp_path, music_library):
+    """Five items a batch finished, four failed moments apart, are one a minute over the
+    last five minutes (docs/api.md), not the pace between the first finish and the last;
+    a person's skip of the failed ones, and its undo, finish nothing."""
+    home = made_to_fail(tmp_path, music_library)
+    server = serve(home)
+
+    def queue() -> dict:
+        return server.get("/api/queues").json()["music"]
+
+    try:
+        assert alert_batch(home, "").returncode == 1
+        assert wait_until(lambda: queue()["error"] == 4 and queue()["completed"] == 1)
+        assert queue()["speed"] == 1.0
+        body = {"kind": "music", "all": True, "code": "failed", "choose": 2}
+        skipped = server.post("/api/decisions", body)
+        assert skipped.status_code == 200, skipped.text
+        assert wait_until(lambda: queue()["skipped"] == 4)
+        assert queue()["speed"] == 1.0
+        undone = server.post("/api/undo", {"session": skipped.json()["session"]})
+        assert undone.status_code == 200, undone.text
+        assert wait_until(lambda: queue()["error"] == 4)
+        assert queue()["speed"] == 1.0
+    finally:
+        server.stop()
 
 
 def test_another_site_and_another_host_are_refused(served):
@@ -352,6 +407,31 @@ def test_healthz_names_a_queue_it_cannot_read(tmp_path):
         assert body["status"] == "failing"
         assert [f for f in body["failing"] if f.startswith("queue movies:")]
         assert server.get("/ping").text == "pong"
+    finally:
+        server.stop()
+
+
+def test_a_queue_made_unreadable_is_said_so_with_its_mend_by_every_endpoint(tmp_path):
+    """A queue file damaged while served: /api/queues still counts it as last read, and
+    says why it cannot be read and how to restore it, as its items' 503 and /healthz say
+    it; once mended, no problem."""
+    home = tmp_path / "home"
+    lib = build_library(tmp_path / "lib", library_spec())
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    server = serve(home)
+    try:
+        assert server.get("/api/queues").json()["music"]["problem"] is None
+        queue = home / "status" / "music" / "processing_queue.json"
+        good = queue.read_bytes()
+        queue.write_text("{ not json")
+        shown = server.get("/api/queues").json()["music"]
+        assert shown["pending"] == 4  # as last read
+        assert "is not valid JSON" in shown["problem"] and "--init --force" in shown["problem"]
+        items = server.get("/api/queues/music/items")
+        assert items.status_code == 503 and items.json()["error"] == shown["problem"]
+        assert server.get("/healthz").json()["checks"]["queues"]["music"] == shown["problem"]
+        queue.write_bytes(good)
+        assert server.get("/api/queues").json()["music"]["problem"] is None
     finally:
         server.stop()
 
