@@ -60,6 +60,11 @@ def nina(home) -> list[dict]:
     return json.loads(path.read_text("utf-8"))["findings"]
 
 
+def nina_report(home) -> str:
+    [path] = (home / "issues/music").glob("nina-simone-*.md")
+    return path.read_text("utf-8")
+
+
 def test_undoing_an_undo_closes_again_what_that_undo_opened(home):
     home, session = home
     assert listing(home)["total"] == DECISIONS
@@ -68,6 +73,7 @@ def test_undoing_an_undo_closes_again_what_that_undo_opened(home):
     undone = undo(home, "--session", session)
     opened = listing(home)["total"] - DECISIONS
     assert opened > 0 and f"{opened} decisions open again" in undone.stdout, undone.stdout
+    assert f"taken back by undo session {took(undone)}" in nina_report(home)
     dry = undo(home, "--session", took(undone), "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"{opened} decisions would be closed again, as they were" in dry.stdout, dry.stdout
@@ -78,6 +84,7 @@ def test_undoing_an_undo_closes_again_what_that_undo_opened(home):
     assert "To check" not in redone.stdout  # the fixes are made again: nothing to check
     assert listing(home)["total"] == DECISIONS
     assert [f for f in nina(home) if f["fixed"]] == fixed  # as the batch left them
+    assert "taken back by undo session" not in nina_report(home)
     # Its own undo opens them again, as the first one did.
     again = undo(home, "--session", took(redone))
     assert f"{opened} decisions open again" in again.stdout, again.stdout
