@@ -8,7 +8,9 @@ the tags and cover they gained) and every surface written again (``undo_surfaces
 
 Each session undone is noted in ``status/undone.jsonl`` (``changes.undone``: the session, the
 undo's own session, when, and whether all of it came back), so what lists sessions can say
-which are undone already and by what, a group's too once its record is gone."""
+which are undone already and by what, a group's too once its record is gone; and an undo of
+a session undone whole already is refused, whatever the session was. A dry run goes through
+each of those steps, each saying what it would do and writing nothing."""
 
 from __future__ import annotations
 
