@@ -10,8 +10,8 @@ from typing import Any
 
 import click
 
-from mediakeeper.changes import moves, swaps
-from mediakeeper.changes.journal import journaled, read_journals, written_by_session
+from mediakeeper.changes import moves
+from mediakeeper.changes.journal import read_journals, written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
 from mediakeeper.core import writemode
@@ -39,7 +39,8 @@ from mediakeeper.text.wording import count, value, written_to
     "--dry-run",
     is_flag=True,
     help="Read the files and show every value it would restore, and every one it would "
-    "leave alone and why; write nothing.",
+    "leave alone and why (with --session, also every file it would put back and the "
+    "decisions it would open again); write nothing.",
 )
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
 @click.option("--json", "as_json", is_flag=True,
@@ -59,45 +60,18 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         raise click.UsageError("--json goes with --list")
     if list_sessions or not (session or artist):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
-    if session and not artist and dry_run and _would_put_back(settings.home, session, kind_dir):
-        return  # a set-aside session without tag changes: nothing more would be done
+    writing = writemode.chosen(settings.get)
+    if session and not artist:
+        _whole_session(settings.home, session, writing, dry_run)
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
     with collector.loading():
         from mediakeeper.changes.undo import undo
         from mediakeeper.decisions.undo_surfaces import after_undo
 
-    writing = writemode.chosen(settings.get)
-    files_left = False  # a set-aside's file not put back
-    if session and not artist and not dry_run:
-        report, again, files_left = _whole_session(settings.home, session, writing)
-    else:
-        report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run,
-                      writing=writing)  # fmt: skip
-        if dry_run:
-            _said_dry(report)
-            return
-        again = after_undo(settings.home, report.restored, report.undo_session)
-    for entry in report.restored:
-        back = f"{value(entry.new)} -> {value(entry.old)}"
-        click.echo(f"restored {entry.tag} of {entry.path}: {back}")
-    for entry, reason in report.left_alone:
-        click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
-    _show_problems(report.problems)
-    damaged = sum(not p.torn for p in report.problems)
-    click.echo(
-        f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
-        + (f", {len(report.already)} already at the old value" if report.already else "")
-        + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
-        + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
-    )
-    if report.files_written.files:
-        click.echo(f"values {written_to(*report.files_written)}")
-    if again:  # the undone artists are checked again once --refresh sends them back
-        who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
-        click.echo(f"To check {who} again, keeping what you undid as a decision "
-                   f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
-    sys.exit(0 if report.complete and not files_left else 1)
+    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
+    surfaces = after_undo(settings.home, report.restored, report.undo_session, dry_run=dry_run)
+    _said_values(report, surfaces, settings.home, dry_run=dry_run)
 
 
 def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:
@@ -126,54 +100,90 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
     sys.exit(1 if summed.damaged else 0)
 
 
-def _whole_session(home: Path, session: str, writing):
-    """``--session``: its files put back, its group opened again, its tags undone, each said;
-    (the tags' report, the artists to check again, whether a file was left alone). Its
-    reports and index are written again; the undone tags kept as the person's decision,
-    which the next check of the artist (after --refresh) does not fix again."""
+def _whole_session(home: Path, session: str, writing, dry_run: bool) -> None:
+    """``--session``: its files put back, its group opened again, its tags undone, each said
+    (a dry run: what would be, nothing written); exits. Its reports and index are written
+    again; the undone tags kept as the person's decision, which the next check of the artist
+    (after --refresh) does not fix again."""
     with collector.loading():
         from mediakeeper.decisions.undo import undo_session
 
-    undone = undo_session(home, session, writing)
+    undone = undo_session(home, session, writing, dry_run=dry_run)
     files_left = False
     if undone.put_back is not None:
-        _said_put_back(undone.put_back)
+        _said_put_back(undone.put_back, dry_run)
         files_left = bool(undone.put_back.left_alone or undone.put_back.stopped)
-    if undone.group is not None:
-        _said_group(undone.group, session)
+    if undone.group is not None and (undone.report is None or undone.group.reopened
+                                     or undone.group.rule):  # a choice's: said by its values
+        _said_group(undone.group, session, dry_run)
     if undone.report is None:
-        sys.exit(1 if files_left else 0)
-    return undone.report, undone.again, files_left
+        sys.exit(1 if files_left and not dry_run else 0)
+    _said_values(undone.report, undone.surfaces, home, dry_run=dry_run, files_left=files_left)
 
 
-def _said_group(undone, session: str) -> None:
+def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: bool = False) -> None:
+    """The values put back (a dry run: that would be) and those left alone, each said, then
+    the decisions they open again (or, an undo's undo, close again as they were) and the
+    artists to check again; exits."""
+    if dry_run:
+        _said_dry(report)
+        _said_decisions(surfaces, "would ")
+        sys.exit(0)
+    for entry in report.restored:
+        back = f"{value(entry.new)} -> {value(entry.old)}"
+        click.echo(f"restored {entry.tag} of {entry.path}: {back}")
+    for entry, reason in report.left_alone:
+        click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
+    _show_problems(report.problems)
+    damaged = sum(not p.torn for p in report.problems)
+    click.echo(
+        f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
+        + (f", {len(report.already)} already at the old value" if report.already else "")
+        + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
+        + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
+    )
+    if report.files_written.files:
+        click.echo(f"values {written_to(*report.files_written)}")
+    _said_decisions(surfaces, "")
+    if again := surfaces.again:  # checked again once --refresh sends them back
+        who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
+        click.echo(f"To check {who} again, keeping what you undid as a decision "
+                   f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
+    sys.exit(0 if report.complete and not files_left else 1)
+
+
+def _said_decisions(surfaces, would: str) -> None:
+    if surfaces.reopened:
+        click.echo(f"{count(surfaces.reopened, 'decision')} {would}open again")
+    if surfaces.settled:  # an undo's undo: its fixes made again
+        closed = "would be closed" if would else "closed"
+        click.echo(f"{count(surfaces.settled, 'decision')} {closed} again, as they were")
+
+
+def _said_group(undone, session: str, dry_run: bool) -> None:
     """A group decided by ``decide --all``: its decisions open again, its rule forgotten;
-    or its failed (or skipped) items as they were."""
+    or its failed (or skipped) items as they were (a dry run: would be)."""
+    would = "would " * dry_run
+    opened = f"{would}open again"
     if undone.queue or undone.left:
         left = f"; {count(undone.left, 'item')} a batch took since, left to it" * bool(undone.left)
-        click.echo(f"{count(undone.queue, 'item')} back as they were{left} (session {session})")
+        click.echo(f"{count(undone.queue, 'item')} {would}{'be ' * dry_run}back as they were, "
+                   f"{count(undone.reopened, 'decision')} {opened}{left} (session {session})")
         return
-    rule = f"; rule {undone.rule} forgotten" if undone.rule else ""
-    click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} open "
-               f"again{rule} (session {session})")  # fmt: skip
+    rule = f"; rule {undone.rule} {would}{'be ' * dry_run}forgotten" if undone.rule else ""
+    click.echo(f"{count(undone.reopened, 'decision')} in {count(undone.items, 'item')} "
+               f"{opened}{rule} (session {session})")  # fmt: skip
 
 
-def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
-    """A ``dupes set-aside`` session's files (or a verify restore's damaged files), said as
-    its undo would put them back. Whether that is all the session did (it journaled no tag
-    change)."""
-    planned = [e["from"] for e in moves.moved(home, session)] or swaps.planned(home, session)
-    for path in planned:
-        click.echo(f"would put back {path}")
-    return bool(planned) and not journaled(kind_dir, session)
-
-
-def _said_put_back(done) -> None:
+def _said_put_back(done, dry_run: bool) -> None:
+    would = "would " * dry_run
     for path in done.restored:
-        click.echo(f"put back {path}")
+        click.echo(f"{would}put back {path}")
     for path, why in done.left_alone:
-        click.echo(f"left alone {path}: {why}")
-    click.echo(f"{count(len(done.restored), 'file')} put back, {len(done.left_alone)} left alone")
+        click.echo(f"{would}leave alone {path}: {why}" if dry_run else f"left alone {path}: {why}")
+    click.echo(f"{'dry run: ' * dry_run}{count(len(done.restored), 'file')} "
+               f"{'would be ' * dry_run}put back, {len(done.left_alone)} left alone"
+               + "; nothing written" * dry_run)  # fmt: skip
     if done.stopped:
         click.echo(f"Error: {done.stopped}", err=True)
 
@@ -231,10 +241,9 @@ def _undone_note(sid: str, undone: dict[str, Undoing], undoes: dict[str, str]) -
     by which session), partly undone, or itself the undo of another session."""
     notes = [f"the undo of {undoes[sid]}"] if sid in undoes else []
     if (done := undone.get(sid)) is not None:
-        when = done.at.astimezone().strftime("%Y-%m-%d %H:%M")
         by = f" by {done.by}" if done.by else ""
         left = f", {count(done.left, 'change')} left alone" if done.left else ""
-        notes.append(f"{'partly undone' if done.left else 'undone'} {when}{by}{left}")
+        notes.append(f"{'partly undone' if done.left else 'undone'} {done.when}{by}{left}")
     return f"  ({'; '.join(notes)})" if notes else ""
 
 

@@ -334,11 +334,14 @@ def refresh_queues(settings: Settings) -> None:
                 continue  # a queue that cannot be read says so when its kind next runs
 
 
-def put_back(home: Path, session: str) -> moves.PutBack | None:
+def put_back(home: Path, session: str, *, dry_run: bool = False) -> moves.PutBack | None:
     """The moves of a set-aside session undone (None when the session moved nothing), a
-    killed one's finished first; its tag changes are the undo's (``changes.undo``)."""
-    if not moves.moved(home, session):
+    killed one's finished first; its tag changes are the undo's (``changes.undo``). A dry
+    run: the files it would put back, newest first, nothing moved."""
+    if not (moved := moves.moved(home, session)):
         return None
+    if dry_run:
+        return moves.PutBack([e["from"] for e in reversed(moved)])
     settings = load_settings(home)
     with moves.exclusive(settings.home):
         recover(settings)

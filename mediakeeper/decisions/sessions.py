@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.decisions import questions, rules_in
+from mediakeeper.core.decisions import open_by_code, questions, rules_in
 from mediakeeper.decisions import rules
 from mediakeeper.decisions.answering import group_done, write_again
 from mediakeeper.decisions.item import ItemDecisions, queue_of
+from mediakeeper.decisions.outstanding import GROUPS
 from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
@@ -87,8 +88,11 @@ def find(home: Path, session: str) -> Path | None:
     return next((p for k in kinds if (p := _path(home, k, session)).is_file()), None)
 
 
-def undo(home: Path, session: str) -> Undone | None:
-    """Take back the group session ``session``; None when no group session has that id."""
+def undo(home: Path, session: str, *, dry_run: bool = False,
+         tagged: bool = False) -> Undone | None:  # fmt: skip
+    """Take back the group session ``session`` (a dry run: say what that would do, writing
+    nothing); None when no group session has that id. ``tagged``: the session wrote tags,
+    whose undo (``undo_surfaces``) opens its decisions again, as an item's choice's."""
     path = find(home, session)
     if path is None:
         return None
@@ -96,35 +100,51 @@ def undo(home: Path, session: str) -> Undone | None:
     kind, code, keys = entry["kind"], entry["code"], set(entry["items"])
     was = {"kind": kind, "code": code, "decided": len(keys)}
     if kind == DUPES.name:  # duplicate groups kept whole: asked again
-        again = kept_whole.forget_session(home, session)
-        write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
-        os.unlink(path)
+        if dry_run:
+            again = kept_whole.of_session(home, session)
+        else:
+            again = kept_whole.forget_session(home, session)
+            write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
+            os.unlink(path)
         return Undone(len(again), len(again), "", **was)
     store = queue_of(home, kind)
     if queue := entry.get("queue"):
-        back = restore(store, queue["items"], queue["status"])
-        write_issue_indexes(home)
-        os.unlink(path)
-        return Undone(0, 0, "", len(back), len(queue["items"]) - len(back), **was)
+        back = restore(store, queue["items"], queue["status"], dry_run=dry_run)
+        if not dry_run:
+            write_issue_indexes(home)
+            os.unlink(path)
+        return Undone(sum(map(_asks, back)), 0, "", len(back), len(queue["items"]) - len(back),
+                      **was)  # fmt: skip
     reopened = items = 0
     for item in [i for i in store.peek()["items"] if i["key"] in keys]:
         document = read_output(home, kind, item)
         if document is None:
             continue
-        back = _reopen(document, session)
+        back = [] if tagged else _reopen(document, session)
         details = item.get("details") or {}
         kept = {c: d for c, d in (details.get(dismissals.KEY) or {}).items()
                 if (d.get("decided") or {}).get("session") != session}  # fmt: skip
         if back or kept != (details.get(dismissals.KEY) or {}):
-            write_again(home, ItemDecisions(kind, item, document), {dismissals.KEY: kept},
-                        index=False, store=store)  # fmt: skip
+            if not dry_run:
+                write_again(home, ItemDecisions(kind, item, document), {dismissals.KEY: kept},
+                            index=False, store=store)  # fmt: skip
             reopened, items = reopened + questions(back), items + 1
     rule = entry.get("rule") or ""
-    if rule and rules_in(home).get(code) == rule:
-        rules.forget(home, code)
-    group_done(home, store)
-    os.unlink(path)  # taken back: undoing it again finds nothing to undo
+    if not dry_run:
+        if rule and rules_in(home).get(code) == rule:
+            rules.forget(home, code)
+        group_done(home, store)
+        os.unlink(path)  # taken back: undoing it again finds nothing to undo
     return Undone(reopened, items, f'{code} = "{rule}"' if rule else "", **was)
+
+
+def _asks(item: dict[str, Any]) -> int:
+    """The decisions a queue item given back asks: a failed or skipped one its own, a
+    completed one its open findings' (a movie's candidate asked again, an album verified)."""
+    if item["status"] in GROUPS.values():
+        return 1
+    counts = (item.get("details") or {}).get("finding_counts")
+    return sum(open_by_code(counts).values()) if item["status"] == COMPLETED else 0
 
 
 def _reopen(document: dict[str, Any], session: str) -> list[dict[str, Any]]:

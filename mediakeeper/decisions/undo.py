@@ -8,11 +8,13 @@ the tags and cover they gained) and every surface written again (``undo_surfaces
 
 Each session undone is noted in ``status/undone.jsonl`` (``changes.undone``: the session, the
 undo's own session, when, and whether all of it came back), so what lists sessions can say
-which are undone already and by what, a group's too once its record is gone."""
+which are undone already and by what, a group's too once its record is gone; and an undo of
+a session undone whole already is refused, whatever the session was. A dry run goes through
+each of those steps, each saying what it would do and writing nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,32 +24,37 @@ from mediakeeper.changes.journal import journaled
 from mediakeeper.changes.moves import PutBack
 from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
+from mediakeeper.core.commands import tool_command
+from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import copies, sessions, verifying
-from mediakeeper.decisions.undo_surfaces import after_undo
+from mediakeeper.decisions.undo_surfaces import Surfaces, after_undo
 from mediakeeper.reports.closing import write_closing_reports
+from mediakeeper.text.slug import one_name
 
 
 @dataclass
 class SessionUndone:
-    """What undoing a session did: the files put back (None: it moved none), the group it
-    opened again (None: it was no group's), the values put back (None: the session journaled
-    no tag change), and the artists to check again once ``--refresh`` sends them back."""
+    """What undoing a session did (a dry run: would do): the files put back (None: it moved
+    none), the group it opened again (None: it was no group's), the values put back (None:
+    the session journaled no tag change), the decisions those values opened again, and the
+    artists to check again once ``--refresh`` sends them back."""
 
     put_back: PutBack | None
     group: sessions.Undone | None
     report: UndoReport | None
-    again: list[str]
-
-    @property
-    def nothing(self) -> bool:
-        """Whether there was nothing to undo: no session of that id."""
-        return self.group is None and self.report is None and self.put_back is None
+    surfaces: Surfaces = field(default_factory=Surfaces)
 
     @property
     def idle(self) -> bool:
         """Whether it changed nothing: each value and file already back (an undo again)."""
         return (self.group is None and not (self.report and self.report.restored)
                 and not (self.put_back and self.put_back.restored))  # fmt: skip
+
+    @property
+    def reopened(self) -> int:
+        """The decisions open again: the group's, and those whose fix or choice the values
+        put back took back."""
+        return (self.group.reopened if self.group else 0) + self.surfaces.reopened
 
     def as_json(self, session: str) -> dict[str, Any]:
         """The answer of ``POST /api/undo`` (docs/api.md): ``session`` (the undo's own, or the
@@ -60,45 +67,70 @@ class SessionUndone:
         result: dict[str, Any] = {  # an undo that restored no value wrote no journal
             "session": report.undo_session if report and report.restored else session,
             "restored": len(report.restored) if report else 0,
-            "reopened": self.group.reopened if self.group else 0,
+            "reopened": self.reopened,
         }
         if moved is not None:  # a set-aside's (or a restore's) files, back at their own paths
             result["put_back"] = len(moved.restored)
             left += [{"path": path, "tag": "", "why": why} for path, why in moved.left_alone]
         result["left_alone"] = left
-        result["complete"] = not left and (report is None or report.complete)
+        stopped = moved is not None and bool(moved.stopped)
+        result["complete"] = not left and not stopped and (report is None or report.complete)
         return result
 
 
-def undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
-    undone = _undo_session(home, session, writing)
+def undo_session(home: Path, session: str, writing: writemode.Writing, *,
+                 dry_run: bool = False) -> SessionUndone:  # fmt: skip
+    """Undo the session ``session`` whole (a dry run: say all it would do, writing nothing).
+    NotFound for an id that names no session, or one undone whole already (its undo's own
+    session is what to undo to have it made again)."""
+    _undoable(home, session)
+    undone = _undo_session(home, session, writing, dry_run)
     # Undone again with nothing left to put back: the undo that did it stays the one named.
-    if not undone.nothing and not (undone.idle and session in undone_ledger.undone_sessions(home)):
+    if not dry_run and not (undone.idle and session in undone_ledger.undone_sessions(home)):
         _note(home, session, undone)
     return undone
 
 
-def _undo_session(home: Path, session: str, writing: writemode.Writing) -> SessionUndone:
+def _undoable(home: Path, session: str) -> None:
+    """Refuse, as a name that matches nothing, an id no session could have (a path: never
+    looked for) and a session undone whole already, whatever kind of session it was."""
+    listed = f"`{tool_command('undo', home)} --list` lists the sessions"
+    if not one_name(session):
+        raise NotFound(f"no session {session!r}", listed)
+    done = undone_ledger.undone_sessions(home).get(session)
+    if done is not None and not done.left:
+        by = f" by {done.by}" if done.by else ""
+        again = (f"to have it made again, undo the undo: {tool_command('undo', home)} "
+                 f"--session {done.by}") if done.by else listed  # fmt: skip
+        raise NotFound(f"session {session} was undone already ({done.when}{by}); nothing to undo",
+                       again)  # fmt: skip
+
+
+def _undo_session(home: Path, session: str, writing: writemode.Writing,
+                  dry_run: bool) -> SessionUndone:  # fmt: skip
     kind_dir = home / "status" / "music"
-    moved = copies.put_back(home, session)
+    moved = copies.put_back(home, session, dry_run=dry_run)
     if moved is None:  # a verify session's restored files and accepted checksums, first
-        moved = verifying.undo(home, session)
-    group = sessions.undo(home, session)
+        moved = verifying.undo(home, session, dry_run=dry_run)
     tagged = journaled(kind_dir, session)
+    group = sessions.undo(home, session, dry_run=dry_run, tagged=tagged)
     if (moved is not None or group is not None) and not tagged:
-        if moved is not None:
+        if moved is not None and not dry_run:
             write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
-        return SessionUndone(moved, group, None, [])
-    report = undo(kind_dir, session=session, writing=writing)
-    again = after_undo(home, report.restored, report.undo_session)
-    if moved is not None:
+        return SessionUndone(moved, group, None)
+    report = undo(kind_dir, session=session, dry_run=dry_run, writing=writing)
+    surfaces = after_undo(home, report.restored, report.undo_session, dry_run=dry_run)
+    if moved is not None and not dry_run:
         write_closing_reports(home, datetime.now(UTC))
-    return SessionUndone(moved, group, report, again)
+    return SessionUndone(moved, group, report, surfaces)
 
 
 def _note(home: Path, session: str, undone: SessionUndone) -> None:
     shown, group = undone.as_json(session), undone.group
     by = shown["session"] if shown["session"] != session else ""
     left = len(shown["left_alone"]) + (group.left if group else 0)
+    # A put-back a full disk stopped has files still to move: partly undone, so the same undo
+    # finishes it rather than being refused as undone already.
+    left += bool(undone.put_back and undone.put_back.stopped)
     kind, code, decided = (group.kind, group.code, group.decided) if group else ("", "", 0)
     undone_ledger.note(home, session, by=by, left=left, kind=kind, code=code, decided=decided)

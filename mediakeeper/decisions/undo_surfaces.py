@@ -5,16 +5,22 @@ the restored values, and their issue reports (without the undo line, nothing is 
 undo), queue counts and the index are written again (``answering.write_again``). The tags it
 put back are marked in each artist's queue details (``dismissals.undone_marked``): the undo
 changed the files, so ``--refresh`` sends the artist back to be checked, and that check
-leaves those tags as the person put them."""
+leaves those tags as the person put them.
+
+A finding an undo opens again keeps what it was (``WAS`` in its details: fixed, or the
+person's ``decided``), so that undoing that undo, which makes its fixes again, settles it
+again as it was: the redo reopens nothing and leaves no artist to check again."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes.journal import JournalEntry
+from mediakeeper.core.decisions import questions
 from mediakeeper.decisions.answering import group_done, write_again
 from mediakeeper.decisions.item import ItemDecisions, queue_of
 from mediakeeper.queue.dismissals import UNDONE, undone_marked
@@ -22,30 +28,49 @@ from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.records import read_output
 
+WAS = "was"  # in a finding's details, beside ``undone``: what it was before that undo
 
-def after_undo(home: Path, restored: Iterable[JournalEntry], session: str) -> list[str]:
-    """Mark what the undo put back, and write the undone artists' outputs again; the names
-    of those written."""
+
+@dataclass
+class Surfaces:
+    """What an undo did to the decisions: how many it opened again, how many it settled
+    again (an undo's undo), and the artists to check again (those it reopened a finding of,
+    or whose document names none it settled)."""
+
+    reopened: int = 0
+    settled: int = 0
+    again: list[str] = field(default_factory=list)
+
+
+def after_undo(home: Path, restored: Iterable[JournalEntry], session: str, *,
+               dry_run: bool = False) -> Surfaces:  # fmt: skip
+    """Mark what the undo put back, and write the undone artists' outputs again (a dry run:
+    only counts what it would open again)."""
     restored = list(restored)
     store = queue_of(home, "music")
     if not restored or not store.exists():
-        return []
-    _mark(store, restored, session)
+        return Surfaces()
+    if not dry_run:
+        _mark(store, restored, session)
     artists = {e.artist for e in restored}
     items = [i for i in store.peek()["items"] if i["key"] in artists and i["status"] == COMPLETED]
-    written = []
+    done = Surfaces()
     for item in items:
         document = read_output(home, "music", item)
         if document is None:
             continue
         back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
-        _reopen(document, back, session)
-        # Its files are not recorded as they are now: the undo is a change --refresh acts on.
-        write_again(home, ItemDecisions("music", item, document), files_now=False,
-                    index=False, store=store)  # fmt: skip
-        written.append(str(item.get("name") or item["key"]))
-    group_done(home, store)
-    return written
+        reopened, settled = _reopen(document, back, session)
+        done.reopened, done.settled = done.reopened + reopened, done.settled + settled
+        if reopened or not settled:  # a redo made the fixes again: nothing to check
+            done.again.append(str(item.get("name") or item["key"]))
+        if not dry_run:
+            # Its files are not recorded as they are now: the undo is a change --refresh acts on.
+            write_again(home, ItemDecisions("music", item, document), files_now=False,
+                        index=False, store=store)  # fmt: skip
+    if not dry_run:
+        group_done(home, store)
+    return done
 
 
 def _mark(store: QueueStore, restored: list[JournalEntry], session: str) -> None:
@@ -68,9 +93,12 @@ def _mark(store: QueueStore, restored: list[JournalEntry], session: str) -> None
     store.update(mutate)  # folded once with the artists' counts (``group_done``)
 
 
-def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: str) -> None:
+def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry],
+            session: str) -> tuple[int, int]:
     """The document as the undo left the files: tags restored, the findings whose fixes it
-    took back open again, nothing of this artist's left to undo."""
+    took back open again (each keeping what it was), those an undone undo had opened settled
+    again as they were, nothing of this artist's left to undo. The decisions it opened again,
+    and those it settled."""
     folder = Path(document["folder"])
 
     def slot(path: str, tag: str) -> tuple[str, str]:
@@ -84,15 +112,43 @@ def _reopen(document: dict, back: dict[tuple[str, str], JournalEntry], session: 
             else:
                 track["tags"][tag] = old
     sessions = {e.session for e in back.values()}
+    reopened, settled = [], []
     for finding in document.get("findings") or []:
+        details = finding.get("details") or {}
         taken_back = any(slot(c["path"], c["tag"]) in back for c in finding["changes"])
-        chosen = (finding.get("decided") or {}).get("session")
+        decided = finding.get("decided") or {}
+        if details.get("undone") in sessions and _settle(finding, session, taken_back):
+            settled.append(finding)  # an undo undone: made again, so settled as it was
+            continue
         if finding.get("fixed") and taken_back:
             finding["fixed"] = False
-        elif chosen and chosen in sessions:  # a person's choice taken back: asked again
-            finding.pop("decided")
+            was: dict[str, Any] = {"fixed": True}
+        elif decided.get("session") in sessions:
+            was = {"decided": finding.pop("decided")}  # a person's choice taken back: asked again
         else:
             continue
-        finding["details"] = {**finding.get("details", {}), "undone": session}
+        reopened.append(finding)
+        finding["details"] = {**details, "undone": session, WAS: was}
     summary = document.setdefault("summary", {})
     summary["changes_written"] = summary["loudness_changes"] = 0
+    return questions(reopened), questions(settled, open_only=False)
+
+
+def _settle(finding: dict[str, Any], session: str, taken_back: bool) -> bool:
+    """A finding an undo opened, settled again as it was before that undo (fixed, where the
+    redo made its fix again; the person's choice, now the redo ``session``'s, whose journal
+    holds its values now, so that its undo asks it again); whether it was. One decided since
+    is the person's: left alone."""
+    details = dict(finding["details"])
+    was = details.pop(WAS, None) or {}
+    if finding.get("fixed") or finding.get("decided"):
+        return False
+    if was.get("decided"):
+        finding["decided"] = {**was["decided"], "session": session}
+    elif taken_back:  # fixed (as a record from before ``WAS`` says by its undone mark alone)
+        finding["fixed"] = True
+    else:
+        return False
+    details.pop("undone")
+    finding["details"] = details
+    return True

@@ -194,10 +194,14 @@ def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:
                                                               keys))  # fmt: skip
 
 
-def undo(home: Path, session: str) -> moves.PutBack | None:
+def undo(home: Path, session: str, *, dry_run: bool = False) -> moves.PutBack | None:
     """What a verify session did beside closing findings, taken back: the damaged files it
     restored put back (returned; None when it restored none), and the checksums it accepted
-    as they were (left where a pass has recorded other audio since)."""
+    as they were (left where a pass has recorded other audio since). A dry run: the files it
+    would put back, nothing written."""
+    if dry_run:
+        planned = swaps.planned(home, session)
+        return moves.PutBack(planned) if planned else None
     done = swaps.put_back(home, session, copies.holding_of(load_settings(home)))
     record = sessions.find(home, session)
     if record is not None:

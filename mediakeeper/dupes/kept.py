@@ -59,9 +59,14 @@ def reset(home: Path, ids: list[str]) -> list[str]:
     return gone
 
 
+def of_session(home: Path, session: str) -> list[str]:
+    """The groups ``session`` kept whole."""
+    return [i for i, entry in load(home).items() if entry.get("session") == session]
+
+
 def forget_session(home: Path, session: str) -> list[str]:
     """Forget the groups ``session`` kept whole (its undo); those forgotten."""
-    ids = [i for i, entry in load(home).items() if entry.get("session") == session]
+    ids = of_session(home, session)
     return reset(home, ids) if ids else []  # reset without ids forgets every group
 
 

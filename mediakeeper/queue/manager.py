@@ -496,16 +496,18 @@ def put_where(
     return before
 
 
-def restore(store: QueueStore, before: list[dict[str, Any]], status: str) -> list[str]:
+def restore(store: QueueStore, before: list[dict[str, Any]], status: str, *,
+            dry_run: bool = False) -> list[dict[str, Any]]:  # fmt: skip
     """The items ``put_where`` put to ``status`` given back as they were (an undo), those
-    still as it left them; a batch has taken the others since. Returns their names."""
+    still as it left them; a batch has taken the others since. Returns them as they are
+    back (a dry run: as they would be, nothing written)."""
     was = {item["key"]: item for item in before}
 
     def mutate(data):
         return [was[i["key"]] for i in data["items"]
                 if i["key"] in was and i["status"] == status and not is_live(i)]  # fmt: skip
 
-    return [item["name"] for item in store.update(mutate, fold=True)]
+    return mutate(store.peek()) if dry_run else store.update(mutate, fold=True)
 
 
 def reset_errors(store: QueueStore) -> list[str]:

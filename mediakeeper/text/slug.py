@@ -51,12 +51,18 @@ def slugify(name: str, *, max_length: int = 60) -> str:
     return f"{words or 'item'}-{digest}"
 
 
+def one_name(part: str) -> bool:
+    """Whether ``part`` names a file in a folder, never a way out of it: not empty, ``.`` or
+    ``..``, and no separator."""
+    return part not in ("", ".", "..") and not any(sep in part for sep in _SEPARATORS)
+
+
 def inside(root: Path, *parts: str) -> Path:
     """``root`` joined with ``parts``, each one a single name: a part that is empty, ``.``,
     ``..`` or holds a separator could lead outside ``root`` and is refused. (Checked by
     name, not by resolving the path: a resolve asks the disk, several times an artist.)"""
     for part in parts:
-        if part in ("", ".", "..") or any(sep in part for sep in _SEPARATORS):
+        if not one_name(part):
             raise MediakeeperError(f"refusing to write outside {root}: {'/'.join(parts)!r}")
     return root.joinpath(*parts)
 

@@ -254,9 +254,8 @@ async def take_undo(request: Request) -> JSONResponse:
 
 def _undo(home, session: str) -> dict[str, Any]:
     with _ONE_AT_A_TIME:
+        # NotFound (404): no such session, or one undone already (``undo_session``).
         undone = undo_session(home, session, writemode.chosen(load_settings(home).get))
-        if undone.nothing:
-            raise NotFound(f"no session {session!r} to undo")
         return undone.as_json(session)
 
 

@@ -90,12 +90,12 @@ def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed
     assert rows[by]["undo_of"] == session and rows[by]["undone"] is None
     refused = music_script("undo_changes.py", "--home", home, "--session", session, "--json")
     assert refused.returncode == 2 and "--json goes with --list" in refused.stderr
-    # Undone again, with nothing left to put back: no undo session of its own (it wrote no
-    # journal to undo), and the one that put the values back stays the one named.
+    # Undone again: said so, as for every kind of session, with the undo that made it again;
+    # nothing written, and the one that put the values back stays the one named.
     again = music_script("undo_changes.py", "--home", home, "--session", session)
-    assert again.returncode == 0, again.stdout + again.stderr
-    assert again.stdout.splitlines()[-1] == "0 values restored, 0 left alone, 2 already at " \
-        "the old value", again.stdout  # fmt: skip
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert f"session {session} was undone already (" in again.stderr
+    assert "undo the undo: " in again.stderr and f"--session {by}" in again.stderr
     assert music_script("undo_changes.py", "--home", home, "--list").stdout == listed
     redo = music_script("undo_changes.py", "--home", home, "--session", by)
     assert redo.returncode == 0, redo.stdout + redo.stderr
@@ -357,8 +357,10 @@ def test_an_append_cut_short_is_a_note_never_a_failure(processed, music_script, 
     change = TagChange("2000 - Album/02 - Song 2.ogg", "title", "Song 2", "Song Two")
     later = ChangeJournal(home / "status" / "music", session)
     assert apply_changes(lib / "Bravo", "Bravo", [change], later).changes == (change,)
-    for _ in range(2):
-        run = music_script("undo_changes.py", "--home", home, "--session", session)
+    # Every time after: the session's undo, then an artist's undo over it (a session undone
+    # already is said so, exit 2, whatever its lines).
+    for target in (("--session", session), ("--artist", "Bravo")):
+        run = music_script("undo_changes.py", "--home", home, *target)
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"note: {journal}: line 3: an entry cut short" in run.stderr
         assert "never made" in run.stderr and "unreadable" not in run.stdout
