@@ -20,7 +20,9 @@ and the original removed. A full disk leaves no partial copy and names the full 
 A kill between the rename and the removal leaves the file at both places, byte for byte the
 same: ``recover`` (the next set-aside's or undo's first step) removes the original. Undo
 moves each file back the same way, newest first, and removes an extra copy only where the
-two are the same bytes. One set-aside or undo at a time (``exclusive``)."""
+two are the same bytes; never a file a later session set aside again (what the holding
+folder has of it is that session's), and never a session undone whole again. One set-aside
+or undo at a time (``exclusive``)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes import jsonlines
+from mediakeeper.changes.undone import undone_sessions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import filecopy, left_behind
 from mediakeeper.fs.atomic import TEMP_ROOM, create_temp, fsync_dir
@@ -294,16 +297,27 @@ class PutBack:
     restored: list[str] = field(default_factory=list)
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     stopped: str = ""  # a full disk: why the rest was not tried
+    already: str = ""  # the session was undone whole before: when and by what (nothing tried)
 
 
 def put_back(home: Path, session: str, holding: Path) -> PutBack:
     """Every file ``session`` moved, moved back to its own path, newest first (a copy found
     at both places, the same bytes, is removed from the holding folder); the folders it
     removed made again; the folders it leaves empty in ``holding`` removed. A full disk
-    stops it (``stopped``) with what it put back so far kept."""
+    stops it (``stopped``) with what it put back so far kept, and the rest left alone (so it
+    is noted partly undone, and its undo tried again finishes it). A session undone whole before
+    is not undone again (``already``), and a file a later session moved again is left alone:
+    what is in the holding folder now is that session's to put back (a partly undone
+    session is tried again: what was left alone may come back now)."""
+    before = undone_sessions(home).get(session)
+    if before is not None and not before.left:
+        by = f" by {before.by}" if before.by else ""
+        return PutBack(already=f"{session} was undone already at {before.when}{by}: nothing to "
+                               "put back")  # fmt: skip
     done = PutBack()
-    entries = lines(home, session)
-    for entry in reversed(entries):
+    again = moved_since(home, session)
+    entries = lines(home, session)[::-1]
+    for n, entry in enumerate(entries):
         if "folder" in entry:
             with contextlib.suppress(OSError):
                 os.makedirs(entry["folder"], mode=entry.get("mode", 0o777), exist_ok=True)
@@ -311,6 +325,10 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
         if "from" not in entry or "to" not in entry:
             continue
         source, target = Path(entry["from"]), Path(entry["to"])
+        if entry["from"] in again:
+            done.left_alone.append((str(source), f"moved again by session {again[entry['from']]} "
+                                    "since"))  # fmt: skip
+            continue
         if source.exists() and not target.exists():
             continue  # journaled, then the run was killed before the move: never made
         if not target.exists():
@@ -329,10 +347,33 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
                 continue
             except NoRoom as err:
                 done.stopped = err.message
+                done.left_alone += [(e["from"], "not tried: the undo stopped at a full disk")
+                                    for e in entries[n:] if "from" in e and "to" in e
+                                    and os.path.lexists(e["to"])]  # fmt: skip
                 break
         done.restored.append(str(source))
         prune(target.parent, holding)
     return done
+
+
+def moved_since(home: Path, session: str) -> dict[str, str]:
+    """The files a set-aside session started after ``session`` moved, by their library path:
+    that session (the first), unless its undo put every file back."""
+    undone = undone_sessions(home)
+    found: dict[str, str] = {}
+    for later, _ in sorted(sessions(home), key=lambda s: _started(s[0])):
+        if _started(later) <= _started(session) or (later in undone and not undone[later].left):
+            continue
+        for entry in moved(home, later):
+            found.setdefault(entry["from"], later)
+    return found
+
+
+def _started(session: str) -> tuple[str, int]:
+    """Which session started first: their ids are ``YYYYMMDD_dupes_N`` (``start_session``),
+    N counted within the day, past 999 too."""
+    day, _, number = session.rpartition("_")
+    return (day, int(number)) if number.isdigit() else (session, 0)
 
 
 def prune(folder: Path, holding: Path) -> None:

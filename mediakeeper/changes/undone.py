@@ -31,6 +31,11 @@ class Undoing:
     code: str = ""
     decided: int = 0
 
+    @property
+    def when(self) -> str:
+        """When, in local time to the minute, as a person reads it."""
+        return self.at.astimezone().strftime("%Y-%m-%d %H:%M")
+
 
 def note(home: Path, session: str, *, by: str, left: int, kind: str = "", code: str = "",
          decided: int = 0) -> None:  # fmt: skip

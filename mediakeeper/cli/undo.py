@@ -169,6 +169,9 @@ def _would_put_back(home: Path, session: str, kind_dir: Path) -> bool:
 
 
 def _said_put_back(done) -> None:
+    if done.already:
+        click.echo(done.already)
+        return
     for path in done.restored:
         click.echo(f"put back {path}")
     for path, why in done.left_alone:
@@ -231,10 +234,9 @@ def _undone_note(sid: str, undone: dict[str, Undoing], undoes: dict[str, str]) -
     by which session), partly undone, or itself the undo of another session."""
     notes = [f"the undo of {undoes[sid]}"] if sid in undoes else []
     if (done := undone.get(sid)) is not None:
-        when = done.at.astimezone().strftime("%Y-%m-%d %H:%M")
         by = f" by {done.by}" if done.by else ""
         left = f", {count(done.left, 'change')} left alone" if done.left else ""
-        notes.append(f"{'partly undone' if done.left else 'undone'} {when}{by}{left}")
+        notes.append(f"{'partly undone' if done.left else 'undone'} {done.when}{by}{left}")
     return f"  ({'; '.join(notes)})" if notes else ""
 
 
