@@ -260,3 +260,30 @@ def test_the_complete_release_is_kept_over_a_copy_with_more_files_but_a_track_mi
     assert grades["Artist/Standard"].endswith("3 of 3 tracks"), grades
     assert grades["Artist/Deluxe"].endswith("4 of 5 tracks"), grades
     assert any("more complete album" in why for why in album["why"]), album["why"]
+
+
+def test_a_tie_keeps_the_first_by_path_when_one_folder_name_starts_the_other(tmp_path):
+    """Two copies as good: "the first by path" kept "Abbey (copy)" over "Abbey", and the
+    untagged "Alb (wav)" over the tagged FLACs of "Alb" (a name that begins with the other
+    sorted before it), so set-aside --all moved the original out."""
+    from tests.helpers.dupes import SECONDS
+    from tests.helpers.melody import encode, melody_wav
+
+    lib = tmp_path / "Music"
+    for n in (1, 2):
+        abbey = melody_wav(tmp_path / f"abbey{n}.wav", 40 + n, SECONDS)
+        encode(abbey, lib / "A" / "Abbey" / f"0{n}.flac")
+        alb = melody_wav(tmp_path / f"alb{n}.wav", 50 + n, SECONDS)
+        tag_by_hand(encode(alb, lib / "A" / "Alb" / f"0{n}.flac"), "album", "Alb")
+        encode(alb, lib / "A" / "Alb (wav)" / f"0{n}.wav")
+    shutil.copytree(lib / "A" / "Abbey", lib / "A" / "Abbey (copy)")
+    home = tmp_path / "home"
+    groups = scanned(home, lib)
+    assert members(groups, lib) == {("album", frozenset({"A/Abbey", "A/Abbey (copy)"})),
+                                    ("album", frozenset({"A/Alb", "A/Alb (wav)"}))}  # fmt: skip
+    kept = {os.path.relpath(g["best"], lib): g["why"] for g in groups}
+    assert sorted(kept) == ["A/Abbey", "A/Alb"], kept
+    assert all(why[0].endswith("the first by path") for why in kept.values()), kept
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (lib / "A").iterdir()) == ["Abbey", "Alb"]
