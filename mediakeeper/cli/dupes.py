@@ -15,7 +15,7 @@ from mediakeeper.cli.command import Command, Group, home_option
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
-from mediakeeper.dupes.saved import load_groups, public
+from mediakeeper.dupes.saved import load_groups, public, sure, would_free
 from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
@@ -54,7 +54,8 @@ def main(ctx, home, as_json):
         return
     where = existing_home(home)
     kept_whole = kept.load(where)
-    found = [g for g in load_groups(where) or [] if g["id"] not in kept_whole]
+    every = load_groups(where) or []
+    found = [g for g in every if g["id"] not in kept_whole]
     if as_json:
         click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
         return
@@ -63,7 +64,7 @@ def main(ctx, home, as_json):
             click.echo(line)
         for why in g["why"]:
             click.echo(f"       kept: {why}")
-        if g.get("doubt"):
+        if not sure(g):
             click.echo(f"       question: {visible(g['doubt'])} (`mediakeeper decide dupes "
                        f"{g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
@@ -71,9 +72,10 @@ def main(ctx, home, as_json):
     if not found:
         click.echo("No duplicates found (run `mediakeeper dupes scan` after a change).")
         return
-    freed = sum(g["waste"] for g in found if g["level"] != "release")
+    _, freed = would_free(where, every)
+    aside = "release groups and questions" if not all(map(sure, found)) else "release groups"
     click.echo(f"{count(len(found), 'group')}; `mediakeeper dupes set-aside --all` would move "
-               f"{format_size(freed)} out of the library (release groups aside)")  # fmt: skip
+               f"{format_size(freed)} out of the library ({aside} aside)")  # fmt: skip
 
 
 @main.command("scan", cls=Command)

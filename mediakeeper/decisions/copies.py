@@ -72,8 +72,7 @@ def chosen(
     if every == bool(ids):
         raise UsageError("give --all or one or more group IDs, not both")
     if every:
-        return [g for g in found if (g["level"] != "release" or include_releases)
-                and g["id"] not in kept_whole]  # fmt: skip
+        return dupes.asked_by_all(found, kept_whole, include_releases=include_releases)
     by_id = {g["id"]: g for g in found}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
@@ -100,8 +99,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
                         kept_whole=keeping.load(settings.home))  # fmt: skip
         chose = keepers or {}
         questions = [(g["id"], g["doubt"]) for g in wanted
-                     if g.get("doubt") and g["id"] not in chose]  # fmt: skip
-        wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
+                     if not dupes.sure(g) and g["id"] not in chose]  # fmt: skip
+        wanted = [g for g in wanted if dupes.sure(g) or g["id"] in chose]
         kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
         if not wanted:  # nothing to move: no session
             return SetAside("", settings.home, questions=questions, resumed=resumed)
