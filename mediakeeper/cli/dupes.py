@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakeeper.cli.command import Command, Group, home_option
-from mediakeeper.core.commands import tool_command
+from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
@@ -65,17 +65,20 @@ def main(ctx, home, as_json):
         for why in g["why"]:
             click.echo(f"       kept: {why}")
         if not sure(g):
-            click.echo(f"       question: {visible(g['doubt'])} (`mediakeeper decide dupes "
-                       f"{g['id']}`; set-aside --all leaves it)")  # fmt: skip
+            click.echo(f"       question: {visible(g['doubt'])} (`{tool_command('decide', where)} "
+                       f"dupes {g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
-        click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
+        click.echo(f"({count(len(kept_whole), 'group')} kept whole: "
+                   f"`{kind_command('dupes', 'kept', where)}`)")  # fmt: skip
     if not found:
-        click.echo("No duplicates found (run `mediakeeper dupes scan` after a change).")
+        click.echo(f"No duplicates found (run `{kind_command('dupes', 'scan', where)}` after a "
+                   "change).")  # fmt: skip
         return
     _, freed = would_free(where, every)
     aside = "release groups and questions" if not all(map(sure, found)) else "release groups"
-    click.echo(f"{count(len(found), 'group')}; `mediakeeper dupes set-aside --all` would move "
-               f"{format_size(freed)} out of the library ({aside} aside)")  # fmt: skip
+    click.echo(f"{count(len(found), 'group')}; `{kind_command('dupes', 'set-aside', where)} "
+               f"--all` would move {format_size(freed)} out of the library ({aside} "
+               "aside)")  # fmt: skip
 
 
 @main.command("scan", cls=Command)
@@ -95,13 +98,14 @@ def scan(home, library, workers):
 
     result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
     if result.interrupted:
-        click.echo("interrupted: `mediakeeper dupes scan` goes on from here", err=True)
+        click.echo(f"interrupted: `{kind_command('dupes', 'scan', result.home)}` goes on from "
+                   "here", err=True)  # fmt: skip
         sys.exit(130)
     levels = {level: sum(g["level"] == level for g in result.groups)
               for level in ("album", "track", "release")}  # fmt: skip
     click.echo(f"{count(len(result.groups), 'duplicate group')}: "
                + ", ".join(f"{n} {level}" for level, n in levels.items())
-               + "; `mediakeeper dupes` lists them")  # fmt: skip
+               + f"; `{kind_command('dupes', '', result.home)}` lists them")  # fmt: skip
     sys.exit(1 if result.batch and result.batch.failed else 0)
 
 
@@ -150,7 +154,8 @@ def keep_all(home, ids):
         from mediakeeper.decisions import copies, keeping
 
     where = existing_home(home)
-    chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True)
+    chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True,
+                           home=where)  # fmt: skip
     done = keeping.keep_all(where, chosen)
     click.echo(f"{count(done.groups, 'group')} kept whole" + (
         f" ({len(ids) - done.groups} already)" if done.groups < len(ids) else ""))  # fmt: skip

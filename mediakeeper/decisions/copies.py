@@ -19,6 +19,7 @@ from mediakeeper.changes import moves
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, Step, carry_out
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import kept as keeping
@@ -65,10 +66,12 @@ def holding_of(settings: Settings) -> Path:
 
 def chosen(
     found: list[dict[str, Any]], ids: list[str], *, every: bool, include_releases: bool,
-    kept_whole: Collection[str] = (),
+    home: Path, kept_whole: Collection[str] = (),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The groups asked for: by id (a release group too, a group kept whole too), or every
-    album and track group (and release group with ``include_releases``) not kept whole."""
+    album and track group (and release group with ``include_releases``) not kept whole
+    (``home``: the data home the hints name)."""
+    listing = kind_command(KIND.name, "", home)  # the groups listed, with their ids
     if every == bool(ids):
         raise UsageError("give --all or one or more group IDs, not both")
     if every:
@@ -76,7 +79,7 @@ def chosen(
     by_id = {g["id"]: g for g in found}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `mediakeeper dupes` lists them")
+        raise UsageError(f"no duplicate group {unknown[0]}: `{listing}` lists them")
     return [by_id[i] for i in ids]
 
 
@@ -96,7 +99,7 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
         resumed = recover(settings)  # what a killed set-aside left, finished first
         every_group = dupes.load_groups(settings.home) or []
         wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
-                        kept_whole=keeping.load(settings.home))  # fmt: skip
+                        home=settings.home, kept_whole=keeping.load(settings.home))  # fmt: skip
         chose = keepers or {}
         questions = [(g["id"], g["doubt"]) for g in wanted
                      if not dupes.sure(g) and g["id"] not in chose]  # fmt: skip
@@ -131,8 +134,9 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
         changed = [(f["path"], why) for f in best["files"] if (why := moves.unchanged(f))]
         if changed:
             path, why = changed[0]
+            scan = kind_command(KIND.name, "scan", settings.home)
             done.left_alone.append((path, f"the copy kept was {why}: nothing of group "
-                                    f"{found['id']} moved; run `mediakeeper dupes scan` again"))
+                                    f"{found['id']} moved; run `{scan}` again"))  # fmt: skip
             continue
         done.groups += 1
         others = [c for c in found["copies"] if c is not best]

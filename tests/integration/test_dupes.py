@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.commands import kind_command, tool_command
 from tests.helpers import REPO_ROOT, script_env, tag_by_hand, tree_of, wait_until
 from tests.helpers.dupes import build, mediakeeper, members, scanned
 
@@ -171,6 +172,26 @@ def test_set_aside_refuses_what_it_cannot_do(library, scan):
     assert unknown.returncode == 2 and "no duplicate group nosuchid" in unknown.stderr
 
 
+def test_every_command_it_prints_names_the_data_home(library, scan, tmp_path):
+    """The listing, the scan and the refusals named `mediakeeper dupes ...` with no --home:
+    pasted from anywhere but the home, they answered 'no data home found' or read another."""
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)
+    listed = mediakeeper(home, "dupes").stdout
+    assert f"`{kind_command('dupes', 'set-aside', home)} --all` would move " in listed, listed
+    again = mediakeeper(home, "dupes", "scan")
+    assert f"; `{kind_command('dupes', '', home)}` lists them" in again.stdout, again.stdout
+    unknown = mediakeeper(home, "dupes", "set-aside", "nosuchid")
+    assert unknown.returncode == 2, unknown.stdout + unknown.stderr
+    assert f"no duplicate group nosuchid: `{kind_command('dupes', '', home)}` lists them" \
+        in unknown.stderr, unknown.stderr  # fmt: skip
+    kept = mediakeeper(home, "dupes", "keep-all", *(g["id"] for g in scan[1]))
+    assert f"To ask again: {tool_command('undo', home)} --session " in kept.stdout, kept.stdout
+    none = mediakeeper(home, "dupes").stdout
+    assert f"kept whole: `{kind_command('dupes', 'kept', home)}`)" in none, none
+    assert f"No duplicates found (run `{kind_command('dupes', 'scan', home)}` after" in none
+
+
 def test_release_groups_are_set_aside_only_with_include_releases(own_library, tmp_path):
     home = tmp_path / "home"
     scanned(home, own_library)
@@ -195,11 +216,12 @@ def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, sca
     from mediakeeper.decisions.copies import chosen
     from mediakeeper.dupes import kept
 
-    every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
+    every = chosen(groups, [], every=True, include_releases=True, home=home,
+                   kept_whole=kept.load(home))
     assert track["id"] not in [g["id"] for g in every]
     # An id no kept group has (mistyped, empty) is refused, and none is forgotten.
     for wrong, said in [(track["id"][:-1] + "x", f"did you mean {track['id']}?"),
-                        ("", "`mediakeeper dupes kept` lists them")]:  # fmt: skip
+                        ("", f"`{kind_command('dupes', 'kept', home)}` lists them")]:  # fmt: skip
         refused = mediakeeper(home, "dupes", "kept", "--reset", track["id"], wrong)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert f"no group kept whole has the id {wrong!r}" in refused.stderr, refused.stderr

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.commands import kind_command
 from mediakeeper.fs.checks import content_hash
 from tests.helpers import REPO_ROOT, script_env, small_tmpfs, wait_until
 from tests.helpers.dupes import mediakeeper, scanned
@@ -278,7 +279,8 @@ def test_a_retagged_copy_with_its_time_kept_and_a_changed_kept_copy_are_refused(
     assert done.returncode == 1, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("left alone")]
     assert lines == [f"left alone {kept}: the copy kept was changed since the scan: nothing of "
-                     f"group {group['id']} moved; run `mediakeeper dupes scan` again"], lines
+                     f"group {group['id']} moved; run `{kind_command('dupes', 'scan', home)}` "
+                     "again"], lines
     assert not (tmp_path / "held2").exists() or not files_of(tmp_path / "held2")
     assert content_hash(kept) != content_hash(pristine[0] / "kept" / "Artist" / "Album" /
                                               kept.name)  # fmt: skip
