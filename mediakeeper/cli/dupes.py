@@ -132,6 +132,8 @@ def set_aside(home, ids, every, include_releases):
         from mediakeeper.decisions import copies
 
     existing_home(home)
+    if include_releases and not every:  # the groups given by ID are taken whatever their level
+        raise click.UsageError("--include-releases goes with --all")
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     said_set_aside(done, left_alone_err=False)
     click.echo(f"{count(len(done.moved), 'file')} of {count(done.groups, 'group')} set aside "
@@ -176,7 +178,10 @@ def kept_groups(home, ids, reset):
         return
     if ids:
         raise click.UsageError("IDs go with --reset")
-    for group_id, entry in kept.load(where).items():
+    kept_whole = kept.load(where)
+    if not kept_whole:
+        click.echo("No group is kept whole.")
+    for group_id, entry in kept_whole.items():
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
             click.echo(f"  {visible(path)}")

@@ -72,8 +72,10 @@ def chosen(
     album and track group (and release group with ``include_releases``) not kept whole
     (``home``: the data home the hints name)."""
     listing = kind_command(KIND.name, "", home)  # the groups listed, with their ids
-    if every == bool(ids):
-        raise UsageError("give --all or one or more group IDs, not both")
+    if every and ids:
+        raise UsageError("give --all or group IDs, not both")
+    if not every and not ids:
+        raise UsageError(f"give --all or one or more group IDs (`{listing}` lists them)")
     if every:
         return dupes.asked_by_all(found, kept_whole, include_releases=include_releases)
     by_id = {g["id"]: g for g in found}

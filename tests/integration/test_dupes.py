@@ -163,13 +163,32 @@ def test_a_copy_changed_since_the_scan_is_left_alone_and_said(own_library, tmp_p
     assert [name for _, name in changed] == ["track02.m4a"]
 
 
-def test_set_aside_refuses_what_it_cannot_do(library, scan):
-    home, _ = scan
+def test_set_aside_refuses_what_it_cannot_do(library, scan, tmp_path):
+    """Neither --all nor an ID was refused as if both were given; --include-releases with IDs
+    was ignored; `dupes kept` with none kept printed nothing; a dupes batch named an issue
+    reports folder no dupes batch makes."""
+    home, groups = scan
     neither = mediakeeper(home, "dupes", "set-aside")
     assert neither.returncode == 2
-    assert "Error: give --all or one or more group IDs" in neither.stderr
+    assert (f"Error: give --all or one or more group IDs (`{kind_command('dupes', '', home)}` "
+            "lists them)") in neither.stderr, neither.stderr  # fmt: skip
+    both = mediakeeper(home, "dupes", "set-aside", "--all", groups[0]["id"])
+    assert both.returncode == 2 and "give --all or group IDs, not both" in both.stderr
     unknown = mediakeeper(home, "dupes", "set-aside", "nosuchid")
     assert unknown.returncode == 2 and "no duplicate group nosuchid" in unknown.stderr
+    release = next(g for g in groups if g["level"] == "release")
+    alone = mediakeeper(home, "dupes", "set-aside", release["id"], "--include-releases")
+    assert alone.returncode == 2, alone.stdout + alone.stderr
+    assert "Error: --include-releases goes with --all" in alone.stderr, alone.stderr
+    assert not (home / "set-aside").exists()
+    kept = mediakeeper(home, "dupes", "kept")
+    assert kept.returncode == 0 and kept.stdout == "No group is kept whole.\n", kept.stdout
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    batch = mediakeeper(copy, "dupes", "batch")
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    assert "issue reports:" not in batch.stdout and not (copy / "issues" / "dupes").exists()
+    assert "weekly report: " in batch.stdout, batch.stdout
 
 
 def test_every_command_it_prints_names_the_data_home(library, scan, tmp_path):
