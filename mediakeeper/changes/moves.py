@@ -304,11 +304,10 @@ def put_back(home: Path, session: str, holding: Path) -> PutBack:
     """Every file ``session`` moved, moved back to its own path, newest first (a copy found
     at both places, the same bytes, is removed from the holding folder); the folders it
     removed made again; the folders it leaves empty in ``holding`` removed. A full disk
-    stops it (``stopped``) with what it put back so far kept, and the rest left alone (so it
-    is noted partly undone, and its undo tried again finishes it). A session undone whole before
-    is not undone again (``already``), and a file a later session moved again is left alone:
-    what is in the holding folder now is that session's to put back (a partly undone
-    session is tried again: what was left alone may come back now)."""
+    stops it (``stopped``) with what it put back so far kept and the rest left alone. A file
+    a later session moved again is left alone too: what the holding folder has of it is that
+    session's to put back. A session undone whole before is not undone again (``already``);
+    one partly undone is tried again, for what it left alone may come back now."""
     before = undone_sessions(home).get(session)
     if before is not None and not before.left:
         by = f" by {before.by}" if before.by else ""
