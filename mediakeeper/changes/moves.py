@@ -20,7 +20,9 @@ and the original removed. A full disk leaves no partial copy and names the full 
 A kill between the rename and the removal leaves the file at both places, byte for byte the
 same: ``recover`` (the next set-aside's or undo's first step) removes the original. Undo
 moves each file back the same way, newest first, and removes an extra copy only where the
-two are the same bytes. One set-aside or undo at a time (``exclusive``)."""
+two are the same bytes; never a file a later session set aside again (what the holding
+folder has of it is that session's), and never a session undone whole again. One set-aside
+or undo at a time (``exclusive``)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes import jsonlines
+from mediakeeper.changes.undone import undone_sessions
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import filecopy, left_behind
 from mediakeeper.fs.atomic import TEMP_ROOM, create_temp, fsync_dir
@@ -294,45 +297,96 @@ class PutBack:
     restored: list[str] = field(default_factory=list)
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     stopped: str = ""  # a full disk: why the rest was not tried
+    already: str = ""  # the session was undone whole before: when and by what (nothing tried)
 
 
-def put_back(home: Path, session: str, holding: Path) -> PutBack:
+def put_back(home: Path, session: str, holding: Path, *, dry_run: bool = False) -> PutBack:
     """Every file ``session`` moved, moved back to its own path, newest first (a copy found
     at both places, the same bytes, is removed from the holding folder); the folders it
     removed made again; the folders it leaves empty in ``holding`` removed. A full disk
-    stops it (``stopped``) with what it put back so far kept."""
+    stops it (``stopped``) with what it put back so far kept and the rest left alone. A file
+    a later session moved again is left alone too: what the holding folder has of it is that
+    session's to put back. A session undone whole before is not undone again (``already``);
+    one partly undone is tried again, for what it left alone may come back now. A dry run:
+    what it would do, told by the same checks, nothing moved or made."""
+    before = undone_sessions(home).get(session)
+    if before is not None and not before.left:
+        by = f" by {before.by}" if before.by else ""
+        return PutBack(already=f"{session} was undone already at {before.when}{by}: nothing to "
+                               "put back")  # fmt: skip
     done = PutBack()
-    entries = lines(home, session)
-    for entry in reversed(entries):
+    again = moved_since(home, session)
+    entries = lines(home, session)[::-1]
+    for n, entry in enumerate(entries):
         if "folder" in entry:
             with contextlib.suppress(OSError):
-                os.makedirs(entry["folder"], mode=entry.get("mode", 0o777), exist_ok=True)
+                if not dry_run:
+                    os.makedirs(entry["folder"], mode=entry.get("mode", 0o777), exist_ok=True)
             continue
         if "from" not in entry or "to" not in entry:
             continue
         source, target = Path(entry["from"]), Path(entry["to"])
+        if entry["from"] in again:
+            done.left_alone.append((str(source), f"moved again by session {again[entry['from']]} "
+                                    "since"))  # fmt: skip
+            continue
         if source.exists() and not target.exists():
             continue  # journaled, then the run was killed before the move: never made
         if not target.exists():
             done.left_alone.append((str(source), f"it is no longer at {target}"))
             continue
-        if source.exists():
-            if not _same_bytes(source, target, entry.get("hash", "")):
-                done.left_alone.append((str(source), "another file is at its own path"))
-                continue
-            os.unlink(target)  # a move cut short: the original never left
-        else:
-            try:
-                relocate(home, target, source, entry.get("hash", ""))
-            except Refused as why:
-                done.left_alone.append((str(source), f"its copy at {target} {why}"))
-                continue
-            except NoRoom as err:
-                done.stopped = err.message
-                break
+        try:
+            why = _moved_back(home, source, target, entry.get("hash", ""), dry_run)
+        except NoRoom as err:
+            done.stopped = err.message
+            done.left_alone += [(e["from"], "not tried: the undo stopped at a full disk")
+                                for e in entries[n:] if "from" in e and "to" in e
+                                and os.path.lexists(e["to"])]  # fmt: skip
+            break
+        if why:
+            done.left_alone.append((str(source), why))
+            continue
         done.restored.append(str(source))
-        prune(target.parent, holding)
+        if not dry_run:
+            prune(target.parent, holding)
     return done
+
+
+def _moved_back(home: Path, source: Path, target: Path, digest: str, dry_run: bool) -> str:
+    """``target`` (in the holding folder) moved back to ``source`` (a dry run: found able to
+    be): "", or why it is left alone. NoRoom on a full disk."""
+    if source.exists():
+        if not _same_bytes(source, target, digest):
+            return "another file is at its own path"
+        if not dry_run:
+            os.unlink(target)  # a move cut short: the original never left
+        return ""
+    if not dry_run:
+        try:
+            relocate(home, target, source, digest)
+        except Refused as why:
+            return f"its copy at {target} {why}"
+    return ""
+
+
+def moved_since(home: Path, session: str) -> dict[str, str]:
+    """The files a set-aside session started after ``session`` moved, by their library path:
+    that session (the first), unless its undo put every file back."""
+    undone = undone_sessions(home)
+    found: dict[str, str] = {}
+    for later, _ in sorted(sessions(home), key=lambda s: _started(s[0])):
+        if _started(later) <= _started(session) or (later in undone and not undone[later].left):
+            continue
+        for entry in moved(home, later):
+            found.setdefault(entry["from"], later)
+    return found
+
+
+def _started(session: str) -> tuple[str, int]:
+    """Which session started first: their ids are ``YYYYMMDD_dupes_N`` (``start_session``),
+    N counted within the day, past 999 too."""
+    day, _, number = session.rpartition("_")
+    return (day, int(number)) if number.isdigit() else (session, 0)
 
 
 def prune(folder: Path, holding: Path) -> None:

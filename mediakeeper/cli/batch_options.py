@@ -324,7 +324,9 @@ def finish(
     exit_code, awaiting = report.exit_code, report.awaiting
     click.echo(f"session log: {session.log_path}")
     weekly_md = write_reports(settings.home)  # every run updates this week's
-    click.echo(f"issue reports: {settings.home / 'issues' / kind} (index.md lists them)")
+    issues = settings.home / "issues" / kind
+    if (issues / "index.md").is_file():  # a kind that writes none (dupes) has none to name
+        click.echo(f"issue reports: {issues} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     click.echo(f"weekly report: {weekly_md} (and .html)")

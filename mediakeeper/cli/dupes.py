@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakeeper.cli.command import Command, Group, home_option
-from mediakeeper.core.commands import tool_command
+from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
-from mediakeeper.dupes.saved import load_groups, public
+from mediakeeper.dupes.saved import load_groups, public, sure, would_free
 from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, format_size
@@ -54,7 +54,8 @@ def main(ctx, home, as_json):
         return
     where = existing_home(home)
     kept_whole = kept.load(where)
-    found = [g for g in load_groups(where) or [] if g["id"] not in kept_whole]
+    every = load_groups(where) or []
+    found = [g for g in every if g["id"] not in kept_whole]
     if as_json:
         click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
         return
@@ -63,17 +64,21 @@ def main(ctx, home, as_json):
             click.echo(line)
         for why in g["why"]:
             click.echo(f"       kept: {why}")
-        if g.get("doubt"):
-            click.echo(f"       question: {visible(g['doubt'])} (`mediakeeper decide dupes "
-                       f"{g['id']}`; set-aside --all leaves it)")  # fmt: skip
+        if not sure(g):
+            click.echo(f"       question: {visible(g['doubt'])} (`{tool_command('decide', where)} "
+                       f"dupes {g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
-        click.echo(f"({count(len(kept_whole), 'group')} kept whole: `mediakeeper dupes kept`)")
+        click.echo(f"({count(len(kept_whole), 'group')} kept whole: "
+                   f"`{kind_command('dupes', 'kept', where)}`)")  # fmt: skip
     if not found:
-        click.echo("No duplicates found (run `mediakeeper dupes scan` after a change).")
+        click.echo(f"No duplicates found (run `{kind_command('dupes', 'scan', where)}` after a "
+                   "change).")  # fmt: skip
         return
-    freed = sum(g["waste"] for g in found if g["level"] != "release")
-    click.echo(f"{count(len(found), 'group')}; `mediakeeper dupes set-aside --all` would move "
-               f"{format_size(freed)} out of the library (release groups aside)")  # fmt: skip
+    _, freed = would_free(where, every)
+    aside = "release groups and questions" if not all(map(sure, found)) else "release groups"
+    click.echo(f"{count(len(found), 'group')}; `{kind_command('dupes', 'set-aside', where)} "
+               f"--all` would move {format_size(freed)} out of the library ({aside} "
+               "aside)")  # fmt: skip
 
 
 @main.command("scan", cls=Command)
@@ -93,13 +98,14 @@ def scan(home, library, workers):
 
     result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
     if result.interrupted:
-        click.echo("interrupted: `mediakeeper dupes scan` goes on from here", err=True)
+        click.echo(f"interrupted: `{kind_command('dupes', 'scan', result.home)}` goes on from "
+                   "here", err=True)  # fmt: skip
         sys.exit(130)
     levels = {level: sum(g["level"] == level for g in result.groups)
               for level in ("album", "track", "release")}  # fmt: skip
     click.echo(f"{count(len(result.groups), 'duplicate group')}: "
                + ", ".join(f"{n} {level}" for level, n in levels.items())
-               + "; `mediakeeper dupes` lists them")  # fmt: skip
+               + f"; `{kind_command('dupes', '', result.home)}` lists them")  # fmt: skip
     sys.exit(1 if result.batch and result.batch.failed else 0)
 
 
@@ -126,6 +132,8 @@ def set_aside(home, ids, every, include_releases):
         from mediakeeper.decisions import copies
 
     existing_home(home)
+    if include_releases and not every:  # the groups given by ID are taken whatever their level
+        raise click.UsageError("--include-releases goes with --all")
     done = copies.set_aside(home, list(ids), every=every, include_releases=include_releases)
     said_set_aside(done, left_alone_err=False)
     click.echo(f"{count(len(done.moved), 'file')} of {count(done.groups, 'group')} set aside "
@@ -148,7 +156,8 @@ def keep_all(home, ids):
         from mediakeeper.decisions import copies, keeping
 
     where = existing_home(home)
-    chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True)
+    chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True,
+                           home=where)  # fmt: skip
     done = keeping.keep_all(where, chosen)
     click.echo(f"{count(done.groups, 'group')} kept whole" + (
         f" ({len(ids) - done.groups} already)" if done.groups < len(ids) else ""))  # fmt: skip
@@ -169,7 +178,10 @@ def kept_groups(home, ids, reset):
         return
     if ids:
         raise click.UsageError("IDs go with --reset")
-    for group_id, entry in kept.load(where).items():
+    kept_whole = kept.load(where)
+    if not kept_whole:
+        click.echo("No group is kept whole.")
+    for group_id, entry in kept_whole.items():
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
             click.echo(f"  {visible(path)}")

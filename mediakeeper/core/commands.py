@@ -36,8 +36,9 @@ TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init"
 
 
 def kind_argv(kind: str, verb: str, home: Path | str | None = None) -> list[str]:
-    """``verb`` is ``queue`` or ``batch``: the kind's queue manager or batch command."""
-    return _argv([kind, verb], home)
+    """``verb`` is ``queue`` or ``batch``: the kind's queue manager or batch command (or
+    a command of the kind's own, ``dupes scan``; "": the kind's, ``dupes`` listing groups)."""
+    return _argv([kind, verb] if verb else [kind], home)
 
 
 def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:

@@ -19,6 +19,7 @@ from mediakeeper.changes import moves
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, Step, carry_out
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import kept as keeping
@@ -65,19 +66,22 @@ def holding_of(settings: Settings) -> Path:
 
 def chosen(
     found: list[dict[str, Any]], ids: list[str], *, every: bool, include_releases: bool,
-    kept_whole: Collection[str] = (),
+    home: Path, kept_whole: Collection[str] = (),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The groups asked for: by id (a release group too, a group kept whole too), or every
-    album and track group (and release group with ``include_releases``) not kept whole."""
-    if every == bool(ids):
-        raise UsageError("give --all or one or more group IDs, not both")
+    album and track group (and release group with ``include_releases``) not kept whole
+    (``home``: the data home the hints name)."""
+    listing = kind_command(KIND.name, "", home)  # the groups listed, with their ids
+    if every and ids:
+        raise UsageError("give --all or group IDs, not both")
+    if not every and not ids:
+        raise UsageError(f"give --all or one or more group IDs (`{listing}` lists them)")
     if every:
-        return [g for g in found if (g["level"] != "release" or include_releases)
-                and g["id"] not in kept_whole]  # fmt: skip
+        return dupes.asked_by_all(found, kept_whole, include_releases=include_releases)
     by_id = {g["id"]: g for g in found}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `mediakeeper dupes` lists them")
+        raise UsageError(f"no duplicate group {unknown[0]}: `{listing}` lists them")
     return [by_id[i] for i in ids]
 
 
@@ -97,11 +101,11 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
         resumed = recover(settings)  # what a killed set-aside left, finished first
         every_group = dupes.load_groups(settings.home) or []
         wanted = chosen(every_group, list(ids), every=every, include_releases=include_releases,
-                        kept_whole=keeping.load(settings.home))  # fmt: skip
+                        home=settings.home, kept_whole=keeping.load(settings.home))  # fmt: skip
         chose = keepers or {}
         questions = [(g["id"], g["doubt"]) for g in wanted
-                     if g.get("doubt") and g["id"] not in chose]  # fmt: skip
-        wanted = [g for g in wanted if not g.get("doubt") or g["id"] in chose]
+                     if not dupes.sure(g) and g["id"] not in chose]  # fmt: skip
+        wanted = [g for g in wanted if dupes.sure(g) or g["id"] in chose]
         kept = [_kept_copy(found, chose.get(found["id"], found["best"])) for found in wanted]
         if not wanted:  # nothing to move: no session
             return SetAside("", settings.home, questions=questions, resumed=resumed)
@@ -132,8 +136,9 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
         changed = [(f["path"], why) for f in best["files"] if (why := moves.unchanged(f))]
         if changed:
             path, why = changed[0]
+            scan = kind_command(KIND.name, "scan", settings.home)
             done.left_alone.append((path, f"the copy kept was {why}: nothing of group "
-                                    f"{found['id']} moved; run `mediakeeper dupes scan` again"))
+                                    f"{found['id']} moved; run `{scan}` again"))  # fmt: skip
             continue
         done.groups += 1
         others = [c for c in found["copies"] if c is not best]
@@ -337,12 +342,12 @@ def refresh_queues(settings: Settings) -> None:
 def put_back(home: Path, session: str, *, dry_run: bool = False) -> moves.PutBack | None:
     """The moves of a set-aside session undone (None when the session moved nothing), a
     killed one's finished first; its tag changes are the undo's (``changes.undo``). A dry
-    run: the files it would put back, newest first, nothing moved."""
-    if not (moved := moves.moved(home, session)):
+    run: what it would put back and leave alone, nothing moved (a killed one's not finished)."""
+    if not moves.moved(home, session):
         return None
-    if dry_run:
-        return moves.PutBack([e["from"] for e in reversed(moved)])
     settings = load_settings(home)
+    if dry_run:
+        return moves.put_back(settings.home, session, holding_of(settings), dry_run=True)
     with moves.exclusive(settings.home):
         recover(settings)
         done = moves.put_back(settings.home, session, holding_of(settings))

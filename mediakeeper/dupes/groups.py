@@ -169,7 +169,9 @@ def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dic
                   for folder in found.members]  # fmt: skip
     else:
         copies = [_track_copy(path, entries[path], graded[path]) for path in found.members]
-    best = max(copies, key=lambda c: (c["rank"], [-ord(ch) for ch in c["path"]]))
+    # A tie goes to the first by path, compared folder by folder ("A/Abbey" and its files
+    # before "A/Abbey (copy)"'s, though " " sorts before "/"); max keeps the first of a rank.
+    best = max(sorted(copies, key=lambda c: Path(c["path"]).parts), key=lambda c: c["rank"])
     why = sorted({grading.why(best["grade_of"], c["grade_of"]) for c in copies if c is not best})
     # Won over another lossless copy by its resolution, with no sound to tell whether it is
     # lossless from the start: a decode of a lossy file would win so too.

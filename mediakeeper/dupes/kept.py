@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core.commands import kind_command
 from mediakeeper.core.errors import NotFound, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.text.cut import echoed
@@ -34,7 +35,8 @@ def keep(home: Path, groups: list[dict[str, Any]], ids: list[str], session: str)
     by_id = {g["id"]: g for g in groups}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `mediakeeper dupes` lists them")
+        raise UsageError(f"no duplicate group {unknown[0]}: `{kind_command('dupes', '', home)}` "
+                         "lists them")  # fmt: skip
     kept = load(home)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     added = [i for i in ids if i not in kept]
@@ -52,7 +54,8 @@ def reset(home: Path, ids: list[str]) -> list[str]:
     kept = load(home)
     if unknown := [i for i in dict.fromkeys(ids) if i not in kept]:
         close = suggestions(unknown[0], kept)
-        hint = f"did you mean {close[0]}?" if close else "`mediakeeper dupes kept` lists them"
+        listing = kind_command("dupes", "kept", home)
+        hint = f"did you mean {close[0]}?" if close else f"`{listing}` lists them"
         raise NotFound(f"no group kept whole has the id {echoed(unknown[0])!r}", hint)
     gone = [i for i in (ids or list(kept)) if kept.pop(i, None) is not None]
     _save(home, kept)

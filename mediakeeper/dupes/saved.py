@@ -7,6 +7,7 @@ says what ``set-aside`` would free (``would_free``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -96,11 +97,26 @@ def better_copies(home: Path) -> dict[str, str]:
     return found
 
 
-def would_free(home: Path) -> tuple[int, int]:
-    """What ``set-aside --all`` would act on now: (groups, bytes), the groups kept whole and
-    the release groups aside: what the dashboard shows."""
-    whole = kept.load(home)
-    acted = [g for g in load_groups(home) or [] if g["level"] != "release" and g["id"] not in whole]
+def asked_by_all(groups: list[dict[str, Any]], kept_whole: Collection[str], *,
+                 include_releases: bool = False) -> list[dict[str, Any]]:  # fmt: skip
+    """The groups ``set-aside --all`` asks for: every album and track group (and release
+    group with ``include_releases``) not kept whole. Of those, it sets aside the ``sure``
+    ones and leaves the others for a person."""
+    return [g for g in groups if (g["level"] != "release" or include_releases)
+            and g["id"] not in kept_whole]  # fmt: skip
+
+
+def sure(group: dict[str, Any]) -> bool:
+    """Whether the copy kept is the grade's to choose, not a person's question (``doubt``)."""
+    return not group.get("doubt")
+
+
+def would_free(home: Path, groups: list[dict[str, Any]] | None = None) -> tuple[int, int]:
+    """What ``set-aside --all`` would set aside now: (groups, bytes), the groups kept whole,
+    the release groups and the questions aside: what the listing, the dashboard and the
+    weekly report say. ``groups``: those of the last scan, when read already."""
+    groups = load_groups(home) or [] if groups is None else groups
+    acted = [g for g in asked_by_all(groups, kept.load(home)) if sure(g)]
     return len(acted), sum(g["waste"] for g in acted)
 
 

@@ -25,6 +25,7 @@ class ScanResult:
     groups: list[dict[str, Any]]
     batch: BatchResult | None  # None: nothing was new or changed
     interrupted: bool
+    home: Path  # the data home scanned, which the commands it names carry
 
 
 def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=None,
@@ -44,7 +45,7 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
         result = run_batch(settings.home, KIND.name, batch_size=max(1, size), library=str(root),
                            retry_errors=True, hooks=hooks, workers=workers)  # fmt: skip
         if result.interrupted:
-            return ScanResult(saved.load_groups(settings.home), result, True)
+            return ScanResult(saved.load_groups(settings.home), result, True, settings.home)
     # Grouped again only when the albums' fingerprints are not the ones last grouped.
     stamp = dupes.stamp(store)
     found = saved.load_groups(settings.home, stamp=stamp)
@@ -53,4 +54,4 @@ def scan(home: str | Path | None, *, library: str | Path | None = None, hooks=No
                             getattr(hooks, "note", None))  # fmt: skip
         saved.save_groups(settings.home, found, stamp=stamp)
         write_reports(settings.home)  # this week's report counts the new groups
-    return ScanResult(found, result, False)
+    return ScanResult(found, result, False, settings.home)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.commands import kind_command, tool_command
 from tests.helpers import REPO_ROOT, script_env, tag_by_hand, tree_of, wait_until
 from tests.helpers.dupes import build, mediakeeper, members, scanned
 
@@ -162,13 +163,52 @@ def test_a_copy_changed_since_the_scan_is_left_alone_and_said(own_library, tmp_p
     assert [name for _, name in changed] == ["track02.m4a"]
 
 
-def test_set_aside_refuses_what_it_cannot_do(library, scan):
-    home, _ = scan
+def test_set_aside_refuses_what_it_cannot_do(library, scan, tmp_path):
+    """Neither --all nor an ID was refused as if both were given; --include-releases with IDs
+    was ignored; `dupes kept` with none kept printed nothing; a dupes batch named an issue
+    reports folder no dupes batch makes."""
+    home, groups = scan
     neither = mediakeeper(home, "dupes", "set-aside")
     assert neither.returncode == 2
-    assert "Error: give --all or one or more group IDs" in neither.stderr
+    assert (f"Error: give --all or one or more group IDs (`{kind_command('dupes', '', home)}` "
+            "lists them)") in neither.stderr, neither.stderr  # fmt: skip
+    both = mediakeeper(home, "dupes", "set-aside", "--all", groups[0]["id"])
+    assert both.returncode == 2 and "give --all or group IDs, not both" in both.stderr
     unknown = mediakeeper(home, "dupes", "set-aside", "nosuchid")
     assert unknown.returncode == 2 and "no duplicate group nosuchid" in unknown.stderr
+    release = next(g for g in groups if g["level"] == "release")
+    alone = mediakeeper(home, "dupes", "set-aside", release["id"], "--include-releases")
+    assert alone.returncode == 2, alone.stdout + alone.stderr
+    assert "Error: --include-releases goes with --all" in alone.stderr, alone.stderr
+    assert not (home / "set-aside").exists()
+    kept = mediakeeper(home, "dupes", "kept")
+    assert kept.returncode == 0 and kept.stdout == "No group is kept whole.\n", kept.stdout
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    batch = mediakeeper(copy, "dupes", "batch")
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    assert "issue reports:" not in batch.stdout and not (copy / "issues" / "dupes").exists()
+    assert "weekly report: " in batch.stdout, batch.stdout
+
+
+def test_every_command_it_prints_names_the_data_home(library, scan, tmp_path):
+    """The listing, the scan and the refusals named `mediakeeper dupes ...` with no --home:
+    pasted from anywhere but the home, they answered 'no data home found' or read another."""
+    home = tmp_path / "home"
+    shutil.copytree(scan[0], home)
+    listed = mediakeeper(home, "dupes").stdout
+    assert f"`{kind_command('dupes', 'set-aside', home)} --all` would move " in listed, listed
+    again = mediakeeper(home, "dupes", "scan")
+    assert f"; `{kind_command('dupes', '', home)}` lists them" in again.stdout, again.stdout
+    unknown = mediakeeper(home, "dupes", "set-aside", "nosuchid")
+    assert unknown.returncode == 2, unknown.stdout + unknown.stderr
+    assert f"no duplicate group nosuchid: `{kind_command('dupes', '', home)}` lists them" \
+        in unknown.stderr, unknown.stderr  # fmt: skip
+    kept = mediakeeper(home, "dupes", "keep-all", *(g["id"] for g in scan[1]))
+    assert f"To ask again: {tool_command('undo', home)} --session " in kept.stdout, kept.stdout
+    none = mediakeeper(home, "dupes").stdout
+    assert f"kept whole: `{kind_command('dupes', 'kept', home)}`)" in none, none
+    assert f"No duplicates found (run `{kind_command('dupes', 'scan', home)}` after" in none
 
 
 def test_release_groups_are_set_aside_only_with_include_releases(own_library, tmp_path):
@@ -195,11 +235,12 @@ def test_a_group_kept_whole_is_not_listed_nor_set_aside_until_reset(library, sca
     from mediakeeper.decisions.copies import chosen
     from mediakeeper.dupes import kept
 
-    every = chosen(groups, [], every=True, include_releases=True, kept_whole=kept.load(home))
+    every = chosen(groups, [], every=True, include_releases=True, home=home,
+                   kept_whole=kept.load(home))
     assert track["id"] not in [g["id"] for g in every]
     # An id no kept group has (mistyped, empty) is refused, and none is forgotten.
     for wrong, said in [(track["id"][:-1] + "x", f"did you mean {track['id']}?"),
-                        ("", "`mediakeeper dupes kept` lists them")]:  # fmt: skip
+                        ("", f"`{kind_command('dupes', 'kept', home)}` lists them")]:  # fmt: skip
         refused = mediakeeper(home, "dupes", "kept", "--reset", track["id"], wrong)
         assert refused.returncode == 2, refused.stdout + refused.stderr
         assert f"no group kept whole has the id {wrong!r}" in refused.stderr, refused.stderr
@@ -260,3 +301,30 @@ def test_the_complete_release_is_kept_over_a_copy_with_more_files_but_a_track_mi
     assert grades["Artist/Standard"].endswith("3 of 3 tracks"), grades
     assert grades["Artist/Deluxe"].endswith("4 of 5 tracks"), grades
     assert any("more complete album" in why for why in album["why"]), album["why"]
+
+
+def test_a_tie_keeps_the_first_by_path_when_one_folder_name_starts_the_other(tmp_path):
+    """Two copies as good: "the first by path" kept "Abbey (copy)" over "Abbey", and the
+    untagged "Alb (wav)" over the tagged FLACs of "Alb" (a name that begins with the other
+    sorted before it), so set-aside --all moved the original out."""
+    from tests.helpers.dupes import SECONDS
+    from tests.helpers.melody import encode, melody_wav
+
+    lib = tmp_path / "Music"
+    for n in (1, 2):
+        abbey = melody_wav(tmp_path / f"abbey{n}.wav", 40 + n, SECONDS)
+        encode(abbey, lib / "A" / "Abbey" / f"0{n}.flac")
+        alb = melody_wav(tmp_path / f"alb{n}.wav", 50 + n, SECONDS)
+        tag_by_hand(encode(alb, lib / "A" / "Alb" / f"0{n}.flac"), "album", "Alb")
+        encode(alb, lib / "A" / "Alb (wav)" / f"0{n}.wav")
+    shutil.copytree(lib / "A" / "Abbey", lib / "A" / "Abbey (copy)")
+    home = tmp_path / "home"
+    groups = scanned(home, lib)
+    assert members(groups, lib) == {("album", frozenset({"A/Abbey", "A/Abbey (copy)"})),
+                                    ("album", frozenset({"A/Alb", "A/Alb (wav)"}))}  # fmt: skip
+    kept = {os.path.relpath(g["best"], lib): g["why"] for g in groups}
+    assert sorted(kept) == ["A/Abbey", "A/Alb"], kept
+    assert all(why[0].endswith("the first by path") for why in kept.values()), kept
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(p.name for p in (lib / "A").iterdir()) == ["Abbey", "Alb"]

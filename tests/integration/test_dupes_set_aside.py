@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.commands import kind_command
 from mediakeeper.fs.checks import content_hash
 from tests.helpers import REPO_ROOT, script_env, small_tmpfs, wait_until
 from tests.helpers.dupes import mediakeeper, scanned
@@ -278,7 +279,8 @@ def test_a_retagged_copy_with_its_time_kept_and_a_changed_kept_copy_are_refused(
     assert done.returncode == 1, done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith("left alone")]
     assert lines == [f"left alone {kept}: the copy kept was changed since the scan: nothing of "
-                     f"group {group['id']} moved; run `mediakeeper dupes scan` again"], lines
+                     f"group {group['id']} moved; run `{kind_command('dupes', 'scan', home)}` "
+                     "again"], lines
     assert not (tmp_path / "held2").exists() or not files_of(tmp_path / "held2")
     assert content_hash(kept) != content_hash(pristine[0] / "kept" / "Artist" / "Album" /
                                               kept.name)  # fmt: skip
@@ -337,6 +339,41 @@ def test_verify_decisions_of_an_album_set_aside_follow_its_files(tmp_path):
     assert {k: n for k, n in groups_of(home).items() if k[0] == "verify"} == asked  # back
 
 
+def test_an_undo_never_takes_back_what_a_later_session_set_aside(pristine, tmp_path):
+    """The undo of a set-aside undone already, or of one whose files a later session set aside
+    again, put that later session's files back and left it listed as standing with nothing
+    of its own to undo: an undone session is said undone, a file moved again is left alone."""
+    held = tmp_path / "held"
+    lib, home = fresh(pristine, tmp_path, held)
+    rip = files_of(lib / "Artist (rip)")
+    first = session_of(mediakeeper(home, "dupes", "set-aside", "--all").stdout)
+    assert mediakeeper(home, "undo", "--session", first).returncode == 0
+    assert mediakeeper(home, "dupes", "scan").returncode == 0
+    second = session_of(mediakeeper(home, "dupes", "set-aside", "--all").stdout)
+    again = mediakeeper(home, "undo", "--session", first)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"{first} was undone already at " in again.stdout, again.stdout
+    assert "put back" not in again.stdout.replace("nothing to put back", ""), again.stdout
+    assert files_of(held / "Artist (rip)") == rip  # the second session's, where it put them
+    listed = mediakeeper(home, "undo", "--list").stdout.splitlines()
+    assert f"{second}  {TRACKS + 1} files set aside (dupes)" in listed, listed
+    # Put back by hand instead of by its undo, then set aside again: the first session's
+    # undo leaves the second's files alone, each said, and the second's puts them back.
+    assert mediakeeper(home, "undo", "--session", second).returncode == 0
+    third = session_of(mediakeeper(home, "dupes", "set-aside", "--all").stdout)
+    (held / "Artist (rip)").rename(lib / "Artist (rip)")
+    assert mediakeeper(home, "dupes", "scan").returncode == 0
+    fourth = session_of(mediakeeper(home, "dupes", "set-aside", "--all").stdout)
+    third_undone = mediakeeper(home, "undo", "--session", third)
+    assert third_undone.returncode == 1, third_undone.stdout + third_undone.stderr
+    mp3 = lib / "Artist (rip)" / "Album (mp3)" / "01 - Song 1.mp3"
+    assert f"left alone {mp3}: moved again by session {fourth} since" in third_undone.stdout
+    assert f"0 files put back, {TRACKS + 1} left alone" in third_undone.stdout
+    assert files_of(held / "Artist (rip)") == rip
+    assert mediakeeper(home, "undo", "--session", fourth).returncode == 0
+    assert files_of(lib / "Artist (rip)") == rip and files_of(held) == {}
+
+
 @pytest.mark.parametrize("delay", [0.0, 0.3, 0.6, 0.9, 1.2, 1.5])
 def test_an_undo_killed_at_any_instant_is_finished_by_the_next_undo(pristine, tmp_path,
                                                                     other_disk, delay):  # fmt: skip
@@ -393,6 +430,11 @@ def test_an_undo_onto_a_full_library_disk_names_it_and_finishes_once_there_is_ro
         for name, data in before.items():  # whole at one place at least
             assert lib_now.get(name) == data or held_now.get(name) == data, name
         assert not [k for k in (*lib_now, *held_now) if Path(k).name.startswith(".")]
+        # What the full disk stopped is said left alone, and the session partly undone (it
+        # was listed as undone, whole, with its files still set aside).
+        assert "not tried: the undo stopped at a full disk" in full.stdout, full.stdout
+        listed = mediakeeper(home, "undo", "--list").stdout
+        assert f"{session}  {TRACKS + 1} files set aside (dupes)  (partly undone " in listed
         filler.unlink()
         again = mediakeeper(home, "undo", "--session", session)
         assert again.returncode == 0, again.stdout + again.stderr

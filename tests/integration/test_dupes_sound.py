@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from mediakeeper.core.commands import tool_command
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
 
@@ -93,6 +94,15 @@ def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
     assert group["best"] == str(fake) and "cannot tell" in group["doubt"], group
     listed = mediakeeper(home, "dupes")
     assert "keep? " in listed.stdout and "question: its spectrum cannot tell" in listed.stdout
+    assert f"(`{tool_command('decide', home)} dupes {group['id']}`; set-aside --all leaves it)" \
+        in listed.stdout, listed.stdout  # fmt: skip
+    # What set-aside --all would free leaves the question out, as set-aside does: the listing,
+    # the dashboard and this week's report counted it.
+    assert "would move 0 bytes out of the library (release groups and questions aside)" \
+        in listed.stdout, listed.stdout  # fmt: skip
+    assert "DUPLICATES" not in mediakeeper(home, "dashboard").stdout
+    weekly = next((home / "status" / "reports").glob("*_weekly_progress.md")).read_text()
+    assert "Duplicates:" not in weekly
     every = mediakeeper(home, "dupes", "set-aside", "--all")
     assert every.returncode == 1, every.stdout + every.stderr
     assert f"left for you: group {group['id']}" in every.stdout
