@@ -106,7 +106,7 @@ def take_group(
         return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued,
                           asked=[f for f, _ in chosen])  # fmt: skip
     what = f"chose {label}" if choose is not None else DISMISSED
-    session = "" if dry_run else new_session()
+    session = "" if dry_run else new_session(home)
     result, store = GroupTaken(session, what, asked=asking), queue_of(home, kind)
     for found in asking:
         closing = found.of_code(code)
@@ -212,7 +212,7 @@ def take_outstanding(
     if dry_run:
         return QueueTaken("", kind, outstanding.numbered(items, choose).partition(" (")[0], names)
     what, before, status = outstanding.take_all(home, kind, items, choose)
-    session = new_session()
+    session = new_session(home)
     sessions.record(home, kind, session, group, [i["key"] for i in before], "",
                     {"status": status, "items": before})  # fmt: skip
     write_issue_indexes(home)

@@ -308,6 +308,7 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
     checked = validated(music_script, home)
     assert checked["movie_queue_manager.py"][0] == 0
 
+    earlier = {r["id"] for r in session_ids(music_script, home)}
     asked = sessions(music_script, "clean", "--home", home, "--older-than", "0d")
     assert asked.returncode == 0, asked.stderr
     assert "nothing was deleted: add --yes" in asked.stdout
@@ -336,6 +337,9 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
     resumed = sessions(music_script, "resume", "--home", home)
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
     assert end_state(home, lib, music_queue, library_tags) == reference
+    # Its session is a new one: the killed one's log was deleted, not its id.
+    listed = [r["id"] for r in session_ids(music_script, home)]
+    assert listed[0] not in earlier and set(listed) == earlier | {listed[0]}
     assert {code for code, _ in validated(music_script, home).values()} == {0}
     assert sessions(music_script, "clean", "--home", home, "--older-than", "30d").stdout.endswith(
         "Nothing to delete.\n"
