@@ -87,7 +87,7 @@ def show(home, session_id, as_json):
     if PIPELINE_FILE in record.settings:  # what `resume` runs again
         click.echo(f"pipeline file: {record.settings[PIPELINE_FILE]}")
     log = sc.log_path(status_dir, record)
-    click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
+    click.echo(f"log: {log}" if log.exists() else "log: deleted (by sessions clean)")
     for item in record.items:
         shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
@@ -103,7 +103,7 @@ def show(home, session_id, as_json):
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
-        click.echo(f"`mediakeeper sessions resume {record.id}` runs them")
+        click.echo(f"`{tool_command('sessions', status_dir.parent)} resume {record.id}` runs them")
 
 
 def _shown(status_dir: Path, record) -> dict:
@@ -181,7 +181,7 @@ def _resume_argv(record, home) -> list[str]:
         except PipelineInvalid:
             raise NotFound(f"session {record.id} ran the pipeline {given}, which is no longer "
                            f"under {home / 'pipelines'} nor built in",
-                           f"run `{tool_command('pipeline')} run FILE --home {home} "
+                           f"run `{tool_command('pipeline', home)} run FILE "
                            f"--resume-session {record.id}` with its file") from None  # fmt: skip
     catalog.register_kind(found)  # its queue and its noun are found through its kind
     return [*tool_argv("pipeline"), "run", given, "--home", str(Path(home).absolute()),
