@@ -45,6 +45,10 @@ def main():
 def list_sessions(home, kind, limit, as_json):
     """The sessions, latest first: id, kind, start, duration, outcome, items done/failed."""
     status_dir = settings_for(home).status_dir
+    if kind is not None:  # a pipeline's kind is made at run time: those that ran here
+        known = list(dict.fromkeys([*kinds.KINDS, *sc.kinds_with_sessions(status_dir)]))
+        if kind not in known:
+            raise click.UsageError(f"no kind {kind!r}: one of {', '.join(known)}")
     records = sc.all_sessions(status_dir, kind, items=False)[::-1][:limit]
     rows = [sc.row(r) for r in records]
     if as_json:

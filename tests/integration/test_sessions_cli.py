@@ -243,6 +243,10 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert [line.split()[0] for line in table[1:]] == [rows[0]["id"], rows[1]["id"]]
     only_music = sessions(music_script, "list", "--home", home, "--kind", "music", "--json")
     assert [r["id"] for r in json.loads(only_music.stdout)] == [music["id"]]
+    for unknown in ("MUSIC", "bogus", ""):  # "No MUSIC sessions", as if there were none
+        refused = sessions(music_script, "list", "--home", home, "--kind", unknown)
+        assert refused.returncode == 2 and refused.stdout == "", refused.stdout
+        assert f"Error: no kind {unknown!r}: one of music, movies, " in refused.stderr
     latest = sessions(music_script, "list", "--home", home, "--limit", 1, "--json")
     assert [r["id"] for r in json.loads(latest.stdout)] == [rows[0]["id"]]
 
