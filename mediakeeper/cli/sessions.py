@@ -44,7 +44,7 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="One JSON list of the sessions.")
 def list_sessions(home, kind, limit, as_json):
     """The sessions, latest first: id, kind, start, duration, outcome, items done/failed."""
-    status_dir = settings_for(home).status_dir
+    status_dir = settings_for(home, writes=False).status_dir
     if kind is not None:  # a pipeline's kind is made at run time: those that ran here
         known = list(dict.fromkeys([*kinds.KINDS, *sc.kinds_with_sessions(status_dir)]))
         if kind not in known:
@@ -74,7 +74,7 @@ def list_sessions(home, kind, limit, as_json):
               help="One JSON object: the session as list gives it, its items and what it left.")
 def show(home, session_id, as_json):
     """One session: how it ran and ended, each item and its outcome, what it left unfinished."""
-    status_dir = settings_for(home).status_dir
+    status_dir = settings_for(home, writes=False).status_dir
     record = sc.find_session(status_dir, session_id)
     if as_json:
         click.echo(json.dumps(_shown(status_dir, record), indent=2, ensure_ascii=False))
@@ -234,7 +234,7 @@ def clean(home, older_than, yes):
     (working/<kind>/<slug>) no unfinished item resumes from. Never touches the
     queues, their checkpoints, the change journals (undo needs them) or the session records
     (the weekly reports and resume read them)."""
-    settings = settings_for(home)
+    settings = settings_for(home, writes=yes)  # without --yes: a preview
     plan = sc.plan_clean(settings.home, older_than, datetime.now(UTC))
     for what, why in plan.kept:
         click.echo(f"kept {what}: {why}")
