@@ -6,10 +6,10 @@ for good: given again, the new session's changes would join the old one's journa
 undo take both back. What a family's next id was once read from (a session's log) may be
 deleted (``sessions clean``) while the rest of it stays, so the last id given is kept apart,
 and only here. It is read and written under the file's lock (two processes starting at once
-wait for each other: a few microseconds and a flush), rewritten in place and flushed before
-the id is used; a file cut short or damaged (a kill between the write and the cut of its
-tail, a hand's edit) is as none, and each family's ``choose`` then looks at what it can find
-of its earlier ids: a fault costs a slower start, never an id given twice.
+wait for each other: a few microseconds and a flush), and replaced whole (old or new at every
+instant, a full disk leaving the old), flushed, before the id is used. A file lost or damaged
+(deleted, a hand's edit) is as none: each family's ``choose`` then looks at what it can find
+of its earlier ids, so a fault costs a slower start, never an id given twice.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mediakeeper.fs.atomic import encode_text, fsync_dir, naming, write_all
-from mediakeeper.system.interrupts import critical
+from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming
 
 FILE = "session_ids.json"
 STAMP = "%Y%m%dT%H%M%S%f"  # an id of the moment's: to the microsecond
@@ -37,23 +36,34 @@ def give(status_dir: Path, family: str, choose: Callable[[str | None], str]) -> 
     path = status_dir / FILE
     status_dir.mkdir(parents=True, exist_ok=True)
     with naming(path):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        fd = _locked(path)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # let go as the file is closed, or its process dies
-            made = os.fstat(fd).st_size == 0
             given = _read(fd)
             given[family] = new = choose(given.get(family))
             data = encode_text(json.dumps(given, ensure_ascii=False, sort_keys=True)) + b"\n"
-            with critical():  # its end cut off at once: a tail of the old text makes it none
-                os.lseek(fd, 0, os.SEEK_SET)
-                write_all(fd, data)
-                os.ftruncate(fd, len(data))
-            os.fdatasync(fd)  # its bytes and its size: no reader needs its times
+            # Replaced whole: a kill or a full disk leaves the ids as they were, never torn.
+            atomic_write_bytes(path, data)
         finally:
-            os.close(fd)
-    if made:
-        fsync_dir(status_dir)
+            os.close(fd)  # the lock let go
     return new
+
+
+def _locked(path: Path) -> int:
+    """The file open, locked: its lock is held on the file now at ``path`` (one that was
+    replaced while this process waited is let go, and the new one locked)."""
+    while True:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # let go as it is closed, or its process dies
+            held, there = os.fstat(fd), os.stat(path)
+            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass  # deleted while it waited: made again
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
 
 
 def stamped(status_dir: Path, family: str, *, prefix: str = "", suffix: str = "") -> str:

@@ -134,6 +134,27 @@ def test_processes_starting_at_once_never_share_an_id(tmp_path, child_env):
         assert len(mine) == 100 and mine[-1] == last
 
 
+def test_a_full_disk_leaves_the_ids_given_as_they_were(tmp_path, child_env):
+    """The file is replaced whole: a write the disk has no room for (a real limit on the
+    size of the files the process writes) fails naming it, and leaves it as it was, where
+    one rewritten in place was left cut short and every id it recorded lost."""
+    ids = tmp_path / last_given.FILE
+    ids.write_text('{"music": "20240309_music_007"}\n')
+    script = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from mediakeeper.fs import last_given\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))\n"
+        "last_given.stamped(Path(sys.argv[1]), 'undo', prefix='undo_')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=child_env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1 and f"{ids}" in proc.stderr, proc.stderr
+    assert ids.read_text() == '{"music": "20240309_music_007"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [last_given.FILE]
+
+
 def test_an_id_of_the_moment_comes_after_the_last_one_given_whatever_the_clock_says(tmp_path):
     """Two processes within one microsecond, or a clock set back: the decision's id is
     still a new one, a microsecond after the last given."""
