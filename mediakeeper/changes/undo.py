@@ -15,7 +15,6 @@ import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 from mediakeeper import tags
@@ -32,6 +31,7 @@ from mediakeeper.changes.writes import (
 )
 from mediakeeper.core import writemode
 from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.fs import last_given
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.matching import find_name
 
@@ -131,10 +131,9 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     wanted = _selected(everything, session, artist)
     # Any journal may hold an artist's changes; a session's are in its own.
     problems = [p for p in journals.problems if session is None or p.session == session]
-    undo_id = "undo_" + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     if not wanted:
         if problems:
-            return UndoReport([], [], undo_id, problems=problems)
+            return UndoReport([], [], "", problems=problems)
         target = f"session {session}" if session else f"artist {artist!r}"
         hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)
@@ -145,6 +144,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
         undo_id = ""
     else:
+        undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix="undo_")
         journal = ChangeJournal(status_kind_dir, undo_id, writing)
         done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     return UndoReport(

@@ -194,8 +194,8 @@ def group_home() -> click.Option:
 def settings_for(home: str | None, *, writes: bool = True,
                  **overrides: dict[str, Any]) -> Settings:  # fmt: skip
     """The run's settings; first, what a killed run left half-written in place is finished
-    (``mediakeeper.fs.inplace_journal``), and said. ``writes``: False for a dry run
-    (``fs.sweep.recover_home``)."""
+    (``mediakeeper.fs.inplace_journal``), and said. ``writes``: False for a dry run and a
+    command that only reads (``fs.sweep.recover_home``)."""
     settings = load_settings(home, overrides)
     finish_writes(settings.status_dir, writes=writes)
     return settings

@@ -35,7 +35,7 @@ def main(home, html_path, as_json, now):
     that need you, and this week's numbers. Works in a pipe or a log: no colours needed."""
     if as_json and html_path is not None:
         raise click.UsageError("--json and --html each say the dashboard: give one")
-    settings = settings_for(home)
+    settings = settings_for(home, writes=html_path is not None)  # the pages it links
     with stops_on_signals():  # the --html page is replaced whole, or not at all
         board = dashboard_for(settings.home, moment(now))
         if as_json:

@@ -82,7 +82,10 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     answer, a dismissal too, is one session that undo --session takes back; the finding is
     closed with who decided it and when; the item's issue report and the index are written
     again."""
-    settings = settings_for(home, writes=not dry_run)
+    # Listing and showing, a rule's list and a dry run write nothing: the home is left as it
+    # was, times too.
+    takes = whole_group or interactive or forget or choose or values or dismiss is not None
+    settings = settings_for(home, writes=bool(takes) and not dry_run)
     writing = writemode.chosen(settings.get)  # a choice is written as a fix is
     if kind is not None and kind not in kinds.KINDS:
         raise click.UsageError(f"no kind {kind!r}: one of {', '.join(kinds.KINDS)}")

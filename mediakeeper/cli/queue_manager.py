@@ -374,7 +374,8 @@ def run_action(record: kinds.Kind, action: str, home: str | None, **given: Any) 
     kind = record.name
     if action in READ_ONLY:
         existing_home(home)  # a mistyped --home is refused, and nothing is created
-    settings = settings_for(home, **{kind: {"library": given.get("library")}})
+    settings = settings_for(home, writes=action not in READ_ONLY,
+                            **{kind: {"library": given.get("library")}})  # fmt: skip
     store = QueueStore(settings.status_dir / kind, kind)
     shaping = {k: v for k, v in given.items() if k != "library"}
     call = Call(store, settings, record.noun, **shaping)

@@ -34,7 +34,7 @@ def main(home, install):
     installation's interpreter and the data home by absolute path. A batch that would be
     refused as written (checked as its dry run is, with the data home's settings alone:
     a nightly job sees no shell variables) is left out, and what it misses said."""
-    settings = settings_for(home)
+    settings = settings_for(home, writes=False)  # (--install writes outside the home)
     libraries = watched_libraries(settings)
     if not libraries:
         raise UsageError("no kind has a library: nothing to schedule",

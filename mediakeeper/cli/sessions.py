@@ -44,7 +44,11 @@ def main():
 @click.option("--json", "as_json", is_flag=True, help="One JSON list of the sessions.")
 def list_sessions(home, kind, limit, as_json):
     """The sessions, latest first: id, kind, start, duration, outcome, items done/failed."""
-    status_dir = settings_for(home).status_dir
+    status_dir = settings_for(home, writes=False).status_dir
+    if kind is not None:  # a pipeline's kind is made at run time: those that ran here
+        known = list(dict.fromkeys([*kinds.KINDS, *sc.kinds_with_sessions(status_dir)]))
+        if kind not in known:
+            raise click.UsageError(f"no kind {kind!r}: one of {', '.join(known)}")
     records = sc.all_sessions(status_dir, kind, items=False)[::-1][:limit]
     rows = [sc.row(r) for r in records]
     if as_json:
@@ -70,7 +74,7 @@ def list_sessions(home, kind, limit, as_json):
               help="One JSON object: the session as list gives it, its items and what it left.")
 def show(home, session_id, as_json):
     """One session: how it ran and ended, each item and its outcome, what it left unfinished."""
-    status_dir = settings_for(home).status_dir
+    status_dir = settings_for(home, writes=False).status_dir
     record = sc.find_session(status_dir, session_id)
     if as_json:
         click.echo(json.dumps(_shown(status_dir, record), indent=2, ensure_ascii=False))
@@ -87,7 +91,7 @@ def show(home, session_id, as_json):
     if PIPELINE_FILE in record.settings:  # what `resume` runs again
         click.echo(f"pipeline file: {record.settings[PIPELINE_FILE]}")
     log = sc.log_path(status_dir, record)
-    click.echo(f"log: {log}" if log.exists() else "log: deleted (mediakeeper sessions clean)")
+    click.echo(f"log: {log}" if log.exists() else "log: deleted (by sessions clean)")
     for item in record.items:
         shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
@@ -103,7 +107,7 @@ def show(home, session_id, as_json):
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
-        click.echo(f"`mediakeeper sessions resume {record.id}` runs them")
+        click.echo(f"`{tool_command('sessions', status_dir.parent)} resume {record.id}` runs them")
 
 
 def _shown(status_dir: Path, record) -> dict:
@@ -181,7 +185,7 @@ def _resume_argv(record, home) -> list[str]:
         except PipelineInvalid:
             raise NotFound(f"session {record.id} ran the pipeline {given}, which is no longer "
                            f"under {home / 'pipelines'} nor built in",
-                           f"run `{tool_command('pipeline')} run FILE --home {home} "
+                           f"run `{tool_command('pipeline', home)} run FILE "
                            f"--resume-session {record.id}` with its file") from None  # fmt: skip
     catalog.register_kind(found)  # its queue and its noun are found through its kind
     return [*tool_argv("pipeline"), "run", given, "--home", str(Path(home).absolute()),
@@ -230,7 +234,7 @@ def clean(home, older_than, yes):
     (working/<kind>/<slug>) no unfinished item resumes from. Never touches the
     queues, their checkpoints, the change journals (undo needs them) or the session records
     (the weekly reports and resume read them)."""
-    settings = settings_for(home)
+    settings = settings_for(home, writes=yes)  # without --yes: a preview
     plan = sc.plan_clean(settings.home, older_than, datetime.now(UTC))
     for what, why in plan.kept:
         click.echo(f"kept {what}: {why}")

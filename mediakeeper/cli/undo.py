@@ -54,7 +54,8 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     is journaled too, so it can itself be undone with the session id it prints. The session
     of a `dupes set-aside` or of a restore from a backup also puts every file it moved back
     at its own path, and a decision's session (a dismissal too) opens its decisions again."""
-    settings = settings_for(home, writes=not dry_run)
+    # Its list, and a dry run, write nothing: the home is left as it was, times too.
+    settings = settings_for(home, writes=bool(session or artist) and not dry_run)
     kind_dir = settings.status_dir / "music"
     if as_json and not list_sessions:
         raise click.UsageError("--json goes with --list")

@@ -43,6 +43,7 @@ from mediakeeper.decisions.item import (
     questions_of,
     queue_of,
 )
+from mediakeeper.fs import last_given
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
 from mediakeeper.queue.items import COMPLETED, asked_details
@@ -207,7 +208,7 @@ def take(
             return Taken((), (), "", refused)
     if dry_run:
         return Taken(tuple(changes), closed, "")
-    shared, session = bool(session), session or new_session()
+    shared, session = bool(session), session or new_session(home)
     written = FilesWritten()
     if changes:
         folder = Path(found.document["folder"])
@@ -269,9 +270,10 @@ def changed_files(kind: str, name: str, changed: Sequence[str], then: str) -> St
                  f"run the {kind} batch on it again, then {then}")
 
 
-def new_session() -> str:
-    """A decision's session id (its change journal's name, what ``undo --session`` takes)."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f_decide")
+def new_session(home: Path) -> str:
+    """A decision's session id (its change journal's name, what ``undo --session`` takes):
+    its moment's, never one given before in the data home (``fs.last_given``)."""
+    return last_given.stamped(home / "status", "decide", suffix="_decide")
 
 
 def choose_candidate(home: Path, found: ItemDecisions, choice: Choice, *, dry_run=False) -> str:

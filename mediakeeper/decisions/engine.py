@@ -454,7 +454,7 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
         found, answer.choose, answer.values, answer.album, dismissing, decision=decision,
         scope=answer.scope, fields=answer.fields,
     )  # fmt: skip
-    session = "" if changes else new_session()  # a dismissal: its own session, undone alike
+    session = "" if changes else new_session(home)  # a dismissal: its own session, undone alike
     done = take(home, found, changes, closing, what, dismissing=dismissing or "",
                 writing=writing, session=session)  # fmt: skip
     if session and done.closed:
@@ -484,7 +484,7 @@ def _take_verifying(home: Path, asking: Asking, choice) -> Result:
 def _take_candidate(home: Path, asking: Asking, choice) -> Result:
     """A TMDb candidate kept for the next batch; the item as it was kept: undo gives it back."""
     found = asking.found
-    session, before = new_session(), copy.deepcopy(found.item)
+    session, before = new_session(home), copy.deepcopy(found.item)
     label = choose_candidate(home, found, choice)
     sessions.record(home, found.kind, session, asking.code, [found.item["key"]], "",
                     {"status": PENDING, "items": [before]})  # fmt: skip

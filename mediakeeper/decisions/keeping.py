@@ -83,7 +83,7 @@ def _session(done: copies.SetAside) -> str:
 
 def keep_all(home: Path, chosen: Sequence[dict[str, Any]]) -> Taken:
     """The groups ``chosen`` kept whole, as one session (recorded: its undo asks again)."""
-    session = new_session()
+    session = new_session(home)
     every = found_groups.load_groups(home) or []
     added = kept.keep(home, every, [g["id"] for g in chosen], session)
     if added:

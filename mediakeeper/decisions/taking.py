@@ -106,7 +106,7 @@ def take_group(
         return GroupTaken(acted.session, acted.what, acted.taken, queued=acted.queued,
                           asked=[f for f, _ in chosen])  # fmt: skip
     what = f"chose {label}" if choose is not None else DISMISSED
-    session = "" if dry_run else new_session()
+    session = "" if dry_run else new_session(home)
     result, store = GroupTaken(session, what, asked=asking), queue_of(home, kind)
     for found in asking:
         closing = found.of_code(code)
@@ -215,7 +215,7 @@ def take_outstanding(
         return QueueTaken("", kind, what, [o.name for o in items], [o.key for o in items],
                           status)  # fmt: skip
     what, before, status = outstanding.take_all(home, kind, items, choose)
-    session = new_session()
+    session = new_session(home)
     sessions.record(home, kind, session, group, [i["key"] for i in before], "",
                     {"status": status, "items": before})  # fmt: skip
     write_issue_indexes(home)

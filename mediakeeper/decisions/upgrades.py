@@ -66,7 +66,7 @@ def _left_alone(target: Path, writing: writemode.Writing) -> str:
 def take(home: Path, found: ItemDecisions, decision: Decision, choice: Choice) -> Taken:
     """Every file of ``decision`` upgraded (its original set aside), the decision closed
     when all were; a file left as it was said with why."""
-    session, said, refused = new_session(), [], []
+    session, said, refused = new_session(home), [], []
     settings = load_settings(home)
     writing = writemode.chosen(settings.get)
     planned = places(home, found, decision, choice)

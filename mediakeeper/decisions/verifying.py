@@ -74,7 +74,7 @@ def take(home: Path, asking: Asked, act: str, code: str, *, dry_run: bool = Fals
          only: str = "") -> Acted:  # fmt: skip
     """Take ``act`` for the decisions of ``asking`` (their code ``code``) as one session
     (a restore: of every file with a good copy, or of the file ``only``)."""
-    session = "" if dry_run else new_session()
+    session = "" if dry_run else new_session(home)
     if act == AGAIN:
         return _again(home, asking, code, session)
     result, extra, store = Acted(session, WHAT[act]), {}, queue_of(home, VERIFY.name)

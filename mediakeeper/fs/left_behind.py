@@ -11,10 +11,10 @@ originals (``<folder>``, ``sweep.SPARES``); the sweep forgets a line once nothin
 there any more.
 
 The data home itself is written the same way (its queue, outputs, reports): every command
-that opens it adds ``home <pid> <start> <folder>`` and takes it away when it ends (a dry run
-writes nothing there, and leaves the list alone), so only a command that was killed, or a
-batch that lost a worker, leaves its line, and the sweep then looks through the whole data
-home once.
+that opens it adds ``home <pid> <start> <folder>`` and takes it away when it ends (a dry run,
+or a command that only reads, writes nothing there and leaves the list alone), so only a
+command that was killed, or a batch that lost a worker, leaves its line, and the sweep then
+looks through the whole data home once.
 """
 
 from __future__ import annotations

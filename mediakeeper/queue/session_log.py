@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
@@ -31,6 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from mediakeeper.changes.journal import CHANGES_DIR
+from mediakeeper.fs import last_given
 from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text, naming
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
 from mediakeeper.system.processes import host, own_start_time
@@ -142,23 +145,28 @@ def start_session(
     settings: Mapping[str, Any] | None = None,
     args: list[str] | None = None,
 ) -> Session:
-    """Open a new session with the kind's next free number of the day (safe against a racing
-    run). ``args``: the batch command's options that say how it works (not which items it
+    """Open a new session with the kind's next number of the day, never given before in this
+    data home (``fs.last_given``: its log may be deleted, its records and journals stay).
+    ``args``: the batch command's options that say how it works (not which items it
     takes), so that ``sessions.py resume`` runs what it left unfinished the same way."""
     kind_dir = status_dir / kind
     log_dir = kind_dir / LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     day = clock().strftime("%Y%m%d")
-    taken = [p.stem for p in log_dir.glob(f"{day}_{kind}_*.log")]
-    number = 1 + max((int(s.rsplit("_", 1)[1]) for s in taken if s[-3:].isdigit()), default=0)
-    while True:
-        session_id = f"{day}_{kind}_{number:03d}"  # kind_of reads it back
-        log_path = log_dir / f"{session_id}.log"
-        try:
-            os.close(os.open(log_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-            break
-        except FileExistsError:
-            number += 1
+
+    def choose(last: str | None) -> str:
+        number = _next_of_day(last, day, kind) or 1 + _highest_of_day(kind_dir, day, kind)
+        while True:  # (a log there already: an older release's session, given without the file)
+            session_id = f"{day}_{kind}_{number:03d}"  # kind_of reads it back
+            try:
+                os.close(os.open(log_dir / f"{session_id}.log",
+                                 os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))  # fmt: skip
+                return session_id
+            except FileExistsError:
+                number += 1
+
+    session_id = last_given.give(status_dir, kind, choose)
+    log_path = log_dir / f"{session_id}.log"
     session = Session(kind_dir, session_id, log_path, clock)
     pid = os.getpid()
     session.log(
@@ -176,6 +184,32 @@ def start_session(
         **({"args": list(args)} if args else {}),
     )
     return session
+
+
+def _next_of_day(last: str | None, day: str, kind: str) -> int | None:
+    """The number after ``last``, the kind's last id given: 1 on a later day; None when it
+    cannot tell (no id recorded, or one of a later day: a clock set back)."""
+    if last is None or kind_of(last) != kind:
+        return None
+    then, number = last[:8], last.rpartition("_")[2]
+    return int(number) + 1 if then == day else 1 if then < day else None
+
+
+def _highest_of_day(kind_dir: Path, day: str, kind: str) -> int:
+    """The highest number of the kind's ids of ``day`` that anything of the kind still names:
+    its logs, its change journals, its records (read whole: only where ``fs.last_given``
+    recorded no id of the kind, once); 0 for none."""
+    prefix = f"{day}_{kind}_"
+    number = re.compile(re.escape(prefix) + r"(\d+)\b")
+    folders = (kind_dir / LOG_DIR, kind_dir / CHANGES_DIR)
+    names = [p.name for folder in folders for p in folder.glob(prefix + "*")]
+    found = [int(m[1]) for name in names if (m := number.match(name))]
+    with contextlib.suppress(FileNotFoundError), open(kind_dir / EVENTS_FILE, "rb") as lines:
+        needle = encode_text(prefix)
+        for line in lines:
+            if needle in line:
+                found += (int(n) for n in number.findall(line.decode("utf-8", "replace")))
+    return max(found, default=0)
 
 
 def kind_of(session_id: str) -> str:

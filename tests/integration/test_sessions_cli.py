@@ -99,7 +99,7 @@ def session_ids(music_script, home: Path) -> list[dict]:
 )
 def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     sig, outcome, tmp_path, pristine, reference, music_popen, music_script, music_queue,
-    library_tags
+    library_tags, child_env
 ):  # fmt: skip
     lib, home = tmp_path / "Music", tmp_path / "home"
     shutil.copytree(pristine, lib)
@@ -119,7 +119,11 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     assert len(as_json["left_unfinished"]) == int(left[1]) and as_json["outcome"] == outcome
     assert ", ".join(i["name"] for i in as_json["left_unfinished"]) == left[2]
 
-    resumed = sessions(music_script, "resume", "--home", home)  # the latest crashed one
+    # The command `show` says runs them, pasted from anywhere: it named no data home, and a
+    # `mediakeeper` that need not be on PATH.
+    hint = re.search(r"^`([^`]+)` runs them$", shown.stdout, re.M)[1]
+    resumed = subprocess.run(shlex.split(hint), cwd="/", env=child_env, capture_output=True,
+                             text=True, timeout=300)  # fmt: skip
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
     assert f"Resuming session {crashed['id']} ({outcome})" in resumed.stdout
     [command] = [line for line in resumed.stdout.splitlines() if line.startswith("running: ")]
@@ -239,6 +243,10 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     assert [line.split()[0] for line in table[1:]] == [rows[0]["id"], rows[1]["id"]]
     only_music = sessions(music_script, "list", "--home", home, "--kind", "music", "--json")
     assert [r["id"] for r in json.loads(only_music.stdout)] == [music["id"]]
+    for unknown in ("MUSIC", "bogus", ""):  # "No MUSIC sessions", as if there were none
+        refused = sessions(music_script, "list", "--home", home, "--kind", unknown)
+        assert refused.returncode == 2 and refused.stdout == "", refused.stdout
+        assert f"Error: no kind {unknown!r}: one of music, movies, " in refused.stderr
     latest = sessions(music_script, "list", "--home", home, "--limit", 1, "--json")
     assert [r["id"] for r in json.loads(latest.stdout)] == [rows[0]["id"]]
 
@@ -308,6 +316,7 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
     checked = validated(music_script, home)
     assert checked["movie_queue_manager.py"][0] == 0
 
+    earlier = {r["id"] for r in session_ids(music_script, home)}
     asked = sessions(music_script, "clean", "--home", home, "--older-than", "0d")
     assert asked.returncode == 0, asked.stderr
     assert "nothing was deleted: add --yes" in asked.stdout
@@ -336,6 +345,9 @@ def test_clean_deletes_logs_and_finished_work_files_and_nothing_a_queue_or_undo_
     resumed = sessions(music_script, "resume", "--home", home)
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr  # the batch's: decisions
     assert end_state(home, lib, music_queue, library_tags) == reference
+    # Its session is a new one: the killed one's log was deleted, not its id.
+    listed = [r["id"] for r in session_ids(music_script, home)]
+    assert listed[0] not in earlier and set(listed) == earlier | {listed[0]}
     assert {code for code, _ in validated(music_script, home).values()} == {0}
     assert sessions(music_script, "clean", "--home", home, "--older-than", "30d").stdout.endswith(
         "Nothing to delete.\n"

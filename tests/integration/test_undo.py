@@ -393,9 +393,9 @@ def test_undo_names_its_journal_when_the_data_home_is_full(
     lib, home, original, session = processed
     fixed = tree_bytes(lib)
 
-    def full_disk():
+    def full_disk():  # past the ids given (status/session_ids.json), not a journal's line
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (120, 120))
 
     args = [sys.executable, "utilities/undo_changes.py", "--home", str(home)]
     run = subprocess.run(

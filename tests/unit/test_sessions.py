@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+from mediakeeper.fs import last_given
 from mediakeeper.queue.session_log import (
     EVENTS_FILE,
     ItemLine,
@@ -55,6 +56,114 @@ def test_numbering_continues_after_the_highest_number_of_the_day(tmp_path, clock
     (log_dir(status) / "20240308_music_041.log").write_text("")
     (log_dir(status) / "20240309_music_notes.log").write_text("")
     assert start_session(status, "music", clock=clock).id == "20240309_music_008"
+
+
+def test_an_id_is_never_given_again_once_its_log_is_deleted(tmp_path, clock):
+    """`sessions clean` deletes the logs the numbering read: the next batch of the day took
+    the first one's id again, its changes joined that session's journal (one undo took both
+    back) and its record hid the first one's."""
+    status = tmp_path / "status"
+    first = start_session(status, "music", clock=clock)
+    first.end("completed")
+    first.log_path.unlink()  # as `sessions clean` deletes it; its records stay
+    second = start_session(status, "music", clock=clock)
+    assert (first.id, second.id) == ("20240309_music_001", "20240309_music_002")
+    assert [r.id for r in load_sessions(status, "music")] == [first.id, second.id]
+
+
+def test_where_the_last_id_given_is_lost_the_records_and_journals_still_name_theirs(
+    tmp_path, clock
+):
+    """Without the file of the ids given (a home of an older release, the file deleted or
+    damaged) the next number comes after every one the kind's records, change journals and
+    logs still name, its logs deleted or not."""
+    status = tmp_path / "status"
+    for _ in range(3):
+        start_session(status, "music", clock=clock).end("completed")
+    (status / "music" / "changes").mkdir()
+    (status / "music" / "changes" / "20240309_music_005.jsonl").write_text("")
+    (status / "music" / "changes" / "20240308_music_041.jsonl").write_text("")  # a day before
+    start_session(status, "pipeline-music_7", clock=clock)  # another kind's: not counted
+    for log in log_dir(status).iterdir():
+        log.unlink()
+    ids = status / last_given.FILE
+    ids.write_bytes(b"")  # none: the change journal's 5 is the highest
+    assert start_session(status, "music", clock=clock).id == "20240309_music_006"
+    for lost, number in ((b'{"music": "20240309_mus', 7), (b"[]", 8)):  # cut short, damaged
+        ids.write_bytes(lost)
+        for log in log_dir(status).iterdir():
+            log.unlink()
+        assert start_session(status, "music", clock=clock).id == f"20240309_music_00{number}"
+    ids.unlink()
+    assert start_session(status, "music", clock=clock).id == "20240309_music_009"
+    clock.advance(days=-1)  # a clock set back: the day before's ids are looked for
+    assert start_session(status, "music", clock=clock).id == "20240308_music_042"
+
+
+def test_processes_starting_at_once_never_share_an_id(tmp_path, child_env):
+    """Four processes start sessions of one kind at once, each deleting its log at once (as
+    a clean running beside them would), and take decisions' and undos' ids: none is given
+    twice, and each family's come in order."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mediakeeper.fs import last_given\n"
+        "from mediakeeper.queue.session_log import start_session\n"
+        "status = Path(sys.argv[1])\n"
+        "for _ in range(25):\n"
+        "    s = start_session(status, 'music')\n"
+        "    s.log_path.unlink()\n"
+        "    print(s.id)\n"
+        "    print(last_given.stamped(status, 'decide', suffix='_decide'))\n"
+        "    print(last_given.stamped(status, 'undo', prefix='undo_'))\n"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], env=child_env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]  # fmt: skip
+    given = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        given += out.split()
+    assert len(given) == len(set(given)) == 4 * 25 * 3
+    recorded = json.loads((tmp_path / last_given.FILE).read_bytes())
+    for family, last in recorded.items():
+        mine = sorted(i for i in given if family in i)
+        assert len(mine) == 100 and mine[-1] == last
+
+
+def test_a_full_disk_leaves_the_ids_given_as_they_were(tmp_path, child_env):
+    """The file is replaced whole: a write the disk has no room for (a real limit on the
+    size of the files the process writes) fails naming it, and leaves it as it was, where
+    one rewritten in place was left cut short and every id it recorded lost."""
+    ids = tmp_path / last_given.FILE
+    ids.write_text('{"music": "20240309_music_007"}\n')
+    script = (
+        "import resource, signal, sys\n"
+        "from pathlib import Path\n"
+        "from mediakeeper.fs import last_given\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (40, 40))\n"
+        "last_given.stamped(Path(sys.argv[1]), 'undo', prefix='undo_')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path)], env=child_env,
+                          capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 1 and f"{ids}" in proc.stderr, proc.stderr
+    assert ids.read_text() == '{"music": "20240309_music_007"}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == [last_given.FILE]
+
+
+def test_an_id_of_the_moment_comes_after_the_last_one_given_whatever_the_clock_says(tmp_path):
+    """Two processes within one microsecond, or a clock set back: the decision's id is
+    still a new one, a microsecond after the last given."""
+    (tmp_path / last_given.FILE).write_text('{"decide": "29991231T235959999999_decide"}')
+    assert last_given.stamped(tmp_path, "decide", suffix="_decide") == (
+        "30000101T000000000000_decide"
+    )
+    undo = last_given.stamped(tmp_path, "undo", prefix="undo_")  # each family its own
+    assert undo.startswith(f"undo_{datetime.now(UTC):%Y%m%d}")
 
 
 def test_the_log_has_start_items_and_end(tmp_path, clock):
