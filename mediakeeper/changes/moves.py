@@ -297,7 +297,6 @@ class PutBack:
     restored: list[str] = field(default_factory=list)
     left_alone: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     stopped: str = ""  # a full disk: why the rest was not tried
-    already: str = ""  # the session was undone whole before: when and by what (nothing tried)
 
 
 def put_back(home: Path, session: str, holding: Path, *, dry_run: bool = False) -> PutBack:
@@ -306,14 +305,9 @@ def put_back(home: Path, session: str, holding: Path, *, dry_run: bool = False) 
     removed made again; the folders it leaves empty in ``holding`` removed. A full disk
     stops it (``stopped``) with what it put back so far kept and the rest left alone. A file
     a later session moved again is left alone too: what the holding folder has of it is that
-    session's to put back. A session undone whole before is not undone again (``already``);
-    one partly undone is tried again, for what it left alone may come back now. A dry run:
-    what it would do, told by the same checks, nothing moved or made."""
-    before = undone_sessions(home).get(session)
-    if before is not None and not before.left:
-        by = f" by {before.by}" if before.by else ""
-        return PutBack(already=f"{session} was undone already at {before.when}{by}: nothing to "
-                               "put back")  # fmt: skip
+    session's to put back. (A session undone whole before is refused before it comes here,
+    ``decisions.undo``; one partly undone is tried again, for what it left alone may come
+    back now.) A dry run: what it would do, told by the same checks, nothing moved or made."""
     done = PutBack()
     again = moved_since(home, session)
     entries = lines(home, session)[::-1]

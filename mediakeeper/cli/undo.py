@@ -177,9 +177,6 @@ def _said_group(undone, session: str, dry_run: bool) -> None:
 
 
 def _said_put_back(done, dry_run: bool) -> None:
-    if done.already:  # undone whole before: nothing to put back
-        click.echo(done.already)
-        return
     would = "would " * dry_run
     for path in done.restored:
         click.echo(f"{would}put back {path}")

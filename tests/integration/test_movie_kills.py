@@ -29,11 +29,12 @@ def test_a_temp_file_a_killed_movie_batch_left_is_deleted_by_the_next_command(fa
     library = library_of(tmp_path / "Movies", ["The Matrix (1999)/The Matrix (1999).mkv"])
     home, folder = tmp_path / "home", library / "The Matrix (1999)"
     nfo = folder / "movie.nfo"
-    # The batch's second rename: the first puts its new queue in place, the second the .nfo
-    # (one worker: the batch's own process writes the movie).
+    # The batch's third rename: the first records its session's id (``fs.last_given``), the
+    # second puts its new queue in place, the third the .nfo (one worker: the batch's own
+    # process writes the movie).
     killed = subprocess.run(
         [STRACE, "-f", "-qq", "-o", "/dev/null", "-e", "trace=rename",
-         "-e", "inject=rename:signal=SIGKILL:when=2", sys.executable,
+         "-e", "inject=rename:signal=SIGKILL:when=3", sys.executable,
          "utilities/process_movie_batch.py", "--home", str(home), "--library", str(library)],
         cwd=REPO, env=tmdb_env(fake), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
