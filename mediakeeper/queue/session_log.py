@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from mediakeeper.changes.journal import CHANGES_DIR
 from mediakeeper.fs import last_given
 from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text, naming
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
@@ -199,6 +198,10 @@ def _highest_of_day(kind_dir: Path, day: str, kind: str) -> int:
     """The highest number of the kind's ids of ``day`` that anything of the kind still names:
     its logs, its change journals, its records (read whole: only where ``fs.last_given``
     recorded no id of the kind, once); 0 for none."""
+    # (Here, not at the top: every batch's start, a dry run's too, imports this module, and
+    # only a home without a recorded id comes here.)
+    from mediakeeper.changes.journal import CHANGES_DIR
+
     prefix = f"{day}_{kind}_"
     number = re.compile(re.escape(prefix) + r"(\d+)\b")
     folders = (kind_dir / LOG_DIR, kind_dir / CHANGES_DIR)
