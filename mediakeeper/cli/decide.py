@@ -11,14 +11,12 @@ import click
 from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups
 from mediakeeper.core import kinds, writemode
+from mediakeeper.decisions import dupes
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.dupes import KIND as DUPES_KIND
 from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json
 from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
-
-DUPES = DUPES_KIND.name  # its NAME is a group's id: the group is one decision
 
 
 @click.command(
@@ -203,7 +201,7 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:  # an item named: its decisions, as any item's are given (an id, or a
         # duplicate group's, which is one decision: that one)
-        click.echo(json.dumps(shown if decision_id or kind == DUPES else {
+        click.echo(json.dumps(shown if decision_id or kind == dupes.KIND.name else {
             "kind": shown["kind"], "item": shown["item"], "key": shown["key"],
             "decisions": [shown]}, ensure_ascii=False))  # fmt: skip
         return

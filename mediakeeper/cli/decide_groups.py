@@ -35,7 +35,7 @@ def show_groups(
     if as_json:  # the engine's listing (each decision with its id), of one group's code
         held = HeldDecisions.read(home)  # every queue read once, as the API lists
         click.echo(json.dumps(_listed(home, held, kind, code), ensure_ascii=False))
-        _unreadable(held.unreadable, kind)
+        _unreadable(_of(held.unreadable, kind))
         return
     if code in outstanding.GROUPS:
         _show_outstanding(home, kind, code)
@@ -44,22 +44,24 @@ def show_groups(
         decide_dupes.group_items(home, code)
         return
     needs, unreadable = decide.listed(home)
-    needs = [n for n in needs if kind in (None, n.kind)]
-    _show_listing(home, kind, code, needs, every, all_read=not _of(unreadable, kind))
-    _unreadable(unreadable, kind)
+    unread = _of(unreadable, kind)
+    _show_listing(home, kind, code, [n for n in needs if kind in (None, n.kind)], every,
+                  all_read=not unread)  # fmt: skip
+    _unreadable(unread)
 
 
 def _of(unreadable: dict[str, str], kind: str | None) -> dict[str, str]:
+    """The queues of ``kind`` (of every kind: None) that could not be read, with why."""
     return {k: why for k, why in unreadable.items() if kind in (None, k)}
 
 
-def _unreadable(unreadable: dict[str, str], kind: str | None) -> None:
-    """Each queue (of ``kind``) that could not be read, after what is listed: what it asks
-    is not known, so it is said, exit 2, as a damaged queue is for every command."""
-    for name, why in _of(unreadable, kind).items():
+def _unreadable(unread: dict[str, str]) -> None:
+    """Each queue that could not be read, after what is listed: what it asks is not known,
+    so it is said, exit 2, as a damaged queue is for every command."""
+    for name, why in unread.items():
         click.echo(f"{name}: its decisions are not listed: the queue cannot be read: {why}",
                    err=True)  # fmt: skip
-    if _of(unreadable, kind):
+    if unread:
         sys.exit(2)
 
 
