@@ -36,7 +36,7 @@ from mediakeeper.core import commands, kinds
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
-from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions import engine, ids, words
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
@@ -105,7 +105,8 @@ def match(score) -> str:
 
 
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word, match=match,
-                         number=number, under=path_under)  # under: a file within the album asked
+                         number=number, under=path_under,  # under: a file within the album asked
+                         most_characters=words.most_characters)  # a value's box: the API's bound
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
