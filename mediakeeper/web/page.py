@@ -190,7 +190,6 @@ def overview(web) -> dict[str, Any]:
         "shown_per_group": SHOWN_PER_GROUP,
         "failures": {q["kind"]: _failures(web, q["kind"]) for q in shown["queues"]},
         "sessions": [s for kind, found in shown["records"].items() for s in _sessions(kind, found)],
-        "weekly": served.weekly_report(web.home),
         "reports": {q["kind"]: served.index_of(web.home, q["kind"]) for q in shown["queues"]},
     }
 
@@ -337,9 +336,12 @@ def recent(web) -> dict[str, Any]:
 
 
 def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
+    # The weekly report every view's header links, or (none yet) what the overview says.
+    weekly = served.weekly_report(web.home)
     html = TEMPLATES.get_template(template).render(
         base=web.base_path, version=__version__, home=web.home, view=view,
-        statuses=STATUSES, done=(COMPLETED, SKIPPED), **shown,
+        statuses=STATUSES, done=(COMPLETED, SKIPPED), weekly=weekly,
+        no_weekly=served.no_weekly(web.home) if weekly is None else "", **shown,
     )  # fmt: skip
     return HTMLResponse(html, headers=headers())
 
