@@ -49,11 +49,17 @@ def tag_named(word: str) -> str | None:
     return _BY_WORD.get(_squeezed(word))
 
 
+def most_characters(tag: str) -> int:
+    """The longest value ``tag`` (or the tag a word names) takes: what ``bad_value`` holds a
+    value to, and how long the page's box lets one be typed."""
+    return MOST_LONG_VALUE if (tag_named(tag) or tag) in LONG_TEXTS else MOST_VALUE
+
+
 def bad_value(tag: str, value: str) -> str:
     """Why ``value`` cannot be ``tag``'s ("": it can; an empty value removes the tag)."""
     if not is_unicode(value):
         return "not UTF-8 text (it holds undecodable bytes)"
-    most = MOST_LONG_VALUE if tag in LONG_TEXTS else MOST_VALUE
+    most = most_characters(tag)
     if len(value) > most:
         return f"{tag} takes at most {most:,} characters, not {len(value):,}"
     if tag not in LONG_TEXTS and (control := CONTROL.search(value)):

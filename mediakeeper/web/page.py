@@ -36,7 +36,7 @@ from mediakeeper.core import commands, kinds
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
-from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions import engine, ids, words
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
@@ -105,7 +105,8 @@ def match(score) -> str:
 
 
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word, match=match,
-                         number=number, under=path_under)  # under: a file within the album asked
+                         number=number, under=path_under,  # under: a file within the album asked
+                         most_characters=words.most_characters)  # a value's box: the API's bound
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
@@ -189,7 +190,6 @@ def overview(web) -> dict[str, Any]:
         "shown_per_group": SHOWN_PER_GROUP,
         "failures": {q["kind"]: _failures(web, q["kind"]) for q in shown["queues"]},
         "sessions": [s for kind, found in shown["records"].items() for s in _sessions(kind, found)],
-        "weekly": served.weekly_report(web.home),
         "reports": {q["kind"]: served.index_of(web.home, q["kind"]) for q in shown["queues"]},
     }
 
@@ -336,9 +336,12 @@ def recent(web) -> dict[str, Any]:
 
 
 def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
+    # The weekly report every view's header links, or (none yet) what the overview says.
+    weekly = served.weekly_report(web.home)
     html = TEMPLATES.get_template(template).render(
         base=web.base_path, version=__version__, home=web.home, view=view,
-        statuses=STATUSES, done=(COMPLETED, SKIPPED), **shown,
+        statuses=STATUSES, done=(COMPLETED, SKIPPED), weekly=weekly,
+        no_weekly=served.no_weekly(web.home) if weekly is None else "", **shown,
     )  # fmt: skip
     return HTMLResponse(html, headers=headers())
 

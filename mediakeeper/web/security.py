@@ -3,7 +3,8 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
 
 - ``Host`` must be the bound name, ``localhost``, a loopback address (or, bound to every
   address, this machine's own name or one of its interfaces' addresses: an address is no
-  name DNS could rebind): anything else is 421, whatever the token.
+  name DNS could rebind; ``0.0.0.0`` and ``::`` are none of them): anything else is 421,
+  whatever the token.
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
   another site than the one asked (name and port, a default port written or not) is 403, on
   loopback too. No CORS headers are ever sent.
@@ -38,10 +39,12 @@ ASGI = Callable[[dict, Callable, Callable], Awaitable[None]]
 
 
 def allowed_hosts(bound: str) -> set[str]:
-    names = {bound.lower(), "localhost"}
-    if bound in EVERY_ADDRESS:  # every address: this machine's names too
-        names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
-    return names
+    """The names a Host may give: the bound one, ``localhost``; bound to every address, this
+    machine's names instead of the bind's own ``0.0.0.0`` or ``::``, which no page of this
+    machine's is at: a browser lets another site's page reach 0.0.0.0 ("0.0.0.0 day")."""
+    if bound in EVERY_ADDRESS:
+        return {"localhost", socket.gethostname().lower(), socket.getfqdn().lower()}
+    return {bound.lower(), "localhost"}
 
 
 def host_name(value: str) -> str:

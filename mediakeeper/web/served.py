@@ -24,12 +24,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from mediakeeper.core.commands import tool_command
 from mediakeeper.fs.reports import read_page
 from mediakeeper.web.bodies import Params, Text, query
 
@@ -47,6 +48,13 @@ MOST_COVER = 20 * 1024 * 1024  # bytes: a bigger file is no cover the page shows
 def weekly_report(home: Path) -> Path | None:
     found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
     return found[-1] if found else None
+
+
+def no_weekly(home: Path) -> Markup:
+    """What the page says, and ``/reports/weekly`` answers, before any weekly report is
+    written: how one comes."""
+    return Markup("No weekly report yet: a batch writes it as it ends, or <code>{}</code> "
+                  "writes this week's now.").format(tool_command("report", home))
 
 
 def _inside(folder: Path, name: str, *, folder_too: bool = False) -> Path | None:
@@ -116,8 +124,8 @@ async def weekly(request: Request) -> Response:
         return answer
     web = request.app.state.web
     found = weekly_report(web.home)
-    if found is None:
-        return _missing("No weekly report yet: a batch writes it when it ends.")
+    if found is None:  # asked by its address: the page links the overview's word instead
+        return _missing(no_weekly(web.home))
     html = _pages_linked(found.read_text(encoding="utf-8", errors="replace"))
     base = f'<base href="{escape(web.base_path)}/status/reports/">'
     html = html.replace("<head>", "<head>\n" + base, 1)

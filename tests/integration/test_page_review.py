@@ -117,6 +117,24 @@ def test_a_value_for_one_untagged_file_changes_that_file_only(served, browser):
     page.close()
 
 
+def test_the_box_takes_the_longest_value_the_api_takes(served, browser):
+    """A title as long as the API takes (docs/api.md: 4,096 characters) is typed whole and
+    written whole; the box stops at that bound, as the API refuses past it (the box held
+    1,000, so a longer value was cut short without a word)."""
+    server, lib, _, page = looking(served, browser)
+    q = opened(page, decisions_of(server, "Pink Floyd")["missing-title"])
+    box = q.locator('input[name="value"]')
+    box.fill("x" * 4_097)
+    assert box.input_value() == "x" * 4_096
+    q.get_by_role("button", name="Preview").click()
+    expect(q.locator(".preview")).to_contain_text("1 value would be written to 1 file")
+    q.locator(".preview").get_by_role("button", name="Take it").click()
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    written = mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"]
+    assert written == ["x" * 4_096]
+    page.close()
+
+
 def test_keys_answer_a_question_and_u_undoes_it(served, browser):
     """As ``decide -i`` takes them: j to the question, its choice's number to preview it, y
     to take it, u to undo it; the files back byte for byte."""

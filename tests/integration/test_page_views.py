@@ -10,6 +10,7 @@ critical finding, light and dark; phone and desktop screenshots kept for a perso
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from datetime import UTC, datetime
@@ -77,12 +78,12 @@ def links_of(page) -> list[str]:
     return page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
 
 
-def crawl(page, root: str) -> dict[str, int]:
-    """Every page reached from the views and the weekly report by following links within
-    ``root`` (as a person clicks), with the status each answered."""
+def crawl(page, root: str, start=(*VIEWS, "/reports/weekly")) -> dict[str, int]:
+    """Every page reached from ``start`` (the views and the weekly report) by following links
+    within ``root`` (as a person clicks), with the status each answered."""
     seen: dict[str, int] = {}
     host = root[: root.index("/", len("http://"))] + "/" if root.count("/") > 2 else root + "/"
-    waiting = [root + v for v in (*VIEWS, "/reports/weekly")]
+    waiting = [root + v for v in start]
     while waiting:
         url = waiting.pop().split("#")[0]
         if url in seen or not url.startswith(host):
@@ -348,6 +349,42 @@ def test_a_fresh_home_starts_its_first_batch_from_the_page(tmp_path, browser):
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0",
                                arg=cover.element_handle(), timeout=30_000)  # fmt: skip
         assert page.locator('.item[data-key="Zzyzx Bravo"] img.cover').count() == 0
+        page.close()
+    finally:
+        server.stop()
+
+
+def weekly_link(page):
+    """The header's link to the weekly report."""
+    return page.get_by_role("navigation", name="Views").get_by_role("link", name="Weekly report")
+
+
+def test_a_home_with_no_weekly_report_yet_links_none(tmp_path, browser):
+    """No batch has ended yet, so no weekly report is written: the header's link leads to the
+    overview's word that there is none and how to write one (it led to a 404); the report
+    written by that command, the header links it."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True)
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        seen = crawl(page, server.url, start=VIEWS)
+        assert {url: status for url, status in seen.items() if status != 200} == {}
+        for view in VIEWS:
+            page.goto(server.url + view)
+            weekly_link(page).click()
+            expect(page.locator("#weekly")).to_contain_text("No weekly report yet")
+        command = page.locator("#weekly code").inner_text()
+        assert command.endswith(f"report --home {home}"), command
+        # Asked by its address, the report that is not there says the same.
+        assert "writes this week's now" in server.get("/reports/weekly").text
+        words = shlex.split(command)
+        written = script(*words[words.index("report"):])
+        assert written.returncode == 0, written.stderr
+        page.goto(server.url + "/library")
+        weekly_link(page).click()
+        expect(page.locator("body")).to_contain_text("Weekly progress")
+        assert page.url == server.url + "/reports/weekly"
         page.close()
     finally:
         server.stop()

@@ -119,7 +119,8 @@ def test_bound_to_every_address_it_answers_to_this_machine_s_addresses(home):
     """A NAS is reached by its IP address: bound to 0.0.0.0, a Host that is one of this
     machine's interfaces' addresses (IPv4 or IPv6) is answered, as its names are; another
     machine's address and any other name are still 421 (an address is no name that DNS
-    could rebind)."""
+    could rebind), and so is the bind's own 0.0.0.0 (or ::), which browsers have let another
+    site's page reach ("0.0.0.0 day")."""
     mine = own_addresses()
     if not mine:
         pytest.skip("this machine has no address off loopback")
@@ -137,9 +138,10 @@ def test_bound_to_every_address_it_answers_to_this_machine_s_addresses(home):
                                       timeout=30)  # fmt: skip
                 assert direct.status_code == 200, direct.text
         for host in ("203.0.113.9", "[2001:db8::9]", "224.0.0.1", "evil.example",
-                     "203.0.113.9.nip.io"):  # fmt: skip
+                     "203.0.113.9.nip.io", "0.0.0.0", "[::]"):  # fmt: skip
             assert host.strip("[]") not in mine
-            refused = server.get("/api/queues", headers={**bearer, "Host": f"{host}:{port}"})
-            assert refused.status_code == 421, host
+            for asked_as in (f"{host}:{port}", host):
+                refused = server.get("/api/queues", headers={**bearer, "Host": asked_as})
+                assert refused.status_code == 421, asked_as
     finally:
         server.stop()
