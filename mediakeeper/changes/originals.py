@@ -69,16 +69,25 @@ def read(status_kind_dir: Path, session: str) -> dict[str, list[BytesBack]]:
 
 
 def _span(span: Span) -> list:
-    return [span.offset, base64.b64encode(span.old).decode("ascii"), span.new_sha256]
+    kept = [span.offset, base64.b64encode(span.old).decode("ascii"), span.new_sha256]
+    return kept if span.new_length is None else [*kept, span.new_length]
 
 
 def _back(entry: dict) -> BytesBack | None:
     try:
-        spans = [Span(int(o), base64.b64decode(old, validate=True), str(sha))
-                 for o, old, sha in entry["spans"]]  # fmt: skip
+        spans = [_span_of(*fields) for fields in entry["spans"]]
         return BytesBack(int(entry["size"]), spans)
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
+
+
+def _span_of(offset, old, sha, new_length=None) -> Span:
+    """A span as ``_span`` kept it (a fourth field: the bytes the write left there, where
+    not as many as it replaced)."""
+    length = None if new_length is None else int(new_length)
+    if length is not None and length < 0:
+        raise ValueError("a negative length")
+    return Span(int(offset), base64.b64decode(old, validate=True), str(sha), length)
 
 
 def _size(path: Path) -> int | None:

@@ -16,6 +16,7 @@ from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
+from mediakeeper.fs.splice import Spliced, splice
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
@@ -152,8 +153,8 @@ def holds(path: Path, back: Sequence[BytesBack]) -> bool:
     except OSError:
         return False
     try:
-        size = os.fstat(fd).st_size
-        _put_back(path, back, PatchFile(fd, size), size)
+        with open(fd, "rb", buffering=0, closefd=False) as f:
+            _check(path, back, f, os.fstat(fd).st_size)
     except (AudioError, OSError):
         return False
     finally:
@@ -164,19 +165,32 @@ def holds(path: Path, back: Sequence[BytesBack]) -> bool:
 def _put_back(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
     """The old bytes written over what each earlier write left, newest first; refused if the
     file holds anything else (changed since: its values are then undone one by one)."""
+    _check(path, back, work, size)
     for write in back:
-        ok = size == write.size
-        for span in write.spans if ok else ():
-            work.seek(span.offset)
-            if hashlib.sha256(work.read(len(span.old))).hexdigest() != span.new_sha256:
-                ok = False
-                break
+        for span in _from_the_end(write.spans):
+            size = splice(work, span.offset, span.written, span.old, size)
+
+
+def _check(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
+    """AudioError (``CHANGED``) unless the file holds what each write of ``back`` left, as
+    the newer ones' put-backs would leave it: checked whole before anything is written."""
+    view = Spliced(work, size)
+    for write in back:
+        ok = view.size == write.size and all(
+            hashlib.sha256(view.read(span.offset, span.written)).hexdigest() == span.new_sha256
+            for span in write.spans
+        )
         if not ok:
             why = "changed since the undo read it: left alone"
             raise AudioError(str(path), why, safewrite.CHANGED)
-        for span in write.spans:
-            work.seek(span.offset)
-            work.write(span.old)
+        for span in _from_the_end(write.spans):
+            view.splice(span.offset, span.written, span.old)
+
+
+def _from_the_end(spans: Sequence[Span]) -> list[Span]:
+    """A write's spans, the last first: one put back with another length moves only the
+    bytes after it, never where an earlier span is."""
+    return sorted(spans, key=lambda span: span.offset, reverse=True)
 
 
 def _save_values(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
