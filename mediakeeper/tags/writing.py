@@ -17,6 +17,7 @@ from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.fs.splice import Spliced, splice
+from mediakeeper.tags import regions
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
@@ -131,12 +132,21 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     # A patch (in place) knows what it changed; a copy is watched as the save writes it.
     patch = isinstance(work, PatchFile)
     kept = Recorded(work, st.st_size) if w.made is not None and not patch else work
+    # A write that may change an MP3's tag version moves its audio: its ends are kept whole
+    # (not from a patch: one whose size changes is swapped, and that write keeps them).
+    resizes = w.back is not None and any(s.written != len(s.old) for b in w.back for s in b.spans)
+    ends = (
+        regions.before(w.path.suffix, kept, st.st_size, always=resizes)
+        if w.made is not None and not patch
+        else None
+    )
     if w.back is not None:
         _put_back(w.path, w.back, kept, st.st_size)
     else:
         _save_values(w, kept, st)
     if w.made is not None:
-        w.made[w.path] = _patched(work, st.st_size) if patch else kept.spans()
+        spans = _patched(work, st.st_size) if patch else kept.spans()
+        w.made[w.path] = ends.replaced(kept) if spans is None and ends is not None else spans
 
 
 def _patched(patch: PatchFile, size: int) -> list[Span] | None:
