@@ -3,11 +3,12 @@ file back byte for byte, not only its values.
 
 A tag library that saves a value back does not write the bytes the file had: it orders the
 frames its own way, re-encodes them, pads them as it likes. So each write of a session that
-kept the file's size (the change fitted the tag's padding: nearly all) appends one line to
-``changes/originals/<session>.jsonl``: the file, its size and the spans it replaced, with the
-SHA-256 of what it wrote there. An undo of that session puts the spans back where the file
-still holds exactly those bytes; anywhere else (changed since, or a write that moved the
-audio) it puts the values back as before.
+kept the file's size (the change fitted the tag's padding: nearly all), or that changed an
+MP3's tag version (its head and tail kept whole, ``mediakeeper.tags.regions``), appends one
+line to ``changes/originals/<session>.jsonl``: the file, its size and the spans it replaced,
+with the SHA-256 of what it wrote there (and its length, where not the span's). An undo of
+that session puts the spans back where the file still holds exactly those bytes; anywhere
+else (changed since, or another write that moved the audio) it puts the values back.
 
 The lines are appended after the write, each with a CRC-32: one a crash kept from the disk,
 or one damaged, only means that file's undo goes by its values.
@@ -36,7 +37,8 @@ def folder_of(status_kind_dir: Path) -> Path:
 
 
 def record(status_kind_dir: Path, session: str, made: Mapping[Path, list[Span] | None]) -> None:
-    """Append what each write replaced (files whose write changed their size are left out)."""
+    """Append what each write replaced (files whose write moved their audio, but for an MP3's
+    tag version changed, are left out: their spans are None)."""
     lines = [
         checked_line({"path": str(path), "size": size, "spans": [_span(s) for s in spans]})
         for path, spans in made.items()
@@ -69,16 +71,25 @@ def read(status_kind_dir: Path, session: str) -> dict[str, list[BytesBack]]:
 
 
 def _span(span: Span) -> list:
-    return [span.offset, base64.b64encode(span.old).decode("ascii"), span.new_sha256]
+    kept = [span.offset, base64.b64encode(span.old).decode("ascii"), span.new_sha256]
+    return kept if span.new_length is None else [*kept, span.new_length]
 
 
 def _back(entry: dict) -> BytesBack | None:
     try:
-        spans = [Span(int(o), base64.b64decode(old, validate=True), str(sha))
-                 for o, old, sha in entry["spans"]]  # fmt: skip
+        spans = [_span_of(*fields) for fields in entry["spans"]]
         return BytesBack(int(entry["size"]), spans)
     except (KeyError, TypeError, ValueError, binascii.Error):
         return None
+
+
+def _span_of(offset, old, sha, new_length=None) -> Span:
+    """A span as ``_span`` kept it (a fourth field: the bytes the write left there, where
+    not as many as it replaced)."""
+    length = None if new_length is None else int(new_length)
+    if length is not None and length < 0:
+        raise ValueError("a negative length")
+    return Span(int(offset), base64.b64decode(old, validate=True), str(sha), length)
 
 
 def _size(path: Path) -> int | None:

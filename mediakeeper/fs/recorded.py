@@ -20,11 +20,19 @@ LIMIT = 1 << 20  # bytes kept before a change counts as too large to give back b
 
 
 class Span(NamedTuple):
-    """Bytes a change replaced: where, what they were, and the SHA-256 of what it wrote."""
+    """Bytes a change replaced: where, what they were, and the SHA-256 of what it wrote;
+    ``new_length``: how many bytes it wrote there, where not as many as it replaced (a tag
+    rewritten at a file's start or end with another size, the bytes after it moved)."""
 
     offset: int
     old: bytes
     new_sha256: str
+    new_length: int | None = None
+
+    @property
+    def written(self) -> int:
+        """How many bytes the change left at ``offset``, in place of ``old``."""
+        return len(self.old) if self.new_length is None else self.new_length
 
 
 class Recorded(io.RawIOBase):

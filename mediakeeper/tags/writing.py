@@ -16,6 +16,8 @@ from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
+from mediakeeper.fs.splice import Spliced, splice
+from mediakeeper.tags import regions
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
@@ -130,12 +132,21 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     # A patch (in place) knows what it changed; a copy is watched as the save writes it.
     patch = isinstance(work, PatchFile)
     kept = Recorded(work, st.st_size) if w.made is not None and not patch else work
+    # A write that may change an MP3's tag version moves its audio: its ends are kept whole
+    # (not from a patch: one whose size changes is swapped, and that write keeps them).
+    resizes = w.back is not None and any(s.written != len(s.old) for b in w.back for s in b.spans)
+    ends = (
+        regions.before(w.path.suffix, kept, st.st_size, always=resizes)
+        if w.made is not None and not patch
+        else None
+    )
     if w.back is not None:
         _put_back(w.path, w.back, kept, st.st_size)
     else:
         _save_values(w, kept, st)
     if w.made is not None:
-        w.made[w.path] = _patched(work, st.st_size) if patch else kept.spans()
+        spans = _patched(work, st.st_size) if patch else kept.spans()
+        w.made[w.path] = ends.replaced(kept) if spans is None and ends is not None else spans
 
 
 def _patched(patch: PatchFile, size: int) -> list[Span] | None:
@@ -152,8 +163,8 @@ def holds(path: Path, back: Sequence[BytesBack]) -> bool:
     except OSError:
         return False
     try:
-        size = os.fstat(fd).st_size
-        _put_back(path, back, PatchFile(fd, size), size)
+        with open(fd, "rb", buffering=0, closefd=False) as f:
+            _check(path, back, f, os.fstat(fd).st_size)
     except (AudioError, OSError):
         return False
     finally:
@@ -164,19 +175,32 @@ def holds(path: Path, back: Sequence[BytesBack]) -> bool:
 def _put_back(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
     """The old bytes written over what each earlier write left, newest first; refused if the
     file holds anything else (changed since: its values are then undone one by one)."""
+    _check(path, back, work, size)
     for write in back:
-        ok = size == write.size
-        for span in write.spans if ok else ():
-            work.seek(span.offset)
-            if hashlib.sha256(work.read(len(span.old))).hexdigest() != span.new_sha256:
-                ok = False
-                break
+        for span in _from_the_end(write.spans):
+            size = splice(work, span.offset, span.written, span.old, size)
+
+
+def _check(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
+    """AudioError (``CHANGED``) unless the file holds what each write of ``back`` left, as
+    the newer ones' put-backs would leave it: checked whole before anything is written."""
+    view = Spliced(work, size)
+    for write in back:
+        ok = view.size == write.size and all(
+            hashlib.sha256(view.read(span.offset, span.written)).hexdigest() == span.new_sha256
+            for span in write.spans
+        )
         if not ok:
             why = "changed since the undo read it: left alone"
             raise AudioError(str(path), why, safewrite.CHANGED)
-        for span in write.spans:
-            work.seek(span.offset)
-            work.write(span.old)
+        for span in _from_the_end(write.spans):
+            view.splice(span.offset, span.written, span.old)
+
+
+def _from_the_end(spans: Sequence[Span]) -> list[Span]:
+    """A write's spans, the last first: one put back with another length moves only the
+    bytes after it, never where an earlier span is."""
+    return sorted(spans, key=lambda span: span.offset, reverse=True)
 
 
 def _save_values(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
