@@ -5,6 +5,8 @@ It makes no web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from mediakeeper.audiobooks.settings import job_from_settings, preview
 from mediakeeper.batch.plan import SEND, BatchPlan, Option, Run, previewing
 
@@ -25,7 +27,9 @@ PLAN = BatchPlan(
     tagged and verified in a working directory (<data home>/working/audiobooks), then moved
     into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
     resumes each book at its last finished step.""",
-    dry_run=previewing(jobs, preview, "book"),
+    # Each dry run with its own record of the files the books before make: two that make one
+    # are said.
+    dry_run=lambda run, items: previewing(jobs, partial(preview, going={}), "book")(run, items),
     options=(
         Option(
             "--output",

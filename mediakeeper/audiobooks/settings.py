@@ -51,7 +51,10 @@ def _job(session: str, **fields: Any) -> AudiobookJob:
     return AudiobookJob(session=session, **fields)
 
 
-def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
+def preview(job: AudiobookJob, item: dict[str, Any],
+            going: dict[Path, Path] | None = None) -> list[str]:  # fmt: skip
+    """``going``: each output file of the books previewed before in this dry run, by the
+    folder it comes from (a second book making one is a clash a run would refuse)."""
     folder = Path(item["path"])
     files = book_files(folder)
     if not files:
@@ -63,6 +66,10 @@ def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
         rel = path.relative_to(folder).as_posix()
         lines.append(f"  {number:3d}. {rel}: {metadata.chapter_title(path)!r}")
     place = target.parent
-    lines.append(f"  output: {target}" + job.place_note(item, place, {target.name}))
+    first = folder if going is None else going.setdefault(target, folder)
+    note = job.place_note(item, place, {target.name}) if first == folder else (
+        f" (clash: {first} and {folder} both make this file, and a run places only one: "
+        "give one of them its own title or author, in its tags)")  # fmt: skip
+    lines.append(f"  output: {target}{note}")
     lines.append(f"  backup under {job.backup_root}")
     return lines

@@ -50,13 +50,17 @@ def manifest(folder: Path) -> dict[str, list[Any]]:
     }
 
 
+KEY = "key"  # the item's key in its record: no target folder's path (those are absolute)
+
+
 class Record:
-    """One item's placements: target folder -> {file name: [size, mtime_ns]}."""
+    """One item's placements: target folder -> {file name: [size, mtime_ns]}, and the item's
+    ``key`` (where it is given), which another item's refusal names."""
 
-    def __init__(self, path: Path):
-        self.path = path
+    def __init__(self, path: Path, key: str | None = None):
+        self.path, self.key = path, key
 
-    def load(self) -> dict[str, dict[str, list[int]]]:
+    def load(self) -> dict[str, Any]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -71,8 +75,25 @@ class Record:
     def add(self, target: Path, names: list[str]) -> None:
         data = self.load()
         data[str(target)] = {name: _stamp(target / name) for name in names}
+        if self.key is not None:
+            data[KEY] = self.key
         self.path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1))
+
+    def placed_by_another(self, target: Path, names: list[str]) -> str | None:
+        """The item that placed one of ``names`` at ``target`` as it is now, by the records
+        beside this one (its key, or an older record's name): None where none did. Read
+        only when a placement is refused, never on the way of one that goes through."""
+        for path in sorted(self.path.parent.glob("*.json")):
+            if path == self.path:
+                continue
+            data = Record(path).load()
+            placed = data.get(str(target))
+            if isinstance(placed, dict) and any(
+                n in placed and _stamp(target / n) == placed[n] for n in names
+            ):
+                return str(data.get(KEY) or path.stem)
+        return None
 
 
 def _stamp(path: Path) -> list[int] | None:
@@ -109,6 +130,10 @@ def check(target: Path, names: set[str], record: Record, *, overwrite: bool, nou
     own = record.owned(target) & present
     theirs = sorted(present - own - placed)
     if clash := [n for n in theirs if n in names]:
+        if (other := record.placed_by_another(target, clash)) is not None:
+            raise PlaceTaken(f"{target} holds {_names(clash)}, which the {noun} {other!r} "
+                             f"placed there: the two {noun}s go to one place; give one of "
+                             "them a place of its own, then run again with --retry-errors")
         raise PlaceTaken(f"{target} holds {_names(clash)} that mediakeeper did not place there: "
                          "move them aside, then run again with --retry-errors")
     if own - placed and not overwrite:

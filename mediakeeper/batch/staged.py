@@ -16,11 +16,12 @@ stages come, in this order:
   it too).
 
 What the toolkit may replace is what it placed itself: each placement is recorded in
-``<home>/status/<kind>/placed/<slug>.json`` (each target folder's files, size and mtime), and
-a placement into a folder that exists replaces only the item's own recorded files, keeps
-every other file and every subfolder (another item's, or the user's), and refuses, naming
-it, a file of the user's in the way. Before it moves anything it records what it places
-(each file's size and SHA-256), so a run killed after the move recognises its own output.
+``<home>/status/<kind>/placed/<slug>.json`` (each target folder's files, size and mtime, and
+the item's key), and a placement into a folder that exists replaces only the item's own
+recorded files, keeps every other file and every subfolder (another item's, or the user's),
+and refuses, naming it, a file of the user's in the way (or another item's, naming that
+item). Before it moves anything it records what it places (each file's size and SHA-256), so
+a run killed after the move recognises its own output.
 """
 
 from __future__ import annotations
@@ -349,7 +350,7 @@ class StagedJob:
                 raise Restart
             entry = {"target": str(target), "files": placements.manifest(folder)}
             attempt.save(attempt.state["stage"], **{key: entry})
-        record = placements.Record(self._record_path(attempt.item))
+        record = placements.Record(self._record_path(attempt.item), attempt.item["key"])
         try:
             placements.place(folder, target, attempt.state[key]["files"], record, move=move,
                              overwrite=self.overwrite, noun=self.noun)  # fmt: skip
@@ -358,7 +359,7 @@ class StagedJob:
 
     def check_place(self, item: dict[str, Any], target: Path, names: set[str]) -> None:
         """PlaceTaken now if placing ``names`` at ``target`` will be refused."""
-        record = placements.Record(self._record_path(item))
+        record = placements.Record(self._record_path(item), item["key"])
         placements.check(target, names, record, overwrite=self.overwrite, noun=self.noun)
 
     def place_note(self, item: dict[str, Any], target: Path, names: set[str]) -> str:

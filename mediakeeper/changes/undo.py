@@ -12,6 +12,7 @@ and what already holds the old value; it writes nothing.
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -30,10 +31,12 @@ from mediakeeper.changes.writes import (
     foreseen,
 )
 from mediakeeper.core import writemode
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.fs import last_given
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.matching import find_name
+from mediakeeper.text.wording import first_few
 
 CHANGED_AGAIN = "was changed again since"  # why a tag holding a third value is left alone
 
@@ -74,6 +77,22 @@ def _sessions_hint(everything: list[JournalEntry]) -> str:
     batches = [s for s in sessions if not s.startswith("undo_")] or sessions
     more = " (--list shows them all)" if len(sessions) > 5 else ""
     return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
+
+
+def _none_of_artist_in(status_kind_dir: Path, everything: list[JournalEntry], session: str,
+                       artist: str) -> None:  # fmt: skip
+    """Raise, where ``session`` changed tags but none of ``artist``'s: saying the session has
+    no changes would send the person looking for another session, when it is the artist
+    that is not in it. Names the session's artists and the dry run that lists its changes."""
+    theirs = list(dict.fromkeys(e.artist for e in everything if e.session == session))
+    if not theirs:
+        return  # no such session: said as such by the caller
+    home = status_kind_dir.parent.parent
+    listing = f"{tool_command('undo', home)} --session {shlex.quote(session)} --dry-run"
+    raise NothingJournaled(
+        f"session {session} changed no tags of artist {artist_named(everything, artist)!r}",
+        f"its artists: {first_few(theirs)}; each of its changes: {listing}",
+    )
 
 
 def _net(steps: list[Step]) -> list[JournalEntry]:
@@ -134,6 +153,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     if not wanted:
         if problems:
             return UndoReport([], [], "", problems=problems)
+        if session and artist:
+            _none_of_artist_in(status_kind_dir, everything, session, artist)
         target = f"session {session}" if session else f"artist {artist!r}"
         hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)

@@ -17,7 +17,7 @@ from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import visible
-from mediakeeper.text.wording import count, value, written_to
+from mediakeeper.text.wording import count, value, values_written
 
 
 def previewed(shown: engine.Preview) -> None:
@@ -77,7 +77,7 @@ def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     for line in taken.said:  # what else it did (an upgraded tag's file set aside)
         click.echo(visible(line))
     if taken.files_written.files:
-        click.echo(f"values {written_to(*taken.files_written)}")
+        click.echo(values_written(*taken.files_written))
     closed = count(questions(taken.closed, open_only=False), "decision")
     if dry_run:
         click.echo(f"dry run: {closed} would be closed; nothing written")

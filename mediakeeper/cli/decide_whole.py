@@ -15,7 +15,7 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import engine
 from mediakeeper.decisions.item import DecideError
-from mediakeeper.text.wording import count, plural_of, value
+from mediakeeper.text.wording import count, plural_of, value, values_written
 
 
 def take_whole_group(home, kind, name, group, choose, dismiss, values, remember, dry_run,
@@ -53,6 +53,8 @@ def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None
     decide_verify.lines([t for _, t in result.taken], [item for item, _ in result.taken])
     if decide_verify.group_queued(home, result, dry_run):
         return
+    if result.files_written.files:  # none in a dry run
+        click.echo(values_written(*result.files_written))
     items = count(sum(1 for _, t in result.taken if t.closed), kinds.noun(kind),
                   plural_of(kinds.noun(kind)))  # fmt: skip
     if dry_run:

@@ -18,7 +18,7 @@ from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.system import collector
 from mediakeeper.text.fold import fold
-from mediakeeper.text.wording import count, value, written_to
+from mediakeeper.text.wording import count, value, values_written
 
 # The undo itself (the tags put back through their table and mutagen, a session's files and
 # decisions, the reports written again) is imported where it runs: listing the sessions
@@ -144,7 +144,7 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
         + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
     )
     if report.files_written.files:
-        click.echo(f"values {written_to(*report.files_written)}")
+        click.echo(values_written(*report.files_written))
     _said_decisions(surfaces, "")
     if again := surfaces.again:  # checked again once --refresh sends them back
         who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"

@@ -301,6 +301,9 @@ class ConversionJob(StagedJob):
         dismissals.close(document["findings"], dismissed)
         write_outputs(self.home, slug, document)
         encoded = sum(1 for t in audio if t["action"] == "encoded")
+        # Every file carried as it is: a lossy source, and the cover, cue sheet or log beside
+        # the tracks ("kept"), which the dry run says it copies and the output then holds.
+        copied = sum(1 for t in tracks if t and t["action"] in ("copied", "kept"))
         result = ItemResult(
             counts={
                 "track_count": len(audio),
@@ -319,7 +322,7 @@ class ConversionJob(StagedJob):
                 "seconds": seconds,
                 "output": state.get("placed"),
             },
-            summary=f"{encoded} encoded, {len(audio) - encoded} copied; "
+            summary=f"{encoded} encoded, {copied} copied; "
             f"{before / 1e6:.1f} MB -> {after / 1e6:.1f} MB",
         )
         return result

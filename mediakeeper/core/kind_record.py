@@ -141,9 +141,10 @@ class Kind:
     # the actions every queue manager has, alone.
     actions: Callable[[], Iterable[Any]] | None = None
     # A kind with no queue manager of its own (a pipeline's, made at run time): the command
-    # that runs it, given the data home and its library (``pipeline run``, which refreshes
-    # its queue first), so that its queue's hints name that command, never a `<kind> queue`
-    # that does not exist. None: the kind's queue manager (``<kind> queue``).
+    # that runs it, given the data home and its library (None where a damaged queue no longer
+    # says it: its own input), ``pipeline run``, which refreshes its queue first, so that its
+    # queue's hints name that command, never a `<kind> queue` that does not exist. None: the
+    # kind's queue manager (``<kind> queue``).
     runs_as: Callable[[Any, Any], str] | None = None
 
     @property

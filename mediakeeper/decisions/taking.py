@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes.writes import FilesWritten
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import check_rules, open_codes, questions
 from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
@@ -58,6 +59,12 @@ class GroupTaken:
     @property
     def refused(self) -> list[tuple[str, Taken]]:
         return [(name, t) for name, t in self.taken if t.refused]
+
+    @property
+    def files_written(self) -> FilesWritten:
+        """The files every item's values were written to (each item's files are its own)."""
+        written = [t.files_written for _, t in self.taken]
+        return FilesWritten(sum(w.files for w in written), sum(w.whole for w in written))
 
 
 def take_group(

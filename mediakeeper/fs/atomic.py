@@ -150,7 +150,10 @@ def atomic_write_bytes(
                     os.fsync(fd)
             finally:
                 os.close(fd)
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as err:  # it names the temp first, ours: say the file asked for
+                raise OSError(err.errno, err.strerror or str(err), str(path)) from err
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import errno
 import os
 
+from mediakeeper.fs.names import NAME_MAX, name_bytes
+
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
 
 
@@ -39,5 +41,14 @@ def describe(err: OSError) -> str:
             f"{what}: could not write {name} (no space left on the file system mounted at "
             f"{mount_point(name)}); free some space there and run this again"
         )
+    if err.errno == errno.ENAMETOOLONG and name and (long := _too_long(name)):
+        return (f"file name too long: {name} (a name of {long:,} bytes, where a file system "
+                f"takes {NAME_MAX} at most): give a shorter name")  # fmt: skip
     where = f": {name}" if name else ""
     return f"{err.strerror or err}{where}"
+
+
+def _too_long(path: str) -> int:
+    """The bytes of the longest name in ``path`` where one passes NAME_MAX, else 0 (the
+    whole path is then what is too long, as the system says)."""
+    return max((n for n in map(name_bytes, path.split(os.sep)) if n > NAME_MAX), default=0)

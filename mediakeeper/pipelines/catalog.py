@@ -6,6 +6,7 @@ resumed from anywhere."""
 
 from __future__ import annotations
 
+import os
 import shlex
 from functools import partial
 from pathlib import Path
@@ -72,10 +73,13 @@ def register_kind(pipeline: Pipeline) -> kinds.Kind:
     return kind
 
 
-def run_command(pipeline: Pipeline, home: Path | str, input_: Path | str) -> str:
-    """The ``pipeline run`` of ``pipeline`` on the folder ``input_``, to paste from anywhere:
-    its file by absolute path (a built-in's name), its folders given."""
-    output = ["--output", str(pipeline.output)] if pipeline.output else []
+def run_command(pipeline: Pipeline, home: Path | str, input_: Path | str | None) -> str:
+    """The ``pipeline run`` of ``pipeline`` on the folder ``input_`` (None: its own input, where
+    a damaged queue no longer says its folder), to paste from anywhere: its file by absolute
+    path (a built-in's name), its folders given, absolute."""
+    output = ["--output", os.path.abspath(pipeline.output)] if pipeline.output else []
+    if input_ is None:
+        input_ = os.path.abspath(pipeline.input) if pipeline.input else "PATH"
     return shlex.join([*tool_argv("pipeline", home), "run", pipeline.file or pipeline.name,
                        "--input", str(input_), *output])  # fmt: skip
 

@@ -715,18 +715,28 @@ class QueueStore:
         """How a person gets this queue back when it cannot be read: the latest checkpoint
         (see restore_hint) or, with none yet (a library under ``checkpoint_every`` items has
         none), a new queue of the same library, which keeps the damaged file beside it."""
-        if self.checkpoints():
+        record = kinds.get(self.kind)
+        managed = self.kind in kinds.KINDS and record.runs_as is None
+        if managed and self.checkpoints():
             return restore_hint(self.manager_command(), by_hand=by_hand)
         library = library_on_disk(self.path, self.journal_path)
         noun = kinds.noun(self.kind)
         where = shlex.quote(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
         edit = by_hand_hint(by_hand)
+        kept = "the undo journals, outputs and session logs are not touched"
+        if not managed:
+            # No queue manager restores a checkpoint or makes a queue anew (a pipeline's: its
+            # `pipeline run` makes its queue; a kind this process does not know, which a
+            # pipeline's is outside its run): the damaged file moved aside, its run makes one.
+            run = (f"`{record.runs_as(os.path.abspath(self.dir.parent.parent), library)}`"
+                   if record.runs_as else "its next batch")  # fmt: skip
+            return (f"nothing was changed; {edit}move {self.path} aside: {run} then makes a "
+                    f"new queue, every {noun} pending ({kept})")  # fmt: skip
         return (
             f"nothing was changed; {edit}there is no checkpoint to restore yet: "
             f"`{self.manager_command()} --init --force --library {where}`{what} makes a new "
-            f"queue, every {noun} pending (the damaged file is kept beside it; "
-            "the undo journals, outputs and session logs are not touched)"
+            f"queue, every {noun} pending (the damaged file is kept beside it; {kept})"
         )
 
 

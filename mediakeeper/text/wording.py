@@ -51,6 +51,12 @@ def written_to(files: int, whole: int) -> str:
     return f"{said}: {files - whole:,} in place, {whole:,} rewritten whole"
 
 
+def values_written(files: int, whole: int) -> str:
+    """The line that says where a person's tag values went (``decide``, ``undo``): "values
+    written to 2 files, all in place"."""
+    return f"values {written_to(files, whole)}"
+
+
 def first_few(names: Sequence[str], most: int = 5) -> str:
     """``names`` joined with commas, at most ``most`` of them and the rest counted: "ABBA,
     AC/DC, Air, Alt-J, Anathema and 151 more". For a list too long to print whole."""

@@ -311,6 +311,35 @@ def test_the_scripts_dry_run_writes_nothing_then_the_batch_makes_the_book(tmp_pa
     assert MP4(m4b).info.bitrate < 100_000  # --bitrate 64k
 
 
+def test_two_books_that_make_one_file_are_said_to_clash_and_the_second_names_the_first(
+    tmp_path, music_script
+):
+    """Two folders whose tags name the same book go to one .m4b: the dry run said nothing,
+    and the second book was told the file was not mediakeeper's to move aside, though the
+    first book of the same batch placed it. The dry run names both folders; the run's
+    refusal names the book that placed the file."""
+    lib = tmp_path / "lib"
+    tagged = ("-metadata", "album=Twice", "-metadata", "artist=Jane Doe")
+    for folder in ("A", "B"):
+        make(lib / folder / "01.mp3", "sine=d=1", *tagged)
+    home, out = tmp_path / "home", tmp_path / "out"
+    args = ["--home", home, "--library", lib, "--output", out, "--workers", "1"]
+    m4b = out / "Jane Doe" / "Twice" / "Twice.m4b"
+    dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert f"output: {m4b} (clash: {lib / 'A'} and {lib / 'B'} both make this file" in (
+        dry.stdout), dry.stdout  # fmt: skip
+    assert not home.exists() and not out.exists()
+    done = music_script("process_audiobook_batch.py", *args)
+    assert done.returncode == 1, done.stdout + done.stderr
+    queue = json.loads((home / "status" / "audiobooks" / "processing_queue.json").read_text())
+    [said] = [i["last_error"] for i in queue["items"] if i["key"] == "B"]
+    assert said.startswith(f"{m4b.parent} holds Twice.m4b, which the book 'A' placed there: "
+                           "the two books go to one place"), said  # fmt: skip
+    assert "which the book 'A' placed there" in done.stdout  # the item's line says it too
+    assert m4b.is_file()
+
+
 def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_partial_stays(
     tmp_path,
 ):

@@ -215,6 +215,19 @@ def test_a_track_ffmpeg_cannot_decode_fails_the_album_with_ffmpegs_own_line(
     assert queue_items(tmp_path / "home")[f"{ODD}/Greatest Hits"]["status"] == "completed"
 
 
+def test_the_item_line_counts_every_file_copied_beside_the_encoded_tracks(tmp_path, convert):
+    """Two tracks encoded, cover.jpg and rip.log copied beside them: "2 encoded, 2 copied"
+    (it said "0 copied", counting only the lossy sources copied)."""
+    lib = tmp_path / "lib"
+    make_album(lib / "Artist A" / "Greatest Hits", "Artist A")
+    result = convert("--library", lib, "-v")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Artist A/Greatest Hits — completed: 2 encoded, 2 copied; " in result.stdout, (
+        result.stdout)  # fmt: skip
+    placed = tmp_path / "out" / "Artist A" / "Greatest Hits"
+    assert {"cover.jpg", "rip.log"} <= {p.name for p in placed.iterdir()}
+
+
 def test_lossy_sources_are_copied_as_they_are_unless_allowed(tmp_path, convert):
     lib = tmp_path / "lib"
     mp3 = synth.tone(EXE, lib / "Band" / "Live" / "01 Live.mp3", 1.0)

@@ -130,6 +130,22 @@ def test_a_group_dismissed_in_one_command_is_undone_exactly(asked):
     assert again.returncode == 2, again.stderr  # taken back once: nothing left to undo
 
 
+def test_a_group_choice_says_the_files_its_values_went_to_as_one_decision_does(asked):
+    """--all --choose N wrote values and said nothing of the files they went to, where one
+    decision's --choose says "values written to N files": the same line, summed over the
+    group's items (five artists, two tracks renumbered each); its dry run writes none."""
+    home, _lib = asked
+    args = ("music", "--group", "filename-mismatch", "--all", "--choose", "1")
+    dry = decide(home, *args, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "values written" not in dry.stdout
+    took = decide(home, *args)
+    assert took.returncode == 0, took.stdout + took.stderr
+    lines = took.stdout.splitlines()
+    assert "values written to 10 files, all in place" in lines, took.stdout
+    assert lines.index("values written to 10 files, all in place") == 10  # after the 10 sets
+
+
 def test_a_remembered_rule_settles_later_batches_until_forgotten(asked):
     home, lib = asked
     # Its dry run says the rule too (it said only the decisions it would close).

@@ -187,6 +187,38 @@ def hinted(said: str) -> list[str]:
     return shlex.split(re.search(r"`([^`]+)`", said).group(1))
 
 
+def test_a_damaged_queue_says_how_to_recover_with_commands_that_exist(tmp_path, exe):
+    """A pipeline's queue that cannot be read: its hint named `pipeline-flac queue
+    --init --force` (and, with a checkpoint, `--restore-checkpoint`), which do not exist. It
+    says to move the file aside and names the `pipeline run` that then makes a new queue; the
+    dashboard, which does not know the pipeline, names its next batch."""
+    home, lib, out = tmp_path / "home", library(exe, tmp_path), tmp_path / "portable"
+    first = run("run", "flac", "--home", home, "--input", lib, "--output", out, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    queue = home / "status" / "pipeline-flac" / "processing_queue.json"
+    queue.write_text('{"garbage')  # no library named in it any more
+    refused = run("run", "flac", "--home", home, "--input", lib, "--output", out, cwd=tmp_path)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "pipeline-flac queue" not in refused.stderr, refused.stderr
+    assert f"move {queue} aside: `" in refused.stderr, refused.stderr
+    command = hinted(refused.stderr)
+    assert command[-8:] == ["--home", str(home), "run", "flac", "--input", str(lib),
+                            "--output", str(out)]  # fmt: skip
+    queue.rename(tmp_path / "damaged.json")  # as the hint says
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Created the pipeline-flac queue with 2 albums" in again.stdout
+
+    queue.write_text('{"garbage')
+    dashboard = [sys.executable, ROOT / "utilities" / "media_dashboard.py", "--home", home]
+    board = subprocess.run(dashboard, env=env, capture_output=True, text=True, timeout=120)
+    assert board.returncode == 0, board.stderr
+    [said] = [line for line in board.stdout.splitlines() if "cannot be read" in line]
+    assert "pipeline-flac queue" not in said and f"move {queue} aside: its next batch" in said
+
+
 def test_its_hints_name_pipeline_run_which_runs(tmp_path, exe):
     """A pipeline has no queue manager: its hints named `mediakeeper pipeline-opus queue
     --refresh` and `... --init --force`, which do not exist."""

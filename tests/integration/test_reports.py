@@ -740,6 +740,26 @@ def test_dashboard_script_refuses_an_html_path_that_is_no_file(
     assert list(home.iterdir()) == []  # nothing written, not even a temporary file
 
 
+def test_dashboard_script_names_an_html_name_too_long_as_asked(repo_root, child_env, tmp_path):
+    """A name past the file system's 255 bytes: the error names the file asked for (it named
+    the temporary file the page was written to) and says the name is too long."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True)
+    target = tmp_path / "out" / ("a" * 300 + ".html")
+    target.parent.mkdir()
+    result = subprocess.run(
+        [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--home", home,
+         "--html", target],
+        env=child_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: file name too long: {target} (a name of 305 bytes, where a file system takes "
+        "255 at most): give a shorter name"
+    ), result.stderr
+    assert list(target.parent.iterdir()) == []  # no temporary file left
+
+
 def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):
     home = tmp_path / "my home"
     (home / "status").mkdir(parents=True)  # a data home whose queues are not made yet

@@ -119,6 +119,24 @@ def test_unknown_session_or_artist_exits_2_and_names_what_exists(
     assert library_tags(lib) == before
 
 
+def test_a_session_without_the_artist_names_its_artists_not_other_sessions(
+    processed, music_script, library_tags
+):
+    """--session and --artist where the session changed tags, none of that artist's: said
+    of the session and the artist (not "no changes for the session", which has some), with
+    its artists and the dry run that lists its changes; nothing written."""
+    lib, home, _original, _session = processed
+    alpha = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
+    assert alpha.returncode == 0, alpha.stdout + alpha.stderr
+    by = re.search(r"\(undo session (\S+)\)", alpha.stdout).group(1)  # Alpha's tags only
+    before = library_tags(lib)
+    run = music_script("undo_changes.py", "--home", home, "--session", by, "--artist", "bravo")
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert f"session {by} changed no tags of artist 'Bravo' (its artists: Alpha; " in run.stderr
+    assert f"undo --home {home} --session {by} --dry-run)" in run.stderr
+    assert "Traceback" not in run.stderr and library_tags(lib) == before
+
+
 def test_a_misspelt_artist_is_suggested(tmp_path, music_library, music_script, library_tags):
     """'Bjrok' for Björk: the hint names the artist, not the sessions; the newest batch
     sessions come first otherwise, undo sessions only when there is nothing else."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 
 import pytest
@@ -40,6 +41,16 @@ def test_a_folder_that_cannot_hold_the_file_is_named_as_the_file_asked_for(tmp_p
     with pytest.raises(NotADirectoryError) as raised:
         atomic_write_bytes(target, b"new\n")
     assert raised.value.filename == str(target)
+
+
+def test_a_name_too_long_is_named_as_the_file_asked_for(tmp_path):
+    """The temp file takes a short stand-in name and is written; the rename to the name asked
+    for fails, and its error names that name, not the temp file's."""
+    target = tmp_path / ("a" * 300 + ".html")
+    with pytest.raises(OSError) as raised:
+        atomic_write_bytes(target, b"new\n")
+    assert (raised.value.errno, raised.value.filename) == (errno.ENAMETOOLONG, str(target))
+    assert list(tmp_path.iterdir()) == []  # the temp file removed
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc")
