@@ -7,7 +7,8 @@ file read, not decoded: its format, its length from its packets, its chapter tit
 the working directory), ``place`` (moved to its place in the output with
 ``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
 verified result is never redone, except a merge resumed with other encode settings
-(``mediakeeper.audiobooks.resume``).
+(``mediakeeper.audiobooks.resume``) and a backup gone before the merge that reads it (pruned
+or deleted by hand since the kill: made again).
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ class AudiobookJob(StagedJob):
 
     def _merge(self, a: Attempt) -> str:
         item, wd, state = a.item, a.wd, a.state
+        if not Path(state["backup"]).is_dir():  # its inputs: pruned or deleted since the kill
+            return self._save(a, {"key": item["key"]}, BACKUP)["stage"]
         exe = ffmpeg.find(self.ffmpeg_path)
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         book = metadata.Book(**state["book"])

@@ -334,6 +334,31 @@ def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_parti
     assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()
 
 
+def test_a_book_killed_before_its_merge_whose_backup_was_pruned_since_is_backed_up_again(
+    tmp_path, music_script
+):
+    """The merge reads the backup: one deleted since the kill (by --prune-backups, past the
+    retention) is made again, and the book completes, instead of failing on a missing file
+    at every retry."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Pruned"
+    make(book / "01.mp3", "sine=d=1")
+    make(book / "02.mp3", "sine=d=1:frequency=600")
+    claim = item(lib, book)
+    run_until(job(tmp_path), claim, "merge")
+    backups = tmp_path / "home" / "backup"
+    [old] = backups.iterdir()
+    past_retention = {"MEDIAKEEPER_AUDIOBOOKS_BACKUP_RETENTION_DAYS": "0"}
+    pruned = music_script("audiobook_queue_manager.py", "--home", tmp_path / "home",
+                          "--prune-backups", env=past_retention)  # fmt: skip
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert f"Deleted {old}" in pruned.stdout
+    _, document = run_book(tmp_path, lib, book)
+    assert [t for _, t in chapters(Path(document["output"]) / "Pruned.m4b")] == ["01", "02"]
+    [again] = backups.iterdir()
+    assert (again / "02.mp3").read_bytes() == (book / "02.mp3").read_bytes()
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""
