@@ -566,6 +566,36 @@ def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tm
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103
 
 
+def test_a_candidate_taken_closes_the_decisions_its_undo_opens_again_and_its_preview_says_so(
+    fake, tmp_path
+):
+    """Solaris asks two questions (no year in its name, which Solaris): a candidate taken
+    puts it back to pending, so both close; the dry run, the take and the undo count the
+    same two (the preview said 0 would be closed)."""
+    library = library_of(tmp_path / "Movies", ["Solaris/solaris.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1
+    decide = [sys.executable, "utilities/decide.py", "--home", str(home), "movies", "Solaris",
+              "--code", "ambiguous-match", "--choose", "2"]  # fmt: skip
+
+    def said(*args: str) -> str:
+        done = subprocess.run([*decide, *args], cwd=REPO, env=tmdb_env(fake),
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "dry run: 2 decisions would be closed (Solaris (2002), TMDb id 2103)" in said(
+        "--dry-run")  # fmt: skip
+    assert queue_of(home)["Solaris"]["status"] == "completed"
+    took = said()
+    assert "for Solaris: the next batch identifies it so (2 decisions closed)" in took, took
+    session = took.split("--session ")[1].split()[0]
+    undone = subprocess.run([sys.executable, "utilities/undo_changes.py", "--home", str(home),
+                             "--session", session], cwd=REPO, env=tmdb_env(fake),
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "2 decisions open again" in undone.stdout, undone.stdout + undone.stderr
+
+
 def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_online(
     fake, tmp_path
 ):
