@@ -564,6 +564,10 @@ def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tm
     assert queue_of(home)["Solaris"]["status"] == "pending"
     run(fake, home, library)
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103
+    # Its report says where the id came from: the choice, not a tag its folder lacks.
+    report = (home / "issues/movies" / f"{slugify('Solaris')}.md").read_text(encoding="utf-8")
+    assert "(the TMDb id chosen for it with decide or --choose)." in report, report
+    assert "[tmdbid] tag" not in report
 
 
 def test_a_candidate_taken_closes_the_decisions_its_undo_opens_again_and_its_preview_says_so(
