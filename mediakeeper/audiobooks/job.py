@@ -37,6 +37,7 @@ from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
@@ -246,7 +247,7 @@ class AudiobookJob(StagedJob):
             details={"slug": slug, **asked_details(records),
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
                      "copied": state["copied"]},
-            summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
+            summary=f"{count(len(inputs), 'chapter')}, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
             notices=state.get("notes", []),
         )  # fmt: skip

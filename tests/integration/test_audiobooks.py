@@ -385,6 +385,16 @@ def test_two_folders_of_one_book_the_dry_run_and_the_refusal_name_the_other(
     assert "did not place" not in done.stdout
 
 
+def test_a_book_of_one_file_is_said_one_chapter(tmp_path, music_script):
+    lib = tmp_path / "lib"
+    make(lib / "Jane Doe - Short" / "01.mp3", "sine=d=1")
+    done = music_script("process_audiobook_batch.py", "--home", tmp_path / "home", "--library",
+                        lib, "--output", tmp_path / "out", "-v")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✓ Jane Doe - Short — completed: 1 chapter, 0.00 h, encoded" in done.stdout, (
+        done.stdout)  # fmt: skip
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""

@@ -600,6 +600,22 @@ def test_a_candidate_taken_closes_the_decisions_its_undo_opens_again_and_its_pre
     assert "2 decisions open again" in undone.stdout, undone.stdout + undone.stderr
 
 
+def test_one_candidate_is_said_as_one_and_the_choose_command_names_its_id(fake, tmp_path):
+    """'TMDb offers 1 candidates.' and a usage line ending 'NAME ID_' (the argument's Python
+    name) were what a person read."""
+    fake.add_movie("Kill Bill: Vol. 1", "2003-10-10", id=24)
+    library = library_of(tmp_path / "Movies", ["Kill Bill (2003)/kb.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1
+    shown = subprocess.run([sys.executable, "utilities/decide.py", "--home", str(home), "movies",
+                            "Kill Bill"], cwd=REPO, env=tmdb_env(fake), capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert "Which movie is 'Kill Bill (2003)'? TMDb offers 1 candidate.\n" in shown.stdout, (
+        shown.stdout + shown.stderr)  # fmt: skip
+    usage = CliRunner().invoke(movie_queue_manager, ["choose", "--help"])
+    assert usage.output.splitlines()[0].endswith(" choose [OPTIONS] NAME ID"), usage.output
+
+
 def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_online(
     fake, tmp_path
 ):
