@@ -616,6 +616,26 @@ def test_one_candidate_is_said_as_one_and_the_choose_command_names_its_id(fake, 
     assert usage.output.splitlines()[0].endswith(" choose [OPTIONS] NAME ID"), usage.output
 
 
+def test_the_dry_run_says_the_artwork_a_run_adds_beside_the_nfo_it_keeps(fake, tmp_path):
+    """A movie with its NFO, run again with --artwork: the run keeps the NFO and writes the
+    artwork, which the dry run left out (it said only that the NFO would be kept), and with
+    --overwrite said only that the NFO would be replaced."""
+    library = library_of(tmp_path / "Movies", ["Heat (1995)/heat.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 0
+    before = tree(library)
+    dry = run(fake, home, library, "--movie", "Heat", "--artwork", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert ("would write poster.jpg, fanart.jpg on a match; would keep the existing movie.nfo"
+            in dry.stdout), dry.stdout  # fmt: skip
+    dry = run(fake, home, library, "--movie", "Heat", "--artwork", "--overwrite", "--dry-run")
+    assert "would write poster.jpg, fanart.jpg and replace movie.nfo on a match" in dry.stdout
+    assert tree(library) == before
+    done = run(fake, home, library, "--movie", "Heat", "--artwork", "-v")
+    assert "wrote poster.jpg, fanart.jpg, kept existing movie.nfo" in done.stdout, done.stdout
+    assert tree(library)["Heat (1995)/movie.nfo"] == before["Heat (1995)/movie.nfo"]
+
+
 def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_online(
     fake, tmp_path
 ):
