@@ -395,6 +395,24 @@ def test_a_book_of_one_file_is_said_one_chapter(tmp_path, music_script):
         done.stdout)  # fmt: skip
 
 
+def test_a_book_run_again_without_overwrite_is_refused_before_its_backup_is_made(tmp_path):
+    """A book made, run again (``--book NAME``) without --overwrite: refused as before, but
+    before a second copy of the whole folder is made for nothing (backups stay until pruned);
+    with --overwrite it is made again, backed up then."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Again"
+    make(book / "01.mp3", "sine=d=1")
+    run_book(tmp_path, lib, book)
+    backups = tmp_path / "home" / "backup"
+    made = sorted(backups.iterdir())
+    with pytest.raises(ItemFailure) as refused:
+        job(tmp_path).process({**item(lib, book), "run_token": "again"})
+    assert "already holds this book's earlier output" in refused.value.message
+    assert sorted(backups.iterdir()) == made
+    _, document = run_book(tmp_path, lib, book, overwrite=True)
+    assert len(list(backups.iterdir())) == 2 and Path(document["output"], "Again.m4b").is_file()
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""
