@@ -5,21 +5,12 @@ It makes no web lookups: no --offline, no --enrich."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
-
 from mediakeeper.audiobooks.settings import job_from_settings, preview
 from mediakeeper.batch.plan import SEND, BatchPlan, Option, Run, previewing
 
 
 def jobs(run: Run):
     return job_from_settings(run.settings, overwrite=run.flags["overwrite"], cluster=run.cluster)
-
-
-def dry_run(run: Run, items: list[dict[str, Any]]) -> Iterable[str]:
-    going: dict[Path, str] = {}  # the outputs of the books previewed so far (``preview``)
-    return previewing(jobs, lambda job, item: preview(job, item, going), "book")(run, items)
 
 
 PLAN = BatchPlan(
@@ -34,7 +25,7 @@ PLAN = BatchPlan(
     tagged and verified in a working directory (<data home>/working/audiobooks), then moved
     into <output>/<Author>/<Title>/. Stop any time with Ctrl+C or even kill -9: the next run
     resumes each book at its last finished step.""",
-    dry_run=dry_run,
+    dry_run=previewing(jobs, preview, "book"),
     options=(
         Option(
             "--output",

@@ -51,10 +51,7 @@ def _job(session: str, **fields: Any) -> AudiobookJob:
     return AudiobookJob(session=session, **fields)
 
 
-def preview(job: AudiobookJob, item: dict[str, Any], going: dict[Path, str]) -> list[str]:
-    """A book's dry-run lines; ``going``: the M4B of each book previewed before in this run,
-    and that book's name, so that two folders making one book are said as the real run
-    refuses the second placed."""
+def preview(job: AudiobookJob, item: dict[str, Any]) -> list[str]:
     folder = Path(item["path"])
     files = book_files(folder)
     if not files:
@@ -66,11 +63,6 @@ def preview(job: AudiobookJob, item: dict[str, Any], going: dict[Path, str]) -> 
         rel = path.relative_to(folder).as_posix()
         lines.append(f"  {number:3d}. {rel}: {metadata.chapter_title(path)!r}")
     place = target.parent
-    note = job.place_note(item, place, {target.name})
-    first = going.setdefault(target, item["name"])
-    if not note and first != item["name"]:
-        note = (f" (refused: another book of this run, {first!r}, goes there too: the one "
-                "placed second is refused)")  # fmt: skip
-    lines.append(f"  output: {target}{note}")
+    lines.append(f"  output: {target}" + job.place_note(item, place, {target.name}))
     lines.append(f"  backup under {job.backup_root}")
     return lines

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,13 +75,6 @@ class Record:
         atomic_write_text(self.path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
-def _placed_by_others(record: Record, target: Path, names: list[str]) -> list[str]:
-    """The slugs of the other items whose records say they placed one of ``names`` at
-    ``target``, unchanged since."""
-    others = sorted(p for p in record.path.parent.glob("*.json") if p != record.path)
-    return [p.stem for p in others if Record(p).owned(target) & set(names)]
-
-
 def _stamp(path: Path) -> list[int] | None:
     try:
         st = os.stat(path)
@@ -92,8 +84,7 @@ def _stamp(path: Path) -> list[int] | None:
 
 
 def place(folder: Path, target: Path, files: dict[str, list[Any]], record: Record, *,
-          move: bool, overwrite: bool, noun: str,
-          named: Callable[[str], str] = str) -> None:  # fmt: skip
+          move: bool, overwrite: bool, noun: str) -> None:  # fmt: skip
     """``files`` (the manifest recorded before) from ``folder`` to ``target``, as the module
     says. PlaceTaken, saying what to do, where that would replace what the item did not
     place (or its own earlier output, without ``overwrite``)."""
@@ -102,19 +93,15 @@ def place(folder: Path, target: Path, files: dict[str, list[Any]], record: Recor
     if not target.exists() and all((folder / n).is_file() for n in files):
         place_folder(folder, target, move=move, overwrite=False)
     else:
-        _into_existing(folder, target, files, record, move=move, overwrite=overwrite, noun=noun,
-                       named=named)  # fmt: skip
+        _into_existing(folder, target, files, record, move=move, overwrite=overwrite, noun=noun)
     record.add(target, sorted(files))
 
 
 def check(target: Path, names: set[str], record: Record, *, overwrite: bool, noun: str,
-          placed: frozenset[str] = frozenset(), named: Callable[[str], str] = str,
-          ) -> set[str]:  # fmt: skip
+          placed: frozenset[str] = frozenset()) -> set[str]:  # fmt: skip
     """PlaceTaken if placing ``names`` at ``target`` would replace what the item did not
     place (or, without ``overwrite``, its own earlier output); else the item's own earlier
-    files there. ``placed``: those already in place (a resumed placement). A file another
-    item placed there is said so, that item named by ``named`` from its record's slug: its
-    own output, which moving aside as a person's file would undo."""
+    files there. ``placed``: those already in place (a resumed placement)."""
     if not target.is_dir():
         return set()
     present = {e.name for e in target.iterdir()
@@ -122,11 +109,6 @@ def check(target: Path, names: set[str], record: Record, *, overwrite: bool, nou
     own = record.owned(target) & present
     theirs = sorted(present - own - placed)
     if clash := [n for n in theirs if n in names]:
-        if others := _placed_by_others(record, target, clash):
-            raise PlaceTaken(f"{target} holds {_names(clash)} that another {noun} placed there "
-                             f"({', '.join(map(named, others))}): both folders make this "
-                             f"{noun}; skip one (the queue's skip NAME), or tag this one apart, "
-                             "then run again with --retry-errors")  # fmt: skip
         raise PlaceTaken(f"{target} holds {_names(clash)} that mediakeeper did not place there: "
                          "move them aside, then run again with --retry-errors")
     if own - placed and not overwrite:
@@ -141,12 +123,10 @@ def check(target: Path, names: set[str], record: Record, *, overwrite: bool, nou
 
 
 def _into_existing(folder: Path, target: Path, files: dict[str, list[Any]], record: Record, *,
-                   move: bool, overwrite: bool, noun: str,
-                   named: Callable[[str], str]) -> None:  # fmt: skip
+                   move: bool, overwrite: bool, noun: str) -> None:  # fmt: skip
     target.mkdir(parents=True, exist_ok=True)
     placed = frozenset(n for n in files if _holds(target / n, files[n]))
-    own = check(target, set(files), record, overwrite=overwrite, noun=noun, placed=placed,
-                named=named)  # fmt: skip
+    own = check(target, set(files), record, overwrite=overwrite, noun=noun, placed=placed)
     for name in sorted(set(files) - placed):
         source = folder / name
         if not source.is_file():

@@ -352,16 +352,14 @@ class StagedJob:
         record = placements.Record(self._record_path(attempt.item))
         try:
             placements.place(folder, target, attempt.state[key]["files"], record, move=move,
-                             overwrite=self.overwrite, noun=self.noun,
-                             named=self._named)  # fmt: skip
+                             overwrite=self.overwrite, noun=self.noun)  # fmt: skip
         except placements.PlacementLost:
             raise Restart from None
 
     def check_place(self, item: dict[str, Any], target: Path, names: set[str]) -> None:
         """PlaceTaken now if placing ``names`` at ``target`` will be refused."""
         record = placements.Record(self._record_path(item))
-        placements.check(target, names, record, overwrite=self.overwrite, noun=self.noun,
-                         named=self._named)  # fmt: skip
+        placements.check(target, names, record, overwrite=self.overwrite, noun=self.noun)
 
     def place_note(self, item: dict[str, Any], target: Path, names: set[str]) -> str:
         """What a dry run says of ``target``: nothing (free), that the item goes beside
@@ -374,14 +372,6 @@ class StagedJob:
 
     def _record_path(self, item: dict[str, Any]) -> Path:
         return inside(self.home / "status" / self.kind, PLACED_DIR, f"{slugify(item['key'])}.json")
-
-    def _named(self, slug: str) -> str:
-        """The name of the queue's item whose placements record is ``slug``'s, quoted; the
-        slug itself where the queue has no such item (read only when a placement clashes)."""
-        store = QueueStore(self.home / "status" / self.kind, self.kind)
-        items = store.peek()["items"] if store.exists() else []
-        return next((repr(str(i.get("name") or i["key"])) for i in items
-                     if slugify(i["key"]) == slug), slug)  # fmt: skip
 
 
 def libraries(settings: Settings, kind: str) -> list[tuple[str, Path | None]]:

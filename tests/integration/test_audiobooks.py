@@ -359,32 +359,6 @@ def test_a_book_killed_before_its_merge_whose_backup_was_pruned_since_is_backed_
     assert (again / "02.mp3").read_bytes() == (book / "02.mp3").read_bytes()
 
 
-def test_two_folders_of_one_book_the_dry_run_and_the_refusal_name_the_other(
-    tmp_path, music_script
-):
-    """Two folders whose tags make the same book: the dry run says the second is refused,
-    as the real run refuses it, and the refusal names the book that placed the M4B there,
-    never calling it a file mediakeeper did not place (whose advice, moving it aside,
-    would undo that book)."""
-    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
-    for folder in ("Copy A", "Copy B"):
-        make(lib / folder / "01.mp3", "sine=d=1", "-metadata", "album=Same Book",
-             "-metadata", "artist=Jane Doe")  # fmt: skip
-    args = ["--home", home, "--library", lib, "--output", out, "--workers", "1"]
-    dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
-    assert dry.returncode == 0, dry.stdout + dry.stderr
-    m4b = out / "Jane Doe" / "Same Book" / "Same Book.m4b"
-    assert f"output: {m4b}\n" in dry.stdout  # the first
-    assert (f"output: {m4b} (refused: another book of this run, 'Copy A', goes there too"
-            in dry.stdout)  # fmt: skip
-    done = music_script("process_audiobook_batch.py", *args)
-    assert done.returncode == 1, done.stdout + done.stderr
-    [line] = [x for x in done.stdout.splitlines() if x.startswith("✗")]
-    assert line.startswith("✗ Copy B — error: Same Book holds Same Book.m4b that another book "
-                           "placed there ('Copy A'): both folders make this book"), line
-    assert "did not place" not in done.stdout
-
-
 def test_a_book_of_one_file_is_said_one_chapter(tmp_path, music_script):
     lib = tmp_path / "lib"
     make(lib / "Jane Doe - Short" / "01.mp3", "sine=d=1")
