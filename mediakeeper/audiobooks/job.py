@@ -7,7 +7,8 @@ file read, not decoded: its format, its length from its packets, its chapter tit
 the working directory), ``place`` (moved to its place in the output with
 ``cover.jpg``), ``completed``. A killed run resumes at the step it was in; a finished step's
 verified result is never redone, except a merge resumed with other encode settings
-(``mediakeeper.audiobooks.resume``).
+(``mediakeeper.audiobooks.resume``) and a backup gone before the merge that reads it (pruned
+or deleted by hand since the kill: made again).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
@@ -102,6 +104,10 @@ class AudiobookJob(StagedJob):
         if state.get("backup") and Path(state["backup"]).is_dir():
             # Renamed into place last of all, after its metadata.txt: there, it is whole.
             return self._save(a, state, MEASURE)["stage"]
+        if not state.get("backup") and (audio := book_files(folder)):
+            # A place it would be refused (its own earlier output without --overwrite,
+            # another's M4B) is said before a copy of the whole folder is made for nothing.
+            self._free_place(item, metadata.gather(folder, item["key"], audio))
         # Killed while copying: the same folder, made afresh (its partial copy removed).
         target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)
         check_space({self.backup_root: size}, 0, item["name"])
@@ -154,6 +160,8 @@ class AudiobookJob(StagedJob):
 
     def _merge(self, a: Attempt) -> str:
         item, wd, state = a.item, a.wd, a.state
+        if not Path(state["backup"]).is_dir():  # its inputs: pruned or deleted since the kill
+            return self._save(a, {"key": item["key"]}, BACKUP)["stage"]
         exe = ffmpeg.find(self.ffmpeg_path)
         inputs = [merge_m4b.Input(**i) for i in state["inputs"]]
         book = metadata.Book(**state["book"])
@@ -243,7 +251,7 @@ class AudiobookJob(StagedJob):
             details={"slug": slug, **asked_details(records),
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
                      "copied": state["copied"]},
-            summary=f"{len(inputs)} chapters, {state['seconds'] / 3600:.2f} h, "
+            summary=f"{count(len(inputs), 'chapter')}, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
             notices=state.get("notes", []),
         )  # fmt: skip

@@ -59,7 +59,8 @@ from mediakeeper.text.visible import visible
 @click.option("--forget", type=NAMED, metavar="CODE", help="Remove the rule of CODE.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print as one JSON object: the groups, with each decision's id; with KIND "
-              "NAME or --id, the decisions with their details and choices.")  # fmt: skip
+              "NAME or --id, the decisions with their details and choices. Not with an "
+              "answer.")  # fmt: skip
 @click.option("--dry-run", is_flag=True,
               help="Show exactly which files and fields it would change; write nothing.")
 @click.option(
@@ -93,10 +94,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if list_rules or forget:
         _rules(settings.home, forget, as_json)
         return
-    if scope is not None and not values:
-        raise click.UsageError("--scope widens a --set; give --set TAG=VALUE")
-    if remember and not whole_group:
-        raise decide.DecideError("--remember goes with --all --dismiss CODE")
+    _shaping_alone(as_json=as_json and bool(takes), scope=scope is not None and not values,
+                   remember=remember and not whole_group)  # fmt: skip
     if fields is not None:  # (none named, or no --choose: the answer's own check says so)
         fields = tuple(dict.fromkeys(f.strip() for f in fields.split(",") if f.strip()))
         if whole_group:
@@ -153,6 +152,17 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
         return
     decide_said.taken(settings.home, engine.take_answer(settings.home, decision_id, answer,
                                                         writing=writing))  # fmt: skip
+
+
+def _shaping_alone(*, as_json: bool, scope: bool, remember: bool) -> None:
+    """An option that shapes what it is not given with: a usage error, nothing taken."""
+    if as_json:  # a script reading it would take the answer's text for no answer at all
+        raise click.UsageError("--json lists decisions; an answer (--choose, --set, --dismiss, "
+                               "--all, -i) prints text: leave --json out")  # fmt: skip
+    if scope:
+        raise click.UsageError("--scope widens a --set; give --set TAG=VALUE")
+    if remember:
+        raise decide.DecideError("--remember goes with --all --dismiss CODE")
 
 
 def _rules(home: Path, forget: str | None, as_json: bool) -> None:

@@ -51,7 +51,8 @@ def taken(home: Path, result: engine.Result) -> None:
     elif result.act in VERIFYING:
         decide_verify.said(home, taken)
     elif result.act == CANDIDATE:
-        click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so")
+        click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so "
+                   f"({count(result.closed, 'decision')} closed)")  # fmt: skip
         click.echo(f"To take it back:\n  {undo}")
     elif result.act == KEEP:
         decide_dupes.said(home, taken)

@@ -133,7 +133,7 @@ def _changing_commands(group: click.Group, record: Kind) -> None:
             "choose",
             f"Identify one {noun} as this {record.chosen_by} id; the next batch takes it.",
             click.argument("name"),
-            click.argument("id_"),
+            click.argument("id_", metavar="ID"),
         )
         def choose(home, name, id_):
             run_action(record, "choose", home, value=(name, id_))

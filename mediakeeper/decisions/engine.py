@@ -342,9 +342,11 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
 
 def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
     back = {"item": asking.found.name, "key": asking.key, "status": PENDING}
-    if choice.act == CANDIDATE:
-        back["tmdb_id"] = choice.value
-    return Preview(asking.id, choice.label, queue=[back])
+    if choice.act != CANDIDATE:
+        return Preview(asking.id, choice.label, queue=[back])
+    # The movie pending again asks none of its questions: each closed, as its take says.
+    return Preview(asking.id, choice.label, queue=[{**back, "tmdb_id": choice.value}],
+                   closes=[d.id for d in asking.found.decisions])  # fmt: skip
 
 
 def _restoring(home: Path, asking: Asking, choice) -> Preview:
@@ -488,7 +490,8 @@ def _take_candidate(home: Path, asking: Asking, choice) -> Result:
     label = choose_candidate(home, found, choice)
     sessions.record(home, found.kind, session, asking.code, [found.item["key"]], "",
                     {"status": PENDING, "items": [before]})  # fmt: skip
-    return Result(asking.id, session, 0, f"chose {label}", CANDIDATE, queued=[found.name],
+    closed = len(found.decisions)  # pending again, it asks none: what its undo opens again
+    return Result(asking.id, session, closed, f"chose {label}", CANDIDATE, queued=[found.name],
                   taken=label)  # fmt: skip
 
 

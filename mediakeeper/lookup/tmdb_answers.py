@@ -10,7 +10,15 @@ import re
 from typing import Annotated, Any
 
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Answer, BeforeValidator, Unfit, check, each, lenient
+from mediakeeper.lookup.answers import (
+    Answer,
+    BeforeValidator,
+    Unfit,
+    check,
+    each,
+    lenient,
+    model_validator,
+)
 from mediakeeper.lookup.tmdb_types import CastMember, MovieCandidate, MovieDetails
 
 CAST_KEPT = 15  # top-billed actors kept in the details (and the NFO)
@@ -127,6 +135,15 @@ class _Video(Answer):
     type: Any = None
     official: Any = None
     key: _matching(_YOUTUBE_KEY, "a YouTube key") = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def youtube_keys_alone(cls, raw: Any) -> Any:
+        """Another site's video (Vimeo's, whose key is a number) has no YouTube key to
+        check: only a YouTube trailer is used, so its key is not read, nor noted unfit."""
+        if isinstance(raw, dict) and raw.get("site") != "YouTube":
+            return {**raw, "key": None}
+        return raw
 
 
 class _Videos(Answer):

@@ -11,7 +11,7 @@ from mediakeeper.batch.plan import BatchPlan, Option, Run, each_previewed
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.lookup.tmdb_types import KeyMissing, require_api_key
-from mediakeeper.movies.job import NFO, MovieJob
+from mediakeeper.movies.job import MovieJob, Preview
 from mediakeeper.text.wording import count
 
 OFFLINE = "or run it with --offline, for the local checks only"  # no key: the way without one
@@ -30,6 +30,17 @@ def _jobs(run: Run):
     )
 
 
+def _writes(preview: Preview, overwrite: bool) -> str:
+    """What a match would write, as the run writes it: each file new, each one there replaced
+    only with --overwrite, else kept (an NFO kept, the artwork still new, is both)."""
+    new = [n for n in preview.writes if n not in preview.existing]
+    there = ", ".join(preview.existing)
+    acts = [f"write {', '.join(new)}"] * bool(new)
+    acts += [f"replace {there}"] * (overwrite and bool(there))
+    said = f"; would {' and '.join(acts)} on a match" if acts else ""
+    return said + (f"; would keep the existing {there}" if there and not overwrite else "")
+
+
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
     settings, online = run.settings, run.online
     artwork, overwrite = run.flags["artwork"], run.flags["overwrite"]
@@ -40,14 +51,7 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
         mains = len(preview.videos.groups)
         line = f"{preview.name}: {count(mains, 'main video')}"
         if preview.lookup:
-            line += f"; would {preview.lookup}"
-            kept = [name for name in preview.existing if not overwrite]
-            if kept:
-                line += f"; would keep the existing {', '.join(kept)}"
-            elif preview.existing:
-                line += f"; would replace {', '.join(preview.existing)} on a match"
-            else:
-                line += f"; would write {NFO}" + (" and artwork" if artwork else "") + " on a match"
+            line += f"; would {preview.lookup}" + _writes(preview, overwrite)
         yield line
         for finding in preview.findings:
             yield f"  [{finding.code}] {finding.message}"

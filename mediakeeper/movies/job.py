@@ -60,6 +60,7 @@ class Preview:
     findings: list[Finding]
     lookup: str  # "" when no lookup would be made
     existing: tuple[str, ...] = ()  # files a match would write that are already there
+    writes: tuple[str, ...] = ()  # every file a match would write (kept where it exists)
 
 
 @dataclass
@@ -96,7 +97,7 @@ class MovieJob:
             )
         targets = (NFO, POSTER, FANART) if self.artwork else (NFO,)
         existing = tuple(name for name in targets if _exists(folder / name))
-        return Preview(item["name"], parsed, videos, findings, lookup, existing)
+        return Preview(item["name"], parsed, videos, findings, lookup, existing, targets)
 
     def process(self, item: dict[str, Any]) -> ItemResult:
         folder = Path(item["path"])

@@ -363,6 +363,59 @@ def test_a_backup_killed_while_copying_is_made_again_under_its_name_and_no_parti
     assert (target / "01.mp3").read_bytes() == (book / "01.mp3").read_bytes()
 
 
+def test_a_book_killed_before_its_merge_whose_backup_was_pruned_since_is_backed_up_again(
+    tmp_path, music_script
+):
+    """The merge reads the backup: one deleted since the kill (by --prune-backups, past the
+    retention) is made again, and the book completes, instead of failing on a missing file
+    at every retry."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Pruned"
+    make(book / "01.mp3", "sine=d=1")
+    make(book / "02.mp3", "sine=d=1:frequency=600")
+    claim = item(lib, book)
+    run_until(job(tmp_path), claim, "merge")
+    backups = tmp_path / "home" / "backup"
+    [old] = backups.iterdir()
+    past_retention = {"MEDIAKEEPER_AUDIOBOOKS_BACKUP_RETENTION_DAYS": "0"}
+    pruned = music_script("audiobook_queue_manager.py", "--home", tmp_path / "home",
+                          "--prune-backups", env=past_retention)  # fmt: skip
+    assert pruned.returncode == 0, pruned.stdout + pruned.stderr
+    assert f"Deleted {old}" in pruned.stdout
+    _, document = run_book(tmp_path, lib, book)
+    assert [t for _, t in chapters(Path(document["output"]) / "Pruned.m4b")] == ["01", "02"]
+    [again] = backups.iterdir()
+    assert (again / "02.mp3").read_bytes() == (book / "02.mp3").read_bytes()
+
+
+def test_a_book_of_one_file_is_said_one_chapter(tmp_path, music_script):
+    lib = tmp_path / "lib"
+    make(lib / "Jane Doe - Short" / "01.mp3", "sine=d=1")
+    done = music_script("process_audiobook_batch.py", "--home", tmp_path / "home", "--library",
+                        lib, "--output", tmp_path / "out", "-v")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✓ Jane Doe - Short — completed: 1 chapter, 0.00 h, encoded" in done.stdout, (
+        done.stdout)  # fmt: skip
+
+
+def test_a_book_run_again_without_overwrite_is_refused_before_its_backup_is_made(tmp_path):
+    """A book made, run again (``--book NAME``) without --overwrite: refused as before, but
+    before a second copy of the whole folder is made for nothing (backups stay until pruned);
+    with --overwrite it is made again, backed up then."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Again"
+    make(book / "01.mp3", "sine=d=1")
+    run_book(tmp_path, lib, book)
+    backups = tmp_path / "home" / "backup"
+    made = sorted(backups.iterdir())
+    with pytest.raises(ItemFailure) as refused:
+        job(tmp_path).process({**item(lib, book), "run_token": "again"})
+    assert "already holds this book's earlier output" in refused.value.message
+    assert sorted(backups.iterdir()) == made
+    _, document = run_book(tmp_path, lib, book, overwrite=True)
+    assert len(list(backups.iterdir())) == 2 and Path(document["output"], "Again.m4b").is_file()
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""

@@ -53,3 +53,22 @@ def test_a_full_disk_is_said_as_such_not_as_another_programs_change(tmp_path, mu
         again = decide(home, "music", "Metallica", "--set", "artist=Metallica")
         assert again.returncode == 0, again.stdout + again.stderr
         assert mutagen.File(track)["artist"] == ["Metallica"]
+
+
+def test_json_with_an_answer_is_refused_before_anything_not_ignored(processed):
+    """``--json`` lists decisions; given with an answer it printed the answer's text (a
+    script's JSON reader failed on it), and without --dry-run it took the answer. Refused,
+    one line, exit 2, nothing written."""
+    home, lib = processed
+    before = {p: p.read_bytes() for p in lib.rglob("*.flac")}
+    for answer in (["music", "Metallica", "--set", "artist=Metallica"],
+                   ["music", "Metallica", "--dismiss", "missing-artist", "--dry-run"],
+                   ["music", "--all", "--dismiss", "missing-artist"]):  # fmt: skip
+        shown = decide(home, *answer, "--json")
+        assert shown.returncode == 2, answer
+        assert shown.stderr.strip().splitlines()[-1] == (
+            "Error: --json lists decisions; an answer (--choose, --set, --dismiss, --all, -i) "
+            "prints text: leave --json out"), shown.stderr  # fmt: skip
+        assert shown.stdout == ""
+    assert {p: p.read_bytes() for p in lib.rglob("*.flac")} == before
+    assert "missing-artist" in decide(home, "music", "Metallica").stdout  # still open

@@ -564,6 +564,76 @@ def test_decide_takes_a_tmdb_candidate_and_the_next_batch_identifies_it(fake, tm
     assert queue_of(home)["Solaris"]["status"] == "pending"
     run(fake, home, library)
     assert queue_of(home)["Solaris"]["details"]["tmdb_id"] == 2103
+    # Its report says where the id came from: the choice, not a tag its folder lacks.
+    report = (home / "issues/movies" / f"{slugify('Solaris')}.md").read_text(encoding="utf-8")
+    assert "(the TMDb id chosen for it with decide or --choose)." in report, report
+    assert "[tmdbid] tag" not in report
+
+
+def test_a_candidate_taken_closes_the_decisions_its_undo_opens_again_and_its_preview_says_so(
+    fake, tmp_path
+):
+    """Solaris asks two questions (no year in its name, which Solaris): a candidate taken
+    puts it back to pending, so both close; the dry run, the take and the undo count the
+    same two (the preview said 0 would be closed)."""
+    library = library_of(tmp_path / "Movies", ["Solaris/solaris.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1
+    decide = [sys.executable, "utilities/decide.py", "--home", str(home), "movies", "Solaris",
+              "--code", "ambiguous-match", "--choose", "2"]  # fmt: skip
+
+    def said(*args: str) -> str:
+        done = subprocess.run([*decide, *args], cwd=REPO, env=tmdb_env(fake),
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "dry run: 2 decisions would be closed (Solaris (2002), TMDb id 2103)" in said(
+        "--dry-run")  # fmt: skip
+    assert queue_of(home)["Solaris"]["status"] == "completed"
+    took = said()
+    assert "for Solaris: the next batch identifies it so (2 decisions closed)" in took, took
+    session = took.split("--session ")[1].split()[0]
+    undone = subprocess.run([sys.executable, "utilities/undo_changes.py", "--home", str(home),
+                             "--session", session], cwd=REPO, env=tmdb_env(fake),
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "2 decisions open again" in undone.stdout, undone.stdout + undone.stderr
+
+
+def test_one_candidate_is_said_as_one_and_the_choose_command_names_its_id(fake, tmp_path):
+    """'TMDb offers 1 candidates.' and a usage line ending 'NAME ID_' (the argument's Python
+    name) were what a person read."""
+    fake.add_movie("Kill Bill: Vol. 1", "2003-10-10", id=24)
+    library = library_of(tmp_path / "Movies", ["Kill Bill (2003)/kb.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 1
+    shown = subprocess.run([sys.executable, "utilities/decide.py", "--home", str(home), "movies",
+                            "Kill Bill"], cwd=REPO, env=tmdb_env(fake), capture_output=True,
+                           text=True, timeout=60)  # fmt: skip
+    assert "Which movie is 'Kill Bill (2003)'? TMDb offers 1 candidate.\n" in shown.stdout, (
+        shown.stdout + shown.stderr)  # fmt: skip
+    usage = CliRunner().invoke(movie_queue_manager, ["choose", "--help"])
+    assert usage.output.splitlines()[0].endswith(" choose [OPTIONS] NAME ID"), usage.output
+
+
+def test_the_dry_run_says_the_artwork_a_run_adds_beside_the_nfo_it_keeps(fake, tmp_path):
+    """A movie with its NFO, run again with --artwork: the run keeps the NFO and writes the
+    artwork, which the dry run left out (it said only that the NFO would be kept), and with
+    --overwrite said only that the NFO would be replaced."""
+    library = library_of(tmp_path / "Movies", ["Heat (1995)/heat.mkv"])
+    home = tmp_path / "home"
+    assert run(fake, home, library).returncode == 0
+    before = tree(library)
+    dry = run(fake, home, library, "--movie", "Heat", "--artwork", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert ("would write poster.jpg, fanart.jpg on a match; would keep the existing movie.nfo"
+            in dry.stdout), dry.stdout  # fmt: skip
+    dry = run(fake, home, library, "--movie", "Heat", "--artwork", "--overwrite", "--dry-run")
+    assert "would write poster.jpg, fanart.jpg and replace movie.nfo on a match" in dry.stdout
+    assert tree(library) == before
+    done = run(fake, home, library, "--movie", "Heat", "--artwork", "-v")
+    assert "wrote poster.jpg, fanart.jpg, kept existing movie.nfo" in done.stdout, done.stdout
+    assert tree(library)["Heat (1995)/movie.nfo"] == before["Heat (1995)/movie.nfo"]
 
 
 def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_online(

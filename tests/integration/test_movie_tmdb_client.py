@@ -193,6 +193,20 @@ def test_values_that_do_not_fit_are_left_out_and_noted_once(fake, client):
     assert re.search(r"; and \d+ more$", note)  # the first three named, the rest counted
 
 
+def test_another_sites_video_key_is_no_youtube_key_and_no_unfit_value(fake, client):
+    """TMDb lists Vimeo videos beside YouTube's, a Vimeo key being a number: only a YouTube
+    key is checked (the trailer is YouTube's), so a Vimeo teaser is no note of an answer that
+    did not fit, which the batch printed for every such movie."""
+    body = fake.details(603, APPENDED.split(","))
+    body["videos"] = {"results": [
+        {"site": "Vimeo", "type": "Teaser", "official": True, "key": "76979871"},
+        {"site": "YouTube", "type": "Trailer", "official": True, "key": "vKQi3bBA1y8"}]}
+    fake.malformed(times=None, path="/3/movie/603", body=json.dumps(body).encode())
+    tmdb = client()
+    assert tmdb.movie(603).trailer == "vKQi3bBA1y8"
+    assert tmdb.session.notes == []
+
+
 def test_an_answer_for_another_movie_or_without_an_id_is_refused(fake, client):
     tmdb = client()
     other = fake.details(604, [])
