@@ -454,6 +454,20 @@ def test_without_the_cluster_extra_a_command_names_it(tmp_path, argv):
     assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_batch_sent_without_the_cluster_extra_names_it_and_claims_nothing(tmp_path, dry_run):
+    """The scheduler is asked from a forked process: what it raised there was lost, and the
+    batch said it had waited 60 s for an answer it never waited for; a dry run said nothing."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    argv = batch_argv(tmp_path, "home", "out", "--scheduler", "tcp://127.0.0.1:8786")[3:]
+    done = run_without("distributed", *argv, *(["--dry-run"] if dry_run else []),
+                       config=tmp_path / "config")  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+
+
 def test_a_batch_without_a_scheduler_never_loads_dask(tmp_path):
     make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
     done = subprocess.run(batch_argv(tmp_path, "home", "out"), cwd=REPO_ROOT,
