@@ -109,7 +109,9 @@ def refusals(home: Path, batch_kinds: Iterable[str],
 
 def _refused(settings, kind: str) -> str | None:
     try:
-        prepare(settings, kind).eligible()
+        # The scheduler is not asked: whether it and its workers are up now says nothing
+        # of the night (a desktop worker switched off); its address and files are checked.
+        prepare(settings, kind, ask_scheduler=False).eligible()
     except (MediakeeperError, OSError) as err:
         return str(err)
     return None

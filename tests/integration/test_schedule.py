@@ -157,6 +157,27 @@ def test_only_jobs_that_can_run_as_written_are_scheduled_and_the_rest_say_what_t
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
+def test_a_batch_sent_to_a_cluster_is_scheduled_whether_its_scheduler_answers_now_or_not(
+    tmp_path
+):
+    """Checked as its dry run checks it: the scheduler and its workers are up at night or
+    not, as they may be now or not (a desktop worker switched off); one that did not answer
+    while the schedule was made left the batch out, "refused every night"."""
+    rips = library(tmp_path / "Rips", "C")
+    cluster = '[cluster]\nscheduler = "{}"\n'
+    output = f'output = "{tmp_path / "Phone"}"\n'
+    home = home_for(tmp_path, output + cluster.format("tcp://127.0.0.1:9"), conversions=rips)
+    printed = schedule(home)
+    assert printed.returncode == 0 and not printed.stderr, printed.stderr
+    assert "mediakeeper-conversions-batch.service" in printed.stdout
+    # What the settings say is still checked: an address no night can reach is refused.
+    home = home_for(tmp_path, output + cluster.format("tcp:/nowhere"), conversions=rips)
+    printed = schedule(home)
+    assert "mediakeeper-conversions-batch" not in printed.stdout
+    assert "Not scheduled: the conversions batch" in printed.stderr
+    assert "is not a scheduler address" in printed.stderr
+
+
 def test_a_key_set_only_in_this_shell_is_no_key_for_a_nightly_job(tmp_path):
     movies = tmp_path / "Movies"
     (movies / "Heat (1995)").mkdir(parents=True)
