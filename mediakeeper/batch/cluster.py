@@ -87,7 +87,7 @@ class Target:
 
 def target_of(settings: Settings) -> Target:
     """The ``[cluster]`` settings checked: a ConfigError (one line, the fix) for a malformed
-    address, plain tcp:// off this machine without ``insecure``, a TLS file missing."""
+    address, plain tcp:// off loopback without ``insecure``, a TLS file missing."""
     address = settings.get("cluster", "scheduler").strip()
     where = settings.origin("cluster", "scheduler") or "[cluster] scheduler"
     match = _ADDRESS.fullmatch(address)
@@ -106,10 +106,12 @@ def target_of(settings: Settings) -> Target:
                               "tls_cert and tls_key (PEM files)")  # fmt: skip
         tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
     elif not is_loopback(match["host"]) and not settings.get("cluster", "insecure"):
-        raise ConfigError(f"{address} is not on this machine: the items' bytes would cross the "
-                          "network unencrypted; use tls://… with [cluster] tls_ca_file, "
-                          "tls_cert and tls_key, or set [cluster] insecure = true on a "
-                          "network you trust")  # fmt: skip
+        # Loopback alone: a scheduler on another of this machine's addresses is reached by
+        # other machines' workers, whose bytes cross the network as much.
+        raise ConfigError(f"{address} is not a loopback address (localhost, 127.0.0.1, ::1): "
+                          "the items' bytes would cross the network unencrypted; use tls://… "
+                          "with [cluster] tls_ca_file, tls_cert and tls_key, or set [cluster] "
+                          "insecure = true on a network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
                   ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
 

@@ -352,7 +352,7 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
     [
         ("tcp://127.0.0.1:9", {}, "cannot reach the scheduler at tcp://127.0.0.1:9"),
         ("tcp:/127.0.0.1", {}, "is not a scheduler address"),
-        ("tcp://192.0.2.1:8786", {}, "is not on this machine"),
+        ("tcp://192.0.2.1:8786", {}, "is not a loopback address (localhost, 127.0.0.1, ::1)"),
         ("tls://127.0.0.1:8786", {"MEDIAKEEPER_CLUSTER_TLS_CERT": "/nowhere/cert.pem"},
          "[cluster] tls_cert /nowhere/cert.pem: no such file"),
     ],
