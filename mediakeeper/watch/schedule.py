@@ -169,6 +169,19 @@ def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(config) / "systemd" / "user"
 
 
+def installed_before(folder: Path, written: Iterable[str]) -> dict[str, list[str]]:
+    """The toolkit's units in ``folder`` that an install did not write now (a job no
+    longer scheduled), by unit: {"mediakeeper-conversions-batch": [".service", ".timer"]}.
+    Left where they are: one may be enabled, and what a person enabled is theirs to stop."""
+    written = set(written)
+    found: dict[str, list[str]] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob(f"{UNIT_PREFIX}*")):
+            if path.suffix in (".service", ".timer") and path.name not in written:
+                found.setdefault(path.stem, []).append(path.suffix)
+    return found
+
+
 def enable_command(found: list[Job], service: Service | None = None) -> str:
     units = [f"{job.name}.timer" for job in found]
     if service is not None:

@@ -119,6 +119,28 @@ def test_install_writes_the_units_where_systemd_reads_them_and_enables_nothing(
     assert "Unknown" not in checked.stderr and "ignoring" not in checked.stderr, checked.stderr
 
 
+def test_install_says_the_units_it_installed_before_and_no_longer_schedules(tmp_path):
+    """A batch refused now (its output setting gone) was left out of the install, but its
+    units of the last install stayed, enabled and failing every night, with not a word."""
+    rips = library(tmp_path / "Rips", "C")
+    home = home_for(tmp_path, f'output = "{tmp_path / "Phone"}"\n', conversions=rips)
+    config = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    folder = tmp_path / "config" / "systemd" / "user"
+    assert schedule(home, "--install", env=config).returncode == 0
+    assert (folder / "mediakeeper-conversions-batch.timer").is_file()
+    (home / "mediakeeper.toml").write_text(f'[conversions]\nlibrary = "{rips}"\n')
+    again = schedule(home, "--install", env=config)
+    assert again.returncode == 0, again.stderr
+    said = [line for line in again.stderr.splitlines() if "installed before" in line]
+    assert len(said) == 1, again.stderr
+    assert "mediakeeper-conversions-batch" in said[0]
+    assert "systemctl --user disable --now mediakeeper-conversions-batch.timer" in said[0]
+    # Said, not deleted: a person may have enabled it, and it is theirs to take away.
+    assert (folder / "mediakeeper-conversions-batch.timer").is_file()
+    # What is scheduled now is never said so.
+    assert "mediakeeper-watch" not in said[0] and "verify" not in again.stderr
+
+
 def test_a_home_without_any_library_is_refused(tmp_path):
     refused = schedule(home_for(tmp_path))
     assert refused.returncode == 2
