@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from mediakeeper.demo import damage
+from mediakeeper.watch.lock import ScrubLock
 from tests.helpers import REPO_ROOT, script_env
 from tests.integration.watching import home_for, library
 
@@ -49,6 +50,27 @@ def test_runs_of_a_quarter_cover_the_library_each_album_once_then_start_over(tmp
     assert set(record["albums"]) == set(seen) and record["last_scrub"]
     again = scrub(home, "--percent", "25")
     assert verified(again) == [seen[0]]  # the least recently verified: the first one
+
+
+def test_a_second_scrub_of_a_home_is_refused_while_one_runs_and_touches_nothing(tmp_path):
+    """Two at once (a slow night's scrub still running when a cron line or a person starts
+    another) verified every album twice, and the second counted the first's work as its
+    own. The first holds the home's scrub lock as a running scrub does."""
+    albums = library(tmp_path / "Albums", *ALBUMS)
+    home = home_for(tmp_path, verify=albums)
+    with ScrubLock(home / "status"):
+        second = scrub(home, "--percent", "100")
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert verified(second) == [] and second.stdout == ""
+        errors = [line for line in second.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and errors[0].startswith("Error: another scrub is verifying"), (
+            second.stderr)
+        assert f"pid {os.getpid()}" in errors[0]
+        assert not (home / "status" / "verify" / "processing_queue.json").exists()
+        assert not (home / "status" / "verify" / "scrub.json").exists()
+    after = scrub(home, "--percent", "100")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert sorted(verified(after)) == [f"{a}/Album" for a in ALBUMS]
 
 
 def test_never_verified_albums_come_first_and_older_than_takes_only_the_old(tmp_path):
