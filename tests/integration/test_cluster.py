@@ -434,6 +434,8 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     (("worker",), "give the scheduler's address: mediakeeper worker tcp://HOST:8786"),
     (("worker", "--memory-limit", "tcp://127.0.0.1:8786"), "no option --memory-limit here"),
     (("worker", "tcp://127.0.0.1:1", "--scheduler", "tcp://127.0.0.1:2"), "two addresses"),
+    # Not before --: dask worker was started with it and said "Unknown argument specified: %r"
+    (("worker", "tcp://127.0.0.1:1", "tcp://127.0.0.1:2"), "two addresses"),
 ])  # fmt: skip
 def test_a_worker_given_no_address_it_can_use_says_so_in_one_line(tmp_path, argv, said):
     """``worker --scheduler X`` (as a batch takes it) was read as the address "--scheduler"."""
