@@ -42,6 +42,7 @@ def main(home, percent, older_than):
     or needs you makes the run end non-zero."""
     if percent is None and older_than is None:
         percent = DEFAULT_PERCENT
+    scrub.check(percent, older_than)  # before anything is looked at or written
     settings = settings_for(home)
     with ScrubLock(settings.status_dir):  # before anything is said or written
         _scrub(settings, percent, older_than)

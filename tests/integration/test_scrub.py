@@ -122,6 +122,20 @@ def test_no_scrub_recorded_when_none_ran_and_bad_input_is_one_line(tmp_path):
         assert "Traceback" not in bad.stderr
 
 
+def test_a_window_no_date_can_hold_is_one_line_before_anything_is_written(tmp_path):
+    """inf, nan or a million days went into a date: a traceback, exit 1; and every refusal
+    came after the queue was made and the library looked at."""
+    albums = library(tmp_path / "Albums", "A")
+    home = home_for(tmp_path, verify=albums)
+    for args in (["--older-than", "inf"], ["--older-than", "nan"], ["--older-than", "1e6"],
+                 ["--older-than", "-2"], ["--percent", "0"]):  # fmt: skip
+        bad = scrub(home, *args)
+        assert bad.returncode == 2, bad.stdout + bad.stderr
+        said = [line for line in bad.stderr.splitlines() if line.strip()]
+        assert len(said) == 1 and said[0].startswith("Error: --"), bad.stderr
+        assert not (home / "status" / "verify").exists()
+
+
 def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tmp_path):
     import shutil
     import socket
