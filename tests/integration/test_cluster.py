@@ -368,6 +368,19 @@ def test_bad_scheduler_settings_say_one_line_and_claim_nothing(tmp_path, address
     assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
 
 
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_kind_mistyped_in_cluster_send_is_one_line_not_a_batch_run_here(tmp_path, dry_run):
+    """send = ["conversion"] named no kind, so nothing was sent and no one was told."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    more = ["--scheduler", "tcp://127.0.0.1:9", *(["--dry-run"] if dry_run else [])]
+    result = run_batch(tmp_path, "home", "out", *more, MEDIAKEEPER_CLUSTER_SEND="conversion")
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "MEDIAKEEPER_CLUSTER_SEND: 'conversion' is no kind" in lines[0]
+    assert "conversions" in lines[0] and "pipelines" in lines[0]
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+
+
 def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     worker = workers()
     listed = subprocess.run([sys.executable, "-m", "mediakeeper", "cluster", "--scheduler",
