@@ -11,6 +11,7 @@ from mediakeeper.core.extras import MissingExtra, require
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.schedule import (
+    check_home,
     enable_command,
     installed_before,
     jobs,
@@ -36,6 +37,7 @@ def main(home, install):
     refused as written (checked as its dry run is, with the data home's settings alone:
     a nightly job sees no shell variables) is left out, and what it misses said."""
     settings = settings_for(home, writes=False)  # (--install writes outside the home)
+    check_home(settings.home)
     libraries = watched_libraries(settings)
     if not libraries:
         raise UsageError("no kind has a library: nothing to schedule",

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.runs.batch import prepare
 
 FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an hour apart
@@ -69,6 +69,15 @@ class Job:
 
     def crontab(self) -> str:
         return f"{self.minute} {self.hour} * * * {cron_command(self.argv)}"
+
+
+def check_home(home: Path) -> None:
+    """A UsageError for a home no job can name: a line break ends a crontab line, and a
+    unit's line, wherever it stands."""
+    if any(c in str(home) for c in "\n\r"):
+        raise UsageError(f"the data home {str(home)!r} holds a line break in its path, which "
+                         "no unit or crontab line can hold: move the home to a path without "
+                         "one, then schedule it")  # fmt: skip
 
 
 def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,

@@ -141,6 +141,18 @@ def test_install_says_the_units_it_installed_before_and_no_longer_schedules(tmp_
     assert "mediakeeper-watch" not in said[0] and "verify" not in again.stderr
 
 
+def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
+    """Its units and crontab lines were printed and installed cut in two at the break: jobs
+    that could never run as written."""
+    home = home_for(tmp_path / "two\nlines", music=library(tmp_path / "Music", "A"))
+    config = tmp_path / "config"
+    for args in ((), ("--install",)):
+        refused = schedule(home, *args, env={"XDG_CONFIG_HOME": str(config)})
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stdout == "" and "line break" in refused.stderr, refused.stderr
+        assert not config.exists()
+
+
 def test_a_home_without_any_library_is_refused(tmp_path):
     refused = schedule(home_for(tmp_path))
     assert refused.returncode == 2
