@@ -46,13 +46,14 @@ from mediakeeper.batch.cluster_steps import Step, identity, run_step
 from mediakeeper.batch.job import ItemFailure
 from mediakeeper.batch.stage_progress import report_workers
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import ConfigError
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.core.extras import require
 from mediakeeper.media import ffmpeg
 from mediakeeper.system.network import is_loopback
 
 CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
+NEEDS_IT = "[cluster] scheduler (--scheduler)"  # what needs the extra, as its message says
 ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
 TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
 _ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
@@ -86,7 +87,7 @@ class Target:
 
 def target_of(settings: Settings) -> Target:
     """The ``[cluster]`` settings checked: a ConfigError (one line, the fix) for a malformed
-    address, plain tcp:// off this machine without ``insecure``, a TLS file missing."""
+    address, plain tcp:// off loopback without ``insecure``, a TLS file missing."""
     address = settings.get("cluster", "scheduler").strip()
     where = settings.origin("cluster", "scheduler") or "[cluster] scheduler"
     match = _ADDRESS.fullmatch(address)
@@ -105,10 +106,12 @@ def target_of(settings: Settings) -> Target:
                               "tls_cert and tls_key (PEM files)")  # fmt: skip
         tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
     elif not is_loopback(match["host"]) and not settings.get("cluster", "insecure"):
-        raise ConfigError(f"{address} is not on this machine: the items' bytes would cross the "
-                          "network unencrypted; use tls://… with [cluster] tls_ca_file, "
-                          "tls_cert and tls_key, or set [cluster] insecure = true on a "
-                          "network you trust")  # fmt: skip
+        # Loopback alone: a scheduler on another of this machine's addresses is reached by
+        # other machines' workers, whose bytes cross the network as much.
+        raise ConfigError(f"{address} is not a loopback address (localhost, 127.0.0.1, ::1): "
+                          "the items' bytes would cross the network unencrypted; use tls://… "
+                          "with [cluster] tls_ca_file, tls_cert and tls_key, or set [cluster] "
+                          "insecure = true on a network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
                   ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
 
@@ -125,7 +128,7 @@ def _quiet() -> None:
 
 def _client(target: Target) -> Any:
     """A client of the scheduler; a ConfigError (one line) when it cannot be reached."""
-    require("cluster", "[cluster] scheduler (--scheduler)")
+    require("cluster", NEEDS_IT)
     from distributed import Client
     from distributed.security import Security
 
@@ -335,8 +338,10 @@ def cancel_all() -> None:
 def joined(settings: Settings, *, dry_run: bool = False) -> tuple[Target, list[str]]:
     """The target of a batch whose heavy steps are sent (``plan.sent``): its settings
     checked (a dry run too) and, for a real run, its scheduler reached and its workers
-    judged (``connect``); with a line per refused worker."""
+    judged (``connect``); with a line per refused worker. The extra is asked for here, in
+    the batch's own process, so that a dry run refuses what the real run would."""
     target = target_of(settings)
+    require("cluster", NEEDS_IT)
     return (target, []) if dry_run else connect(target)
 
 
@@ -372,7 +377,7 @@ def connect(target: Target) -> tuple[Target, list[str]]:
 def _connect_in(target: Target, answer: Any) -> None:
     try:
         answer.send(_connected(target))
-    except ConfigError as err:
+    except MediakeeperError as err:  # its one line whole (a subclass's hint pickles lost)
         answer.send(ConfigError(str(err)))
     finally:
         os._exit(0)  # not through the batch's own exit handlers

@@ -14,14 +14,16 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, Job
+from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.core.errors import ConfigError, MediakeeperError, UsageError
 from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:  # loaded only where a batch sends (``cluster_target``)
     from mediakeeper.batch.cluster import Target
 
 SEND, NEAR = "send", "near"  # a kind's heavy step: worth sending, or better near the data
+PIPELINES = "pipelines"  # what [cluster] send names every pipeline's sent steps by
 
 
 @dataclass(frozen=True)
@@ -165,10 +167,16 @@ def describe(size: int, **flags: bool) -> str:
 
 def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
     """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind
-    is named in ``[cluster] send``, or (none named) declares its step worth sending."""
+    is named in ``[cluster] send``, or (none named) declares its step worth sending. A name
+    that is no kind is a ConfigError: mistyped, it would send nothing, and say nothing."""
     if heavy is None or not settings.get("cluster", "scheduler"):
         return False
     named = settings.get("cluster", "send")
+    known = [*kinds.KINDS, PIPELINES]
+    if unknown := [name for name in named if name not in known]:
+        where = settings.origin("cluster", "send") or "[cluster] send"
+        raise ConfigError(f"{where}: {', '.join(map(repr, unknown))} is no kind: name some "
+                          f"of {', '.join(known)}")  # fmt: skip
     return kind in named if named else heavy == SEND
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import selection
-from mediakeeper.batch.plan import SEND, cluster_target, describe
+from mediakeeper.batch.plan import PIPELINES, SEND, cluster_target, describe
 from mediakeeper.batch.runs import eligible_items
 from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import (
@@ -148,7 +148,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         settings.values["cluster"]["scheduler"] = scheduler
         settings.origins["cluster"]["scheduler"] = "--scheduler"
     # Its sent processors (encodes) to a cluster's workers: reached before anything is claimed.
-    target, refused = cluster_target(settings, "pipelines", SEND)
+    target, refused = cluster_target(settings, PIPELINES, SEND)
     for line in refused:
         click.echo(f"Warning: {line}", err=True)
     finish_writes(settings.status_dir)

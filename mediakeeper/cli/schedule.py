@@ -11,7 +11,9 @@ from mediakeeper.core.extras import MissingExtra, require
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.schedule import (
+    check_home,
     enable_command,
+    installed_before,
     jobs,
     refusals,
     user_unit_dir,
@@ -35,6 +37,7 @@ def main(home, install):
     refused as written (checked as its dry run is, with the data home's settings alone:
     a nightly job sees no shell variables) is left out, and what it misses said."""
     settings = settings_for(home, writes=False)  # (--install writes outside the home)
+    check_home(settings.home)
     libraries = watched_libraries(settings)
     if not libraries:
         raise UsageError("no kind has a library: nothing to schedule",
@@ -56,10 +59,17 @@ def main(home, install):
     every = [*found, *([service] if service else [])]
     folder = user_unit_dir()
     if install:
+        written = []
         for unit in every:
             for name, text in unit.units().items():
                 atomic_write_text(folder / name, text)
+                written.append(name)
                 click.echo(f"Written: {folder / name}")
+        for stem, suffixes in installed_before(folder, written).items():
+            started_by = stem + (".timer" if ".timer" in suffixes else ".service")
+            click.echo(f"Not scheduled now, but installed before: {stem} ({', '.join(suffixes)} "
+                       f"in {folder}); if enabled it still runs: systemctl --user disable "
+                       f"--now {started_by}, then delete its files", err=True)  # fmt: skip
         click.echo(f"Nothing is enabled yet. To enable them: {enable_command(found, service)}")
         return
     for unit in every:

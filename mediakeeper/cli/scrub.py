@@ -20,6 +20,7 @@ from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.system.processes import host
 from mediakeeper.text.visible import visible
 from mediakeeper.watch import scrub
+from mediakeeper.watch.lock import ScrubLock
 
 DEFAULT_PERCENT = 5.0
 
@@ -41,7 +42,14 @@ def main(home, percent, older_than):
     or needs you makes the run end non-zero."""
     if percent is None and older_than is None:
         percent = DEFAULT_PERCENT
+    scrub.check(percent, older_than)  # before anything is looked at or written
     settings = settings_for(home)
+    with ScrubLock(settings.status_dir):  # before anything is said or written
+        _scrub(settings, percent, older_than)
+
+
+def _scrub(settings, percent: float | None, older_than: float | None) -> None:
+    """The run, the home's scrub lock held."""
     now = datetime.now(UTC)
     store, _created = open_store(settings, scrub.KIND, create=True)
     _catch_up(store)

@@ -38,6 +38,10 @@ def main(address, scheduler, nworkers, nthreads, home, dask_args):
     if scheduler and address and address.startswith("-"):  # after --: dask worker's own
         address, dask_args = None, (address, *dask_args)
     given = {"cluster": {"scheduler": _address(address, scheduler)}}
+    if dask_args and not dask_args[0].startswith("-"):  # dask worker's one address is ours
+        raise click.UsageError(f"two addresses: {given['cluster']['scheduler']} and "
+                               f"{dask_args[0]}; give one (options for dask worker go after "
+                               "it)")  # fmt: skip
     named = {("cluster", "scheduler"): "--scheduler" if scheduler else "ADDRESS"}
     settings = load_settings(_home(home), given, flags=named)
     target = cluster.target_of(settings)  # one line, exit 2: the address, TLS, its files

@@ -66,7 +66,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # scanning instead of inotify (a network share that sends no events)
     # The heavy steps sent to a Dask distributed cluster (``batch/cluster.py``): its scheduler
     # (tcp:// or tls://; empty: the local pool), the kinds sent (empty: each kind's own
-    # declaration, by cost), plain tcp:// to a scheduler off this machine allowed, the TLS
+    # declaration, by cost), plain tcp:// to a scheduler off loopback allowed, the TLS
     # files (Dask's distributed.comm TLS settings), and how long a batch waits with no worker
     # before its items go back to pending.
     "cluster": {"scheduler": "", "send": (), "insecure": False, "tls_ca_file": "",

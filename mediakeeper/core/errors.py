@@ -52,10 +52,14 @@ class BatchRunning(QueueError):
     exit_code = 1
 
 
-class WatcherRunning(MediakeeperError):
-    """A second watcher asked for on a data home another one watches already."""
+class AlreadyRunning(MediakeeperError):
+    """A second process asked for where one per data home may run (a scrub)."""
 
     exit_code = 1
+
+
+class WatcherRunning(AlreadyRunning):
+    """A second watcher asked for on a data home another one watches already."""
 
 
 class LibraryError(MediakeeperError):

@@ -619,8 +619,15 @@ class QueueStore:
         # a transaction changed so far is journaled first: a checkpoint never runs ahead.
         self._flush()
         noun = kinds.noun(self.kind)
-        name = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}.json"
-        target = self.checkpoint_dir / name
+        stem = f"checkpoint_{self.clock().date().isoformat()}_{noun}_{done:03d}"
+        # A second of the same day and count (a skip, or a reset and a re-run, between) is
+        # another state: it never replaces the first, which may be the one to go back to.
+        # (Under the queue's lock: no other checkpoint is being named meanwhile.)
+        target = self.checkpoint_dir / f"{stem}.json"
+        again = 1
+        while target.exists():
+            again += 1
+            target = self.checkpoint_dir / f"{stem}-{again}.json"
         atomic_write_bytes(target, self._file_chunks(self._data))
         self._last_checkpoint = done
         return target

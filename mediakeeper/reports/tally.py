@@ -239,11 +239,14 @@ def combined_pace(
     progress: Sequence[QueueProgress],
     moment: Moment,
 ) -> Pace:
-    """The pace of every queue together (items of all kinds counted alike)."""
+    """The pace of every queue together (items of all kinds counted alike). A queue that
+    could not be read has no creation time and adds nothing: it does not make the others
+    older than they are."""
     by_week = completions(tallies)
     total = sum(p.total for p in progress)
-    created = [q.created_at for q in queues if q.created_at]
-    since = min(created) if created and len(created) == len(queues) else None
+    read = [q for q in queues if not q.problem]
+    created = [q.created_at for q in read if q.created_at]
+    since = min(created) if created and len(created) == len(read) else None
     return _pace(by_week, total, sum(p.remaining for p in progress), moment, since)
 
 

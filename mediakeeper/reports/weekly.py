@@ -192,6 +192,17 @@ class WeeklyReport:
         return sum(a.decisions for a in self.attention)
 
     @property
+    def left_out(self) -> str:
+        """What the figures of all queues leave out, said after them: the queues that could
+        not be read ("" when every queue was)."""
+        unread = [q.kind for q in self.queues if q.progress.problem]
+        if not unread:
+            return ""
+        they = "it" if len(unread) == 1 else "they"
+        return (f"; the {' and '.join(unread)} queue{'s' if len(unread) > 1 else ''} left "
+                f"out: {they} could not be read")
+
+    @property
     def counts_changes(self) -> bool:
         return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 

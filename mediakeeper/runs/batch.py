@@ -202,13 +202,15 @@ def prepare(
     library: Any = None,
     checkpoint_every: Any = None,
     scheduler: Any = None,
+    ask_scheduler: bool | None = None,
     **flags: Any,
 ) -> Batch:
     """Check a batch's options against each other, the settings and the kind's plan, and
     build its job: every refusal a ``UsageError`` or ``ConfigError``, before anything is
     touched. ``library``, ``checkpoint_every`` and ``scheduler`` were read into ``settings``
     already. A kind whose heavy step goes to a cluster has its scheduler reached and its
-    workers judged here (a real run)."""
+    workers judged here (a real run; ``ask_scheduler=False``: its settings only, as a dry
+    run's, for ``schedule``, whose batches run when the scheduler is up or not)."""
     del library, checkpoint_every, scheduler  # in the settings (open_home)
     record = _record(kind)
     plan = _plan(record)
@@ -232,7 +234,8 @@ def prepare(
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
     # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
-    target, refused = cluster_target(settings, record.name, plan.heavy, dry_run=dry_run)
+    asked = not dry_run if ask_scheduler is None else ask_scheduler
+    target, refused = cluster_target(settings, record.name, plan.heavy, dry_run=not asked)
     run = Run(settings, own, online=online, enrich=enrich, workers=fitted, dry_run=dry_run,
               cluster=target)  # fmt: skip
     make_job = plan.jobs(run)

@@ -1,6 +1,7 @@
-"""One watcher per data home: ``status/watch.lock``, held with ``flock`` for the watcher's
-life (the kernel lets go of it when the process ends, however it ends) and naming its holder,
-so that a second watcher is refused with who holds the home."""
+"""One watcher per data home, and one scrub: ``status/watch.lock`` and
+``status/verify/scrub.lock``, each held with ``flock`` for its process's life (the kernel lets
+go of it when the process ends, however it ends) and naming its holder, so that a second is
+refused with who holds the home. (Two scrubs at once verified every album twice.)"""
 
 from __future__ import annotations
 
@@ -11,16 +12,24 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mediakeeper.core.errors import WatcherRunning
+from mediakeeper.core.errors import AlreadyRunning, WatcherRunning
 from mediakeeper.system.processes import host
 
 LOCK_NAME = "watch.lock"
 
 
-class WatchLock:
+class HomeLock:
+    """The lock of one process of its kind per data home: ``name`` under ``status/``;
+    ``refused`` is the error a second one is refused with, given who holds it."""
+
+    name = ""
+
     def __init__(self, status_dir: Path):
-        self.path = status_dir / LOCK_NAME
+        self.path = status_dir / self.name
         self._fd: int | None = None
+
+    def refused(self, holder: str) -> AlreadyRunning:
+        raise NotImplementedError
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,10 +38,7 @@ class WatchLock:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise WatcherRunning(
-                f"another watcher keeps watch over this data home: {self.holder_words()}",
-                "one watcher per home; stop that one first (kill -TERM its pid)",
-            ) from None
+            raise self.refused(self.holder_words()) from None
         holder = {"pid": os.getpid(), "host": host(),
                   "since": datetime.now(UTC).isoformat(timespec="seconds"),
                   "command": " ".join(sys.argv)}  # fmt: skip
@@ -59,12 +65,29 @@ class WatchLock:
             return "a process that has not said who it is yet"
         return f"pid {held.get('pid')} on {held.get('host')}, since {held.get('since')}"
 
-    def __enter__(self) -> WatchLock:
+    def __enter__(self) -> HomeLock:
         self.acquire()
         return self
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+class WatchLock(HomeLock):
+    name = LOCK_NAME
+
+    def refused(self, holder: str) -> AlreadyRunning:
+        return WatcherRunning(f"another watcher keeps watch over this data home: {holder}",
+                              "one watcher per home; stop that one first (kill -TERM its pid)")
+
+
+class ScrubLock(HomeLock):
+    name = "verify/scrub.lock"
+
+    def refused(self, holder: str) -> AlreadyRunning:
+        return AlreadyRunning(f"another scrub is verifying this data home: {holder}",
+                              "one scrub at a time; wait for it to end, or stop it first "
+                              "(kill -INT its pid: it goes on from there next time)")
 
 
 def running_watcher(status_dir: Path) -> dict | None:

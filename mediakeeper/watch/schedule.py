@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.runs.batch import prepare
 
 FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an hour apart
@@ -71,6 +71,15 @@ class Job:
         return f"{self.minute} {self.hour} * * * {cron_command(self.argv)}"
 
 
+def check_home(home: Path) -> None:
+    """A UsageError for a home no job can name: a line break ends a crontab line, and a
+    unit's line, wherever it stands."""
+    if any(c in str(home) for c in "\n\r"):
+        raise UsageError(f"the data home {str(home)!r} holds a line break in its path, which "
+                         "no unit or crontab line can hold: move the home to a path without "
+                         "one, then schedule it")  # fmt: skip
+
+
 def jobs(home: Path, batch_kinds: Iterable[str], scrub: bool,
          python: str = sys.executable) -> list[Job]:  # fmt: skip
     """The nightly jobs of ``home``: a batch of each of ``batch_kinds``, and a scrub."""
@@ -109,7 +118,9 @@ def refusals(home: Path, batch_kinds: Iterable[str],
 
 def _refused(settings, kind: str) -> str | None:
     try:
-        prepare(settings, kind).eligible()
+        # The scheduler is not asked: whether it and its workers are up now says nothing
+        # of the night (a desktop worker switched off); its address and files are checked.
+        prepare(settings, kind, ask_scheduler=False).eligible()
     except (MediakeeperError, OSError) as err:
         return str(err)
     return None
@@ -165,6 +176,19 @@ def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     config = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(config) / "systemd" / "user"
+
+
+def installed_before(folder: Path, written: Iterable[str]) -> dict[str, list[str]]:
+    """The toolkit's units in ``folder`` that an install did not write now (a job no
+    longer scheduled), by unit: {"mediakeeper-conversions-batch": [".service", ".timer"]}.
+    Left where they are: one may be enabled, and what a person enabled is theirs to stop."""
+    written = set(written)
+    found: dict[str, list[str]] = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob(f"{UNIT_PREFIX}*")):
+            if path.suffix in (".service", ".timer") and path.name not in written:
+                found.setdefault(path.stem, []).append(path.suffix)
+    return found
 
 
 def enable_command(found: list[Job], service: Service | None = None) -> str:

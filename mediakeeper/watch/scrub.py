@@ -30,6 +30,7 @@ RECORD = "scrub.json"  # under status/verify/
 NEVER = datetime.min.replace(tzinfo=UTC)
 KEPT_PROBLEMS = 20  # the albums an alert names
 DEFAULT_DAYS = 30.0  # the coverage window when no --older-than is given
+MOST_DAYS = 36_500  # a window past a century is a typo (and past 2,700 years, no date)
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,20 @@ def albums_of(
     return sorted(found, key=lambda a: (a.looked, a.key.casefold(), a.key))
 
 
+def check(percent: float | None, older_than: float | None) -> None:
+    """A UsageError for a share or a window no run can take (nan fails every comparison)."""
+    if percent is not None and not 0 < percent <= 100:
+        raise UsageError(f"--percent must be more than 0 and at most 100, not {percent:g}")
+    if older_than is not None and not 0 <= older_than <= MOST_DAYS:
+        raise UsageError(f"--older-than must be 0 days or more, at most {MOST_DAYS:,}, not "
+                         f"{older_than:g}")  # fmt: skip
+
+
 def choose(albums: list[Album], now: datetime, *, percent: float | None,
            older_than: float | None) -> list[Album]:  # fmt: skip
     """The albums this run verifies: ``percent`` of the library (rounded up, at least one),
     or those not verified within ``older_than`` days (at most ``percent`` of the library
-    when both are given)."""
-    if percent is not None and not 0 < percent <= 100:
-        raise UsageError(f"--percent must be more than 0 and at most 100, not {percent:g}")
-    if older_than is not None and older_than < 0:
-        raise UsageError(f"--older-than must be 0 days or more, not {older_than:g}")
+    when both are given); both as ``check`` lets them through."""
     chosen = albums
     if older_than is not None:
         since = now - timedelta(days=older_than)

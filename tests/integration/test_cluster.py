@@ -352,7 +352,7 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
     [
         ("tcp://127.0.0.1:9", {}, "cannot reach the scheduler at tcp://127.0.0.1:9"),
         ("tcp:/127.0.0.1", {}, "is not a scheduler address"),
-        ("tcp://192.0.2.1:8786", {}, "is not on this machine"),
+        ("tcp://192.0.2.1:8786", {}, "is not a loopback address (localhost, 127.0.0.1, ::1)"),
         ("tls://127.0.0.1:8786", {"MEDIAKEEPER_CLUSTER_TLS_CERT": "/nowhere/cert.pem"},
          "[cluster] tls_cert /nowhere/cert.pem: no such file"),
     ],
@@ -365,6 +365,19 @@ def test_bad_scheduler_settings_say_one_line_and_claim_nothing(tmp_path, address
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and said in lines[0], result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_kind_mistyped_in_cluster_send_is_one_line_not_a_batch_run_here(tmp_path, dry_run):
+    """send = ["conversion"] named no kind, so nothing was sent and no one was told."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    more = ["--scheduler", "tcp://127.0.0.1:9", *(["--dry-run"] if dry_run else [])]
+    result = run_batch(tmp_path, "home", "out", *more, MEDIAKEEPER_CLUSTER_SEND="conversion")
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "MEDIAKEEPER_CLUSTER_SEND: 'conversion' is no kind" in lines[0]
+    assert "conversions" in lines[0] and "pipelines" in lines[0]
     assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
 
 
@@ -434,6 +447,8 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     (("worker",), "give the scheduler's address: mediakeeper worker tcp://HOST:8786"),
     (("worker", "--memory-limit", "tcp://127.0.0.1:8786"), "no option --memory-limit here"),
     (("worker", "tcp://127.0.0.1:1", "--scheduler", "tcp://127.0.0.1:2"), "two addresses"),
+    # Not before --: dask worker was started with it and said "Unknown argument specified: %r"
+    (("worker", "tcp://127.0.0.1:1", "tcp://127.0.0.1:2"), "two addresses"),
 ])  # fmt: skip
 def test_a_worker_given_no_address_it_can_use_says_so_in_one_line(tmp_path, argv, said):
     """``worker --scheduler X`` (as a batch takes it) was read as the address "--scheduler"."""
@@ -452,6 +467,20 @@ def test_without_the_cluster_extra_a_command_names_it(tmp_path, argv):
     assert done.returncode == 2, done.stderr
     said = [line for line in done.stderr.splitlines() if line.strip()]
     assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_batch_sent_without_the_cluster_extra_names_it_and_claims_nothing(tmp_path, dry_run):
+    """The scheduler is asked from a forked process: what it raised there was lost, and the
+    batch said it had waited 60 s for an answer it never waited for; a dry run said nothing."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    argv = batch_argv(tmp_path, "home", "out", "--scheduler", "tcp://127.0.0.1:8786")[3:]
+    done = run_without("distributed", *argv, *(["--dry-run"] if dry_run else []),
+                       config=tmp_path / "config")  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(said) == 1 and "pip install 'mediakeeper[cluster]'" in said[0], done.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
 
 
 def test_a_batch_without_a_scheduler_never_loads_dask(tmp_path):

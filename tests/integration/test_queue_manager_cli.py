@@ -714,6 +714,25 @@ def test_restore_a_named_checkpoint(cli, queue):
     assert states(queue)["ABBA"] == "completed"
 
 
+def test_a_checkpoint_never_replaces_one_taken_the_same_day_at_the_same_count(cli, queue):
+    """Named by the day and the items completed: a second one of the same (a skip, or a
+    reset and a re-run, between) wrote over the first, the one that could put the queue back."""
+    work(queue, "ABBA", "completed")
+    cli("--checkpoint")
+    (first,) = queue.checkpoints()
+    kept = first.read_bytes()
+    cli("--skip-artist", "Beatles")
+    taken = cli("--checkpoint")
+    assert taken.exit_code == 0, taken.output
+    assert len(queue.checkpoints()) == 2 and first.read_bytes() == kept
+    assert queue.checkpoints()[-1].name in taken.output
+    assert "2 checkpoints in" in cli("--list-checkpoints").output
+    assert cli("--restore-checkpoint", first.name).exit_code == 0
+    assert states(queue)["Beatles"] == "pending"
+    assert cli("--restore-checkpoint", "latest").exit_code == 0
+    assert states(queue)["Beatles"] == "skipped"
+
+
 DAMAGED_CHECKPOINTS = [
     b"",
     b'{"version": 1, "items": [',

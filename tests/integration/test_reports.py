@@ -501,6 +501,34 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
     assert "**The movie queue could not be read:**" in text
     assert "no checkpoint to restore yet" in text and "--init --force --library" in text
     assert "could not be read" in html_path.read_text(encoding="utf-8")
+    # Its progress is not told as that of an empty queue (nor --refresh offered, which would
+    # fail on it), and the figures of all queues say they leave it out.
+    page = html_path.read_text(encoding="utf-8")
+    assert "| movies | – | – | – | could not be read (above) |" in text
+    left_out = "nothing queued; the movies queue left out: it could not be read"
+    assert f"| **all queues** | 0 | 0 | 0.0% | {left_out} |" in text
+    movies_block = page.split('aria-label="movies queue progress"')[1].split("</div>")[1]
+    assert "could not be read (above)" in movies_block and "--refresh" not in movies_block
+
+
+def test_a_queue_that_does_not_parse_leaves_the_pace_of_all_queues_to_the_others(tmp_path):
+    """The unreadable queue has no creation time: the pace of all queues was measured over
+    the whole four weeks, as if the others were that old (27 a week said as 4.7)."""
+    today = at("2026-11-21 09:00")
+    paces = []
+    for name, corrupt in (("with", True), ("without", False)):
+        home = tmp_path / name
+        done = {**new_item("Abba", "Abba", "/m/Abba"), "status": "completed",
+                "completed_at": today.isoformat()}  # fmt: skip
+        music = QueueStore(home / "status" / "music", "music")
+        music.create(new_queue("music", "/m", [done], today))
+        if corrupt:
+            movies = home / "status" / "movies" / "processing_queue.json"
+            movies.parent.mkdir(parents=True)
+            movies.write_text('{"version": 1, "items": [', encoding="utf-8")
+        r = weekly_figures(gather(home), Week.of(date(2026, 11, 21)), at("2026-11-21 10:00"))
+        paces.append((r.pace.per_week, r.pace.days))
+    assert paces[0] == paces[1]
 
 
 def test_no_queues_at_all_says_how_to_start(tmp_path):

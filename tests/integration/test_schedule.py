@@ -119,6 +119,40 @@ def test_install_writes_the_units_where_systemd_reads_them_and_enables_nothing(
     assert "Unknown" not in checked.stderr and "ignoring" not in checked.stderr, checked.stderr
 
 
+def test_install_says_the_units_it_installed_before_and_no_longer_schedules(tmp_path):
+    """A batch refused now (its output setting gone) was left out of the install, but its
+    units of the last install stayed, enabled and failing every night, with not a word."""
+    rips = library(tmp_path / "Rips", "C")
+    home = home_for(tmp_path, f'output = "{tmp_path / "Phone"}"\n', conversions=rips)
+    config = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    folder = tmp_path / "config" / "systemd" / "user"
+    assert schedule(home, "--install", env=config).returncode == 0
+    assert (folder / "mediakeeper-conversions-batch.timer").is_file()
+    (home / "mediakeeper.toml").write_text(f'[conversions]\nlibrary = "{rips}"\n')
+    again = schedule(home, "--install", env=config)
+    assert again.returncode == 0, again.stderr
+    said = [line for line in again.stderr.splitlines() if "installed before" in line]
+    assert len(said) == 1, again.stderr
+    assert "mediakeeper-conversions-batch" in said[0]
+    assert "systemctl --user disable --now mediakeeper-conversions-batch.timer" in said[0]
+    # Said, not deleted: a person may have enabled it, and it is theirs to take away.
+    assert (folder / "mediakeeper-conversions-batch.timer").is_file()
+    # What is scheduled now is never said so.
+    assert "mediakeeper-watch" not in said[0] and "verify" not in again.stderr
+
+
+def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
+    """Its units and crontab lines were printed and installed cut in two at the break: jobs
+    that could never run as written."""
+    home = home_for(tmp_path / "two\nlines", music=library(tmp_path / "Music", "A"))
+    config = tmp_path / "config"
+    for args in ((), ("--install",)):
+        refused = schedule(home, *args, env={"XDG_CONFIG_HOME": str(config)})
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stdout == "" and "line break" in refused.stderr, refused.stderr
+        assert not config.exists()
+
+
 def test_a_home_without_any_library_is_refused(tmp_path):
     refused = schedule(home_for(tmp_path))
     assert refused.returncode == 2
@@ -155,6 +189,27 @@ def test_only_jobs_that_can_run_as_written_are_scheduled_and_the_rest_say_what_t
     ran = subprocess.run(job, cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=300)  # fmt: skip
     assert ran.returncode == 0, ran.stdout + ran.stderr
+
+
+def test_a_batch_sent_to_a_cluster_is_scheduled_whether_its_scheduler_answers_now_or_not(
+    tmp_path
+):
+    """Checked as its dry run checks it: the scheduler and its workers are up at night or
+    not, as they may be now or not (a desktop worker switched off); one that did not answer
+    while the schedule was made left the batch out, "refused every night"."""
+    rips = library(tmp_path / "Rips", "C")
+    cluster = '[cluster]\nscheduler = "{}"\n'
+    output = f'output = "{tmp_path / "Phone"}"\n'
+    home = home_for(tmp_path, output + cluster.format("tcp://127.0.0.1:9"), conversions=rips)
+    printed = schedule(home)
+    assert printed.returncode == 0 and not printed.stderr, printed.stderr
+    assert "mediakeeper-conversions-batch.service" in printed.stdout
+    # What the settings say is still checked: an address no night can reach is refused.
+    home = home_for(tmp_path, output + cluster.format("tcp:/nowhere"), conversions=rips)
+    printed = schedule(home)
+    assert "mediakeeper-conversions-batch" not in printed.stdout
+    assert "Not scheduled: the conversions batch" in printed.stderr
+    assert "is not a scheduler address" in printed.stderr
 
 
 def test_a_key_set_only_in_this_shell_is_no_key_for_a_nightly_job(tmp_path):

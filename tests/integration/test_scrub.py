@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 from mediakeeper.demo import damage
+from mediakeeper.watch.lock import ScrubLock
 from tests.helpers import REPO_ROOT, script_env
 from tests.integration.watching import home_for, library
 
@@ -49,6 +50,27 @@ def test_runs_of_a_quarter_cover_the_library_each_album_once_then_start_over(tmp
     assert set(record["albums"]) == set(seen) and record["last_scrub"]
     again = scrub(home, "--percent", "25")
     assert verified(again) == [seen[0]]  # the least recently verified: the first one
+
+
+def test_a_second_scrub_of_a_home_is_refused_while_one_runs_and_touches_nothing(tmp_path):
+    """Two at once (a slow night's scrub still running when a cron line or a person starts
+    another) verified every album twice, and the second counted the first's work as its
+    own. The first holds the home's scrub lock as a running scrub does."""
+    albums = library(tmp_path / "Albums", *ALBUMS)
+    home = home_for(tmp_path, verify=albums)
+    with ScrubLock(home / "status"):
+        second = scrub(home, "--percent", "100")
+        assert second.returncode == 1, second.stdout + second.stderr
+        assert verified(second) == [] and second.stdout == ""
+        errors = [line for line in second.stderr.splitlines() if line.strip()]
+        assert len(errors) == 1 and errors[0].startswith("Error: another scrub is verifying"), (
+            second.stderr)
+        assert f"pid {os.getpid()}" in errors[0]
+        assert not (home / "status" / "verify" / "processing_queue.json").exists()
+        assert not (home / "status" / "verify" / "scrub.json").exists()
+    after = scrub(home, "--percent", "100")
+    assert after.returncode == 0, after.stdout + after.stderr
+    assert sorted(verified(after)) == [f"{a}/Album" for a in ALBUMS]
 
 
 def test_never_verified_albums_come_first_and_older_than_takes_only_the_old(tmp_path):
@@ -98,6 +120,20 @@ def test_no_scrub_recorded_when_none_ran_and_bad_input_is_one_line(tmp_path):
         bad = scrub(home, *args)
         assert bad.returncode == 2 and words in bad.stderr, bad.stderr
         assert "Traceback" not in bad.stderr
+
+
+def test_a_window_no_date_can_hold_is_one_line_before_anything_is_written(tmp_path):
+    """inf, nan or a million days went into a date: a traceback, exit 1; and every refusal
+    came after the queue was made and the library looked at."""
+    albums = library(tmp_path / "Albums", "A")
+    home = home_for(tmp_path, verify=albums)
+    for args in (["--older-than", "inf"], ["--older-than", "nan"], ["--older-than", "1e6"],
+                 ["--older-than", "-2"], ["--percent", "0"]):  # fmt: skip
+        bad = scrub(home, *args)
+        assert bad.returncode == 2, bad.stdout + bad.stderr
+        said = [line for line in bad.stderr.splitlines() if line.strip()]
+        assert len(said) == 1 and said[0].startswith("Error: --"), bad.stderr
+        assert not (home / "status" / "verify").exists()
 
 
 def test_an_album_that_cannot_be_verified_is_no_coverage_and_raises_one_alert(tmp_path):
