@@ -13,7 +13,7 @@ import click
 
 from mediakeeper.cli import decide_dupes
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.commands import kind_command, tool_command
+from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, groups, outstanding, rules
@@ -129,11 +129,6 @@ def _show_items(home: Path, needs, found, code: str) -> None:
             if need.kind == group.kind and (n := _open_in(need, group.code)):
                 click.echo(visible(f"  {need.name}  {count(n, 'decision')}"
                                    + (f"  {need.report}" if need.report else "")))
-    if code == groups.UNIDENTIFIED:  # a batch online takes it, not an answer of decide's
-        click.echo(f"Run them again online: {kind_command(found[0].kind, 'batch', home)} "
-                   f"--enrich (why one is not identified: {tool_command('decide', home)} "
-                   f"{found[0].kind} NAME)")  # fmt: skip
-        return
     click.echo(f"Decide one: {tool_command('decide', home)} {found[0].kind} NAME; all of "
                f"them: --all --dismiss {code} (--remember: also later ones)")  # fmt: skip
 

@@ -122,7 +122,6 @@ def questions_asked(details: Mapping[str, Any] | None, code: str) -> list[str] |
 # A finding whose question is the item's identity itself (a movie's TMDb match): while it is
 # open, the item's "not identified" is that question, not one more.
 IDENTIFYING = ("ambiguous-match", "no-match")
-UNIDENTIFIED = "unidentified"  # that one more: its group's code (no finding's)
 
 
 def asks_identity(unidentified: Any, codes: Iterable[str]) -> bool:

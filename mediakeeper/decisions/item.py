@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import UNIDENTIFIED, asks_identity, is_open, question
+from mediakeeper.core.decisions import is_open, question
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
@@ -271,11 +271,7 @@ def describe(found: ItemDecisions) -> list[str]:
     in short, and its choices numbered within it."""
     asked, findings = len(found.decisions), sum(len(d.findings) for d in found.decisions)
     more = f" ({count(findings, 'finding')})" if findings != asked else ""
-    # Not identified: one decision more, as the batch and the listing count it, which a
-    # batch run online takes (its note says how), not an answer of decide.
-    why = str((found.item.get("details") or {}).get("unidentified") or "")
-    unidentified = asks_identity(why, (d.code for d in found.decisions))
-    lines = [f"{found.name}: {count(asked + unidentified, 'decision')} open{more}"]
+    lines = [f"{found.name}: {count(asked, 'decision')} open{more}"]
     for n, decision in enumerate(found.decisions, 1):
         where = decision.where or ", ".join(decision.files[:3]) or "(the whole item)"
         if len(decision.files) > 3 and not decision.where:
@@ -287,8 +283,6 @@ def describe(found: ItemDecisions) -> list[str]:
             lines.append(f"      or type a value: --set {decision.tag}=VALUE")
         lines += [f"      ({decision.note})"] if decision.note else []
         lines.append(f"      id {decision.id}")
-    if unidentified:
-        lines.append(f"  [{asked + 1}] warning {UNIDENTIFIED} — {why}")
     return lines
 
 

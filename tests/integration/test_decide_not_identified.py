@@ -69,23 +69,3 @@ def test_not_identified_is_counted_the_same_way_every_time(unreachable):
     assert [(g["code"], g["count"]) for g in shown["groups"]] == [("unidentified", 2)]
     board = run_script("media_dashboard.py", "--home", home).stdout
     assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
-
-
-def test_the_unidentified_decision_is_listed_with_its_item_and_its_group_names_what_takes_it(
-    unreachable,
-):
-    """The item's own listing counts it as the batch does and says why; the group's listing
-    names the batch that takes it, never an answer decide refuses (``--all --dismiss
-    unidentified`` was named, and refused: no open 'unidentified' decision)."""
-    home, _ = unreachable
-    shown = decide(home, "music", "Abba")
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.startswith("Abba: 2 decisions open"), shown.stdout
-    assert ("  [2] warning unidentified — not looked up (MusicBrainz was unreachable): run "
-            "--enrich\n") in shown.stdout  # fmt: skip
-    group = decide(home, "--group", "unidentified")
-    assert group.returncode == 0, group.stderr
-    assert "--all --dismiss unidentified" not in group.stdout
-    hint = group.stdout.splitlines()[-1]
-    assert hint.startswith("Run them again online: ") and " music batch " in hint, hint
-    assert hint.split(": ", 1)[1].split(" (")[0].endswith(" --enrich"), hint
