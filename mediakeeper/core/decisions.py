@@ -122,6 +122,9 @@ def questions_asked(details: Mapping[str, Any] | None, code: str) -> list[str] |
 # A finding whose question is the item's identity itself (a movie's TMDb match): while it is
 # open, the item's "not identified" is that question, not one more.
 IDENTIFYING = ("ambiguous-match", "no-match")
+# The code an item done but not identified asks under (no finding has it): its group's, and
+# the one an item's open codes list beside its findings'.
+UNIDENTIFIED = "unidentified"
 
 
 def asks_identity(unidentified: Any, codes: Iterable[str]) -> bool:

@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.decisions import asks_identity
+from mediakeeper.core.decisions import UNIDENTIFIED, asks_identity
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
 from mediakeeper.text.wording import count
-
-UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
 
 
 @dataclass(frozen=True)

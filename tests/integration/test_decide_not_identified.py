@@ -13,6 +13,7 @@ import pytest
 
 from tests.helpers import run_script
 from tests.helpers.deciding import decide
+from tests.integration.serving import serve
 
 
 def closed_port() -> int:
@@ -69,3 +70,25 @@ def test_not_identified_is_counted_the_same_way_every_time(unreachable):
     assert [(g["code"], g["count"]) for g in shown["groups"]] == [("unidentified", 2)]
     board = run_script("media_dashboard.py", "--home", home).stdout
     assert "NEEDS ATTENTION  2 decisions · 0 failed, 0 skipped, 2 not identified" in board, board
+
+
+def test_the_api_and_the_library_count_and_filter_it_as_decide_does(unreachable):
+    """``/api/queues/music/items`` (what the library page lists) gives each item's decisions
+    as ``decide`` counts them: Abba's filename-mismatch and its own "not identified" are 2,
+    and its codes name both, so filtering by the group's code finds every item it holds."""
+    home, _ = unreachable
+    shown = json.loads(decide(home, "--json").stdout)
+    asked = {g["code"]: g["items"] for g in shown["groups"]}
+    server = serve(home)
+    try:
+        items = server.get("/api/queues/music/items").json()["items"]
+        by_name = {i["name"]: (i["decisions"], i["codes"]) for i in items}
+        assert by_name == {"Abba": (2, ["filename-mismatch", "unidentified"]),
+                           "Blur": (1, ["unidentified"])}, items  # fmt: skip
+        assert sum(n for n, _ in by_name.values()) == total(home)
+        found = server.get("/api/queues/music/items", params={"code": "unidentified"}).json()
+        assert [i["name"] for i in found["items"]] == asked["unidentified"] == ["Abba", "Blur"]
+        page = server.get("/library/item", params={"kind": "music", "key": "Blur"}).text
+        assert "1 open: <code>unidentified</code>" in page, page
+    finally:
+        server.stop()
