@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from mediakeeper.core.decisions import UNIDENTIFIED, asks_identity, item_decisions, open_by_code
+from mediakeeper.core.decisions import UNIDENTIFIED, item_decisions, not_identified, open_by_code
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import fold
@@ -74,7 +74,7 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
     status = str(item.get("status"))
     codes = open_by_code(details.get("finding_counts")) if status == COMPLETED else {}
     # Not identified is a question of its own, counted and filtered by as `decide` lists it.
-    unidentified = status == COMPLETED and asks_identity(details.get("unidentified"), codes)
+    unidentified = status == COMPLETED and not_identified(details)
     why = str(item.get("last_error") or "")
     return Entry(
         key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
