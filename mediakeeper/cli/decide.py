@@ -11,10 +11,12 @@ import click
 from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.decisions import UNIDENTIFIED, not_identified
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.item import SCOPES
-from mediakeeper.decisions.listing import decision_json
+from mediakeeper.decisions.listing import decision_json, queued_json
+from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
 from mediakeeper.text.visible import visible
 
@@ -198,10 +200,12 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     if item is not None:
         found = decide.item_decisions(home, kind, item)
         if as_json:
+            shown = [decision_json(found, d, full=True) for d in found.decisions]
+            # Done but not identified: its own question, last, as ``describe`` says it.
+            if item["status"] == COMPLETED and not_identified(item.get("details")):
+                shown.append(queued_json(home, kind, item, UNIDENTIFIED, full=True))
             click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
-                                   "decisions": [decision_json(found, d, full=True)
-                                                 for d in found.decisions]},
-                                  ensure_ascii=False))  # fmt: skip
+                                   "decisions": shown}, ensure_ascii=False))  # fmt: skip
             return
         click.echo(visible("\n".join(decide.describe(found))))
         return

@@ -129,8 +129,10 @@ def _show_items(home: Path, needs, found, code: str) -> None:
             if need.kind == group.kind and (n := _open_in(need, group.code)):
                 click.echo(visible(f"  {need.name}  {count(n, 'decision')}"
                                    + (f"  {need.report}" if need.report else "")))
+    every = (f"--all --group {code} --choose 1 (its one choice)" if code == groups.UNIDENTIFIED
+             else f"--all --dismiss {code} (--remember: also later ones)")  # fmt: skip
     click.echo(f"Decide one: {tool_command('decide', home)} {found[0].kind} NAME; all of "
-               f"them: --all --dismiss {code} (--remember: also later ones)")  # fmt: skip
+               f"them: {every}")  # fmt: skip
 
 
 def _show_outstanding(home: Path, kind: str | None, group: str) -> None:

@@ -43,12 +43,13 @@ def main(home, host, port):
         import uvicorn
 
         from mediakeeper.web.app import build
+        from mediakeeper.web.security import EVERY_ADDRESS, page_host
 
     app = build(settings, host=host, token=token, base_path=base)
     sockets = listen(host, port)  # bound before "Serving" is said (a port in use: exit 2)
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"Serving {settings.home} at http://{shown}:{port}{base.rstrip('/')}/ "
-               "(Ctrl+C stops)")  # fmt: skip
+    every = " (and this machine's every address)" if host in EVERY_ADDRESS else ""
+    click.echo(f"Serving {settings.home} at http://{page_host(host)}:{port}{base.rstrip('/')}/"
+               f"{every} (Ctrl+C stops)")  # fmt: skip
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=GRACE, proxy_headers=False)  # fmt: skip
     uvicorn.Server(config).run(sockets=sockets)

@@ -63,11 +63,17 @@ def how_to_set_up(module: str) -> str:
 
 
 def _missing_dependency(kind, value, traceback) -> None:
-    """``sys.excepthook``: a dependency missing said in one line; anything else as ever."""
+    """``sys.excepthook``: a dependency missing said in one line; so too the toolkit's own
+    error raised as the commands load, before a command is there to say it (its kinds not
+    registered: the dependencies there, mediakeeper itself not installed); anything else as
+    ever."""
     name = getattr(value, "name", None) if isinstance(value, ModuleNotFoundError) else None
     if name and name.partition(".")[0] != "mediakeeper":
         os.write(2, (how_to_set_up(name.partition(".")[0]) + "\n").encode())
         return  # the exit status stays 1
+    if kind.__module__ == "mediakeeper.core.errors":  # its message names the fix
+        os.write(2, f"Error: {value}\n".encode())
+        return
     sys.__excepthook__(kind, value, traceback)
 
 

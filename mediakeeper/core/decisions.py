@@ -122,12 +122,30 @@ def questions_asked(details: Mapping[str, Any] | None, code: str) -> list[str] |
 # A finding whose question is the item's identity itself (a movie's TMDb match): while it is
 # open, the item's "not identified" is that question, not one more.
 IDENTIFYING = ("ambiguous-match", "no-match")
+# The code an item done but not identified asks under (no finding has it): its group's, and
+# the one an item's open codes list beside its findings'. Its one choice, as its group lists
+# it and as it is numbered: the item back to pending, for a batch online to identify.
+UNIDENTIFIED = "unidentified"
+AGAIN_ONLINE = "run it again online"
+AGAIN_ONLINE_SAID = f"{AGAIN_ONLINE} (back to pending: the next batch, online, identifies it)"
 
 
 def asks_identity(unidentified: Any, codes: Iterable[str]) -> bool:
     """Whether an item not identified (``unidentified``: why, "" when it is) asks that as a
     question of its own, beside its open ``codes``: always, but where one of them asks it."""
     return bool(unidentified) and not set(codes) & set(IDENTIFYING)
+
+
+def not_identified(details: Mapping[str, Any] | None) -> bool:
+    """Whether a completed item, by its queue details, asks its identity as a question of
+    its own (``asks_identity``)."""
+    details = details or {}
+    return asks_identity(details.get("unidentified"), open_by_code(details.get("finding_counts")))
+
+
+def unidentified_question(name: str) -> str:
+    """That question, in words."""
+    return f"{name} is done but not identified: {AGAIN_ONLINE}?"
 
 
 def item_decisions(details: Mapping[str, Any] | None) -> int:

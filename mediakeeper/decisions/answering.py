@@ -118,7 +118,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     every track; ``scope`` widens it to their albums' tracks ("album") or the item's
     ("item"); ``album`` (a folder or an album name) keeps it to that album's tracks."""
     if not questions_of(found.kind).sets_values:
-        raise DoesNotFit(f"{found.kind}: --set writes tracks' tags, which its "
+        raise DoesNotFit(f"{found.kind}: a value typed writes tracks' tags, which its "
                          f"{kinds.noun(found.kind)}s have none of here",
                          "take a listed choice (--choose N) or --dismiss CODE")  # fmt: skip
     if scope not in SCOPES:
@@ -128,8 +128,8 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
         raise DoesNotFit(f"{word!r} is not a tag mediakeeper writes",
                          f"one of: {', '.join(words.SETTABLE)} (or year)")  # fmt: skip
     if why := words.bad_value(tag, value):
-        shown = repr(echoed(value)) if words.CONTROL.search(value) else echoed(value)  # 1 line
-        raise DoesNotFit(f"--set {echoed(word)}={shown}: {why}; nothing written")
+        # Said as the value, not as decide's --set: the web's answers give it as "set".
+        raise DoesNotFit(f"the {echoed(word)} value {echoed(value)!r}: {why}; nothing written")
     album = found.album_meant(album)
     every = [t for t in found.document.get("tracks") or [] if _in_album(t, album)]
     asking = [decision] if decision else [d for d in found.decisions if d.tag == tag]
@@ -152,7 +152,7 @@ def set_changes(found: ItemDecisions, word: str, value: str, album: str | None, 
     changes = tuple(TagChange(t["path"], tag, now[t["path"]], value or None) for t in tracks
                     if now[t["path"]] != (value or None))  # fmt: skip
     if not value and not changes:  # "remove it" where it is absent: no answer to a question
-        raise DoesNotFit(f"--set {echoed(word)}= removes the tag, which none of those files has; "
+        raise DoesNotFit(f"an empty {echoed(word)} removes the tag, which none of those files has; "
                          "nothing written",
                          f"give a value, or leave it as it is: --dismiss {asking[0].code}"
                          if asking else "give a value")  # fmt: skip

@@ -26,7 +26,7 @@ from mediakeeper.dupes.questions import KEEP_ALL, KEEP_BEST, QUESTIONS
 from mediakeeper.text.matching import find_name
 
 CODES = {f"duplicate-{level}": level for level in found_groups.LEVELS}
-ANOTHER = "<keep another copy>"
+ANOTHER = "keep another copy"  # the copies a group offers are its own: said so in words
 CHOICES = (KEEP_BEST, KEEP_ALL, ANOTHER)
 SEVERITY = "warning"
 

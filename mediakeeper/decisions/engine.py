@@ -28,7 +28,7 @@ from typing import Any
 from mediakeeper.changes.writes import would_apply
 from mediakeeper.core import kinds, rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import questions
+from mediakeeper.core.decisions import AGAIN_ONLINE, UNIDENTIFIED, not_identified, questions
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.questions import (
     ACCEPT,
@@ -43,7 +43,6 @@ from mediakeeper.core.questions import (
 from mediakeeper.decisions import (
     copies,
     dupes,
-    groups,
     ids,
     keeping,
     outstanding,
@@ -113,8 +112,8 @@ class Answer:
 
 @dataclass
 class Asking:
-    """What an id names now: one item's decision, a queue item itself (failed, skipped), or
-    a duplicate group."""
+    """What an id names now: one item's decision, a queue item itself (failed, skipped, done
+    but not identified), or a duplicate group."""
 
     id: str
     kind: str
@@ -122,7 +121,7 @@ class Asking:
     code: str
     found: ItemDecisions | None = None
     decision: Decision | None = None
-    queued: dict[str, Any] | None = None  # a failed or skipped queue item
+    queued: dict[str, Any] | None = None  # a failed, skipped or unidentified queue item
     group: dict[str, Any] | None = None  # the duplicate group
 
 
@@ -247,7 +246,15 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
         item = next(i for i in queue_of(home, kind).peek()["items"]
                     if str(i.get("name") or i["key"]) == failed.name)  # fmt: skip
         return ids.make(kind, item["key"], "", "failed" if item["status"] == ERROR else "skipped")
-    return item_decisions(home, kind, item).only(code, album).id
+    found = item_decisions(home, kind, item)
+    # Not identified: the item's own question, named by its code or its item's only one.
+    asks = item.get("status") == COMPLETED and not_identified(item.get("details"))
+    if code == UNIDENTIFIED or (asks and not code and not album and not found.decisions):
+        if not asks:
+            raise DecideError(f"{found.name} has no open {UNIDENTIFIED!r} decision",
+                              "`decide KIND NAME` lists them")  # fmt: skip
+        return ids.make(kind, str(item["key"]), "", UNIDENTIFIED)
+    return found.only(code, album).id
 
 
 def item_id(home: Path, kind: str, name: str) -> str:
@@ -260,8 +267,13 @@ def item_id(home: Path, kind: str, name: str) -> str:
 
 
 def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
-    """The queue items a decision of ``code`` is about: failed, or skipped."""
-    return [i for i in queue_of(home, kind).peek()["items"] if i.get("status") == FAILED[code]]
+    """The queue items a decision of ``code`` is about: failed, skipped, or done but not
+    identified (where that is a question of its own: ``not_identified``)."""
+    items = queue_of(home, kind).peek()["items"]
+    if code == UNIDENTIFIED:
+        return [i for i in items if i.get("status") == COMPLETED
+                and not_identified(i.get("details"))]  # fmt: skip
+    return [i for i in items if i.get("status") == FAILED[code]]
 
 
 # ---- preview and take ------------------------------------------------------------------------
@@ -315,7 +327,8 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     if asking.queued is not None:
         act = _queued_act(asking, answer)
         status = SKIPPED if act == SKIP else PENDING
-        return Preview(asking.id, act, queue=[{"item": asking.queued.get("name") or asking.key,
+        said = AGAIN_ONLINE if act == AGAIN else act
+        return Preview(asking.id, said, queue=[{"item": asking.queued.get("name") or asking.key,
                                                "key": asking.key, "status": status}],
                        closes=[asking.id])  # fmt: skip
     found, decision, choice = _chosen(asking, answer)
@@ -384,15 +397,17 @@ def _queued_act(asking: Asking, answer: Answer) -> str:
     """The act a decision about a queue item takes: its choice ``answer.choose``."""
     choices, listed = QUEUED[asking.code], _queued_choices(asking.code)
     if answer.values or answer.dismiss or not answer.choose:
-        raise DecideError(f"a {asking.code} item takes a choice: {listed}")
+        raise DecideError(f"this {asking.code} item takes a choice: {listed}")
     if not 1 <= answer.choose <= len(choices):
-        raise DecideError(f"a {asking.code} item has no choice {answer.choose}", listed)
+        raise DecideError(f"this {asking.code} item has no choice {answer.choose}", listed)
     return choices[answer.choose - 1]
 
 
 def _queued_choices(code: str) -> str:
-    """A failed (or skipped) item's choices, numbered: "1 retry, 2 skip"."""
-    return ", ".join(f"{n} {c}" for n, c in enumerate(QUEUED[code], 1))
+    """A failed (or skipped) item's choices, numbered: "1 retry, 2 skip"; one not identified,
+    "1 run it again online"."""
+    return ", ".join(f"{n} {AGAIN_ONLINE if c == AGAIN else c}"
+                     for n, c in enumerate(QUEUED[code], 1))  # fmt: skip
 
 
 def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
@@ -467,8 +482,12 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
 
 
 def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
-    """A queue item's own decision: retried, or skipped."""
+    """A queue item's own decision: retried, skipped, or (not identified) run again."""
     act = _queued_act(asking, answer)
+    if act == AGAIN:
+        again = taking.take_unidentified(home, asking.kind, [asking.queued])
+        return Result(asking.id, again.session, 1, again.what, act, queued=again.names,
+                      taken=again)  # fmt: skip
     done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                    keys=[asking.key])  # fmt: skip
     back = done.names if act != SKIP else []  # a skipped item is not put back to pending
@@ -640,6 +659,8 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
         now = take_group(home, kind, code, choose=choose, dry_run=True, writing=writing)
         if now.preview_json()["token"] != token:
             raise _group_changed()
+    if code == UNIDENTIFIED:
+        return _take_unidentified(home, kind, choose, remember, dry_run, held)
     if code in outstanding.GROUPS:
         if remember:
             raise DecideError(f"--remember records a finding code's answer; {code} items are "
@@ -678,6 +699,24 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
     return GroupResult("findings", kind, code, done, choose)
 
 
+def _take_unidentified(home: Path, kind: str | None, choose: int | None, remember: bool,
+                       dry_run: bool, held: HeldDecisions | None) -> GroupResult:  # fmt: skip
+    """Every item of a kind done but not identified run again (its one choice), as one
+    session."""
+    if remember:
+        raise DecideError("--remember records a finding code's answer; an item not identified "
+                          "is asked each time", "leave out --remember")  # fmt: skip
+    if choose != 1:
+        raise DoesNotFit(f"{UNIDENTIFIED} items take their one choice, 1"
+                         + ("" if choose else ", not a dismissal"),
+                         f"their choices: {_queued_choices(UNIDENTIFIED)}")  # fmt: skip
+    held = held or HeldDecisions.read(home, kind)
+    kind = _asked_in(held, kind, UNIDENTIFIED)
+    done = taking.take_unidentified(home, kind, held.group_items(kind, UNIDENTIFIED),
+                                    dry_run=dry_run)  # fmt: skip
+    return GroupResult("queue", kind, UNIDENTIFIED, done, choose)
+
+
 def _group_changed() -> Stale:
     """What refuses a group's take whose preview (whole or paged) is no longer so."""
     return Stale("the group or its files changed since its preview; nothing written",
@@ -687,7 +726,7 @@ def _group_changed() -> Stale:
 def _asked_in(held: HeldDecisions, kind: str | None, code: str) -> str:
     """The one kind (``kind``, when given) whose items ask the finding code ``code``, as
     held."""
-    if code != groups.UNIDENTIFIED and rule_plugins.code_of(code) is None:
+    if code != UNIDENTIFIED and rule_plugins.code_of(code) is None:
         raise DecideError(f"no finding code {code!r} (docs/findings.md lists them)")
     chosen = held.kinds_asking(code, kind)
     if not chosen:
@@ -732,7 +771,7 @@ def group_page(home: Path, kind: str, code: str, choose: int | None, held: HeldD
     unless the token is the same now and every file it writes is as the batch recorded
     it: what it writes is then what the pages, each computed from the same documents,
     said together."""
-    if choose is None or code in outstanding.GROUPS or code in dupes.CODES:
+    if choose is None or code in (*outstanding.GROUPS, *dupes.CODES, UNIDENTIFIED):
         shown = take_group(home, kind, code, choose=choose, dry_run=True,
                            held=held).preview_json()  # fmt: skip
         parts = ("decisions", "writes", "moves", "queue")

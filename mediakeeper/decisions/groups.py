@@ -13,14 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.decisions import asks_identity
+from mediakeeper.core.decisions import AGAIN_ONLINE, UNIDENTIFIED, asks_identity
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.decisions.item import questions_of
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.pace import nouns
 from mediakeeper.text.wording import count
-
-UNIDENTIFIED = "unidentified"  # the group of items done but not identified (no finding code)
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,7 @@ def choices_of(kind: str, code: str) -> tuple[str, ...]:
     """A code's choices as the items of its group offer them, in words, as its kind declares
     them (never a placeholder: a value of each item's own is said for what it is)."""
     if code == UNIDENTIFIED:
-        return ("run it again online",)
+        return (AGAIN_ONLINE,)
     if not kinds.get(kind).rewrite:
         return ("decided by its own commands",)
     return questions_of(kind).listed(code)

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import is_open, question
+from mediakeeper.core.decisions import (
+    AGAIN_ONLINE_SAID,
+    UNIDENTIFIED,
+    is_open,
+    not_identified,
+    question,
+    unidentified_question,
+)
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
@@ -271,7 +278,9 @@ def describe(found: ItemDecisions) -> list[str]:
     in short, and its choices numbered within it."""
     asked, findings = len(found.decisions), sum(len(d.findings) for d in found.decisions)
     more = f" ({count(findings, 'finding')})" if findings != asked else ""
-    lines = [f"{found.name}: {count(asked, 'decision')} open{more}"]
+    item = found.item  # done but not identified: a question of its own, said last
+    unidentified = item.get("status") == COMPLETED and not_identified(item.get("details"))
+    lines = [f"{found.name}: {count(asked + unidentified, 'decision')} open{more}"]
     for n, decision in enumerate(found.decisions, 1):
         where = decision.where or ", ".join(decision.files[:3]) or "(the whole item)"
         if len(decision.files) > 3 and not decision.where:
@@ -283,6 +292,11 @@ def describe(found: ItemDecisions) -> list[str]:
             lines.append(f"      or type a value: --set {decision.tag}=VALUE")
         lines += [f"      ({decision.note})"] if decision.note else []
         lines.append(f"      id {decision.id}")
+    if unidentified:
+        why = found.item["details"]["unidentified"]
+        lines += [f"  [{asked + 1}] warning {UNIDENTIFIED} — {unidentified_question(found.name)}",
+                  f"      ({why})", f"      1) {AGAIN_ONLINE_SAID}",
+                  f"      id {ids.make(found.kind, str(found.item['key']), '', UNIDENTIFIED)}"]
     return lines
 
 

@@ -36,9 +36,16 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import open_codes, questions_asked, stage_word
+from mediakeeper.core.decisions import (
+    AGAIN_ONLINE_SAID,
+    UNIDENTIFIED,
+    open_codes,
+    questions_asked,
+    stage_word,
+    unidentified_question,
+)
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.core.questions import RETRY, SKIP, Asked
+from mediakeeper.core.questions import AGAIN, RETRY, SKIP, Asked
 from mediakeeper.decisions import dupes, groups, ids, outstanding
 from mediakeeper.decisions.item import (
     DecideError,
@@ -57,7 +64,7 @@ from mediakeeper.reports.pace import Outstanding, outstanding_key, outstanding_o
 from mediakeeper.text.failures import plain_error
 
 # What a decision about a queue item itself offers, by its code.
-QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,)}
+QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,), UNIDENTIFIED: (AGAIN,)}
 
 
 def decision_json(found: ItemDecisions, d: Decision, *, full: bool) -> dict[str, Any]:
@@ -86,7 +93,9 @@ def _choice_json(choice) -> dict[str, Any]:
 def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
                 full: bool) -> dict[str, Any]:  # fmt: skip
     """A decision about a queue item itself: a failed or skipped item, its stage and last
-    error in words, retry or skip."""
+    error in words, retry or skip; or one done but not identified, why, and run it again."""
+    if code == UNIDENTIFIED:
+        return _unidentified_json(kind, item, full=full)
     said = outstanding_of(kind, item)
     name, stage = said.name, said.stage
     question = f"{name} {code}{f' at {stage_word(stage)}' if stage else ''}: retry it or skip it?"
@@ -101,6 +110,23 @@ def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
                             "error": plain_error(said.message, _working_of(home, kind))}
         shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
                             for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
+        shown["can_set"] = None
+    return shown
+
+
+def _unidentified_json(kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
+    name = str(item.get("name") or item["key"])
+    question = unidentified_question(name)
+    shown: dict[str, Any] = {
+        "id": ids.make(kind, str(item["key"]), "", UNIDENTIFIED), "kind": kind, "item": name,
+        "key": item["key"], "album": "", "code": UNIDENTIFIED, "severity": "warning",
+        "question": question, "files": [],
+    }  # fmt: skip
+    if full:
+        why = str((item.get("details") or {}).get("unidentified") or "")
+        shown["details"] = {"question": question, "code": UNIDENTIFIED, "files": [],
+                            "note": why}  # fmt: skip
+        shown["choices"] = [{"number": 1, "label": AGAIN_ONLINE_SAID, "act": AGAIN}]
         shown["can_set"] = None
     return shown
 
@@ -369,6 +395,9 @@ class HeldDecisions:
                          shown: int | None) -> list[dict[str, Any]]:  # fmt: skip
         """The group's decisions, its items by name (those of one name as their queue holds
         them), each item's document read once: ``shown`` decisions at most."""
+        if code == UNIDENTIFIED:  # the item itself: no document read
+            return [queued_json(self.home, kind, h.item, code, full=details)
+                    for h in itertools.islice(_by_name(ranks), shown)]  # fmt: skip
         if not kinds.get(kind).rewrite:
             return []  # decided by its own commands: no ids here
         found: list[dict[str, Any]] = []

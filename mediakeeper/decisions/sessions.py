@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.decisions import open_by_code, questions, rules_in
+from mediakeeper.core.decisions import item_decisions, questions, rules_in
 from mediakeeper.decisions import rules
 from mediakeeper.decisions.answering import group_done, write_again
 from mediakeeper.decisions.item import ItemDecisions, queue_of
@@ -66,13 +66,19 @@ def record(
 def again(home: Path, kind: str, session: str, code: str, keys: set[str]) -> list[str]:
     """The completed items of ``keys`` back to pending (attempts from none) for the next
     batch, as the session ``session`` undo gives back (each item as it was); their names."""
+    return [str(i.get("name") or i["key"]) for i in again_items(home, kind, session, code, keys)]
+
+
+def again_items(home: Path, kind: str, session: str, code: str,
+                keys: set[str]) -> list[dict[str, Any]]:  # fmt: skip
+    """``again``, answered with the items put back, each as it was."""
     store = queue_of(home, kind)
     before = put_where(store, lambda i: i["key"] in keys and i["status"] == COMPLETED,
                        PENDING, fresh=True)  # fmt: skip
     record(home, kind, session, code, [i["key"] for i in before], "",
            {"status": PENDING, "items": before})  # fmt: skip
     write_issue_indexes(home)
-    return [str(i.get("name") or i["key"]) for i in before]
+    return before
 
 
 def _path(home: Path, kind: str, session: str) -> Path:
@@ -140,11 +146,11 @@ def undo(home: Path, session: str, *, dry_run: bool = False,
 
 def _asks(item: dict[str, Any]) -> int:
     """The decisions a queue item given back asks: a failed or skipped one its own, a
-    completed one its open findings' (a movie's candidate asked again, an album verified)."""
+    completed one its open findings' (a movie's candidate asked again, an album verified)
+    and, not identified, that."""
     if item["status"] in GROUPS.values():
         return 1
-    counts = (item.get("details") or {}).get("finding_counts")
-    return sum(open_by_code(counts).values()) if item["status"] == COMPLETED else 0
+    return item_decisions(item.get("details")) if item["status"] == COMPLETED else 0
 
 
 def _reopen(document: dict[str, Any], session: str) -> list[dict[str, Any]]:

@@ -17,7 +17,13 @@ from typing import Any
 
 from mediakeeper.changes.writes import FilesWritten
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.decisions import check_rules, open_codes, questions
+from mediakeeper.core.decisions import (
+    AGAIN_ONLINE,
+    UNIDENTIFIED,
+    check_rules,
+    open_codes,
+    questions,
+)
 from mediakeeper.core.questions import ACCEPT, AGAIN, CANDIDATE, DISMISS, RESTORE, UPGRADE
 from mediakeeper.decisions import outstanding, rules, sessions, verifying
 from mediakeeper.decisions.answering import (
@@ -36,7 +42,7 @@ from mediakeeper.decisions.item import (
     item_decisions,
     queue_of,
 )
-from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.items import COMPLETED, PENDING
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 
@@ -207,6 +213,19 @@ class QueueTaken:
     names: list[str]
     keys: list[str]  # the items' keys, as ``names``
     status: str  # what they are put to: pending (retried) or skipped
+
+
+def take_unidentified(home: Path, kind: str, items: list[dict[str, Any]], *,
+                      dry_run: bool = False) -> QueueTaken:  # fmt: skip
+    """Items done but not identified (``items``: their queue items) back to pending, for a
+    batch online to identify, as one session whose undo gives each back as it was."""
+    if not dry_run:
+        session = new_session(home)
+        items = sessions.again_items(home, kind, session, UNIDENTIFIED,
+                                     {str(i["key"]) for i in items})  # fmt: skip
+    return QueueTaken("" if dry_run else session, kind, f"{PENDING} ({AGAIN_ONLINE})",
+                      [str(i.get("name") or i["key"]) for i in items],
+                      [str(i["key"]) for i in items], PENDING)  # fmt: skip
 
 
 def take_outstanding(

@@ -98,6 +98,11 @@ def settings_for(home: str | None, pipeline: Pipeline) -> Settings:
     return settings
 
 
+def _as_written(value: object) -> str:
+    """A parameter's value as its YAML writes it (``true``, not Python's ``True``)."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def plan_lines(pipeline: Pipeline, albums: list[tuple[str, Path]]) -> list[str]:
     """What a dry run prints: the steps, the albums it would take (each its key and its
     folder), the space each needs. Reads only."""
@@ -106,7 +111,7 @@ def plan_lines(pipeline: Pipeline, albums: list[tuple[str, Path]]) -> list[str]:
              f"{pipeline.output}{archive}"]  # fmt: skip
     for number, step in enumerate(pipeline.steps, 1):
         processor = registry.get(step.processor)
-        params = ", ".join(f"{k}: {v}" for k, v in step.params.items())
+        params = ", ".join(f"{k}: {_as_written(v)}" for k, v in step.params.items())
         what = processor.summary if processor else "?"
         lines.append(f"Step {number}: {step.name} ({step.processor}) {params} - {what}")
     total = 0

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from mediakeeper.core.decisions import open_by_code
+from mediakeeper.core.decisions import UNIDENTIFIED, item_decisions, not_identified, open_by_code
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import fold
@@ -73,6 +73,8 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
     key, name = str(item["key"]), str(item.get("name") or item["key"])
     status = str(item.get("status"))
     codes = open_by_code(details.get("finding_counts")) if status == COMPLETED else {}
+    # Not identified is a question of its own, counted and filtered by as `decide` lists it.
+    unidentified = status == COMPLETED and not_identified(details)
     why = str(item.get("last_error") or "")
     return Entry(
         key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
@@ -82,8 +84,8 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
         completed_at=str(item.get("completed_at") or ""),
         issues_found=_whole(item.get("issues_found")),
         issues_resolved=_whole(item.get("issues_resolved")),
-        codes=tuple(sorted(codes)), decisions=sum(codes.values())
-        or (1 if status == COMPLETED and details.get("unidentified") else 0),
+        codes=tuple(sorted(codes)) + ((UNIDENTIFIED,) if unidentified else ()),
+        decisions=item_decisions(details) if status == COMPLETED else 0,
         slug=str(details.get("slug") or slugify(key)), path=str(item.get("path") or ""),
     )  # fmt: skip
 

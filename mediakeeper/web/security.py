@@ -47,6 +47,15 @@ def allowed_hosts(bound: str) -> set[str]:
     return {bound.lower(), "localhost"}
 
 
+def page_host(bound: str) -> str:
+    """The host of the page's address as ``serve`` says it: the bound one, or bound to every
+    address this machine's name, which ``allowed_hosts`` answers to (its ``0.0.0.0`` or
+    ``::`` would be refused, as any page of another site asking it is)."""
+    if bound in EVERY_ADDRESS:
+        return socket.gethostname().lower()
+    return f"[{bound}]" if ":" in bound else bound
+
+
 def host_name(value: str) -> str:
     """``example.org:8000`` -> ``example.org``; ``[::1]:8000`` -> ``::1``."""
     if value.startswith("["):

@@ -76,10 +76,10 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
          "which the next batch would tidy: give 'Metallica'"),
         (("music", "Metallica", "--set", "artist=   "), "a blank value"),
         (("music", "Metallica", "--set", "artist=Meta\nllica"),
-         "--set artist='Meta\\nllica': a one-line tag holds no '\\n'"),
+         "the artist value 'Meta\\nllica': a one-line tag holds no '\\n'"),
         (("music", "Metallica", "--set", "artist=\x1b[2J"), "holds no '\\x1b'"),
         (("music", "Metallica", "--set", "artist="),
-         "artist= removes the tag, which none of those files has; nothing written"),
+         "an empty artist removes the tag, which none of those files has; nothing written"),
         # --fields naming none wrote every field of the choice; beside a dismissal or a
         # whole group it was not read at all.
         (("music", "Metallica", "--choose", "1", "--fields", ", ,,"),

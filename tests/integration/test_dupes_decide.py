@@ -89,6 +89,10 @@ def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(l
     }
     text = mediakeeper(home, "decide").stdout
     assert "  dupes   duplicate-track  2 groups: " in text
+    # Its choices in words, as every group's are: no placeholder, in the listing or --json.
+    assert "[keep the best | keep all | keep another copy]" in text, text
+    assert all(d["choices"] == ["keep the best", "keep all", "keep another copy"]
+               for d in answer["duplicates"]), answer  # fmt: skip
     loose = next(g for g in groups if any("Unsorted" in c["path"] for c in g["copies"]))
     # Each group by the name the page gives it, with the id `decide dupes ID` takes.
     assert f"Artist A — Album — 02 - Song 2 ({loose['id']})" in text, text

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -125,6 +126,26 @@ def test_a_python_without_the_dependencies_says_how_to_set_up_in_one_line(tmp_pa
             )
         else:
             assert f"in {checkout} run `make demo`" in line, line
+
+
+def test_a_python_with_the_dependencies_but_not_mediakeeper_says_so_in_one_line(tmp_path):
+    """A Python that has the dependencies (click, pydantic-core, ...: the system's, say) but
+    not mediakeeper installed has none of its kinds' entry points: the script said why in a
+    traceback. It says it in one line, exit 1, as for a dependency missing."""
+    checkout = bare_checkout(tmp_path, venv=False)
+    deps = tmp_path / "deps"  # the environment's packages, mediakeeper's own left out
+    deps.mkdir()
+    for found in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not found.name.startswith(("mediakeeper", "__editable__", "_mediakeeper")):
+            (deps / found.name).symlink_to(found)
+    env = {**{k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}, "PYTHONPATH": str(deps)}
+    for script in ("decide.py", "weekly_report.py"):
+        done = subprocess.run([sys.base_prefix + "/bin/python3", "-S",
+                               f"utilities/{script}", "--help"], cwd=checkout, env=env,
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert done.returncode == 1 and done.stdout == "", (script, done.stdout)
+        [line] = done.stderr.splitlines()
+        assert line.startswith("Error: mediakeeper's own kinds are not registered"), line
 
 
 def test_every_path_the_readme_names_exists():

@@ -136,7 +136,7 @@ def test_a_dry_run_shows_each_step_and_writes_nothing(tmp_path, exe):
     result = run("run", pipeline, "--dry-run", "--home", tmp_path / "home", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Step 1: to-flac (convert)" in result.stdout
-    assert "Step 2: loudness (replaygain)" in result.stdout
+    assert "Step 2: loudness (replaygain) album: true - " in result.stdout  # as written
     assert "Artist/One: 2 files, needs about" in result.stdout
     assert "2 albums would be taken" in result.stdout
     assert tree(tmp_path) == before  # not even the data home or the queue

@@ -286,7 +286,8 @@ def test_a_decisions_page_answers_with_the_apis_status(server):
 
 def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
     """One rule for both faces (``decisions.words.bad_value``): a date of another shape, a
-    value past its bound, refused in the words ``decide --set`` says, nothing written."""
+    value past its bound, refused in the words ``decide --set`` says, nothing written; the
+    value said as the body gives it, never as the flag ``--set`` (an API has no flags)."""
     before = every_file(home)
     for values, said in [({"date": "x" * 4000}, "date takes a date as YYYY"),
                          ({"year": "1973-13"}, "date takes a date as YYYY"),
@@ -299,6 +300,7 @@ def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
         assert answer.status_code == 400, answer.text[:300]  # an answer that does not fit
         error = answer.json()["error"]
         assert said in error and "x" * 300 not in error and "\n" not in error, error
+        assert "--set" not in error, error
     assert every_file(home) == before
 
 

@@ -145,3 +145,23 @@ def test_bound_to_every_address_it_answers_to_this_machine_s_addresses(home):
                 assert refused.status_code == 421, asked_as
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "127.0.0.1"])
+def test_the_address_it_says_it_serves_at_answers(home, host):
+    """Bound to every address, ``serve`` said it served at http://0.0.0.0:PORT/, an address
+    it refuses (421, as a page of another site asking it is): the address it names is one
+    it answers at, this machine's name."""
+    server = serve(home, host=host, env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        said = server.process.stdout.readline()
+        assert said.startswith(f"Serving {home} at http://"), said
+        address = said.split(" at ", 1)[1].split()[0]
+        assert "0.0.0.0" not in address, said
+        # Asked by its name as a browser would (the name sent as the Host), here.
+        named = address.removeprefix("http://").rstrip("/")
+        asked = server.get("/api/queues", headers={"Authorization": f"Bearer {GOOD}",
+                                                   "Host": named})  # fmt: skip
+        assert asked.status_code == 200, (said, asked.text)
+    finally:
+        server.stop()
