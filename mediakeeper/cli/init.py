@@ -9,6 +9,7 @@ import json
 import os
 import sys
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE, user_config
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_text, keep_replaced, replaced_stamp
 from mediakeeper.media.convert import PROFILES
 
 BITRATES = ("64k", "96k", "128k")  # an audiobook's encode: speech needs little
@@ -129,9 +130,14 @@ def _refuse_existing(plan: Plan, force: bool) -> None:
         raise ConfigError(f"{config} already exists", "give --force to replace it")
 
 
-def _write(plan: Plan) -> Path:
+def _write(plan: Plan) -> tuple[Path, Path | None]:
+    """Write the settings and record the home: (the config recording it, the copy of the
+    settings replaced (--force), kept beside them: they may hold keys typed by hand)."""
     config = plan.home / CONFIG_FILE
     plan.home.mkdir(parents=True, exist_ok=True)
+    kept = None
+    if config.exists():
+        kept = keep_replaced(config, replaced_stamp(plan.home, f"{datetime.now():%Y%m%dT%H%M%S}"))
     atomic_write_text(config, plan.toml())
     load_settings(plan.home)  # what was written reads back as settings (a bad value: one line)
     (plan.home / "status").mkdir(exist_ok=True)  # a data home from now on
@@ -139,7 +145,7 @@ def _write(plan: Plan) -> Path:
     recorded.parent.mkdir(parents=True, exist_ok=True)
     home = json.dumps(str(plan.home), ensure_ascii=False)
     atomic_write_text(recorded, f"# written by mediakeeper init\nhome = {home}\n")
-    return recorded
+    return recorded, kept
 
 
 def _options(f):
@@ -160,7 +166,11 @@ def _options(f):
     help="The data home to make (default: the current folder).",
 )
 @click.option("--yes", is_flag=True, help="Ask nothing: take the flags (and defaults) and write.")
-@click.option("--force", is_flag=True, help=f"Replace an existing {CONFIG_FILE}.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help=f"Replace an existing {CONFIG_FILE} (kept beside it as {CONFIG_FILE}.replaced-<time>).",
+)
 @_options
 def main(home, yes, force, **given):
     """Make a data home: ask the library folders and the output profiles, show the settings it
@@ -183,7 +193,9 @@ def main(home, yes, force, **given):
     if not yes and not click.confirm("Write these?", default=True):
         click.echo("Nothing written.")
         return
-    recorded = _write(plan)
+    recorded, kept = _write(plan)
+    if kept is not None:
+        click.echo(f"The settings replaced are kept in {kept}.")
     click.echo(f"Written. Every command now finds {plan.home} from any folder ({recorded}).")
 
 

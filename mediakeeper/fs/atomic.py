@@ -162,6 +162,29 @@ def atomic_write_bytes(
         fsync_dir(path.parent)
 
 
+REPLACED = ".replaced-"  # <name>.replaced-<time>: a file as it was before a command replaced it
+
+
+def replaced_stamp(folder: Path, second: str) -> str:
+    """The time (``second``, as ``%Y%m%dT%H%M%S``) that copies kept in ``folder`` now are
+    named by: never one an earlier copy there has (two within one second get -2, -3, ...)."""
+    taken = {p.name.rsplit(REPLACED, 1)[1] for p in folder.glob(f"*{REPLACED}*")}
+    stamp = second
+    for serial in itertools.count(2):
+        if stamp not in taken:
+            return stamp
+        stamp = f"{second}-{serial}"
+    raise AssertionError("unreachable")
+
+
+def keep_replaced(path: Path, stamp: str) -> Path:
+    """Copy ``path`` beside itself as ``<name>.replaced-<stamp>``, atomically and with its
+    permission bits (a settings file may hold a key), before a command replaces it."""
+    kept = path.with_name(f"{path.name}{REPLACED}{stamp}")
+    atomic_write_bytes(kept, path.read_bytes(), mode=os.stat(path).st_mode & 0o777)
+    return kept
+
+
 def holds(path: Path | str, data: bytes) -> bool:
     """Whether the file at ``path`` (not a link) holds exactly ``data``: read to compare,
     which costs less than a rewrite (on ext4 without a journal, creating the temp file alone

@@ -26,7 +26,6 @@ Checking what is read is in ``mediakeeper.queue.files``, and the pure rules for 
 
 from __future__ import annotations
 
-import itertools
 import os
 import shlex
 from collections.abc import Callable, Container, Iterator, Mapping
@@ -40,7 +39,14 @@ from mediakeeper.core import kinds
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.core.home import QUEUE_FILE
-from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, naming, write_all
+from mediakeeper.fs.atomic import (
+    atomic_write_bytes,
+    encode_text,
+    keep_replaced,
+    naming,
+    replaced_stamp,
+    write_all,
+)
 from mediakeeper.queue.files import (
     by_hand_hint,
     file_signature,
@@ -702,21 +708,10 @@ class QueueStore:
     def _keep_replaced(self) -> Path | None:
         """Copy the queue file and a journal with lines beside them as ``*.replaced-<time>``
         (call with the lock held, before replacing them); returns the queue's copy."""
-        backup = None
-        stamp = second = self.clock().strftime("%Y%m%dT%H%M%S")
-        # Never over an earlier copy: two replacements within one second get -2, -3, ...
-        taken = {p.name.rsplit(".replaced-", 1)[1] for p in self.dir.glob("*.replaced-*")}
-        for serial in itertools.count(2):
-            if stamp not in taken:
-                break
-            stamp = f"{second}-{serial}"
-        if self.path.exists():
-            backup = self.path.with_name(f"{self.path.name}.replaced-{stamp}")
-            atomic_write_bytes(backup, self.path.read_bytes())
+        stamp = replaced_stamp(self.dir, self.clock().strftime("%Y%m%dT%H%M%S"))
         if self.journal_path.exists() and self.journal_path.stat().st_size:
-            kept = self.journal_path.with_name(f"{self.journal_path.name}.replaced-{stamp}")
-            atomic_write_bytes(kept, self.journal_path.read_bytes())
-        return backup
+            keep_replaced(self.journal_path, stamp)
+        return keep_replaced(self.path, stamp) if self.path.exists() else None
 
     def recovery_hint(self, *, by_hand: bool = False) -> str:
         """How a person gets this queue back when it cannot be read: the latest checkpoint

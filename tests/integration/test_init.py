@@ -184,3 +184,24 @@ def test_the_wizard_asks_again_for_a_library_that_is_not_there(wizard, tmp_path)
     assert w.status() == 0, w.screen()
     assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {
         "music": {"library": str(music)}}
+
+
+def test_force_keeps_the_settings_it_replaces_beside_them_with_their_mode(tmp_path):
+    """--force replaces the settings: what they held (a key typed by hand) is kept beside
+    them, as private as it was, and a second --force keeps a copy of its own."""
+    home, music = tmp_path / "home", tmp_path / "x"
+    home.mkdir(), music.mkdir()
+    config = home / "mediakeeper.toml"
+    config.write_text('[tmdb]\napi_key = "k-typed-by-hand"\n')
+    config.chmod(0o600)
+    forced = run_init(tmp_path, "--yes", "--force", "--music", "../x", cwd=home)
+    assert forced.returncode == 0, forced.stderr
+    [kept] = home.glob("mediakeeper.toml.replaced-*")
+    assert kept.read_text() == '[tmdb]\napi_key = "k-typed-by-hand"\n'
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert f"The settings replaced are kept in {kept}.\n" in forced.stdout
+    again = run_init(tmp_path, "--yes", "--force", "--music", "../x", cwd=home)
+    assert again.returncode == 0, again.stderr
+    copies = sorted(home.glob("mediakeeper.toml.replaced-*"))
+    assert len(copies) == 2 and kept in copies  # the first copy never written over
+    assert tomllib.loads(config.read_text()) == {"music": {"library": str(music)}}
