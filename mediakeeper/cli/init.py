@@ -123,6 +123,18 @@ def _refuse_bad_folders(plan: Plan) -> None:
             raise ConfigError(problem)
 
 
+def _refuse_unmakeable(plan: Plan) -> None:
+    """Before a question is asked: a home that cannot be made where it is asked (a file on
+    its way, a folder this user cannot write in)."""
+    there = next(p for p in (plan.home, *plan.home.parents) if os.path.lexists(p))
+    if not there.is_dir():
+        raise ConfigError(f"--home {plan.home}: {there} is a file, not a folder",
+                          "choose another home: a file holds no folders")  # fmt: skip
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise ConfigError(f"--home {plan.home}: {there} cannot be written by you",
+                          "choose a home in a folder of yours")  # fmt: skip
+
+
 def _refuse_existing(plan: Plan, force: bool) -> None:
     """Before a question is asked: a home's settings are replaced only when told to."""
     config = plan.home / CONFIG_FILE
@@ -179,6 +191,7 @@ def main(home, yes, force, **given):
     plan = Plan(Path(home or ".").expanduser().resolve())
     flags = [flag for flag, *_ in (*FOLDERS.values(), *CHOICES.values())]
     given = {flag: given[flag.lstrip("-").replace("-", "_")] for flag in flags}
+    _refuse_unmakeable(plan)
     _refuse_existing(plan, force)
     if yes:
         _from_flags(plan, given)

@@ -205,3 +205,14 @@ def test_force_keeps_the_settings_it_replaces_beside_them_with_their_mode(tmp_pa
     copies = sorted(home.glob("mediakeeper.toml.replaced-*"))
     assert len(copies) == 2 and kept in copies  # the first copy never written over
     assert tomllib.loads(config.read_text()) == {"music": {"library": str(music)}}
+
+
+def test_a_home_below_a_file_is_refused_in_one_line_before_the_settings_are_shown(tmp_path):
+    (tmp_path / "afile").write_text("")
+    (tmp_path / "x").mkdir()
+    done = run_init(tmp_path, "--home", "afile/sub", "--yes", "--music", "x")
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (f"Error: --home {tmp_path / 'afile' / 'sub'}: {tmp_path / 'afile'} is "
+                           "a file, not a folder (choose another home: a file holds no folders)\n")
+    assert done.stdout == ""  # nothing shown as to be written, nothing recorded
+    assert not (tmp_path / "config").exists()
