@@ -29,7 +29,7 @@ from mediakeeper.reports.weekly import (
     SessionLine,
     WeeklyReport,
     session_line,
-    start_command,
+    start_lines,
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
@@ -57,12 +57,13 @@ class Dashboard:
     duplicates: tuple[int, int] = (0, 0)  # groups and bytes `dupes set-aside --all` would move
 
     @property
-    def start_command(self) -> str:
-        return start_command(self.home)
+    def start(self) -> tuple[str, str, str]:
+        """What starts a home without queues (``weekly.start_lines``)."""
+        return start_lines(self.home)
 
     @property
     def batch_command(self) -> str:
-        return f"{kind_command('music', 'batch', self.home)} --batch-size 10"
+        return self.start[2]
 
     @property
     def queues(self) -> tuple[QueueProgress, ...]:
@@ -140,10 +141,10 @@ def render_text(d: Dashboard) -> str:
         lines += [
             "",
             "No queues yet" + (f" under {d.home}/status" if d.home else "") + ".",
-            "Create the music queue, one item per artist folder:",
-            f"  {d.start_command}",
+            f"{d.start[0]}:",
+            f"  {d.start[1]}",
             "then process a batch:",
-            f"  {d.batch_command}",
+            f"  {d.start[2]}",
         ]
         return "\n".join(lines) + "\n"
     lines += attention_lines(d)

@@ -22,6 +22,7 @@ lookups and cache hits count in the week it ended. Errors and skipped items are 
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -29,8 +30,10 @@ from itertools import accumulate
 from pathlib import Path
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.commands import kind_command, queue_manager
+from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.fs.reports import linked
@@ -73,15 +76,26 @@ from mediakeeper.reports.weeks import (
 )
 from mediakeeper.system.interrupts import critical
 from mediakeeper.text.render import render, render_pieces
-from mediakeeper.text.wording import format_size, number
+from mediakeeper.text.wording import format_size, number, queue_name
 
 REPORTS_DIR = ("status", "reports")
 
 
-def start_command(home: str = "") -> str:
-    """The exact command that creates the first queue, the first kind's (naming ``--home``
-    when one was given)."""
-    return f"{queue_manager(next(iter(kinds.KINDS)), home)} --init --library PATH"
+def start_lines(home: str = "") -> tuple[str, str, str]:
+    """How a home without queues starts: (what the first command does, the command that
+    creates the first queue, the one that then runs a batch), for the first kind whose library
+    the home's settings name (a home made for movies alone is told of movies; none: the first
+    kind), naming ``--home`` when one was given, and that library."""
+    try:
+        settings = load_settings(home or None)
+    except MediakeeperError:  # said by the command that reads them; here only a hint
+        settings = None
+    libraries = {k: settings.section(k).get("library") for k in kinds.KINDS} if settings else {}
+    kind = next((k for k in kinds.KINDS if libraries.get(k)), next(iter(kinds.KINDS)))
+    library = shlex.quote(str(libraries[kind])) if libraries.get(kind) else "PATH"
+    said = f"Create the {queue_name(kind)}, one item per {kinds.noun(kind)} folder"
+    create = f"{queue_manager(kind, home)} --init --library {library}"
+    return said, create, f"{kind_command(kind, 'batch', home)} --batch-size 10"
 
 
 OUTSTANDING_SHOWN = 100  # per queue; the queue manager lists the rest
@@ -207,8 +221,8 @@ class WeeklyReport:
         return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 
     @property
-    def start_command(self) -> str:
-        return start_command(self.home)
+    def start(self) -> tuple[str, str, str]:
+        return start_lines(self.home)
 
     @property
     def minutes(self) -> int:

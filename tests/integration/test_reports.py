@@ -33,7 +33,7 @@ from click.testing import CliRunner
 
 from mediakeeper.cli.dashboard import main as dashboard_main
 from mediakeeper.cli.report import main as weekly_main
-from mediakeeper.core.commands import queue_manager
+from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.session_log import EVENTS_FILE, start_session
 from mediakeeper.queue.store import QueueStore
@@ -796,6 +796,31 @@ def test_dashboard_cli_with_no_queues_says_how_to_start(tmp_path):
     assert f"No queues yet under {home}/status." in result.output
     assert f"  {queue_manager('music', home)} --init --library PATH" in result.output.splitlines()
     assert list(home.rglob("*")) == [home / "status"]  # looking writes nothing
+
+
+def test_a_home_set_for_movies_alone_is_told_to_start_the_movie_queue_with_its_library(
+    tmp_path,
+):
+    """The first command a home without queues is given is for the first kind whose library
+    its settings name (here movies alone), that library filled in, in every face."""
+    home, movies = tmp_path / "home", tmp_path / "My Movies"
+    (home / "status").mkdir(parents=True)
+    movies.mkdir()
+    (home / "mediakeeper.toml").write_text(f'[movies]\nlibrary = "{movies}"\n')
+    result = run(dashboard_main, "--home", str(home), "--now", "2026-11-21T10:00Z")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    create = f"{queue_manager('movies', home)} --init --library '{movies}'"
+    assert lines[3:7] == [
+        "Create the movie queue, one item per movie folder:", f"  {create}",
+        "then process a batch:", f"  {kind_command('movies', 'batch', home)} --batch-size 10",
+    ], result.output  # fmt: skip
+    assert "music" not in result.output
+    weekly = run(weekly_main, "--home", str(home), "--now", "2026-11-21T10:00Z")
+    assert weekly.exit_code == 0, weekly.output
+    text = Path(weekly.output.splitlines()[0]).read_text(encoding="utf-8")
+    said = "**No queues yet.** Create the movie queue, one item per movie folder, with\n"
+    assert f"{said}`{create}`" in text
 
 
 # ---- in a real browser -----------------------------------------------------------------

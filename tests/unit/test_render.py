@@ -17,7 +17,7 @@ from jinja2.bccache import bc_magic
 
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.outputs import render_report
-from mediakeeper.reports.weekly import start_command
+from mediakeeper.reports.weekly import start_lines
 from mediakeeper.text import render
 
 
@@ -35,10 +35,10 @@ def test_a_folder_name_with_backticks_stays_inside_its_code_span():
 
 
 def test_the_first_queue_command_names_the_real_script():
-    assert start_command("/data/my music") == (
-        f"{queue_manager('music', '/data/my music')} --init --library PATH"
-    )
-    assert "--home '/data/my music' --init" in start_command("/data/my music")
+    said, create, _ = start_lines("/data/my music")  # no such home: no settings, music first
+    assert said == "Create the music queue, one item per artist folder"
+    assert create == f"{queue_manager('music', '/data/my music')} --init --library PATH"
+    assert "--home '/data/my music' --init" in create
 
 
 # ---- compiled templates kept beside the templates -------------------------------------------
