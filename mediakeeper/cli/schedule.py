@@ -11,6 +11,7 @@ from mediakeeper.core.extras import MissingExtra, require
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.schedule import (
+    another_home,
     check_home,
     enable_command,
     installed_before,
@@ -59,6 +60,16 @@ def main(home, install):
     every = [*found, *([service] if service else [])]
     folder = user_unit_dir()
     if install:
+        if found_other := another_home(folder, settings.home):
+            other, units = found_other
+            timers = " ".join(u.removesuffix(".service") + ".timer" for u in units
+                              if not u.endswith("-watch.service"))  # fmt: skip
+            raise UsageError(
+                f"the units in {folder} schedule another data home, {other} "
+                f"({', '.join(units)}), and one user's units schedule one home",
+                f"to schedule {settings.home} instead: systemctl --user disable --now {timers} "
+                "(and the watcher's service), delete their files, then install again",
+            )
         written = []
         for unit in every:
             for name, text in unit.units().items():

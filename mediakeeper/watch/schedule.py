@@ -191,6 +191,39 @@ def installed_before(folder: Path, written: Iterable[str]) -> dict[str, list[str
     return found
 
 
+def another_home(folder: Path, home: Path) -> tuple[str, list[str]] | None:
+    """Another data home than ``home`` that the toolkit's services in ``folder`` run, with
+    those services: the units are named by job, not by home, so an install would replace
+    them. None where there is none."""
+    others = {h: units for h, units in _homes_installed(folder).items()
+              if h != os.path.abspath(home)}  # fmt: skip
+    return next(iter(others.items()), None)
+
+
+def _homes_installed(folder: Path) -> dict[str, list[str]]:
+    """The data homes the toolkit's services in ``folder`` run, each with its services: the
+    ``--home`` of their ``ExecStart=`` lines (as ``systemd_quote`` wrote them)."""
+    found: dict[str, list[str]] = {}
+    if not folder.is_dir():
+        return found
+    for path in sorted(folder.glob(f"{UNIT_PREFIX}*.service")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            if not line.startswith("ExecStart="):
+                continue
+            try:
+                argv = [a.replace("%%", "%") for a in shlex.split(line[len("ExecStart="):])]
+            except ValueError:
+                break
+            if "--home" in argv[:-1]:
+                found.setdefault(argv[argv.index("--home") + 1], []).append(path.name)
+            break
+    return found
+
+
 def enable_command(found: list[Job], service: Service | None = None) -> str:
     units = [f"{job.name}.timer" for job in found]
     if service is not None:

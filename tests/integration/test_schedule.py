@@ -141,6 +141,26 @@ def test_install_says_the_units_it_installed_before_and_no_longer_schedules(tmp_
     assert "mediakeeper-watch" not in said[0] and "verify" not in again.stderr
 
 
+def test_install_for_a_second_home_is_refused_and_leaves_the_first_home_s_units(tmp_path):
+    """The units are named by job: a second home's install would replace the first's, and
+    its nights would stop, without a word. Refused, naming the home they run; nothing
+    written. The same home installs again as before."""
+    first = home_for(tmp_path / "first 100%", music=library(tmp_path / "Music", "A"))
+    second = home_for(tmp_path / "second", music=library(tmp_path / "Other", "B"))
+    config = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    folder = tmp_path / "config" / "systemd" / "user"
+    assert schedule(first, "--install", env=config).returncode == 0
+    units = {p.name: p.read_bytes() for p in folder.iterdir()}
+    refused = schedule(second, "--install", env=config)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr.startswith(
+        f"Error: the units in {folder} schedule another data home, {first} ("
+    ), refused.stderr
+    assert "systemctl --user disable --now mediakeeper-music-batch.timer" in refused.stderr
+    assert "Written" not in refused.stdout
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == units
+    assert schedule(first, "--install", env=config).returncode == 0
+
 def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
     """Its units and crontab lines were printed and installed cut in two at the break: jobs
     that could never run as written."""
