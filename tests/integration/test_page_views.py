@@ -504,6 +504,22 @@ def test_a_damaged_file_s_missing_good_copy_is_said_once(demo, browser):
     page.close()
 
 
+def test_a_question_about_doubled_spaces_shows_them(demo, browser):
+    """The demo's title 'Karma  Police' (two spaces, in a file the toolkit may not write): the
+    page drew it 'Karma Police' in the question and in its tracks' table, HTML folding the
+    run of spaces, so it asked about what it did not show; a value typed with them is refused
+    in words that show them too (it read "give 'Karma Police'" of 'Karma Police')."""
+    page = decision_page(demo, browser, "whitespace")
+    assert "The title 'Karma  Police' has" in page.locator(".asks").inner_text()
+    tracks = page.locator("table.evidence", has_text="Its tracks as they are")
+    assert "Karma  Police" in tracks.locator("tbody td").all_inner_texts()
+    page.locator('input[name="value"]').fill("Karma  Police")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#said")).to_contain_text("give 'Karma Police'", timeout=30_000)
+    assert "the title value 'Karma  Police': leading" in page.locator("#said").inner_text()
+    page.close()
+
+
 def test_without_javascript_every_view_reads_and_says_where_to_act(demo, browser):
     """Issue 70: the views read without JavaScript (each server-rendered whole); what acts
     needs it, and says so with the command that does it from a terminal: never a form that
