@@ -272,6 +272,30 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     page.close()
 
 
+def test_a_decision_s_own_view_says_it_is_taken_and_offers_it_no_more(served, browser):
+    """A question's own page (``/decisions/{id}``) taken from there: its choices stayed on the
+    page as if still open, a second answer only refused; it now says the question is no
+    longer open, and its Undo brings the question back with its choices."""
+    server, lib, before, page = looking(served, browser)
+    asked = decisions_of(server, "Pink Floyd")["missing-title"]
+    page.goto(f"{server.url}/decisions/{asked}")
+    decision = page.locator(".decision")
+    decision.locator('input[name="value"]').fill("Untitled Jam")
+    decision.get_by_role("button", name="Preview").click()
+    decision.locator(".preview").get_by_role("button", name="Take it").click()
+    expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
+    expect(page.locator("main")).to_contain_text("no longer open", timeout=WAIT)
+    expect(page.locator(".decision")).to_have_count(0)  # no choice left to press
+    assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == [
+        "Untitled Jam"]  # fmt: skip
+    page.locator("#undo-last").get_by_role("button", name="Undo").click()
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
+    expect(page.locator(".decision")).to_have_count(1, timeout=WAIT)  # asked again
+    expect(page.locator(".decision").get_by_role("button", name="Preview")).to_be_visible()
+    assert digests(lib) == before
+    page.close()
+
+
 HIDDEN = ("Zero\u200bWidth", "Esc\x1b[31mape", "Bidi \u202eenil")  # issue 69 point 13
 
 

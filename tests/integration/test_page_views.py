@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -416,6 +417,32 @@ def test_an_item_with_its_history(demo, browser):
         answer = demo.get(missing)
         assert answer.status_code == 404, (missing, answer.status_code)
         assert "no such" in answer.text and "<nav" in answer.text  # the page, with its way on
+    page.close()
+
+
+def test_an_item_s_view_follows_what_was_decided_on_it(demo, browser):
+    """A failed item's own view, skipped from there: it went on saying "failed" with Retry
+    and Skip, and its Retry (the failed item's decision, closed by the skip) was refused;
+    it now shows the item skipped, with the Retry of a skipped item, which puts it back."""
+    page = browser.new_page(viewport=PHONE)
+    [failed] = [g for g in demo.get("/api/decisions").json()["outstanding"]
+                if g["kind"] == "conversions"]  # fmt: skip
+    key = failed["decisions"][0]["key"]
+    page.goto(demo.url + "/library/item?" + urlencode({"kind": "conversions", "key": key}))
+    expect(page.locator("main .badge")).to_have_text("failed")
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+    skip = page.locator("#said").inner_text().split("(session ")[1].rstrip(")")
+    expect(page.locator("main .badge")).to_have_text("skipped", timeout=30_000)
+    expect(page.get_by_role("button", name="Skip")).to_have_count(0)
+    page.get_by_role("button", name="Retry").click()
+    expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
+    retry = page.locator("#said").inner_text().split("(session ")[1].rstrip(")")
+    expect(page.locator("main .badge")).to_have_text("pending", timeout=30_000)
+    # Both undone, the item failed as it was for the other tests of the demo.
+    for session in (retry, skip):
+        assert demo.post("/api/undo", {"session": session}).status_code == 200
+    assert demo.get("/api/queues").json()["conversions"]["error"] == 2
     page.close()
 
 

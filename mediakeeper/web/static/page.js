@@ -108,13 +108,17 @@
   // The parts of the view the server renders, taken from its rendering now. Parsed, never
   // run: the page's policy allows no inline script, and every name in it was escaped.
   const SWAPPED = ["groups", "decisions-total", "failed", "sessions", "last-batch", "changes",
-                   "items", "matches"];
+                   "items", "matches", "one-decision", "one-item"];
+  // A decision's or an item's own view, once what it showed is gone (the decision taken
+  // here or elsewhere, the item skipped: another decision), answers 409 or 404 with the
+  // page saying so, which is shown in place of controls that would only be refused.
+  const SAID_WHEN_GONE = ["one-decision", "one-item"];
   // ``wanted``: whether its answer is still the one to show once it comes (a search typed
   // further meanwhile has asked for a newer one).
   async function refreshFromPage(url, wanted = () => true) {
     const answer = await fetch(url || (location.pathname + location.search),
                                { credentials: "same-origin" });
-    if (!answer.ok) return;
+    if (!answer.ok && !SAID_WHEN_GONE.some((id) => document.getElementById(id))) return;
     const text = await answer.text();
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
