@@ -169,7 +169,7 @@ def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
     acts.get_by_role("button", name="Leave as it is").click()
     expect(page.locator("#decisions-total")).to_have_text(str(total - 1), timeout=WAIT)
     page.locator("#undo-last").get_by_role("button", name="Undo").click()
-    expect(page.locator("#said")).to_contain_text("open again", timeout=WAIT)
+    expect(page.locator("#said")).to_contain_text(": 1 question open again.", timeout=WAIT)
     expect(page.locator("#decisions-total")).to_have_text(str(total), timeout=WAIT)
     assert "inconsistent-year" in decisions_of(server, "Pink Floyd")
     # The recent changes list the dismissal and its undo, each session with its time.

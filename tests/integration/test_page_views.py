@@ -178,8 +178,10 @@ def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
     assert "Failed at <strong>converting</strong>" in asked and "failed_" not in asked
     history = demo.get("/library/item", params={"kind": "conversions", "key": first["key"]}).text
     assert " at converting" in history and "failed_" not in history
+    name = failures.first.locator("strong").text_content()
     failures.first.get_by_role("button", name="Retry").click()
-    expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
+    # The item put back is named (it said "Back to pending: retry.", the act, not the item).
+    expect(page.locator("#said")).to_contain_text(f"Back to pending: {name}.", timeout=30_000)
     expect(page.locator("#undo-last button")).to_be_visible()
     expect(page.locator('[data-failures="conversions"] li')).to_have_count(1)
     assert demo.get("/api/queues").json()["conversions"]["pending"] == 1

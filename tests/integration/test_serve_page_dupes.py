@@ -56,7 +56,10 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         dialog = page.locator("dialog#ask")
         expect(dialog).to_contain_text("holding folder")
         dialog.get_by_role("button", name="Take it").click()
-        expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+        # The group named as the page shows it, "Artist A — Album", never by its id.
+        name = question.locator(".name").text_content()
+        expect(page.locator("#said")).to_contain_text(f"Kept the best of {name}: 1 closed",
+                                                      timeout=30_000)  # fmt: skip
         expect(page.locator("#undo-last button")).to_be_visible()
         expect(acts).to_have_count(0)  # the group is decided: listed no more
         holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
@@ -72,8 +75,11 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         expect(acts).to_have_count(1, timeout=30_000)  # asked again
 
         other = page.locator(f'.acts[data-kind="dupes"][data-name="{track["id"]}"]')
+        name = page.locator(".question", has=other).locator(".name").text_content()
         other.get_by_role("button", name="Keep all").click()
         expect(other).to_have_count(0, timeout=30_000)
+        expect(page.locator("#said")).to_contain_text(f"Decided {name}: 1 closed")
+        assert track["id"] not in page.locator("#said").text_content()
         assert all(os.path.exists(c["path"]) for c in track["copies"])
         listed = server.get("/api/decisions").json().get("duplicates", [])
         assert not any(track["id"] in g["items"] for g in listed)

@@ -22,6 +22,7 @@
   }).replace(/\u29f8/g, "/");
   const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
   const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
+  const counted = (n, noun, nouns) => `${number(n)} ${n === 1 ? noun : nouns}`;  // 1 value
 
   async function call(method, path, body) {
     const answer = await fetch(base + path, {
@@ -383,22 +384,24 @@
     await refreshFromPage();
   }
 
+  // The item acted on, as the page shows it (rendered by the server: a duplicate group by
+  // its artist and album, not by its id; a failed item by its name, not by the act).
   async function quick(acts, action) {
     const id = acts.dataset.id;
+    const who = acts.dataset.shown;
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
-      taken(`Decided ${shown(acts.dataset.name)}: ${done.closed} closed.`, done.session);
+      taken(`Decided ${who}: ${done.closed} closed.`, done.session);
     } else if (action === "retry" || action === "skip") {
       const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
-      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${shown(done.what)}.`,
-            done.session);
+      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${who}.`, done.session);
     } else if (action === "best") {  // files move: what moves where is said, and asked once
       const p = await call("POST", "/api/decisions/preview", { id, choose: 1 });
       const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
         "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
       if (!ok) return;
       const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
-      taken(`Kept the best: ${done.closed} closed.`, done.session);
+      taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session);
     }
     await refreshFromPage();
   }
@@ -454,11 +457,11 @@
   async function undo(session) {
     const d = await call("POST", "/api/undo", { session });
     const parts = [];
-    if (d.restored) parts.push(`${d.restored} values back`);
-    if (d.put_back) parts.push(`${d.put_back} files back`);
-    if (d.reopened) parts.push(`${d.reopened} questions open again`);
+    if (d.restored) parts.push(counted(d.restored, "value", "values") + " back");
+    if (d.put_back) parts.push(counted(d.put_back, "file", "files") + " back");
+    if (d.reopened) parts.push(counted(d.reopened, "question", "questions") + " open again");
     const left = (d.left_alone || []).length;
-    if (left) parts.push(`${left} left alone`);
+    if (left) parts.push(`${number(left)} left alone`);
     say(`Undone ${session}: ${parts.join(", ") || "nothing left to put back"}.`);
     document.getElementById("undo-last").hidden = true;
     lastSession = "";
