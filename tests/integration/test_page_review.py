@@ -296,6 +296,28 @@ def test_a_decision_s_own_view_says_it_is_taken_and_offers_it_no_more(served, br
     page.close()
 
 
+def test_what_the_page_says_is_in_sight_of_the_button_pressed(served, browser):
+    """On a phone, far down the page, a take refused (the question answered meanwhile from
+    another tab) was said at the page's top, out of sight: pressing Take it seemed to do
+    nothing. What the page says, and its Undo, stay at the foot of the window."""
+    server, lib, before, page = looking(served, browser)
+    page.set_viewport_size({"width": 390, "height": 500})
+    asked = page.locator(".question").last
+    asked.get_by_role("link", name="Evidence and choices").click()
+    asked.locator(".decision").get_by_role("button", name="Leave as it is").click()
+    take = asked.locator(".preview").get_by_role("button", name="Take it")
+    take.scroll_into_view_if_needed()
+    expect(page.locator("header nav")).not_to_be_in_viewport()  # the top far above
+    other = server.post("/api/decisions", {"id": asked.get_attribute("data-id"), "dismiss": True})
+    assert other.status_code == 200, other.text
+    take.click()
+    said = page.locator("#said")
+    expect(said).to_contain_text("no longer open", timeout=WAIT)
+    expect(said).to_be_in_viewport()
+    assert digests(lib) == before
+    page.close()
+
+
 HIDDEN = ("Zero\u200bWidth", "Esc\x1b[31mape", "Bidi \u202eenil")  # issue 69 point 13
 
 
