@@ -36,6 +36,9 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         errors = page_errors(page)
         page.goto(server.url + "/")
         expect(page.locator("#live")).to_have_text("live")
+        # Counted beside the decisions (it said "What needs you: 0" over every group).
+        title = page.locator("#decisions-title")
+        expect(title).to_have_text(f"What needs you: 0 decisions, {len(groups)} duplicate groups")
         acts = page.locator(f'.acts[data-kind="dupes"][data-name="{album["id"]}"]')
         expect(acts).to_have_count(1)
         assert acts.get_by_role("button", name="Set a value…").count() == 0
@@ -62,6 +65,7 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
                                                       timeout=30_000)  # fmt: skip
         expect(page.locator("#undo-last button")).to_be_visible()
         expect(acts).to_have_count(0)  # the group is decided: listed no more
+        expect(title).to_contain_text(f", {len(groups) - 1} duplicate groups")
         holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
         assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
         assert [n for p, n in holding.items() if p != album["best"]] == [0]

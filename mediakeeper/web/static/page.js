@@ -108,7 +108,7 @@
 
   // The parts of the view the server renders, taken from its rendering now. Parsed, never
   // run: the page's policy allows no inline script, and every name in it was escaped.
-  const SWAPPED = ["groups", "decisions-total", "failed", "sessions", "last-batch", "changes",
+  const SWAPPED = ["groups", "decisions-total", "duplicates-total", "failed", "sessions", "last-batch", "changes",
                    "items", "matches", "one-decision", "one-item"];
   // A decision's or an item's own view, once what it showed is gone (the decision taken
   // here or elsewhere, the item skipped: another decision), answers 409 or 404 with the
