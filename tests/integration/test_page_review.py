@@ -160,6 +160,28 @@ def test_keys_answer_a_question_and_u_undoes_it(served, browser):
     page.close()
 
 
+def test_a_keyboard_goes_on_to_the_next_question_after_an_answer(served, browser):
+    """Keys alone (Enter on the question's link, its first choice, Take it): the question
+    answered left the page and the focus went with it, to the page's top, so the next Tab
+    began again from there; the next question now has the focus, as decide -i goes on."""
+    *_, page = looking(served, browser)
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    first = question(page, order[0])
+    first.get_by_role("link", name="Evidence and choices").focus()
+    page.keyboard.press("Enter")  # its evidence and choices, the first of them focused
+    expect(first.locator(".decision button").first).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Enter")  # its preview, Take it focused
+    expect(first.locator(".preview").get_by_role("button", name="Take it")).to_be_focused(
+        timeout=WAIT)  # fmt: skip
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    expect(question(page, order[0])).to_have_count(0)
+    expect(question(page, order[1])).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Tab")  # on within that question: its item's report, not the top
+    assert page.evaluate("document.activeElement.closest('.question')?.dataset.id") == order[1]
+    page.close()
+
+
 def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
     server, _ = served
     page = browser.new_page()

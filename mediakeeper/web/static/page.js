@@ -378,10 +378,12 @@
 
   async function take(pressed) {
     const area = pressed.closest(".preview");
+    const from = questions().indexOf(pressed.closest(".question"));
     const done = await call("POST", "/api/decisions", asked.get(area));
     area.replaceChildren();
     taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
+    goOn(from);
   }
 
   // The item acted on, as the page shows it (rendered by the server: a duplicate group by
@@ -389,6 +391,7 @@
   async function quick(acts, action) {
     const id = acts.dataset.id;
     const who = acts.dataset.shown;
+    const from = questions().indexOf(acts.closest(".question"));
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
       taken(`Decided ${who}: ${done.closed} closed.`, done.session);
@@ -404,6 +407,7 @@
       taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session);
     }
     await refreshFromPage();
+    goOn(from);
   }
 
   async function groupPreview(pressed) {
@@ -543,6 +547,16 @@
     const all = questions();
     all.forEach((q, i) => q.classList.toggle("current", i === at));
     if (at >= all.length) at = all.length - 1;
+  }
+  // A question answered is gone from the page, and the focus with it (to the page's top): the
+  // question now in its place takes it, as decide -i goes on to the next, so a keyboard goes
+  // on from where it was. ``from``: the answered question's place (-1: none, left as it is).
+  function goOn(from) {
+    const all = questions();
+    if (from < 0 || !all.length || document.activeElement !== document.body) return;
+    at = Math.min(from, all.length - 1);
+    markCurrent();
+    all[at].focus();
   }
   function move(by) {
     const all = questions();
