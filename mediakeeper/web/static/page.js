@@ -24,9 +24,24 @@
   const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
   const counted = (n, noun, nouns) => `${number(n)} ${n === 1 ? noun : nouns}`;  // 1 value
 
+  // A request the server did not answer (stopped, restarting, the network down) is said in
+  // a person's words, not the browser's "Failed to fetch"; a look is no longer said once the
+  // event stream is back (its reconnection: ``listen``), an act (a take, an undo) stays said:
+  // whether it was done is for the page to show then.
+  const UNREACHABLE = "The server does not answer: reconnecting…";
+  async function reach(url, options = {}) {
+    try {
+      return await fetch(url, { credentials: "same-origin", ...options });
+    } catch (e) {
+      throw new Error(options.method && options.method !== "GET"
+        ? "The server did not answer: look again once it is back, it may not have been done."
+        : UNREACHABLE);
+    }
+  }
+
   async function call(method, path, body) {
-    const answer = await fetch(base + path, {
-      method, credentials: "same-origin",
+    const answer = await reach(base + path, {
+      method,
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -117,8 +132,7 @@
   // ``wanted``: whether its answer is still the one to show once it comes (a search typed
   // further meanwhile has asked for a newer one).
   async function refreshFromPage(url, wanted = () => true) {
-    const answer = await fetch(url || (location.pathname + location.search),
-                               { credentials: "same-origin" });
+    const answer = await reach(url || (location.pathname + location.search));
     if (!answer.ok && !SAID_WHEN_GONE.some((id) => document.getElementById(id))) return;
     const text = await answer.text();
     if (!wanted()) return;
@@ -229,7 +243,11 @@
   function listen() {
     const live = document.getElementById("live");
     const source = new EventSource(base + "/api/events");
-    source.onopen = () => { live.textContent = "live"; soon(refreshQueues); soon(refreshBatches); };
+    source.onopen = () => {
+      live.textContent = "live";
+      if (said.textContent === UNREACHABLE) say("");
+      soon(refreshQueues); soon(refreshBatches);
+    };
     source.onerror = () => { live.textContent = "reconnecting…"; };
     for (const type of ["claimed", "progress", "completed", "failed", "skipped", "decision"]) {
       source.addEventListener(type, (e) => {
@@ -414,7 +432,7 @@
     const acts = pressed.closest(".group-acts");
     const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
     if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
-    const answer = await fetch(base + "/decisions/group?" + query, { credentials: "same-origin" });
+    const answer = await reach(base + "/decisions/group?" + query);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     // Exactly what was previewed: refused, nothing written, if anything changed since.
@@ -434,7 +452,7 @@
   // Another page of a group's preview's items, in place of the one shown (the preview's
   // token, which the take carries, stays the one first shown).
   async function groupPage(link) {
-    const answer = await fetch(link.href, { credentials: "same-origin" });
+    const answer = await reach(link.href);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     const shown = link.closest(".group-preview");
@@ -449,8 +467,7 @@
     const slot = question.querySelector(".slot");
     if (!slot.hidden) { slot.hidden = true; return; }
     const id = question.dataset.id;
-    const answer = await fetch(`${base}/decisions/${encodeURIComponent(id)}?part=1`,
-                               { credentials: "same-origin" });
+    const answer = await reach(`${base}/decisions/${encodeURIComponent(id)}?part=1`);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     slot.replaceChildren(...[...fresh.body.childNodes].map((n) => document.adoptNode(n)));
     slot.hidden = false;
