@@ -237,6 +237,21 @@ Response.prototype.text = async function () {
 """
 
 
+def test_the_search_box_takes_the_longest_name_a_search_takes(demo, browser):
+    """A name typed past the 500 characters a search takes was refused (400) and, asked by
+    the page as it was typed, not said: the list went on showing the last search's. The box
+    stops at that bound, as the value box stops at the API's."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(demo.url + "/library?kind=music")
+    box = page.locator("#search")
+    box.fill("Radiohead")
+    expect(page.locator("#match-total")).to_have_text("1")
+    box.fill("x" * 501)
+    assert box.input_value() == "x" * 500
+    expect(page.locator("#match-total")).to_have_text("0")
+    page.close()
+
+
 def test_a_search_answered_late_never_replaces_a_newer_one(big, browser):
     """The failed artists asked for, their answer held back while the completed ones are
     asked for and shown; the late answer then comes and is dropped."""
