@@ -68,7 +68,7 @@ def bad_value(tag: str, value: str) -> str:
     # rewrite the person's answer (a blank one would be asked again as missing).
     if value and tag not in LONG_TEXTS and (tidy := tidy_spaces(value)) != value:
         if not tidy:
-            return "a blank value; an empty one (TAG=) removes the tag"
+            return "a blank value; an empty one removes the tag"
         return (f"leading, trailing or doubled spaces, which the next batch would tidy: "
                 f"give {echoed(tidy)!r}")
     # What a value of a typed field must look like, in every container (MP4 keeps a BPM and

@@ -30,6 +30,7 @@ from mediakeeper.web.bodies import Params, Word
 SORTS = ("name", "status", "recent", "decisions")
 STATUS_ORDER = {ERROR: 0, IN_PROGRESS: 1, SKIPPED: 2, PENDING: 3, COMPLETED: 4}
 MOST_LISTED = 500  # the most items one page of a listing holds
+MOST_SEARCHED = 500  # the longest name a search takes (the page's box takes as many)
 ERROR_LENGTH = 300  # a failure's text, as the reports cut it
 
 
@@ -172,7 +173,7 @@ class Query(Params):
 
     status: Literal[STATUSES] | None = None
     code: Word = ""  # an open decision's code
-    q: Annotated[str, StringConstraints(max_length=500)] = ""
+    q: Annotated[str, StringConstraints(max_length=MOST_SEARCHED)] = ""
     sort: Literal[SORTS] = "name"
     offset: Annotated[int, Field(ge=0, le=10**9)] = 0
     limit: Annotated[int, Field(ge=1), AfterValidator(_at_most_a_page)] = 50

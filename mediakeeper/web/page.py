@@ -108,7 +108,8 @@ TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word,
                          number=number, under=path_under,  # under: a file within the album asked
                          most_characters=words.most_characters)  # a value's box: the API's bound
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
-                         tool_command=commands.tool_command)  # fmt: skip
+                         tool_command=commands.tool_command,
+                         most_searched=library.MOST_SEARCHED)  # fmt: skip
 SHOWN_FAILURES = 20  # a kind's failed items shown on the overview
 SHOWN_PER_GROUP = 25  # a group's questions shown on the overview (the library lists them all)
 SHOWN_SESSIONS = 5  # a kind's latest sessions shown

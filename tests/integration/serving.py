@@ -68,9 +68,11 @@ class Server:
         return self.process.returncode, out
 
 
-def serve(home: Path, *args, env: dict | None = None, host: str = "127.0.0.1") -> Server:
-    """Start ``mediakeeper serve`` and wait until it answers ``/ping``."""
-    port = free_port()
+def serve(home: Path, *args, env: dict | None = None, host: str = "127.0.0.1",
+          port: int | None = None) -> Server:  # fmt: skip
+    """Start ``mediakeeper serve`` and wait until it answers ``/ping`` (on ``port``: a server
+    started again where a page knows it; else a free one)."""
+    port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "mediakeeper", "serve", "--home", str(home), "--host", host,
          "--port", str(port), *args],

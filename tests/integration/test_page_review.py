@@ -160,6 +160,28 @@ def test_keys_answer_a_question_and_u_undoes_it(served, browser):
     page.close()
 
 
+def test_a_keyboard_goes_on_to_the_next_question_after_an_answer(served, browser):
+    """Keys alone (Enter on the question's link, its first choice, Take it): the question
+    answered left the page and the focus went with it, to the page's top, so the next Tab
+    began again from there; the next question now has the focus, as decide -i goes on."""
+    *_, page = looking(served, browser)
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    first = question(page, order[0])
+    first.get_by_role("link", name="Evidence and choices").focus()
+    page.keyboard.press("Enter")  # its evidence and choices, the first of them focused
+    expect(first.locator(".decision button").first).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Enter")  # its preview, Take it focused
+    expect(first.locator(".preview").get_by_role("button", name="Take it")).to_be_focused(
+        timeout=WAIT)  # fmt: skip
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    expect(question(page, order[0])).to_have_count(0)
+    expect(question(page, order[1])).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Tab")  # on within that question: its item's report, not the top
+    assert page.evaluate("document.activeElement.closest('.question')?.dataset.id") == order[1]
+    page.close()
+
+
 def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
     server, _ = served
     page = browser.new_page()
@@ -169,7 +191,7 @@ def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
     acts.get_by_role("button", name="Leave as it is").click()
     expect(page.locator("#decisions-total")).to_have_text(str(total - 1), timeout=WAIT)
     page.locator("#undo-last").get_by_role("button", name="Undo").click()
-    expect(page.locator("#said")).to_contain_text("open again", timeout=WAIT)
+    expect(page.locator("#said")).to_contain_text(": 1 question open again.", timeout=WAIT)
     expect(page.locator("#decisions-total")).to_have_text(str(total), timeout=WAIT)
     assert "inconsistent-year" in decisions_of(server, "Pink Floyd")
     # The recent changes list the dismissal and its undo, each session with its time.
@@ -268,6 +290,52 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     page.keyboard.press("j")
     page.keyboard.press("9")
     expect(page.locator("#said")).to_contain_text("no choice 9", timeout=WAIT)
+    assert digests(lib) == before
+    page.close()
+
+
+def test_a_decision_s_own_view_says_it_is_taken_and_offers_it_no_more(served, browser):
+    """A question's own page (``/decisions/{id}``) taken from there: its choices stayed on the
+    page as if still open, a second answer only refused; it now says the question is no
+    longer open, and its Undo brings the question back with its choices."""
+    server, lib, before, page = looking(served, browser)
+    asked = decisions_of(server, "Pink Floyd")["missing-title"]
+    page.goto(f"{server.url}/decisions/{asked}")
+    decision = page.locator(".decision")
+    decision.locator('input[name="value"]').fill("Untitled Jam")
+    decision.get_by_role("button", name="Preview").click()
+    decision.locator(".preview").get_by_role("button", name="Take it").click()
+    expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
+    expect(page.locator("main")).to_contain_text("no longer open", timeout=WAIT)
+    expect(page.locator(".decision")).to_have_count(0)  # no choice left to press
+    assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == [
+        "Untitled Jam"]  # fmt: skip
+    page.locator("#undo-last").get_by_role("button", name="Undo").click()
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=WAIT)
+    expect(page.locator(".decision")).to_have_count(1, timeout=WAIT)  # asked again
+    expect(page.locator(".decision").get_by_role("button", name="Preview")).to_be_visible()
+    assert digests(lib) == before
+    page.close()
+
+
+def test_what_the_page_says_is_in_sight_of_the_button_pressed(served, browser):
+    """On a phone, far down the page, a take refused (the question answered meanwhile from
+    another tab) was said at the page's top, out of sight: pressing Take it seemed to do
+    nothing. What the page says, and its Undo, stay at the foot of the window."""
+    server, lib, before, page = looking(served, browser)
+    page.set_viewport_size({"width": 390, "height": 500})
+    asked = page.locator(".question").last
+    asked.get_by_role("link", name="Evidence and choices").click()
+    asked.locator(".decision").get_by_role("button", name="Leave as it is").click()
+    take = asked.locator(".preview").get_by_role("button", name="Take it")
+    take.scroll_into_view_if_needed()
+    expect(page.locator("header nav")).not_to_be_in_viewport()  # the top far above
+    other = server.post("/api/decisions", {"id": asked.get_attribute("data-id"), "dismiss": True})
+    assert other.status_code == 200, other.text
+    take.click()
+    said = page.locator("#said")
+    expect(said).to_contain_text("no longer open", timeout=WAIT)
+    expect(said).to_be_in_viewport()
     assert digests(lib) == before
     page.close()
 

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -177,8 +178,10 @@ def test_a_failed_item_retried_and_the_retry_undone(demo, browser):
     assert "Failed at <strong>converting</strong>" in asked and "failed_" not in asked
     history = demo.get("/library/item", params={"kind": "conversions", "key": first["key"]}).text
     assert " at converting" in history and "failed_" not in history
+    name = failures.first.locator("strong").text_content()
     failures.first.get_by_role("button", name="Retry").click()
-    expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
+    # The item put back is named (it said "Back to pending: retry.", the act, not the item).
+    expect(page.locator("#said")).to_contain_text(f"Back to pending: {name}.", timeout=30_000)
     expect(page.locator("#undo-last button")).to_be_visible()
     expect(page.locator('[data-failures="conversions"] li')).to_have_count(1)
     assert demo.get("/api/queues").json()["conversions"]["pending"] == 1
@@ -232,6 +235,21 @@ Response.prototype.text = async function () {
   return body;
 };
 """
+
+
+def test_the_search_box_takes_the_longest_name_a_search_takes(demo, browser):
+    """A name typed past the 500 characters a search takes was refused (400) and, asked by
+    the page as it was typed, not said: the list went on showing the last search's. The box
+    stops at that bound, as the value box stops at the API's."""
+    page = browser.new_page(viewport=DESKTOP)
+    page.goto(demo.url + "/library?kind=music")
+    box = page.locator("#search")
+    box.fill("Radiohead")
+    expect(page.locator("#match-total")).to_have_text("1")
+    box.fill("x" * 501)
+    assert box.input_value() == "x" * 500
+    expect(page.locator("#match-total")).to_have_text("0")
+    page.close()
 
 
 def test_a_search_answered_late_never_replaces_a_newer_one(big, browser):
@@ -419,6 +437,32 @@ def test_an_item_with_its_history(demo, browser):
     page.close()
 
 
+def test_an_item_s_view_follows_what_was_decided_on_it(demo, browser):
+    """A failed item's own view, skipped from there: it went on saying "failed" with Retry
+    and Skip, and its Retry (the failed item's decision, closed by the skip) was refused;
+    it now shows the item skipped, with the Retry of a skipped item, which puts it back."""
+    page = browser.new_page(viewport=PHONE)
+    [failed] = [g for g in demo.get("/api/decisions").json()["outstanding"]
+                if g["kind"] == "conversions"]  # fmt: skip
+    key = failed["decisions"][0]["key"]
+    page.goto(demo.url + "/library/item?" + urlencode({"kind": "conversions", "key": key}))
+    expect(page.locator("main .badge")).to_have_text("failed")
+    page.get_by_role("button", name="Skip").click()
+    expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+    skip = page.locator("#said").inner_text().split("(session ")[1].rstrip(")")
+    expect(page.locator("main .badge")).to_have_text("skipped", timeout=30_000)
+    expect(page.get_by_role("button", name="Skip")).to_have_count(0)
+    page.get_by_role("button", name="Retry").click()
+    expect(page.locator("#said")).to_contain_text("Back to pending", timeout=30_000)
+    retry = page.locator("#said").inner_text().split("(session ")[1].rstrip(")")
+    expect(page.locator("main .badge")).to_have_text("pending", timeout=30_000)
+    # Both undone, the item failed as it was for the other tests of the demo.
+    for session in (retry, skip):
+        assert demo.post("/api/undo", {"session": session}).status_code == 200
+    assert demo.get("/api/queues").json()["conversions"]["error"] == 2
+    page.close()
+
+
 def test_the_library_s_pages_keep_every_parameter_of_the_view(demo, browser):
     """Paged two at a time, sorted by status: "next" and "previous" lead to the next two and
     back in that order, not to a page of the default 50 by name."""
@@ -501,6 +545,22 @@ def test_a_damaged_file_s_missing_good_copy_is_said_once(demo, browser):
     table = page.locator("table.evidence", has_text="The damage")
     expect(table).to_contain_text(why)
     assert page.locator(".decision").inner_text().count(why) == 1
+    page.close()
+
+
+def test_a_question_about_doubled_spaces_shows_them(demo, browser):
+    """The demo's title 'Karma  Police' (two spaces, in a file the toolkit may not write): the
+    page drew it 'Karma Police' in the question and in its tracks' table, HTML folding the
+    run of spaces, so it asked about what it did not show; a value typed with them is refused
+    in words that show them too (it read "give 'Karma Police'" of 'Karma Police')."""
+    page = decision_page(demo, browser, "whitespace")
+    assert "The title 'Karma  Police' has" in page.locator(".asks").inner_text()
+    tracks = page.locator("table.evidence", has_text="Its tracks as they are")
+    assert "Karma  Police" in tracks.locator("tbody td").all_inner_texts()
+    page.locator('input[name="value"]').fill("Karma  Police")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#said")).to_contain_text("give 'Karma Police'", timeout=30_000)
+    assert "the title value 'Karma  Police': leading" in page.locator("#said").inner_text()
     page.close()
 
 

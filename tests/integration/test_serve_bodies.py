@@ -293,6 +293,7 @@ def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
                          ({"year": "1973-13"}, "date takes a date as YYYY"),
                          ({"title": "x" * 4097}, "title takes at most 4,096"),
                          ({"artist": " Pink Floyd "}, "give 'Pink Floyd'"),
+                         ({"artist": "   "}, "a blank value; an empty one removes the tag"),
                          ({"artist": "Pink\nFloyd"}, "holds no '\\n'"),
                          ({"isrc": ""}, "removes the tag, which none of those files")]:  # fmt: skip
         answer = server.post("/api/decisions", {"kind": "music", "name": "Pink Floyd",
@@ -300,7 +301,7 @@ def test_a_value_is_held_to_the_same_rule_as_decide_set(server, home):
         assert answer.status_code == 400, answer.text[:300]  # an answer that does not fit
         error = answer.json()["error"]
         assert said in error and "x" * 300 not in error and "\n" not in error, error
-        assert "--set" not in error, error
+        assert "--set" not in error and "TAG=" not in error, error  # nor its syntax
     assert every_file(home) == before
 
 

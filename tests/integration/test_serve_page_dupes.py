@@ -36,6 +36,9 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         errors = page_errors(page)
         page.goto(server.url + "/")
         expect(page.locator("#live")).to_have_text("live")
+        # Counted beside the decisions (it said "What needs you: 0" over every group).
+        title = page.locator("#decisions-title")
+        expect(title).to_have_text(f"What needs you: 0 decisions, {len(groups)} duplicate groups")
         acts = page.locator(f'.acts[data-kind="dupes"][data-name="{album["id"]}"]')
         expect(acts).to_have_count(1)
         assert acts.get_by_role("button", name="Set a value…").count() == 0
@@ -56,9 +59,13 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         dialog = page.locator("dialog#ask")
         expect(dialog).to_contain_text("holding folder")
         dialog.get_by_role("button", name="Take it").click()
-        expect(page.locator("#said")).to_contain_text("session", timeout=30_000)
+        # The group named as the page shows it, "Artist A — Album", never by its id.
+        name = question.locator(".name").text_content()
+        expect(page.locator("#said")).to_contain_text(f"Kept the best of {name}: 1 closed",
+                                                      timeout=30_000)  # fmt: skip
         expect(page.locator("#undo-last button")).to_be_visible()
         expect(acts).to_have_count(0)  # the group is decided: listed no more
+        expect(title).to_contain_text(f", {len(groups) - 1} duplicate groups")
         holding = {c["path"]: len(list(Path(c["path"]).glob("*.*"))) for c in album["copies"]}
         assert holding[album["best"]] > 0  # the best kept, every other copy's files set aside
         assert [n for p, n in holding.items() if p != album["best"]] == [0]
@@ -72,8 +79,11 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         expect(acts).to_have_count(1, timeout=30_000)  # asked again
 
         other = page.locator(f'.acts[data-kind="dupes"][data-name="{track["id"]}"]')
+        name = page.locator(".question", has=other).locator(".name").text_content()
         other.get_by_role("button", name="Keep all").click()
         expect(other).to_have_count(0, timeout=30_000)
+        expect(page.locator("#said")).to_contain_text(f"Decided {name}: 1 closed")
+        assert track["id"] not in page.locator("#said").text_content()
         assert all(os.path.exists(c["path"]) for c in track["copies"])
         listed = server.get("/api/decisions").json().get("duplicates", [])
         assert not any(track["id"] in g["items"] for g in listed)

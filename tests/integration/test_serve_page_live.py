@@ -147,3 +147,27 @@ def test_a_queue_made_after_the_page_appears_on_it_with_its_batch(tmp_path, brow
         page.close()
     finally:
         server.stop()
+
+
+def test_a_server_gone_then_back_is_said_in_words_and_then_no_more(processed, browser):
+    """The server stopped under an open page, then started again: the page's looks failed as
+    the browser's "Failed to fetch", said at the foot of the window and still said once the
+    server was back and the page live again. It is said in words, and no more once back."""
+    home, _ = processed
+    server = serve(home)
+    page = browser.new_page()
+    errors = page_errors(page)
+    page.goto(server.url + "/")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    server.stop()
+    expect(page.locator("#live")).to_have_text("reconnecting…", timeout=WAIT)
+    said = page.locator("#said")
+    expect(said).to_have_text("The server does not answer: reconnecting…", timeout=WAIT)
+    back = serve(home, port=int(server.url.rsplit(":", 1)[1]))
+    try:
+        expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+        expect(said).to_have_text("", timeout=WAIT)
+        assert errors == []
+    finally:
+        back.stop()
+        page.close()

@@ -22,10 +22,26 @@
   }).replace(/\u29f8/g, "/");
   const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
   const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
+  const counted = (n, noun, nouns) => `${number(n)} ${n === 1 ? noun : nouns}`;  // 1 value
+
+  // A request the server did not answer (stopped, restarting, the network down) is said in
+  // a person's words, not the browser's "Failed to fetch"; a look is no longer said once the
+  // event stream is back (its reconnection: ``listen``), an act (a take, an undo) stays said:
+  // whether it was done is for the page to show then.
+  const UNREACHABLE = "The server does not answer: reconnecting…";
+  async function reach(url, options = {}) {
+    try {
+      return await fetch(url, { credentials: "same-origin", ...options });
+    } catch (e) {
+      throw new Error(options.method && options.method !== "GET"
+        ? "The server did not answer: look again once it is back, it may not have been done."
+        : UNREACHABLE);
+    }
+  }
 
   async function call(method, path, body) {
-    const answer = await fetch(base + path, {
-      method, credentials: "same-origin",
+    const answer = await reach(base + path, {
+      method,
       headers: body ? { "Content-Type": "application/json" } : {},
       body: body ? JSON.stringify(body) : undefined,
     });
@@ -107,14 +123,17 @@
 
   // The parts of the view the server renders, taken from its rendering now. Parsed, never
   // run: the page's policy allows no inline script, and every name in it was escaped.
-  const SWAPPED = ["groups", "decisions-total", "failed", "sessions", "last-batch", "changes",
-                   "items", "matches"];
+  const SWAPPED = ["groups", "decisions-total", "duplicates-total", "failed", "sessions", "last-batch", "changes",
+                   "items", "matches", "one-decision", "one-item"];
+  // A decision's or an item's own view, once what it showed is gone (the decision taken
+  // here or elsewhere, the item skipped: another decision), answers 409 or 404 with the
+  // page saying so, which is shown in place of controls that would only be refused.
+  const SAID_WHEN_GONE = ["one-decision", "one-item"];
   // ``wanted``: whether its answer is still the one to show once it comes (a search typed
   // further meanwhile has asked for a newer one).
   async function refreshFromPage(url, wanted = () => true) {
-    const answer = await fetch(url || (location.pathname + location.search),
-                               { credentials: "same-origin" });
-    if (!answer.ok) return;
+    const answer = await reach(url || (location.pathname + location.search));
+    if (!answer.ok && !SAID_WHEN_GONE.some((id) => document.getElementById(id))) return;
     const text = await answer.text();
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
@@ -224,7 +243,11 @@
   function listen() {
     const live = document.getElementById("live");
     const source = new EventSource(base + "/api/events");
-    source.onopen = () => { live.textContent = "live"; soon(refreshQueues); soon(refreshBatches); };
+    source.onopen = () => {
+      live.textContent = "live";
+      if (said.textContent === UNREACHABLE) say("");
+      soon(refreshQueues); soon(refreshBatches);
+    };
     source.onerror = () => { live.textContent = "reconnecting…"; };
     for (const type of ["claimed", "progress", "completed", "failed", "skipped", "decision"]) {
       source.addEventListener(type, (e) => {
@@ -373,37 +396,43 @@
 
   async function take(pressed) {
     const area = pressed.closest(".preview");
+    const from = questions().indexOf(pressed.closest(".question"));
     const done = await call("POST", "/api/decisions", asked.get(area));
     area.replaceChildren();
     taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
+    goOn(from);
   }
 
+  // The item acted on, as the page shows it (rendered by the server: a duplicate group by
+  // its artist and album, not by its id; a failed item by its name, not by the act).
   async function quick(acts, action) {
     const id = acts.dataset.id;
+    const who = acts.dataset.shown;
+    const from = questions().indexOf(acts.closest(".question"));
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
-      taken(`Decided ${shown(acts.dataset.name)}: ${done.closed} closed.`, done.session);
+      taken(`Decided ${who}: ${done.closed} closed.`, done.session);
     } else if (action === "retry" || action === "skip") {
       const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
-      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${shown(done.what)}.`,
-            done.session);
+      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${who}.`, done.session);
     } else if (action === "best") {  // files move: what moves where is said, and asked once
       const p = await call("POST", "/api/decisions/preview", { id, choose: 1 });
       const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
         "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
       if (!ok) return;
       const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
-      taken(`Kept the best: ${done.closed} closed.`, done.session);
+      taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session);
     }
     await refreshFromPage();
+    goOn(from);
   }
 
   async function groupPreview(pressed) {
     const acts = pressed.closest(".group-acts");
     const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
     if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
-    const answer = await fetch(base + "/decisions/group?" + query, { credentials: "same-origin" });
+    const answer = await reach(base + "/decisions/group?" + query);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     // Exactly what was previewed: refused, nothing written, if anything changed since.
@@ -423,7 +452,7 @@
   // Another page of a group's preview's items, in place of the one shown (the preview's
   // token, which the take carries, stays the one first shown).
   async function groupPage(link) {
-    const answer = await fetch(link.href, { credentials: "same-origin" });
+    const answer = await reach(link.href);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     const shown = link.closest(".group-preview");
@@ -438,8 +467,7 @@
     const slot = question.querySelector(".slot");
     if (!slot.hidden) { slot.hidden = true; return; }
     const id = question.dataset.id;
-    const answer = await fetch(`${base}/decisions/${encodeURIComponent(id)}?part=1`,
-                               { credentials: "same-origin" });
+    const answer = await reach(`${base}/decisions/${encodeURIComponent(id)}?part=1`);
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     slot.replaceChildren(...[...fresh.body.childNodes].map((n) => document.adoptNode(n)));
     slot.hidden = false;
@@ -450,11 +478,11 @@
   async function undo(session) {
     const d = await call("POST", "/api/undo", { session });
     const parts = [];
-    if (d.restored) parts.push(`${d.restored} values back`);
-    if (d.put_back) parts.push(`${d.put_back} files back`);
-    if (d.reopened) parts.push(`${d.reopened} questions open again`);
+    if (d.restored) parts.push(counted(d.restored, "value", "values") + " back");
+    if (d.put_back) parts.push(counted(d.put_back, "file", "files") + " back");
+    if (d.reopened) parts.push(counted(d.reopened, "question", "questions") + " open again");
     const left = (d.left_alone || []).length;
-    if (left) parts.push(`${left} left alone`);
+    if (left) parts.push(`${number(left)} left alone`);
     say(`Undone ${session}: ${parts.join(", ") || "nothing left to put back"}.`);
     document.getElementById("undo-last").hidden = true;
     lastSession = "";
@@ -536,6 +564,16 @@
     const all = questions();
     all.forEach((q, i) => q.classList.toggle("current", i === at));
     if (at >= all.length) at = all.length - 1;
+  }
+  // A question answered is gone from the page, and the focus with it (to the page's top): the
+  // question now in its place takes it, as decide -i goes on to the next, so a keyboard goes
+  // on from where it was. ``from``: the answered question's place (-1: none, left as it is).
+  function goOn(from) {
+    const all = questions();
+    if (from < 0 || !all.length || document.activeElement !== document.body) return;
+    at = Math.min(from, all.length - 1);
+    markCurrent();
+    all[at].focus();
   }
   function move(by) {
     const all = questions();
