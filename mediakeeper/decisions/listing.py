@@ -95,40 +95,43 @@ def queued_json(home: Path, kind: str, item: Mapping[str, Any], code: str, *,
     """A decision about a queue item itself: a failed or skipped item, its stage and last
     error in words, retry or skip; or one done but not identified, why, and run it again."""
     if code == UNIDENTIFIED:
-        return _unidentified_json(kind, item, full=full)
+        name = str(item.get("name") or item["key"])
+        question = unidentified_question(name)
+        shown = _item_question(kind, item, name, code, "warning", question)
+        if full:
+            why = str((item.get("details") or {}).get("unidentified") or "")
+            choices = [{"number": 1, "label": AGAIN_ONLINE_SAID, "act": AGAIN}]
+            _full(shown, {"note": why}, choices)
+        return shown
     said = outstanding_of(kind, item)
     name, stage = said.name, said.stage
     question = f"{name} {code}{f' at {stage_word(stage)}' if stage else ''}: retry it or skip it?"
-    shown: dict[str, Any] = {
+    shown = _item_question(kind, item, name, code, "error", question)
+    if full:
+        error = plain_error(said.message, _working_of(home, kind))
+        choices = [{"number": n, "label": outstanding.LABELS[c], "act": c}
+                   for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
+        _full(shown, {"stage": stage, "attempts": said.attempts, "error": error}, choices)
+    return shown
+
+
+def _item_question(kind: str, item: Mapping[str, Any], name: str, code: str, severity: str,
+                   question: str) -> dict[str, Any]:  # fmt: skip
+    """A queue item's decision as listed: about the item, no album and no file."""
+    return {
         "id": ids.make(kind, str(item["key"]), "", code), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": code, "severity": "error",
+        "key": item["key"], "album": "", "code": code, "severity": severity,
         "question": question, "files": [],
     }  # fmt: skip
-    if full:
-        shown["details"] = {"question": question, "code": code, "files": [], "stage": stage,
-                            "attempts": said.attempts,
-                            "error": plain_error(said.message, _working_of(home, kind))}
-        shown["choices"] = [{"number": n, "label": outstanding.LABELS[c], "act": c}
-                            for n, c in enumerate(QUEUED[code], 1)]  # fmt: skip
-        shown["can_set"] = None
-    return shown
 
 
-def _unidentified_json(kind: str, item: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    name = str(item.get("name") or item["key"])
-    question = unidentified_question(name)
-    shown: dict[str, Any] = {
-        "id": ids.make(kind, str(item["key"]), "", UNIDENTIFIED), "kind": kind, "item": name,
-        "key": item["key"], "album": "", "code": UNIDENTIFIED, "severity": "warning",
-        "question": question, "files": [],
-    }  # fmt: skip
-    if full:
-        why = str((item.get("details") or {}).get("unidentified") or "")
-        shown["details"] = {"question": question, "code": UNIDENTIFIED, "files": [],
-                            "note": why}  # fmt: skip
-        shown["choices"] = [{"number": 1, "label": AGAIN_ONLINE_SAID, "act": AGAIN}]
-        shown["can_set"] = None
-    return shown
+def _full(shown: dict[str, Any], details: dict[str, Any], choices: list[dict]) -> None:
+    """A queue item's decision shown whole: its details (what it asks, and ``details``) and
+    its choices; no value to set."""
+    shown["details"] = {"question": shown["question"], "code": shown["code"], "files": [],
+                        **details}  # fmt: skip
+    shown["choices"] = choices
+    shown["can_set"] = None
 
 
 def _working_of(home: Path, kind: str) -> list[Path]:
