@@ -91,6 +91,23 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     page.close()
 
 
+def test_a_batch_of_no_size_is_asked_for_in_the_box_not_refused_in_the_api_s_words(
+    gated, browser
+):
+    """The box emptied: the browser asks for a number at the box, and no batch is asked of
+    the server (which would refuse 'batch_size: Input should be a valid integer')."""
+    page = browser.new_page()
+    page.goto(gated.url + "/")
+    expect(page.locator("#live")).to_have_text("live")
+    form = page.locator('form.batch[data-kind="music"]')
+    box = form.locator('input[name="batch_size"]')
+    box.fill("")
+    form.get_by_role("button", name="Start a batch").click()
+    assert box.evaluate("b => b.validity.valueMissing")
+    expect(page.locator("#said")).not_to_contain_text("batch_size")
+    assert gated.get("/api/batches").json()["running"] == []
+    page.close()
+
 def test_the_page_shows_whether_a_watcher_runs_and_what_it_queued(tmp_path, browser, watching):
     music = library(tmp_path / "Music", "Artist A")
     home = home_for(tmp_path, music=music)
