@@ -16,8 +16,6 @@ from mediakeeper.core.errors import AudioError, FileError
 from mediakeeper.fs import safewrite
 from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
-from mediakeeper.fs.splice import Spliced, splice
-from mediakeeper.tags import regions
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
 from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
@@ -134,12 +132,15 @@ def _save_changed(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
     kept = Recorded(work, st.st_size) if w.made is not None and not patch else work
     # A write that may change an MP3's tag version moves its audio: its ends are kept whole
     # (not from a patch: one whose size changes is swapped, and that write keeps them).
-    resizes = w.back is not None and any(s.written != len(s.old) for b in w.back for s in b.spans)
-    ends = (
-        regions.before(w.path.suffix, kept, st.st_size, always=resizes)
-        if w.made is not None and not patch
-        else None
-    )
+    ends = None
+    if w.made is not None and not patch:
+        # Loaded here, as fs.splice below: every batch's start and dry run loads this module,
+        # and only a copied write or an undo uses them.
+        from mediakeeper.tags import regions
+
+        resizes = w.back is not None and any(s.written != len(s.old) for b in w.back
+                                             for s in b.spans)  # fmt: skip
+        ends = regions.before(w.path.suffix, kept, st.st_size, always=resizes)
     if w.back is not None:
         _put_back(w.path, w.back, kept, st.st_size)
     else:
@@ -175,6 +176,8 @@ def holds(path: Path, back: Sequence[BytesBack]) -> bool:
 def _put_back(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
     """The old bytes written over what each earlier write left, newest first; refused if the
     file holds anything else (changed since: its values are then undone one by one)."""
+    from mediakeeper.fs.splice import splice
+
     _check(path, back, work, size)
     for write in back:
         for span in _from_the_end(write.spans):
@@ -184,6 +187,8 @@ def _put_back(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) 
 def _check(path: Path, back: Sequence[BytesBack], work: BinaryIO, size: int) -> None:
     """AudioError (``CHANGED``) unless the file holds what each write of ``back`` left, as
     the newer ones' put-backs would leave it: checked whole before anything is written."""
+    from mediakeeper.fs.splice import Spliced
+
     view = Spliced(work, size)
     for write in back:
         ok = view.size == write.size and all(
