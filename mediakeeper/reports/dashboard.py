@@ -11,6 +11,7 @@ import math
 import os
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -56,7 +57,7 @@ class Dashboard:
     unidentified: int = 0  # completed items not identified (offline, no match), in attention
     duplicates: tuple[int, int] = (0, 0)  # groups and bytes `dupes set-aside --all` would move
 
-    @property
+    @cached_property  # its settings read once, however often a template asks
     def start(self) -> tuple[str, str, str]:
         """What starts a home without queues (``weekly.start_lines``)."""
         return start_lines(self.home)

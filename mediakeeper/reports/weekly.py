@@ -26,6 +26,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 
@@ -220,7 +221,7 @@ class WeeklyReport:
     def counts_changes(self) -> bool:
         return any(q.kind in writemode.tag_writing_kinds() for q in self.queues)
 
-    @property
+    @cached_property  # its settings read once, however often a template asks
     def start(self) -> tuple[str, str, str]:
         return start_lines(self.home)
 
