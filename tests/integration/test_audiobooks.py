@@ -416,6 +416,31 @@ def test_a_book_run_again_without_overwrite_is_refused_before_its_backup_is_made
     assert len(list(backups.iterdir())) == 2 and Path(document["output"], "Again.m4b").is_file()
 
 
+def test_a_finished_book_asked_for_by_name_without_overwrite_is_said_done_not_failed(
+    tmp_path, music_script
+):
+    """``--book NAME`` on a completed book without --overwrite ran it, failed it at its place
+    and left it as an error in the queue: it is said done already, in one line, and stays
+    completed; with --overwrite it is made again."""
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    make(lib / "Jane Doe - Done" / "01.mp3", "sine=d=1")
+    args = ["--home", home, "--library", lib, "--output", out]
+    assert music_script("process_audiobook_batch.py", *args).returncode == 0
+    queue = home / "status" / "audiobooks" / "processing_queue.json"
+    before = queue.read_bytes()
+    for dry in ([], ["--dry-run"]):
+        again = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
+                             *dry)  # fmt: skip
+        assert again.returncode == 2, again.stdout + again.stderr
+        assert again.stderr == (
+            "Error: the book 'Jane Doe - Done' is done already (give --overwrite as well to "
+            "make it again: its earlier output is replaced, nothing else there)\n")  # fmt: skip
+        assert queue.read_bytes() == before  # still completed, no failure counted
+    made = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
+                        "--overwrite")  # fmt: skip
+    assert made.returncode == 0 and "1 book completed, 0 failed" in made.stdout, made.stdout
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""
