@@ -115,8 +115,9 @@ class Batch:
 
     @property
     def overwrite(self) -> bool | None:
-        """The batch's --overwrite; None for a kind that places no output of its own."""
-        return self.run.flags.get("overwrite")
+        """The batch's --overwrite; None for a kind that places no output of its own (a
+        movie done again keeps the files there without it, and fails on none)."""
+        return self.run.flags["overwrite"] if self.plan.places else None
 
     def eligible(self) -> list[dict[str, Any]]:
         """The items a real run would take, read without writing anything (a dry run's)."""
