@@ -20,6 +20,7 @@ PLAN = BatchPlan(
     describe=lambda run: {"overwrite": run.flags["overwrite"]},
     flags={"output": None, "bitrate": None, "overwrite": False},
     setting_options=("output", "bitrate"),
+    places=True,
     heavy=SEND,  # the merge's encode: seconds of CPU per megabyte sent
     help="""Make each pending book folder (its CD1, Disc 2 ... folders with it) into one M4B with
     one chapter per file: backed up first (verified), its files measured by decoding them,

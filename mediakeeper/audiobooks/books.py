@@ -10,8 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from mediakeeper.core.errors import LibraryError
+from mediakeeper.fs.tree import files_below
 from mediakeeper.media.albums import Skipped, album_files, is_audio, passed_over, unreadable
 from mediakeeper.text.discs import BOOK_PART
+from mediakeeper.text.visible import visible
+from mediakeeper.text.wording import count
 
 DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
 
@@ -78,3 +81,23 @@ def book_files(folder: Path) -> list[Path]:
     for disc in disc_folders(folder):
         files += _audio_in(disc)
     return files
+
+
+def left_out(folder: Path) -> list[str]:
+    """What the book folder holds in its other folders (``extras/``, ``covers/``): never its
+    chapters, said so a person does not take them for lost. Folders holding audio are books
+    of their own in the queue (``find``); the rest is left where it is, and in the backup."""
+    lines = []
+    discs = set(disc_folders(folder))
+    for sub in _subfolders(folder):
+        if sub in discs:
+            continue
+        below = [Path(p) for p in files_below(sub)]
+        if not below:
+            continue
+        audio = sum(is_audio(p.name) for p in below)
+        held = count(audio, "audio file") if audio else count(len(below), "file")
+        why = ("not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own in "
+               "the queue" if audio else "no audio: left where it is")  # fmt: skip
+        lines.append(f"{visible(sub.name)}/ ({held}) is not in the book: {why}")
+    return lines

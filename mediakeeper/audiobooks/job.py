@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from mediakeeper.audiobooks import checks, covers, metadata, resume
-from mediakeeper.audiobooks.books import book_files
+from mediakeeper.audiobooks.books import book_files, left_out
 from mediakeeper.audiobooks.outputs import write_outputs
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
@@ -155,7 +155,8 @@ class AudiobookJob(StagedJob):
             raise ItemFailure("failed_measure", checks.unreadable(unreadable, folder))
         book = metadata.gather(folder, item["key"], book_files(folder))
         self._free_place(item, book)  # before an hour of encoding
-        state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict()}
+        state = {**state, "inputs": [asdict(i) for i in inputs], "book": book.as_dict(),
+                 "left_out": left_out(folder)}  # fmt: skip
         return self._save(a, state, MERGE)["stage"]
 
     def _merge(self, a: Attempt) -> str:
@@ -242,6 +243,7 @@ class AudiobookJob(StagedJob):
                     "book": state["book"],
                     "chapters": [{"title": i.title, "start": s}
                                  for i, s in zip(inputs, state["starts"], strict=True)],
+                    "left_out": state.get("left_out", []),  # measured before it was said
                     "findings": records}  # fmt: skip
         slug = slugify(item["key"])
         write_outputs(self.home, slug, document)
@@ -253,7 +255,8 @@ class AudiobookJob(StagedJob):
                      "copied": state["copied"]},
             summary=f"{count(len(inputs), 'chapter')}, {state['seconds'] / 3600:.2f} h, "
             + ("stream copy" if state["copied"] else "encoded"),
-            notices=state.get("notes", []),
+            notices=[*state.get("notes", []),
+                     *(f"{item['name']}: {line}" for line in state.get("left_out", []))],
         )  # fmt: skip
         return result
 

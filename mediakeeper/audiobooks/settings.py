@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.audiobooks import metadata
-from mediakeeper.audiobooks.books import book_files
+from mediakeeper.audiobooks.books import book_files, left_out
 from mediakeeper.audiobooks.job import AudiobookJob
 from mediakeeper.batch.staged import check_layout, libraries
 from mediakeeper.core.config import Settings
@@ -71,5 +71,6 @@ def preview(job: AudiobookJob, item: dict[str, Any],
         f" (clash: {first} and {folder} both make this file, and a run places only one: "
         "give one of them its own title or author, in its tags)")  # fmt: skip
     lines.append(f"  output: {target}{note}")
+    lines += [f"  {line}" for line in left_out(folder)]
     lines.append(f"  backup under {job.backup_root}")
     return lines

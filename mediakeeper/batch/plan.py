@@ -101,6 +101,9 @@ class BatchPlan:
     # checkpoint_every always do).
     setting_options: tuple[str, ...] = ()
     workers: int | None = None  # the default workers; None: two where there are two cores
+    # It places each item's output whole (its own earlier output replaced only with its
+    # --overwrite): a completed item asked for by name is refused without it.
+    places: bool = False
     # A real run with lookups: what it needs before anything is touched (a key), and what it
     # checks once the queue is open, before any item is claimed (the service's settings).
     requires: Callable[[Settings], None] | None = None

@@ -15,7 +15,7 @@ from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import NotFound, UsageError
+from mediakeeper.core.errors import ConfigError, NotFound, UsageError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
@@ -45,11 +45,20 @@ def runner_options(
     )
 
 
-def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool):
+def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool,
+              overwrite: bool | None = None):  # fmt: skip
     """``--<noun> NAME``: the batch takes just that item, whatever its status, unless another
-    batch is working on it now (a claim whose process is gone is released and taken)."""
+    batch is working on it now (a claim whose process is gone is released and taken).
+    ``overwrite``: the batch's ``--overwrite`` for a kind that places its output (None: a
+    kind without it); a completed item is then made again only with it, else refused here:
+    its place holds its earlier output, and the run could only fail on it."""
     item = find_named(settings, kind, name, dry_run)
     refuse_if_live(item)
+    if overwrite is False and item["status"] == COMPLETED:
+        noun = kinds.get(kind).noun
+        raise ConfigError(f"the {noun} {item['name']!r} is done already",
+                          "give --overwrite as well to make it again: its earlier output is "
+                          "replaced, nothing else there")  # fmt: skip
     options.keys = {item["key"]}
     options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = 1

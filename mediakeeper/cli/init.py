@@ -20,10 +20,23 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE, user_config
+from mediakeeper.core.units import BITRATE_KBPS, bitrate_problem
 from mediakeeper.fs.atomic import atomic_write_text, keep_replaced, replaced_stamp
 from mediakeeper.media.convert import PROFILES
 
-BITRATES = ("64k", "96k", "128k")  # an audiobook's encode: speech needs little
+
+class BitRate(click.ParamType):
+    """A bit rate as the ``[audiobooks] bitrate`` setting takes it (``units.bitrate_problem``):
+    the flag and the wizard's answer refused as the setting would be, before anything is
+    written."""
+
+    name = "RATE"
+
+    def convert(self, value, param, ctx):
+        if (problem := bitrate_problem(value)) is not None:
+            self.fail(problem, param, ctx)
+        return value.strip()
+
 
 # setting (section, key) -> (flag, what the wizard asks). Order is the order of the questions.
 FOLDERS = {
@@ -34,10 +47,13 @@ FOLDERS = {
     ("audiobooks", "library"): ("--books", "Audiobooks to join (a folder per book)"),
     ("audiobooks", "output"): ("--audiobooks-output", "Where the joined M4B books go"),
 }
+# setting -> (flag, what the wizard asks, the values it takes, said to a person, default)
 CHOICES = {
-    ("conversions", "profile"): ("--profile", "Conversion profile", tuple(PROFILES), "opus"),
-    ("audiobooks", "bitrate"): ("--bitrate", "Audiobook bit rate", BITRATES, "128k"),
-}
+    ("conversions", "profile"): ("--profile", "Conversion profile", click.Choice(tuple(PROFILES)),
+                                 ", ".join(PROFILES), "opus"),
+    ("audiobooks", "bitrate"): ("--bitrate", "Audiobook bit rate", BitRate(),
+                                "{}k to {}k".format(*BITRATE_KBPS), "128k"),
+}  # fmt: skip
 
 
 @dataclass
@@ -61,21 +77,24 @@ def _ask(plan: Plan, given: dict[str, str | None]) -> None:
     for (section, key), (flag, question) in FOLDERS.items():
         if key == "output" and (section, "library") not in plan.values:
             continue
-        while answer := click.prompt(
-            f"{question} (empty: none)", default=given[flag] or "", show_default=False
-        ).strip():
-            folder = str(Path(answer).expanduser().resolve())
+        needed = _needed(plan, section, key)
+        while True:
+            asked = f"{question} ({'needed' if needed else 'empty: none'})"
+            answer = click.prompt(asked, default=given[flag] or "", show_default=False).strip()
+            if not answer and not needed:
+                break
+            folder = str(Path(answer).expanduser().resolve()) if answer else ""
             problem = _folder_problem(plan.home, section, key, folder)
             if problem is None:
                 plan.values[(section, key)] = folder
                 break
-            click.echo(f"{problem}: give another folder", err=True)
+            click.echo(f"{problem}: give {'another' if answer else 'a'} folder", err=True)
             given[flag] = None  # not offered again as the default
-    for (section, key), (flag, question, choices, default) in CHOICES.items():
+    for (section, key), (flag, question, values, said, default) in CHOICES.items():
         if (section, "library") in plan.values:
             answer = click.prompt(
-                f"{question} ({', '.join(choices)})",
-                type=click.Choice(choices),
+                f"{question} ({said})",
+                type=values,
                 default=given[flag] or default,
                 show_choices=False,
             )
@@ -86,7 +105,7 @@ def _from_flags(plan: Plan, given: dict[str, str | None]) -> None:
     for (section, key), (flag, _) in FOLDERS.items():
         if given[flag]:
             plan.values[(section, key)] = str(Path(given[flag]).expanduser().resolve())
-    for (section, key), (flag, _, _, default) in CHOICES.items():
+    for (section, key), (flag, *_, default) in CHOICES.items():
         if given[flag] or (section, "library") in plan.values:
             plan.values[(section, key)] = given[flag] or default
 
@@ -96,6 +115,10 @@ def _folder_problem(home: Path, section: str, key: str, folder: str) -> str | No
     folder there, apart from the data home; an output must be a folder if it is there at
     all); None: nothing."""
     flag = FOLDERS[(section, key)][0]
+    if not folder:  # a needed output left empty
+        where = FOLDERS[(section, key)][1]
+        return (f"{_library_flag(section)} needs {flag} ({where[0].lower()}{where[1:]}): "
+                "its batch cannot run without it")  # fmt: skip
     if key == "library" and not os.path.isdir(folder):
         return f"{flag} {folder}: " + ("not a folder" if os.path.exists(folder) else "not there")
     if key != "library" and os.path.exists(folder) and not os.path.isdir(folder):
@@ -114,13 +137,26 @@ def _folder_problem(home: Path, section: str, key: str, folder: str) -> str | No
     )
 
 
+def _library_flag(section: str) -> str:
+    return FOLDERS[(section, "library")][0]
+
+
 def _refuse_bad_folders(plan: Plan) -> None:
-    """Flags (``--yes``): a library not there, or one the home is in, is refused before
+    """Flags (``--yes``): a library not there, or one the home is in, or one whose kind
+    needs an output (its batch refuses to run without one) given none, is refused before
     anything is written."""
-    for (section, key), folder in plan.values.items():
-        problem = (section, key) in FOLDERS and _folder_problem(plan.home, section, key, folder)
-        if problem:
+    for section, key in FOLDERS:
+        folder = plan.values.get((section, key))
+        if folder is None and not _needed(plan, section, key):
+            continue
+        if problem := _folder_problem(plan.home, section, key, folder or ""):
             raise ConfigError(problem)
+
+
+def _needed(plan: Plan, section: str, key: str) -> bool:
+    """An output is needed once its library is given: the kind's batch refuses to run
+    without one (and ``schedule`` leaves it out)."""
+    return key == "output" and (section, "library") in plan.values
 
 
 def _refuse_unmakeable(plan: Plan) -> None:
@@ -163,10 +199,9 @@ def _write(plan: Plan) -> tuple[Path, Path | None]:
 def _options(f):
     for flag, question in reversed(list(FOLDERS.values())):
         f = click.option(flag, type=click.Path(file_okay=False), help=question + ".")(f)
-    for flag, question, choices, default in CHOICES.values():
-        f = click.option(flag, type=click.Choice(choices), help=f"{question} (default {default}).")(
-            f
-        )
+    for flag, question, values, said, default in CHOICES.values():
+        shown = "" if isinstance(values, click.Choice) else f": {said}"  # a Choice lists its own
+        f = click.option(flag, type=values, help=f"{question}{shown} (default {default}).")(f)
     return f
 
 

@@ -10,10 +10,14 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import alerts
+from mediakeeper.batch.report import RELEASED, Outcome
+from mediakeeper.batch.runner import Hooks
 from mediakeeper.batch.runs import open_store
 from mediakeeper.cli.command import Command, home_option, settings_for
 from mediakeeper.core.commands import kind_command, tool_command
+from mediakeeper.core.decisions import item_decisions
 from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.queue.items import COMPLETED
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
@@ -58,17 +62,12 @@ def _scrub(settings, percent: float | None, older_than: float | None) -> None:
     if (warning := scrub.unreachable(percent, older_than)) is not None:
         click.echo(warning, err=True)
     click.echo(f"Scrub: {len(chosen)} of {len(albums)} albums, least recently verified first")
-    worst, problems = 0, []
-    for album in chosen:
-        code, problem = _verify(settings.home, album)
-        if code == EXIT_INTERRUPTED:
-            click.echo("interrupted: the next scrub goes on from here", err=True)
-            raise SystemExit(EXIT_INTERRUPTED)
-        verified = problem != NOT_VERIFIED
-        scrub.scrubbed(settings.status_dir, album.key, datetime.now(UTC), verified=verified)
-        if problem is not None:
-            problems.append({"album": album.name, "problem": problem})
-        worst = max(worst, code)
+    told = _Told(settings)
+    worst = _verify(settings.home, chosen, told) if chosen else 0
+    if worst == EXIT_INTERRUPTED:
+        click.echo("interrupted: the next scrub goes on from here", err=True)
+        raise SystemExit(EXIT_INTERRUPTED)
+    problems = told.problems
     days = older_than if older_than is not None else scrub.DEFAULT_DAYS
     after = scrub.albums_of(store.peek()["items"], scrub.load_record(settings.status_dir))
     within, total = scrub.coverage(after, datetime.now(UTC), days, run_began=now)
@@ -108,21 +107,43 @@ def _said(home: Path, problem: str | None) -> str:
     return "fine"
 
 
-def _verify(home, album: scrub.Album) -> tuple[int, str | None]:
-    """Verify one album (its own batch); its line; the batch's exit code (an error: 1) and
-    its problem (None: fine)."""
+class _Told(Hooks):
+    """Each album's line and its scrub record as its verify ends (in the one batch of the
+    run), and the problems the run's alert names."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.problems: list[dict[str, str]] = []
+
+    def item_finished(self, outcome: Outcome) -> None:
+        if outcome.status == RELEASED:  # given back unverified (interrupted): its turn stays
+            return
+        rot = outcome.result is not None and item_decisions(outcome.result.details)
+        problem = NOT_VERIFIED if outcome.status != COMPLETED else ROT if rot else None
+        self.album_done(outcome.key, outcome.name, problem)
+        click.echo(f"verified {visible(outcome.name)}: {_said(self.settings.home, problem)}")
+
+    def album_done(self, key: str, name: str, problem: str | None) -> None:
+        verified = problem != NOT_VERIFIED
+        scrub.scrubbed(self.settings.status_dir, key, datetime.now(UTC), verified=verified)
+        if problem is not None:
+            self.problems.append({"album": name, "problem": problem})
+
+
+def _verify(home, albums: list[scrub.Album], told: _Told) -> int:
+    """Verify the albums as one batch (one session, undone or listed as one run), each
+    whatever its status; its exit code (1: an album failed or needs you)."""
     try:
-        result = run_batch(home, scrub.KIND, batch_size=1, item=album.name)
+        result = run_batch(home, scrub.KIND, batch_size=len(albums), retry_errors=True,
+                           keys=[album.key for album in albums], hooks=told)  # fmt: skip
     except ConfigError:  # the settings: every album would fail the same way
         raise
-    except MediakeeperError as err:
-        click.echo(f"{album.name}: not verified ({err})", err=True)
-        return 1, NOT_VERIFIED
-    if result.interrupted:
-        return EXIT_INTERRUPTED, None
-    problem = NOT_VERIFIED if result.failed else ROT if result.exit_code else None
-    click.echo(f"verified {album.name}: {_said(home, problem)}")
-    return (1 if result.failed else result.exit_code), problem
+    except MediakeeperError as err:  # before any album: none of them verified
+        click.echo(f"not verified ({err})", err=True)
+        for album in albums:
+            told.album_done(album.key, album.name, NOT_VERIFIED)
+        return 1
+    return EXIT_INTERRUPTED if result.interrupted else result.exit_code
 
 
 def _alert(settings, problems: list[dict[str, str]], looked: int, coverage: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import cluster
+from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.cli.command import Command, home_option
 from mediakeeper.core.config import load_settings, resolve_home
 from mediakeeper.core.errors import ConfigError
@@ -20,13 +21,23 @@ from mediakeeper.core.extras import require
 from mediakeeper.system.processes import usable_cores
 
 
+def _within_most(ctx, param, value: int | None) -> int | None:
+    """``--nworkers`` no more than a batch would start here (``batch.workers.most_workers``):
+    10,000 processes would be started as asked, and take the machine down."""
+    if value is not None and value > (most := most_workers()):
+        raise click.BadParameter(f"{value} is more than this machine takes: at most {most} "
+                                 f"({PER_CPU} per core, {MOST} in all)")  # fmt: skip
+    return value
+
+
 @click.command(cls=Command, context_settings={"help_option_names": ["-h", "--help"],
                                               "ignore_unknown_options": True})  # fmt: skip
 @click.argument("address", required=False)
 @click.option("--scheduler", metavar="ADDRESS",
               help="The scheduler's address, as a batch's --scheduler (or give it as ADDRESS).")
-@click.option("--nworkers", type=click.IntRange(min=1), default=None,
-              help="Worker processes to start (default: one per core).")
+@click.option("--nworkers", type=click.IntRange(min=1), default=None, callback=_within_most,
+              help=f"Worker processes to start (default: one per core; at most {PER_CPU} per "
+              f"core and {MOST} in all).")
 @click.option("--nthreads", type=click.IntRange(min=1), default=1, show_default=True,
               help="Tasks each process runs at once.")
 @home_option

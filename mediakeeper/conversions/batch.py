@@ -33,6 +33,7 @@ PLAN = BatchPlan(
     flags={"output": None, "profile": None, "archive": None, "delete_originals": None,
            "overwrite": False, "allow_lossy": False},
     setting_options=("output", "profile", "archive", "delete_originals"),
+    places=True,
     heavy=SEND,  # an encode: seconds of CPU per megabyte sent (docs/performance.md)
     # The default, two where there are two cores: each album encodes its tracks in parallel
     # with its share of the cores, and two albums at once keep both busy while the other one

@@ -174,7 +174,11 @@ class MovieJob:
                 "extras": list(videos.extras),
                 "samples": list(videos.samples),
             },
-            "match": {"status": OFFLINE if self.settings is None else NOT_LOOKED_UP},
+            # A folder without a video has nothing to identify, online or offline: its
+            # no-video-file finding is the one thing said of it (no lookup waits for --enrich).
+            "match": {
+                "status": OFFLINE if self.settings is None and videos.groups else NOT_LOOKED_UP
+            },
             "tmdb": None,
             "writes": {},  # file name -> "nfo" or a TMDb image path
             "existing": [],

@@ -113,11 +113,17 @@ class Batch:
     def settings(self) -> Settings:
         return self.run.settings
 
+    @property
+    def overwrite(self) -> bool | None:
+        """The batch's --overwrite; None for a kind that places no output of its own (a
+        movie done again keeps the files there without it, and fails on none)."""
+        return self.run.flags["overwrite"] if self.plan.places else None
+
     def eligible(self) -> list[dict[str, Any]]:
         """The items a real run would take, read without writing anything (a dry run's)."""
         if self.item and not self.resume:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
-                                dry_run=True)  # fmt: skip
+                                dry_run=True, overwrite=self.overwrite)  # fmt: skip
         if self.enrich:
             store = QueueStore(self.settings.status_dir / self.record.name, self.record.name)
             selection.enrich_only(store, self.options)
@@ -136,7 +142,7 @@ class Batch:
         name (whatever its status), or for ``enrich`` the items whose lookups wait."""
         if self.item and not self.resume:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
-                                dry_run=False)  # fmt: skip
+                                dry_run=False, overwrite=self.overwrite)  # fmt: skip
         selection.narrow(store, self.options, enrich=self.enrich)
 
     def run_items(self, store: QueueStore, hooks: Hooks) -> tuple[Session, BatchReport]:

@@ -416,6 +416,64 @@ def test_a_book_run_again_without_overwrite_is_refused_before_its_backup_is_made
     assert len(list(backups.iterdir())) == 2 and Path(document["output"], "Again.m4b").is_file()
 
 
+def test_a_finished_book_asked_for_by_name_without_overwrite_is_said_done_not_failed(
+    tmp_path, music_script
+):
+    """``--book NAME`` on a completed book without --overwrite ran it, failed it at its place
+    and left it as an error in the queue: it is said done already, in one line, and stays
+    completed; with --overwrite it is made again."""
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    make(lib / "Jane Doe - Done" / "01.mp3", "sine=d=1")
+    args = ["--home", home, "--library", lib, "--output", out]
+    assert music_script("process_audiobook_batch.py", *args).returncode == 0
+    queue = home / "status" / "audiobooks" / "processing_queue.json"
+    before = queue.read_bytes()
+    for dry in ([], ["--dry-run"]):
+        again = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
+                             *dry)  # fmt: skip
+        assert again.returncode == 2, again.stdout + again.stderr
+        assert again.stderr == (
+            "Error: the book 'Jane Doe - Done' is done already (give --overwrite as well to "
+            "make it again: its earlier output is replaced, nothing else there)\n")  # fmt: skip
+        assert queue.read_bytes() == before  # still completed, no failure counted
+    made = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
+                        "--overwrite")  # fmt: skip
+    assert made.returncode == 0 and "1 book completed, 0 failed" in made.stdout, made.stdout
+
+
+def test_a_book_s_folders_that_are_no_discs_are_said_left_out_never_taken_nor_lost(
+    tmp_path, music_script
+):
+    """A book folder's ``extras/`` (audio) and ``covers/`` (an image): neither is chapters
+    of the book, and nothing said so: the dry run, the batch's end, the book's report and its
+    JSON now say each, with what becomes of it (extras: a book of its own)."""
+    lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
+    book = lib / "Jane Doe - Extras"
+    make(book / "01.mp3", "sine=d=1")
+    make(book / "extras" / "bonus.mp3", "sine=d=1")
+    (book / "covers").mkdir()
+    (book / "covers" / "back.png").write_bytes(PNG_1X1)
+    args = ["--home", home, "--library", lib, "--output", out]
+    said = ["covers/ (1 file) is not in the book: no audio: left where it is",
+            "extras/ (1 audio file) is not in the book: not a disc folder (CD1, Disc 2, "
+            "Part 3): its audio is a book of its own in the queue"]  # fmt: skip
+    dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert all(f"  {line}\n" in dry.stdout for line in said), dry.stdout
+    done = music_script("process_audiobook_batch.py", *args)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 books completed" in done.stdout
+    assert all(f"Jane Doe - Extras: {line}\n" in done.stdout for line in said), done.stdout
+    [m4b] = (out / "Jane Doe").rglob("*.m4b")
+    assert [t for _, t in chapters(m4b)] == ["01"]  # no chapter from extras/
+    [made] = [json.loads(p.read_text()) for p in (home / "outputs" / "audiobooks").glob("*.json")
+              if json.loads(p.read_text())["key"] == "Jane Doe - Extras"]  # fmt: skip
+    assert made["left_out"] == said
+    pages = [p.read_text() for p in (home / "issues" / "audiobooks").glob("*.md")]
+    assert any("Not in the book (the backup holds them too):\n- covers/" in p for p in pages)
+    assert sorted(p.name for p in (book / "covers").iterdir()) == ["back.png"]  # left there
+
+
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
     """Quotes, umlauts and emoji in the tags; a desc.txt saved by Windows (a BOM, CR LF) that
     holds an emoji where the 255th UTF-16 unit falls; a reader.txt with a BOM, two lines."""

@@ -449,6 +449,10 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     (("worker", "tcp://127.0.0.1:1", "--scheduler", "tcp://127.0.0.1:2"), "two addresses"),
     # Not before --: dask worker was started with it and said "Unknown argument specified: %r"
     (("worker", "tcp://127.0.0.1:1", "tcp://127.0.0.1:2"), "two addresses"),
+    (("worker", "tcp://127.0.0.1:1", "--nworkers", "0"), "'--nworkers': 0 is not in the range"),
+    # Was started as asked: ten thousand processes
+    (("worker", "tcp://127.0.0.1:1", "--nworkers", "10000"),
+     "'--nworkers': 10000 is more than this machine takes: at most "),
 ])  # fmt: skip
 def test_a_worker_given_no_address_it_can_use_says_so_in_one_line(tmp_path, argv, said):
     """``worker --scheduler X`` (as a batch takes it) was read as the address "--scheduler"."""

@@ -81,7 +81,9 @@ def test_a_wrong_choice_is_asked_again_and_declining_writes_nothing(wizard, tmp_
     w.answer("Conversion profile", "ogg")
     assert wait_until(lambda: "Error: 'ogg' is not one of 'opus', 'aac'" in w.screen())
     w.answer("Conversion profile", "")  # asked again: Enter takes the preset
-    w.answer("Audiobook bit rate (64k, 96k, 128k) [128k]", "64k")
+    w.answer("Audiobook bit rate (6k to 512k) [128k]", "64")  # refused as the setting is
+    assert wait_until(lambda: "write 64k for kilobits per second" in w.screen())
+    w.answer("Audiobook bit rate (6k to 512k) [128k]", "64k")
     w.answer("Write these? [Y/n]", "n")
     assert w.status() == 0
     assert "Nothing written." in w.screen()
@@ -216,3 +218,63 @@ def test_a_home_below_a_file_is_refused_in_one_line_before_the_settings_are_show
                            "a file, not a folder (choose another home: a file holds no folders)\n")
     assert done.stdout == ""  # nothing shown as to be written, nothing recorded
     assert not (tmp_path / "config").exists()
+
+
+@pytest.mark.parametrize("rate", ["48k", "320k", "96000"])
+def test_the_bit_rate_flag_takes_what_the_setting_takes(tmp_path, rate):
+    (tmp_path / "Books").mkdir()
+    done = run_init(tmp_path, "--home", "home", "--yes", "--books", "Books",
+                    "--audiobooks-output", "M4B", "--bitrate", rate)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    written = tomllib.loads((tmp_path / "home" / "mediakeeper.toml").read_text())
+    assert written["audiobooks"]["bitrate"] == rate
+
+
+@pytest.mark.parametrize(("rate", "said"), [
+    ("64", "64 would be 64 bits per second, too little for any audio: write 64k"),
+    ("1000k", "must be between 6k and 512k, not 1000k"),
+])  # fmt: skip
+def test_a_bit_rate_the_setting_refuses_is_refused_before_anything_is_written(
+    tmp_path, rate, said
+):
+    (tmp_path / "Books").mkdir()
+    done = run_init(tmp_path, "--home", "home", "--yes", "--books", "Books",
+                    "--audiobooks-output", "M4B", "--bitrate", rate)  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].startswith(f"Error: Invalid value for '--bitrate': {said}")
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize(("library", "output", "where"), [
+    ("--books", "--audiobooks-output", "where the joined M4B books go"),
+    ("--rips", "--converted", "where converted albums go"),
+])  # fmt: skip
+def test_a_library_whose_batch_needs_an_output_is_refused_without_one(
+    tmp_path, library, output, where
+):
+    """Its batch would refuse every run (and ``schedule`` leave it out): said now."""
+    (tmp_path / "In").mkdir()
+    done = run_init(tmp_path, "--home", "home", "--yes", library, "In")
+    assert done.returncode == 2
+    assert done.stderr == (f"Error: {library} needs {output} ({where}): its batch cannot run "
+                           "without it\n")  # fmt: skip
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["In"]  # no home, no config
+
+
+def test_the_wizard_asks_again_for_a_needed_output_left_empty(wizard, tmp_path):
+    home, books = tmp_path / "home", tmp_path / "Books"
+    books.mkdir()
+    w = wizard("--home", str(home))
+    w.answer("Music library", "")
+    w.answer("Movie library", "")
+    w.answer("Albums to convert", "")
+    w.answer("Audiobooks to join", str(books))
+    w.answer("Where the joined M4B books go (needed)", "")
+    said = "--books needs --audiobooks-output (where the joined M4B books go)"
+    assert wait_until(lambda: said in w.screen())
+    w.answer("Where the joined M4B books go (needed)", str(tmp_path / "M4B"))
+    w.answer("Audiobook bit rate", "")
+    w.answer("Write these? [Y/n]", "y")
+    assert w.status() == 0, w.screen()
+    assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {"audiobooks": {
+        "library": str(books), "output": str(tmp_path / "M4B"), "bitrate": "128k"}}  # fmt: skip

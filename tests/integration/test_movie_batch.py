@@ -277,6 +277,19 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert codes(home, "Empty (2000)") == ["no-video-file"]
     assert codes(home, "Two (2001)") == ["several-main-files"]
     assert queue_of(home)["The Matrix"]["details"]["enriched"] is False
+    # A folder without a video has nothing to identify: the batch, its report and decide say
+    # its finding alone, not a lookup waiting for --enrich (which had nothing to look up).
+    empty = queue_of(home)["Empty (2000)"]["details"]
+    assert (empty["enriched"], empty["unidentified"]) == (True, ""), empty
+    assert "○ Empty (2000)" not in offline.stdout
+    assert "✓ Empty (2000) — completed: not looked up (no video file); 1 finding" in offline.stdout
+    page = (home / "issues/movies" / f"{slugify('Empty (2000)')}.md").read_text()
+    assert "Nothing to look up on TMDb: no video in the folder." in page
+    assert "--enrich" not in page
+    listed = subprocess.run([sys.executable, "utilities/decide.py", "--home", str(home),
+                             "movies", "Empty (2000)"], cwd=REPO, capture_output=True,
+                            text=True, env=tmdb_env(fake))  # fmt: skip
+    assert "no-video-file" in listed.stdout and "unidentified" not in listed.stdout, listed.stdout
 
     # Later, with a key: --enrich looks up what was done offline (the year from the file),
     # as the report says, pasted in the data home.

@@ -52,6 +52,29 @@ def test_runs_of_a_quarter_cover_the_library_each_album_once_then_start_over(tmp
     assert verified(again) == [seen[0]]  # the least recently verified: the first one
 
 
+def sessions(home) -> list[dict]:
+    listed = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "--home", str(home), "sessions", "list", "--json"],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    return json.loads(listed.stdout)
+
+
+def test_one_scrub_is_one_session_of_all_the_albums_it_verified(tmp_path):
+    """A scrub ran a batch per album: four sessions for one night's run, each of one album,
+    where ``sessions`` (and a resume or undo by session) take one run as one session."""
+    home = home_for(tmp_path, verify=library(tmp_path / "Albums", *ALBUMS))
+    run = scrub(home, "--percent", "100")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert sorted(verified(run)) == sorted(f"{a}/Album" for a in ALBUMS)
+    [session] = sessions(home)
+    assert (session["kind"], session["done"], session["failed"]) == ("verify", 4, 0), session
+    half = scrub(home, "--percent", "50")
+    assert len(verified(half)) == 2
+    assert [s["done"] for s in sessions(home)] == [2, 4]  # newest first
+
+
 def test_a_second_scrub_of_a_home_is_refused_while_one_runs_and_touches_nothing(tmp_path):
     """Two at once (a slow night's scrub still running when a cron line or a person starts
     another) verified every album twice, and the second counted the first's work as its
