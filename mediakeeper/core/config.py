@@ -5,7 +5,8 @@ Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
 a file's values are held to their TOML types (``_file_value``), the environment's and the
 flags' text is parsed; each value is given its type and held to its limits by pydantic-core
-(``_validator``).
+(``_validator``). A ``MEDIAKEEPER_`` variable that names nothing the toolkit reads is found
+here (``stray_variables``) and said once a command by the command line.
 """
 
 from __future__ import annotations
@@ -159,6 +160,9 @@ SECRETS = frozenset({("acoustid", "key"), ("tmdb", "api_key"), ("serve", "token"
                      ("alerts", "webhook_url"), ("alerts", "apprise")})  # fmt: skip
 
 PREFIX = "MEDIAKEEPER_"
+# The toolkit's variables that are no setting: the data home (``home.py``), and where the
+# tests' pages keep their screenshots (tests/integration/test_page_views.py).
+OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS"})
 
 
 def variable_of(section: str, key: str) -> str:
@@ -248,6 +252,22 @@ def load_settings(
                 flag = (flags or {}).get((section, key)) or f"--{key.replace('_', '-')}"
                 put(section, key, value, flag)
     return Settings(home=home_path, values=values, origins=origins)
+
+
+def known_variables() -> list[str]:
+    """Every ``MEDIAKEEPER_`` variable the toolkit reads: each setting's, and the others."""
+    settings = [variable_of(section, key) for section, keys in DEFAULTS.items() for key in keys]
+    return [*settings, *sorted(OTHER_VARIABLES)]
+
+
+def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The ``MEDIAKEEPER_`` variables set that name nothing the toolkit reads (a typo:
+    ``MEDIAKEEPER_MUSIC_LIBRAY``), to be said, not refused: a script may set a variable a
+    later release reads. Said by the command line once a command (``cli/command.py``), not
+    here: a command reads its settings more than once."""
+    environ = os.environ if environ is None else environ
+    known = set(known_variables())
+    return sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
 
 
 def _read_file(path: Path):

@@ -11,6 +11,8 @@ from mediakeeper.core.config import (
     limit_of,
     load_settings,
     resolve_home,
+    stray_variables,
+    variable_of,
 )
 from mediakeeper.core.errors import ConfigError
 
@@ -366,3 +368,15 @@ def test_the_file_s_own_types_are_taken(tmp_path):
     assert settings.get("music", "lookups") is False
     assert settings.get("music", "max_attempts") == 4
 
+
+# ---- a MEDIAKEEPER_ variable that names no setting is said ------------------------------
+
+
+def test_the_variables_that_name_nothing_the_toolkit_reads():
+    """Said by every command (tests/integration/test_settings_said.py); found here."""
+    environ = {"MEDIAKEEPER_MUSIC_LIBRAY": "/x", "MEDIAKEEPER_QWERTY": "1",
+               "MEDIAKEEPER_MUSIC_LIBRARY": "/m", "MEDIAKEEPER_HOME": "/h",
+               "MEDIAKEEPER_SCREENSHOTS": "/s", "TMDB_API_KEY": "k", "PATH": "/bin"}  # fmt: skip
+    assert stray_variables(environ) == ["MEDIAKEEPER_MUSIC_LIBRAY", "MEDIAKEEPER_QWERTY"]
+    every = {variable_of(s, k): "1" for s, keys in DEFAULTS.items() for k in keys}
+    assert stray_variables(every) == []
