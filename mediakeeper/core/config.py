@@ -350,7 +350,9 @@ def _toml(value: Any) -> str:
         return "[" + ", ".join(_toml(item) for item in value) + "]"
     if isinstance(value, int | float):
         return repr(value)
-    return value.isoformat()  # a date, a time (a table is never shown)
+    if isinstance(value, dict):
+        return "{...}"  # a table: its keys are no part of the setting
+    return value.isoformat()  # a date, a time
 
 
 def _meant(value: Any, kind: type) -> str | None:

@@ -338,6 +338,8 @@ def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
          '[1] (write an array of strings, each in quotes: ["one", "two"])'),
         ("[music]\nlibrary = 1979-05-27\n", "music.library: expected a string, got a date or "
          "time 1979-05-27 (write it in double quotes)"),
+        ("[music]\nlibrary = [{ a = 1 }]\n", "music.library: expected a string, got an array "
+         "[{...}] (write it in double quotes)"),
         ('[music]\nlibrary = ["\\u202e3pm.exe"]\n', 'music.library: expected a string, got an '
          'array ["\\u202e3pm.exe"] (write it in double quotes)'),  # a hidden control shown
         # A secret's value is said by neither what was got nor the fix.
