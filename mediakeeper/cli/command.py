@@ -18,7 +18,14 @@ from click.core import ParameterSource
 
 import mediakeeper
 from mediakeeper.cli import safe_streams
-from mediakeeper.core.config import Settings, existing_home, load_settings
+from mediakeeper.core.config import (
+    PREFIX,
+    Settings,
+    existing_home,
+    known_variables,
+    load_settings,
+    stray_variables,
+)
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
 from mediakeeper.fs import write_errors
@@ -84,6 +91,9 @@ class Command(ListedWhole):
 
     def _invoke(self, ctx: click.Context) -> Any:
         try:
+            if not ctx.meta.get(_VARIABLES_SAID):
+                ctx.meta[_VARIABLES_SAID] = True  # once a command line: its settings are read often
+                _say_stray_variables()
             if self.says_home and "home" in ctx.params and not ctx.meta.get(_NOTICED):
                 ctx.meta[_NOTICED] = True  # said once, by the outermost command with --home
                 if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
@@ -112,6 +122,26 @@ class Group(Command, click.Group):
     command_class, group_class = ListedWhole, ListedWholeGroup
 
 
+def _say_stray_variables() -> None:
+    """A warning line for each ``MEDIAKEEPER_`` variable that names nothing the toolkit reads
+    (``config.stray_variables``), with the known name nearest to it."""
+    stray = stray_variables()
+    if not stray:
+        return
+    # Loaded only when there is one to say: every command starts here, and most say none.
+    from mediakeeper.text.cut import echoed
+    from mediakeeper.text.matching import suggestions
+    from mediakeeper.text.visible import visible
+
+    # Compared without the prefix they share, which would make any name near any other.
+    known = [name.removeprefix(PREFIX) for name in known_variables()]
+    for name in stray:
+        nearest = suggestions(name.removeprefix(PREFIX), known, most=1)
+        hint = f": did you mean {PREFIX}{nearest[0]}?" if nearest else ""
+        shown = visible(echoed(name))
+        click.echo(f"Warning: environment {shown} names no setting and is ignored{hint}", err=True)
+
+
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     click.echo(f"Warning: {message}", err=True)
 
@@ -138,6 +168,7 @@ class OutputFile(click.Path):
 
 _HOME = "mediakeeper.home"  # where a --home given on the command line is left (ctx.meta)
 _NOTICED = "mediakeeper.home_said"  # the home in use said (``home.notice``), once a line
+_VARIABLES_SAID = "mediakeeper.variables_said"  # the stray MEDIAKEEPER_ variables said, once
 
 
 def home_given(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

@@ -3,12 +3,18 @@
 Later wins. Every key is also the environment variable ``MEDIAKEEPER_<SECTION>_<KEY>``
 (``MEDIAKEEPER_MUSICBRAINZ_URL``); the data home itself is found by ``home.py``.
 A malformed file, an unknown key or a value of the wrong type is a one-line ``ConfigError``;
-each value is given its type and held to its limits by pydantic-core (``_validator``).
+a file's values are held to their TOML types (``_file_value``), the environment's and the
+flags' text is parsed; each value is given its type and held to its limits by pydantic-core
+(``_validator``). A ``MEDIAKEEPER_`` variable that names nothing the toolkit reads is found
+here (``stray_variables``) and said once a command by the command line.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -149,6 +155,20 @@ CHECKED: dict[tuple[str, str], Callable[[Any], str | None]] = {
 # Settings a value may also come from under a conventional name.
 ALIASES = {("tmdb", "api_key"): "TMDB_API_KEY"}
 
+# Settings that may hold a secret: no message says their value.
+SECRETS = frozenset({("acoustid", "key"), ("tmdb", "api_key"), ("serve", "token"),
+                     ("alerts", "webhook_url"), ("alerts", "apprise")})  # fmt: skip
+
+PREFIX = "MEDIAKEEPER_"
+# The toolkit's variables that are no setting: the data home (``home.py``), and where the
+# tests' pages keep their screenshots (tests/integration/test_page_views.py).
+OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS"})
+
+
+def variable_of(section: str, key: str) -> str:
+    """The environment variable of a setting: ``MEDIAKEEPER_MUSIC_LIBRARY``."""
+    return f"{PREFIX}{section.upper()}_{key.upper()}"
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -214,11 +234,12 @@ def load_settings(
 
     config_path = home_path / CONFIG_FILE
     for section, key, value in _read_file(config_path):
-        put(section, key, value, f"{config_path}: {section}.{key}")
+        where = f"{config_path}: {section}.{key}"
+        put(section, key, _file_value(value, DEFAULTS[section][key], where, (section, key)), where)
 
     for section, keys in DEFAULTS.items():
         for key in keys:
-            names = [f"MEDIAKEEPER_{section.upper()}_{key.upper()}"]
+            names = [variable_of(section, key)]
             if (section, key) in ALIASES:
                 names.insert(0, ALIASES[(section, key)])
             for name in names:
@@ -231,6 +252,22 @@ def load_settings(
                 flag = (flags or {}).get((section, key)) or f"--{key.replace('_', '-')}"
                 put(section, key, value, flag)
     return Settings(home=home_path, values=values, origins=origins)
+
+
+def known_variables() -> list[str]:
+    """Every ``MEDIAKEEPER_`` variable the toolkit reads: each setting's, and the others."""
+    settings = [variable_of(section, key) for section, keys in DEFAULTS.items() for key in keys]
+    return [*settings, *sorted(OTHER_VARIABLES)]
+
+
+def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """The ``MEDIAKEEPER_`` variables set that name nothing the toolkit reads (a typo:
+    ``MEDIAKEEPER_MUSIC_LIBRAY``), to be said, not refused: a script may set a variable a
+    later release reads. Said by the command line once a command (``cli/command.py``), not
+    here: a command reads its settings more than once."""
+    environ = os.environ if environ is None else environ
+    known = set(known_variables())
+    return sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
 
 
 def _read_file(path: Path):
@@ -262,6 +299,105 @@ def _read_file(path: Path):
                     f"known keys in [{section}]: {', '.join(DEFAULTS[section])}",
                 )
             yield section, key, value
+
+
+# A file's values are held to their TOML types, which a person wrote: "3" for a number is a
+# mistake, said with its fix, where the environment's and a flag's text can only be parsed.
+# Checked here, without pydantic-core, which ``_coerce`` loads only for what it must parse.
+_TOML_TYPES: dict[type, tuple[type, ...]] = {
+    int: (int,), float: (float, int), bool: (bool,), str: (str,), tuple: (list,),
+}  # fmt: skip
+_TOML_EXPECTED = {int: "a whole number", float: "a number", bool: "true or false",
+                  str: "a string", tuple: "an array of strings"}  # fmt: skip
+_TOML_NAMES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
+               list: "an array", dict: "a table"}  # fmt: skip
+# What a switch's words mean (the environment's, pydantic-core's), for the fix of a quoted one.
+_TRUE_WORDS = ("true", "yes", "on", "1", "t", "y")
+_FALSE_WORDS = ("false", "no", "off", "0", "f", "n")
+
+
+def _file_value(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
+    """``value`` as the file gave it, if its TOML type is the setting's (an array as a
+    tuple); else a one-line ``ConfigError``: what was expected, what was got, and the fix.
+    A secret's value is never said, nor put in its fix."""
+    kind = type(default)
+    if type(value) in _TOML_TYPES[kind]:
+        if kind is not tuple:
+            return value
+        if all(type(item) is str for item in value):
+            return tuple(value)
+    secret = name in SECRETS
+    got = _TOML_NAMES.get(type(value), "a date or time")
+    if secret:
+        got += f" ({_NOT_SHOWN})"
+    elif not isinstance(value, dict):
+        got += f" {_toml(value)}"
+    meant = None if secret else _meant(value, kind)
+    fix = f"write {meant}, not {_toml(value)}" if meant is not None else _how(kind, default)
+    raise ConfigError(f"{where}: expected {_TOML_EXPECTED[kind]}, got {got}", fix)
+
+
+def _toml(value: Any) -> str:
+    """A file's value as TOML writes it (a string in double quotes, ``true``), each character
+    that is not printable escaped as Python writes it (``\\u202e``): nothing hidden in the
+    file acts on the terminal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        quoted = json.dumps(value, ensure_ascii=False)
+        return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in quoted)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "{...}"  # a table: its keys are no part of the setting
+    return value.isoformat()  # a date, a time
+
+
+def _meant(value: Any, kind: type) -> str | None:
+    """The value written as the setting's type, when it plainly means one (a quoted number,
+    a switch's word, a lone string for a list), as TOML writes it; else None."""
+    text = value.strip() if isinstance(value, str) else None
+    if kind in (int, float) and text is not None:
+        number = _number(text)
+        if number is not None and (kind is float or isinstance(number, int)):
+            return repr(number)
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return repr(int(value))
+    if kind is bool and text is not None and text.lower() in _TRUE_WORDS + _FALSE_WORDS:
+        return "true" if text.lower() in _TRUE_WORDS else "false"
+    if kind is bool and type(value) is int and value in (0, 1):
+        return "true" if value else "false"
+    if kind is str and type(value) in (int, float):
+        return json.dumps(repr(value))
+    if kind is tuple and text is not None:
+        return json.dumps(re.split(r"[\s,]+", text) if text else [], ensure_ascii=False)
+    return None
+
+
+def _number(text: str) -> int | float | None:
+    """A number the text spells (an integer as one), finite; else None."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _how(kind: type, default: Any) -> str:
+    """How a value of the setting's type is written, its default for an example."""
+    if kind is bool:
+        return "write true or false, without quotes"
+    if kind is str:
+        return "write it in double quotes"
+    if kind is tuple:
+        return 'write an array of strings, each in quotes: ["one", "two"]'
+    return f"write {_TOML_EXPECTED[kind]} without quotes, like {default!r}"
 
 
 def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pytest
 
-from mediakeeper.core.config import DEFAULTS
+from mediakeeper.core.config import DEFAULTS, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", ROOT / "status" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -204,6 +204,17 @@ def test_the_reference_lists_every_setting():
         if f"`{section_name}.{key}`" not in settings
     ]
     assert not missing
+
+
+def test_every_settings_file_a_page_shows_is_taken(tmp_path):
+    """A page's ``toml`` block that is a settings file (not a package's pyproject.toml) is one
+    every command takes: each value of its setting's TOML type, as the file is held to."""
+    shown = [body for page in PAGES for lang, body in FENCE.findall(page.read_text("utf-8"))
+             if lang == "toml" and "[project]" not in body]  # fmt: skip
+    assert shown
+    for body in shown:
+        (tmp_path / "mediakeeper.toml").write_text(body, encoding="utf-8")
+        load_settings(tmp_path, environ={})
 
 
 def test_the_reference_s_contents_list_every_section_in_order():

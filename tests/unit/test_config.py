@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.config import DEFAULTS, limit_of, load_settings, resolve_home
+from mediakeeper.core.config import (
+    DEFAULTS,
+    limit_of,
+    load_settings,
+    resolve_home,
+    stray_variables,
+    variable_of,
+)
 from mediakeeper.core.errors import ConfigError
 
 SOME_RATE = "0 (no limit) or requests per second >= 0.001"
@@ -143,12 +150,12 @@ def test_tmdb_api_key_alias(tmp_path):
         ("[music]\nlibary = '/x'\n", ["'music.libary'", "library"]),
         ("[tmdb]\napi-key = 'k'\n", ["'tmdb.api-key'", "api_key"]),
         ("music = 3\n", ["'music'", "[section]"]),
-        ("[music]\ncheckpoint_every = 'lots'\n", ["music.checkpoint_every", "'lots'"]),
+        ("[music]\ncheckpoint_every = 'lots'\n", ["music.checkpoint_every", '"lots"']),
         ("[music]\nmax_attempts = -1\n", ["music.max_attempts", "-1"]),
         ("[music]\nmax_attempts = 2.5\n", ["music.max_attempts", "2.5"]),
-        ("[music]\nmax_attempts = true\n", ["music.max_attempts", "True"]),
+        ("[music]\nmax_attempts = true\n", ["music.max_attempts", "true"]),
         ("[music]\nlibrary = 42\n", ["music.library", "string", "42"]),
-        ("[musicbrainz]\nrate_limit = 'fast'\n", ["musicbrainz.rate_limit", "'fast'"]),
+        ("[musicbrainz]\nrate_limit = 'fast'\n", ["musicbrainz.rate_limit", '"fast"']),
         ("[musicbrainz]\nurl = ['a', 'b']\n", ["musicbrainz.url", "string"]),
     ],
 )
@@ -300,5 +307,78 @@ def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
         "ntfy://other", "json://127.0.0.1/x")  # fmt: skip
     assert load_settings(tmp_path / "none", environ={}).get("alerts", "apprise") == ()
     write_toml(tmp_path, "[alerts]\napprise = [1]\n")
-    with pytest.raises(ConfigError, match=r"alerts.apprise: expected a list of strings, got \[1\]"):
+    with pytest.raises(ConfigError, match=r"alerts.apprise: expected an array of strings, got an "
+                                          r"array \(the value is not shown"):  # fmt: skip
         load_settings(tmp_path, environ={})
+
+
+# ---- the file's values are held to their TOML types -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[music]\nmax_attempts = "3"\n',
+         'music.max_attempts: expected a whole number, got a string "3" (write 3, not "3")'),
+        ("[music]\nmax_attempts = 3.0\n",
+         "music.max_attempts: expected a whole number, got a float 3.0 (write 3, not 3.0)"),
+        ('[musicbrainz]\ntimeout = "2.5"\n',
+         'musicbrainz.timeout: expected a number, got a string "2.5" (write 2.5, not "2.5")'),
+        ('[musicbrainz]\ntimeout = "soon"\n', 'musicbrainz.timeout: expected a number, got a '
+         'string "soon" (write a number without quotes, like 30.0)'),
+        ('[music]\nlookups = "no"\n',
+         'music.lookups: expected true or false, got a string "no" (write false, not "no")'),
+        ("[watch]\npolling = 1\n",
+         "watch.polling: expected true or false, got an integer 1 (write true, not 1)"),
+        ("[audiobooks]\nbitrate = 96000\n",
+         'audiobooks.bitrate: expected a string, got an integer 96000 (write "96000", not 96000)'),
+        ('[cluster]\nsend = "conversions"\n', 'cluster.send: expected an array of strings, got '
+         'a string "conversions" (write ["conversions"], not "conversions")'),
+        ("[cluster]\nsend = [1]\n", "cluster.send: expected an array of strings, got an array "
+         '[1] (write an array of strings, each in quotes: ["one", "two"])'),
+        ("[music]\nlibrary = 1979-05-27\n", "music.library: expected a string, got a date or "
+         "time 1979-05-27 (write it in double quotes)"),
+        ("[music]\nlibrary = [{ a = 1 }]\n", "music.library: expected a string, got an array "
+         "[{...}] (write it in double quotes)"),
+        ('[music]\nlibrary = ["\\u202e3pm.exe"]\n', 'music.library: expected a string, got an '
+         'array ["\\u202e3pm.exe"] (write it in double quotes)'),  # a hidden control shown
+        # A secret's value is said by neither what was got nor the fix.
+        ("[serve]\ntoken = 123456789012345678\n", "serve.token: expected a string, got an "
+         "integer (the value is not shown: it may hold a secret) (write it in double quotes)"),
+        ('[alerts]\napprise = "ntfy://s3cret"\n', "alerts.apprise: expected an array of "
+         "strings, got a string (the value is not shown: it may hold a secret) (write an array "
+         'of strings, each in quotes: ["one", "two"])'),
+    ],
+)  # fmt: skip
+def test_a_file_value_of_another_toml_type_is_refused_with_its_fix(tmp_path, text, said):
+    """The environment's text is parsed ("3" is a number there); a TOML file has types, and a
+    quoted number or a word for a switch in it is a mistake, said, not taken."""
+    path = write_toml(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tmp_path, environ={})
+    assert str(caught.value) == f"{path}: {said}"
+
+
+def test_the_file_s_own_types_are_taken(tmp_path):
+    """An integer for a number of seconds, an array for a list: as ``init`` and the docs
+    write them."""
+    write_toml(tmp_path, '[musicbrainz]\ntimeout = 30\n[cluster]\nsend = ["conversions"]\n'
+               '[music]\nlookups = false\nlibrary = "/m"\nmax_attempts = 4\n')  # fmt: skip
+    settings = load_settings(tmp_path, environ={})
+    assert settings.get("musicbrainz", "timeout") == 30.0
+    assert settings.get("cluster", "send") == ("conversions",)
+    assert settings.get("music", "lookups") is False
+    assert settings.get("music", "max_attempts") == 4
+
+
+# ---- a MEDIAKEEPER_ variable that names no setting is said ------------------------------
+
+
+def test_the_variables_that_name_nothing_the_toolkit_reads():
+    """Said by every command (tests/integration/test_settings_said.py); found here."""
+    environ = {"MEDIAKEEPER_MUSIC_LIBRAY": "/x", "MEDIAKEEPER_QWERTY": "1",
+               "MEDIAKEEPER_MUSIC_LIBRARY": "/m", "MEDIAKEEPER_HOME": "/h",
+               "MEDIAKEEPER_SCREENSHOTS": "/s", "TMDB_API_KEY": "k", "PATH": "/bin"}  # fmt: skip
+    assert stray_variables(environ) == ["MEDIAKEEPER_MUSIC_LIBRAY", "MEDIAKEEPER_QWERTY"]
+    every = {variable_of(s, k): "1" for s, keys in DEFAULTS.items() for k in keys}
+    assert stray_variables(every) == []

@@ -1,0 +1,80 @@
+"""A settings file's values held to their TOML types, and a mistyped ``MEDIAKEEPER_`` variable
+said, as a person meets them: the commands run in real subprocesses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import REPO_ROOT, run_script, script_env
+from tests.integration.watching import home_for, library
+
+
+def tree(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*"))
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ('max_attempts = "3"\n',  # in [music], after its library
+         'music.max_attempts: expected a whole number, got a string "3" (write 3, not "3")'),
+        ('[cluster]\nsend = "conversions"\n',
+         'cluster.send: expected an array of strings, got a string "conversions" '
+         '(write ["conversions"], not "conversions")'),
+        ('lookups = "no"\n',
+         'music.lookups: expected true or false, got a string "no" (write false, not "no")'),
+    ],
+)  # fmt: skip
+def test_a_file_value_of_another_type_stops_a_batch_before_anything_is_touched(
+    tmp_path, settings, said
+):
+    """These were taken as the environment's text is ("3" read as 3), where the reference
+    says a value of the wrong type in the file is refused."""
+    music = library(tmp_path / "Music", "Artist")
+    home = home_for(tmp_path, settings, music=music)
+    before = tree(home), tree(music)
+    result = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == f"Error: {home / 'mediakeeper.toml'}: {said}\n"
+    assert (tree(home), tree(music)) == before
+
+
+TYPO = "MEDIAKEEPER_MUSIC_LIBRAY"
+SAID = (f"Warning: environment {TYPO} names no setting and is ignored: did you mean "
+        "MEDIAKEEPER_MUSIC_LIBRARY?")  # fmt: skip
+# The toolkit's variables that are no setting, and a variable of another program's.
+NOT_SAID = {"MEDIAKEEPER_SCREENSHOTS": "/tmp", "TMDB_API_KEY": "k"}
+
+
+def warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("Warning:")]
+
+
+def test_a_mistyped_variable_is_said_once_and_the_batch_goes_on(tmp_path):
+    """It was ignored without a word: the batch ran on the library of the file, or none."""
+    music = library(tmp_path / "Music", "Artist")
+    home = home_for(tmp_path, music=music)
+    env = {TYPO: str(tmp_path / "Elsewhere"), "MEDIAKEEPER_HOME": str(home), **NOT_SAID,
+           "MEDIAKEEPER_\x1b[2J": "1"}  # a name that would clear the screen  # fmt: skip
+    result = run_script("process_music_batch.py", "--offline", env=env)
+    assert result.returncode == 0, result.stderr
+    assert warnings(result.stderr) == [
+        "Warning: environment MEDIAKEEPER_\\x1b[2J names no setting and is ignored",
+        SAID,
+    ]
+
+
+def test_a_command_that_reads_its_settings_more_than_once_says_it_once(tmp_path):
+    """``schedule`` reads them three times (as a nightly job would, as this shell does)."""
+    home = home_for(tmp_path, music=library(tmp_path / "Music", "Artist"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "schedule", "--home", str(home)],
+        cwd=REPO_ROOT, env={**script_env(), TYPO: "/x", **NOT_SAID}, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert warnings(result.stderr) == [SAID]
