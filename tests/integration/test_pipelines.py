@@ -457,3 +457,24 @@ def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
     assert "INVALID" in pipelines[-1]  # said, not a traceback
     assert "\nprocessors (the steps a pipeline can use):\n  convert        built-in  " in (
         result.stdout)  # fmt: skip
+
+
+def test_a_track_replaced_after_its_album_failed_is_read_anew_on_retry(tmp_path, exe):
+    """The album's copy in its working folder was kept after a failed step: the empty file
+    removed and the cut one replaced from a good copy, `--retry-errors` failed again on
+    the old copies. The input changed since it was copied: the album starts again from it."""
+    lib = library(exe, tmp_path)
+    cut = lib / "Artist" / "One" / "02.flac"
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])
+    (lib / "Artist" / "One" / "03.flac").write_bytes(b"")
+    home, out = tmp_path / "home", tmp_path / "out"
+    given = ("run", "opus", "--home", home, "--input", lib, "--output", out)
+    first = run(*given, cwd=tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "Artist/One" in first.stderr and "replace it from a good copy" in first.stderr
+    cut.write_bytes(whole)
+    (lib / "Artist" / "One" / "03.flac").unlink()
+    again = run(*given, "--retry-errors", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(os.listdir(out / "Artist" / "One")) == ["01.opus", "02.opus"]
