@@ -428,6 +428,28 @@ def test_merge_m4b_joins_an_album_into_one_book(tmp_path, exe):
     assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5
 
 
+def test_merge_m4b_names_a_book_in_an_author_folder_after_its_own_folder(tmp_path, exe):
+    """A book at "Author/Book" (as every library nests them) failed at the step, "No such
+    file or directory: .mediakeeper-partial-Book.m4b": its default title was the album's
+    path, whose "/" made a folder of the file's name. A title given with a "/" met the same;
+    it is the book's tag still, its file named as the audiobooks name one."""
+    for book in ("Author/Book", "Author/Live"):
+        for n in (1, 2):
+            synth.tone(exe, tmp_path / "lib" / book / f"0{n}.mp3", 1.0, frequency=300 * n)
+    step = "  - {name: book, processor: merge-m4b, params: {bitrate: 64k}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", step), "--home", tmp_path / "home",
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert os.listdir(tmp_path / "out" / "Author" / "Book") == ["Book.m4b"]
+    titled = "  - {name: book, processor: merge-m4b, params: {title: 'AC/DC: Live'}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", titled), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    placed = tmp_path / "out" / "Author" / "Live"
+    assert os.listdir(placed) == ["AC_DC_ Live.m4b"]
+    assert mutagen.File(placed / "AC_DC_ Live.m4b")["\xa9nam"] == ["AC/DC: Live"]
+
+
 def test_merge_m4b_refuses_a_file_cut_short_saying_how_much_is_missing(tmp_path, exe):
     """Issue 63: a chapter file cut to 60% reads without an error (its packets just end), and
     the book must not be joined with it; the album fails at the step, nothing is placed."""
