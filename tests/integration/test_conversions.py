@@ -506,3 +506,17 @@ def test_a_damaged_track_replaced_as_asked_is_converted_on_retry_not_its_old_cop
     placed = tmp_path / "out" / "Artist A" / "Greatest Hits"
     assert sorted(p.name for p in placed.glob("*.opus")) == ["01 Song.opus", "02 Song.opus"]
     assert mutagen.File(placed / "02 Song.opus").info.length > 0.9  # the whole track
+
+
+def test_the_list_of_failed_albums_says_the_stage_each_failed_at(
+    library, convert, music_script, tmp_path
+):
+    """Exit 1 points at `--list --status error` for "each one's stage and message": the list
+    said the message alone, not that the album failed at converting."""
+    (library / "Artist A" / "Greatest Hits" / "03 Empty.flac").write_bytes(b"")
+    assert convert("--library", library).returncode == 1
+    listed = music_script("conversion_queue_manager.py", "--home", tmp_path / "home",
+                          "--list", "--status", "error")  # fmt: skip
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    line = next(ln for ln in listed.stdout.splitlines() if "Artist A/Greatest Hits" in ln)
+    assert "failed at converting  ! 03 Empty.flac: is empty (0 bytes)" in line, line
