@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target, copied_originals
+from mediakeeper.conversions.plan import check_writable
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.media import ffmpeg
@@ -87,6 +88,11 @@ class PipelineJob(StagedJob):
     # ---- the stages ------------------------------------------------------------------
 
     def _prepare(self, a: Attempt) -> str:
+        # Refused now, as a conversion is, rather than once every step has run: a place no
+        # album can be written to.
+        for root in (self.pipeline.output, self.pipeline.archive, self.working_root):
+            if root is not None:
+                check_writable(root)
         originals = self._source(a.item, a.wd)
         return a.save(STEPS, key=a.item["key"], pipeline=self.pipeline.hash, steps=[],
                       **({"originals": originals} if originals is not None else {}))

@@ -16,6 +16,7 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, replaygain
+from tests.integration.test_conversions import mounts  # noqa: F401 (a fixture: tmpfs mounts)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "utilities" / "pipeline.py"
@@ -500,3 +501,19 @@ def test_a_track_replaced_after_its_album_failed_is_read_anew_on_retry(tmp_path,
     again = run(*given, "--retry-errors", cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr
     assert sorted(os.listdir(out / "Artist" / "One")) == ["01.opus", "02.opus"]
+
+
+def test_a_read_only_output_is_refused_before_any_step_runs(tmp_path, exe, mounts):  # noqa: F811
+    """Every step of every album ran (an hour of encodes, for a library), then each album
+    failed at placing with "Read-only file system": the output is checked first, as a
+    conversion's is, and nothing is copied nor encoded."""
+    lib = library(exe, tmp_path)
+    out = mounts("ro_out", "1m", "ro")
+    home = tmp_path / "home"
+    result = run("run", "opus", "--home", home, "--input", lib, "--output", out / "phone",
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"preparing: cannot write under {out}: it is a read-only file system" in \
+        result.stderr, result.stderr  # fmt: skip
+    working = home / "working"
+    assert not working.exists() or not any(p.is_file() for p in working.rglob("*"))
