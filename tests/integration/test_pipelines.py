@@ -74,7 +74,7 @@ steps:
     assert "step 1 (a): processor: no processor 'convrt'; did you mean convert?" in err
     assert "step 2 (a): name: 'a' is used twice" in err
     assert "step 2 (a): params.codec: required by convert, missing" in err
-    assert "step 2 (a): params.bitrate: must be text, not int 5" in err
+    assert "step 2 (a): params.bitrate: must be kilobits per second like 128k, not 5" in err
     assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
     assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
     assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
@@ -92,6 +92,25 @@ steps:
     assert result.returncode == 2
     assert re.search(r"broken\.yaml: line \d+, column \d+: not valid YAML", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_a_bit_rate_written_as_a_bare_number_is_said_to_miss_its_k(tmp_path):
+    """`bitrate: 128`, as most would write it, said "must be text, not int 128": quoted
+    ("128") it would still be refused. It is said as the rate it misses the unit of."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    given = write(tmp_path / "p.yaml", f"""\
+name: phone
+input: {lib}
+output: {tmp_path / 'out'}
+steps:
+  - {{name: small, processor: convert, params: {{codec: opus, bitrate: 128}}}}
+""")
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "step 1 (small): params.bitrate: must be kilobits per second like 128k, not 128" \
+        in result.stderr, result.stderr  # fmt: skip
+    assert "must be text" not in result.stderr
 
 
 def test_validate_refuses_the_places_run_refuses(tmp_path):
