@@ -45,6 +45,7 @@ from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.workdir import copy_verified
+from mediakeeper.media.albums import album_files
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import inside, slugify
 
@@ -140,6 +141,23 @@ def copy_original(source: Path, target: Path) -> list[int]:
     return before
 
 
+def copied_originals(folder: Path, target: Path) -> dict[str, list[int]]:
+    """Each of the album ``folder``'s files (``album_files``) copied and verified into
+    ``target``, by name, with its identity as it was copied."""
+    return {path.name: copy_original(path, target / path.name) for path in album_files(folder)}
+
+
+def changed_since_copied(folder: Path, recorded: dict[str, list[int]]) -> bool:
+    """Whether the album ``folder`` no longer holds the files copied with these identities
+    (one replaced, added or removed since); False where it cannot be read (gone: its working
+    copy is all there is)."""
+    try:
+        now = {path.name: identity(path) for path in album_files(folder)}
+    except OSError:
+        return False
+    return now != recorded
+
+
 def changed_originals(folder: Path, recorded: dict[str, list[int]]) -> list[Finding]:
     """An ``original-changed`` finding for each original no longer the file that was copied
     (one already gone: deleted by an attempt killed meanwhile, not a change)."""
@@ -206,6 +224,11 @@ class StagedJob:
 
     noun: ClassVar[str] = "item"
     first: ClassVar[str]
+    # The kind's stages that work on its working copy of the item alone, nothing placed yet:
+    # an attempt resumed at one of them whose originals changed since they were copied (a
+    # damaged track replaced, as its failure asked) starts again from the originals, not
+    # from the copy of what was replaced.
+    copied_stages: ClassVar[frozenset[str]] = frozenset()
     failures: ClassVar[tuple[type[Exception], ...]] = ()
     home: Path
     overwrite: bool = False
@@ -336,7 +359,14 @@ class StagedJob:
             return {}
         state = self.upgrade(state)
         ok = isinstance(state.get("stage"), str)
-        return state if ok and self.resumable(item, state) else {}
+        if not (ok and self.resumable(item, state)):
+            return {}
+        recorded = state.get("originals")
+        if state["stage"] in self.copied_stages and isinstance(recorded, dict) \
+                and changed_since_copied(Path(item["path"]), recorded):  # fmt: skip
+            shutil.rmtree(wd, ignore_errors=True)  # (a copy of what is no longer there)
+            return {}
+        return state
 
     # ---- what the stages share ------------------------------------------------------------
 

@@ -4,7 +4,9 @@ placing, deleting originals and cleaning are its, not this module's).
 
 - preparing: free space on every volume checked, and the output's place (refused now rather
   than after the encodes); the album copied into ``_source`` and verified (size and SHA-256),
-  each original's identity recorded as it was copied (``staged.copy_original``).
+  each original's identity recorded as it was copied (``staged.copied_originals``): an
+  album failed at converting whose originals changed since (a damaged track replaced) starts
+  again from them.
 - converting: each audio file encoded into ``_processed`` (``convert``: temporary name,
   verified length, tags and cover, rename), several at once (one ffmpeg per core); a track
   already there with its record is skipped on resume; lossy sources and other files copied.
@@ -37,7 +39,7 @@ from mediakeeper.batch.staged import (
     Stage,
     StagedJob,
     album_target,
-    copy_original,
+    copied_originals,
 )
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
@@ -95,6 +97,7 @@ class ConversionJob(StagedJob):
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
+    copied_stages: ClassVar[frozenset[str]] = frozenset({CONVERTING})
     failures: ClassVar[tuple[type[Exception], ...]] = (ConvertFailed,)
     kind: ClassVar[str] = "conversions"  # type: ignore[misc]
 
@@ -157,7 +160,7 @@ class ConversionJob(StagedJob):
         shutil.rmtree(wd, ignore_errors=True)
         for folder in (SOURCE, PROCESSED, TRACKS):
             (wd / folder).mkdir(parents=True)
-        originals = {e.name: copy_original(album / e.name, wd / SOURCE / e.name) for e in files}
+        originals = copied_originals(album, wd / SOURCE)
         attempt.state = {}
         return attempt.save(
             CONVERTING,

@@ -152,6 +152,8 @@ class Check:
         """The damage in a few words, naming where it starts and how much is missing: for a
         message."""
         if self.errors or not self.decodes:
+            if nothing := self._no_audio():
+                return nothing
             at = f" at {_clock(self.error_at)}" if self.error_at is not None else ""
             said = f"does not decode{at}: {(*self.errors, self.failure)[0] or 'no audio'}"
             if self.header.cut:
@@ -164,6 +166,22 @@ class Check:
         if self.truncated:
             return self.cut_short()
         return "whole"
+
+    def _no_audio(self) -> str:
+        """Why a file that gave no audio at all, and whose header promised none, holds
+        none: it is empty, or nothing in it reads as audio (ffmpeg's words for that, such
+        as "sample rate not set", name no fault a person can find); "" for any other."""
+        header = self.header
+        if self.seconds or header.seconds:
+            return ""
+        if not header.size:
+            return "is empty (0 bytes): there is no audio in it"
+        if header.end or header.cut or not header.ends:  # a header there: it says the cut
+            return ""
+        ffmpeg_said = (*self.errors, self.failure)[0] or "no audio stream"
+        what = Path(self.path).suffix.lstrip(".").upper() or "audio"
+        return (f"holds no audio: its bytes are not {what} audio, or are damaged from the "
+                f"first (ffmpeg: {ffmpeg_said})")  # fmt: skip
 
     def cut_short(self) -> str:
         """How the file shows it is cut short, where, and how much is missing."""

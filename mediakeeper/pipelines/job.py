@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
-from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target
+from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target, copied_originals
+from mediakeeper.conversions.plan import check_writable
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes
-from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.albums import album_files, is_audio
+from mediakeeper.media.albums import is_audio
 from mediakeeper.media.convert import ConvertFailed
 from mediakeeper.pipelines.spec import Pipeline
 from mediakeeper.pipelines.steps import registry
@@ -57,6 +57,7 @@ class PipelineJob(StagedJob):
 
     noun: ClassVar[str] = "album"
     first: ClassVar[str] = PREPARING
+    copied_stages: ClassVar[frozenset[str]] = frozenset({STEPS})
     failures: ClassVar[tuple[type[Exception], ...]] = (ConvertFailed,)
 
     @property
@@ -87,8 +88,14 @@ class PipelineJob(StagedJob):
     # ---- the stages ------------------------------------------------------------------
 
     def _prepare(self, a: Attempt) -> str:
-        self._source(a.item, a.wd)
-        return a.save(STEPS, key=a.item["key"], pipeline=self.pipeline.hash, steps=[])
+        # Refused now, as a conversion is, rather than once every step has run: a place no
+        # album can be written to.
+        for root in (self.pipeline.output, self.pipeline.archive, self.working_root):
+            if root is not None:
+                check_writable(root)
+        originals = self._source(a.item, a.wd)
+        return a.save(STEPS, key=a.item["key"], pipeline=self.pipeline.hash, steps=[],
+                      **({"originals": originals} if originals is not None else {}))
 
     def _steps(self, a: Attempt) -> str:
         wd, steps, hashes = a.wd, self.pipeline.steps, self.pipeline.step_hashes()
@@ -102,7 +109,8 @@ class PipelineJob(StagedJob):
                          f"({steps[first].name})")  # fmt: skip
         done = a.state.get("steps", [])[:first]
         a.save(STEPS, pipeline=self.pipeline.hash, steps=done, notes=notes)
-        self._source(a.item, wd)
+        if (originals := self._source(a.item, wd)) is not None:
+            a.save(STEPS, originals=originals)
         exe = ffmpeg.find(self.ffmpeg_path)
         for index in range(first, len(steps)):
             report_stage(f"step {index + 1} ({steps[index].name})")
@@ -138,19 +146,21 @@ class PipelineJob(StagedJob):
             notices=a.state.get("notes", []),
         )  # fmt: skip
 
-    def _source(self, item: dict[str, Any], wd: Path) -> None:
+    def _source(self, item: dict[str, Any], wd: Path) -> dict[str, list[int]] | None:
+        """The album copied into ``_source``, verified, unless there already: each
+        original's identity as copied (``staged.copied_originals``), or None."""
         source = wd / SOURCE
         if source.is_dir():
-            return
+            return None
         album = Path(item["path"])
         if not album.is_dir():
             raise MediakeeperError(f"the album folder {album} is gone")
         staged = wd / (SOURCE + PARTIAL_STEP)
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir(parents=True)
-        for path in album_files(album):
-            copy_verified(path, staged / path.name)
+        originals = copied_originals(album, staged)
         os.rename(staged, source)
+        return originals
 
     def _run(self, exe: str, item: dict[str, Any], wd: Path, index: int) -> dict[str, Any]:
         step = self.pipeline.steps[index]

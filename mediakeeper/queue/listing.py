@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mediakeeper.core import kinds
-from mediakeeper.queue.items import STATUSES, holds_results
+from mediakeeper.core.decisions import stage_word
+from mediakeeper.queue.items import STATUSES, holds_results, last_failure
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.width import cut, pad, printable, width
@@ -84,8 +85,12 @@ def _note(item: Mapping[str, Any]) -> str:
 
 
 def _stage(item: Mapping[str, Any]) -> str:
-    """The stage a job reported (``item_progress``): where an item in progress is, and where
-    one given back (interrupted) stopped."""
+    """The stage a job reported (``item_progress``): where an item in progress is, where
+    one given back (interrupted) stopped, and where a staged kind's failed one failed
+    (``failed_<stage>``, as ``decide`` and the reports say it)."""
+    failed = str(last_failure(item).get("stage") or "")
+    if item["status"] == "error" and failed.startswith("failed_"):
+        return f"failed at {stage_word(failed)}"
     stage = (item.get("details") or {}).get("stage")
     if not stage or stage == "completed":
         return ""

@@ -483,3 +483,40 @@ def test_sessions_resume_finishes_a_killed_conversion_batch(tmp_path, music_pope
     assert [i["status"] for i in queue_items(home).values()] == ["completed"] * 2
     for artist in ("Artist A", "Artist B"):
         assert len(list((out / artist / "Album").glob("*.opus"))) == 4
+
+
+def test_a_damaged_track_replaced_as_asked_is_converted_on_retry_not_its_old_copy(
+    tmp_path, convert
+):
+    """An album failed at converting kept its working copy: the cut track replaced from a
+    good copy, as the failure asks, `--retry-errors` failed again on the working copy of the
+    cut track. The originals changed since they were copied: the album starts again from
+    them."""
+    lib = tmp_path / "lib"
+    album = make_album(lib / "Artist A" / "Greatest Hits", "Artist A")
+    cut = album / "02 Song.flac"
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])
+    first = convert("--library", lib)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "02 Song.flac: " in first.stdout and "replace it from a good copy" in first.stdout
+    cut.write_bytes(whole)
+    again = convert("--retry-errors")
+    assert again.returncode == 0, again.stdout + again.stderr
+    placed = tmp_path / "out" / "Artist A" / "Greatest Hits"
+    assert sorted(p.name for p in placed.glob("*.opus")) == ["01 Song.opus", "02 Song.opus"]
+    assert mutagen.File(placed / "02 Song.opus").info.length > 0.9  # the whole track
+
+
+def test_the_list_of_failed_albums_says_the_stage_each_failed_at(
+    library, convert, music_script, tmp_path
+):
+    """Exit 1 points at `--list --status error` for "each one's stage and message": the list
+    said the message alone, not that the album failed at converting."""
+    (library / "Artist A" / "Greatest Hits" / "03 Empty.flac").write_bytes(b"")
+    assert convert("--library", library).returncode == 1
+    listed = music_script("conversion_queue_manager.py", "--home", tmp_path / "home",
+                          "--list", "--status", "error")  # fmt: skip
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    line = next(ln for ln in listed.stdout.splitlines() if "Artist A/Greatest Hits" in ln)
+    assert "failed at converting  ! 03 Empty.flac: is empty (0 bytes)" in line, line

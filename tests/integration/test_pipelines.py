@@ -16,6 +16,7 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, replaygain
+from tests.integration.test_conversions import mounts  # noqa: F401 (a fixture: tmpfs mounts)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "utilities" / "pipeline.py"
@@ -73,7 +74,7 @@ steps:
     assert "step 1 (a): processor: no processor 'convrt'; did you mean convert?" in err
     assert "step 2 (a): name: 'a' is used twice" in err
     assert "step 2 (a): params.codec: required by convert, missing" in err
-    assert "step 2 (a): params.bitrate: must be text, not int 5" in err
+    assert "step 2 (a): params.bitrate: must be kilobits per second like 128k, not 5" in err
     assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
     assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
     assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
@@ -91,6 +92,25 @@ steps:
     assert result.returncode == 2
     assert re.search(r"broken\.yaml: line \d+, column \d+: not valid YAML", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_a_bit_rate_written_as_a_bare_number_is_said_to_miss_its_k(tmp_path):
+    """`bitrate: 128`, as most would write it, said "must be text, not int 128": quoted
+    ("128") it would still be refused. It is said as the rate it misses the unit of."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    given = write(tmp_path / "p.yaml", f"""\
+name: phone
+input: {lib}
+output: {tmp_path / 'out'}
+steps:
+  - {{name: small, processor: convert, params: {{codec: opus, bitrate: 128}}}}
+""")
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "step 1 (small): params.bitrate: must be kilobits per second like 128k, not 128" \
+        in result.stderr, result.stderr  # fmt: skip
+    assert "must be text" not in result.stderr
 
 
 def test_validate_refuses_the_places_run_refuses(tmp_path):
@@ -428,6 +448,28 @@ def test_merge_m4b_joins_an_album_into_one_book(tmp_path, exe):
     assert abs(ffmpeg.decoded_length(exe, tmp_path / "out" / "Book" / "Book.m4b") - 2.0) < 0.5
 
 
+def test_merge_m4b_names_a_book_in_an_author_folder_after_its_own_folder(tmp_path, exe):
+    """A book at "Author/Book" (as every library nests them) failed at the step, "No such
+    file or directory: .mediakeeper-partial-Book.m4b": its default title was the album's
+    path, whose "/" made a folder of the file's name. A title given with a "/" met the same;
+    it is the book's tag still, its file named as the audiobooks name one."""
+    for book in ("Author/Book", "Author/Live"):
+        for n in (1, 2):
+            synth.tone(exe, tmp_path / "lib" / book / f"0{n}.mp3", 1.0, frequency=300 * n)
+    step = "  - {name: book, processor: merge-m4b, params: {bitrate: 64k}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", step), "--home", tmp_path / "home",
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert os.listdir(tmp_path / "out" / "Author" / "Book") == ["Book.m4b"]
+    titled = "  - {name: book, processor: merge-m4b, params: {title: 'AC/DC: Live'}}\n"
+    result = run("run", phone(tmp_path, tmp_path / "lib", titled), "--home", tmp_path / "home",
+                 cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    placed = tmp_path / "out" / "Author" / "Live"
+    assert os.listdir(placed) == ["AC_DC_ Live.m4b"]
+    assert mutagen.File(placed / "AC_DC_ Live.m4b")["\xa9nam"] == ["AC/DC: Live"]
+
+
 def test_merge_m4b_refuses_a_file_cut_short_saying_how_much_is_missing(tmp_path, exe):
     """Issue 63: a chapter file cut to 60% reads without an error (its packets just end), and
     the book must not be joined with it; the album fails at the step, nothing is placed."""
@@ -457,3 +499,40 @@ def test_list_shows_the_built_in_pipelines_yours_and_files_given(tmp_path):
     assert "INVALID" in pipelines[-1]  # said, not a traceback
     assert "\nprocessors (the steps a pipeline can use):\n  convert        built-in  " in (
         result.stdout)  # fmt: skip
+
+
+def test_a_track_replaced_after_its_album_failed_is_read_anew_on_retry(tmp_path, exe):
+    """The album's copy in its working folder was kept after a failed step: the empty file
+    removed and the cut one replaced from a good copy, `--retry-errors` failed again on
+    the old copies. The input changed since it was copied: the album starts again from it."""
+    lib = library(exe, tmp_path)
+    cut = lib / "Artist" / "One" / "02.flac"
+    whole = cut.read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])
+    (lib / "Artist" / "One" / "03.flac").write_bytes(b"")
+    home, out = tmp_path / "home", tmp_path / "out"
+    given = ("run", "opus", "--home", home, "--input", lib, "--output", out)
+    first = run(*given, cwd=tmp_path)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "Artist/One" in first.stderr and "replace it from a good copy" in first.stderr
+    cut.write_bytes(whole)
+    (lib / "Artist" / "One" / "03.flac").unlink()
+    again = run(*given, "--retry-errors", cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(os.listdir(out / "Artist" / "One")) == ["01.opus", "02.opus"]
+
+
+def test_a_read_only_output_is_refused_before_any_step_runs(tmp_path, exe, mounts):  # noqa: F811
+    """Every step of every album ran (an hour of encodes, for a library), then each album
+    failed at placing with "Read-only file system": the output is checked first, as a
+    conversion's is, and nothing is copied nor encoded."""
+    lib = library(exe, tmp_path)
+    out = mounts("ro_out", "1m", "ro")
+    home = tmp_path / "home"
+    result = run("run", "opus", "--home", home, "--input", lib, "--output", out / "phone",
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"preparing: cannot write under {out}: it is a read-only file system" in \
+        result.stderr, result.stderr  # fmt: skip
+    working = home / "working"
+    assert not working.exists() or not any(p.is_file() for p in working.rglob("*"))

@@ -239,6 +239,26 @@ def test_a_report_says_decoded_in_full_only_of_the_files_it_decoded(
     assert "0 decoded in full, 2 compared by their audio bytes" in said, said
 
 
+def test_an_empty_file_and_one_that_is_not_audio_are_said_so_not_in_ffmpegs_words(
+    music_script, tmp_path
+):
+    """An empty .flac and a text file named .mp3 said "does not decode at 0:00.000: sample
+    rate not set" (or "Failed to read frame size"): a place in a decode and words of
+    ffmpeg's, where the file holds nothing, or nothing that is audio."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    _made(lib / "Album" / "01 Whole.flac")
+    (lib / "Album" / "02 Empty.flac").write_bytes(b"")
+    (lib / "Album" / "03 Text.mp3").write_text("a shopping list, not a song\n" * 50)
+    result = music_script("process_verify_batch.py", "--home", home, "--library", lib)
+    assert result.returncode == 1, result.stdout + result.stderr
+    told = {f["path"]: f["message"] for f in _document(home, "Album")["findings"]}
+    assert told["02 Empty.flac"] == "is empty (0 bytes): there is no audio in it", told
+    assert told["03 Text.mp3"].startswith(
+        "holds no audio: its bytes are not MP3 audio, or are damaged from the first (ffmpeg: "
+    ), told
+    assert "01 Whole.flac" not in told
+
+
 def _document(home: Path, key: str) -> dict:
     return json.loads((home / "outputs" / "verify" / f"{slugify(key)}.json").read_text())
 

@@ -6,7 +6,7 @@ not there, importing this one fails and ``registry`` registers no ``merge-m4b``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import mediakeeper.media.merge_m4b as merge_m4b
@@ -21,19 +21,23 @@ from mediakeeper.pipelines.steps.registry import (
     pass_through,
     register,
 )
+from mediakeeper.text.slug import fat_safe
 
 
 def run_merge(context: Context, inputs: Path, out: Path, params: Mapping[str, Any]) -> dict:
     audio = [p for p in input_files(inputs) if is_audio(p.name) and not is_junk(p.name)]
     if not audio:
         raise MediakeeperError("merge-m4b: no audio files to join")
-    title = params.get("title") or context.name or inputs.name
+    # The album's name is its path in the input ("Author/Book"): the book is its folder's.
+    title = params.get("title") or PurePosixPath(context.name).name or inputs.name
+    # Named as the audiobooks name a book: a title's "/" or ":" is no folder nor stream.
+    book = f"{fat_safe(title)}.m4b"
     try:
         parts = [merge_m4b.measure_whole(context.ffmpeg, p, p.stem) for p in audio]
         merged = merge_m4b.merge(
             context.ffmpeg,
             parts,
-            out / f"{title}.m4b",
+            out / book,
             out.with_name(out.name + ".links"),
             merge_m4b.Audio(bitrate=params.get("bitrate", "128k")),
             title,
@@ -47,7 +51,7 @@ def run_merge(context: Context, inputs: Path, out: Path, params: Mapping[str, An
         if links.is_dir():
             links.rmdir()
     pass_through(inputs, out, lambda p: is_audio(p.name))
-    return {"book": f"{title}.m4b", "chapters": len(parts), "seconds": merged.seconds}
+    return {"book": book, "chapters": len(parts), "seconds": merged.seconds}
 
 
 register(Processor(

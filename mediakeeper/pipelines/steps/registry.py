@@ -50,6 +50,8 @@ class Param:
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` does not fit, or None."""
+        if self.unit == "bitrate":  # YAML reads 128 as a number: said as a rate without "k"
+            return bitrate_problem(value)
         is_bool = isinstance(value, bool)
         ok = isinstance(value, self.kind) and (self.kind is bool or not is_bool)
         if self.kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -58,8 +60,6 @@ class Param:
             return f"must be {_TYPE_NAMES[self.kind]}, not {_describe(value)}"
         if self.kind in (int, float) and not math.isfinite(value):  # .nan, .inf in YAML
             return f"must be a finite number, not {value!r}"
-        if self.unit == "bitrate":
-            return bitrate_problem(value)
         if self.choices and value not in self.choices:
             return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"
         if self.minimum is not None and value < self.minimum:
