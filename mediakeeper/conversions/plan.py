@@ -5,7 +5,6 @@ missing."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from mediakeeper.fs.workdir import (  # noqa: F401
     MB,
     NotEnoughSpace,
     check_space,
+    check_writable,
     existing_parent,
 )
 from mediakeeper.media.albums import album_files, is_audio
@@ -90,20 +90,6 @@ def as_records(items: list[Entry]) -> list[dict]:
 
 def from_records(records: list[Mapping]) -> list[Entry]:
     return [Entry(**r) for r in records]
-
-
-def check_writable(root: Path) -> None:
-    """Refuse, before an hour of encoding, a destination nothing can be written to."""
-    where = existing_parent(root)
-    if not os.access(where, os.W_OK):
-        why = "a read-only file system" if _read_only(where) else "not writable by this user"
-        raise MediakeeperError(f"cannot write under {where}: it is {why}")
-
-
-def _read_only(path: Path) -> bool:
-    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
-
-
 
 
 def source_bytes(items: list[Entry]) -> int:

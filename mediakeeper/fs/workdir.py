@@ -222,5 +222,17 @@ def check_space(needs: Mapping[Path, int], min_free_mb: int, album: str) -> None
                              + "; free some space, then run again")  # fmt: skip
 
 
+def check_writable(root: Path) -> None:
+    """Refuse, before an hour of encoding, a destination nothing can be written to."""
+    where = existing_parent(root)
+    if not os.access(where, os.W_OK):
+        why = "a read-only file system" if _read_only(where) else "not writable by this user"
+        raise MediakeeperError(f"cannot write under {where}: it is {why}")
+
+
+def _read_only(path: Path) -> bool:
+    return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+
+
 def _mb(size: int) -> str:
     return f"{max(size, 0) / MB:.1f}"

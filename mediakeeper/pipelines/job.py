@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from mediakeeper.batch.job import ItemFailure, ItemResult, out_of_space
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target, copied_originals
-from mediakeeper.conversions.plan import check_writable
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes
+from mediakeeper.fs.workdir import check_writable
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import is_audio
 from mediakeeper.media.convert import ConvertFailed
