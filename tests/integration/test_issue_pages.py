@@ -176,6 +176,37 @@ def test_no_link_of_a_page_on_disk_leads_nowhere(processed):
     assert dead_links(home) == []
 
 
+def test_an_index_on_disk_links_no_unmade_page_of_a_name_in_another_script(tmp_path, music_library):
+    """A report whose name keeps letters of another script (``東京事変``, ``Ægir``: their
+    slugs keep them) is linked by its Markdown until its page is made: the index's link was
+    percent-encoded (``%E6%9D%B1...``) and so never matched the name of a page not made, and
+    the index on disk linked a page that was not there."""
+    spec = {
+        f"{artist}/2001 - Album/0{n} - Song {n}.flac": {
+            "tags": {"title": f"Song {n}", "artist": artist, "album": "Album",
+                     "albumartist": artist, "tracknumber": str(n), "date": "2001"}}
+        for artist in ("東京事変", "Ægir")
+        for n in (1, 2)
+    }  # fmt: skip
+    music_library(tmp_path / "lib", spec)
+    home = tmp_path / "home"
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                       "--offline")  # fmt: skip
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    issues = home / "issues" / "music"
+    assert [slugify(a) for a in ("東京事変", "Ægir")] == ["東京事変-6ae4a7ab", "ægir-e26a3bca"]
+    assert item_pages(home) == [] and (issues / "index.html").is_file()
+    assert dead_links(home) == []
+    read_page(issues / f"{slugify('Ægir')}.md")  # read (serve): its page made
+    again = run_script("music_queue_manager.py", "--home", home, "--reset-artist", "東京事変")
+    assert again.returncode == 0, again.stdout + again.stderr
+    batch = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    index = (issues / "index.html").read_text("utf-8")
+    assert dead_links(home) == []
+    assert "%C3%A6gir-e26a3bca.html" in index  # the page made is linked as a page
+
+
 # ---- in Chromium: from the dashboard to a report ------------------------------------------
 
 LINKS = """<script>
