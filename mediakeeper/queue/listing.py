@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mediakeeper.core import kinds
-from mediakeeper.queue.items import STATUSES, holds_results
+from mediakeeper.queue.items import STATUSES, holds_results, stage_reached
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.width import cut, pad, printable, width
@@ -86,8 +86,8 @@ def _note(item: Mapping[str, Any]) -> str:
 def _stage(item: Mapping[str, Any]) -> str:
     """The stage a job reported (``item_progress``): where an item in progress is, and where
     one given back (interrupted) stopped."""
-    stage = (item.get("details") or {}).get("stage")
-    if not stage or stage == "completed":
+    stage = stage_reached(item)
+    if not stage:
         return ""
     if item["status"] == "in_progress":
         return f"stage: {stage}"
