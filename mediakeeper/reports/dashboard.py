@@ -202,7 +202,7 @@ def _week_lines(d: Dashboard) -> list[str]:
     w = d.week
     lines = ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
     # A kind that makes something says its items on its own line below.
-    done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
+    done = [f"{q.done_label} {len(q.completed):,}" for q in w.counted if q.made is None]
     figures = [" · ".join(done)] if done else []
     if w.has_tracks:
         figures.append(f"tracks {w.tracks_said}")
@@ -220,6 +220,8 @@ def _week_lines(d: Dashboard) -> list[str]:
         f" · lookups {w.lookups:,}, "
         f"cache hits {w.cache_hits:,}"
     )
+    if w.left_out_said:
+        lines.append(f"  (of the queues read: {w.left_out_said})")
     return lines
 
 
@@ -290,7 +292,7 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
             "label": week.week.label,
             "monday": week.week.monday.isoformat(),
             "sunday": week.week.sunday.isoformat(),
-            "completed": {q.progress.kind: len(q.completed) for q in week.queues},
+            "completed": {q.progress.kind: len(q.completed) for q in week.counted},
             "issues_found": week.issues_found,
             "issues_resolved": week.issues_resolved,
             "tag_changes": week.changes,
