@@ -176,6 +176,33 @@ def test_no_link_of_a_page_on_disk_leads_nowhere(processed):
     assert dead_links(home) == []
 
 
+def test_the_index_follows_a_reset_as_the_dashboard_does(processed):
+    """An artist with decisions put back to pending (or skipped) by the queue manager no
+    longer counts: the dashboard and the weekly report said so, but the index they link as
+    "every report" kept its rows and count until the next batch."""
+    home, _ = processed
+
+    def headlines() -> tuple[str, tuple[int, int], dict]:
+        board = run_script("media_dashboard.py", "--home", home, "--json")
+        music = json.loads(board.stdout)["attention"]["decisions_by_kind"][0]
+        index = (home / "issues" / "music" / "index.md").read_text("utf-8")
+        said = re.search(r"\*\*((\d+) decisions? in (\d+) artists?)\.\*\*", index)
+        return said[1], (int(said[2]), int(said[3])), music
+
+    _, counts, music = headlines()
+    asking = music["items"][0]["name"]
+    assert counts == (music["decisions"], len(music["items"])) and len(music["items"]) > 1
+    reset = run_script("music_queue_manager.py", "--home", home, "--reset-artist", asking)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    said, counts, music = headlines()
+    assert asking not in [i["name"] for i in music["items"]]
+    assert counts == (music["decisions"], len(music["items"]))
+    index = (home / "issues" / "music" / "index.md").read_text("utf-8")
+    assert f"| {asking} |" not in index
+    page = (home / "issues" / "music" / "index.html").read_text("utf-8")
+    assert said in page and dead_links(home) == []
+
+
 def test_an_index_on_disk_links_no_unmade_page_of_a_name_in_another_script(tmp_path, music_library):
     """A report whose name keeps letters of another script (``東京事変``, ``Ægir``: their
     slugs keep them) is linked by its Markdown until its page is made: the index's link was
