@@ -259,10 +259,18 @@ def attention_lines(d: Dashboard) -> list[str]:
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
-        if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
-            manager = queue_manager(q.kind, d.home)
-            lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
-            lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
+        # Each command as it works pasted: --status of the items there (a skipped item is
+        # no error), and what puts a skipped one back (--reset-errors leaves it skipped).
+        waiting = [status for status in (ERROR, SKIPPED) if q.statuses.get(status)]
+        if not waiting:
+            continue
+        manager, pad = queue_manager(q.kind, d.home), " " * len(q.kind)
+        both = " (or skipped)" if len(waiting) > 1 else ""
+        lines.append(f"  {q.kind}: {manager} --list --status {waiting[0]}{both} lists them;")
+        if q.statuses.get(ERROR):
+            lines.append(f"  {pad}  {manager} --reset-errors retries the errors")
+        if q.statuses.get(SKIPPED):
+            lines.append(f"  {pad}  {manager} --reset-{q.noun} NAME retries one, skipped ones too")
     return lines
 
 

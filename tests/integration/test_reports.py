@@ -52,7 +52,7 @@ from mediakeeper.reports.weekly import (
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import width
-from tests.helpers import run_script
+from tests.helpers import run_pasted, run_script
 
 
 def at(text: str) -> datetime:
@@ -640,6 +640,33 @@ def test_the_dashboard_names_its_data_home_in_its_commands(story):
     assert f"{queue_manager('music')} --list" not in text + page  # none without the home
     nameless = build_dashboard(gather(story), MID_W02)  # no home: the current folder's
     assert "--home" not in render_text(nameless) + dashboard_html(nameless)
+
+
+def test_the_dashboards_hints_for_a_skipped_artist_work_pasted(tmp_path, music_library):
+    """An artist skipped, none failed: the dashboard said `--list --status error (or skipped)
+    lists them` (pasted: none) and `--reset-errors retries the errors` (it leaves a skipped
+    one skipped). It names the status there and what puts a skipped one back."""
+    spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Skipped One")}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    for step in (("--init", "--library", library), ("--skip-artist", "Skipped One")):
+        done = run_script("music_queue_manager.py", "--home", home, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    board = run_script("media_dashboard.py", "--home", home)
+    assert board.returncode == 0, board.stderr
+    hints = [line.split(": ", 1)[-1].strip() for line in board.stdout.splitlines()
+             if line.endswith((" lists them;", " skipped ones too"))]  # fmt: skip
+    assert len(hints) == 2 and "--reset-errors" not in board.stdout, board.stdout
+    page = tmp_path / "board.html"
+    assert run_script("media_dashboard.py", "--home", home, "--html", page).returncode == 0
+    text = page.read_text("utf-8")
+    assert "--list --status skipped</code> lists" in text and "--reset-errors" not in text
+    listing = hints[0].removesuffix(" lists them;")
+    listed = run_pasted(listing, tmp_path)
+    assert listed.returncode == 0 and "Skipped One" in listed.stdout, listing + listed.stdout
+    retry = hints[1].removesuffix(" retries one, skipped ones too").replace("NAME", "'Skipped One'")
+    back = run_pasted(retry, tmp_path)
+    assert back.returncode == 0 and "skipped -> pending" in back.stdout, retry + back.stderr
 
 
 def test_dashboard_page_is_written_atomically_and_self_contained(story, tmp_path):
