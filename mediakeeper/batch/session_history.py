@@ -58,6 +58,7 @@ from mediakeeper.queue.session_log import (
     load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import pad, width
 
@@ -100,9 +101,12 @@ def find_session(status_dir: Path, session_id: str) -> SessionRecord:
     for kind in sorted(kinds_with_sessions(status_dir), key=lambda kind: kind != named):
         if found := load_sessions(status_dir, kind, only=session_id):
             return found[0]
+    # A name that matches nothing says the closest there are, as an item's or an artist's.
+    close = suggestions(session_id, [r.id for r in all_sessions(status_dir, items=False)])
+    listing = f"`{tool_command('sessions', status_dir.parent)} list` shows every session"
     raise NotFound(
         f"no session {session_id!r} under {status_dir}",
-        f"`{tool_command('sessions', status_dir.parent)} list` shows every session",
+        f"did you mean {', '.join(map(repr, close))}? {listing}" if close else listing,
     )
 
 

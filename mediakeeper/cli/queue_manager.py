@@ -226,6 +226,12 @@ ACTIONS = {
 # The actions that read the queue and change nothing: they need a data home that is there.
 READ_ONLY = ("show_summary", "list_items", "validate_queue", "list_checkpoints")
 
+# The actions that change what items are completed, skipped or failed: the issue indexes,
+# which list the completed items' decisions, are written again after them, as after a batch,
+# `decide` and `undo`, so they count what the dashboard and the weekly report count.
+CHANGES_STATUSES = ("init", "refresh", "reset_name", "reset_errors", "reset_stale",
+                    "reset_all", "skip_name", "choose", "restore_checkpoint")  # fmt: skip
+
 
 # option name -> the actions it changes. Given with any other, it would be silently ignored.
 OPTION_ACTIONS = {
@@ -385,6 +391,10 @@ def run_action(record: kinds.Kind, action: str, home: str | None, **given: Any) 
         command = kind_command(kind, "queue", settings.home)
         err.hint = f"create it with: {command} --init --library PATH"
         raise
+    if action in CHANGES_STATUSES:
+        from mediakeeper.reports.issue_index import write_issue_indexes  # jinja: only here
+
+        write_issue_indexes(settings.home)
 
 
 def flags_group(record: kinds.Kind) -> click.Group:

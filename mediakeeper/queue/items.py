@@ -392,13 +392,22 @@ def asked_details(findings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     return {"finding_counts": finding_counts(findings), ALBUMS_ASKED: albums_asked(findings)}
 
 
+def stage_reached(item: Mapping[str, Any]) -> str:
+    """The stage its job reported (``item_progress``) where it still says where the item is
+    ("" for none). An item completed once keeps its last run's "completed" through a reset
+    and the claim of the batch that runs it again, until its job reports a stage: that says
+    nothing of where it is now (an item "in progress" at "completed")."""
+    details = item.get("details")
+    stage = details.get("stage") if isinstance(details, Mapping) else None
+    return stage if isinstance(stage, str) and stage != COMPLETED else ""
+
+
 def stages_in_progress(items: Iterable[Mapping[str, Any]]) -> dict[str, int]:
-    """How many items in progress are at each stage their job reported (``item_progress``;
+    """How many items in progress are at each stage their job reported (``stage_reached``;
     a kind that reports none has none), in the order first seen."""
     stages: dict[str, int] = {}
     for item in items:
-        details = item.get("details")
-        stage = details.get("stage") if isinstance(details, Mapping) else None
-        if item.get("status") == IN_PROGRESS and isinstance(stage, str) and stage:
+        stage = stage_reached(item)
+        if item.get("status") == IN_PROGRESS and stage:
             stages[stage] = stages.get(stage, 0) + 1
     return stages

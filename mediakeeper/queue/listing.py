@@ -16,7 +16,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import stage_word
-from mediakeeper.queue.items import STATUSES, holds_results, last_failure
+from mediakeeper.queue.items import STATUSES, holds_results, last_failure, stage_reached
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.width import cut, pad, printable, width
@@ -91,8 +91,8 @@ def _stage(item: Mapping[str, Any]) -> str:
     failed = str(last_failure(item).get("stage") or "")
     if item["status"] == "error" and failed.startswith("failed_"):
         return f"failed at {stage_word(failed)}"
-    stage = (item.get("details") or {}).get("stage")
-    if not stage or stage == "completed":
+    stage = stage_reached(item)
+    if not stage:
         return ""
     if item["status"] == "in_progress":
         return f"stage: {stage}"

@@ -202,7 +202,7 @@ def _week_lines(d: Dashboard) -> list[str]:
     w = d.week
     lines = ["", f"THIS WEEK  {w.week.label} · {w.week.span()}"]
     # A kind that makes something says its items on its own line below.
-    done = [f"{q.done_label} {len(q.completed):,}" for q in w.queues if q.made is None]
+    done = [f"{q.done_label} {len(q.completed):,}" for q in w.counted if q.made is None]
     figures = [" · ".join(done)] if done else []
     if w.has_tracks:
         figures.append(f"tracks {w.tracks_said}")
@@ -220,6 +220,8 @@ def _week_lines(d: Dashboard) -> list[str]:
         f" · lookups {w.lookups:,}, "
         f"cache hits {w.cache_hits:,}"
     )
+    if w.left_out_said:
+        lines.append(f"  (of the queues read: {w.left_out_said})")
     return lines
 
 
@@ -257,10 +259,18 @@ def attention_lines(d: Dashboard) -> list[str]:
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
-        if q.statuses.get(ERROR) or q.statuses.get(SKIPPED):
-            manager = queue_manager(q.kind, d.home)
-            lines.append(f"  {q.kind}: {manager} --list --status error (or skipped) lists them;")
-            lines.append(f"  {' ' * len(q.kind)}  {manager} --reset-errors retries the errors")
+        # Each command as it works pasted: --status of the items there (a skipped item is
+        # no error), and what puts a skipped one back (--reset-errors leaves it skipped).
+        waiting = [status for status in (ERROR, SKIPPED) if q.statuses.get(status)]
+        if not waiting:
+            continue
+        manager, pad = queue_manager(q.kind, d.home), " " * len(q.kind)
+        both = " (or skipped)" if len(waiting) > 1 else ""
+        lines.append(f"  {q.kind}: {manager} --list --status {waiting[0]}{both} lists them;")
+        if q.statuses.get(ERROR):
+            lines.append(f"  {pad}  {manager} --reset-errors retries the errors")
+        if q.statuses.get(SKIPPED):
+            lines.append(f"  {pad}  {manager} --reset-{q.noun} NAME retries one, skipped ones too")
     return lines
 
 
@@ -290,7 +300,7 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
             "label": week.week.label,
             "monday": week.week.monday.isoformat(),
             "sunday": week.week.sunday.isoformat(),
-            "completed": {q.progress.kind: len(q.completed) for q in week.queues},
+            "completed": {q.progress.kind: len(q.completed) for q in week.counted},
             "issues_found": week.issues_found,
             "issues_resolved": week.issues_resolved,
             "tag_changes": week.changes,

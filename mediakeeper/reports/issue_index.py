@@ -1,5 +1,6 @@
 """The index of a kind's issue reports: ``issues/<kind>/index.md`` and its page ``index.html``,
-written at the end of every batch (and after ``decide`` and ``undo``), beside the reports it
+written at the end of every batch (and after ``decide``, ``undo`` and a queue manager's
+change of statuses: ``cli.queue_manager.CHANGES_STATUSES``), beside the reports it
 lists. What needs a person first (the items with an error-level finding or a queue error, then
 those with warnings, each with its open codes and a link to its report), then every other
 report, sorted by name, PAGE_ROWS to a page: ``index.md`` lists the first, ``index-2.md`` the

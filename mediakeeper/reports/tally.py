@@ -26,7 +26,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import UPGRADES
 from mediakeeper.fs.spill import SortedRows
-from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, SKIPPED, STATUSES
+from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, SKIPPED, STATUSES, stage_reached
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import (
     KindAttention,
@@ -134,11 +134,8 @@ def tally(
         found.statuses[status] = found.statuses.get(status, 0) + 1
         if status == COMPLETED:
             _completed(found, item, moment, home)
-        elif status == IN_PROGRESS:
-            details = item.get("details")
-            stage = details.get("stage") if isinstance(details, Mapping) else None
-            if isinstance(stage, str) and stage:
-                found.stages[stage] = found.stages.get(stage, 0) + 1
+        elif status == IN_PROGRESS and (stage := stage_reached(item)):
+            found.stages[stage] = found.stages.get(stage, 0) + 1
         waiting = outstanding_of(kind, item)
         if waiting is not None:
             found.outstanding_total += 1

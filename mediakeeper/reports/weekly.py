@@ -207,15 +207,27 @@ class WeeklyReport:
         return sum(a.decisions for a in self.attention)
 
     @property
-    def left_out(self) -> str:
-        """What the figures of all queues leave out, said after them: the queues that could
-        not be read ("" when every queue was)."""
+    def counted(self) -> tuple[QueueWeek, ...]:
+        """The queues the week's figures are of: those that could be read. One that could not
+        holds no figure to show (its items completed, tracks, findings are not known, not 0);
+        ``left_out`` says it is left out."""
+        return tuple(q for q in self.queues if not q.progress.problem)
+
+    @property
+    def left_out_said(self) -> str:
+        """The queues that could not be read, as the figures that leave them out say it ("":
+        every queue was)."""
         unread = [q.kind for q in self.queues if q.progress.problem]
         if not unread:
             return ""
         they = "it" if len(unread) == 1 else "they"
-        return (f"; the {' and '.join(unread)} queue{'s' if len(unread) > 1 else ''} left "
+        return (f"the {' and '.join(unread)} queue{'s' if len(unread) > 1 else ''} left "
                 f"out: {they} could not be read")
+
+    @property
+    def left_out(self) -> str:
+        """``left_out_said`` after the figures of all queues."""
+        return f"; {self.left_out_said}" if self.left_out_said else ""
 
     @property
     def counts_changes(self) -> bool:
@@ -236,12 +248,12 @@ class WeeklyReport:
 
     @property
     def completed_this_week(self) -> int:
-        return sum(len(q.completed) for q in self.queues)
+        return sum(len(q.completed) for q in self.counted)
 
     @property
     def tracks_by_kind(self) -> list[tuple[str, int]]:
         """Each kind's tracks, never added up (a track converted and verified is one track)."""
-        return [(q.kind, q.tracks) for q in self.queues if q.counts_tracks]
+        return [(q.kind, q.tracks) for q in self.counted if q.counts_tracks]
 
     @property
     def tracks_said(self) -> str:  # "97", or "97 music · 98 verify"
@@ -250,15 +262,15 @@ class WeeklyReport:
 
     @property
     def issues_found(self) -> int:
-        return sum(q.issues_found for q in self.queues)
+        return sum(q.issues_found for q in self.counted)
 
     @property
     def issues_resolved(self) -> int:
-        return sum(q.issues_resolved for q in self.queues)
+        return sum(q.issues_resolved for q in self.counted)
 
     @property
     def has_tracks(self) -> bool:
-        return any(q.counts_tracks for q in self.queues)
+        return any(q.counts_tracks for q in self.counted)
 
     @property
     def making(self) -> tuple[QueueWeek, ...]:

@@ -27,6 +27,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from markupsafe import Markup
 
@@ -92,8 +93,11 @@ def _linker(unmade: frozenset[str]) -> Callable[[re.Match], str]:
         link that reads as its file's name (the index's ``[x.md](x.md)``) reads as the
         page's."""
         href, text = match.groups()
-        if _relative(href) and html.unescape(href) not in unmade:
-            text = page_of(text) if text == href else text
+        # As the renderer wrote it: HTML-escaped, and a letter past ASCII percent-encoded
+        # (``ægir-….md`` as ``%C3%A6gir-….md``); ``unmade`` names the files as they are.
+        named = unquote(html.unescape(href))
+        if _relative(href) and named not in unmade:
+            text = page_of(text) if html.unescape(text) == named else text
             href = page_of(href)
         return f'<a href="{href}">{text}</a>'
 

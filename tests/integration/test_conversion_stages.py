@@ -80,3 +80,36 @@ def test_the_stage_is_on_the_queue_item_while_the_album_converts_and_after_a_kil
     assert len(list(out.rglob("*.opus"))) == 4
     listed = music_script("conversion_queue_manager.py", "--home", home, "--list")
     assert "stage:" not in listed.stdout and "stopped at" not in listed.stdout
+
+
+def test_an_album_converted_before_is_at_no_stage_while_a_batch_holds_it_again(
+    tmp_path, music_library
+):
+    """An album reset after its conversion keeps its last run's stage, "completed", and a
+    batch claims it with that stage until its job reports one: the summary and the dashboard
+    counted it as "in progress: 1 completed" (the list said nothing). Only a stage reached
+    in this run says where an album in progress is."""
+    from tests.helpers import run_script
+
+    spec = {f"{artist}/Album/0{n} - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Other") for n in (1, 2)}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    first = run_script("process_conversion_batch.py", "--home", home, "--library", library,
+                       "--output", tmp_path / "out")  # fmt: skip
+    assert first.returncode == 0, first.stdout + first.stderr
+    again = run_script("conversion_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    # A batch's start: both albums claimed at once, the first one's job at its first stage.
+    store = QueueStore(home / "status" / "conversions", "conversions")
+    claimed = store.claim_many("20261129_conversions_009", 2)
+    assert [i["details"]["stage"] for i in claimed] == ["completed", "completed"]
+    store.note_stage(claimed[0]["key"], "20261129_conversions_009", "converting")
+
+    summary = run_script("conversion_queue_manager.py", "--home", home, "--show-summary")
+    assert "(in progress: 1 converting)" in summary.stdout, summary.stdout
+    board = run_script("media_dashboard.py", "--home", home)
+    assert "in progress: 1 converting\n" in board.stdout, board.stdout
+    figures = run_script("media_dashboard.py", "--home", home, "--json")
+    assert json.loads(figures.stdout)["queues"]["conversions"]["stages"] == {"converting": 1}
+    listed = run_script("conversion_queue_manager.py", "--home", home, "--list")
+    assert listed.stdout.count("stage: ") == 1 and "stage: converting" in listed.stdout

@@ -176,6 +176,64 @@ def test_no_link_of_a_page_on_disk_leads_nowhere(processed):
     assert dead_links(home) == []
 
 
+def test_the_index_follows_a_reset_as_the_dashboard_does(processed):
+    """An artist with decisions put back to pending (or skipped) by the queue manager no
+    longer counts: the dashboard and the weekly report said so, but the index they link as
+    "every report" kept its rows and count until the next batch."""
+    home, _ = processed
+
+    def headlines() -> tuple[str, tuple[int, int], dict]:
+        board = run_script("media_dashboard.py", "--home", home, "--json")
+        music = json.loads(board.stdout)["attention"]["decisions_by_kind"][0]
+        index = (home / "issues" / "music" / "index.md").read_text("utf-8")
+        said = re.search(r"\*\*((\d+) decisions? in (\d+) artists?)\.\*\*", index)
+        return said[1], (int(said[2]), int(said[3])), music
+
+    _, counts, music = headlines()
+    asking = music["items"][0]["name"]
+    assert counts == (music["decisions"], len(music["items"])) and len(music["items"]) > 1
+    reset = run_script("music_queue_manager.py", "--home", home, "--reset-artist", asking)
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    said, counts, music = headlines()
+    assert asking not in [i["name"] for i in music["items"]]
+    assert counts == (music["decisions"], len(music["items"]))
+    index = (home / "issues" / "music" / "index.md").read_text("utf-8")
+    assert f"| {asking} |" not in index
+    page = (home / "issues" / "music" / "index.html").read_text("utf-8")
+    assert said in page and dead_links(home) == []
+
+
+def test_an_index_on_disk_links_no_unmade_page_of_a_name_in_another_script(tmp_path, music_library):
+    """A report whose name keeps letters of another script (``東京事変``, ``Ægir``: their
+    slugs keep them) is linked by its Markdown until its page is made: the index's link was
+    percent-encoded (``%E6%9D%B1...``) and so never matched the name of a page not made, and
+    the index on disk linked a page that was not there."""
+    spec = {
+        f"{artist}/2001 - Album/0{n} - Song {n}.flac": {
+            "tags": {"title": f"Song {n}", "artist": artist, "album": "Album",
+                     "albumartist": artist, "tracknumber": str(n), "date": "2001"}}
+        for artist in ("東京事変", "Ægir")
+        for n in (1, 2)
+    }  # fmt: skip
+    music_library(tmp_path / "lib", spec)
+    home = tmp_path / "home"
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                       "--offline")  # fmt: skip
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    issues = home / "issues" / "music"
+    assert [slugify(a) for a in ("東京事変", "Ægir")] == ["東京事変-6ae4a7ab", "ægir-e26a3bca"]
+    assert item_pages(home) == [] and (issues / "index.html").is_file()
+    assert dead_links(home) == []
+    read_page(issues / f"{slugify('Ægir')}.md")  # read (serve): its page made
+    again = run_script("music_queue_manager.py", "--home", home, "--reset-artist", "東京事変")
+    assert again.returncode == 0, again.stdout + again.stderr
+    batch = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    index = (issues / "index.html").read_text("utf-8")
+    assert dead_links(home) == []
+    assert "%C3%A6gir-e26a3bca.html" in index  # the page made is linked as a page
+
+
 # ---- in Chromium: from the dashboard to a report ------------------------------------------
 
 LINKS = """<script>

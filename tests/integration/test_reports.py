@@ -52,6 +52,7 @@ from mediakeeper.reports.weekly import (
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import width
+from tests.helpers import run_pasted, run_script
 
 
 def at(text: str) -> datetime:
@@ -511,6 +512,43 @@ def test_a_queue_that_does_not_parse_is_reported_not_fatal(tmp_path):
     assert "could not be read (above)" in movies_block and "--refresh" not in movies_block
 
 
+def test_a_queue_that_does_not_parse_is_left_out_of_the_weeks_figures_not_counted_as_0(
+    tmp_path, music_library
+):
+    """Two albums verified this week, then the verify queue torn: the week's figures said
+    "albums verified 0", "0 verify" tracks and "Verify: 0 albums" as if it had done nothing
+    (and --json ``"verify": 0``). What it did is not known: the figures are those of the
+    queues read, and say which they leave out."""
+    spec = {f"{artist}/Album/0{n} - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Other") for n in (1, 2)}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    for script, *more in (("process_music_batch.py", "--offline"), ("process_verify_batch.py",)):
+        done = run_script(script, "--home", home, "--library", library, *more)
+        assert done.returncode in (0, 1), done.stdout + done.stderr  # music: decisions
+    verify = home / "status" / "verify" / "processing_queue.json"
+    verify.write_bytes(verify.read_bytes()[:200])
+
+    board = run_script("media_dashboard.py", "--home", home)
+    assert board.returncode == 0, board.stderr
+    week = board.stdout.split("THIS WEEK")[1].split("LAST SESSIONS")[0]
+    assert "artists completed 2 · tracks 4 · " in week and "verif" not in week.split("(")[0]
+    assert "  (of the queues read: the verify queue left out: it could not be read)\n" in week
+    figures = json.loads(run_script("media_dashboard.py", "--home", home, "--json").stdout)
+    assert figures["week"]["completed"] == {"music": 2}
+    assert "problem" in figures["queues"]["verify"]
+
+    made = run_script("weekly_report.py", "--home", home)
+    assert made.returncode == 0, made.stdout + made.stderr
+    md_path = Path(made.stdout.splitlines()[0])
+    text = md_path.read_text("utf-8")
+    assert "| Albums verified |" not in text and "Verify: 0" not in text
+    assert "| Tracks processed | 4 |" in text
+    said = "the verify queue left out: it could not be read (above)."
+    assert f"This week's figures, here and below, are of the queues read: {said}" in text
+    page = md_path.with_suffix(".html").read_text("utf-8")
+    assert said in page and "Albums verified" not in page.split("Overall progress")[0]
+
+
 def test_a_queue_that_does_not_parse_leaves_the_pace_of_all_queues_to_the_others(tmp_path):
     """The unreadable queue has no creation time: the pace of all queues was measured over
     the whole four weeks, as if the others were that old (27 a week said as 4.7)."""
@@ -602,6 +640,33 @@ def test_the_dashboard_names_its_data_home_in_its_commands(story):
     assert f"{queue_manager('music')} --list" not in text + page  # none without the home
     nameless = build_dashboard(gather(story), MID_W02)  # no home: the current folder's
     assert "--home" not in render_text(nameless) + dashboard_html(nameless)
+
+
+def test_the_dashboards_hints_for_a_skipped_artist_work_pasted(tmp_path, music_library):
+    """An artist skipped, none failed: the dashboard said `--list --status error (or skipped)
+    lists them` (pasted: none) and `--reset-errors retries the errors` (it leaves a skipped
+    one skipped). It names the status there and what puts a skipped one back."""
+    spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Skipped One")}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    for step in (("--init", "--library", library), ("--skip-artist", "Skipped One")):
+        done = run_script("music_queue_manager.py", "--home", home, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    board = run_script("media_dashboard.py", "--home", home)
+    assert board.returncode == 0, board.stderr
+    hints = [line.split(": ", 1)[-1].strip() for line in board.stdout.splitlines()
+             if line.endswith((" lists them;", " skipped ones too"))]  # fmt: skip
+    assert len(hints) == 2 and "--reset-errors" not in board.stdout, board.stdout
+    page = tmp_path / "board.html"
+    assert run_script("media_dashboard.py", "--home", home, "--html", page).returncode == 0
+    text = page.read_text("utf-8")
+    assert "--list --status skipped</code> lists" in text and "--reset-errors" not in text
+    listing = hints[0].removesuffix(" lists them;")
+    listed = run_pasted(listing, tmp_path)
+    assert listed.returncode == 0 and "Skipped One" in listed.stdout, listing + listed.stdout
+    retry = hints[1].removesuffix(" retries one, skipped ones too").replace("NAME", "'Skipped One'")
+    back = run_pasted(retry, tmp_path)
+    assert back.returncode == 0 and "skipped -> pending" in back.stdout, retry + back.stderr
 
 
 def test_dashboard_page_is_written_atomically_and_self_contained(story, tmp_path):

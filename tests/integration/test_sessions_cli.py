@@ -267,6 +267,8 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
         assert loaded == []
     missing = sessions(music_script, "show", "--home", home, "20990101_music_001")
     assert missing.returncode == 2 and "no session '20990101_music_001'" in missing.stderr
+    typo = sessions(music_script, "show", "--home", home, music["id"][:-1])  # a digit short
+    assert typo.returncode == 2 and f"did you mean {music['id']!r}" in typo.stderr, typo.stderr
     nothing = sessions(music_script, "resume", "--home", home)
     assert nothing.returncode == 1 and "no interrupted or crashed session" in nothing.stderr
     for refused in (missing, nothing):  # the hint lists this home's sessions, pasted anywhere
