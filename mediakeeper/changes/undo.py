@@ -120,6 +120,15 @@ class UndoReport:
     problems: list[JournalProblem] = field(default_factory=list)
     # The files the restored values were (a dry run: would be) written to.
     files_written: FilesWritten = field(default_factory=FilesWritten)
+    # Of ``already``, those an earlier undo wrote back (its journal holds that very step): an
+    # undo stopped half-way (Ctrl+C, a kill) before it opened their decisions again.
+    resumed: list[JournalEntry] = field(default_factory=list)
+
+    @property
+    def taken_back(self) -> list[JournalEntry]:
+        """The values whose fixes this undo takes back on every surface: those it restored,
+        and those an undo stopped half-way had restored."""
+        return [*self.restored, *self.resumed]
 
     @property
     def complete(self) -> bool:
@@ -168,14 +177,24 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix="undo_")
         journal = ChangeJournal(status_kind_dir, undo_id, writing)
         done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
+    already = _net(done.already)
     return UndoReport(
         restored=_net(done.written),
         left_alone=[*superseded, *_one_per_tag([*odd, *done.refused])],
         undo_session=undo_id,
-        already=_net(done.already),
+        already=already,
         problems=problems,
         files_written=done.files_written,
+        resumed=_put_back_before(already, everything),
     )
+
+
+def _put_back_before(already: list[JournalEntry],
+                     everything: list[JournalEntry]) -> list[JournalEntry]:  # fmt: skip
+    """Of the changes found at their old value, those an undo's journal wrote back (the same
+    tag of the same file from the change's new value to its old one)."""
+    undone = {(e.path, e.tag, e.old, e.new) for e in everything if e.session.startswith("undo_")}
+    return [e for e in already if (e.path, e.tag, e.new, e.old) in undone]
 
 
 def _in_effect(

@@ -15,6 +15,7 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import engine
 from mediakeeper.decisions.item import DecideError
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.wording import count, plural_of, value, values_written
 
 
@@ -62,6 +63,8 @@ def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None
         click.echo(f"dry run: {count(result.closed, 'decision')} in {items} would be closed "
                    f"({result.what}){rule}; nothing written")  # fmt: skip
         return
+    if result.interrupted:
+        _said_interrupted(home, kind, result, items)
     click.echo(f"{count(result.closed, 'decision')} in {items} closed ({result.what}), as one "
                f"session; to take them all back:\n  {tool_command('undo', home)} --session "
                f"{result.session}")  # fmt: skip
@@ -72,6 +75,22 @@ def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None
         click.echo(f"{count(len(result.refused), 'item')} not decided: mend what is said above, "
                    "then decide again.", err=True)  # fmt: skip
         sys.exit(1)
+
+
+def _said_interrupted(home: Path, kind: str, result, items: str) -> None:
+    """A Ctrl+C stopped the group: what it decided before (its session, to take back), and
+    that the same command decides the rest; exit 130."""
+    noun = kinds.noun(kind)
+    rest = count(result.left_open, f"more {noun}", f"more {plural_of(noun)}")
+    if result.session:
+        click.echo(f"interrupted: {count(result.closed, 'decision')} in {items} closed "
+                   f"({result.what}) before the stop, as one session; to take them back:\n"
+                   f"  {tool_command('undo', home)} --session {result.session}", err=True)
+    else:
+        click.echo("interrupted before the first decision: nothing changed", err=True)
+    click.echo(f"the decisions of {rest} are still open: the same command decides them",
+               err=True)  # fmt: skip
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _said_outstanding(home: Path, taken, group: str, dry_run: bool) -> None:

@@ -17,6 +17,7 @@ from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_f
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
 from mediakeeper.system import collector
+from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
 from mediakeeper.text.fold import fold
 from mediakeeper.text.wording import count, value, values_written
 
@@ -62,16 +63,25 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     if list_sessions or not (session or artist):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
-    if session and not artist:
-        _whole_session(settings.home, session, writing, dry_run)
     if artist and not dry_run:
         _confirm_artist(kind_dir, artist, yes)
-    with collector.loading():
-        from mediakeeper.changes.undo import undo
-        from mediakeeper.decisions.undo_surfaces import after_undo
+    try:
+        if session and not artist:
+            _whole_session(settings.home, session, writing, dry_run)
+        with collector.loading():
+            from mediakeeper.changes.undo import undo
+            from mediakeeper.decisions.undo_surfaces import after_undo
 
-    report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
-    surfaces = after_undo(settings.home, report.restored, report.undo_session, dry_run=dry_run)
+        report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
+        surfaces = after_undo(settings.home, report.taken_back, report.undo_session,
+                              dry_run=dry_run)  # fmt: skip
+    except Interrupted:
+        if dry_run:  # nothing put back: "interrupted", as any command says it
+            raise
+        # Each file is whole, old or new; the values put back so far stay put back.
+        click.echo("interrupted: what was put back stays; the same undo command finishes it "
+                   "and opens their decisions again", err=True)  # fmt: skip
+        sys.exit(EXIT_INTERRUPTED)
     _said_values(report, surfaces, settings.home, dry_run=dry_run)
 
 
@@ -140,6 +150,8 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
     click.echo(
         f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
+        + (f", {len(report.resumed)} of them put back by an undo stopped before"
+           if report.resumed else "")
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
     )
@@ -211,6 +223,8 @@ def _said_dry(report) -> None:
         f"dry run: {count(len(report.restored), 'value')} would be restored, "
         f"{len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
+        + (f", {len(report.resumed)} of them put back by an undo stopped before"
+           if report.resumed else "")
         + "; nothing written"
     )
 

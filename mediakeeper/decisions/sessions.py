@@ -63,6 +63,11 @@ def record(
     atomic_write_text(path, text + "\n")
 
 
+def drop(home: Path, kind: str, session: str) -> None:
+    """Forget the record of ``session``, which decided nothing (``record`` wrote it first)."""
+    _path(home, kind, session).unlink(missing_ok=True)
+
+
 def again(home: Path, kind: str, session: str, code: str, keys: set[str]) -> list[str]:
     """The completed items of ``keys`` back to pending (attempts from none) for the next
     batch, as the session ``session`` undo gives back (each item as it was); their names."""

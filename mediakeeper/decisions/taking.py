@@ -10,6 +10,7 @@ failed (or skipped) items, retried or skipped together (``take_outstanding``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from mediakeeper.decisions.answering import (
     new_session,
     rewriter,
     take,
+    write_again,
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
@@ -42,9 +44,10 @@ from mediakeeper.decisions.item import (
     item_decisions,
     queue_of,
 )
-from mediakeeper.queue.items import COMPLETED, PENDING
+from mediakeeper.queue.items import COMPLETED, PENDING, asked_details
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
+from mediakeeper.system.interrupts import Interrupted, critical
 
 VERIFYING = (ACCEPT, AGAIN, RESTORE)  # verify's acts (``verifying``), not tag changes
 
@@ -57,6 +60,12 @@ class GroupTaken:
     rule: str = ""  # the rule recorded ("": none)
     queued: list[str] = field(default_factory=list)  # verify again: the albums back to pending
     asked: list[ItemDecisions] = field(default_factory=list)  # the items decided, as they were
+    interrupted: bool = False  # a Ctrl+C stopped it: ``taken`` are the items decided before
+
+    @property
+    def left_open(self) -> int:
+        """The items asked that a stop left undecided (none unless ``interrupted``)."""
+        return len(self.asked) - len(self.taken)
 
     @property
     def closed(self) -> int:
@@ -97,7 +106,7 @@ def take_group(
                               "give --all --dismiss CODE --remember")  # fmt: skip
         check_rules({code: DISMISS}, "--remember")
     asking = items_asking(home, kind, code, full=choose is not None,  # a dismissal: no choices
-                          items=items)  # fmt: skip
+                          items=items, mend=not dry_run)  # fmt: skip
     if not asking:
         raise DecideError(f"no open {code!r} decision in {kind}", "`decide` lists the groups")
     act = _act(asking, code, choose) if choose is not None else ""
@@ -121,31 +130,62 @@ def take_group(
     what = f"chose {label}" if choose is not None else DISMISSED
     session = "" if dry_run else new_session(home)
     result, store = GroupTaken(session, what, asked=asking), queue_of(home, kind)
-    for found in asking:
-        closing = found.of_code(code)
-        changes = tuple(c for d in closing for c in d.choices[choose - 1].changes) if choose else ()
-        taken = take(home, found, changes, closing, what, dry_run=dry_run, writing=writing,
-                     dismissing="" if choose else code, session=session, index=False,
-                     store=store)  # fmt: skip
-        result.taken.append((found.name, taken))
+    if not dry_run:  # recorded first: a kill half-way leaves a session undo takes back whole
+        sessions.record(home, kind, session, code, [f.item["key"] for f in asking], "")
+    _take_each(home, code, choose, result, store, dry_run=dry_run, writing=writing)
     if dry_run:  # the rule it would record, where it does not stand already
         if remember and not rules.stands(home, code, DISMISS):
             result.rule = f'{code} = "{DISMISS}"'
         return result
-    if remember and rules.remember(home, code, DISMISS):
-        result.rule = f'{code} = "{DISMISS}"'
-    decided = [found.item["key"] for found, (_, t) in zip(asking, result.taken, strict=True)
-               if t.closed]  # fmt: skip
-    sessions.record(home, kind, session, code, decided, DISMISS if result.rule else "")
-    group_done(home, store)
+    with critical():
+        _recorded(home, kind, code, result, remember)
+        group_done(home, store)
     return result
 
 
+def _take_each(home: Path, code: str, choose: int | None, result: GroupTaken, store: QueueStore,
+               *, dry_run: bool, writing: writemode.Writing) -> None:  # fmt: skip
+    """Take the group's choice (``choose``; None: dismiss) in each item asking it, in
+    ``result``; a Ctrl+C stops it between two items (``result.interrupted``), the rest open."""
+    try:
+        for found in result.asked:
+            closing = found.of_code(code)
+            changes = (tuple(c for d in closing for c in d.choices[choose - 1].changes)
+                       if choose else ())  # fmt: skip
+            # An item's tags, its closed decision and its place in the result, never one
+            # without the others.
+            with critical():
+                taken = take(home, found, changes, closing, result.what, dry_run=dry_run,
+                             writing=writing, dismissing="" if choose else code,
+                             session=result.session, index=False, store=store)  # fmt: skip
+                result.taken.append((found.name, taken))
+    except Interrupted:  # what was taken is recorded by the caller; the rest stays open
+        result.interrupted = True
+
+
+def _recorded(home: Path, kind: str, code: str, result: GroupTaken, remember: bool) -> None:
+    """The group's session recorded as taken (the items it decided; its rule, remembered
+    here, unless a stop left some open); one that decided nothing is no session."""
+    if remember and not result.interrupted and rules.remember(home, code, DISMISS):
+        result.rule = f'{code} = "{DISMISS}"'
+    decided = [found.item["key"] for found, (_, t) in zip(result.asked, result.taken,
+                                                          strict=False) if t.closed]  # fmt: skip
+    if decided or not result.interrupted:
+        sessions.record(home, kind, result.session, code, decided,
+                        DISMISS if result.rule else "")  # fmt: skip
+    else:  # stopped before its first item
+        sessions.drop(home, kind, result.session)
+        result.session = ""
+
+
 def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bool = True,
-                 items: list[dict[str, Any]] | None = None) -> list[ItemDecisions]:  # fmt: skip
+                 items: list[dict[str, Any]] | None = None,
+                 mend: bool = False) -> list[ItemDecisions]:  # fmt: skip
     """Every completed item with an open decision of ``code`` (or of one of several codes),
     its decisions read once (an item's queue counts say whether to open its document), of
-    ``items`` when given, else of the kind's queue."""
+    ``items`` when given, else of the kind's queue. ``mend``: an item whose counts still ask
+    what its document has closed (a kill between the two writes of its decision) has its
+    counts written again from the document, so that ``decide`` stops listing it."""
     codes = {code} if isinstance(code, str) else set(code)
     if items is None:
         store = QueueStore(home / "status" / kinds.get(kind).name, kind)
@@ -162,7 +202,15 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
             continue
         if any(d.code in codes for d in decisions.decisions):
             found.append(decisions)
+        elif mend and _counts_lag(item, decisions.document):
+            write_again(home, decisions, files_now=False)
     return sorted(found, key=lambda f: f.name.casefold())
+
+
+def _counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
+    """Whether the item's queue counts are not those of its output document's findings."""
+    counts = asked_details(document.get("findings") or [])["finding_counts"]
+    return json.loads(json.dumps(counts)) != (item.get("details") or {}).get("finding_counts")
 
 
 def _may_ask(item: dict[str, Any], codes: Collection[str]) -> bool:

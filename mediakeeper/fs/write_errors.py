@@ -30,8 +30,9 @@ def mount_point(path: str) -> str:
 
 
 def describe(err: OSError) -> str:
-    """One line: a full disk names the file not written and the full file system's mount
-    point; any other refusal says what the system said, and about which file."""
+    """One line: a full disk (a read-only one) names the file not written and the full
+    (read-only) file system's mount point; any other refusal says what the system said, and
+    about which file."""
     name = err.filename if isinstance(err.filename, str) else None
     if err.errno in FULL:
         what = "disk full" if err.errno == errno.ENOSPC else "disk quota exceeded"
@@ -41,6 +42,9 @@ def describe(err: OSError) -> str:
             f"{what}: could not write {name} (no space left on the file system mounted at "
             f"{mount_point(name)}); free some space there and run this again"
         )
+    if err.errno == errno.EROFS and name is not None:
+        return (f"read-only file system: could not write {name} (the file system mounted at "
+                f"{mount_point(name)} is read-only); mount it read-write and run this again")
     if err.errno == errno.ENAMETOOLONG and name and (long := _too_long(name)):
         return (f"file name too long: {name} (a name of {long:,} bytes, where a file system "
                 f"takes {NAME_MAX} at most): give a shorter name")  # fmt: skip

@@ -136,3 +136,38 @@ def test_a_verify_batch_on_a_full_data_home_fails_no_album(small_home, tmp_path,
     again = run("process_verify_batch.py")  # nothing failed: no --retry-errors
     assert again.returncode == 0, again.stdout + again.stderr
     assert {item["status"] for item in queue.load()["items"]} == {"completed"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("process_music_batch.py", "--offline"),
+        ("music_queue_manager.py", "--reset-errors"),
+        ("decide.py", "music", "--all", "--dismiss", "missing-artist"),
+        ("weekly_report.py",),
+    ],
+)
+def test_a_read_only_data_home_names_the_file_the_mount_and_the_fix(
+    small_home, tmp_path, music_library, run, command
+):
+    """A home on a file system mounted read-only said "Error: Read-only file system: FILE":
+    not where it is mounted nor what to do. Now it says both, in one line, exit 1."""
+    lib = music_library(
+        tmp_path / "Music",
+        {f"{name}/Album/01 - Song.mp3": {"tags": {"title": "Song"}} for name in ("Alpha", "Bravo")},
+    )
+    made = run("process_music_batch.py", "--library", str(lib), "--offline", "--batch-size", "1")
+    assert leaves_decisions(made), made.stdout + made.stderr  # no artist tag: a decision
+    subprocess.run(["mount", "-o", "remount,ro", str(small_home)], check=True)
+    try:
+        said = run(command[0], *command[1:])
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_home)], check=True)
+    assert said.returncode == 1, said.stdout + said.stderr
+    last = said.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"Error: read-only file system: could not write {small_home}/"), last
+    assert last.endswith(
+        f"(the file system mounted at {small_home} is read-only); mount it read-write and "
+        "run this again"
+    ), last
+    assert "Traceback" not in said.stderr
