@@ -221,13 +221,17 @@ def browse(web, params) -> dict[str, Any]:
     try:
         asked = parsed(params, LibraryAsked)
     except BadInput as err:
-        problem, asked, status = str(err), LibraryAsked(), err.status
+        # The kind asked stays the one shown, its items not listed: listed with the other
+        # parameters' defaults they would be another view than the one asked (with limit=0,
+        # the first kind's items were, under the kind's own name in the address).
+        problem, asked, status = str(err), _kind_alone(params), err.status
     kind = asked.kind or (kinds_here[0] if kinds_here else "")
     if kind and kind not in kinds_here:
         problem, kind, status = "no such queue in this home", "", 404
     if kind:
-        total, rows = web.follower.listed(kind, asked)
         codes = web.follower.codes(kind)
+    if kind and not problem:
+        total, rows = web.follower.listed(kind, asked)
     reports = {e.key: served.report_of(web.home, kind, e.slug) for e in rows}
     covers = {e.key: served.cover_of(e.path) is not None for e in rows}
 
@@ -241,6 +245,14 @@ def browse(web, params) -> dict[str, Any]:
             "rows": rows, "codes": codes, "problem": problem, "status": status, "reports": reports,
             "covers": covers, "link": link,
             "sorts": library.SORTS}  # fmt: skip
+
+
+def _kind_alone(params) -> LibraryAsked:
+    """The kind a library query asks, when the rest of it does not fit."""
+    try:
+        return parsed({"kind": params.get("kind", "")}, LibraryAsked)
+    except BadInput:
+        return LibraryAsked()
 
 
 def one_decision(web, decision_id: str) -> dict[str, Any]:

@@ -237,6 +237,22 @@ Response.prototype.text = async function () {
 """
 
 
+def test_a_query_that_does_not_fit_lists_no_other_kind_s_items(demo, browser):
+    """``/library?kind=music&limit=0`` said the limit was wrong, then listed another kind's
+    items (the first kind's, every other parameter its default) under the music address:
+    the kind asked is the one shown, and no item is listed for a query that does not fit."""
+    page = browser.new_page(viewport=DESKTOP)
+    for kind, wrong in (("music", "limit=0"), ("verify", "sort=loudest"),
+                        ("music", "offset=-1")):  # fmt: skip
+        answer = page.goto(f"{demo.url}/library?kind={kind}&{wrong}")
+        assert answer.status == 400, wrong
+        expect(page.locator('select[name="kind"]')).to_have_value(kind)
+        expect(page.locator("main .bad")).to_contain_text(wrong.split("=")[0] + ":")
+        expect(page.locator("#items .item")).to_have_count(0)
+        expect(page.locator("#matches")).to_have_text("")  # no count of another listing
+    page.close()
+
+
 def test_the_search_box_takes_the_longest_name_a_search_takes(demo, browser):
     """A name typed past the 500 characters a search takes was refused (400) and, asked by
     the page as it was typed, not said: the list went on showing the last search's. The box
