@@ -270,6 +270,7 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     before = digests(lib)
     q.locator(".preview").get_by_role("button", name="Take it").click()
     expect(page.locator("#said")).to_contain_text("changed", timeout=WAIT)
+    expect(q.locator(".preview")).to_be_empty()  # its "Take it" would only be refused again
     assert digests(lib) == before
     # Another decision of that file (changed since the batch read it): its preview refused.
     asked = opened(page, ids["missing-artist"])
@@ -285,6 +286,7 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     question(page, year).locator(".acts").get_by_role("button", name="Leave as it is").click()
     expect(page.locator("#said")).not_to_contain_text("closed", timeout=WAIT)
     expect(page.locator("#said")).to_contain_text("open", timeout=WAIT)
+    assert "decide" not in page.locator("#said").inner_text()  # a terminal's listing: none here
     # A choice the decision lacks, asked by its key.
     page.goto(server.url + "/")
     page.keyboard.press("j")
@@ -308,6 +310,9 @@ def test_a_decision_s_own_view_says_it_is_taken_and_offers_it_no_more(served, br
     expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
     expect(page.locator("main")).to_contain_text("no longer open", timeout=WAIT)
     expect(page.locator(".decision")).to_have_count(0)  # no choice left to press
+    # Where what is open is listed: the page's own link, not a command of a terminal.
+    assert "decide" not in page.locator("main").inner_text()
+    expect(page.get_by_role("link", name="Back to what needs you")).to_be_visible()
     assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == [
         "Untitled Jam"]  # fmt: skip
     page.locator("#undo-last").get_by_role("button", name="Undo").click()

@@ -397,8 +397,15 @@
   async function take(pressed) {
     const area = pressed.closest(".preview");
     const from = questions().indexOf(pressed.closest(".question"));
-    const done = await call("POST", "/api/decisions", asked.get(area));
-    area.replaceChildren();
+    let done;
+    try {
+      done = await call("POST", "/api/decisions", asked.get(area));
+    } finally {
+      // Taken or refused (the files changed since, the question taken elsewhere), the
+      // preview no longer says what its "Take it" would do: a new preview is asked for.
+      area.replaceChildren();
+      if (document.activeElement === document.body) pressed.closest(".question")?.focus();
+    }
     taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
     goOn(from);
