@@ -16,6 +16,7 @@ import pytest
 from tests.helpers import run_script
 from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import library_spec
+from tests.integration.test_page_views import serious_findings
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -213,6 +214,59 @@ def test_a_whole_group_is_previewed_then_taken(served, browser):
     codes = {(g["kind"], g["code"]) for g in server.get("/api/decisions").json()["groups"]}
     assert (group["kind"], group["code"]) not in codes
     assert digests(lib) == before  # left as they are: no file written
+    page.close()
+
+
+FOCUSED = "document.activeElement.id || document.activeElement.outerHTML.slice(0, 80)"
+
+
+def test_a_group_s_dialog_is_answered_with_the_keyboard_alone(served, browser):
+    """The dialog that asks to answer a whole group, with keys only: the focus goes to its
+    title as it opens (it went to the line of its pages, a link or a text), no serious
+    axe-core finding; Escape closes it, the focus back on the button that opened it, or on
+    the one in its place when the live page rendered the view anew meanwhile (it fell to
+    the page's top); taken, the focus goes to the question now in the group's place."""
+    server, _ = served
+    groups = server.get("/api/decisions").json()["groups"]
+    group = next(g for g in groups if g["count"] > 1)
+    other = next(d for g in groups if g["code"] != group["code"] for d in g["decisions"])
+    page = browser.new_page(bypass_csp=True)  # axe-core let in past the policy
+    page.goto(server.url + "/")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    where = f'.group-acts[data-kind="{group["kind"]}"][data-code="{group["code"]}"]'
+    opener = page.locator(f"{where} button").first
+    for _ in range(200):  # Tab to it, as a keyboard gets there
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.action") == "group-preview":
+            break
+    expect(opener).to_be_focused()
+    dialog = page.locator("dialog#ask")
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text(f"for {group['count']} decisions", timeout=WAIT)
+    assert page.evaluate(FOCUSED) == "ask-title"
+    assert serious_findings(page) == []
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    # Open again, and the view rendered anew while it is (a question taken elsewhere).
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.evaluate("window.groupsBefore = document.getElementById('groups')")
+    assert server.post("/api/decisions", {"id": other["id"], "dismiss": True}).status_code == 200
+    page.wait_for_function("document.getElementById('groups') !== window.groupsBefore",
+                           timeout=WAIT)  # fmt: skip
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()  # the button of the view as rendered now
+    # Taken with keys: Tab from the title to "Take it", Enter.
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Take it")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("The whole group", timeout=WAIT)
+    expect(page.locator(where)).to_have_count(0)
+    page.wait_for_function("document.activeElement.matches('.question')", timeout=WAIT)
     page.close()
 
 
