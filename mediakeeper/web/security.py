@@ -8,10 +8,10 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
   another site than the one asked (name and port, a default port written or not) is 403, on
   loopback too. No CORS headers are ever sent.
-- With a token, everything but ``/ping`` (and the page's static files and its sign-in) needs
-  ``Authorization: Bearer TOKEN`` or the cookie the page's sign-in sets (HttpOnly,
-  SameSite=Strict); the API answers 401 without it, the page shows its sign-in form, which
-  leads back to the page asked. A token in a query string counts for nothing.
+- With a token, everything but ``/ping`` (and the page's static files, its icon and its
+  sign-in) needs ``Authorization: Bearer TOKEN`` or the cookie the page's sign-in sets
+  (HttpOnly, SameSite=Strict); the API answers 401 without it, the page shows its sign-in
+  form, which leads back to the page asked. A token in a query string counts for nothing.
 
 A token is a real secret or none (``core.tokens``: refused before the server starts, and
 here), compared in constant time on its bytes.
@@ -31,7 +31,7 @@ from mediakeeper.core.tokens import checked_token, same_token
 from mediakeeper.system.network import is_loopback, is_own_address
 
 COOKIE = "mediakeeper_token"
-OPEN_PATHS = ("/ping", "/static/")  # answered without the token
+OPEN_PATHS = ("/ping", "/static/", "/favicon.ico")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DEFAULT_PORTS = {"http": 80, "https": 443}  # the port an Origin without one is on
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface

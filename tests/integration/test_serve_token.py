@@ -171,7 +171,7 @@ def test_signing_in_leads_to_the_page_asked(home, browser):
     """Issue: signed in, the browser landed on the overview whatever page it had asked (a
     view with its query, a report a link led to). The sign-in form now carries the page
     asked, and leads there; a page of another site given in its place leads to the
-    overview."""
+    overview. The page's icon answers before the sign-in (every browser asks it)."""
     server = serve(home, env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
     try:
         page = browser.new_page()
@@ -184,6 +184,8 @@ def test_signing_in_leads_to_the_page_asked(home, browser):
             assert page.get_by_label("Token").count() == 0, asked
         page.close()
         with httpx.Client(base_url=server.url) as client:
+            icon = client.get("/favicon.ico")
+            assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
             for elsewhere in ("//evil.example/x", "/\\evil.example", "/\t/evil.example",
                               "https://evil.example/", "evil.example"):  # fmt: skip
                 signed = client.post("/login", data={"token": GOOD, "then": elsewhere})
