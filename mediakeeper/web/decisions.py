@@ -102,13 +102,21 @@ _FLAGS = re.compile(rf"(?:{_ONE})(?: (?:{_ONE}))*")  # flags given together: fie
 _COMMAND = re.compile(r"`?\b(?:decide|undo)\b(?: (?!or\b|and\b)[^\s,;()`]+)*`?")
 
 
+# A hint that sends a person to a listing of ``decide`` in a terminal ("`decide` lists what is
+# open"): on the web, the page's views and ``GET /api/decisions`` list what is open, where the
+# person is; the page said it under a question just taken there.
+_LISTED_BY_DECIDE = re.compile(r"`?[^`]*\bdecide\b[^`]*`? lists\b.*")
+
+
 def said_here(err: Exception) -> str:
     """A decision's problem as the web says it: the library's message, its hint's flags of
     ``decide`` said as the fields of ``POST /api/decisions`` (``--set title=VALUE`` is
     ``"set": {"title": "VALUE"}``), where a person answering from the page or the API
-    acts; a command it names is left whole."""
+    acts; a command it names is left whole, but a listing of ``decide`` is left out."""
     if not isinstance(err, MediakeeperError) or not err.hint:
         return str(err)
+    if _LISTED_BY_DECIDE.fullmatch(err.hint):
+        return err.message
     parts, at = [], 0
     for command in _COMMAND.finditer(err.hint):
         parts += [_FLAGS.sub(_fields, err.hint[at:command.start()]), command.group()]

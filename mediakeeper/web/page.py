@@ -12,13 +12,15 @@ sends a name back to the server it carries the real one (``real``), escaped for 
 The script only ever sets text, never HTML, and the page allows no inline script
 (Content-Security-Policy).
 
-With a token, a browser without it gets the sign-in form; ``POST /login`` checks the token and
-keeps it in an HttpOnly, SameSite=Strict cookie.
+With a token, a browser without it gets the sign-in form, which carries the page asked;
+``POST /login`` checks the token, keeps it in an HttpOnly, SameSite=Strict cookie and leads on
+to that page (one of this server's: ``own_page``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -26,9 +28,9 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from mediakeeper import __version__
@@ -54,7 +56,7 @@ from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
 from mediakeeper.web.decisions import said_here, status_of
 from mediakeeper.web.follower import STATUSES
-from mediakeeper.web.security import COOKIE
+from mediakeeper.web.security import COOKIE, asked_page
 
 
 def _shown(value):
@@ -221,13 +223,17 @@ def browse(web, params) -> dict[str, Any]:
     try:
         asked = parsed(params, LibraryAsked)
     except BadInput as err:
-        problem, asked, status = str(err), LibraryAsked(), err.status
+        # The kind asked stays the one shown, its items not listed: listed with the other
+        # parameters' defaults they would be another view than the one asked (with limit=0,
+        # the first kind's items were, under the kind's own name in the address).
+        problem, asked, status = str(err), _kind_alone(params), err.status
     kind = asked.kind or (kinds_here[0] if kinds_here else "")
     if kind and kind not in kinds_here:
         problem, kind, status = "no such queue in this home", "", 404
     if kind:
-        total, rows = web.follower.listed(kind, asked)
         codes = web.follower.codes(kind)
+    if kind and not problem:
+        total, rows = web.follower.listed(kind, asked)
     reports = {e.key: served.report_of(web.home, kind, e.slug) for e in rows}
     covers = {e.key: served.cover_of(e.path) is not None for e in rows}
 
@@ -241,6 +247,14 @@ def browse(web, params) -> dict[str, Any]:
             "rows": rows, "codes": codes, "problem": problem, "status": status, "reports": reports,
             "covers": covers, "link": link,
             "sorts": library.SORTS}  # fmt: skip
+
+
+def _kind_alone(params) -> LibraryAsked:
+    """The kind a library query asks, when the rest of it does not fit."""
+    try:
+        return parsed({"kind": params.get("kind", "")}, LibraryAsked)
+    except BadInput:
+        return LibraryAsked()
 
 
 def one_decision(web, decision_id: str) -> dict[str, Any]:
@@ -347,11 +361,16 @@ def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLRespons
     return HTMLResponse(html, headers=headers())
 
 
+def _signin_form(web, then: str, *, wrong: bool = False) -> HTMLResponse:
+    """The sign-in form; ``then``: the page (within the server) it leads to once signed in."""
+    html = TEMPLATES.get_template("signin.html.j2").render(base=web.base_path, wrong=wrong,
+                                                           then=then)  # fmt: skip
+    return HTMLResponse(html, status_code=401 if wrong else 200, headers=headers())
+
+
 def _signin(request: Request) -> Response | None:
     if request.scope.get("signed_in") is False:
-        base = request.app.state.web.base_path
-        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=False)
-        return HTMLResponse(html, headers=headers())
+        return _signin_form(request.app.state.web, asked_page(request.scope))
     return None
 
 
@@ -400,10 +419,30 @@ class GroupAsked(Params):
     page: Annotated[int, Field(gt=0, le=1_000_000)] = 1
 
 
+# A page of this server: one path from its root, never another site's ("//host", "/\\host",
+# or one a browser makes so by dropping a tab or a line feed).
+_OWN_PAGE = re.compile(r"/(?![/\\])[^\\\s\x00-\x1f\x7f]*")
+
+
+def own_page(asked: str) -> str:
+    """``asked`` when it is a page of this server (``_OWN_PAGE``), else the overview's."""
+    return asked if _OWN_PAGE.fullmatch(asked) else "/"
+
+
+OwnPage = Annotated[Text, AfterValidator(own_page)]
+
+
 class Signin(Params):
-    """``POST /login``'s form."""
+    """``POST /login``'s form: the token, and the page asked before the sign-in."""
 
     token: Text = ""
+    then: OwnPage = "/"
+
+
+class SigninAsked(Params):
+    """``GET /login``'s query: the page to lead to once signed in."""
+
+    then: OwnPage = "/"
 
 
 def _refused(err: BadInput) -> HTMLResponse:
@@ -473,31 +512,57 @@ async def group_view(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
+    """``POST /login``: the token checked, kept in the cookie, and on to the page asked."""
     web = request.app.state.web
     base = web.base_path
     if not web.token:
         return RedirectResponse(f"{base}/", status_code=303)
     try:
-        given = (await form_body(request, Signin)).token
+        asked = await form_body(request, Signin)
     except BadInput as err:
         if err.status == 413:
             raise  # answered as every body over the bound is, its connection closed
         return _refused(err)
-    if not same_token(given, web.token):
-        html = TEMPLATES.get_template("signin.html.j2").render(base=base, wrong=True)
-        return HTMLResponse(html, status_code=401, headers=headers())
-    answer = RedirectResponse(f"{base}/", status_code=303)
-    answer.set_cookie(COOKIE, given, httponly=True, samesite="strict", path=f"{base}/",
+    if not same_token(asked.token, web.token):
+        return _signin_form(web, asked.then, wrong=True)
+    answer = RedirectResponse(f"{base}{asked.then}", status_code=303)
+    answer.set_cookie(COOKIE, asked.token, httponly=True, samesite="strict", path=f"{base}/",
                       secure=request.url.scheme == "https")  # fmt: skip
     return answer
 
 
+async def signin_view(request: Request) -> Response:
+    """``GET /login?then=PAGE``: the sign-in form leading to ``PAGE`` (where a report asked
+    without the token sends the browser), or, signed in or with no token, ``PAGE`` itself."""
+    web = request.app.state.web
+    try:
+        then = query(request, SigninAsked).then
+    except BadInput as err:
+        return _refused(err)
+    if request.scope.get("signed_in") is False:
+        return _signin_form(web, then)
+    return RedirectResponse(f"{web.base_path}{then}", status_code=303)
+
+
+ICON = Path(__file__).parent / "static" / "icon.svg"
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``: the page's icon (its views link ``static/icon.svg``), for what a
+    browser asks at the root whatever the page says: a served report, the JSON of the API.
+    Without it every visit left a 404 in the browser's console and a proxy's log."""
+    return FileResponse(ICON, media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})  # fmt: skip
+
+
 ROUTES = [
     Route("/", dashboard),
+    Route("/favicon.ico", favicon),
     Route("/library", library_view),
     Route("/library/item", item_view),
     Route("/changes", changes_view),
     Route("/decisions/group", group_view),
     Route("/decisions/{id}", decision_view),
     Route("/login", login, methods=["POST"]),
+    Route("/login", signin_view, methods=["GET"]),
 ]

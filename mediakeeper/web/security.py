@@ -8,9 +8,10 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
 - A state-changing request (not GET/HEAD) whose ``Origin`` (or, without one, ``Referer``) is
   another site than the one asked (name and port, a default port written or not) is 403, on
   loopback too. No CORS headers are ever sent.
-- With a token, everything but ``/ping`` needs ``Authorization: Bearer TOKEN`` or the cookie
-  the page's sign-in sets (HttpOnly, SameSite=Strict); the API answers 401 without it, the page
-  shows its sign-in form. A token in a query string counts for nothing.
+- With a token, everything but ``/ping`` (and the page's static files, its icon and its
+  sign-in) needs ``Authorization: Bearer TOKEN`` or the cookie the page's sign-in sets
+  (HttpOnly, SameSite=Strict); the API answers 401 without it, the page shows its sign-in
+  form, which leads back to the page asked. A token in a query string counts for nothing.
 
 A token is a real secret or none (``core.tokens``: refused before the server starts, and
 here), compared in constant time on its bytes.
@@ -22,7 +23,7 @@ import json
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.requests import Request
 
@@ -30,7 +31,7 @@ from mediakeeper.core.tokens import checked_token, same_token
 from mediakeeper.system.network import is_loopback, is_own_address
 
 COOKIE = "mediakeeper_token"
-OPEN_PATHS = ("/ping", "/static/", "/login")  # answered without the token
+OPEN_PATHS = ("/ping", "/static/", "/favicon.ico")  # answered without the token
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 DEFAULT_PORTS = {"http": 80, "https": 443}  # the port an Origin without one is on
 EVERY_ADDRESS = ("0.0.0.0", "::", "")  # the binds that answer on every interface
@@ -107,7 +108,9 @@ class Guard:
             if path.startswith(("/api/", "/metrics", "/healthz")):
                 return await _answer(send, 401, "give Authorization: Bearer TOKEN",
                                      {"www-authenticate": "Bearer"})  # fmt: skip
-            scope["signed_in"] = False  # the page shows its sign-in form
+            # The page shows its sign-in form (``/login`` is it), leading back to the page
+            # asked (``asked_page``).
+            scope["signed_in"] = False
         return await self.app(scope, receive, send)
 
     def _same_site(self, headers: dict[str, str]) -> bool:
@@ -129,6 +132,15 @@ class Guard:
             # parse (JSON, a space) made it give up on the whole header, ours with it.
             given = Request(scope).cookies.get(COOKIE, "")
         return same_token(given, self.token)
+
+
+def asked_page(scope: dict) -> str:
+    """The page a request asks, within the server (the base path the guard put in front
+    taken off), as a link writes it: where the sign-in leads once the token is given."""
+    path = scope["path"][len(scope.get("root_path", "")) :] or "/"
+    asked = quote(path, safe="/:@!$&'()*+,;=~")
+    query_string = scope.get("query_string", b"").decode("latin-1")
+    return f"{asked}?{query_string}" if query_string else asked
 
 
 async def _answer(send: Callable, status: int, message: str, extra: dict | None = None) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +34,7 @@ from starlette.routing import Route
 from mediakeeper.core.commands import tool_command
 from mediakeeper.fs.reports import read_page
 from mediakeeper.web.bodies import Params, Text, query
+from mediakeeper.web.security import asked_page
 
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
                  "frame-ancestors 'none'")  # fmt: skip
@@ -112,8 +114,11 @@ def _missing(what: str) -> Response:
 
 
 def _signed_out(request: Request) -> Response | None:
+    """Without the token: to the sign-in form, which leads back here once it is given."""
     if request.scope.get("signed_in") is False:
-        return RedirectResponse(f"{request.app.state.web.base_path}/", status_code=303)
+        then = urlencode({"then": asked_page(request.scope)})
+        return RedirectResponse(f"{request.app.state.web.base_path}/login?{then}",
+                                status_code=303)  # fmt: skip
     return None
 
 

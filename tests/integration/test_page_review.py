@@ -16,6 +16,7 @@ import pytest
 from tests.helpers import run_script
 from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import library_spec
+from tests.integration.test_page_views import serious_findings
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -216,6 +217,59 @@ def test_a_whole_group_is_previewed_then_taken(served, browser):
     page.close()
 
 
+FOCUSED = "document.activeElement.id || document.activeElement.outerHTML.slice(0, 80)"
+
+
+def test_a_group_s_dialog_is_answered_with_the_keyboard_alone(served, browser):
+    """The dialog that asks to answer a whole group, with keys only: the focus goes to its
+    title as it opens (it went to the line of its pages, a link or a text), no serious
+    axe-core finding; Escape closes it, the focus back on the button that opened it, or on
+    the one in its place when the live page rendered the view anew meanwhile (it fell to
+    the page's top); taken, the focus goes to the question now in the group's place."""
+    server, _ = served
+    groups = server.get("/api/decisions").json()["groups"]
+    group = next(g for g in groups if g["count"] > 1)
+    other = next(d for g in groups if g["code"] != group["code"] for d in g["decisions"])
+    page = browser.new_page(bypass_csp=True)  # axe-core let in past the policy
+    page.goto(server.url + "/")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    where = f'.group-acts[data-kind="{group["kind"]}"][data-code="{group["code"]}"]'
+    opener = page.locator(f"{where} button").first
+    for _ in range(200):  # Tab to it, as a keyboard gets there
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.dataset.action") == "group-preview":
+            break
+    expect(opener).to_be_focused()
+    dialog = page.locator("dialog#ask")
+    page.keyboard.press("Enter")
+    expect(dialog).to_contain_text(f"for {group['count']} decisions", timeout=WAIT)
+    assert page.evaluate(FOCUSED) == "ask-title"
+    assert serious_findings(page) == []
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()
+    # Open again, and the view rendered anew while it is (a question taken elsewhere).
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.evaluate("window.groupsBefore = document.getElementById('groups')")
+    assert server.post("/api/decisions", {"id": other["id"], "dismiss": True}).status_code == 200
+    page.wait_for_function("document.getElementById('groups') !== window.groupsBefore",
+                           timeout=WAIT)  # fmt: skip
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(opener).to_be_focused()  # the button of the view as rendered now
+    # Taken with keys: Tab from the title to "Take it", Enter.
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_visible(timeout=WAIT)
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Take it")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("The whole group", timeout=WAIT)
+    expect(page.locator(where)).to_have_count(0)
+    page.wait_for_function("document.activeElement.matches('.question')", timeout=WAIT)
+    page.close()
+
+
 def test_a_fix_s_fields_are_ticked_by_name_and_only_those_are_written(served, browser):
     """A fix an undo took back is a choice with fields: one box a field (three files' artist
     is one box, before three, of which unticking one still wrote all three), none ticked is
@@ -270,6 +324,7 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     before = digests(lib)
     q.locator(".preview").get_by_role("button", name="Take it").click()
     expect(page.locator("#said")).to_contain_text("changed", timeout=WAIT)
+    expect(q.locator(".preview")).to_be_empty()  # its "Take it" would only be refused again
     assert digests(lib) == before
     # Another decision of that file (changed since the batch read it): its preview refused.
     asked = opened(page, ids["missing-artist"])
@@ -285,6 +340,7 @@ def test_bad_answers_are_said_and_write_nothing(served, browser):
     question(page, year).locator(".acts").get_by_role("button", name="Leave as it is").click()
     expect(page.locator("#said")).not_to_contain_text("closed", timeout=WAIT)
     expect(page.locator("#said")).to_contain_text("open", timeout=WAIT)
+    assert "decide" not in page.locator("#said").inner_text()  # a terminal's listing: none here
     # A choice the decision lacks, asked by its key.
     page.goto(server.url + "/")
     page.keyboard.press("j")
@@ -308,6 +364,9 @@ def test_a_decision_s_own_view_says_it_is_taken_and_offers_it_no_more(served, br
     expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
     expect(page.locator("main")).to_contain_text("no longer open", timeout=WAIT)
     expect(page.locator(".decision")).to_have_count(0)  # no choice left to press
+    # Where what is open is listed: the page's own link, not a command of a terminal.
+    assert "decide" not in page.locator("main").inner_text()
+    expect(page.get_by_role("link", name="Back to what needs you")).to_be_visible()
     assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == [
         "Untitled Jam"]  # fmt: skip
     page.locator("#undo-last").get_by_role("button", name="Undo").click()

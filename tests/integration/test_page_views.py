@@ -237,6 +237,42 @@ Response.prototype.text = async function () {
 """
 
 
+def test_a_query_that_does_not_fit_lists_no_other_kind_s_items(demo, browser):
+    """``/library?kind=music&limit=0`` said the limit was wrong, then listed another kind's
+    items (the first kind's, every other parameter its default) under the music address:
+    the kind asked is the one shown, and no item is listed for a query that does not fit."""
+    page = browser.new_page(viewport=DESKTOP)
+    for kind, wrong in (("music", "limit=0"), ("verify", "sort=loudest"),
+                        ("music", "offset=-1")):  # fmt: skip
+        answer = page.goto(f"{demo.url}/library?kind={kind}&{wrong}")
+        assert answer.status == 400, wrong
+        expect(page.locator('select[name="kind"]')).to_have_value(kind)
+        expect(page.locator("main .bad")).to_contain_text(wrong.split("=")[0] + ":")
+        expect(page.locator("#items .item")).to_have_count(0)
+        expect(page.locator("#matches")).to_have_text("")  # no count of another listing
+    page.close()
+
+
+def test_every_view_has_its_icon(demo, browser):
+    """Every browser asks a page's icon: ``/favicon.ico`` answered 404 at each visit (an
+    error in the browser's console, a line in a proxy's log). Each view links its icon, and
+    ``/favicon.ico`` answers it for what is no view (a report page)."""
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    for view in VIEWS:
+        page.goto(demo.url + view)
+        expect(page.locator("#live")).to_have_text("live")
+        icon = page.request.get(page.eval_on_selector('link[rel="icon"]', "e => e.href"))
+        assert (icon.status, icon.headers["content-type"]) == (200, "image/svg+xml"), view
+    page.goto(demo.url + "/reports/weekly")
+    root = demo.get("/favicon.ico")
+    assert (root.status_code, root.headers["content-type"]) == (200, "image/svg+xml")
+    assert root.content.startswith(b"<svg")
+    assert errors == []
+    page.close()
+
+
 def test_the_search_box_takes_the_longest_name_a_search_takes(demo, browser):
     """A name typed past the 500 characters a search takes was refused (400) and, asked by
     the page as it was typed, not said: the list went on showing the last search's. The box

@@ -165,3 +165,33 @@ def test_the_address_it_says_it_serves_at_answers(home, host):
         assert asked.status_code == 200, (said, asked.text)
     finally:
         server.stop()
+
+
+def test_signing_in_leads_to_the_page_asked(home, browser):
+    """Issue: signed in, the browser landed on the overview whatever page it had asked (a
+    view with its query, a report a link led to). The sign-in form now carries the page
+    asked, and leads there; a page of another site given in its place leads to the
+    overview. The page's icon answers before the sign-in (every browser asks it)."""
+    server = serve(home, env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        page = browser.new_page()
+        for asked in ("/library?q=bj%C3%B6rk&sort=recent", "/changes", "/reports/weekly"):
+            page.context.clear_cookies()
+            page.goto(server.url + asked)
+            page.get_by_label("Token").fill(GOOD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(server.url + asked)
+            assert page.get_by_label("Token").count() == 0, asked
+        page.close()
+        with httpx.Client(base_url=server.url) as client:
+            icon = client.get("/favicon.ico")
+            assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+            for elsewhere in ("//evil.example/x", "/\\evil.example", "/\t/evil.example",
+                              "https://evil.example/", "evil.example"):  # fmt: skip
+                signed = client.post("/login", data={"token": GOOD, "then": elsewhere})
+                assert (signed.status_code, signed.headers["location"]) == (303, "/"), elsewhere
+            wrong = client.post("/login", data={"token": GOOD[:-1], "then": "/changes"})
+            assert wrong.status_code == 401 and 'value="/changes"' in wrong.text  # kept
+    finally:
+        _, said = server.stop()
+    assert GOOD not in said

@@ -270,20 +270,39 @@
 
   // ---- asking: a dialog with a form, never window.prompt --------------------------------
 
+  // The focus goes into the dialog as it opens: to what it asks for, else to its title, from
+  // where the preview reads on (a group's is long: its first control was a link to its next
+  // page); closed without taking it (Cancel, Escape), back to the control that opened it, or
+  // to the one now in its place when the view was rendered anew meanwhile (a live page is).
   const dialog = document.getElementById("ask");
-  function ask(title, build) {
-    document.getElementById("ask-title").textContent = title;
+  const askTitle = document.getElementById("ask-title");
+  function ask(title, build, opener = document.activeElement) {
+    askTitle.textContent = title;
     const body = document.getElementById("ask-body");
     body.replaceChildren(...build());
     return new Promise((resolve) => {
       dialog.addEventListener("close", () => {
-        resolve(dialog.returnValue === "ok" ? new FormData(document.getElementById("ask-form")) : null);
+        const ok = dialog.returnValue === "ok";
+        if (!ok) standIn(opener)?.focus();
+        resolve(ok ? new FormData(document.getElementById("ask-form")) : null);
       }, { once: true });
       dialog.returnValue = "";
       dialog.showModal();
-      const first = body.querySelector("input, select");
-      if (first) first.focus();
+      (body.querySelector("input, select") || askTitle).focus();
     });
+  }
+
+  // ``control`` (a question's or a group's button), or, once the server's rendering of the
+  // view replaced it, the button of the same action for the same question or group.
+  function standIn(control) {
+    if (!control || control.isConnected) return control;
+    const acts = control.closest(".acts");
+    if (!acts) return null;
+    const where = acts.dataset.id ? `.acts[data-id="${CSS.escape(acts.dataset.id)}"]`
+      : `.group-acts[data-kind="${CSS.escape(acts.dataset.kind)}"][data-code="${CSS.escape(acts.dataset.code)}"]`;
+    const which = ["action", "choose", "dismiss"].filter((k) => control.dataset[k] !== undefined)
+      .map((k) => `[data-${k}="${CSS.escape(control.dataset[k])}"]`).join("");
+    return document.querySelector(`${where} button${which}`);
   }
 
   function labelled(text, input) {
@@ -397,8 +416,15 @@
   async function take(pressed) {
     const area = pressed.closest(".preview");
     const from = questions().indexOf(pressed.closest(".question"));
-    const done = await call("POST", "/api/decisions", asked.get(area));
-    area.replaceChildren();
+    let done;
+    try {
+      done = await call("POST", "/api/decisions", asked.get(area));
+    } finally {
+      // Taken or refused (the files changed since, the question taken elsewhere), the
+      // preview no longer says what its "Take it" would do: a new preview is asked for.
+      area.replaceChildren();
+      if (document.activeElement === document.body) pressed.closest(".question")?.focus();
+    }
     taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
     goOn(from);
@@ -430,6 +456,7 @@
 
   async function groupPreview(pressed) {
     const acts = pressed.closest(".group-acts");
+    const from = questions().indexOf(pressed.closest(".group").querySelector(".question"));
     const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
     if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
     const answer = await reach(base + "/decisions/group?" + query);
@@ -438,7 +465,7 @@
     // Exactly what was previewed: refused, nothing written, if anything changed since.
     const token = fresh.body.querySelector(".group-preview")?.dataset.token;
     const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.means || acts.dataset.code}: all at once?`,
-                         () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)));
+                         () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)), pressed);
     if (!ok) return;
     const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
     if (token) body.token = token;
@@ -447,6 +474,7 @@
     const done = await call("POST", "/api/decisions", body);
     taken(`The whole group: ${done.closed} closed.`, done.session);
     await refreshFromPage();
+    goOn(from);  // the group gone, the question now in its place
   }
 
   // Another page of a group's preview's items, in place of the one shown (the preview's
