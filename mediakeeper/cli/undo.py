@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from mediakeeper.changes import moves
-from mediakeeper.changes.journal import read_journals, written_by_session
+from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
 from mediakeeper.core import writemode
@@ -65,7 +65,7 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     if session and not artist:
         _whole_session(settings.home, session, writing, dry_run)
     if artist and not dry_run:
-        _confirm_artist(kind_dir, artist, yes)
+        _confirm_artist(kind_dir, session, artist, yes)
     with collector.loading():
         from mediakeeper.changes.undo import undo
         from mediakeeper.decisions.undo_surfaces import after_undo
@@ -189,14 +189,18 @@ def _said_put_back(done, dry_run: bool) -> None:
         click.echo(f"Error: {done.stopped}", err=True)
 
 
-def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
+def _confirm_artist(kind_dir: Path, session: str | None, artist: str, yes: bool) -> None:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
-    --yes); with no answer to read, nothing is restored and the error names --yes."""
+    --yes); with no answer to read, nothing is restored and the error names --yes. What the
+    undo would refuse (a NAME that fits several artists or none, a session unknown or
+    without that artist's changes) is said first, and nothing asked."""
+    if yes:  # nothing asked: the undo itself says what it refuses
+        return
     with collector.loading():
-        from mediakeeper.changes.undo import artist_named
+        from mediakeeper.changes.undo import artist_named, selected
 
-    found = artist_named(read_journals(kind_dir).entries, artist)
-    if fold(found) == fold(artist) or yes:
+    found = artist_named(selected(kind_dir, session, artist).everything, artist)
+    if fold(found) == fold(artist):
         return
     ask(f"{artist!r} is the start of {found!r}: undo its changes?")
 
