@@ -30,7 +30,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes, fsync_dir
-from mediakeeper.fs.names import beside
+from mediakeeper.fs.names import beside, free_by_serial
 from mediakeeper.fs.tree import files_below, make_folders, remove_tree
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
@@ -133,12 +133,10 @@ class AudiobookJob(StagedJob):
 
     def _new_backup(self, folder: Path) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
-        target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}"
-        number = 1
-        while target.exists():  # a backup of the same folder made in the same second
-            number += 1
-            target = self.backup_root / f"{metadata.safe_name(folder.name)}_{stamp}_{number}"
-        return target
+        # A backup of the same folder made in the same second gets _2, _3, ...
+        name = free_by_serial(f"{metadata.safe_name(folder.name)}_{stamp}",
+                              lambda n: (self.backup_root / n).exists(), "_")  # fmt: skip
+        return self.backup_root / name
 
     def _measure(self, a: Attempt) -> str:
         item, state = a.item, a.state

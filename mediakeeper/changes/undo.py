@@ -140,6 +140,35 @@ class JournalUnwritable(MediakeeperError):
     exit_code = 1
 
 
+@dataclass(frozen=True)
+class Selected:
+    everything: list[JournalEntry]  # the journals read: an artist's all, a session's on
+    wanted: list[JournalEntry]  # the changes asked for (none: only unreadable lines)
+    problems: list[JournalProblem]  # the lines of their journals that could not be read
+
+
+def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> Selected:
+    """The journaled changes an undo of ``session`` and/or ``artist`` takes back, read and
+    nothing written; an artist's name that fits several or none, a session with no changes
+    (or none of the artist's) raise, so a command says so before it asks anything. None
+    asked for, only lines that could not be read: those lines, which the undo reports."""
+    if not (session or artist):
+        raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
+    # A session's undo weighs its changes against the later ones only; an artist's, all.
+    journals = read_journals(status_kind_dir, after=session if artist is None else None)
+    everything = journals.entries
+    wanted = _selected(everything, session, artist)
+    # Any journal may hold an artist's changes; a session's are in its own.
+    problems = [p for p in journals.problems if session is None or p.session == session]
+    if not wanted and not problems:
+        if session and artist:
+            _none_of_artist_in(status_kind_dir, everything, session, artist)
+        target = f"session {session}" if session else f"artist {artist!r}"
+        hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
+        raise NothingJournaled(f"no journaled changes for {target}", hint)
+    return Selected(everything, wanted, problems)
+
+
 def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
          dry_run: bool = False,
          writing: writemode.Writing = writemode.DEFAULT_WRITING) -> UndoReport:  # fmt: skip
@@ -151,23 +180,10 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     history leaves that tag alone rather than writing a wrong value; the report names the
     line, and the command exits 1. The values are written as ``writing`` (the music
     settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
-    if not (session or artist):
-        raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
-    # A session's undo weighs its changes against the later ones only; an artist's, all.
-    journals = read_journals(status_kind_dir, after=session if artist is None else None)
-    everything = journals.entries
-    wanted = _selected(everything, session, artist)
-    # Any journal may hold an artist's changes; a session's are in its own.
-    problems = [p for p in journals.problems if session is None or p.session == session]
+    asked = selected(status_kind_dir, session, artist)
+    everything, wanted, problems = asked.everything, asked.wanted, asked.problems
     if not wanted:
-        if problems:
-            return UndoReport([], [], "", problems=problems)
-        if session and artist:
-            _none_of_artist_in(status_kind_dir, everything, session, artist)
-        target = f"session {session}" if session else f"artist {artist!r}"
-        hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
-        raise NothingJournaled(f"no journaled changes for {target}", hint)
-
+        return UndoReport([], [], "", problems=problems)
     wanted, superseded = _in_effect(wanted, everything)
     files, odd = _undo_steps(wanted)
     if dry_run:

@@ -69,7 +69,8 @@ from mediakeeper.text.visible import visible
     "-i",
     "--interactive",
     is_flag=True,
-    help="Walk the open decisions one by one: a choice's number, or a value.",
+    help="Walk every open decision `decide` lists, in its order (the findings worst first, "
+    "failed or skipped items, duplicate groups), one by one: a choice's number, or a value.",
 )
 def main(home, kind, name, decision_id, code, choose, values, scope, fields, album, dismiss,
          group, every_group, whole_group, remember, list_rules, forget, as_json, dry_run,

@@ -78,7 +78,9 @@ def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool 
             click.echo(f"would set aside {visible(copy['path'])}")
 
 
-def said(home: Path, taken: Taken) -> None:
+def said(home: Path, taken: Taken, *, stop: bool = True) -> None:
+    """What keeping a group's copy did; a file left alone, or a set-aside stopped, exits 1
+    (``stop``), or is said (``decide -i`` goes on to the next)."""
     done = taken.set_aside
     if done is not None:
         said_set_aside(done, left_alone_err=True)
@@ -90,5 +92,5 @@ def said(home: Path, taken: Taken) -> None:
         click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
     if done is not None and done.stopped:
         click.echo(f"Error: {done.stopped}", err=True)
-    if done is not None and (done.left_alone or done.stopped):
+    if stop and done is not None and (done.left_alone or done.stopped):
         sys.exit(1)

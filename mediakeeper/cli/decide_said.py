@@ -20,9 +20,10 @@ from mediakeeper.text.visible import visible
 from mediakeeper.text.wording import count, value, values_written
 
 
-def previewed(shown: engine.Preview) -> None:
+def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
     """A dry run: each field of each file it would write, each move, each queue item put
-    back, and what it would close."""
+    back, and what it would close; one that would be refused exits 1 (``stop``), or is said
+    (``decide -i`` goes on to the next)."""
     for w in shown.writes:
         click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
                    f"{value(w['new'])}")  # fmt: skip
@@ -35,13 +36,16 @@ def previewed(shown: engine.Preview) -> None:
     if shown.refused:
         click.echo("Nothing decided, nothing written: mend what is said above, then decide "
                    "again.", err=True)  # fmt: skip
-        sys.exit(1)
+        if stop:
+            sys.exit(1)
+        return
     click.echo(f"dry run: {count(len(shown.closes), 'decision')} would be closed "
                f"({shown.what}); nothing written")  # fmt: skip
 
 
-def taken(home: Path, result: engine.Result) -> None:
-    """What an answer did, said as its act says it, with the command that takes it back."""
+def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
+    """What an answer did, said as its act says it, with the command that takes it back; a
+    file or value left alone exits 1 (``stop``), or is said (``decide -i`` goes on)."""
     taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
     if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
         names = ", ".join(taken.names)
@@ -49,15 +53,15 @@ def taken(home: Path, result: engine.Result) -> None:
                    f"{names}: back to pending; the next batch tries it again")  # fmt: skip
         click.echo(f"To take it back:\n  {undo}")
     elif result.act in VERIFYING:
-        decide_verify.said(home, taken)
+        decide_verify.said(home, taken, stop=stop)
     elif result.act == CANDIDATE:
         click.echo(f"chose {taken} for {result.queued[0]}: the next batch identifies it so "
                    f"({count(result.closed, 'decision')} closed)")  # fmt: skip
         click.echo(f"To take it back:\n  {undo}")
     elif result.act == KEEP:
-        decide_dupes.said(home, taken)
+        decide_dupes.said(home, taken, stop=stop)
     else:
-        said(taken, False)
+        said(taken, False, stop=stop)
 
 
 def said(taken, dry_run: bool, *, stop: bool = True) -> None:

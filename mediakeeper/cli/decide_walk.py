@@ -1,72 +1,92 @@
-"""``decide -i``: the open decisions walked one at a time on a terminal, worst item first.
-Each choice is shown with the number ``decide KIND NAME`` lists it under, and typed as that
-number; ``v`` types a value for the tag a decision is about, ``d`` dismisses the finding's
-code, ``s`` passes it over, ``q`` stops. Each answer is written before the next is shown."""
+"""``decide -i``: every open decision ``decide`` lists, walked one at a time on a terminal
+in its order: the findings' groups worst first, then the failed or skipped items, then the
+duplicate groups. Each choice is shown with the number ``decide KIND NAME`` lists it under,
+and typed as that number; ``v`` types a value for the tag a decision is about, ``d``
+dismisses it, ``s`` passes it over, ``q`` stops. Each answer is written before the next is
+shown; a decision an earlier answer closed (or sent back to be checked again) is not asked."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
-from mediakeeper.cli import decide_verify
-from mediakeeper.cli.decide_said import said
-from mediakeeper.core import kinds, writemode
-from mediakeeper.core.questions import AGAIN, CANDIDATE
+from mediakeeper.cli import decide_said
+from mediakeeper.core import writemode
 from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import visible
+
+# What ``decide`` lists, in its order: the keys of ``engine.listing`` that hold decisions.
+LISTED = ("groups", "outstanding", "duplicates")
 
 
 def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
-    """Each open decision asked in turn, and each answer taken before the next is shown."""
+    """Each open decision asked in turn, and each answer taken before the next is shown;
+    those an answer opens (none yet asked) are asked once the list is walked."""
     if not sys.stdin.isatty():
         raise click.UsageError("-i needs a terminal; without it, give --choose, --set or --dismiss")
-    passed: set[str] = set()
-    for entry in decide.listing(home):
-        if not kinds.get(entry.kind).rewrite:
-            continue
-        try:
-            item = decide.find_item(home, entry.kind, entry.name)
-        except decide.DecideError:
-            continue  # not completed (failed, skipped): listed by `decide`, retried there
-        while True:
-            found = decide.item_decisions(home, entry.kind, item)
-            waiting = [d for d in found.decisions if d.id not in passed]
-            if not waiting:
-                break
-            decision = waiting[0]
-            answer = _ask(found, decision)
-            if answer == "q":
-                click.echo("Stopped; the rest wait for the next time.")
-                return
-            taken = answer != "s" and _take(home, decision, answer, dry_run, writing)
-            if taken == AGAIN and not dry_run:  # back to pending: its next batch asks anew
-                break
-            if not taken or dry_run:  # passed over, refused, or (dry run) not written
-                passed.add(decision.id)
-            item = decide.find_item(home, entry.kind, entry.name)  # as the answer left it
+    asked: set[str] = set()
+    while waiting := [i for i in _listed_ids(home) if i not in asked]:
+        for decision_id in waiting:
+            asked.add(decision_id)
+            shown = _asked_anew(home, decision_id, None)
+            while shown is not None:
+                answer = _ask(shown)
+                if answer == "q":
+                    click.echo("Stopped; the rest wait for the next time.")
+                    return
+                if answer == "s":
+                    break
+                _take(home, shown, answer, dry_run, writing)
+                shown = _asked_anew(home, decision_id, shown)
+        if dry_run:  # nothing was written: the same decisions are open still
+            break
     click.echo("Nothing left to decide.")
 
 
-def _ask(found, decision) -> str:
+def _asked_anew(
+    home: Path, decision_id: str, before: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The decision as it is asked now, or None: closed (by an answer, or its item back to
+    pending), or asked as ``before`` was (an answer refused, a candidate kept for the next
+    batch: asked once). One an answer narrowed (a damaged album's first file restored, the
+    next one's copy gone) is asked again, as it stands."""
+    try:
+        shown = engine.explain(home, decision_id)
+    except decide.DecideError:
+        return None
+    return None if shown == before else shown
+
+
+def _listed_ids(home: Path) -> Iterator[str]:
+    listed = engine.listing(home)
+    for key in LISTED:
+        for entry in listed.get(key) or ():
+            yield from (d["id"] for d in entry["decisions"])
+
+
+def _ask(shown: dict[str, Any]) -> str:
     """Show one decision and read one answer among those it offers: a choice's number, or
     v (then the value), d, s or q."""
-    click.echo(f"\n{visible(found.name)} · {decision.severity} {decision.code} — "
-               f"{visible(decision.words)}")  # fmt: skip
-    for line in decide.evidence_lines(decision.evidence):
-        click.echo(f"  {visible(line)}")
-    for choice in decision.choices:
-        click.echo(f"  [{choice.number}] {visible(choice.label)}")
-    if decision.note:  # where a restore's copy is, or why none is offered
-        click.echo(f"  ({decision.note})")
-    tag = decision.tag
-    typed = f"[v] type a value for {tag}   " if tag else ""
-    click.echo(f"  {typed}[d] leave it as it is (dismiss)   [s] skip   [q] quit")
-    numbers = {str(c.number) for c in decision.choices}
-    offered = numbers | {"d", "s", "q"} | ({"v"} if tag else set())
+    click.echo("")
+    for line in engine.question_lines(shown, f"{shown['item']} · "):
+        click.echo(visible(line))
+    choices = shown.get("choices") or []
+    for choice in choices:
+        click.echo(f"  [{choice['number']}] {visible(choice['label'])}")
+    if note := (shown.get("details") or {}).get("note"):  # where a copy is, or why none is
+        click.echo(f"  ({visible(note)})")
+    tag = shown.get("can_set")
+    dismissed = shown["code"] not in engine.QUEUED  # a failed item is retried or skipped
+    keys = [f"[v] type a value for {tag}"] * bool(tag)
+    keys += ["[d] leave it as it is (dismiss)"] * dismissed + ["[s] skip", "[q] quit"]
+    click.echo("  " + "   ".join(keys))
+    numbers = {str(c["number"]) for c in choices}
+    offered = numbers | {"s", "q"} | ({"v"} if tag else set()) | ({"d"} if dismissed else set())
     while (answer := _line("> ", key=True)) not in offered:
         if answer is None:
             return "q"
@@ -87,32 +107,25 @@ def _line(prompt: str, *, key: bool = False) -> str | None:
     return typed.lower() if key else typed
 
 
-def _take(home, decision, answer, dry_run, writing) -> bool | str:
-    """Take the answer through the engine (``decisions.engine``); whether a decision was
-    taken (a refused value is said, and the decision passed over), or ``AGAIN``: the album
-    is back to pending (verify again)."""
+def _take(
+    home: Path, shown: dict[str, Any], answer: str, dry_run: bool, writing: writemode.Writing
+) -> None:
+    """Take the answer through the engine (``decisions.engine``) and say what it did, as
+    ``decide`` says each answer (a dry run: what it would do); a refused answer is said, its
+    decision left open, and the walk goes on."""
+    decision_id = shown["id"]
     if answer == "d":
         asked = engine.Answer(dismiss=True)
     elif answer.startswith("v"):
-        asked = engine.Answer(values=((decision.tag, answer[1:]),))
+        asked = engine.Answer(values=((shown["can_set"], answer[1:]),))
     else:
         asked = engine.Answer(choose=int(answer))
     try:
         if dry_run:
-            shown = engine.preview(home, decision.id, asked)
-            for w in shown.writes:
-                click.echo(f"would set {w['field']} of {w['file']}: {w['old']!r} -> {w['new']!r}")
-            click.echo(f"dry run: {shown.what}; nothing written")
-            return True
-        result = engine.take_answer(home, decision.id, asked, writing=writing)
+            decide_said.previewed(engine.preview(home, decision_id, asked), stop=False)
+            return
+        result = engine.take_answer(home, decision_id, asked, writing=writing)
     except decide.DecideError as err:
         click.echo(f"  {err}", err=True)
-        return False
-    if result.act in VERIFYING:
-        decide_verify.said(home, result.taken, stop=False)
-        return AGAIN if result.queued else bool(result.closed)
-    if result.act == CANDIDATE:
-        click.echo(f"chose {result.taken}: the next batch identifies it so")
-        return False  # its document stays as it is until that batch: not asked again now
-    said(result.taken, dry_run, stop=False)
-    return True
+        return
+    decide_said.taken(home, result, stop=False)

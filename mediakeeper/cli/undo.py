@@ -11,11 +11,12 @@ from typing import Any
 import click
 
 from mediakeeper.changes import moves
-from mediakeeper.changes.journal import read_journals, written_by_session
+from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.core.commands import queue_manager
+from mediakeeper.decisions.recorded import Decided, decided_sessions
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
 from mediakeeper.text.fold import fold
@@ -35,7 +36,7 @@ from mediakeeper.text.wording import count, value, values_written
 @click.option("--session", type=NAMED, metavar="ID", help="Undo every change of this session.")
 @click.option("--artist", type=NAMED, metavar="NAME", help="Undo every change made to this artist.")
 @click.option("--list", "list_sessions", is_flag=True,
-              help="List sessions that changed tags or set duplicates aside.")
+              help="List sessions that changed tags, took decisions or set duplicates aside.")
 @click.option(
     "--dry-run",
     is_flag=True,
@@ -64,7 +65,7 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
     if artist and not dry_run:
-        _confirm_artist(kind_dir, artist, yes)
+        _confirm_artist(kind_dir, session, artist, yes)
     try:
         if session and not artist:
             _whole_session(settings.home, session, writing, dry_run)
@@ -87,22 +88,27 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
 
 def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:
     """``--list`` (``asked``), or no session or artist given: the sessions that changed
-    tags, then the ``dupes set-aside`` ones, each with what became of it; exits."""
+    tags, then those of ``decide`` (with the tags they wrote), then the ``dupes set-aside``
+    ones, each with what became of it; exits."""
     summed = written_by_session(kind_dir)
     undone = undone_sessions(home)
     undoes = {u.by: sid for sid, u in undone.items() if u.by}
+    decided = {d.session: d for d in decided_sessions(home, undone)}
     set_aside = moves.sessions(home)  # dupes set-aside: files moved, tags or not
     if as_json:
-        click.echo(json.dumps(_listed(summed, set_aside, undone, undoes), indent=2,
+        click.echo(json.dumps(_listed(summed, decided, set_aside, undone, undoes), indent=2,
                               ensure_ascii=False))  # fmt: skip
         sys.exit(1 if summed.damaged else 0)
-    for sid, written in summed.sessions.items():
-        said = f"{count(written.values, 'change')} to {count(written.artists, 'artist')}"
-        click.echo(f"{sid}  {said}{_undone_note(sid, undone, undoes)}")
+    tagged = [sid for sid in summed.sessions if sid not in decided]
+    for sid in [*tagged, *decided]:
+        said = [f"{decided[sid].said} ({decided[sid].kind})"] if sid in decided else []
+        if (written := summed.sessions.get(sid)) is not None:
+            said.append(f"{count(written.values, 'change')} to {count(written.artists, 'artist')}")
+        click.echo(f"{sid}  {'; '.join(said)}{_undone_note(sid, undone, undoes)}")
     for sid, files in set_aside:
         click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
                    f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
-    if not summed.sessions and not set_aside:
+    if not summed.sessions and not decided and not set_aside:
         click.echo("No tag changes have been made yet.")
     _show_problems(summed.problems)
     if not asked:
@@ -201,14 +207,18 @@ def _said_put_back(done, dry_run: bool) -> None:
         click.echo(f"Error: {done.stopped}", err=True)
 
 
-def _confirm_artist(kind_dir: Path, artist: str, yes: bool) -> None:
+def _confirm_artist(kind_dir: Path, session: str | None, artist: str, yes: bool) -> None:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
-    --yes); with no answer to read, nothing is restored and the error names --yes."""
+    --yes); with no answer to read, nothing is restored and the error names --yes. What the
+    undo would refuse (a NAME that fits several artists or none, a session unknown or
+    without that artist's changes) is said first, and nothing asked."""
+    if yes:  # nothing asked: the undo itself says what it refuses
+        return
     with collector.loading():
-        from mediakeeper.changes.undo import artist_named
+        from mediakeeper.changes.undo import artist_named, selected
 
-    found = artist_named(read_journals(kind_dir).entries, artist)
-    if fold(found) == fold(artist) or yes:
+    found = artist_named(selected(kind_dir, session, artist).everything, artist)
+    if fold(found) == fold(artist):
         return
     ask(f"{artist!r} is the start of {found!r}: undo its changes?")
 
@@ -229,8 +239,8 @@ def _said_dry(report) -> None:
     )
 
 
-def _listed(summed, set_aside: list[tuple[str, int]], undone: dict[str, Undoing],
-            undoes: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+def _listed(summed, decided: dict[str, Decided], set_aside: list[tuple[str, int]],
+            undone: dict[str, Undoing], undoes: dict[str, str]) -> dict[str, Any]:  # fmt: skip
     """``--list --json``: each session as the lines say it, and the journal lines passed
     over (``damaged``: a change that may stay; else cut short, never made)."""
 
@@ -240,10 +250,16 @@ def _listed(summed, set_aside: list[tuple[str, int]], undone: dict[str, Undoing]
                 "undone": None if done is None else {"at": done.at.isoformat(), "by": done.by,
                                                      "left_alone": done.left}}  # fmt: skip
 
+    def tags(sid: str) -> dict[str, Any]:
+        w = summed.sessions.get(sid)
+        return {} if w is None else {"values": w.values, "files": w.files, "artists": w.artists}
+
     return {
         "sessions": [
-            *({"session": sid, "what": "tags", "values": w.values, "files": w.files,
-               "artists": w.artists, **became(sid)} for sid, w in summed.sessions.items()),
+            *({"session": sid, "what": "tags", **tags(sid), **became(sid)}
+              for sid in summed.sessions if sid not in decided),
+            *({"session": sid, "what": "decisions", "kind": d.kind, "code": d.code,
+               "items": d.items, **tags(sid), **became(sid)} for sid, d in decided.items()),
             *({"session": sid, "what": "set-aside", "files": files, **became(sid)}
               for sid, files in set_aside),
         ],

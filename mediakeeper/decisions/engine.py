@@ -152,11 +152,24 @@ def explain(home: Path, decision_id: str) -> dict[str, Any]:
 def describe_one(shown: Mapping[str, Any]) -> list[str]:
     """One decision explained (``explain``), for a person: its question, its evidence in
     short, its choices numbered within it, its id."""
+    lines = question_lines(shown, f"{shown['item']}: ")
+    lines += [f"  {c['number']}) {c['label']}" for c in shown.get("choices") or ()]
+    if shown.get("can_set"):
+        lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
+    note = (shown.get("details") or {}).get("note")
+    lines += [f"  ({note})"] if note else []
+    return [*lines, f"  id {shown['id']}"]
+
+
+def question_lines(shown: Mapping[str, Any], named: str) -> list[str]:
+    """One decision explained (``explain``), its choices aside: its question after ``named``
+    (its item's name as the face shows it), then its evidence in short, each line indented;
+    a failed or skipped item's question is where it stopped, and why."""
     from mediakeeper.decisions.item import evidence_lines
 
     details = shown.get("details") or {}
-    lines = [f"{shown['item']}: {shown['severity']} {shown['code']} — {shown['question']}"]
-    if "error" in details:  # a failed or skipped item: where it stopped, and why
+    lines = [f"{named}{shown['severity']} {shown['code']} — {shown['question']}"]
+    if "error" in details:
         lines = [outstanding.said(shown["item"], shown["code"], details.get("stage") or "",
                                   details["attempts"], details["error"])]  # fmt: skip
     for why in details.get("why") or ():  # a duplicate group: why the best ranks first
@@ -164,11 +177,7 @@ def describe_one(shown: Mapping[str, Any]) -> list[str]:
     lines += [f"  {line}" for line in evidence_lines(details)]
     if details.get("copies"):  # a duplicate group: every copy side by side
         lines += [f"  {line}" for line in dupes_questions.side_by_side(details["copies"])]
-    lines += [f"  {c['number']}) {c['label']}" for c in shown.get("choices") or ()]
-    if shown.get("can_set"):
-        lines.append(f"  or type a value: --set {shown['can_set']}=VALUE")
-    lines += [f"  ({details['note']})"] if details.get("note") else []
-    return [*lines, f"  id {shown['id']}"]
+    return lines
 
 
 # ---- finding what an id names ----------------------------------------------------------------

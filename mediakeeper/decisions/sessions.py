@@ -24,6 +24,7 @@ from mediakeeper.decisions import rules
 from mediakeeper.decisions.answering import group_done, write_again
 from mediakeeper.decisions.item import ItemDecisions, queue_of
 from mediakeeper.decisions.outstanding import GROUPS
+from mediakeeper.decisions.recorded import FOLDER
 from mediakeeper.dupes import kept as kept_whole
 from mediakeeper.dupes.kind import KIND as DUPES
 from mediakeeper.fs.atomic import atomic_write_text
@@ -33,8 +34,6 @@ from mediakeeper.queue.manager import put_where, restore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.reports.records import read_output
-
-FOLDER = "decisions"  # under status/<kind>/
 
 
 @dataclass(frozen=True)

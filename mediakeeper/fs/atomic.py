@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from mediakeeper.fs.names import fitted
+from mediakeeper.fs.names import fitted, free_by_serial
 from mediakeeper.system.interrupts import critical
 from mediakeeper.system.linux import start_writeback
 
@@ -169,12 +169,7 @@ def replaced_stamp(folder: Path, second: str) -> str:
     """The time (``second``, as ``%Y%m%dT%H%M%S``) that copies kept in ``folder`` now are
     named by: never one an earlier copy there has (two within one second get -2, -3, ...)."""
     taken = {p.name.rsplit(REPLACED, 1)[1] for p in folder.glob(f"*{REPLACED}*")}
-    stamp = second
-    for serial in itertools.count(2):
-        if stamp not in taken:
-            return stamp
-        stamp = f"{second}-{serial}"
-    raise AssertionError("unreachable")
+    return free_by_serial(second, taken.__contains__)
 
 
 def keep_replaced(path: Path, stamp: str) -> Path:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -111,6 +112,15 @@ def beside(target: Path, prefix: str) -> Path:
     pass 255 bytes (a valid name of 245 bytes), ``prefix`` + a hash of its name + its
     suffix, the same at each call so a resume finds it."""
     return target.with_name(fitted(prefix, target.name))
+
+
+def free_by_serial(name: str, taken: Callable[[str], bool], joiner: str = "-") -> str:
+    """``name``, or where it is ``taken`` the first of ``name-2``, ``name-3``, ... that is
+    not (``joiner`` between the name and its serial): a name beside those of the same moment
+    (a checkpoint of the same day and count, a copy kept within the same second) that never
+    replaces one of them."""
+    candidates = itertools.chain([name], (f"{name}{joiner}{n}" for n in itertools.count(2)))
+    return next(c for c in candidates if not taken(c))
 
 
 def readable(name: str) -> str:

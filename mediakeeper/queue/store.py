@@ -47,6 +47,7 @@ from mediakeeper.fs.atomic import (
     replaced_stamp,
     write_all,
 )
+from mediakeeper.fs.names import free_by_serial
 from mediakeeper.queue.files import (
     by_hand_hint,
     file_signature,
@@ -629,11 +630,8 @@ class QueueStore:
         # A second of the same day and count (a skip, or a reset and a re-run, between) is
         # another state: it never replaces the first, which may be the one to go back to.
         # (Under the queue's lock: no other checkpoint is being named meanwhile.)
+        stem = free_by_serial(stem, lambda s: (self.checkpoint_dir / f"{s}.json").exists())
         target = self.checkpoint_dir / f"{stem}.json"
-        again = 1
-        while target.exists():
-            again += 1
-            target = self.checkpoint_dir / f"{stem}-{again}.json"
         atomic_write_bytes(target, self._file_chunks(self._data))
         self._last_checkpoint = done
         return target

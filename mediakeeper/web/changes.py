@@ -11,7 +11,6 @@ listed from there).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from pathlib import Path
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
-from mediakeeper.decisions.sessions import FOLDER as DECISIONS_FOLDER
+from mediakeeper.decisions.recorded import decided_sessions
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.wording import count
@@ -63,9 +62,10 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
     for kind in kinds:
         _batches(status, kind, change)
         _tag_writes(status, kind, change)
-        _group_decisions(status, kind, change)
+    undone = undone_sessions(home)
+    _decisions(home, undone, change)
     _set_asides(home, change)
-    _undone(home, found, change)
+    _undone(undone, found)
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
 
 
@@ -87,19 +87,13 @@ def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
         c.undoable = True
 
 
-def _group_decisions(status: Path, kind: str, change: ChangeOf) -> None:
-    """The kind's decisions taken for a group (``decide --all``), from their records."""
-    for record in sorted((status / kind / DECISIONS_FOLDER).glob("*.json")):
-        try:
-            entry = json.loads(record.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        at = datetime.fromtimestamp(record.stat().st_mtime, UTC)
-        c = change(str(entry.get("session") or record.stem), kind, at)
-        items = entry.get("items") or []
-        code = entry.get("code") or "a group"
-        c.what.append(f"decided {code} for {count(len(items), 'item')}")
-        c.undoable = True
+def _decisions(home: Path, undone: dict[str, Undoing], change: ChangeOf) -> None:
+    """The decisions taken (``decide``, one item's or a group's), from their records; one
+    undone, whose record went with its undo, from the undo's own."""
+    for decided in decided_sessions(home, undone):
+        c = change(decided.session, decided.kind, decided.at)
+        c.what.append(decided.said)
+        c.undoable = decided.recorded
 
 
 def _set_asides(home: Path, change: ChangeOf) -> None:
@@ -112,13 +106,9 @@ def _set_asides(home: Path, change: ChangeOf) -> None:
         c.undoable = True
 
 
-def _undone(home: Path, found: dict[str, Change], change: ChangeOf) -> None:
-    """Each session undone said so, and its undo named what it undid; a group's decision,
-    whose record went with its undo, listed from the undo's own record."""
-    for session, undoing in undone_sessions(home).items():
-        if undoing.kind and session not in found:
-            c = change(session, undoing.kind, undoing.at)
-            c.what.append(f"decided {undoing.code} for {count(undoing.decided, 'item')}")
+def _undone(undone: dict[str, Undoing], found: dict[str, Change]) -> None:
+    """Each session undone said so, and its undo named what it undid."""
+    for session, undoing in undone.items():
         if session in found:
             found[session].undone = undoing
         if undoing.by in found:

@@ -116,10 +116,11 @@ def test_a_name_that_is_not_one_item_is_refused_in_one_line(processed):
 
 
 def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(processed, tmp_path):
-    """In tmux (a real terminal, 80x30): Metallica's error first, a key it does not offer
-    asked again, then its artist typed as a value (v), its missing-year dismissed (d); Pink
-    Floyd's year taken as 2, the number ``decide music "Pink Floyd"`` lists it under,
-    written as the settings' ``write_mode = "copy"`` says (new inodes)."""
+    """In tmux (a real terminal, 80x30), in the order ``decide`` lists the groups: Metallica's
+    error first, a key it does not offer asked again, then its artist typed as a value (v);
+    Pink Floyd's year taken as 2, the number ``decide music "Pink Floyd"`` lists it under,
+    written as the settings' ``write_mode = "copy"`` says (new inodes); Metallica's
+    missing-year dismissed (d)."""
     from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, run_recording_exit
 
     if TMUX is None:
@@ -150,8 +151,8 @@ def test_decide_i_walks_the_decisions_on_a_terminal_with_the_choices_as_keys(pro
         answer("Metallica · error missing-artist", "x", limit=120.0)
         answer("one of: d, q, s, v", "v")
         answer("artist = ", "Metallica")
-        answer("Metallica · warning missing-year", "d")
         answer("[2] date '1974' for the album's 4 tracks", "2")
+        answer("Metallica · warning missing-year", "d")
         assert wait_until(ended.exists), screen()
         assert "Nothing left to decide." in screen()
         assert "values written to 2 files, all rewritten whole" in screen()  # copy mode
@@ -288,3 +289,59 @@ def test_decide_i_starts_with_the_worst_question(tmp_path, music_library):
         assert wait_until(lambda: "Stopped; the rest wait" in screen()), screen()
     finally:
         subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
+
+
+def test_decide_i_walks_what_decide_lists_the_failed_items_too(demo_home, tmp_path):
+    """``decide -i`` asks every question ``decide`` lists, in its order: the findings' groups
+    worst first, then the demo's two failed conversions, each retried or skipped by its
+    number (no dismissal offered). Before, the walk asked the findings alone and said
+    "Nothing left to decide." with the failed items still listed. In tmux, a dry run: each
+    finding passed over (s), a failed one's skip previewed, nothing written."""
+    import json
+
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, run_recording_exit
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    listed = json.loads(decide(demo_home, "--json").stdout)
+    findings = [d for g in listed["groups"] for d in g["decisions"]]
+    failed = [d["item"] for g in listed["outstanding"] for d in g["decisions"]]
+    assert len(failed) == 2 and findings, listed
+    queue = demo_home / "status" / "conversions" / "processing_queue.json"
+    before = queue.read_bytes()
+    tmux, ended = Tmux(tmp_path, _env()), tmp_path / "status"
+    argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(demo_home),
+            "-i", "--dry-run"]  # fmt: skip
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c",
+         run_recording_exit(argv, ended))  # fmt: skip
+    try:
+        tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+        def history() -> str:  # the whole walk, not the last screen alone
+            return tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "t")
+
+        def answer(typed: str, asked: int) -> None:
+            """Wait for the ``asked``-th question's prompt, then type ``typed``."""
+            prompts = lambda: history().count("[q] quit")  # noqa: E731
+            assert wait_until(lambda: prompts() >= asked, limit=120.0), history()
+            tmux("send-keys", "-t", "t", "-l", typed)
+            tmux("send-keys", "-t", "t", "Enter")
+
+        for n in range(1, len(findings) + 1):
+            answer("s", n)
+        answer("2", len(findings) + 1)
+        answer("s", len(findings) + 2)
+        assert wait_until(ended.exists, limit=120.0), history()
+        walked = history()
+    finally:
+        subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
+    assert ended.read_text().strip() == "0"
+    headings = [line for line in walked.splitlines() if " · " in line]
+    assert [h.split(" · ")[0] for h in headings] == [d["item"] for d in findings], walked
+    asked = [line.split(":")[0] for line in walked.splitlines() if ": failed at stage " in line]
+    assert asked == failed, walked
+    tail = walked[walked.index(f"{failed[0]}: failed at stage "):]
+    assert "[1] retry" in tail and "[2] skip" in tail and "[d]" not in tail, tail
+    assert f"would put {failed[0]} back to skipped" in tail
+    assert "Nothing left to decide." in tail
+    assert queue.read_bytes() == before  # a dry run

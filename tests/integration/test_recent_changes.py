@@ -6,6 +6,7 @@ with the duplicates' page (``test_serve_page_dupes``)."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from mediakeeper.web.changes import recent_changes
@@ -47,3 +48,28 @@ def test_each_source_gives_its_line_and_each_undo_marks_what_it_took_back(proces
     assert by in listed and by not in (group, batch.session)
     assert listed[by].undoes == batch.session
     assert listed[by].what == ["6 tag values written to 3 files"]
+
+
+def test_undo_lists_the_sessions_decide_took_as_the_page_does(processed):
+    """``undo --list`` names each session of ``decide`` with what it decided, and one undone
+    as undone (before: only the sessions that wrote tags or set copies aside were listed,
+    so a dismissal, undoable by its id, was nowhere to be found from the terminal)."""
+    home, _lib = processed
+    dismissed = run_script("decide.py", "--home", home, "music", "--all",
+                           "--dismiss", "missing-year")  # fmt: skip
+    assert dismissed.returncode == 0, dismissed.stdout + dismissed.stderr
+    group = re.search(r"--session (\S+)", dismissed.stdout).group(1)
+    listed = run_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert f"\n{group}  decided missing-year for 1 item (music)\n" in listed.stdout, listed.stdout
+    shown = run_script("undo_changes.py", "--home", home, "--list", "--json")
+    rows = {r["session"]: r for r in json.loads(shown.stdout)["sessions"]}
+    assert rows[group] == {"session": group, "what": "decisions", "kind": "music",
+                           "code": "missing-year", "items": 1, "undo_of": None,
+                           "undone": None}  # fmt: skip
+
+    assert run_script("undo_changes.py", "--home", home, "--session", group).returncode == 0
+    listed = run_script("undo_changes.py", "--home", home, "--list").stdout
+    assert re.search(rf"^{group}  decided missing-year for 1 item \(music\)  \(undone [-\d :]+\)$",
+                     listed, re.M), listed  # fmt: skip
+    assert recent_changes(home)[0].what == ["decided missing-year for 1 item"]

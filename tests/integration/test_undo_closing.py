@@ -95,6 +95,29 @@ def test_a_prefix_asks_first_and_yes_restores(processed, tmp_path):
     assert tags(lib) == {"artist": ["nina simone"], "albumartist": None}
 
 
+def test_a_prefix_the_undo_would_refuse_is_refused_before_anything_is_asked(processed, tmp_path):
+    """A session with no changes beside a prefix: the error first, no question (before: the
+    prefix was asked about, and a yes was answered by "no journaled changes"; off a
+    terminal the error named --yes)."""
+    from tests.integration.test_batch_terminal import prompted_script
+
+    home, lib = processed
+    before = tags(lib)
+    undo = ("--home", str(home), "--session", "nosuch", "--artist", "Nina")
+    refused = "Error: no journaled changes for session nosuch"
+    unasked = run_script("undo_changes.py", *undo)
+    assert unasked.returncode == 2
+    assert refused in unasked.stderr and "--yes" not in unasked.stderr, unasked.stderr
+    at_a_terminal = prompted_script(tmp_path, "undo_changes.py", *undo)
+    try:
+        assert at_a_terminal.status() == 2, at_a_terminal.screen()
+        screen = at_a_terminal.screen()
+    finally:
+        at_a_terminal.close()
+    assert refused in screen and "undo its changes?" not in screen, screen
+    assert tags(lib) == before
+
+
 def test_after_an_undo_the_report_and_the_index_say_it(processed):
     home, _ = processed
     report = home / "issues" / "music" / f"{slugify('Nina Simone')}.md"
