@@ -17,7 +17,7 @@ from mediakeeper.core.questions import AGAIN, CANDIDATE
 from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.taking import VERIFYING
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 
 
 def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
@@ -54,12 +54,12 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
 def _ask(found, decision) -> str:
     """Show one decision and read one answer among those it offers: a choice's number, or
     v (then the value), d, s or q."""
-    click.echo(f"\n{visible(found.name)} · {decision.severity} {decision.code} — "
-               f"{visible(decision.words)}")  # fmt: skip
+    click.echo(f"\n{one_line(found.name)} · {decision.severity} {decision.code} — "
+               f"{one_line(decision.words)}")  # fmt: skip
     for line in decide.evidence_lines(decision.evidence):
-        click.echo(f"  {visible(line)}")
+        click.echo(f"  {one_line(line)}")
     for choice in decision.choices:
-        click.echo(f"  [{choice.number}] {visible(choice.label)}")
+        click.echo(f"  [{choice.number}] {one_line(choice.label)}")
     if decision.note:  # where a restore's copy is, or why none is offered
         click.echo(f"  ({decision.note})")
     tag = decision.tag

@@ -18,7 +18,7 @@ from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.system.processes import host
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.watch import scrub
 from mediakeeper.watch.lock import ScrubLock
 
@@ -92,7 +92,7 @@ def _catch_up(store) -> None:
         click.echo(f"the library could not be looked at: {err.message}", err=True)
         return
     for name in found.added:
-        click.echo(f"new: {visible(name)}")
+        click.echo(f"new: {one_line(name)}")
 
 
 ROT, NOT_VERIFIED = "damage or bit rot found", "could not be verified"
