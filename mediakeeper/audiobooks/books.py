@@ -13,7 +13,7 @@ from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.tree import files_below
 from mediakeeper.media.albums import Skipped, album_files, is_audio, passed_over, unreadable
 from mediakeeper.text.discs import BOOK_PART
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
@@ -99,5 +99,5 @@ def left_out(folder: Path) -> list[str]:
         held = count(audio, "audio file") if audio else count(len(below), "file")
         why = ("not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own in "
                "the queue" if audio else "no audio: left where it is")  # fmt: skip
-        lines.append(f"{visible(sub.name)}/ ({held}) is not in the book: {why}")
+        lines.append(f"{one_line(sub.name)}/ ({held}) is not in the book: {why}")
     return lines

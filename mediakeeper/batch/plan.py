@@ -17,6 +17,7 @@ from mediakeeper.batch.job import ItemFailure, Job
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, MediakeeperError, UsageError
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:  # loaded only where a batch sends (``cluster_target``)
@@ -149,16 +150,17 @@ def each_previewed(
 ) -> Iterator[str]:
     """Every kind's dry-run loop: each item's lines (``lines(item)``, read whole before the
     first is shown), or the one line that says why a real run would fail it, as that run
-    would mark it: its stage where the job names one (``ItemFailure``), else the error."""
+    would mark it: its stage where the job names one (``ItemFailure``), else the error; each
+    held to one line (``text.visible.one_line``)."""
     for item in items:
         try:
             said = list(lines(item))
         except ItemFailure as err:
-            yield f"{item['name']}: would fail ({err.stage}): {err.message}"
+            said = [f"{item['name']}: would fail ({err.stage}): {err.message}"]
         except (MediakeeperError, OSError) as err:
-            yield f"{item['name']}: would fail: {err}"
-        else:
-            yield from said
+            said = [f"{item['name']}: would fail: {err}"]
+        # Each is one line: a line feed in a name or a folder it names is shown as its escape.
+        yield from map(one_line, said)
 
 
 def describe(size: int, **flags: bool) -> str:

@@ -19,6 +19,7 @@ from mediakeeper.core.errors import ConfigError, NotFound, UsageError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.visible import quoted
 
 
 def runner_options(
@@ -56,7 +57,7 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
     refuse_if_live(item)
     if overwrite is False and item["status"] == COMPLETED:
         noun = kinds.get(kind).noun
-        raise ConfigError(f"the {noun} {item['name']!r} is done already",
+        raise ConfigError(f"the {noun} {quoted(item['name'])} is done already",
                           "give --overwrite as well to make it again: its earlier output is "
                           "replaced, nothing else there")  # fmt: skip
     options.keys = {item["key"]}

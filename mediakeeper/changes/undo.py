@@ -12,7 +12,6 @@ and what already holds the old value; it writes nothing.
 from __future__ import annotations
 
 import os
-import shlex
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -36,6 +35,7 @@ from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.fs import last_given
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.matching import find_name
+from mediakeeper.text.visible import one_line, quoted, shell_word
 from mediakeeper.text.wording import first_few
 
 CHANGED_AGAIN = "was changed again since"  # why a tag holding a third value is left alone
@@ -60,7 +60,7 @@ def _artist_named(everything: list[JournalEntry], artist: str) -> str:
         found = find_name(
             artist,
             spellings.values(),
-            missing=f"no journaled changes for artist {artist!r}",
+            missing=f"no journaled changes for artist {quoted(artist)}",
             otherwise=_sessions_hint(everything),
         )
     except NotFound as err:
@@ -88,10 +88,10 @@ def _none_of_artist_in(status_kind_dir: Path, everything: list[JournalEntry], se
     if not theirs:
         return  # no such session: said as such by the caller
     home = status_kind_dir.parent.parent
-    listing = f"{tool_command('undo', home)} --session {shlex.quote(session)} --dry-run"
+    listing = f"{tool_command('undo', home)} --session {shell_word(session)} --dry-run"
     raise NothingJournaled(
-        f"session {session} changed no tags of artist {artist_named(everything, artist)!r}",
-        f"its artists: {first_few(theirs)}; each of its changes: {listing}",
+        f"session {session} changed no tags of artist {quoted(artist_named(everything, artist))}",
+        f"its artists: {first_few([one_line(a) for a in theirs])}; each of its changes: {listing}",
     )
 
 
@@ -163,7 +163,7 @@ def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> 
     if not wanted and not problems:
         if session and artist:
             _none_of_artist_in(status_kind_dir, everything, session, artist)
-        target = f"session {session}" if session else f"artist {artist!r}"
+        target = f"session {session}" if session else f"artist {quoted(artist)}"
         hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)
     return Selected(everything, wanted, problems)

@@ -18,7 +18,7 @@ from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 
 
 @click.command(
@@ -208,7 +208,7 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
                                    "decisions": shown}, ensure_ascii=False))  # fmt: skip
             return
-        click.echo(visible("\n".join(decide.describe(found))))
+        click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
         return
     with collector.loading():  # it explains these: loaded as ``main`` says
         from mediakeeper.decisions import engine
@@ -220,7 +220,7 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             "kind": shown["kind"], "item": shown["item"], "key": shown["key"],
             "decisions": [shown]}, ensure_ascii=False))  # fmt: skip
         return
-    click.echo(visible("\n".join(engine.describe_one(shown))))
+    click.echo("\n".join(map(one_line, engine.describe_one(shown))))
 
 
 def _tag_value(pair: str) -> tuple[str, str]:

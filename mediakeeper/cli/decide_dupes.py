@@ -15,7 +15,7 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.dupes.questions import name_of
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, format_size
 
 if TYPE_CHECKING:
@@ -70,12 +70,12 @@ def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool 
         click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
         return
     if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
-        click.echo(f"would leave {group['id']} for you: {visible(group['doubt'])}")
+        click.echo(f"would leave {group['id']} for you: {one_line(group['doubt'])}")
         return
-    click.echo(f"would keep {visible(keep)}")
+    click.echo(f"would keep {one_line(keep)}")
     for copy in group["copies"]:
         if copy["path"] != keep:
-            click.echo(f"would set aside {visible(copy['path'])}")
+            click.echo(f"would set aside {one_line(copy['path'])}")
 
 
 def said(home: Path, taken: Taken, *, stop: bool = True) -> None:

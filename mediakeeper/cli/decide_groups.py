@@ -19,7 +19,7 @@ from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import HeldDecisions, outstanding_json
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, plural_of
 
 SCREEN = 10  # groups listed (two lines each) before the rest are only counted: a screen
@@ -92,13 +92,14 @@ def _show_listing(
         click.echo(f"  ... and {more} (decide --all-groups lists them all)")
     for entry in outstanding_json(waiting):
         noun = kinds.noun(entry["kind"])
-        names = ", ".join(entry["items"][:3]) + (" ..." if entry["count"] > 3 else "")
+        names = ", ".join(map(one_line, entry["items"][:3]))
+        names += " ..." if entry["count"] > 3 else ""
         items = count(entry["count"], noun, plural_of(noun))
         choices = " | ".join(entry["choices"])
         click.echo(visible(f"  {entry['kind']:<7} {entry['status']}  {items}: {names}  "
                            f"[{choices}]"))
     for line in duplicates:  # counted apart too: a group a line
-        click.echo(visible(line))
+        click.echo(one_line(line))
     word = outstanding_json(waiting)[0]["status"] if waiting else ""
     click.echo(HINT + (f"; {word} ones: --all --group {word} --choose N" if word else ""))
 
@@ -119,7 +120,7 @@ def _listed(home: Path, held: HeldDecisions, kind: str | None, code: str | None)
 
 def _echo_group(group: groups.Group, indent: str = "") -> None:
     for line in group.lines():
-        click.echo(visible(indent + line))
+        click.echo(one_line(indent + line))
 
 
 def _show_items(home: Path, needs, found, code: str) -> None:
@@ -127,7 +128,7 @@ def _show_items(home: Path, needs, found, code: str) -> None:
         _echo_group(group)
         for need in needs:
             if need.kind == group.kind and (n := _open_in(need, group.code)):
-                click.echo(visible(f"  {need.name}  {count(n, 'decision')}"
+                click.echo(visible(f"  {one_line(need.name)}  {count(n, 'decision')}"
                                    + (f"  {need.report}" if need.report else "")))
     every = (f"--all --group {code} --choose 1 (its one choice)" if code == groups.UNIDENTIFIED
              else f"--all --dismiss {code} (--remember: also later ones)")  # fmt: skip
@@ -139,7 +140,7 @@ def _show_outstanding(home: Path, kind: str | None, group: str) -> None:
     """A kind's failed (or skipped) items, each with its last error, and their choices."""
     kind, items = outstanding.group_choices(home, kind, group)
     for item in items:
-        click.echo(visible(outstanding.describe(item)))
+        click.echo(one_line(outstanding.describe(item)))
     choices = "; ".join(f"{n}) {c}" for n, c in enumerate(outstanding.choices_of(items[0]), 1))
     click.echo(f"All of them as one session: {tool_command('decide', home)} {kind} --all "
                f"--group {group} --choose N ({choices})")  # fmt: skip

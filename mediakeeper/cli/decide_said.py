@@ -16,7 +16,7 @@ from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.taking import VERIFYING
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, value, values_written
 
 
@@ -28,11 +28,11 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
         click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
                    f"{value(w['new'])}")  # fmt: skip
     for m in shown.moves:
-        click.echo(f"would move {visible(m['from'])} to {visible(m['to'])}")
+        click.echo(f"would move {one_line(m['from'])} to {one_line(m['to'])}")
     for q in shown.queue:
-        click.echo(f"would put {visible(str(q['item']))} back to {q['status']}")
+        click.echo(f"would put {one_line(str(q['item']))} back to {q['status']}")
     for r in shown.refused:
-        click.echo(f"left alone {r['field']} of {visible(r['file'])}: {r['why']}", err=True)
+        click.echo(f"left alone {r['field']} of {one_line(r['file'])}: {r['why']}", err=True)
     if shown.refused:
         click.echo("Nothing decided, nothing written: mend what is said above, then decide "
                    "again.", err=True)  # fmt: skip
@@ -80,7 +80,7 @@ def said(taken, dry_run: bool, *, stop: bool = True) -> None:
             sys.exit(1)
         return
     for line in taken.said:  # what else it did (an upgraded tag's file set aside)
-        click.echo(visible(line))
+        click.echo(one_line(line))
     if taken.files_written.files:
         click.echo(values_written(*taken.files_written))
     closed = count(questions(taken.closed, open_only=False), "decision")

@@ -10,14 +10,14 @@ import click
 
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 
 def what_of(change, item: str = "") -> str:
     """A change left alone: a tag of a file (of ``item``), or a file itself (a restore's)."""
     if not change.tag:
-        return visible(str(change.path))
+        return one_line(str(change.path))
     return f"{change.tag} of {item}/{change.path}" if item else f"{change.tag} of {change.path}"
 
 
@@ -28,7 +28,7 @@ def said(home: Path, acted, *, stop: bool = True) -> None:
     lines(taken)
     dry = not acted.session
     if acted.queued:
-        names = visible(", ".join(acted.queued))
+        names = one_line(", ".join(acted.queued))
         click.echo(f"dry run: {names} would go back to pending; nothing written" if dry else
                    f"{names}: back to pending; the next verify batch checks it again")  # fmt: skip
     else:
@@ -46,16 +46,16 @@ def lines(taken, items=()) -> None:
     a tag's named with its item (of ``items``, one per taken, where given)."""
     for t, item in zip(taken, items or [""] * len(taken), strict=True):
         for line in t.said:
-            click.echo(visible(line))
+            click.echo(one_line(line))
         for change, why in t.refused:
-            click.echo(f"left alone {what_of(change, item)}: {visible(why)}", err=True)
+            click.echo(f"left alone {what_of(change, item)}: {one_line(why)}", err=True)
 
 
 def group_queued(home: Path, result, dry_run: bool) -> bool:
     """``--all`` with verify again: the albums back to pending, said. Whether it was that."""
     if not result.queued:
         return False
-    albums = f"{count(len(result.queued), 'album')} ({visible(', '.join(result.queued))})"
+    albums = f"{count(len(result.queued), 'album')} ({one_line(', '.join(result.queued))})"
     if dry_run:
         click.echo(f"dry run: {albums} would go back to pending; nothing written")
         return True

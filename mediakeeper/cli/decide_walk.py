@@ -18,7 +18,7 @@ from mediakeeper.cli import decide_said
 from mediakeeper.core import writemode
 from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 
 # What ``decide`` lists, in its order: the keys of ``engine.listing`` that hold decisions.
 LISTED = ("groups", "outstanding", "duplicates")
@@ -74,12 +74,12 @@ def _ask(shown: dict[str, Any]) -> str:
     v (then the value), d, s or q."""
     click.echo("")
     for line in engine.question_lines(shown, f"{shown['item']} · "):
-        click.echo(visible(line))
+        click.echo(one_line(line))
     choices = shown.get("choices") or []
     for choice in choices:
-        click.echo(f"  [{choice['number']}] {visible(choice['label'])}")
+        click.echo(f"  [{choice['number']}] {one_line(choice['label'])}")
     if note := (shown.get("details") or {}).get("note"):  # where a copy is, or why none is
-        click.echo(f"  ({visible(note)})")
+        click.echo(f"  ({one_line(note)})")
     tag = shown.get("can_set")
     dismissed = shown["code"] not in engine.QUEUED  # a failed item is retried or skipped
     keys = [f"[v] type a value for {tag}"] * bool(tag)

@@ -17,7 +17,7 @@ from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
 from mediakeeper.system import collector
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, format_size
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ def main(ctx, home, as_json):
         for why in g["why"]:
             click.echo(f"       kept: {why}")
         if not sure(g):
-            click.echo(f"       question: {visible(g['doubt'])} (`{tool_command('decide', where)} "
+            click.echo(f"       question: {one_line(g['doubt'])} (`{tool_command('decide', where)} "
                        f"dupes {g['id']}`; set-aside --all leaves it)")  # fmt: skip
     if kept_whole:
         click.echo(f"({count(len(kept_whole), 'group')} kept whole: "
@@ -184,7 +184,7 @@ def kept_groups(home, ids, reset):
     for group_id, entry in kept_whole.items():
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
-            click.echo(f"  {visible(path)}")
+            click.echo(f"  {one_line(path)}")
 
 
 def said_set_aside(done: SetAside, *, left_alone_err: bool) -> None:
@@ -194,15 +194,15 @@ def said_set_aside(done: SetAside, *, left_alone_err: bool) -> None:
                    f"(`{tool_command('undo', done.home)} --session {session}` puts its files "
                    "back)")  # fmt: skip
     for change in done.tagged:
-        click.echo(f"kept copy gained {change.tag}: {visible(change.path)}")
+        click.echo(f"kept copy gained {change.tag}: {one_line(change.path)}")
     for source, target in done.moved:
-        click.echo(f"set aside {visible(str(source))} -> {visible(str(target))}")
+        click.echo(f"set aside {one_line(str(source))} -> {one_line(str(target))}")
     for folder in done.removed:
-        click.echo(f"removed the folder it emptied {visible(folder)}")
+        click.echo(f"removed the folder it emptied {one_line(folder)}")
     for path, why in done.left_alone:
-        click.echo(f"left alone {visible(str(path))}: {visible(why)}", err=left_alone_err)
+        click.echo(f"left alone {one_line(str(path))}: {one_line(why)}", err=left_alone_err)
     for group_id, why in done.questions:
-        click.echo(f"left for you: group {group_id}: {visible(why)}; choose the copy kept with "
+        click.echo(f"left for you: group {group_id}: {one_line(why)}; choose the copy kept with "
                    f"`{tool_command('decide', done.home)} dupes {group_id}`")  # fmt: skip
 
 
@@ -214,6 +214,6 @@ def group_lines(group, head: str, indent: str = "") -> list[str]:
     for c in group["copies"]:
         best = "keep?" if group.get("doubt") else "keep "  # a question: the best is a guess
         mark = best if c["path"] == group["best"] else "     "
-        lines.append(f"{indent}  {mark} {visible(c['path'])}  "
+        lines.append(f"{indent}  {mark} {one_line(c['path'])}  "
                      f"[{c['grade']}, {format_size(c['size'])}]")
     return lines

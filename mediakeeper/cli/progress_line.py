@@ -30,7 +30,7 @@ from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.text.failures import plain_error
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import clock, count, written_to
 
 MARKS = {"completed": "✓", "error": "✗", "skipped": "⤼", "released": "↺"}
@@ -119,7 +119,7 @@ def item_line(
     mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
     line = [
         (mark, STYLES.get(outcome.status, "")),
-        (f" {outcome.name} — {outcome.status}" + (f": {detail}" if detail else ""), ""),
+        (f" {one_line(outcome.name)} — {outcome.status}" + (f": {detail}" if detail else ""), ""),
     ]
     if verbose and outcome.seconds:
         line.append((f" ({outcome.seconds:.1f}s)", ""))
@@ -244,7 +244,7 @@ class ProgressHooks(Hooks):
     def item_started(self, item) -> None:
         self.in_hand[item.get("key", item["name"])] = item["name"]
         if self.progress is not None and self.shown is None:
-            name = visible(next(iter(self.in_hand.values())))
+            name = one_line(next(iter(self.in_hand.values())))
             self.progress.update(self.task, name=name, refresh=True)
 
     def item_fraction(self, item, doing: str, fraction: float) -> None:
@@ -262,7 +262,7 @@ class ProgressHooks(Hooks):
             return
         self.shown = key
         self.progress.update(
-            self.task, name=visible(item["name"]), through=self.through[key].text(), refresh=True
+            self.task, name=one_line(item["name"]), through=self.through[key].text(), refresh=True
         )
 
     def item_workers(self, item, workers: list[str]) -> None:
@@ -273,7 +273,7 @@ class ProgressHooks(Hooks):
         if self.shown not in (None, item["key"]):
             return
         held = f"on {', '.join(visible(w) for w in workers)}" if workers else ""
-        self.progress.update(self.task, name=visible(item["name"]), through=held, refresh=True)
+        self.progress.update(self.task, name=one_line(item["name"]), through=held, refresh=True)
 
     def item_finished(self, outcome: Outcome) -> None:
         if self.verbosity == VERBOSE or needs_you(outcome):
@@ -285,7 +285,7 @@ class ProgressHooks(Hooks):
             if self.shown in (outcome.key, None):
                 self.shown = None
                 oldest = next(iter(self.in_hand.values()), "")
-                self.progress.update(self.task, name=visible(oldest), through="")
+                self.progress.update(self.task, name=one_line(oldest), through="")
             self.progress.update(self.task, advance=1, refresh=True)
 
     def close(self) -> None:
@@ -369,7 +369,7 @@ def render_summary(
             f"needs you: {count(report.decisions, 'decision')} in {count(report.awaiting, noun)}"
         )
     if problems := report.with_problems():
-        names = ", ".join(o.name for o in problems)
+        names = ", ".join(one_line(o.name) for o in problems)
         lines.append(
             f"needs you: {count(len(problems), noun)} with fixes that could not be written "
             f"({names}); mend the cause (see each one's line above) and run it again with "

@@ -33,7 +33,7 @@ from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text import wording
-from mediakeeper.text.width import printable
+from mediakeeper.text.visible import one_line, quoted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -113,25 +113,25 @@ def do_list(c: Call) -> None:
     echo(
         wording.count(len(items), c.noun)
         + (f" with status {c.status}" if c.status else "")
-        + (f" whose name contains {c.name!r}" if c.name is not None else "")
+        + (f" whose name contains {quoted(c.name)}" if c.name is not None else "")
     )
 
 
 def do_reset_one(c: Call) -> None:
     name, previous = manager.reset_named(c.store, c.value)
     echo(
-        f"{name!r} was already pending; nothing changed"
+        f"{quoted(name)} was already pending; nothing changed"
         if previous == "pending"
-        else f"Reset {name!r}: {previous} -> pending"
+        else f"Reset {quoted(name)}: {previous} -> pending"
     )
 
 
 def do_skip_one(c: Call) -> None:
     name, previous = manager.skip_named(c.store, c.value)
     echo(
-        f"{name!r} was already skipped; nothing changed"
+        f"{quoted(name)} was already skipped; nothing changed"
         if previous == "skipped"
-        else f"Skipped {name!r}: {previous} -> skipped"
+        else f"Skipped {quoted(name)}: {previous} -> skipped"
     )
 
 
@@ -141,7 +141,7 @@ def do_choose(c: Call) -> None:
         raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number), not {movie_id!r}")
     chosen, previous = manager.choose_named(c.store, name, {"tmdb_id": int(movie_id)})
     echo(
-        f"Chose TMDb id {int(movie_id)} for {chosen!r} (no file renamed)"
+        f"Chose TMDb id {int(movie_id)} for {quoted(chosen)} (no file renamed)"
         + ("" if previous == "pending" else f"; {previous} -> pending")
         + ": the next batch identifies it as that movie"
     )
@@ -149,7 +149,7 @@ def do_choose(c: Call) -> None:
 
 def _report_reset(c: Call, names: list[str], what: str) -> None:
     """How many went back to pending and the first few names (--list shows them all)."""
-    shown = f": {wording.first_few([printable(n) for n in names])}" if names else ""
+    shown = f": {wording.first_few([one_line(n) for n in names])}" if names else ""
     echo(f"Reset {wording.count(len(names), what + c.noun)} to pending{shown}")
 
 

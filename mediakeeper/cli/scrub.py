@@ -22,7 +22,7 @@ from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.system.processes import host
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.watch import scrub
 from mediakeeper.watch.lock import ScrubLock
 
@@ -91,7 +91,7 @@ def _catch_up(store) -> None:
         click.echo(f"the library could not be looked at: {err.message}", err=True)
         return
     for name in found.added:
-        click.echo(f"new: {visible(name)}")
+        click.echo(f"new: {one_line(name)}")
 
 
 ROT, NOT_VERIFIED = "damage or bit rot found", "could not be verified"
@@ -121,7 +121,7 @@ class _Told(Hooks):
         rot = outcome.result is not None and item_decisions(outcome.result.details)
         problem = NOT_VERIFIED if outcome.status != COMPLETED else ROT if rot else None
         self.album_done(outcome.key, outcome.name, problem)
-        click.echo(f"verified {visible(outcome.name)}: {_said(self.settings.home, problem)}")
+        click.echo(f"verified {one_line(outcome.name)}: {_said(self.settings.home, problem)}")
 
     def album_done(self, key: str, name: str, problem: str | None) -> None:
         verified = problem != NOT_VERIFIED

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shlex
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.failures import plain_error
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, shell_join, visible
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -87,13 +86,13 @@ def show(home, session_id, as_json):
         f"{record.items_failed} failed"
     )
     if record.args:
-        click.echo(f"options: {shlex.join(record.args)}")
+        click.echo(f"options: {shell_join(record.args)}")
     if PIPELINE_FILE in record.settings:  # what `resume` runs again
         click.echo(f"pipeline file: {record.settings[PIPELINE_FILE]}")
     log = sc.log_path(status_dir, record)
     click.echo(f"log: {log}" if log.exists() else "log: deleted (by sessions clean)")
     for item in record.items:
-        shown = visible(str(item.get("name")))  # a name's hidden controls shown as escapes
+        shown = one_line(str(item.get("name")))  # a name's controls shown as escapes
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
@@ -102,7 +101,7 @@ def show(home, session_id, as_json):
     left, rest = _left(status_dir, record)
     noun = kinds.noun(record.kind)
     if left:
-        names = visible(", ".join(i["name"] for i in left))
+        names = ", ".join(one_line(i["name"]) for i in left)
         click.echo(f"left unfinished: {count(len(left), noun)} ({names})")
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
@@ -153,12 +152,12 @@ def resume(home, session_id):
     noun = kinds.noun(record.kind)
     parts = []
     if left:
-        names = visible(", ".join(i["name"] for i in left))
+        names = ", ".join(one_line(i["name"]) for i in left)
         parts.append(f"{count(len(left), noun)} it left unfinished ({names})")
     if rest:
         parts.append(f"the rest of its batch, {count(len(rest), noun)}")
     click.echo(f"Resuming session {record.id} ({record.outcome}): {' and '.join(parts)}")
-    click.echo(f"running: {shlex.join(argv)}")
+    click.echo(f"running: {shell_join(argv)}")
     sys.stdout.flush()
     sys.exit(_run_to_its_end(argv))
 

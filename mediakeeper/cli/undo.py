@@ -20,6 +20,7 @@ from mediakeeper.decisions.recorded import Decided, decided_sessions
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
 from mediakeeper.text.fold import fold
+from mediakeeper.text.visible import one_line, quoted
 from mediakeeper.text.wording import count, value, values_written
 
 # The undo itself (the tags put back through their table and mutagen, a session's files and
@@ -148,9 +149,9 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
         sys.exit(0)
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
-        click.echo(f"restored {entry.tag} of {entry.path}: {back}")
+        click.echo(f"restored {entry.tag} of {one_line(entry.path)}: {back}")
     for entry, reason in report.left_alone:
-        click.echo(f"left alone {entry.tag} of {entry.path}: {reason}")
+        click.echo(f"left alone {entry.tag} of {one_line(entry.path)}: {reason}")
     _show_problems(report.problems)
     damaged = sum(not p.torn for p in report.problems)
     click.echo(
@@ -165,7 +166,8 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
         click.echo(values_written(*report.files_written))
     _said_decisions(surfaces, "")
     if again := surfaces.again:  # checked again once --refresh sends them back
-        who = ", ".join(again) if len(again) <= 3 else f"these {count(len(again), 'artist')}"
+        many = f"these {count(len(again), 'artist')}"
+        who = ", ".join(map(one_line, again)) if len(again) <= 3 else many
         click.echo(f"To check {who} again, keeping what you undid as a decision "
                    f"for you:\n  {queue_manager('music', home)} --refresh")  # fmt: skip
     sys.exit(0 if report.complete and not files_left else 1)
@@ -197,9 +199,10 @@ def _said_group(undone, session: str, dry_run: bool) -> None:
 def _said_put_back(done, dry_run: bool) -> None:
     would = "would " * dry_run
     for path in done.restored:
-        click.echo(f"{would}put back {path}")
+        click.echo(f"{would}put back {one_line(str(path))}")
     for path, why in done.left_alone:
-        click.echo(f"{would}leave alone {path}: {why}" if dry_run else f"left alone {path}: {why}")
+        shown = one_line(str(path))
+        click.echo(f"would leave alone {shown}: {why}" if dry_run else f"left alone {shown}: {why}")
     click.echo(f"{'dry run: ' * dry_run}{count(len(done.restored), 'file')} "
                f"{'would be ' * dry_run}put back, {len(done.left_alone)} left alone"
                + "; nothing written" * dry_run)  # fmt: skip
@@ -220,15 +223,15 @@ def _confirm_artist(kind_dir: Path, session: str | None, artist: str, yes: bool)
     found = artist_named(selected(kind_dir, session, artist).everything, artist)
     if fold(found) == fold(artist):
         return
-    ask(f"{artist!r} is the start of {found!r}: undo its changes?")
+    ask(f"{quoted(artist)} is the start of {quoted(found)}: undo its changes?")
 
 
 def _said_dry(report) -> None:
     for entry in report.restored:
-        click.echo(f"would restore {entry.tag} of {entry.path}: "
+        click.echo(f"would restore {entry.tag} of {one_line(entry.path)}: "
                    f"{value(entry.new)} -> {value(entry.old)}")  # fmt: skip
     for entry, reason in report.left_alone:
-        click.echo(f"would leave alone {entry.tag} of {entry.path}: {reason}")
+        click.echo(f"would leave alone {entry.tag} of {one_line(entry.path)}: {reason}")
     click.echo(
         f"dry run: {count(len(report.restored), 'value')} would be restored, "
         f"{len(report.left_alone)} left alone"

@@ -13,7 +13,7 @@ from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import UsageError
 from mediakeeper.core.extras import require
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.watch.ignore import Ignore
 from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.lock import WatchLock
@@ -78,7 +78,7 @@ def _keep_watch(settings, watched, stop: threading.Event, stopping) -> None:
     state = WatchState(settings.status_dir, libraries, polling)
 
     def say(line: str) -> None:
-        click.echo(visible(line))  # names of folders: their hidden controls shown
+        click.echo(one_line(line))  # names of folders: their controls shown, the line whole
         state.said(line)
 
     def run_batch(kind: str, keys: list[str]) -> int:

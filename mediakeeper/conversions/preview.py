@@ -5,7 +5,6 @@ needs. Reads only."""
 from __future__ import annotations
 
 import contextlib
-import shlex
 from collections import Counter
 from collections.abc import Callable
 from functools import partial
@@ -30,6 +29,7 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.processes import usable_cores
+from mediakeeper.text.visible import shell_join
 
 KIND = "conversions"
 
@@ -122,7 +122,7 @@ def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False)
         if entry.action == plan.ENCODE:
             said = f"  {entry.name}: encoded to {entry.output} ({job.profile})"
             command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
-            lines.append(f"{said}: {shlex.join(command)}" if commands else said)
+            lines.append(f"{said}: {shell_join(command)}" if commands else said)
         elif entry.action == plan.COPY_LOSSY:
             lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
         elif entry.action == plan.LEAVE:

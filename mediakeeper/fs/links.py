@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mediakeeper.text.visible import quoted
+
 
 def not_followed(link: Path | str, library: Path | str) -> str:
     """Why the link to a folder at ``link`` is not followed; ``library``: the library's
@@ -30,7 +32,7 @@ def not_followed(link: Path | str, library: Path | str) -> str:
     if _inside(target, library):
         inside = os.path.relpath(target, library)
         return (
-            f"a link to {inside!r} in the library, not followed "
+            f"a link to {quoted(inside)} in the library, not followed "
             "(its files would be processed twice)"
         )
     return f"a link to a folder outside the library ({target}), not followed"

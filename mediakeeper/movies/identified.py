@@ -4,13 +4,13 @@ own), said again whenever its match findings are decided or reopened (``decide``
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.movies import rules
+from mediakeeper.text.visible import shell_word
 
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
 UNUSABLE = "lookup-failed"  # TMDb answered, with something this movie's lookup cannot use
@@ -27,7 +27,7 @@ def unidentified(
     enrich = f"`{kind_command('movies', 'batch', home)} --enrich`"
     if status == OFFLINE:
         return f"not identified yet (offline): {enrich} looks it up"
-    choose = f"`{queue_manager('movies', home)} --choose {shlex.quote(name)} ID`"
+    choose = f"`{queue_manager('movies', home)} --choose {shell_word(name)} ID`"
     if status == UNUSABLE:
         why = match["why"]
         return f"not identified: {why}; {enrich} asks again, or give its TMDb id with {choose}"
@@ -36,6 +36,6 @@ def unidentified(
     if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
         return f"no TMDb match: its report says what was searched; give its TMDb id with {choose}"
     if status == rules.AMBIGUOUS:
-        decide = f"`{tool_command('decide', home)} movies {shlex.quote(name)}`"
+        decide = f"`{tool_command('decide', home)} movies {shell_word(name)}`"
         return f"several TMDb movies fit: {decide} lists them to take one"
     return ""

@@ -12,7 +12,6 @@ file is written atomically. Lookups that fail leave the movie folder untouched.
 from __future__ import annotations
 
 import os
-import shlex
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +39,7 @@ from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.visible import shell_word
 from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ class MovieJob:
         state: dict[str, Any] = {
             "token": item.get("run_token"),
             "chosen": chosen,
-            "choose": f"{queue_manager('movies', self.home)} --choose {shlex.quote(item['name'])}",
+            "choose": f"{queue_manager('movies', self.home)} --choose {shell_word(item['name'])}",
             "stage": "writing",
             "parsed": asdict(parsed),
             "videos": {

@@ -30,6 +30,7 @@ from mediakeeper.music.fixplan import (
 )
 from mediakeeper.music.model import Track
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding, label, tag_code
+from mediakeeper.text.visible import quoted
 from mediakeeper.text.wording import count
 
 _REQUIRED_EVERYWHERE = ("title", "artist", "date")
@@ -261,7 +262,7 @@ def _unnamed_album(album: str, vote: _Vote) -> str | None:
         return "the other tracks do not agree on one album"
     folder = album.rsplit("/", 1)[-1]
     if vote.value is not None and not names_album(folder, vote.value):
-        return f"the folder's name {folder!r} is not that album's"
+        return f"the folder's name {quoted(folder)} is not that album's"
     return None
 
 

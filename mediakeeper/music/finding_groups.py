@@ -20,6 +20,7 @@ from mediakeeper.music.model import Track
 from mediakeeper.tags import version_after_write
 from mediakeeper.tags.values import NUMBER_WITH_TOTAL
 from mediakeeper.text.render import path_under
+from mediakeeper.text.visible import quoted
 from mediakeeper.text.wording import count, spans
 
 
@@ -145,7 +146,7 @@ def group_changes(
     said = []
     for (album, *_), group in groups.items():
         if len(group) == 1:
-            said.append((group[0], repr(group[0].path)))
+            said.append((group[0], quoted(group[0].path)))
         else:
             where = tracks_where([c.path for c in group], album, tracks_by_path)
             said.append((group[0], in_album(where, album)))
@@ -153,4 +154,4 @@ def group_changes(
 
 
 def in_album(where: str, album: str) -> str:
-    return f"{where} in {album!r}" if album else where
+    return f"{where} in {quoted(album)}" if album else where

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
@@ -50,6 +49,7 @@ from mediakeeper.queue.items import asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.render import load
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.visible import shell_word
 from mediakeeper.text.wording import count
 
 MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
@@ -505,7 +505,7 @@ def _left_alone(
     for path, (code, reason) in sorted(coded.items()):
         message = reason[0].upper() + reason[1:]
         if code == CHANGED:
-            reset = f"{queue_manager('music', home)} --reset-artist {shlex.quote(artist)}"
+            reset = f"{queue_manager('music', home)} --reset-artist {shell_word(artist)}"
             message += f"; run the artist again to fix it ({reset})"
         found.append(finding(code, path, albums.get(path, posixpath.dirname(path)), message + "."))
     return found

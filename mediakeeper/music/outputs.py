@@ -16,7 +16,6 @@ import csv
 import io
 import itertools
 import os
-import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
+from mediakeeper.text.visible import shell_word
 
 MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
 
@@ -164,7 +164,7 @@ def render_report(
         albums.setdefault(finding["album"], []).append(finding)
     summary = artist.get("summary") or {}
     written = summary.get("changes_written", 0) + summary.get("loudness_changes", 0)
-    undo = f"{tool_command('undo', home)} --artist {shlex.quote(artist['name'])}"
+    undo = f"{tool_command('undo', home)} --artist {shell_word(artist['name'])}"
     return render(
         MUSIC.report_template,
         artist=artist,

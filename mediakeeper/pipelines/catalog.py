@@ -7,7 +7,6 @@ resumed from anywhere."""
 from __future__ import annotations
 
 import os
-import shlex
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines import DIGEST, FILE
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.visible import shell_join, shell_word
 from mediakeeper.text.wording import count
 
 
@@ -80,7 +80,7 @@ def run_command(pipeline: Pipeline, home: Path | str, input_: Path | str | None)
     output = ["--output", os.path.abspath(pipeline.output)] if pipeline.output else []
     if input_ is None:
         input_ = os.path.abspath(pipeline.input) if pipeline.input else "PATH"
-    return shlex.join([*tool_argv("pipeline", home), "run", pipeline.file or pipeline.name,
+    return shell_join([*tool_argv("pipeline", home), "run", pipeline.file or pipeline.name,
                        "--input", str(input_), *output])  # fmt: skip
 
 
@@ -153,8 +153,8 @@ def recorded_file(home: Path, session: str, settings: dict[str, Any]) -> Pipelin
     if found.digest != settings.get(DIGEST):
         raise NotFound(f"session {session} ran the pipeline file {path}, which has changed "
                        "since (its content hash differs): to resume it as it is now, run "
-                       f"`{tool_command('pipeline')} run {shlex.quote(str(path))} --home "
-                       f"{shlex.quote(str(home))} --resume-session {session}`")  # fmt: skip
+                       f"`{tool_command('pipeline')} run {shell_word(str(path))} --home "
+                       f"{shell_word(str(home))} --resume-session {session}`")  # fmt: skip
     return found
 
 

@@ -19,7 +19,8 @@ from mediakeeper.core.decisions import stage_word
 from mediakeeper.queue.items import STATUSES, holds_results, last_failure, stage_reached
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
-from mediakeeper.text.width import cut, pad, printable, width
+from mediakeeper.text.visible import one_line
+from mediakeeper.text.width import cut, pad, width
 from mediakeeper.text.wording import plural_of
 
 _GAP = "  "
@@ -81,7 +82,7 @@ def _note(item: Mapping[str, Any]) -> str:
         # In a person's words, as the page says it: a working folder's path as its file's
         # name, a digest as its first digits (--json keeps it whole).
         error = f"! {plain_error(str(item['last_error']))}" if item.get("last_error") else ""
-    return printable(_GAP.join(part for part in (missing, _stage(item), error) if part))
+    return one_line(_GAP.join(part for part in (missing, _stage(item), error) if part))
 
 
 def _stage(item: Mapping[str, Any]) -> str:
@@ -110,7 +111,7 @@ def table(items: Sequence[Mapping[str, Any]], kind: str, columns: int) -> list[s
     cells = {f: [f"{i.get(f, 0):,}" if holds_results(i) else "" for i in items] for f in counted}
     wide = {f: max(len(headings[f]), *(len(v) for v in cells[f])) for f in counted}
     fixed = _STATUS_CELLS + sum(len(_GAP) + wide[f] for f in counted) + len(_GAP)
-    names = [printable(i["name"]) for i in items]
+    names = [one_line(i["name"]) for i in items]
     name_cells = min(max(width("NAME"), *(width(n) for n in names)),
                      max(NARROWEST_NAME, columns - fixed))  # fmt: skip
 

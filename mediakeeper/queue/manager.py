@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, not_a_library, survey
 from mediakeeper.system.processes import host
 from mediakeeper.text.matching import find_name
+from mediakeeper.text.visible import one_line, quoted, shell_word
 from mediakeeper.text.wording import count, queue_name
 
 
@@ -86,7 +86,7 @@ def check_library(
     raise LibraryError(
         f"the {queue_name(store.kind)} at {store.path} is for the library {queued}, not {given}",
         f"to start over with {given}: "
-        f"`{command} --init --force --library {shlex.quote(str(given))}`; "
+        f"`{command} --init --force --library {shell_word(str(given))}`; "
         f"to go on with {queued}, {keep}",
     )
 
@@ -216,11 +216,12 @@ class RefreshResult:
                   "completed (back to pending)", False)]  # fmt: skip
         for label, names in (("added", self.added), ("missing", self.vanished),
                              ("back", self.returned)):  # fmt: skip
-            lines += [(f"  {label:<8}{name}", False) for name in names]
-        lines += [(f"  changed {name}  ({change})", False) for name, change in self.changed]
+            lines += [(f"  {label:<8}{one_line(name)}", False) for name in names]
+        lines += [(f"  changed {one_line(name)}  ({change})", False)
+                  for name, change in self.changed]  # fmt: skip
         lines += [(line, False) for line in (self.survey.line(noun),
                                              *self.survey.skipped_lines())]  # fmt: skip
-        lines += [(f"{name}: cannot read its folder ({why}); left as it was", True)
+        lines += [(f"{one_line(name)}: cannot read its folder ({why}); left as it was", True)
                   for name, why in self.unreadable]  # fmt: skip
         if self.unrecorded:
             completed = count(self.unrecorded, f"completed {noun}")
@@ -380,7 +381,7 @@ def find_item(
         if item["key"] == name:  # keys are unique: one typed exactly is that item
             return item
         by_name.setdefault(item["name"], item)
-    missing = f"no item named {name!r} in {where}"
+    missing = f"no item named {quoted(name)} in {where}"
     found = find_name(name, by_name, missing=missing, otherwise=every_name)
     return by_name[found]
 
@@ -389,7 +390,8 @@ def refuse_if_live(item: dict[str, Any]) -> None:
     """An item a running batch is working on is that batch's until it records it."""
     if is_live(item):
         raise QueueError(
-            f"{item['name']!r} is being processed right now by pid {item['claimed_by'].get('pid')}",
+            f"{quoted(item['name'])} is being processed right now by pid "
+            f"{item['claimed_by'].get('pid')}",
             "wait for that batch to finish or stop it first",
         )
 
@@ -468,7 +470,9 @@ def skip_named(store: QueueStore, name: str) -> tuple[str, str]:
             return []
         refuse_if_live(item)
         if item["status"] == COMPLETED:
-            raise QueueError(f"{item['name']!r} is already completed; reset it first to skip it")
+            raise QueueError(
+                f"{quoted(item['name'])} is already completed; reset it first to skip it"
+            )
         _reset(item, SKIPPED)
         return [item]
 

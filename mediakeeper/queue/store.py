@@ -27,7 +27,6 @@ Checking what is read is in ``mediakeeper.queue.files``, and the pure rules for 
 from __future__ import annotations
 
 import os
-import shlex
 from collections.abc import Callable, Container, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -75,6 +74,7 @@ from mediakeeper.queue.items import (
 from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.queue.session_log import ItemLine, finished_in, recover_items
 from mediakeeper.text.jsonfmt import dumps_one
+from mediakeeper.text.visible import quoted, shell_word
 from mediakeeper.text.wording import queue_name
 
 if TYPE_CHECKING:
@@ -510,7 +510,7 @@ class QueueStore:
         item = data["items"][self._index[key]]
         claim = item.get("claimed_by") or {}
         if item["status"] != IN_PROGRESS or claim.get("session") != session:
-            raise QueueError(f"{item['name']!r} is no longer claimed by session {session}")
+            raise QueueError(f"{quoted(item['name'])} is no longer claimed by session {session}")
         return item
 
     def record_success(
@@ -721,7 +721,7 @@ class QueueStore:
             return restore_hint(self.manager_command(), by_hand=by_hand)
         library = library_on_disk(self.path, self.journal_path)
         noun = kinds.noun(self.kind)
-        where = shlex.quote(library) if library else "PATH"
+        where = shell_word(library) if library else "PATH"
         what = "" if library else f", PATH being the folder of your {noun} folders,"
         edit = by_hand_hint(by_hand)
         kept = "the undo journals, outputs and session logs are not touched"

@@ -14,6 +14,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import HOME_FOLDER, UNREADABLE, skipped_folder
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 
@@ -35,7 +36,7 @@ class Survey:
         return [name for name, why in self.skipped if why.startswith(UNREADABLE)]
 
     def skipped_lines(self) -> list[str]:
-        return [f"  {name}: {why}" for name, why in self.skipped]
+        return [f"  {one_line(name)}: {why}" for name, why in self.skipped]
 
 
 def survey(

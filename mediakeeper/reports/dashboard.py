@@ -35,7 +35,7 @@ from mediakeeper.reports.weekly import (
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
 from mediakeeper.text.render import render
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, format_size
 
 LAST_SESSIONS = 5
@@ -243,7 +243,7 @@ def attention_lines(d: Dashboard) -> list[str]:
         for i in a.items[:ATTENTION_SHOWN]:
             level = "error" if i.level == ERROR_LEVEL else "warning"
             what = " · ".join(filter(None, (i.codes_text(), i.note)))
-            head = f"    {level:<8} {plain(i.name, NAME_WIDTH):<{NAME_WIDTH}}  "
+            head = f"    {level:<8} {plain(one_line(i.name), NAME_WIDTH):<{NAME_WIDTH}}  "
             lines.append(head + plain(what, max(20, LINE_WIDTH - len(head))))
             if i.report:
                 lines.append(f"    {'':<8} {i.report}")
@@ -254,7 +254,7 @@ def attention_lines(d: Dashboard) -> list[str]:
         lines.append("  nothing: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{stage_word(o.stage)}: " if o.stage else ""
-        head = f"  {o.word:<8} {plain(o.name, NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
+        head = f"  {o.word:<8} {plain(one_line(o.name), NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
         lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")

@@ -22,7 +22,6 @@ lookups and cache hits count in the week it ended. Errors and skipped items are 
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -77,6 +76,7 @@ from mediakeeper.reports.weeks import (
 )
 from mediakeeper.system.interrupts import critical
 from mediakeeper.text.render import render, render_pieces
+from mediakeeper.text.visible import shell_word
 from mediakeeper.text.wording import format_size, number, queue_name
 
 REPORTS_DIR = ("status", "reports")
@@ -93,7 +93,7 @@ def start_lines(home: str = "") -> tuple[str, str, str]:
         settings = None
     libraries = {k: settings.section(k).get("library") for k in kinds.KINDS} if settings else {}
     kind = next((k for k in kinds.KINDS if libraries.get(k)), next(iter(kinds.KINDS)))
-    library = shlex.quote(str(libraries[kind])) if libraries.get(kind) else "PATH"
+    library = shell_word(str(libraries[kind])) if libraries.get(kind) else "PATH"
     said = f"Create the {queue_name(kind)}, one item per {kinds.noun(kind)} folder"
     create = f"{queue_manager(kind, home)} --init --library {library}"
     return said, create, f"{kind_command(kind, 'batch', home)} --batch-size 10"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from mediakeeper.core.errors import NotFound
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import caseless, name_key
+from mediakeeper.text.visible import quoted
 from mediakeeper.text.wording import first_few
 
 _SHOWN = 5  # candidates listed for an ambiguous name; the rest are counted
@@ -47,7 +48,7 @@ def find_name(wanted: str, names: Iterable[str], *, missing: str, otherwise: str
         if starting:
             return _one(wanted, starting)
     close = suggestions(wanted, names)
-    hint = "did you mean: " + ", ".join(repr(name) for name in close) if close else otherwise
+    hint = "did you mean: " + ", ".join(quoted(name) for name in close) if close else otherwise
     raise NotFound(missing, hint)
 
 
@@ -55,9 +56,9 @@ def _one(wanted: str, fits: list[str]) -> str:
     if len(fits) == 1:
         return fits[0]
     fits = sorted(fits, key=lambda name: (caseless(name), name))
-    shown = first_few([repr(name) for name in fits], _SHOWN)
+    shown = first_few([quoted(name) for name in fits], _SHOWN)
     raise NotFound(
-        f"{echoed(wanted)!r} could be any of {len(fits)} names: {shown}",
+        f"{quoted(echoed(wanted))} could be any of {len(fits)} names: {shown}",
         "give the whole name of the one you mean",
     )
 

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import os
 import re
-import shlex
 import sys
 import types
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from markupsafe import Markup
 from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.decisions import MEANING, stage_word, status_word
 from mediakeeper.text.slug import page_of
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import shell_word, visible
 from mediakeeper.text.wording import count, format_size, queue_name
 
 if TYPE_CHECKING:
@@ -80,7 +79,7 @@ def environment() -> Environment:
         finalize=shown_safely,
     )
     env.filters["md"] = markdown_escape
-    env.filters["shell"] = shlex.quote
+    env.filters["shell"] = shell_word  # one line, the real name given back
     env.filters["code"] = markdown_code
     env.filters["under"] = path_under
     env.filters["status"] = status_word

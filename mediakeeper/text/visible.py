@@ -17,11 +17,18 @@ and paragraph separators U+2028, U+2029. Kept: zero-width (non-)joiners U+200C, 
 which Persian, the Indic scripts and emoji need, and the soft hyphen, which shows at most
 as a hyphen. A text that already holds a backslash keeps it: ``\\u202e`` written by hand in
 a tag reads the same as the character shown; that is what makes an escape readable.
+
+A name (a folder's, an item's) on a terminal line is shown with :func:`one_line`: tab and line
+feed too are escapes there (``New\\x0aLine``), as a line of a table or of a batch's progress
+must stay one line; it is the one spelling every terminal line gives a name. A command line
+the toolkit prints for a person to paste quotes a name with :func:`shell_word`: bash's
+``$'New\\x0aLine'`` gives the real name back where any control is in it.
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 
 # Every hidden control past the C0 ones and DEL: the C1 controls and the invisible formats.
 _PAST_C0 = (
@@ -41,6 +48,50 @@ def _escape(match: re.Match) -> str:
 def visible(text: str) -> str:
     """``text`` with every hidden control shown as the escape of its code point."""
     return HIDDEN.sub(_escape, text) if HIDDEN.search(text) else text
+
+
+# Every control, tab and line feed too, and a lone surrogate (a file name's undecodable byte,
+# which no stream can write): what a name on one terminal line shows escaped.
+BREAKING = re.compile(f"[\x00-\x1f\x7f{_PAST_C0}\ud800-\udfff]")
+
+
+def one_line(name: str) -> str:
+    """``name`` on one line: :func:`visible`, and tab, line feed and a lone surrogate shown
+    as their escapes (``\\x09``, ``\\x0a``, ``\\udcff``) too. A lyric keeps its lines on a
+    page; a name in a table's row or a progress line is one line, in the one spelling every
+    terminal line gives it."""
+    return BREAKING.sub(_escape, name) if BREAKING.search(name) else name
+
+
+def quoted(name: str) -> str:
+    """``name`` in quotes in a message, on one line (:func:`one_line`): ``'New\\x0aLine'``
+    where Python's repr would say ``'New\\nLine'``, a spelling no other line uses."""
+    shown = one_line(name)
+    mark = '"' if "'" in shown and '"' not in shown else "'"
+    return f"{mark}{shown}{mark}"
+
+
+def _bytes_escaped(match: re.Match) -> str:
+    # bash reads $'\\xHH' as a byte: a character past ASCII is written as its UTF-8 bytes
+    # (a lone surrogate: the undecodable byte of a file name it stands for), which gives it
+    # back in any locale, where $'\\u202e' needs a UTF-8 one.
+    return "".join(f"\\x{b:02x}" for b in match.group().encode("utf-8", "surrogateescape"))
+
+
+def shell_word(name: str) -> str:
+    """``name`` as one word of a command line a person pastes into bash (or zsh): quoted as
+    ``shlex.quote`` quotes it, or, where a control is in it, as ``$'...'`` with each control
+    written as its escape (a line feed: ``\\x0a``), so the line stays one line and gives the
+    real name back."""
+    if not BREAKING.search(name):
+        return shlex.quote(name)
+    escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+    return f"$'{BREAKING.sub(_bytes_escaped, escaped)}'"
+
+
+def shell_join(argv: list[str]) -> str:
+    """A command line to paste: each word as :func:`shell_word` quotes it."""
+    return " ".join(map(shell_word, argv))
 
 
 # The same but the C0 controls: what a whole terminal stream is held to, whose escape sequences

@@ -7,8 +7,6 @@ nothing out in columns never loads it.
 
 from __future__ import annotations
 
-import unicodedata
-
 ELLIPSIS = "…"
 
 
@@ -17,12 +15,6 @@ def width(text: str) -> int:
     from rich.cells import cell_len
 
     return cell_len(text)
-
-
-def printable(text: str) -> str:
-    """``text`` on one line: a control character (a tab or line break a folder's name may
-    hold) is shown as "?" rather than moving the cursor."""
-    return "".join("?" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def cut(text: str, cells: int) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from mediakeeper.text.visible import quoted
+
 _ES_ENDINGS = ("s", "x", "z", "ch", "sh")  # fix -> fixes, match -> matches, status -> statuses
 
 
@@ -65,7 +67,8 @@ def first_few(names: Sequence[str], most: int = 5) -> str:
 
 
 def value(text: str | None) -> str:
-    """A tag's value in a message: quoted as Python writes it, or "(none)" when the tag was
+    """A tag's value in a message: quoted on one line as a name is (``text.visible.quoted``:
+    a lyric's line feeds as ``\\x0a``), or "(none)" when the tag was
     absent (never Python's "None", which reads like a value); a cover (``tags.cover``'s
     ``data:`` URI) by its type and size."""
     if text is None:
@@ -73,7 +76,7 @@ def value(text: str | None) -> str:
     if text.startswith("data:image/") and ";base64," in text:
         mime, _, data = text[5:].partition(";base64,")
         return f"a picture ({mime}, {size_of_base64(data):,} bytes)"
-    return repr(text)
+    return quoted(text)
 
 
 def size_of_base64(data: str) -> int:

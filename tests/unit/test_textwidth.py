@@ -7,7 +7,7 @@ import unicodedata
 import pytest
 from wcwidth import wcswidth
 
-from mediakeeper.text.width import cut, pad, printable, width
+from mediakeeper.text.width import cut, pad, width
 
 NAMES = [
     "ABBA",
@@ -39,7 +39,3 @@ def test_a_decomposed_accent_stays_with_its_letter():
     assert cut(unicodedata.normalize("NFD", "Beyoncé Knowles"), 8) == unicodedata.normalize(
         "NFD", "Beyoncé…"
     )
-
-
-def test_control_characters_do_not_move_the_cursor():
-    assert printable("Tab\there\nand a bell\a") == "Tab?here?and a bell?"

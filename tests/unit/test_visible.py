@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
+import pytest
 from markupsafe import Markup
 
 from mediakeeper.text.render import environment, shown_safely
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, quoted, shell_word, visible
 
 
 def test_each_hidden_control_is_shown_as_its_escape_and_the_rest_kept():
@@ -42,3 +46,31 @@ def test_a_duplicate_group_s_lines_show_a_path_s_controls_as_escapes():
     lines = group_lines(group, "album g1:")
     assert "\\x1b[31m" in lines[1] and "\\u202e" in lines[1]
     assert not any("\x1b" in line or "\u202e" in line for line in lines)
+
+
+def test_a_name_is_shown_on_one_line_every_control_as_its_escape():
+    """A table's row or a progress line names an item on one line: tab and line feed too are
+    escapes there, spelled as every other control is (never "?", never repr's ``\\n``)."""
+    assert one_line("New\nLine\t(1999)\r\x1b[2J\u202e") == (
+        "New\\x0aLine\\x09(1999)\\x0d\\x1b[2J\\u202e"
+    )
+    kept = "Sigur Rós AC\u29f8DC \\x0a"  # a backslash written in a name stays as it is
+    assert one_line(kept) is kept
+    assert quoted("New\nLine") == "'New\\x0aLine'" and quoted("Guns N' Roses") == '"Guns N\' Roses"'
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["New\nLine (1999)", "Tab\tit's \\x0a", "Car\rReturn", "Esc\x1b[31mRed", "Evil\u202egpj",
+     "C1\x85 and an undecodable \udcff byte", "Plain Name", "Björk", "AC/DC"],
+)  # fmt: skip
+def test_a_name_quoted_for_a_pasted_command_line_gives_the_real_name_back_in_bash(name):
+    word = shell_word(name)
+    assert "\n" not in word and "\r" not in word and visible(word) == word
+    for locale in ("C", "C.UTF-8"):  # $'\u202e' would need a UTF-8 locale: bytes do not
+        env = {"LC_ALL": locale, "PATH": os.environ["PATH"]}
+        said = subprocess.run(
+            ["bash", "-c", f"printf %s {word}"], capture_output=True, env=env, check=True
+        )
+        assert said.stdout == os.fsencode(name), (word, said.stdout)
+    assert shell_word("Plain Name") == "'Plain Name'"  # no control: as shlex.quote says it
