@@ -27,7 +27,6 @@ from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.cli.command import NAMED
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
-from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import refresh_queue
@@ -37,6 +36,7 @@ from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
+from mediakeeper.text.commands import kind_command, tool_command
 from mediakeeper.text.wording import count
 
 # ---- options --------------------------------------------------------------------------------

@@ -25,7 +25,6 @@ from mediakeeper.cli.command import (
     settings_for,
 )
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings, existing_home
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue import listing, manager
@@ -33,6 +32,7 @@ from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text import wording
+from mediakeeper.text.commands import kind_command
 from mediakeeper.text.visible import one_line, quoted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]

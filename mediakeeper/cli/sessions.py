@@ -14,11 +14,11 @@ import click
 from mediakeeper.batch import session_history as sc
 from mediakeeper.cli.command import Command, group_home_option, home_option, settings_for
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
+from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.visible import one_line, shell_join, visible
 from mediakeeper.text.wording import count
