@@ -19,8 +19,8 @@ from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
-from mediakeeper.text.failures import plain_error
-from mediakeeper.text.visible import one_line, shell_join, visible
+from mediakeeper.text.failures import failure_line
+from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -96,7 +96,7 @@ def show(home, session_id, as_json):
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
-            said = visible(plain_error(str(item["error"])))  # as every face says a failure
+            said = failure_line(str(item["error"]))  # as every face says a failure
             click.echo(f"             error: {said}")
     left, rest = _left(status_dir, record)
     noun = kinds.noun(record.kind)
