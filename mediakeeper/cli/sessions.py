@@ -14,6 +14,7 @@ import click
 from mediakeeper.batch import session_history as sc
 from mediakeeper.cli.command import Command, group_home_option, home_option, settings_for
 from mediakeeper.core import kinds
+from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
@@ -197,7 +198,8 @@ def _run_to_its_end(argv: list[str]) -> int:
     comes, is passed on to the batch once: the batch stops well by itself (records what
     finished, gives the rest back), is waited for, and its 130 passed on. A kill -9 of this
     process kills the batch too (it dies with its parent)."""
-    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent())
+    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent(),
+                             env=started_environment())  # fmt: skip
 
     def forward(signum, frame) -> None:
         batch.send_signal(signum)

@@ -160,9 +160,13 @@ SECRETS = frozenset({("acoustid", "key"), ("tmdb", "api_key"), ("serve", "token"
                      ("alerts", "webhook_url"), ("alerts", "apprise")})  # fmt: skip
 
 PREFIX = "MEDIAKEEPER_"
-# The toolkit's variables that are no setting: the data home (``home.py``), and where the
-# tests' pages keep their screenshots (tests/integration/test_page_views.py).
-OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS"})
+# Set for a command the toolkit starts itself (``started_environment``): the command a person
+# ran said its stray variables, and a batch ``watch --run``, ``serve`` or ``sessions resume``
+# starts inherits them, to say them again into its log at each batch.
+STRAYS_SAID = "MEDIAKEEPER_STRAYS_SAID"
+# The toolkit's variables that are no setting: the data home (``home.py``), where the tests'
+# pages keep their screenshots (tests/integration/test_page_views.py), and the above.
+OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS", STRAYS_SAID})
 
 
 def variable_of(section: str, key: str) -> str:
@@ -268,6 +272,12 @@ def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     environ = os.environ if environ is None else environ
     known = set(known_variables())
     return sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
+
+
+def started_environment(**more: str) -> dict[str, str]:
+    """The environment of a command the toolkit starts (a batch): this one's, its stray
+    variables marked as said (``STRAYS_SAID``), and ``more``."""
+    return {**os.environ, STRAYS_SAID: "1", **more}
 
 
 def _read_file(path: Path):
