@@ -176,7 +176,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         if outcome.error:
             # Whole (its paths too), on one line: a file named in it may hold a line feed.
             click.echo(f"{one_line(outcome.name)}: {one_line(outcome.error)}", err=True)
-    click.echo(f"session log: {session.log_path}")
+    click.echo(f"session log: {one_line(str(session.log_path))}")
     sys.exit(report.exit_code)
 
 

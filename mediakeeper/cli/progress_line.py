@@ -128,7 +128,8 @@ def item_line(
     if decisions := needs_decision(outcome):
         line.append((f"\n  {count(decisions, 'decision')} for you", "yellow"))
         slug = outcome.result.details.get("slug") if outcome.result else None
-        where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
+        where = (f"see {one_line(str(reports / slug))}.md" if reports and slug
+                 else "its issue report says which")  # fmt: skip
         line.append((f" ({where})", ""))
     return [(visible(text), style) for text, style in line]  # names as they show: escaped
 

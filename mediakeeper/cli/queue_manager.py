@@ -67,12 +67,13 @@ def do_init(c: Call) -> None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
     found, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
-        f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
-        f"{wording.count(found.queued, f'pending {c.noun}')} from {library.resolve()}"
+        f"Created the {wording.queue_name(c.kind)} at {one_line(str(c.store.path))}: "
+        f"{wording.count(found.queued, f'pending {c.noun}')} from "
+        f"{one_line(str(library.resolve()))}"
     )
     show_survey(found, c.noun)
     if backup:
-        echo(f"The queue it replaced is kept as {backup}")
+        echo(f"The queue it replaced is kept as {one_line(str(backup))}")
     if not found.queued:
         echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
@@ -196,7 +197,7 @@ def do_restore(c: Call) -> None:
     backup = manager.restore_checkpoint(c.store, source)
     echo(f"Restored {c.store.path} from {source.name}")
     if backup:
-        echo(f"The queue it replaced is kept as {backup}")
+        echo(f"The queue it replaced is kept as {one_line(str(backup))}")
 
 
 def do_prune(c: Call) -> None:

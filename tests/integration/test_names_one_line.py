@@ -130,6 +130,11 @@ def test_a_hint_naming_a_data_home_with_a_line_feed_is_one_line_and_pasted_runs_
     assert init.returncode == 0, init.stdout + init.stderr
     batch = run_script("process_music_batch.py", "--home", home, "--offline")
     assert batch.returncode == 1, batch.stdout + batch.stderr  # decisions left: no date
+    # The paths in the home it names (the queue, the session log, the reports) keep to one
+    # line as the hint does: none of its lines begins with the rest of a broken path.
+    said = init.stdout + batch.stdout + batch.stderr
+    assert not re.search("^(me|Bed|sic)", said, re.MULTILINE), said
+    assert "\nsession log: " + f"{tmp_path}/Ho\\x09me\\x0aBed/status/music/" in said, said
     hint = re.search(r"^decide them: (.*)$", batch.stdout, re.MULTILINE)[1]
     assert f"--home $'{tmp_path}/Ho\\x09me\\x0aBed'" in hint, hint
     decided = pasted(hint)
