@@ -27,7 +27,6 @@ from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.cli.command import NAMED
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
-from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.manager import refresh_queue
@@ -37,6 +36,8 @@ from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
+from mediakeeper.text.commands import kind_command, tool_command
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 # ---- options --------------------------------------------------------------------------------
@@ -322,14 +323,15 @@ def finish(
                       "shows where things stand.")  # fmt: skip
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
-    click.echo(f"session log: {session.log_path}")
+    # Paths in the data home, on one line each: the home may hold a line feed (one_line).
+    click.echo(f"session log: {one_line(str(session.log_path))}")
     weekly_md = write_reports(settings.home)  # every run updates this week's
     issues = settings.home / "issues" / kind
     if (issues / "index.md").is_file():  # a kind that writes none (dupes) has none to name
-        click.echo(f"issue reports: {issues} (index.md lists them)")
+        click.echo(f"issue reports: {one_line(str(issues))} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
-    click.echo(f"weekly report: {weekly_md} (and .html)")
+    click.echo(f"weekly report: {one_line(str(weekly_md))} (and .html)")
     collector.exiting()  # every file is written and closed by now
     sys.exit(exit_code)
 

@@ -29,7 +29,7 @@ from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.visible import one_line, visible
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 
@@ -174,8 +174,9 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:
-            click.echo(visible(f"{one_line(outcome.name)}: {outcome.error}"), err=True)
-    click.echo(f"session log: {session.log_path}")
+            # Whole (its paths too), on one line: a file named in it may hold a line feed.
+            click.echo(f"{one_line(outcome.name)}: {one_line(outcome.error)}", err=True)
+    click.echo(f"session log: {one_line(str(session.log_path))}")
     sys.exit(report.exit_code)
 
 
