@@ -209,6 +209,8 @@ def _week_lines(d: Dashboard) -> list[str]:
     figures.append(f"findings {w.issues_found:,}, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
+        if w.taken_back:
+            figures.append(f"taken back by undo {w.taken_back:,}")
     lines += packed(figures, "  ")
     for q in w.making:  # what the weekly report counts, from the same records
         nouns = (q.makes, q.progress.noun, q.progress.plural)
@@ -304,6 +306,7 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
             "issues_found": week.issues_found,
             "issues_resolved": week.issues_resolved,
             "tag_changes": week.changes,
+            "tag_values_taken_back": week.taken_back,
             "seconds": round(week.seconds, 1),
             "sessions": len(week.sessions),
             "lookups": week.lookups,

@@ -35,6 +35,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
+from mediakeeper.reports.change_weeks import ChangeCount
 from mediakeeper.reports.made_totals import MadeSum
 from mediakeeper.reports.pace import (
     Outstanding,
@@ -204,7 +205,7 @@ class Counted:
 
     moment: Moment
     queues: tuple[QueueTally, ...]
-    changes: Mapping[str, int]
+    changes: Mapping[str, ChangeCount]
 
 
 def counted(records: rec.Records, moment: Moment, *, listing: bool = False) -> Counted:
