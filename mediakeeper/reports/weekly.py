@@ -216,10 +216,15 @@ class WeeklyReport:
         return tuple(q for q in self.queues if not q.progress.problem)
 
     @property
+    def unread(self) -> list[str]:
+        """The kinds whose queue could not be read: left out of every figure and total."""
+        return [q.kind for q in self.queues if q.progress.problem]
+
+    @property
     def left_out_said(self) -> str:
         """The queues that could not be read, as the figures that leave them out say it ("":
         every queue was)."""
-        unread = [q.kind for q in self.queues if q.progress.problem]
+        unread = self.unread
         if not unread:
             return ""
         they = "it" if len(unread) == 1 else "they"
