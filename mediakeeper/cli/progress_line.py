@@ -298,8 +298,8 @@ def _lookups_line(report: BatchReport, offline: bool) -> str:
     if offline:
         return "offline: no web lookups were made (`--enrich` adds them later)"
     return (
-        f"lookups: {count(report.total_detail('lookups'), 'request')} sent, "
-        f"{report.total_detail('cache_hits'):,} answered from the cache"
+        f"lookups: {count(report.lookups, 'request')} sent, "
+        f"{report.cache_hits:,} answered from the cache"
     )
 
 
