@@ -354,7 +354,9 @@ def render_summary(
         lines.append(_lookups_line(report, offline))
     if report.released_stale:
         lines.append(
-            f"released {count(len(report.released_stale), 'stale claim')} from a crashed run"
+            # Killed, crashed or its data home full: the record cannot tell which.
+            f"released {count(len(report.released_stale), 'stale claim')} of a run that "
+            "stopped before it could record why"
         )
     if len(report.checkpoints) == 1:
         lines.append(f"checkpoint: {report.checkpoints[0]}")

@@ -382,7 +382,7 @@ def _queue_week(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:
-    """Where a session's time stops: its end; a crashed one's last item; a running one's now."""
+    """Where a session's time stops: its end; an unrecorded one's last item; a running one's now."""
     if session.ended_at is not None:
         return to_utc(session.ended_at)
     if session.outcome == RUNNING:

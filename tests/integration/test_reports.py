@@ -325,7 +325,7 @@ def test_2026_w02_complete_covers_every_queue(story):
     assert movies.has_outputs and movies.by_code == () and movies.without_output == 1
     assert {s.id: (s.outcome, round(s.seconds_in_week / 60)) for s in r.sessions} == {
         "20260104_music_001": ("completed", 30),
-        "20260106_music_001": ("crashed", 50),  # counts until its last recorded item
+        "20260106_music_001": ("unrecorded", 50),  # counts until its last recorded item
         "20260107_movies_001": ("completed", 10),
     }
     assert r.minutes == 90
@@ -648,7 +648,7 @@ def test_dashboard_text(story):
     # Its id says the day and the kind: the row gives the time, and fits 80 columns.
     row = "  20260104_music_001       23:30  1 h 00 min  completed      2 done   1 failed"
     assert sessions[2] == row
-    assert "crashed" in sessions[1]
+    assert "unrecorded" in sessions[1]
     assert "NEEDS ATTENTION  2 decisions · 1 failed, 1 skipped" in lines  # a low bit rate: none
     assert any(line.startswith("  failed   Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows
