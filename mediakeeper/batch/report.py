@@ -65,6 +65,10 @@ class BatchReport:
     went_offline: tuple[str, str] | None = None
     notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0
+    # Web lookups sent, and answered from the cache, by the batch's processes: counted as
+    # each went (``lookup.tally``), so those of an item stopped mid-lookup count too.
+    lookups: int = 0
+    cache_hits: int = 0
     noted: int = 0  # every outcome, kept or not
     unidentified: int = 0
     awaiting: int = 0  # completed items that leave decisions

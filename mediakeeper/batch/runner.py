@@ -14,6 +14,7 @@ recognised as stale and released by the next run.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
 from mediakeeper.fs.sweep import sweep_home
+from mediakeeper.lookup import tally
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
@@ -241,12 +243,15 @@ class BatchRunner:
         self._network_failures = 0
         self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
+        self._lookups_before: Counter[str] = Counter()  # this process's, as the batch starts
+        self._workers_lookups: Counter[str] = Counter()  # its workers', once they stopped
         record = Recorder(store.dir, kinds.get(store.kind).files_below)
         self._run = partial(_run_job, job, record)
         self._run_together = partial(_run_together, job, record)
 
     def run(self) -> BatchReport:
         started = self.clock()
+        self._lookups_before = tally.by_source(tally.made())
         outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
         with interruptible():
             try:
@@ -273,6 +278,7 @@ class BatchRunner:
                 outcome = INTERRUPTED
             finally:
                 self.report.seconds = self.clock() - started
+                self._count_lookups()
                 with critical(exit_waits=True):
                     self._record_arrived()  # results that came back, before the rest goes
                     self._release_in_flight()  # work in hand goes back (none after a clean end)
@@ -283,6 +289,15 @@ class BatchRunner:
                 if not self.report.interrupted:  # (a Ctrl+C is answered at once)
                     files_log(self.store.dir).fold_if_grown()  # re-runs append lists again
         return self.report
+
+    def _count_lookups(self) -> None:
+        """Every lookup the batch sent or found cached, counted as each went: this process's
+        since the batch started, and its workers'. An item stopped mid-lookup (a service that
+        hangs, then Ctrl+C) returns no result to say its requests, yet they went out."""
+        made = tally.by_source(tally.made())
+        made.subtract(self._lookups_before)
+        made += self._workers_lookups
+        self.report.lookups, self.report.cache_hits = made[tally.NETWORK], made[tally.CACHE]
 
     def _planned(self) -> int:
         statuses, keys = self.options.statuses, self.options.keys
@@ -405,6 +420,7 @@ class BatchRunner:
             if ahead:
                 ahead.stop()
             workers.stop(at_once=at_once)
+            self._workers_lookups = workers.lookups.made()
 
     def _store_outcome(
         self, item: dict[str, Any], outcome: Done | Failed
@@ -539,8 +555,8 @@ class BatchRunner:
             "skipped": report.count("skipped"),
             "released": report.count(RELEASED),
             **{c.field: report.total(c.field) for c in all_counters()},
-            "lookups": report.total_detail("lookups"),
-            "cache_hits": report.total_detail("cache_hits"),
+            "lookups": report.lookups,
+            "cache_hits": report.cache_hits,
             # How the fixes reached the files (a kind that writes tags; said when it did).
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
         }

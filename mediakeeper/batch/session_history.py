@@ -46,11 +46,11 @@ from mediakeeper.queue.session_log import (
     COMPLETED as SESSION_COMPLETED,
 )
 from mediakeeper.queue.session_log import (
-    CRASHED,
     EVENTS_FILE,
     INTERRUPTED,
     LOG_DIR,
     RUNNING,
+    UNRECORDED,
     SessionRecord,
     finished_in,
     kind_of,
@@ -240,15 +240,15 @@ def _resumes_of(status_dir: Path, record: SessionRecord) -> list[SessionRecord]:
 def resumable(
     status_dir: Path, session_id: str | None
 ) -> tuple[SessionRecord, list[dict[str, Any]], list[dict[str, Any]]]:
-    """The session to resume (``None``: the latest interrupted or crashed one), what it left
+    """The session to resume (``None``: the latest interrupted or unrecorded one), what it left
     unfinished and the rest of its batch. Refused, exit 1 with the reason: a completed or
     running session, or one with nothing left to do."""
     if session_id is None:
         stopped = [r for r in all_sessions(status_dir, items=False)
-                   if r.outcome in (INTERRUPTED, CRASHED)]  # fmt: skip
+                   if r.outcome in (INTERRUPTED, UNRECORDED)]  # fmt: skip
         if not stopped:
             raise NothingToResume(
-                f"no interrupted or crashed session under {status_dir}",
+                f"no interrupted or unrecorded session under {status_dir}",
                 f"`{tool_command('sessions', status_dir.parent)} list` shows every session",
             )
         record = find_session(status_dir, stopped[-1].id)  # with its items
@@ -311,7 +311,7 @@ def plan_clean(home: Path, older_than: timedelta, now: datetime) -> CleanPlan:
             path = log_path(status_dir, record)
             if record.outcome == RUNNING:
                 running += path.exists()
-            else:  # a crashed session ended with its last record
+            else:  # an unrecorded session ended with its last record
                 ended = record.ended_at or record.started_at + timedelta(seconds=record.seconds)
                 if ended <= cutoff:
                     _add(plan, path)

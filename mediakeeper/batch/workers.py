@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.fs import left_behind
+from mediakeeper.lookup import tally
 from mediakeeper.system.interrupts import worker_signals
 from mediakeeper.system.linux import die_with_parent
 from mediakeeper.system.processes import usable_cores
@@ -118,8 +119,11 @@ def _one_by_one(run: Callable[[Any], Any], items: Iterator[Any]) -> list[Any]:
     return [run(item) for item in items]
 
 
-def _serve(conn: Connection, together: Together, parent: int) -> None:
+def _serve(
+    conn: Connection, together: Together, parent: int, lookups: tally.Shared, slot: int
+) -> None:
     _worker_init(parent)
+    lookups.use(slot)
     while True:
         try:
             item = conn.recv()
@@ -144,6 +148,7 @@ def _serve(conn: Connection, together: Together, parent: int) -> None:
 class _Worker:
     process: Any
     conn: Connection
+    slot: int  # its slot of the workers' lookups (``tally.Shared``)
     sent: deque = field(default_factory=deque)  # items sent, oldest first
 
 
@@ -176,13 +181,15 @@ class Workers:
         self._together = together or Together(partial(_one_by_one, run), 1)
         self._fraction = fraction
         self._held = held
-        self._workers = [self._start() for _ in range(count)]
+        # What the workers sent to web services, read here whenever asked: a stopped
+        # worker's lookups are in it, though its item's result never came back.
+        self.lookups = tally.Shared(count)
+        self._workers = [self._start(slot) for slot in range(count)]
 
-    def _start(self) -> _Worker:
+    def _start(self, slot: int) -> _Worker:
         parent_end, child_end = self._context.Pipe()
-        process = self._context.Process(
-            target=_serve, args=(child_end, self._together, os.getpid()), daemon=True
-        )
+        args = (child_end, self._together, os.getpid(), self.lookups, slot)
+        process = self._context.Process(target=_serve, args=args, daemon=True)
         # Ctrl+C and SIGTERM wait while the fork happens: a child gets them only once it has
         # its own handlers (before, the parent's would raise in the middle of Python's
         # after-fork clean-up, printing "Exception ignored" at a Ctrl+C).
@@ -192,7 +199,7 @@ class Workers:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         child_end.close()
-        return _Worker(process, parent_end)
+        return _Worker(process, parent_end, slot)
 
     @property
     def in_flight(self) -> int:
@@ -254,7 +261,7 @@ class Workers:
         left_behind.lost_a_worker()  # a temp file it left in the data home: the next command's
         dead.conn.close()
         dead.process.join(0.1)
-        self._workers[self._workers.index(dead)] = fresh = self._start()
+        self._workers[self._workers.index(dead)] = fresh = self._start(dead.slot)
         for other in rest:
             fresh.conn.send(other)
             fresh.sent.append(other)

@@ -37,6 +37,15 @@ from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.text.jsonfmt import dumps_one
 
 CHANGES_DIR = "changes"
+# An undo journals the values it puts back under a session of its own, so that it can be
+# undone in turn; its journal is named by that session (``<session>.jsonl``).
+UNDO_PREFIX = "undo_"
+
+
+def is_undo(session: str) -> bool:
+    """Whether ``session`` (a session id, or a journal's name without ``.jsonl``) is an
+    undo's: its changes are values taken back, not fixes."""
+    return session.startswith(UNDO_PREFIX)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,13 @@ from pathlib import Path
 from mediakeeper import tags
 from mediakeeper.changes import originals
 from mediakeeper.changes.change import TagChange
-from mediakeeper.changes.journal import JournalEntry, JournalProblem, read_journals
+from mediakeeper.changes.journal import (
+    UNDO_PREFIX,
+    JournalEntry,
+    JournalProblem,
+    is_undo,
+    read_journals,
+)
 from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
@@ -74,7 +80,7 @@ def _sessions_hint(everything: list[JournalEntry]) -> str:
     if not everything:
         return "no changes yet"
     sessions = list(dict.fromkeys(e.session for e in reversed(everything)))  # newest first
-    batches = [s for s in sessions if not s.startswith("undo_")] or sessions
+    batches = [s for s in sessions if not is_undo(s)] or sessions
     more = " (--list shows them all)" if len(sessions) > 5 else ""
     return "sessions with changes, newest first: " + ", ".join(batches[:5]) + more
 
@@ -190,7 +196,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
         undo_id = ""
     else:
-        undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix="undo_")
+        undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix=UNDO_PREFIX)
         journal = ChangeJournal(status_kind_dir, undo_id, writing)
         done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     already = _net(done.already)
@@ -209,7 +215,7 @@ def _put_back_before(already: list[JournalEntry],
                      everything: list[JournalEntry]) -> list[JournalEntry]:  # fmt: skip
     """Of the changes found at their old value, those an undo's journal wrote back (the same
     tag of the same file from the change's new value to its old one)."""
-    undone = {(e.path, e.tag, e.old, e.new) for e in everything if e.session.startswith("undo_")}
+    undone = {(e.path, e.tag, e.old, e.new) for e in everything if is_undo(e.session)}
     return [e for e in already if (e.path, e.tag, e.new, e.old) in undone]
 
 

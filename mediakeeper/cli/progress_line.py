@@ -299,8 +299,8 @@ def _lookups_line(report: BatchReport, offline: bool) -> str:
     if offline:
         return "offline: no web lookups were made (`--enrich` adds them later)"
     return (
-        f"lookups: {count(report.total_detail('lookups'), 'request')} sent, "
-        f"{report.total_detail('cache_hits'):,} answered from the cache"
+        f"lookups: {count(report.lookups, 'request')} sent, "
+        f"{report.cache_hits:,} answered from the cache"
     )
 
 
@@ -356,7 +356,9 @@ def render_summary(
         lines.append(_lookups_line(report, offline))
     if report.released_stale:
         lines.append(
-            f"released {count(len(report.released_stale), 'stale claim')} from a crashed run"
+            # Killed, crashed or its data home full: the record cannot tell which.
+            f"released {count(len(report.released_stale), 'stale claim')} of a run that "
+            "stopped before it could record why"
         )
     if len(report.checkpoints) == 1:
         lines.append(f"checkpoint: {report.checkpoints[0]}")

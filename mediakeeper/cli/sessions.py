@@ -17,6 +17,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
+from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
@@ -83,7 +84,8 @@ def show(home, session_id, as_json):
     click.echo(f"session {record.id}: {record.kind}{about}")
     click.echo(
         f"started {record.started_at.isoformat(sep=' ', timespec='seconds')}, ran "
-        f"{sc.duration(record.seconds)}, {record.outcome}: {record.items_done} done, "
+        f"{sc.duration(record.seconds)}, {OUTCOME_SAID.get(record.outcome, record.outcome)}: "
+        f"{record.items_done} done, "
         f"{record.items_failed} failed"
     )
     if record.args:
@@ -94,7 +96,7 @@ def show(home, session_id, as_json):
     click.echo(f"log: {log}" if log.exists() else "log: deleted (by sessions clean)")
     for item in record.items:
         shown = one_line(str(item.get("name")))  # a name's controls shown as escapes
-        lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
+        lost = "  (its line never recorded: from the queue)" if item.get("recovered") else ""
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
             said = failure_line(str(item["error"]))  # as every face says a failure
@@ -144,7 +146,7 @@ def _left(status_dir: Path, record) -> tuple[list, list]:
 @home_option
 @click.argument("session_id", metavar="[SESSION_ID]", required=False)
 def resume(home, session_id):
-    """Run again what a session left unfinished (default: the latest interrupted or crashed
+    """Run again what a session left unfinished (default: the latest interrupted or unrecorded
     one), with its kind's batch and the options it ran with. A completed session has nothing
     to resume: exit 1."""
     settings = settings_for(home)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -175,7 +176,10 @@ class LookupSession:
         self.http = self._open_session()
         retry = _retry_policy(retries, backoff)
         retry.before_retry = self._before_retry
-        adapter = BoundedAdapter(timeout, retry, before_retry=self._before_retry)
+        self._lookup = threading.local()  # this thread's lookup: whether it is counted yet
+        adapter = BoundedAdapter(
+            timeout, retry, before_retry=self._before_retry, sending=self._sending
+        )
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = user_agent
@@ -251,19 +255,26 @@ class LookupSession:
         raise LookupFailed(message, network=True) if network else UnfitAnswer(message)
 
     def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
+        self._lookup.counted = False
         try:
             response = self.http.get(url, params=params)
         except requests.RequestException as err:
+            raise self._failure(err, url, params) from None
+        finally:
+            self._lookup.counted = True  # a send outside a lookup (none is) counts nothing
+        if getattr(response, "from_cache", False):
+            self.cache_hits += 1
+            tally.count(self.service, tally.CACHE)
+        return response
+
+    def _sending(self) -> None:
+        """A lookup is about to go to the network: counted now, before any answer, so one
+        that never comes back (a service that hangs, a Ctrl+C, a worker stopped meanwhile)
+        is counted as sent all the same; once a lookup, whatever its redirects and retries."""
+        if not getattr(self._lookup, "counted", True):
+            self._lookup.counted = True
             self.requests_sent += 1
             tally.count(self.service, tally.NETWORK)
-            raise self._failure(err, url, params) from None
-        cached = getattr(response, "from_cache", False)
-        if cached:
-            self.cache_hits += 1
-        else:
-            self.requests_sent += 1
-        tally.count(self.service, tally.CACHE if cached else tally.NETWORK)
-        return response
 
     def discard(self, response: requests.Response) -> None:
         """Forget a cached response whose body turned out to be unusable (e.g. malformed).

@@ -82,17 +82,26 @@ class BoundedAdapter(HTTPAdapter):
     answer to it and to ``size_limit`` (see the module's docstring).
 
     ``before_retry`` runs before each new attempt after a late answer (the session counts it
-    and waits for the rate limit there, as it does for urllib3's own retries).
+    and waits for the rate limit there, as it does for urllib3's own retries). ``sending``
+    runs as a request is about to go to the network, before any answer: what the session
+    counts as sent (a cache hit never reaches the adapter).
     """
 
     def __init__(
-        self, timeout: float, retry: Retry, before_retry: Callable[[], None] | None = None
+        self,
+        timeout: float,
+        retry: Retry,
+        before_retry: Callable[[], None] | None = None,
+        sending: Callable[[], None] | None = None,
     ):
         self.default_timeout = timeout
         self.before_retry = before_retry
+        self.sending = sending
         super().__init__(max_retries=retry)
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        if self.sending is not None:
+            self.sending()
         timeout = self.default_timeout if timeout is None else timeout
         connect, seconds = timeout if isinstance(timeout, tuple) else (timeout, timeout)
         if seconds is not None:

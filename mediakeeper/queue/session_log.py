@@ -10,7 +10,9 @@ unique within the data home: undo, the change journals and the reports can take 
 being told the kind. Ids of older sessions (``20261122_session_001``) keep working as they are.
 * ``sessions.jsonl`` — append-only events for machines (start, item, end). ``load_sessions``
   folds them into one record per session; a session with no end event whose process is gone
-  ended by a crash or kill, and says so.
+  stopped before it could record why (``UNRECORDED``): killed, crashed, or its data home
+  full, which refuses the very line that would say so. The record cannot tell which, and
+  says no more than it knows.
 
 Beside them, ``sessions.checkpoint.json`` holds that fold as it stood at one byte of the log,
 with a checksum of the log up to there: a reader that finds the log's start unchanged folds
@@ -47,13 +49,15 @@ CHECKPOINT_FILE = "sessions.checkpoint.json"
 CHECKPOINT_EVERY = 64 * 1024
 CHECKPOINT_FORMAT = 1
 
-COMPLETED, INTERRUPTED, FAILED, CRASHED, RUNNING = (
+COMPLETED, INTERRUPTED, FAILED, UNRECORDED, RUNNING = (
     "completed",
     "interrupted",
     "failed",
-    "crashed",
+    "unrecorded",  # its process is gone without an end: see the module's docstring
     "running",
 )
+# An outcome in a sentence, where its word alone would not say it.
+OUTCOME_SAID = {UNRECORDED: "unrecorded (it stopped before it could record why)"}
 
 
 class ItemLine(NamedTuple):
@@ -247,7 +251,7 @@ class SessionRecord:
 
     @property
     def seconds(self) -> float:
-        """How long it ran; a crashed session counts until its last recorded item."""
+        """How long it ran; an unrecorded session counts until its last recorded item."""
         end = self.ended_at or self.last_item_at
         return max(0.0, (end - self.started_at).total_seconds()) if end else 0.0
 
@@ -361,7 +365,7 @@ def load_sessions(
         records = {only: records[only]} if only in records else {}
     for sid, record in records.items():
         if record.ended_at is None and claim_is_stale(claims[sid]):
-            record.outcome = CRASHED
+            record.outcome = UNRECORDED
     return sorted(records.values(), key=lambda r: (r.started_at, r.id))
 
 

@@ -26,6 +26,9 @@ from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
 ERROR_LEVEL, WARNING_LEVEL = 0, 1
+# An item whose folder the queue's refresh found gone (``missing``): asks nothing, and the
+# issue index and the upgrades list say it missing rather than list it as if it were there.
+MISSING_WHY = "the queue's refresh found it gone; a refresh once it is back lists it again"
 
 
 @lru_cache(maxsize=4096)  # per code, as ``core.decisions.severity_of``

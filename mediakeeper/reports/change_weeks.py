@@ -1,5 +1,6 @@
 """How many tag changes a kind's journals hold for each ISO week, for the reports' "tag
-changes" (a batch's closing reports, the dashboard, ``report``).
+changes" (a batch's closing reports, the dashboard, ``report``): the fixes, and apart from
+them the values an undo put back (an undo's journal, ``changes.journal.is_undo``).
 
 Each journal is counted a line at a time (``changes.journal.written_stamps``), holding a
 count a week, never the changes. The closing reports keep each journal's counts in
@@ -22,10 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mediakeeper.changes.journal import (
     CHANGES_DIR,
+    is_undo,
     journal_identity,
     journal_paths,
     written_stamps,
@@ -47,6 +49,11 @@ class JournalWeeks:
     weeks: dict[date, int]
     last: datetime | None
 
+    @property
+    def taken_back(self) -> bool:
+        """An undo's journal: its changes are values put back, not fixes."""
+        return is_undo(self.path.stem)
+
     def count_in(self, week: Week, as_of: datetime | None) -> int:
         """Its changes made in ``week``, not after ``as_of``. The week's count, unless some
         of the week's changes may be later than ``as_of`` (a week still running, and this
@@ -56,15 +63,36 @@ class JournalWeeks:
         return count_in(sorted(_moments(self.path)), week, as_of)
 
 
+class ChangeCount(NamedTuple):
+    """A week's journaled changes: the fixes written, and apart from them the values an undo
+    put back (counted together, an undo of 11 values would read as 11 more fixes)."""
+
+    fixes: int = 0
+    taken_back: int = 0
+
+    def __add__(self, other: object) -> ChangeCount:
+        if not isinstance(other, ChangeCount):
+            return NotImplemented
+        return ChangeCount(self.fixes + other.fixes, self.taken_back + other.taken_back)
+
+
 @dataclass(frozen=True)
 class ChangeWeeks:
     """A kind's journaled changes, counted by week."""
 
     journals: tuple[JournalWeeks, ...] = ()
 
-    def count_in(self, week: Week, as_of: datetime | None = None) -> int:
-        """How many changes were made in ``week`` (and not after ``as_of``)."""
-        return sum(j.count_in(week, as_of) for j in self.journals)
+    def count_in(self, week: Week, as_of: datetime | None = None) -> ChangeCount:
+        """How many changes were made in ``week`` (and not after ``as_of``): fixes, and
+        values taken back."""
+        fixes = taken_back = 0
+        for journal in self.journals:
+            n = journal.count_in(week, as_of)
+            if journal.taken_back:
+                taken_back += n
+            else:
+                fixes += n
+        return ChangeCount(fixes, taken_back)
 
     @classmethod
     def read(

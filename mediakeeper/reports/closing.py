@@ -15,7 +15,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec
-from mediakeeper.reports.change_weeks import ChangeWeeks
+from mediakeeper.reports.change_weeks import ChangeCount, ChangeWeeks
 from mediakeeper.reports.tally import Counted, Moment, QueueTally, tally
 from mediakeeper.reports.weeks import Week, parse_time, to_utc
 
@@ -54,10 +54,10 @@ def _read_queue(
     return rec.QueueRecord(store.kind, parse_time(fields.get("created_at"))), found
 
 
-def changes_in(status_kind_dir: Path, moment: Moment) -> int:
-    """How many journaled changes were written in the moment's week, by its ``as_of``:
-    counted a journal at a time, of those written in the week (the journals hold every change
-    ever made)."""
+def changes_in(status_kind_dir: Path, moment: Moment) -> ChangeCount:
+    """How many journaled changes (fixes, and values taken back) were written in the moment's
+    week, by its ``as_of``: counted a journal at a time, of those written in the week (the
+    journals hold every change ever made)."""
     week = moment.week  # not the weeks before; what it counts kept for the next batch
     return ChangeWeeks.read(status_kind_dir, since=week.start, keep=True).count_in(
         week, moment.as_of

@@ -209,6 +209,8 @@ def _week_lines(d: Dashboard) -> list[str]:
     figures.append(f"findings {w.issues_found:,}, {w.issues_resolved:,} resolved")
     if w.counts_changes:
         figures.append(f"tag changes {w.changes:,}")
+        if w.taken_back:
+            figures.append(f"taken back by undo {w.taken_back:,}")
     lines += packed(figures, "  ")
     for q in w.making:  # what the weekly report counts, from the same records
         nouns = (q.makes, q.progress.noun, q.progress.plural)
@@ -233,7 +235,9 @@ def attention_lines(d: Dashboard) -> list[str]:
         "",
         f"NEEDS ATTENTION  {count(d.week.decisions, 'decision')}"
         f" · {errors:,} failed, {skipped:,} skipped"
-        + (f", {d.unidentified:,} not identified" if d.unidentified else ""),
+        + (f", {d.unidentified:,} not identified" if d.unidentified else "")
+        # A queue that cannot be read holds what needs you too, not known: said at the total.
+        + (f" · of the queues read: {d.week.left_out_said}" if d.week.left_out_said else ""),
     ]
     for a in d.week.attention:
         if not a.items:
@@ -251,7 +255,8 @@ def attention_lines(d: Dashboard) -> list[str]:
             more = f"    … and {len(a.items) - ATTENTION_SHOWN:,} more"
             lines.append(more + (f": {a.index} lists them all" if a.index else ""))
     if not d.attention and not d.week.decisions:
-        lines.append("  nothing: no open findings, no failed and no skipped items")
+        among = " in the queues read" if d.week.left_out_said else ""
+        lines.append(f"  nothing{among}: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{stage_word(o.stage)}: " if o.stage else ""
         head = f"  {o.word:<8} {plain(one_line(o.name), NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
@@ -294,6 +299,7 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
             "decisions_by_kind": [_kind_attention_json(a) for a in week.attention if a.items],
             "waiting": [_waiting_json(o) for o in d.attention],
             "waiting_total": d.attention_total,
+            "left_out": week.unread,
         },
         "queues": {q.kind: _queue_json(q) for q in d.queues},
         "week": {
@@ -304,6 +310,7 @@ def dashboard_json(d: Dashboard) -> dict[str, Any]:
             "issues_found": week.issues_found,
             "issues_resolved": week.issues_resolved,
             "tag_changes": week.changes,
+            "tag_values_taken_back": week.taken_back,
             "seconds": round(week.seconds, 1),
             "sessions": len(week.sessions),
             "lookups": week.lookups,

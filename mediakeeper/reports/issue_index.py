@@ -25,7 +25,7 @@ from pathlib import Path
 
 from mediakeeper.fs.reports import INDEX, page_path, write_report
 from mediakeeper.fs.spill import SortedRows
-from mediakeeper.reports.attention import KindAttention
+from mediakeeper.reports.attention import MISSING_WHY, KindAttention
 from mediakeeper.reports.records import OUTPUT_DIRS, Records, gather
 from mediakeeper.reports.tally import Moment, attention, counted
 from mediakeeper.reports.upgrades import write_upgrades
@@ -53,7 +53,7 @@ def write_issue_indexes(home: Path, records: Records | None = None, counts=None)
         if queue.kind not in OUTPUT_DIRS or queue.problem:
             continue
         asking = {i.report for i in needs.items}
-        count = sum(1 for _, path in found.reports if path not in asking)
+        count = sum(1 for _, path, _ in found.reports if path not in asking)
         others = Others(found.reports, asking, count)
         written += _write_pages(home / "issues" / queue.kind, needs, others)
     return written + write_upgrades(home, counts.queues)
@@ -76,6 +76,7 @@ def _write_pages(folder: Path, needs: KindAttention, others: Others) -> list[Pat
             first=(page - 1) * PAGE_ROWS + 1,
             total=len(others),
             page_name=page_name,
+            missing_why=MISSING_WHY,
             # Not Path(path).name: pathlib (3.11) interns every part of every path it parses,
             # and the interpreter's table of interned names grew with the index's rows.
             link=posixpath.basename,
@@ -98,9 +99,9 @@ def page_name(page: int) -> str:
 
 
 class Others:
-    """Every completed item's (name, report) but those that need a person (``count`` of
-    them), sorted: read from the tally's rows (held a run at a time) each time the pages list
-    them."""
+    """Every completed item's (name, report, whether its folder is missing) but those that
+    need a person (``count`` of them), sorted: read from the tally's rows (held a run at a
+    time) each time the pages list them."""
 
     def __init__(self, rows: SortedRows, asking: set[str], count: int):
         self._rows, self._asking, self._count = rows, asking, count
@@ -108,5 +109,9 @@ class Others:
     def __len__(self) -> int:
         return self._count
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return ((name, path) for name, path in self._rows if path not in self._asking)
+    def __iter__(self) -> Iterator[tuple[str, str, bool]]:
+        return (
+            (name, path, bool(missing))
+            for name, path, missing in self._rows
+            if path not in self._asking
+        )

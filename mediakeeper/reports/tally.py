@@ -35,6 +35,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
+from mediakeeper.reports.change_weeks import ChangeCount
 from mediakeeper.reports.made_totals import MadeSum
 from mediakeeper.reports.pace import (
     Outstanding,
@@ -84,7 +85,11 @@ class QueueTally:
     made_all: MadeSum | None = None
     needs: list[NeedsYou] = field(default_factory=list)  # what needs a person, in queue order
     upgrading: list[dict[str, Any]] = field(default_factory=list)  # items worth a better copy
-    # (name, report path) of every completed item, for the issue index (None: not asked for).
+    # The names of the items worth one whose folder is missing: left out of the upgrades list
+    # (their files are not there to replace), which says so.
+    upgrading_missing: list[str] = field(default_factory=list)
+    # (name, report path, 1 if its folder is missing else 0) of every completed item, for the
+    # issue index (None: not asked for).
     reports: SortedRows | None = None
 
 
@@ -153,14 +158,19 @@ def _completed(found: QueueTally, item: dict[str, Any], moment: Moment, home: An
     copied = kind in rec.COPIES and rec.was_copied(item, document)
     # An item whose folder is gone (set aside as a duplicate, moved, deleted) asks nothing
     # while it is gone: its decisions follow its files, and come back with them.
-    need = None if item.get("missing") else need_of(kind, item, findings)
+    # The same holds for the upgrades list and the index: said missing, never as if there.
+    missing = bool(item.get("missing"))
+    name = str(item.get("name") or item.get("key"))
+    need = None if missing else need_of(kind, item, findings)
     if need is not None:
         found.needs.append(need)
     if findings and any(code in UPGRADES for code in findings):
-        found.upgrading.append(item)  # kept whole: few, as what needs a person
-    name = str(item.get("name") or item.get("key"))
+        if missing:
+            found.upgrading_missing.append(name)
+        else:
+            found.upgrading.append(item)  # kept whole: few, as what needs a person
     if found.reports is not None:
-        found.reports.add((name, report_path(kind, item)))
+        found.reports.add((name, report_path(kind, item), int(missing)))
     at = parse_time(item.get("completed_at"))
     if (at <= moment.as_of) if at else moment.current:
         found.completed += 1
@@ -204,7 +214,7 @@ class Counted:
 
     moment: Moment
     queues: tuple[QueueTally, ...]
-    changes: Mapping[str, int]
+    changes: Mapping[str, ChangeCount]
 
 
 def counted(records: rec.Records, moment: Moment, *, listing: bool = False) -> Counted:

@@ -19,6 +19,7 @@ from typing import Any
 from mediakeeper.core.decisions import UPGRADES
 from mediakeeper.dupes.saved import better_copies
 from mediakeeper.fs.reports import write_report
+from mediakeeper.reports.attention import MISSING_WHY
 from mediakeeper.reports.records import OUTPUT_DIRS, read_output
 from mediakeeper.reports.tally import QueueTally
 from mediakeeper.text.render import markdown_escape, shown
@@ -109,14 +110,17 @@ def _with_better(upgrade: Upgrade, better: Mapping[str, str]) -> Upgrade:
 
 
 def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
-    """Each kind's upgrades list (where it has one, or had: an emptied list says so)."""
+    """Each kind's upgrades list (where it has one, or had: an emptied list says so), with
+    a line naming the items left out because their folder is missing."""
     written = []
+    tallies = tuple(tallies)
     found = upgrades(home, tallies)
+    gone = {t.kind: t.upgrading_missing for t in tallies if t.kind in found}
     better = better_copies(Path(home)) if any(found.values()) else {}
     for kind, listed in found.items():
         listed = [_with_better(u, better) for u in listed]
         path = Path(home) / "issues" / kind / PAGE
-        if not listed and not path.exists():
+        if not listed and not gone[kind] and not path.exists():
             continue
         lines = [f"# Upgrades — {kind}", ""]
         if listed:
@@ -128,6 +132,9 @@ def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
             lines += [u.line() for u in listed]
         else:
             lines.append("Nothing to upgrade.")
+        if gone[kind]:
+            names = ", ".join(f"**{markdown_escape(shown(n))}**" for n in sorted(gone[kind]))
+            lines += ["", f"Left out, folder missing ({MISSING_WHY}): {names}."]
         write_report(path, "\n".join(lines) + "\n", now=True)  # opened on disk: its page too
         written.append(path)
     return written

@@ -40,6 +40,7 @@ from mediakeeper.queue.session_log import RUNNING, SessionRecord
 from mediakeeper.reports import records as rec
 from mediakeeper.reports import upgrades
 from mediakeeper.reports.attention import KindAttention, severity_rank
+from mediakeeper.reports.change_weeks import ChangeCount
 from mediakeeper.reports.chart import MAX_WEEKS, Chart, build_chart
 from mediakeeper.reports.made_totals import Made
 from mediakeeper.reports.pace import (
@@ -195,7 +196,8 @@ class WeeklyReport:
     chart: Chart
     home: str = ""  # the data home its commands name ("": none, the current folder's)
     attention: tuple[KindAttention, ...] = ()  # what needs a person now, per queue
-    changes: int = 0  # tag changes journaled in the week (resets of the queue leave them)
+    changes: int = 0  # tag fixes journaled in the week (resets of the queue leave them)
+    taken_back: int = 0  # tag values an undo put back in the week: not fixes, said apart
     later: tuple[rec.QueueRecord, ...] = ()  # queues created after this week
     upgrades: int = 0  # albums worth a better copy now (``reports.upgrades``): no decisions
     # groups and bytes `dupes set-aside --all` would move, as the last scan left them (the
@@ -214,10 +216,15 @@ class WeeklyReport:
         return tuple(q for q in self.queues if not q.progress.problem)
 
     @property
+    def unread(self) -> list[str]:
+        """The kinds whose queue could not be read: left out of every figure and total."""
+        return [q.kind for q in self.queues if q.progress.problem]
+
+    @property
     def left_out_said(self) -> str:
         """The queues that could not be read, as the figures that leave them out say it ("":
         every queue was)."""
-        unread = [q.kind for q in self.queues if q.progress.problem]
+        unread = self.unread
         if not unread:
             return ""
         they = "it" if len(unread) == 1 else "they"
@@ -327,6 +334,10 @@ def weekly_figures(
     progress = [q.progress for q in queues]
     sessions = tuple(_session_lines(records.sessions, week, as_of))
     ended_here = [s for s in records.sessions if s.ended_at and week.contains(s.ended_at)]
+    shown_kinds = {q.kind for q in existing}
+    week_changes = sum(
+        (n for kind, n in counts.changes.items() if kind in shown_kinds), ChangeCount()
+    )
     return WeeklyReport(
         week=week,
         as_of=as_of,
@@ -342,9 +353,8 @@ def weekly_figures(
         chart=progress_chart(records, existing, tallies, moment),
         home=home,
         attention=attention(records, existing, tallies),
-        changes=sum(
-            n for kind, n in counts.changes.items() if any(q.kind == kind for q in existing)
-        ),
+        changes=week_changes.fixes,
+        taken_back=week_changes.taken_back,
         later=later,
         upgrades=upgrades.total(upgrades.upgrades(records.home, tallies)) if records.home else 0,
     )
@@ -372,7 +382,7 @@ def _queue_week(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
 
 
 def session_end(session: SessionRecord, now: datetime) -> datetime:
-    """Where a session's time stops: its end; a crashed one's last item; a running one's now."""
+    """Where a session's time stops: its end; an unrecorded one's last item; a running one's now."""
     if session.ended_at is not None:
         return to_utc(session.ended_at)
     if session.outcome == RUNNING:
@@ -447,7 +457,8 @@ _LIST_MARKER = re.compile(r"^(\d{0,9})([.)+-])(?=\s|$)")
 LEGEND = (
     "Completed: each item once, in the week of its latest completion (a reset and a re-run "
     "move it there). Findings / resolved: the findings of those items as last processed. "
-    "Tag changes made: every fix written this week, whatever resets came after. A session's "
+    "Tag changes made: every fix written this week, whatever resets came after; the values "
+    "an undo put back are not fixes and are counted apart (taken back by undo). A session's "
     "done: every item it finished, re-runs included."
 )
 ATTENTION_SHOWN = 100  # items per level and queue; the issue reports' index lists them all

@@ -36,7 +36,7 @@ class Change:
     at: datetime
     what: list[str] = field(default_factory=list)  # what it did, a clause each
     undoable: bool = False  # undo --session has something to take back
-    outcome: str = ""  # a batch's: completed, stopped, running, crashed
+    outcome: str = ""  # a batch's: completed, stopped, running, unrecorded
     undone: Undoing | None = None  # undone since (wholly, or ``undone.left`` left alone)
     undoes: str = ""  # the session this one is the undo of
 

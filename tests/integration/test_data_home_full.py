@@ -8,7 +8,9 @@ loads and validates, and once there is room again the next run finishes the work
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import build_library, leaves_decisions, small_tmpfs
+from tests.helpers import build_library, leaves_decisions, small_tmpfs, wait_until
 
 PAGE = 4096
 
@@ -110,6 +112,60 @@ def test_a_full_data_home_names_the_file_and_the_mount_and_loses_nothing(
     assert again.returncode == 1, again.stdout + again.stderr  # done; the titles' decisions left
     items = queue.load()["items"]
     assert {item["status"] for item in items} == {"completed"}
+
+
+@pytest.fixture
+def roomier_home(tmp_path):
+    """A 4 MiB tmpfs: room for a batch of 40 artists once the filler is gone."""
+    with small_tmpfs(tmp_path / "home", "4m") as home:
+        yield home
+
+
+def test_a_disk_filled_mid_batch_is_never_called_a_crash(
+    roomier_home, tmp_path, music_library, repo_root, child_env
+):
+    """The disk fills while the batch works: the claims in hand cannot be given back, nor
+    the session's end written. The next run released them "from a crashed run" and `sessions
+    list` said "crashed": the batch stopped for a full disk, which its record cannot tell (the
+    disk refused that line too), so both say no more than the record knows."""
+    lib = music_library(tmp_path / "Music", {
+        f"Artist {a:02d}/Album/01 - Song.mp3": {"tags": {"title": "Song  ", "artist": f"A{a}"}}
+        for a in range(40)
+    })  # fmt: skip
+    home = roomier_home
+
+    def run(name: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(repo_root / "utilities" / name), "--home", str(home), *args],
+            env=child_env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    assert run("music_queue_manager.py", "--init", "--library", str(lib)).returncode == 0
+    events = home / "status" / "music" / "sessions.jsonl"
+    batch = subprocess.Popen(
+        [sys.executable, str(repo_root / "utilities" / "process_music_batch.py"), "--home",
+         str(home), "--offline", "--workers", "1", "--batch-size", "40"],
+        env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:  # mid-batch: once its first artist is recorded
+        assert wait_until(lambda: events.exists() and b'"event": "item"' in events.read_bytes())
+        filler = fill(home, 0)
+        out, err = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+    assert batch.returncode == 1 and "Error: disk full" in err, out + err
+    filler.unlink()
+
+    again = run("process_music_batch.py", "--offline", "--batch-size", "40")
+    assert "crashed" not in again.stdout, again.stdout
+    said = r"released \d+ stale claims? of a run that stopped before it could record why"
+    assert re.search(said, again.stdout), again.stdout
+    listed = run("sessions.py", "list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    first, _again = sorted(json.loads(listed.stdout), key=lambda row: row["started"])
+    assert first["outcome"] == "unrecorded", first
+    shown = run("sessions.py", "show", first["id"])
+    assert "unrecorded (it stopped before it could record why)" in shown.stdout, shown.stdout
 
 
 @pytest.mark.parametrize("pages", range(0, 40, 3))

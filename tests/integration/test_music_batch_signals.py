@@ -336,7 +336,8 @@ def test_two_interrupts_exit_at_once_and_the_next_run_finishes_the_work(
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     if held:
         claims = "1 stale claim" if len(held) == 1 else f"{len(held)} stale claims"
-        assert f"released {claims} from a crashed run" in resumed.stdout, resumed.stdout
+        said = f"released {claims} of a run that stopped before it could record why"
+        assert said in resumed.stdout, resumed.stdout
     validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
     assert validate.returncode == 0, validate.stdout + validate.stderr
     assert "valid, no problems found" in validate.stdout

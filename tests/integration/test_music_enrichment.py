@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
-from tests.helpers import leaves_decisions
+from tests.helpers import leaves_decisions, wait_until
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -605,3 +606,42 @@ def test_an_unidentified_artist_s_line_counts_its_decisions_as_the_summary_does(
     [line] = re.findall(r"^  (\d+) decisions? for you", done.stdout, re.M)
     [summary] = re.findall(r"needs you: (\d+) decisions? in 1 artist", done.stdout)
     assert int(line) == int(summary) == 2, done.stdout
+
+
+@pytest.mark.parametrize("workers", ["1", "3"])
+def test_ctrl_c_while_the_service_hangs_counts_the_requests_that_went_out(fake, tmp_path, workers):
+    """Each worker's lookup hangs (the service never answers); Ctrl+C then stops the batch
+    with no item's result back. The closing line and the session's record said "0 requests
+    sent" though the service had them: a request counts as it goes out, and a worker's
+    count is read though it was stopped before its item came back."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for n in range(4):
+        album(library, f"Artist {n}", "2000 - Album", "Album", n=1)
+    fake.delay(3600, times=None)  # every request waits until the fake stops
+    environment = {
+        **os.environ,
+        "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+        "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+        "MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": fake.url,
+        "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+        "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",  # no answer, no timeout: it hangs
+        "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0",
+    }
+    command = [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+               "--library", str(library), "--workers", workers]  # fmt: skip
+    batch = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        # One request a worker, each held: no more can come.
+        assert wait_until(lambda: len(fake.requests) == int(workers), limit=90)
+        batch.send_signal(signal.SIGINT)
+        out, err = batch.communicate(timeout=90)
+    finally:
+        batch.kill()
+    assert batch.returncode == 130, out + err
+    sent = len(fake.requests)
+    assert sent == int(workers)
+    assert f"lookups: {sent} request{'s' if sent > 1 else ''} sent, 0 answered" in out, out
+    [end] = [json.loads(line) for line in (home / "status/music/sessions.jsonl").open()
+             if '"event": "end"' in line]  # fmt: skip
+    assert (end["outcome"], end["lookups"]) == ("interrupted", sent)

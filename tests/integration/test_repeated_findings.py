@@ -120,3 +120,25 @@ def test_tracks_are_named_by_disc_and_number_or_by_file_when_numbers_do_not_tell
     assert tracks_where(list(unnumbered), "A", unnumbered) == "2 tracks (x.mp3, y.mp3)"
     same = {t.path: t for t in [track("A/x.mp3", "2"), track("A/y.mp3", "2")]}
     assert tracks_where(list(same), "A", same) == "2 tracks (x.mp3, y.mp3)"
+
+
+def test_an_artist_whose_folder_vanished_is_said_missing_not_listed_as_there(
+    tmp_path, music_script
+):
+    """``--refresh`` marks an artist whose folder is gone missing: the upgrades list leaves
+    its albums out with a line saying why, and the issue index says it missing."""
+    lib, home = lofi_library(tmp_path / "Music", tracks=1), tmp_path / "home"
+    first = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert first.returncode == 0, first.stdout + first.stderr
+    (lib / "Lofi").rename(tmp_path / "Lofi moved away")
+    refresh = music_script("music_queue_manager.py", "--home", home, "--refresh")
+    assert refresh.returncode == 0, refresh.stdout + refresh.stderr
+    upgrades = (home / "issues/music/upgrades.md").read_text("utf-8")
+    assert f"**Lofi — {TAPE}**" not in upgrades
+    assert "Nothing to upgrade." in upgrades
+    assert "Left out, folder missing (the queue's refresh found it gone" in upgrades
+    assert upgrades.rstrip().endswith(": **Lofi**.")
+    index = (home / "issues/music/index.md").read_text("utf-8")
+    [row] = [line for line in index.splitlines() if line.startswith("- [Lofi]")]
+    assert "· folder missing (the queue's refresh found it gone" in row
+    assert row.endswith("its report is of files no longer there")

@@ -325,7 +325,7 @@ def test_2026_w02_complete_covers_every_queue(story):
     assert movies.has_outputs and movies.by_code == () and movies.without_output == 1
     assert {s.id: (s.outcome, round(s.seconds_in_week / 60)) for s in r.sessions} == {
         "20260104_music_001": ("completed", 30),
-        "20260106_music_001": ("crashed", 50),  # counts until its last recorded item
+        "20260106_music_001": ("unrecorded", 50),  # counts until its last recorded item
         "20260107_movies_001": ("completed", 10),
     }
     assert r.minutes == 90
@@ -549,6 +549,34 @@ def test_a_queue_that_does_not_parse_is_left_out_of_the_weeks_figures_not_counte
     assert said in page and "Albums verified" not in page.split("Overall progress")[0]
 
 
+def test_the_needs_attention_total_says_it_leaves_out_a_queue_that_cannot_be_read(
+    tmp_path, music_library
+):
+    """A torn verify queue: NEEDS ATTENTION counted the music decisions alone and said
+    nothing of it (only QUEUES did), as if verify needed nothing. The total says it is of
+    the queues read, in the text, the page and --json."""
+    spec = {"Artist/Album/01 - Song.flac": {"tags": {"title": "Song  ", "artist": "Artist"}}}
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    for script, *more in (("process_music_batch.py", "--offline"), ("process_verify_batch.py",)):
+        done = run_script(script, "--home", home, "--library", library, *more)
+        assert done.returncode in (0, 1), done.stdout + done.stderr
+    verify = home / "status" / "verify" / "processing_queue.json"
+    verify.write_bytes(verify.read_bytes()[:200])
+    said = "of the queues read: the verify queue left out: it could not be read"
+
+    board = run_script("media_dashboard.py", "--home", home)
+    assert board.returncode == 0, board.stderr
+    [total] = [line for line in board.stdout.splitlines() if line.startswith("NEEDS ATTENTION")]
+    assert total.endswith(f" skipped · {said}"), total
+    figures = json.loads(run_script("media_dashboard.py", "--home", home, "--json").stdout)
+    assert figures["attention"]["left_out"] == ["verify"]
+    page = tmp_path / "board.html"
+    made = run_script("media_dashboard.py", "--home", home, "--html", page)
+    assert made.returncode == 0, made.stdout + made.stderr
+    heading = page.read_text("utf-8").split('id="attention-heading">')[1].split("</h2>")[0]
+    assert f" skipped · {said}</span>" in heading
+
+
 def test_a_queue_that_does_not_parse_leaves_the_pace_of_all_queues_to_the_others(tmp_path):
     """The unreadable queue has no creation time: the pace of all queues was measured over
     the whole four weeks, as if the others were that old (27 a week said as 4.7)."""
@@ -620,7 +648,7 @@ def test_dashboard_text(story):
     # Its id says the day and the kind: the row gives the time, and fits 80 columns.
     row = "  20260104_music_001       23:30  1 h 00 min  completed      2 done   1 failed"
     assert sessions[2] == row
-    assert "crashed" in sessions[1]
+    assert "unrecorded" in sessions[1]
     assert "NEEDS ATTENTION  2 decisions · 1 failed, 1 skipped" in lines  # a low bit rate: none
     assert any(line.startswith("  failed   Error Artist <b>") for line in lines)
     manager = queue_manager("music", "/data")  # the home it shows

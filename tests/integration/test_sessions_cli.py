@@ -95,7 +95,7 @@ def session_ids(music_script, home: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(
-    ("sig", "outcome"), [(signal.SIGKILL, "crashed"), (signal.SIGINT, "interrupted")]
+    ("sig", "outcome"), [(signal.SIGKILL, "unrecorded"), (signal.SIGINT, "interrupted")]
 )
 def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     sig, outcome, tmp_path, pristine, reference, music_popen, music_script, music_queue,
@@ -168,7 +168,7 @@ def test_a_batch_killed_before_its_record_caught_up_with_the_queue_resumes_no_mo
     # As the kill leaves it: the queue holds the batch's three results, the record one.
     events.write_text("\n".join(lines[: first_item + 1]) + "\n", "utf-8")
     [killed] = session_ids(music_script, home)
-    assert killed["outcome"] == "crashed" and killed["done"] == 1
+    assert killed["outcome"] == "unrecorded" and killed["done"] == 1
 
     resumed = sessions(music_script, "resume", "--home", home)
     assert resumed.returncode == 1, resumed.stdout + resumed.stderr
@@ -213,9 +213,9 @@ def test_the_lines_a_power_cut_takes_from_a_crashed_session_come_back_from_the_q
         after = music_script(*run)
         assert "Traceback" not in after.stderr
         row = next(r for r in session_ids(music_script, home) if r["id"] == crashed["id"])
-        assert (row["outcome"], row["done"], row["failed"]) == ("crashed", len(finished), 0)
+        assert (row["outcome"], row["done"], row["failed"]) == ("unrecorded", len(finished), 0)
     shown = sessions(music_script, "show", "--home", home, crashed["id"]).stdout
-    lost = [line.split()[1:3] for line in shown.splitlines() if "lost in the crash" in line]
+    lost = [line.split()[1:3] for line in shown.splitlines() if "line never recorded" in line]
     assert lost == [name.split() for name in finished]
 
 
@@ -270,7 +270,7 @@ def test_list_and_show_read_every_kind(tmp_path, pristine, music_script):
     typo = sessions(music_script, "show", "--home", home, music["id"][:-1])  # a digit short
     assert typo.returncode == 2 and f"did you mean {music['id']!r}" in typo.stderr, typo.stderr
     nothing = sessions(music_script, "resume", "--home", home)
-    assert nothing.returncode == 1 and "no interrupted or crashed session" in nothing.stderr
+    assert nothing.returncode == 1 and "no interrupted or unrecorded session" in nothing.stderr
     for refused in (missing, nothing):  # the hint lists this home's sessions, pasted anywhere
         hint = re.search(r"`([^`]+)` shows every session", refused.stderr)[1]
         listed = subprocess.run(shlex.split(hint), cwd="/", capture_output=True, text=True,

@@ -641,3 +641,27 @@ def test_a_tag_changed_twice_in_a_session_is_walked_back_whole_past_a_later_unwr
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert f"restored title of {song}: 'Song 2b' -> 'Song 2'" in undone.stdout
     assert library_tags(lib)["Alpha/2000 - Album/02 - Song 2.mp3"]["title"] == "Song 2"
+
+
+def test_the_week_counts_an_undo_s_values_apart_from_the_fixes(processed, music_script):
+    """An undo journals the values it puts back so that it can be undone in turn; they are
+    not fixes, so the week's "Tag changes made" keeps its fixes and says the values taken
+    back apart, in the report, its page and the dashboard alike."""
+    _lib, home, _original, session = processed
+    undone = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    report = music_script("weekly_report.py", "--home", home)
+    assert report.returncode == 0, report.stdout + report.stderr
+    reports = home / "status" / "reports"
+    week = reports / f"{Week.of(datetime.now(UTC)).monday}_weekly_progress.md"
+    text = week.read_text("utf-8")
+    assert "| Tag changes made | 2 |" in text  # the batch's two fixes, not four
+    assert "| Tag values taken back by undo | 2 |" in text
+    page = week.with_suffix(".html").read_text("utf-8")
+    assert "written this week; 2 taken back by undo" in page
+    board = music_script("media_dashboard.py", "--home", home, "--json")
+    assert board.returncode == 0, board.stdout + board.stderr
+    figures = json.loads(board.stdout)["week"]
+    assert (figures["tag_changes"], figures["tag_values_taken_back"]) == (2, 2)
+    said = music_script("media_dashboard.py", "--home", home).stdout
+    assert "tag changes 2" in said and "taken back by undo 2" in said

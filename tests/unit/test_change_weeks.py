@@ -13,7 +13,7 @@ from pathlib import Path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
 from mediakeeper.changes.writes import ChangeJournal
-from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeWeeks
+from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeCount, ChangeWeeks
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 
 SONG, TITLE = Path("/m/A/01.flac"), TagChange("01.flac", "title", "A ", "A")
@@ -50,7 +50,7 @@ def _whole(kind: Path, week: Week, as_of: datetime | None) -> int:
 def _same(kind: Path, **read) -> None:
     counted = ChangeWeeks.read(kind, **read)
     for week, as_of in _asked():
-        assert counted.count_in(week, as_of) == _whole(kind, week, as_of), (week, as_of)
+        assert sum(counted.count_in(week, as_of)) == _whole(kind, week, as_of), (week, as_of)
 
 
 def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
@@ -103,7 +103,7 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
     kind = tmp_path / "music"
     _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
     path = kind / CHANGES_DIR / WEEKS_FILE
-    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4
     assert not path.exists()
     ChangeWeeks.read(kind, keep=True)
     header, body = path.read_bytes().splitlines()
@@ -117,24 +117,24 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
         path.write_bytes(json.dumps(head).encode() + b"\n" + text + b"\n")
 
     write(kept)
-    assert ChangeWeeks.read(kind).count_in(MONDAY) == 99
+    assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 99
     held = kept["journals"]["s1.jsonl"]
     write(kept, crc=json.loads(header)["crc32"])  # the counts changed under their CRC-32
-    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4
     write(kept, fmt=2)
-    assert ChangeWeeks.read(kind).count_in(MONDAY) == 4
+    assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4
     for changed in ({"id": 5}, {"last": "then"}, {"weeks": {"2026-11-23": "99"}}):
         write({"journals": {"s1.jsonl": {**held, **changed}}})
-        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, changed
+        assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4, changed
     for damaged in ({"journals": []}, {"journal": {}}):
         write(damaged)
-        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, damaged
+        assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4, damaged
     for damaged in (b"", b"{", body):  # no header, a torn one
         path.write_bytes(damaged)
-        assert ChangeWeeks.read(kind).count_in(MONDAY) == 4, damaged
+        assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4, damaged
     write(kept)
     _journal(kind, "s1", [MONDAY.start + timedelta(days=1)])
-    assert ChangeWeeks.read(kind).count_in(MONDAY) == 5  # grown since: read again
+    assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 5  # grown since: read again
 
 
 def test_a_week_asked_by_a_moment_before_the_journals_last_change_reads_it_again(tmp_path):
@@ -144,5 +144,16 @@ def test_a_week_asked_by_a_moment_before_the_journals_last_change_reads_it_again
     _journal(kind, "s1", [MONDAY.start + timedelta(days=d) for d in range(5)])
     ChangeWeeks.read(kind, keep=True)
     counted = ChangeWeeks.read(kind)
-    assert counted.count_in(MONDAY) == 5
-    assert counted.count_in(MONDAY, MONDAY.start + timedelta(days=2, hours=1)) == 3
+    assert counted.count_in(MONDAY).fixes == 5
+    assert counted.count_in(MONDAY, MONDAY.start + timedelta(days=2, hours=1)).fixes == 3
+
+
+def test_an_undo_s_values_are_counted_apart_from_the_fixes(tmp_path):
+    """An undo journals the values it puts back under its own session (so that it can be
+    undone in turn): they are values taken back, never more fixes."""
+    kind = tmp_path / "music"
+    _journal(kind, "20261123-070000-ab12", [MONDAY.start + timedelta(hours=h) for h in range(3)])
+    _journal(kind, "undo_20261124-080000-cd34", [MONDAY.start + timedelta(days=1)] * 2)
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)
+    ChangeWeeks.read(kind, keep=True)  # and as the counts kept are read back
+    assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)

@@ -48,7 +48,7 @@ def _peak(kind_dir: Path) -> tuple[int, int]:
     tracemalloc.start()
     try:
         counted = ChangeWeeks.read(kind_dir)
-        return tracemalloc.get_traced_memory()[1], counted.count_in(Week.of(STAMPED))
+        return tracemalloc.get_traced_memory()[1], counted.count_in(Week.of(STAMPED)).fixes
     finally:
         tracemalloc.stop()
 

@@ -11,7 +11,7 @@ import pytest
 
 from mediakeeper.batch.session_history import find_session
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.queue.session_log import CRASHED, EVENTS_FILE, load_sessions, start_session
+from mediakeeper.queue.session_log import EVENTS_FILE, UNRECORDED, load_sessions, start_session
 from tests.unit.test_session_checkpoint import write_log
 
 
@@ -41,7 +41,7 @@ def test_each_session_found_by_id_is_the_whole_folds_with_its_items(tmp_path, cl
 
     whole = {r.id: r for r in load_sessions(status, "music")}
     assert len(whole) == 14 and first + "0" in whole
-    assert whole[crashed.id].outcome == CRASHED and len(whole[crashed.id].items) == 1
+    assert whole[crashed.id].outcome == UNRECORDED and len(whole[crashed.id].items) == 1
     for sid, record in whole.items():
         assert find_session(status, sid) == record, sid
     assert len(find_session(status, first).items) == 10  # not the longer id's, nor the damaged
