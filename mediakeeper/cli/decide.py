@@ -148,6 +148,10 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
                            fields=fields)
     answer.check()  # before the decision is looked for: what is wrong with the answer first
     named = engine.code_named(code, dismiss, decision_id)  # refused: two decisions named
+    behind = engine.decided_behind(settings.home, kind, name, named, decision_id)
+    if behind is not None:  # a stopped answer's: its counts written again, nothing else
+        decide_said.behind(settings.home, behind, dry_run=dry_run)
+        return
     decision_id = decision_id or engine.resolve(settings.home, kind, name, named, album,
                                                 values=bool(values))  # fmt: skip
     if dry_run:

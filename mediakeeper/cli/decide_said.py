@@ -14,8 +14,8 @@ from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
-from mediakeeper.decisions import engine, ids
-from mediakeeper.decisions.taking import VERIFYING
+from mediakeeper.decisions import engine, ids, taking
+from mediakeeper.decisions.taking import VERIFYING, DecidedBehind
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, value, values_written
 
@@ -41,6 +41,25 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
         return
     click.echo(f"dry run: {count(len(shown.closes), 'decision')} would be closed "
                f"({shown.what}); nothing written")  # fmt: skip
+
+
+def behind(home: Path, left: DecidedBehind, *, dry_run: bool) -> None:
+    """A decision an answer stopped half-way had decided (its document says so) while its
+    queue counts still ask it: those written again (``taking.mend_behind``; a dry run
+    writes nothing), said with what was decided and its undo."""
+    decided, name = left.decided, one_line(left.found.name)
+    by = f" by {decided['by']}" if decided.get("by") else ""
+    at = f" at {decided['at']}" if decided.get("at") else ""
+    click.echo(f"{name}: its {left.code} decision was taken already ({decided.get('what')}"
+               f"{by}{at}) by a decide stopped before it wrote the queue's counts")  # fmt: skip
+    if dry_run:
+        click.echo("dry run: those counts would be written again; nothing written")
+        return
+    taking.mend_behind(home, left)
+    click.echo("its counts are written again: `decide` lists it no more")
+    if decided.get("session"):
+        click.echo(f"To take it back (and answer again):\n  {tool_command('undo', home)} "
+                   f"--session {decided['session']}")  # fmt: skip
 
 
 def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:

@@ -266,6 +266,28 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
     return found.only(code, album).id
 
 
+def decided_behind(home: Path, kind: str | None, name: str | None, code: str | None = None,
+                   decision_id: str | None = None) -> taking.DecidedBehind | None:  # fmt: skip
+    """The decision ``decide KIND NAME [--code CODE]`` (or ``--id``) names, where a stopped
+    answer left it decided in its item's document and still asked by its queue counts
+    (``taking.decided_behind``); None otherwise (what ``resolve`` and ``find`` then say)."""
+    from mediakeeper.decisions.item import find_item
+
+    try:
+        if decision_id:
+            kind, key, _, code = ids.parse(decision_id)
+            store = queue_of(home, kind) if kind in kinds.KINDS else None
+            items = store.peek()["items"] if store and store.exists() else []
+            item = next((i for i in items if i["key"] == key), None)
+        else:
+            item = find_item(home, str(kind), str(name))
+    except MediakeeperError:  # no such item, queue or id: ``resolve`` and ``find`` say so
+        return None
+    if item is None or code in QUEUED or kind == dupes.KIND.name:
+        return None
+    return taking.decided_behind(home, str(kind), item, code or None)
+
+
 def item_id(home: Path, kind: str, name: str) -> str:
     """The id of an item itself (no code): what a typed value for its tracks is taken for
     when no one decision is named (``decide KIND NAME --set TAG=VALUE``: the item's

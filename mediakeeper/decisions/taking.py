@@ -207,6 +207,44 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
     return sorted(found, key=lambda f: f.name.casefold())
 
 
+@dataclass(frozen=True)
+class DecidedBehind:
+    """An item's decision its output document has decided while its queue counts still ask
+    it: a ``decide`` stopped (kill -9) between the two writes of its answer. ``decided``: who
+    decided it, when, what and in which session (the document's)."""
+
+    found: ItemDecisions
+    code: str
+    decided: dict[str, Any]
+
+
+def decided_behind(home: Path, kind: str, item: dict[str, Any],
+                   code: str | None = None) -> DecidedBehind | None:  # fmt: skip
+    """The decision (of ``code``; else the first) that ``item``'s queue counts still ask
+    though its output document has it decided; None when its counts are its document's."""
+    asked = open_codes(item.get("details")) or frozenset()
+    if item.get("status") != COMPLETED or not asked or (code and code not in asked):
+        return None
+    try:
+        found = item_decisions(home, kind, item, full=False)
+    except DecideError:  # no readable output: said where it is looked at
+        return None
+    if not _counts_lag(item, found.document):
+        return None
+    still = {d.code for d in found.decisions}
+    for finding in found.document.get("findings") or []:
+        fcode = finding.get("code")
+        if fcode in asked - still and (code is None or fcode == code) and finding.get("decided"):
+            return DecidedBehind(found, str(fcode), dict(finding["decided"]))
+    return None
+
+
+def mend_behind(home: Path, behind: DecidedBehind) -> None:
+    """The item's queue counts (and the index) written again from its document, as the
+    stopped answer would have: ``decide`` lists the decision no more."""
+    write_again(home, behind.found, files_now=False)
+
+
 def _counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
     """Whether the item's queue counts are not those of its output document's findings."""
     counts = asked_details(document.get("findings") or [])["finding_counts"]
