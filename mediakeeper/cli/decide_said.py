@@ -86,10 +86,8 @@ def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
 def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     """What a decision wrote and closed; a refused one exits 1 (``stop``), or is said and
     left open (``decide -i`` goes on to the next)."""
-    for change in taken.changes:
-        verb = "would set" if dry_run else "set"
-        was, new = value(change.old), value(change.new)
-        click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
+    for line in change_lines(taken, dry_run):
+        click.echo(line)
     for change, why in taken.refused:
         click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
     if taken.refused:
@@ -108,6 +106,17 @@ def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     else:
         undo = f" (undo session {taken.session})" if taken.session else ""
         click.echo(f"{closed} closed{undo}")
+
+
+def change_lines(taken, dry_run: bool, item: str = "") -> list[str]:
+    """Each field a decision wrote (or would write), old and new, its file after ``item/``
+    where given; one its file held already (a stopped run wrote it) said as such, never as a
+    write from a value the file no longer holds."""
+    verb, named = "would set" if dry_run else "set", f"{item}/" if item else ""
+    return [f"{change.tag} of {named}{change.path}: already {value(change.new)}"
+            if change in taken.already else
+            f"{verb} {change.tag} of {named}{change.path}: {value(change.old)} -> "
+            f"{value(change.new)}" for change in taken.changes]  # fmt: skip
 
 
 def _why_nothing(taken) -> str:
