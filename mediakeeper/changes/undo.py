@@ -20,7 +20,12 @@ from pathlib import Path
 from mediakeeper import tags
 from mediakeeper.changes import originals
 from mediakeeper.changes.change import TagChange
-from mediakeeper.changes.journal import JournalEntry, JournalProblem, read_journals
+from mediakeeper.changes.journal import (
+    JournalEntry,
+    JournalProblem,
+    read_journals,
+    unfinished,
+)
 from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
@@ -192,7 +197,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     else:
         undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix="undo_")
         journal = ChangeJournal(status_kind_dir, undo_id, writing)
-        done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
+        with unfinished(status_kind_dir, undo_id):
+            done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     already = _net(done.already)
     return UndoReport(
         restored=_net(done.written),
