@@ -505,8 +505,11 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     session = "" if changes else new_session(home)  # a dismissal: its own session, undone alike
     done = take(home, found, changes, closing, what, dismissing=dismissing or "",
                 writing=writing, session=session)  # fmt: skip
-    if session and done.closed:
-        sessions.record(home, found.kind, session, closing[0].code, [found.item["key"]], "")
+    # Recorded as every decision's session (a choice's or a value's with its tags), so that
+    # what lists sessions says it is decide's: a value that closed none has no code.
+    if done.session and (done.closed or done.files_written.files):
+        sessions.record(home, found.kind, done.session, closing[0].code if done.closed else "",
+                        [found.item["key"]], "")  # fmt: skip
     closed = len({(d.code, d.where) for d in closing}) if done.closed else 0
     return Result(asking.id, done.session, closed, what, WRITE,
                   _refused([(found.name, done)]), taken=done)  # fmt: skip
