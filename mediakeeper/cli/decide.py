@@ -148,7 +148,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
                            fields=fields)
     answer.check()  # before the decision is looked for: what is wrong with the answer first
     named = engine.code_named(code, dismiss, decision_id)  # refused: two decisions named
-    behind = engine.decided_behind(settings.home, kind, name, named, decision_id)
+    behind = engine.behind_named(settings.home, kind, name, named, decision_id)
     if behind is not None:  # a stopped answer's: its counts written again, nothing else
         decide_said.behind(settings.home, behind, dry_run=dry_run)
         return
@@ -213,6 +213,11 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
                                    "decisions": shown}, ensure_ascii=False))  # fmt: skip
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
+        if (behind := decide.decided_behind(home, kind, item)) is not None:
+            click.echo(one_line(f"  {behind.code}: still listed by `decide`, though decided "
+                                f"({behind.decided.get('what')}): an answer stopped half-way; "
+                                f"answer it again (decide {kind} NAME --dismiss {behind.code}) "
+                                "and its counts are written again"))  # fmt: skip
         return
     with collector.loading():  # it explains these: loaded as ``main`` says
         from mediakeeper.decisions import engine

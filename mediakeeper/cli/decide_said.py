@@ -15,7 +15,8 @@ from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids, taking
-from mediakeeper.decisions.taking import VERIFYING, DecidedBehind
+from mediakeeper.decisions.item import DecidedBehind
+from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, value, values_written
 

@@ -62,11 +62,13 @@ from mediakeeper.decisions.answering import (
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
+    DecidedBehind,
     DecideError,
     Decision,
     DoesNotFit,
     ItemDecisions,
     Stale,
+    decided_behind,
     item_decisions,
     queue_of,
 )
@@ -266,11 +268,11 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
     return found.only(code, album).id
 
 
-def decided_behind(home: Path, kind: str | None, name: str | None, code: str | None = None,
-                   decision_id: str | None = None) -> taking.DecidedBehind | None:  # fmt: skip
+def behind_named(home: Path, kind: str | None, name: str | None, code: str | None = None,
+                 decision_id: str | None = None) -> DecidedBehind | None:  # fmt: skip
     """The decision ``decide KIND NAME [--code CODE]`` (or ``--id``) names, where a stopped
     answer left it decided in its item's document and still asked by its queue counts
-    (``taking.decided_behind``); None otherwise (what ``resolve`` and ``find`` then say)."""
+    (``item.decided_behind``); None otherwise (what ``resolve`` and ``find`` then say)."""
     from mediakeeper.decisions.item import find_item
 
     try:
@@ -285,7 +287,7 @@ def decided_behind(home: Path, kind: str | None, name: str | None, code: str | N
         return None
     if item is None or code in QUEUED or kind == dupes.KIND.name:
         return None
-    return taking.decided_behind(home, str(kind), item, code or None)
+    return decided_behind(home, str(kind), item, code or None)
 
 
 def item_id(home: Path, kind: str, name: str) -> str:

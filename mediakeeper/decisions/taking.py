@@ -10,7 +10,6 @@ failed (or skipped) items, retried or skipped together (``take_outstanding``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +38,14 @@ from mediakeeper.decisions.answering import (
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
+    DecidedBehind,
     DecideError,
     ItemDecisions,
+    counts_lag,
     item_decisions,
     queue_of,
 )
-from mediakeeper.queue.items import COMPLETED, PENDING, asked_details
+from mediakeeper.queue.items import COMPLETED, PENDING
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.system.interrupts import Interrupted, critical
@@ -202,53 +203,15 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
             continue
         if any(d.code in codes for d in decisions.decisions):
             found.append(decisions)
-        elif mend and _counts_lag(item, decisions.document):
+        elif mend and counts_lag(item, decisions.document):
             write_again(home, decisions, files_now=False)
     return sorted(found, key=lambda f: f.name.casefold())
-
-
-@dataclass(frozen=True)
-class DecidedBehind:
-    """An item's decision its output document has decided while its queue counts still ask
-    it: a ``decide`` stopped (kill -9) between the two writes of its answer. ``decided``: who
-    decided it, when, what and in which session (the document's)."""
-
-    found: ItemDecisions
-    code: str
-    decided: dict[str, Any]
-
-
-def decided_behind(home: Path, kind: str, item: dict[str, Any],
-                   code: str | None = None) -> DecidedBehind | None:  # fmt: skip
-    """The decision (of ``code``; else the first) that ``item``'s queue counts still ask
-    though its output document has it decided; None when its counts are its document's."""
-    asked = open_codes(item.get("details")) or frozenset()
-    if item.get("status") != COMPLETED or not asked or (code and code not in asked):
-        return None
-    try:
-        found = item_decisions(home, kind, item, full=False)
-    except DecideError:  # no readable output: said where it is looked at
-        return None
-    if not _counts_lag(item, found.document):
-        return None
-    still = {d.code for d in found.decisions}
-    for finding in found.document.get("findings") or []:
-        fcode = finding.get("code")
-        if fcode in asked - still and (code is None or fcode == code) and finding.get("decided"):
-            return DecidedBehind(found, str(fcode), dict(finding["decided"]))
-    return None
 
 
 def mend_behind(home: Path, behind: DecidedBehind) -> None:
     """The item's queue counts (and the index) written again from its document, as the
     stopped answer would have: ``decide`` lists the decision no more."""
     write_again(home, behind.found, files_now=False)
-
-
-def _counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
-    """Whether the item's queue counts are not those of its output document's findings."""
-    counts = asked_details(document.get("findings") or [])["finding_counts"]
-    return json.loads(json.dumps(counts)) != (item.get("details") or {}).get("finding_counts")
 
 
 def _may_ask(item: dict[str, Any], codes: Collection[str]) -> bool:

@@ -51,18 +51,28 @@ def listed(home: Path) -> int:
     return json.loads(shown.stdout)["total"]
 
 
-@pytest.mark.parametrize("answer", [("--dismiss", CODE), ("--code", CODE, "--choose", "1")])
+ID = "d1.WyJtdXNpYyIsIkFydGlzdCAwMCIsIiIsImZpbGVuYW1lLW1pc21hdGNoIl0"  # its decision's
+
+
+NAMED = ("music", "Artist 00")
+
+
+@pytest.mark.parametrize("answer", [(*NAMED, "--dismiss", CODE),
+                                    (*NAMED, "--code", CODE, "--choose", "1"),
+                                    ("--id", ID, "--dismiss")])  # fmt: skip
 def test_an_answer_stopped_half_way_is_answered_again_by_writing_its_counts(behind, answer):
     """The answer again said 'Artist 00 has no open ... decision' (exit 2) while `decide`
     went on listing it, for good."""
     home = behind
-    dry = decide(home, "music", "Artist 00", *answer, "--dry-run")
+    shown = decide(home, "music", "Artist 00")  # it said "0 decisions open", no more
+    assert f"{CODE}: still listed by `decide`, though decided (dismissed" in shown.stdout
+    dry = decide(home, *answer, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert f"its {CODE} decision was taken already (dismissed" in dry.stdout
     assert "nothing written" in dry.stdout
     assert listed(home) == 1  # the dry run wrote nothing
 
-    again = decide(home, "music", "Artist 00", *answer)
+    again = decide(home, *answer)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "its counts are written again" in again.stdout
     assert listed(home) == 0
