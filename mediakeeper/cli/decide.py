@@ -18,7 +18,7 @@ from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
-from mediakeeper.text.visible import one_line
+from mediakeeper.text.visible import one_line, shell_word
 
 
 @click.command(
@@ -214,10 +214,10 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
         if (behind := decide.decided_behind(home, kind, item)) is not None:
+            again = f"decide {kind} {shell_word(found.name)} --dismiss {behind.code}"
             click.echo(one_line(f"  {behind.code}: still listed by `decide`, though decided "
                                 f"({behind.decided.get('what')}): an answer stopped half-way; "
-                                f"answer it again (decide {kind} NAME --dismiss {behind.code}) "
-                                "and its counts are written again"))  # fmt: skip
+                                f"answering it again ({again}) writes its counts"))  # fmt: skip
         return
     with collector.loading():  # it explains these: loaded as ``main`` says
         from mediakeeper.decisions import engine

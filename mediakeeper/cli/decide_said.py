@@ -48,11 +48,12 @@ def behind(home: Path, left: DecidedBehind, *, dry_run: bool) -> None:
     """A decision an answer stopped half-way had decided (its document says so) while its
     queue counts still ask it: those written again (``taking.mend_behind``; a dry run
     writes nothing), said with what was decided and its undo."""
-    decided, name = left.decided, one_line(left.found.name)
+    decided, name = left.decided, left.found.name
     by = f" by {decided['by']}" if decided.get("by") else ""
     at = f" at {decided['at']}" if decided.get("at") else ""
-    click.echo(f"{name}: its {left.code} decision was taken already ({decided.get('what')}"
-               f"{by}{at}) by a decide stopped before it wrote the queue's counts")  # fmt: skip
+    click.echo(one_line(f"{name}: its {left.code} decision was taken already "
+                        f"({decided.get('what')}{by}{at}) by a decide stopped before it wrote "
+                        "the queue's counts"))  # fmt: skip
     if dry_run:
         click.echo("dry run: those counts would be written again; nothing written")
         return
