@@ -26,7 +26,8 @@ import stat
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -153,6 +154,9 @@ class Written:
     artists: int
     first: str
     last: str
+    # Its run stopped (Ctrl+C, kill -9) between its journal and the last of its files
+    # (``unfinished``): the changes are those it planned, fewer of them written.
+    stopped: bool = False
 
 
 @dataclass
@@ -208,8 +212,40 @@ def written_by_session(status_kind_dir: Path) -> Summed:
     order = sorted((_moment(w.first), n, m, sid) for n, part in enumerate(parts)
                    for m, (sid, w) in enumerate(part.sessions.items()))  # fmt: skip
     everything = {sid: w for part in parts for sid, w in part.sessions.items()}
+    for sid in stopped_sessions(status_kind_dir) & everything.keys():
+        everything[sid] = replace(everything[sid], stopped=True)
     return Summed({sid: everything[sid] for *_, sid in order},
                   [p for part in parts for p in part.problems])  # fmt: skip
+
+
+UNFINISHED = ".unfinished"  # beside a journal: its run has not yet written all its files
+
+
+@contextmanager
+def unfinished(status_kind_dir: Path, session: str) -> Iterator[None]:
+    """Mark ``session`` as a run whose journal may hold changes not yet written, for as long
+    as the block runs: its journal is appended before any file is touched, so a run stopped
+    inside it (Ctrl+C, kill -9) leaves the mark, and what lists sessions says it planned
+    those changes rather than made them. A block that fails before its journal was written
+    leaves no mark."""
+    folder = status_kind_dir / CHANGES_DIR
+    mark = folder / f"{session}{UNFINISHED}"
+    folder.mkdir(parents=True, exist_ok=True)
+    mark.touch()
+    try:
+        yield
+    except Exception:
+        if not (folder / f"{session}.jsonl").exists():
+            mark.unlink(missing_ok=True)
+        raise
+    mark.unlink(missing_ok=True)
+
+
+def stopped_sessions(status_kind_dir: Path) -> set[str]:
+    """The sessions whose run stopped before it had written every file it journaled."""
+    folder = status_kind_dir / CHANGES_DIR
+    return {p.name[: -len(UNFINISHED)] for p in folder.glob(f"*{UNFINISHED}")} \
+        if folder.is_dir() else set()  # fmt: skip
 
 
 def _summed(journals: Journals) -> Summed:

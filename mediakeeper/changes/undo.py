@@ -26,6 +26,7 @@ from mediakeeper.changes.journal import (
     JournalProblem,
     is_undo,
     read_journals,
+    unfinished,
 )
 from mediakeeper.changes.writes import (
     ChangeJournal,
@@ -198,7 +199,8 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     else:
         undo_id = last_given.stamped(status_kind_dir.parent, "undo", prefix=UNDO_PREFIX)
         journal = ChangeJournal(status_kind_dir, undo_id, writing)
-        done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
+        with unfinished(status_kind_dir, undo_id):
+            done = _write_undo(files, journal, _bytes_back(status_kind_dir, files))
     already = _net(done.already)
     return UndoReport(
         restored=_net(done.written),

@@ -43,7 +43,7 @@ def note(home: Path, session: str, *, by: str, left: int, kind: str = "", code: 
     changes left alone; a group's session with its ``kind``, ``code`` and items ``decided``."""
     line: dict[str, Any] = {"session": session, "by": by,
                             "at": datetime.now(UTC).isoformat(timespec="seconds"), "left": left}
-    if code:
+    if kind:
         line |= {"kind": kind, "code": code, "decided": decided}
     jsonlines.append(home / "status" / UNDONE, line)
 

@@ -153,6 +153,9 @@ class Applied:
     left_alone: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     # The files a change was written to now.
     files_written: FilesWritten = field(default_factory=FilesWritten)
+    # Of ``changes``, those whose file held the new value already (a run stopped after
+    # writing it): nothing written for them now.
+    already: tuple[TagChange, ...] = ()
 
 
 def apply_changes(
@@ -219,7 +222,8 @@ def _applied(artist: Artist, paths: set[Path], done: Done) -> Applied:
     applied = [step.source for step in mine.already + mine.written]
     refused = tuple((step.source, why) for step, why in mine.refused)
     coded = {str(path.relative_to(artist.folder)): found for path, found in mine.coded.items()}
-    return Applied(tuple(applied), refused, coded, mine.files_written)
+    already = tuple(step.source for step in mine.already)
+    return Applied(tuple(applied), refused, coded, mine.files_written, already)
 
 
 CHANGED_SINCE_SCAN = "changed since the scan"  # why a planned change's tag is left alone

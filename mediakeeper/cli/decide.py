@@ -18,7 +18,7 @@ from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
-from mediakeeper.text.visible import one_line
+from mediakeeper.text.visible import one_line, shell_word
 
 
 @click.command(
@@ -148,6 +148,10 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
                            fields=fields)
     answer.check()  # before the decision is looked for: what is wrong with the answer first
     named = engine.code_named(code, dismiss, decision_id)  # refused: two decisions named
+    behind = engine.behind_named(settings.home, kind, name, named, decision_id)
+    if behind is not None:  # a stopped answer's: its counts written again, nothing else
+        decide_said.behind(settings.home, behind, dry_run=dry_run)
+        return
     decision_id = decision_id or engine.resolve(settings.home, kind, name, named, album,
                                                 values=bool(values))  # fmt: skip
     if dry_run:
@@ -209,6 +213,11 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
                                    "decisions": shown}, ensure_ascii=False))  # fmt: skip
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
+        if (behind := decide.decided_behind(home, kind, item)) is not None:
+            again = f"decide {kind} {shell_word(found.name)} --dismiss {behind.code}"
+            click.echo(one_line(f"  {behind.code}: still listed by `decide`, though decided "
+                                f"({behind.decided.get('what')}): an answer stopped half-way; "
+                                f"answering it again ({again}) writes its counts"))  # fmt: skip
         return
     with collector.loading():  # it explains these: loaded as ``main`` says
         from mediakeeper.decisions import engine

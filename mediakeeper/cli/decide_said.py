@@ -13,7 +13,8 @@ from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
-from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions import engine, ids, taking
+from mediakeeper.decisions.item import DecidedBehind
 from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
@@ -43,6 +44,26 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
                f"({shown.what}); nothing written")  # fmt: skip
 
 
+def behind(home: Path, left: DecidedBehind, *, dry_run: bool) -> None:
+    """A decision an answer stopped half-way had decided (its document says so) while its
+    queue counts still ask it: those written again (``taking.mend_behind``; a dry run
+    writes nothing), said with what was decided and its undo."""
+    decided, name = left.decided, left.found.name
+    by = f" by {decided['by']}" if decided.get("by") else ""
+    at = f" at {decided['at']}" if decided.get("at") else ""
+    click.echo(one_line(f"{name}: its {left.code} decision was taken already "
+                        f"({decided.get('what')}{by}{at}) by a decide stopped before it wrote "
+                        "the queue's counts"))  # fmt: skip
+    if dry_run:
+        click.echo("dry run: those counts would be written again; nothing written")
+        return
+    taking.mend_behind(home, left)
+    click.echo("its counts are written again: `decide` lists it no more")
+    if decided.get("session"):
+        click.echo(f"To take it back (and answer again):\n  {tool_command('undo', home)} "
+                   f"--session {decided['session']}")  # fmt: skip
+
+
 def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
     """What an answer did, said as its act says it, with the command that takes it back; a
     file or value left alone exits 1 (``stop``), or is said (``decide -i`` goes on)."""
@@ -67,10 +88,8 @@ def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
 def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     """What a decision wrote and closed; a refused one exits 1 (``stop``), or is said and
     left open (``decide -i`` goes on to the next)."""
-    for change in taken.changes:
-        verb = "would set" if dry_run else "set"
-        was, new = value(change.old), value(change.new)
-        click.echo(f"{verb} {change.tag} of {change.path}: {was} -> {new}")
+    for line in change_lines(taken, dry_run):
+        click.echo(line)
     for change, why in taken.refused:
         click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
     if taken.refused:
@@ -89,6 +108,17 @@ def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     else:
         undo = f" (undo session {taken.session})" if taken.session else ""
         click.echo(f"{closed} closed{undo}")
+
+
+def change_lines(taken, dry_run: bool, item: str = "") -> list[str]:
+    """Each field a decision wrote (or would write), old and new, its file after ``item/``
+    where given; one its file held already (a stopped run wrote it) said as such, never as a
+    write from a value the file no longer holds."""
+    verb, named = "would set" if dry_run else "set", f"{item}/" if item else ""
+    return [f"{change.tag} of {named}{change.path}: already {value(change.new)}"
+            if change in taken.already else
+            f"{verb} {change.tag} of {named}{change.path}: {value(change.old)} -> "
+            f"{value(change.new)}" for change in taken.changes]  # fmt: skip
 
 
 def _why_nothing(taken) -> str:

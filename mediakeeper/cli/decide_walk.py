@@ -19,6 +19,7 @@ from mediakeeper.core import writemode
 from mediakeeper.decisions import engine
 from mediakeeper.decisions import item as decide
 from mediakeeper.text.visible import one_line
+from mediakeeper.text.wording import count
 
 # What ``decide`` lists, in its order: the keys of ``engine.listing`` that hold decisions.
 LISTED = ("groups", "outstanding", "duplicates")
@@ -30,6 +31,7 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
     if not sys.stdin.isatty():
         raise click.UsageError("-i needs a terminal; without it, give --choose, --set or --dismiss")
     asked: set[str] = set()
+    skipped: set[str] = set()
     while waiting := [i for i in _listed_ids(home) if i not in asked]:
         for decision_id in waiting:
             asked.add(decision_id)
@@ -40,12 +42,26 @@ def walk(home: Path, dry_run: bool, writing: writemode.Writing) -> None:
                     click.echo("Stopped; the rest wait for the next time.")
                     return
                 if answer == "s":
+                    skipped.add(decision_id)
                     break
                 _take(home, shown, answer, dry_run, writing)
                 shown = _asked_anew(home, decision_id, shown)
         if dry_run:  # nothing was written: the same decisions are open still
             break
-    click.echo("Nothing left to decide.")
+    _said_end(home, skipped, dry_run)
+
+
+def _said_end(home: Path, skipped: set[str], dry_run: bool) -> None:
+    """How the walk ended: nothing left, or the decisions passed over (s) that are still
+    open, which ``decide`` lists; a dry run left every decision open."""
+    passed = len(skipped & set(_listed_ids(home)))
+    said = f"{count(passed, 'decision')} skipped, still open: " if passed else ""
+    if dry_run:
+        click.echo(f"{said or 'Dry run: '}nothing written; `decide` lists what is open.")
+    elif passed:
+        click.echo(f"{said}`decide` lists them (and `decide -i` asks them again).")
+    else:
+        click.echo("Nothing left to decide.")
 
 
 def _asked_anew(

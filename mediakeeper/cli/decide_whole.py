@@ -9,14 +9,14 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.cli import decide_dupes, decide_verify
+from mediakeeper.cli import decide_dupes, decide_said, decide_verify
 from mediakeeper.core import kinds
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import engine
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.commands import tool_command
-from mediakeeper.text.wording import count, plural_of, value, values_written
+from mediakeeper.text.wording import count, plural_of, values_written
 
 
 def take_whole_group(home, kind, name, group, choose, dismiss, values, remember, dry_run,
@@ -47,10 +47,8 @@ def take_whole_group(home, kind, name, group, choose, dismiss, values, remember,
 def _said_group(home: Path, kind: str, code: str, result, dry_run: bool) -> None:
     """What a whole group's choice wrote and closed, and how to take it all back."""
     for item, taken in result.taken:
-        for change in taken.changes:
-            verb = "would set" if dry_run else "set"
-            click.echo(f"{verb} {change.tag} of {item}/{change.path}: "
-                       f"{value(change.old)} -> {value(change.new)}")  # fmt: skip
+        for line in decide_said.change_lines(taken, dry_run, item):
+            click.echo(line)
     decide_verify.lines([t for _, t in result.taken], [item for item, _ in result.taken])
     if decide_verify.group_queued(home, result, dry_run):
         return

@@ -104,7 +104,7 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
     for sid in [*tagged, *decided]:
         said = [f"{decided[sid].said} ({decided[sid].kind})"] if sid in decided else []
         if (written := summed.sessions.get(sid)) is not None:
-            said.append(f"{count(written.values, 'change')} to {count(written.artists, 'artist')}")
+            said.append(_changes_said(written))
         click.echo(f"{sid}  {'; '.join(said)}{_undone_note(sid, undone, undoes)}")
     for sid, files in set_aside:
         click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
@@ -116,6 +116,16 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
         click.echo("Give --session ID or --artist NAME to undo.", err=True)
         sys.exit(2)
     sys.exit(1 if summed.damaged else 0)
+
+
+def _changes_said(written) -> str:
+    """A session's tag changes; one stopped half-way (its journal written before its files)
+    said as what it planned, not as what it wrote."""
+    changes = f"{count(written.values, 'change')} to {count(written.artists, 'artist')}"
+    if written.stopped:
+        return (f"stopped before it finished: {changes} planned, not all written (the same "
+                "command run again finishes it)")  # fmt: skip
+    return changes
 
 
 def _whole_session(home: Path, session: str, writing, dry_run: bool) -> None:
@@ -255,7 +265,8 @@ def _listed(summed, decided: dict[str, Decided], set_aside: list[tuple[str, int]
 
     def tags(sid: str) -> dict[str, Any]:
         w = summed.sessions.get(sid)
-        return {} if w is None else {"values": w.values, "files": w.files, "artists": w.artists}
+        return {} if w is None else {"values": w.values, "files": w.files, "artists": w.artists,
+                                     "stopped": w.stopped}  # fmt: skip
 
     return {
         "sessions": [

@@ -66,6 +66,13 @@ class Taken:
     refused: tuple[tuple[TagChange, str], ...] = ()
     files_written: FilesWritten = field(default_factory=FilesWritten)  # none in a dry run
     said: tuple[str, ...] = ()  # what else it did, for a person (a verify restore's files)
+    # Of ``changes``, those whose file held the new value already (a stopped run wrote it).
+    already: tuple[TagChange, ...] = ()
+
+    @property
+    def written(self) -> tuple[TagChange, ...]:
+        """Of ``changes``, those it wrote (or would write): not those found already so."""
+        return tuple(c for c in self.changes if c not in self.already)
 
 
 def what_to_take(
@@ -209,12 +216,12 @@ def take(
     if dry_run:
         return Taken(tuple(changes), closed, "")
     shared, session = bool(session), session or new_session(home)
-    written = FilesWritten()
+    written, already = FilesWritten(), ()
     if changes:
         folder = Path(found.document["folder"])
         journal = ChangeJournal(home / "status" / found.kind, session, writing)
         applied = apply_changes(folder, found.item["key"], changes, journal, verify=True)
-        written = applied.files_written
+        written, already = applied.files_written, applied.already
         if applied.refused:  # a file changed since the batch read it: nothing is closed
             return Taken(tuple(applied.changes), (), session, tuple(applied.refused), written)
         _update_tracks(found.document, applied.changes)
@@ -230,7 +237,7 @@ def take(
         details = found.item.get("details") or {}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
     write_again(home, found, extra, index=index, store=store)
-    return Taken(tuple(changes), closed, session, files_written=written)
+    return Taken(tuple(changes), closed, session, files_written=written, already=already)
 
 
 def changed_since(home: Path, kind: str, item: Mapping[str, Any],

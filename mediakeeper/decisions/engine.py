@@ -62,11 +62,13 @@ from mediakeeper.decisions.answering import (
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
+    DecidedBehind,
     DecideError,
     Decision,
     DoesNotFit,
     ItemDecisions,
     Stale,
+    decided_behind,
     item_decisions,
     queue_of,
 )
@@ -264,6 +266,28 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
                               "`decide KIND NAME` lists them")  # fmt: skip
         return ids.make(kind, str(item["key"]), "", UNIDENTIFIED)
     return found.only(code, album).id
+
+
+def behind_named(home: Path, kind: str | None, name: str | None, code: str | None = None,
+                 decision_id: str | None = None) -> DecidedBehind | None:  # fmt: skip
+    """The decision ``decide KIND NAME [--code CODE]`` (or ``--id``) names, where a stopped
+    answer left it decided in its item's document and still asked by its queue counts
+    (``item.decided_behind``); None otherwise (what ``resolve`` and ``find`` then say)."""
+    from mediakeeper.decisions.item import find_item
+
+    try:
+        if decision_id:
+            kind, key, _, code = ids.parse(decision_id)
+            store = queue_of(home, kind) if kind in kinds.KINDS else None
+            items = store.peek()["items"] if store and store.exists() else []
+            item = next((i for i in items if i["key"] == key), None)
+        else:
+            item = find_item(home, str(kind), str(name))
+    except MediakeeperError:  # no such item, queue or id: ``resolve`` and ``find`` say so
+        return None
+    if item is None or code in QUEUED or kind == dupes.KIND.name:
+        return None
+    return decided_behind(home, str(kind), item, code or None)
 
 
 def item_id(home: Path, kind: str, name: str) -> str:
@@ -483,8 +507,11 @@ def take_answer(home: Path, decision_id: str, answer: Answer, *, token: str = ""
     session = "" if changes else new_session(home)  # a dismissal: its own session, undone alike
     done = take(home, found, changes, closing, what, dismissing=dismissing or "",
                 writing=writing, session=session)  # fmt: skip
-    if session and done.closed:
-        sessions.record(home, found.kind, session, closing[0].code, [found.item["key"]], "")
+    # Recorded as every decision's session (a choice's or a value's with its tags), so that
+    # what lists sessions says it is decide's: a value that closed none has no code.
+    if done.session and (done.closed or done.files_written.files):
+        sessions.record(home, found.kind, done.session, closing[0].code if done.closed else "",
+                        [found.item["key"]], "")  # fmt: skip
     closed = len({(d.code, d.where) for d in closing}) if done.closed else 0
     return Result(asking.id, done.session, closed, what, WRITE,
                   _refused([(found.name, done)]), taken=done)  # fmt: skip

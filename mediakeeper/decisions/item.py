@@ -7,6 +7,7 @@ machinery (the tag library, the change journal, the reports it writes again).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +21,14 @@ from mediakeeper.core.decisions import (
     UNIDENTIFIED,
     is_open,
     not_identified,
+    open_codes,
     question,
     unidentified_question,
 )
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
-from mediakeeper.queue.items import COMPLETED
+from mediakeeper.queue.items import COMPLETED, asked_details
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.records import gather, read_output
@@ -248,6 +250,44 @@ def item_decisions(home: Path, kind: str, item: dict[str, Any], *, full: bool = 
             result.name,
         ))  # fmt: skip
     return result
+
+
+@dataclass(frozen=True)
+class DecidedBehind:
+    """An item's decision its output document has decided while its queue counts still ask
+    it: a ``decide`` stopped (kill -9) between the two writes of its answer. ``decided``: who
+    decided it, when, what and in which session (the document's)."""
+
+    found: ItemDecisions
+    code: str
+    decided: dict[str, Any]
+
+
+def decided_behind(home: Path, kind: str, item: dict[str, Any],
+                   code: str | None = None) -> DecidedBehind | None:  # fmt: skip
+    """The decision (of ``code``; else the first) that ``item``'s queue counts still ask
+    though its output document has it decided; None when its counts are its document's."""
+    asked = open_codes(item.get("details")) or frozenset()
+    if item.get("status") != COMPLETED or not asked or (code and code not in asked):
+        return None
+    try:
+        found = item_decisions(home, kind, item, full=False)
+    except DecideError:  # no readable output: said where it is looked at
+        return None
+    if not counts_lag(item, found.document):
+        return None
+    still = {d.code for d in found.decisions}
+    for finding in found.document.get("findings") or []:
+        fcode = finding.get("code")
+        if fcode in asked - still and (code is None or fcode == code) and finding.get("decided"):
+            return DecidedBehind(found, str(fcode), dict(finding["decided"]))
+    return None
+
+
+def counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
+    """Whether the item's queue counts are not those of its output document's findings."""
+    counts = asked_details(document.get("findings") or [])["finding_counts"]
+    return json.loads(json.dumps(counts)) != (item.get("details") or {}).get("finding_counts")
 
 
 def _good_copies(home: Path, item: Mapping[str, Any]):

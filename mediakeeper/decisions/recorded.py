@@ -31,8 +31,11 @@ class Decided:
 
     @property
     def said(self) -> str:
-        """What it changed, as every list of sessions says it."""
-        return f"decided {self.code or 'a group'} for {count(self.items, 'item')}"
+        """What it changed, as every list of sessions says it (a value set where no decision
+        asked it has no code)."""
+        if not self.code:
+            return f"set tags of {count(self.items, 'item')}"
+        return f"decided {self.code} for {count(self.items, 'item')}"
 
 
 def decided_sessions(home: Path, undone: dict[str, Undoing]) -> list[Decided]:
@@ -52,7 +55,7 @@ def decided_sessions(home: Path, undone: dict[str, Undoing]) -> list[Decided]:
             items = entry.get("items") or []
             found[session] = Decided(session, kind, str(entry.get("code") or ""), len(items), at)
     for session, undoing in undone.items():
-        if undoing.code and session not in found:
+        if undoing.kind and session not in found:
             found[session] = Decided(session, undoing.kind, undoing.code, undoing.decided,
                                      undoing.at, recorded=False)  # fmt: skip
     return sorted(found.values(), key=lambda d: (d.at, d.session))

@@ -10,7 +10,6 @@ failed (or skipped) items, retried or skipped together (``take_outstanding``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +38,14 @@ from mediakeeper.decisions.answering import (
 )
 from mediakeeper.decisions.item import (
     DISMISSED,
+    DecidedBehind,
     DecideError,
     ItemDecisions,
+    counts_lag,
     item_decisions,
     queue_of,
 )
-from mediakeeper.queue.items import COMPLETED, PENDING, asked_details
+from mediakeeper.queue.items import COMPLETED, PENDING
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
 from mediakeeper.system.interrupts import Interrupted, critical
@@ -202,15 +203,15 @@ def items_asking(home: Path, kind: str, code: str | Collection[str], *, full: bo
             continue
         if any(d.code in codes for d in decisions.decisions):
             found.append(decisions)
-        elif mend and _counts_lag(item, decisions.document):
+        elif mend and counts_lag(item, decisions.document):
             write_again(home, decisions, files_now=False)
     return sorted(found, key=lambda f: f.name.casefold())
 
 
-def _counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
-    """Whether the item's queue counts are not those of its output document's findings."""
-    counts = asked_details(document.get("findings") or [])["finding_counts"]
-    return json.loads(json.dumps(counts)) != (item.get("details") or {}).get("finding_counts")
+def mend_behind(home: Path, behind: DecidedBehind) -> None:
+    """The item's queue counts (and the index) written again from its document, as the
+    stopped answer would have: ``decide`` lists the decision no more."""
+    write_again(home, behind.found, files_now=False)
 
 
 def _may_ask(item: dict[str, Any], codes: Collection[str]) -> bool:

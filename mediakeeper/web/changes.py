@@ -82,8 +82,12 @@ def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
     again only once it changed: ``written_by_session``)."""
     for session, written in written_by_session(status / kind).sessions.items():
         c = change(session, kind, _moment(written.last))
-        c.what.append(f"{count(written.values, 'tag value')} written to "
-                      f"{count(written.files, 'file')}")  # fmt: skip
+        if written.stopped:  # its journal holds what it planned, written before its files
+            c.what.append(f"stopped before it finished: {count(written.values, 'tag value')} "
+                          f"to {count(written.files, 'file')} planned, not all written")
+        else:
+            c.what.append(f"{count(written.values, 'tag value')} written to "
+                          f"{count(written.files, 'file')}")  # fmt: skip
         c.undoable = True
 
 

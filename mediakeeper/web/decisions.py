@@ -108,20 +108,38 @@ _COMMAND = re.compile(r"`?\b(?:decide|undo)\b(?: (?!or\b|and\b)[^\s,;()`]+)*`?")
 _LISTED_BY_DECIDE = re.compile(r"`?[^`]*\bdecide\b[^`]*`? lists\b.*")
 
 
+# A listing of ``decide`` named beside the API's own ("`decide --json` and /api/decisions
+# give each decision's id"): on the web, the API's alone.
+_LISTED_BESIDE = re.compile(r"`?\bdecide\b[^`]*`? and (/api/[\w/{}]+) give\b")
+# An answer of ``decide`` in a hint ("decide music NAME --code CODE --choose 1", "decide
+# dupes ID --choose N"): on the web, the body's fields that take it.
+_ANSWER = re.compile(rf"`?\bdecide (\w+) ([A-Z]+)\b((?: (?:{_ONE}))*)`?")
+
+
 def said_here(err: Exception) -> str:
     """A decision's problem as the web says it: the library's message, its hint's flags of
     ``decide`` said as the fields of ``POST /api/decisions`` (``--set title=VALUE`` is
     ``"set": {"title": "VALUE"}``), where a person answering from the page or the API
-    acts; a command it names is left whole, but a listing of ``decide`` is left out."""
+    acts, an answer of ``decide KIND NAME`` as its body's fields too; a command it names
+    is left whole, but a listing of ``decide`` is left out (the API's named beside it
+    stays)."""
     if not isinstance(err, MediakeeperError) or not err.hint:
         return str(err)
     if _LISTED_BY_DECIDE.fullmatch(err.hint):
         return err.message
+    hint = _ANSWER.sub(_body, _LISTED_BESIDE.sub(r"\1 gives", err.hint))
     parts, at = [], 0
-    for command in _COMMAND.finditer(err.hint):
-        parts += [_FLAGS.sub(_fields, err.hint[at:command.start()]), command.group()]
+    for command in _COMMAND.finditer(hint):
+        parts += [_FLAGS.sub(_fields, hint[at:command.start()]), command.group()]
         at = command.end()
-    return f"{err.message} ({''.join([*parts, _FLAGS.sub(_fields, err.hint[at:])])})"
+    return f"{err.message} ({''.join([*parts, _FLAGS.sub(_fields, hint[at:])])})"
+
+
+def _body(answer: re.Match) -> str:
+    """``decide KIND NAME --flag ...`` as the body's fields that take that answer."""
+    kind, name, flags = answer.group(1, 2, 3)
+    fields = [f'"kind": "{kind}"', f'"name": "{name}"']
+    return ", ".join([*fields, *(_field(flag) for flag in _FLAG.finditer(flags))])
 
 
 def _fields(flags: re.Match) -> str:

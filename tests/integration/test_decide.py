@@ -343,5 +343,41 @@ def test_decide_i_walks_what_decide_lists_the_failed_items_too(demo_home, tmp_pa
     tail = walked[walked.index(f"{failed[0]}: failed at stage "):]
     assert "[1] retry" in tail and "[2] skip" in tail and "[d]" not in tail, tail
     assert f"would put {failed[0]} back to skipped" in tail
-    assert "Nothing left to decide." in tail
+    # Not "Nothing left to decide.": every finding and a failed item were passed over.
+    assert f"{len(findings) + 1} decisions skipped, still open: nothing written; `decide` " \
+        "lists what is open." in tail.replace("\n", ""), tail  # fmt: skip
     assert queue.read_bytes() == before  # a dry run
+
+
+def test_decide_i_says_the_decisions_it_passed_over(processed, tmp_path):
+    """In tmux, every decision passed over (s): the walk ended "Nothing left to decide."
+    with all three still open; it says how many were skipped and that `decide` lists them."""
+    import json
+
+    from tests.integration.test_batch_terminal import TMUX, WIDTH, Tmux, _env, run_recording_exit
+
+    if TMUX is None:
+        pytest.skip("tmux is not installed")
+    home, _ = processed
+    tmux, ended = Tmux(tmp_path, _env()), tmp_path / "status"
+    argv = [sys.executable, str(REPO / "utilities" / "decide.py"), "--home", str(home), "-i"]
+    tmux("new-session", "-d", "-x", str(WIDTH), "-y", "30", "-s", "t", "sh", "-c",
+         run_recording_exit(argv, ended))  # fmt: skip
+    try:
+        tmux("set-option", "-t", "t", "remain-on-exit", "on")
+
+        def history() -> str:
+            return tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "t")
+
+        for asked in (1, 2, 3):
+            assert wait_until(lambda n=asked: history().count("[q] quit") >= n, limit=120.0)
+            tmux("send-keys", "-t", "t", "-l", "s")
+            tmux("send-keys", "-t", "t", "Enter")
+        assert wait_until(ended.exists, limit=120.0), history()
+        walked = history()
+    finally:
+        subprocess.run([TMUX, "-S", str(tmux.socket), "kill-server"], capture_output=True)
+    assert ended.read_text().strip() == "0"
+    assert "Nothing left to decide." not in walked
+    assert "3 decisions skipped, still open: `decide` lists them" in walked, walked
+    assert json.loads(decide(home, "--json").stdout)["total"] == 3

@@ -169,3 +169,26 @@ def test_a_kill_half_way_is_finished_by_the_same_command_and_undone_whole(fresh)
 def session_of(stdout: str) -> str:
     """The session whose undo a group's decision printed."""
     return stdout.rsplit("--session ", 1)[1].split()[0]
+
+
+def test_a_group_again_after_a_kill_says_a_value_the_file_holds_already_as_such(fresh):
+    """A kill after an artist's tags were written but before its decision was closed left
+    that artist asked; the group again printed "set tracknumber of ...: '2' -> '1'" for
+    files that held 1 already, a write it did not make. Made exactly: the values the stopped
+    run wrote are written to Artist 00's files before the group runs."""
+    import mutagen
+
+    home, lib = fresh
+    album = lib / "Artist 00" / "2001 - Album"
+    for n in (1, 2):  # as choice 1 (the file name's number) writes them
+        track = mutagen.File(album / f"0{n} - Song {n}.flac")
+        track["tracknumber"] = str(n)
+        track.save()
+
+    again = decide(home, "music", "--all", "--group", "filename-mismatch", "--choose", "1")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "tracknumber of Artist 00/2001 - Album/01 - Song 1.flac: already '1'" in again.stdout
+    assert "set tracknumber of Artist 00/" not in again.stdout  # no write said
+    assert "set tracknumber of Artist 01/2001 - Album/01 - Song 1.flac: '2' -> '1'" in again.stdout
+    assert f"{ARTISTS} decisions in {ARTISTS} artists closed" in again.stdout
+    assert numbers(lib)["Artist 00"] == ("1", "2")

@@ -420,3 +420,32 @@ def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undo
         assert status() == "error"
     finally:
         server.stop()
+
+
+def test_the_web_says_decide_s_listing_and_answers_in_its_own_terms(home):
+    """A hint naming the terminal's ``decide`` reached the page and the API as it was: a bad
+    id's "`decide --json` and /api/decisions give each decision's id", an upgrade group's
+    "decide music NAME --code CODE --choose N". The web says the API's listing alone, and an
+    answer as the body's fields."""
+    from mediakeeper.decisions.item import DecideError
+    from mediakeeper.web.decisions import said_here
+
+    home, _ = home
+    server = serve(home)
+    try:
+        answer = server.post("/api/decisions", {"id": "d1.nonsense", "choose": 1})
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"].endswith("(/api/decisions gives each decision's id)")
+        page = server.get("/decisions/d1.nonsense")
+        assert "decide --json" not in page.text and "gives each decision" in page.text, page.text
+    finally:
+        server.stop()
+    # The library's own hint (``taking.take_group``'s for an upgrade), as the web says it.
+    upgrade = DecideError("the tag upgrade of 'legacy-tag' is taken item by item",
+                          "decide music NAME --code legacy-tag --choose 1")  # fmt: skip
+    assert said_here(upgrade) == ('the tag upgrade of \'legacy-tag\' is taken item by item '
+                                  '("kind": "music", "name": "NAME", "code": "legacy-tag", '
+                                  '"choose": 1)')  # fmt: skip
+    each = DecideError("the choices of 'x' are each item's own",
+                       "decide each item: decide movies NAME")  # fmt: skip
+    assert said_here(each).endswith('(decide each item: "kind": "movies", "name": "NAME")')

@@ -73,3 +73,28 @@ def test_undo_lists_the_sessions_decide_took_as_the_page_does(processed):
     assert re.search(rf"^{group}  decided missing-year for 1 item \(music\)  \(undone [-\d :]+\)$",
                      listed, re.M), listed  # fmt: skip
     assert recent_changes(home)[0].what == ["decided missing-year for 1 item"]
+
+
+def test_an_answer_that_writes_tags_is_listed_as_decides_session(processed):
+    """``decide KIND NAME --set TAG=VALUE`` (and ``--choose N``) wrote tags and no record of
+    its session, so ``undo --list`` said it as a batch's tags ('1 change to 1 artist'), not
+    as the decision it was; a value set where no decision asked it is decide's too."""
+    home, _lib = processed
+    answered = run_script("decide.py", "--home", home, "music", "Metallica", "--code",
+                          "missing-artist", "--set", "artist=Metallica")  # fmt: skip
+    assert answered.returncode == 0, answered.stdout + answered.stderr
+    session = re.search(r"undo session (\S+)\)", answered.stdout).group(1)
+    typed = run_script("decide.py", "--home", home, "music", "Clean", "--set", "composer=Someone")
+    assert typed.returncode == 0, typed.stdout + typed.stderr
+    value = re.search(r"undo session (\S+)\)", typed.stdout).group(1)
+    listed = run_script("undo_changes.py", "--home", home, "--list").stdout
+    assert f"\n{session}  decided missing-artist for 1 item (music); 1 change to 1 artist\n" \
+        in listed, listed  # fmt: skip
+    assert f"\n{value}  set tags of 1 item (music); 3 changes to 1 artist\n" \
+        in listed, listed  # fmt: skip
+
+    assert run_script("undo_changes.py", "--home", home, "--session", value).returncode == 0
+    listed = run_script("undo_changes.py", "--home", home, "--list").stdout
+    undone = r"  \(undone [-\d :]+ by undo_\S+\)$"
+    assert re.search(rf"^{value}  set tags of 1 item \(music\); 3 changes to 1 "
+                     rf"artist{undone}", listed, re.M), listed  # fmt: skip

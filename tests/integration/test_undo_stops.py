@@ -97,9 +97,21 @@ def test_an_undo_stopped_half_way_ends_as_one_never_stopped(fixed, sig):
     else:
         assert proc.returncode == -signal.SIGKILL
     assert changed_since(lib, moment) < ARTISTS * 3  # stopped half-way
+    # Its journal holds every change it planned, written before the files: undo --list said
+    # "90 changes to 30 artists" of an undo that had written a few.
+    listed = run_script("undo_changes.py", "--home", home, "--list", "--json")
+    (stopped,) = [s for s in json.loads(listed.stdout)["sessions"] if s["session"] != session]
+    assert stopped["stopped"] is True, stopped
+    shown = run_script("undo_changes.py", "--home", home, "--list").stdout
+    assert (f"{stopped['session']}  stopped before it finished: {ARTISTS * 3} changes to "
+            f"{ARTISTS} artists planned, not all written") in shown, shown
 
     again = run_script("undo_changes.py", "--home", home, "--session", session)
     assert again.returncode == 0, again.stdout + again.stderr
     assert titles(lib) == {"Song 1 ", "Song 2 ", "Song 3 "}
     assert still_fixed(home) == 0, again.stdout
     assert f"To check these {ARTISTS} artists again" in again.stdout, again.stdout
+    listed = run_script("undo_changes.py", "--home", home, "--list", "--json")
+    finished = json.loads(listed.stdout)["sessions"][-1]
+    assert finished["session"] not in (session, stopped["session"])
+    assert finished["stopped"] is False  # the undo run to its end: what it wrote
