@@ -19,6 +19,7 @@ from tests.helpers.audio import (
 from tests.helpers.processes import (
     REPO_ROOT,
     decisions_alone,
+    held_when,
     leaves_decisions,
     loaded_among,
     queue_manager_cli,
@@ -38,7 +39,7 @@ from tests.helpers.system import (
 __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
     "build_library", "change_appends", "decisions_alone", "deeper_than_path_max", "family_of",
-    "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
+    "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
     "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
     "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

@@ -100,6 +100,33 @@ def wait_until(predicate, *, limit: float = 30.0) -> bool:
     return True
 
 
+def held_when(proc: subprocess.Popen, predicate, *, limit: float = 120.0) -> bool:
+    """Hold ``proc`` (SIGSTOP) as soon as ``predicate`` is seen true: True, and ``proc`` is
+    left stopped. It runs in short steps meanwhile and is stopped at each look, so it cannot
+    run past the moment looked for while this process waits for a core (on a loaded machine a
+    poll of a running process can come too late: the undo it was to stop had finished). False
+    if it ended first or ``limit`` passed."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        os.kill(proc.pid, signal.SIGSTOP)
+        while _state(proc.pid) not in ("T", "Z", ""):  # stopped (or gone) before looking
+            time.sleep(0.0005)
+        if predicate():
+            return proc.poll() is None
+        os.kill(proc.pid, signal.SIGCONT)
+        time.sleep(0.005)
+    return False
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``/proc/PID/stat``): "T" stopped, "Z" ended; "" gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[0]
+
+
 def scheduler_address(file: Path, *, limit: float = 60.0) -> str:
     """The address a Dask scheduler wrote to its ``--scheduler-file``, once the file is whole:
     the scheduler opens the file and then writes it (not atomically), so a reader can find

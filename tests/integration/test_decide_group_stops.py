@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, run_script, script_env, wait_until
+from tests.helpers import REPO_ROOT, held_when, run_script, script_env
 
 ARTISTS = 30
 
@@ -93,10 +93,8 @@ def stopped(home: Path, sig: int, *args) -> subprocess.CompletedProcess:
         cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         encoding="utf-8")  # fmt: skip
     try:
-        first = wait_until(lambda: proc.poll() is not None or any(decided_sessions(home).values()),
-                           limit=120)  # fmt: skip
-        assert first and proc.poll() is None, "the group was decided before it could be stopped"
-        proc.send_signal(signal.SIGSTOP)
+        first = held_when(proc, lambda: any(decided_sessions(home).values()))
+        assert first, "the group was decided before it could be stopped"
         proc.send_signal(sig)
         proc.send_signal(signal.SIGCONT)
         out, err = proc.communicate(timeout=120)

@@ -142,15 +142,27 @@ def _retag_keeping_size_and_mtime(path: Path) -> None:
     assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
 
 
-def test_an_original_retagged_after_a_kill_is_kept_and_the_album_is_not_done(lib, tmp_path):
+def _retagged_after_a_kill_at(stage: str, lib: Path, tmp_path: Path):
+    """The album converted with its originals archived then deleted, killed as ``stage``
+    begins, then its first original retagged in place (size and time kept): the job, the
+    claim, the retagged bytes."""
     album = lib / "Artist A" / "Greatest Hits"
     job = ConversionJob(tmp_path / "home", "s1", tmp_path / "out", archive=tmp_path / "arc",
                         delete_originals=True, threads=1)  # fmt: skip
     claim = {"key": "Artist A/Greatest Hits", "name": "Artist A/Greatest Hits",
              "path": str(album), "run_token": "t1"}  # fmt: skip
-    killed_at(job, claim, "converting")
+    killed_at(job, claim, stage)
     _retag_keeping_size_and_mtime(album / "01 Song.flac")
-    retagged = (album / "01 Song.flac").read_bytes()
+    return job, claim, (album / "01 Song.flac").read_bytes()
+
+
+def test_an_original_retagged_after_a_kill_past_converting_is_kept_and_the_album_is_not_done(
+    lib, tmp_path
+):
+    # Its encodes are made of the copy taken before the retag: the album fails, nothing
+    # deleted, until it is run again as the message says.
+    album = lib / "Artist A" / "Greatest Hits"
+    job, claim, retagged = _retagged_after_a_kill_at("archiving", lib, tmp_path)
     with pytest.raises(ItemFailure) as failed:
         job.process({**claim, "run_token": "t2"})
     assert failed.value.message.startswith("original-changed:"), failed.value.message
@@ -161,6 +173,19 @@ def test_an_original_retagged_after_a_kill_is_kept_and_the_album_is_not_done(lib
     again = ConversionJob(tmp_path / "home", "s2", tmp_path / "out", archive=tmp_path / "arc",
                           delete_originals=True, overwrite=True, threads=1)  # fmt: skip
     again.process({**claim, "run_token": "t3"})
+    assert (tmp_path / "arc" / "Artist A" / "Greatest Hits" / "01 Song.flac").read_bytes() \
+        == retagged  # fmt: skip
+    assert not (album / "01 Song.flac").exists()
+
+
+def test_an_original_retagged_after_a_kill_while_converting_starts_the_album_again(
+    lib, tmp_path
+):
+    # Nothing placed yet: the working copy of what was replaced is dropped and the album made
+    # of its originals as they are now; the retag reaches the archive, nothing is lost.
+    album = lib / "Artist A" / "Greatest Hits"
+    job, claim, retagged = _retagged_after_a_kill_at("converting", lib, tmp_path)
+    job.process({**claim, "run_token": "t2"})
     assert (tmp_path / "arc" / "Artist A" / "Greatest Hits" / "01 Song.flac").read_bytes() \
         == retagged  # fmt: skip
     assert not (album / "01 Song.flac").exists()

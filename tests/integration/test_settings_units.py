@@ -36,7 +36,7 @@ def script(name: str, *args, cwd: Path) -> subprocess.CompletedProcess:
         ("{processor: convert, params: {codec: opus, bitrate: 99999999999k}}",
          "params.bitrate: must be between 6k and 512k, not 99999999999k"),
         ("{processor: convert, params: {codec: opus, bitrate: 64}}",
-         "params.bitrate: must be text, not int 64"),
+         "params.bitrate: must be kilobits per second like 128k, not 64"),
         ("{processor: convert, params: {codec: opus, bitrate: '64'}}",
          "params.bitrate: 64 would be 64 bits per second, too little for any audio: write 64k"),
         ("{processor: merge-m4b, params: {bitrate: fast}}",

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, run_script, script_env, wait_until
+from tests.helpers import REPO_ROOT, held_when, run_script, script_env
 
 ARTISTS = 30
 
@@ -79,10 +79,8 @@ def test_an_undo_stopped_half_way_ends_as_one_never_stopped(fixed, sig):
         cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         encoding="utf-8")  # fmt: skip
     try:
-        reached = wait_until(lambda: proc.poll() is not None or changed_since(lib, moment) >= 3,
-                             limit=120)  # fmt: skip
-        assert reached and proc.poll() is None, "the undo ended before it could be stopped"
-        os.kill(proc.pid, signal.SIGSTOP)
+        reached = held_when(proc, lambda: changed_since(lib, moment) >= 3)
+        assert reached, "the undo ended before it could be stopped"
         os.kill(proc.pid, sig)
         os.kill(proc.pid, signal.SIGCONT)
         out, err = proc.communicate(timeout=120)
