@@ -35,7 +35,7 @@ from mediakeeper.fs.tree import files_below, make_folders, remove_tree
 from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -246,8 +246,7 @@ class AudiobookJob(StagedJob):
         slug = slugify(item["key"])
         write_outputs(self.home, slug, document)
         result = ItemResult(
-            counts={"issues_found": len(records),  # every finding, as everywhere
-                    "issues_resolved": 0},
+            counts=finding_totals(records),
             details={"slug": slug, **asked_details(records),
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
                      "copied": state["copied"]},
