@@ -22,6 +22,7 @@ from mediakeeper.cli.command import (
 )
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
+from mediakeeper.core.commands import tool_argv
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
@@ -29,7 +30,7 @@ from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.visible import one_line, visible
+from mediakeeper.text.visible import one_line, shell_join, visible
 from mediakeeper.text.wording import count
 
 
@@ -168,9 +169,16 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
+    # What takes its failed albums again, as this run was given its folders (a pipeline's
+    # queue has no manager: no command lists them or takes back a skipped one).
+    places = [*(["--input", str(input_)] if input_ else []),
+              *(["--output", str(output)] if output else [])]  # fmt: skip
+    retry = shell_join([*tool_argv("pipeline", settings.home), "run", pipeline, *places,
+                        "--retry-errors"])  # fmt: skip
     opts.say_nothing_to_do(report, "album", retry_errors=resume,
                            then=f"Album folders new or changed in {found.input} are taken by "
-                           "the next run.")  # fmt: skip
+                           "the next run.", waiting=opts.waiting_after(store, report),
+                           manager="", retry=retry)  # fmt: skip
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:
