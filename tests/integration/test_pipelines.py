@@ -536,3 +536,19 @@ def test_a_read_only_output_is_refused_before_any_step_runs(tmp_path, exe, mount
         result.stderr, result.stderr  # fmt: skip
     working = home / "working"
     assert not working.exists() or not any(p.is_file() for p in working.rglob("*"))
+
+
+def test_a_placement_that_fills_the_output_leaves_no_folder_it_made(tmp_path, exe, mounts):  # noqa: F811
+    """A pipeline whose output is a small file system gone full failed cleanly at placing
+    but left an empty `<output>/Artist` folder behind: a failed placement takes away every
+    folder it made, and a filler file of another's is never touched."""
+    lib = library(exe, tmp_path)
+    out = mounts("small_out", "256k")
+    free = os.statvfs(out)
+    filler = out / "filler"  # the volume full but for a few blocks: room for folders only
+    filler.write_bytes(b"\0" * ((free.f_bavail - 4) * free.f_frsize))
+    result = run("run", "opus", "--home", tmp_path / "home", "--input", lib, "--output", out,
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Error: disk full: could not write " in result.stderr, result.stderr
+    assert sorted(os.listdir(out)) == ["filler"], list(out.rglob("*"))
