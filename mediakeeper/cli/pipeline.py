@@ -4,6 +4,7 @@ python utilities/pipeline.py --help"""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -171,9 +172,10 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     say_old_ffmpeg()
     # What takes its failed albums again, as this run was given its folders (a pipeline's
     # queue has no manager: no command lists them or takes back a skipped one).
-    places = [*(["--input", str(input_)] if input_ else []),
-              *(["--output", str(output)] if output else [])]  # fmt: skip
-    retry = shell_join([*tool_argv("pipeline", settings.home), "run", pipeline, *places,
+    places = [*(["--input", os.path.abspath(input_)] if input_ else []),
+              *(["--output", os.path.abspath(output)] if output else [])]  # fmt: skip
+    named = os.path.abspath(pipeline) if os.path.isfile(pipeline) else pipeline  # a file's
+    retry = shell_join([*tool_argv("pipeline", settings.home), "run", named, *places,
                         "--retry-errors"])  # fmt: skip
     opts.say_nothing_to_do(report, "album", retry_errors=resume,
                            then=f"Album folders new or changed in {found.input} are taken by "
