@@ -62,8 +62,8 @@ def queue_manager(kind: str, home: Path | str | None = None) -> str:
 
 def waiting_hints(manager: str, noun: str, *, errors: int, skipped: int,
                   retry: str = "") -> list[tuple[str, str]]:  # fmt: skip
-    """What lists and takes again a queue's failed and skipped items, each a command (or a
-    flag) to paste and what it does, for the dashboard (its text and its page) and a batch's
+    """What lists and takes again a queue's failed and skipped items, each a command to
+    paste and what it does, for the dashboard (its text and its page) and a batch's
     "Nothing to do": ``--status`` of the items there (a skipped item is no error); the failed
     ones retried by ``retry`` (default the queue manager's ``--reset-errors``; a batch names
     its own ``--retry-errors``); a skipped one only by the kind's own ``--reset-<noun> NAME``,
