@@ -28,8 +28,9 @@ from mediakeeper.batch.report import Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.fs.atomic import append_lines, atomic_write_text, encode_text
 from mediakeeper.queue.items import COMPLETED, ERROR
-from mediakeeper.text.failures import plain_error
+from mediakeeper.text.failures import failure_line
 from mediakeeper.text.jsonfmt import dumps_one
+from mediakeeper.text.visible import one_line
 
 VERSION = 1  # the payload's shape: a receiver can rely on its fields
 SEND_TIMEOUT = 3.0  # seconds a webhook may take to answer (connecting and reading each)
@@ -114,7 +115,8 @@ class AlertWatch:
             self._keep({"streak": 0, "alerted": False, "errors": []})
             if alerted:
                 self._raise(resolved_payload(self.home, self.kind, was, outcome.name))
-                return f"Resolved: {outcome.name} completed after {was} failed {self.kind} items"
+                return (f"Resolved: {one_line(outcome.name)} completed after {was} failed "
+                        f"{self.kind} items")  # fmt: skip
             return None
         error = {"item": outcome.name, "stage": outcome.stage or "",
                  "message": outcome.error or outcome.status}  # fmt: skip
@@ -124,8 +126,8 @@ class AlertWatch:
         if state["streak"] >= self.threshold and not state["alerted"]:
             state["alerted"] = True
             self._raise(alert_payload(self.home, self.kind, state["streak"], state["errors"]))
-            line = (f"ALERT: {state['streak']} {self.kind} items failed in a row "
-                    f"(last: {outcome.name}: {plain_error(error['message'])})")  # fmt: skip
+            last = f"{one_line(outcome.name)}: {failure_line(error['message'])}"
+            line = f"ALERT: {state['streak']} {self.kind} items failed in a row (last: {last})"
         self._keep(state)
         return line
 

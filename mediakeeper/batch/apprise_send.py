@@ -1,7 +1,8 @@
 """An alert told through Apprise (``[alerts] apprise``): one short notification to each URL,
 for ntfy, Discord, e-mail and every other service Apprise knows. The alert's payload is the
-webhook's (``alerts.alert_payload``); here it becomes a title and a few lines of text, names
-from tags and file names shown with their hidden controls escaped (``text.visible``).
+webhook's (``alerts.alert_payload``); here it becomes a title and a few lines of text, each
+name from tags and file names and each error on its line, its controls escaped as on every
+terminal line (``text.visible.one_line``, ``text.failures.failure_line``).
 
 Apprise is imported only when an alert goes out. Its log, which may name a URL and so a
 secret, is kept to itself; what went wrong is said without any URL (``notify``'s answer).
@@ -11,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mediakeeper.text.failures import plain_error
-from mediakeeper.text.visible import visible
+from mediakeeper.text.failures import failure_line
+from mediakeeper.text.visible import one_line
 
 TITLE = "mediakeeper"
 
@@ -20,23 +21,24 @@ TITLE = "mediakeeper"
 def message(payload: dict[str, Any]) -> tuple[str, str]:
     """(title, body) of an alert, a resolved or a scrub's payload."""
     if payload["event"] == "scrub":
-        title = f"{TITLE}: the scrub on {visible(payload['host'])} found problems"
-        lines = [visible(payload["summary"])]
-        lines += [f"{visible(p['album'])}: {p['problem']}" for p in payload["problems"]]
-        lines.append(f"Data home: {visible(payload['home'])}")
+        title = f"{TITLE}: the scrub on {one_line(payload['host'])} found problems"
+        lines = [one_line(payload["summary"])]
+        lines += [f"{one_line(p['album'])}: {failure_line(p['problem'])}"
+                  for p in payload["problems"]]  # fmt: skip
+        lines.append(f"Data home: {one_line(payload['home'])}")
         return title, "\n".join(lines)
     kind, streak = payload["kind"], payload["consecutive_failures"]
     if payload["event"] == "resolved":
         title = f"{TITLE}: {kind} items complete again"
-        lines = [f"{visible(payload['item'])} completed after {streak} failed {kind} items."]
+        lines = [f"{one_line(payload['item'])} completed after {streak} failed {kind} items."]
     else:
         title = f"{TITLE}: {streak} {kind} items failed in a row"
         # Each failure in a person's words, as every face says it (``text.failures``): a
         # phone shows the file, not where the toolkit held it. The webhook's JSON keeps it
         # as recorded, for a program.
-        lines = [f"{visible(e['item'])} ({e['stage']}): {visible(plain_error(e['message']))}"
+        lines = [f"{one_line(e['item'])} ({e['stage']}): {failure_line(e['message'])}"
                  for e in payload["errors"]]  # fmt: skip
-    lines.append(f"Data home: {visible(payload['home'])}")
+    lines.append(f"Data home: {one_line(payload['home'])}")
     return title, "\n".join(lines)
 
 

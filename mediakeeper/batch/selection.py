@@ -13,12 +13,12 @@ from mediakeeper.batch.runner import BatchOptions
 from mediakeeper.batch.runs import eligible_items, open_store
 from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, NotFound, UsageError
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.commands import kind_command, queue_manager
 from mediakeeper.text.visible import quoted
 
 

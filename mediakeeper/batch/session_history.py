@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.workfile import WORK_DIR
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.queue.items import (
     COMPLETED,
@@ -58,6 +57,7 @@ from mediakeeper.queue.session_log import (
     load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import pad, width

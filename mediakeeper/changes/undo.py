@@ -30,9 +30,9 @@ from mediakeeper.changes.writes import (
     foreseen,
 )
 from mediakeeper.core import writemode
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.fs import last_given
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.fold import caseless
 from mediakeeper.text.matching import find_name
 from mediakeeper.text.visible import one_line, quoted, shell_word

@@ -28,13 +28,6 @@ from mediakeeper.batch.workers import MOST, PER_CPU, most_workers
 from mediakeeper.cli.command import NAMED
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
-from mediakeeper.core.commands import (
-    kind_argv,
-    kind_command,
-    queue_manager,
-    tool_command,
-    waiting_hints,
-)
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
 from mediakeeper.queue.items import ERROR, SKIPPED, waiting_names
@@ -45,6 +38,13 @@ from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
+from mediakeeper.text.commands import (
+    kind_argv,
+    kind_command,
+    queue_manager,
+    tool_command,
+    waiting_hints,
+)
 from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
@@ -348,14 +348,15 @@ def finish(
                       manager=queue_manager(kind, settings.home), retry=retry)  # fmt: skip
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
-    click.echo(f"session log: {session.log_path}")
+    # Paths in the data home, on one line each: the home may hold a line feed (one_line).
+    click.echo(f"session log: {one_line(str(session.log_path))}")
     weekly_md = write_reports(settings.home)  # every run updates this week's
     issues = settings.home / "issues" / kind
     if (issues / "index.md").is_file():  # a kind that writes none (dupes) has none to name
-        click.echo(f"issue reports: {issues} (index.md lists them)")
+        click.echo(f"issue reports: {one_line(str(issues))} (index.md lists them)")
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
-    click.echo(f"weekly report: {weekly_md} (and .html)")
+    click.echo(f"weekly report: {one_line(str(weekly_md))} (and .html)")
     collector.exiting()  # every file is written and closed by now
     sys.exit(exit_code)
 
@@ -373,7 +374,7 @@ def say_nothing_to_do(
     """The lines of a batch that found nothing to take (and was not interrupted before it
     looked), ``then`` saying where to look next; and the items that wait though (``waiting``,
     by status: ``queue.items.waiting_names``), named, with what lists and takes them again
-    (``core.commands.waiting_hints``: ``manager`` the queue's, "" for none; ``retry`` this
+    (``text.commands.waiting_hints``: ``manager`` the queue's, "" for none; ``retry`` this
     command with --retry-errors, which a batch run with it names no more)."""
     if report.noted or report.interrupted:
         return

@@ -20,6 +20,7 @@ import mediakeeper
 from mediakeeper.cli import safe_streams
 from mediakeeper.core.config import (
     PREFIX,
+    STRAYS_SAID,
     Settings,
     existing_home,
     known_variables,
@@ -124,8 +125,9 @@ class Group(Command, click.Group):
 
 def _say_stray_variables() -> None:
     """A warning line for each ``MEDIAKEEPER_`` variable that names nothing the toolkit reads
-    (``config.stray_variables``), with the known name nearest to it."""
-    stray = stray_variables()
+    (``config.stray_variables``), with the known name nearest to it; none in a command the
+    toolkit started (``config.started_environment``): the command that started it said them."""
+    stray = [] if os.environ.get(STRAYS_SAID) else stray_variables()
     if not stray:
         return
     # Loaded only when there is one to say: every command starts here, and most say none.

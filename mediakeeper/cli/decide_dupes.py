@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakeeper.cli.dupes import group_lines, said_set_aside
-from mediakeeper.core.commands import tool_command
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.dupes.questions import name_of
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, format_size
 

@@ -13,12 +13,12 @@ import click
 
 from mediakeeper.cli import decide_dupes
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import dupes, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import HeldDecisions, outstanding_json
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, plural_of
 

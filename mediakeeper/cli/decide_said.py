@@ -11,11 +11,11 @@ import click
 
 from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids
 from mediakeeper.decisions.taking import VERIFYING
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, value, values_written
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import questions
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 

@@ -11,11 +11,11 @@ import click
 
 from mediakeeper.cli import decide_dupes, decide_verify
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import engine
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.wording import count, plural_of, value, values_written
 
 

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakeeper.cli.command import Command, Group, home_option
-from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
 from mediakeeper.system import collector
+from mediakeeper.text.commands import kind_command, tool_command
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, format_size
 

@@ -21,7 +21,7 @@ from mediakeeper import __version__
 from mediakeeper.cli.command import WHOLE, group_home
 from mediakeeper.cli.verbosity import verbosity_options
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import TOOLS
+from mediakeeper.text.commands import TOOLS
 from mediakeeper.text.wording import queue_name
 
 # What each subcommand does, for the group's --help (without importing its script).

@@ -23,7 +23,6 @@ from mediakeeper.cli.command import (
 )
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.commands import tool_argv
 from mediakeeper.core.config import resolve_home
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines import catalog
@@ -31,7 +30,8 @@ from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.visible import one_line, shell_join, visible
+from mediakeeper.text.commands import tool_argv
+from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 
@@ -184,8 +184,9 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:
-            click.echo(visible(f"{one_line(outcome.name)}: {outcome.error}"), err=True)
-    click.echo(f"session log: {session.log_path}")
+            # Whole (its paths too), on one line: a file named in it may hold a line feed.
+            click.echo(f"{one_line(outcome.name)}: {one_line(outcome.error)}", err=True)
+    click.echo(f"session log: {one_line(str(session.log_path))}")
     sys.exit(report.exit_code)
 
 

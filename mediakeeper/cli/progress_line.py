@@ -29,7 +29,7 @@ from mediakeeper.batch.report import unidentified, waits_for_later
 from mediakeeper.batch.runner import BatchReport, Hooks, Outcome
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.decisions import item_decisions
-from mediakeeper.text.failures import plain_error
+from mediakeeper.text.failures import failure_line
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import clock, count, written_to
 
@@ -77,18 +77,17 @@ def _styled(out, segments: list[tuple[str, str]]):
     return Text.assemble(*segments)
 
 
-def say(text: str) -> None:
-    """Print ``text`` (lines) on standard output; on a terminal each line wrapped between
-    words to its width, a path (a long word) kept whole, to be copied. A name's hidden
-    controls (a right-to-left override) are shown as escapes (``mediakeeper.text.visible``)."""
-    text = visible(text)
+def say(lines: list[str]) -> None:
+    """Print ``lines`` on standard output, each on one line (``text.visible.one_line``: a
+    folder, a file or an error named in it with a line feed shown as its escape); on a
+    terminal each wrapped between words to its width, a path (a long word) kept whole, to be
+    copied."""
+    shown = [one_line(line) for line in lines]
     if sys.stdout.isatty():
         width = shutil.get_terminal_size().columns
-        text = "\n".join(
-            textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) or line
-            for line in text.split("\n")
-        )
-    click.echo(text)
+        shown = [textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False)
+                 or line for line in shown]  # fmt: skip
+    click.echo("\n".join(shown))
 
 
 def needs_decision(outcome: Outcome) -> int:
@@ -113,8 +112,9 @@ def item_line(
 ) -> list[tuple[str, str]]:
     """The finished item's line (and the lines under it) as (text, style) segments;
     ``reports``: the kind's issue reports folder, so a line needing a decision names its own."""
-    # A failure in a person's words, as every face says it (the session log keeps it whole).
-    detail = outcome.result.summary if outcome.result else plain_error(outcome.error or "")
+    # A failure in a person's words, as every face says it (the session log keeps it whole),
+    # on the item's line: a file named in it with a line feed does not break it.
+    detail = outcome.result.summary if outcome.result else failure_line(outcome.error or "")
     # Done, but not what a tick promises: no tick for a movie that was not identified.
     mark = UNIDENTIFIED if unidentified(outcome) else MARKS.get(outcome.status, "?")
     line = [
@@ -124,11 +124,12 @@ def item_line(
     if verbose and outcome.seconds:
         line.append((f" ({outcome.seconds:.1f}s)", ""))
     if outcome.result and outcome.result.problem:
-        line += [("\n  ! ", "red"), (outcome.result.problem, "")]
+        line += [("\n  ! ", "red"), (one_line(outcome.result.problem), "")]
     if decisions := needs_decision(outcome):
         line.append((f"\n  {count(decisions, 'decision')} for you", "yellow"))
         slug = outcome.result.details.get("slug") if outcome.result else None
-        where = f"see {reports / slug}.md" if reports and slug else "its issue report says which"
+        where = (f"see {one_line(str(reports / slug))}.md" if reports and slug
+                 else "its issue report says which")  # fmt: skip
         line.append((f" ({where})", ""))
     return [(visible(text), style) for text, style in line]  # names as they show: escaped
 
@@ -330,8 +331,9 @@ def _loudness_line(report: BatchReport) -> str:
 
 def render_summary(
     report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
-) -> str:
-    """The closing lines; ``lookups``: the kind asks web services (else no lookups line)."""
+) -> list[str]:
+    """The closing lines (for :func:`say`); ``lookups``: the kind asks web services (else no
+    lookups line)."""
     done = report.count("completed")
     missed = report.unidentified
     lines = [
@@ -391,7 +393,7 @@ def render_summary(
             f"interrupted: {count(released, f'unfinished {noun}')} put back to pending; "
             "run again to resume"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def _why_waiting(waiting: list[Outcome]) -> str:

@@ -25,7 +25,6 @@ from mediakeeper.cli.command import (
     settings_for,
 )
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings, existing_home
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue import listing, manager
@@ -33,6 +32,7 @@ from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text import wording
+from mediakeeper.text.commands import kind_command
 from mediakeeper.text.visible import one_line, quoted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -67,12 +67,13 @@ def do_init(c: Call) -> None:
         raise click.UsageError(f"--init needs --library PATH (or [{c.kind}] library in settings)")
     found, backup = manager.init_queue(c.store, library, datetime.now(UTC), replace=c.force)
     echo(
-        f"Created the {wording.queue_name(c.kind)} at {c.store.path}: "
-        f"{wording.count(found.queued, f'pending {c.noun}')} from {library.resolve()}"
+        f"Created the {wording.queue_name(c.kind)} at {one_line(str(c.store.path))}: "
+        f"{wording.count(found.queued, f'pending {c.noun}')} from "
+        f"{one_line(str(library.resolve()))}"
     )
     show_survey(found, c.noun)
     if backup:
-        echo(f"The queue it replaced is kept as {backup}")
+        echo(f"The queue it replaced is kept as {one_line(str(backup))}")
     if not found.queued:
         echo(f"Warning: {manager.empty_library_warning(c.store, library.resolve())}", err=True)
 
@@ -196,7 +197,7 @@ def do_restore(c: Call) -> None:
     backup = manager.restore_checkpoint(c.store, source)
     echo(f"Restored {c.store.path} from {source.name}")
     if backup:
-        echo(f"The queue it replaced is kept as {backup}")
+        echo(f"The queue it replaced is kept as {one_line(str(backup))}")
 
 
 def do_prune(c: Call) -> None:

@@ -14,7 +14,6 @@ from mediakeeper.batch.report import RELEASED, Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.batch.runs import open_store
 from mediakeeper.cli.command import Command, home_option, settings_for
-from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.queue.items import COMPLETED
@@ -22,6 +21,7 @@ from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.runs.batch import run_batch
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.system.processes import host
+from mediakeeper.text.commands import kind_command, tool_command
 from mediakeeper.text.visible import one_line
 from mediakeeper.watch import scrub
 from mediakeeper.watch.lock import ScrubLock

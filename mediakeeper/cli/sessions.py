@@ -14,13 +14,14 @@ import click
 from mediakeeper.batch import session_history as sc
 from mediakeeper.cli.command import Command, group_home_option, home_option, settings_for
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import kind_argv, tool_argv, tool_command
+from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
-from mediakeeper.text.failures import plain_error
-from mediakeeper.text.visible import one_line, shell_join, visible
+from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
+from mediakeeper.text.failures import failure_line
+from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
@@ -96,7 +97,7 @@ def show(home, session_id, as_json):
         lost = "  (its line lost in the crash: from the queue)" if item.get("recovered") else ""
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
-            said = visible(plain_error(str(item["error"])))  # as every face says a failure
+            said = failure_line(str(item["error"]))  # as every face says a failure
             click.echo(f"             error: {said}")
     left, rest = _left(status_dir, record)
     noun = kinds.noun(record.kind)
@@ -197,7 +198,8 @@ def _run_to_its_end(argv: list[str]) -> int:
     comes, is passed on to the batch once: the batch stops well by itself (records what
     finished, gives the rest back), is waited for, and its 130 passed on. A kill -9 of this
     process kills the batch too (it dies with its parent)."""
-    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent())
+    batch = subprocess.Popen(argv, process_group=0, preexec_fn=child_dies_with_parent(),
+                             env=started_environment())  # fmt: skip
 
     def forward(signum, frame) -> None:
         batch.send_signal(signum)

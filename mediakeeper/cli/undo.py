@@ -15,10 +15,10 @@ from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
 from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
 from mediakeeper.core import writemode
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.decisions.recorded import Decided, decided_sessions
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
+from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.fold import fold
 from mediakeeper.text.visible import one_line, quoted
 from mediakeeper.text.wording import count, value, values_written

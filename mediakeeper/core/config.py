@@ -160,9 +160,13 @@ SECRETS = frozenset({("acoustid", "key"), ("tmdb", "api_key"), ("serve", "token"
                      ("alerts", "webhook_url"), ("alerts", "apprise")})  # fmt: skip
 
 PREFIX = "MEDIAKEEPER_"
-# The toolkit's variables that are no setting: the data home (``home.py``), and where the
-# tests' pages keep their screenshots (tests/integration/test_page_views.py).
-OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS"})
+# Set for a command the toolkit starts itself (``started_environment``): the command a person
+# ran said its stray variables, and a batch ``watch --run``, ``serve`` or ``sessions resume``
+# starts inherits them, to say them again into its log at each batch.
+STRAYS_SAID = "MEDIAKEEPER_STRAYS_SAID"
+# The toolkit's variables that are no setting: the data home (``home.py``), where the tests'
+# pages keep their screenshots (tests/integration/test_page_views.py), and the above.
+OTHER_VARIABLES = frozenset({"MEDIAKEEPER_HOME", "MEDIAKEEPER_SCREENSHOTS", STRAYS_SAID})
 
 
 def variable_of(section: str, key: str) -> str:
@@ -270,6 +274,12 @@ def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
 
 
+def started_environment(**more: str) -> dict[str, str]:
+    """The environment of a command the toolkit starts (a batch): this one's, its stray
+    variables marked as said (``STRAYS_SAID``), and ``more``."""
+    return {**os.environ, STRAYS_SAID: "1", **more}
+
+
 def _read_file(path: Path):
     if not path.exists():
         return
@@ -333,8 +343,20 @@ def _file_value(value: Any, default: Any, where: str, name: tuple[str, str]) -> 
     elif not isinstance(value, dict):
         got += f" {_toml(value)}"
     meant = None if secret else _meant(value, kind)
-    fix = f"write {meant}, not {_toml(value)}" if meant is not None else _how(kind, default)
+    if meant is not None and _taken(meant, default, name):
+        fix = f"write {_toml(meant)}, not {_toml(value)}"
+    else:  # a fix the setting refuses in turn ("-1" for max_attempts) is no fix: the type's
+        fix = _how(kind, default)
     raise ConfigError(f"{where}: expected {_TOML_EXPECTED[kind]}, got {got}", fix)
+
+
+def _taken(value: Any, default: Any, name: tuple[str, str]) -> bool:
+    """Whether the setting takes ``value`` (its limits, its own check)."""
+    try:
+        _coerce(tuple(value) if isinstance(value, list) else value, default, "", name)
+    except ConfigError:
+        return False
+    return True
 
 
 def _toml(value: Any) -> str:
@@ -355,24 +377,24 @@ def _toml(value: Any) -> str:
     return value.isoformat()  # a date, a time
 
 
-def _meant(value: Any, kind: type) -> str | None:
-    """The value written as the setting's type, when it plainly means one (a quoted number,
-    a switch's word, a lone string for a list), as TOML writes it; else None."""
+def _meant(value: Any, kind: type) -> Any:
+    """The value of the setting's type ``value`` plainly means (a quoted number, a switch's
+    word, a lone string for a list); else None."""
     text = value.strip() if isinstance(value, str) else None
     if kind in (int, float) and text is not None:
         number = _number(text)
         if number is not None and (kind is float or isinstance(number, int)):
-            return repr(number)
+            return number
     if kind is int and isinstance(value, float) and value.is_integer():
-        return repr(int(value))
+        return int(value)
     if kind is bool and text is not None and text.lower() in _TRUE_WORDS + _FALSE_WORDS:
-        return "true" if text.lower() in _TRUE_WORDS else "false"
+        return text.lower() in _TRUE_WORDS
     if kind is bool and type(value) is int and value in (0, 1):
-        return "true" if value else "false"
+        return bool(value)
     if kind is str and type(value) in (int, float):
-        return json.dumps(repr(value))
+        return repr(value)
     if kind is tuple and text is not None:
-        return json.dumps(re.split(r"[\s,]+", text) if text else [], ensure_ascii=False)
+        return re.split(r"[\s,]+", text) if text else []
     return None
 
 

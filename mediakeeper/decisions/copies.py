@@ -19,7 +19,6 @@ from mediakeeper.changes import moves
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, Step, carry_out
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.commands import kind_command
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.dupes import kept as keeping
@@ -37,6 +36,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.tags.cover import COVER, cover, takes_cover
 from mediakeeper.tags.reading import loudness, read
+from mediakeeper.text.commands import kind_command
 from mediakeeper.text.wording import format_size
 
 CHANGED = moves.CHANGED

@@ -24,11 +24,11 @@ from mediakeeper.changes.journal import journaled
 from mediakeeper.changes.moves import PutBack
 from mediakeeper.changes.undo import UndoReport, undo
 from mediakeeper.core import writemode
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import Surfaces, after_undo
 from mediakeeper.reports.closing import write_closing_reports
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.slug import one_name
 
 

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mediakeeper.changes.journal import read_journal
-from mediakeeper.core.commands import kind_argv, kind_command, tool_command
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.demo import damage, sound
 from mediakeeper.demo import tracks as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
+from mediakeeper.text.commands import kind_argv, kind_command, tool_command
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -352,7 +352,7 @@ def _env() -> dict[str, str]:
 
 
 def run_command(argv: list[str]) -> int:
-    """Run a command as a person would (worded by ``mediakeeper.core.commands``, so the line shown
+    """Run a command as a person would (worded by ``mediakeeper.text.commands``, so the line shown
     can be pasted anywhere), its output straight to the terminal."""
     print(f"$ {shlex.join(argv)}", flush=True)
     done = subprocess.run(argv, env=_env(), check=False)

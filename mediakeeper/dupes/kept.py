@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.commands import kind_command
 from mediakeeper.core.errors import NotFound, UsageError
 from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.text.commands import kind_command
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import inside

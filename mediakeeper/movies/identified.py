@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.movies import rules
+from mediakeeper.text.commands import kind_command, queue_manager, tool_command
 from mediakeeper.text.visible import shell_word
 
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"

@@ -21,7 +21,6 @@ from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failur
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
@@ -38,6 +37,7 @@ from mediakeeper.movies.outputs import write_outputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details, finding_totals
+from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.text.visible import shell_word
 from mediakeeper.text.wording import count

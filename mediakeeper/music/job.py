@@ -29,7 +29,6 @@ from mediakeeper.changes.writes import (
     would_apply,
 )
 from mediakeeper.core import kinds, rule_plugins, writemode
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LibraryError, LookupFailed
 from mediakeeper.core.findings import Finding, finding_record
@@ -47,6 +46,7 @@ from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
+from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.visible import shell_word

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import tool_command
 from mediakeeper.core.decisions import is_open, questions
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text, write_if_changed
 from mediakeeper.fs.keyed_log import KeyedLog
@@ -29,6 +28,7 @@ from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.commands import tool_command
 from mediakeeper.text.jsonfmt import dumps_by_line
 from mediakeeper.text.render import render
 from mediakeeper.text.slug import inside
@@ -157,7 +157,7 @@ def render_report(
     *,
     home: Path | None = None,
 ) -> str:
-    """``home``: the data home, named in the undo command (see ``mediakeeper.core.commands``),
+    """``home``: the data home, named in the undo command (see ``mediakeeper.text.commands``),
     which is offered only when this run wrote something (``summary["changes_written"]``)."""
     albums: dict[str, list[dict]] = {}
     for finding in sorted(findings, key=lambda f: (f["album"] != "", f["album"].casefold())):

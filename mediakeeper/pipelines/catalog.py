@@ -13,7 +13,6 @@ from typing import Any
 
 from mediakeeper.batch.staged import LayoutRefused, check_layout
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import tool_argv, tool_command
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import NotFound
 from mediakeeper.media.albums import album_files, find
@@ -21,6 +20,7 @@ from mediakeeper.media.convert import PROFILES
 from mediakeeper.pipelines import DIGEST, FILE
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
 from mediakeeper.pipelines.steps import registry
+from mediakeeper.text.commands import tool_argv, tool_command
 from mediakeeper.text.visible import shell_join, shell_word
 from mediakeeper.text.wording import count
 

@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
 from mediakeeper.core.home import QUEUE_FILE
 from mediakeeper.fs.atomic import (
@@ -73,6 +72,7 @@ from mediakeeper.queue.items import (
 )
 from mediakeeper.queue.loading import held, load_queue
 from mediakeeper.queue.session_log import ItemLine, finished_in, recover_items
+from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.visible import quoted, shell_word
 from mediakeeper.text.wording import queue_name

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from mediakeeper.core.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.dupes.saved import would_free
 from mediakeeper.fs.atomic import atomic_write_text
@@ -34,6 +33,7 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
+from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.render import render
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, format_size

@@ -30,7 +30,6 @@ from itertools import accumulate
 from pathlib import Path
 
 from mediakeeper.core import kinds, writemode
-from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import DECIDING, UPGRADES, severity_of
 from mediakeeper.core.errors import MediakeeperError
@@ -75,6 +74,7 @@ from mediakeeper.reports.weeks import (
     weeks_from,
 )
 from mediakeeper.system.interrupts import critical
+from mediakeeper.text.commands import kind_command, queue_manager
 from mediakeeper.text.render import render, render_pieces
 from mediakeeper.text.visible import shell_word
 from mediakeeper.text.wording import format_size, number, queue_name

@@ -30,6 +30,7 @@ from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.system.processes import usable_cores
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, queue_name
 
 
@@ -183,7 +184,7 @@ def created_lines(
     count, the survey's lines, a warning (True) for a library without any item folder."""
     noun = record.noun
     lines = [(f"Created the {queue_name(record.name)} with {count(created.queued, noun)}: "
-              f"{store.path}", False)]  # fmt: skip
+              f"{one_line(str(store.path))}", False)]  # fmt: skip
     lines += [(line, False) for line in (created.line(noun), *created.skipped_lines())]
     if not created.queued:
         library = settings.library(record.name).expanduser().resolve()

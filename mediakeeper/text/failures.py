@@ -9,7 +9,8 @@ kind's settings) they are passed in; any path through a folder shaped as the too
 (``working/``, an item's ``_source/`` or ``_processed/``, the system's temporary folder) is
 recognised without them (the web's follower lists items without reading settings). A
 digest in it (an MD5, a SHA-256) is said by its first 8 digits: they tell two apart; the
-rest is noise to a person.
+rest is noise to a person. On a terminal line (a batch's, an alert's) it is said by
+:func:`failure_line`: a file named in it with a line feed must not break that line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections.abc import Iterable
 
 from mediakeeper.text.cut import cut
+from mediakeeper.text.visible import one_line
 
 _SHAPES = ("/working/", "/_source/", "/_processed/")
 _PATH_CHARS = r"[^\s'\"():]"
@@ -51,6 +53,13 @@ def plain_error(message: str, working: Iterable[str | os.PathLike[str]] = (), *,
         return said
     said = " ".join(said.split())
     return said if len(said) <= most else cut(said, most - 1) + "…"
+
+
+def failure_line(message: str, working: Iterable[str | os.PathLike[str]] = ()) -> str:
+    """``message`` as :func:`plain_error` says it, on one line: a line feed or a tab in it (a
+    file's name holds one) shown as its escape, as every terminal line names a file
+    (``text.visible.one_line``)."""
+    return one_line(plain_error(message, working))
 
 
 def _name(path: str) -> str:

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from mediakeeper.core.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.core.decisions import MEANING, stage_word, status_word
+from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import shell_word, visible
 from mediakeeper.text.wording import count, format_size, queue_name

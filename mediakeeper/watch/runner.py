@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from mediakeeper.core.config import started_environment
+
 WAIT_STEP = 0.2  # seconds between looks at the stop event while a batch runs
 
 
@@ -35,7 +37,7 @@ def run_batch_process(
     one a Ctrl+C to the batch). Returns the batch's exit code."""
     say(f"{kind}: running a batch of {len(keys)}")
     proc = subprocess.Popen(batch_argv(home, kind, len(keys)), start_new_session=True,
-                            stdin=subprocess.PIPE)  # fmt: skip
+                            stdin=subprocess.PIPE, env=started_environment())  # fmt: skip
     with contextlib.suppress(BrokenPipeError):  # a batch that ended at once says why itself
         proc.stdin.write(json.dumps(keys).encode())
         proc.stdin.close()

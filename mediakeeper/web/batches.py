@@ -28,6 +28,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mediakeeper.core import kinds
+from mediakeeper.core.config import started_environment
 from mediakeeper.queue.manager import running_batch
 from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
@@ -69,7 +70,7 @@ class Launcher:
                      str(self.home), "--batch-size", str(batch_size)],
                     stdin=subprocess.DEVNULL, stdout=output, stderr=output,
                     start_new_session=True,  # its own process group: a Ctrl+C of its own
-                    env={**os.environ, "NO_COLOR": "1"},
+                    env=started_environment(NO_COLOR="1"),
                 )  # fmt: skip
             session = self._session_of(kind, process, log)
             self.started[session] = process

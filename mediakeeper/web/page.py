@@ -34,7 +34,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from mediakeeper import __version__
-from mediakeeper.core import commands, kinds
+from mediakeeper.core import kinds
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
@@ -45,6 +45,7 @@ from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import parse_time
+from mediakeeper.text import commands
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.render import path_under, shown

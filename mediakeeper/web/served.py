@@ -31,8 +31,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from mediakeeper.core.commands import tool_command
 from mediakeeper.fs.reports import read_page
+from mediakeeper.text.commands import tool_command
 from mediakeeper.web.bodies import Params, Text, query
 from mediakeeper.web.security import asked_page
 

@@ -22,7 +22,6 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
-from mediakeeper.core.commands import kind_command
 from mediakeeper.queue.session_log import (
     CHECKPOINT_FILE,
     EVENTS_FILE,
@@ -30,6 +29,7 @@ from mediakeeper.queue.session_log import (
     start_session,
 )
 from mediakeeper.reports.weeks import Week
+from mediakeeper.text.commands import kind_command
 from tests.helpers import loaded_among
 from tests.helpers.deciding import TAKING
 

@@ -18,7 +18,7 @@ import pytest
 import mediakeeper
 from mediakeeper.cli import main as cli_main
 from mediakeeper.core import kinds
-from mediakeeper.core.commands import TOOLS, kind_command, queue_manager
+from mediakeeper.text.commands import TOOLS, kind_command, queue_manager
 from tests.helpers import REPO_ROOT, run_pasted
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import kind_command, tool_command
 from mediakeeper.core.findings import codes_of
 from mediakeeper.music import loudness
 from mediakeeper.music.rule_base import WRITE_CODES
+from mediakeeper.text.commands import kind_command, tool_command
 from mediakeeper.text.width import width
 
 

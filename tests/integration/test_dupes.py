@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import kind_command, tool_command
+from mediakeeper.text.commands import kind_command, tool_command
 from tests.helpers import REPO_ROOT, script_env, tag_by_hand, tree_of, wait_until
 from tests.helpers.dupes import build, mediakeeper, members, scanned
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import kind_command
 from mediakeeper.fs.checks import content_hash
+from mediakeeper.text.commands import kind_command
 from tests.helpers import REPO_ROOT, script_env, small_tmpfs, wait_until
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import tool_command
+from mediakeeper.text.commands import tool_command
 from tests.helpers.dupes import mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
 

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import dashboard_for, render_text
+from mediakeeper.text.commands import kind_command, queue_manager, tool_command
 from mediakeeper.text.slug import slugify
 from tests.servers.tmdb import API_KEY, FakeTMDb
 from utilities.movie_queue_manager import main as movie_queue_manager

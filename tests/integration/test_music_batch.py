@@ -25,13 +25,13 @@ from click.testing import CliRunner
 
 from mediakeeper import tags
 from mediakeeper.batch.job import ItemResult
-from mediakeeper.core.commands import kind_command, queue_manager, tool_command
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.names import home_id
 from mediakeeper.fs.sweep import SPARES
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.commands import kind_command, queue_manager, tool_command
 from mediakeeper.text.slug import slugify
 from tests.helpers import REPO_ROOT, change_appends, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main

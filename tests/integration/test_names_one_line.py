@@ -116,3 +116,27 @@ def test_a_movie_s_choose_hint_is_one_line_and_pasted_into_bash_chooses_it(tmp_p
     chose = pasted(f"{hint} 1234")
     assert chose.returncode == 0, chose.stdout + chose.stderr
     assert f"Chose TMDb id 1234 for '{SHOWN} (1992)'" in whole(chose)
+
+
+def test_a_hint_naming_a_data_home_with_a_line_feed_is_one_line_and_pasted_runs_there(
+    tmp_path, music_library
+):
+    """A home or library path may hold a tab or a line feed (init takes them): the commands
+    the toolkit names (``text.commands``) quoted them with shlex, whose line broke in two."""
+    lib, home = tmp_path / "Mu\nsic", tmp_path / "Ho\tme\nBed"
+    music_library(lib, {f"{NAME}/Album/01 - Song.flac": {"tags": {
+        "title": "Song", "artist": NAME, "album": "Album", "tracknumber": "1"}}})  # fmt: skip
+    init = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stdout + init.stderr
+    batch = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr  # decisions left: no date
+    # The paths in the home it names (the queue, the session log, the reports) keep to one
+    # line as the hint does: none of its lines begins with the rest of a broken path.
+    said = init.stdout + batch.stdout + batch.stderr
+    assert not re.search("^(me|Bed|sic)", said, re.MULTILINE), said
+    assert "\nsession log: " + f"{tmp_path}/Ho\\x09me\\x0aBed/status/music/" in said, said
+    hint = re.search(r"^decide them: (.*)$", batch.stdout, re.MULTILINE)[1]
+    assert f"--home $'{tmp_path}/Ho\\x09me\\x0aBed'" in hint, hint
+    decided = pasted(hint)
+    assert decided.returncode == 0, decided.stdout + decided.stderr
+    assert "1 decision" in decided.stdout, decided.stdout

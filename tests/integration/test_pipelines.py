@@ -388,6 +388,31 @@ def test_continue_on_error_false_stops_the_run_at_the_first_failed_album(tmp_pat
     assert queue.count('"status": "pending"') == 1  # the second album was not taken
 
 
+def test_a_failure_naming_a_file_with_a_line_feed_is_said_on_one_line(tmp_path, exe):
+    """The album's line, the closing lines (say) and the errors listed after them broke
+    where the error named a file whose name holds a line feed: each keeps to one line."""
+    album = tmp_path / "lib" / "Twin\nPeaks"
+    for n in (1, 2):
+        synth.tone(exe, album / f"0{n} Bad\nName.flac", 1.0, frequency=300 * n)
+    cut = album / "02 Bad\nName.flac"
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    pipeline = phone(tmp_path, tmp_path / "lib", TO_FLAC,
+                     archive="settings: {continue_on_error: false}")  # fmt: skip
+    result = run("run", pipeline, "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    failed = "step 1 (to-flac): 02 Bad\\x0aName.flac: does not decode at "
+    assert f"\n✗ Twin\\x0aPeaks — error: {failed}" in result.stdout, result.stdout
+    assert "\nstopped early: Twin\\x0aPeaks failed, and the first" in result.stdout
+    assert result.stderr.startswith(f"Twin\\x0aPeaks: {failed}"), result.stderr
+    session = re.search(r"session log: .*/(\S+)\.log", result.stdout)[1]
+    shown = subprocess.run([sys.executable, "-m", "mediakeeper", "sessions", "show", session,
+                            "--home", str(tmp_path / "home")], cwd=ROOT, capture_output=True,
+                           text=True, timeout=120)  # fmt: skip
+    assert f"  error: {failed}" in shown.stdout, shown.stdout + shown.stderr
+    said = result.stdout + result.stderr + shown.stdout
+    assert not re.search("^(Peaks|Name)", said, re.MULTILINE), said
+
+
 def test_split_cuts_at_a_fixed_length_and_at_silences(tmp_path, exe):
     lib = tmp_path / "lib" / "Book"
     lib.mkdir(parents=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.commands import queue_manager
 from tests.helpers import (
     immutable,
     loaded_among,

@@ -33,7 +33,6 @@ from click.testing import CliRunner
 
 from mediakeeper.cli.dashboard import main as dashboard_main
 from mediakeeper.cli.report import main as weekly_main
-from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.session_log import EVENTS_FILE, start_session
 from mediakeeper.queue.store import QueueStore
@@ -50,6 +49,7 @@ from mediakeeper.reports.weekly import (
     write_weekly_report,
 )
 from mediakeeper.reports.weeks import BadWeek, Week, parse_week
+from mediakeeper.text.commands import kind_command, queue_manager
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.width import width
 from tests.helpers import run_pasted, run_script

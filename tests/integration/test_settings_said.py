@@ -78,3 +78,15 @@ def test_a_command_that_reads_its_settings_more_than_once_says_it_once(tmp_path)
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert warnings(result.stderr) == [SAID]
+
+
+def test_the_batches_watch_runs_do_not_say_it_again(tmp_path, watching, monkeypatch):
+    """Each batch ``watch --run`` starts inherits the variable: each said it again into the
+    watcher's output, where the person ran one command."""
+    monkeypatch.setenv(TYPO, "/x")
+    albums = library(tmp_path / "Albums", "First")
+    home = home_for(tmp_path, verify=albums)
+    watcher = watching(home, "--kind", "verify", "--run")
+    assert watcher.said("verify: the batch ended (exit 0)"), watcher.text()
+    assert watcher.stop() == 0, watcher.text()
+    assert warnings(watcher.text()) == [SAID], watcher.text()

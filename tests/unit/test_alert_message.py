@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediakeeper.batch.alerts import alert_payload
+from mediakeeper.batch.alerts import AlertWatch, alert_payload
 from mediakeeper.batch.apprise_send import message
+from mediakeeper.batch.report import Outcome
 
 RECORDED = ("does not decode: file:/home/u/Media Kept/working/conversions/ok-computer-c5c2/"
             "_source/07 - Fitter Happier.ogg: End of file; MD5 "
@@ -23,3 +24,20 @@ def test_the_notification_says_the_file_and_the_webhook_keeps_the_record():
                                     "decode: 07 - Fitter Happier.ogg: End of file; MD5 "
                                     "f1f62466…")  # fmt: skip
     assert payload["errors"][0]["message"] == RECORDED  # the program's: whole
+
+
+def test_a_name_or_an_error_with_a_line_feed_keeps_to_its_line(tmp_path):
+    """A file named in the error with a line feed broke the notification's line and the
+    batch's ALERT line: each names it as every terminal line does (Bad\\x0aName.flac)."""
+    failed = "does not decode: 02 Bad\nName.flac: End of file"
+    (tmp_path / "status" / "music").mkdir(parents=True)  # as the batch has it
+    watch = AlertWatch(tmp_path, "music", threshold=1)
+    line = watch.heard(Outcome("k", "Twin\nPeaks", "error", error=failed, stage="reading"))
+    shown = "does not decode: 02 Bad\\x0aName.flac: End of file"
+    assert line == f"ALERT: 1 music items failed in a row (last: Twin\\x0aPeaks: {shown})"
+    _, body = message(alert_payload(Path("/home/u/m\nk"), "music", 1,
+                                        [{"item": "Twin\nPeaks", "stage": "reading",
+                                          "message": failed}]))  # fmt: skip
+    assert body.splitlines() == [f"Twin\\x0aPeaks (reading): {shown}", "Data home: /home/u/m\\x0ak"]
+    resolved = watch.heard(Outcome("k", "Twin\nPeaks", "completed"))
+    assert resolved == "Resolved: Twin\\x0aPeaks completed after 1 failed music items"

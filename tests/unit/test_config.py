@@ -324,6 +324,13 @@ def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
          "music.max_attempts: expected a whole number, got a float 3.0 (write 3, not 3.0)"),
         ('[musicbrainz]\ntimeout = "2.5"\n',
          'musicbrainz.timeout: expected a number, got a string "2.5" (write 2.5, not "2.5")'),
+        # A fix the setting would refuse in turn is none: its type, and a value it takes.
+        ('[music]\nmax_attempts = "-1"\n', 'music.max_attempts: expected a whole number, got a '
+         'string "-1" (write a whole number without quotes, like 3)'),
+        ('[musicbrainz]\ntimeout = "0"\n', 'musicbrainz.timeout: expected a number, got a '
+         'string "0" (write a number without quotes, like 30.0)'),
+        ("[music]\nwrite_mode = 5\n", "music.write_mode: expected a string, got an integer 5 "
+         "(write it in double quotes)"),
         ('[musicbrainz]\ntimeout = "soon"\n', 'musicbrainz.timeout: expected a number, got a '
          'string "soon" (write a number without quotes, like 30.0)'),
         ('[music]\nlookups = "no"\n',

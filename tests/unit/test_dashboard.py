@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from mediakeeper.core.commands import kind_command, queue_manager
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.dashboard import (
@@ -20,6 +19,7 @@ from mediakeeper.reports.records import gather
 from mediakeeper.reports.weekly import render_html as week_html
 from mediakeeper.reports.weekly import render_markdown, weekly_figures
 from mediakeeper.reports.weeks import Week
+from mediakeeper.text.commands import kind_command, queue_manager
 
 NOW = datetime(2026, 11, 21, 18, 0, tzinfo=UTC)
 

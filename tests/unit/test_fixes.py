@@ -18,7 +18,6 @@ from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import read_journal
 from mediakeeper.changes.writes import ChangeJournal, apply_changes
 from mediakeeper.core import writemode
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.findings import SEVERITY
 from mediakeeper.demo import tracks as synth
@@ -26,6 +25,7 @@ from mediakeeper.fs import safewrite
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.rule_base import WRITE_CODES
 from mediakeeper.music.scan import scan_artist
+from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 from tests.helpers import tag_by_hand

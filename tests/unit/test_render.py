@@ -15,10 +15,10 @@ import pytest
 from jinja2 import Environment
 from jinja2.bccache import bc_magic
 
-from mediakeeper.core.commands import queue_manager
 from mediakeeper.music.outputs import render_report
 from mediakeeper.reports.weekly import start_lines
 from mediakeeper.text import render
+from mediakeeper.text.commands import queue_manager
 
 
 def test_a_folder_name_with_backticks_stays_inside_its_code_span():

@@ -136,7 +136,7 @@ def test_closing_lines_wrap_between_words_on_a_terminal_and_keep_a_path_whole(mo
     line = "needs you: 2 artists with fixes that could not be written (Alpha, Bravo); mend it"
 
     def run(hooks):
-        say(f"{line}\ncheckpoint: {path}")
+        say([line, f"checkpoint: {path}"])
 
     out = on_a_terminal(monkeypatch, run, columns=40)
     lines = out.replace("\r\n", "\n").rstrip("\n").split("\n")
@@ -248,7 +248,7 @@ def test_the_summary_says_why_the_items_given_back_were_not_looked_up():
         report = BatchReport()
         for n, down in enumerate(network):
             report.note(Outcome(f"k{n}", f"A{n}", RELEASED, error="why", network=down))
-        return next(line for line in render_summary(report, "artist").splitlines()
+        return next(line for line in render_summary(report, "artist")
                     if line.startswith("not looked up"))  # fmt: skip
 
     tail = "each as it was; run --enrich again later"

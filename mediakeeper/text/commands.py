@@ -19,16 +19,22 @@ person is in it now. A hint outlives the moment it was printed in (a report read
 a log line, a session file) and is pasted from wherever the person is then; a redundant
 ``--home`` costs nothing, a missing one acts on another home. Callers pass no home only for
 a command meant for the current folder ("on your own library, run ...").
+
+Each word is quoted as :func:`mediakeeper.text.visible.shell_word` quotes it: a data home
+or an interpreter whose path holds a line feed gives a hint that stays one line and, pasted,
+names that path. (Here, not in ``core``: ``text`` imports ``core``, and the quoting is
+``text``'s.)
 """
 
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import sys
 from functools import cache
 from pathlib import Path
+
+from mediakeeper.text.visible import shell_join
 
 CONSOLE = "mediakeeper"
 TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init", "serve",
@@ -48,11 +54,11 @@ def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:
 
 
 def kind_command(kind: str, verb: str, home: Path | str | None = None) -> str:
-    return shlex.join(kind_argv(kind, verb, home))
+    return shell_join(kind_argv(kind, verb, home))
 
 
 def tool_command(tool: str, home: Path | str | None = None) -> str:
-    return shlex.join(tool_argv(tool, home))
+    return shell_join(tool_argv(tool, home))
 
 
 def queue_manager(kind: str, home: Path | str | None = None) -> str:
