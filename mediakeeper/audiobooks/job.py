@@ -25,17 +25,17 @@ from mediakeeper.audiobooks.books import book_files, left_out
 from mediakeeper.audiobooks.outputs import write_outputs
 from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
-from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob
+from mediakeeper.batch.staged import COMPLETED, Attempt, Stage, StagedJob, copy_original
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_bytes, fsync_dir
 from mediakeeper.fs.names import beside, free_by_serial
 from mediakeeper.fs.tree import files_below, make_folders, remove_tree
-from mediakeeper.fs.workdir import PARTIAL, check_space, copy_verified, file_hash
+from mediakeeper.fs.workdir import PARTIAL, check_space, file_hash
 from mediakeeper.media import ffmpeg, merge_m4b
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.text.slug import slugify
 from mediakeeper.text.wording import count
 
@@ -71,6 +71,9 @@ class AudiobookJob(StagedJob):
 
     noun: ClassVar[str] = "book"
     first: ClassVar[str] = BACKUP
+    # Measure and merge read the backup copy: a chapter replaced since it was copied (as a
+    # failure asked) is read again only by a book started again from its folder.
+    copied_stages: ClassVar[frozenset[str]] = frozenset({MEASURE, MERGE})
     failures: ClassVar[tuple[type[Exception], ...]] = (merge_m4b.MergeFailed,)
     kind: ClassVar[str] = AUDIOBOOKS.name  # type: ignore[misc]
 
@@ -94,10 +97,15 @@ class AudiobookJob(StagedJob):
         kept = {k: v for k, v in state.items() if k not in ("step", "placing")}
         return {**kept, **placing, "stage": state["step"]}
 
+    @staticmethod
+    def copied_files(folder: Path) -> list[Path]:
+        """Every file of the book's folder, its discs' too: what its backup copies."""
+        return sorted(map(Path, files_below(folder)))
+
     def _backup(self, a: Attempt) -> str:
         item, state = a.item, a.state
         folder = Path(item["path"])
-        files = sorted(map(Path, files_below(folder)))
+        files = self.copied_files(folder)
         if not files:
             raise MediakeeperError(f"the book folder {folder} is gone or empty")
         size = sum(p.stat().st_size for p in files)
@@ -114,11 +122,12 @@ class AudiobookJob(StagedJob):
         state = self._save(a, {"key": item["key"], "backup": str(target)}, BACKUP)
         staged = beside(target, PARTIAL)
         remove_tree(staged, ignore_errors=True)
+        originals = {}  # each file's identity as it was copied, by its path in the folder
         try:
             for path in files:
                 dest = staged / path.relative_to(folder)
                 make_folders(dest.parent)
-                copy_verified(path, dest)
+                originals[str(path.relative_to(folder))] = copy_original(path, dest)
             (staged / "metadata.txt").write_text(
                 f"source: {folder}\nwhen: {datetime.now(UTC).isoformat(timespec='seconds')}\n"
                 f"files: {len(files)}\nbytes: {size}\n",
@@ -129,7 +138,7 @@ class AudiobookJob(StagedJob):
         except BaseException:
             remove_tree(staged, ignore_errors=True)
             raise
-        return self._save(a, state, MEASURE)["stage"]
+        return self._save(a, {**state, "originals": originals}, MEASURE)["stage"]
 
     def _new_backup(self, folder: Path) -> Path:
         stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
@@ -246,8 +255,7 @@ class AudiobookJob(StagedJob):
         slug = slugify(item["key"])
         write_outputs(self.home, slug, document)
         result = ItemResult(
-            counts={"issues_found": len(records),  # every finding, as everywhere
-                    "issues_resolved": 0},
+            counts=finding_totals(records),
             details={"slug": slug, **asked_details(records),
                      "stage": COMPLETED, "output": state["placed"], "seconds": state["seconds"],
                      "copied": state["copied"]},

@@ -24,7 +24,7 @@ from typing import Any
 
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_text, fsync_dir
-from mediakeeper.fs.tree import make_folders
+from mediakeeper.fs.tree import folders_for
 from mediakeeper.fs.workdir import (
     PARTIAL,
     PlaceTaken,
@@ -109,12 +109,13 @@ def place(folder: Path, target: Path, files: dict[str, list[Any]], record: Recor
     """``files`` (the manifest recorded before) from ``folder`` to ``target``, as the module
     says. PlaceTaken, saying what to do, where that would replace what the item did not
     place (or its own earlier output, without ``overwrite``)."""
-    make_folders(target.parent)  # (as deep as the album is in its library)
-    clear_leftovers(target.parent, target.name)
-    if not target.exists() and all((folder / n).is_file() for n in files):
-        place_folder(folder, target, move=move, overwrite=False)
-    else:
-        _into_existing(folder, target, files, record, move=move, overwrite=overwrite, noun=noun)
+    with folders_for(target):  # (as deep as the album is in its library)
+        clear_leftovers(target.parent, target.name)
+        if not target.exists() and all((folder / n).is_file() for n in files):
+            place_folder(folder, target, move=move, overwrite=False)
+        else:
+            _into_existing(folder, target, files, record, move=move, overwrite=overwrite,
+                           noun=noun)  # fmt: skip
     record.add(target, sorted(files))
 
 

@@ -147,12 +147,17 @@ def copied_originals(folder: Path, target: Path) -> dict[str, list[int]]:
     return {path.name: copy_original(path, target / path.name) for path in album_files(folder)}
 
 
-def changed_since_copied(folder: Path, recorded: dict[str, list[int]]) -> bool:
+def changed_since_copied(
+    folder: Path,
+    recorded: dict[str, list[int]],
+    files: Callable[[Path], Iterable[Path]] = album_files,
+) -> bool:
     """Whether the album ``folder`` no longer holds the files copied with these identities
-    (one replaced, added or removed since); False where it cannot be read (gone: its working
+    (one replaced, added or removed since), by their paths in it (an album's: its files'
+    names; ``files``: which are copied); False where it cannot be read (gone: its working
     copy is all there is)."""
     try:
-        now = {path.name: identity(path) for path in album_files(folder)}
+        now = {str(path.relative_to(folder)): identity(path) for path in files(folder)}
     except OSError:
         return False
     return now != recorded
@@ -345,6 +350,12 @@ class StagedJob:
         """The stage after the kind's last (placing): deleting its originals, if asked."""
         return DELETING if self.originals(attempt) is not None else COMPLETED
 
+    @staticmethod
+    def copied_files(folder: Path) -> Iterable[Path]:
+        """The files of an item's ``folder`` its first stage copies (and records as
+        ``originals``, by their paths in it): an album's own files."""
+        return album_files(folder)
+
     def _clean(self, wd: Path) -> None:
         if self.cleanup_working_on_success:
             shutil.rmtree(wd, ignore_errors=True)
@@ -363,7 +374,8 @@ class StagedJob:
             return {}
         recorded = state.get("originals")
         if state["stage"] in self.copied_stages and isinstance(recorded, dict) \
-                and changed_since_copied(Path(item["path"]), recorded):  # fmt: skip
+                and changed_since_copied(Path(item["path"]), recorded,
+                                         self.copied_files):  # fmt: skip
             shutil.rmtree(wd, ignore_errors=True)  # (a copy of what is no longer there)
             return {}
         return state

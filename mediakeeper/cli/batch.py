@@ -132,10 +132,11 @@ def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> N
     batch.select(store)
     session, report = opts.interruptible(hooks, partial(batch.run_items, store, hooks),
                                          after=lambda report: batch.close())  # fmt: skip
+    waiting = opts.waiting_after(store, report)
     del store  # the queue's items, held by its store: not through the closing reports
     say_old_ffmpeg()
     opts.finish(settings, record, session, report, online=batch.run.online,
-                retry_errors=retry_errors,
+                retry_errors=retry_errors, waiting=waiting,
                 lookups=batch.plan.looks_up)  # fmt: skip
 
 

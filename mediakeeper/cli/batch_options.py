@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -29,6 +30,7 @@ from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
+from mediakeeper.queue.items import ERROR, SKIPPED, waiting_names
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
@@ -36,8 +38,14 @@ from mediakeeper.runs.batch import created_lines, write_reports
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.commands import kind_command, tool_command
-from mediakeeper.text.visible import one_line
+from mediakeeper.text.commands import (
+    kind_argv,
+    kind_command,
+    queue_manager,
+    tool_command,
+    waiting_hints,
+)
+from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 # ---- options --------------------------------------------------------------------------------
@@ -191,6 +199,10 @@ CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume"
             "resume_session", "keys_from"}
 
 
+def _as_given(param: click.Option, value: Any) -> str:
+    return os.path.abspath(value) if isinstance(param.type, click.Path) else str(value)
+
+
 def recorded_args(noun: str) -> list[str]:
     """The options given on this batch's command line that say how it works (--offline,
     --no-fix, --workers 1, -v), for its session's record: ``sessions.py resume`` runs the
@@ -212,8 +224,8 @@ def recorded_args(noun: str) -> list[str]:
                 args.append(param.opts[-1])
             elif value is False and param.secondary_opts:
                 args.append(param.secondary_opts[-1])
-        elif value is not None:
-            args += [param.opts[-1], str(value)]
+        elif value is not None:  # a folder absolute: a resume or a hint runs from anywhere
+            args += [param.opts[-1], _as_given(param, value)]
     return args
 
 
@@ -243,6 +255,14 @@ def open_created(settings: Settings, record: Kind, *, refresh: bool = False) -> 
             for line, warning in found.lines(record.noun):
                 click.echo(line, err=warning)
     return store
+
+
+def waiting_after(store: QueueStore, report: BatchReport) -> dict[str, list[str]]:
+    """The queue's failed and skipped items, read only after a batch that took none (what
+    its "Nothing to do" names): none otherwise."""
+    if report.noted or report.interrupted:
+        return {}
+    return waiting_names(store.peek()["items"])
 
 
 def exit_on_signals_if_interrupted(report: BatchReport) -> None:
@@ -314,13 +334,18 @@ def finish(
     *,
     online: bool,
     retry_errors: bool,
+    waiting: Mapping[str, list[str]],
     lookups: bool = True,
 ) -> None:
-    """The closing lines (summary, session log, reports), this week's report, the exit code."""
+    """The closing lines (summary, session log, reports), this week's report, the exit code;
+    ``waiting``: the queue's failed and skipped items (``queue.items.waiting_names``)."""
     kind, noun = record.name, record.noun
+    retry = shell_join([*kind_argv(kind, "batch", settings.home), *recorded_args(noun),
+                        "--retry-errors"])  # fmt: skip
     say_nothing_to_do(report, noun, retry_errors=retry_errors,
                       then=f"`{kind_command(kind, 'queue', settings.home)} --show-summary` "
-                      "shows where things stand.")  # fmt: skip
+                      "shows where things stand.", waiting=waiting,
+                      manager=queue_manager(kind, settings.home), retry=retry)  # fmt: skip
     say(render_summary(report, noun, offline=not online, lookups=lookups))
     exit_code, awaiting = report.exit_code, report.awaiting
     # Paths in the data home, on one line each: the home may hold a line feed (one_line).
@@ -336,12 +361,39 @@ def finish(
     sys.exit(exit_code)
 
 
-def say_nothing_to_do(report: BatchReport, noun: str, *, retry_errors: bool, then: str) -> None:
-    """The line of a batch that found nothing to take (and was not interrupted before it
-    looked), ``then`` saying where to look next."""
-    if not report.noted and not report.interrupted:
-        errors = " or errors" if retry_errors else ""
-        click.echo(f"Nothing to do: no pending {noun}s{errors}. {then}")
+def say_nothing_to_do(
+    report: BatchReport,
+    noun: str,
+    *,
+    retry_errors: bool,
+    then: str,
+    waiting: Mapping[str, list[str]],
+    manager: str,
+    retry: str,
+) -> None:
+    """The lines of a batch that found nothing to take (and was not interrupted before it
+    looked), ``then`` saying where to look next; and the items that wait though (``waiting``,
+    by status: ``queue.items.waiting_names``), named, with what lists and takes them again
+    (``text.commands.waiting_hints``: ``manager`` the queue's, "" for none; ``retry`` this
+    command with --retry-errors, which a batch run with it names no more)."""
+    if report.noted or report.interrupted:
+        return
+    errors = " or errors" if retry_errors else ""
+    click.echo(f"Nothing to do: no pending {noun}s{errors}. {then}")
+    failed, skipped = waiting.get(ERROR, []), waiting.get(SKIPPED, [])
+    if not failed and not skipped:
+        return
+    said = " and ".join(count(len(names), f"{status} {noun}")
+                        for status, names in (("failed", failed), ("skipped", skipped)) if names)
+    names = [one_line(name) for name in [*failed, *skipped]]
+    more = f" and {len(names) - NAMED_WAITING:,} more" if len(names) > NAMED_WAITING else ""
+    click.echo(f"Still waiting, {said}: {', '.join(names[:NAMED_WAITING])}{more}")
+    for command, what in waiting_hints(manager, noun, errors=len(failed), skipped=len(skipped),
+                                       retry="" if retry_errors else retry):  # fmt: skip
+        click.echo(f"  {command} {what}")
+
+
+NAMED_WAITING = 3  # names on the line; the queue manager's --list lists them all
 
 
 def note_old_ffmpeg(

@@ -4,6 +4,7 @@ python utilities/pipeline.py --help"""
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 
@@ -29,7 +30,8 @@ from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.visible import one_line
+from mediakeeper.text.commands import tool_argv
+from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 
@@ -168,9 +170,17 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         recorded=catalog.recorded(found),
     )  # fmt: skip
     say_old_ffmpeg()
+    # What takes its failed albums again, as this run was given its folders (a pipeline's
+    # queue has no manager: no command lists them or takes back a skipped one).
+    places = [*(["--input", os.path.abspath(input_)] if input_ else []),
+              *(["--output", os.path.abspath(output)] if output else [])]  # fmt: skip
+    named = os.path.abspath(pipeline) if os.path.isfile(pipeline) else pipeline  # a file's
+    retry = shell_join([*tool_argv("pipeline", settings.home), "run", named, *places,
+                        "--retry-errors"])  # fmt: skip
     opts.say_nothing_to_do(report, "album", retry_errors=resume,
                            then=f"Album folders new or changed in {found.input} are taken by "
-                           "the next run.")  # fmt: skip
+                           "the next run.", waiting=opts.waiting_after(store, report),
+                           manager="", retry=retry)  # fmt: skip
     say(render_summary(report, "album", lookups=False))
     for outcome in report.outcomes:
         if outcome.error:

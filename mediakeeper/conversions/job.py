@@ -61,7 +61,7 @@ from mediakeeper.media.convert import (
     place_received,
 )
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
@@ -312,8 +312,7 @@ class ConversionJob(StagedJob):
                 "track_count": len(audio),
                 # Every finding, as every kind and the weekly table count them (an info one,
                 # a lossy source copied, is found but never a decision: ``decisions``).
-                "issues_found": len(document["findings"]),
-                "issues_resolved": 0,
+                **finding_totals(document["findings"]),
             },
             details={
                 "slug": slug,

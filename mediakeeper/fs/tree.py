@@ -6,9 +6,11 @@ level, and a library 1,000 folders deep passes the interpreter's recursion limit
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 Walked = tuple[str, list[str], list[str]]  # (folder, its folders, its other names)
@@ -60,9 +62,9 @@ def files_below(top: Path | str) -> Iterator[str]:
                 yield path
 
 
-def make_folders(path: Path | str) -> None:
+def make_folders(path: Path | str) -> list[str]:
     """``os.makedirs(path, exist_ok=True)``, its missing parents made one by one from the
-    nearest that exists."""
+    nearest that exists; the folders it made, outermost first."""
     path = os.path.abspath(path)
     missing = []
     while not os.path.isdir(path):
@@ -71,12 +73,33 @@ def make_folders(path: Path | str) -> None:
         if parent == path:
             break
         path = parent
+    made = []
     for folder in reversed(missing):
         try:
             os.mkdir(folder)
+            made.append(folder)
         except FileExistsError:
             if not os.path.isdir(folder):
                 raise
+    return made
+
+
+@contextmanager
+def folders_for(target: Path) -> Iterator[None]:
+    """``target``'s parent made (``make_folders``) for what the block puts at ``target``;
+    when the block fails (a full disk, a kill), every folder this made, and ``target`` if it
+    was not there before, removed again, each only while it is empty: a placement that
+    failed leaves no empty ``<output>/Artist`` behind, and never takes what another put."""
+    made = make_folders(target.parent)
+    if not os.path.lexists(target):
+        made.append(os.fspath(target))
+    try:
+        yield
+    except BaseException:
+        for folder in reversed(made):
+            with contextlib.suppress(OSError):  # not empty (another's files), or gone
+                os.rmdir(folder)
+        raise
 
 
 def remove_tree(top: Path | str, *, ignore_errors: bool = False) -> None:

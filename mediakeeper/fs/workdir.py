@@ -22,7 +22,7 @@ from pathlib import Path
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import fsync_dir
 from mediakeeper.fs.names import beside
-from mediakeeper.fs.tree import make_folders
+from mediakeeper.fs.tree import folders_for
 from mediakeeper.fs.write_errors import FULL, OutOfSpace
 
 CHUNK = 1 << 20
@@ -113,8 +113,12 @@ def place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> 
     """Put ``folder``'s files at ``target`` whole or not at all. ``move``: ``folder`` is
     gone afterwards (renamed on one volume); otherwise it stays (an archive copy). PlaceTaken
     if ``target`` exists and ``overwrite`` is false."""
+    with folders_for(target):  # an album's place may be 1,000 folders deep, as it was
+        _place_folder(folder, target, move=move, overwrite=overwrite)
+
+
+def _place_folder(folder: Path, target: Path, *, move: bool, overwrite: bool) -> None:
     parent = target.parent
-    make_folders(parent)  # an album's place may be 1,000 folders deep, as it was
     clear_leftovers(parent, target.name)
     if target.exists() and not overwrite:
         raise PlaceTaken(f"{target} already exists")

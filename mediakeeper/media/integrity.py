@@ -116,6 +116,15 @@ class Check:
         return bool(self.header.md5 and self.samples_md5 and self.header.md5 != self.samples_md5)
 
     @property
+    def md5_is_the_damage(self) -> bool:
+        """An MD5 that does not match, in a file not shown cut short: the MD5 of a file cut
+        short cannot match, and the cut is its one damage (verify's ``truncated-audio``, a
+        conversion's refusal), however the file is named."""
+        broken = bool(self.errors) or not self.decodes
+        cut = self.header.cut or self.header.missing_bytes or (self.truncated and not broken)
+        return self.md5_mismatch and not cut
+
+    @property
     def missing_seconds(self) -> float:
         """Seconds of audio the header counts that the decode did not give."""
         short = self.header.seconds - self.seconds
@@ -160,10 +169,10 @@ class Check:
                 said += f"; {self.header.cut}"
             known = self.missing_seconds or self.header.missing_bytes or self.header.cut
             return f"{said}; {self.missing()}" if known else said
-        if self.md5_mismatch:
+        if self.md5_is_the_damage:
             return (f"its decoded audio's MD5 {self.samples_md5} is not the {self.header.md5} "
                     "its FLAC header holds: the audio changed since it was encoded")  # fmt: skip
-        if self.truncated:
+        if self.harmed:  # cut short (an MD5 that cannot match is no second damage)
             return self.cut_short()
         return "whole"
 

@@ -36,7 +36,7 @@ from mediakeeper.movies.nfo import date_added, movie_nfo
 from mediakeeper.movies.outputs import write_outputs
 from mediakeeper.movies.videos import VideoScan, scan_videos
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.slug import inside, slugify
 from mediakeeper.text.visible import shell_word
@@ -134,7 +134,7 @@ class MovieJob:
         online = state["match"]["status"] not in (OFFLINE, UNUSABLE)
         online = online and not state.get("artwork_waits")
         result = ItemResult(
-            counts={"issues_found": len(state["findings"]), "issues_resolved": 0},
+            counts=finding_totals(state["findings"]),
             details={
                 "slug": slug,
                 "enriched": online,

@@ -370,6 +370,25 @@ def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]
     return counts
 
 
+def waiting_names(items: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """The names of the items that wait for a person, by status (``error``, ``skipped``),
+    each in the queue's order."""
+    waiting: dict[str, list[str]] = {ERROR: [], SKIPPED: []}
+    for item in items:
+        if item.get("status") in waiting:
+            waiting[item["status"]].append(str(item.get("name") or item["key"]))
+    return waiting
+
+
+def finding_totals(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    """An item's counters of its findings: every one found (every severity, the info notes
+    too) and those resolved among them (``settled``: fixed by its run, or decided, a standing
+    dismissal or acceptance too), as a decision's answer counts them again
+    (``decisions.answering``). The closing summary's "resolved" and the list's FIXED read it."""
+    findings = list(findings)
+    return {"issues_found": len(findings), "issues_resolved": sum(map(settled, findings))}
+
+
 def albums_asked(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """What a job puts in an item's details beside its counts (``core.decisions.ALBUMS_ASKED``)
     so that its decisions' ids are known without its output document: for each code one of

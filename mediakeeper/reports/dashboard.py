@@ -33,7 +33,7 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
-from mediakeeper.text.commands import kind_command, queue_manager
+from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.render import render
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, format_size
@@ -264,18 +264,12 @@ def attention_lines(d: Dashboard) -> list[str]:
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
-        # Each command as it works pasted: --status of the items there (a skipped item is
-        # no error), and what puts a skipped one back (--reset-errors leaves it skipped).
-        waiting = [status for status in (ERROR, SKIPPED) if q.statuses.get(status)]
-        if not waiting:
-            continue
-        manager, pad = queue_manager(q.kind, d.home), " " * len(q.kind)
-        both = " (or skipped)" if len(waiting) > 1 else ""
-        lines.append(f"  {q.kind}: {manager} --list --status {waiting[0]}{both} lists them;")
-        if q.statuses.get(ERROR):
-            lines.append(f"  {pad}  {manager} --reset-errors retries the errors")
-        if q.statuses.get(SKIPPED):
-            lines.append(f"  {pad}  {manager} --reset-{q.noun} NAME retries one, skipped ones too")
+        hints = waiting_hints(queue_manager(q.kind, d.home), q.noun,
+                              errors=q.statuses.get(ERROR, 0),
+                              skipped=q.statuses.get(SKIPPED, 0))  # fmt: skip
+        for n, (command, what) in enumerate(hints):
+            head = f"{q.kind}:" if n == 0 else " " * (len(q.kind) + 1)
+            lines.append(f"  {head} {command} {what}{';' if n == 0 else ''}")
     return lines
 
 

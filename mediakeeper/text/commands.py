@@ -66,6 +66,28 @@ def queue_manager(kind: str, home: Path | str | None = None) -> str:
     return kind_command(kind, "queue", home)
 
 
+def waiting_hints(manager: str, noun: str, *, errors: int, skipped: int,
+                  retry: str = "") -> list[tuple[str, str]]:  # fmt: skip
+    """What lists and takes again a queue's failed and skipped items, each a command to
+    paste and what it does, for the dashboard (its text and its page) and a batch's
+    "Nothing to do": ``--status`` of the items there (a skipped item is no error); the failed
+    ones retried by ``retry`` (default the queue manager's ``--reset-errors``; a batch names
+    its own ``--retry-errors``); a skipped one only by the kind's own ``--reset-<noun> NAME``,
+    as both of those leave it skipped. ``manager`` "": a queue without a manager (a
+    pipeline's), only ``retry`` said."""
+    if not errors and not skipped:
+        return []
+    hints = []
+    if manager:
+        listed = f"{manager} --list --status {'error' if errors else 'skipped'}"
+        hints.append((listed, "(or skipped) lists them" if errors and skipped else "lists them"))
+    if errors and (retry or manager):
+        hints.append((retry or f"{manager} --reset-errors", "retries the errors"))
+    if skipped and manager:
+        hints.append((f"{manager} --reset-{noun} NAME", "retries one, skipped ones too"))
+    return hints
+
+
 def _argv(words: list[str], home: Path | str | None) -> list[str]:
     console = _console()
     program = [console, *words] if console else [sys.executable, "-m", CONSOLE, *words]

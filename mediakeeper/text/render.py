@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from mediakeeper.core.decisions import MEANING, stage_word, status_word
-from mediakeeper.text.commands import kind_command, queue_manager
+from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import shell_word, visible
 from mediakeeper.text.wording import count, format_size, queue_name
@@ -89,6 +89,7 @@ def environment() -> Environment:
     env.filters["decided"] = decided_note
     env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
+    env.globals["waiting_hints"] = waiting_hints  # the dashboard's, in its text and page
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it

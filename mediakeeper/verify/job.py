@@ -41,7 +41,7 @@ from mediakeeper.fs.reports import write_item_outputs
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_checked
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.slug import slugify
@@ -185,8 +185,7 @@ class VerifyJob:
         write_outputs(self.home, slug, document)
         errors = len({r["path"] for r in records if r["severity"] != "info"})  # files
         return ItemResult(
-            counts={"track_count": len(entries), "issues_found": len(records),
-                    "issues_resolved": 0},
+            counts={"track_count": len(entries), **finding_totals(records)},
             details={"slug": slug, **asked_details(records), "seconds": seconds},
             summary=f"{len(entries)} files, {seconds / 60:.1f} min of audio: "
             + (f"{errors} damaged or changed" if errors else "all whole"),

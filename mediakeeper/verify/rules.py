@@ -27,9 +27,7 @@ def damage(name: str, check: Check) -> list[Finding]:
     if broken:
         details = {"at": check.error_at, "errors": list(check.errors), **missing}
         found.append(finding_of("decode-error", name, check.why(), details=details))
-    # The MD5 of a file shown cut short cannot match: the cut is its one damage.
-    cut = check.header.cut or check.header.missing_bytes or (check.truncated and not broken)
-    if check.md5_mismatch and not cut:
+    if check.md5_is_the_damage:  # not in a file cut short: the cut is its one damage
         found.append(finding_of("audio-md5-mismatch", name, _md5(check),
                                 details={"header": check.header.md5,
                                          "decoded": check.samples_md5}))  # fmt: skip

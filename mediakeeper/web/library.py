@@ -21,7 +21,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 
 from mediakeeper.core.decisions import UNIDENTIFIED, item_decisions, not_identified, open_by_code
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    stage_reached,
+)
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import slugify
@@ -79,7 +87,7 @@ def entry_of(item: Mapping[str, Any]) -> Entry:
     why = str(item.get("last_error") or "")
     return Entry(
         key=key, name=name, folded=folded(f"{name}\0{key}"), status=status,
-        stage=str(details.get("stage") or ""), attempts=_whole(item.get("attempts")),
+        stage=stage_reached(item), attempts=_whole(item.get("attempts")),
         error=plain_error(why, most=ERROR_LENGTH) if why else "",
         started_at=str(item.get("started_at") or ""),
         completed_at=str(item.get("completed_at") or ""),

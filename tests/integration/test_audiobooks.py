@@ -745,3 +745,24 @@ def test_every_file_that_does_not_read_is_named_at_once(tmp_path):
     assert [said.count(f"{name} does not read: ") for name in bad] == [1, 1, 1, 0, 0], said
     assert "; and 2 more files that do not read (05 Unread.mp3, 06 Unread.mp3)" in said
     assert said.endswith(f"(in {book}): replace or remove them")
+
+
+def test_a_chapter_replaced_after_its_book_failed_is_read_again_on_the_retry(tmp_path):
+    """A book failed at its measuring for a chapter cut short, the chapter replaced from a
+    good copy as the failure asked: the retry resumed at its measuring, which reads the
+    backup copy, and failed on the copy of the replaced file again, at every retry. A book
+    whose files changed since they were copied starts again from its folder."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Mended"
+    make(book / "01.mp3", "sine=d=1")
+    cut = make(book / "02 Cut.mp3", "sine=d=10")
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size * 6 // 10])  # head -c 60 %
+    claim = item(lib, book)
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(claim)
+    assert failed.value.stage == "failed_measure"
+    make(book / "02 Cut.mp3", "sine=d=10")  # replaced whole, as the failure asked
+    job(tmp_path).process({**claim, "run_token": "retry"})  # before: failed_measure again
+    made = next((tmp_path / "out").rglob("*.m4b"))
+    assert [title for _, title in chapters(made)] == ["01", "Cut"]
+    assert MP4(made).info.length > 10.5, MP4(made).info.length  # the whole of the new one

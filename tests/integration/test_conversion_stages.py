@@ -113,3 +113,15 @@ def test_an_album_converted_before_is_at_no_stage_while_a_batch_holds_it_again(
     assert json.loads(figures.stdout)["queues"]["conversions"]["stages"] == {"converting": 1}
     listed = run_script("conversion_queue_manager.py", "--home", home, "--list")
     assert listed.stdout.count("stage: ") == 1 and "stage: converting" in listed.stdout
+    # The page's library view said "completed" of the album claimed again (its last run's).
+    from tests.integration.serving import serve
+
+    server = serve(home)
+    try:
+        items = server.get("/api/queues/conversions/items").json()["items"]
+    finally:
+        server.stop()
+    assert {i["key"]: (i["status"], i["stage"]) for i in items} == {
+        claimed[0]["key"]: ("in_progress", "converting"),
+        claimed[1]["key"]: ("in_progress", ""),
+    }, items

@@ -520,3 +520,20 @@ def test_the_list_of_failed_albums_says_the_stage_each_failed_at(
     assert listed.returncode == 0, listed.stdout + listed.stderr
     line = next(ln for ln in listed.stdout.splitlines() if "Artist A/Greatest Hits" in ln)
     assert "failed at converting  ! 03 Empty.flac: is empty (0 bytes)" in line, line
+
+
+def test_a_completed_album_asked_for_by_name_without_overwrite_is_refused_unclaimed(
+    library, convert, tmp_path
+):
+    """``--album NAME`` on a converted album without --overwrite is refused before the album
+    is claimed (exit 2, one line): it stays completed, no failure counted, its output kept."""
+    assert convert("--library", library).returncode == 0
+    queue = tmp_path / "home" / "status" / "conversions" / "processing_queue.json"
+    before, made = queue.read_bytes(), files_under(tmp_path / "out")
+    again = convert("--album", "Artist A")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert again.stderr == (
+        "Error: the album 'Artist A/Greatest Hits' is done already (give --overwrite as well "
+        "to make it again: its earlier output is replaced, nothing else there)\n"
+    ), again.stderr
+    assert queue.read_bytes() == before and files_under(tmp_path / "out") == made

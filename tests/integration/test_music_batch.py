@@ -31,7 +31,7 @@ from mediakeeper.fs.sweep import SPARES
 from mediakeeper.music.job import MusicJob
 from mediakeeper.music.model import Track
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.text.commands import queue_manager, tool_command
+from mediakeeper.text.commands import kind_command, queue_manager, tool_command
 from mediakeeper.text.slug import slugify
 from tests.helpers import REPO_ROOT, change_appends, immutable, refuse_scandir, run_pasted
 from utilities.process_music_batch import main as batch_main
@@ -1407,3 +1407,39 @@ def test_files_left_alone_by_their_fix_are_findings_that_say_why(tmp_path, music
 
 
 SEVERITY_OF_LEFT_ALONE = ("read-only-file", "link-outside-library", "changed-during-fix")
+
+
+def test_nothing_to_do_names_the_failed_and_skipped_artists_and_what_takes_them(
+    tmp_path, music_library, music_script, music_queue
+):
+    """"Nothing to do: no pending artists" said nothing of a failed artist and a skipped
+    one waiting: it names them and what takes them again (the dashboard's hints, this batch's
+    own --retry-errors for the failed one), each command working pasted; exit 0 as before."""
+    lib, home = build(music_library, tmp_path / "Music", NAMES), tmp_path / "home"
+    init = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert init.returncode == 0, init.stderr
+    skip = music_script("music_queue_manager.py", "--home", home, "--skip-artist", "Echo")
+    assert skip.returncode == 0, skip.stdout + skip.stderr
+    shutil.move(lib / "Bravo", tmp_path / "Bravo-away")
+    assert music_script("process_music_batch.py", "--home", home, "--offline").returncode == 1
+    shutil.move(tmp_path / "Bravo-away", lib / "Bravo")
+    plain = music_script("process_music_batch.py", "--home", home, "--offline")
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    lines = plain.stdout.splitlines()
+    at = lines.index("Still waiting, 1 failed artist and 1 skipped artist: Bravo, Echo")
+    assert lines[at - 1].startswith("Nothing to do: no pending artists. `")
+    manager = queue_manager("music", home)
+    batch = kind_command("music", "batch", home)
+    assert lines[at + 1 : at + 4] == [
+        f"  {manager} --list --status error (or skipped) lists them",
+        f"  {batch} --offline --retry-errors retries the errors",
+        f"  {manager} --reset-artist NAME retries one, skipped ones too",
+    ]
+    listed = run_pasted(lines[at + 1].removesuffix(" (or skipped) lists them"), tmp_path)
+    assert listed.returncode == 0 and "Bravo" in listed.stdout, listed.stdout + listed.stderr
+    retry = run_pasted(lines[at + 2].removesuffix(" retries the errors"), tmp_path)
+    assert retry.returncode == 0, retry.stdout + retry.stderr
+    assert statuses(music_queue(home))["Bravo"] == "completed"
+    again = music_script("process_music_batch.py", "--home", home, "--offline")
+    assert "Still waiting, 1 skipped artist: Echo" in again.stdout, again.stdout
+    assert "--list --status skipped lists them" in again.stdout and "errors" not in again.stdout

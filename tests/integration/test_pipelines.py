@@ -16,6 +16,7 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, replaygain
+from tests.helpers import run_pasted
 from tests.integration.test_conversions import mounts  # noqa: F401 (a fixture: tmpfs mounts)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -561,3 +562,43 @@ def test_a_read_only_output_is_refused_before_any_step_runs(tmp_path, exe, mount
         result.stderr, result.stderr  # fmt: skip
     working = home / "working"
     assert not working.exists() or not any(p.is_file() for p in working.rglob("*"))
+
+
+def test_a_placement_that_fills_the_output_leaves_no_folder_it_made(tmp_path, exe, mounts):  # noqa: F811
+    """A pipeline whose output is a small file system gone full failed cleanly at placing
+    but left an empty `<output>/Artist` folder behind: a failed placement takes away every
+    folder it made, and a filler file of another's is never touched."""
+    lib = library(exe, tmp_path)
+    out = mounts("small_out", "256k")
+    free = os.statvfs(out)
+    filler = out / "filler"  # the volume full but for a few blocks: room for folders only
+    filler.write_bytes(b"\0" * ((free.f_bavail - 4) * free.f_frsize))
+    result = run("run", "opus", "--home", tmp_path / "home", "--input", lib, "--output", out,
+                 "--batch-size", "1", cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Error: disk full: could not write " in result.stderr, result.stderr
+    assert sorted(os.listdir(out)) == ["filler"], list(out.rglob("*"))
+
+
+def test_nothing_to_do_names_the_failed_album_and_the_run_that_takes_it(tmp_path, exe):
+    """A run finding no pending album said "Nothing to do" and nothing of the album failed
+    before: it names it and the run with --retry-errors that takes it, which works pasted
+    from elsewhere though this run was given its folders relative to its own."""
+    lib = library(exe, tmp_path)
+    (lib / "Artist" / "One" / "03.flac").write_bytes(b"")
+    given = ("run", "opus", "--home", "home", "--input", "lib", "--output", "out")
+    assert run(*given, cwd=tmp_path).returncode == 1
+    (lib / "Artist" / "One" / "03.flac").unlink()
+    plain = run(*given, cwd=tmp_path)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    lines = plain.stdout.splitlines()
+    at = lines.index("Still waiting, 1 failed album: Artist/One")
+    assert lines[at - 1].startswith("Nothing to do: no pending albums. "), lines
+    retry = lines[at + 1].strip().removesuffix(" retries the errors")
+    assert retry.endswith(f" --input {tmp_path / 'lib'} --output {tmp_path / 'out'} "
+                          "--retry-errors"), retry  # fmt: skip
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    again = run_pasted(retry, elsewhere)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(os.listdir(tmp_path / "out" / "Artist" / "One")) == ["01.opus", "02.opus"]

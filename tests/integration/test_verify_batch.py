@@ -268,3 +268,26 @@ def test_a_torn_last_line_of_the_checked_files_is_checked_again(music_script, tm
     [found] = _document(home, "Album")["findings"]
     assert (found["path"], found["code"]) == ("01.flac", "decode-error")  # from its record
     assert "a result from before the kill" in found["message"]
+
+
+def test_a_finding_accepted_as_is_stays_counted_resolved_when_its_album_is_checked_again(
+    music_script, tmp_path
+):
+    """The verify batch counted 0 resolved whatever it found settled: an album whose damaged
+    file was accepted as is showed FIXED 1, and 0 again once checked again (its finding
+    still closed by the acceptance, no decision open), its summary "findings 1 · resolved
+    0". The counter is the findings resolved among those found, as every kind counts it."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    damage.flip_bytes(synth.tone(EXE, lib / "Other" / "Rotten" / "01 Rot.flac", 5.0))
+    first = music_script("process_verify_batch.py", "--home", home, "--library", lib)
+    assert first.returncode == 1 and "findings 1 · resolved 0" in first.stdout, first.stdout
+    took = decide(home, "verify", "Other/Rotten", "--choose", "1")
+    assert took.returncode == 0 and "accepted as is" in took.stdout, took.stdout + took.stderr
+    assert _queue(home)["Other/Rotten"]["issues_resolved"] == 1
+    reset = music_script("verify_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert reset.returncode == 0, reset.stdout + reset.stderr
+    again = music_script("process_verify_batch.py", "--home", home)
+    assert again.returncode == 0, again.stdout + again.stderr  # nothing left to decide
+    assert "findings 1 · resolved 1" in again.stdout, again.stdout
+    item = _queue(home)["Other/Rotten"]
+    assert (item["issues_found"], item["issues_resolved"]) == (1, 1), item

@@ -19,8 +19,9 @@ from mutagen.id3 import TIT2
 from mutagen.mp3 import MP3
 
 from mediakeeper.demo import damage
-from mediakeeper.media import ffmpeg, integrity, promised
+from mediakeeper.media import convert, ffmpeg, integrity, promised
 from mediakeeper.text.slug import slugify
+from mediakeeper.verify import rules
 
 EXE = ffmpeg.find()
 DATA = Path(integrity.__file__).resolve().parents[1] / "data"
@@ -265,3 +266,20 @@ def _document(home: Path, key: str) -> dict:
 
 def _report(home: Path, document: dict) -> str:
     return (home / "issues" / "verify" / f"{document['slug']}.md").read_text()
+
+
+def test_a_flac_cut_short_is_named_cut_short_by_verify_and_by_a_conversion_alike(tmp_path):
+    """The demo's FLAC cut in half was `truncated-audio` in verify ("the cut is its one
+    damage": its MD5 cannot match) but "its decoded audio's MD5 ... the audio changed since
+    it was encoded" when a conversion refused it: one file, one name for its damage."""
+    path = _made(tmp_path / "03 Cut.flac")
+    data = path.read_bytes()  # cut where a frame starts, as the demo's cut falls: no frame
+    path.write_bytes(data[: data.index(b"\xff\xf8", len(data) // 2)])  # left half-read
+    found = integrity.check(EXE, path, analyse=False)
+    assert found.md5_mismatch and found.truncated and not found.errors, found
+    assert [f.code for f in rules.damage(path.name, found)] == ["truncated-audio"]
+    with pytest.raises(convert.DamagedSource) as refused:
+        convert.verify_source(EXE, path)
+    said = refused.value.message
+    assert said == f"03 Cut.flac: {found.cut_short()}; replace it from a good copy", said
+    assert "MD5" not in said and "cut short at" in said
