@@ -12,7 +12,7 @@ import click
 from mediakeeper.cli import decide_dupes, decide_said, decide_verify
 from mediakeeper.core import kinds
 from mediakeeper.core.home import CONFIG_FILE
-from mediakeeper.decisions import engine
+from mediakeeper.decisions import engine, whole_group
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.commands import tool_command
@@ -34,7 +34,7 @@ def take_whole_group(home, kind, name, group, choose, dismiss, values, remember,
     code = engine.code_named(group, dismiss)  # refused: two groups named
     if choose and not code:
         raise DecideError("--all --choose N needs the group: --group CODE")
-    result = engine.take_group(home, kind, code, choose=choose, remember=remember,
+    result = whole_group.take_group(home, kind, code, choose=choose, remember=remember,
                                dry_run=dry_run, writing=writing)  # fmt: skip
     if result.family == "queue":
         _said_outstanding(home, result.taken, code, dry_run)

@@ -37,6 +37,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import (
+    AGAIN_ONLINE,
     AGAIN_ONLINE_SAID,
     UNIDENTIFIED,
     open_codes,
@@ -65,6 +66,13 @@ from mediakeeper.text.failures import plain_error
 
 # What a decision about a queue item itself offers, by its code.
 QUEUED = {"failed": (RETRY, SKIP), "skipped": (RETRY,), UNIDENTIFIED: (AGAIN,)}
+
+
+def queued_choices(code: str) -> str:
+    """A failed (or skipped) item's choices, numbered: "1 retry, 2 skip"; one not identified,
+    "1 run it again online"."""
+    return ", ".join(f"{n} {AGAIN_ONLINE if c == AGAIN else c}"
+                     for n, c in enumerate(QUEUED[code], 1))  # fmt: skip
 
 
 def decision_json(found: ItemDecisions, d: Decision, *, full: bool) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from starlette.routing import Route
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
-from mediakeeper.decisions import engine, ids, words
+from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
@@ -261,10 +261,10 @@ def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
         raise BadRequest("fields go with one decision's choice, not all")
     if preview:
         web.follower.sync()  # what is held follows the queues as they are
-        return engine.take_group(home, body.kind, code, choose=body.choose, dry_run=True,
+        return whole_group.take_group(home, body.kind, code, choose=body.choose, dry_run=True,
                                  held=web.decisions).preview_json()  # fmt: skip
     with _ONE_AT_A_TIME:
-        return engine.take_group(home, body.kind, code, choose=body.choose,
+        return whole_group.take_group(home, body.kind, code, choose=body.choose,
                                  token=body.token or "").as_json()  # fmt: skip
 
 

@@ -38,7 +38,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
-from mediakeeper.decisions import engine, ids, words
+from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
@@ -277,7 +277,7 @@ def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) 
     """What answering every decision of a group would do, nothing written, its items shown
     ``PREVIEW_PAGE`` at a time (``page``: which), with its token, which the take carries:
     refused, nothing written, if the group or any of its files changed since
-    (``engine.group_page``, over what the server holds). Leaving a group as it is is said
+    (``whole_group.group_page``, over what the server holds). Leaving a group as it is is said
     whole (every decision it closes); a choice that writes files, a page of items at a
     time: the page's writes, each computed from its items' documents alone, beside the
     whole group's decisions and items (the whole group's writes are the pages' together:
@@ -286,7 +286,7 @@ def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) 
         raise UsageError(f"no kind {echoed(kind)!r} here", "reload the page")
     web.follower.sync()  # what is held follows the queues as they are (read whole)
     start = (max(page, 1) - 1) * PREVIEW_PAGE
-    found = engine.group_page(web.home, kind, code, choose, web.decisions, start, PREVIEW_PAGE)
+    found = whole_group.group_page(web.home, kind, code, choose, web.decisions, start, PREVIEW_PAGE)
     shown, start = found.shown, found.start  # past the last page: the last one
     # The rows of the page's items alone: a group of thousands is said whole, shown in part.
     rows = {name: {"item": name, "writes": [], "moves": [], "queue": [], "refused": [],

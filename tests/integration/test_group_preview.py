@@ -16,7 +16,7 @@ import mutagen
 import pytest
 
 from mediakeeper.core.decisions import ALBUMS_ASKED
-from mediakeeper.decisions import engine, ids
+from mediakeeper.decisions import ids, whole_group
 from mediakeeper.decisions.listing import HeldDecisions
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import run_script, tag_by_hand
@@ -245,7 +245,7 @@ def test_a_choice_previewed_page_by_page_is_exactly_what_the_take_writes(asked):
         for page in pages:  # each page says the whole group's count, with one token
             assert f"for {ARTISTS} decisions in {ARTISTS} items: {ARTISTS} would be closed" in page
         token = token_of(pages[0])
-        assert token.startswith(engine.PAGED) and {token_of(p) for p in pages} == {token}
+        assert token.startswith(whole_group.PAGED) and {token_of(p) for p in pages} == {token}
         assert [p.count("<li><strong>Artist ") for p in pages] == [50, 50, 5]
         assert "Items 1–50 of 105 (page 1 of 3)" in pages[0]
         assert "these: 100 values would be written to 100 files" in pages[0]
@@ -368,8 +368,8 @@ def test_questions_about_albums_are_told_from_the_queue_as_the_documents_tell_th
                for i in items)  # fmt: skip
     held = HeldDecisions.read(home)
     for code, count in (("inconsistent-year", 6), (CODE, 3)):
-        from_queue = engine.take_group(home, "music", code, dry_run=True, held=held)
-        from_documents = engine.take_group(home, "music", code, dry_run=True)
+        from_queue = whole_group.take_group(home, "music", code, dry_run=True, held=held)
+        from_documents = whole_group.take_group(home, "music", code, dry_run=True)
         assert from_queue.family == "closing" and from_documents.family == "findings"
         said, read = from_queue.preview_json(), from_documents.preview_json()
         assert len(said["decisions"]) == count and said == read
