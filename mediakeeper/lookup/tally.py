@@ -8,7 +8,6 @@ end. Imports nothing of the web stack."""
 
 from __future__ import annotations
 
-import mmap
 import threading
 from collections import Counter
 
@@ -47,6 +46,8 @@ class Shared:
     for another and one killed mid-count holds no lock; ``made`` sums the slots."""
 
     def __init__(self, slots: int):
+        import mmap  # here: every batch (a dry run too) imports this module, few fork workers
+
         self._counts = memoryview(mmap.mmap(-1, 8 * len(SOURCES) * slots)).cast("q")
 
     def use(self, slot: int) -> None:
