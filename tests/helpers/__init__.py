@@ -18,6 +18,7 @@ from tests.helpers.audio import (
 )
 from tests.helpers.processes import (
     REPO_ROOT,
+    batched_home,
     decisions_alone,
     held_when,
     leaves_decisions,
@@ -26,6 +27,7 @@ from tests.helpers.processes import (
     run_pasted,
     run_script,
     script_env,
+    stopped_when,
     wait_until,
 )
 from tests.helpers.system import (
@@ -38,8 +40,8 @@ from tests.helpers.system import (
 
 __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
-    "build_library", "change_appends", "decisions_alone", "deeper_than_path_max", "family_of",
-    "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
+    "batched_home", "build_library", "change_appends", "decisions_alone", "deeper_than_path_max",
+    "family_of", "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
     "queue_manager_cli", "raw_frames_of", "refuse_scandir", "run_pasted", "run_script",
-    "script_env", "small_tmpfs", "tag_by_hand", "tag_map", "tree_of", "wait_until",
+    "script_env", "small_tmpfs", "stopped_when", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

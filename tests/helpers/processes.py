@@ -100,6 +100,22 @@ def wait_until(predicate, *, limit: float = 30.0) -> bool:
     return True
 
 
+def batched_home(
+    tmp_path: Path, spec: dict, *args
+) -> tuple[Path, Path, subprocess.CompletedProcess]:
+    """A library built of ``spec`` (``build_library``) under ``tmp_path/lib`` and a data home,
+    ``tmp_path/home``, that an offline music batch over it (``args`` added) ran in: the
+    home, the library and the batch's run."""
+    from tests.helpers.audio import build_library
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    build_library(lib, spec)
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+                       *args)  # fmt: skip
+    return home, lib, batch
+
+
 def held_when(proc: subprocess.Popen, predicate, *, limit: float = 120.0) -> bool:
     """Hold ``proc`` (SIGSTOP) as soon as ``predicate`` is seen true: True, and ``proc`` is
     left stopped. It runs in short steps meanwhile and is stopped at each look, so it cannot
@@ -116,6 +132,24 @@ def held_when(proc: subprocess.Popen, predicate, *, limit: float = 120.0) -> boo
         os.kill(proc.pid, signal.SIGCONT)
         time.sleep(0.005)
     return False
+
+
+def stopped_when(script: str, predicate, sig: int, *args) -> subprocess.CompletedProcess:
+    """Run the utility ``script`` with ``args`` and send it ``sig`` once ``predicate`` holds:
+    held (``held_when``) as soon as that is seen, signalled, then let go; its run."""
+    proc = subprocess.Popen(
+        [sys.executable, f"utilities/{script}", *map(str, args)], cwd=REPO_ROOT, env=script_env(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding="utf-8")  # fmt: skip
+    try:
+        assert held_when(proc, predicate), f"{script} ended before it could be stopped"
+        proc.send_signal(sig)
+        proc.send_signal(signal.SIGCONT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def _state(pid: int) -> str:

@@ -11,12 +11,11 @@ import json
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, held_when, run_script, script_env
+from tests.helpers import batched_home, run_script, stopped_when
 
 ARTISTS = 30
 
@@ -34,21 +33,9 @@ def library_spec() -> dict:
 
 
 @pytest.fixture
-def fresh(tmp_path, music_library):
+def fresh(tmp_path):
     """A data home whose offline batch left each artist's decision open, and its library."""
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    music_library(lib, library_spec())
-    home.mkdir()
-    batch = run_script(
-        "process_music_batch.py",
-        "--home",
-        home,
-        "--library",
-        lib,
-        "--offline",
-        "--batch-size",
-        ARTISTS,
-    )
+    home, lib, batch = batched_home(tmp_path, library_spec(), "--batch-size", ARTISTS)
     assert batch.returncode == 1, batch.stdout + batch.stderr
     return home, lib
 
@@ -88,21 +75,8 @@ def numbers(lib: Path) -> dict[str, tuple[str, str]]:
 def stopped(home: Path, sig: int, *args) -> subprocess.CompletedProcess:
     """``decide music --all ARGS`` sent ``sig`` once it has decided its first artist: held
     (SIGSTOP) as soon as that is seen, signalled, then let go."""
-    proc = subprocess.Popen(
-        [sys.executable, "utilities/decide.py", "--home", str(home), "music", "--all", *args],
-        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8")  # fmt: skip
-    try:
-        first = held_when(proc, lambda: any(decided_sessions(home).values()))
-        assert first, "the group was decided before it could be stopped"
-        proc.send_signal(sig)
-        proc.send_signal(signal.SIGCONT)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    return stopped_when("decide.py", lambda: any(decided_sessions(home).values()), sig,
+                        "--home", home, "music", "--all", *args)  # fmt: skip
 
 
 @pytest.mark.parametrize("args", [("--dismiss", "filename-mismatch"),

@@ -8,16 +8,13 @@ finish first)."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO_ROOT, held_when, run_script, script_env
+from tests.helpers import batched_home, run_script, stopped_when
 
 ARTISTS = 30
 
@@ -35,13 +32,9 @@ def library_spec() -> dict:
 
 
 @pytest.fixture
-def fixed(tmp_path, music_library):
+def fixed(tmp_path):
     """A data home whose batch fixed every title, its library, and the batch's session."""
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    music_library(lib, library_spec())
-    home.mkdir()
-    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
-                       "--batch-size", ARTISTS)  # fmt: skip
+    home, lib, batch = batched_home(tmp_path, library_spec(), "--batch-size", ARTISTS)
     assert batch.returncode in (0, 1), batch.stdout + batch.stderr
     assert still_fixed(home) == ARTISTS * 3
     listed = run_script("undo_changes.py", "--home", home, "--list", "--json")
@@ -74,20 +67,9 @@ def test_an_undo_stopped_half_way_ends_as_one_never_stopped(fixed, sig):
     home, lib, session = fixed
     moment = time.time()
     time.sleep(0.01)  # a file written from now on has a later time
-    proc = subprocess.Popen(
-        [sys.executable, "utilities/undo_changes.py", "--home", str(home), "--session", session],
-        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8")  # fmt: skip
-    try:
-        reached = held_when(proc, lambda: changed_since(lib, moment) >= 3)
-        assert reached, "the undo ended before it could be stopped"
-        os.kill(proc.pid, sig)
-        os.kill(proc.pid, signal.SIGCONT)
-        out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    run = stopped_when("undo_changes.py", lambda: changed_since(lib, moment) >= 3, sig,
+                       "--home", home, "--session", session)  # fmt: skip
+    proc, out, err = run, run.stdout, run.stderr
     if sig == signal.SIGINT:
         assert proc.returncode == 130, out + err
         assert err.endswith("interrupted: what was put back stays; the same undo command "
