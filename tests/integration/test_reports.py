@@ -1030,3 +1030,26 @@ def test_the_page_loads_in_chromium_and_the_chart_is_visible(story, tmp_path, pa
     assert len(starts) == 3, starts
     line_pixels = sum(row.count(line) for row in rows[max(0, top - 40) : bottom + 5])
     assert line_pixels > 200, "the running-total line is not visible"
+
+
+def test_the_weekly_reports_nothing_to_attend_says_the_queue_it_could_not_read(
+    tmp_path, music_library
+):
+    """Two albums verified, nothing asked, then the verify queue torn: the weekly report's
+    "Needs attention" said "Nothing: no open findings, no failed and no skipped items", as if
+    the queue it could not read had been read and found clean."""
+    spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Other")}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    done = run_script("process_verify_batch.py", "--home", home, "--library", library)
+    assert done.returncode == 0, done.stdout + done.stderr
+    verify = home / "status" / "verify" / "processing_queue.json"
+    verify.write_bytes(verify.read_bytes()[:200])
+
+    made = run_script("weekly_report.py", "--home", home)
+    assert made.returncode == 0, made.stdout + made.stderr
+    md_path = Path(made.stdout.splitlines()[0])
+    said = ("Nothing in the queues read (the verify queue left out: it could not be read): no "
+            "open findings, no failed and no skipped items.")  # fmt: skip
+    assert said in md_path.read_text("utf-8")
+    assert said in md_path.with_suffix(".html").read_text("utf-8")
