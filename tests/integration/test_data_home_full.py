@@ -162,7 +162,8 @@ def test_a_disk_filled_mid_batch_is_never_called_a_crash(
     assert re.search(said, again.stdout), again.stdout
     listed = run("sessions.py", "list", "--json")
     assert listed.returncode == 0, listed.stdout + listed.stderr
-    first, _again = sorted(json.loads(listed.stdout), key=lambda row: row["started"])
+    # By id, given in order: both runs may have started within one second (``started``).
+    first, _again = sorted(json.loads(listed.stdout), key=lambda row: row["id"])
     assert first["outcome"] == "unrecorded", first
     shown = run("sessions.py", "show", first["id"])
     assert "unrecorded (it stopped before it could record why)" in shown.stdout, shown.stdout
