@@ -22,7 +22,9 @@ from collections.abc import Iterable
 from mediakeeper.text.cut import cut
 from mediakeeper.text.visible import one_line
 
-_SHAPES = ("/working/", "/_source/", "/_processed/")
+# A cluster step's folder (``batch.cluster_steps``) is named by its prefix: the rest of the
+# system's temporary folder may hold a person's own library, said whole.
+_SHAPES = ("/working/", "/_source/", "/_processed/", "/mediakeeper-step-")
 _PATH_CHARS = r"[^\s'\"():]"
 # A folder of a path may hold spaces ("Media Kept", "OK Computer"): a space within one is
 # one not followed by another path's "/" nor by more space, and ": " ends it. The file's
@@ -34,10 +36,8 @@ _DIGEST = re.compile(r"(?<![\w/.-])([0-9a-fA-F]{8})[0-9a-fA-F]{24,}(?![\w/-]|\.\
 
 
 def _pattern(working: Iterable[str | os.PathLike[str]]) -> re.Pattern[str]:
-    import tempfile  # here: a failure is rare, and a batch's start would pay for it
-
     roots = [re.escape(os.fspath(root).rstrip("/") + "/") for root in working]
-    shaped = "|".join(map(re.escape, (*_SHAPES, tempfile.gettempdir().rstrip("/") + "/")))
+    shaped = "|".join(map(re.escape, _SHAPES))
     within = f"(?:/(?:{_FOLDER}/)*{_FOLDER})?(?:{shaped})"  # a folder of the toolkit's shape
     return re.compile(rf"(?:file:)?(?:{'|'.join([*roots, within])})(?:{_FOLDER}/)*"
                       rf"{_PATH_CHARS}*")  # fmt: skip

@@ -32,3 +32,18 @@ def test_a_named_working_folder_with_spaces_is_said_as_its_file_s_name():
     message = "cannot write /srv/Kept Media/spool/conv/The Album/01 x.flac: the disk is full"
     assert plain_error(message, ["/srv/Kept Media/spool"]) == "cannot write 01 x.flac: the " \
         "disk is full"  # fmt: skip
+
+
+def test_a_person_s_own_folder_under_the_temporary_folder_is_said_whole():
+    """A library kept under the system's temporary folder is the person's, not the toolkit's:
+    its paths are said whole (it read "the album folder Album is gone"); a cluster step's
+    own folder there (``mediakeeper-step-``) is the toolkit's, said as the file's name."""
+    import tempfile
+
+    temporary = tempfile.gettempdir()
+    mine = f"cannot read {temporary}/Music/Björk/Homogenic/01 Hunter.flac: gone"
+    assert plain_error(mine) == mine
+    step = f"ffmpeg: {temporary}/mediakeeper-step-k2j4/inputs/01 Hunter.flac: cut short"
+    assert plain_error(step) == "ffmpeg: 01 Hunter.flac: cut short"
+    worker = f"{temporary}/dask-scratch-space/worker-ab/mediakeeper-step-x/outputs/a.opus: bad"
+    assert plain_error(worker) == "a.opus: bad"
