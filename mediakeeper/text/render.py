@@ -89,7 +89,7 @@ def environment() -> Environment:
     env.filters["decided"] = decided_note
     env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
-    env.globals["waiting_hints"] = waiting_hints  # the dashboard's, in its text and page
+    env.globals["waiting_hints"] = waiting_hints  # the dashboard's and the weekly report's
     env.globals["kind_command"] = kind_command
     env.globals["queue_name"] = queue_name
     env.globals["count"] = count  # "1 session", "2 sessions": as every message says it

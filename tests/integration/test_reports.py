@@ -697,6 +697,32 @@ def test_the_dashboards_hints_for_a_skipped_artist_work_pasted(tmp_path, music_l
     assert back.returncode == 0 and "skipped -> pending" in back.stdout, retry + back.stderr
 
 
+def test_the_weekly_reports_hints_for_a_skipped_artist_work_pasted(tmp_path, music_library):
+    """An artist skipped, none failed: the weekly report said `--reset-errors retries every
+    error` (there were none; it leaves a skipped one skipped) and `--list --status error`
+    (listing none). It says what the dashboard says, and its commands work pasted."""
+    spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
+            for artist in ("Artist", "Skipped One")}  # fmt: skip
+    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
+    for step in (("--init", "--library", library), ("--skip-artist", "Skipped One")):
+        done = run_script("music_queue_manager.py", "--home", home, *step)
+        assert done.returncode == 0, done.stdout + done.stderr
+    written = run_script("weekly_report.py", "--home", home)
+    assert written.returncode == 0, written.stderr
+    md, page = (next((home / "status" / "reports").glob(f"*.{end}")).read_text("utf-8")
+                for end in ("md", "html"))  # fmt: skip
+    for text in (md, page):
+        assert "--reset-errors" not in text and "--status error" not in text, text
+    listing = re.search(r"`([^`]*--list --status skipped)` lists them", md)
+    assert listing and "--list --status skipped</code> lists them" in page, md
+    listed = run_pasted(listing.group(1), tmp_path)
+    assert listed.returncode == 0 and "Skipped One" in listed.stdout, listed.stdout
+    retry = re.search(r"`([^`]*--reset-artist NAME)` retries one, skipped ones too", md)
+    assert retry, md
+    back = run_pasted(retry.group(1).replace("NAME", "'Skipped One'"), tmp_path)
+    assert back.returncode == 0 and "skipped -> pending" in back.stdout, back.stderr
+
+
 def test_dashboard_page_is_written_atomically_and_self_contained(story, tmp_path):
     board = build_dashboard(gather(story), MID_W02)
     path = write_dashboard_html(tmp_path / "out" / "dash.html", board)
