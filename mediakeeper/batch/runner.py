@@ -41,7 +41,9 @@ from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
+from mediakeeper.fs.room import Room
 from mediakeeper.fs.sweep import sweep_home
+from mediakeeper.fs.write_errors import FULL, OutOfSpace, describe
 from mediakeeper.lookup import tally
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
@@ -245,6 +247,7 @@ class BatchRunner:
         self._planned_count = 0  # the items the batch means to take (set as it starts)
         self._lookups_before: Counter[str] = Counter()  # this process's, as the batch starts
         self._workers_lookups: Counter[str] = Counter()  # its workers', once they stopped
+        self._stopped_by = ""  # the error that ended the batch, in one line
         record = Recorder(store.dir, kinds.get(store.kind).files_below)
         self._run = partial(_run_job, job, record)
         self._run_together = partial(_run_together, job, record)
@@ -253,9 +256,12 @@ class BatchRunner:
         started = self.clock()
         self._lookups_before = tally.by_source(tally.made())
         outcome = FAILED  # unless it ends well or by a signal: anything else is raised on
+        full = False  # stopped by a full disk: the closing writes no more than it must
+        room: Room | None = None  # for the closing lines, were the disk to fill
         with interruptible():
             try:
                 left_behind.writing_home(self.store.dir.parent, create=True)
+                room = Room(self.store.dir)
                 self.report.released_stale = self.store.release_stale()
                 for name in self.report.released_stale:
                     self.session.log(f"RELEASED stale claim of {name} (its process is gone)")
@@ -276,17 +282,25 @@ class BatchRunner:
             except Interrupted:
                 self.report.interrupted = True
                 outcome = INTERRUPTED
+            except Exception as err:  # raised on once the session says why it stopped
+                full = isinstance(err, DiskFull | OutOfSpace) or getattr(err, "errno", 0) in FULL
+                said = describe(err) if isinstance(err, OSError) else str(err)
+                self._stopped_by = said or type(err).__name__
+                raise
             finally:
                 self.report.seconds = self.clock() - started
                 self._count_lookups()
                 with critical(exit_waits=True):
+                    if room is not None:
+                        room.free()  # its space is this closing's
                     self._record_arrived()  # results that came back, before the rest goes
                     self._release_in_flight()  # work in hand goes back (none after a clean end)
-                    self.store.fold()  # the JSON a person opens is complete and current
+                    if not full:  # (else the journal holds it all; the next command folds it)
+                        self.store.fold()  # the JSON a person opens is complete and current
                     self.session.end(outcome, self._summary())
                 clear_offline(self.store.dir, self.session.id)
                 sweep_home(self.store.dir.parent)  # what its workers named
-                if not self.report.interrupted:  # (a Ctrl+C is answered at once)
+                if not self.report.interrupted and not full:  # (a Ctrl+C is answered at once)
                     files_log(self.store.dir).fold_if_grown()  # re-runs append lists again
         return self.report
 
@@ -559,6 +573,8 @@ class BatchRunner:
             "cache_hits": report.cache_hits,
             # How the fixes reached the files (a kind that writes tags; said when it did).
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
+            # Why it stopped before its batch was done, where something stopped it.
+            **({"stopped": why} if (why := self._stopped_by or report.stopped_early) else {}),
         }
 
 

@@ -88,6 +88,8 @@ def show(home, session_id, as_json):
         f"{record.items_done} done, "
         f"{record.items_failed} failed"
     )
+    if stopped := record.summary.get("stopped"):
+        click.echo(f"stopped: {failure_line(str(stopped))}")
     if record.args:
         click.echo(f"options: {shell_join(record.args)}")
     if PIPELINE_FILE in record.settings:  # what `resume` runs again

@@ -37,6 +37,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
+from mediakeeper.fs.atomic import naming, write_all
 from mediakeeper.fs.reports import write_item_outputs
 from mediakeeper.media import ffmpeg, flactest, integrity
 from mediakeeper.media.albums import album_files, is_checked
@@ -106,12 +107,15 @@ class VerifyJob:
         (not in order: a long file never holds back the record of shorter ones after it)."""
         pool = ThreadPoolExecutor(max_workers=self.threads or CORES)
         try:
-            with open(checked, "a", encoding="utf-8") as log:
+            # Unbuffered: a line is on its way once written (a kill after it never checks
+            # the file again), and a full disk refuses it there, named, not again at close.
+            with open(checked, "ab", buffering=0) as log:
                 futures = {pool.submit(one, path): path for path in todo}
                 for future in as_completed(futures):
                     name, record = futures[future].name, future.result()
-                    log.write(json.dumps({"token": token, "name": name, **record}) + "\n")
-                    log.flush()  # a kill after this line never checks the file again
+                    line = json.dumps({"token": token, "name": name, **record}) + "\n"
+                    with naming(checked):
+                        write_all(log.fileno(), line.encode())  # (JSON: ASCII)
                     done[name] = record
         except BaseException:
             children.kill_all()  # an interrupt or a failure: no decoder goes on

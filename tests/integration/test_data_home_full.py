@@ -121,13 +121,14 @@ def roomier_home(tmp_path):
         yield home
 
 
-def test_a_disk_filled_mid_batch_is_never_called_a_crash(
+def test_a_disk_filled_mid_batch_gives_its_claims_back_and_says_why_it_stopped(
     roomier_home, tmp_path, music_library, repo_root, child_env
 ):
-    """The disk fills while the batch works: the claims in hand cannot be given back, nor
-    the session's end written. The next run released them "from a crashed run" and `sessions
-    list` said "crashed": the batch stopped for a full disk, which its record cannot tell (the
-    disk refused that line too), so both say no more than the record knows."""
+    """The disk fills while the batch works: its claims in hand could not be given back, nor
+    its session's end written (the disk refused those lines too), so the next run released
+    them "of a run that stopped before it could record why" and `sessions list` said
+    "unrecorded", as after a kill. The batch keeps a little room for its closing
+    (``fs.room``): it gives its claims back itself, and its session says it failed, and why."""
     lib = music_library(tmp_path / "Music", {
         f"Artist {a:02d}/Album/01 - Song.mp3": {"tags": {"title": "Song  ", "artist": f"A{a}"}}
         for a in range(40)
@@ -154,19 +155,58 @@ def test_a_disk_filled_mid_batch_is_never_called_a_crash(
     finally:
         batch.kill()
     assert batch.returncode == 1 and "Error: disk full" in err, out + err
+    listed = run("sessions.py", "list", "--json")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    (first,) = json.loads(listed.stdout)
+    assert first["outcome"] == "failed", first
+    shown = run("sessions.py", "show", first["id"])
+    assert re.search(r"^stopped: disk full: could not write \S", shown.stdout, re.M), shown.stdout
+    assert "unrecorded" not in shown.stdout, shown.stdout
+    assert not list(home.rglob(".room.*")), "the room is given back"
+    queue = QueueStore(home / "status" / "music", "music").load()
+    assert not [i for i in queue["items"] if i["status"] == "in_progress"], "claims given back"
     filler.unlink()
 
     again = run("process_music_batch.py", "--offline", "--batch-size", "40")
-    assert "crashed" not in again.stdout, again.stdout
-    said = r"released \d+ stale claims? of a run that stopped before it could record why"
-    assert re.search(said, again.stdout), again.stdout
-    listed = run("sessions.py", "list", "--json")
-    assert listed.returncode == 0, listed.stdout + listed.stderr
-    # By id, given in order: both runs may have started within one second (``started``).
-    first, _again = sorted(json.loads(listed.stdout), key=lambda row: row["id"])
-    assert first["outcome"] == "unrecorded", first
-    shown = run("sessions.py", "show", first["id"])
-    assert "unrecorded (it stopped before it could record why)" in shown.stdout, shown.stdout
+    assert again.returncode == 1 and "needs you" in again.stdout, again.stdout + again.stderr
+    assert "released" not in again.stdout, again.stdout  # nothing left to release
+    done = QueueStore(home / "status" / "music", "music").load()
+    assert {i["status"] for i in done["items"]} == {"completed"}, done
+
+
+def test_the_room_a_killed_batch_kept_is_freed_by_the_next_command(
+    tmp_path, music_library, repo_root, child_env
+):
+    """The room a batch keeps for its closing (``fs.room``) is a file of its process: a kill
+    leaves it, and the next command's sweep deletes it, saying so, as any temp file."""
+    lib = music_library(tmp_path / "Music", {
+        f"Artist {a:02d}/Album/01 - Song.mp3": {"tags": {"title": "Song  ", "artist": f"A{a}"}}
+        for a in range(40)
+    })  # fmt: skip
+    home = tmp_path / "home"
+    script = [sys.executable, str(repo_root / "utilities" / "music_queue_manager.py"), "--home",
+              str(home)]  # fmt: skip
+    assert subprocess.run([*script, "--init", "--library", str(lib)], env=child_env,
+                          capture_output=True, check=False).returncode == 0  # fmt: skip
+    events = home / "status" / "music" / "sessions.jsonl"
+    batch = subprocess.Popen(
+        [sys.executable, str(repo_root / "utilities" / "process_music_batch.py"), "--home",
+         str(home), "--offline", "--workers", "1", "--batch-size", "40"],
+        env=child_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert wait_until(lambda: events.exists() and b'"event": "item"' in events.read_bytes())
+        os.kill(batch.pid, 9)
+    finally:
+        batch.kill()
+        batch.wait()
+    room = home / "status" / "music" / f".room.{batch.pid}-0.tmp"
+    assert room.stat().st_blocks * 512 >= 128 * 1024, "the space is allocated, not promised"
+    looked = subprocess.run([*script, "--show-summary"], env=child_env, capture_output=True,
+                            text=True, check=False)  # fmt: skip
+    assert looked.returncode == 0, looked.stderr
+    assert "that a killed command had left in the data home" in looked.stderr, looked.stderr
+    assert not room.exists()
 
 
 @pytest.mark.parametrize("pages", range(0, 40, 3))
@@ -186,7 +226,8 @@ def test_a_verify_batch_on_a_full_data_home_fails_no_album(small_home, tmp_path,
     assert "Traceback" not in batch.stderr, batch.stderr
     if "Error:" in batch.stderr:
         assert batch.returncode == 1, batch.stdout + batch.stderr
-        assert "Error: disk full: could not write" in batch.stderr.strip().splitlines()[-1]
+        last = batch.stderr.strip().splitlines()[-1]
+        assert "Error: disk full: could not write" in last, batch.stdout + batch.stderr
     queue = QueueStore(small_home / "status" / "verify", "verify")
     assert "error" not in {i["status"] for i in queue.peek()["items"]}, batch.stdout + batch.stderr
     filler.unlink()
