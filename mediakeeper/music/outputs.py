@@ -85,6 +85,18 @@ def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
     ArtistOutputs(home, slug).write_record(document, tracks)
 
 
+# What a spreadsheet reads as the start of a formula (``=HYPERLINK(...)``, ``+cmd|...``,
+# ``@SUM(...)``, ``-2+3``; a tab or carriage return before one): OWASP's list.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell: str) -> str:
+    """A cell from a tag or a file name as a spreadsheet shows text: one that would begin a
+    formula behind an apostrophe, which the spreadsheet shows as text and does not show
+    itself (CSV injection: a tag ``=HYPERLINK(...)`` run by the person opening the file)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     codes: dict[str, list[str]] = {}
     for finding in findings:
@@ -92,10 +104,11 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(
         [
-            folder,
-            t.path,
+            _as_text(folder),
+            _as_text(t.path),
             t.format,
-            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # map runs in C, a generator would not
+            # map runs in C, a generator would not
+            *map(_as_text, map(t.tags.get, LOGICAL_TAGS, _BLANKS)),
             round(t.duration, 3),
             t.bitrate,
             t.tag_version,
