@@ -159,7 +159,10 @@ def test_a_name_given_on_the_command_line_is_said_back_on_one_line(tmp_path):
     runs = [run_script("undo_changes.py", "--home", home, "--session", given),
             run_script("pipeline.py", "run", given, "--home", home),
             run_script("pipeline.py", "validate", given, "--home", home),
-            run_script("media_dashboard.py", "--home", home, "--html", tmp_path / f"{given}.html")]
+            run_script("media_dashboard.py", "--home", home, "--html", tmp_path / f"{given}.html"),
+            # Any refusal naming it: an output folder given inside the input.
+            run_script("pipeline.py", "run", "opus", "--home", home, "--input", tmp_path / "lib",
+                       "--output", tmp_path / "lib" / given)]  # fmt: skip
     runs += [subprocess.run([sys.executable, "-m", "mediakeeper", "dupes", action, given,
                              "--home", home], cwd=REPO_ROOT, env=script_env(),
                             capture_output=True, text=True, timeout=120)
@@ -168,3 +171,10 @@ def test_a_name_given_on_the_command_line_is_said_back_on_one_line(tmp_path):
         said = run.stdout + run.stderr
         assert "Traceback" not in said and "\x1b" not in said and "\x07" not in said, said
         assert shown in said, said
+    # Any other refusal that names a path given: its controls as their escapes all the same
+    # (the line feed kept, as a refusal may be several lines).
+    missing = run_script("music_queue_manager.py", "--home", home, "--init", "--library",
+                         tmp_path / given)  # fmt: skip
+    said = missing.stderr
+    assert missing.returncode == 2 and "\x1b" not in said and "\x07" not in said, said
+    assert "X\\x1b]0;pwned\\x07Y" in said, said
