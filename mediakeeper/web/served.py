@@ -48,8 +48,11 @@ MOST_COVER = 20 * 1024 * 1024  # bytes: a bigger file is no cover the page shows
 
 
 def weekly_report(home: Path) -> Path | None:
-    found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
-    return found[-1] if found else None
+    """The latest week's report page the home holds: one a link leads out of the home to is
+    none of its reports (``_inside``), here as at ``/status/reports/<file>``."""
+    folder = home / "status" / "reports"
+    found = sorted(folder.glob("*_weekly_progress.html"), reverse=True)
+    return next((page for p in found if (page := _inside(folder, p.name))), None)
 
 
 def no_weekly(home: Path) -> Markup:
