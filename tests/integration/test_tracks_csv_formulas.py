@@ -41,3 +41,31 @@ def test_no_cell_of_tracks_csv_begins_a_formula(tmp_path, music_library):
     assert {r["artist_folder"] for r in rows} == {"'=Band"}
     assert {r["artist"] for r in rows} == {"'@Artist"}
     assert {r["album"] for r in rows} == {"'-Album"}
+
+
+def test_rows_an_older_release_kept_reach_tracks_csv_as_text_too(tmp_path, music_library):
+    """A home upgraded from a release that kept its rows as they were: an artist not
+    processed again still has its rows in ``status/music/csv_rows.jsonl``, and the next
+    batch's ``tracks.csv`` holds them as text all the same, every other row as it was."""
+    music_library(tmp_path / "lib", {
+        "New/Album/01 - x.flac": {"tags": {"title": "x", "artist": "New", "album": "Album",
+                                           "tracknumber": "1", "date": "2001"}}})  # fmt: skip
+    home = tmp_path / "home"
+    old = ('=Old,"=HYPERLINK(""http://evil.example/"",""x"")/01 - y.flac",flac,@SUM(1+1),'
+           "Plain Artist,,,,,,,,,,,,,,,1.0,1232,vorbis,0,\n")
+    plain = "Plain,Album/01 - z.flac,flac,Song,Plain Artist,,,,,,,,,,,,,,,1.0,1232,vorbis,0,\n"
+    (home / "status" / "music").mkdir(parents=True)
+    (home / "status" / "music" / "csv_rows.jsonl").write_text(
+        json.dumps({"key": "old-0123abcd", "rows": old}) + "\n"
+        + json.dumps({"key": "plain-0123abcd", "rows": plain}) + "\n", "utf-8")  # fmt: skip
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                        "--offline")  # fmt: skip
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    text = (home / "outputs" / "music" / "tracks.csv").read_text("utf-8")
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    assert len(rows) == 3, text
+    for row in rows:
+        assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), row
+    (older,) = (r for r in rows if r[0] == "'=Old")
+    assert older[1].startswith("'=HYPERLINK(") and older[3] == "'@SUM(1+1)"
+    assert plain in text  # a row with nothing to hold, byte for byte as it was
