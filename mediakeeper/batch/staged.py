@@ -48,6 +48,7 @@ from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media.albums import album_files
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import inside, slugify
+from mediakeeper.text.visible import one_line
 
 DELETING, COMPLETED, CLEANING, DONE = "deleting_originals", "completed", "cleaning", ""
 STATE, PLACED_DIR = "state.json", "placed"
@@ -93,17 +94,16 @@ def check_layout(sources: Iterable[tuple[str, Path | None]],
     given = [(label, path) for label, path in sources if path is not None]
     for what, where in destinations:
         if where is not None and (blocker := _file_in_the_way(where)) is not None:
-            said = "is a file" if blocker == where else f"lies in {blocker}, a file"
-            raise LayoutRefused(
-                f"the {what} folder {where} {said}, not a folder: choose a folder for the {what}"
-            )
+            said = "is a file" if blocker == where else f"lies in {one_line(str(blocker))}, a file"
+            raise LayoutRefused(f"the {what} folder {one_line(str(where))} {said}, not a folder: "
+                                f"choose a folder for the {what}")  # fmt: skip
         for label, source in given if where is not None else ():
             if how := relation(where, source):
                 raise LayoutRefused(
-                    f"the {what} folder {where.expanduser().resolve()} {how} the {label} "
-                    f"{source.expanduser().resolve()}: its files would be written among the "
-                    f"originals; choose the {what} folder apart from the {label} (neither in "
-                    "it nor holding it)"
+                    f"the {what} folder {one_line(str(where.expanduser().resolve()))} {how} the "
+                    f"{label} {one_line(str(source.expanduser().resolve()))}: its files would be "
+                    f"written among the originals; choose the {what} folder apart from the "
+                    f"{label} (neither in it nor holding it)"
                 )
 
 

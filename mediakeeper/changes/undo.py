@@ -170,7 +170,7 @@ def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> 
     if not wanted and not problems:
         if session and artist:
             _none_of_artist_in(status_kind_dir, everything, session, artist)
-        target = f"session {session}" if session else f"artist {quoted(artist)}"
+        target = f"session {one_line(session)}" if session else f"artist {quoted(artist)}"
         hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)
     return Selected(everything, wanted, problems)

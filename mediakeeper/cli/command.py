@@ -33,6 +33,7 @@ from mediakeeper.fs import write_errors
 from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
+from mediakeeper.text.visible import visible
 
 WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
@@ -108,10 +109,12 @@ class Command(ListedWhole):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(1)
         except MediakeeperError as err:
-            click.echo(f"Error: {err}", err=True)
+            # A refusal names what it was given, a path or a name (``library folder does not
+            # exist: X``): an escape sequence in it is shown as its escape, never sent raw.
+            click.echo(f"Error: {visible(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except OSError as err:  # the system refused: not a usage error (exit 2)
-            click.echo(f"Error: {write_errors.describe(err)}", err=True)
+            click.echo(f"Error: {visible(write_errors.describe(err))}", err=True)
             ctx.exit(1)
 
 

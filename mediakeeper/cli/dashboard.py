@@ -14,6 +14,7 @@ from mediakeeper.reports.dashboard import (
     render_text,
     write_dashboard_html,
 )
+from mediakeeper.text.visible import one_line
 
 
 @click.command(
@@ -42,7 +43,8 @@ def main(home, html_path, as_json, now):
             click.echo(json.dumps(dashboard_json(board), ensure_ascii=False, indent=2))
             return
         if html_path is not None:
-            click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")
+            written = write_dashboard_html(html_path, board)
+            click.echo(f"Dashboard written: {one_line(str(written))}")
             return
         click.echo(render_text(board), nl=False)
 

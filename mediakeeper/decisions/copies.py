@@ -37,6 +37,7 @@ from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.tags.cover import COVER, cover, takes_cover
 from mediakeeper.tags.reading import loudness, read
 from mediakeeper.text.commands import kind_command
+from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import format_size
 
 CHANGED = moves.CHANGED
@@ -81,7 +82,7 @@ def chosen(
     by_id = {g["id"]: g for g in found}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `{listing}` lists them")
+        raise UsageError(f"no duplicate group {one_line(unknown[0])}: `{listing}` lists them")
     return [by_id[i] for i in ids]
 
 

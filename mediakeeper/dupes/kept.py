@@ -16,6 +16,7 @@ from mediakeeper.text.commands import kind_command
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import inside
+from mediakeeper.text.visible import one_line
 
 
 def kept_path(home: Path) -> Path:
@@ -35,8 +36,8 @@ def keep(home: Path, groups: list[dict[str, Any]], ids: list[str], session: str)
     by_id = {g["id"]: g for g in groups}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"no duplicate group {unknown[0]}: `{kind_command('dupes', '', home)}` "
-                         "lists them")  # fmt: skip
+        raise UsageError(f"no duplicate group {one_line(unknown[0])}: "
+                         f"`{kind_command('dupes', '', home)}` lists them")  # fmt: skip
     kept = load(home)
     now = datetime.now(UTC).isoformat(timespec="seconds")
     added = [i for i in ids if i not in kept]

@@ -68,7 +68,7 @@ class ArtistOutputs:
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
         self.write_record(document, tracks)
         rows = _csv_rows(artist["folder_name"], tracks, findings)
-        csv_rows_log(self.home).append(self.slug, {"rows": rows})
+        csv_rows_log(self.home).append(self.slug, {"rows": rows, AS_TEXT: True})
 
     def write_record(self, document: Mapping[str, Any], tracks: list[Track]) -> None:
         """The JSON record and the issue report of ``document`` (its tracks as ``tracks``)."""
@@ -85,6 +85,28 @@ def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
     ArtistOutputs(home, slug).write_record(document, tracks)
 
 
+# What a spreadsheet reads as the start of a formula (``=HYPERLINK(...)``, ``+cmd|...``,
+# ``@SUM(...)``, ``-2+3``; a tab or carriage return before one): OWASP's list.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell: str) -> str:
+    """A cell from a tag or a file name as a spreadsheet shows text: one that would begin a
+    formula behind an apostrophe, which the spreadsheet shows as text and does not show
+    itself (CSV injection: a tag ``=HYPERLINK(...)`` run by the person opening the file)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def _held_as_text(rows: str) -> str:
+    """Rows an older release kept as they were (``AS_TEXT`` missing): each cell that would
+    begin a formula held as text, every other row byte for byte as it was written."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(
+        list(map(_as_text, row)) for row in csv.reader(io.StringIO(rows, newline=""))
+    )
+    return out.getvalue()
+
+
 def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     codes: dict[str, list[str]] = {}
     for finding in findings:
@@ -92,10 +114,11 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(
         [
-            folder,
-            t.path,
+            _as_text(folder),
+            _as_text(t.path),
             t.format,
-            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # map runs in C, a generator would not
+            # map runs in C, a generator would not
+            *map(_as_text, map(t.tags.get, LOGICAL_TAGS, _BLANKS)),
             round(t.duration, 3),
             t.bitrate,
             t.tag_version,
@@ -108,6 +131,9 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
 
 
 _BLANKS = ("",) * len(LOGICAL_TAGS)
+# In an artist's record of csv_rows.jsonl: its rows hold formulas as text (``_as_text``).
+# Rows an older release kept lack it, and are held so as tracks.csv is assembled.
+AS_TEXT = "as_text"
 
 
 def csv_rows_log(home: Path) -> KeyedLog:
@@ -124,7 +150,8 @@ def assemble_tracks_csv(home: Path) -> Path:
     target = inside(home, "outputs", "music", "tracks.csv")
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
-    rows = (encode_text(record["rows"]) for _, record in log.sorted_records())
+    rows = (encode_text(record["rows"] if record.get(AS_TEXT) else _held_as_text(record["rows"]))
+            for _, record in log.sorted_records())  # fmt: skip
     atomic_write_bytes(target, itertools.chain([encode_text(header.getvalue())], rows))
     log.fold_if_grown()
     return target

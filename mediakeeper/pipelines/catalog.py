@@ -21,7 +21,7 @@ from mediakeeper.pipelines import DIGEST, FILE
 from mediakeeper.pipelines.spec import Pipeline, PipelineInvalid, Step, load
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.text.commands import tool_argv, tool_command
-from mediakeeper.text.visible import shell_join, shell_word
+from mediakeeper.text.visible import one_line, shell_join, shell_word
 from mediakeeper.text.wording import count
 
 
@@ -106,9 +106,10 @@ def _as_written(value: object) -> str:
 def plan_lines(pipeline: Pipeline, albums: list[tuple[str, Path]]) -> list[str]:
     """What a dry run prints: the steps, the albums it would take (each its key and its
     folder), the space each needs. Reads only."""
-    archive = f", archive {pipeline.archive}" if pipeline.archive else ""
-    lines = [f"Pipeline {pipeline.name} ({pipeline.source}): {pipeline.input} -> "
-             f"{pipeline.output}{archive}"]  # fmt: skip
+    # Folders and album names on terminal lines: each control as its escape (``one_line``).
+    archive = f", archive {one_line(str(pipeline.archive))}" if pipeline.archive else ""
+    folders = f"{one_line(str(pipeline.input))} -> {one_line(str(pipeline.output))}{archive}"
+    lines = [f"Pipeline {pipeline.name} ({one_line(pipeline.source)}): {folders}"]
     for number, step in enumerate(pipeline.steps, 1):
         processor = registry.get(step.processor)
         params = ", ".join(f"{k}: {_as_written(v)}" for k, v in step.params.items())
@@ -125,7 +126,7 @@ def plan_lines(pipeline: Pipeline, albums: list[tuple[str, Path]]) -> list[str]:
             out = processor.needs(current, step.params) if processor else size
             need += out
         total += need
-        lines.append(f"  {key}: {count(len(files), 'file')}, needs about "
+        lines.append(f"  {one_line(key)}: {count(len(files), 'file')}, needs about "
                      f"{need / 2**20:.1f} MB")  # fmt: skip
     lines.append(f"{count(len(albums), 'album')} would be taken; about {total / 2**20:.1f} MB "
                  "of space needed at most; nothing was written")  # fmt: skip

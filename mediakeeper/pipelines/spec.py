@@ -43,6 +43,7 @@ from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_STALL
+from mediakeeper.text.visible import one_line
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -53,6 +54,9 @@ class PipelineInvalid(MediakeeperError):
     exit_code = 2
 
     def __init__(self, problems: list[str]):
+        # A line names a file, a pipeline as given or a value the YAML holds: each control
+        # in it shown as its escape, so it stays one line and sends nothing to the terminal.
+        problems = [one_line(problem) for problem in problems]
         super().__init__("\n".join(problems))
         self.problems = problems
 

@@ -39,6 +39,7 @@ from mediakeeper.fs.atomic import append_lines, atomic_write_bytes, encode_text,
 from mediakeeper.queue.items import ERROR, SKIPPED, claim_is_stale, iso, last_failure
 from mediakeeper.system.processes import host, own_start_time
 from mediakeeper.text.jsonfmt import dumps_one
+from mediakeeper.text.visible import visible
 
 Clock = Callable[[], datetime]
 EVENTS_FILE = "sessions.jsonl"
@@ -84,7 +85,10 @@ class Session:
         self._log_lines(message.splitlines() or [""])
 
     def _log_lines(self, lines: list[str]) -> None:
+        # A person reads the log in a terminal (``cat``, ``tail -f``): a name's escape sequence
+        # or right-to-left override is shown as its escape there, as on every terminal line.
         stamp = self.clock().isoformat(sep=" ", timespec="seconds")
+        lines = [visible(line) for line in lines]
         with (
             naming(self.log_path),
             open(self.log_path, "a", encoding="utf-8", errors="backslashreplace") as f,

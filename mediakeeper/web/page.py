@@ -57,7 +57,7 @@ from mediakeeper.web.batches import running_of
 from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
 from mediakeeper.web.decisions import said_here, status_of
 from mediakeeper.web.follower import STATUSES
-from mediakeeper.web.security import COOKIE, asked_page
+from mediakeeper.web.security import COOKIE, asked_page, from_https_page
 
 
 def _shown(value):
@@ -527,8 +527,11 @@ async def login(request: Request) -> Response:
     if not same_token(asked.token, web.token):
         return _signin_form(web, asked.then, wrong=True)
     answer = RedirectResponse(f"{base}{asked.then}", status_code=303)
+    # Secure on an https page, behind a proxy that ends TLS too (the browser's Origin says
+    # so): the browser then never sends the token over plain HTTP to the same host.
+    secure = request.url.scheme == "https" or from_https_page(request.headers)
     answer.set_cookie(COOKIE, asked.token, httponly=True, samesite="strict", path=f"{base}/",
-                      secure=request.url.scheme == "https")  # fmt: skip
+                      secure=secure)  # fmt: skip
     return answer
 
 

@@ -10,8 +10,9 @@ in the person's browser). A plain ASGI middleware, so the event stream streams t
   loopback too. No CORS headers are ever sent.
 - With a token, everything but ``/ping`` (and the page's static files, its icon and its
   sign-in) needs ``Authorization: Bearer TOKEN`` or the cookie the page's sign-in sets
-  (HttpOnly, SameSite=Strict); the API answers 401 without it, the page shows its sign-in
-  form, which leads back to the page asked. A token in a query string counts for nothing.
+  (HttpOnly, SameSite=Strict; Secure on an https page); the API answers 401 without it,
+  the page shows its sign-in form, which leads back to the page asked. A token in a query
+  string counts for nothing.
 
 A token is a real secret or none (``core.tokens``: refused before the server starts, and
 here), compared in constant time on its bytes.
@@ -79,6 +80,18 @@ def same_site(page: str, host: str) -> bool:
             and seen.hostname == asked.hostname and ports[0] == ports[1])  # fmt: skip
 
 
+def asking_page(headers: Any) -> str:
+    """The page a request comes from, as the browser says it: its ``Origin`` or, without
+    one, its ``Referer``; "" when neither is sent (no browser's cross-site request)."""
+    return headers.get("origin") or headers.get("referer") or ""
+
+
+def from_https_page(headers: Any) -> bool:
+    """Whether the browser's page is https, though the request reached this server over
+    plain HTTP (a reverse proxy that ends TLS): its cookie is then to go over https alone."""
+    return asking_page(headers).startswith("https://")
+
+
 class Guard:
     """The middleware: ``app`` behind the checks above; ``base_path`` taken off a path that
     carries it (a proxy that keeps the prefix; one that strips it sends the path bare)."""
@@ -114,7 +127,7 @@ class Guard:
         return await self.app(scope, receive, send)
 
     def _same_site(self, headers: dict[str, str]) -> bool:
-        source = headers.get("origin") or headers.get("referer")
+        source = asking_page(headers)
         if not source:
             return True  # not a browser's cross-site request (a browser sends Origin)
         if source == "null":

@@ -32,6 +32,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from mediakeeper.fs.reports import read_page
+from mediakeeper.lookup.images import image_suffix
 from mediakeeper.text.commands import tool_command
 from mediakeeper.web.bodies import Params, Text, query
 from mediakeeper.web.security import asked_page
@@ -48,8 +49,11 @@ MOST_COVER = 20 * 1024 * 1024  # bytes: a bigger file is no cover the page shows
 
 
 def weekly_report(home: Path) -> Path | None:
-    found = sorted((home / "status" / "reports").glob("*_weekly_progress.html"))
-    return found[-1] if found else None
+    """The latest week's report page the home holds: one a link leads out of the home to is
+    none of its reports (``_inside``), here as at ``/status/reports/<file>``."""
+    folder = home / "status" / "reports"
+    found = sorted(folder.glob("*_weekly_progress.html"), reverse=True)
+    return next((page for p in found if (page := _inside(folder, p.name))), None)
 
 
 def no_weekly(home: Path) -> Markup:
@@ -191,6 +195,22 @@ class CoverAsked(Params):
     key: Text = ""
 
 
+def cover_image(path: Path) -> tuple[bytes, str] | None:
+    """The bytes of the cover at ``path`` and their media type, when they are a JPEG or a PNG
+    (whatever its name says) of at most ``MOST_COVER`` bytes; None otherwise. A ``cover.jpg``
+    that is a link to another file (an archive can carry one to ``~/.ssh/id_rsa``) is sent
+    only if that file is an image: read once, so what was checked is what is sent."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MOST_COVER + 1)
+    except OSError:
+        return None
+    kind = image_suffix(data[:16])
+    if len(data) > MOST_COVER or kind not in COVER_TYPES:
+        return None
+    return data, COVER_TYPES[kind]
+
+
 async def cover(request: Request) -> Response:
     """An item's cover, found in the folder its queue records for it (never a path the
     asker gives)."""
@@ -201,11 +221,13 @@ async def cover(request: Request) -> Response:
     follow = web.follower.queues.get(kind)
     entry = follow.entries.get(key) if follow else None
     path = cover_of(entry.path) if entry else None
-    if path is None or path.suffix.lower() not in COVER_TYPES:
+    found = await run_in_threadpool(cover_image, path) if path is not None else None
+    if found is None:
         return Response(status_code=404)
-    return FileResponse(path, media_type=COVER_TYPES[path.suffix.lower()],
-                        headers={"Cache-Control": "max-age=300",
-                                 "X-Content-Type-Options": "nosniff"})  # fmt: skip
+    data, media_type = found
+    return Response(data, media_type=media_type,
+                    headers={"Cache-Control": "max-age=300",
+                             "X-Content-Type-Options": "nosniff"})  # fmt: skip
 
 
 ROUTES = [

@@ -78,3 +78,24 @@ def test_the_live_line_and_the_lines_of_a_real_terminal_show_the_escapes(
     assert status == 0, screen
     assert RLO not in raw and "\x1b[2J" not in raw, raw
     assert "Evil\\u202egpj.exe\\x1b[2J" in screen.replace("\n", ""), screen
+
+
+def test_the_session_log_a_person_reads_shows_no_control_raw(tmp_path, music_library):
+    """The session log is read in a terminal (``cat``, ``tail -f``, ``less -R``): a folder
+    name's escape sequence (an OSC 8 link, a screen clear) or right-to-left override is shown
+    there as its escape, as on every other terminal line, never sent to the terminal raw."""
+    folder = f"Evil\x1b]8;;https:evil.example\x1b\\Click\x1b]8;;\x1b\\\x1b[2J{RLO}"
+    music_library(tmp_path / "lib", {
+        f"{folder}/2001 - Album/01 - Song.flac": {
+            "tags": {"title": "Song", "artist": "A", "album": "Album", "tracknumber": "1",
+                     "date": "2001", "albumartist": "A"}}})  # fmt: skip
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                        "--offline", "-v")  # fmt: skip
+    assert batch.returncode in (0, 1), batch.stdout + batch.stderr
+    logs = list((home / "status" / "music" / "session_logs").glob("*.log"))
+    assert len(logs) == 1, logs
+    log = logs[0].read_text(encoding="utf-8")
+    assert not RAW.search(log), log
+    assert "Evil\\x1b]8;;https:evil.example\\x1b\\Click" in log, log

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from tests.helpers import REPO_ROOT, run_script
+from tests.helpers import REPO_ROOT, run_script, script_env
 from tests.integration.test_decide_kinds import movie_env
 from tests.servers.tmdb import FakeTMDb
 
@@ -140,3 +140,41 @@ def test_a_hint_naming_a_data_home_with_a_line_feed_is_one_line_and_pasted_runs_
     decided = pasted(hint)
     assert decided.returncode == 0, decided.stdout + decided.stderr
     assert "1 decision" in decided.stdout, decided.stdout
+
+
+def test_a_name_given_on_the_command_line_is_said_back_on_one_line(tmp_path):
+    """What a person gives (a session, a group id, a pipeline, a file to write) is said back
+    in its error or its line with each control as its escape, as every name is: a name pasted
+    from elsewhere with an escape sequence in it (an OSC window title, a screen clear) is
+    never sent to the terminal raw."""
+    home, given = tmp_path / "home", "X\x1b]0;pwned\x07Y\nZ"
+    shown = "X\\x1b]0;pwned\\x07Y\\x0aZ"
+    (home / "status").mkdir(parents=True)
+    (tmp_path / "lib").mkdir()
+    assert run_script("sessions.py", "--home", home, "list").returncode == 0
+    scan = subprocess.run([sys.executable, "-m", "mediakeeper", "dupes", "scan", "--home", home,
+                           "--library", tmp_path / "lib"], cwd=REPO_ROOT, env=script_env(),
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert scan.returncode == 0, scan.stderr
+    runs = [run_script("undo_changes.py", "--home", home, "--session", given),
+            run_script("pipeline.py", "run", given, "--home", home),
+            run_script("pipeline.py", "validate", given, "--home", home),
+            run_script("media_dashboard.py", "--home", home, "--html", tmp_path / f"{given}.html"),
+            # Any refusal naming it: an output folder given inside the input.
+            run_script("pipeline.py", "run", "opus", "--home", home, "--input", tmp_path / "lib",
+                       "--output", tmp_path / "lib" / given)]  # fmt: skip
+    runs += [subprocess.run([sys.executable, "-m", "mediakeeper", "dupes", action, given,
+                             "--home", home], cwd=REPO_ROOT, env=script_env(),
+                            capture_output=True, text=True, timeout=120)
+             for action in ("set-aside", "keep-all")]  # fmt: skip
+    for run in runs:
+        said = run.stdout + run.stderr
+        assert "Traceback" not in said and "\x1b" not in said and "\x07" not in said, said
+        assert shown in said, said
+    # Any other refusal that names a path given: its controls as their escapes all the same
+    # (the line feed kept, as a refusal may be several lines).
+    missing = run_script("music_queue_manager.py", "--home", home, "--init", "--library",
+                         tmp_path / given)  # fmt: skip
+    said = missing.stderr
+    assert missing.returncode == 2 and "\x1b" not in said and "\x07" not in said, said
+    assert "X\\x1b]0;pwned\\x07Y" in said, said

@@ -163,6 +163,20 @@ def test_a_dry_run_shows_each_step_and_writes_nothing(tmp_path, exe):
     assert tree(tmp_path) == before  # not even the data home or the queue
 
 
+def test_a_dry_run_shows_an_album_named_with_an_escape_sequence_on_one_line(tmp_path, exe):
+    """An album folder's name is shown as every terminal line shows a name (``one_line``):
+    an escape sequence in it (an OSC 8 link, a window title) is its escape, never sent to the
+    terminal raw, and a line feed keeps the album on its line."""
+    name = "Evil\x1b]8;;https:evil.example\x1b\\Click\x1b]0;pwned\x07\nAlbum"
+    synth.tone(exe, tmp_path / "lib" / "Artist" / name / "01.flac", 1.0, frequency=300)
+    pipeline = phone(tmp_path, tmp_path / "lib", TO_FLAC)
+    result = run("run", pipeline, "--dry-run", "--home", tmp_path / "home", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout + result.stderr, result.stdout
+    assert ("  Artist/Evil\\x1b]8;;https:evil.example\\x1b\\Click\\x1b]0;pwned\\x07\\x0aAlbum: "
+            "1 file, needs about") in result.stdout, result.stdout
+
+
 def test_each_run_takes_what_its_input_holds_now_and_its_dry_run_says_so(tmp_path, exe):
     """A pipeline's queue was made once, at its first run: an album folder added to its
     input after it was never converted (the run said "0 albums completed"), while the dry

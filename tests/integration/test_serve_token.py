@@ -195,3 +195,26 @@ def test_signing_in_leads_to_the_page_asked(home, browser):
     finally:
         _, said = server.stop()
     assert GOOD not in said
+
+
+def test_signed_in_on_an_https_page_the_cookie_is_sent_over_https_alone(home):
+    """Behind a reverse proxy that ends TLS (as docs/api.md's base path has it) the server is
+    asked over plain HTTP, but the browser's page is https (its ``Origin`` says so): the
+    cookie holding the token is ``Secure``, so the browser never sends it over plain HTTP to
+    the same host (a typed ``http://nas/``, anyone on the network reading it). A page served
+    over plain HTTP keeps a cookie it can send back."""
+    server = serve(home, env={"MEDIAKEEPER_SERVE_TOKEN": GOOD})
+    try:
+        form = {"token": GOOD, "then": "/"}
+        behind = requests.post(server.url + "/login", data=form, allow_redirects=False,
+                               headers={"Host": "localhost", "Origin": "https://localhost"},
+                               timeout=30)  # fmt: skip
+        assert behind.status_code == 303, behind.text
+        cookie = behind.headers["set-cookie"]
+        assert "mediakeeper_token=" in cookie and "secure" in cookie.lower(), cookie
+        plain = requests.post(server.url + "/login", data=form, allow_redirects=False,
+                              headers={"Origin": server.url}, timeout=30)  # fmt: skip
+        assert plain.status_code == 303, plain.text
+        assert "secure" not in plain.headers["set-cookie"].lower(), plain.headers["set-cookie"]
+    finally:
+        server.stop()
