@@ -276,8 +276,11 @@ def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
 
 def started_environment(**more: str) -> dict[str, str]:
     """The environment of a command the toolkit starts (a batch): this one's, its stray
-    variables marked as said (``STRAYS_SAID``), and ``more``."""
-    return {**os.environ, STRAYS_SAID: "1", **more}
+    variables marked as said (``STRAYS_SAID``), and ``more``; without the page's token, which
+    no batch reads (``serve`` started with it in its environment passed it to every batch)."""
+    environ = {**os.environ, STRAYS_SAID: "1", **more}
+    environ.pop(variable_of("serve", "token"), None)
+    return environ
 
 
 def _read_file(path: Path):

@@ -389,3 +389,17 @@ def test_the_variables_that_name_nothing_the_toolkit_reads():
     assert stray_variables(environ) == ["MEDIAKEEPER_MUSIC_LIBRAY", "MEDIAKEEPER_QWERTY"]
     every = {variable_of(s, k): "1" for s, keys in DEFAULTS.items() for k in keys}
     assert stray_variables(every) == []
+
+
+def test_a_command_the_toolkit_starts_gets_no_page_token(monkeypatch):
+    """``serve`` started with MEDIAKEEPER_SERVE_TOKEN in its environment passed it to every
+    batch the page started (and ``watch --run`` to its batches): no batch reads it, and a
+    secret goes nowhere it is not needed. The keys a batch does read stay."""
+    from mediakeeper.core.config import started_environment
+
+    monkeypatch.setenv("MEDIAKEEPER_SERVE_TOKEN", "s3cret-token-of-the-page")
+    monkeypatch.setenv("MEDIAKEEPER_TMDB_API_KEY", "tmdb-key")
+    started = started_environment(NO_COLOR="1")
+    assert "MEDIAKEEPER_SERVE_TOKEN" not in started
+    assert "s3cret-token-of-the-page" not in started.values()
+    assert started["MEDIAKEEPER_TMDB_API_KEY"] == "tmdb-key" and started["NO_COLOR"] == "1"
