@@ -33,7 +33,7 @@ from mediakeeper.fs import write_errors
 from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
-from mediakeeper.text.visible import visible
+from mediakeeper.text.visible import one_line, visible
 
 WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
@@ -110,11 +110,12 @@ class Command(ListedWhole):
             ctx.exit(1)
         except MediakeeperError as err:
             # A refusal names what it was given, a path or a name (``library folder does not
-            # exist: X``): an escape sequence in it is shown as its escape, never sent raw.
-            click.echo(f"Error: {visible(str(err))}", err=True)
+            # exist: X``): an escape sequence in it is shown as its escape, never sent raw,
+            # and a line feed in a name does not break the one line it is (``errors``).
+            click.echo(f"Error: {one_line(str(err))}", err=True)
             ctx.exit(err.exit_code)
         except OSError as err:  # the system refused: not a usage error (exit 2)
-            click.echo(f"Error: {visible(write_errors.describe(err))}", err=True)
+            click.echo(f"Error: {one_line(write_errors.describe(err))}", err=True)
             ctx.exit(1)
 
 
@@ -136,7 +137,6 @@ def _say_stray_variables() -> None:
     # Loaded only when there is one to say: every command starts here, and most say none.
     from mediakeeper.text.cut import echoed
     from mediakeeper.text.matching import suggestions
-    from mediakeeper.text.visible import visible
 
     # Compared without the prefix they share, which would make any name near any other.
     known = [name.removeprefix(PREFIX) for name in known_variables()]

@@ -12,6 +12,7 @@ from mediakeeper.core.extras import require
 from mediakeeper.core.tokens import MAKE_A_TOKEN, checked_token
 from mediakeeper.system import collector
 from mediakeeper.system.network import is_loopback, listen
+from mediakeeper.text.visible import one_line
 
 GRACE = 3  # seconds open streams get to close once the server is told to stop
 
@@ -48,7 +49,7 @@ def main(home, host, port):
     app = build(settings, host=host, token=token, base_path=base)
     sockets = listen(host, port)  # bound before "Serving" is said (a port in use: exit 2)
     every = " (and this machine's every address)" if host in EVERY_ADDRESS else ""
-    click.echo(f"Serving {settings.home} at http://{page_host(host)}:{port}{base.rstrip('/')}/"
+    click.echo(f"Serving {one_line(str(settings.home))} at http://{page_host(host)}:{port}{base.rstrip('/')}/"
                f"{every} (Ctrl+C stops)")  # fmt: skip
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on",
                             timeout_graceful_shutdown=GRACE, proxy_headers=False)  # fmt: skip

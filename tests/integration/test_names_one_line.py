@@ -178,3 +178,18 @@ def test_a_name_given_on_the_command_line_is_said_back_on_one_line(tmp_path):
     said = missing.stderr
     assert missing.returncode == 2 and "\x1b" not in said and "\x07" not in said, said
     assert "X\\x1b]0;pwned\\x07Y" in said, said
+
+
+def test_serve_names_a_data_home_with_a_line_feed_on_one_line(tmp_path):
+    """``serve`` said "Serving <home> at ..." with the home's name raw: a line feed in it
+    broke the line a script reads the address from."""
+    from tests.integration.serving import serve
+
+    home = tmp_path / "Media\nKept"
+    (home / "status").mkdir(parents=True)
+    server = serve(home)
+    try:
+        said = server.process.stdout.readline()
+        assert said.startswith(f"Serving {tmp_path}/Media\\x0aKept at http://"), said
+    finally:
+        server.stop()
