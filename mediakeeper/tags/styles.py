@@ -89,6 +89,10 @@ def join_pair(number: str | None, total: str | None) -> str | None:
     return number or None
 
 
+# Set on a parse whose ID3 tag is as the file stores it (``reading._load_id3``): a write
+# saves that parse (``ID3Style.writable``). One without it was translated for its read.
+AS_STORED = "mediakeeper_as_stored"
+
 _ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2, 4, 0): "ID3v2.4"}
 
 
@@ -189,11 +193,15 @@ class ID3Style:
         }
 
     def writable(self, audio, work: BinaryIO):
-        """What a change is made in: the parse, or for ID3v2.3 the file parsed again as it is
-        on disk. Every read sees ID3 through mutagen's translation to v2.4, and saving that
-        back as v2.3 would drop the frames v2.3 lacks (the sort orders Picard writes) and a
-        time of day, and join a frame's values with "/"."""
-        if not _is_v23(audio.tags):
+        """What a change is made in: the parse, or for ID3v2.3, and for a v2.4 tag the read
+        translated (``reading._load_id3``), the file parsed again as it is on disk. A read
+        sees ID3 through mutagen's translation to v2.4: saving that back as v2.3 would drop
+        the frames v2.3 lacks (the sort orders Picard writes) and a time of day, and join a
+        frame's values with "/"; as v2.4, it would spell out a genre kept as an ID3v1 number
+        and delete the v2.3 frames a tagger left in it. (An older tag, v2.2 or ID3v1, is
+        written as its translation: mutagen writes neither.)"""
+        version = None if audio.tags is None else tuple(audio.tags.version[:2])
+        if version != (2, 3) and (version != (2, 4) or getattr(audio, AS_STORED, False)):
             return audio
         work.seek(0)
         return type(audio)(work, translate=False)  # MP3, AIFF, WAVE, DSF, ...

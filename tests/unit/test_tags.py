@@ -12,7 +12,7 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSOP, TSOT, TYER
+from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSIZ, TSOP, TSOT, TYER
 from mutagen.mp4 import MP4
 
 from mediakeeper import tags
@@ -735,6 +735,30 @@ def test_a_fix_to_an_id3v23_file_changes_its_own_frame_and_no_other(tmp_path):
     after = ID3(path, translate=False)
     assert after.version[:2] == (2, 3)
     assert after["TIT2"].text == ["Crazy in Love"]
+    assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav", "aiff"])
+def test_a_fix_to_an_id3v24_tag_changes_its_own_frame_and_no_other(tmp_path, fmt):
+    """A v2.4 tag as other taggers leave it: a genre kept as an ID3v1 number ("(17)Rock"), a
+    v2.3 date frame and size frame left in it. A fix of the title went through mutagen's
+    v2.4 translation, which spelled the genre out and deleted TDAT and TSIZ: frames the fix
+    never named, changed without a word in the journal."""
+    path = track(tmp_path, fmt, {"title": "Song "})
+    audio = mutagen.File(path)
+    audio.tags.add(TCON(encoding=0, text=["(17)Rock"]))
+    audio.tags.add(TDAT(encoding=0, text=["0302"]))
+    audio.tags.add(TSIZ(encoding=0, text=["123456"]))
+    audio.save()  # saved as it is: mutagen translates on load, not on save
+    raw = type(audio)(path, translate=False).tags
+    assert raw.version == (2, 4, 0) and raw["TCON"].text == ["(17)Rock"] and "TSIZ" in raw
+    before = {key: frame for key, frame in raw.items() if key != "TIT2"}
+    assert tags.read(path).tags["genre"] == "Rock"
+
+    tags.write(path, {"title": "Song"})
+
+    after = type(audio)(path, translate=False).tags
+    assert after.version == (2, 4, 0) and after["TIT2"].text == ["Song"]
     assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
 
 
