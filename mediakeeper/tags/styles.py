@@ -19,6 +19,7 @@ format is one entry there plus its fixtures.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -27,6 +28,7 @@ from typing import Any, BinaryIO
 from mutagen.flac import FLAC
 from mutagen.id3 import (
     COMM,
+    ID3,
     TDAT,
     TIME,
     TIPL,
@@ -38,10 +40,13 @@ from mutagen.id3 import (
     Encoding,
     Frames,
     ID3TimeStamp,
+    MakeID3v1,
 )
+from mutagen.id3._id3v1 import find_id3v1  # the one mutagen's read and save use
 from mutagen.mp3 import MP3
 from mutagen.mp4 import AtomDataType, MP4FreeForm
 from mutagen.oggflac import OggFLAC
+from mutagen.trueaudio import TrueAudio
 
 from mediakeeper.tags.table import TABLE, Field
 from mediakeeper.tags.values import Flag, Malformed, WholeNumber, whole
@@ -88,6 +93,12 @@ def join_pair(number: str | None, total: str | None) -> str | None:
         return f"{number or ''}/{total}"
     return number or None
 
+
+# The formats whose ID3v1 tag is the file's last bytes (in WAV and AIFF, ID3 is a chunk).
+_ID3_AT_THE_ENDS = (MP3, TrueAudio)
+_V1_SIZE = 128
+# Set on a parse for a write: the frames of the file's ID3v1 tag, for ``save`` to write it from.
+_ID3V1 = "mediakeeper_id3v1"
 
 # Set on a parse whose ID3 tag is as the file stores it (``reading._load_id3``): a write
 # saves that parse (``ID3Style.writable``). One without it was translated for its read.
@@ -193,18 +204,26 @@ class ID3Style:
         }
 
     def writable(self, audio, work: BinaryIO):
-        """What a change is made in: the parse, or for ID3v2.3, and for a v2.4 tag the read
-        translated (``reading._load_id3``), the file parsed again as it is on disk. A read
-        sees ID3 through mutagen's translation to v2.4: saving that back as v2.3 would drop
-        the frames v2.3 lacks (the sort orders Picard writes) and a time of day, and join a
-        frame's values with "/"; as v2.4, it would spell out a genre kept as an ID3v1 number
-        and delete the v2.3 frames a tagger left in it. (An older tag, v2.2 or ID3v1, is
-        written as its translation: mutagen writes neither.)"""
+        """What a change is made in: the parse, or for ID3v2.3, for a v2.4 tag the read
+        translated (``reading._load_id3``) and for a file with an ID3v1 tag too, the file's
+        ID3v2 tag parsed again as it is on disk. A read sees ID3 through mutagen's
+        translation to v2.4: saving that back as v2.3 would drop the frames v2.3 lacks (the
+        sort orders Picard writes) and a time of day, and join a frame's values with "/"; as
+        v2.4, it would spell out a genre kept as an ID3v1 number and delete the v2.3 frames a
+        tagger left in it. And a read takes what the ID3v1 tag holds and the v2 tag lacks (a
+        year, a genre): saved, the v2 tag would gain them. (An older tag, v2.2 or ID3v1 only,
+        is written as its translation: mutagen writes neither.)"""
         version = None if audio.tags is None else tuple(audio.tags.version[:2])
-        if version != (2, 3) and (version != (2, 4) or getattr(audio, AS_STORED, False)):
+        if version not in ((2, 3), (2, 4)):
+            return audio
+        v1 = _id3v1_frames(work, version[1]) if isinstance(audio, _ID3_AT_THE_ENDS) else None
+        if not v1 and version == (2, 4) and getattr(audio, AS_STORED, False):
             return audio
         work.seek(0)
-        return type(audio)(work, translate=False)  # MP3, AIFF, WAVE, DSF, ...
+        stored = type(audio)(work, translate=False, load_v1=False)  # MP3, AIFF, WAVE, ...
+        if v1:
+            setattr(stored, _ID3V1, v1)
+        return stored
 
     def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
         values = values_list(value)
@@ -249,6 +268,21 @@ class ID3Style:
             audio.save(target, v2_version=3, v23_sep=None, padding=padding)
         else:
             audio.save(target, v2_version=4, padding=padding)
+        v1 = getattr(audio, _ID3V1, None)
+        if v1:
+            # mutagen wrote the ID3v1 tag (now the file's last 128 bytes) from the v2 tag
+            # alone: written again from both, as from the whole parse, so its year stays.
+            whole = ID3()
+            for frame in (*v1.values(), *audio.tags.values()):  # the v2 tag's win
+                whole.add(frame)
+            target.seek(-_V1_SIZE, os.SEEK_END)
+            target.write(MakeID3v1(whole))
+
+
+def _id3v1_frames(work: BinaryIO, v2_version: int) -> dict | None:
+    """The frames of the ID3v1 tag at the end of ``work`` (as v2.``v2_version`` frames), as
+    mutagen finds it when it reads and saves; None without one."""
+    return find_id3v1(work, v2_version)[0]
 
 
 def _undescribed(tags, frame_id: str) -> list:

@@ -12,7 +12,22 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSIZ, TSOP, TSOT, TYER
+from mutagen.id3 import (
+    ID3,
+    TCON,
+    TDAT,
+    TDRC,
+    TIME,
+    TIT2,
+    TPE1,
+    TRCK,
+    TSIZ,
+    TSOP,
+    TSOT,
+    TYER,
+    MakeID3v1,
+    ParseID3v1,
+)
 from mutagen.mp4 import MP4
 
 from mediakeeper import tags
@@ -760,6 +775,32 @@ def test_a_fix_to_an_id3v24_tag_changes_its_own_frame_and_no_other(tmp_path, fmt
     after = type(audio)(path, translate=False).tags
     assert after.version == (2, 4, 0) and after["TIT2"].text == ["Song"]
     assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_fix_leaves_an_id3v1_tag_s_values_out_of_the_id3v2_tag(tmp_path, version):
+    """An old rip's ID3v1 tag holds a year and a genre its ID3v2 tag lacks. mutagen reads
+    them into the v2 tag it parses, and a fix of the title saved them there: the file's v2
+    tag gained a year and a genre (as "17") no one wrote into it."""
+    path = track(tmp_path, "mp3", {"title": " Song", "artist": "A"}, id3_version=version)
+    old = ID3()
+    old.add(TIT2(encoding=0, text=["Song"]))
+    old.add(TDRC(encoding=0, text=["1999"]))
+    old.add(TCON(encoding=0, text=["Rock"]))
+    with open(path, "ab") as f:
+        f.write(MakeID3v1(old))
+    before = ID3(path, translate=False, load_v1=False)
+    assert "TCON" not in before and tags.read(path).tags["date"] == "1999"
+
+    tags.write(path, {"title": "Song"})
+
+    after = ID3(path, translate=False, load_v1=False)
+    assert after.version == before.version and after["TIT2"].text == ["Song"]
+    assert sorted(after) == sorted(before)
+    v1 = ParseID3v1(path.read_bytes()[-128:])  # still there, with its year and genre
+    assert (v1["TIT2"].text, v1["TCON"].genres) == (["Song"], ["Rock"])
+    assert v1["TDRC"].text[0].text == "1999"
+    assert tags.read(path).tags["date"] == "1999"
 
 
 def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
