@@ -28,7 +28,6 @@ from typing import Any, BinaryIO
 from mutagen.flac import FLAC
 from mutagen.id3 import (
     COMM,
-    ID3,
     TDAT,
     TIME,
     TIPL,
@@ -97,7 +96,7 @@ def join_pair(number: str | None, total: str | None) -> str | None:
 # The formats whose ID3v1 tag is the file's last bytes (in WAV and AIFF, ID3 is a chunk).
 _ID3_AT_THE_ENDS = (MP3, TrueAudio)
 _V1_SIZE = 128
-# Set on a parse for a write: the frames of the file's ID3v1 tag, for ``save`` to write it from.
+# Set on a parse for a write: the file's ID3v1 tag and the v2 frames as parsed, for ``save``.
 _ID3V1 = "mediakeeper_id3v1"
 
 # Set on a parse whose ID3 tag is as the file stores it (``reading._load_id3``): a write
@@ -216,13 +215,13 @@ class ID3Style:
         version = None if audio.tags is None else tuple(audio.tags.version[:2])
         if version not in ((2, 3), (2, 4)):
             return audio
-        v1 = _id3v1_frames(work, version[1]) if isinstance(audio, _ID3_AT_THE_ENDS) else None
-        if not v1 and version == (2, 4) and getattr(audio, AS_STORED, False):
+        v1 = _id3v1_tag(work) if isinstance(audio, _ID3_AT_THE_ENDS) else None
+        if v1 is None and version == (2, 4) and getattr(audio, AS_STORED, False):
             return audio
         work.seek(0)
         stored = type(audio)(work, translate=False, load_v1=False)  # MP3, AIFF, WAVE, ...
-        if v1:
-            setattr(stored, _ID3V1, v1)
+        if v1 is not None:
+            setattr(stored, _ID3V1, (v1, dict(stored.tags.items())))
         return stored
 
     def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
@@ -268,21 +267,39 @@ class ID3Style:
             audio.save(target, v2_version=3, v23_sep=None, padding=padding)
         else:
             audio.save(target, v2_version=4, padding=padding)
-        v1 = getattr(audio, _ID3V1, None)
-        if v1:
-            # mutagen wrote the ID3v1 tag (now the file's last 128 bytes) from the v2 tag
-            # alone: written again from both, as from the whole parse, so its year stays.
-            whole = ID3()
-            for frame in (*v1.values(), *audio.tags.values()):  # the v2 tag's win
-                whole.add(frame)
+        kept = getattr(audio, _ID3V1, None)
+        if kept is not None:
+            # mutagen wrote the whole ID3v1 tag (the file's last 128 bytes) from the v2 tag:
+            # the v1 tag as it was instead, but for the fields whose frames the change set.
+            v1, frames = kept
+            made = MakeID3v1(audio.tags)
+            for keys, part in _V1_FIELDS:
+                if any(audio.tags.get(key) is not frames.get(key) for key in keys):
+                    v1[part] = made[part]
             target.seek(-_V1_SIZE, os.SEEK_END)
-            target.write(MakeID3v1(whole))
+            target.write(v1)
 
 
-def _id3v1_frames(work: BinaryIO, v2_version: int) -> dict | None:
-    """The frames of the ID3v1 tag at the end of ``work`` (as v2.``v2_version`` frames), as
-    mutagen finds it when it reads and saves; None without one."""
-    return find_id3v1(work, v2_version)[0]
+# The fields of an ID3v1 tag (MakeID3v1 writes them) and the v2 frames each is made from.
+_V1_FIELDS = (
+    (("TIT2",), slice(3, 33)),
+    (("TPE1",), slice(33, 63)),
+    (("TALB",), slice(63, 93)),
+    (("TDRC", "TYER"), slice(93, 97)),
+    (("TRCK",), slice(125, 127)),  # ID3v1.1: a zero byte, then the track number
+    (("TCON",), slice(127, 128)),
+)
+
+
+def _id3v1_tag(work: BinaryIO) -> bytearray | None:
+    """The ID3v1 tag that ends ``work``, where mutagen finds one (``find_id3v1``, which
+    mutagen's save writes over); None without one, or one of another length than 128 bytes
+    (an old mutagen's): that is written as mutagen writes it."""
+    found, offset = find_id3v1(work)
+    if found is None or offset != -_V1_SIZE:
+        return None
+    work.seek(-_V1_SIZE, os.SEEK_END)
+    return bytearray(work.read(_V1_SIZE))
 
 
 def _undescribed(tags, frame_id: str) -> list:

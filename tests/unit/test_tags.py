@@ -14,6 +14,7 @@ import mutagen
 import pytest
 from mutagen.id3 import (
     ID3,
+    TALB,
     TCON,
     TDAT,
     TDRC,
@@ -801,6 +802,26 @@ def test_a_fix_leaves_an_id3v1_tag_s_values_out_of_the_id3v2_tag(tmp_path, versi
     assert (v1["TIT2"].text, v1["TCON"].genres) == (["Song"], ["Rock"])
     assert v1["TDRC"].text[0].text == "1999"
     assert tags.read(path).tags["date"] == "1999"
+
+
+def test_a_fix_changes_an_id3v1_tag_only_where_it_holds_the_fixed_tag(tmp_path):
+    """The ID3v1 tag of an old rip names the album as the rip did and holds a comment; a fix
+    of the title wrote the whole v1 tag again from the v2 tag, so its album became the v2
+    tag's and its comment was lost."""
+    path = track(tmp_path, "mp3", {"title": " Song", "artist": "A", "album": "Album (Deluxe)"})
+    old = ID3()
+    for frame in (TIT2(encoding=0, text=[" Song"]), TALB(encoding=0, text=["Album"])):
+        old.add(frame)
+    v1 = bytearray(MakeID3v1(old))
+    v1[97:125] = b"ripped by EAC".ljust(28, b"\0")  # the comment (v1.1: its first 28 bytes)
+    with open(path, "ab") as f:
+        f.write(v1)
+
+    tags.write(path, {"title": "Song"})
+
+    after = path.read_bytes()[-128:]
+    assert after[3:33] == b"Song".ljust(30, b"\0")
+    assert after[33:] == bytes(v1[33:])  # album, comment and the rest as they were
 
 
 def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
