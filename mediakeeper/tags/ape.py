@@ -11,7 +11,10 @@ import os
 import struct
 from operator import attrgetter
 
-from mutagen.apev2 import TEXT
+from mutagen.apev2 import (
+    TEXT,
+    _APEv2Data,  # where mutagen finds the tag its save replaces
+)
 from mutagen.musepack import Musepack
 
 from mediakeeper.tags.styles import VorbisStyle, first, join_pair, leading, split_pair
@@ -80,8 +83,23 @@ class APEStyle(VorbisStyle):
         return "apev2"
 
     def save(self, audio, target, padding=None) -> None:
+        after = _after_the_tag(target)
         audio.save(target)  # APEv2 has no padding: a change of length moves its end
         _in_stored_order(audio.tags, target)
+        if after:  # mutagen's save deleted them: put back after the tag, as they were
+            target.seek(0, os.SEEK_END)
+            target.write(after)
+
+
+def _after_the_tag(target) -> bytes:
+    """What follows a file's APEv2 tag (an ID3v1 tag, with a Lyrics3 block before it: old
+    rips have them), which mutagen's save deletes with the tag it writes anew; b"" where
+    nothing does, or the tag is at the file's start."""
+    found = _APEv2Data(target)
+    if found.start is None or found.is_at_start or found.end is None:
+        return b""
+    target.seek(found.end)
+    return target.read()
 
 
 def _in_stored_order(tags, target) -> None:

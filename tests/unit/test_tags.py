@@ -824,6 +824,26 @@ def test_a_fix_changes_an_id3v1_tag_only_where_it_holds_the_fixed_tag(tmp_path):
     assert after[33:] == bytes(v1[33:])  # album, comment and the rest as they were
 
 
+@pytest.mark.parametrize("fmt", ["wv", "ape", "mpc"])
+def test_a_fix_to_an_apev2_file_keeps_its_id3v1_tag(tmp_path, fmt):
+    """Old Musepack and Monkey's Audio rips end with an APEv2 tag then an ID3v1 tag; mutagen's
+    save of the APEv2 tag deletes what follows it, so a fix of the title deleted the ID3v1
+    tag, and the undo put the title back but not that tag."""
+    path = track(tmp_path, fmt, {"title": " Song", "artist": "A", "date": "1999"})
+    old = ID3()
+    for frame in (TIT2(encoding=0, text=[" Song"]), TDRC(encoding=0, text=["1999"])):
+        old.add(frame)
+    v1 = MakeID3v1(old)
+    with open(path, "ab") as f:
+        f.write(v1)
+    size = path.stat().st_size
+
+    tags.write(path, {"title": "Song"})
+
+    assert path.read_bytes()[-128:] == v1 and path.stat().st_size == size - 1
+    assert tags.read(path).tags["title"] == "Song"
+
+
 def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
     path = track(tmp_path, "mp3", {"title": "T", "date": "1999"}, id3_version=3)
     tags.write(path, {"date": "2003-08-12T12:00"})
