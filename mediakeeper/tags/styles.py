@@ -237,7 +237,10 @@ class ID3Style:
             tags.add(UFID(owner=desc, data=values[0].encode("utf-8")))
         else:
             old = tags.get(field.id3)
-            text = leading(values, old.text if old is not None else ())
+            # A genre's values are its genres: "(17)(18)" is Rock and Techno in one text
+            # (as a write parses it: ``writable``), and the second must stay.
+            stored = () if old is None else old.genres if frame_id == "TCON" else old.text
+            text = leading(values, stored)
             encoding = encoding_for(old, text)
             if frame_id == "TXXX":
                 tags.add(TXXX(encoding=encoding, desc=desc, text=text))

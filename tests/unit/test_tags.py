@@ -844,6 +844,21 @@ def test_a_fix_to_an_apev2_file_keeps_its_id3v1_tag(tmp_path, fmt):
     assert tags.read(path).tags["title"] == "Song"
 
 
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_genre_set_keeps_the_other_genres_an_id3v1_number_list_names(tmp_path, version):
+    """A TCON of "(17)(18)" names two genres, Rock and Techno, in one text; a genre set on it
+    replaced the whole text, and Techno was lost."""
+    path = track(tmp_path, "mp3", {"title": "x"}, id3_version=version)
+    raw = ID3(path, translate=False)
+    raw.add(TCON(encoding=0, text=["(17)(18)"]))
+    raw.save(path, v2_version=version)
+    assert tags.read(path).tags["genre"] == "Rock"
+
+    tags.write(path, {"genre": "Jazz"})
+
+    assert ID3(path)["TCON"].genres == ["Jazz", "Techno"]
+
+
 def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
     path = track(tmp_path, "mp3", {"title": "T", "date": "1999"}, id3_version=3)
     tags.write(path, {"date": "2003-08-12T12:00"})
