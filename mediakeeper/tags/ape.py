@@ -12,8 +12,7 @@ import struct
 from operator import attrgetter
 
 from mutagen.apev2 import (
-    TEXT,
-    _APEv2Data,  # where mutagen finds the tag its save replaces
+    TEXT,  # where mutagen finds the tag its save replaces
 )
 from mutagen.musepack import Musepack
 
@@ -22,6 +21,8 @@ from mediakeeper.tags.table import Field
 
 _COVER = "COVER ART"  # "Cover Art (Front)", "Cover Art (Back)", ...
 _FOOTER = 32  # an APEv2 tag's footer: "APETAGEX", version, size, item count, flags, reserved
+_V1 = 128  # an ID3v1 tag
+_LYRICS3 = b"LYRICS200"
 
 
 class APEStyle(VorbisStyle):
@@ -92,14 +93,26 @@ class APEStyle(VorbisStyle):
 
 
 def _after_the_tag(target) -> bytes:
-    """What follows a file's APEv2 tag (an ID3v1 tag, with a Lyrics3 block before it: old
-    rips have them), which mutagen's save deletes with the tag it writes anew; b"" where
-    nothing does, or the tag is at the file's start."""
-    found = _APEv2Data(target)
-    if found.start is None or found.is_at_start or found.end is None:
+    """What follows a file's APEv2 tag, which mutagen's save deletes with the tag it writes
+    anew: an ID3v1 tag (old rips have one), a Lyrics3v2 block before it, found where mutagen
+    finds them; b"" where nothing does."""
+    size = target.seek(0, os.SEEK_END)
+    if size < _V1 + _FOOTER:
         return b""
-    target.seek(found.end)
-    return target.read()
+    target.seek(size - _V1)
+    if target.read(3) != b"TAG":
+        return b""
+    footers = [size - _V1 - _FOOTER]
+    target.seek(size - _V1 - len(_LYRICS3) - 6)
+    lyrics = target.read(len(_LYRICS3) + 6)  # a Lyrics3v2 block ends with its size, then this
+    if lyrics.endswith(_LYRICS3) and lyrics[:6].isdigit():
+        footers.append(size - _V1 - len(lyrics) - int(lyrics[:6]) - _FOOTER)
+    for footer in footers:
+        target.seek(max(footer, 0))
+        if footer >= 0 and target.read(8) == b"APETAGEX":
+            target.seek(footer + _FOOTER)
+            return target.read()
+    return b""
 
 
 def _in_stored_order(tags, target) -> None:

@@ -40,8 +40,8 @@ from mutagen.id3 import (
     Frames,
     ID3TimeStamp,
     MakeID3v1,
+    ParseID3v1,
 )
-from mutagen.id3._id3v1 import find_id3v1  # the one mutagen's read and save use
 from mutagen.mp3 import MP3
 from mutagen.mp4 import AtomDataType, MP4FreeForm
 from mutagen.oggflac import OggFLAC
@@ -295,14 +295,18 @@ _V1_FIELDS = (
 
 
 def _id3v1_tag(work: BinaryIO) -> bytearray | None:
-    """The ID3v1 tag that ends ``work``, where mutagen finds one (``find_id3v1``, which
-    mutagen's save writes over); None without one, or one of another length than 128 bytes
-    (an old mutagen's): that is written as mutagen writes it."""
-    found, offset = find_id3v1(work)
-    if found is None or offset != -_V1_SIZE:
+    """The ID3v1 tag that ends ``work``, where mutagen's save finds one to write over (its
+    "TAG" the first in the last 131 bytes, not the end of an APEv2 tag's "APETAGEX"); None
+    without one, or one shorter than 128 bytes (an old mutagen's): mutagen writes that."""
+    size = work.seek(0, os.SEEK_END)
+    if size < _V1_SIZE:
         return None
-    work.seek(-_V1_SIZE, os.SEEK_END)
-    return bytearray(work.read(_V1_SIZE))
+    work.seek(max(size - _V1_SIZE - 3, 0))
+    data = work.read()
+    at = data.find(b"TAG")
+    if at != len(data) - _V1_SIZE or data.startswith(b"APETAGEX"):
+        return None
+    return bytearray(data[at:]) if ParseID3v1(data[at:]) is not None else None
 
 
 def _undescribed(tags, frame_id: str) -> list:
