@@ -11,7 +11,9 @@ import os
 import struct
 from operator import attrgetter
 
-from mutagen.apev2 import TEXT
+from mutagen.apev2 import (
+    TEXT,  # where mutagen finds the tag its save replaces
+)
 from mutagen.musepack import Musepack
 
 from mediakeeper.tags.styles import VorbisStyle, first, join_pair, leading, split_pair
@@ -19,6 +21,8 @@ from mediakeeper.tags.table import Field
 
 _COVER = "COVER ART"  # "Cover Art (Front)", "Cover Art (Back)", ...
 _FOOTER = 32  # an APEv2 tag's footer: "APETAGEX", version, size, item count, flags, reserved
+_V1 = 128  # an ID3v1 tag
+_LYRICS3 = b"LYRICS200"
 
 
 class APEStyle(VorbisStyle):
@@ -80,8 +84,35 @@ class APEStyle(VorbisStyle):
         return "apev2"
 
     def save(self, audio, target, padding=None) -> None:
+        after = _after_the_tag(target)
         audio.save(target)  # APEv2 has no padding: a change of length moves its end
         _in_stored_order(audio.tags, target)
+        if after:  # mutagen's save deleted them: put back after the tag, as they were
+            target.seek(0, os.SEEK_END)
+            target.write(after)
+
+
+def _after_the_tag(target) -> bytes:
+    """What follows a file's APEv2 tag, which mutagen's save deletes with the tag it writes
+    anew: an ID3v1 tag (old rips have one), a Lyrics3v2 block before it, found where mutagen
+    finds them; b"" where nothing does."""
+    size = target.seek(0, os.SEEK_END)
+    if size < _V1 + _FOOTER:
+        return b""
+    target.seek(size - _V1)
+    if target.read(3) != b"TAG":
+        return b""
+    footers = [size - _V1 - _FOOTER]
+    target.seek(size - _V1 - len(_LYRICS3) - 6)
+    lyrics = target.read(len(_LYRICS3) + 6)  # a Lyrics3v2 block ends with its size, then this
+    if lyrics.endswith(_LYRICS3) and lyrics[:6].isdigit():
+        footers.append(size - _V1 - len(lyrics) - int(lyrics[:6]) - _FOOTER)
+    for footer in footers:
+        target.seek(max(footer, 0))
+        if footer >= 0 and target.read(8) == b"APETAGEX":
+            target.seek(footer + _FOOTER)
+            return target.read()
+    return b""
 
 
 def _in_stored_order(tags, target) -> None:

@@ -25,6 +25,7 @@ from mutagen.mp4 import MP4
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
+from mediakeeper.tags.styles import AS_STORED, ID3_STYLE
 from mediakeeper.tags.table import FIELD_OF, LOGICAL_TAGS, LOUDNESS, Field
 
 # Every extension of a format mutagen reads, set from the parsers below (_BY_EXTENSION).
@@ -98,32 +99,61 @@ class translated:  # named as what it is used for: ``with translated(path):``
         raise AudioError(str(self.path), reason) from exc
 
 
-# The frames mutagen's translation to ID3v2.4 (``update_to_v24``) changes: TYER and its kin
-# become TDRC, "(17)"-style genres are spelled out, and so on. A v2.4 tag with none of them
-# comes out of it as it went in, so it is skipped there.
-_TRANSLATED_FRAMES = frozenset(
-    {"TCON", "APIC", "TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ"}
-    | {"CHAP", "CTOC"}  # chapters hold frames of their own
+# The frames of a v2.3 tag that mutagen's translation to ID3v2.4 (``update_to_v24``) turns
+# into v2.4 ones (TYER and its kin into TDRC, TORY into TDOR, IPLS into TIPL) or deletes (RVAD,
+# TSIZ, ...). Some taggers leave them in a v2.4 tag too.
+_V23_FRAMES = frozenset(
+    {"TYER", "TDAT", "TIME", "TORY", "IPLS", "RVAD", "EQUA", "TRDA", "TSIZ"}
 )
 
+def _changed_by_translation(tags) -> bool:
+    """Whether mutagen's translation to ID3v2.4 would change a v2.4 tag: a frame of v2.3
+    in it, a genre stored as an ID3v1 number ("(17)", "17", "(17)Rock"), a picture whose
+    type is "JPG" or "PNG", or such a frame in a chapter. A tag with none of them comes out
+    of the translation as it went in."""
+    for key, frame in tags.items():
+        frame_id = key[:4]
+        if frame_id in _V23_FRAMES:
+            return True
+        if frame_id == "TCON" and [str(text) for text in frame.text] != frame.genres:
+            return True
+        if frame_id == "APIC" and frame.mime in ("JPG", "PNG"):
+            return True
+        if frame_id in ("CHAP", "CTOC") and _changed_by_translation(frame.sub_frames):
+            return True
+    return False
 
-def _load_mp3(source: Path | str | io.IOBase) -> MP3:
-    audio = MP3(source, translate=False)
-    tags = audio.tags
-    if tags is not None and (
-        tags.version < (2, 4, 0) or any(key[:4] in _TRANSLATED_FRAMES for key in tags)
-    ):
-        tags.update_to_v24()
-    return audio
+
+def _load_id3(kind: type) -> Callable[[Path | str | io.IOBase], Any]:
+    """The parser of a format that keeps ID3 (``kind``: MP3, WAVE, AIFF, ...): its tag parsed
+    as stored, and translated to v2.4 for the read only where that changes it (an older
+    version, or a v2.4 tag holding what ``_changed_by_translation`` names). Only a parse left
+    as stored is marked ``AS_STORED``: a write saves it, where a translated one would write
+    the translation back (a genre spelled out, v2.3 frames deleted) over frames it never
+    named."""
+
+    def parse(source: Path | str | io.IOBase):
+        audio = kind(source, translate=False)
+        tags = audio.tags
+        if tags is not None and (tags.version < (2, 4, 0) or _changed_by_translation(tags)):
+            tags.update_to_v24()
+        else:
+            setattr(audio, AS_STORED, True)
+        return audio
+
+    return parse
 
 
 # How to parse the format a file's extension promises. Trying it first skips mutagen.File's
 # sniffing of every format; a file whose name lies (an .ogg holding Opus, an .m4a that is an
 # MP3) falls back to the sniffing.
 _BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
-    ".mp3": _load_mp3,
-    ".mp2": _load_mp3,  # MPEG layer II: mutagen's MP3 reads it
-    **BY_EXTENSION,
+    ".mp3": _load_id3(MP3),
+    ".mp2": _load_id3(MP3),  # MPEG layer II: mutagen's MP3 reads it
+    **{
+        suffix: _load_id3(parse) if KINDS.get(parse, (None, None))[1] is ID3_STYLE else parse
+        for suffix, parse in BY_EXTENSION.items()
+    },
 }
 
 AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)

@@ -19,6 +19,7 @@ format is one entry there plus its fixtures.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
@@ -38,10 +39,13 @@ from mutagen.id3 import (
     Encoding,
     Frames,
     ID3TimeStamp,
+    MakeID3v1,
+    ParseID3v1,
 )
 from mutagen.mp3 import MP3
 from mutagen.mp4 import AtomDataType, MP4FreeForm
 from mutagen.oggflac import OggFLAC
+from mutagen.trueaudio import TrueAudio
 
 from mediakeeper.tags.table import TABLE, Field
 from mediakeeper.tags.values import Flag, Malformed, WholeNumber, whole
@@ -88,6 +92,16 @@ def join_pair(number: str | None, total: str | None) -> str | None:
         return f"{number or ''}/{total}"
     return number or None
 
+
+# The formats whose ID3v1 tag is the file's last bytes (in WAV and AIFF, ID3 is a chunk).
+_ID3_AT_THE_ENDS = (MP3, TrueAudio)
+_V1_SIZE = 128
+# Set on a parse for a write: the file's ID3v1 tag and the v2 frames as parsed, for ``save``.
+_ID3V1 = "mediakeeper_id3v1"
+
+# Set on a parse whose ID3 tag is as the file stores it (``reading._load_id3``): a write
+# saves that parse (``ID3Style.writable``). One without it was translated for its read.
+AS_STORED = "mediakeeper_as_stored"
 
 _ID3_VERSIONS = {(1, 1): "ID3v1", (2, 2, 0): "ID3v2.2", (2, 3, 0): "ID3v2.3", (2, 4, 0): "ID3v2.4"}
 
@@ -189,14 +203,26 @@ class ID3Style:
         }
 
     def writable(self, audio, work: BinaryIO):
-        """What a change is made in: the parse, or for ID3v2.3 the file parsed again as it is
-        on disk. Every read sees ID3 through mutagen's translation to v2.4, and saving that
-        back as v2.3 would drop the frames v2.3 lacks (the sort orders Picard writes) and a
-        time of day, and join a frame's values with "/"."""
-        if not _is_v23(audio.tags):
+        """What a change is made in: the parse, or for ID3v2.3, for a v2.4 tag the read
+        translated (``reading._load_id3``) and for a file with an ID3v1 tag too, the file's
+        ID3v2 tag parsed again as it is on disk. A read sees ID3 through mutagen's
+        translation to v2.4: saving that back as v2.3 would drop the frames v2.3 lacks (the
+        sort orders Picard writes) and a time of day, and join a frame's values with "/"; as
+        v2.4, it would spell out a genre kept as an ID3v1 number and delete the v2.3 frames a
+        tagger left in it. And a read takes what the ID3v1 tag holds and the v2 tag lacks (a
+        year, a genre): saved, the v2 tag would gain them. (An older tag, v2.2 or ID3v1 only,
+        is written as its translation: mutagen writes neither.)"""
+        version = None if audio.tags is None else tuple(audio.tags.version[:2])
+        if version not in ((2, 3), (2, 4)):
+            return audio
+        v1 = _id3v1_tag(work) if isinstance(audio, _ID3_AT_THE_ENDS) else None
+        if v1 is None and version == (2, 4) and getattr(audio, AS_STORED, False):
             return audio
         work.seek(0)
-        return type(audio)(work, translate=False)  # MP3, AIFF, WAVE, DSF, ...
+        stored = type(audio)(work, translate=False, load_v1=False)  # MP3, AIFF, WAVE, ...
+        if v1 is not None:
+            setattr(stored, _ID3V1, (v1, dict(stored.tags.items())))
+        return stored
 
     def set(self, tags, field: Field, value: str | Sequence[str] | None) -> None:
         values = values_list(value)
@@ -211,7 +237,10 @@ class ID3Style:
             tags.add(UFID(owner=desc, data=values[0].encode("utf-8")))
         else:
             old = tags.get(field.id3)
-            text = leading(values, old.text if old is not None else ())
+            # A genre's values are its genres: "(17)(18)" is Rock and Techno in one text
+            # (as a write parses it: ``writable``), and the second must stay.
+            stored = () if old is None else old.genres if frame_id == "TCON" else old.text
+            text = leading(values, stored)
             encoding = encoding_for(old, text)
             if frame_id == "TXXX":
                 tags.add(TXXX(encoding=encoding, desc=desc, text=text))
@@ -241,6 +270,43 @@ class ID3Style:
             audio.save(target, v2_version=3, v23_sep=None, padding=padding)
         else:
             audio.save(target, v2_version=4, padding=padding)
+        kept = getattr(audio, _ID3V1, None)
+        if kept is not None:
+            # mutagen wrote the whole ID3v1 tag (the file's last 128 bytes) from the v2 tag:
+            # the v1 tag as it was instead, but for the fields whose frames the change set.
+            v1, frames = kept
+            made = MakeID3v1(audio.tags)
+            for keys, part in _V1_FIELDS:
+                if any(audio.tags.get(key) is not frames.get(key) for key in keys):
+                    v1[part] = made[part]
+            target.seek(-_V1_SIZE, os.SEEK_END)
+            target.write(v1)
+
+
+# The fields of an ID3v1 tag (MakeID3v1 writes them) and the v2 frames each is made from.
+_V1_FIELDS = (
+    (("TIT2",), slice(3, 33)),
+    (("TPE1",), slice(33, 63)),
+    (("TALB",), slice(63, 93)),
+    (("TDRC", "TYER"), slice(93, 97)),
+    (("TRCK",), slice(125, 127)),  # ID3v1.1: a zero byte, then the track number
+    (("TCON",), slice(127, 128)),
+)
+
+
+def _id3v1_tag(work: BinaryIO) -> bytearray | None:
+    """The ID3v1 tag that ends ``work``, where mutagen's save finds one to write over (its
+    "TAG" the first in the last 131 bytes, not the end of an APEv2 tag's "APETAGEX"); None
+    without one, or one shorter than 128 bytes (an old mutagen's): mutagen writes that."""
+    size = work.seek(0, os.SEEK_END)
+    if size < _V1_SIZE:
+        return None
+    work.seek(max(size - _V1_SIZE - 3, 0))
+    data = work.read()
+    at = data.find(b"TAG")
+    if at != len(data) - _V1_SIZE or data.startswith(b"APETAGEX"):
+        return None
+    return bytearray(data[at:]) if ParseID3v1(data[at:]) is not None else None
 
 
 def _undescribed(tags, frame_id: str) -> list:

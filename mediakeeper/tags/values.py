@@ -142,9 +142,13 @@ class DateType(Text):
 
     def year(self, text: str | None) -> str | None:
         """The four digits of the year a stored date names ("1969-09-26", "26/09/1969",
-        "Sept 1969": "1969"), whether or not the text reads as a date; None if none does."""
-        found = _YEAR.search(text or "")
-        return found[1] if found else None
+        "Sept 1969": "1969"), whether or not the text reads as a date; None if none does.
+        "0000", which taggers write for a year they do not know, names none (there is no
+        year 0: ``refuses``)."""
+        for found in _YEAR.finditer(text or ""):
+            if found[1] != "0000":
+                return found[1]
+        return None
 
     key = year  # a date is compared by its year
 

@@ -8,6 +8,7 @@ the findings that report it."""
 from __future__ import annotations
 
 import datetime
+import json
 
 import mutagen
 import pytest
@@ -16,6 +17,7 @@ from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TBPM, TCMP, TCOM, TRCK
 from mutagen.mp4 import MP4
 
+import mediakeeper
 from mediakeeper import tags
 from mediakeeper.core.errors import AudioError
 from mediakeeper.demo import tracks as synth
@@ -209,3 +211,23 @@ def test_decide_set_leaves_a_file_that_cannot_hold_the_value_as_it_was(tmp_path,
         assert "Nothing decided, nothing written" in took.stderr
         assert {path: path.read_bytes() for path in before} == before
     assert read_back(m4a).track == 1 and read_back(flac).mgfile["TRACKNUMBER"] == ["2"]
+
+
+def test_a_year_0000_is_no_year(tmp_path):
+    """Rippers and taggers write "0000" for a year they do not know: there is no year 0 (a
+    write of one is refused), yet a batch read it as a year and found nothing to say."""
+    album = tmp_path / "Music" / "Artist" / "2001 - Album"
+    for n in (1, 2):
+        values = {"title": f"Song {n}", "artist": "Artist", "albumartist": "Artist",
+                  "album": "Album", "tracknumber": str(n), "date": "0000"}  # fmt: skip
+        synth.make_track(album / f"0{n} - Song {n}.flac", "flac", values)
+
+    result = mediakeeper.run_batch(tmp_path / "home", "music", offline=True,
+                                   library=str(tmp_path / "Music"))  # fmt: skip
+
+    assert result.completed == 1
+    (output,) = (tmp_path / "home" / "outputs" / "music" / "artists").glob("*.json")
+    years = [f for f in json.loads(output.read_text())["findings"] if f["code"] == "missing-year"]
+    assert len(years) == 2 and all(f["fixed"] for f in years)
+    assert "'0000' is not a year" in years[0]["message"]
+    assert [FLAC(path)["DATE"] for path in sorted(album.iterdir())] == [["2001"], ["2001"]]

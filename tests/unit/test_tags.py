@@ -12,7 +12,23 @@ from pathlib import Path
 
 import mutagen
 import pytest
-from mutagen.id3 import ID3, TCON, TDAT, TIME, TPE1, TRCK, TSOP, TSOT, TYER
+from mutagen.id3 import (
+    ID3,
+    TALB,
+    TCON,
+    TDAT,
+    TDRC,
+    TIME,
+    TIT2,
+    TPE1,
+    TRCK,
+    TSIZ,
+    TSOP,
+    TSOT,
+    TYER,
+    MakeID3v1,
+    ParseID3v1,
+)
 from mutagen.mp4 import MP4
 
 from mediakeeper import tags
@@ -736,6 +752,111 @@ def test_a_fix_to_an_id3v23_file_changes_its_own_frame_and_no_other(tmp_path):
     assert after.version[:2] == (2, 3)
     assert after["TIT2"].text == ["Crazy in Love"]
     assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "wav", "aiff"])
+def test_a_fix_to_an_id3v24_tag_changes_its_own_frame_and_no_other(tmp_path, fmt):
+    """A v2.4 tag as other taggers leave it: a genre kept as an ID3v1 number ("(17)Rock"), a
+    v2.3 date frame and size frame left in it. A fix of the title went through mutagen's
+    v2.4 translation, which spelled the genre out and deleted TDAT and TSIZ: frames the fix
+    never named, changed without a word in the journal."""
+    path = track(tmp_path, fmt, {"title": "Song "})
+    audio = mutagen.File(path)
+    audio.tags.add(TCON(encoding=0, text=["(17)Rock"]))
+    audio.tags.add(TDAT(encoding=0, text=["0302"]))
+    audio.tags.add(TSIZ(encoding=0, text=["123456"]))
+    audio.save()  # saved as it is: mutagen translates on load, not on save
+    raw = type(audio)(path, translate=False).tags
+    assert raw.version == (2, 4, 0) and raw["TCON"].text == ["(17)Rock"] and "TSIZ" in raw
+    before = {key: frame for key, frame in raw.items() if key != "TIT2"}
+    assert tags.read(path).tags["genre"] == "Rock"
+
+    tags.write(path, {"title": "Song"})
+
+    after = type(audio)(path, translate=False).tags
+    assert after.version == (2, 4, 0) and after["TIT2"].text == ["Song"]
+    assert {key: frame for key, frame in after.items() if key != "TIT2"} == before
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_fix_leaves_an_id3v1_tag_s_values_out_of_the_id3v2_tag(tmp_path, version):
+    """An old rip's ID3v1 tag holds a year and a genre its ID3v2 tag lacks. mutagen reads
+    them into the v2 tag it parses, and a fix of the title saved them there: the file's v2
+    tag gained a year and a genre (as "17") no one wrote into it."""
+    path = track(tmp_path, "mp3", {"title": " Song", "artist": "A"}, id3_version=version)
+    old = ID3()
+    old.add(TIT2(encoding=0, text=["Song"]))
+    old.add(TDRC(encoding=0, text=["1999"]))
+    old.add(TCON(encoding=0, text=["Rock"]))
+    with open(path, "ab") as f:
+        f.write(MakeID3v1(old))
+    before = ID3(path, translate=False, load_v1=False)
+    assert "TCON" not in before and tags.read(path).tags["date"] == "1999"
+
+    tags.write(path, {"title": "Song"})
+
+    after = ID3(path, translate=False, load_v1=False)
+    assert after.version == before.version and after["TIT2"].text == ["Song"]
+    assert sorted(after) == sorted(before)
+    v1 = ParseID3v1(path.read_bytes()[-128:])  # still there, with its year and genre
+    assert (v1["TIT2"].text, v1["TCON"].genres) == (["Song"], ["Rock"])
+    assert v1["TDRC"].text[0].text == "1999"
+    assert tags.read(path).tags["date"] == "1999"
+
+
+def test_a_fix_changes_an_id3v1_tag_only_where_it_holds_the_fixed_tag(tmp_path):
+    """The ID3v1 tag of an old rip names the album as the rip did and holds a comment; a fix
+    of the title wrote the whole v1 tag again from the v2 tag, so its album became the v2
+    tag's and its comment was lost."""
+    path = track(tmp_path, "mp3", {"title": " Song", "artist": "A", "album": "Album (Deluxe)"})
+    old = ID3()
+    for frame in (TIT2(encoding=0, text=[" Song"]), TALB(encoding=0, text=["Album"])):
+        old.add(frame)
+    v1 = bytearray(MakeID3v1(old))
+    v1[97:125] = b"ripped by EAC".ljust(28, b"\0")  # the comment (v1.1: its first 28 bytes)
+    with open(path, "ab") as f:
+        f.write(v1)
+
+    tags.write(path, {"title": "Song"})
+
+    after = path.read_bytes()[-128:]
+    assert after[3:33] == b"Song".ljust(30, b"\0")
+    assert after[33:] == bytes(v1[33:])  # album, comment and the rest as they were
+
+
+@pytest.mark.parametrize("fmt", ["wv", "ape", "mpc"])
+def test_a_fix_to_an_apev2_file_keeps_its_id3v1_tag(tmp_path, fmt):
+    """Old Musepack and Monkey's Audio rips end with an APEv2 tag then an ID3v1 tag; mutagen's
+    save of the APEv2 tag deletes what follows it, so a fix of the title deleted the ID3v1
+    tag, and the undo put the title back but not that tag."""
+    path = track(tmp_path, fmt, {"title": " Song", "artist": "A", "date": "1999"})
+    old = ID3()
+    for frame in (TIT2(encoding=0, text=[" Song"]), TDRC(encoding=0, text=["1999"])):
+        old.add(frame)
+    v1 = MakeID3v1(old)
+    with open(path, "ab") as f:
+        f.write(v1)
+    size = path.stat().st_size
+
+    tags.write(path, {"title": "Song"})
+
+    assert path.read_bytes()[-128:] == v1 and path.stat().st_size == size - 1
+    assert tags.read(path).tags["title"] == "Song"
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_genre_set_keeps_the_other_genres_an_id3v1_number_list_names(tmp_path, version):
+    """A TCON of "(17)(18)" names two genres, Rock and Techno, in one text; a genre set on it
+    replaced the whole text, and Techno was lost."""
+    path = track(tmp_path, "mp3", {"title": "x"}, id3_version=version)
+    raw = ID3(path, translate=False)
+    raw.add(TCON(encoding=0, text=["(17)(18)"]))
+    raw.save(path, v2_version=version)
+    assert tags.read(path).tags["genre"] == "Rock"
+
+    tags.write(path, {"genre": "Jazz"})
+
+    assert ID3(path)["TCON"].genres == ["Jazz", "Techno"]
 
 
 def test_a_date_written_into_an_id3v23_file_goes_into_its_own_frames(tmp_path):
