@@ -16,6 +16,7 @@ import csv
 import io
 import itertools
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,10 @@ def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
 # What a spreadsheet reads as the start of a formula (``=HYPERLINK(...)``, ``+cmd|...``,
 # ``@SUM(...)``, ``-2+3``; a tab or carriage return before one): OWASP's list.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell of written rows that may begin so (at a line's start or after a comma, quoted or
+# not; a line within a quoted cell may match too): one search of an artist's rows, in C,
+# where a look at each of its cells would cost the pass a Python call per tag.
+_MAY_BEGIN_A_FORMULA = re.compile(r'(?:^|,)"?[-=+@\t\r]', re.M)
 
 
 def _as_text(cell: str) -> str:
@@ -98,8 +103,11 @@ def _as_text(cell: str) -> str:
 
 
 def _held_as_text(rows: str) -> str:
-    """Rows an older release kept as they were (``AS_TEXT`` missing): each cell that would
-    begin a formula held as text, every other row byte for byte as it was written."""
+    """``rows`` (CSV) with each cell that would begin a formula held as text (``_as_text``),
+    every other row byte for byte as it was written: an artist's rows where one may, and
+    the rows an older release kept as they were (``AS_TEXT`` missing)."""
+    if not _MAY_BEGIN_A_FORMULA.search(rows):
+        return rows
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(
         list(map(_as_text, row)) for row in csv.reader(io.StringIO(rows, newline=""))
@@ -114,11 +122,10 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(
         [
-            _as_text(folder),
-            _as_text(t.path),
+            folder,
+            t.path,
             t.format,
-            # map runs in C, a generator would not
-            *map(_as_text, map(t.tags.get, LOGICAL_TAGS, _BLANKS)),
+            *map(t.tags.get, LOGICAL_TAGS, _BLANKS),  # map runs in C, a generator would not
             round(t.duration, 3),
             t.bitrate,
             t.tag_version,
@@ -127,7 +134,7 @@ def _csv_rows(folder: str, tracks: list[Track], findings: list[dict]) -> str:
         ]
         for t in tracks
     )
-    return out.getvalue()
+    return _held_as_text(out.getvalue())  # (no other column begins with a sign)
 
 
 _BLANKS = ("",) * len(LOGICAL_TAGS)
