@@ -17,7 +17,7 @@ import click
 from click.core import ParameterSource
 
 import mediakeeper
-from mediakeeper.cli import safe_streams
+from mediakeeper.cli import safe_streams, startup
 from mediakeeper.core.config import (
     PREFIX,
     STRAYS_SAID,
@@ -77,7 +77,7 @@ class Command(ListedWhole):
     def invoke(self, ctx: click.Context) -> Any:
         collector.imports_done()  # a script's modules are loaded by now
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
-        warnings.showwarning = _show_warning
+        warnings.showwarning = startup.show_warning
         safe_streams.install()  # no name's bidi control reaches the terminal raw
         # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
         # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any
@@ -142,10 +142,6 @@ def _say_stray_variables() -> None:
         hint = f": did you mean {PREFIX}{nearest[0]}?" if nearest else ""
         shown = visible(echoed(name))
         click.echo(f"Warning: environment {shown} names no setting and is ignored{hint}", err=True)
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"Warning: {message}", err=True)
 
 
 class OutputFile(click.Path):

@@ -78,7 +78,9 @@ def load(
         if why is not None:
             _left_out(group, entry.name, package, why)
             continue
-        owners[entry.name] = f"the plugin of package {package}"
+        # The kinds' built-ins are mediakeeper's own entry points (``first``): a built-in.
+        owner = "a built-in" if package == first else f"the plugin of package {package}"
+        owners[entry.name] = owner
         found.append(Plugin(group, entry.name, package, version, value, entry.value))
     return tuple(found)
 
