@@ -16,6 +16,7 @@ from collections.abc import Callable
 from functools import cache, partial
 
 import click
+from click.exceptions import NoSuchCommand
 
 from mediakeeper import __version__
 from mediakeeper.cli.command import WHOLE, group_home
@@ -67,6 +68,15 @@ class LazyGroup(click.Group):
         if cmd_name in self.lazy:
             return self.lazy[cmd_name][0]()
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except NoSuchCommand as err:
+            # Click offers the nearest of the commands made already alone (``self.commands``:
+            # 'conversions' for 'sesions'); every command of the group is one to offer.
+            raise NoSuchCommand(err.command_name, possibilities=self.list_commands(ctx),
+                                ctx=ctx) from None  # fmt: skip
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, cmd.get_short_help_str(WHOLE)) for name, cmd in self.commands.items()]
