@@ -17,7 +17,8 @@ import click
 from click.core import ParameterSource
 
 import mediakeeper
-from mediakeeper.cli import safe_streams, startup
+from mediakeeper.cli import safe_streams
+from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.core.config import (
     PREFIX,
     STRAYS_SAID,
@@ -77,7 +78,7 @@ class Command(ListedWhole):
     def invoke(self, ctx: click.Context) -> Any:
         collector.imports_done()  # a script's modules are loaded by now
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
-        warnings.showwarning = startup.show_warning
+        warnings.showwarning = show_warning
         safe_streams.install()  # no name's bidi control reaches the terminal raw
         # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
         # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any

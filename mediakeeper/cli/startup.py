@@ -3,9 +3,9 @@ the console commands' entry points (``console``, ``music_queue``): until the com
 signal handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with
 exit 130 and one word, not a KeyboardInterrupt traceback from whichever import was running.
 Nothing is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
-``warnings`` (loaded with Python itself), ``system.interrupts`` and ``system.collector``, so it
-is in place within milliseconds of the start. It also holds the garbage collector back while
-the commands' modules load (``system.collector``).
+``warnings`` (loaded with Python itself), ``system.interrupts``, ``system.collector`` and
+``cli.warning_lines``, so it is in place within milliseconds of the start. It also holds the
+garbage collector back while the commands' modules load (``system.collector``).
 
 A script run by a Python that lacks the toolkit's dependencies (the system's, a bare venv)
 says in one line how to set up (``make demo``, or the checkout's ``.venv``), exit 1, instead
@@ -19,6 +19,7 @@ import signal
 import sys
 import warnings
 
+from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import exit_now
 
@@ -46,14 +47,6 @@ def _run_as_a_script() -> bool:
     imports it (a test, another tool), whose signals are its own business."""
     main = getattr(sys.modules.get("__main__"), "__file__", None) or ""
     return bool(main) and os.path.basename(os.path.dirname(os.path.abspath(main))) == SCRIPTS
-
-
-def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """``warnings.showwarning`` of every command, from its start: the library's warning (a
-    plugin left out, a damaged cache rebuilt) as one ``Warning: ...`` line on stderr, never
-    Python's two (the toolkit's file and line, then its source line). The kinds' plugins are
-    read as the commands' modules load, before a command is there to word it."""
-    sys.stderr.write(f"Warning: {message}\n")
 
 
 def how_to_set_up(module: str) -> str:
