@@ -5,6 +5,7 @@ Only this layer turns library errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import warnings
@@ -34,6 +35,7 @@ from mediakeeper.fs import write_errors
 from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
+from mediakeeper.text.visible import json_document
 
 WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
@@ -143,6 +145,18 @@ def _say_stray_variables() -> None:
         hint = f": did you mean {PREFIX}{nearest[0]}?" if nearest else ""
         shown = visible(echoed(name))
         click.echo(f"Warning: environment {shown} names no setting and is ignored{hint}", err=True)
+
+
+def echo_json(data: Any, indent: int | None = 2) -> None:
+    """A ``--json`` answer: one valid JSON document on standard output, whatever the names in
+    it hold (``text.visible.json_document``); in ASCII where the stream's encoding is not
+    UTF-8 (a Latin-1 locale), which could not hold every name."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    click.echo(json_document(data, indent, ascii_only=not utf8))
 
 
 class OutputFile(click.Path):
