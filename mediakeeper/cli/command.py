@@ -49,10 +49,20 @@ class ListedWhole(click.Command):
         return super().get_short_help_str(WHOLE)
 
 
-class ListedWholeGroup(ListedWhole, click.Group):
+class SaysHome(ListedWhole):
+    """A command made inside one of our groups (``group.command``, ``group.group``): says the
+    home in use, as ``Command`` does, once its own ``--home`` is read (the group, whose
+    command follows, left it the saying)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        say_home(ctx)
+        return super().invoke(ctx)
+
+
+class ListedWholeGroup(SaysHome, click.Group):
     """A group made inside one of ours (``group.group``): its commands listed whole too."""
 
-    command_class = ListedWhole
+    command_class = SaysHome
 
 
 class Command(ListedWhole):
@@ -98,10 +108,8 @@ class Command(ListedWhole):
             if not ctx.meta.get(_VARIABLES_SAID):
                 ctx.meta[_VARIABLES_SAID] = True  # once a command line: its settings are read often
                 _say_stray_variables()
-            if self.says_home and "home" in ctx.params and not ctx.meta.get(_NOTICED):
-                ctx.meta[_NOTICED] = True  # said once, by the outermost command with --home
-                if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
-                    click.echo(line, err=True)
+            if self.says_home:
+                say_home(ctx)
             reads = self.reads_home(ctx.params) if callable(self.reads_home) else self.reads_home
             if reads:
                 existing_home(ctx.params.get("home"))
@@ -122,8 +130,8 @@ class Group(Command, click.Group):
     """A group of commands (a queue manager's ``list``, ``reset``, ...) rendered as one: a
     user error in the group or any of its commands ends in one line and an exit code."""
 
-    # What ``group.command`` and ``group.group`` make: listed whole, nothing else changed.
-    command_class, group_class = ListedWhole, ListedWholeGroup
+    # What ``group.command`` and ``group.group`` make: listed whole, saying the home.
+    command_class, group_class = SaysHome, ListedWholeGroup
 
 
 def _say_stray_variables() -> None:
@@ -177,6 +185,26 @@ class OutputFile(click.Path):
             suggested = os.path.join(text, self.example)
             self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+def say_home(ctx: click.Context) -> None:
+    """Say which home a command with a ``--home`` uses where it is not the one ``init``
+    recorded (``home.notice``): once a command line, by the first command whose ``--home``
+    is read (a group whose command follows leaves it to that command's own)."""
+    if "home" in ctx.params and not ctx.meta.get(_NOTICED) and not _command_follows(ctx):
+        ctx.meta[_NOTICED] = True
+        if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
+            click.echo(line, err=True)
+
+
+def _command_follows(ctx: click.Context) -> bool:
+    """Whether a group's command follows on the line (``music queue list --home X``): its own
+    ``--home``, not read yet, is the one to say the home by, so the group leaves it the saying.
+    Click keeps the command's words apart: ``_protected_args`` (``protected_args`` before
+    8.2, the name it deprecates since)."""
+    if not isinstance(ctx.command, click.Group):
+        return False
+    return bool(getattr(ctx, "_protected_args", None) or vars(ctx).get("protected_args"))
 
 
 _HOME = "mediakeeper.home"  # where a --home given on the command line is left (ctx.meta)
