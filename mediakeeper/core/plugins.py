@@ -69,7 +69,7 @@ def load(
         try:
             value = entry.load()
         except Exception as err:  # any failure of someone else's import: said, left out
-            _left_out(group, entry.name, package, f"cannot be imported: {_one_line(err)}")
+            _left_out(group, entry.name, package, f"cannot be imported: {error_line(err)}")
             continue
         if entry.name in owners:
             _left_out(group, entry.name, package, f"{owners[entry.name]} has that name")
@@ -200,7 +200,8 @@ def _distribution(entry: metadata.EntryPoint) -> tuple[str, str]:
     return (dist.name, dist.version) if dist is not None else (entry.module, "")
 
 
-def _one_line(err: BaseException) -> str:
+def error_line(err: BaseException) -> str:
+    """An exception in one line: its type and its first line (a plugin's, said as it is)."""
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 

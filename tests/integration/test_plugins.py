@@ -351,6 +351,30 @@ def test_broken_kinds_are_named_one_line_each_as_every_command_starts(
     assert "Count the files and bytes" in sizes.stdout  # the example's, not the broken one's
 
 
+def test_a_kind_whose_batch_or_queue_manager_cannot_load_is_refused_in_one_line(
+    tmp_path, with_unusable_kinds
+):
+    """A kind's batch and queue manager are imported when they run (``Kind.plan``,
+    ``Kind.actions``): one that fails to import is said in one line naming the kind and its
+    package, exit 2, never a traceback; every other command runs."""
+    (tmp_path / "home" / "status").mkdir(parents=True)
+    for verb, why in (("batch", "its batch cannot be loaded: ModuleNotFoundError: No module "
+                                "named 'not_installed_batch_library'"),
+                      ("queue", "its queue manager cannot be loaded: RuntimeError: its queue "
+                                "manager's actions fail to load")):  # fmt: skip
+        done = console(with_unusable_kinds, "unloadable", verb, "--home", tmp_path / "home",
+                       cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.splitlines()[-1] == (
+            f"Error: the kind 'unloadable' (package mk_unusable_kinds): {why}; install its "
+            "package again, or uninstall it"
+        ), done.stderr
+    other = console(with_unusable_kinds, "music", "queue", "--home", tmp_path / "home",
+                    "summary", cwd=tmp_path)  # fmt: skip
+    assert "Traceback" not in other.stderr, other.stderr
+
+
 def test_the_entry_points_are_read_as_importlib_metadata_reads_them(tmp_path, with_broken):
     """Every process reads the kinds' group, so the entry point files are read without
     importing importlib.metadata (``plugins._declared``): the same entry points, of the same
