@@ -5,6 +5,7 @@ Only this layer turns library errors into one-line messages and exit codes.
 
 from __future__ import annotations
 
+import codecs
 import os
 import sys
 import warnings
@@ -18,6 +19,7 @@ from click.core import ParameterSource
 
 import mediakeeper
 from mediakeeper.cli import safe_streams
+from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.core.config import (
     PREFIX,
     STRAYS_SAID,
@@ -33,7 +35,7 @@ from mediakeeper.fs import write_errors
 from mediakeeper.fs.sweep import recover_home
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted, exit_now, interruptible
-from mediakeeper.text.visible import one_line, visible
+from mediakeeper.text.visible import json_document, one_line, visible
 
 WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
@@ -47,10 +49,20 @@ class ListedWhole(click.Command):
         return super().get_short_help_str(WHOLE)
 
 
-class ListedWholeGroup(ListedWhole, click.Group):
+class SaysHome(ListedWhole):
+    """A command made inside one of our groups (``group.command``, ``group.group``): says the
+    home in use, as ``Command`` does, once its own ``--home`` is read (the group, whose
+    command follows, left it the saying)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        say_home(ctx)
+        return super().invoke(ctx)
+
+
+class ListedWholeGroup(SaysHome, click.Group):
     """A group made inside one of ours (``group.group``): its commands listed whole too."""
 
-    command_class = ListedWhole
+    command_class = SaysHome
 
 
 class Command(ListedWhole):
@@ -78,7 +90,7 @@ class Command(ListedWhole):
     def invoke(self, ctx: click.Context) -> Any:
         collector.imports_done()  # a script's modules are loaded by now
         # The library warns (a damaged cache rebuilt, ...); a person gets one plain line.
-        warnings.showwarning = _show_warning
+        warnings.showwarning = show_warning
         safe_streams.install()  # no name's bidi control reaches the terminal raw
         # Ctrl+C or SIGTERM, at any moment of the command (before it, while the script
         # loaded, ``mediakeeper.cli.startup`` answers it): "interrupted" and exit 130, after any
@@ -96,10 +108,8 @@ class Command(ListedWhole):
             if not ctx.meta.get(_VARIABLES_SAID):
                 ctx.meta[_VARIABLES_SAID] = True  # once a command line: its settings are read often
                 _say_stray_variables()
-            if self.says_home and "home" in ctx.params and not ctx.meta.get(_NOTICED):
-                ctx.meta[_NOTICED] = True  # said once, by the outermost command with --home
-                if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
-                    click.echo(line, err=True)
+            if self.says_home:
+                say_home(ctx)
             reads = self.reads_home(ctx.params) if callable(self.reads_home) else self.reads_home
             if reads:
                 existing_home(ctx.params.get("home"))
@@ -123,8 +133,8 @@ class Group(Command, click.Group):
     """A group of commands (a queue manager's ``list``, ``reset``, ...) rendered as one: a
     user error in the group or any of its commands ends in one line and an exit code."""
 
-    # What ``group.command`` and ``group.group`` make: listed whole, nothing else changed.
-    command_class, group_class = ListedWhole, ListedWholeGroup
+    # What ``group.command`` and ``group.group`` make: listed whole, saying the home.
+    command_class, group_class = SaysHome, ListedWholeGroup
 
 
 def _say_stray_variables() -> None:
@@ -147,8 +157,16 @@ def _say_stray_variables() -> None:
         click.echo(f"Warning: environment {shown} names no setting and is ignored{hint}", err=True)
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"Warning: {message}", err=True)
+def echo_json(data: Any, indent: int | None = 2) -> None:
+    """A ``--json`` answer: one valid JSON document on standard output, whatever the names in
+    it hold (``text.visible.json_document``); in ASCII where the stream's encoding is not
+    UTF-8 (a Latin-1 locale), which could not hold every name."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        utf8 = codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        utf8 = False
+    click.echo(json_document(data, indent, ascii_only=not utf8))
 
 
 class OutputFile(click.Path):
@@ -169,6 +187,26 @@ class OutputFile(click.Path):
             suggested = os.path.join(text, self.example)
             self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
         return super().convert(value, param, ctx)
+
+
+def say_home(ctx: click.Context) -> None:
+    """Say which home a command with a ``--home`` uses where it is not the one ``init``
+    recorded (``home.notice``): once a command line, by the first command whose ``--home``
+    is read (a group whose command follows leaves it to that command's own)."""
+    if "home" in ctx.params and not ctx.meta.get(_NOTICED) and not _command_follows(ctx):
+        ctx.meta[_NOTICED] = True
+        if line := home_notice(ctx.meta.get(_HOME)):  # a --home typed: none to say
+            click.echo(line, err=True)
+
+
+def _command_follows(ctx: click.Context) -> bool:
+    """Whether a group's command follows on the line (``music queue list --home X``): its own
+    ``--home``, not read yet, is the one to say the home by, so the group leaves it the saying.
+    Click keeps the command's words apart: ``_protected_args`` (``protected_args`` before
+    8.2, the name it deprecates since)."""
+    if not isinstance(ctx.command, click.Group):
+        return False
+    return bool(getattr(ctx, "_protected_args", None) or vars(ctx).get("protected_args"))
 
 
 _HOME = "mediakeeper.home"  # where a --home given on the command line is left (ctx.meta)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from mediakeeper.cli.command import Command, OutputFile, home_option, settings_for, stops_on_signals
+from mediakeeper.cli.command import (
+    Command,
+    OutputFile,
+    echo_json,
+    home_option,
+    settings_for,
+    stops_on_signals,
+)
 from mediakeeper.cli.report import moment
 from mediakeeper.reports.dashboard import (
     dashboard_for,
@@ -40,7 +45,7 @@ def main(home, html_path, as_json, now):
     with stops_on_signals():  # the --html page is replaced whole, or not at all
         board = dashboard_for(settings.home, moment(now))
         if as_json:
-            click.echo(json.dumps(dashboard_json(board), ensure_ascii=False, indent=2))
+            echo_json(dashboard_json(board))
             return
         if html_path is not None:
             written = write_dashboard_html(html_path, board)

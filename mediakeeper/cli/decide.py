@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 import click
 
-from mediakeeper.cli.command import NAMED, Command, home_option, settings_for
+from mediakeeper.cli.command import NAMED, Command, echo_json, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import UNIDENTIFIED, not_identified
@@ -209,8 +208,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             # Done but not identified: its own question, last, as ``describe`` says it.
             if item["status"] == COMPLETED and not_identified(item.get("details")):
                 shown.append(queued_json(home, kind, item, UNIDENTIFIED, full=True))
-            click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
-                                   "decisions": shown}, ensure_ascii=False))  # fmt: skip
+            echo_json({"kind": kind, "item": found.name, "key": found.item["key"],
+                       "decisions": shown}, indent=None)  # fmt: skip
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
         if (behind := decide.decided_behind(home, kind, item)) is not None:
@@ -225,9 +224,9 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:  # an item named: its decisions, as any item's are given (an id, or a
         # duplicate group's, which is one decision: that one)
-        click.echo(json.dumps(shown if decision_id or kind == dupes.KIND.name else {
+        echo_json(shown if decision_id or kind == dupes.KIND.name else {
             "kind": shown["kind"], "item": shown["item"], "key": shown["key"],
-            "decisions": [shown]}, ensure_ascii=False))  # fmt: skip
+            "decisions": [shown]}, indent=None)  # fmt: skip
         return
     click.echo("\n".join(map(one_line, engine.describe_one(shown))))
 

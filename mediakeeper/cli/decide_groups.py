@@ -5,13 +5,13 @@ machinery that does."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 import click
 
 from mediakeeper.cli import decide_dupes
+from mediakeeper.cli.command import echo_json
 from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.decisions import asks_identity, rules_in
 from mediakeeper.core.home import CONFIG_FILE
@@ -34,7 +34,7 @@ def show_groups(
     them), or the items of the group of ``code``; as one JSON object with ``as_json``."""
     if as_json:  # the engine's listing (each decision with its id), of one group's code
         held = HeldDecisions.read(home)  # every queue read once, as the API lists
-        click.echo(json.dumps(_listed(home, held, kind, code), ensure_ascii=False))
+        echo_json(_listed(home, held, kind, code), indent=None)
         _unreadable(_of(held.unreadable, kind))
         return
     if code in outstanding.GROUPS:

@@ -5,13 +5,12 @@ non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.du
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from mediakeeper.cli.command import Command, Group, home_option
+from mediakeeper.cli.command import Command, Group, echo_json, home_option
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
@@ -57,7 +56,7 @@ def main(ctx, home, as_json):
     every = load_groups(where) or []
     found = [g for g in every if g["id"] not in kept_whole]
     if as_json:
-        click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
+        echo_json({"groups": public(found)})
         return
     for g in found:
         for line in group_lines(g, f"{g['level']} {g['id']}:"):

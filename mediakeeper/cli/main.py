@@ -16,11 +16,12 @@ from collections.abc import Callable
 from functools import cache, partial
 
 import click
+from click.exceptions import NoSuchCommand
 
 from mediakeeper import __version__
 from mediakeeper.cli.command import WHOLE, group_home
 from mediakeeper.cli.verbosity import verbosity_options
-from mediakeeper.core import kinds
+from mediakeeper.core import kinds, plugins
 from mediakeeper.text.commands import TOOLS
 from mediakeeper.text.wording import queue_name
 
@@ -68,6 +69,15 @@ class LazyGroup(click.Group):
             return self.lazy[cmd_name][0]()
         return super().get_command(ctx, cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except NoSuchCommand as err:
+            # Click offers the nearest of the commands made already alone (``self.commands``:
+            # 'conversions' for 'sesions'); every command of the group is one to offer.
+            raise NoSuchCommand(err.command_name, possibilities=self.list_commands(ctx),
+                                ctx=ctx) from None  # fmt: skip
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, cmd.get_short_help_str(WHOLE)) for name, cmd in self.commands.items()]
         rows += [(name, help) for name, (_, help) in self.lazy.items()]
@@ -86,7 +96,25 @@ def command_of(kind: str, verb: str) -> click.Command:
     """A kind's ``batch`` or ``queue`` command, built once: the scripts of ``utilities/``
     and this group run the same object."""
     module, builder = BUILDERS[verb]
-    return getattr(importlib.import_module(f"mediakeeper.cli.{module}"), builder)(kind)
+    build = getattr(importlib.import_module(f"mediakeeper.cli.{module}"), builder)
+    record = kinds.get(kind)
+    if record.package.startswith(f"{kinds.OWN}."):
+        return build(kind)
+    try:  # another package's kind: its batch and actions are imported now, by its code
+        return build(kind)
+    except Exception as err:  # any failure of someone else's import: said in one line
+        what = {"queue": "queue manager"}.get(verb, verb)
+        package = f" (package {record.package})" if record.package else ""
+        raise Refused(f"the kind {kind!r}{package}: its {what} cannot be loaded: "
+                      f"{plugins.error_line(err)}; install its package again, or uninstall "
+                      "it") from None  # fmt: skip
+
+
+class Refused(click.ClickException):
+    """A command that cannot be made, said in one line (``Error: ...``), exit 2: the
+    settings' error (a plugin's kind that cannot load its batch)."""
+
+    exit_code = 2
 
 
 def _tool(name: str) -> Loader:

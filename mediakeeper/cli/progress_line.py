@@ -16,6 +16,7 @@ findings need a decision); ``--verbose`` gives every finished item its line, wit
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 import textwrap
@@ -53,7 +54,18 @@ def console(file=None):
         markup=False,  # names are printed as they are: "[2019]" is not a style
         highlight=False,
         emoji=False,
+        **_size_of_a_dumb_terminal(),
     )
+
+
+def _size_of_a_dumb_terminal() -> dict[str, int]:
+    """rich takes a dumb terminal (``TERM=dumb``: Emacs' shell, a serial console) to be 80
+    columns wide whatever it is, and wraps every line there: its own size instead. Any other
+    terminal's rich reads itself, anew as it is resized."""
+    if os.environ.get("TERM", "").lower() not in ("dumb", "unknown"):
+        return {}
+    columns, lines = shutil.get_terminal_size()
+    return {"width": columns, "height": lines}
 
 
 class Plain:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from mediakeeper.cli.command import (
     NAMED,
     Group,
     ask,
+    echo_json,
     home_option,
     not_a_command,
     settings_for,
@@ -94,11 +94,10 @@ def show_survey(found: Survey, noun: str) -> None:
 
 def do_summary(c: Call) -> None:
     summary = manager.summarize(c.store.peek())
-    echo(
-        json.dumps(summary, indent=2, ensure_ascii=False)
-        if c.as_json
-        else render_summary(summary, c.noun)
-    )
+    if c.as_json:
+        echo_json(summary)
+    else:
+        echo(render_summary(summary, c.noun))
 
 
 def do_list(c: Call) -> None:
@@ -107,7 +106,7 @@ def do_list(c: Call) -> None:
     order = c.sort or (None if c.as_json else "name")
     items = listing.select(items, c.kind, name=c.name, order=order)
     if c.as_json:
-        echo(json.dumps(items, indent=2, ensure_ascii=False))
+        echo_json(items)
         return
     for line in listing.table(items, c.kind, shutil.get_terminal_size().columns):
         echo(line)

@@ -12,6 +12,7 @@ carriage returns.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any
 
@@ -43,4 +44,14 @@ def install() -> None:
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, VisibleStream):
+            _escape_what_it_cannot_encode(stream)
             setattr(sys, name, VisibleStream(stream))
+
+
+def _escape_what_it_cannot_encode(stream: Any) -> None:
+    """A character the stream's encoding cannot hold (a Latin-1 locale's "AC⧸DC", or the
+    toolkit's own ✓ and —) is written as its escape (``\\u29f8``), as Python writes stderr,
+    never a UnicodeEncodeError that would stop a batch half-way through its lines."""
+    if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+        with contextlib.suppress(OSError, ValueError):  # one that cannot change: left so
+            stream.reconfigure(errors="backslashreplace")

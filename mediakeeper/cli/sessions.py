@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -12,7 +11,13 @@ from pathlib import Path
 import click
 
 from mediakeeper.batch import session_history as sc
-from mediakeeper.cli.command import Command, group_home_option, home_option, settings_for
+from mediakeeper.cli.command import (
+    Command,
+    echo_json,
+    group_home_option,
+    home_option,
+    settings_for,
+)
 from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound
@@ -53,7 +58,7 @@ def list_sessions(home, kind, limit, as_json):
     records = sc.all_sessions(status_dir, kind, items=False)[::-1][:limit]
     rows = [sc.row(r) for r in records]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        echo_json(rows)
         return
     if not rows:
         where = f"{kind} sessions" if kind else "sessions"
@@ -78,7 +83,7 @@ def show(home, session_id, as_json):
     status_dir = settings_for(home, writes=False).status_dir
     record = sc.find_session(status_dir, session_id)
     if as_json:
-        click.echo(json.dumps(_shown(status_dir, record), indent=2, ensure_ascii=False))
+        echo_json(_shown(status_dir, record))
         return
     about = f" ({record.description})" if record.description else ""
     click.echo(f"session {record.id}: {record.kind}{about}")

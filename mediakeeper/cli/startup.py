@@ -2,10 +2,12 @@
 the console commands' entry points (``console``, ``music_queue``): until the command's own
 signal handling is in place (``command.stops_on_signals``), Ctrl+C or SIGTERM ends it with
 exit 130 and one word, not a KeyboardInterrupt traceback from whichever import was running.
-Nothing is written yet then. It imports nothing beyond ``atexit``, ``os``, ``signal``, ``sys``,
-``system.interrupts`` and ``system.collector``, so it is in place within milliseconds of the
+Nothing is written yet then. It imports nothing beyond ``atexit``, ``io``, ``os``, ``signal``,
+``sys``, ``warnings`` (these two loaded with Python itself), ``system.interrupts``,
+``system.collector`` and ``cli.warning_lines``, so it is in place within milliseconds of the
 start. It also holds the garbage collector back while the commands' modules load
-(``system.collector``).
+(``system.collector``). A standard stream the command was started without is opened on
+/dev/null (``_streams_never_closed``).
 
 A script run by a Python that lacks the toolkit's dependencies (the system's, a bare venv)
 says in one line how to set up (``make demo``, or the checkout's ``.venv``), exit 1, instead
@@ -14,10 +16,13 @@ of a ModuleNotFoundError traceback: whichever import first misses one, at any mo
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import signal
 import sys
+import warnings
 
+from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import exit_now
 
@@ -77,10 +82,35 @@ def _missing_dependency(kind, value, traceback) -> None:
     sys.__excepthook__(kind, value, traceback)
 
 
+def _streams_never_closed() -> None:
+    """Each standard stream the command was started without (``<&-``, ``>&-``: Python then
+    has no ``sys.stdin``, ``sys.stdout``) opened on /dev/null: a question then has no answer
+    to read (exit 2 naming ``--yes``, as under cron), what is printed goes nowhere, and no
+    file the command opens takes the stream's descriptor (where a program it starts would
+    read or write)."""
+    for fd, name, flags, mode in ((0, "stdin", os.O_RDONLY, "r"), (1, "stdout", os.O_WRONLY, "w"),
+                                  (2, "stderr", os.O_WRONLY, "w")):  # fmt: skip
+        if getattr(sys, name) is not None:
+            continue
+        try:
+            os.fstat(fd)
+        except OSError:  # closed: /dev/null takes the lowest descriptor free, this one
+            null = os.open(os.devnull, flags)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        raw = io.FileIO(fd, mode, closefd=False)
+        raw.name = f"<{name}>"  # as Python names its own: "--keys-from <stdin>: ..."
+        buffered = io.BufferedReader(raw) if mode == "r" else io.BufferedWriter(raw)
+        setattr(sys, name, io.TextIOWrapper(buffered, line_buffering=mode == "w"))
+
+
 def _start_a_command() -> None:
     """What a command's process does before it loads the commands' modules."""
+    _streams_never_closed()
     collector.hold()  # until the command runs (system/collector.py says why)
     exit_130_on_signals()
+    warnings.showwarning = show_warning
     # As Python shuts down it gives signals back their default action: one then would end
     # the process as killed by it (-2), not with 130. Everything is written by then.
     atexit.register(_ignore_signals)

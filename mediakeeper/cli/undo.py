@@ -3,7 +3,6 @@ python utilities/undo_changes.py --help"""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ import click
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import written_by_session
 from mediakeeper.changes.undone import Undoing, undone_sessions
-from mediakeeper.cli.command import NAMED, Command, ask, home_option, settings_for
+from mediakeeper.cli.command import NAMED, Command, ask, echo_json, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.decisions.recorded import Decided, decided_sessions
 from mediakeeper.system import collector
@@ -97,8 +96,7 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
     decided = {d.session: d for d in decided_sessions(home, undone)}
     set_aside = moves.sessions(home)  # dupes set-aside: files moved, tags or not
     if as_json:
-        click.echo(json.dumps(_listed(summed, decided, set_aside, undone, undoes), indent=2,
-                              ensure_ascii=False))  # fmt: skip
+        echo_json(_listed(summed, decided, set_aside, undone, undoes))
         sys.exit(1 if summed.damaged else 0)
     tagged = [sid for sid in summed.sessions if sid not in decided]
     for sid in [*tagged, *decided]:

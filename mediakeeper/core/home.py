@@ -27,11 +27,20 @@ QUEUE_FILE = "processing_queue.json"  # a kind's queue, in status/<kind>/
 USER_CONFIG = "config.toml"  # the user's: the recorded home (``cli/init.py`` writes it)
 
 
-def user_config(environ: Mapping[str, str] | None = None) -> Path:
-    """``$XDG_CONFIG_HOME/mediakeeper/config.toml`` (``~/.config`` when that is unset)."""
+def config_folder(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's configuration folder: ``$XDG_CONFIG_HOME``, or ``~/.config`` when that is
+    unset or not absolute (the XDG spec has a relative one ignored, as systemd does: taken
+    as it is, init would record a home only the folder it ran in finds)."""
     environ = os.environ if environ is None else environ
-    base = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "mediakeeper" / USER_CONFIG
+    base = environ.get("XDG_CONFIG_HOME") or ""
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base)
+
+
+def user_config(environ: Mapping[str, str] | None = None) -> Path:
+    """``mediakeeper/config.toml`` in the user's configuration folder (``config_folder``)."""
+    return config_folder(environ) / "mediakeeper" / USER_CONFIG
 
 
 def find_home(

@@ -69,7 +69,7 @@ def load(
         try:
             value = entry.load()
         except Exception as err:  # any failure of someone else's import: said, left out
-            _left_out(group, entry.name, package, f"cannot be imported: {_one_line(err)}")
+            _left_out(group, entry.name, package, f"cannot be imported: {error_line(err)}")
             continue
         if entry.name in owners:
             _left_out(group, entry.name, package, f"{owners[entry.name]} has that name")
@@ -78,7 +78,9 @@ def load(
         if why is not None:
             _left_out(group, entry.name, package, why)
             continue
-        owners[entry.name] = f"the plugin of package {package}"
+        # The kinds' built-ins are mediakeeper's own entry points (``first``): a built-in.
+        owner = "a built-in" if package == first else f"the plugin of package {package}"
+        owners[entry.name] = owner
         found.append(Plugin(group, entry.name, package, version, value, entry.value))
     return tuple(found)
 
@@ -198,7 +200,8 @@ def _distribution(entry: metadata.EntryPoint) -> tuple[str, str]:
     return (dist.name, dist.version) if dist is not None else (entry.module, "")
 
 
-def _one_line(err: BaseException) -> str:
+def error_line(err: BaseException) -> str:
+    """An exception in one line: its type and its first line (a plugin's, said as it is)."""
     text = str(err).strip().splitlines()
     return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 

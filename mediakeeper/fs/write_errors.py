@@ -7,6 +7,7 @@ import errno
 import os
 
 from mediakeeper.fs.names import NAME_MAX, name_bytes
+from mediakeeper.system.mounts import holding
 
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
 
@@ -20,10 +21,13 @@ class OutOfSpace(Exception):
 def mount_point(path: str) -> str:
     """The mount point of the file system holding ``path`` (which may not exist any more: a
     temp file removed after its write failed; or not yet: a target about to be written),
-    symbolic links resolved."""
+    symbolic links resolved: as the kernel's mount table says (a bind mount is its own, where
+    ``os.path.ismount`` sees the file system it lies on), else as ``os.path.ismount`` says."""
     here = os.path.realpath(path)
     while not os.path.exists(here) and here != os.path.dirname(here):
         here = os.path.dirname(here)
+    if (point := holding(here)) is not None:
+        return point
     while not os.path.ismount(here):
         here = os.path.dirname(here)
     return here

@@ -27,8 +27,10 @@ the toolkit prints for a person to paste quotes a name with :func:`shell_word`: 
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+from typing import Any
 
 # Every hidden control past the C0 ones and DEL: the C1 controls and the invisible formats.
 _PAST_C0 = (
@@ -103,6 +105,31 @@ INVISIBLE = re.compile(f"[{_PAST_C0}]")
 def visible_in_stream(text: str) -> str:
     """``text`` with every hidden control but the C0 ones shown as its escape."""
     return INVISIBLE.sub(_escape, text) if INVISIBLE.search(text) else text
+
+
+# In a JSON document: the hidden controls past C0 (JSON escapes those itself) and a lone
+# surrogate, each written as JSON's own escape.
+_IN_JSON = re.compile(f"[{_PAST_C0}\ud800-\udfff]")
+
+
+def _json_escape(match: re.Match) -> str:
+    point = ord(match.group())
+    if point < 0x10000:
+        return f"\\u{point:04x}"
+    point -= 0x10000  # past the Basic Multilingual Plane: JSON spells it as a surrogate pair
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+def json_document(data: Any, indent: int | None = None, ascii_only: bool = False) -> str:
+    """``data`` as a JSON document for a script: every character kept as it is (``Björk``),
+    but a hidden control (``\\x85``, ``\\u202e``) and a lone surrogate (a file name's
+    undecodable byte) as JSON's ``\\u`` escape, which gives the real name back (the
+    surrogate as Python reads the name); so it is valid JSON in UTF-8 whatever the names
+    hold, where ``visible_in_stream``'s ``\\x85`` is refused by JSON and a surrogate cannot
+    be written at all. ``ascii_only``: every character past ASCII escaped (a stream whose
+    encoding could not hold them)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=ascii_only)
+    return text if ascii_only or not _IN_JSON.search(text) else _IN_JSON.sub(_json_escape, text)
 
 
 def is_unicode(text: str) -> bool:

@@ -9,38 +9,13 @@ point is the watcher's roots' own affair.)"""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
-MOUNTINFO = "/proc/self/mountinfo"
-_ESCAPE = re.compile(r"\\([0-7]{3})")
-
+from mediakeeper.system.mounts import holding, mount_points, mount_table
 
 # File systems whose changes made from another machine send no inotify events here.
 NETWORK = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs",
                      "fuse.sshfs", "fuse.rclone", "davfs", "fuse.davfs2", "lustre"})  # fmt: skip
-
-
-def mount_table(text: str | None = None) -> list[tuple[str, str]]:
-    """(mount point, file system type) of each mount the kernel lists for this process
-    (``text``: a ``mountinfo`` as read; by default this process's own)."""
-    if text is None:
-        try:
-            with open(MOUNTINFO, encoding="utf-8", errors="surrogateescape") as info:
-                text = info.read()
-        except OSError:
-            return []
-    found = []
-    for line in text.splitlines():
-        fields = line.split(" ")
-        if len(fields) > 4 and " - " in line:  # the fifth: the mount point, spaces as \040
-            fstype = line.split(" - ", 1)[1].split(" ", 1)[0]
-            found.append((_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), fields[4]), fstype))
-    return found
-
-
-def mount_points() -> set[str]:
-    return {point for point, _type in mount_table()}
 
 
 def network_file_system(root: str, table: list[tuple[str, str]] | None = None) -> str | None:
@@ -48,9 +23,8 @@ def network_file_system(root: str, table: list[tuple[str, str]] | None = None) -
     None when it is all local."""
     table = mount_table() if table is None else table
     inside = os.path.join(root, "")
-    holding = max((p for p, _t in table if inside.startswith(os.path.join(p, ""))),
-                  key=len, default=None)  # fmt: skip
-    types = [t for p, t in table if p == holding or p.startswith(inside)]
+    on = holding(root, table)
+    types = [t for p, t in table if p == on or p.startswith(inside)]
     return next((t for t in types if t in NETWORK), None)
 
 

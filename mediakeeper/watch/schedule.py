@@ -24,6 +24,7 @@ from pathlib import Path
 
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import MediakeeperError, UsageError
+from mediakeeper.core.home import config_folder
 from mediakeeper.runs.batch import prepare
 
 FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an hour apart
@@ -173,9 +174,7 @@ def systemd_quote(arg: str) -> str:
 
 def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
     """Where systemd looks for a user's own units: ``$XDG_CONFIG_HOME/systemd/user``."""
-    environ = os.environ if environ is None else environ
-    config = environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(config) / "systemd" / "user"
+    return config_folder(environ) / "systemd" / "user"
 
 
 def installed_before(folder: Path, written: Iterable[str]) -> dict[str, list[str]]:

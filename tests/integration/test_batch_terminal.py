@@ -284,3 +284,25 @@ def test_quiet_and_verbose_together_are_a_usage_error(tmp_path, library):
     assert done.returncode == 2, done
     assert "give -q/--quiet or -v/--verbose, not both" in done.stderr
     assert not (tmp_path / "h").exists()
+
+
+def test_a_dumb_terminal_s_lines_are_wrapped_at_its_own_width(tmp_path, library):
+    """rich takes ``TERM=dumb`` (Emacs' shell, a serial console) to be 80 columns wide and
+    wrapped the finished items' lines there, on a terminal 40 wide: each line then broke
+    again at 40. They wrap at the terminal's own width, as on any other terminal."""
+    script = shutil.which("script")
+    if script is None:
+        pytest.skip("script (util-linux) is not installed")
+    batch = " ".join(map(_quote, _batch_args(tmp_path / "h", library, "-v")))
+    typescript = tmp_path / "typescript"
+    done = subprocess.run([script, "-q", "-e", "-c", f"stty cols 40 rows 30; {batch}",
+                           str(typescript)], env=_env(TERM="dumb"), capture_output=True,
+                          timeout=300)  # fmt: skip
+    assert done.returncode == 1, done.stdout  # the undated artist needs a decision
+    said = typescript.read_bytes().decode("utf-8", "replace").split("\n", 1)[1]
+    lines = [ESCAPE.sub("", line) for line in re.split(r"\r\n|\n", said)]
+    assert any(line.startswith("✓ ") for line in lines), lines
+    home = str(tmp_path / "h")
+    wide = [line for line in lines if cell_len(line.rstrip()) > 40 and home not in line
+            and not line.startswith("Script ")]  # fmt: skip
+    assert not wide, wide

@@ -215,3 +215,19 @@ def test_without_the_console_hints_name_the_interpreter_and_work_pasted_in_the_h
     done = run_pasted(f"{hint} --init --library {shlex.quote(str(lib))}", home)
     assert done.returncode == 0, done.stderr
     assert "1 pending artist" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("sesions", "sessions"), ("dashbord", "dashboard"), ("music batc", "batch"),
+     ("verify scrb", "scrub"), ("music queu", "queue")],
+)  # fmt: skip
+def test_a_mistyped_command_is_refused_with_the_nearest_one(typed, meant, tmp_path, child_env):
+    """Most commands are made only when run (``main.LazyGroup``): a mistyped one is still
+    compared with every command of its group, never with the few made already alone (which
+    offered 'conversions' for 'sesions')."""
+    done = console(tmp_path, child_env, *typed.split())
+    assert done.returncode == 2, done.stderr
+    said = done.stderr.splitlines()[-1]
+    assert said.startswith(f"Error: No such command {typed.split()[-1]!r}. "), said
+    assert "Did you mean" in said and repr(meant) in said, said

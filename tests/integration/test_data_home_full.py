@@ -269,3 +269,33 @@ def test_a_read_only_data_home_names_the_file_the_mount_and_the_fix(
         "run this again"
     ), last
     assert "Traceback" not in said.stderr
+
+
+def test_a_home_bind_mounted_read_only_names_its_own_mount_not_the_root(
+    tmp_path, music_library, repo_root, child_env
+):
+    """A folder bind-mounted read-only on the file system it lies on (``mount --bind``, a
+    container's volume) shares that file system's device, which ``os.path.ismount`` reads:
+    the error said "the file system mounted at / is read-only", sending a person to remount
+    the root. It names the bind mount, as the kernel's mount table lists it."""
+    lib = music_library(tmp_path / "Music", {"Alpha/Album/01 - Song.mp3": {"tags": {}}})
+    source, home = tmp_path / "data", tmp_path / "home"
+    source.mkdir(), home.mkdir()
+    bound = subprocess.run(["mount", "--bind", str(source), str(home)], capture_output=True,
+                           text=True, check=False)  # fmt: skip
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount {source}: {bound.stderr.strip()} (needs root)")
+    try:
+        made = subprocess.run([sys.executable, str(repo_root / "utilities" /
+                               "process_music_batch.py"), "--home", str(home), "--library",
+                               str(lib), "--offline"], env=child_env, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+        assert made.returncode in (0, 1), made.stderr
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(home)], check=True)
+        said = subprocess.run([sys.executable, str(repo_root / "utilities" / "weekly_report.py"),
+                               "--home", str(home)], env=child_env, capture_output=True,
+                              text=True, timeout=120)  # fmt: skip
+    finally:
+        subprocess.run(["umount", "-l", str(home)], check=False)
+    assert said.returncode == 1, said.stdout + said.stderr
+    assert f"(the file system mounted at {home} is read-only)" in said.stderr, said.stderr

@@ -77,6 +77,18 @@ def test_another_home_in_use_is_said_first_with_how_to_use_the_recorded_one(reco
     assert env.stderr.splitlines()[0] == said.replace("the current folder", "MEDIAKEEPER_HOME")
     named = run(tmp_path, config, "decide.py", "--home", other)  # named on this very line
     assert named.returncode == 0 and named.stderr == ""
+    # So too a --home given to a group's command, after the group's name: the group (whose
+    # own --home is not given) leaves the saying to it, which has none to say.
+    for script, *words in (("music_queue_manager.py", "summary"), ("music_queue_manager.py",
+                           "list"), ("dupes_queue_manager.py", "summary")):  # fmt: skip
+        given = run(other, config, script, *words, "--home", other)
+        assert given.returncode in (0, 2) and said not in given.stderr, given.stderr
+    unnamed = run(other, config, "music_queue_manager.py", "summary")  # none given: said
+    assert unnamed.stderr.splitlines()[0] == said, unnamed.stderr
+    dupes = subprocess.run([PYTHON, "-m", "mediakeeper", "dupes", "scan", "--home", other],
+                           cwd=other, capture_output=True, text=True,
+                           env={**script_env(), "XDG_CONFIG_HOME": str(config)})  # fmt: skip
+    assert said not in dupes.stderr, dupes.stderr
 
 
 def test_with_no_home_recorded_the_clone_is_its_own_home(tmp_path):

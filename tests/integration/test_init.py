@@ -278,3 +278,23 @@ def test_the_wizard_asks_again_for_a_needed_output_left_empty(wizard, tmp_path):
     assert w.status() == 0, w.screen()
     assert tomllib.loads((home / "mediakeeper.toml").read_text()) == {"audiobooks": {
         "library": str(books), "output": str(tmp_path / "M4B"), "bitrate": "128k"}}  # fmt: skip
+
+
+def test_a_relative_xdg_config_home_is_ignored_so_the_home_is_found_from_any_folder(tmp_path):
+    """The XDG spec: a relative ``$XDG_CONFIG_HOME`` is invalid and ignored. Taken as it is,
+    init recorded the home below the folder it ran in, and said every command would find it
+    from any folder: none did from another folder."""
+    (tmp_path / "M").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    env = {**_env(tmp_path), "XDG_CONFIG_HOME": "config", "HOME": str(tmp_path / "user")}
+    done = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "init", "--home", str(tmp_path / "h"), "--yes",
+         "--music", "M"], cwd=tmp_path, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    recorded = tmp_path / "user" / ".config" / "mediakeeper" / "config.toml"
+    assert f"({recorded})" in done.stdout and not (tmp_path / "config").exists()
+    found = subprocess.run([sys.executable, "-m", "mediakeeper", "decide"],
+                           cwd=tmp_path / "elsewhere", env=env, capture_output=True,
+                           text=True)  # fmt: skip
+    assert (found.returncode, found.stderr) == (0, ""), found.stderr

@@ -315,6 +315,66 @@ def test_the_docs_show_the_example_kind_the_tests_install():
         assert f"`{name}`:\n\n```" in page and f"\n{text}```" in page, name
 
 
+UNUSABLE_KINDS = "mediakeeper-unusable-kinds"
+KINDS_LEFT_OUT = [  # tests/plugins/unusable_kinds: each kind's one line, sorted
+    f"Warning: plugin {which} of mediakeeper.kinds (package {UNUSABLE_KINDS}) left out: {why}"
+    for which, why in (
+        ("'explodes'", "cannot be imported: ImportError: this kind needs a library that is "
+                       "not installed"),
+        ("'music'", "a built-in has that name"),
+        ("'not-a-kind'", "names a dict, not a mediakeeper Kind"),
+        ("'sizes'", "the plugin of package mediakeeper-example-kind has that name"),
+    )
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def with_unusable_kinds(tmp_path_factory) -> Path:
+    return install(tmp_path_factory.mktemp("unusable") / "site", "kind", "unusable_kinds")
+
+
+def test_broken_kinds_are_named_one_line_each_as_every_command_starts(
+    tmp_path, with_unusable_kinds
+):
+    """Kinds are read as a command starts, before the command is there to word a warning:
+    each broken one is still one ``Warning: plugin ...`` line, never Python's two (the
+    toolkit's file and line, then its source), in the console command and in a script; the
+    command runs, and another package's good kind of a taken name stays."""
+    said = console(with_unusable_kinds, "--help", cwd=tmp_path)
+    assert said.returncode == 0, said.stderr
+    assert sorted(said.stderr.splitlines()) == KINDS_LEFT_OUT
+    assert "  sizes " in said.stdout and "  music " in said.stdout
+    script = run(with_unusable_kinds, "music_queue_manager.py", "--help", cwd=tmp_path)
+    assert script.returncode == 0, script.stderr
+    assert sorted(script.stderr.splitlines()) == KINDS_LEFT_OUT
+    sizes = console(with_unusable_kinds, "sizes", "batch", "--help", cwd=tmp_path)
+    assert "Count the files and bytes" in sizes.stdout  # the example's, not the broken one's
+
+
+def test_a_kind_whose_batch_or_queue_manager_cannot_load_is_refused_in_one_line(
+    tmp_path, with_unusable_kinds
+):
+    """A kind's batch and queue manager are imported when they run (``Kind.plan``,
+    ``Kind.actions``): one that fails to import is said in one line naming the kind and its
+    package, exit 2, never a traceback; every other command runs."""
+    (tmp_path / "home" / "status").mkdir(parents=True)
+    for verb, why in (("batch", "its batch cannot be loaded: ModuleNotFoundError: No module "
+                                "named 'not_installed_batch_library'"),
+                      ("queue", "its queue manager cannot be loaded: RuntimeError: its queue "
+                                "manager's actions fail to load")):  # fmt: skip
+        done = console(with_unusable_kinds, "unloadable", verb, "--home", tmp_path / "home",
+                       cwd=tmp_path)  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.splitlines()[-1] == (
+            f"Error: the kind 'unloadable' (package mk_unusable_kinds): {why}; install its "
+            "package again, or uninstall it"
+        ), done.stderr
+    other = console(with_unusable_kinds, "music", "queue", "--home", tmp_path / "home",
+                    "summary", cwd=tmp_path)  # fmt: skip
+    assert "Traceback" not in other.stderr, other.stderr
+
+
 def test_the_entry_points_are_read_as_importlib_metadata_reads_them(tmp_path, with_broken):
     """Every process reads the kinds' group, so the entry point files are read without
     importing importlib.metadata (``plugins._declared``): the same entry points, of the same

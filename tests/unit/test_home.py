@@ -127,3 +127,14 @@ def test_a_home_other_than_the_recorded_one_is_said_with_how_to_pick_that_one(tr
     assert notice(str(tree["toml"]), env(tree)) == ""  # named by --home on the line itself
     monkeypatch.chdir(tree["elsewhere"])
     assert notice(None, env(tree)) == ""  # the recorded one is in use
+
+
+def test_a_relative_xdg_config_home_is_ignored_by_the_recorded_home_and_the_units():
+    """The XDG spec (and systemd) ignore a relative ``$XDG_CONFIG_HOME``: so do the recorded
+    home and ``schedule --install``'s units, never a folder below wherever a command ran."""
+    from mediakeeper.watch.schedule import user_unit_dir
+
+    config = Path.home() / ".config"
+    assert user_config({"XDG_CONFIG_HOME": "rel"}) == config / "mediakeeper" / "config.toml"
+    assert user_unit_dir({"XDG_CONFIG_HOME": "rel"}) == config / "systemd" / "user"
+    assert user_unit_dir({"XDG_CONFIG_HOME": "/x"}) == Path("/x/systemd/user")
