@@ -39,3 +39,26 @@ def test_a_copy_whose_name_is_not_utf8_is_grouped_listed_set_aside_and_put_back(
     assert back.returncode == 0, back.stdout + back.stderr
     assert mp3.read_bytes() == before
 
+
+def test_a_name_of_255_bytes_set_aside_where_its_name_is_taken_keeps_to_255(tmp_path):
+    """A 255-byte name set aside where the holding folder had that name already (a copy set
+    aside before, ripped again) was refused: 'file name too long: .../L...L (2).mp3 (a name of
+    259 bytes ...): give a shorter name', a name the toolkit made itself; the reference says a
+    name taken gets ' (2)'."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    song = melody_wav(tmp_path / "1.wav", 1, 12)
+    long = "L" * (255 - len(".mp3")) + ".mp3"
+    encode(song, lib / "Artist" / "Album" / "01 - Song.flac")
+    spare = encode(song, tmp_path / "spare.mp3", "-b:a", "128k")
+    copy = lib / "Rips" / "Album" / long
+    for _ in range(2):  # ripped again after the first was set aside
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(spare.read_bytes())
+        assert mediakeeper(home, "dupes", "scan", "--library", lib).returncode == 0
+        done = mediakeeper(home, "dupes", "set-aside", "--all")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert not copy.exists()
+    held = sorted(p.name for p in (home / "set-aside" / "Rips" / "Album").iterdir())
+    assert len(held) == 2 and long in held, held
+    second = next(name for name in held if name != long)
+    assert second.endswith(" (2).mp3") and len(os.fsencode(second)) == 255, second
