@@ -33,7 +33,7 @@ from starlette.routing import Route
 
 from mediakeeper.fs.reports import read_page
 from mediakeeper.text.commands import tool_command
-from mediakeeper.web.bodies import Params, Text, query
+from mediakeeper.web.bodies import Name, Params, query
 from mediakeeper.web.security import asked_page
 
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -188,7 +188,7 @@ async def issue_index(request: Request) -> Response:
 class CoverAsked(Params):
     """``/covers/{kind}``'s query: the item whose cover."""
 
-    key: Text = ""
+    key: Name = ""
 
 
 async def cover(request: Request) -> Response:

@@ -52,3 +52,41 @@ def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_p
     again = decide_bytes(home, "--json")
     (group,) = json.loads(again.stdout.decode("utf-8", "surrogateescape"))["groups"]
     assert [d["id"] for d in group["decisions"]] == [decision["id"]]
+
+
+def test_the_page_and_the_api_show_and_decide_such_an_item(tmp_path):
+    """The whole page (/, /library) and /api/queues/music/items, /api/decisions answered 500
+    (UnicodeEncodeError: surrogates not allowed) as soon as one folder of the library had
+    such a name: nothing of the home could be seen or decided from the browser."""
+    from tests.integration.serving import serve
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    build_library(lib, {f"{LATIN}/Debut/01 - Human.flac": {
+        "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk", "album": "Debut",
+                 "tracknumber": "1", "date": "1993"}}})  # fmt: skip
+    (lib / LATIN / "Debut" / "02 - Empty.flac").write_bytes(b"")
+    home.mkdir()
+    run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    server = serve(home)
+    try:
+        items = server.get("/api/queues/music/items")
+        assert items.status_code == 200, items.text
+        assert [i["key"] for i in items.json()["items"]] == [LATIN]  # the name itself
+        asked = server.get("/api/decisions")
+        assert asked.status_code == 200, asked.text
+        (group,) = asked.json()["groups"]
+        (decision,) = group["decisions"]
+        assert decision["item"] == LATIN
+        for view in ("/", "/library?kind=music", f"/decisions/{decision['id']}"):
+            page = server.get(view)
+            assert page.status_code == 200, (view, page.text[-2000:])
+            assert "Bj\\udcf6rk" in page.text, view  # its byte shown as the terminal shows it
+        # the library's link to the item leads to it
+        link = re.search(r'href="(/library/item\?[^"]+)"', server.get("/library").text)
+        item = server.get(link.group(1).replace("&amp;", "&"))
+        assert item.status_code == 200 and "<h1>Bj\\udcf6rk</h1>" in item.text, item.text[-2000:]
+        took = server.post("/api/decisions", {"id": decision["id"], "dismiss": True})
+        assert took.status_code == 200, took.text
+        assert server.get("/api/decisions").json()["groups"] == []
+    finally:
+        server.stop()
