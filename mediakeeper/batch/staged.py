@@ -134,7 +134,10 @@ def identity(path: Path) -> list[int]:
 
 def copy_original(source: Path, target: Path) -> list[int]:
     """``source`` copied and verified to ``target``; its identity as it was copied (a file
-    written to meanwhile: a MediakeeperError, the copy may mix two versions)."""
+    written to meanwhile: a MediakeeperError, the copy may mix two versions; so is a link
+    whose file is gone, named as such)."""
+    if lost := gone(source):
+        raise MediakeeperError(lost)
     before = identity(source)
     copy_verified(source, target)
     if identity(source) != before:

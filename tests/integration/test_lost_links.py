@@ -46,3 +46,15 @@ def test_verify_says_an_album_with_a_lost_track_is_not_whole(tmp_path):
     assert "'02 - Song.flac' is a link to" in done.stdout and "which is gone" in done.stdout
     assert "Every file is whole" not in "".join(
         p.read_text() for p in (home / "issues" / "verify").glob("artist-album-*.md"))
+
+
+def test_a_book_with_a_lost_chapter_is_not_made(tmp_path):
+    """The book was made of the chapters still there (its backup left the lost one out), or
+    failed naming a file of its backup that never was: it fails naming the link."""
+    lib, home = album_with_a_lost_track(tmp_path)
+    out = tmp_path / "books"
+    run_script("audiobook_queue_manager.py", "--home", home, "--init", "--library", lib)
+    done = run_script("process_audiobook_batch.py", "--home", home, "--output", out)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "'02 - Song.flac' is a link to" in done.stdout and "which is gone" in done.stdout
+    assert not list(out.rglob("*.m4b"))
