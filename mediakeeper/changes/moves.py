@@ -64,6 +64,12 @@ class NoRoom(MediakeeperError):
     exit_code = 1
 
 
+class ReadOnly(MediakeeperError):
+    """A file to move out of a folder on a read-only file system: refused before any moves."""
+
+    exit_code = 1
+
+
 def moves_dir(home: Path) -> Path:
     return inside(home, "status", "dupes", "moves")
 

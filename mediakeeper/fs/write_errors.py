@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 
+from mediakeeper.fs.mounts import holding_mount
 from mediakeeper.fs.names import NAME_MAX, name_bytes
 
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
@@ -20,8 +21,12 @@ class OutOfSpace(Exception):
 def mount_point(path: str) -> str:
     """The mount point of the file system holding ``path`` (which may not exist any more: a
     temp file removed after its write failed; or not yet: a target about to be written),
-    symbolic links resolved."""
+    symbolic links resolved: as the kernel lists the mounts (a read-only bind mount of a
+    folder is on the folder's device, where ``os.path.ismount`` sees none), else the nearest
+    folder up that is a mount point of another device."""
     here = os.path.realpath(path)
+    if (listed := holding_mount(here)) is not None:
+        return listed
     while not os.path.exists(here) and here != os.path.dirname(here):
         here = os.path.dirname(here)
     while not os.path.ismount(here):

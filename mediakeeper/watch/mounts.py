@@ -1,5 +1,5 @@
 """The file systems mounted inside the libraries (a share mounted on an artist folder), as the
-kernel lists them (``/proc/self/mountinfo``), and those that went away while watched.
+kernel lists them (``fs.mounts``: ``/proc/self/mountinfo``), and those that went away while watched.
 
 A mount that goes away leaves its mount point behind, empty: its items are not gone, and none
 is marked missing until it is back. A mount that comes back (or a new one) hides the folder
@@ -9,34 +9,13 @@ point is the watcher's roots' own affair.)"""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable
 
-MOUNTINFO = "/proc/self/mountinfo"
-_ESCAPE = re.compile(r"\\([0-7]{3})")
-
+from mediakeeper.fs.mounts import holding_mount, mount_table
 
 # File systems whose changes made from another machine send no inotify events here.
 NETWORK = frozenset({"nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs",
                      "fuse.sshfs", "fuse.rclone", "davfs", "fuse.davfs2", "lustre"})  # fmt: skip
-
-
-def mount_table(text: str | None = None) -> list[tuple[str, str]]:
-    """(mount point, file system type) of each mount the kernel lists for this process
-    (``text``: a ``mountinfo`` as read; by default this process's own)."""
-    if text is None:
-        try:
-            with open(MOUNTINFO, encoding="utf-8", errors="surrogateescape") as info:
-                text = info.read()
-        except OSError:
-            return []
-    found = []
-    for line in text.splitlines():
-        fields = line.split(" ")
-        if len(fields) > 4 and " - " in line:  # the fifth: the mount point, spaces as \040
-            fstype = line.split(" - ", 1)[1].split(" ", 1)[0]
-            found.append((_ESCAPE.sub(lambda m: chr(int(m.group(1), 8)), fields[4]), fstype))
-    return found
 
 
 def mount_points() -> set[str]:
@@ -48,8 +27,7 @@ def network_file_system(root: str, table: list[tuple[str, str]] | None = None) -
     None when it is all local."""
     table = mount_table() if table is None else table
     inside = os.path.join(root, "")
-    holding = max((p for p, _t in table if inside.startswith(os.path.join(p, ""))),
-                  key=len, default=None)  # fmt: skip
+    holding = holding_mount(root, table)
     types = [t for p, t in table if p == holding or p.startswith(inside)]
     return next((t for t in types if t in NETWORK), None)
 

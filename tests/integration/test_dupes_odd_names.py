@@ -62,3 +62,28 @@ def test_a_name_of_255_bytes_set_aside_where_its_name_is_taken_keeps_to_255(tmp_
     assert len(held) == 2 and long in held, held
     second = next(name for name in held if name != long)
     assert second.endswith(" (2).mp3") and len(os.fsencode(second)) == 255, second
+
+
+def test_a_set_aside_from_a_read_only_library_moves_nothing_and_names_its_mount(tmp_path):
+    """From a library on a read-only mount, set-aside copied the copy into the holding folder,
+    failed to remove it from the library ('the file system mounted at / is read-only': the
+    root, not the read-only bind mount), and listed a session '1 file set aside' whose file
+    never left: each file was then in two places, and each run failed the same way."""
+    from tests.helpers import read_only_bind
+
+    source, home = tmp_path / "Music", tmp_path / "home"
+    song = melody_wav(tmp_path / "1.wav", 1, 12)
+    encode(song, source / "Artist" / "Album" / "01 - Song.flac")
+    encode(song, source / "Rips" / "Album" / "01 - Song.mp3", "-b:a", "128k")
+    before = {p: p.read_bytes() for p in source.rglob("*.*")}
+    with read_only_bind(source, tmp_path / "ro") as lib:
+        assert mediakeeper(home, "dupes", "scan", "--library", lib).returncode == 0
+        done = mediakeeper(home, "dupes", "set-aside", "--all")
+        assert done.returncode == 1, done.stdout + done.stderr
+        said = done.stderr.strip().splitlines()
+        assert len(said) == 1 and f"mounted at {lib} is read-only" in said[0], said
+        assert "nothing was moved" in said[0], said
+        listed = mediakeeper(home, "undo", "--list")
+        assert "set aside" not in listed.stdout, listed.stdout
+    assert not list((home / "set-aside").rglob("*.*")) if (home / "set-aside").exists() else True
+    assert {p: p.read_bytes() for p in source.rglob("*.*")} == before
