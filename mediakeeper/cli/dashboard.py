@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from mediakeeper.cli.command import Command, OutputFile, home_option, settings_for, stops_on_signals
@@ -14,6 +12,7 @@ from mediakeeper.reports.dashboard import (
     render_text,
     write_dashboard_html,
 )
+from mediakeeper.text.jsonfmt import dumps_sent
 
 
 @click.command(
@@ -39,7 +38,7 @@ def main(home, html_path, as_json, now):
     with stops_on_signals():  # the --html page is replaced whole, or not at all
         board = dashboard_for(settings.home, moment(now))
         if as_json:
-            click.echo(json.dumps(dashboard_json(board), ensure_ascii=False, indent=2))
+            click.echo(dumps_sent(dashboard_json(board), indent=2))
             return
         if html_path is not None:
             click.echo(f"Dashboard written: {write_dashboard_html(html_path, board)}")

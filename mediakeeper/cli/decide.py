@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from pathlib import Path
 
 import click
@@ -19,6 +18,7 @@ from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
 from mediakeeper.text.commands import last_name
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line
 
 
@@ -210,8 +210,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             # Done but not identified: its own question, last, as ``describe`` says it.
             if item["status"] == COMPLETED and not_identified(item.get("details")):
                 shown.append(queued_json(home, kind, item, UNIDENTIFIED, full=True))
-            click.echo(json.dumps({"kind": kind, "item": found.name, "key": found.item["key"],
-                                   "decisions": shown}, ensure_ascii=False))  # fmt: skip
+            click.echo(dumps_sent({"kind": kind, "item": found.name, "key": found.item["key"],
+                                   "decisions": shown}))  # fmt: skip
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
         if (behind := decide.decided_behind(home, kind, item)) is not None:
@@ -226,9 +226,9 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
     shown = engine.explain(home, decision_id or engine.resolve(home, kind, name, code, album))
     if as_json:  # an item named: its decisions, as any item's are given (an id, or a
         # duplicate group's, which is one decision: that one)
-        click.echo(json.dumps(shown if decision_id or kind == dupes.KIND.name else {
+        click.echo(dumps_sent(shown if decision_id or kind == dupes.KIND.name else {
             "kind": shown["kind"], "item": shown["item"], "key": shown["key"],
-            "decisions": [shown]}, ensure_ascii=False))  # fmt: skip
+            "decisions": [shown]}))  # fmt: skip
         return
     click.echo("\n".join(map(one_line, engine.describe_one(shown))))
 

@@ -5,7 +5,6 @@ machinery that does."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from mediakeeper.decisions import dupes, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import HeldDecisions, outstanding_json
 from mediakeeper.text.commands import tool_command
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, plural_of
 
@@ -34,7 +34,7 @@ def show_groups(
     them), or the items of the group of ``code``; as one JSON object with ``as_json``."""
     if as_json:  # the engine's listing (each decision with its id), of one group's code
         held = HeldDecisions.read(home)  # every queue read once, as the API lists
-        click.echo(json.dumps(_listed(home, held, kind, code), ensure_ascii=False))
+        click.echo(dumps_sent(_listed(home, held, kind, code)))
         _unreadable(_of(held.unreadable, kind))
         return
     if code in outstanding.GROUPS:

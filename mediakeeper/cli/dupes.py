@@ -5,7 +5,6 @@ non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.du
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
 from mediakeeper.system import collector
 from mediakeeper.text.commands import kind_command, tool_command
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count, format_size
 
@@ -57,7 +57,7 @@ def main(ctx, home, as_json):
     every = load_groups(where) or []
     found = [g for g in every if g["id"] not in kept_whole]
     if as_json:
-        click.echo(json.dumps({"groups": public(found)}, indent=2, ensure_ascii=False))
+        click.echo(dumps_sent({"groups": public(found)}, indent=2))
         return
     for g in found:
         for line in group_lines(g, f"{g['level']} {g['id']}:"):

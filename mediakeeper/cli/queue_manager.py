@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.queue.survey import Survey
 from mediakeeper.text import wording
 from mediakeeper.text.commands import kind_command
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line, quoted
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -95,7 +95,7 @@ def show_survey(found: Survey, noun: str) -> None:
 def do_summary(c: Call) -> None:
     summary = manager.summarize(c.store.peek())
     echo(
-        json.dumps(summary, indent=2, ensure_ascii=False)
+        dumps_sent(summary, indent=2)
         if c.as_json
         else render_summary(summary, c.noun)
     )
@@ -107,7 +107,7 @@ def do_list(c: Call) -> None:
     order = c.sort or (None if c.as_json else "name")
     items = listing.select(items, c.kind, name=c.name, order=order)
     if c.as_json:
-        echo(json.dumps(items, indent=2, ensure_ascii=False))
+        echo(dumps_sent(items, indent=2))
         return
     for line in listing.table(items, c.kind, shutil.get_terminal_size().columns):
         echo(line)

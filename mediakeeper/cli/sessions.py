@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
 from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
 from mediakeeper.text.failures import failure_line
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
@@ -53,7 +53,7 @@ def list_sessions(home, kind, limit, as_json):
     records = sc.all_sessions(status_dir, kind, items=False)[::-1][:limit]
     rows = [sc.row(r) for r in records]
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(dumps_sent(rows, indent=2))
         return
     if not rows:
         where = f"{kind} sessions" if kind else "sessions"
@@ -78,7 +78,7 @@ def show(home, session_id, as_json):
     status_dir = settings_for(home, writes=False).status_dir
     record = sc.find_session(status_dir, session_id)
     if as_json:
-        click.echo(json.dumps(_shown(status_dir, record), indent=2, ensure_ascii=False))
+        click.echo(dumps_sent(_shown(status_dir, record), indent=2))
         return
     about = f" ({record.description})" if record.description else ""
     click.echo(f"session {record.id}: {record.kind}{about}")

@@ -3,7 +3,6 @@ python utilities/undo_changes.py --help"""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.fold import fold
+from mediakeeper.text.jsonfmt import dumps_sent
 from mediakeeper.text.visible import one_line, quoted
 from mediakeeper.text.wording import count, value, values_written
 
@@ -97,8 +97,7 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
     decided = {d.session: d for d in decided_sessions(home, undone)}
     set_aside = moves.sessions(home)  # dupes set-aside: files moved, tags or not
     if as_json:
-        click.echo(json.dumps(_listed(summed, decided, set_aside, undone, undoes), indent=2,
-                              ensure_ascii=False))  # fmt: skip
+        click.echo(dumps_sent(_listed(summed, decided, set_aside, undone, undoes), indent=2))
         sys.exit(1 if summed.damaged else 0)
     tagged = [sid for sid in summed.sessions if sid not in decided]
     for sid in [*tagged, *decided]:

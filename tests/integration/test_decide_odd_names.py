@@ -18,7 +18,7 @@ LATIN = os.fsdecode(b"Bj\xf6rk")
 
 def decide_bytes(home, *args) -> subprocess.CompletedProcess:
     """decide run as a person runs it, its output as bytes: a name that is not UTF-8 is
-    printed as the bytes the file system has."""
+    printed as the bytes the file system has (--json: as its escape, in UTF-8)."""
     return subprocess.run(
         [sys.executable, "utilities/decide.py", "--home", str(home), *args],
         cwd=REPO_ROOT, env=script_env(), capture_output=True, timeout=120,
@@ -38,7 +38,7 @@ def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_p
     assert batch.returncode == 1, batch.stdout + batch.stderr  # a decision for you
     listed = decide_bytes(home, "--json")
     assert listed.returncode == 0, listed.stderr.decode(errors="replace")
-    (group,) = json.loads(listed.stdout.decode("utf-8", "surrogateescape"))["groups"]
+    (group,) = json.loads(listed.stdout.decode("utf-8"))["groups"]
     (decision,) = group["decisions"]
     assert (decision["item"], decision["code"]) == (LATIN, "unreadable-file"), decision
     shown = decide_bytes(home, "music", LATIN)
@@ -50,7 +50,7 @@ def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_p
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     again = decide_bytes(home, "--json")
-    (group,) = json.loads(again.stdout.decode("utf-8", "surrogateescape"))["groups"]
+    (group,) = json.loads(again.stdout.decode("utf-8"))["groups"]
     assert [d["id"] for d in group["decisions"]] == [decision["id"]]
 
 

@@ -24,10 +24,11 @@ def test_a_copy_whose_name_is_not_utf8_is_grouped_listed_set_aside_and_put_back(
     before = mp3.read_bytes()
     scan = mediakeeper(home, "dupes", "scan", "--library", lib)
     assert scan.returncode == 0 and "Traceback" not in scan.stderr, scan.stdout + scan.stderr
-    # the path as the file system has it: its undecodable byte as it is (surrogateescape)
+    # UTF-8 JSON (jq reads it), the name's undecodable byte as its escape, "Bj\udcf6rk",
+    # which gives the path back (it was written as the raw byte: no UTF-8 at all)
     listed = mediakeeper(home, "dupes", "--json", text=False)
     assert listed.returncode == 0, listed.stderr
-    (group,) = json.loads(listed.stdout.decode("utf-8", "surrogateescape"))["groups"]
+    (group,) = json.loads(listed.stdout.decode("utf-8"))["groups"]
     assert group["best"] == str(flac)
     assert {c["path"] for c in group["copies"]} == {str(flac), str(mp3)}
     # set aside and put back, each file named as it is, byte for byte
