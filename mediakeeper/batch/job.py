@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mediakeeper.fs.links import gone
 from mediakeeper.fs.write_errors import FULL, OutOfSpace, describe
 
 
@@ -95,7 +96,10 @@ def failure_of(stage: str, err: OSError, message: str | None = None) -> Exceptio
     (``message`` defaults to the error's words), but for a full disk or quota the error
     itself. That is the batch's failure, not the item's: every next item would meet it too,
     and the runner stops the batch naming the file and the full file system (``DiskFull``)."""
-    return err if err.errno in FULL else ItemFailure(stage, message or str(err))
+    if err.errno in FULL:
+        return err
+    lost = gone(err.filename) if isinstance(err.filename, str) else ""
+    return ItemFailure(stage, lost or message or str(err))
 
 
 def crash_message(err: BaseException) -> str:

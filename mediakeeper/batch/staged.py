@@ -44,6 +44,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.identity import lasting_identity
+from mediakeeper.fs.links import gone
 from mediakeeper.fs.workdir import copy_verified
 from mediakeeper.media.albums import album_files
 from mediakeeper.queue.store import QueueStore
@@ -133,7 +134,10 @@ def identity(path: Path) -> list[int]:
 
 def copy_original(source: Path, target: Path) -> list[int]:
     """``source`` copied and verified to ``target``; its identity as it was copied (a file
-    written to meanwhile: a MediakeeperError, the copy may mix two versions)."""
+    written to meanwhile: a MediakeeperError, the copy may mix two versions; so is a link
+    whose file is gone, named as such)."""
+    if lost := gone(source):
+        raise MediakeeperError(lost)
     before = identity(source)
     copy_verified(source, target)
     if identity(source) != before:
@@ -287,7 +291,7 @@ class StagedJob:
         file, a failure the toolkit words (its own errors and the kind's ``failures``) as it
         is, anything else as the crash it is."""
         if isinstance(err, OSError) and err.filename:
-            return f"{err.strerror or err}: {err.filename}"
+            return gone(err.filename) or f"{err.strerror or err}: {err.filename}"
         if isinstance(err, (MediakeeperError, OSError, *self.failures)):
             return str(err)
         return crash_message(err)

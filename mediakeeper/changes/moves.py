@@ -41,7 +41,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs import filecopy, left_behind
 from mediakeeper.fs.atomic import TEMP_ROOM, create_temp, fsync_dir
 from mediakeeper.fs.checks import content_hash
-from mediakeeper.fs.names import fitted
+from mediakeeper.fs.names import cut_to_fit, fitted
 from mediakeeper.fs.write_errors import FULL, describe
 from mediakeeper.system.processes import is_running
 from mediakeeper.text.slug import inside
@@ -60,6 +60,12 @@ class Refused(Exception):
 
 class NoRoom(MediakeeperError):
     """A disk too full for a copy (none is left behind): the rest is not tried."""
+
+    exit_code = 1
+
+
+class ReadOnly(MediakeeperError):
+    """A file to move out of a folder on a read-only file system: refused before any moves."""
 
     exit_code = 1
 
@@ -117,11 +123,12 @@ def sessions(home: Path) -> list[tuple[str, int]]:
 
 def in_holding(holding: Path, library: Path, path: Path) -> Path:
     """Where ``path`` goes: its path relative to the library under the holding folder (a
-    name taken already there gets " (2)", " (3)" before its extension)."""
+    name taken already there gets " (2)", " (3)" before its extension, the name cut where
+    that would pass 255 bytes)."""
     target = holding / path.relative_to(library)
     n = 2
     while target.exists():
-        target = target.with_name(f"{path.stem} ({n}){path.suffix}")
+        target = target.with_name(cut_to_fit(path.stem, f" ({n}){path.suffix}"))
         n += 1
     return target
 

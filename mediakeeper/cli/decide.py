@@ -17,7 +17,8 @@ from mediakeeper.decisions.item import SCOPES
 from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
-from mediakeeper.text.visible import one_line, shell_word
+from mediakeeper.text.commands import last_name
+from mediakeeper.text.visible import one_line
 
 
 @click.command(
@@ -213,7 +214,7 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
         if (behind := decide.decided_behind(home, kind, item)) is not None:
-            again = f"decide {kind} {shell_word(found.name)} --dismiss {behind.code}"
+            again = f"decide {kind} --dismiss {behind.code} {last_name(found.name)}"
             click.echo(one_line(f"  {behind.code}: still listed by `decide`, though decided "
                                 f"({behind.decided.get('what')}): an answer stopped half-way; "
                                 f"answering it again ({again}) writes its counts"))  # fmt: skip

@@ -111,6 +111,7 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
         if not wanted:  # nothing to move: no session
             return SetAside("", settings.home, questions=questions, resumed=resumed)
         _room(wanted, kept, holding)
+        _movable(wanted, kept)
         session = start_session(settings.status_dir, KIND.name, description="set-aside")
         done = SetAside(session.id, settings.home, questions=questions, resumed=resumed)
         dupes.keep_before(settings.home, done.session, every_group)
@@ -224,6 +225,25 @@ def _room(wanted: list[dict], kept: list[dict], holding: Path) -> None:
             f"disk full: {format_size(need)} to set aside in {holding}, {format_size(free)} "
             f"free on the file system mounted at {mount_point(str(where))}; nothing was moved",
             "free space there, or set [dupes] holding to a folder on a disk with room")
+
+
+def _movable(wanted: list[dict], kept: list[dict]) -> None:
+    """Refuse before anything moves when a copy to set aside lies on a read-only file system
+    (a library on a read-only mount): each file would be copied to the holding folder and
+    stay in the library too, in two places, and the session said to have moved it."""
+    for found, best in zip(wanted, kept, strict=True):
+        for copy in (c for c in found["copies"] if c is not best):
+            for file in copy["files"]:
+                folder = os.path.dirname(file["path"])
+                try:
+                    read_only = os.statvfs(folder).f_flag & os.ST_RDONLY
+                except OSError:
+                    continue  # gone: said when its move is tried
+                if read_only:
+                    raise moves.ReadOnly(
+                        f"read-only file system: cannot set aside {one_line(file['path'])} "
+                        f"(the file system mounted at {mount_point(folder)} is read-only); "
+                        "nothing was moved", "mount it read-write and run this again")
 
 
 def recover(settings: Settings) -> list[str]:

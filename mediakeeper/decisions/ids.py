@@ -22,9 +22,15 @@ PREFIX = "d1."
 LIMIT = 16384  # characters: an id longer is no id the toolkit made (a key of PATH_MAX is less)
 
 
+# A key is a folder's name: one that is not UTF-8 (a Latin-1 folder made on Linux) holds its
+# undecodable bytes as lone surrogates, which go in as the bytes they stand for and come back.
+_BYTES = "surrogateescape"
+
+
 def make(kind: str, key: str, where: str, code: str) -> str:
     raw = json.dumps([kind, key, where, code], ensure_ascii=False, separators=(",", ":"))
-    return PREFIX + base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+    encoded = base64.urlsafe_b64encode(raw.encode("utf-8", _BYTES))
+    return PREFIX + encoded.decode("ascii").rstrip("=")
 
 
 def parse(text: str) -> tuple[str, str, str, str]:
@@ -35,7 +41,7 @@ def parse(text: str) -> tuple[str, str, str, str]:
         raise bad
     body = text[len(PREFIX):]
     try:
-        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8")
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode("utf-8", _BYTES)
         parts = json.loads(raw)
     except (binascii.Error, ValueError):
         raise bad from None

@@ -188,7 +188,9 @@ def _describe(found: Group, entries: dict, graded: dict, in_folder: dict) -> dic
         copy["ranks"] = "" if copy is best else grading.why(best["grade_of"], copy["grade_of"])
     for copy in copies:
         del copy["rank"], copy["grade_of"]
-    digest = hashlib.sha1("\n".join(found.members).encode("utf-8")).hexdigest()[:10]
+    # A path's undecodable bytes (a Latin-1 folder) hash as the bytes they stand for.
+    members = "\n".join(found.members).encode("utf-8", "surrogateescape")
+    digest = hashlib.sha1(members).hexdigest()[:10]
     waste = sum(c["size"] for c in copies if c is not best)
     return {"id": digest, "level": found.level, "best": best["path"], "why": why,
             "doubt": doubt, "waste": waste, "copies": copies}  # fmt: skip

@@ -56,6 +56,17 @@ def linked_file(link: Path | str, item: Path | str, library: Path | str) -> tupl
     return ELSEWHERE, os.path.relpath(target, library)
 
 
+def gone(path: Path | str) -> str:
+    """Why the file at ``path`` cannot be read where it is a link whose file is gone (deleted,
+    moved, its drive not mounted): a track lost, said as such, never a file left out as if
+    the album had no such track; "" for any other path."""
+    if not os.path.islink(path) or os.path.exists(path):
+        return ""
+    return (f"{quoted(os.path.basename(path))} is a link to {quoted(os.readlink(path))}, "
+            "which is gone (deleted, moved, or on a drive not mounted): put the file back, "
+            "or delete the link")
+
+
 def is_folder_link(entry: os.DirEntry[str]) -> bool:
     """Whether a listed entry is a link that leads to a folder."""
     try:

@@ -53,12 +53,13 @@ def too_deep(err: OSError, where: str, top: str) -> bool:
 
 
 def files_below(top: Path | str) -> Iterator[str]:
-    """The path of every file below ``top`` (a link to a file counts as the file, a link to
-    a folder is not entered), folder by folder."""
+    """The path of every file below ``top`` (a link to a file counts as the file, and one
+    whose file is gone too: a file lost, which reading it says; a link to a folder is not
+    entered), folder by folder."""
     for where, _folders, names in walk(top):
         for name in names:
             path = os.path.join(where, name)
-            if os.path.isfile(path):
+            if os.path.isfile(path) or not os.path.exists(path):  # (a link to nothing)
                 yield path
 
 

@@ -117,9 +117,17 @@ def _is_file(entry: os.DirEntry) -> bool:
 
 
 def album_files(folder: Path) -> list[Path]:
-    """The files an album keeps (directly in its folder, not hidden), sorted by name."""
+    """The files an album keeps (directly in its folder, not hidden), sorted by name; a link
+    whose file is gone among them (a track lost, which reading it says), never left out as
+    if the album had no such track."""
     return sorted(
         (Path(e.path) for e in os.scandir(folder)
-         if _is_file(e) and not e.name.startswith(".") and not is_junk(e.name)),
+         if (_is_file(e) or _dangling(e)) and not e.name.startswith(".")
+         and not is_junk(e.name)),
         key=lambda p: p.name,
     )  # fmt: skip
+
+
+def _dangling(entry: os.DirEntry) -> bool:
+    """A link that leads to nothing (its file deleted or moved, its drive not mounted)."""
+    return entry.is_symlink() and not os.path.exists(entry.path)

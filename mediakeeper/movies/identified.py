@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.movies import rules
-from mediakeeper.text.commands import kind_command, queue_manager, tool_command
+from mediakeeper.text.commands import kind_command, last_name, queue_manager, tool_command
 from mediakeeper.text.visible import shell_word
 
 BY_ID, OFFLINE, NOT_LOOKED_UP = "by-id", "offline", "not-looked-up"
@@ -36,6 +36,6 @@ def unidentified(
     if status == rules.NO_MATCH:  # nothing to list: TMDb proposed none
         return f"no TMDb match: its report says what was searched; give its TMDb id with {choose}"
     if status == rules.AMBIGUOUS:
-        decide = f"`{tool_command('decide', home)} movies {shell_word(name)}`"
+        decide = f"`{tool_command('decide', home)} movies {last_name(name)}`"
         return f"several TMDb movies fit: {decide} lists them to take one"
     return ""

@@ -23,6 +23,7 @@ from itertools import chain, islice
 from typing import IO, TYPE_CHECKING, Any, TypeVar, overload
 
 from mediakeeper.core.errors import QueueCorrupt
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.files import (
     Item,
     Known,
@@ -152,7 +153,7 @@ def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict
     """Read by ``peek`` (which raises what is wrong)."""
     data = dict(store.peek())
     items = data.pop("items")
-    return data, take((dumps_one(item).encode(), item) for item in items)
+    return data, take((encode_text(dumps_one(item)), item) for item in items)
 
 
 def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T],
@@ -203,7 +204,7 @@ def _journaled(store: QueueStore, generation: Any) -> tuple[dict[str, bytes], st
                 if entry["gen"] != generation:
                     continue
                 for item in entry["items"]:
-                    newer[item["key"]] = dumps_one(item).encode()
+                    newer[item["key"]] = encode_text(dumps_one(item))
                 changed_at = entry.get("at", changed_at)
     except FileNotFoundError:
         pass

@@ -33,6 +33,7 @@ from mediakeeper.reports.weekly import (
     weekly_figures,
 )
 from mediakeeper.reports.weeks import Week, format_duration, format_moment, to_utc
+from mediakeeper.text import width as cells
 from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.render import render
 from mediakeeper.text.visible import one_line, visible
@@ -126,12 +127,17 @@ def packed(parts: list[str], indent: str, width: int = LINE_WIDTH) -> list[str]:
 
 
 def plain(text: str, width: int | None = None) -> str:
-    """A name or message safe to print: one line, at most ``width``; each hidden character
-    shown as its escape, as every line a command prints shows it (``text.visible``)."""
+    """A name or message safe to print: one line, at most ``width`` cells as a terminal
+    draws them (``text.width``: a Japanese letter takes two, a combining accent none); each
+    hidden character shown as its escape, as every line a command prints shows it
+    (``text.visible``)."""
     text = " ".join(visible(str(text)).split())  # (a tab or a line break: a space)
-    if width is not None and len(text) > width:
-        text = text[: max(1, width - 1)] + "…"
-    return text
+    return text if width is None else cells.cut(text, max(2, width))
+
+
+def _column(name: str) -> str:
+    """A name in the attention lists' name column: cut and filled to its cells."""
+    return cells.pad(plain(one_line(name), NAME_WIDTH), NAME_WIDTH)
 
 
 def render_text(d: Dashboard) -> str:
@@ -247,8 +253,8 @@ def attention_lines(d: Dashboard) -> list[str]:
         for i in a.items[:ATTENTION_SHOWN]:
             level = "error" if i.level == ERROR_LEVEL else "warning"
             what = " · ".join(filter(None, (i.codes_text(), i.note)))
-            head = f"    {level:<8} {plain(one_line(i.name), NAME_WIDTH):<{NAME_WIDTH}}  "
-            lines.append(head + plain(what, max(20, LINE_WIDTH - len(head))))
+            head = f"    {level:<8} {_column(i.name)}  "
+            lines.append(head + plain(what, max(20, LINE_WIDTH - cells.width(head))))
             if i.report:
                 lines.append(f"    {'':<8} {i.report}")
         if len(a.items) > ATTENTION_SHOWN:
@@ -259,8 +265,8 @@ def attention_lines(d: Dashboard) -> list[str]:
         lines.append(f"  nothing{among}: no open findings, no failed and no skipped items")
     for o in d.attention:
         where = f"{stage_word(o.stage)}: " if o.stage else ""
-        head = f"  {o.word:<8} {plain(one_line(o.name), NAME_WIDTH):<{NAME_WIDTH}}  {o.kind:<6}  "
-        lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - len(head))))
+        head = f"  {o.word:<8} {_column(o.name)}  {o.kind:<6}  "
+        lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - cells.width(head))))
     if d.attention_total > len(d.attention):
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:

@@ -159,6 +159,18 @@ _BY_EXTENSION: dict[str, Callable[[Path | str | io.IOBase], Any]] = {
 AUDIO_EXTENSIONS = frozenset(_BY_EXTENSION)
 
 
+class _Unnamed:
+    """An open file that tells mutagen no name to sniff its format by."""
+
+    name = ""
+
+    def __init__(self, source: io.IOBase):
+        self._source = source
+
+    def __getattr__(self, attribute: str):
+        return getattr(self._source, attribute)
+
+
 def load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
     parse = _BY_EXTENSION.get(suffix.lower())
@@ -168,6 +180,9 @@ def load(source: Path | str | io.IOBase, suffix: str):
         except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
             if isinstance(source, io.IOBase):
                 source.seek(0)  # from the start, like the parse that failed
+                # by its bytes alone: mutagen's sniff weighs the name too, which chose the
+                # format that just failed (an MP3 named .flac was "not a valid FLAC file")
+                source = _Unnamed(source)
     audio = mutagen.File(source, options=list(KINDS))
     if audio is None:  # no format claimed the file; translated words the reason
         raise mutagen.MutagenError("not a supported audio file")

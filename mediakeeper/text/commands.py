@@ -34,7 +34,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
-from mediakeeper.text.visible import shell_join
+from mediakeeper.text.visible import shell_join, shell_word
 
 CONSOLE = "mediakeeper"
 TOOLS = ("report", "dashboard", "undo", "decide", "pipeline", "sessions", "init", "serve",
@@ -51,6 +51,13 @@ def tool_argv(tool: str, home: Path | str | None = None) -> list[str]:
     if tool not in TOOLS:
         raise ValueError(f"no such command: {tool}")
     return _argv([tool], home)
+
+
+def last_name(name: str) -> str:
+    """``name`` as the last word of a printed command that takes it as an argument, not an
+    option's value (``decide KIND NAME``): after ``--`` where it begins with "-" (a folder
+    "-Solaris"), which the command would otherwise read as options ("No such option '-S'")."""
+    return f"-- {shell_word(name)}" if name.startswith("-") else shell_word(name)
 
 
 def kind_command(kind: str, verb: str, home: Path | str | None = None) -> str:

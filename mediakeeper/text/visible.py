@@ -12,11 +12,13 @@ controls (``\\x80``-``\\x9f``); every bidirectional control (the embeddings and 
 U+202A-202E, the isolates U+2066-2069, the marks U+200E, U+200F, U+061C); the invisible
 format characters (zero-width space U+200B, word joiner and invisible operators
 U+2060-2064, the deprecated formats U+206A-206F, the byte order mark U+FEFF, the
-interlinear annotations U+FFF9-FFFB, U+180E, the tag characters U+E0000-E007F) and the line
-and paragraph separators U+2028, U+2029. Kept: zero-width (non-)joiners U+200C, U+200D,
-which Persian, the Indic scripts and emoji need, and the soft hyphen, which shows at most
-as a hyphen. A text that already holds a backslash keeps it: ``\\u202e`` written by hand in
-a tag reads the same as the character shown; that is what makes an escape readable.
+interlinear annotations U+FFF9-FFFB, U+180E, the tag characters U+E0000-E007F), the line
+and paragraph separators U+2028, U+2029, and a lone surrogate (``\\udcf6``: the byte of a
+file name that is not UTF-8, which no UTF-8 text can carry). Kept: zero-width (non-)joiners
+U+200C, U+200D, which Persian, the Indic scripts and emoji need, and the soft hyphen, which
+shows at most as a hyphen. A text that already holds a backslash keeps it: ``\\u202e``
+written by hand in a tag reads the same as the character shown; that is what makes an escape
+readable.
 
 A name (a folder's, an item's) on a terminal line is shown with :func:`one_line`: tab and line
 feed too are escapes there (``New\\x0aLine``), as a line of a table or of a batch's progress
@@ -37,7 +39,10 @@ _PAST_C0 = (
     "\x80-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e"
     "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f"
 )
-HIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_PAST_C0}]")
+# And a lone surrogate: a file name's undecodable byte (a Latin-1 folder made on Linux), which
+# no UTF-8 page, report or stream can write.
+_LONE = "\ud800-\udfff"
+HIDDEN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f{_PAST_C0}{_LONE}]")
 
 
 def _escape(match: re.Match) -> str:
@@ -54,7 +59,7 @@ def visible(text: str) -> str:
 
 # Every control, tab and line feed too, and a lone surrogate (a file name's undecodable byte,
 # which no stream can write): what a name on one terminal line shows escaped.
-BREAKING = re.compile(f"[\x00-\x1f\x7f{_PAST_C0}\ud800-\udfff]")
+BREAKING = re.compile(f"[\x00-\x1f\x7f{_PAST_C0}{_LONE}]")
 
 
 def one_line(name: str) -> str:

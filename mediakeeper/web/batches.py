@@ -24,7 +24,6 @@ from typing import Any
 
 from pydantic import Field
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mediakeeper.core import kinds
@@ -33,6 +32,7 @@ from mediakeeper.queue.manager import running_batch
 from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.cut import echoed
+from mediakeeper.web.answers import JSONResponse
 from mediakeeper.web.bodies import Body, Word, json_body
 
 STARTING = 60.0  # seconds a batch has to write its session's start

@@ -29,11 +29,18 @@ from collections.abc import Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PlainValidator,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
 from mediakeeper.text.cut import echoed
+from mediakeeper.web.answers import JSONResponse
 
 # The largest body the API takes is one decision with a few tag values: a few hundred bytes.
 # 64 KiB leaves room for long names and many tags, and caps what one request can make the
@@ -46,6 +53,20 @@ MOST_LINE = 1000  # characters of an error message: one line, whatever it repeat
 
 Text = Annotated[str, StringConstraints(max_length=MOST_TEXT)]
 Word = Annotated[str, StringConstraints(max_length=MOST_WORD)]
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("Input should be a valid string")
+    if len(value) > MOST_TEXT:
+        raise ValueError(f"String should have at most {MOST_TEXT} characters")
+    return value
+
+
+# An item's key in a query: a folder's name as the file system has it, bounded as Text, its
+# undecodable bytes kept (a Latin-1 folder's, read by ``query_fields``), which pydantic's own
+# str refuses ("unable to parse raw data as a unicode string").
+Name = Annotated[Any, PlainValidator(_name)]
 
 
 class Body(BaseModel):
@@ -116,9 +137,19 @@ def parsed(given: Mapping[str, str], model: type[Asked]) -> Asked:
         raise BadInput(400, _first_problem(err)) from None
 
 
+def query_fields(request: Request) -> dict[str, str]:
+    """The request's query string's fields (a repeated parameter: its last value), each
+    percent-encoded byte that is not UTF-8 (a link to an item whose folder name is Latin-1)
+    read as the file name's undecodable byte it is, where Starlette's reading would make it
+    a U+FFFD that names no item."""
+    text = request.scope.get("query_string", b"").decode("latin-1")
+    return dict(parse_qsl(text, keep_blank_values=True, encoding="utf-8",
+                          errors="surrogateescape"))  # fmt: skip
+
+
 def query(request: Request, model: type[Asked]) -> Asked:
-    """The request's query string as ``model`` (a repeated parameter: its last value)."""
-    return parsed(request.query_params, model)
+    """The request's query string as ``model`` (``query_fields``)."""
+    return parsed(query_fields(request), model)
 
 
 async def form_body(request: Request, model: type[Asked]) -> Asked:

@@ -22,7 +22,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
@@ -32,6 +31,7 @@ from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
+from mediakeeper.web.answers import JSONResponse
 from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
 
 _ONE_AT_A_TIME = threading.Lock()

@@ -10,11 +10,12 @@ proxies from closing a quiet stream; ``X-Accel-Buffering: no`` keeps nginx from 
 from __future__ import annotations
 
 import asyncio
-import json
 
 from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 from starlette.routing import Route
+
+from mediakeeper.web.answers import sent
 
 HEARTBEAT = 15  # seconds
 LOOK_EVERY = 0.1  # seconds between looks at the events the follower saw
@@ -31,7 +32,7 @@ async def events(request: Request) -> EventSourceResponse:
         while True:
             for number, event, data in follower.since(last):
                 last = number
-                yield ServerSentEvent(data=json.dumps(data, ensure_ascii=False), event=event,
+                yield ServerSentEvent(data=sent(data).decode(), event=event,
                                       id=follower.event_id(number))  # fmt: skip
             await asyncio.sleep(LOOK_EVERY)
 

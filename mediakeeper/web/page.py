@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -40,6 +41,7 @@ from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
 from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError
+from mediakeeper.fs.atomic import encode_text
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
@@ -54,7 +56,17 @@ from mediakeeper.text.wording import number
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
-from mediakeeper.web.bodies import BadInput, Params, Text, Word, form_body, parsed, query
+from mediakeeper.web.bodies import (
+    BadInput,
+    Name,
+    Params,
+    Text,
+    Word,
+    form_body,
+    parsed,
+    query,
+    query_fields,
+)
 from mediakeeper.web.decisions import said_here, status_of
 from mediakeeper.web.follower import STATUSES
 from mediakeeper.web.security import COOKIE, asked_page, from_https_page
@@ -71,8 +83,18 @@ def _shown(value):
 
 def real(value) -> Markup:
     """A name as a control sends it back (a ``data-`` attribute, a form's value): escaped for
-    HTML, its hidden controls kept, so the server is asked about the item that has it."""
-    return Markup(escape(str(value)))
+    HTML, its hidden controls kept, so the server is asked about the item that has it (but
+    for a file name's undecodable byte, which no page can hold: shown as its escape)."""
+    return Markup(encode_text(escape(str(value))).decode())
+
+
+def url_word(value) -> str:
+    """A value in a link's query, percent-encoded as UTF-8 and a file name's undecodable
+    byte as the byte it is (``%F6``), which ``bodies.query`` reads back: the link asks for
+    the item that has the name (Jinja's own filter cannot encode such a byte: a 500)."""
+    if isinstance(value, Mapping):  # a whole query: its pairs
+        return urlencode(value, encoding="utf-8", errors="surrogateescape")
+    return quote(str(value).encode("utf-8", "surrogateescape"), safe="")
 
 
 def ago(moment, now: datetime | None = None) -> str:
@@ -109,6 +131,7 @@ def match(score) -> str:
 
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word, match=match,
                          number=number, under=path_under,  # under: a file within the album asked
+                         urlencode=url_word,  # a link to a name Jinja's own cannot encode
                          most_characters=words.most_characters)  # a value's box: the API's bound
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command,
@@ -394,14 +417,14 @@ async def dashboard(request: Request) -> Response:
 
 
 async def library_view(request: Request) -> Response:
-    return await _view(request, "library.html.j2", "library", browse, request.query_params)
+    return await _view(request, "library.html.j2", "library", browse, query_fields(request))
 
 
 class ItemAsked(Params):
     """``/library/item``'s query: which item."""
 
     kind: Word = ""
-    key: Text = ""
+    key: Name = ""
 
 
 class DecisionAsked(Params):

@@ -8,7 +8,7 @@ import shutil
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from mediakeeper import __version__
@@ -17,6 +17,7 @@ from mediakeeper.media.ffmpeg import find
 from mediakeeper.text.cut import echoed
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import library
+from mediakeeper.web.answers import JSONResponse
 from mediakeeper.web.bodies import query
 
 LOW_SPACE = 100 * 1024 * 1024  # bytes free in the home below which /healthz fails

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from mediakeeper.fs.reports import read_page
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.text.commands import tool_command
-from mediakeeper.web.bodies import Params, Text, query
+from mediakeeper.web.bodies import Name, Params, query
 from mediakeeper.web.security import asked_page
 
 REPORT_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
@@ -192,7 +192,7 @@ async def issue_index(request: Request) -> Response:
 class CoverAsked(Params):
     """``/covers/{kind}``'s query: the item whose cover."""
 
-    key: Text = ""
+    key: Name = ""
 
 
 def cover_image(path: Path) -> tuple[bytes, str] | None:

@@ -73,7 +73,8 @@ def recording_id(path: Path, n: str) -> None:
 def mediakeeper(home: Path, *args, env=None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "mediakeeper", *map(str, args), "--home", str(home)],
-        cwd=REPO_ROOT, env=env or script_env(), capture_output=True, text=True, timeout=300, **kw,
+        cwd=REPO_ROOT, env=env or script_env(), capture_output=True, timeout=300,
+        **{"text": True, **kw},  # text=False: the bytes, a name that is not UTF-8 as it is
     )  # fmt: skip
 
 

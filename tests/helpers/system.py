@@ -90,3 +90,20 @@ def deeper_than_path_max(top: Path, bytes_long: int = 4200) -> Path:
     finally:
         os.close(current)
     return top / part
+
+
+@contextlib.contextmanager
+def read_only_bind(folder: Path, where: Path):
+    """``folder`` seen read-only at ``where`` (a bind mount remounted ``ro``: a library on a
+    read-only share, on the same file system as its source), unmounted afterwards. Mounting
+    needs root: the test is skipped without it."""
+    where.mkdir(exist_ok=True)
+    for args in (["--bind", str(folder), str(where)], ["-o", "remount,ro,bind", str(where)]):
+        mounted = subprocess.run(["mount", *args], capture_output=True, text=True, check=False)
+        if mounted.returncode != 0:
+            subprocess.run(["umount", "-l", str(where)], check=False)
+            pytest.skip(f"cannot mount {where} read-only: {mounted.stderr.strip()} (needs root)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)

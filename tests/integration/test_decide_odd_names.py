@@ -1,0 +1,92 @@
+"""Deciding about an item whose folder name is not UTF-8 (a Latin-1 'Bj\\xf6rk' made on
+Linux): its decisions are listed, shown, answered and undone like any other's, in the
+terminal and through the API. Real files, the real scripts in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+from tests.helpers.audio import build_library
+from tests.helpers.processes import REPO_ROOT, run_script, script_env
+
+LATIN = os.fsdecode(b"Bj\xf6rk")
+
+
+def decide_bytes(home, *args) -> subprocess.CompletedProcess:
+    """decide run as a person runs it, its output as bytes: a name that is not UTF-8 is
+    printed as the bytes the file system has (--json: as its escape, in UTF-8)."""
+    return subprocess.run(
+        [sys.executable, "utilities/decide.py", "--home", str(home), *args],
+        cwd=REPO_ROOT, env=script_env(), capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_path):
+    """decide --json, decide music NAME and /api/decisions crashed (a traceback:
+    UnicodeEncodeError in the decision's id) for every decision of such an item."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    build_library(lib, {f"{LATIN}/Debut/01 - Human.flac": {
+        "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk", "album": "Debut",
+                 "tracknumber": "1", "date": "1993"}}})  # fmt: skip
+    (lib / LATIN / "Debut" / "02 - Empty.flac").write_bytes(b"")
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr  # a decision for you
+    listed = decide_bytes(home, "--json")
+    assert listed.returncode == 0, listed.stderr.decode(errors="replace")
+    (group,) = json.loads(listed.stdout.decode("utf-8"))["groups"]
+    (decision,) = group["decisions"]
+    assert (decision["item"], decision["code"]) == (LATIN, "unreadable-file"), decision
+    shown = decide_bytes(home, "music", LATIN)
+    assert shown.returncode == 0, shown.stderr.decode(errors="replace")
+    assert b"unreadable-file" in shown.stdout
+    by_id = decide_bytes(home, "--id", decision["id"], "--dismiss", "unreadable-file")
+    assert by_id.returncode == 0, by_id.stderr.decode(errors="replace")
+    session = re.search(rb"undo session (\S+)\)", by_id.stdout).group(1).decode()
+    undone = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    again = decide_bytes(home, "--json")
+    (group,) = json.loads(again.stdout.decode("utf-8"))["groups"]
+    assert [d["id"] for d in group["decisions"]] == [decision["id"]]
+
+
+def test_the_page_and_the_api_show_and_decide_such_an_item(tmp_path):
+    """The whole page (/, /library) and /api/queues/music/items, /api/decisions answered 500
+    (UnicodeEncodeError: surrogates not allowed) as soon as one folder of the library had
+    such a name: nothing of the home could be seen or decided from the browser."""
+    from tests.integration.serving import serve
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    build_library(lib, {f"{LATIN}/Debut/01 - Human.flac": {
+        "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk", "album": "Debut",
+                 "tracknumber": "1", "date": "1993"}}})  # fmt: skip
+    (lib / LATIN / "Debut" / "02 - Empty.flac").write_bytes(b"")
+    home.mkdir()
+    run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    server = serve(home)
+    try:
+        items = server.get("/api/queues/music/items")
+        assert items.status_code == 200, items.text
+        assert [i["key"] for i in items.json()["items"]] == [LATIN]  # the name itself
+        asked = server.get("/api/decisions")
+        assert asked.status_code == 200, asked.text
+        (group,) = asked.json()["groups"]
+        (decision,) = group["decisions"]
+        assert decision["item"] == LATIN
+        for view in ("/", "/library?kind=music", f"/decisions/{decision['id']}"):
+            page = server.get(view)
+            assert page.status_code == 200, (view, page.text[-2000:])
+            assert "Bj\\udcf6rk" in page.text, view  # its byte shown as the terminal shows it
+        # the library's link to the item leads to it
+        link = re.search(r'href="(/library/item\?[^"]+)"', server.get("/library").text)
+        item = server.get(link.group(1).replace("&amp;", "&"))
+        assert item.status_code == 200 and "<h1>Bj\\udcf6rk</h1>" in item.text, item.text[-2000:]
+        took = server.post("/api/decisions", {"id": decision["id"], "dismiss": True})
+        assert took.status_code == 200, took.text
+        assert server.get("/api/decisions").json()["groups"] == []
+    finally:
+        server.stop()
