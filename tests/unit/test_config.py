@@ -99,6 +99,9 @@ def test_home_comes_from_flag_then_environment_then_current_folder(tmp_path, mon
     for folder in (flag_home, env_home, cwd):
         folder.mkdir()
     monkeypatch.chdir(cwd)
+    # An environment without XDG_CONFIG_HOME looks in ~/.config: not the home of the person
+    # running the tests, where an `init` of theirs records one.
+    monkeypatch.setenv("HOME", str(tmp_path))
     environ = {"MEDIAKEEPER_HOME": str(env_home)}
     assert resolve_home(str(flag_home), environ) == flag_home.resolve()
     assert resolve_home(None, environ) == env_home.resolve()
