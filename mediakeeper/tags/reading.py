@@ -174,10 +174,12 @@ class _Unnamed:
 def load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
     parse = _BY_EXTENSION.get(suffix.lower())
+    named_error = None
     if parse is not None:
         try:
             return parse(source)
-        except mutagen.MutagenError:  # not what its name says: let mutagen sniff the format
+        except mutagen.MutagenError as err:  # not what its name says: let mutagen sniff it
+            named_error = err
             if isinstance(source, io.IOBase):
                 source.seek(0)  # from the start, like the parse that failed
                 # by its bytes alone: mutagen's sniff weighs the name too, which chose the
@@ -185,7 +187,9 @@ def load(source: Path | str | io.IOBase, suffix: str):
                 source = _Unnamed(source)
     audio = mutagen.File(source, options=list(KINDS))
     if audio is None:  # no format claimed the file; translated words the reason
-        raise mutagen.MutagenError("not a supported audio file")
+        # Of a file no format claims, why it is not what its name says ("not a valid FLAC
+        # file") tells more than that nothing else claims it either.
+        raise named_error or mutagen.MutagenError("not a supported audio file")
     return audio
 
 
