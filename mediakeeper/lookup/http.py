@@ -21,7 +21,9 @@ A request passes through these layers, outermost first:
 into ``LookupFailed`` (``network=True`` when the service could not be reached or kept failing,
 ``network=False`` when it answered "no"). A cache or limiter file that is not a readable SQLite
 database is moved aside as ``<name>.corrupt-<UTC timestamp>`` with a ``CacheRebuiltWarning``
-and started afresh. Nothing here prints; no message contains a secret.
+and started afresh; a cache another program holds in a write longer than the session's
+timeout raises ``CacheLocked`` (a ``ConfigError``: the batch stops). Nothing here prints; no
+message contains a secret.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
     move_aside,
     open_sqlite,
     probe,
+    wait_for_writes,
 )
 
 if TYPE_CHECKING:
@@ -190,7 +193,7 @@ class LookupSession:
         ``limiter`` and the cache file's inode, which ``_recover`` needs to tell whether
         another process has already moved a bad file aside."""
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
         cache_settings: dict[str, Any] = {
             "backend": cache,
             "expire_after": NEVER_EXPIRE,
@@ -208,6 +211,10 @@ class LookupSession:
             bucket_name=self.service,
             max_delay=None,  # wait as long as the budget needs; never fail for it
         )
+
+    def _new_cache(self, path: Path) -> SQLiteCache:
+        """The cache, waiting for another program's write to it as long as for an answer."""
+        return _new_cache(path, wait=self.timeout)
 
     # -- the one call --------------------------------------------------------------------
 
@@ -374,7 +381,7 @@ class LookupSession:
         with FileLock(f"{self.cache_path}.lock"):
             if inode(self.cache_path) == self._cache_inode:
                 move_aside(self.cache_path, problem)
-        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
         self.http.settings = settings
 
 
@@ -495,11 +502,35 @@ def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) ->
 # -- SQLite files that may be damaged ------------------------------------------------------
 
 
-def _new_cache(path: Path) -> SQLiteCache:
+def _new_cache(path: Path, wait: float) -> SQLiteCache:
     # One process at a time: two processes creating the file at once race on "PRAGMA
     # journal_mode=WAL", which SQLite refuses ("database is locked") rather than waits for.
     with FileLock(f"{path}.lock"):
-        return SQLiteCache(path, wal=True)
+        wait_for_writes(path, wait)  # requests-cache would wait without end to create its tables
+        return _HeldCache(path, write_wait=wait, wal=True)
+
+
+class _HeldCache(SQLiteCache):
+    """``SQLiteCache`` that waits ``write_wait`` seconds at most for another program's write.
+
+    requests-cache begins each write again and again, without end, while another connection
+    holds the file in a write: a cache that a database browser, a backup or a stuck process
+    holds would hold the batch for ever, without a word. Before each of its writes, a write is
+    begun here on a connection of our own, SQLite waiting up to ``write_wait``; then
+    ``CacheLocked`` names the file and the fix.
+    """
+
+    def __init__(self, db_path: Path, *, write_wait: float, **kwargs: Any):
+        self.write_wait = write_wait
+        super().__init__(db_path, **kwargs)
+
+    def save_response(self, response, cache_key=None, expires=None) -> None:
+        wait_for_writes(Path(self.db_path), self.write_wait)
+        super().save_response(response, cache_key, expires)
+
+    def delete(self, *keys: str, **kwargs: Any) -> None:
+        wait_for_writes(Path(self.db_path), self.write_wait)
+        super().delete(*keys, **kwargs)
 
 
 def _reason(err: Exception, text: str) -> str:

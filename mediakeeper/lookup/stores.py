@@ -18,11 +18,46 @@ from typing import Any
 
 from filelock import FileLock
 
+from mediakeeper.core.errors import ConfigError
+
 _CORRUPT = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
 class CacheRebuiltWarning(UserWarning):
     """A cache or rate-limit file was unreadable; it was moved aside and started afresh."""
+
+
+class CacheLocked(ConfigError):
+    """Another program held a cache in a write for longer than a lookup may wait: wrong for
+    every item alike, so a batch stops (a ``ConfigError``) rather than wait without end."""
+
+    def __init__(self, path: Path, wait: float):
+        super().__init__(
+            f"{path}: locked by another program for over {wait:g} s",
+            "close what holds it open, such as a database browser, a backup or a stuck "
+            "process, and run again",
+        )
+
+
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def wait_for_writes(path: Path, wait: float) -> None:
+    """Return once a write to the SQLite file at ``path`` could begin, within ``wait``
+    seconds; else ``CacheLocked``. Nothing is written (the write begun is rolled back); any
+    other problem is left for the file's own user to meet."""
+    try:
+        con = sqlite3.connect(path, timeout=wait, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        con.execute("BEGIN IMMEDIATE")  # SQLite waits up to the timeout for the other writer
+        con.execute("ROLLBACK")
+    except sqlite3.OperationalError as err:
+        if error_name(err) in _BUSY:
+            raise CacheLocked(path, wait) from None
+    finally:
+        con.close()
 
 
 def open_sqlite(path: Path, opener: Callable[[Path], Any]) -> tuple[Any, int | None]:

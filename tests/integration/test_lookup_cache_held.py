@@ -1,0 +1,105 @@
+"""A lookup cache that another program holds locked, through the real movie batch.
+
+The cache is a SQLite file a person may open elsewhere (a database browser left in a write, a
+backup tool, a stuck process): a batch must not wait for it without end and without a word.
+The other program here is a real process holding a real SQLite write lock on the batch's own
+cache file; the batch runs as a real subprocess against the fake TMDb.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from tests.helpers import wait_until
+from tests.integration.test_movie_batch import REPO, library_of, queue_of, run, tmdb_env
+from tests.servers.tmdb import FakeTMDb
+from utilities.movie_queue_manager import main as movie_queue_manager
+
+HOLD = """
+import sqlite3, sys, time
+con = sqlite3.connect(sys.argv[1], isolation_level=None)
+con.execute("BEGIN EXCLUSIVE")
+print("held", flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.fixture
+def fake():
+    with FakeTMDb() as server:
+        yield server
+
+
+def test_a_cache_held_locked_by_another_program_stops_the_batch_in_one_line(fake, tmp_path):
+    """Held past the service's timeout, the cache stops the batch with one line naming the
+    file, whatever holds it and the fix (exit 2), every movie left pending with no attempt
+    spent; once it is let go, the same command does them all."""
+    names = ["The Matrix (1999)", "Heat (1995)"]
+    library = library_of(tmp_path / "Movies", [f"{n}/movie.mkv" for n in names])
+    home = tmp_path / "home"
+    first = run(fake, home, library, "--movie", "Heat (1995)")  # makes the cache file
+    assert first.returncode == 0, first.stdout + first.stderr
+    cache = home / "status/movies/tmdb_cache.sqlite"
+    assert cache.is_file()
+    reset = ["--home", str(home), "--reset-all", "--yes"]
+    assert CliRunner().invoke(movie_queue_manager, reset).exit_code == 0
+    attempts = {n: queue_of(home)[n]["attempts"] for n in names}
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(cache)], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        held = run(fake, home, library)  # [tmdb] timeout 5: the wait for the cache's lock
+    finally:
+        holder.kill()
+        holder.wait()
+    said = held.stdout + held.stderr
+    assert held.returncode == 2, said
+    assert "Traceback" not in said
+    [line] = [x for x in held.stderr.splitlines() if "tmdb_cache.sqlite" in x]
+    assert "locked by another program" in line and "close" in line, line
+    queue = queue_of(home)
+    assert {queue[n]["status"] for n in names} == {"pending"}, queue
+    assert {n: queue[n]["attempts"] for n in names} == attempts  # none spent
+
+    assert wait_until(lambda: holder.poll() is not None)
+    again = run(fake, home, library)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
+
+
+def test_a_cache_locked_while_an_answer_is_on_its_way_stops_the_batch_as_well(fake, tmp_path):
+    """The lock taken after the batch opened its cache, while TMDb is answering: the answer
+    is not kept and the batch stops as above, rather than wait without end to keep it."""
+    names = ["The Matrix (1999)", "Heat (1995)"]
+    library = library_of(tmp_path / "Movies", [f"{n}/movie.mkv" for n in names])
+    home = tmp_path / "home"
+    fake.delay(3, times=1)  # the first search's answer: time to take the lock meanwhile
+    command = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+               "--library", str(library), "--batch-size", "100"]  # fmt: skip
+    batch = subprocess.Popen(command, cwd=REPO, env=tmdb_env(fake), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    holder = None
+    try:
+        assert wait_until(lambda: any(r.status == 0 for r in fake.requests))  # in flight
+        cache = home / "status/movies/tmdb_cache.sqlite"
+        holder = subprocess.Popen([sys.executable, "-c", HOLD, str(cache)],
+                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert holder.stdout.readline().strip() == "held"
+        out, err = batch.communicate(timeout=90)
+    finally:
+        batch.kill()
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+    assert batch.returncode == 2, out + err
+    assert "Traceback" not in out + err
+    [line] = [x for x in err.splitlines() if "tmdb_cache.sqlite" in x]
+    assert "locked by another program for over 5 s" in line, line
+    queue = queue_of(home)
+    assert {queue[n]["status"] for n in names} == {"pending"}, queue
+    assert {queue[n]["attempts"] for n in names} == {0}, queue
