@@ -60,9 +60,12 @@ from mediakeeper.lookup.limits import (
     between_attempts,
 )
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
+    SQLITE_WAIT,
     CacheRebuiltWarning,
     inode,
+    is_busy,
     is_corruption,
+    locked,
     move_aside,
     open_sqlite,
     probe,
@@ -488,15 +491,46 @@ def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) ->
         def open_bucket(path: Path) -> SQLiteBucket:
             # use_file_lock: the bucket's file lock (<path>.lock) is the limiter's lock, held
             # around each count-then-insert, so two processes never share one slot.
-            return SQLiteBucket.init_from_file(
-                [rate], table=table, db_path=str(path), create_new_table=True,
-                use_file_lock=True,
-            )  # fmt: skip
+            try:
+                return _SharedBucket.init_from_file(
+                    [rate], table=table, db_path=str(path), create_new_table=True,
+                    use_file_lock=True,
+                )  # fmt: skip
+            except sqlite3.OperationalError as err:
+                raise locked(err, path, SQLITE_WAIT) from None
 
         bucket, _ = open_sqlite(limiter_path, open_bucket)
     limiter = _SpacedLimiter(bucket, buffer_ms=10)  # its leaker thread drops old entries
     limiter.step = min(max(interval_ms / 10_000, 0.005), 0.05)  # s between two tries
     return limiter
+
+
+class _SharedBucket(SQLiteBucket):
+    """pyrate-limiter's SQLite bucket, for a file another program may hold in a write.
+
+    Its connection waits SQLite's default (``SQLITE_WAIT``) for another writer, then raises:
+    a request's admission says which file, as ``CacheLocked`` (the batch stops in one line,
+    not an error for every item); the leaker thread's round is skipped (the next one leaks),
+    where pyrate-limiter would let the thread die with a traceback on the terminal.
+    """
+
+    def put(self, item: Any) -> bool:
+        try:
+            return super().put(item)
+        except sqlite3.OperationalError as err:
+            raise locked(err, Path(self.conn_path()), SQLITE_WAIT) from None
+
+    def leak(self, current_timestamp: int | None = None) -> int:
+        try:
+            return super().leak(current_timestamp)
+        except sqlite3.OperationalError as err:
+            if not is_busy(err):
+                raise
+            return 0
+
+    def conn_path(self) -> str:
+        """The bucket's file, as its connection knows it."""
+        return next((row[2] for row in self.conn.execute("PRAGMA database_list")), "")
 
 
 # -- SQLite files that may be damaged ------------------------------------------------------

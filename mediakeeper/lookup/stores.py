@@ -40,6 +40,17 @@ class CacheLocked(ConfigError):
 
 
 _BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+SQLITE_WAIT = 5.0  # seconds Python's sqlite3 waits for another writer unless told otherwise
+
+
+def is_busy(err: sqlite3.Error) -> bool:
+    """Does this error say another connection holds the file in a write?"""
+    return error_name(err) in _BUSY
+
+
+def locked(err: sqlite3.OperationalError, path: Path, wait: float) -> Exception:
+    """``CacheLocked`` for a busy file; any other error as it was."""
+    return CacheLocked(path, wait) if is_busy(err) else err
 
 
 def wait_for_writes(path: Path, wait: float) -> None:
@@ -54,7 +65,7 @@ def wait_for_writes(path: Path, wait: float) -> None:
         con.execute("BEGIN IMMEDIATE")  # SQLite waits up to the timeout for the other writer
         con.execute("ROLLBACK")
     except sqlite3.OperationalError as err:
-        if error_name(err) in _BUSY:
+        if is_busy(err):
             raise CacheLocked(path, wait) from None
     finally:
         con.close()

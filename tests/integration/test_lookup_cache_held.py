@@ -1,9 +1,10 @@
-"""A lookup cache that another program holds locked, through the real movie batch.
+"""A lookup cache (or the shared rate-limit file) that another program holds locked, through
+the real batches.
 
 The cache is a SQLite file a person may open elsewhere (a database browser left in a write, a
 backup tool, a stuck process): a batch must not wait for it without end and without a word.
 The other program here is a real process holding a real SQLite write lock on the batch's own
-cache file; the batch runs as a real subprocess against the fake TMDb.
+file; the batch runs as a real subprocess against the fake TMDb or MusicBrainz.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.helpers import wait_until
+from tests.integration import test_music_enrichment as music
 from tests.integration.test_movie_batch import REPO, library_of, queue_of, run, tmdb_env
+from tests.servers.musicbrainz import FakeMusicBrainz
 from tests.servers.tmdb import FakeTMDb
 from utilities.movie_queue_manager import main as movie_queue_manager
+from utilities.music_queue_manager import main as music_queue_manager
 
 HOLD = """
 import sqlite3, sys, time
@@ -103,3 +107,43 @@ def test_a_cache_locked_while_an_answer_is_on_its_way_stops_the_batch_as_well(fa
     queue = queue_of(home)
     assert {queue[n]["status"] for n in names} == {"pending"}, queue
     assert {queue[n]["attempts"] for n in names} == {0}, queue
+
+
+def test_the_shared_rate_limit_file_held_locked_stops_the_music_batch_in_one_line(tmp_path):
+    """status/cache/ratelimit.sqlite, the budget every process of the home shares, held in a
+    write by another program: one line naming it (exit 2), no traceback of the limiter's
+    thread, the artist that needed it left pending, not made an error; let go, the same
+    command does them all."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for artist in ("Portishead", "Massive Attack"):
+        music.album(library, artist, "Album", "Album", n=1)
+    paced = {"MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "50"}  # a limiter, and its file
+    with FakeMusicBrainz() as server:
+        first = music.run(server, home, library, "--artist", "Portishead", **paced)
+        assert first.returncode in (0, 1), first.stdout + first.stderr
+        limiter = home / "status/cache/ratelimit.sqlite"
+        assert limiter.is_file()
+        attempts = {n: i["attempts"] for n, i in music.queue_of(home).items()}
+        reset = ["--home", str(home), "--reset-all", "--yes"]
+        assert CliRunner().invoke(music_queue_manager, reset).exit_code == 0
+
+        holder = subprocess.Popen([sys.executable, "-c", HOLD, str(limiter)],
+                                  stdout=subprocess.PIPE, text=True)  # fmt: skip
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            held = music.run(server, home, library, **paced)
+        finally:
+            holder.kill()
+            holder.wait()
+        said = held.stdout + held.stderr
+        assert held.returncode == 2, said
+        assert "Traceback" not in said and "OperationalError" not in said, said
+        [line] = [x for x in held.stderr.splitlines() if "ratelimit.sqlite" in x]
+        assert "locked by another program" in line, line
+        # Massive Attack needed the limiter; Portishead, answered from the cache, did not.
+        new = music.queue_of(home)["Massive Attack"]
+        assert new["status"] == "pending" and new["attempts"] == attempts["Massive Attack"], new
+
+        again = music.run(server, home, library, **paced)
+        assert again.returncode in (0, 1), again.stdout + again.stderr
+        assert {i["status"] for i in music.queue_of(home).values()} == {"completed"}
