@@ -70,6 +70,7 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
     open_sqlite,
     probe,
     wait_for_writes,
+    writable,
 )
 
 if TYPE_CHECKING:
@@ -195,8 +196,9 @@ class LookupSession:
         in that order, under one ``requests`` session with the cache outermost. Sets
         ``limiter`` and the cache file's inode, which ``_recover`` needs to tell whether
         another process has already moved a bad file aside."""
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
+        with writable(self.cache_path):
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
         cache_settings: dict[str, Any] = {
             "backend": cache,
             "expire_after": NEVER_EXPIRE,
@@ -204,7 +206,8 @@ class LookupSession:
             "allowable_methods": ("GET", "HEAD"),
             "ignored_parameters": (*DEFAULT_IGNORED_PARAMS, *self.secret_params),
         }
-        self.limiter = _make_limiter(self.service, self.rate_limit, self.limiter_path)
+        with writable(self.limiter_path or self.cache_path):
+            self.limiter = _make_limiter(self.service, self.rate_limit, self.limiter_path)
         if self.limiter is None:
             return _CachedSession(**cache_settings)
         return _LimitedCachedSession(

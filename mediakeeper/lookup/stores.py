@@ -9,9 +9,10 @@ sure only one process moves a given file aside.
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,32 @@ def wait_for_writes(path: Path, wait: float) -> None:
             raise CacheLocked(path, wait) from None
     finally:
         con.close()
+
+
+class CacheUnwritable(ConfigError):
+    """A lookup cache's folder this user may not write (its permissions, a read-only mount):
+    wrong for every item alike, so a batch stops in one line."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(
+            f"{path.parent}: the lookup cache {path.name} cannot be written there ({reason})",
+            "make that folder writable for this user and run again",
+        )
+
+
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+@contextlib.contextmanager
+def writable(path: Path) -> Iterator[None]:
+    """``CacheUnwritable`` for the file at ``path`` where opening it, its folder or its lock
+    file was refused; any other ``OSError`` (a full disk) as it was."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in _NOT_WRITABLE:
+            raise
+        raise CacheUnwritable(path, err.strerror or str(err)) from None
 
 
 def open_sqlite(path: Path, opener: Callable[[Path], Any]) -> tuple[Any, int | None]:

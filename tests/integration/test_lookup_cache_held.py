@@ -147,3 +147,50 @@ def test_the_shared_rate_limit_file_held_locked_stops_the_music_batch_in_one_lin
         again = music.run(server, home, library, **paced)
         assert again.returncode in (0, 1), again.stdout + again.stderr
         assert {i["status"] for i in music.queue_of(home).values()} == {"completed"}
+
+
+@pytest.fixture
+def read_only(tmp_path):
+    """Makes a folder read-only for real (a read-only bind mount of itself, EROFS even for
+    root), undone afterwards. Mounting needs root: the test is skipped without it."""
+    mounted = []
+
+    def make(folder):
+        for command in (["mount", "--bind", str(folder), str(folder)],
+                        ["mount", "-o", "remount,bind,ro", str(folder)]):  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                pytest.skip(f"cannot make {folder} read-only: {done.stderr.strip()} (needs root)")
+            if command[1] == "--bind":
+                mounted.append(folder)
+
+    yield make
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_read_only_cache_folder_stops_the_batch_in_one_line(read_only, tmp_path):
+    """status/cache read-only (a mount, a restore from a backup): one line naming the folder
+    and the fix (exit 2), not an error for every artist ("OSError: ... (at _files.py:75)")
+    with its attempts spent and an alert; made writable, the same command does them all."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for artist in ("Portishead", "Massive Attack"):
+        music.album(library, artist, "Album", "Album", n=1)
+    with FakeMusicBrainz() as server:
+        cache = home / "status/cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        read_only(cache)
+        refused = music.run(server, home, library)
+        said = refused.stdout + refused.stderr
+        assert refused.returncode == 2, said
+        assert "Traceback" not in said and "OSError" not in said and "ALERT" not in said, said
+        [line] = [x for x in refused.stderr.splitlines() if str(cache) in x]
+        assert "Read-only file system" in line and "writable" in line, line
+        queue = music.queue_of(home)
+        assert {i["status"] for i in queue.values()} == {"pending"}, queue
+        assert {i["attempts"] for i in queue.values()} == {0}, queue
+        subprocess.run(["umount", "-l", str(cache)], check=True)
+
+        again = music.run(server, home, library)
+        assert again.returncode in (0, 1), again.stdout + again.stderr
+        assert {i["status"] for i in music.queue_of(home).values()} == {"completed"}
