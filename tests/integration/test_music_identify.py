@@ -244,6 +244,10 @@ def test_acoustid_unreachable_leaves_the_lookups_for_enrich(
     assert "identified" not in item["details"] and not item["details"]["enriched"]
     assert "album-sound-match" not in findings(home)
     assert fake_musicbrainz.requests == []  # the run went on offline: MusicBrainz waits too
+    # The queue's note (its list, the dashboard) names the service that was not reached.
+    assert item["details"]["unidentified"] == (
+        "not looked up (AcoustID was unreachable): run --enrich"
+    ), item["details"]
     log = next((home / "status/music/session_logs").glob("*.log")).read_text()
     assert "AcoustID" in log and "client=REDACTED" in log and API_KEY not in log
     fake.clear_faults()
