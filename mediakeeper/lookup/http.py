@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import requests
 from filelock import FileLock
@@ -225,14 +225,19 @@ class LookupSession:
     # -- the one call --------------------------------------------------------------------
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``."""
+        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``.
+
+        A user and password in ``url`` (a private mirror's address) are sent as HTTP's Basic
+        authorization, never in the URL: requests-cache keeps the URL in its file, every
+        message shows it, and it redacts that header only."""
+        url, auth = _credentials(url)
         try:
-            response = self._get(url, params)
+            response = self._get(url, params, auth)
         except sqlite3.DatabaseError as err:
             if not is_corruption(err):
                 raise
             self._recover(str(err))
-            response = self._get(url, params)
+            response = self._get(url, params, auth)
         if response.status_code < 400:
             return response
         shown = self._shown(url, params)
@@ -267,10 +272,12 @@ class LookupSession:
         message = f"{self.service}: {self._shown(url, None)} returned {problem}"
         raise LookupFailed(message, network=True) if network else UnfitAnswer(message)
 
-    def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
+    def _get(
+        self, url: str, params: Mapping[str, Any] | None, auth: tuple[str, str] | None = None
+    ) -> requests.Response:
         self._lookup.counted = False
         try:
-            response = self.http.get(url, params=params)
+            response = self.http.get(url, params=params, auth=auth)
         except requests.RequestException as err:
             raise self._failure(err, url, params) from None
         finally:
@@ -568,6 +575,16 @@ class _HeldCache(SQLiteCache):
     def delete(self, *keys: str, **kwargs: Any) -> None:
         wait_for_writes(Path(self.db_path), self.write_wait)
         super().delete(*keys, **kwargs)
+
+
+def _credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its ``user:password@``, and that pair (None when it has none)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    auth = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
 
 
 def _reason(err: Exception, text: str) -> str:
