@@ -559,6 +559,8 @@ class BatchRunner:
             "cache_hits": report.cache_hits,
             # How the fixes reached the files (a kind that writes tags; said when it did).
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
+            # The service found unreachable, the rest run offline: `sessions show` says so.
+            **({"went_offline": report.went_offline[0]} if report.went_offline else {}),
         }
 
 
