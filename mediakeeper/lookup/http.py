@@ -95,7 +95,9 @@ def check_http_url(setting: str, url: str, example: str | None = None) -> None:
     address with a host."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{setting}: {url!r} is not an http(s) address", example)
+        # As typed, but for a password before an @ (a private mirror's), scheme or none.
+        shown = re.sub(r"^((?:[^:/@]*://)?[^:/@]*):[^/@]*@", r"\1:REDACTED@", url)
+        raise ConfigError(f"{setting}: {shown!r} is not an http(s) address", example)
 
 
 def user_agent(contact: str) -> str:

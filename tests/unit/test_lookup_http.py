@@ -24,7 +24,7 @@ import requests
 
 from mediakeeper import __version__
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
+from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, check_http_url, user_agent
 from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
 from tests.helpers import wait_until
 
@@ -570,3 +570,14 @@ def test_a_password_in_the_service_address_is_sent_but_never_kept_nor_said(
     with pytest.raises(LookupFailed) as caught:
         lookup_session(retries=0).get(f"http://me:S3cretPass@127.0.0.1:{port}/ws/2/artist")
     assert "S3cretPass" not in str(caught.value) and "Connection refused" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["me:S3cretPass@mirror.lan:5000", "ftp://me:S3cretPass@mirror"])
+def test_a_refused_address_never_says_its_password(url):
+    """A private mirror's address mistyped (its scheme forgotten, or not http): the refusal
+    shows it, as typed, but for the password."""
+    with pytest.raises(MediakeeperError) as caught:
+        check_http_url("[musicbrainz] url", url)
+    said = str(caught.value)
+    assert "S3cretPass" not in said and "me:REDACTED@" in said, said
+    assert "is not an http(s) address" in said
