@@ -575,6 +575,8 @@ class BatchRunner:
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
             # Why it stopped before its batch was done, where something stopped it.
             **({"stopped": why} if (why := self._stopped_by or report.stopped_early) else {}),
+            # The service found unreachable, the rest run offline: `sessions show` says so.
+            **({"went_offline": report.went_offline[0]} if report.went_offline else {}),
         }
 
 

@@ -25,7 +25,7 @@ from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
-from mediakeeper.text.commands import kind_argv, tool_argv, tool_command
+from mediakeeper.text.commands import kind_argv, kind_command, tool_argv, tool_command
 from mediakeeper.text.failures import failure_line
 from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
@@ -95,6 +95,11 @@ def show(home, session_id, as_json):
     )
     if stopped := record.summary.get("stopped"):
         click.echo(f"stopped: {failure_line(str(stopped))}")
+    offline = (record.summary or {}).get("went_offline")
+    if offline:  # completed, every item, yet not one looked up after it: said with the fix
+        enrich = kind_command(record.kind, "batch", status_dir.parent)
+        click.echo(f"went offline: {one_line(str(offline))} unreachable; its lookups wait for "
+                   f"`{enrich} --enrich`")
     if record.args:
         click.echo(f"options: {shell_join(record.args)}")
     if PIPELINE_FILE in record.settings:  # what `resume` runs again

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from mediakeeper.lookup.stores import open_sqlite
+from mediakeeper.lookup.stores import is_busy, locked, open_sqlite, writable
 from mediakeeper.media.chromaprint import Fingerprint
 
 FILE_NAME = "chromaprints.sqlite"
@@ -36,13 +36,17 @@ def identity(path: Path | str) -> Identity:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, wait: float) -> sqlite3.Connection:
     # One process at a time: two workers setting WAL on a new file at once make SQLite
     # refuse one ("database is locked") rather than wait (as for the HTTP caches).
     with FileLock(f"{path}.lock"):
-        con = sqlite3.connect(path, timeout=60, isolation_level=None)
-        con.execute("PRAGMA journal_mode=WAL")
-        con.execute(_SCHEMA)
+        con = sqlite3.connect(path, timeout=wait, isolation_level=None)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute(_SCHEMA)
+        except sqlite3.OperationalError as err:
+            con.close()
+            raise locked(err, path, wait) from None
     return con
 
 
@@ -50,10 +54,14 @@ class FingerprintCache:
     """``get(path, compute)``: the cached fingerprint of ``path``, or ``compute(path)``'s,
     stored. ``computed`` and ``reused`` count what this process did."""
 
-    def __init__(self, cache_dir: Path):
-        cache_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, cache_dir: Path, wait: float = 60.0):
+        """``wait``: seconds another program's write to the file is waited for, then
+        ``CacheLocked`` (the batch stops in one line rather than fail each artist)."""
         self.path = cache_dir / FILE_NAME
-        self._con, _ = open_sqlite(self.path, _connect)
+        self.wait = wait
+        with writable(self.path):
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._con, _ = open_sqlite(self.path, lambda path: _connect(path, wait))
         self.computed = 0
         self.reused = 0
         self._seen: dict[str, Identity] = {}  # path -> its identity when last read here
@@ -71,11 +79,17 @@ class FingerprintCache:
         found = compute(path)
         self.computed += 1
         if identity(path) == key:  # not one that changed while it was decoded
-            self._con.execute(
+            self._write(
                 "INSERT OR REPLACE INTO chromaprints VALUES (?, ?, ?, ?, ?, ?)",
                 (*key, found.duration, found.fingerprint),
             )
         return found
+
+    def _write(self, sql: str, values: tuple) -> None:
+        try:
+            self._con.execute(sql, values)
+        except sqlite3.OperationalError as err:
+            raise locked(err, self.path, self.wait) from None
 
     def follow(self, path: Path | str) -> bool:
         """The file was just rewritten by the toolkit's own tag write, its audio untouched:
@@ -87,11 +101,18 @@ class FingerprintCache:
             return False
         if old is None or new == old:
             return False
-        self._con.execute(
-            "INSERT OR IGNORE INTO chromaprints SELECT ?, ?, ?, ?, duration, fingerprint "
-            "FROM chromaprints WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
-            (*new, *old),
-        )
+        try:
+            self._con.execute(
+                "INSERT OR IGNORE INTO chromaprints SELECT ?, ?, ?, ?, duration, fingerprint "
+                "FROM chromaprints WHERE dev = ? AND ino = ? AND size = ? AND mtime_ns = ?",
+                (*new, *old),
+            )
+        except sqlite3.OperationalError as err:
+            # Held by another program, after the artist's tags were written: not worth
+            # stopping the batch for (its files are changed already); one decode more later.
+            if not is_busy(err):
+                raise
+            return False
         self._seen[os.fspath(path)] = new
         return True
 

@@ -21,7 +21,9 @@ A request passes through these layers, outermost first:
 into ``LookupFailed`` (``network=True`` when the service could not be reached or kept failing,
 ``network=False`` when it answered "no"). A cache or limiter file that is not a readable SQLite
 database is moved aside as ``<name>.corrupt-<UTC timestamp>`` with a ``CacheRebuiltWarning``
-and started afresh. Nothing here prints; no message contains a secret.
+and started afresh; a cache another program holds in a write longer than the session's
+timeout raises ``CacheLocked`` (a ``ConfigError``: the batch stops). Nothing here prints; no
+message contains a secret.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from collections.abc import Callable, Mapping
 from itertools import takewhile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import requests
 from filelock import FileLock
@@ -58,12 +60,17 @@ from mediakeeper.lookup.limits import (
     between_attempts,
 )
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
+    SQLITE_WAIT,
     CacheRebuiltWarning,
     inode,
+    is_busy,
     is_corruption,
+    locked,
     move_aside,
     open_sqlite,
     probe,
+    wait_for_writes,
+    writable,
 )
 
 if TYPE_CHECKING:
@@ -88,7 +95,9 @@ def check_http_url(setting: str, url: str, example: str | None = None) -> None:
     address with a host."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{setting}: {url!r} is not an http(s) address", example)
+        # As typed, but for a password before an @ (a private mirror's), scheme or none.
+        shown = re.sub(r"^((?:[^:/@]*://)?[^:/@]*):[^/@]*@", r"\1:REDACTED@", url)
+        raise ConfigError(f"{setting}: {shown!r} is not an http(s) address", example)
 
 
 def user_agent(contact: str) -> str:
@@ -189,8 +198,9 @@ class LookupSession:
         in that order, under one ``requests`` session with the cache outermost. Sets
         ``limiter`` and the cache file's inode, which ``_recover`` needs to tell whether
         another process has already moved a bad file aside."""
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        with writable(self.cache_path):
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
         cache_settings: dict[str, Any] = {
             "backend": cache,
             "expire_after": NEVER_EXPIRE,
@@ -198,7 +208,8 @@ class LookupSession:
             "allowable_methods": ("GET", "HEAD"),
             "ignored_parameters": (*DEFAULT_IGNORED_PARAMS, *self.secret_params),
         }
-        self.limiter = _make_limiter(self.service, self.rate_limit, self.limiter_path)
+        with writable(self.limiter_path or self.cache_path):
+            self.limiter = _make_limiter(self.service, self.rate_limit, self.limiter_path)
         if self.limiter is None:
             return _CachedSession(**cache_settings)
         return _LimitedCachedSession(
@@ -209,17 +220,26 @@ class LookupSession:
             max_delay=None,  # wait as long as the budget needs; never fail for it
         )
 
+    def _new_cache(self, path: Path) -> SQLiteCache:
+        """The cache, waiting for another program's write to it as long as for an answer."""
+        return _new_cache(path, wait=self.timeout)
+
     # -- the one call --------------------------------------------------------------------
 
     def get(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``."""
+        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``.
+
+        A user and password in ``url`` (a private mirror's address) are sent as HTTP's Basic
+        authorization, never in the URL: requests-cache keeps the URL in its file, every
+        message shows it, and it redacts that header only."""
+        url, auth = _credentials(url)
         try:
-            response = self._get(url, params)
+            response = self._get(url, params, auth)
         except sqlite3.DatabaseError as err:
             if not is_corruption(err):
                 raise
             self._recover(str(err))
-            response = self._get(url, params)
+            response = self._get(url, params, auth)
         if response.status_code < 400:
             return response
         shown = self._shown(url, params)
@@ -254,10 +274,12 @@ class LookupSession:
         message = f"{self.service}: {self._shown(url, None)} returned {problem}"
         raise LookupFailed(message, network=True) if network else UnfitAnswer(message)
 
-    def _get(self, url: str, params: Mapping[str, Any] | None) -> requests.Response:
+    def _get(
+        self, url: str, params: Mapping[str, Any] | None, auth: tuple[str, str] | None = None
+    ) -> requests.Response:
         self._lookup.counted = False
         try:
-            response = self.http.get(url, params=params)
+            response = self.http.get(url, params=params, auth=auth)
         except requests.RequestException as err:
             raise self._failure(err, url, params) from None
         finally:
@@ -374,7 +396,7 @@ class LookupSession:
         with FileLock(f"{self.cache_path}.lock"):
             if inode(self.cache_path) == self._cache_inode:
                 move_aside(self.cache_path, problem)
-        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, _new_cache)
+        self.http.cache, self._cache_inode = open_sqlite(self.cache_path, self._new_cache)
         self.http.settings = settings
 
 
@@ -481,10 +503,13 @@ def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) ->
         def open_bucket(path: Path) -> SQLiteBucket:
             # use_file_lock: the bucket's file lock (<path>.lock) is the limiter's lock, held
             # around each count-then-insert, so two processes never share one slot.
-            return SQLiteBucket.init_from_file(
-                [rate], table=table, db_path=str(path), create_new_table=True,
-                use_file_lock=True,
-            )  # fmt: skip
+            try:
+                return _SharedBucket.init_from_file(
+                    [rate], table=table, db_path=str(path), create_new_table=True,
+                    use_file_lock=True,
+                )  # fmt: skip
+            except sqlite3.OperationalError as err:
+                raise locked(err, path, SQLITE_WAIT) from None
 
         bucket, _ = open_sqlite(limiter_path, open_bucket)
     limiter = _SpacedLimiter(bucket, buffer_ms=10)  # its leaker thread drops old entries
@@ -492,14 +517,76 @@ def _make_limiter(service: str, rate_limit: float, limiter_path: Path | None) ->
     return limiter
 
 
+class _SharedBucket(SQLiteBucket):
+    """pyrate-limiter's SQLite bucket, for a file another program may hold in a write.
+
+    Its connection waits SQLite's default (``SQLITE_WAIT``) for another writer, then raises:
+    a request's admission says which file, as ``CacheLocked`` (the batch stops in one line,
+    not an error for every item); the leaker thread's round is skipped (the next one leaks),
+    where pyrate-limiter would let the thread die with a traceback on the terminal.
+    """
+
+    def put(self, item: Any) -> bool:
+        try:
+            return super().put(item)
+        except sqlite3.OperationalError as err:
+            raise locked(err, Path(self.conn_path()), SQLITE_WAIT) from None
+
+    def leak(self, current_timestamp: int | None = None) -> int:
+        try:
+            return super().leak(current_timestamp)
+        except sqlite3.OperationalError as err:
+            if not is_busy(err):
+                raise
+            return 0
+
+    def conn_path(self) -> str:
+        """The bucket's file, as its connection knows it."""
+        return next((row[2] for row in self.conn.execute("PRAGMA database_list")), "")
+
+
 # -- SQLite files that may be damaged ------------------------------------------------------
 
 
-def _new_cache(path: Path) -> SQLiteCache:
+def _new_cache(path: Path, wait: float) -> SQLiteCache:
     # One process at a time: two processes creating the file at once race on "PRAGMA
     # journal_mode=WAL", which SQLite refuses ("database is locked") rather than waits for.
     with FileLock(f"{path}.lock"):
-        return SQLiteCache(path, wal=True)
+        wait_for_writes(path, wait)  # requests-cache would wait without end to create its tables
+        return _HeldCache(path, write_wait=wait, wal=True)
+
+
+class _HeldCache(SQLiteCache):
+    """``SQLiteCache`` that waits ``write_wait`` seconds at most for another program's write.
+
+    requests-cache begins each write again and again, without end, while another connection
+    holds the file in a write: a cache that a database browser, a backup or a stuck process
+    holds would hold the batch for ever, without a word. Before each of its writes, a write is
+    begun here on a connection of our own, SQLite waiting up to ``write_wait``; then
+    ``CacheLocked`` names the file and the fix.
+    """
+
+    def __init__(self, db_path: Path, *, write_wait: float, **kwargs: Any):
+        self.write_wait = write_wait
+        super().__init__(db_path, **kwargs)
+
+    def save_response(self, response, cache_key=None, expires=None) -> None:
+        wait_for_writes(Path(self.db_path), self.write_wait)
+        super().save_response(response, cache_key, expires)
+
+    def delete(self, *keys: str, **kwargs: Any) -> None:
+        wait_for_writes(Path(self.db_path), self.write_wait)
+        super().delete(*keys, **kwargs)
+
+
+def _credentials(url: str) -> tuple[str, tuple[str, str] | None]:
+    """``url`` without its ``user:password@``, and that pair (None when it has none)."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.netloc.rpartition("@")[2]
+    auth = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return urlunsplit(parts._replace(netloc=host)), auth
 
 
 def _reason(err: Exception, text: str) -> str:

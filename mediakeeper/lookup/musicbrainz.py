@@ -112,7 +112,11 @@ class MusicBrainz(ServiceClient):
         )  # fmt: skip
 
     def release_groups(self, artist_id: str) -> list[ReleaseGroup]:
-        """Every release group of the artist: one request per 100, in the service's order."""
+        """Every release group of the artist: one request per 100, in the service's order.
+
+        The answer's count is not trusted to end the paging: a page that sent fewer than 100
+        is the last, and so is one that brings no release group not seen (a server that
+        ignores the offset), or a count of 999,999 would be asked for a page at a time."""
         artist_id = _checked_id(artist_id)
         groups: dict[str, ReleaseGroup] = {}
         offset = 0
@@ -121,10 +125,11 @@ class MusicBrainz(ServiceClient):
             page, total = self._fetch("release-group", params,
                                       f"the release groups of artist {artist_id}",
                                       _release_group_page)  # fmt: skip
+            (page, sent), before = page, len(groups)
             for rg in page:
                 groups.setdefault(rg.id, rg)
-            offset += len(page)
-            if not page or offset >= total:
+            offset += sent
+            if sent < PAGE_SIZE or len(groups) == before or offset >= total:
                 return list(groups.values())
 
     # -- internals -----------------------------------------------------------------------
@@ -270,7 +275,10 @@ _ReleaseGroups = Annotated[tuple[_ReleaseGroup, ...], each(_ReleaseGroup, "relea
 
 def _release_group_page(
     data: Mapping[str, Any], read: Callable[[Any, Any], Any]
-) -> tuple[list[ReleaseGroup], int]:
-    page = [rg.record() for rg in read(_ReleaseGroups, data["release-group-list"])]
+) -> tuple[tuple[list[ReleaseGroup], int], int]:
+    """The page's release groups that fit and how many it sent (those left out too), and
+    the count the answer claims."""
+    sent = data["release-group-list"]
+    page = [rg.record() for rg in read(_ReleaseGroups, sent)]
     total = answers.whole(data.get("release-group-count", 0), "count", digits=True)
-    return page, total
+    return (page, len(sent) if isinstance(sent, list) else len(page)), total

@@ -9,20 +9,93 @@ sure only one process moves a given file aside.
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
+from mediakeeper.core.errors import ConfigError
+
 _CORRUPT = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
 class CacheRebuiltWarning(UserWarning):
     """A cache or rate-limit file was unreadable; it was moved aside and started afresh."""
+
+
+class CacheLocked(ConfigError):
+    """Another program held a cache in a write for longer than a lookup may wait: wrong for
+    every item alike, so a batch stops (a ``ConfigError``) rather than wait without end."""
+
+    def __init__(self, path: Path, wait: float):
+        super().__init__(
+            f"{path}: locked by another program for over {wait:g} s",
+            "close what holds it open, such as a database browser, a backup or a stuck "
+            "process, and run again",
+        )
+
+
+_BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
+SQLITE_WAIT = 5.0  # seconds Python's sqlite3 waits for another writer unless told otherwise
+
+
+def is_busy(err: sqlite3.Error) -> bool:
+    """Does this error say another connection holds the file in a write?"""
+    return error_name(err) in _BUSY
+
+
+def locked(err: sqlite3.OperationalError, path: Path, wait: float) -> Exception:
+    """``CacheLocked`` for a busy file; any other error as it was."""
+    return CacheLocked(path, wait) if is_busy(err) else err
+
+
+def wait_for_writes(path: Path, wait: float) -> None:
+    """Return once a write to the SQLite file at ``path`` could begin, within ``wait``
+    seconds; else ``CacheLocked``. Nothing is written (the write begun is rolled back); any
+    other problem is left for the file's own user to meet."""
+    try:
+        con = sqlite3.connect(path, timeout=wait, isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        con.execute("BEGIN IMMEDIATE")  # SQLite waits up to the timeout for the other writer
+        con.execute("ROLLBACK")
+    except sqlite3.OperationalError as err:
+        if is_busy(err):
+            raise CacheLocked(path, wait) from None
+    finally:
+        con.close()
+
+
+class CacheUnwritable(ConfigError):
+    """A lookup cache's folder this user may not write (its permissions, a read-only mount):
+    wrong for every item alike, so a batch stops in one line."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(
+            f"{path.parent}: the lookup cache {path.name} cannot be written there ({reason})",
+            "make that folder writable for this user and run again",
+        )
+
+
+_NOT_WRITABLE = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+@contextlib.contextmanager
+def writable(path: Path) -> Iterator[None]:
+    """``CacheUnwritable`` for the file at ``path`` where opening it, its folder or its lock
+    file was refused; any other ``OSError`` (a full disk) as it was."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in _NOT_WRITABLE:
+            raise
+        raise CacheUnwritable(path, err.strerror or str(err)) from None
 
 
 def open_sqlite(path: Path, opener: Callable[[Path], Any]) -> tuple[Any, int | None]:

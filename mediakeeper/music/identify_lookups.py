@@ -27,7 +27,9 @@ class SoundClient:
     def __init__(self, settings: Settings):
         self.acoustid: AcoustID = acoustid_from_settings(settings)
         self.session = self.acoustid.session
-        self.fingerprints = FingerprintCache(settings.status_dir / "cache")
+        # Another program's write to the fingerprints is waited for as for AcoustID's answer.
+        wait = float(settings.get("acoustid", "timeout"))
+        self.fingerprints = FingerprintCache(settings.status_dir / "cache", wait=wait)
         self.exe = fingerprinter(settings.get("ffmpeg", "path"))
 
 

@@ -61,7 +61,7 @@ KEEP_PARSED_BYTES = 16 << 20
 
 
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
-UNREACHABLE = "not looked up (MusicBrainz was unreachable): run --enrich"
+UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
 
 
@@ -280,7 +280,7 @@ class MusicJob:
             details={
                 "slug": slugify(item["key"]),
                 "enriched": enriched,
-                "unidentified": (UNUSABLE if "refused" in state else UNREACHABLE) if later else "",
+                "unidentified": self._unidentified(state) if later else "",
                 **asked,  # by_code as the enrich run counts it, and the albums asked
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
@@ -328,6 +328,14 @@ class MusicJob:
         it asked the web, or it may fetch covers. A plan with none of these is simply made
         again (two file writes saved per clean artist)."""
         return bool(state["changes"]) or "lookups" in state or self.fetch_covers
+
+    def _unidentified(self, state: dict[str, Any]) -> str:
+        """Why an artist left for later was not looked up: MusicBrainz's answer unusable, or
+        the service this run found unreachable (AcoustID's too takes the run offline)."""
+        if "refused" in state:
+            return UNUSABLE
+        offline = went_offline(self.status_dir, self.session)
+        return UNREACHABLE.format(service=offline[0] if offline else "MusicBrainz")
 
     def _left_for_later(self, state: dict[str, Any]) -> bool:
         """This run would have looked the artist up, but MusicBrainz was unreachable."""

@@ -24,6 +24,7 @@ from mediakeeper.text.commands import kind_command, queue_manager, tool_command
 from mediakeeper.text.slug import slugify
 from tests.servers.tmdb import API_KEY, FakeTMDb
 from utilities.movie_queue_manager import main as movie_queue_manager
+from utilities.sessions import main as sessions_main
 
 REPO = Path(__file__).resolve().parents[2]
 WRONG_KEY = "ffffffffffffffffffffffffffffffff"
@@ -71,6 +72,13 @@ def tmdb_env(fake, key: str | None = API_KEY, **env: str) -> dict[str, str]:
     if key is not None:
         environment["TMDB_API_KEY"] = key
     return environment
+
+
+def sessions_cli(home: Path, *args: str) -> str:
+    result = CliRunner().invoke(sessions_main, [args[0], "--home", str(home), *args[1:]],
+                                env={"MEDIAKEEPER_HOME": None})  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def manager(home: Path, *args: str) -> str:
@@ -452,6 +460,13 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert len(fake.api_requests) == 2  # and its one retry
     assert result.stdout.count("unreachable") == 1
     assert "TMDb unreachable: ran offline; run --enrich later" in result.stdout
+    # So does the session's record: `sessions show` after a night's batch run by cron.
+    (session,) = json.loads(sessions_cli(home, "list", "--json"))
+    said = sessions_cli(home, "show", session["id"])
+    assert "went offline: TMDb unreachable; its lookups wait for " in said, said
+    assert f"{kind_command('movies', 'batch', home)} --enrich" in said, said
+    shown = json.loads(sessions_cli(home, "show", session["id"], "--json"))
+    assert shown["summary"]["went_offline"] == "TMDb", shown["summary"]
     assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
     assert tree(library) == before
     # --enrich while TMDb is still down: the movies it tried stay as they were, completed,

@@ -171,3 +171,27 @@ def test_an_artist_without_a_valid_id_is_left_out_of_the_search(fake, tmp_path):
     (said,) = [line for line in result.stdout.splitlines() if "did not fit" in line]
     assert "an artist left out: an artist id 'not-an-id' is not an id" in said
     assert "a score 'lots' is not a whole number" in said and "2,000 characters" in said
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["pages-of-one", "offset-ignored"])
+def test_a_browse_that_claims_more_than_it_gives_ends_with_what_came(fake, tmp_path, full):
+    """A browse answer whose count says more release groups than its pages ever bring (a
+    count of 999,999 with pages of one; the same page again whatever the offset): the
+    paging ends at a short page or one that brings nothing new, rather than ask again
+    without end (999,999 requests: eleven days at MusicBrainz's one a second)."""
+    fake.add_artist("Portishead", release_groups=DUMMY)
+    library, home = tmp_path / "Music", tmp_path / "home"
+    album(library, "Portishead", "1994 - Dummy", "Dummy")
+    groups = [group(VALID_RG, "Dummy", "1994-08-22")]
+    if full:  # a full page of 100, the same again whatever the offset
+        groups += [group(f"{n:08d}-6f2b-4d0e-9a35-0e7b1f9c2d11", f"Other {n}", "2001-01-01")
+                   for n in range(99)]  # fmt: skip
+    body = browse_answer(*groups).replace(
+        f'count="{len(groups)}"'.encode(), b'count="999999"'
+    )
+    fake.malformed(times=None, path="/ws/2/release-group", body=body)
+    result = run(fake, home, library)
+    assert "Traceback" not in result.stderr
+    assert len(fake.requests_to("/ws/2/release-group")) <= 2, len(fake.requests)
+    track = library / "Portishead/1994 - Dummy/01 - Song 1.flac"
+    assert raw_tags(track)["musicbrainz_releasegroupid"] == [VALID_RG]

@@ -244,6 +244,10 @@ def test_acoustid_unreachable_leaves_the_lookups_for_enrich(
     assert "identified" not in item["details"] and not item["details"]["enriched"]
     assert "album-sound-match" not in findings(home)
     assert fake_musicbrainz.requests == []  # the run went on offline: MusicBrainz waits too
+    # The queue's note (its list, the dashboard) names the service that was not reached.
+    assert item["details"]["unidentified"] == (
+        "not looked up (AcoustID was unreachable): run --enrich"
+    ), item["details"]
     log = next((home / "status/music/session_logs").glob("*.log")).read_text()
     assert "AcoustID" in log and "client=REDACTED" in log and API_KEY not in log
     fake.clear_faults()
@@ -308,3 +312,45 @@ def test_answers_that_do_not_fit_never_reach_a_tag(audio, library, tmp_path):
     assert "not an id" in next(line for line in said if "unknown.flac" in line)
     assert "U+0007" in next(line for line in said if "track.flac" in line)
     assert "5,000 characters" in next(line for line in said if "02.flac" in line)
+
+
+def test_a_fingerprint_cache_held_locked_stops_the_batch_in_one_line(
+    fake, fake_musicbrainz, library, tmp_path
+):
+    """status/cache/chromaprints.sqlite held in a write by another program when a new
+    fingerprint is to be kept: one line naming it (exit 2) after [acoustid] timeout (5 s
+    here), not a minute's wait and an error for the artist ("OperationalError: database is
+    locked"), its attempts spent; let go, the same command does it."""
+    home = tmp_path / "home"
+    first = run(fake, home, library, musicbrainz=fake_musicbrainz.url)
+    assert first.returncode in (0, 1), first.stdout + first.stderr
+    queue = QueueStore(home / "status/music", "music")
+    reset = subprocess.run([sys.executable, "utilities/music_queue_manager.py", "--home",
+                            str(home), "--reset-all", "--yes"], cwd=REPO, capture_output=True,
+                           text=True)  # fmt: skip
+    assert reset.returncode == 0, reset.stderr
+    attempts = queue.load()["items"][0]["attempts"]
+    changed = library / FLOYD / "unknown.flac"
+    os.utime(changed, ns=(changed.stat().st_atime_ns, changed.stat().st_mtime_ns + 10**9))
+    hold = ("import sqlite3, sys, time\ncon = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "con.execute('BEGIN EXCLUSIVE')\nprint('held', flush=True)\ntime.sleep(600)\n")
+    cache = home / "status/cache/chromaprints.sqlite"
+    holder = subprocess.Popen([sys.executable, "-c", hold, str(cache)], stdout=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        held = run(fake, home, library, musicbrainz=fake_musicbrainz.url)
+    finally:
+        holder.kill()
+        holder.wait()
+    said = held.stdout + held.stderr
+    assert held.returncode == 2, said
+    assert "OperationalError" not in said, said
+    [line] = [x for x in held.stderr.splitlines() if "chromaprints.sqlite" in x]
+    assert "locked by another program for over 5 s" in line, line
+    (item,) = queue.load()["items"]
+    assert (item["status"], item["attempts"]) == ("pending", attempts), item
+
+    again = run(fake, home, library, musicbrainz=fake_musicbrainz.url)
+    assert again.returncode in (0, 1), again.stdout + again.stderr
+    assert queue.load()["items"][0]["status"] == "completed"

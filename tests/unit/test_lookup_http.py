@@ -6,6 +6,7 @@ nothing here times the client itself.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import http.server
 import itertools
@@ -23,7 +24,7 @@ import requests
 
 from mediakeeper import __version__
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, user_agent
+from mediakeeper.lookup.http import CacheRebuiltWarning, LookupFailed, check_http_url, user_agent
 from mediakeeper.lookup.images import IMAGE_SUFFIXES, image_suffix
 from tests.helpers import wait_until
 
@@ -544,3 +545,39 @@ def test_two_processes_share_one_budget(fake_musicbrainz, tmp_path, child_env):
 def test_an_image_is_told_by_its_first_bytes(start, suffix):
     assert image_suffix(start) == suffix
     assert suffix is None or suffix in IMAGE_SUFFIXES  # the cover scan knows every kind
+
+
+def test_a_password_in_the_service_address_is_sent_but_never_kept_nor_said(
+    fake_musicbrainz, lookup_session, tmp_path
+):
+    """A private mirror behind a password (``[musicbrainz] url = "http://me:PASS@host"``):
+    the password goes to the server, as HTTP's Basic authorization, and nowhere else: not
+    into the cache file, not into a failure's message (the session log, the queue)."""
+    session = lookup_session()
+    host = fake_musicbrainz.url.removeprefix("http://")
+    answer = session.get(f"http://me:S3cretPass@{host}/ws/2/artist", query("VISIBLEMARKER"))
+    assert answer.status_code == 200
+    sent = base64.b64encode(b"me:S3cretPass").decode()
+    assert fake_musicbrainz.requests[0].headers["Authorization"] == f"Basic {sent}"
+    session.close()
+    kept = b"".join(p.read_bytes() for p in (tmp_path / "cache").glob("musicbrainz.sqlite*"))
+    assert b"VISIBLEMARKER" in kept  # the answer is kept (its request too)...
+    assert b"S3cretPass" not in kept and sent.encode() not in kept  # ...not the password
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # nobody listens there
+    with pytest.raises(LookupFailed) as caught:
+        lookup_session(retries=0).get(f"http://me:S3cretPass@127.0.0.1:{port}/ws/2/artist")
+    assert "S3cretPass" not in str(caught.value) and "Connection refused" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["me:S3cretPass@mirror.lan:5000", "ftp://me:S3cretPass@mirror"])
+def test_a_refused_address_never_says_its_password(url):
+    """A private mirror's address mistyped (its scheme forgotten, or not http): the refusal
+    shows it, as typed, but for the password."""
+    with pytest.raises(MediakeeperError) as caught:
+        check_http_url("[musicbrainz] url", url)
+    said = str(caught.value)
+    assert "S3cretPass" not in said and "me:REDACTED@" in said, said
+    assert "is not an http(s) address" in said
