@@ -66,6 +66,10 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
     if artist and not dry_run:
+        if session:  # (a whole session's undo refuses it itself, as the page's does)
+            with collector.loading():
+                from mediakeeper.batch.session_history import refuse_while_running
+            refuse_while_running(settings.status_dir, session)
         _confirm_artist(kind_dir, session, artist, yes)
     try:
         if session and not artist:
