@@ -132,3 +132,64 @@ def test_the_page_s_undo_of_a_running_batch_s_session_is_refused_too(running):
     assert refused.json()["error"].startswith(
         f"session {session} is still running (a music batch, pid {proc.pid})"), refused.text
     assert titles(lib) == before
+
+
+@pytest.fixture
+def running_again(tmp_path):
+    """A library whose first batch left every artist a decision (no year), every artist put
+    back to pending, and a second batch held with some of them in its hands: (home, the
+    batch's process, the ids the first batch asked, by artist)."""
+    import json
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    spec = {}
+    for path, track in library_spec().items():  # missing-year: a decision per artist
+        del track["tags"]["date"]
+        spec[path.replace("2001 - Album", "Album")] = track  # (no year in its folder either)
+    build_library(lib, spec)
+    home.mkdir()
+    first = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+                       "--batch-size", ARTISTS)  # fmt: skip
+    assert first.returncode == 1, first.stdout + first.stderr  # decisions await
+    listed = json.loads(run_script("decide.py", "--home", home, "--json").stdout)
+    ids = {d["item"]: d["id"] for g in listed["groups"] for d in g["decisions"]
+           if d["code"] == "missing-year"}  # fmt: skip
+    assert len(ids) == ARTISTS
+    again = run_script("music_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert again.returncode == 0, again.stdout + again.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
+         "--batch-size", str(ARTISTS), "--workers", "2"],
+        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        encoding="utf-8")  # fmt: skip
+    try:
+        assert held_when(proc, lambda: some_done_some_held(home)), "the batch ended first"
+        yield home, lib, proc, ids
+    finally:
+        proc.send_signal(signal.SIGCONT)
+        if proc.poll() is None:
+            proc.communicate(timeout=300)
+
+
+def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again):
+    """By name it was "no completed artist called 'Artist 03' (did you mean ...)", as if it
+    were no artist; by id "no longer open: taken already, or asked anew by a later batch",
+    neither of which had happened. Each says the batch has it and what to do, nothing
+    written; once the batch ends, the decision is asked again and taken."""
+    home, lib, proc, ids = running_again
+    held = statuses(home)["in_progress"][0]
+    name, session = held["name"], held["claimed_by"]["session"]
+    said = (f"Error: {name!r} is being processed right now by a music batch (pid {proc.pid}, "
+            f"session {session}) (its decisions are asked again when it completes: wait for "
+            "that batch to finish, then `decide` lists what is open)\n")  # fmt: skip
+    before = titles(lib)
+    by_name = run_script("decide.py", "--home", home, "music", name, "--set", "date=2001")
+    assert (by_name.returncode, by_name.stderr) == (2, said), by_name.stdout + by_name.stderr
+    by_id = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
+    assert (by_id.returncode, by_id.stderr) == (2, said), by_id.stdout + by_id.stderr
+    assert titles(lib) == before
+
+    proc.send_signal(signal.SIGCONT)
+    proc.communicate(timeout=300)
+    taken = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
+    assert taken.returncode == 0, taken.stdout + taken.stderr
