@@ -187,6 +187,14 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
     assert (by_name.returncode, by_name.stderr) == (2, said), by_name.stdout + by_name.stderr
     by_id = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
     assert (by_id.returncode, by_id.stderr) == (2, said), by_id.stdout + by_id.stderr
+    server = serve(home)  # the page's answer: the same, as a stale id's 409
+    try:
+        on_page = server.post("/api/decisions", {"id": ids[name], "set": {"date": "2001"}})
+    finally:
+        server.stop()
+    assert on_page.status_code == 409, on_page.text
+    assert on_page.json()["error"].startswith(
+        f"{name!r} is being processed right now by a music batch (pid {proc.pid}"), on_page.text
     assert titles(lib) == before
 
     proc.send_signal(signal.SIGCONT)
