@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -518,8 +519,19 @@ def reset_errors(store: QueueStore) -> list[str]:
     return reset_where(store, lambda i: i["status"] == ERROR)
 
 
-def reset_all(store: QueueStore) -> list[str]:
-    return reset_where(store, lambda i: not is_live(i))
+def reset_all(store: QueueStore) -> tuple[list[str], dict[tuple[Any, Any], int]]:
+    """Every item back to pending but those a running batch holds (``refuse_if_live``): the
+    names reset, and how many each batch kept, by its (pid, session)."""
+    kept: dict[str, tuple[Any, Any]] = {}  # by key: a retried update counts each once
+
+    def wanted(item: dict[str, Any]) -> bool:
+        if is_live(item):
+            claim = item["claimed_by"]
+            kept[item["key"]] = (claim.get("pid"), claim.get("session"))
+        return not is_live(item)
+
+    names = reset_where(store, wanted)
+    return names, dict(Counter(kept.values()))
 
 
 def list_items(data: Mapping[str, Any], status: str | None = None) -> list[dict[str, Any]]:

@@ -201,3 +201,24 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
     proc.communicate(timeout=300)
     taken = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
     assert taken.returncode == 0, taken.stdout + taken.stderr
+
+
+def test_reset_all_says_what_it_left_to_the_running_batch(running):
+    """``--reset-all --yes`` said "Reset 2 artists to pending" and nothing of the artists it
+    left in the batch's hands, as if all had been reset. It says how many it left, to which
+    batch, and what to do (exit 1: not everything asked was done); the batch then finishes
+    them, and only those it had completed are pending again."""
+    home, _lib, proc, session = running
+    now = statuses(home)
+    done, held = len(now["completed"]), len(now["in_progress"])
+    reset = run_script("music_queue_manager.py", "--home", home, "--reset-all", "--yes")
+    assert reset.returncode == 1, reset.stdout + reset.stderr
+    left = "artist" if held == 1 else "artists"
+    assert reset.stdout.splitlines()[-1] == (
+        f"Left {held} {left} to the music batch working on them (pid {proc.pid}, session "
+        f"{session}): run this again once it has finished"
+    ), reset.stdout
+    assert reset.stdout.startswith(f"Reset {done} artist"), reset.stdout
+    proc.send_signal(signal.SIGCONT)
+    proc.communicate(timeout=300)
+    assert len(statuses(home)["pending"]) == done
