@@ -222,3 +222,39 @@ def test_reset_all_says_what_it_left_to_the_running_batch(running):
     proc.send_signal(signal.SIGCONT)
     proc.communicate(timeout=300)
     assert len(statuses(home)["pending"]) == done
+
+
+def test_commands_that_replace_the_queue_wait_for_its_lock_and_say_so_as_the_others(tmp_path):
+    """With another process holding the queue's lock past the wait (a batch held in it),
+    ``--init --force`` said filelock's own "The file lock '….lock' could not be acquired."
+    (exit 1) and a restore would have too; every other command says the queue is locked and
+    what to do. They say the same now, exit 2, the queue untouched. (The lock is taken by a
+    real second process, as a batch takes it; the wait is the real one.)"""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    build_library(lib, {"Artist/Album/01 - Song.flac": {"tags": {"title": "Song"}}})
+    home.mkdir()
+    for made in (("--init", "--library", lib), ("--checkpoint",)):
+        done = run_script("music_queue_manager.py", "--home", home, *made)
+        assert done.returncode == 0, done.stdout + done.stderr
+    queue = home / "status" / "music" / "processing_queue.json"
+    before = queue.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from filelock import FileLock; "
+         f"lock = FileLock({str(queue) + '.lock'!r}); lock.acquire(); "
+         "print('held', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "held\n"
+        asked = [("--init", "--library", str(lib), "--force"),
+                 ("--restore-checkpoint", "latest")]  # fmt: skip
+        waiting = [subprocess.Popen(
+            [sys.executable, "utilities/music_queue_manager.py", "--home", str(home), *args],
+            cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True) for args in asked]  # fmt: skip (both wait at once: one wait in all)
+        said = [(proc.wait(timeout=300), proc.stderr.read()) for proc in waiting]
+    finally:
+        holder.communicate("")
+    locked = (f"Error: {queue} is locked by another process (wait for the running batch to "
+              "finish, or stop it)\n")  # fmt: skip
+    assert said == [(2, locked), (2, locked)]
+    assert queue.read_bytes() == before
