@@ -397,6 +397,16 @@ def refuse_if_live(item: dict[str, Any]) -> None:
         )
 
 
+def refuse_if_held(store: QueueStore, name: str) -> None:
+    """The item named ``name`` exactly (as a change journal names it) refused, as
+    ``refuse_if_live`` does, when a running batch holds it: what is written to its files
+    meanwhile is the batch's. Read without the lock (a held batch may have it)."""
+    if store.exists():
+        for item in store.peek()["items"]:
+            if item["name"] == name:
+                refuse_if_live(item)
+
+
 def _reset(item: dict[str, Any], status: str = PENDING, *, fresh: bool = False) -> None:
     """``fresh``: a person's retry from ``decide``, its attempts counted again from none
     (error_history keeps what they were); a reset keeps them as the item's history."""

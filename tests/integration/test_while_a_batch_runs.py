@@ -5,7 +5,6 @@ taken back half-way, and a refusal says in one line what runs and what to do."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from tests.helpers import (
     REPO_ROOT,
     build_library,
     held_when,
+    resume,
     run_script,
     script_env,
 )
@@ -47,11 +47,22 @@ def statuses(home: Path) -> dict[str, list[dict]]:
 
 
 def some_done_some_held(home: Path) -> bool:
+    """Some artists completed, others in the batch's hands, and the batch (stopped while this
+    is looked at) outside the queue's lock: held inside it, every command that changes the
+    queue would wait for it in vain."""
+    from filelock import FileLock, Timeout
+
     try:
         now = statuses(home)
     except Exception:  # the queue being made: not yet
         return False
-    return len(now.get("completed", [])) >= 1 and len(now.get("in_progress", [])) >= 1
+    if len(now.get("completed", [])) < 1 or len(now.get("in_progress", [])) < 1:
+        return False
+    try:
+        with FileLock(str(home / "status" / "music" / "processing_queue.json.lock"), timeout=0):
+            return True
+    except Timeout:
+        return False
 
 
 @pytest.fixture
@@ -67,13 +78,14 @@ def running(tmp_path):
         [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
          "--batch-size", str(ARTISTS), "--workers", "2"],
         cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8")  # fmt: skip
+        encoding="utf-8", start_new_session=True)  # fmt: skip
     try:
-        assert held_when(proc, lambda: some_done_some_held(home)), "the batch ended first"
+        assert held_when(proc, lambda: some_done_some_held(home), group=True), \
+            "the batch ended first"
         session = statuses(home)["in_progress"][0]["claimed_by"]["session"]
         yield home, lib, proc, session
     finally:
-        proc.send_signal(signal.SIGCONT)
+        resume(proc, group=True)
         if proc.poll() is None:
             proc.communicate(timeout=300)
 
@@ -110,7 +122,7 @@ def test_undo_of_the_session_a_batch_is_still_running_is_refused(running):
     assert looked.returncode == 0, looked.stdout + looked.stderr
     assert titles(lib) == before
 
-    proc.send_signal(signal.SIGCONT)
+    resume(proc, group=True)
     proc.communicate(timeout=300)
     assert set(titles(lib).values()) == {"Song 1", "Song 2"}  # every title fixed
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
@@ -161,12 +173,13 @@ def running_again(tmp_path):
         [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
          "--batch-size", str(ARTISTS), "--workers", "2"],
         cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8")  # fmt: skip
+        encoding="utf-8", start_new_session=True)  # fmt: skip
     try:
-        assert held_when(proc, lambda: some_done_some_held(home)), "the batch ended first"
+        assert held_when(proc, lambda: some_done_some_held(home), group=True), \
+            "the batch ended first"
         yield home, lib, proc, ids
     finally:
-        proc.send_signal(signal.SIGCONT)
+        resume(proc, group=True)
         if proc.poll() is None:
             proc.communicate(timeout=300)
 
@@ -197,7 +210,7 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
         f"{name!r} is being processed right now by a music batch (pid {proc.pid}"), on_page.text
     assert titles(lib) == before
 
-    proc.send_signal(signal.SIGCONT)
+    resume(proc, group=True)
     proc.communicate(timeout=300)
     taken = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
     assert taken.returncode == 0, taken.stdout + taken.stderr
@@ -219,7 +232,7 @@ def test_reset_all_says_what_it_left_to_the_running_batch(running):
         f"{session}): run this again once it has finished"
     ), reset.stdout
     assert reset.stdout.startswith(f"Reset {done} artist"), reset.stdout
-    proc.send_signal(signal.SIGCONT)
+    resume(proc, group=True)
     proc.communicate(timeout=300)
     assert len(statuses(home)["pending"]) == done
 
@@ -258,3 +271,18 @@ def test_commands_that_replace_the_queue_wait_for_its_lock_and_say_so_as_the_oth
               "finish, or stop it)\n")  # fmt: skip
     assert said == [(2, locked), (2, locked)]
     assert queue.read_bytes() == before
+
+
+def test_undo_of_an_artist_the_batch_holds_is_refused(running):
+    """``undo --artist NAME`` of an artist in the batch's hands put back what the batch had
+    written to it so far, then the batch wrote the rest and recorded the artist completed
+    with every fix: its report said fixed what was half undone. Refused as a reset of it is,
+    naming the batch; nothing touched."""
+    home, lib, proc, _session = running
+    name = statuses(home)["in_progress"][0]["name"]
+    before = titles(lib)
+    refused = run_script("undo_changes.py", "--home", home, "--artist", name, "--yes")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert refused.stderr == (f"Error: {name!r} is being processed right now by pid "
+                              f"{proc.pid} (wait for that batch to finish or stop it first)\n")
+    assert titles(lib) == before
