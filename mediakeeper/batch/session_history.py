@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.workfile import WORK_DIR
-from mediakeeper.core.errors import MediakeeperError, NotFound
+from mediakeeper.core.errors import BatchRunning, MediakeeperError, NotFound
 from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
@@ -57,6 +57,7 @@ from mediakeeper.queue.session_log import (
     load_sessions,
 )
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.system.processes import host
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.matching import suggestions
 from mediakeeper.text.slug import slugify
@@ -108,6 +109,29 @@ def find_session(status_dir: Path, session_id: str) -> SessionRecord:
         f"no session {session_id!r} under {status_dir}",
         f"did you mean {', '.join(map(repr, close))}? {listing}" if close else listing,
     )
+
+
+def refuse_while_running(status_dir: Path, session_id: str) -> None:
+    """An undo of a batch's session while that batch still runs would put back the fixes
+    of the items in its hands, which it then records completed with those fixes, and leave
+    the session counted as undone whole while the batch goes on writing: refused, naming
+    the batch (any kind's). An id that is no batch's session (a decision's, an undo's)
+    passes."""
+    named = kind_of(session_id)
+    for kind in sorted(kinds_with_sessions(status_dir), key=lambda kind: kind != named):
+        found = load_sessions(status_dir, kind, items=False, only=session_id)
+        if not found:
+            continue
+        record = found[0]
+        if record.outcome != RUNNING:
+            return
+        where = f" on {record.host}" if record.host and record.host != host() else ""
+        raise BatchRunning(
+            f"session {record.id} is still running (a {record.kind} batch, pid "
+            f"{record.pid}{where}): its changes are still being written",
+            "nothing was changed; wait for it to end, or stop it (Ctrl+C, or kill -INT "
+            f"{record.pid}) and run this again",
+        )
 
 
 def row(record: SessionRecord) -> dict[str, Any]:

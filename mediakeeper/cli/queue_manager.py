@@ -166,7 +166,13 @@ def do_reset_all(c: Call) -> None:
         total = manager.summarize(c.store.peek())["total"]
         ask(f"Put all {wording.count(total, c.noun)} of the {wording.queue_name(c.kind)} back "
             "to pending?")
-    _report_reset(c, manager.reset_all(c.store), "")
+    names, kept = manager.reset_all(c.store)
+    _report_reset(c, names, "")
+    for (pid, session), held in kept.items():  # asked all, not all done: said, and exit 1
+        echo(f"Left {wording.count(held, c.noun)} to the {c.kind} batch working on them (pid "
+             f"{pid}, session {session}): run this again once it has finished")  # fmt: skip
+    if kept:
+        raise SystemExit(1)
 
 
 def do_validate(c: Call) -> None:

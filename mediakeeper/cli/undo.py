@@ -65,6 +65,11 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
     if artist and not dry_run:
+        if session:  # (a whole session's undo refuses it itself, as the page's does)
+            with collector.loading():
+                from mediakeeper.batch.session_history import refuse_while_running
+            refuse_while_running(settings.status_dir, session)
+        _refuse_if_held(kind_dir, session, artist)
         _confirm_artist(kind_dir, session, artist, yes)
     try:
         if session and not artist:
@@ -216,6 +221,18 @@ def _said_put_back(done, dry_run: bool) -> None:
                + "; nothing written" * dry_run)  # fmt: skip
     if done.stopped:
         click.echo(f"Error: {done.stopped}", err=True)
+
+
+def _refuse_if_held(kind_dir: Path, session: str | None, artist: str) -> None:
+    """An artist a running batch holds is refused: what it has written so far would be put
+    back, then the batch would write the rest and record every fix as made."""
+    with collector.loading():
+        from mediakeeper.changes.undo import artist_named, selected
+        from mediakeeper.queue.manager import refuse_if_held
+        from mediakeeper.queue.store import QueueStore
+
+    found = artist_named(selected(kind_dir, session, artist).everything, artist)
+    refuse_if_held(QueueStore(kind_dir, "music"), found)
 
 
 def _confirm_artist(kind_dir: Path, session: str | None, artist: str, yes: bool) -> None:

@@ -47,7 +47,8 @@ class QueueCorrupt(QueueError):
 
 
 class BatchRunning(QueueError):
-    """A change that replaces the whole queue, asked for while a batch works on it."""
+    """A change asked for while a batch works on what it would change: the whole queue, or
+    the session whose changes an undo would take back."""
 
     exit_code = 1
 

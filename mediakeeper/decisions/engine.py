@@ -68,6 +68,7 @@ from mediakeeper.decisions.item import (
     decided_behind,
     item_decisions,
     queue_of,
+    refuse_if_processing,
 )
 from mediakeeper.decisions.listing import (
     QUEUED,
@@ -201,6 +202,8 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
         if item is None or key not in {i["key"] for i in _queued(home, kind, code)}:
             raise gone
         return Asking(decision_id, kind, key, code, queued=item)
+    if item is not None:
+        refuse_if_processing(kind, item)
     if item is None or item.get("status") != COMPLETED:
         raise gone
     found = item_decisions(home, kind, item)

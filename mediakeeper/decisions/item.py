@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from mediakeeper.core.decisions import (
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
-from mediakeeper.queue.items import COMPLETED, asked_details
+from mediakeeper.queue.items import COMPLETED, asked_details, is_live
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.records import gather, read_output
@@ -199,16 +200,36 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
     if not store.exists():
         raise DecideError(f"no {kind} queue in {home}", "run a batch first")
     items: dict[str, dict[str, Any]] = {}
+    held: dict[str, dict[str, Any]] = {}
     for item in store.peek()["items"]:
-        if item.get("status") == COMPLETED:
-            items.setdefault(str(item.get("name") or item["key"]), item)
+        if item.get("status") == COMPLETED or is_live(item):
+            named = items if item.get("status") == COMPLETED else held
+            named.setdefault(str(item.get("name") or item["key"]), item)
     try:
         missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
         found = find_name(name, items, missing=missing,
                           otherwise="`decide` lists those with decisions")  # fmt: skip
     except NotFound as err:  # a name that fits none, or several: the person's to mend
-        raise DecideError(err.message, err.hint) from None
-    return items[found]
+        unfit = err
+    else:
+        return items[found]
+    with suppress(NotFound):  # unless it is one a batch has in hand: that is what to say
+        refuse_if_processing(kind, held[find_name(name, held, missing="", otherwise="")])
+    raise DecideError(unfit.message, unfit.hint)
+
+
+def refuse_if_processing(kind: str, item: Mapping[str, Any]) -> None:
+    """An item a running batch holds is being checked again: the decisions it was asked are
+    asked anew when it completes, and its files are the batch's meanwhile. Stale, naming
+    the batch."""
+    if is_live(item):
+        claim = item.get("claimed_by") or {}
+        raise Stale(
+            f"{echoed(str(item.get('name') or item['key']))!r} is being processed right now by "
+            f"a {kind} batch (pid {claim.get('pid')}, session {claim.get('session')})",
+            "its decisions are asked again when it completes: wait for that batch to finish, "
+            "then `decide` lists what is open",
+        )
 
 
 def questions_of(kind: str) -> Questions:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.batch.session_history import refuse_while_running
 from mediakeeper.changes import undone as undone_ledger
 from mediakeeper.changes.journal import journaled
 from mediakeeper.changes.moves import PutBack
@@ -82,8 +83,11 @@ def undo_session(home: Path, session: str, writing: writemode.Writing, *,
                  dry_run: bool = False) -> SessionUndone:  # fmt: skip
     """Undo the session ``session`` whole (a dry run: say all it would do, writing nothing).
     NotFound for an id that names no session, or one undone whole already (its undo's own
-    session is what to undo to have it made again)."""
+    session is what to undo to have it made again); BatchRunning for a batch's session that
+    still runs (a dry run only reads: it may look)."""
     _undoable(home, session)
+    if not dry_run:
+        refuse_while_running(home / "status", session)
     undone = _undo_session(home, session, writing, dry_run)
     # Undone again with nothing left to put back: the undo that did it stays the one named.
     if not dry_run and not (undone.idle and session in undone_ledger.undone_sessions(home)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -396,6 +397,16 @@ def refuse_if_live(item: dict[str, Any]) -> None:
         )
 
 
+def refuse_if_held(store: QueueStore, name: str) -> None:
+    """The item named ``name`` exactly (as a change journal names it) refused, as
+    ``refuse_if_live`` does, when a running batch holds it: what is written to its files
+    meanwhile is the batch's. Read without the lock (a held batch may have it)."""
+    if store.exists():
+        for item in store.peek()["items"]:
+            if item["name"] == name:
+                refuse_if_live(item)
+
+
 def _reset(item: dict[str, Any], status: str = PENDING, *, fresh: bool = False) -> None:
     """``fresh``: a person's retry from ``decide``, its attempts counted again from none
     (error_history keeps what they were); a reset keeps them as the item's history."""
@@ -518,8 +529,19 @@ def reset_errors(store: QueueStore) -> list[str]:
     return reset_where(store, lambda i: i["status"] == ERROR)
 
 
-def reset_all(store: QueueStore) -> list[str]:
-    return reset_where(store, lambda i: not is_live(i))
+def reset_all(store: QueueStore) -> tuple[list[str], dict[tuple[Any, Any], int]]:
+    """Every item back to pending but those a running batch holds (``refuse_if_live``): the
+    names reset, and how many each batch kept, by its (pid, session)."""
+    kept: dict[str, tuple[Any, Any]] = {}  # by key: a retried update counts each once
+
+    def wanted(item: dict[str, Any]) -> bool:
+        if is_live(item):
+            claim = item["claimed_by"]
+            kept[item["key"]] = (claim.get("pid"), claim.get("session"))
+        return not is_live(item)
+
+    names = reset_where(store, wanted)
+    return names, dict(Counter(kept.values()))
 
 
 def list_items(data: Mapping[str, Any], status: str | None = None) -> list[dict[str, Any]]:

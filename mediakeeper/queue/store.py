@@ -144,26 +144,37 @@ class QueueStore:
             # a queue leaves the home as it found it (a stray .lock made a fresh home look
             # used). ``create`` and a restore take the lock themselves.
             raise QueueMissing(f"no {queue_name(self.kind)} at {self.path}")
+        with self._holding():
+            self._depth += 1
+            try:
+                yield self._sync(whole=whole)
+            except BaseException:
+                # The cached state may hold changes that never reached the journal (a
+                # failed write, a refused update): read the files again next time.
+                self._forget()
+                raise
+            finally:
+                self._depth -= 1
+            self._settle()
+
+    @contextmanager
+    def _holding(self) -> Iterator[None]:
+        """The lock held, for every command alike (a change, ``--init``, a restore): one that
+        is not had within the wait (a batch holds it) is said as the queue locked and what to
+        do, never as filelock's own words."""
         from filelock import Timeout  # (imported with the lock, at its first use)
 
         try:
-            with self._lock:
-                self._depth += 1
-                try:
-                    yield self._sync(whole=whole)
-                except BaseException:
-                    # The cached state may hold changes that never reached the journal (a
-                    # failed write, a refused update): read the files again next time.
-                    self._forget()
-                    raise
-                finally:
-                    self._depth -= 1
-                self._settle()
+            self._lock.acquire()
         except Timeout:
             raise QueueError(
                 f"{self.path} is locked by another process",
                 "wait for the running batch to finish, or stop it",
             ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def load(self) -> dict[str, Any]:
         """The current state, handed over: the store forgets it and re-reads on next use."""
@@ -653,7 +664,7 @@ class QueueStore:
             kind = restored[0].get("kind")
             raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
         self.dir.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._holding():
             check()
             return self._replace_with(*restored)
 
@@ -674,7 +685,7 @@ class QueueStore:
         one it replaces (damaged or not) is kept beside it, and returned. ``check`` runs with
         the lock held before a queue is replaced, and may refuse (raise)."""
         self.dir.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._holding():
             if self.path.exists():
                 if not replace:
                     raise QueueError(

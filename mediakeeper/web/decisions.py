@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.errors import MediakeeperError, NotFound, UsageError
+from mediakeeper.core.errors import BatchRunning, MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.undo import undo_session
@@ -84,7 +84,7 @@ class UndoBody(Body):
 
 def status_of(err: Exception) -> int:
     """The HTTP status a decision's problem answers with, on the API and the page alike."""
-    if isinstance(err, Stale):
+    if isinstance(err, Stale | BatchRunning):  # (an undo of a batch's session that still runs)
         return 409
     if isinstance(err, BadRequest | UsageError | DoesNotFit):  # (DoesNotFit is a DecideError)
         return 400

@@ -24,6 +24,7 @@ from tests.helpers.processes import (
     leaves_decisions,
     loaded_among,
     queue_manager_cli,
+    resume,
     run_pasted,
     run_script,
     script_env,
@@ -43,7 +44,7 @@ __all__ = [
     "AUDIO_SUFFIXES", "FAMILY", "RAW_KEYS", "REPO_ROOT", "FakeClock", "audio_files",
     "batched_home", "build_library", "change_appends", "decisions_alone", "deeper_than_path_max",
     "family_of", "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
-    "queue_manager_cli", "raw_frames_of", "read_only_bind", "refuse_scandir", "run_pasted",
-    "run_script",
+    "queue_manager_cli", "raw_frames_of", "read_only_bind", "refuse_scandir", "resume",
+    "run_pasted", "run_script",
     "script_env", "small_tmpfs", "stopped_when", "tag_by_hand", "tag_map", "tree_of", "wait_until",
 ]  # fmt: skip

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import suppress
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -116,22 +117,51 @@ def batched_home(
     return home, lib, batch
 
 
-def held_when(proc: subprocess.Popen, predicate, *, limit: float = 120.0) -> bool:
+def held_when(
+    proc: subprocess.Popen, predicate, *, limit: float = 120.0, group: bool = False
+) -> bool:
     """Hold ``proc`` (SIGSTOP) as soon as ``predicate`` is seen true: True, and ``proc`` is
     left stopped. It runs in short steps meanwhile and is stopped at each look, so it cannot
     run past the moment looked for while this process waits for a core (on a loaded machine a
     poll of a running process can come too late: the undo it was to stop had finished). False
-    if it ended first or ``limit`` passed."""
+    if it ended first or ``limit`` passed. ``group``: its whole process group (started with
+    ``start_new_session``) is stopped and let go, its workers too, which would otherwise work
+    on (and take the queue's lock) while it is held; ``resume`` lets it go."""
     deadline = time.monotonic() + limit
     while proc.poll() is None and time.monotonic() < deadline:
-        os.kill(proc.pid, signal.SIGSTOP)
+        _signal(proc, signal.SIGSTOP, group)
         while _state(proc.pid) not in ("T", "Z", ""):  # stopped (or gone) before looking
             time.sleep(0.0005)
+        if group:  # (its workers stopped too: one not yet might still be working)
+            for child in _children(proc.pid):
+                while _state(child) not in ("T", "Z", ""):
+                    time.sleep(0.0005)
         if predicate():
             return proc.poll() is None
-        os.kill(proc.pid, signal.SIGCONT)
+        _signal(proc, signal.SIGCONT, group)
         time.sleep(0.005)
     return False
+
+
+def resume(proc: subprocess.Popen, *, group: bool = False) -> None:
+    """Let go a process ``held_when`` held (``group``: its process group)."""
+    _signal(proc, signal.SIGCONT, group)
+
+
+def _signal(proc: subprocess.Popen, sig: int, group: bool) -> None:
+    with suppress(ProcessLookupError):  # ended meanwhile
+        os.killpg(proc.pid, sig) if group else os.kill(proc.pid, sig)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (``/proc/PID/task/*/children``)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 def stopped_when(script: str, predicate, sig: int, *args) -> subprocess.CompletedProcess:

@@ -522,9 +522,10 @@ def test_reset_all_after_yes_at_a_terminal(tmp_path, home, worked):
 def test_reset_all_with_yes_does_not_ask_and_spares_live_claims(cli, worked):
     work(worked, "Guns N' Roses", "in_progress")  # live: this process holds it
     result = cli("--reset-all", "--yes")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # not all it was asked: the live claim is said, left
     assert "[y/N]" not in result.output
     assert "Reset 6 artists to pending" in result.output  # the live claim is not among them
+    assert "Left 1 artist to the music batch working on them (pid " in result.output
     after = states(worked)
     assert after["Guns N' Roses"] == "in_progress"
     assert {s for n, s in after.items() if n != "Guns N' Roses"} == {"pending"}
