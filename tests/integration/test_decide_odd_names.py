@@ -25,15 +25,22 @@ def decide_bytes(home, *args) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_path):
-    """decide --json, decide music NAME and /api/decisions crashed (a traceback:
-    UnicodeEncodeError in the decision's id) for every decision of such an item."""
+def latin_library(tmp_path):
+    """(library, empty home): an artist folder named in Latin-1 bytes, one album with a good
+    track and an empty one (a decision: unreadable-file)."""
     lib, home = tmp_path / "lib", tmp_path / "home"
     build_library(lib, {f"{LATIN}/Debut/01 - Human.flac": {
         "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk", "album": "Debut",
                  "tracknumber": "1", "date": "1993"}}})  # fmt: skip
     (lib / LATIN / "Debut" / "02 - Empty.flac").write_bytes(b"")
     home.mkdir()
+    return lib, home
+
+
+def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_path):
+    """decide --json, decide music NAME and /api/decisions crashed (a traceback:
+    UnicodeEncodeError in the decision's id) for every decision of such an item."""
+    lib, home = latin_library(tmp_path)
     batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     assert batch.returncode == 1, batch.stdout + batch.stderr  # a decision for you
     listed = decide_bytes(home, "--json")
@@ -60,12 +67,7 @@ def test_the_page_and_the_api_show_and_decide_such_an_item(tmp_path):
     such a name: nothing of the home could be seen or decided from the browser."""
     from tests.integration.serving import serve
 
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    build_library(lib, {f"{LATIN}/Debut/01 - Human.flac": {
-        "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk", "album": "Debut",
-                 "tracknumber": "1", "date": "1993"}}})  # fmt: skip
-    (lib / LATIN / "Debut" / "02 - Empty.flac").write_bytes(b"")
-    home.mkdir()
+    lib, home = latin_library(tmp_path)
     run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     server = serve(home)
     try:

@@ -670,16 +670,22 @@ def test_the_dashboard_names_its_data_home_in_its_commands(story):
     assert "--home" not in render_text(nameless) + dashboard_html(nameless)
 
 
-def test_the_dashboards_hints_for_a_skipped_artist_work_pasted(tmp_path, music_library):
-    """An artist skipped, none failed: the dashboard said `--list --status error (or skipped)
-    lists them` (pasted: none) and `--reset-errors retries the errors` (it leaves a skipped
-    one skipped). It names the status there and what puts a skipped one back."""
+def one_artist_skipped(tmp_path, music_library) -> Path:
+    """A home whose music queue holds two artists, "Skipped One" skipped, none failed."""
     spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
             for artist in ("Artist", "Skipped One")}  # fmt: skip
     library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
     for step in (("--init", "--library", library), ("--skip-artist", "Skipped One")):
         done = run_script("music_queue_manager.py", "--home", home, *step)
         assert done.returncode == 0, done.stdout + done.stderr
+    return home
+
+
+def test_the_dashboards_hints_for_a_skipped_artist_work_pasted(tmp_path, music_library):
+    """An artist skipped, none failed: the dashboard said `--list --status error (or skipped)
+    lists them` (pasted: none) and `--reset-errors retries the errors` (it leaves a skipped
+    one skipped). It names the status there and what puts a skipped one back."""
+    home = one_artist_skipped(tmp_path, music_library)
     board = run_script("media_dashboard.py", "--home", home)
     assert board.returncode == 0, board.stderr
     hints = [line.split(": ", 1)[-1].strip() for line in board.stdout.splitlines()
@@ -701,12 +707,7 @@ def test_the_weekly_reports_hints_for_a_skipped_artist_work_pasted(tmp_path, mus
     """An artist skipped, none failed: the weekly report said `--reset-errors retries every
     error` (there were none; it leaves a skipped one skipped) and `--list --status error`
     (listing none). It says what the dashboard says, and its commands work pasted."""
-    spec = {f"{artist}/Album/01 - Song.flac": {"tags": {"title": "Song", "artist": artist}}
-            for artist in ("Artist", "Skipped One")}  # fmt: skip
-    library, home = music_library(tmp_path / "lib", spec), tmp_path / "home"
-    for step in (("--init", "--library", library), ("--skip-artist", "Skipped One")):
-        done = run_script("music_queue_manager.py", "--home", home, *step)
-        assert done.returncode == 0, done.stdout + done.stderr
+    home = one_artist_skipped(tmp_path, music_library)
     written = run_script("weekly_report.py", "--home", home)
     assert written.returncode == 0, written.stderr
     md, page = (next((home / "status" / "reports").glob(f"*.{end}")).read_text("utf-8")

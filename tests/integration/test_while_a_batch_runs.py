@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -78,6 +80,24 @@ def some_held(home: Path) -> bool:
         return False
 
 
+@contextmanager
+def held_batch(home: Path) -> Iterator[subprocess.Popen]:
+    """A music batch over the whole queue of ``home``, held (its workers too) once artists
+    are in its hands; let go and ended after."""
+    proc = subprocess.Popen(
+        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
+         "--batch-size", str(ARTISTS), "--workers", "2"],
+        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        encoding="utf-8", start_new_session=True)  # fmt: skip
+    try:
+        assert held_when(proc, lambda: some_held(home), group=True), "the batch ended first"
+        yield proc
+    finally:
+        resume(proc, group=True)
+        if proc.poll() is None:
+            proc.communicate(timeout=300)
+
+
 @pytest.fixture
 def running(tmp_path):
     """A music batch over the whole library, held with artists in its hands: (home, library,
@@ -87,20 +107,9 @@ def running(tmp_path):
     home.mkdir()
     made = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
     assert made.returncode == 0, made.stdout + made.stderr
-    proc = subprocess.Popen(
-        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
-         "--batch-size", str(ARTISTS), "--workers", "2"],
-        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8", start_new_session=True)  # fmt: skip
-    try:
-        assert held_when(proc, lambda: some_held(home), group=True), \
-            "the batch ended first"
+    with held_batch(home) as proc:
         session = statuses(home)["in_progress"][0]["claimed_by"]["session"]
         yield home, lib, proc, session
-    finally:
-        resume(proc, group=True)
-        if proc.poll() is None:
-            proc.communicate(timeout=300)
 
 
 def titles(lib: Path) -> dict[str, str]:
@@ -182,19 +191,8 @@ def running_again(tmp_path):
     assert len(ids) == ARTISTS
     again = run_script("music_queue_manager.py", "--home", home, "--reset-all", "--yes")
     assert again.returncode == 0, again.stdout + again.stderr
-    proc = subprocess.Popen(
-        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
-         "--batch-size", str(ARTISTS), "--workers", "2"],
-        cwd=REPO_ROOT, env=script_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        encoding="utf-8", start_new_session=True)  # fmt: skip
-    try:
-        assert held_when(proc, lambda: some_held(home), group=True), \
-            "the batch ended first"
+    with held_batch(home) as proc:
         yield home, lib, proc, ids
-    finally:
-        resume(proc, group=True)
-        if proc.poll() is None:
-            proc.communicate(timeout=300)
 
 
 def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again):
