@@ -121,8 +121,8 @@ class Command(ListedWhole):
         except MediakeeperError as err:
             # A refusal names what it was given, a path or a name (``library folder does not
             # exist: X``): an escape sequence in it is shown as its escape, never sent raw,
-            # and a line feed in a name does not break the one line it is (``errors``).
-            click.echo(f"Error: {one_line(str(err))}", err=True)
+            # and a line feed in a name does not break the line it is on (``lines``).
+            click.echo("Error: " + "\n".join(map(one_line, err.lines())), err=True)
             ctx.exit(err.exit_code)
         except OSError as err:  # the system refused: not a usage error (exit 2)
             click.echo(f"Error: {one_line(write_errors.describe(err))}", err=True)

@@ -20,6 +20,12 @@ class MediakeeperError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def lines(self) -> list[str]:
+        """The message as a terminal says it, a line each: one, whatever a name in it holds
+        (a line feed in a folder's name included); an error that lists several problems
+        (a pipeline file's) says one a line."""
+        return [str(self)]
+
 
 class ConfigError(MediakeeperError):
     """Bad settings: malformed TOML, unknown key, wrong type."""

@@ -60,6 +60,9 @@ class PipelineInvalid(MediakeeperError):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def lines(self) -> list[str]:
+        return self.problems
+
 
 @dataclass(frozen=True)
 class Step:
