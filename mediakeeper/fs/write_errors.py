@@ -7,7 +7,6 @@ import errno
 import os
 
 from mediakeeper.fs.names import NAME_MAX, name_bytes
-from mediakeeper.system.mounts import holding
 
 FULL = frozenset({errno.ENOSPC, errno.EDQUOT})  # what a full disk or quota says
 
@@ -26,6 +25,8 @@ def mount_point(path: str) -> str:
     here = os.path.realpath(path)
     while not os.path.exists(here) and here != os.path.dirname(here):
         here = os.path.dirname(here)
+    from mediakeeper.system.mounts import holding  # (said of a failed write: not at a start)
+
     if (point := holding(here)) is not None:
         return point
     while not os.path.ismount(here):
