@@ -112,6 +112,14 @@ def running(tmp_path):
         yield home, lib, proc, session
 
 
+def as_they_are(lib: Path) -> dict[str, tuple[int, int, int]]:
+    """Each track's size and times, read without opening it: the held batch may hold a
+    lease on a track it is fixing, and an open would wait for it to let go (the kernel's
+    lease-break time for each such track)."""
+    return {track.relative_to(lib).as_posix(): (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            for track in sorted(lib.rglob("*.flac")) for st in [track.stat()]}  # fmt: skip
+
+
 def titles(lib: Path) -> dict[str, str]:
     import mutagen
 
@@ -125,7 +133,7 @@ def test_undo_of_the_session_a_batch_is_still_running_is_refused(running):
     batch went on writing: its later fixes could no longer be undone by session. Refused,
     naming the batch, nothing touched; once it ends, the same undo takes back every fix."""
     home, lib, proc, session = running
-    before = titles(lib)
+    before = as_they_are(lib)
     refused = run_script("undo_changes.py", "--home", home, "--session", session)
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert refused.stdout == ""
@@ -134,15 +142,15 @@ def test_undo_of_the_session_a_batch_is_still_running_is_refused(running):
         "its changes are still being written (nothing was changed; wait for it to end, or "
         f"stop it (Ctrl+C, or kill -INT {proc.pid}) and run this again)\n"
     )
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
     one = run_script("undo_changes.py", "--home", home, "--session", session, "--artist",
                      "Artist 00", "--yes")  # fmt: skip
     assert (one.returncode, one.stderr) == (1, refused.stderr), one.stdout + one.stderr
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
     # A dry run only reads: it may look at what the batch has written so far.
     looked = run_script("undo_changes.py", "--home", home, "--session", session, "--dry-run")
     assert looked.returncode == 0, looked.stdout + looked.stderr
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
 
     resume(proc, group=True)
     proc.communicate(timeout=300)
@@ -156,7 +164,7 @@ def test_the_page_s_undo_of_a_running_batch_s_session_is_refused_too(running):
     """``POST /api/undo``, the page's Undo, calls the same undo: 409, as a batch asked for
     where one already works, the error naming the batch; nothing touched."""
     home, lib, proc, session = running
-    before = titles(lib)
+    before = as_they_are(lib)
     server = serve(home)
     try:
         refused = server.post("/api/undo", {"session": session})
@@ -165,7 +173,7 @@ def test_the_page_s_undo_of_a_running_batch_s_session_is_refused_too(running):
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"].startswith(
         f"session {session} is still running (a music batch, pid {proc.pid})"), refused.text
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
 
 
 @pytest.fixture
@@ -206,7 +214,7 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
     said = (f"Error: {name!r} is being processed right now by a music batch (pid {proc.pid}, "
             f"session {session}) (its decisions are asked again when it completes: wait for "
             "that batch to finish, then `decide` lists what is open)\n")  # fmt: skip
-    before = titles(lib)
+    before = as_they_are(lib)
     by_name = run_script("decide.py", "--home", home, "music", name, "--set", "date=2001")
     assert (by_name.returncode, by_name.stderr) == (2, said), by_name.stdout + by_name.stderr
     by_id = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
@@ -219,7 +227,7 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
     assert on_page.status_code == 409, on_page.text
     assert on_page.json()["error"].startswith(
         f"{name!r} is being processed right now by a music batch (pid {proc.pid}"), on_page.text
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
 
     resume(proc, group=True)
     proc.communicate(timeout=300)
@@ -291,9 +299,9 @@ def test_undo_of_an_artist_the_batch_holds_is_refused(running):
     naming the batch; nothing touched."""
     home, lib, proc, _session = running
     name = written_and_held(home)[0]
-    before = titles(lib)
+    before = as_they_are(lib)
     refused = run_script("undo_changes.py", "--home", home, "--artist", name, "--yes")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert refused.stderr == (f"Error: {name!r} is being processed right now by pid "
                               f"{proc.pid} (wait for that batch to finish or stop it first)\n")
-    assert titles(lib) == before
+    assert as_they_are(lib) == before
