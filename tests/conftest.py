@@ -48,6 +48,12 @@ os.environ["MEDIAKEEPER_ACOUSTID_URL"] = "http://127.0.0.1:9"
 # settings under XDG_CONFIG_HOME.
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="mediakeeper-tests-config-")
 atexit.register(shutil.rmtree, os.environ["XDG_CONFIG_HOME"], ignore_errors=True)
+# COLUMNS and LINES, when the shell that started the suite exports them, describe its
+# terminal, not the ones the tests make (tmux, script at 40 columns): a program honours them
+# over its terminal's own size, as it should, so they would set every such test's width. A
+# test that wants them sets them.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 
 @pytest.fixture(autouse=True)
