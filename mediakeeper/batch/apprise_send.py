@@ -10,16 +10,27 @@ secret, is kept to itself; what went wrong is said without any URL (``notify``'s
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mediakeeper.text.failures import failure_line
 from mediakeeper.text.visible import one_line
 
 TITLE = "mediakeeper"
+# "@everyone", "@here", "<@123>": Discord (and Apprise's Discord plugin, which reads them out
+# of the body) pings them, so a track titled "@everyone" would ring a whole server. A word
+# joiner after the "@" keeps the text as it reads and stops every service seeing a mention.
+_MENTION = re.compile(r"@(?=[\w&!])")
+WORD_JOINER = "\u2060"
 
 
 def message(payload: dict[str, Any]) -> tuple[str, str]:
-    """(title, body) of an alert, a resolved or a scrub's payload."""
+    """(title, body) of an alert, a resolved or a scrub's payload, mentioning nobody."""
+    title, body = _worded(payload)
+    return _MENTION.sub("@" + WORD_JOINER, title), _MENTION.sub("@" + WORD_JOINER, body)
+
+
+def _worded(payload: dict[str, Any]) -> tuple[str, str]:
     if payload["event"] == "scrub":
         title = f"{TITLE}: the scrub on {one_line(payload['host'])} found problems"
         lines = [one_line(payload["summary"])]

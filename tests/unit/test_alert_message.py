@@ -41,3 +41,23 @@ def test_a_name_or_an_error_with_a_line_feed_keeps_to_its_line(tmp_path):
     assert body.splitlines() == [f"Twin\\x0aPeaks (reading): {shown}", "Data home: /home/u/m\\x0ak"]
     resolved = watch.heard(Outcome("k", "Twin\nPeaks", "completed"))
     assert resolved == "Resolved: Twin\\x0aPeaks completed after 1 failed music items"
+
+
+def test_a_name_that_mentions_everyone_mentions_nobody():
+    """A track titled "@everyone" (or a folder "<@1234>") in an alert rang every member of a
+    Discord server: Apprise's Discord plugin reads mentions out of the body, and Discord pings
+    what its content names. The names read the same, with no mention a service can see."""
+    import apprise
+
+    payload = alert_payload(Path("/home/u/mk"), "music", 3,
+                            [{"item": "@everyone", "stage": "reading", "message": "bad"},
+                             {"item": "<@1234> and <@&99> @here", "stage": "reading",
+                              "message": "mail me at me@example.org"}])  # fmt: skip
+    title, body = message(payload)
+    discord = apprise.Apprise.instantiate("discord://1234567/abcdefg/")
+    assert discord.ping_payload(title, body) == {}  # nothing Discord would ping
+    assert discord.ping_payload("@everyone <@1234>") != {}  # (as it would here)
+    shown = body.replace("\u2060", "")
+    assert shown.splitlines()[:2] == ["@everyone (reading): bad",
+                                      "<@1234> and <@&99> @here (reading): mail me at "
+                                      "me@example.org"]  # fmt: skip
