@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import reprlib
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -21,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from mediakeeper.core import plugins
+from mediakeeper.core.errors import said
 from mediakeeper.core.findings import CODES, SEVERITIES, Code, Finding
 
 CODE = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")  # as the built-in codes (kebab-case)
@@ -67,17 +67,17 @@ class LoadedRule:
         try:
             made = self.plugin.rule(ctx)
         except Exception as err:
-            raise RulePluginError(f"{self.label} raised {_said(err)}") from None
+            raise RulePluginError(f"{self.label} raised {_crash(err)}") from None
         if isinstance(made, str | bytes) or not isinstance(made, Iterable):
-            raise RulePluginError(f"{self.label} returned {_short(made)}, not an iterable of "
+            raise RulePluginError(f"{self.label} returned {said(made)}, not an iterable of "
                                   "findings")  # fmt: skip
         try:
             found = list(made)  # all of it, or none: never half its findings
         except Exception as err:
-            raise RulePluginError(f"{self.label} raised {_said(err)}") from None
+            raise RulePluginError(f"{self.label} raised {_crash(err)}") from None
         for each in found:
             if not isinstance(each, Finding) or each.code not in self.plugin.codes:
-                raise RulePluginError(f"{self.label} yielded {_short(each)}, not a finding of "
+                raise RulePluginError(f"{self.label} yielded {said(each)}, not a finding of "
                                       "its codes")  # fmt: skip
             why = _unfit(each) or _refused_change(ctx, each.changes)
             if why is not None:
@@ -92,9 +92,9 @@ def _unfit(found: Finding) -> str | None:
     naming no plugin."""
     for field in ("path", "album", "message"):
         if not isinstance(value := getattr(found, field), str):
-            return f"whose {field} is {_short(value)}, not a text"
+            return f"whose {field} is {said(value)}, not a text"
     if not isinstance(found.changes, tuple):
-        return f"whose changes are {_short(found.changes)}, not a list of changes"
+        return f"whose changes are {said(found.changes)}, not a list of changes"
     try:
         json.dumps(dict(found.details))
     except (TypeError, ValueError) as err:
@@ -113,12 +113,7 @@ def _refused_change(ctx: Any, changes: tuple[Any, ...]) -> str | None:
     return None
 
 
-def _short(value: Any) -> str:
-    """A plugin's value as its repr, cut short: it goes into one line of an error."""
-    return reprlib.repr(value)
-
-
-def _said(err: BaseException) -> str:
+def _crash(err: BaseException) -> str:
     """``RuntimeError: boom (at rules.py:12)``: the error and the plugin's line it came from."""
     text = " ".join(str(err).split()) or "(no message)"
     frames = traceback.extract_tb(err.__traceback__)

@@ -7,7 +7,6 @@ artist-wide finding (artist-name-variant) the artist folder itself, as "".
 
 from __future__ import annotations
 
-import reprlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
+from mediakeeper.core.errors import said
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
 from mediakeeper.music.fixplan import Plan
@@ -95,14 +95,14 @@ class Context:
         never another artist's or one outside the library), of a text tag the toolkit
         writes, to a text or None."""
         if not isinstance(change, TagChange):
-            return f"changes {reprlib.repr(change)}, not a change made by ctx.change"
+            return f"changes {said(change)}, not a change made by ctx.change"
         if change.path not in self._paths:
             return f"changes {change.path!r}, a file it was not given"
         if change.tag not in tags.FIELD_OF:
             return f"changes the tag {change.tag!r}, which mediakeeper does not write"
         if not (change.new is None or isinstance(change.new, str)):
             return (f"changes {change.tag} of {change.path!r} to "
-                    f"{reprlib.repr(change.new)}, not a text")  # fmt: skip
+                    f"{said(change.new)}, not a text")  # fmt: skip
         return None
 
 

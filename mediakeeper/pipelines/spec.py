@@ -40,7 +40,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, said
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_STALL
 from mediakeeper.text.visible import one_line
@@ -177,7 +177,7 @@ def _checked_when_missing() -> Any:
 def _name(value: Any) -> str:
     if isinstance(value, str) and NAME.match(value):
         return value
-    raise _refuse(f"must be lower-case letters, digits, '-' or '_', not {value!r}")
+    raise _refuse(f"must be lower-case letters, digits, '-' or '_', not {said(value)}")
 
 
 def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
@@ -189,7 +189,7 @@ def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
         if value is None:
             raise _refuse("missing (a folder)")
         if not isinstance(value, str) or not value.strip():
-            raise _refuse(f"must be a folder path, not {value!r}")
+            raise _refuse(f"must be a folder path, not {said(value)}")
         folder = Path(value).expanduser()
         checked = must_exist and (info.context or {}).get("check_input")
         if checked and (why := folder_problem(folder)):
@@ -232,7 +232,7 @@ def _known_processor(value: Any) -> str:
         raise _refuse(f"missing (one of: {', '.join(registry.names())})")
     close = registry.closest(value) if isinstance(value, str) else []
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise _refuse(f"no processor {value!r}{hint} (known: {', '.join(registry.names())})")
+    raise _refuse(f"no processor {said(value)}{hint} (known: {', '.join(registry.names())})")
 
 
 class _Model(BaseModel):
@@ -282,8 +282,8 @@ def _used_twice(data: Any) -> list[dict[str, Any]]:
     found = []
     for number, entry in enumerate(_entries(data), 1):
         if (name := _given_name(entry)) in first:
-            found.append({"type": "twice", "loc": ("steps", number - 1, "name"),
-                          "msg": f"{name!r} is used twice (step {first[name]} too)"})  # fmt: skip
+            twice = f"{said(name)} is used twice (step {first[name]} too)"
+            found.append({"type": "twice", "loc": ("steps", number - 1, "name"), "msg": twice})
         elif name:
             first[name] = number
     return found
@@ -330,7 +330,7 @@ def _said(error: Any, loc: list, owner: type[BaseModel]) -> tuple[list, str]:
     """Where and what: an unknown key is said at its owner's place, with the keys it knows."""
     kind, keys = error["type"], ", ".join(owner.model_fields)
     if kind in ("extra_forbidden", "invalid_key"):  # invalid_key: a key that is not text
-        return loc[:-1], f"unknown key {loc[-1]!r} (known: {keys})"
+        return loc[:-1], f"unknown key {said(loc[-1])} (known: {keys})"
     if kind == "model_type":
         return loc, f"must be a mapping of {keys}"
     return loc, _WORDS.get(kind, error["msg"])

@@ -95,6 +95,41 @@ steps:
     assert "Traceback" not in result.stderr
 
 
+LAUGHS = "".join(  # each level nine of the one before: 9 ** 9 texts, in 500 bytes of YAML
+    f"{name}: &{name} [{', '.join([f'*{below}'] * 9)}]\n"
+    for below, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize("where", ["name", "input", "steps[0].processor", "steps[0].name",
+                                   "steps[0].params.codec", "steps[0].params.bitrate"])  # fmt: skip
+def test_a_value_that_aliases_expand_to_billions_is_said_in_a_short_line(tmp_path, where):
+    """YAML's aliases make a 500-byte file a list of 387 million texts: validate wrote
+    it all into its one line (a gigabyte, minutes of CPU) where a name or a value was
+    wanted."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    fields = {"name": "laughs", "input": str(lib), "output": str(tmp_path / "out")}
+    step = {"name": "one", "processor": "convert", "params": {"codec": "opus"}}
+    if where.startswith("steps[0].params."):
+        step["params"][where.rsplit(".", 1)[1]] = "*i"
+    elif where.startswith("steps[0]."):
+        step[where.rsplit(".", 1)[1]] = "*i"
+    else:
+        fields[where] = "*i"
+    text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + LAUGHS
+    text += "".join(f"{key}: {value}\n" for key, value in fields.items())
+    params = ", ".join(f"{k}: {v}" for k, v in step["params"].items())
+    text += (f"steps:\n  - {{name: {step['name']}, processor: {step['processor']}, "
+             f"params: {{{params}}}}}\n")  # fmt: skip
+    given = write(tmp_path / "laughs.yaml", text)
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = [line for line in result.stderr.splitlines() if "unknown key" not in line]
+    assert len(said) == 1 and len(said[0]) < 1000, result.stderr[:3000]
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bit_rate_written_as_a_bare_number_is_said_to_miss_its_k(tmp_path):
     """`bitrate: 128`, as most would write it, said "must be text, not int 128": quoted
     ("128") it would still be refused. It is said as the rate it misses the unit of."""
