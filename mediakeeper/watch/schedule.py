@@ -16,6 +16,7 @@ once on the command line or a key set in one terminal."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from collections.abc import Iterable
@@ -164,9 +165,10 @@ def cron_command(argv: Iterable[str]) -> str:
 
 
 def systemd_quote(arg: str) -> str:
-    """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, and
-    ``%`` doubled (systemd's specifier sign)."""
-    text = arg.replace("%", "%%")
+    """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, ``%``
+    doubled (systemd's specifier sign) and ``$`` doubled (systemd substitutes ``${NAME}``
+    in a word: a folder named ``${USER}`` would become the user's name)."""
+    text = arg.replace("%", "%%").replace("$", "$$")
     if text and not any(c in text for c in ' \t"\'\\;$'):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -214,13 +216,19 @@ def _homes_installed(folder: Path) -> dict[str, list[str]]:
             if not line.startswith("ExecStart="):
                 continue
             try:
-                argv = [a.replace("%%", "%") for a in shlex.split(line[len("ExecStart="):])]
+                argv = [_unquoted(a) for a in shlex.split(line[len("ExecStart="):])]
             except ValueError:
                 break
             if "--home" in argv[:-1]:
                 found.setdefault(argv[argv.index("--home") + 1], []).append(path.name)
             break
     return found
+
+
+def _unquoted(word: str) -> str:
+    """A word of an ``ExecStart=`` line as ``systemd_quote`` wrote it, shell-split: its
+    doubled ``%`` and ``$`` made single again."""
+    return re.sub(r"([%$])\1", r"\1", word)
 
 
 def enable_command(found: list[Job], service: Service | None = None) -> str:

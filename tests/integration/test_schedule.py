@@ -42,10 +42,19 @@ def units_of(text: str) -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def exec_argv(value: str) -> list[str]:
+def exec_argv(value: str, environ: dict[str, str] | None = None) -> list[str]:
     """An ExecStart= line as systemd splits it (our units quote like a shell, no specifiers
-    but %% for a percent sign)."""
-    return [word.replace("%%", "%") for word in shlex.split(value)]
+    but %% for a percent sign) and then substitutes its variables, as systemd.service(5)
+    says: ``${NAME}`` within a word is the variable's value (``environ``), ``$$`` a dollar
+    sign."""
+    environ = environ or {}
+
+    def substituted(word: str) -> str:
+        return re.sub(r"\$\$|\$\{(\w+)\}",
+                      lambda m: "$" if m.group(0) == "$$" else environ.get(m.group(1), ""),
+                      word)  # fmt: skip
+
+    return [substituted(word.replace("%%", "%")) for word in shlex.split(value)]
 
 
 @pytest.fixture
@@ -160,6 +169,24 @@ def test_install_for_a_second_home_is_refused_and_leaves_the_first_home_s_units(
     assert "Written" not in refused.stdout
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == units
     assert schedule(first, "--install", env=config).returncode == 0
+
+def test_a_home_whose_path_holds_a_dollar_sign_is_the_home_its_units_run(tmp_path):
+    """systemd substitutes ``${NAME}`` in an ExecStart= word (and takes ``$$`` for a dollar
+    sign): a home under a folder named ``${USER}`` was written as it is, and the nightly job
+    ran with ``--home`` the path with the user's name in its place."""
+    home = home_for(tmp_path / "${USER} $$ 5$", music=library(tmp_path / "Music", "A"))
+    config = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    installed = schedule(home, "--install", env=config)
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "mediakeeper-music-batch.service"
+    [line] = [v for k, v in units_of(f"# /x/{unit.name}\n{unit.read_text()}")[unit.name].items()
+              if k == "Service.ExecStart"]  # fmt: skip
+    argv = exec_argv(line[0], {"USER": "someone"})
+    assert argv[argv.index("--home") + 1] == str(home)
+    # The same home installs again: its units are read back as running it, not another.
+    again = schedule(home, "--install", env=config)
+    assert again.returncode == 0, again.stderr
+
 
 def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
     """Its units and crontab lines were printed and installed cut in two at the break: jobs
