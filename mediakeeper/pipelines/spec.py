@@ -122,8 +122,10 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         raise PipelineInvalid([f"{where}: cannot read it: {err.strerror}"]) from None
     except UnicodeDecodeError:
         raise PipelineInvalid([f"{where}: not UTF-8 text"]) from None
+    loader = yaml.SafeLoader(text)  # as yaml.safe_load, keeping the nodes: their lines
     try:
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except RecursionError:  # PyYAML composes nested lists and maps by recursion
         raise PipelineInvalid([f"{where}: not valid YAML: it nests too deep to be read"]) from None
     except yaml.YAMLError as err:
@@ -131,11 +133,17 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         why = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise PipelineInvalid([f"{where}: {at}not valid YAML: {why}"]) from None
-    found = parse(data, where, check_input=check_input)
+    finally:
+        loader.dispose()
+    found = parse(data, where, check_input=check_input, node=node)
     return replace(found, file=os.path.abspath(path), digest=hashlib.sha256(raw).hexdigest())
 
 
-def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
+def parse(
+    data: Any, where: str, *, check_input: bool = True, node: yaml.Node | None = None
+) -> Pipeline:
+    """The pipeline ``data`` describes; ``node``, the YAML it was read from, gives each
+    problem its line."""
     try:
         found = PipelineFile.model_validate(data, context={"check_input": check_input})
     except ValidationError as err:
@@ -144,7 +152,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
         errors = []
     errors = _used_twice(data) + errors  # a step's name first, as the file says it
     if errors:
-        raise PipelineInvalid(_lines(errors, data, where))
+        raise PipelineInvalid(_lines(errors, data, where, node))
     settings = found.settings
     return Pipeline(
         name=found.name,
@@ -299,17 +307,21 @@ def _given_name(entry: Any) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
-    """One line per problem, in the file's order: the file, the step (number and name), the
-    key, what is wrong."""
+def _lines(errors: list[Any], data: Any, where: str, node: yaml.Node | None) -> list[str]:
+    """One line per problem, in the file's order: the file, the line in it (where the YAML
+    is known), the step (number and name), the key, what is wrong."""
 
     def step_index(error: Any) -> int:
         loc = error["loc"]
         return loc[1] if loc[:1] == ("steps",) and len(loc) > 1 else -1
 
+    def line(error: Any) -> int:
+        return _line_of(node, error["loc"]) if node is not None else 0
+
     lines = []
-    for error in sorted(errors, key=step_index):
-        place, loc, owner = [where], list(error["loc"]), PipelineFile
+    for error in sorted(errors, key=lambda e: (line(e), step_index(e))):
+        at = [f"line {line(error)}"] if node is not None else []
+        place, loc, owner = [where, *at], list(error["loc"]), PipelineFile
         if (index := step_index(error)) >= 0:
             name = _given_name(_entries(data)[index])
             place.append(f"step {index + 1}" + (f" ({name})" if name else ""))
@@ -318,6 +330,27 @@ def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
         loc, what = _said(error, loc, FileSettings if inside else owner)
         lines.append(": ".join([*place, *([".".join(map(str, loc))] if loc else []), what]))
     return lines
+
+
+def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+    """The line (from 1) of the YAML that a problem at ``loc`` (pydantic's: keys and step
+    indexes) is about: its key's line, or the item's; for a key that is missing, the line of
+    the mapping that misses it."""
+    at = node.start_mark.line
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next((pair for pair in node.value
+                         if isinstance(pair[0], yaml.ScalarNode) and pair[0].value == str(key)),
+                        None)  # fmt: skip
+            if pair is None:
+                break
+            at, node = pair[0].start_mark.line, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            at = node.start_mark.line
+        else:
+            break
+    return at + 1
 
 
 # pydantic's own problems (the rest are ours, said in the validators), in our words

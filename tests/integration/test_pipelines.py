@@ -77,8 +77,9 @@ steps:
     assert "step 2 (a): params.codec: required by convert, missing" in err
     assert "step 2 (a): params.bitrate: must be kilobits per second like 128k, not 5" in err
     assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
-    assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
-    assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
+    assert "bad.yaml: line 4: unknown key 'colour' (known: name, description, input, " in err
+    assert ("bad.yaml: line 5: settings: unknown key 'checkpoint_evry' (known: "
+            "checkpoint_every, ") in err  # fmt: skip
     assert "step 1 (a): unknown key 'parms' (known: name, processor, params)" in err
     # A step's settings are the pipeline's: said with the step's keys, not the settings'.
     assert "step 3 (cut): unknown key 'settings' (known: name, processor, params)" in err
@@ -128,6 +129,42 @@ def test_a_value_that_aliases_expand_to_billions_is_said_in_a_short_line(tmp_pat
     said = [line for line in result.stderr.splitlines() if "unknown key" not in line]
     assert len(said) == 1 and len(said[0]) < 1000, result.stderr[:3000]
     assert "Traceback" not in result.stderr
+
+
+def test_each_problem_names_the_line_of_the_file_it_is_on(tmp_path):
+    """A problem named its step and key, never the line: in a long file, or a step that is
+    not named, a person counted steps to find it, where an editor goes to a line."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    given = write(tmp_path / "p.yaml", f"""\
+name: lines
+input: {lib}
+output: {tmp_path / 'out'}
+colour: red
+steps:
+  - name: one
+    processor: convert
+    params: {{codec: opus, bitrate: 128}}
+  - name: two
+    processor: nosuch
+  - processor: split
+settings:
+  stall_timeout: -1
+""")
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.removeprefix("Error: ").replace(f"{tmp_path}/", "").splitlines()
+    expected = [  # in the file's order
+        "p.yaml: line 4: unknown key 'colour'",
+        "p.yaml: line 8: step 1 (one): params.bitrate: must be kilobits per second like 128k",
+        "p.yaml: line 10: step 2 (two): processor: no processor 'nosuch'",
+        "p.yaml: line 11: step 3: name: missing",
+        "p.yaml: line 11: step 3: params.mode: required by split, missing",
+        "p.yaml: line 13: settings.stall_timeout: must be at least 1, not -1",
+    ]
+    assert len(lines) == len(expected), lines
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(start), (line, start)
 
 
 def test_a_bit_rate_written_as_a_bare_number_is_said_to_miss_its_k(tmp_path):
