@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -172,6 +174,27 @@ def systemd_quote(arg: str) -> str:
     if text and not any(c in text for c in ' \t"\'\\;$'):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def manager_missing(environ: dict[str, str] | None = None) -> str | None:
+    """Why no systemd user manager would run the units now, or None: ``systemctl --user``
+    reaches the user's manager at its socket, ``$XDG_RUNTIME_DIR/systemd/private``
+    (``/run/user/UID`` without the variable), which is there while the manager runs. None
+    runs in most containers, nor for a user with no session (no login, no lingering)."""
+    environ = dict(os.environ if environ is None else environ)
+    runtime = environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    private = Path(runtime) / "systemd" / "private"
+    try:
+        if stat.S_ISSOCK(private.stat().st_mode):
+            return None
+    except OSError:
+        pass
+    return f"none listens at {private}"
+
+
+def cron_missing() -> str | None:
+    """Why the crontab lines cannot be installed here, or None."""
+    return None if shutil.which("crontab") else "no crontab command is installed"
 
 
 def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
