@@ -13,9 +13,11 @@ from mediakeeper.watch.library import watched_libraries
 from mediakeeper.watch.schedule import (
     another_home,
     check_home,
+    cron_missing,
     enable_command,
     installed_before,
     jobs,
+    manager_missing,
     refusals,
     user_unit_dir,
     watcher,
@@ -82,6 +84,10 @@ def main(home, install):
                        f"in {folder}); if enabled it still runs: systemctl --user disable "
                        f"--now {started_by}, then delete its files", err=True)  # fmt: skip
         click.echo(f"Nothing is enabled yet. To enable them: {enable_command(found, service)}")
+        if (why := manager_missing()) is not None:  # said last: the enable command fails
+            click.echo(f"Warning: no systemd user manager runs for this user ({why}): the "
+                       "units will not run until one does; the crontab lines `mediakeeper "
+                       "schedule` prints run the same jobs", err=True)  # fmt: skip
         return
     for unit in every:
         for name, text in unit.units().items():
@@ -90,6 +96,13 @@ def main(home, install):
     click.echo("# or, instead, these crontab lines (crontab -e):")
     for unit in every:
         click.echo(unit.crontab())
+    # Said where either way cannot run here (a container, a server): a person would find
+    # out from a night that never came.
+    if (why := manager_missing()) is not None:
+        click.echo(f"Warning: no systemd user manager runs for this user ({why}): the units "
+                   "above will not run until one does", err=True)  # fmt: skip
+    if (why := cron_missing()) is not None:
+        click.echo(f"Warning: {why}: the crontab lines need cron first", err=True)
 
 if __name__ == "__main__":
     main()

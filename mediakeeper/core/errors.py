@@ -6,6 +6,21 @@ Only the command line turns these into exit codes; the library just raises them.
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+# A value a file or a person gave, in a one-line message: a hand edit may put a megabyte of
+# text, or lists nested thousands deep, where a name belongs, and a YAML file of 500 bytes
+# holds, through its aliases, a list of 387 million texts. Two levels are said, each of a few
+# entries; the rest is "...", never walked.
+_SAID = reprlib.Repr()
+_SAID.maxlevel, _SAID.maxstring, _SAID.maxother = 2, 200, 80
+
+
+def said(value: Any) -> str:
+    """``value``'s repr, short: what an error's message says it was given."""
+    return _SAID.repr(value)
+
 
 class MediakeeperError(Exception):
     """Something the user can act on. ``str(err)`` is the one-line message."""

@@ -11,6 +11,7 @@ The music rules run them last (``mediakeeper.music.rules``); the reports ask
 
 from __future__ import annotations
 
+import json
 import re
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -19,6 +20,7 @@ from functools import cache
 from typing import Any
 
 from mediakeeper.core import plugins
+from mediakeeper.core.errors import said
 from mediakeeper.core.findings import CODES, SEVERITIES, Code, Finding
 
 CODE = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")  # as the built-in codes (kebab-case)
@@ -63,18 +65,55 @@ class LoadedRule:
         (it raises, it yields what is not a finding of its codes) is a RulePluginError naming
         the plugin: a bare ``RuntimeError`` in a batch's output named no one."""
         try:
-            found = list(self.plugin.rule(ctx))  # all of it, or none: never half its findings
+            made = self.plugin.rule(ctx)
         except Exception as err:
-            raise RulePluginError(f"{self.label} raised {_said(err)}") from None
+            raise RulePluginError(f"{self.label} raised {_crash(err)}") from None
+        if isinstance(made, str | bytes) or not isinstance(made, Iterable):
+            raise RulePluginError(f"{self.label} returned {said(made)}, not an iterable of "
+                                  "findings")  # fmt: skip
+        try:
+            found = list(made)  # all of it, or none: never half its findings
+        except Exception as err:
+            raise RulePluginError(f"{self.label} raised {_crash(err)}") from None
         for each in found:
             if not isinstance(each, Finding) or each.code not in self.plugin.codes:
-                raise RulePluginError(f"{self.label} yielded {each!r}, not a finding of its "
-                                      "codes")  # fmt: skip
+                raise RulePluginError(f"{self.label} yielded {said(each)}, not a finding of "
+                                      "its codes")  # fmt: skip
+            why = _unfit(each) or _refused_change(ctx, each.changes)
+            if why is not None:
+                raise RulePluginError(f"{self.label} yielded a finding {why}")
             yield replace(each, code=self.code(each.code),
                           severity=self.plugin.codes[each.code][0])  # fmt: skip
 
 
-def _said(err: BaseException) -> str:
+def _unfit(found: Finding) -> str | None:
+    """Why the outputs and reports cannot hold a plugin's finding as it is, or None: each
+    was a crash of the toolkit's own further on (sorting, the artist's JSON document),
+    naming no plugin."""
+    for field in ("path", "album", "message"):
+        if not isinstance(value := getattr(found, field), str):
+            return f"whose {field} is {said(value)}, not a text"
+    if not isinstance(found.changes, tuple):
+        return f"whose changes are {said(found.changes)}, not a list of changes"
+    try:
+        json.dumps(dict(found.details))
+    except (TypeError, ValueError) as err:
+        return f"whose details are not JSON: {err}"
+    return None
+
+
+def _refused_change(ctx: Any, changes: tuple[Any, ...]) -> str | None:
+    """Why one of a plugin's fixes cannot be written, as the rules' context says
+    (``refused_change``: a file the rule was not given, a tag not written), or None. The
+    batch writes a plugin's fixes as the built-ins': a change naming another artist's
+    file, or one outside the library, was written there."""
+    for change in changes:
+        if (why := ctx.refused_change(change)) is not None:
+            return f"that {why}"
+    return None
+
+
+def _crash(err: BaseException) -> str:
     """``RuntimeError: boom (at rules.py:12)``: the error and the plugin's line it came from."""
     text = " ".join(str(err).split()) or "(no message)"
     frames = traceback.extract_tb(err.__traceback__)

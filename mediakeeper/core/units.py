@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from mediakeeper.core.errors import said
+
 # The bit rates lossy encoders take (kilobits per second): Opus's least, AAC's most.
 BITRATE_KBPS = (6, 512)
 _BITRATE = re.compile(r"(\d+(?:\.\d+)?)([kK]?)")
@@ -14,11 +16,10 @@ _BITRATE = re.compile(r"(\d+(?:\.\d+)?)([kK]?)")
 def bitrate_problem(value: object) -> str | None:
     """Why ``value`` is no bit rate an encoder takes ("128k", or bits per second: "96000"),
     or None. A bare number too small to be bits per second is taken to miss its "k"."""
-    text = str(value).strip()
-    match = _BITRATE.fullmatch(text)
+    match = _BITRATE.fullmatch(text := value.strip()) if isinstance(value, str) else None
     least, most = BITRATE_KBPS
-    if not isinstance(value, str) or match is None:
-        return f"must be kilobits per second like 128k, not {value!r}"
+    if match is None:  # (said short: a YAML alias makes a list of millions of a few bytes)
+        return f"must be kilobits per second like 128k, not {said(value)}"
     number, kilo = float(match.group(1)), bool(match.group(2))
     kbps = number if kilo else number / 1000
     if not kilo and kbps < least:

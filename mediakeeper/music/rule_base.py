@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
+from mediakeeper.core.errors import said
 from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
 from mediakeeper.music.fixplan import Plan
@@ -82,6 +84,26 @@ class Context:
 
     def change(self, track: Track, tag: str, new: str) -> TagChange:
         return self.plan.change(track, tag, new)
+
+    @cached_property
+    def _paths(self) -> frozenset[str]:
+        return frozenset(track.path for track in self.tracks)
+
+    def refused_change(self, change: Any) -> str | None:
+        """Why a change a rule plugin proposes is no fix the batch may write, or None: it
+        must be a ``change`` of one of the artist's tracks (the files the rule was given,
+        never another artist's or one outside the library), of a text tag the toolkit
+        writes, to a text or None."""
+        if not isinstance(change, TagChange):
+            return f"changes {said(change)}, not a change made by ctx.change"
+        if change.path not in self._paths:
+            return f"changes {change.path!r}, a file it was not given"
+        if change.tag not in tags.FIELD_OF:
+            return f"changes the tag {change.tag!r}, which mediakeeper does not write"
+        if not (change.new is None or isinstance(change.new, str)):
+            return (f"changes {change.tag} of {change.path!r} to "
+                    f"{said(change.new)}, not a text")  # fmt: skip
+        return None
 
 
 Rule = Callable[[Context], Iterable[Finding]]

@@ -40,7 +40,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import MediakeeperError, said
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_STALL
 from mediakeeper.text.visible import one_line
@@ -122,8 +122,10 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         raise PipelineInvalid([f"{where}: cannot read it: {err.strerror}"]) from None
     except UnicodeDecodeError:
         raise PipelineInvalid([f"{where}: not UTF-8 text"]) from None
+    loader = yaml.SafeLoader(text)  # as yaml.safe_load, keeping the nodes: their lines
     try:
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except RecursionError:  # PyYAML composes nested lists and maps by recursion
         raise PipelineInvalid([f"{where}: not valid YAML: it nests too deep to be read"]) from None
     except yaml.YAMLError as err:
@@ -131,11 +133,17 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         at = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         why = getattr(err, "problem", None) or str(err).splitlines()[0]
         raise PipelineInvalid([f"{where}: {at}not valid YAML: {why}"]) from None
-    found = parse(data, where, check_input=check_input)
+    finally:
+        loader.dispose()
+    found = parse(data, where, check_input=check_input, node=node)
     return replace(found, file=os.path.abspath(path), digest=hashlib.sha256(raw).hexdigest())
 
 
-def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
+def parse(
+    data: Any, where: str, *, check_input: bool = True, node: yaml.Node | None = None
+) -> Pipeline:
+    """The pipeline ``data`` describes; ``node``, the YAML it was read from, gives each
+    problem its line."""
     try:
         found = PipelineFile.model_validate(data, context={"check_input": check_input})
     except ValidationError as err:
@@ -144,7 +152,7 @@ def parse(data: Any, where: str, *, check_input: bool = True) -> Pipeline:
         errors = []
     errors = _used_twice(data) + errors  # a step's name first, as the file says it
     if errors:
-        raise PipelineInvalid(_lines(errors, data, where))
+        raise PipelineInvalid(_lines(errors, data, where, node))
     settings = found.settings
     return Pipeline(
         name=found.name,
@@ -177,7 +185,7 @@ def _checked_when_missing() -> Any:
 def _name(value: Any) -> str:
     if isinstance(value, str) and NAME.match(value):
         return value
-    raise _refuse(f"must be lower-case letters, digits, '-' or '_', not {value!r}")
+    raise _refuse(f"must be lower-case letters, digits, '-' or '_', not {said(value)}")
 
 
 def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
@@ -189,7 +197,7 @@ def _folder(*, needed: bool = True, must_exist: bool = False) -> PlainValidator:
         if value is None:
             raise _refuse("missing (a folder)")
         if not isinstance(value, str) or not value.strip():
-            raise _refuse(f"must be a folder path, not {value!r}")
+            raise _refuse(f"must be a folder path, not {said(value)}")
         folder = Path(value).expanduser()
         checked = must_exist and (info.context or {}).get("check_input")
         if checked and (why := folder_problem(folder)):
@@ -232,7 +240,7 @@ def _known_processor(value: Any) -> str:
         raise _refuse(f"missing (one of: {', '.join(registry.names())})")
     close = registry.closest(value) if isinstance(value, str) else []
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
-    raise _refuse(f"no processor {value!r}{hint} (known: {', '.join(registry.names())})")
+    raise _refuse(f"no processor {said(value)}{hint} (known: {', '.join(registry.names())})")
 
 
 class _Model(BaseModel):
@@ -282,8 +290,8 @@ def _used_twice(data: Any) -> list[dict[str, Any]]:
     found = []
     for number, entry in enumerate(_entries(data), 1):
         if (name := _given_name(entry)) in first:
-            found.append({"type": "twice", "loc": ("steps", number - 1, "name"),
-                          "msg": f"{name!r} is used twice (step {first[name]} too)"})  # fmt: skip
+            twice = f"{said(name)} is used twice (step {first[name]} too)"
+            found.append({"type": "twice", "loc": ("steps", number - 1, "name"), "msg": twice})
         elif name:
             first[name] = number
     return found
@@ -299,17 +307,21 @@ def _given_name(entry: Any) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
-    """One line per problem, in the file's order: the file, the step (number and name), the
-    key, what is wrong."""
+def _lines(errors: list[Any], data: Any, where: str, node: yaml.Node | None) -> list[str]:
+    """One line per problem, in the file's order: the file, the line in it (where the YAML
+    is known), the step (number and name), the key, what is wrong."""
 
     def step_index(error: Any) -> int:
         loc = error["loc"]
         return loc[1] if loc[:1] == ("steps",) and len(loc) > 1 else -1
 
+    def line(error: Any) -> int:
+        return _line_of(node, error["loc"]) if node is not None else 0
+
     lines = []
-    for error in sorted(errors, key=step_index):
-        place, loc, owner = [where], list(error["loc"]), PipelineFile
+    for error in sorted(errors, key=lambda e: (line(e), step_index(e))):
+        at = [f"line {line(error)}"] if node is not None else []
+        place, loc, owner = [where, *at], list(error["loc"]), PipelineFile
         if (index := step_index(error)) >= 0:
             name = _given_name(_entries(data)[index])
             place.append(f"step {index + 1}" + (f" ({name})" if name else ""))
@@ -318,6 +330,27 @@ def _lines(errors: list[Any], data: Any, where: str) -> list[str]:
         loc, what = _said(error, loc, FileSettings if inside else owner)
         lines.append(": ".join([*place, *([".".join(map(str, loc))] if loc else []), what]))
     return lines
+
+
+def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+    """The line (from 1) of the YAML that a problem at ``loc`` (pydantic's: keys and step
+    indexes) is about: its key's line, or the item's; for a key that is missing, the line of
+    the mapping that misses it."""
+    at = node.start_mark.line
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            pair = next((pair for pair in node.value
+                         if isinstance(pair[0], yaml.ScalarNode) and pair[0].value == str(key)),
+                        None)  # fmt: skip
+            if pair is None:
+                break
+            at, node = pair[0].start_mark.line, pair[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            at = node.start_mark.line
+        else:
+            break
+    return at + 1
 
 
 # pydantic's own problems (the rest are ours, said in the validators), in our words
@@ -330,7 +363,7 @@ def _said(error: Any, loc: list, owner: type[BaseModel]) -> tuple[list, str]:
     """Where and what: an unknown key is said at its owner's place, with the keys it knows."""
     kind, keys = error["type"], ", ".join(owner.model_fields)
     if kind in ("extra_forbidden", "invalid_key"):  # invalid_key: a key that is not text
-        return loc[:-1], f"unknown key {loc[-1]!r} (known: {keys})"
+        return loc[:-1], f"unknown key {said(loc[-1])} (known: {keys})"
     if kind == "model_type":
         return loc, f"must be a mapping of {keys}"
     return loc, _WORDS.get(kind, error["msg"])

@@ -188,10 +188,14 @@ def read_findings(item: dict[str, Any], document: Callable[[], dict | None]) -> 
 
 
 def _counts(numbers: Any) -> list[int]:
-    """[found, settled] or [found, settled, open questions] as a job writes them."""
+    """[found, settled] or [found, settled, open questions] as a job writes them: whole
+    numbers, none below 0. Anything else is a hand edit's (1e400, which JSON reads as
+    infinity; -7; 2.5), not a count: ValueError, and the item's document decides."""
     if not isinstance(numbers, list | tuple) or len(numbers) not in (2, 3):
         raise ValueError(numbers)
-    return [int(n) for n in numbers]
+    if not all(type(n) is int and n >= 0 for n in numbers):  # (a bool is no count either)
+        raise ValueError(numbers)
+    return list(numbers)
 
 
 def count_of(value: Any) -> int:

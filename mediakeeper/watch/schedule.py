@@ -16,7 +16,10 @@ once on the command line or a key set in one terminal."""
 from __future__ import annotations
 
 import os
+import re
 import shlex
+import shutil
+import stat
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -164,12 +167,34 @@ def cron_command(argv: Iterable[str]) -> str:
 
 
 def systemd_quote(arg: str) -> str:
-    """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, and
-    ``%`` doubled (systemd's specifier sign)."""
-    text = arg.replace("%", "%%")
+    """One word of an ``ExecStart=`` line: quoted when it holds a space or a quote, ``%``
+    doubled (systemd's specifier sign) and ``$`` doubled (systemd substitutes ``${NAME}``
+    in a word: a folder named ``${USER}`` would become the user's name)."""
+    text = arg.replace("%", "%%").replace("$", "$$")
     if text and not any(c in text for c in ' \t"\'\\;$'):
         return text
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def manager_missing(environ: dict[str, str] | None = None) -> str | None:
+    """Why no systemd user manager would run the units now, or None: ``systemctl --user``
+    reaches the user's manager at its socket, ``$XDG_RUNTIME_DIR/systemd/private``
+    (``/run/user/UID`` without the variable), which is there while the manager runs. None
+    runs in most containers, nor for a user with no session (no login, no lingering)."""
+    environ = dict(os.environ if environ is None else environ)
+    runtime = environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    private = Path(runtime) / "systemd" / "private"
+    try:
+        if stat.S_ISSOCK(private.stat().st_mode):
+            return None
+    except OSError:
+        pass
+    return f"none listens at {private}"
+
+
+def cron_missing() -> str | None:
+    """Why the crontab lines cannot be installed here, or None."""
+    return None if shutil.which("crontab") else "no crontab command is installed"
 
 
 def user_unit_dir(environ: dict[str, str] | None = None) -> Path:
@@ -214,13 +239,19 @@ def _homes_installed(folder: Path) -> dict[str, list[str]]:
             if not line.startswith("ExecStart="):
                 continue
             try:
-                argv = [a.replace("%%", "%") for a in shlex.split(line[len("ExecStart="):])]
+                argv = [_unquoted(a) for a in shlex.split(line[len("ExecStart="):])]
             except ValueError:
                 break
             if "--home" in argv[:-1]:
                 found.setdefault(argv[argv.index("--home") + 1], []).append(path.name)
             break
     return found
+
+
+def _unquoted(word: str) -> str:
+    """A word of an ``ExecStart=`` line as ``systemd_quote`` wrote it, shell-split: its
+    doubled ``%`` and ``$`` made single again."""
+    return re.sub(r"([%$])\1", r"\1", word)
 
 
 def enable_command(found: list[Job], service: Service | None = None) -> str:

@@ -77,8 +77,9 @@ steps:
     assert "step 2 (a): params.codec: required by convert, missing" in err
     assert "step 2 (a): params.bitrate: must be kilobits per second like 128k, not 5" in err
     assert "step 3 (cut): params.seconds: must be at least 1, not -3" in err
-    assert "bad.yaml: unknown key 'colour' (known: name, description, input, " in err
-    assert "bad.yaml: settings: unknown key 'checkpoint_evry' (known: checkpoint_every, " in err
+    assert "bad.yaml: line 4: unknown key 'colour' (known: name, description, input, " in err
+    assert ("bad.yaml: line 5: settings: unknown key 'checkpoint_evry' (known: "
+            "checkpoint_every, ") in err  # fmt: skip
     assert "step 1 (a): unknown key 'parms' (known: name, processor, params)" in err
     # A step's settings are the pipeline's: said with the step's keys, not the settings'.
     assert "step 3 (cut): unknown key 'settings' (known: name, processor, params)" in err
@@ -93,6 +94,77 @@ steps:
     assert result.returncode == 2
     assert re.search(r"broken\.yaml: line \d+, column \d+: not valid YAML", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+LAUGHS = "".join(  # each level nine of the one before: 9 ** 9 texts, in 500 bytes of YAML
+    f"{name}: &{name} [{', '.join([f'*{below}'] * 9)}]\n"
+    for below, name in zip("abcdefgh", "bcdefghi", strict=True)
+)
+
+
+@pytest.mark.parametrize("where", ["name", "input", "steps[0].processor", "steps[0].name",
+                                   "steps[0].params.codec", "steps[0].params.bitrate"])  # fmt: skip
+def test_a_value_that_aliases_expand_to_billions_is_said_in_a_short_line(tmp_path, where):
+    """YAML's aliases make a 500-byte file a list of 387 million texts: validate wrote
+    it all into its one line (a gigabyte, minutes of CPU) where a name or a value was
+    wanted."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    fields = {"name": "laughs", "input": str(lib), "output": str(tmp_path / "out")}
+    step = {"name": "one", "processor": "convert", "params": {"codec": "opus"}}
+    if where.startswith("steps[0].params."):
+        step["params"][where.rsplit(".", 1)[1]] = "*i"
+    elif where.startswith("steps[0]."):
+        step[where.rsplit(".", 1)[1]] = "*i"
+    else:
+        fields[where] = "*i"
+    text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + LAUGHS
+    text += "".join(f"{key}: {value}\n" for key, value in fields.items())
+    params = ", ".join(f"{k}: {v}" for k, v in step["params"].items())
+    text += (f"steps:\n  - {{name: {step['name']}, processor: {step['processor']}, "
+             f"params: {{{params}}}}}\n")  # fmt: skip
+    given = write(tmp_path / "laughs.yaml", text)
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    said = [line for line in result.stderr.splitlines() if "unknown key" not in line]
+    assert len(said) == 1 and len(said[0]) < 1000, result.stderr[:3000]
+    assert "Traceback" not in result.stderr
+
+
+def test_each_problem_names_the_line_of_the_file_it_is_on(tmp_path):
+    """A problem named its step and key, never the line: in a long file, or a step that is
+    not named, a person counted steps to find it, where an editor goes to a line."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    given = write(tmp_path / "p.yaml", f"""\
+name: lines
+input: {lib}
+output: {tmp_path / 'out'}
+colour: red
+steps:
+  - name: one
+    processor: convert
+    params: {{codec: opus, bitrate: 128}}
+  - name: two
+    processor: nosuch
+  - processor: split
+settings:
+  stall_timeout: -1
+""")
+    result = run("validate", given, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.removeprefix("Error: ").replace(f"{tmp_path}/", "").splitlines()
+    expected = [  # in the file's order
+        "p.yaml: line 4: unknown key 'colour'",
+        "p.yaml: line 8: step 1 (one): params.bitrate: must be kilobits per second like 128k",
+        "p.yaml: line 10: step 2 (two): processor: no processor 'nosuch'",
+        "p.yaml: line 11: step 3: name: missing",
+        "p.yaml: line 11: step 3: params.mode: required by split, missing",
+        "p.yaml: line 13: settings.stall_timeout: must be at least 1, not -1",
+    ]
+    assert len(lines) == len(expected), lines
+    for line, start in zip(lines, expected, strict=True):
+        assert line.startswith(start), (line, start)
 
 
 def test_a_bit_rate_written_as_a_bare_number_is_said_to_miss_its_k(tmp_path):

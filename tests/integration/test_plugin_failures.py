@@ -50,6 +50,37 @@ def test_a_rule_plugin_that_raises_is_named_in_every_error_it_causes(
     assert f"error: {LABEL}" in log.read_text("utf-8")
 
 
+def test_a_rule_plugin_that_changes_a_file_it_was_not_given_fails_its_artist_unwritten(
+    tmp_path, misbehaving, music_library
+):
+    """A plugin's fix was written as a built-in's, wherever it pointed: a change naming the
+    artist folder beside (``../Victim/...``) set that artist's title, journaled as the
+    other artist's fix."""
+
+    def album(artist: str, title: str) -> dict:
+        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
+                "title": title, "tracknumber": "1"}  # fmt: skip
+        return {f"{artist}/2001 - Loud/01 - {title}.flac": {"tags": tags}}
+
+    lib = music_library(tmp_path / "Music", {**album("Intruder", "Trespass"),
+                                             **album("Victim", "Victim")})  # fmt: skip
+    victim = lib / "Victim" / "2001 - Loud" / "01 - Victim.flac"
+    before = victim.read_bytes()
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=tmp_path)  # fmt: skip
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert victim.read_bytes() == before
+    refused = ("rule plugin 'trespasses' (entry point mk_misbehaving.rules:TRESPASSES, package "
+               "mediakeeper-misbehaving-plugin 0.0.1) yielded a finding that changes "
+               "'../Victim/2001 - Loud/01 - Victim.flac', a file it was not given")  # fmt: skip
+    items = {i["name"]: i for i in QueueStore(home / "status" / "music", "music").load()["items"]}
+    assert items["Intruder"]["status"] == "error", items["Intruder"]
+    assert items["Intruder"]["last_error"] == refused
+    assert items["Victim"]["status"] == "completed"
+    assert not list((home / "status" / "music" / "changes").glob("*.jsonl")), "nothing journaled"
+
+
 def test_a_step_that_hangs_is_stopped_after_its_stall_timeout_and_its_album_failed(
     tmp_path, misbehaving
 ):

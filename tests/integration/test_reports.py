@@ -1080,3 +1080,34 @@ def test_the_weekly_reports_nothing_to_attend_says_the_queue_it_could_not_read(
             "open findings, no failed and no skipped items.")  # fmt: skip
     assert said in md_path.read_text("utf-8")
     assert said in md_path.with_suffix(".html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("counts", [[1e400, 1], [-7, -5], [2.5, 1], ["2", 1]])
+def test_a_hand_edited_finding_count_is_read_from_the_artists_document(
+    tmp_path, music_library, counts
+):
+    """A queue's counts as a hand edit may leave them (1e400, which JSON reads as infinity; a
+    negative count): the weekly report, the dashboard and ``decide`` died on the first with a
+    traceback, and the report said "-2 open" of the second. A count no job writes is not
+    trusted: the artist's document decides, as where there are no counts."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    music_library(library, {"Artist/Album/01 - One.flac": {"tags": {
+        "title": "One ", "artist": "Artist", "albumartist": "Artist", "album": "Album",
+        "date": "2001", "tracknumber": "1"}}})  # fmt: skip
+    assert run_script("process_music_batch.py", "--home", home, "--library", library,
+                      "--no-fix").returncode in (0, 1)  # fmt: skip
+    queue = home / "status" / "music" / "processing_queue.json"
+    data = json.loads(queue.read_text("utf-8"))
+    assert data["items"][0]["details"]["finding_counts"]["whitespace"][:2] == [1, 0]
+    data["items"][0]["details"]["finding_counts"]["whitespace"] = counts
+    queue.write_text(json.dumps(data), encoding="utf-8")
+    (home / "status" / "music" / "processing_queue.journal").unlink(missing_ok=True)
+
+    written = run_script("weekly_report.py", "--home", home)
+    assert written.returncode == 0 and "Traceback" not in written.stderr, written.stderr
+    md = next((home / "status" / "reports").glob("*.md")).read_text("utf-8")
+    assert "| `whitespace` | 1 | 0 | 1 |" in md, md
+    for command in (("media_dashboard.py", "--home", home), ("decide.py", "--home", home)):
+        said = run_script(*command)
+        assert said.returncode in (0, 1) and "Traceback" not in said.stderr, said.stderr
+        assert "whitespace" in said.stdout, said.stdout

@@ -42,10 +42,19 @@ def units_of(text: str) -> dict[str, dict[str, list[str]]]:
     return found
 
 
-def exec_argv(value: str) -> list[str]:
+def exec_argv(value: str, environ: dict[str, str] | None = None) -> list[str]:
     """An ExecStart= line as systemd splits it (our units quote like a shell, no specifiers
-    but %% for a percent sign)."""
-    return [word.replace("%%", "%") for word in shlex.split(value)]
+    but %% for a percent sign) and then substitutes its variables, as systemd.service(5)
+    says: ``${NAME}`` within a word is the variable's value (``environ``), ``$$`` a dollar
+    sign."""
+    environ = environ or {}
+
+    def substituted(word: str) -> str:
+        return re.sub(r"\$\$|\$\{(\w+)\}",
+                      lambda m: "$" if m.group(0) == "$$" else environ.get(m.group(1), ""),
+                      word)  # fmt: skip
+
+    return [substituted(word.replace("%%", "%")) for word in shlex.split(value)]
 
 
 @pytest.fixture
@@ -161,6 +170,57 @@ def test_install_for_a_second_home_is_refused_and_leaves_the_first_home_s_units(
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == units
     assert schedule(first, "--install", env=config).returncode == 0
 
+def test_a_home_whose_path_holds_a_dollar_sign_is_the_home_its_units_run(tmp_path):
+    """systemd substitutes ``${NAME}`` in an ExecStart= word (and takes ``$$`` for a dollar
+    sign): a home under a folder named ``${USER}`` was written as it is, and the nightly job
+    ran with ``--home`` the path with the user's name in its place."""
+    home = home_for(tmp_path / "${USER} $$ 5$", music=library(tmp_path / "Music", "A"))
+    config = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
+    installed = schedule(home, "--install", env=config)
+    assert installed.returncode == 0, installed.stderr
+    unit = tmp_path / "config" / "systemd" / "user" / "mediakeeper-music-batch.service"
+    [line] = [v for k, v in units_of(f"# /x/{unit.name}\n{unit.read_text()}")[unit.name].items()
+              if k == "Service.ExecStart"]  # fmt: skip
+    argv = exec_argv(line[0], {"USER": "someone"})
+    assert argv[argv.index("--home") + 1] == str(home)
+    # The same home installs again: its units are read back as running it, not another.
+    again = schedule(home, "--install", env=config)
+    assert again.returncode == 0, again.stderr
+
+
+def test_where_nothing_would_run_the_jobs_it_is_said(tmp_path):
+    """On a machine with no systemd user manager running (a container, a server no one has
+    logged in to), ``--install`` wrote the units and said to enable them with ``systemctl
+    --user``, which fails there ("Failed to connect to bus"); and where no ``crontab``
+    command is installed either, the crontab lines were offered all the same."""
+    import socket
+
+    home = home_for(tmp_path, music=library(tmp_path / "Music", "A"))
+    runtime = tmp_path / "run"
+    runtime.mkdir()
+    bare = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_RUNTIME_DIR": str(runtime),
+            "PATH": str(Path(sys.executable).parent)}  # no crontab there  # fmt: skip
+    installed = schedule(home, "--install", env=bare)
+    assert installed.returncode == 0, installed.stderr
+    said = [line for line in installed.stderr.splitlines() if "user manager" in line]
+    assert said == [f"Warning: no systemd user manager runs for this user (none listens at "
+                    f"{runtime}/systemd/private): the units will not run until one does; "
+                    "the crontab lines `mediakeeper schedule` prints run the same jobs"], \
+        installed.stderr  # fmt: skip
+    printed = schedule(home, env=bare)
+    assert "no crontab command is installed" in printed.stderr, printed.stderr
+    assert "user manager" in printed.stderr
+
+    (runtime / "systemd").mkdir()
+    manager = socket.socket(socket.AF_UNIX)
+    manager.bind(str(runtime / "systemd" / "private"))  # where systemctl --user reaches it
+    try:
+        again = schedule(home, "--install", env=bare)
+    finally:
+        manager.close()
+    assert again.returncode == 0 and "user manager" not in again.stderr, again.stderr
+
+
 def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
     """Its units and crontab lines were printed and installed cut in two at the break: jobs
     that could never run as written."""
@@ -202,7 +262,7 @@ def test_only_jobs_that_can_run_as_written_are_scheduled_and_the_rest_say_what_t
     with (home / "mediakeeper.toml").open("a", encoding="utf-8") as settings:
         settings.write(f'output = "{tmp_path / "Phone"}"\n')
     printed = schedule(home)
-    assert printed.returncode == 0 and not printed.stderr, printed.stderr
+    assert printed.returncode == 0 and "Not scheduled" not in printed.stderr, printed.stderr
     job = exec_argv(units_of(printed.stdout)["mediakeeper-conversions-batch.service"][
         "Service.ExecStart"][0])  # fmt: skip
     env = {k: v for k, v in script_env().items() if k not in ("PYTHONPATH",)}
@@ -222,7 +282,7 @@ def test_a_batch_sent_to_a_cluster_is_scheduled_whether_its_scheduler_answers_no
     output = f'output = "{tmp_path / "Phone"}"\n'
     home = home_for(tmp_path, output + cluster.format("tcp://127.0.0.1:9"), conversions=rips)
     printed = schedule(home)
-    assert printed.returncode == 0 and not printed.stderr, printed.stderr
+    assert printed.returncode == 0 and "Not scheduled" not in printed.stderr, printed.stderr
     assert "mediakeeper-conversions-batch.service" in printed.stdout
     # What the settings say is still checked: an address no night can reach is refused.
     home = home_for(tmp_path, output + cluster.format("tcp:/nowhere"), conversions=rips)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import plugins
+from mediakeeper.core.errors import said
 from mediakeeper.core.units import bitrate_problem
 from mediakeeper.fs.workdir import copy_verified
 
@@ -59,13 +60,13 @@ class Param:
         if not ok:
             return f"must be {_TYPE_NAMES[self.kind]}, not {_describe(value)}"
         if self.kind in (int, float) and not math.isfinite(value):  # .nan, .inf in YAML
-            return f"must be a finite number, not {value!r}"
+            return f"must be a finite number, not {said(value)}"
         if self.choices and value not in self.choices:
-            return f"must be one of {', '.join(map(str, self.choices))}, not {value!r}"
+            return f"must be one of {', '.join(map(str, self.choices))}, not {said(value)}"
         if self.minimum is not None and value < self.minimum:
-            return f"must be at least {self.minimum:g}, not {value!r}"
+            return f"must be at least {self.minimum:g}, not {said(value)}"
         if self.maximum is not None and value > self.maximum:
-            return f"must be at most {self.maximum:g}, not {value!r}"
+            return f"must be at most {self.maximum:g}, not {said(value)}"
         return None
 
 
@@ -77,7 +78,7 @@ def _describe(value: Any) -> str:
         return "empty"
     if isinstance(value, bool):
         return "true/false"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {said(value)}"
 
 
 @dataclass(frozen=True)

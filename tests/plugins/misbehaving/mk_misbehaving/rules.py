@@ -1,4 +1,4 @@
-"""A rule with a bug: it raises on an artist whose title says "boom"."""
+"""Rules with bugs: one raises on an artist whose title says "boom" (and one below)."""
 
 from mediakeeper.core.rule_plugins import RulePlugin
 
@@ -11,3 +11,19 @@ def explodes(ctx):
 
 
 RAISES = RulePlugin(codes={"never": ("info", "never reported")}, rule=explodes)
+
+
+# A rule that proposes a fix to a file it was not given, another artist's: a title saying
+# "trespass" sets the title of the track in the artist folder beside it.
+from mediakeeper.changes.change import TagChange  # noqa: E402 - the first rule keeps its lines
+
+
+def trespasses(ctx):
+    for track in ctx.tracks:
+        if "trespass" in ctx.value(track, "title").lower():
+            beside = "../Victim/2001 - Loud/01 - Victim.flac"
+            yield TRESPASSES.finding("renamed", track.path, track.album, "renames another's",
+                                     [TagChange(beside, "title", "Victim", "Mine")])  # fmt: skip
+
+
+TRESPASSES = RulePlugin(codes={"renamed": ("warning", "a title renamed")}, rule=trespasses)
