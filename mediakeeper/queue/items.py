@@ -6,14 +6,13 @@ Nothing here touches the disk; ``mediakeeper.queue.store`` stores what these fun
 from __future__ import annotations
 
 import os
-import reprlib
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question, settled
-from mediakeeper.core.errors import TransitionError
+from mediakeeper.core.errors import TransitionError, said
 from mediakeeper.system.processes import host, is_running, own_start_time
 
 if TYPE_CHECKING:
@@ -222,7 +221,7 @@ def structure_problems(data: Any) -> list[str]:
         return ["the top level is not a JSON object"]
     problems = []
     if data.get("version") != QUEUE_VERSION:
-        version = _short(data.get("version"))
+        version = said(data.get("version"))
         problems.append(f"unsupported version {version} (expected {QUEUE_VERSION})")
     if not isinstance(data.get("items"), list):
         problems.append("'items' is missing or not a list")
@@ -256,18 +255,18 @@ def _item_checks(item: Any, n: int, seen: Keys | None) -> tuple[list[str], list[
         problems.append(f"item #{n + 1} has no key")
     elif seen is not None:
         if key in seen:
-            problems.append(f"duplicate key {_short(key)}")
+            problems.append(f"duplicate key {said(key)}")
         else:
             seen.add(key)
     if item.get("status") not in STATUSES:
-        problems.append(f"{_where(item, n)}: unknown status {_short(item.get('status'))}")
+        problems.append(f"{_where(item, n)}: unknown status {said(item.get('status'))}")
     for field, required, types, kind in _CHECKS:
         value = item.get(field, _ABSENT)
         if value is _ABSENT:
             if required:
                 fields.append(f"{_where(item, n)}: the field {field!r} is missing")
         elif type(value) not in types:
-            fields.append(f"{_where(item, n)}: {field} is {_short(value)}, expected {kind}")
+            fields.append(f"{_where(item, n)}: {field} is {said(value)}, expected {kind}")
     return problems, fields
 
 
@@ -322,17 +321,7 @@ def _where(item: Mapping[str, Any], n: int) -> str:
 
 
 def _label(item: Mapping[str, Any], n: int) -> str:
-    return _short(item.get("name") or item.get("key") or f"item #{n + 1}")
-
-
-# A value in a one-line message: a hand edit may put a megabyte of text, or lists nested
-# thousands deep, where a name belongs.
-_SHORT = reprlib.Repr()
-_SHORT.maxstring, _SHORT.maxother = 200, 80
-
-
-def _short(value: Any) -> str:
-    return _SHORT.repr(value)
+    return said(item.get("name") or item.get("key") or f"item #{n + 1}")
 
 
 def _is_aware_iso(value: Any) -> bool:
