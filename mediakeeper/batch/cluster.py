@@ -18,7 +18,8 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
 - **Lost workers** (``Remote.call``): Dask runs a task whose worker died again on another;
   a task restricted to workers all gone is sent again to the workers accepted since; with no
   accepted worker at all for ``[cluster] wait_for_workers`` seconds the batch stops and its
-  items go back to pending (``ItemFailure(stop=True)``), resumable.
+  items go back to pending (``ItemFailure(stop=True)``), resumable; so too at once when the
+  scheduler itself is lost (Dask cancels every task of the connection).
 - **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
 
 ``distributed`` is imported only here and only when a scheduler is set: a batch without
@@ -225,18 +226,30 @@ class Remote:
     def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
         """Run ``step`` on a worker and return what it sent back (``run_step``), with the
         bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
-        when no accepted worker was there for ``wait_for_workers`` seconds."""
+        when no accepted worker was there for ``wait_for_workers`` seconds, or the
+        connection to the scheduler was lost (its tasks with it: Dask cancels them)."""
         future, placed, finished, alone_since = None, [], threading.Event(), None
         try:
             while True:
                 if self._cancelled.is_set():
                     raise ItemFailure("cluster", "stopped: its tasks were cancelled", stop=True)
+                if self.client.status != "running":  # its tasks went with the connection
+                    raise ItemFailure("cluster", f"lost the scheduler at {self.target.address}: "
+                                      "its items go back to pending; start it again (dask "
+                                      "scheduler) and run the batch again",
+                                      stop=True)  # fmt: skip
                 # Waited on through the future's own callback: ``result(timeout=...)`` may
                 # lose its answer to a cancelled wait inside Dask (an UnboundLocalError in
                 # distributed.utils.sync, seen under load); asked once it is done, it is not.
                 if future is not None and finished.wait(POLL) and not self._cancelled.is_set():
-                    sent_back = future.result()
-                    break
+                    if not future.cancelled():
+                        sent_back = future.result()
+                        break
+                    # Cancelled, not by this batch: the scheduler lost it (the connection,
+                    # said at the loop's top), never the step's failure: sent again.
+                    self._forget(future)
+                    future, placed = None, []
+                    continue
                 self.look(every=POLL)
                 self._where(every=POLL)
                 if accepted := self.accepted():

@@ -106,7 +106,8 @@ class Scheduler:
 
     def stop(self) -> None:
         self.client.close()
-        os.killpg(self.proc.pid, signal.SIGKILL)
+        with __import__("contextlib").suppress(ProcessLookupError):  # killed by the test
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
 
@@ -305,6 +306,26 @@ def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, s
     assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
     assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
 
+
+
+def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_path, workers):
+    """The tasks went with the scheduler (Dask cancels them): every item was recorded an
+    error, each with Dask's 'FutureCancelledError: ... scheduler-connection-lost' and
+    where in client.py, as if its album were at fault."""
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    doomed = Scheduler(_made(tmp_path / "doomed"))
+    try:
+        batch = encoding_batch(tmp_path, doomed, workers(on=doomed))
+        os.killpg(doomed.proc.pid, signal.SIGKILL)
+        out, err = batch.communicate(timeout=120)
+    finally:
+        doomed.stop()
+    assert batch.returncode == 2, out + err  # stopped: no item can succeed without it
+    said = [line for line in (out + err).splitlines() if "lost the scheduler at" in line]
+    assert len(said) == 1 and doomed.address in said[0], out + err
+    assert "Future" not in out + err and "client.py" not in out + err
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
 
 # ---- refusals ----------------------------------------------------------------------------
 
