@@ -327,6 +327,46 @@ def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_pa
     assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
 
+
+@pytest.fixture
+def small_volume():
+    """A tmpfs of its own, outside the tests' folders (a worker's scratch space in it):
+    ``room(bytes)`` sets its size."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a small volume of its own: needs root and mount")
+    folder = Path(tempfile.mkdtemp(prefix="mediakeeper-small-volume-"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], check=True)
+
+    def room(size: int) -> Path:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(folder)], check=True)
+        return folder
+
+    yield room
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+    folder.rmdir()
+
+
+@pytest.mark.parametrize("left", ["no room for its inputs", "no room for the encode"])
+def test_a_worker_whose_disk_is_full_is_named_and_the_items_wait(tmp_path, scheduler, workers,
+                                                                 small_volume, left):  # fmt: skip
+    """A worker's full scratch volume was said as this machine's ('disk full: a file could
+    not be written', or 'no space left on the file system mounted at' a path of the
+    worker's): the person looked for the full disk on the coordinator."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=12.0)
+    source = tmp_path / "lib" / "Artist 0" / "Album" / "01 Song.flac"
+    # (a tmpfs counts in pages: 64 KiB less than the track, or 32 KiB more)
+    size = source.stat().st_size + (-64 if left == "no room for its inputs" else 32) * 1024
+    scratch = small_volume(size)
+    worker = workers(TMPDIR=str(scratch))
+    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert done.returncode != 0, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(said) == 1 and f"on the worker {worker.address}: " in said[0], said
+    assert "disk full" in said[0] and f"mounted at {scratch}" in said[0], said
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
+    assert not list(scratch.rglob("mediakeeper-step-*"))
+
 # ---- refusals ----------------------------------------------------------------------------
 
 
