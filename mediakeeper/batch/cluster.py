@@ -105,7 +105,7 @@ def target_of(settings: Settings) -> Target:
         if not all(files.values()):
             raise ConfigError(f"{address} is a tls:// scheduler: set [cluster] tls_ca_file, "
                               "tls_cert and tls_key (PEM files)")  # fmt: skip
-        tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
+        tls = _loaded(*(str(Path(files[k]).expanduser()) for k in TLS_KEYS))
     elif not is_loopback(match["host"]) and not settings.get("cluster", "insecure"):
         # Loopback alone: a scheduler on another of this machine's addresses is reached by
         # other machines' workers, whose bytes cross the network as much.
@@ -115,6 +115,71 @@ def target_of(settings: Settings) -> Target:
                           "insecure = true on a network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
                   ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
+
+
+def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
+    """The TLS files, loaded as Dask loads them (a CA, a certificate and its key): one that
+    does not load is said in one line naming the setting, here, before anything is claimed,
+    where Dask said an OpenSSL code with no file (a batch) or a traceback (``worker``)."""
+    import ssl  # (a batch with a tls:// scheduler only)
+
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+    except ssl.SSLError as err:
+        raise ConfigError(f"[cluster] tls_ca_file {ca} is not a PEM certificate ({_words(err)}): "
+                          "give the CA that signed the cluster's certificates") from None
+    try:  # (a key under a passphrase is refused, never asked for on the terminal)
+        context.load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as err:
+        if err.reason == "KEY_VALUES_MISMATCH":
+            raise ConfigError(f"[cluster] tls_key {key} is not the key of tls_cert {cert}: "
+                              "give the key made with that certificate") from None
+        raise ConfigError(f"[cluster] tls_cert {cert} and tls_key {key} do not load "
+                          f"({_words(err)}): give a PEM certificate and its unencrypted "
+                          "key") from None  # fmt: skip
+    try:
+        _vouched(ca, cert, key)
+    except ssl.SSLCertVerificationError as err:
+        raise ConfigError(f"[cluster] tls_cert {cert} is not one tls_ca_file {ca} vouches for "
+                          f"({_words(err)}): the scheduler would refuse it; give a "
+                          "certificate the cluster's CA signed, in date") from None  # fmt: skip
+    except ssl.SSLError as err:
+        raise ConfigError(f"[cluster] tls_ca_file {ca}, tls_cert {cert} and tls_key {key} make "
+                          f"no TLS connection ({_words(err)})") from None  # fmt: skip
+    return ca, cert, key
+
+
+def _vouched(ca: str, cert: str, key: str) -> None:
+    """This machine's certificate checked against the CA as the scheduler checks it (a
+    handshake in memory with itself: signed by that CA, in date); raises the
+    ``SSLCertVerificationError`` it met. Offline and at once, where the scheduler's refusal
+    comes back as an alert the connection may close before (an 'EOF occurred')."""
+    import ssl
+
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key, password=lambda: b"")
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname = False  # as Dask's: the cluster's own CA, not names, is trusted
+    client.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    client.load_verify_locations(ca)
+    to_server, to_client = ssl.MemoryBIO(), ssl.MemoryBIO()
+    ours = client.wrap_bio(to_client, to_server)
+    theirs = server.wrap_bio(to_server, to_client, server_side=True)
+    for _ in range(8):  # a TLS 1.3 handshake takes two rounds
+        with contextlib.suppress(ssl.SSLWantReadError):
+            ours.do_handshake()
+            return
+        with contextlib.suppress(ssl.SSLWantReadError):
+            theirs.do_handshake()
+
+
+def _words(err: BaseException) -> str:
+    """What OpenSSL said, without its source line: 'certificate expired'."""
+    if verified := getattr(err, "verify_message", None):  # why a certificate was not trusted
+        return str(verified)
+    if reason := getattr(err, "reason", None):  # SSLV3_ALERT_CERTIFICATE_EXPIRED
+        return str(reason).replace("_", " ").lower()
+    return _first_line(err)
 
 
 # ---- the client -------------------------------------------------------------------------
@@ -143,12 +208,49 @@ def _client(target: Target) -> Any:
         return Client(target.address, timeout=CONNECT_SECONDS, security=security,
                       set_as_default=False)  # fmt: skip
     except (OSError, TimeoutError) as err:
+        if (refused := _tls_refused(target, err)) is not None:
+            raise ConfigError(refused) from None
+        hint = "" if target.tls else ", or, for a TLS scheduler, its tls:// address"
         raise ConfigError(f"cannot reach the scheduler at {target.address}: "
                           f"{_first_line(err)}; start it (dask scheduler) or fix "
-                          "[cluster] scheduler / --scheduler") from None  # fmt: skip
+                          f"[cluster] scheduler / --scheduler{hint}") from None  # fmt: skip
     except Exception as err:  # a TLS handshake refused, a certificate that does not load
+        if (refused := _tls_refused(target, err)) is not None:
+            raise ConfigError(refused) from None
         raise ConfigError(f"cannot connect to the scheduler at {target.address}: "
                           f"{type(err).__name__}: {_first_line(err)}") from None  # fmt: skip
+
+
+def _tls_refused(target: Target, err: BaseException) -> str | None:
+    """The one line a failed TLS handshake is said in, naming the side and the setting to
+    look at (Dask said 'TLS certificate does not match', or nothing, with 'start it');
+    None when ``err`` came from no handshake."""
+    import ssl
+
+    if not target.tls:
+        return None
+    found: BaseException | None = err
+    while found is not None and not isinstance(found, ssl.SSLError):
+        found = found.__cause__ or found.__context__
+    # A plain scheduler speaks first: its bytes meet the TLS hello (OpenSSL's wrong version),
+    # or are already there when the connection turns to TLS (Tornado's "not idle").
+    if (isinstance(found, ssl.SSLError) and found.reason == "WRONG_VERSION_NUMBER") or (
+            isinstance(err, ValueError) and "cannot convert to SSL" in str(err)):  # fmt: skip
+        return (f"the scheduler at {target.address} does not speak TLS: give its tcp:// "
+                "address, or start it with --protocol tls and the cluster's certificates")
+    if not isinstance(found, ssl.SSLError):
+        return None
+    ca, cert, _ = target.tls
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return (f"the scheduler at {target.address} showed a certificate [cluster] "
+                f"tls_ca_file {ca} did not sign ({_words(found)}): give the CA that signed "
+                "the cluster's certificates")  # fmt: skip
+    if str(found.reason).startswith(("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")):
+        return (f"the scheduler at {target.address} refused this machine's certificate "
+                f"([cluster] tls_cert {cert}): {_words(found).split('alert ', 1)[-1]}; give "
+                "one the cluster's CA signed, in date")  # fmt: skip
+    return (f"TLS with the scheduler at {target.address} failed ({_words(found)}): check "
+            "[cluster] tls_ca_file, tls_cert and tls_key")
 
 
 def _first_line(err: BaseException) -> str:

@@ -609,6 +609,111 @@ def _made(folder: Path) -> Path:
     return folder
 
 
+def _openssl(*argv) -> None:
+    subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    """The cluster's CA and a certificate for 127.0.0.1 it signed; another CA and one it
+    signed; one the cluster's CA signed that expired in 2020 (openssl ca: its dates given)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make the certificates")
+    folder = tmp_path_factory.mktemp("certificates")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for ca in ("ca", "other-ca"):
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / f"{ca}.key",
+                 "-out", folder / f"{ca}.pem", "-days", "2", "-subj", f"/CN=mediakeeper {ca}")
+    for node, ca in (("node", "ca"), ("other-node", "other-ca"), ("expired", "ca")):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / f"{node}.key",
+                 "-out", folder / f"{node}.csr", "-subj", f"/CN={node}")
+        if node != "expired":
+            _openssl("x509", "-req", "-in", folder / f"{node}.csr", "-CA", folder / f"{ca}.pem",
+                     "-CAkey", folder / f"{ca}.key", "-CAcreateserial", "-out",
+                     folder / f"{node}.pem", "-days", "2", "-extfile", folder / "ext.cnf")
+    (folder / "db").mkdir()
+    (folder / "db" / "index.txt").touch()
+    (folder / "db" / "serial").write_text("01\n")
+    (folder / "ca.cnf").write_text(
+        f"[ca]\ndefault_ca = it\n[it]\ndatabase = {folder}/db/index.txt\nserial = "
+        f"{folder}/db/serial\nnew_certs_dir = {folder}/db\ndefault_md = sha256\n"
+        "policy = any\n[any]\ncommonName = supplied\n")
+    _openssl("ca", "-batch", "-config", folder / "ca.cnf", "-cert", folder / "ca.pem",
+             "-keyfile", folder / "ca.key", "-in", folder / "expired.csr", "-out",
+             folder / "expired.pem", "-startdate", "20200101000000Z", "-enddate",
+             "20200102000000Z", "-extfile", folder / "ext.cnf")
+    return folder
+
+
+def tls_settings(folder: Path, ca: str, cert: str, key: str) -> dict[str, str]:
+    return {"MEDIAKEEPER_CLUSTER_TLS_CA_FILE": str(folder / ca),
+            "MEDIAKEEPER_CLUSTER_TLS_CERT": str(folder / cert),
+            "MEDIAKEEPER_CLUSTER_TLS_KEY": str(folder / key)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tls_scheduler(tmp_path_factory, certificates):
+    from distributed.security import Security
+
+    ca, cert, key = (str(certificates / n) for n in ("ca.pem", "node.pem", "node.key"))
+    found = Scheduler(tmp_path_factory.mktemp("tls-scheduler"), "--protocol", "tls",
+                      "--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key,
+                      security=Security(tls_ca_file=ca, tls_client_cert=cert,
+                                        tls_client_key=key, require_encryption=True))  # fmt: skip
+    yield found
+    found.stop()
+
+
+@pytest.mark.parametrize(("files", "plain", "said"), [
+    # Was 'TLS certificate does not match. Check your security settings...; start it'
+    (("other-ca.pem", "other-node.pem", "other-node.key"), False,
+     "showed a certificate [cluster] tls_ca_file {folder}/other-ca.pem did not sign "
+     "(self-signed certificate in certificate chain)"),
+    # Was 'SSLV3_ALERT_UNKNOWN_CA', or 'EOF occurred in violation of protocol', by the race
+    (("ca.pem", "other-node.pem", "other-node.key"), False,
+     "[cluster] tls_cert {folder}/other-node.pem is not one tls_ca_file {folder}/ca.pem vouches "
+     "for (unable to get local issuer certificate)"),
+    (("ca.pem", "expired.pem", "expired.key"), False,
+     "[cluster] tls_cert {folder}/expired.pem is not one tls_ca_file {folder}/ca.pem vouches "
+     "for (certificate has expired)"),
+    # Was '[X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926); start it', and for
+    # the worker a traceback of dask worker's
+    (("ca.pem", "node.pem", "other-node.key"), False,
+     "[cluster] tls_key {folder}/other-node.key is not the key of tls_cert {folder}/node.pem"),
+    (("ext.cnf", "node.pem", "node.key"), False,
+     "[cluster] tls_ca_file {folder}/ext.cnf is not a PEM certificate"),
+    # Was 'FatalCommClosedError; start it (dask scheduler)'
+    (("ca.pem", "node.pem", "node.key"), True,
+     "the scheduler at {address} does not speak TLS: give its tcp:// address"),
+])  # fmt: skip
+def test_tls_misconfigured_is_one_line_naming_the_setting(
+        tmp_path, scheduler, tls_scheduler, certificates, files, plain, said):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    address = scheduler.address.replace("tcp://", "tls://") if plain else tls_scheduler.address
+    said = said.format(folder=certificates, address=address)
+    settings = tls_settings(certificates, *files)
+    done = run_batch(tmp_path, "home", "out", "--scheduler", address, **settings)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], done.stderr
+    assert "start it (dask scheduler)" not in lines[0]
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+    if "vouches for" in said or "PEM" in said or "is not the key" in said:  # a worker too
+        worker = mediakeeper("worker", address, "--home", str(tmp_path), **settings)
+        errors = [line for line in worker.stderr.splitlines() if line.strip()]
+        assert worker.returncode == 2 and len(errors) == 1 and said in errors[0], worker.stderr
+
+
+def test_a_plain_address_of_a_tls_scheduler_says_it_may_be_one(tmp_path, tls_scheduler):
+    """Was 'Connection reset by peer; start it (dask scheduler)': it was running."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    plain = tls_scheduler.address.replace("tls://", "tcp://")
+    done = run_batch(tmp_path, "home", "out", "--scheduler", plain)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "for a TLS scheduler, its tls:// address" in lines[0], lines
+
+
 def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, fake_bin):
     """The library's own call, on the real scheduler, with only a refused worker there: it
     waits its bounded time and stops the batch; the worker ran nothing."""
