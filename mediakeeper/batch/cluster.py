@@ -304,6 +304,9 @@ class Remote:
                     present = dict(self.client.nthreads())
                 except Exception:  # the scheduler gone: as if no worker were left
                     present = {}
+                else:  # one that held a step of this process's (``_where``) and left: lost
+                    for address in set(self._holding) & set(self.workers) - set(present):
+                        cluster_tally.lost(address)
                 self.workers = {a: w for a, w in self.workers.items() if a in present}
                 if new := [a for a in present if a not in self.workers]:
                     self._judge(new, present)

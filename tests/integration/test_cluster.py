@@ -79,6 +79,14 @@ def queue(home: Path) -> dict[str, dict]:
     return {i["key"]: i for i in data["items"]}
 
 
+def journal(home: Path) -> str:
+    """What the running batch has noted on its items since the queue was last written."""
+    try:
+        return (home / "status" / "conversions" / "processing_queue.journal").read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def events(home: Path) -> list[dict]:
     lines = (home / "status" / "conversions" / "sessions.jsonl").read_text().splitlines()
     return [e for e in map(json.loads, lines) if e.get("event") == "item"]
@@ -245,9 +253,14 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
         first = workers(TMPDIR=str(machine_tmp))
         second = workers(TMPDIR=str(machine_tmp), by_option=True)  # --scheduler, as a batch
         batch = encoding_batch(tmp_path, scheduler, first)
+        # Seen by the batch holding an item (recorded on it, in the queue's journal) first.
+        assert wait_until(lambda: first.address in journal(tmp_path / "home"), limit=60)
         first.kill()  # SIGKILL, its ffmpeg with it
         out, err = batch.communicate(timeout=300)
         assert batch.returncode == 0, out + err
+        # Said, once for each item it held a step of: the batch was silent on it.
+        said = [line for line in out.splitlines() if "lost the cluster's worker" in line]
+        assert said and all(first.address in line for line in said), out + err
         # The killed worker's step folder (its inputs) is in its Dask local directory, which
         # the next worker started on the machine removes.
         workers(TMPDIR=str(machine_tmp))
@@ -259,6 +272,10 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     assert sorted(completed) == ["Artist 0/Album", "Artist 1/Album"]  # each once
     assert all(i["attempts"] <= 1 for i in queue(tmp_path / "home").values())
     assert second.address in {w for e in events(tmp_path / "home") for w in e["workers"]}
+    lost = [e["workers_lost"] for e in events(tmp_path / "home") if "workers_lost" in e]
+    assert len(lost) == len(said) and all(w == [first.address] for w in lost), lost
+    log = next((tmp_path / "home" / "status" / "conversions" / "session_logs").glob("*.log"))
+    assert f"NOTICE lost the cluster's worker {first.address}" in log.read_text()
 
 
 def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, workers):
