@@ -56,6 +56,7 @@ CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
 NEEDS_IT = "[cluster] scheduler (--scheduler)"  # what needs the extra, as its message says
 ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
+JUDGE_SECONDS = 10.0  # the most one worker may take to say its ffmpeg and toolkit
 TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
 _ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
                       r":(?P<port>\d{1,5})/?")  # fmt: skip
@@ -314,16 +315,41 @@ class Remote:
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
-            seen = self.client.run(identity, workers=new, on_error="return")
+            seen = self.client.sync(self._identities, new)
         except Exception:
             return  # asked again at the next look
         for address in new:
             said = seen.get(address)
-            said = said if isinstance(said, dict) else {}
+            known = said if isinstance(said, dict) else {}
             threads = int(present.get(address) or 1)  # the scheduler's count
-            worker = Worker(address, threads, said.get("ffmpeg", ""), said.get("toolkit", ""))
-            worker.refused = refusal(self.target, said) if said else "it did not answer"
+            worker = Worker(address, threads, known.get("ffmpeg", ""), known.get("toolkit", ""))
+            if said is None:
+                worker.refused = (f"it did not answer within {JUDGE_SECONDS:g} s (stopped, or "
+                                  "its machine asleep); start it again")  # fmt: skip
+            elif not known:
+                worker.refused = f"it could not say its ffmpeg and toolkit: {_first_line(said)}"
+            else:
+                worker.refused = refusal(self.target, known)
             self.workers[address] = worker
+
+    async def _identities(self, addresses: list[str]) -> dict[str, Any]:
+        """Each worker's ``identity`` (or what it raised), asked of all at once on the
+        client's loop, each bounded: a worker that does not answer (stopped, its machine
+        asleep, its connection still open) held every look, so the batch and ``mediakeeper
+        cluster``, until the scheduler dropped it minutes later. None: no answer."""
+        import asyncio
+
+        async def one(address: str) -> dict[str, Any]:
+            try:  # (``Client.run``'s own coroutine: its blocking face takes no timeout)
+                return await asyncio.wait_for(self.client._run(
+                    identity, workers=[address], on_error="return"), JUDGE_SECONDS)
+            except TimeoutError:
+                return {address: None}
+
+        answers: dict[str, Any] = {}
+        for answer in await asyncio.gather(*map(one, addresses)):
+            answers.update(answer)
+        return answers
 
     def accepted(self) -> list[str]:
         return [w.address for w in self.workers.values() if not w.refused]

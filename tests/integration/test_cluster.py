@@ -425,6 +425,25 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
     assert all(e["workers"] == [good.address] for e in events(tmp_path / "home"))
 
 
+
+def test_a_worker_that_does_not_answer_is_refused_not_waited_for(tmp_path, scheduler, workers):
+    """A stopped worker (its connection still open) held the judging of every worker: a
+    batch said 'cannot reach the scheduler ...: no answer within 60 s' of a scheduler that
+    answered, and mediakeeper cluster hung until Dask dropped the worker minutes later."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    asleep, awake = workers(), workers()
+    asleep.python().suspend()  # SIGSTOP: its machine asleep (the fixture's SIGKILL ends it)
+    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if "refused the worker" in line]
+    assert len(said) == 1 and f"{asleep.address}: it did not answer within" in said[0], said
+    assert all(e["workers"] == [awake.address] for e in events(tmp_path / "home"))
+    listed = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
+                         str(tmp_path))  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    refused = {w["address"]: w["refused"] for w in json.loads(listed.stdout)["workers"]}
+    assert refused[awake.address] == "" and "did not answer" in refused[asleep.address]
+
 @pytest.mark.parametrize(
     ("address", "settings", "said"),
     [
