@@ -325,14 +325,25 @@ def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, s
 
 
 
-def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_path, workers):
+@pytest.mark.parametrize("kind", ["conversions", "pipeline-opus"])
+def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_path, workers,
+                                                                          kind):  # fmt: skip
     """The tasks went with the scheduler (Dask cancels them): every item was recorded an
     error, each with Dask's 'FutureCancelledError: ... scheduler-connection-lost' and
-    where in client.py, as if its album were at fault."""
+    where in client.py, as if its album were at fault. (A pipeline's step made even the
+    stop its own failure: 'step 1 (convert): lost the scheduler ...', the item an error.)"""
     make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
     doomed = Scheduler(_made(tmp_path / "doomed"))
+    argv = batch_argv(tmp_path, "home", "out", "--scheduler", doomed.address)
+    if kind != "conversions":
+        argv = [*argv[:3], "pipeline", "run", "opus", "--home", str(tmp_path / "home"),
+                "--input", str(tmp_path / "lib"), "--output", str(tmp_path / "out"),
+                "--scheduler", doomed.address]  # fmt: skip
     try:
-        batch = encoding_batch(tmp_path, doomed, workers(on=doomed))
+        worker = workers(on=doomed)
+        batch = subprocess.Popen(argv, cwd=REPO_ROOT, env=env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert wait_until(worker.encoding, limit=120), "the worker never encoded"
         os.killpg(doomed.proc.pid, signal.SIGKILL)
         out, err = batch.communicate(timeout=120)
     finally:
@@ -341,7 +352,9 @@ def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_pa
     said = [line for line in (out + err).splitlines() if "lost the scheduler at" in line]
     assert len(said) == 1 and doomed.address in said[0], out + err
     assert "Future" not in out + err and "client.py" not in out + err
-    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    items = json.loads((tmp_path / "home" / "status" / kind / "processing_queue.json")
+                       .read_text())["items"]  # fmt: skip
+    assert {i["status"] for i in items} == {"pending"}, items
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
 
 
