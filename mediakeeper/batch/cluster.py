@@ -151,27 +151,30 @@ def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
 
 
 def _vouched(ca: str, cert: str, key: str) -> None:
-    """This machine's certificate checked against the CA as the scheduler checks it (a
-    handshake in memory with itself: signed by that CA, in date); raises the
+    """This machine's certificate checked against the CA as the scheduler checks a client's
+    (a handshake in memory with itself: signed by that CA, in date); raises the
     ``SSLCertVerificationError`` it met. Offline and at once, where the scheduler's refusal
     comes back as an alert the connection may close before (an 'EOF occurred')."""
     import ssl
 
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE  # (only ours is judged)
+    client.load_cert_chain(cert, key, password=lambda: b"")
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server.load_cert_chain(cert, key, password=lambda: b"")
-    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    client.check_hostname = False  # as Dask's: the cluster's own CA, not names, is trusted
-    client.verify_flags &= ~ssl.VERIFY_X509_STRICT
-    client.load_verify_locations(ca)
+    server.verify_mode = ssl.CERT_REQUIRED  # as Dask's: the CA trusted, not host names
+    server.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    server.load_verify_locations(ca)
     to_server, to_client = ssl.MemoryBIO(), ssl.MemoryBIO()
-    ours = client.wrap_bio(to_client, to_server)
-    theirs = server.wrap_bio(to_server, to_client, server_side=True)
-    for _ in range(8):  # a TLS 1.3 handshake takes two rounds
-        with contextlib.suppress(ssl.SSLWantReadError):
-            ours.do_handshake()
+    sides = [client.wrap_bio(to_client, to_server),
+             server.wrap_bio(to_server, to_client, server_side=True)]  # fmt: skip
+    for _ in range(8):  # (TLS 1.3: the server judges the client's certificate last)
+        for side in list(sides):
+            with contextlib.suppress(ssl.SSLWantReadError):
+                side.do_handshake()
+                sides.remove(side)
+        if not sides:
             return
-        with contextlib.suppress(ssl.SSLWantReadError):
-            theirs.do_handshake()
 
 
 def _words(err: BaseException) -> str:
