@@ -56,6 +56,7 @@ CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
 NEEDS_IT = "[cluster] scheduler (--scheduler)"  # what needs the extra, as its message says
 ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
+ASK_SECONDS = 5.0  # the most the scheduler may take to say its workers, or their tasks
 JUDGE_SECONDS = 10.0  # the most one worker may take to say its ffmpeg and toolkit
 TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
 _ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
@@ -297,6 +298,7 @@ class Remote:
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _holding: list[str] = field(default_factory=list)  # the workers told holding the item
     _asked: float = 0.0  # when the scheduler was last asked where the tasks are
+    _answered: bool = True  # whether it answered the last look
 
     def look(self, *, every: float = 0.0) -> list[Worker]:
         """The workers now on the scheduler, each new one's identity asked and judged;
@@ -305,9 +307,10 @@ class Remote:
             if time.monotonic() - self._looked >= every:
                 self._looked = time.monotonic()
                 try:
-                    present = dict(self.client.nthreads())
-                except Exception:  # the scheduler gone: as if no worker were left
-                    present = {}
+                    present = dict(self._ask(self.client.scheduler.ncores))
+                    self._answered = True
+                except Exception:  # the scheduler gone or silent: as if no worker were left
+                    present, self._answered = {}, False
                 else:  # one that held a step of this process's (``_where``) and left: lost
                     for address in set(self._holding) & set(self.workers) - set(present):
                         cluster_tally.lost(address)
@@ -315,6 +318,12 @@ class Remote:
                 if new := [a for a in present if a not in self.workers]:
                     self._judge(new, present)
             return list(self.workers.values())
+
+    def _ask(self, question: Any) -> Any:
+        """The scheduler's answer to ``question`` (one of its handlers), bounded: a scheduler
+        stopped, or its machine frozen, keeps its connection open and never answers (the
+        blocking ``Client.nthreads`` and ``processing`` held the batch for as long)."""
+        return self.client.sync(question, workers=None, callback_timeout=ASK_SECONDS)
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
@@ -397,12 +406,7 @@ class Remote:
                 # Never sent to a refused worker: with none accepted, it waits, bounded.
                 alone_since = alone_since or time.monotonic()
                 if time.monotonic() - alone_since >= self.target.wait_for_workers:
-                    raise ItemFailure("cluster", f"no worker of the scheduler at "
-                                      f"{self.target.address} for "
-                                      f"{self.target.wait_for_workers:g} s: its items go back "
-                                      "to pending; start a worker (mediakeeper worker "
-                                      f"{self.target.address}) and run the batch again",
-                                      stop=True)  # fmt: skip
+                    raise ItemFailure("cluster", self._alone(), stop=True)
                 if future is None:
                     time.sleep(POLL)
         finally:
@@ -412,6 +416,16 @@ class Remote:
         size = lambda files: sum(len(b) for b in files.values())  # noqa: E731
         cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
         return sent_back
+
+    def _alone(self) -> str:
+        """Why the batch stops with no accepted worker for ``wait_for_workers`` seconds."""
+        address, waited = self.target.address, f"{self.target.wait_for_workers:g} s"
+        if not self._answered:
+            return (f"the scheduler at {address} did not answer for {waited}: its items go "
+                    "back to pending; start it again (dask scheduler) and run the batch again")
+        return (f"no worker of the scheduler at {address} for {waited}: its items go back to "
+                f"pending; start a worker (mediakeeper worker {address}) and run the batch "
+                "again")  # fmt: skip
 
     def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes],
                 workers: list[str]) -> tuple[Any, list[str]]:  # fmt: skip
@@ -435,7 +449,7 @@ class Remote:
             holding: list[str] = []
             if keys:
                 try:
-                    processing = self.client.processing()
+                    processing = self._ask(self.client.scheduler.processing)
                 except Exception:  # the scheduler gone: ``look`` says what that means
                     return
                 holding = sorted(w for w, tasks in processing.items() if keys & set(tasks))

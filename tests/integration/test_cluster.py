@@ -358,6 +358,27 @@ def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_pa
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
 
 
+def test_a_scheduler_that_stops_answering_gives_the_items_back_bounded(tmp_path, workers):
+    """A scheduler stopped (its machine frozen) keeps its connections open: the batch asked
+    it for its workers without a bound and hung for as long as it was stopped."""
+    make_library(tmp_path / "lib", albums=1, tracks=3, seconds=12.0)
+    frozen = Scheduler(_made(tmp_path / "frozen"))
+    try:
+        worker = workers(on=frozen)
+        batch = encoding_batch(tmp_path, frozen, worker, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3")
+        os.kill(frozen.proc.pid, signal.SIGSTOP)
+        try:
+            out, err = batch.communicate(timeout=120)
+        finally:
+            os.kill(frozen.proc.pid, signal.SIGCONT)
+    finally:
+        frozen.stop()
+    assert batch.returncode == 2, out + err
+    said = [line for line in (out + err).splitlines() if "did not answer for 3 s" in line]
+    assert len(said) == 1 and frozen.address in said[0], out + err
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+
+
 @pytest.fixture
 def small_volume():
     """A tmpfs of its own, outside the tests' folders (a worker's scratch space in it):
