@@ -18,7 +18,8 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
 - **Lost workers** (``Remote.call``): Dask runs a task whose worker died again on another;
   a task restricted to workers all gone is sent again to the workers accepted since; with no
   accepted worker at all for ``[cluster] wait_for_workers`` seconds the batch stops and its
-  items go back to pending (``ItemFailure(stop=True)``), resumable.
+  items go back to pending (``ItemFailure(stop=True)``), resumable; so too at once when the
+  scheduler itself is lost (Dask cancels every task of the connection).
 - **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
 
 ``distributed`` is imported only here and only when a scheduler is set: a batch without
@@ -55,6 +56,8 @@ CONNECT_SECONDS = 5.0  # to reach the scheduler before the batch is refused
 POLL = 0.5  # seconds between two looks at the workers while a task runs
 NEEDS_IT = "[cluster] scheduler (--scheduler)"  # what needs the extra, as its message says
 ANSWER_SECONDS = 60.0  # the most the scheduler and its workers may take to be judged
+ASK_SECONDS = 5.0  # the most the scheduler may take to say its workers, or their tasks
+JUDGE_SECONDS = 10.0  # the most one worker may take to say its ffmpeg and toolkit
 TLS_KEYS = ("tls_ca_file", "tls_cert", "tls_key")
 _ADDRESS = re.compile(r"(?P<scheme>[a-z]+)://(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.\-]+)"
                       r":(?P<port>\d{1,5})/?")  # fmt: skip
@@ -104,7 +107,7 @@ def target_of(settings: Settings) -> Target:
         if not all(files.values()):
             raise ConfigError(f"{address} is a tls:// scheduler: set [cluster] tls_ca_file, "
                               "tls_cert and tls_key (PEM files)")  # fmt: skip
-        tls = tuple(str(Path(files[k]).expanduser()) for k in TLS_KEYS)
+        tls = _loaded(*(str(Path(files[k]).expanduser()) for k in TLS_KEYS))
     elif not is_loopback(match["host"]) and not settings.get("cluster", "insecure"):
         # Loopback alone: a scheduler on another of this machine's addresses is reached by
         # other machines' workers, whose bytes cross the network as much.
@@ -114,6 +117,74 @@ def target_of(settings: Settings) -> Target:
                           "insecure = true on a network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
                   ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
+
+
+def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
+    """The TLS files, loaded as Dask loads them (a CA, a certificate and its key): one that
+    does not load is said in one line naming the setting, here, before anything is claimed,
+    where Dask said an OpenSSL code with no file (a batch) or a traceback (``worker``)."""
+    import ssl  # (a batch with a tls:// scheduler only)
+
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca)
+    except ssl.SSLError as err:
+        raise ConfigError(f"[cluster] tls_ca_file {ca} is not a PEM certificate ({_words(err)}): "
+                          "give the CA that signed the cluster's certificates") from None
+    try:  # (a key under a passphrase is refused, never asked for on the terminal)
+        context.load_cert_chain(cert, key, password=lambda: b"")
+    except ssl.SSLError as err:
+        if err.reason == "KEY_VALUES_MISMATCH":
+            raise ConfigError(f"[cluster] tls_key {key} is not the key of tls_cert {cert}: "
+                              "give the key made with that certificate") from None
+        raise ConfigError(f"[cluster] tls_cert {cert} and tls_key {key} do not load "
+                          f"({_words(err)}): give a PEM certificate and its unencrypted "
+                          "key") from None  # fmt: skip
+    try:
+        _vouched(ca, cert, key)
+    except ssl.SSLCertVerificationError as err:
+        raise ConfigError(f"[cluster] tls_cert {cert} is not one tls_ca_file {ca} vouches for "
+                          f"({_words(err)}): the scheduler would refuse it; give a "
+                          "certificate the cluster's CA signed, in date") from None  # fmt: skip
+    except ssl.SSLError as err:
+        raise ConfigError(f"[cluster] tls_ca_file {ca}, tls_cert {cert} and tls_key {key} make "
+                          f"no TLS connection ({_words(err)})") from None  # fmt: skip
+    return ca, cert, key
+
+
+def _vouched(ca: str, cert: str, key: str) -> None:
+    """This machine's certificate checked against the CA as the scheduler checks a client's
+    (a handshake in memory with itself: signed by that CA, in date); raises the
+    ``SSLCertVerificationError`` it met. Offline and at once, where the scheduler's refusal
+    comes back as an alert the connection may close before (an 'EOF occurred')."""
+    import ssl
+
+    client = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    client.check_hostname, client.verify_mode = False, ssl.CERT_NONE  # (only ours is judged)
+    client.load_cert_chain(cert, key, password=lambda: b"")
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(cert, key, password=lambda: b"")
+    server.verify_mode = ssl.CERT_REQUIRED  # as Dask's: the CA trusted, not host names
+    server.verify_flags &= ~ssl.VERIFY_X509_STRICT
+    server.load_verify_locations(ca)
+    to_server, to_client = ssl.MemoryBIO(), ssl.MemoryBIO()
+    sides = [client.wrap_bio(to_client, to_server),
+             server.wrap_bio(to_server, to_client, server_side=True)]  # fmt: skip
+    for _ in range(8):  # (TLS 1.3: the server judges the client's certificate last)
+        for side in list(sides):
+            with contextlib.suppress(ssl.SSLWantReadError):
+                side.do_handshake()
+                sides.remove(side)
+        if not sides:
+            return
+
+
+def _words(err: BaseException) -> str:
+    """What OpenSSL said, without its source line: 'certificate expired'."""
+    if verified := getattr(err, "verify_message", None):  # why a certificate was not trusted
+        return str(verified)
+    if reason := getattr(err, "reason", None):  # SSLV3_ALERT_CERTIFICATE_EXPIRED
+        return str(reason).replace("_", " ").lower()
+    return _first_line(err)
 
 
 # ---- the client -------------------------------------------------------------------------
@@ -142,12 +213,49 @@ def _client(target: Target) -> Any:
         return Client(target.address, timeout=CONNECT_SECONDS, security=security,
                       set_as_default=False)  # fmt: skip
     except (OSError, TimeoutError) as err:
+        if (refused := _tls_refused(target, err)) is not None:
+            raise ConfigError(refused) from None
+        hint = "" if target.tls else ", or, for a TLS scheduler, its tls:// address"
         raise ConfigError(f"cannot reach the scheduler at {target.address}: "
                           f"{_first_line(err)}; start it (dask scheduler) or fix "
-                          "[cluster] scheduler / --scheduler") from None  # fmt: skip
+                          f"[cluster] scheduler / --scheduler{hint}") from None  # fmt: skip
     except Exception as err:  # a TLS handshake refused, a certificate that does not load
+        if (refused := _tls_refused(target, err)) is not None:
+            raise ConfigError(refused) from None
         raise ConfigError(f"cannot connect to the scheduler at {target.address}: "
                           f"{type(err).__name__}: {_first_line(err)}") from None  # fmt: skip
+
+
+def _tls_refused(target: Target, err: BaseException) -> str | None:
+    """The one line a failed TLS handshake is said in, naming the side and the setting to
+    look at (Dask said 'TLS certificate does not match', or nothing, with 'start it');
+    None when ``err`` came from no handshake."""
+    import ssl
+
+    if not target.tls:
+        return None
+    found: BaseException | None = err
+    while found is not None and not isinstance(found, ssl.SSLError):
+        found = found.__cause__ or found.__context__
+    # A plain scheduler speaks first: its bytes meet the TLS hello (OpenSSL's wrong version),
+    # or are already there when the connection turns to TLS (Tornado's "not idle").
+    if (isinstance(found, ssl.SSLError) and found.reason == "WRONG_VERSION_NUMBER") or (
+            isinstance(err, ValueError) and "cannot convert to SSL" in str(err)):  # fmt: skip
+        return (f"the scheduler at {target.address} does not speak TLS: give its tcp:// "
+                "address, or start it with --protocol tls and the cluster's certificates")
+    if not isinstance(found, ssl.SSLError):
+        return None
+    ca, cert, _ = target.tls
+    if isinstance(found, ssl.SSLCertVerificationError):
+        return (f"the scheduler at {target.address} showed a certificate [cluster] "
+                f"tls_ca_file {ca} did not sign ({_words(found)}): give the CA that signed "
+                "the cluster's certificates")  # fmt: skip
+    if str(found.reason).startswith(("SSLV3_ALERT_", "TLSV1_ALERT_", "TLSV13_ALERT_")):
+        return (f"the scheduler at {target.address} refused this machine's certificate "
+                f"([cluster] tls_cert {cert}): {_words(found).split('alert ', 1)[-1]}; give "
+                "one the cluster's CA signed, in date")  # fmt: skip
+    return (f"TLS with the scheduler at {target.address} failed ({_words(found)}): check "
+            "[cluster] tls_ca_file, tls_cert and tls_key")
 
 
 def _first_line(err: BaseException) -> str:
@@ -190,6 +298,7 @@ class Remote:
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _holding: list[str] = field(default_factory=list)  # the workers told holding the item
     _asked: float = 0.0  # when the scheduler was last asked where the tasks are
+    _answered: bool = True  # whether it answered the last look
 
     def look(self, *, every: float = 0.0) -> list[Worker]:
         """The workers now on the scheduler, each new one's identity asked and judged;
@@ -198,26 +307,61 @@ class Remote:
             if time.monotonic() - self._looked >= every:
                 self._looked = time.monotonic()
                 try:
-                    present = dict(self.client.nthreads())
-                except Exception:  # the scheduler gone: as if no worker were left
-                    present = {}
+                    present = dict(self._ask(self.client.scheduler.ncores))
+                    self._answered = True
+                except Exception:  # the scheduler gone or silent: as if no worker were left
+                    present, self._answered = {}, False
+                else:  # one that held a step of this process's (``_where``) and left: lost
+                    for address in set(self._holding) & set(self.workers) - set(present):
+                        cluster_tally.lost(address)
                 self.workers = {a: w for a, w in self.workers.items() if a in present}
                 if new := [a for a in present if a not in self.workers]:
                     self._judge(new, present)
             return list(self.workers.values())
 
+    def _ask(self, question: Any) -> Any:
+        """The scheduler's answer to ``question`` (one of its handlers), bounded: a scheduler
+        stopped, or its machine frozen, keeps its connection open and never answers (the
+        blocking ``Client.nthreads`` and ``processing`` held the batch for as long)."""
+        return self.client.sync(question, workers=None, callback_timeout=ASK_SECONDS)
+
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
-            seen = self.client.run(identity, workers=new, on_error="return")
+            seen = self.client.sync(self._identities, new)
         except Exception:
             return  # asked again at the next look
         for address in new:
             said = seen.get(address)
-            said = said if isinstance(said, dict) else {}
+            known = said if isinstance(said, dict) else {}
             threads = int(present.get(address) or 1)  # the scheduler's count
-            worker = Worker(address, threads, said.get("ffmpeg", ""), said.get("toolkit", ""))
-            worker.refused = refusal(self.target, said) if said else "it did not answer"
+            worker = Worker(address, threads, known.get("ffmpeg", ""), known.get("toolkit", ""))
+            if said is None:
+                worker.refused = (f"it did not answer within {JUDGE_SECONDS:g} s (stopped, or "
+                                  "its machine asleep); start it again")  # fmt: skip
+            elif not known:
+                worker.refused = f"it could not say its ffmpeg and toolkit: {_first_line(said)}"
+            else:
+                worker.refused = refusal(self.target, known)
             self.workers[address] = worker
+
+    async def _identities(self, addresses: list[str]) -> dict[str, Any]:
+        """Each worker's ``identity`` (or what it raised), asked of all at once on the
+        client's loop, each bounded: a worker that does not answer (stopped, its machine
+        asleep, its connection still open) held every look, so the batch and ``mediakeeper
+        cluster``, until the scheduler dropped it minutes later. None: no answer."""
+        import asyncio
+
+        async def one(address: str) -> dict[str, Any]:
+            try:  # (``Client.run``'s own coroutine: its blocking face takes no timeout)
+                return await asyncio.wait_for(self.client._run(
+                    identity, workers=[address], on_error="return"), JUDGE_SECONDS)
+            except TimeoutError:
+                return {address: None}
+
+        answers: dict[str, Any] = {}
+        for answer in await asyncio.gather(*map(one, addresses)):
+            answers.update(answer)
+        return answers
 
     def accepted(self) -> list[str]:
         return [w.address for w in self.workers.values() if not w.refused]
@@ -225,18 +369,30 @@ class Remote:
     def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
         """Run ``step`` on a worker and return what it sent back (``run_step``), with the
         bytes sent and received. Raises what the step raised; ``ItemFailure(stop=True)``
-        when no accepted worker was there for ``wait_for_workers`` seconds."""
+        when no accepted worker was there for ``wait_for_workers`` seconds, or the
+        connection to the scheduler was lost (its tasks with it: Dask cancels them)."""
         future, placed, finished, alone_since = None, [], threading.Event(), None
         try:
             while True:
                 if self._cancelled.is_set():
                     raise ItemFailure("cluster", "stopped: its tasks were cancelled", stop=True)
+                if self.client.status != "running":  # its tasks went with the connection
+                    raise ItemFailure("cluster", f"lost the scheduler at {self.target.address}: "
+                                      "its items go back to pending; start it again (dask "
+                                      "scheduler) and run the batch again",
+                                      stop=True)  # fmt: skip
                 # Waited on through the future's own callback: ``result(timeout=...)`` may
                 # lose its answer to a cancelled wait inside Dask (an UnboundLocalError in
                 # distributed.utils.sync, seen under load); asked once it is done, it is not.
                 if future is not None and finished.wait(POLL) and not self._cancelled.is_set():
-                    sent_back = future.result()
-                    break
+                    if not future.cancelled():
+                        sent_back = future.result()
+                        break
+                    # Cancelled, not by this batch: the scheduler lost it (the connection,
+                    # said at the loop's top), never the step's failure: sent again.
+                    self._forget(future)
+                    future, placed = None, []
+                    continue
                 self.look(every=POLL)
                 self._where(every=POLL)
                 if accepted := self.accepted():
@@ -250,12 +406,7 @@ class Remote:
                 # Never sent to a refused worker: with none accepted, it waits, bounded.
                 alone_since = alone_since or time.monotonic()
                 if time.monotonic() - alone_since >= self.target.wait_for_workers:
-                    raise ItemFailure("cluster", f"no worker of the scheduler at "
-                                      f"{self.target.address} for "
-                                      f"{self.target.wait_for_workers:g} s: its items go back "
-                                      "to pending; start a worker (mediakeeper worker "
-                                      f"{self.target.address}) and run the batch again",
-                                      stop=True)  # fmt: skip
+                    raise ItemFailure("cluster", self._alone(), stop=True)
                 if future is None:
                     time.sleep(POLL)
         finally:
@@ -265,6 +416,16 @@ class Remote:
         size = lambda files: sum(len(b) for b in files.values())  # noqa: E731
         cluster_tally.add(sent_back["worker"], size(inputs), size(sent_back["outputs"]))
         return sent_back
+
+    def _alone(self) -> str:
+        """Why the batch stops with no accepted worker for ``wait_for_workers`` seconds."""
+        address, waited = self.target.address, f"{self.target.wait_for_workers:g} s"
+        if not self._answered:
+            return (f"the scheduler at {address} did not answer for {waited}: its items go "
+                    "back to pending; start it again (dask scheduler) and run the batch again")
+        return (f"no worker of the scheduler at {address} for {waited}: its items go back to "
+                f"pending; start a worker (mediakeeper worker {address}) and run the batch "
+                "again")  # fmt: skip
 
     def _submit(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes],
                 workers: list[str]) -> tuple[Any, list[str]]:  # fmt: skip
@@ -288,7 +449,7 @@ class Remote:
             holding: list[str] = []
             if keys:
                 try:
-                    processing = self.client.processing()
+                    processing = self._ask(self.client.scheduler.processing)
                 except Exception:  # the scheduler gone: ``look`` says what that means
                     return
                 holding = sorted(w for w, tasks in processing.items() if keys & set(tasks))

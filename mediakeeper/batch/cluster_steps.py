@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper import __version__
+from mediakeeper.fs.write_errors import FULL, OutOfSpace, describe
 from mediakeeper.media import ffmpeg
 
 INPUTS, OUTPUTS = "in", "out"
@@ -55,16 +56,41 @@ def run_step(step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> di
     # and, were the worker killed, when the next one starts on the machine (a step's inputs
     # can be a whole book); outside a worker, the temporary folder.
     scratch = worker.local_directory if worker is not None else None
-    with tempfile.TemporaryDirectory(prefix="mediakeeper-step-", dir=scratch) as folder:
-        here, there = Path(folder) / INPUTS, Path(folder) / OUTPUTS
-        here.mkdir()
-        there.mkdir()
-        for name, data in inputs.items():
-            (here / name).write_bytes(data)
-        result = step(exe, here, there, **params)
-        outputs = {p.name: p.read_bytes() for p in there.iterdir() if p.is_file()}
     address = str(worker.address) if worker is not None else "local"
+    try:
+        with tempfile.TemporaryDirectory(prefix="mediakeeper-step-", dir=scratch) as folder:
+            here, there = Path(folder) / INPUTS, Path(folder) / OUTPUTS
+            here.mkdir()
+            there.mkdir()
+            for name, data in inputs.items():
+                (here / name).write_bytes(data)
+            result = step(exe, here, there, **params)
+            outputs = {p.name: p.read_bytes() for p in there.iterdir() if p.is_file()}
+    except OutOfSpace as err:  # an encode whose volume filled (``convert.EncodeDiskFull``)
+        if worker is None:
+            raise
+        raise WorkerOutOfSpace(address, str(err)) from None
+    except OSError as err:  # the inputs, or the outputs read back
+        if worker is None or err.errno not in FULL:
+            raise
+        # (a write's own error names no file: the scratch folder names the volume)
+        raise WorkerOutOfSpace(address, describe(OSError(err.errno, err.strerror,
+                                                         err.filename or scratch))) from None
     return {"result": result, "outputs": outputs, "worker": address}
+
+
+class WorkerOutOfSpace(OutOfSpace):
+    """A worker's own scratch volume full: the batch's failure (every next step sent there
+    would meet it), said as the worker's, or the coordinator would be taken for the full
+    machine and the mount point named for one of its own."""
+
+    def __init__(self, worker: str, said: str):
+        super().__init__(worker, said)  # (both in args: it pickles back to the coordinator)
+        self.worker, self.said = worker, said
+
+    def __str__(self) -> str:
+        return (f"on the worker {self.worker}: {self.said} (its Dask local directory: "
+                "mediakeeper worker ADDRESS -- --local-directory DIR puts it elsewhere)")
 
 
 def _this_worker() -> Any:

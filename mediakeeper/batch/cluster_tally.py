@@ -1,6 +1,7 @@
 """What the steps sent to a cluster moved, in this process: bytes sent to the workers and
-received back, and the tasks each worker ran. ``usage`` marks it around each item, so an
-item's event says what its work moved and where it ran (``/metrics``, ``/api/batches``)."""
+received back, the tasks each worker ran, and the workers lost while they ran one of its
+steps (Dask ran it again on another). ``usage`` marks it around each item, so an item's
+event says what its work moved and where it ran (``/metrics``, ``/api/batches``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter
 
 _MOVED: Counter[str] = Counter()
 _RAN_ON: Counter[str] = Counter()
+_LOST: Counter[str] = Counter()
 _LOCK = threading.Lock()  # the threads of a job add at once
 
 
@@ -19,7 +21,13 @@ def add(worker: str, sent: int, received: int) -> None:
         _RAN_ON[worker] += 1
 
 
-def moved() -> tuple[dict[str, int], dict[str, int]]:
-    """The bytes sent and received so far, and the tasks each worker ran."""
+def lost(worker: str) -> None:
+    """``worker`` left the scheduler while it ran a step of this process's."""
     with _LOCK:
-        return dict(_MOVED), dict(_RAN_ON)
+        _LOST[worker] += 1
+
+
+def moved() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """The bytes sent and received so far, the tasks each worker ran, the workers lost."""
+    with _LOCK:
+        return dict(_MOVED), dict(_RAN_ON), dict(_LOST)

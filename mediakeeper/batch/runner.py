@@ -480,9 +480,11 @@ class BatchRunner:
     ) -> list[Outcome]:
         """The runner's side of results the queue holds now: the report and the session log
         (one write for them all)."""
-        done, lines = [], []
+        done, lines, lost = [], [], []
         for (item, outcome), (status, checkpoint) in zip(finished, stored, strict=True):
             key, name = item["key"], item["name"]
+            lost += [f"lost the cluster's worker {worker} while it ran a step of {name}"
+                     for worker in (outcome.spent or {}).get("workers_lost", ())]  # fmt: skip
             if isinstance(outcome, Done):
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
@@ -507,20 +509,20 @@ class BatchRunner:
             self.report.note(noted)
             done.append(noted)
         self.session.items(lines)
-        self._note_notices(done)
+        self._note_notices(done, lost)
         for _, checkpoint in stored:
             if checkpoint:
                 self.session.log(f"CHECKPOINT {checkpoint.name}")
         self._note_offline()
         return done
 
-    def _note_notices(self, done: list[Outcome]) -> None:
-        """Each notice once per batch, however many items say it."""
-        for outcome in done:
-            for notice in outcome.result.notices if outcome.result else ():
-                if notice not in self.report.notices:
-                    self.report.notices.append(notice)
-                    self.session.log(f"NOTICE {notice}")
+    def _note_notices(self, done: list[Outcome], more: list[str]) -> None:
+        """Each notice once per batch, however many items say it; ``more``: the runner's own
+        (a cluster's worker lost mid-step, from what the item spent)."""
+        for notice in [n for o in done for n in (o.result.notices if o.result else ())] + more:
+            if notice not in self.report.notices:
+                self.report.notices.append(notice)
+                self.session.log(f"NOTICE {notice}")
 
     def _note_offline(self) -> None:
         """Said once in the session log, after the item that found the service unreachable

@@ -24,7 +24,8 @@ from mediakeeper.system.linux import io_bytes
 class Mark(NamedTuple):
     lookups: dict[tuple[str, str], int]
     io: tuple[int, int] | None
-    moved: tuple[dict[str, int], dict[str, int]]  # sent to a cluster's workers (bytes, tasks)
+    # sent to a cluster's workers: bytes, tasks, and the workers lost while they ran one
+    moved: tuple[dict[str, int], dict[str, int], dict[str, int]]
 
 
 def mark() -> Mark:
@@ -51,13 +52,16 @@ def since(before: Mark) -> dict[str, Any]:
 
 def _moved(before: Mark, now: Mark) -> dict[str, Any]:
     """``bytes_sent``/``bytes_received`` to and from a cluster's workers and ``workers``
-    (the workers that ran its steps, most first), when the item sent any."""
-    tasks = Counter(now.moved[1]) - Counter(before.moved[1])
-    if not tasks:
-        return {}
-    moved = Counter(now.moved[0]) - Counter(before.moved[0])
-    return {"bytes_sent": moved["bytes_sent"], "bytes_received": moved["bytes_received"],
-            "workers": [worker for worker, _ in tasks.most_common()]}
+    (the workers that ran its steps, most first), when the item sent any; ``workers_lost``,
+    the workers that left while they ran one of its steps, when any did."""
+    spent: dict[str, Any] = {}
+    if tasks := Counter(now.moved[1]) - Counter(before.moved[1]):
+        moved = Counter(now.moved[0]) - Counter(before.moved[0])
+        spent = {"bytes_sent": moved["bytes_sent"], "bytes_received": moved["bytes_received"],
+                 "workers": [worker for worker, _ in tasks.most_common()]}  # fmt: skip
+    if lost := Counter(now.moved[2]) - Counter(before.moved[2]):
+        spent["workers_lost"] = sorted(lost)
+    return spent
 
 
 def combined(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:

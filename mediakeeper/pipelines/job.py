@@ -117,6 +117,8 @@ class PipelineJob(StagedJob):
             try:
                 result = self._run(exe, a.item, wd, index)
             except Exception as err:  # the step names the failure, as the pipeline does
+                if isinstance(err, ItemFailure) and err.stop:  # the batch's: a cluster's
+                    raise  # scheduler lost, or no worker left; the item goes back untouched
                 if (full := out_of_space(err)) is not None:  # the batch's, not the album's
                     raise full from None
                 label = ", ".join(filter(None, [steps[index].name,

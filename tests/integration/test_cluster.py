@@ -79,6 +79,14 @@ def queue(home: Path) -> dict[str, dict]:
     return {i["key"]: i for i in data["items"]}
 
 
+def journal(home: Path) -> str:
+    """What the running batch has noted on its items since the queue was last written."""
+    try:
+        return (home / "status" / "conversions" / "processing_queue.journal").read_text()
+    except FileNotFoundError:
+        return ""
+
+
 def events(home: Path) -> list[dict]:
     lines = (home / "status" / "conversions" / "sessions.jsonl").read_text().splitlines()
     return [e for e in map(json.loads, lines) if e.get("event") == "item"]
@@ -106,7 +114,8 @@ class Scheduler:
 
     def stop(self) -> None:
         self.client.close()
-        os.killpg(self.proc.pid, signal.SIGKILL)
+        with __import__("contextlib").suppress(ProcessLookupError):  # killed by the test
+            os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
 
@@ -244,9 +253,14 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
         first = workers(TMPDIR=str(machine_tmp))
         second = workers(TMPDIR=str(machine_tmp), by_option=True)  # --scheduler, as a batch
         batch = encoding_batch(tmp_path, scheduler, first)
+        # Seen by the batch holding an item (recorded on it, in the queue's journal) first.
+        assert wait_until(lambda: first.address in journal(tmp_path / "home"), limit=60)
         first.kill()  # SIGKILL, its ffmpeg with it
         out, err = batch.communicate(timeout=300)
         assert batch.returncode == 0, out + err
+        # Said, once for each item it held a step of: the batch was silent on it.
+        said = [line for line in out.splitlines() if "lost the cluster's worker" in line]
+        assert said and all(first.address in line for line in said), out + err
         # The killed worker's step folder (its inputs) is in its Dask local directory, which
         # the next worker started on the machine removes.
         workers(TMPDIR=str(machine_tmp))
@@ -258,6 +272,10 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     assert sorted(completed) == ["Artist 0/Album", "Artist 1/Album"]  # each once
     assert all(i["attempts"] <= 1 for i in queue(tmp_path / "home").values())
     assert second.address in {w for e in events(tmp_path / "home") for w in e["workers"]}
+    lost = [e["workers_lost"] for e in events(tmp_path / "home") if "workers_lost" in e]
+    assert len(lost) == len(said) and all(w == [first.address] for w in lost), lost
+    log = next((tmp_path / "home" / "status" / "conversions" / "session_logs").glob("*.log"))
+    assert f"NOTICE lost the cluster's worker {first.address}" in log.read_text()
 
 
 def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, workers):
@@ -306,6 +324,100 @@ def test_the_coordinator_killed_mid_encode_resumes_as_after_any_kill(tmp_path, s
     assert {i["status"] for i in queue(tmp_path / "home").values()} == {"completed"}
 
 
+
+@pytest.mark.parametrize("kind", ["conversions", "pipeline-opus"])
+def test_the_scheduler_killed_mid_encode_gives_the_items_back_in_one_line(tmp_path, workers,
+                                                                          kind):  # fmt: skip
+    """The tasks went with the scheduler (Dask cancels them): every item was recorded an
+    error, each with Dask's 'FutureCancelledError: ... scheduler-connection-lost' and
+    where in client.py, as if its album were at fault. (A pipeline's step made even the
+    stop its own failure: 'step 1 (convert): lost the scheduler ...', the item an error.)"""
+    make_library(tmp_path / "lib", albums=2, tracks=3, seconds=12.0)
+    doomed = Scheduler(_made(tmp_path / "doomed"))
+    argv = batch_argv(tmp_path, "home", "out", "--scheduler", doomed.address)
+    if kind != "conversions":
+        argv = [*argv[:3], "pipeline", "run", "opus", "--home", str(tmp_path / "home"),
+                "--input", str(tmp_path / "lib"), "--output", str(tmp_path / "out"),
+                "--scheduler", doomed.address]  # fmt: skip
+    try:
+        worker = workers(on=doomed)
+        batch = subprocess.Popen(argv, cwd=REPO_ROOT, env=env(), stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert wait_until(worker.encoding, limit=120), "the worker never encoded"
+        os.killpg(doomed.proc.pid, signal.SIGKILL)
+        out, err = batch.communicate(timeout=120)
+    finally:
+        doomed.stop()
+    assert batch.returncode == 2, out + err  # stopped: no item can succeed without it
+    said = [line for line in (out + err).splitlines() if "lost the scheduler at" in line]
+    assert len(said) == 1 and doomed.address in said[0], out + err
+    assert "Future" not in out + err and "client.py" not in out + err
+    items = json.loads((tmp_path / "home" / "status" / kind / "processing_queue.json")
+                       .read_text())["items"]  # fmt: skip
+    assert {i["status"] for i in items} == {"pending"}, items
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
+
+
+def test_a_scheduler_that_stops_answering_gives_the_items_back_bounded(tmp_path, workers):
+    """A scheduler stopped (its machine frozen) keeps its connections open: the batch asked
+    it for its workers without a bound and hung for as long as it was stopped."""
+    make_library(tmp_path / "lib", albums=1, tracks=3, seconds=12.0)
+    frozen = Scheduler(_made(tmp_path / "frozen"))
+    try:
+        worker = workers(on=frozen)
+        batch = encoding_batch(tmp_path, frozen, worker, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3")
+        os.kill(frozen.proc.pid, signal.SIGSTOP)
+        try:
+            out, err = batch.communicate(timeout=120)
+        finally:
+            os.kill(frozen.proc.pid, signal.SIGCONT)
+    finally:
+        frozen.stop()
+    assert batch.returncode == 2, out + err
+    said = [line for line in (out + err).splitlines() if "did not answer for 3 s" in line]
+    assert len(said) == 1 and frozen.address in said[0], out + err
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+
+
+@pytest.fixture
+def small_volume():
+    """A tmpfs of its own, outside the tests' folders (a worker's scratch space in it):
+    ``room(bytes)`` sets its size."""
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a small volume of its own: needs root and mount")
+    folder = Path(tempfile.mkdtemp(prefix="mediakeeper-small-volume-"))
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], check=True)
+
+    def room(size: int) -> Path:
+        subprocess.run(["mount", "-o", f"remount,size={size}", str(folder)], check=True)
+        return folder
+
+    yield room
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+    folder.rmdir()
+
+
+@pytest.mark.parametrize("left", ["no room for its inputs", "no room for the encode"])
+def test_a_worker_whose_disk_is_full_is_named_and_the_items_wait(tmp_path, scheduler, workers,
+                                                                 small_volume, left):  # fmt: skip
+    """A worker's full scratch volume was said as this machine's ('disk full: a file could
+    not be written', or 'no space left on the file system mounted at' a path of the
+    worker's): the person looked for the full disk on the coordinator."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=12.0)
+    source = tmp_path / "lib" / "Artist 0" / "Album" / "01 Song.flac"
+    # (a tmpfs counts in pages: 64 KiB less than the track, or 32 KiB more)
+    size = source.stat().st_size + (-64 if left == "no room for its inputs" else 32) * 1024
+    scratch = small_volume(size)
+    worker = workers(TMPDIR=str(scratch))
+    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert done.returncode != 0, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(said) == 1 and f"on the worker {worker.address}: " in said[0], said
+    assert "disk full" in said[0] and f"mounted at {scratch}" in said[0], said
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
+    assert not list(scratch.rglob("mediakeeper-step-*"))
+
 # ---- refusals ----------------------------------------------------------------------------
 
 
@@ -346,6 +458,25 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
     assert len(said) == 1 and "6.1-other" in said[0]
     assert all(e["workers"] == [good.address] for e in events(tmp_path / "home"))
 
+
+
+def test_a_worker_that_does_not_answer_is_refused_not_waited_for(tmp_path, scheduler, workers):
+    """A stopped worker (its connection still open) held the judging of every worker: a
+    batch said 'cannot reach the scheduler ...: no answer within 60 s' of a scheduler that
+    answered, and mediakeeper cluster hung until Dask dropped the worker minutes later."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    asleep, awake = workers(), workers()
+    asleep.python().suspend()  # SIGSTOP: its machine asleep (the fixture's SIGKILL ends it)
+    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    assert done.returncode == 0, done.stdout + done.stderr
+    said = [line for line in done.stderr.splitlines() if "refused the worker" in line]
+    assert len(said) == 1 and f"{asleep.address}: it did not answer within" in said[0], said
+    assert all(e["workers"] == [awake.address] for e in events(tmp_path / "home"))
+    listed = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
+                         str(tmp_path))  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    refused = {w["address"]: w["refused"] for w in json.loads(listed.stdout)["workers"]}
+    assert refused[awake.address] == "" and "did not answer" in refused[asleep.address]
 
 @pytest.mark.parametrize(
     ("address", "settings", "said"),
@@ -546,6 +677,111 @@ def test_a_tls_scheduler_works_with_the_tls_settings_and_is_refused_without(
 def _made(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _openssl(*argv) -> None:
+    subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory):
+    """The cluster's CA and a certificate for 127.0.0.1 it signed; another CA and one it
+    signed; one the cluster's CA signed that expired in 2020 (openssl ca: its dates given)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl to make the certificates")
+    folder = tmp_path_factory.mktemp("certificates")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    for ca in ("ca", "other-ca"):
+        _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / f"{ca}.key",
+                 "-out", folder / f"{ca}.pem", "-days", "2", "-subj", f"/CN=mediakeeper {ca}")
+    for node, ca in (("node", "ca"), ("other-node", "other-ca"), ("expired", "ca")):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", folder / f"{node}.key",
+                 "-out", folder / f"{node}.csr", "-subj", f"/CN={node}")
+        if node != "expired":
+            _openssl("x509", "-req", "-in", folder / f"{node}.csr", "-CA", folder / f"{ca}.pem",
+                     "-CAkey", folder / f"{ca}.key", "-CAcreateserial", "-out",
+                     folder / f"{node}.pem", "-days", "2", "-extfile", folder / "ext.cnf")
+    (folder / "db").mkdir()
+    (folder / "db" / "index.txt").touch()
+    (folder / "db" / "serial").write_text("01\n")
+    (folder / "ca.cnf").write_text(
+        f"[ca]\ndefault_ca = it\n[it]\ndatabase = {folder}/db/index.txt\nserial = "
+        f"{folder}/db/serial\nnew_certs_dir = {folder}/db\ndefault_md = sha256\n"
+        "policy = any\n[any]\ncommonName = supplied\n")
+    _openssl("ca", "-batch", "-config", folder / "ca.cnf", "-cert", folder / "ca.pem",
+             "-keyfile", folder / "ca.key", "-in", folder / "expired.csr", "-out",
+             folder / "expired.pem", "-startdate", "20200101000000Z", "-enddate",
+             "20200102000000Z", "-extfile", folder / "ext.cnf")
+    return folder
+
+
+def tls_settings(folder: Path, ca: str, cert: str, key: str) -> dict[str, str]:
+    return {"MEDIAKEEPER_CLUSTER_TLS_CA_FILE": str(folder / ca),
+            "MEDIAKEEPER_CLUSTER_TLS_CERT": str(folder / cert),
+            "MEDIAKEEPER_CLUSTER_TLS_KEY": str(folder / key)}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tls_scheduler(tmp_path_factory, certificates):
+    from distributed.security import Security
+
+    ca, cert, key = (str(certificates / n) for n in ("ca.pem", "node.pem", "node.key"))
+    found = Scheduler(tmp_path_factory.mktemp("tls-scheduler"), "--protocol", "tls",
+                      "--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key,
+                      security=Security(tls_ca_file=ca, tls_client_cert=cert,
+                                        tls_client_key=key, require_encryption=True))  # fmt: skip
+    yield found
+    found.stop()
+
+
+@pytest.mark.parametrize(("files", "plain", "said"), [
+    # Was 'TLS certificate does not match. Check your security settings...; start it'
+    (("other-ca.pem", "other-node.pem", "other-node.key"), False,
+     "showed a certificate [cluster] tls_ca_file {folder}/other-ca.pem did not sign "
+     "(self-signed certificate in certificate chain)"),
+    # Was 'SSLV3_ALERT_UNKNOWN_CA', or 'EOF occurred in violation of protocol', by the race
+    (("ca.pem", "other-node.pem", "other-node.key"), False,
+     "[cluster] tls_cert {folder}/other-node.pem is not one tls_ca_file {folder}/ca.pem vouches "
+     "for (unable to get local issuer certificate)"),
+    (("ca.pem", "expired.pem", "expired.key"), False,
+     "[cluster] tls_cert {folder}/expired.pem is not one tls_ca_file {folder}/ca.pem vouches "
+     "for (certificate has expired)"),
+    # Was '[X509: KEY_VALUES_MISMATCH] key values mismatch (_ssl.c:3926); start it', and for
+    # the worker a traceback of dask worker's
+    (("ca.pem", "node.pem", "other-node.key"), False,
+     "[cluster] tls_key {folder}/other-node.key is not the key of tls_cert {folder}/node.pem"),
+    (("ext.cnf", "node.pem", "node.key"), False,
+     "[cluster] tls_ca_file {folder}/ext.cnf is not a PEM certificate"),
+    # Was 'FatalCommClosedError; start it (dask scheduler)'
+    (("ca.pem", "node.pem", "node.key"), True,
+     "the scheduler at {address} does not speak TLS: give its tcp:// address"),
+])  # fmt: skip
+def test_tls_misconfigured_is_one_line_naming_the_setting(
+        tmp_path, scheduler, tls_scheduler, certificates, files, plain, said):  # fmt: skip
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    address = scheduler.address.replace("tcp://", "tls://") if plain else tls_scheduler.address
+    said = said.format(folder=certificates, address=address)
+    settings = tls_settings(certificates, *files)
+    done = run_batch(tmp_path, "home", "out", "--scheduler", address, **settings)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and said in lines[0], done.stderr
+    assert "start it (dask scheduler)" not in lines[0]
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+    if "vouches for" in said or "PEM" in said or "is not the key" in said:  # a worker too
+        worker = mediakeeper("worker", address, "--home", str(tmp_path), **settings)
+        errors = [line for line in worker.stderr.splitlines() if line.strip()]
+        assert worker.returncode == 2 and len(errors) == 1 and said in errors[0], worker.stderr
+
+
+def test_a_plain_address_of_a_tls_scheduler_says_it_may_be_one(tmp_path, tls_scheduler):
+    """Was 'Connection reset by peer; start it (dask scheduler)': it was running."""
+    make_library(tmp_path / "lib", albums=1, tracks=1, seconds=1.0)
+    plain = tls_scheduler.address.replace("tls://", "tcp://")
+    done = run_batch(tmp_path, "home", "out", "--scheduler", plain)
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "for a TLS scheduler, its tls:// address" in lines[0], lines
 
 
 def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, fake_bin):
