@@ -327,7 +327,7 @@ class Remote:
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
-            seen = self.client.sync(self._identities, new)
+            seen = self._identities(new)
         except Exception:
             return  # asked again at the next look
         for address in new:
@@ -344,23 +344,24 @@ class Remote:
                 worker.refused = refusal(self.target, known)
             self.workers[address] = worker
 
-    async def _identities(self, addresses: list[str]) -> dict[str, Any]:
-        """Each worker's ``identity`` (or what it raised), asked of all at once on the
-        client's loop, each bounded: a worker that does not answer (stopped, its machine
-        asleep, its connection still open) held every look, so the batch and ``mediakeeper
-        cluster``, until the scheduler dropped it minutes later. None: no answer."""
-        import asyncio
+    def _identities(self, addresses: list[str]) -> dict[str, Any]:
+        """Each worker's ``identity`` (or what it raised), asked of all at once, each bounded:
+        a worker that does not answer (stopped, its machine asleep, its connection still
+        open) held every look, so the batch and ``mediakeeper cluster``, until the scheduler
+        dropped it minutes later. None: no answer."""
+        from concurrent.futures import ThreadPoolExecutor
 
-        async def one(address: str) -> dict[str, Any]:
-            try:  # (``Client.run``'s own coroutine: its blocking face takes no timeout)
-                return await asyncio.wait_for(self.client._run(
-                    identity, workers=[address], on_error="return"), JUDGE_SECONDS)
+        def one(address: str) -> dict[str, Any]:
+            try:  # Client.run hands callback_timeout to its sync: one worker bounded
+                return self.client.run(identity, workers=[address], on_error="return",
+                                       callback_timeout=JUDGE_SECONDS)  # fmt: skip
             except TimeoutError:
                 return {address: None}
 
         answers: dict[str, Any] = {}
-        for answer in await asyncio.gather(*map(one, addresses)):
-            answers.update(answer)
+        with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
+            for answer in pool.map(one, addresses):
+                answers.update(answer)
         return answers
 
     def accepted(self) -> list[str]:
