@@ -24,6 +24,7 @@ from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 from tests.helpers import leaves_decisions, wait_until
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
@@ -367,8 +368,8 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
                      MEDIAKEEPER_MUSICBRAINZ_RETRIES="0")  # fmt: skip
         assert result.returncode == 1, result.stdout + result.stderr  # nothing was looked up
         assert (
-            "stopped early: 3 items in a row failed on the network; the service looks "
-            "unreachable, so the rest stay completed\n"
+            "stopped early: 3 artists in a row failed on the network; the service looks "
+            "unreachable: 3 artists not tried, left completed\n"
         ) in result.stdout
         assert "not looked up: 3 artists (the service unreachable), each as it was; run " \
             "--enrich again later\n" in result.stdout
@@ -414,6 +415,53 @@ def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, 
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     # With web lookups each worker holds two artists, not four: some were never claimed.
     assert len(tried) <= 8
+
+
+def test_a_stop_for_the_network_starts_none_of_the_artists_waiting_in_the_workers(
+    fake, tmp_path
+):
+    """--enrich --workers 4 with MusicBrainz down: each worker holds two artists, and each of
+    the eight spent a failing lookup though the batch had decided to stop after three, its
+    line saying "the rest stay completed" with none left. Now an artist a worker has not
+    begun goes back as it was, unasked, and the line counts those not tried."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n}" for n in range(8)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+    assert run(fake, home, library, "--offline").returncode == 0
+    before = queue_of(home)
+    fake.hold(503, times=None, path="/ws/2/artist")  # every search waits, then is refused
+    environment = {**os.environ, "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+                   "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+                   "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+                   "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    command = [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+               "--enrich", "--workers", "4"]  # fmt: skip
+    batch = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        searches = lambda: len(fake.requests_to("/ws/2/artist"))  # noqa: E731
+        assert wait_until(lambda: searches() == 4, limit=90)  # each worker's first artist
+        fake.let_go(3)  # three refused: the batch stops; the fourth worker's search still held
+        logs = home / "status/music" / LOG_DIR
+        assert wait_until(lambda: any("STOPPING EARLY" in log.read_text("utf-8")
+                                      for log in logs.glob("*_002.log")), limit=90)  # fmt: skip
+        fake.let_go()
+        out, err = batch.communicate(timeout=90)
+    finally:
+        batch.kill()
+    assert batch.returncode == 1, out + err
+    tried = searches()
+    assert tried <= 7  # the fourth worker's second artist at least was never begun
+    untried = count(8 - tried, "artist not tried", "artists not tried")
+    assert (f"stopped early: 3 artists in a row failed on the network; the service looks "
+            f"unreachable: {untried}, left completed\n") in out, out  # fmt: skip
+    assert f"not looked up: {tried} artists (the service unreachable)" in out
+    queue = queue_of(home)
+    for name in names:  # tried or not, each as it was
+        item, was = queue[name], before[name]
+        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
+            "completed", was["attempts"], False)
 
 
 def test_a_timeout_leaves_the_lookups_for_enrich(fake, tmp_path):
