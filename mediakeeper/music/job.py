@@ -370,6 +370,7 @@ class MusicJob:
         if self.settings is not None and not self._offline_now():
             # Imported here: the web stack (requests, its cache, the limiter) is slow to
             # import, and an offline run never needs it.
+            from mediakeeper.lookup.musicbrainz import Refused
             from mediakeeper.music.enrich import fill_years
             from mediakeeper.music.enrich_lookups import enrich_artist, lookup_client
 
@@ -377,6 +378,8 @@ class MusicJob:
             before, noted = client.session.counters(), len(client.session.notes)
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
+            except Refused as err:  # wrong for every artist: the batch stops, each as it was
+                raise ItemFailure("lookup", str(err), stop=True) from None
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
                 if self.enrich_only:
