@@ -62,6 +62,7 @@ from mediakeeper.lookup.limits import (
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     SQLITE_WAIT,
     CacheRebuiltWarning,
+    WriteWaiter,
     inode,
     is_busy,
     is_corruption,
@@ -569,14 +570,19 @@ class _HeldCache(SQLiteCache):
     def __init__(self, db_path: Path, *, write_wait: float, **kwargs: Any):
         self.write_wait = write_wait
         super().__init__(db_path, **kwargs)
+        self._wait_for_writes = WriteWaiter(Path(self.db_path), write_wait)
 
     def save_response(self, response, cache_key=None, expires=None) -> None:
-        wait_for_writes(Path(self.db_path), self.write_wait)
+        self._wait_for_writes()
         super().save_response(response, cache_key, expires)
 
     def delete(self, *keys: str, **kwargs: Any) -> None:
-        wait_for_writes(Path(self.db_path), self.write_wait)
+        self._wait_for_writes()
         super().delete(*keys, **kwargs)
+
+    def close(self) -> None:
+        self._wait_for_writes.close()
+        super().close()
 
 
 def _credentials(url: str) -> tuple[str, tuple[str, str] | None]:
