@@ -388,6 +388,12 @@ class MusicJob:
                 # (in any worker) asks again; an answer it cannot use is this artist's alone.
                 if err.network:
                     go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                    if err.asked_to_wait:  # said once, whichever artists met it
+                        from mediakeeper.lookup.http import left_alone_for
+
+                        state.setdefault("notes", []).append(
+                            f"MusicBrainz asked to be left alone for "
+                            f"{left_alone_for(err.asked_to_wait)}: run --enrich after that")
                 else:
                     state["refused"] = err.message
                     _noted(state, item, [f"{err.message}; its lookups wait for --enrich"])

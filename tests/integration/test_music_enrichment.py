@@ -334,6 +334,22 @@ def test_a_service_that_goes_down_is_asked_for_one_artist_only(fake, tmp_path):
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {True}
 
 
+def test_a_service_that_asks_for_an_hour_is_left_at_once(fake, tmp_path):
+    """503 with Retry-After: 3600: each retry waited 60 s (the longest a lookup waits) to be
+    refused again, minutes of a silent batch before it went offline all the same. Now the
+    first answer takes the run offline, and the batch says what the service asked."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for name in ("Alpha", "Bravo"):
+        album(library, name, "2000 - Album", "Album", n=1)
+    fake.fail(503, times=None, retry_after=3600)
+    result = run(fake, home, library, "--workers", "1", MEDIAKEEPER_MUSICBRAINZ_RETRIES="1")
+    assert leaves_decisions(result), result.stdout + result.stderr
+    assert len(fake.requests) == 1  # asked once, never again in this run
+    assert {item["status"] for item in queue_of(home).values()} == {"completed"}
+    assert "MusicBrainz asked to be left alone for 60 minutes: run --enrich after that\n" in (
+        result.stdout)
+
+
 def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fake, tmp_path):
     """A wrong address is the batch's fault, not each artist's: it stops with exit 2 and the
     setting named, every artist still pending (it used to make each one an error, and after

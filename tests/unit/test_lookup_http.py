@@ -608,3 +608,20 @@ def test_saving_answers_opens_no_connection_per_answer(fake_musicbrainz, lookup_
         _CONNECTS = None
     assert len(fake_musicbrainz.requests) == 11
     assert len(opened) <= 1, opened
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_retry_after_longer_than_a_lookup_waits_fails_at_once(
+    fake_musicbrainz, lookup_session, status
+):
+    """A service asking to be left alone for an hour was waited 60 s a retry (the longest a
+    lookup waits), each retry refused again, to fail all the same minutes later. Now the
+    lookup fails at once as the network's (its artist's lookups wait for --enrich), saying
+    what the service asked."""
+    session = lookup_session(retries=1, backoff=0.01)
+    fake_musicbrainz.fail(status, times=None, retry_after=3600)
+    with pytest.raises(LookupFailed) as failed:
+        session.get(search_url(fake_musicbrainz), query("x"))
+    assert [r.status for r in fake_musicbrainz.requests] == [status]  # not asked again
+    assert failed.value.network and failed.value.status == status
+    assert "asked to be left alone for 60 minutes (Retry-After: 3600)" in failed.value.message
