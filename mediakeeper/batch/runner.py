@@ -35,7 +35,7 @@ from mediakeeper.batch.offline import clear as clear_offline
 from mediakeeper.batch.offline import went_offline
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
-from mediakeeper.batch.workers import Together, Workers, most_workers
+from mediakeeper.batch.workers import NotStarted, Together, Workers, most_workers
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
 from mediakeeper.core.kinds import all_counters
@@ -128,6 +128,9 @@ class Failed(NamedTuple):
     details: dict[str, Any] | None = None
     spent: dict[str, Any] | None = None
     as_it_was: bool = False  # it goes back as it was claimed (see ItemFailure)
+
+
+Outcome_ = Done | Failed | NotStarted  # what comes back for an item: NotStarted, a worker's
 
 
 def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
@@ -243,7 +246,11 @@ class BatchRunner:
         self._in_flight: dict[str, dict[str, Any]] = {}
         self._taken = KeySet()  # every key this batch claimed, as hashes
         self._network_failures = 0
-        self._arrived: list[tuple[dict[str, Any], Done | Failed]] = []  # not yet recorded
+        self._network_stop = ""  # why a run of network failures stopped the batch
+        self._stop_starting: Callable[[], None] = lambda: None  # the workers', once forked
+        self._claimed = 0  # items this batch claimed
+        self._not_started = 0  # of them, those its workers gave back unstarted
+        self._arrived: list[tuple[dict[str, Any], Outcome_]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
         self._lookups_before: Counter[str] = Counter()  # this process's, as the batch starts
         self._workers_lookups: Counter[str] = Counter()  # its workers', once they stopped
@@ -278,6 +285,7 @@ class BatchRunner:
                     self._run_pool()
                 else:
                     self._run_inline()
+                self._word_network_stop()
                 outcome = FAILED if self.report.stopped_early else COMPLETED
             except Interrupted:
                 self.report.interrupted = True
@@ -338,7 +346,7 @@ class BatchRunner:
         )
 
     def _record_and_claim(
-        self, finished: list[tuple[dict[str, Any], Done | Failed]], count: int
+        self, finished: list[tuple[dict[str, Any], Outcome_]], count: int
     ) -> list[dict[str, Any]]:
         """Record the results that came back and claim up to ``count`` more items as one
         queue transaction: one journal line, one fsync. The runner counts the results as
@@ -355,6 +363,7 @@ class BatchRunner:
                 stored = [self._store_outcome(item, outcome) for item, outcome in finished]
                 items = self._claim(count)
             self._arrived = []
+            self._claimed += len(items)
             self._in_flight.update((item["key"], item) for item in items)
             self._taken.update(item["key"] for item in items)
             done = self._note_outcomes(finished, stored)
@@ -420,6 +429,7 @@ class BatchRunner:
         # Started once the workers are forked (one forked later, to replace a dead one, never
         # touches it): it asks the disk for what the items in the workers' queues will read.
         ahead = ReadAhead(self.job.ahead) if hasattr(self.job, "ahead") else None
+        self._stop_starting = workers.stop_starting
         try:
             while True:
                 for item in self._record_and_claim(self._arrived, depth - workers.in_flight):
@@ -437,12 +447,17 @@ class BatchRunner:
             self._workers_lookups = workers.lookups.made()
 
     def _store_outcome(
-        self, item: dict[str, Any], outcome: Done | Failed
+        self, item: dict[str, Any], outcome: Outcome_
     ) -> tuple[str, Path | None]:
         """Write one result to the queue: (the item's status, the checkpoint now due). A run
-        of network failures stops the claims that follow in the same transaction (the session
-        log says so once the line is on disk)."""
+        of network failures stops the claims that follow in the same transaction, and the
+        workers start none of the items they hold (the session log says so once the line is
+        on disk)."""
         key, session = item["key"], self.session.id
+        if isinstance(outcome, NotStarted):  # given back as an interrupt gives it back
+            self.store.release(key, session)
+            self._not_started += 1
+            return RELEASED, None
         if isinstance(outcome, Done):
             checkpoint = self.store.record_success(
                 key,
@@ -467,15 +482,30 @@ class BatchRunner:
         self._network_failures = self._network_failures + 1 if outcome.network else 0
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
-            self.report.stopped_early = (
-                f"{count(self._network_failures, 'item')} in a row failed on the network; "
-                f"the service looks unreachable, so the rest stay {_as_they_were(self.options)}"
+            noun = kinds.get(self.store.kind).noun
+            self._network_stop = self.report.stopped_early = (
+                f"{count(self._network_failures, noun)} in a row failed on the network; the "
+                "service looks unreachable"
             )
+            self._stop_starting()  # before the line is on disk: none starts after it
         return status, None
+
+    def _word_network_stop(self) -> None:
+        """The stop line, once the batch ended, with the items it did not try (never claimed,
+        or given back unstarted) and the status they kept; none left, no stop to speak of:
+        every item was tried, and the ones given back say so."""
+        if not self._network_stop or self.report.stopped_early != self._network_stop:
+            return
+        untried = self._not_started + max(0, self._planned_count - self._claimed)
+        noun = kinds.get(self.store.kind).noun
+        self.report.stopped_early = (
+            f"{self._network_stop}: {count(untried, f'{noun} not tried', f'{noun}s not tried')}"
+            f", left {_as_they_were(self.options)}"
+        ) if untried else None  # fmt: skip
 
     def _note_outcomes(
         self,
-        finished: list[tuple[dict[str, Any], Done | Failed]],
+        finished: list[tuple[dict[str, Any], Outcome_]],
         stored: list[tuple[str, Path | None]],
     ) -> list[Outcome]:
         """The runner's side of results the queue holds now: the report and the session log
@@ -485,7 +515,10 @@ class BatchRunner:
             key, name = item["key"], item["name"]
             lost += [f"lost the cluster's worker {worker} while it ran a step of {name}"
                      for worker in (outcome.spent or {}).get("workers_lost", ())]  # fmt: skip
-            if isinstance(outcome, Done):
+            if isinstance(outcome, NotStarted):
+                noted = Outcome(key, name, status)
+                figures = {"reason": "not started: the batch stopped"}
+            elif isinstance(outcome, Done):
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
                 figures = {"seconds": round(outcome.seconds, 3), **result.this_run,

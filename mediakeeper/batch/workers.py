@@ -14,6 +14,10 @@ The fractions a run reports go the same way, to ``fraction(item, doing, fraction
 With ``together``, a worker runs the items waiting in its pipe at once (``Together``): a
 job that writes several items' files in one go shares its flushes between them. Their
 results come back in order once all are done; a stage reported meanwhile is the first's.
+
+``stop_starting()`` tells every worker to start no more items: each one sent that a worker
+has not begun comes back as ``NotStarted`` (a batch that found its service unreachable would
+spend a failing lookup on each).
 """
 
 from __future__ import annotations
@@ -72,6 +76,12 @@ class Held(NamedTuple):
     workers: list[str]
 
 
+class NotStarted:
+    """The result of an item its worker never began: the batch said to start no more."""
+
+    spent = None  # no step run, no lookup made
+
+
 def _worker_init(parent: int) -> None:
     worker_signals()
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)  # held since the fork (see _start)
@@ -95,15 +105,17 @@ class _Waiting:
     """The items of one worker's pipe for ``Together.run``: the one just received, then each
     one already sent, up to ``most``; ``stopped`` once the main process said to stop."""
 
-    def __init__(self, conn: Connection, first: Any, most: int):
+    def __init__(self, conn: Connection, first: Any, most: int, stopping: Any):
         self.conn, self.first, self.most = conn, first, most
+        self.stopping = stopping
         self.stopped = False
 
     def __iter__(self) -> Iterator[Any]:
         yield self.first
         for _ in range(self.most - 1):
             try:
-                if not self.conn.poll():
+                # Told to start no more: the items still in the pipe come back unstarted.
+                if self.stopping.is_set() or not self.conn.poll():
                     return
                 item = self.conn.recv()
             except (EOFError, OSError):
@@ -120,8 +132,9 @@ def _one_by_one(run: Callable[[Any], Any], items: Iterator[Any]) -> list[Any]:
 
 
 def _serve(
-    conn: Connection, together: Together, parent: int, lookups: tally.Shared, slot: int
-) -> None:
+    conn: Connection, together: Together, parent: int, lookups: tally.Shared, slot: int,
+    stopping: Any,
+) -> None:  # fmt: skip
     _worker_init(parent)
     lookups.use(slot)
     while True:
@@ -131,7 +144,10 @@ def _serve(
             return
         if item is None:
             return
-        waiting = _Waiting(conn, item, together.most)
+        if stopping.is_set():  # ``stop_starting``: it goes back as it was sent
+            conn.send(NotStarted())
+            continue
+        waiting = _Waiting(conn, item, together.most, stopping)
         with reporting(
             lambda stage: conn.send(Stage(stage)),
             lambda doing, fraction: conn.send(Fraction(doing, fraction)),
@@ -184,11 +200,12 @@ class Workers:
         # What the workers sent to web services, read here whenever asked: a stopped
         # worker's lookups are in it, though its item's result never came back.
         self.lookups = tally.Shared(count)
+        self._stopping = self._context.Event()  # set: start no more items (``stop_starting``)
         self._workers = [self._start(slot) for slot in range(count)]
 
     def _start(self, slot: int) -> _Worker:
         parent_end, child_end = self._context.Pipe()
-        args = (child_end, self._together, os.getpid(), self.lookups, slot)
+        args = (child_end, self._together, os.getpid(), self.lookups, slot, self._stopping)
         process = self._context.Process(target=_serve, args=args, daemon=True)
         # Ctrl+C and SIGTERM wait while the fork happens: a child gets them only once it has
         # its own handlers (before, the parent's would raise in the middle of Python's
@@ -204,6 +221,11 @@ class Workers:
     @property
     def in_flight(self) -> int:
         return sum(len(w.sent) for w in self._workers)
+
+    def stop_starting(self) -> None:
+        """Every worker starts no more of the items it was sent: each comes back as
+        ``NotStarted``; those it runs now finish."""
+        self._stopping.set()
 
     def submit(self, item: Any) -> None:
         worker = min(self._workers, key=lambda w: len(w.sent))

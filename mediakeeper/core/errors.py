@@ -128,6 +128,9 @@ class LookupFailed(MediakeeperError):
     """
 
     body: bytes = b""
+    # Seconds the service asked to be left alone for, where longer than a lookup waits (a
+    # Retry-After of an hour): the lookup failed at once, as the network's.
+    asked_to_wait: float | None = None
 
     def __init__(
         self, message: str, network: bool, status: int | None = None, hint: str | None = None

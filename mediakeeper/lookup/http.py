@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+import sys
 import threading
 import time
 import unicodedata
@@ -46,6 +47,7 @@ from pyrate_limiter import AbstractBucket, InMemoryBucket, Limiter, Rate, SQLite
 from requests_cache import CacheMixin, SQLiteCache
 from requests_cache.policy import DEFAULT_IGNORED_PARAMS, NEVER_EXPIRE
 from requests_ratelimiter import LimiterMixin
+from urllib3.exceptions import InvalidHeader, MaxRetryError
 from urllib3.util.retry import Retry
 
 from mediakeeper import __version__
@@ -62,6 +64,7 @@ from mediakeeper.lookup.limits import (
 from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is public here)
     SQLITE_WAIT,
     CacheRebuiltWarning,
+    WriteWaiter,
     inode,
     is_busy,
     is_corruption,
@@ -72,6 +75,7 @@ from mediakeeper.lookup.stores import (  # noqa: F401  (CacheRebuiltWarning is p
     wait_for_writes,
     writable,
 )
+from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
     from mediakeeper.core.config import Settings
@@ -79,7 +83,10 @@ if TYPE_CHECKING:
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
 DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
-MAX_RETRY_AFTER = 60  # a longer Retry-After is waited for this long, then retried
+# The longest Retry-After a lookup waits for before it asks again. A service asking for
+# longer (an hour) would refuse the retries as well: the lookup fails at once instead, as
+# the network's, and its item's lookups wait for a later run.
+MAX_RETRY_AFTER = 60
 MAX_REFUSAL_BODY = 4096  # bytes of a refusal's body kept on its LookupFailed
 # Failures of the way to the service (worth retrying later), as opposed to a refusal.
 _NETWORK_ERRORS = (
@@ -245,7 +252,14 @@ class LookupSession:
         shown = self._shown(url, params)
         code = response.status_code
         reason = f"HTTP {code} {response.reason or ''}".rstrip()
-        if code in RETRY_STATUSES or code >= 500:
+        if (wait := asked_to_wait(response.headers)) and wait > MAX_RETRY_AFTER:
+            failed = LookupFailed(
+                f"{self.service}: {shown} answered {reason} and asked to be left alone for "
+                f"{left_alone_for(wait)} (Retry-After: {response.headers['Retry-After']})",
+                network=True,
+                status=code,
+            )
+        elif code in RETRY_STATUSES or code >= 500:
             failed = LookupFailed(
                 f"{self.service}: {shown} answered {reason}, also after retrying",
                 network=True,
@@ -256,6 +270,8 @@ class LookupSession:
                 f"{self.service}: {shown} answered {reason}", network=False, status=code
             )
         failed.body = response.content[:MAX_REFUSAL_BODY]  # a service's own words (AcoustID)
+        if wait and wait > MAX_RETRY_AFTER:
+            failed.asked_to_wait = wait
         raise failed
 
     def get_image(self, url: str, most: int | None = None) -> bytes:
@@ -434,11 +450,37 @@ class _PacedRetry(Retry):
             return 0.0
         return float(min(self.backoff_max, self.backoff_factor * 2 ** (failures - 1)))
 
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
+                  _stacktrace=None) -> _PacedRetry:  # fmt: skip
+        """No retry after a refusal whose Retry-After is longer than a lookup waits: it comes
+        back at once, to be judged by ``LookupSession.get``."""
+        wait = asked_to_wait(response.headers) if response is not None else None
+        if wait is not None and wait > self.retry_after_max:
+            raise MaxRetryError(_pool, url)
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
     def sleep(self, response=None) -> None:
         with between_attempts():  # neither wait counts against the next attempt's time
             super().sleep(response)
             if self.before_retry is not None:
                 self.before_retry()
+
+
+def left_alone_for(seconds: float) -> str:
+    """A Retry-After as a person says it: "60 minutes"."""
+    return count(math.ceil(seconds / 60), "minute")
+
+
+def asked_to_wait(headers: Mapping[str, str]) -> float | None:
+    """The seconds an answer's Retry-After asks for, uncapped: None without one, or with one
+    that is neither a number nor a date."""
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return Retry(retry_after_max=sys.maxsize).parse_retry_after(value)
+    except InvalidHeader:
+        return None
 
 
 def _retry_policy(retries: int, backoff: float) -> _PacedRetry:
@@ -569,14 +611,19 @@ class _HeldCache(SQLiteCache):
     def __init__(self, db_path: Path, *, write_wait: float, **kwargs: Any):
         self.write_wait = write_wait
         super().__init__(db_path, **kwargs)
+        self._wait_for_writes = WriteWaiter(Path(self.db_path), write_wait)
 
     def save_response(self, response, cache_key=None, expires=None) -> None:
-        wait_for_writes(Path(self.db_path), self.write_wait)
+        self._wait_for_writes()
         super().save_response(response, cache_key, expires)
 
     def delete(self, *keys: str, **kwargs: Any) -> None:
-        wait_for_writes(Path(self.db_path), self.write_wait)
+        self._wait_for_writes()
         super().delete(*keys, **kwargs)
+
+    def close(self) -> None:
+        self._wait_for_writes.close()
+        super().close()
 
 
 def _credentials(url: str) -> tuple[str, tuple[str, str] | None]:

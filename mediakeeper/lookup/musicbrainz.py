@@ -27,6 +27,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
 from mediakeeper.lookup.answers import Answer, BeforeValidator, Unfit, check, each, lenient
 from mediakeeper.lookup.http import (
+    NO_CONTACT,
     LookupFailed,
     LookupSession,
     ServiceClient,
@@ -40,6 +41,32 @@ SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best on
 PAGE_SIZE = 100  # release groups per browse request (the service's maximum)
 T = TypeVar("T")
 _LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+RATE_LIMITING = "https://musicbrainz.org/doc/MusicBrainz_API/Rate_Limiting"
+
+
+class Refused(LookupFailed):
+    """MusicBrainz answered 403 or 401: it refuses this client, not one artist (a User-Agent
+    without a contact, an address over its limit, a mirror that wants a password), so every
+    lookup would meet it; the hint says what to set."""
+
+    def __init__(self, status: int, contact_set: bool):
+        if status == 401:
+            said = "MusicBrainz asked for a user and password (HTTP 401 Unauthorized)"
+            hint = ("a private mirror takes them in [musicbrainz] url "
+                    "(https://USER:PASSWORD@HOST), then run this again")  # fmt: skip
+        else:
+            said = "MusicBrainz refused this client (HTTP 403 Forbidden)"
+            cause = (
+                "it blocks clients whose User-Agent names no contact: set [musicbrainz] contact "
+                "to your e-mail or a URL"
+                if not contact_set else
+                "it blocks a User-Agent or an address that went over its limit of one request "
+                "a second: keep [musicbrainz] rate_limit at 1 or below, and see " + RATE_LIMITING
+            )  # fmt: skip
+            hint = f"{cause}, then run this again"
+        super().__init__(said, network=False, status=status, hint=hint)
 
 
 @dataclass(frozen=True)
@@ -145,7 +172,12 @@ class MusicBrainz(ServiceClient):
         reading part of it through ``answers.read``: its note, if any, goes to the session's
         notes); an answer that fails is dropped from the cache."""
         url = f"{self.base_url}/ws/2/{path}"
-        response = self.session.get(url, params)
+        try:
+            response = self.session.get(url, params)
+        except LookupFailed as err:
+            if err.status in (401, 403):  # this client refused: every lookup would be
+                raise Refused(err.status, NO_CONTACT not in self.session.user_agent) from None
+            raise
         notes: list[str] = []
 
         def read(shape: Any, raw: Any) -> Any:

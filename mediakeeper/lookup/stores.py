@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import sqlite3
+import threading
 import warnings
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -63,13 +64,45 @@ def wait_for_writes(path: Path, wait: float) -> None:
     except sqlite3.Error:
         return
     try:
+        _begin_write(con, path, wait)
+    finally:
+        con.close()
+
+
+class WriteWaiter:
+    """``wait_for_writes`` for a file checked before each of many writes (a cache, before
+    each answer it saves), on one connection kept for them all: a new one each time cost
+    about 0.5 ms a check, the kept one 0.03 ms. Safe from any thread; close it."""
+
+    def __init__(self, path: Path, wait: float):
+        self.path, self.wait = path, wait
+        self._con: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._con is None:
+                try:
+                    self._con = sqlite3.connect(self.path, timeout=self.wait,
+                                                isolation_level=None, check_same_thread=False)
+                except sqlite3.Error:
+                    return
+            _begin_write(self._con, self.path, self.wait)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+def _begin_write(con: sqlite3.Connection, path: Path, wait: float) -> None:
+    try:
         con.execute("BEGIN IMMEDIATE")  # SQLite waits up to the timeout for the other writer
         con.execute("ROLLBACK")
     except sqlite3.OperationalError as err:
         if is_busy(err):
             raise CacheLocked(path, wait) from None
-    finally:
-        con.close()
 
 
 class CacheUnwritable(ConfigError):

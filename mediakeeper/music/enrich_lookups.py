@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import LookupFailed
 from mediakeeper.fs.atomic import atomic_write_bytes
@@ -77,10 +76,12 @@ def enrich_artist(
 
 def fetch_covers(
     client: LookupClient, folder: Path, state: dict[str, Any], tracks: list[Track], home: Path
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[str], LookupFailed | None]:
     """A cover for each matched album that has none yet (never overwrites one): cover.jpg,
     or cover.png, .gif or .webp when the archive's image is one of those. Returns the covers
-    written and the notes on what the archive sent that is no picture (never written)."""
+    written, the notes on what the archive sent that is no picture (never written), and the
+    failure that found the archive unreachable (None when it answered): the albums after it
+    are not asked, their covers wait for a later run."""
     with_art = {t.album for t in tracks if t.has_picture}
     fetched, notes = [], []
     for album in state["musicbrainz"]["albums"]:
@@ -91,9 +92,8 @@ def fetch_covers(
         try:
             image = client.cover(group["id"])
         except LookupFailed as err:
-            if err.network:  # the archive is unreachable: this artist is not done
-                spent = state.get("lookups", {})  # the identification's requests
-                raise ItemFailure("covers", err.message, network=True, details=spent) from None
+            if err.network:  # the archive is unreachable: what was written stands
+                return fetched, notes, err
             if isinstance(err, UnfitAnswer):  # no cover on the archive is normal; this is not
                 notes.append(f"the cover of {album['folder']} was not written: {err.message}")
             continue
@@ -101,7 +101,7 @@ def fetch_covers(
         will_write_in(album_dir, home)  # what a kill leaves: deleted
         atomic_write_bytes(target, image)
         fetched.append(str(target.relative_to(folder)))
-    return fetched, notes
+    return fetched, notes, None
 
 
 def _has_cover(album_dir: Path) -> bool:

@@ -63,6 +63,12 @@ KEEP_PARSED_BYTES = 16 << 20
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
 UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
+# The service name a cover archive out of reach takes the run offline under.
+COVER_ARCHIVE = "Cover Art Archive"
+# Said once per batch that leaves lookups for --enrich while asked for covers: --enrich alone
+# would not fetch them.
+COVERS_WAIT = ("--fetch-covers: the covers of the artists left for --enrich wait too; run "
+               "--enrich --fetch-covers later")
 
 
 @dataclass
@@ -222,6 +228,8 @@ class MusicJob:
 
         result = self._result(item, state, records, fixed, applied, gain)
         result.notices = [*_others_copies(planned.others), *state.get("notes", ())]
+        if self.fetch_covers and self._left_for_later(state):
+            result.notices.append(COVERS_WAIT)
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
@@ -273,14 +281,15 @@ class MusicJob:
         by_code = asked["finding_counts"]
         if self.enrich_only:  # earlier fixes are in the files now: keep counting them
             found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
-        enriched = "enrichment" in state  # not when MusicBrainz was unreachable: --enrich later
-        later = self._left_for_later(state)  # MusicBrainz unreachable: lookups for --enrich
+        identified = "enrichment" in state  # not when MusicBrainz was unreachable
+        later = self._left_for_later(state)  # a service unreachable: lookups for --enrich
+        enriched = not later and identified
         return ItemResult(
             counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
             details={
                 "slug": slugify(item["key"]),
                 "enriched": enriched,
-                "unidentified": self._unidentified(state) if later else "",
+                "unidentified": self._unidentified(state) if later and not identified else "",
                 **asked,  # by_code as the enrich run counts it, and the albums asked
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
@@ -294,8 +303,8 @@ class MusicJob:
                 **state.get("lookups", {}),
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(records), 'finding')}, "
-            f"{fixed} fixed" + (_matched(state.get("enrichment")) if enriched else "")
-            + (", lookups left for --enrich" if later else ""),
+            f"{fixed} fixed" + (_matched(state.get("enrichment")) if identified else "")
+            + (f", {'covers' if identified else 'lookups'} left for --enrich" if later else ""),
             run_counts=this_run if self.enrich_only else None,
         )
 
@@ -338,8 +347,9 @@ class MusicJob:
         return UNREACHABLE.format(service=offline[0] if offline else "MusicBrainz")
 
     def _left_for_later(self, state: dict[str, Any]) -> bool:
-        """This run would have looked the artist up, but MusicBrainz was unreachable."""
-        return self.settings is not None and "enrichment" not in state
+        """This run would have looked the artist up, or fetched its covers, but a service was
+        unreachable: the next --enrich takes the artist again."""
+        return self.settings is not None and ("enrichment" not in state or "covers_left" in state)
 
     def _plan(
         self, item: dict[str, Any], keep_bytes: int
@@ -360,6 +370,7 @@ class MusicJob:
         if self.settings is not None and not self._offline_now():
             # Imported here: the web stack (requests, its cache, the limiter) is slow to
             # import, and an offline run never needs it.
+            from mediakeeper.lookup.musicbrainz import Refused
             from mediakeeper.music.enrich import fill_years
             from mediakeeper.music.enrich_lookups import enrich_artist, lookup_client
 
@@ -367,6 +378,8 @@ class MusicJob:
             before, noted = client.session.counters(), len(client.session.notes)
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
+            except Refused as err:  # wrong for every artist: the batch stops, each as it was
+                raise ItemFailure("lookup", str(err), stop=True) from None
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
                 if self.enrich_only:
@@ -375,6 +388,12 @@ class MusicJob:
                 # (in any worker) asks again; an answer it cannot use is this artist's alone.
                 if err.network:
                     go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                    if err.asked_to_wait:  # said once, whichever artists met it
+                        from mediakeeper.lookup.http import left_alone_for
+
+                        state.setdefault("notes", []).append(
+                            f"MusicBrainz asked to be left alone for "
+                            f"{left_alone_for(err.asked_to_wait)}: run --enrich after that")
                 else:
                     state["refused"] = err.message
                     _noted(state, item, [f"{err.message}; its lookups wait for --enrich"])
@@ -430,8 +449,19 @@ class MusicJob:
 
         if not state.get("musicbrainz"):
             return [], []
-        client = lookup_client(self.settings)
-        return fetch_covers(client, folder, state, tracks, self.status_dir.parent)
+        # A service this run found unreachable (in any worker; an --enrich run's too): the
+        # covers wait for --enrich, as the lookups do, the artist's tag work standing.
+        if went_offline(self.status_dir, self.session) is None:
+            client = lookup_client(self.settings)
+            fetched, notes, unreachable = fetch_covers(client, folder, state, tracks,
+                                                       self.status_dir.parent)  # fmt: skip
+            if unreachable is None:
+                return fetched, notes
+            go_offline(self.status_dir, self.session, COVER_ARCHIVE, unreachable.message)
+        else:
+            fetched, notes = [], []
+        state["covers_left"] = True
+        return fetched, notes
 
     def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])

@@ -24,6 +24,7 @@ from mediakeeper.demo import tracks as synth
 from mediakeeper.queue.session_log import LOG_DIR
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
+from mediakeeper.text.wording import count
 from tests.helpers import leaves_decisions, wait_until
 from tests.servers.base import COVER_PNG
 from tests.servers.musicbrainz import FakeMusicBrainz
@@ -333,6 +334,22 @@ def test_a_service_that_goes_down_is_asked_for_one_artist_only(fake, tmp_path):
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {True}
 
 
+def test_a_service_that_asks_for_an_hour_is_left_at_once(fake, tmp_path):
+    """503 with Retry-After: 3600: each retry waited 60 s (the longest a lookup waits) to be
+    refused again, minutes of a silent batch before it went offline all the same. Now the
+    first answer takes the run offline, and the batch says what the service asked."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for name in ("Alpha", "Bravo"):
+        album(library, name, "2000 - Album", "Album", n=1)
+    fake.fail(503, times=None, retry_after=3600)
+    result = run(fake, home, library, "--workers", "1", MEDIAKEEPER_MUSICBRAINZ_RETRIES="1")
+    assert leaves_decisions(result), result.stdout + result.stderr
+    assert len(fake.requests) == 1  # asked once, never again in this run
+    assert {item["status"] for item in queue_of(home).values()} == {"completed"}
+    assert "MusicBrainz asked to be left alone for 60 minutes: run --enrich after that\n" in (
+        result.stdout)
+
+
 def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fake, tmp_path):
     """A wrong address is the batch's fault, not each artist's: it stops with exit 2 and the
     setting named, every artist still pending (it used to make each one an error, and after
@@ -351,6 +368,46 @@ def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fak
     assert not (home / "status/music" / LOG_DIR).exists()
 
 
+@pytest.mark.parametrize(
+    "status, said, remedy",
+    [(403, "MusicBrainz refused this client (HTTP 403 Forbidden)", "[musicbrainz] contact"),
+     (401, "MusicBrainz asked for a user and password (HTTP 401 Unauthorized)",
+      "[musicbrainz] url")],
+    ids=["403", "401"],
+)  # fmt: skip
+@pytest.mark.parametrize("enrich", [False, True], ids=["batch", "enrich"])
+def test_a_service_that_refuses_us_stops_the_batch_and_marks_nothing(
+    fake, tmp_path, status, said, remedy, enrich
+):
+    """MusicBrainz answering 403 to every request (a blocked User-Agent) left each artist
+    "for --enrich", asking for every one: it refuses this client, not one artist, so the
+    batch stops at the first answer with one line saying what to set, every artist as it
+    was."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = ["Alpha", "Bravo", "Charlie", "Delta"]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1, genre="Trip  Hop")
+    if enrich:
+        assert run(fake, home, library, "--offline").returncode == 0
+    before = queue_of(home) if enrich else {}
+    fake.fail(status, times=None)
+    result = run(fake, home, library, "--workers", "1", *(["--enrich"] if enrich else []))
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert said in line and remedy in line, line
+    assert len(fake.requests) == 1  # the first answer stops the batch
+    queue = queue_of(home)
+    for name in names:
+        if enrich:
+            item, was = queue[name], before[name]
+            assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
+                "completed", was["attempts"], False)
+        else:
+            assert (queue[name]["status"], queue[name]["attempts"]) == ("pending", 0)
+    if not enrich:  # no artist's work was begun: its fixes wait for the next run
+        assert {tags.read(p).tags["genre"] for p in library.rglob("*.flac")} == {"Trip  Hop"}
+
+
 def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, tmp_path):
     """MusicBrainz unreachable is not the artists' failure: those an --enrich batch tried
     stay completed with their results, no attempt counted (three such runs used to make
@@ -367,8 +424,8 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
                      MEDIAKEEPER_MUSICBRAINZ_RETRIES="0")  # fmt: skip
         assert result.returncode == 1, result.stdout + result.stderr  # nothing was looked up
         assert (
-            "stopped early: 3 items in a row failed on the network; the service looks "
-            "unreachable, so the rest stay completed\n"
+            "stopped early: 3 artists in a row failed on the network; the service looks "
+            "unreachable: 3 artists not tried, left completed\n"
         ) in result.stdout
         assert "not looked up: 3 artists (the service unreachable), each as it was; run " \
             "--enrich again later\n" in result.stdout
@@ -393,21 +450,6 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
     assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {True}
 
 
-def test_a_batch_that_retries_errors_says_the_rest_keep_either_status(fake, tmp_path):
-    """The covers' archive down: a lookup that is not MusicBrainz's own, after the artist's
-    local work, so each artist's failure; the batch stops and names both statuses."""
-    library, home = tmp_path / "Music", tmp_path / "home"
-    names = [f"Artist {n}" for n in range(5)]
-    for name in names:
-        album(library, name, "2000 - Album", "Album", n=1)
-        fake.add_artist(name, release_groups=[("Album", "2000-05-01")])
-    result = run(fake, home, library, "--retry-errors", "--workers", "1", "--fetch-covers",
-                 MEDIAKEEPER_MUSICBRAINZ_COVERART_URL=closed_port())  # fmt: skip
-    assert result.returncode == 1
-    assert "unreachable, so the rest stay as they were (pending or error)\n" in result.stdout
-    assert [queue_of(home)[n]["status"] for n in names] == ["error"] * 3 + ["pending"] * 2
-
-
 def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, tmp_path):
     """With several workers, artists already in hand fail after the batch decided to stop:
     each is recorded, none says STOPPING EARLY again. (An --enrich batch: each artist it
@@ -429,6 +471,53 @@ def test_stopping_early_is_said_once_while_failures_in_flight_keep_coming(fake, 
     assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
     # With web lookups each worker holds two artists, not four: some were never claimed.
     assert len(tried) <= 8
+
+
+def test_a_stop_for_the_network_starts_none_of_the_artists_waiting_in_the_workers(
+    fake, tmp_path
+):
+    """--enrich --workers 4 with MusicBrainz down: each worker holds two artists, and each of
+    the eight spent a failing lookup though the batch had decided to stop after three, its
+    line saying "the rest stay completed" with none left. Now an artist a worker has not
+    begun goes back as it was, unasked, and the line counts those not tried."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n}" for n in range(8)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+    assert run(fake, home, library, "--offline").returncode == 0
+    before = queue_of(home)
+    fake.hold(503, times=None, path="/ws/2/artist")  # every search waits, then is refused
+    environment = {**os.environ, "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
+                   "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+                   "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0",
+                   "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    command = [sys.executable, "utilities/process_music_batch.py", "--home", str(home),
+               "--enrich", "--workers", "4"]  # fmt: skip
+    batch = subprocess.Popen(command, cwd=REPO, env=environment, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        searches = lambda: len(fake.requests_to("/ws/2/artist"))  # noqa: E731
+        assert wait_until(lambda: searches() == 4, limit=90)  # each worker's first artist
+        fake.let_go(3)  # three refused: the batch stops; the fourth worker's search still held
+        logs = home / "status/music" / LOG_DIR
+        assert wait_until(lambda: any("STOPPING EARLY" in log.read_text("utf-8")
+                                      for log in logs.glob("*_002.log")), limit=90)  # fmt: skip
+        fake.let_go()
+        out, err = batch.communicate(timeout=90)
+    finally:
+        batch.kill()
+    assert batch.returncode == 1, out + err
+    tried = searches()
+    assert tried <= 7  # the fourth worker's second artist at least was never begun
+    untried = count(8 - tried, "artist not tried", "artists not tried")
+    assert (f"stopped early: 3 artists in a row failed on the network; the service looks "
+            f"unreachable: {untried}, left completed\n") in out, out  # fmt: skip
+    assert f"not looked up: {tried} artists (the service unreachable)" in out
+    queue = queue_of(home)
+    for name in names:  # tried or not, each as it was
+        item, was = queue[name], before[name]
+        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
+            "completed", was["attempts"], False)
 
 
 def test_a_timeout_leaves_the_lookups_for_enrich(fake, tmp_path):
@@ -546,50 +635,62 @@ def test_a_cover_is_saved_under_the_suffix_of_what_it_is(fake, tmp_path, image, 
     assert output(home, "Portishead")["summary"]["covers_fetched"] == []  # the album's cover
 
 
-def test_an_unreachable_cover_archive_leaves_the_artist_to_do_again(fake, tmp_path):
+def test_an_unreachable_cover_archive_leaves_the_covers_for_enrich(fake, tmp_path):
+    """The archive out of reach made the artist an error: its fixes and ids written, yet
+    counted as a failure, and three such runs skipped it. A network that is down never turns
+    a queue into errors: the artist is completed with its tag work, its covers wait for
+    --enrich (said once, with the flag that fetches them), and the run goes on offline."""
     fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
-    album(library, "Portishead", "1994 - Dummy", "Dummy")
-    closed = {"MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": "http://127.0.0.1:9"}
+    album(library, "Portishead", "1994 - Dummy", "Dummy", genre="Trip  Hop")
+    closed = {"MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": closed_port()}
     result = run(fake, home, library, "--fetch-covers", **closed)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     item = queue_of(home)["Portishead"]
-    assert item["status"] == "error" and item["error_history"][-1]["stage"] == "covers"
+    assert (item["status"], item["error_history"]) == ("completed", [])
+    assert item["details"]["enriched"] is False and not item["details"]["unidentified"]
+    track = tags.read(library / "Portishead/1994 - Dummy/01 - Song 1.flac").tags
+    assert track["genre"] == "Trip Hop" and track["musicbrainz_releasegroupid"]
     assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
-    # With the archive back, the retry fetches the cover and completes the artist.
-    again = run(fake, home, library, "--retry-errors", "--fetch-covers")
+    assert "Cover Art Archive unreachable: ran offline; run --enrich later\n" in result.stdout
+    assert result.stdout.count("run --enrich --fetch-covers later") == 1
+    # With the archive back, --enrich fetches the cover; the ids are in the tags already.
+    again = run(fake, home, library, "--enrich", "--fetch-covers")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert queue_of(home)["Portishead"]["status"] == "completed"
+    assert queue_of(home)["Portishead"]["details"]["enriched"] is True
     assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
 def test_a_web_page_in_place_of_a_cover_is_the_network_and_never_cover_jpg(fake, tmp_path):
-    """A captive portal answering 200 with its login page: the artist is to do again."""
+    """A captive portal answering 200 with its login page: the covers wait for --enrich."""
     fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Portishead", "1994 - Dummy", "Dummy")
     portal = b"<!DOCTYPE html><html><body>Log in to the hotel Wi-Fi</body></html>"
     fake.malformed(times=None, path="/images/", body=portal)
     result = run(fake, home, library, "--fetch-covers")
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     item = queue_of(home)["Portishead"]
-    assert item["status"] == "error" and "web page" in item["last_error"]
+    assert (item["status"], item["details"]["enriched"]) == ("completed", False)
+    log = sorted((home / "status/music" / LOG_DIR).glob("*.log"))[-1].read_text("utf-8")
+    assert "WENT OFFLINE: Cover Art Archive unreachable" in log and "web page" in log
     assert not (library / "Portishead/1994 - Dummy/cover.jpg").exists()
     fake.clear_faults()  # back on a real network: the page was not kept in the cache
-    again = run(fake, home, library, "--retry-errors", "--fetch-covers")
+    again = run(fake, home, library, "--enrich", "--fetch-covers")
     assert again.returncode == 0, again.stdout + again.stderr
     assert (library / "Portishead/1994 - Dummy/cover.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
 
 
 def test_retry_errors_takes_a_failing_artist_once_per_run(fake, tmp_path):
-    fake.add_artist("Portishead", release_groups=DUMMY)
     library, home = tmp_path / "Music", tmp_path / "home"
     album(library, "Portishead", "1994 - Dummy", "Dummy")
-    closed = {"MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": closed_port(),
-              "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
-    first = run(fake, home, library, "--fetch-covers", **closed)  # fails every time
+    queue = [sys.executable, "utilities/music_queue_manager.py", "--home", str(home), "--init",
+             "--library", str(library)]  # fmt: skip
+    subprocess.run(queue, cwd=REPO, check=True, capture_output=True)
+    (library / "Portishead").rename(tmp_path / "gone")  # its scan fails every time
+    first = run(fake, home, library, "--offline")
     assert first.returncode == 1 and queue_of(home)["Portishead"]["attempts"] == 1
-    again = run(fake, home, library, "--retry-errors", "--fetch-covers", **closed)
+    again = run(fake, home, library, "--retry-errors", "--offline")
     assert again.returncode == 1
     item = queue_of(home)["Portishead"]
     assert (item["status"], item["attempts"]) == ("error", 2)  # one more try, not three

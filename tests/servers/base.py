@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
@@ -51,7 +51,7 @@ def image_type(data: bytes) -> str:
 
 @dataclass
 class Fault:
-    kind: str  # "status", "delay", "malformed", "trickle" or "endless"
+    kind: str  # "status", "delay", "hold", "malformed", "trickle" or "endless"
     remaining: int | None  # None = every matching request from now on
     path: str | None = None  # only requests whose path starts with this
     status: int = 503
@@ -77,6 +77,7 @@ class FakeService:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._let_go = threading.Semaphore(0)  # a token for each held request let go
         self._httpd: _QuietServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -150,6 +151,17 @@ class FakeService:
     def delay(self, seconds: float, *, times: int | None = 1, path: str | None = None) -> None:
         """Wait ``seconds`` before answering the next ``times`` requests."""
         self.add_fault(Fault("delay", times, path, seconds=seconds))
+
+    def hold(
+        self, status: int | None = None, *, times: int | None = 1, path: str | None = None
+    ) -> None:
+        """Hold the next ``times`` requests (None = every one) until ``let_go`` lets them
+        go, each then answered ``status`` (with the service's error body), or as usual."""
+        self.add_fault(Fault("hold", times, path, status=status or 0))
+
+    def let_go(self, requests: int = 1_000_000) -> None:
+        """Let go ``requests`` held requests (or held later), first held first."""
+        self._let_go.release(requests)
 
     def malformed(
         self, *, times: int | None = 1, path: str | None = None, body: bytes | None = None
@@ -234,6 +246,11 @@ class RecordingHandler(BaseHTTPRequestHandler):
         with fake._lock:
             fake._records.append(record)
         fault = fake._take_fault(parts.path)
+        if fault is not None and fault.kind == "hold":
+            while not fake._let_go.acquire(timeout=0.05):
+                if fake._stopping.is_set():
+                    return  # the server is stopping
+            fault = replace(fault, kind="status") if fault.status else None
         if fault is not None and fault.kind == "delay":
             if fake._stopping.wait(fault.seconds):
                 return  # the server is stopping

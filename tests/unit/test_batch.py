@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.job import ItemFailure, ItemResult
 from mediakeeper.batch.runner import BatchOptions, BatchRunner, Done, Hooks
 from mediakeeper.batch.stage_progress import EVERY, report_fraction, report_stage
 from mediakeeper.queue.session_log import start_session
@@ -246,3 +246,36 @@ def test_a_second_ctrl_c_while_recording_exits_once_the_result_and_its_log_line_
     assert [i["status"] for i in items] == ["completed", "in_progress", "pending"]
     (log,) = (status / "music").rglob("*.log")
     assert "COMPLETED  Artist 0" in log.read_text(encoding="utf-8")
+
+
+class Unreachable:
+    """Every item fails on the network (its service cannot be reached)."""
+
+    def process(self, item) -> ItemResult:
+        raise ItemFailure("lookup", "musicbrainz: cannot get it: Connection refused", network=True)
+
+
+def test_a_network_stop_counts_the_items_it_did_not_try_and_the_status_they_keep(
+    make_store, tmp_path
+):
+    """It said "so the rest stay pending" whatever was left: now how many, and as what (a
+    batch that also retries errors takes from either)."""
+    store = make_store(5)
+    session = start_session(tmp_path / "status", "music")
+    options = BatchOptions(size=5, workers=1, statuses=("pending", "error"))
+    report = BatchRunner(store, Unreachable(), session, options, Hooks()).run()
+    assert report.stopped_early == (
+        "3 artists in a row failed on the network; the service looks unreachable: 2 artists "
+        "not tried, left as they were (pending or error)"
+    )
+    assert [i["status"] for i in store.load()["items"]] == ["error"] * 3 + ["pending"] * 2
+
+
+def test_a_network_stop_with_nothing_left_to_try_is_no_stop(make_store, tmp_path):
+    """Every item of the batch was tried: "the rest stay pending" spoke of none."""
+    store = make_store(3)
+    session = start_session(tmp_path / "status", "music")
+    report = BatchRunner(store, Unreachable(), session, BatchOptions(size=3, workers=1),
+                         Hooks()).run()  # fmt: skip
+    assert report.stopped_early is None and report.count("error") == 3
+    assert "STOPPING EARLY" in session.log_path.read_text(encoding="utf-8")
