@@ -305,3 +305,37 @@ def test_undo_of_an_artist_the_batch_holds_is_refused(running):
     assert refused.stderr == (f"Error: {name!r} is being processed right now by pid "
                               f"{proc.pid} (wait for that batch to finish or stop it first)\n")
     assert as_they_are(lib) == before
+
+
+def test_a_running_batch_s_items_done_are_those_its_queue_says_it_finished(tmp_path):
+    """A batch records its results in the queue first and writes its session's events after
+    (the queue is flushed at every item; the events file may lag, or lose its last lines to
+    a power cut: ``recover_items``). Held between the two (here: this process is the batch,
+    its session open and 5 artists recorded completed in the queue, their events not yet
+    written), ``/api/batches`` and the page said "0 done". They count what the queue says
+    the session finished."""
+    from mediakeeper.queue.session_log import start_session
+    from mediakeeper.queue.store import QueueStore
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    spec = {f"Artist {a}/Album/01 - Song.flac": {"tags": {"title": "Song"}} for a in range(8)}
+    build_library(lib, spec)
+    home.mkdir()
+    made = run_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stdout + made.stderr
+    session = start_session(home / "status", "music", description="batch of 8")
+    store = QueueStore(home / "status" / "music", "music")
+    claimed = store.claim_many(session.id, 6)
+    with store.transaction():  # as the runner records a round of results: one transaction
+        for item in claimed[:5]:
+            store.record_success(item["key"], session.id, counts={})
+    server = serve(home)
+    try:
+        running = server.get("/api/batches").json()["running"]
+        page = server.get("/").text
+    finally:
+        server.stop()
+    assert [(r["session"], r["items_done"], r["items_failed"]) for r in running] == [
+        (session.id, 5, 0)], running
+    assert [i["key"] for i in running[0]["items"]] == [claimed[5]["key"]]
+    assert f"{session.id}</span> running: 5 done, 0 failed" in page
