@@ -127,6 +127,18 @@ def titles(lib: Path) -> dict[str, str]:
             for track in sorted(lib.rglob("*.flac"))}  # fmt: skip
 
 
+def refused_by_page(home: Path, path: str, body: dict) -> str:
+    """What the page answers a person's ``POST path`` with ``body`` while the batch is held,
+    asserted a 409 (the action waits for the batch, as a second batch would): its error, once
+    the server has stopped."""
+    server = serve(home)
+    try:
+        answer = server.post(path, body)
+    finally:
+        server.stop()
+    assert answer.status_code == 409, answer.text
+    return answer.json()["error"]
+
 def test_undo_of_the_session_a_batch_is_still_running_is_refused(running):
     """Undone mid-run, the session's artists in the batch's hands were put back and then
     recorded completed with their fixes, and the session was marked undone whole though the
@@ -165,14 +177,8 @@ def test_the_page_s_undo_of_a_running_batch_s_session_is_refused_too(running):
     where one already works, the error naming the batch; nothing touched."""
     home, lib, proc, session = running
     before = as_they_are(lib)
-    server = serve(home)
-    try:
-        refused = server.post("/api/undo", {"session": session})
-    finally:
-        server.stop()
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["error"].startswith(
-        f"session {session} is still running (a music batch, pid {proc.pid})"), refused.text
+    said = refused_by_page(home, "/api/undo", {"session": session})
+    assert said.startswith(f"session {session} is still running (a music batch, pid {proc.pid})")
     assert as_they_are(lib) == before
 
 
@@ -219,14 +225,10 @@ def test_decide_on_an_artist_the_batch_holds_says_the_batch_has_it(running_again
     assert (by_name.returncode, by_name.stderr) == (2, said), by_name.stdout + by_name.stderr
     by_id = run_script("decide.py", "--home", home, "--id", ids[name], "--set", "date=2001")
     assert (by_id.returncode, by_id.stderr) == (2, said), by_id.stdout + by_id.stderr
-    server = serve(home)  # the page's answer: the same, as a stale id's 409
-    try:
-        on_page = server.post("/api/decisions", {"id": ids[name], "set": {"date": "2001"}})
-    finally:
-        server.stop()
-    assert on_page.status_code == 409, on_page.text
-    assert on_page.json()["error"].startswith(
-        f"{name!r} is being processed right now by a music batch (pid {proc.pid}"), on_page.text
+    # The page's answer: the same, as a stale id's 409.
+    on_page = refused_by_page(home, "/api/decisions", {"id": ids[name], "set": {"date": "2001"}})
+    assert on_page.startswith(
+        f"{name!r} is being processed right now by a music batch (pid {proc.pid}"), on_page
     assert as_they_are(lib) == before
 
     resume(proc, group=True)
