@@ -407,10 +407,10 @@ class HomeFollower:
 
     def states(self, working: int = 10) -> dict[str, dict[str, Any]]:
         """Each queue by kind as it is held now: its ``counts`` by status, its ``progress``,
-        the first ``working`` items in progress and its ``problem``."""
+        the first ``working`` items in progress (key, ``Seen``) and its ``problem``."""
         with self._lock:
             return {kind: {"counts": f.summary(), "progress": f.progress(), "problem": f.problem,
-                           "working": list(islice(f.working.values(), working))}
+                           "working": list(islice(f.working.items(), working))}
                     for kind, f in sorted(self.queues.items())}  # fmt: skip
 
     def emit(self, kind: str, event: str, data: dict[str, Any]) -> None:
