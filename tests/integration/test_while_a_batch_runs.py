@@ -341,3 +341,26 @@ def test_a_running_batch_s_items_done_are_those_its_queue_says_it_finished(tmp_p
         (session.id, 5, 0)], running
     assert [i["key"] for i in running[0]["items"]] == [claimed[5]["key"]]
     assert f"{session.id}</span> running: 5 done, 0 failed" in page
+
+
+def test_the_dashboard_counts_the_tag_changes_of_the_artists_done_not_those_in_hand(running):
+    """Mid-batch, the dashboard's "tag changes" of the week counted every fix the batch had
+    journaled, those of the artists still in its hands too (written, or being written, but
+    not yet recorded done: an interrupt gives them back, and they may be written again). It
+    counts the fixes of the artists the queue says are done; once the batch ends, all."""
+    import json
+
+    home, _lib, proc, session = running
+    held = {item["key"] for item in statuses(home)["in_progress"]}
+    journal = home / "status" / "music" / "changes" / f"{session}.jsonl"
+    artists = [json.loads(line)["artist"] for line in journal.read_text("utf-8").splitlines()]
+    assert held & set(artists)  # (the moment held: fixes of artists in hand are journaled)
+    shown = run_script("media_dashboard.py", "--home", home, "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    done = sum(1 for artist in artists if artist not in held)
+    assert json.loads(shown.stdout)["week"]["tag_changes"] == done
+
+    resume(proc, group=True)
+    proc.communicate(timeout=300)
+    after = run_script("media_dashboard.py", "--home", home, "--json")
+    assert json.loads(after.stdout)["week"]["tag_changes"] == 2 * ARTISTS  # a title a track
