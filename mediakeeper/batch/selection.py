@@ -7,6 +7,7 @@ flags, call these and render what happened; the runner then claims within the
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from mediakeeper.batch.runner import BatchOptions
@@ -47,15 +48,18 @@ def runner_options(
 
 
 def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, dry_run: bool,
-              overwrite: bool | None = None):  # fmt: skip
+              overwrite: bool | None = None,
+              holds_output: Callable[[dict[str, Any]], bool] | None = None):  # fmt: skip
     """``--<noun> NAME``: the batch takes just that item, whatever its status, unless another
     batch is working on it now (a claim whose process is gone is released and taken).
     ``overwrite``: the batch's ``--overwrite`` for a kind that places its output (None: a
-    kind without it); a completed item is then made again only with it, else refused here:
-    its place holds its earlier output, and the run could only fail on it."""
+    kind without it); a completed item whose places hold its earlier output
+    (``holds_output(item)``) is then made again only with it, else refused here: the run
+    could only fail on that output. Into places that hold none of it, it is made again."""
     item = find_named(settings, kind, name, dry_run)
     refuse_if_live(item)
-    if overwrite is False and item["status"] == COMPLETED:
+    if (overwrite is False and item["status"] == COMPLETED
+            and (holds_output is None or holds_output(item))):  # fmt: skip
         noun = kinds.get(kind).noun
         raise ConfigError(f"the {noun} {quoted(item['name'])} is done already",
                           "give --overwrite as well to make it again: its earlier output is "

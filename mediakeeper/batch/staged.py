@@ -408,6 +408,18 @@ class StagedJob:
         record = placements.Record(self._record_path(item), item["key"])
         placements.check(target, names, record, overwrite=self.overwrite, noun=self.noun)
 
+    def holds_earlier_output(self, item: dict[str, Any]) -> bool:
+        """Whether a place this job writes to (``places``) holds files the item placed there
+        before, as they were placed: a run would replace them (only with ``overwrite``). A
+        completed item asked into another output finds none there."""
+        record = placements.Record(self._record_path(item), item["key"])
+        roots = [root for _, root in self.places() if root is not None]
+        return any(
+            record.owned(Path(target))
+            for target in record.load()
+            if target != placements.KEY and any(Path(target).is_relative_to(r) for r in roots)
+        )
+
     def place_note(self, item: dict[str, Any], target: Path, names: set[str]) -> str:
         """What a dry run says of ``target``: nothing (free), that the item goes beside
         what is there, or the refusal a run would meet."""

@@ -302,13 +302,16 @@ def journal_stamps(status_kind_dir: Path, since: datetime | None = None) -> Iter
         yield from written_stamps(path)
 
 
-def written_stamps(path: Path) -> Iterator[str]:
+def written_stamps(path: Path, leave_out: frozenset[str] = frozenset()) -> Iterator[str]:
     """When each change of one journal that was written was made (its entry's ``at``), in
     its order: read a line at a time, holding none of its changes, only the few said
     unwritten. A line as the toolkit wrote it (its checksum matches its bytes) has its stamp
-    cut out of it without decoding the entry; any other is read whole."""
+    cut out of it without decoding the entry; any other is read whole. ``leave_out``: the
+    changes of these artists (item keys) passed over, every line then read whole."""
     unwritten = _unwritten_stamps(path)
-    for entry in _lines(path, _stamp):
+    for entry in _lines(path, None if leave_out else _stamp):
+        if isinstance(entry, JournalEntry) and entry.artist in leave_out:
+            continue
         if isinstance(entry, JournalEntry | str):
             stamp = entry if isinstance(entry, str) else entry.at
             if unwritten[stamp]:

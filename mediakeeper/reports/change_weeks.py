@@ -19,7 +19,7 @@ import contextlib
 import json
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -32,7 +32,10 @@ from mediakeeper.changes.journal import (
     journal_paths,
     written_stamps,
 )
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
+from mediakeeper.queue.items import IN_PROGRESS
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 from mediakeeper.text.jsonfmt import dumps_one
 
@@ -48,6 +51,7 @@ class JournalWeeks:
     path: Path
     weeks: dict[date, int]
     last: datetime | None
+    leave_out: frozenset[str] = frozenset()  # the artists whose changes are not counted
 
     @property
     def taken_back(self) -> bool:
@@ -60,7 +64,7 @@ class JournalWeeks:
         journal written after it): those are read again, a rare case."""
         if as_of is None or as_of >= week.end or self.last is None or as_of >= self.last:
             return self.weeks.get(week.monday, 0)
-        return count_in(sorted(_moments(self.path)), week, as_of)
+        return count_in(sorted(_moments(self.path, self.leave_out)), week, as_of)
 
 
 class ChangeCount(NamedTuple):
@@ -96,15 +100,24 @@ class ChangeWeeks:
 
     @classmethod
     def read(
-        cls, status_kind_dir: Path, since: datetime | None = None, *, keep: bool = False
+        cls,
+        status_kind_dir: Path,
+        since: datetime | None = None,
+        *,
+        keep: bool = False,
+        in_hand: Mapping[str, frozenset[str]] | None = None,
     ) -> ChangeWeeks:
         """The kind's journals counted. ``since``: at least every change made since then
         (``journal_paths``). ``keep``: the closing reports' reading, which keeps the counts
-        of the journals it read for the next."""
+        of the journals it read for the next. ``in_hand``: by running session, the items it
+        holds (``in_hand``): their changes are not counted (not yet done), nor kept."""
         kept = _kept(status_kind_dir)
         fresh: dict[str, Any] = {}
         journals = []
         for path in journal_paths(status_kind_dir, since):
+            if held_now := (in_hand or {}).get(path.stem):
+                journals.append(_counted(path, held_now))
+                continue
             before = journal_identity(path)
             held = kept.get(path.name)
             if before is not None and held is not None and held["id"] == before:
@@ -120,26 +133,46 @@ class ChangeWeeks:
         return cls(tuple(journals))
 
 
-def _moments(path: Path) -> Iterator[datetime]:
+def in_hand(status_kind_dir: Path, running: set[str]) -> dict[str, frozenset[str]]:
+    """The items each of the ``running`` sessions holds, as its queue says, for those whose
+    journal is there: a batch journals an item's fixes before it records the item done, and
+    an interrupt gives it back, so they are not yet changes made. Read only while one runs."""
+    if not any((status_kind_dir / CHANGES_DIR / f"{sid}.jsonl").exists() for sid in running):
+        return {}
+    store = QueueStore(status_kind_dir, status_kind_dir.name)
+    try:
+        items = store.peek()["items"] if store.exists() else []
+    except (MediakeeperError, OSError):
+        return {}  # a queue that cannot be read: its report says so
+    held: dict[str, set[str]] = {}
+    for item in items:
+        session = (item.get("claimed_by") or {}).get("session")
+        if item.get("status") == IN_PROGRESS and session in running:
+            held.setdefault(session, set()).add(item["key"])
+    return {sid: frozenset(keys) for sid, keys in held.items()}
+
+
+def _moments(path: Path, leave_out: frozenset[str] = frozenset()) -> Iterator[datetime]:
     """When each of the journal's written changes was made (a stamp that reads as no time is
-    passed over); one append's changes share their stamp, read once."""
+    passed over; and the changes of the artists ``leave_out``); one append's changes share
+    their stamp, read once."""
     stamp = moment = None
-    for at in written_stamps(path):
+    for at in written_stamps(path, leave_out):
         if at != stamp:
             stamp, moment = at, parse_time(at)
         if moment is not None:
             yield moment
 
 
-def _counted(path: Path) -> JournalWeeks:
+def _counted(path: Path, leave_out: frozenset[str] = frozenset()) -> JournalWeeks:
     weeks: Counter[date] = Counter()
     last = week = None
-    for moment in _moments(path):
+    for moment in _moments(path, leave_out):
         if week is None or not week.contains(moment):
             week = Week.of(moment)
         weeks[week.monday] += 1
         last = moment if last is None or moment > last else last
-    return JournalWeeks(path, dict(weeks), last)
+    return JournalWeeks(path, dict(weeks), last, leave_out)
 
 
 def _kept(status_kind_dir: Path) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
     read, sessions, changes = rec.read_home(
         home,
         lambda store: _read_queue(home, store, moment),
-        lambda d: changes_in(d, moment),
+        lambda d, _sessions: changes_in(d, moment),
         checkpoint=True,  # the sessions logged since, folded in for every later reader
     )
     queues = [queue for queue, _ in read]

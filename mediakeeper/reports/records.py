@@ -30,9 +30,9 @@ from mediakeeper.core.kinds import KINDS
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.queue.items import finding_counts
 from mediakeeper.queue.reading import read_lines
-from mediakeeper.queue.session_log import EVENTS_FILE, SessionRecord, load_sessions
+from mediakeeper.queue.session_log import EVENTS_FILE, RUNNING, SessionRecord, load_sessions
 from mediakeeper.queue.store import QUEUE_FILE, QueueStore
-from mediakeeper.reports.change_weeks import ChangeWeeks
+from mediakeeper.reports.change_weeks import ChangeWeeks, in_hand
 from mediakeeper.reports.weeks import parse_time
 from mediakeeper.text.slug import inside, slugify
 
@@ -104,28 +104,36 @@ def gather(
     journal line, where its counts were not kept: ``ChangeWeeks``); ``changes_since``: at
     least those made since then (the journals last written before it are not read)."""
     home = Path(home)
-    read_changes = (lambda d: ChangeWeeks.read(d, changes_since)) if changes_too else None
-    queues, sessions, changes = read_home(home, read_queue, read_changes)
+
+    def read_changes(status_kind_dir: Path, sessions: list[SessionRecord]) -> ChangeWeeks:
+        # A batch still running: the fixes of the items in its hands are not yet made.
+        running = {s.id for s in sessions if s.outcome == RUNNING}
+        held = in_hand(status_kind_dir, running) if running else None
+        return ChangeWeeks.read(status_kind_dir, changes_since, in_hand=held)
+
+    queues, sessions, changes = read_home(home, read_queue,
+                                          read_changes if changes_too else None)  # fmt: skip
     return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
 
 
 def read_home(
     home: Path,
     read_queue: Callable[[QueueStore], T],
-    read_changes: Callable[[Path], Any] | None = None,
+    read_changes: Callable[[Path, list[SessionRecord]], Any] | None = None,
     *,
     checkpoint: bool = False,
 ) -> tuple[list[T], list[SessionRecord], dict[str, Any]]:
     """Each kind's queue as ``read_queue`` reads it (where the kind has one), every session
-    (by start), and per kind what ``read_changes`` makes of its change journals (where it has
-    some; None: not read). ``checkpoint``: the closing reports' reading, which may write each
-    session log's checkpoint anew (``load_sessions``)."""
+    (by start), and per kind what ``read_changes`` makes of its change journals and its
+    sessions (where it has some; None: not read). ``checkpoint``: the closing reports'
+    reading, which may write each session log's checkpoint anew (``load_sessions``)."""
     status_dir = Path(home) / "status"
     queues, sessions, changes = [], [], {}
     for kind in kinds_in(status_dir):
-        sessions += load_sessions(status_dir, kind, items=False, checkpoint=checkpoint)
+        of_kind = load_sessions(status_dir, kind, items=False, checkpoint=checkpoint)
+        sessions += of_kind
         if read_changes is not None and (status_dir / kind / CHANGES_DIR).is_dir():
-            changes[kind] = read_changes(status_dir / kind)
+            changes[kind] = read_changes(status_dir / kind, of_kind)
         store = QueueStore(status_dir / kind, kind)
         if store.exists():
             queues.append(read_queue(store))

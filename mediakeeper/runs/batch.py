@@ -120,11 +120,17 @@ class Batch:
         movie done again keeps the files there without it, and fails on none)."""
         return self.run.flags["overwrite"] if self.plan.places else None
 
+    def holds_output(self, item: dict[str, Any]) -> bool:
+        """Whether this run's places hold the item's earlier output (``only_item``). Asked
+        before any session opens: its places are the job's settings, no session's."""
+        return self.make_job("").holds_earlier_output(item)
+
     def eligible(self) -> list[dict[str, Any]]:
         """The items a real run would take, read without writing anything (a dry run's)."""
         if self.item and not self.resume:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
-                                dry_run=True, overwrite=self.overwrite)  # fmt: skip
+                                dry_run=True, overwrite=self.overwrite,
+                                holds_output=self.holds_output)  # fmt: skip
         if self.enrich:
             store = QueueStore(self.settings.status_dir / self.record.name, self.record.name)
             selection.enrich_only(store, self.options)
@@ -143,7 +149,8 @@ class Batch:
         name (whatever its status), or for ``enrich`` the items whose lookups wait."""
         if self.item and not self.resume:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
-                                dry_run=False, overwrite=self.overwrite)  # fmt: skip
+                                dry_run=False, overwrite=self.overwrite,
+                                holds_output=self.holds_output)  # fmt: skip
         selection.narrow(store, self.options, enrich=self.enrich)
 
     def run_items(self, store: QueueStore, hooks: Hooks) -> tuple[Session, BatchReport]:

@@ -16,7 +16,8 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueError, UsageError
 from mediakeeper.fs import left_behind
-from mediakeeper.queue.items import PENDING, new_queue
+from mediakeeper.queue import fingerprints
+from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, PENDING, claim_is_stale, new_queue
 from mediakeeper.queue.manager import RefreshResult, refresh_queue
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.watch.ignore import marked
@@ -88,6 +89,36 @@ def pending(settings: Settings, watched: Watched, only: Callable[[str], bool]) -
         return []
     return [i for i in items
             if i["status"] == PENDING and not i.get("missing") and only(i["key"])]  # fmt: skip
+
+
+def own_writes(settings: Settings, watched: Watched, top: str) -> bool:
+    """Whether the files under the top-level folder ``top`` are as the toolkit leaves them,
+    so that a change heard there is its own (a batch fixing tags in a watched library): each
+    of the kind's items there is held by a running batch (whose writes they are, and which
+    records its files as it completes it), or completed with its files as the batch recorded
+    them (what the refresh rule compares: nothing it would queue). A folder no item is, or
+    a queue that cannot be read: not known to be, so the change waits to settle."""
+    store = store_of(settings, watched.kind)
+    try:
+        items = store.peek()["items"] if store.exists() else []
+    except QueueError:
+        return False
+    under = [i for i in items if i["key"] == top or i["key"].startswith(f"{top}/")]
+    tree = kinds.get(watched.kind).files_below
+    for item in under:
+        if item["status"] == IN_PROGRESS and not claim_is_stale(item.get("claimed_by")):
+            continue
+        if item["status"] != COMPLETED or item.get("missing"):
+            return False
+        if not (item.get("details") or {}).get(fingerprints.FINGERPRINT):
+            return False  # completed before its files were recorded: not known
+        try:
+            folder = Path(watched.library, item["key"])
+            if fingerprints.change_since(store.dir, item, folder, tree=tree) is not None:
+                return False
+        except OSError:
+            return False
+    return bool(under)
 
 
 def store_of(settings: Settings, kind: str) -> QueueStore:

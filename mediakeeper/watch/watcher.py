@@ -27,6 +27,7 @@ from mediakeeper.watch.library import (
     Watched,
     change_lines,
     holds_items,
+    own_writes,
     pending,
     refresh_settled,
     store_of,
@@ -169,8 +170,7 @@ class Watcher:
                     self._fall_back(source.root, str(err))
                     return
                 if isinstance(changes, set):
-                    for _change, path in changes:
-                        self.heard(path)
+                    self.heard([path for _change, path in changes])
                     if (DELETED, source.root) in changes:
                         self._root_removed(source.root)
                         return
@@ -235,11 +235,19 @@ class Watcher:
 
     # ---- what events and looks do -------------------------------------------------------
 
-    def heard(self, path: str) -> None:
-        """A change under ``path``: its top-level folder waits to settle again."""
-        for w in self.watched:
-            top = w.top_of(path)
-            if top is not None and not self.ignore.noise(top):
+    def heard(self, paths: list[str]) -> None:
+        """Changes under ``paths`` (one burst of events): each top-level folder they lie in
+        waits to settle again, but for one not waiting yet whose files are as the toolkit
+        left them (``own_writes``: a batch's own fixes), which is no change from outside."""
+        tops: dict[tuple[str, str], Watched] = {}
+        for path in paths:
+            for w in self.watched:
+                top = w.top_of(path)
+                if top is not None and not self.ignore.noise(top):
+                    tops[w.library, top] = w
+        for (library, top), w in tops.items():
+            waiting = os.path.join(library, top) in self.settler.waiting
+            if waiting or not own_writes(self.settings, w, top):
                 self._wait(w, top)
 
     def _wait(self, w: Watched, top: str) -> None:

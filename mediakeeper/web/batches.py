@@ -162,32 +162,46 @@ async def stop_batch(request: Request) -> JSONResponse:
     return JSONResponse({"session": session, "stopping": True}, status_code=202)
 
 
-def running_batches(home: Path, in_flight: dict[str, list[dict[str, Any]]] | None = None
+def running_batches(home: Path, in_flight: dict[str, list[dict[str, Any]]] | None = None,
+                    finished: dict[str, tuple[int, int]] | None = None
                     ) -> list[dict[str, Any]]:  # fmt: skip
     """The running batches of every kind with a queue; ``in_flight``: the items each
-    session holds (``HomeFollower.in_flight``)."""
+    session holds (``HomeFollower.in_flight``); ``finished``: what each finished, as the
+    queues say (``HomeFollower.finished_by``)."""
     found = []
     for queue in sorted((home / "status").glob("*/processing_queue.json")):
         records = load_sessions(home / "status", queue.parent.name, items=False)
-        found += running_of(records, in_flight)
+        found += running_of(records, in_flight, finished)
     return found
 
 
 def running_of(records: list[SessionRecord], in_flight: dict[str, list[dict[str, Any]]]
-               | None = None) -> list[dict[str, Any]]:  # fmt: skip
+               | None = None, finished: dict[str, tuple[int, int]] | None = None
+               ) -> list[dict[str, Any]]:  # fmt: skip
     """The running sessions among ``records``, as the API and the page list them: with
-    ``in_flight`` given, each one's items in hand (``items``) and the workers holding them."""
-    return [{"session": record.id, "kind": record.kind, "pid": record.pid,
-             "started_at": record.started_at.isoformat(), "items_done": record.items_done,
-             "items_failed": record.items_failed,
+    ``in_flight`` given, each one's items in hand (``items``) and the workers holding them.
+    Its items done and failed are the more of what its events say and what the queue says
+    it finished (``finished``): a batch records each result in the queue first, its event
+    after, and a batch held or slow between the two has finished what its events lack."""
+    running = []
+    for record in records:
+        if record.outcome != RUNNING:
+            continue
+        done, failed = (finished or {}).get(record.id, (0, 0))
+        running.append(
+            {"session": record.id, "kind": record.kind, "pid": record.pid,
+             "started_at": record.started_at.isoformat(),
+             "items_done": max(record.items_done, done),
+             "items_failed": max(record.items_failed, failed),
              **({"cluster": record.moved} if record.moved else {}),
              **({"items": in_flight.get(record.id, [])} if in_flight is not None else {})}
-            for record in records if record.outcome == RUNNING]  # fmt: skip
+        )  # fmt: skip
+    return running
 
 
 def _running_now(web) -> list[dict[str, Any]]:
     web.follower.sync()
-    return running_batches(web.home, web.follower.in_flight())
+    return running_batches(web.home, web.follower.in_flight(), web.follower.finished_by())
 
 
 async def list_batches(request: Request) -> JSONResponse:

@@ -135,6 +135,10 @@ class QueueFollow:
     finished: deque[float] = field(default_factory=deque)  # when, the last SPEED_WINDOW
     problem: str = ""  # the queue could not be read (said by /healthz)
     working: dict[str, Seen] = field(default_factory=dict)  # those in progress, as claimed
+    # The items each session finished, as the queue says now: (session, status) -> how many
+    # completed, failed or skipped. The queue is written at every item, before the session's
+    # events (which a running batch's may lag): a running batch's "done" is counted from it.
+    ended: Counter[tuple[str, str]] = field(default_factory=Counter)
     # Each item as the library lists it, and a number raised by every change of them: the
     # listing's orders are sorted again only when it moved (``library.Listing``).
     entries: dict[str, library.Entry] = field(default_factory=dict)
@@ -214,7 +218,9 @@ class QueueFollow:
         # again are no change, so nothing is told twice or missed.
         self.journal_at = size
         for gone in set(self.items) - keys:  # a queue manager removed it
-            self.counts[self.items.pop(gone).status] -= 1
+            was = self.items.pop(gone)
+            self.counts[was.status] -= 1
+            self.ended[was.session, was.status] -= was.status in FINISHED
             self.working.pop(gone, None)
             self._forget(gone)
             self.listing.changed(self.entries.pop(gone, None), None)
@@ -273,7 +279,9 @@ class QueueFollow:
             self.working.pop(key, None)
         if before is not None:
             self.counts[before.status] -= 1
+            self.ended[before.session, before.status] -= before.status in FINISHED
         self.counts[now.status] += 1
+        self.ended[now.session, now.status] += now.status in FINISHED
         if emit is None:
             return
         if before is None or before.status != now.status:
@@ -399,10 +407,10 @@ class HomeFollower:
 
     def states(self, working: int = 10) -> dict[str, dict[str, Any]]:
         """Each queue by kind as it is held now: its ``counts`` by status, its ``progress``,
-        the first ``working`` items in progress and its ``problem``."""
+        the first ``working`` items in progress (key, ``Seen``) and its ``problem``."""
         with self._lock:
             return {kind: {"counts": f.summary(), "progress": f.progress(), "problem": f.problem,
-                           "working": list(islice(f.working.values(), working))}
+                           "working": list(islice(f.working.items(), working))}
                     for kind, f in sorted(self.queues.items())}  # fmt: skip
 
     def emit(self, kind: str, event: str, data: dict[str, Any]) -> None:
@@ -442,6 +450,19 @@ class HomeFollower:
                             {"item": now.name, "key": key, "stage": now.stage,
                              "workers": list(now.workers)})  # fmt: skip
         return held
+
+    def finished_by(self) -> dict[str, tuple[int, int]]:
+        """What each session finished, as the queues say now: (items completed, items failed
+        or skipped), by session."""
+        found: dict[str, tuple[int, int]] = {}
+        with self._lock:
+            for follow in self.queues.values():
+                for (session, status), n in follow.ended.items():
+                    if n > 0 and session:
+                        done, failed = found.get(session, (0, 0))
+                        found[session] = ((done + n, failed) if status == COMPLETED
+                                          else (done, failed + n))  # fmt: skip
+        return found
 
     def held(self) -> Counter[tuple[str, str]]:
         """The items in flight each cluster worker holds now, by (kind, worker)."""

@@ -165,7 +165,8 @@ def activity(web, *, whole: bool = True) -> dict[str, Any]:
                        "problem": held["problem"], **held["progress"]})  # fmt: skip
     records = {q["kind"]: load_sessions(web.home / "status", q["kind"], items=False)
                for q in queues}  # fmt: skip
-    running = {kind: running_of(found) for kind, found in records.items()}
+    finished = web.follower.finished_by()
+    running = {kind: running_of(found, finished=finished) for kind, found in records.items()}
     ended = [r for found in records.values() for r in found if r.outcome != RUNNING]
     last = max(ended, key=lambda r: r.ended_at or r.started_at, default=None)
     now = datetime.now(UTC)

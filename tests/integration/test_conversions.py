@@ -537,3 +537,23 @@ def test_a_completed_album_asked_for_by_name_without_overwrite_is_refused_unclai
         "to make it again: its earlier output is replaced, nothing else there)\n"
     ), again.stderr
     assert queue.read_bytes() == before and files_under(tmp_path / "out") == made
+
+
+def test_a_completed_album_asked_for_by_name_into_a_new_output_needs_no_overwrite(
+    library, convert, tmp_path
+):
+    """``--album NAME --output ELSEWHERE`` of a converted album was refused "give --overwrite
+    as well ...: its earlier output is replaced", though the new place held nothing of it and
+    nothing would be replaced. A new output place is no overwrite: the album is made there,
+    its earlier output left as it was; asked into the first place again, it is refused."""
+    assert convert("--library", library).returncode == 0
+    made = files_under(tmp_path / "out")
+    elsewhere = tmp_path / "elsewhere"
+    again = convert("--album", "Artist A", output=elsewhere)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert sorted(files_under(elsewhere)) == sorted(
+        name for name in made if name.startswith("Artist A/"))  # fmt: skip
+    assert files_under(tmp_path / "out") == made
+    refused = convert("--album", "Artist A")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "is done already (give --overwrite as well" in refused.stderr

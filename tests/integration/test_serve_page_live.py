@@ -65,7 +65,7 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     expect(count(page, "in_progress")).to_have_text("2")
     assert [b["session"] for b in gated.get("/api/batches").json()["running"]] == [session]
     # Both items in hand are shown, and the session's row came without a reload.
-    expect(page.locator('[data-current="music"] [data-item]')).to_have_count(2)
+    expect(page.locator('[data-current="music"] [data-key]')).to_have_count(2)
     expect(page.locator('[data-current="music"] .none')).to_be_hidden()
     row = page.locator("#sessions tbody tr", has_text=session)
     expect(row).to_contain_text("running", timeout=WAIT)
@@ -82,7 +82,7 @@ def test_a_batch_started_from_the_page_and_stopped_from_it(gated, browser):
     expect(page.locator("#said")).to_contain_text(f"Stopped {session}", timeout=WAIT)
     expect(page.locator("#last-batch")).to_contain_text("1 done")
     expect(page.locator('[data-rate="music"]')).to_be_hidden()
-    expect(page.locator('[data-current="music"] [data-item]')).to_have_count(0)
+    expect(page.locator('[data-current="music"] [data-key]')).to_have_count(0)
     expect(page.locator('[data-current="music"] .none')).to_be_visible()
     assert wait_until(lambda: not gated.get("/api/batches").json()["running"])
     listed = script("sessions", "list", "--home", gated.home, "--json").stdout
@@ -188,3 +188,46 @@ def test_a_server_gone_then_back_is_said_in_words_and_then_no_more(processed, br
     finally:
         back.stop()
         page.close()
+
+
+def test_an_item_named_in_latin_1_bytes_is_shown_once_in_hand_and_gone_when_done(
+    tmp_path, browser
+):
+    """The page's "Now:" list matched an event's item to the one it shows by name: the name
+    the server rendered ('Bj\\udcf6rk', its undecodable byte spelled as its escape) was not
+    the name the event held (the byte itself), so a step of an artist named in Latin-1 bytes
+    showed it twice, and its end left it there. Matched by the item's key, it is shown once,
+    spelled as the server spells it, then gone.
+    (This process is the batch: its session open, the artist claimed, its stage noted and
+    its result recorded in the queue as a batch's are.)"""
+    import os
+
+    from mediakeeper.queue.session_log import start_session
+    from mediakeeper.queue.store import QueueStore
+
+    latin = os.fsdecode(b"Bj\xf6rk")
+    lib = build_library(tmp_path / "lib", {f"{latin}/Album/01 - One.flac": track("One", "Björk"),
+                                           "Plain/Album/01 - One.flac": track("One", "Plain")})
+    home = tmp_path / "home"
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    session = start_session(home / "status", "music", description="batch of 2")
+    store = QueueStore(home / "status" / "music", "music")
+    [held] = store.claim_many(session.id, 1, keys={latin})
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        now = page.locator('[data-current="music"] > span:not(.none)')
+        expect(now).to_have_text("Bj\\udcf6rk")
+        store.note_stage(held["key"], session.id, "scanning")
+        expect(now).to_have_text("Bj\\udcf6rk (scanning)", timeout=WAIT)  # spelled alike
+        expect(now).to_have_count(1)
+        store.record_success(held["key"], session.id, counts={})
+        expect(now).to_have_count(0, timeout=WAIT)
+        expect(page.locator('[data-current="music"] .none')).to_be_visible()
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()

@@ -290,3 +290,26 @@ def test_a_refused_second_watcher_touches_nothing_in_the_home(tmp_path, watching
         assert second.returncode == 1, second.stderr
     assert _home_files(home) == before
     assert first.stop() == 0
+
+
+def test_a_batch_s_own_fixes_in_a_watched_library_are_not_said_changing(tmp_path, watching):
+    """A music batch fixing tags in a watched library: the watcher said "Fix is changing:
+    queued once nothing in it has changed ..." of each artist the batch wrote, as if another
+    program were writing it. The batch's writes are the toolkit's own: the files are as the
+    batch recorded them when it completed the artist (what the refresh rule compares), so
+    nothing is said or waited for; a change by another program is, as before."""
+    music = build_library(tmp_path / "Music", {
+        f"Fix {n}/Album/01 - One.flac": {"tags": {**track("One ", f"Fix {n}")["tags"]}}
+        for n in (1, 2)})  # fmt: skip (a title ending in a space: a fix the batch writes)
+    home = home_for(tmp_path, music=music)
+    watcher = watching(home, "--kind", "music")
+    assert watcher.said("music: queued Fix 2 (new)"), watcher.text()
+    done = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {i["status"] for i in items(home).values()} == {"completed"}
+    # Another program's change after it: heard after the batch's writes, and said.
+    tag_by_hand(music / "Fix 1" / "Album" / "01 - One.flac", "title", "By another program")
+    assert watcher.said("music: queued Fix 1 again"), watcher.text()
+    assert watcher.stop() == 0
+    assert not [line for line in watcher.lines() if "Fix 2" in line and "is changing" in line], (
+        watcher.text())

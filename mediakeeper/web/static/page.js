@@ -12,8 +12,16 @@
   // Controls that are not seen but change what is (a right-to-left override), shown as the
   // escape of their code point, as the server's pages and the terminal show them
   // (mediakeeper.text.visible).
-  const HIDDEN = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]|\udb40[\udc00-\udc7f]/g;
+  // And a lone surrogate: a file name's undecodable byte (a folder named in Latin-1), which
+  // the server sends as its escape in JSON and spells as that escape on the page.
+  const LONE = "[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]";
+  const HIDDEN = new RegExp("[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u061c\\u180e\\u200b\\u200e\\u200f" +
+    "\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]|\\udb40[\\udc00-\\udc7f]|" + LONE, "g");
   const hex = (n, width) => n.toString(16).padStart(width, "0");
+  // A key as the server writes it into a control's data- attribute (mediakeeper.web.page.real):
+  // as it is, but for a lone surrogate, spelled as its escape.
+  const real = (text) => String(text).replace(new RegExp(LONE, "g"),
+    (c) => "\\u" + hex(c.charCodeAt(0), 4));
   // And a folder name's stand-in for "/" ("AC\u29f8DC": few fonts draw it) as the "/" it
   // stands for, as the server shows it (mediakeeper.text.render.shown).
   const shown = (text) => String(text).replace(HIDDEN, (c) => {
@@ -104,13 +112,15 @@
   function current(kind, data) {
     const el = document.querySelector(`[data-current="${CSS.escape(kind)}"]`);
     if (!el) { later(refreshFromPage); return; }
-    const name = shown(data.item);
+    // Matched by the item's key: two items may show the same name, and a name the server
+    // rendered is spelled as shown, not as the event holds it.
+    const name = shown(data.item), key = real(data.key);
     const none = el.querySelector(".none");
-    let item = [...el.querySelectorAll("[data-item]")].find((s) => s.dataset.item === name);
+    let item = [...el.querySelectorAll("[data-key]")].find((s) => s.dataset.key === key);
     if (data.status === "in_progress") {
       if (!item) {
         item = document.createElement("span");
-        item.dataset.item = name;
+        item.dataset.key = key;
         el.insertBefore(item, none);
       }
       item.textContent = name + (data.stage ? ` (${data.stage})` : "") +
@@ -118,7 +128,7 @@
     } else if (item) {
       item.remove();
     }
-    if (none) none.hidden = el.querySelector("[data-item]") !== null;
+    if (none) none.hidden = el.querySelector("[data-key]") !== null;
   }
 
   // The parts of the view the server renders, taken from its rendering now. Parsed, never
