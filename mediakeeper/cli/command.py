@@ -10,7 +10,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,18 @@ def echo_json(data: Any, indent: int | None = 2) -> None:
     except LookupError:
         utf8 = False
     click.echo(json_document(data, indent, ascii_only=not utf8))
+
+
+@contextmanager
+def lines_on_stderr(as_json: bool) -> Iterator[None]:
+    """With ``--json``, the lines a person reads while the command works (its progress, its
+    closing lines) go to standard error: standard output holds the one document
+    ``echo_json`` prints after this, alone."""
+    if not as_json:
+        yield
+        return
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 class OutputFile(click.Path):
