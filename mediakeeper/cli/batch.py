@@ -14,6 +14,7 @@ built.
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
@@ -24,12 +25,19 @@ import click
 
 from mediakeeper.batch.plan import BatchPlan, Option
 from mediakeeper.cli import batch_options as opts
-from mediakeeper.cli.command import Command, home_option, not_a_command
+from mediakeeper.cli.command import (
+    Command,
+    echo_json,
+    home_option,
+    lines_on_stderr,
+    not_a_command,
+)
 from mediakeeper.cli.progress_line import ProgressHooks
 from mediakeeper.cli.verbosity import VERBOSE, chosen_verbosity, verbosity_options
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import UsageError
 from mediakeeper.runs.batch import default_workers, open_home, prepare
+from mediakeeper.system import collector
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -81,7 +89,7 @@ def _options(record: kinds.Kind, plan: BatchPlan) -> list[Decorator]:
     ]
     if plan.heavy is not None:
         decorators.append(opts.scheduler())
-    decorators += [verbosity_options]
+    decorators += [opts.as_json(), verbosity_options]
     return decorators
 
 
@@ -105,7 +113,29 @@ def build_batch(kind: str) -> click.Command:
 
 def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> None:
     """One invocation: the options parsed into the library's batch (``runs.batch``), every
-    refusal made before anything is touched, then a dry run or the batch itself, drawn."""
+    refusal made before anything is touched, then a dry run or the batch itself, drawn;
+    with ``--json``, drawn on standard error, then its session printed as ``sessions show
+    --json`` prints it (a dry run has no session: refused)."""
+    as_json = params.pop("as_json")
+    if as_json and params["dry_run"]:
+        raise click.UsageError("--json prints a batch's session, which a --dry-run has none of")
+    with lines_on_stderr(as_json):
+        ran = _batch(record, plan, params)
+    if ran is None:  # a dry run
+        return
+    status_dir, session_id, exit_code = ran
+    if as_json:
+        from mediakeeper.cli.sessions import session_document
+
+        echo_json(session_document(status_dir, session_id))
+    collector.exiting()  # every file is written and closed by now
+    sys.exit(exit_code)
+
+
+def _batch(record: kinds.Kind, plan: BatchPlan,
+           params: dict[str, Any]) -> tuple[Path, str, int] | None:  # fmt: skip
+    """The batch: its data home's status folder, its session and its exit code; or its dry
+    run (None)."""
     noun = record.noun
     home, batch_size, item = params.pop("home"), params.pop("batch_size"), params.pop(noun)
     dry_run, asked_workers = params.pop("dry_run"), params.pop("workers")
@@ -126,7 +156,7 @@ def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> N
         say_old_ffmpeg()
         for line in plan.dry_run(replace(batch.run, verbose=chosen_verbosity() == VERBOSE), items):
             click.echo(line)
-        return
+        return None
     hooks.reports = _reports(settings.home, record)
     store = batch.open_queue(hooks)
     batch.select(store)
@@ -135,9 +165,10 @@ def _run_batch(record: kinds.Kind, plan: BatchPlan, params: dict[str, Any]) -> N
     waiting = opts.waiting_after(store, report)
     del store  # the queue's items, held by its store: not through the closing reports
     say_old_ffmpeg()
-    opts.finish(settings, record, session, report, online=batch.run.online,
-                retry_errors=retry_errors, waiting=waiting,
-                lookups=batch.plan.looks_up)  # fmt: skip
+    exit_code = opts.finish(settings, record, session, report, online=batch.run.online,
+                            retry_errors=retry_errors, waiting=waiting,
+                            lookups=batch.plan.looks_up)  # fmt: skip
+    return settings.status_dir, session.id, exit_code
 
 
 def _reports(home: Path, record: kinds.Kind) -> Path | None:

@@ -35,7 +35,6 @@ from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.runs.batch import created_lines, write_reports
-from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.commands import (
@@ -122,6 +121,14 @@ def dry_run():
     )
 
 
+def as_json():
+    return click.option(
+        "--json", "as_json", is_flag=True,
+        help="Once the batch has ended, print its session as one JSON document (as `sessions "
+        "show ID --json`); the other lines go to standard error.",
+    )  # fmt: skip
+
+
 def offline(help: str):
     return click.option("--offline", is_flag=True, help=help)
 
@@ -193,10 +200,11 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
     return fitted
 
 
-# Options that choose which items a batch takes, or where: left out of the way a session
-# is recorded to have run (``recorded_args``), as a resume chooses its own items.
+# Options that choose which items a batch takes, or where, and how its result is printed
+# (``--json``): left out of the way a session is recorded to have run (``recorded_args``), as
+# a resume chooses its own items and is read by a person.
 CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
-            "resume_session", "keys_from"}
+            "resume_session", "keys_from", "as_json"}
 
 
 def _as_given(param: click.Option, value: Any) -> str:
@@ -336,8 +344,8 @@ def finish(
     retry_errors: bool,
     waiting: Mapping[str, list[str]],
     lookups: bool = True,
-) -> None:
-    """The closing lines (summary, session log, reports), this week's report, the exit code;
+) -> int:
+    """The closing lines (summary, session log, reports), this week's report; the exit code;
     ``waiting``: the queue's failed and skipped items (``queue.items.waiting_names``)."""
     kind, noun = record.name, record.noun
     retry = shell_join([*kind_argv(kind, "batch", settings.home), *recorded_args(noun),
@@ -357,8 +365,7 @@ def finish(
     if awaiting:
         click.echo(f"decide them: {tool_command('decide', settings.home)}")
     click.echo(f"weekly report: {one_line(str(weekly_md))} (and .html)")
-    collector.exiting()  # every file is written and closed by now
-    sys.exit(exit_code)
+    return exit_code
 
 
 def say_nothing_to_do(

@@ -10,7 +10,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,39 @@ from mediakeeper.text.visible import json_document, one_line, visible
 WHOLE = 1 << 16  # characters: a short help never cut (``ListedWhole``)
 
 
-class ListedWhole(click.Command):
+@contextmanager
+def click_errors_escaped() -> Iterator[None]:
+    """Click's own errors (a ``--keys-from`` file that is not there, a choice that is not
+    one) name what they were given as it is: each control in it shown as its escape, on one
+    line (``one_line``), as every other error is; the same error, exit code and usage line."""
+    try:
+        yield
+    except click.ClickException as err:
+        message = err.format_message()
+        shown = one_line(message)
+        if shown == message:
+            raise
+        escaped = (click.UsageError(shown, err.ctx) if isinstance(err, click.UsageError)
+                   else click.ClickException(shown))  # fmt: skip
+        escaped.exit_code = err.exit_code
+        raise escaped from None
+
+
+class EscapesClickErrors(click.Command):
+    """A command whose Click errors, from reading its command line (its own or its
+    subcommand's) or from running it, are shown escaped (``click_errors_escaped``): Click
+    renders them in ``main``, above any command."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with click_errors_escaped():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with click_errors_escaped():
+            return super().invoke(ctx)
+
+
+class ListedWhole(EscapesClickErrors):
     """A command a group's list shows by its help's first sentence whole, wrapped, where
     Click cuts it with "..." at the width it allows (the commands' first sentences are
     written to be read whole)."""
@@ -167,6 +199,18 @@ def echo_json(data: Any, indent: int | None = 2) -> None:
     except LookupError:
         utf8 = False
     click.echo(json_document(data, indent, ascii_only=not utf8))
+
+
+@contextmanager
+def lines_on_stderr(as_json: bool) -> Iterator[None]:
+    """With ``--json``, the lines a person reads while the command works (its progress, its
+    closing lines) go to standard error: standard output holds the one document
+    ``echo_json`` prints after this, alone."""
+    if not as_json:
+        yield
+        return
+    with redirect_stdout(sys.stderr):
+        yield
 
 
 class OutputFile(click.Path):

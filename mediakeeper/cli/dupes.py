@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mediakeeper.cli.command import Command, Group, echo_json, home_option
+from mediakeeper.cli.command import Command, Group, echo_json, home_option, lines_on_stderr
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
@@ -54,7 +54,7 @@ def main(ctx, home, as_json):
     where = existing_home(home)
     kept_whole = kept.load(where)
     every = load_groups(where) or []
-    found = [g for g in every if g["id"] not in kept_whole]
+    found = _listed(every, kept_whole)
     if as_json:
         echo_json({"groups": public(found)})
         return
@@ -80,12 +80,20 @@ def main(ctx, home, as_json):
                "aside)")  # fmt: skip
 
 
+def _listed(every: list[dict], kept_whole) -> list[dict]:
+    """The groups the listing lists: all but those kept whole."""
+    return [g for g in every if g["id"] not in kept_whole]
+
+
 @main.command("scan", cls=Command)
 @home_option
 @click.option("--library", type=click.Path(file_okay=False), help="The music library to scan "
               "(default: [dupes] library, else [music] library).")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 64), help="Albums fingerprinted at once.")
-def scan(home, library, workers):
+@click.option("--json", "as_json", is_flag=True, help='The groups as the listing\'s --json gives '
+              'them, and the session: {"session", "groups"}; the other lines on standard '
+              "error.")  # fmt: skip
+def scan(home, library, workers, as_json):
     """Fingerprint every audio file not fingerprinted yet or changed since (a resumable
     batch: stop it any time, even with kill -9; the next scan goes on), then group."""
     # The batch's machinery (its runner, workers and progress line) is imported by the one
@@ -95,7 +103,8 @@ def scan(home, library, workers):
         from mediakeeper.cli.progress_line import ProgressHooks
         from mediakeeper.runs import dupes
 
-    result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
+    with lines_on_stderr(as_json):
+        result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
     if result.interrupted:
         click.echo(f"interrupted: `{kind_command('dupes', 'scan', result.home)}` goes on from "
                    "here", err=True)  # fmt: skip
@@ -104,7 +113,11 @@ def scan(home, library, workers):
               for level in ("album", "track", "release")}  # fmt: skip
     click.echo(f"{count(len(result.groups), 'duplicate group')}: "
                + ", ".join(f"{n} {level}" for level, n in levels.items())
-               + f"; `{kind_command('dupes', '', result.home)}` lists them")  # fmt: skip
+               + f"; `{kind_command('dupes', '', result.home)}` lists them",
+               err=as_json)  # fmt: skip
+    if as_json:
+        echo_json({"session": result.batch.session if result.batch else None,
+                   "groups": public(_listed(result.groups, kept.load(result.home)))})  # fmt: skip
     sys.exit(1 if result.batch and result.batch.failed else 0)
 
 

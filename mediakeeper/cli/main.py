@@ -98,11 +98,11 @@ def command_of(kind: str, verb: str) -> click.Command:
     module, builder = BUILDERS[verb]
     build = getattr(importlib.import_module(f"mediakeeper.cli.{module}"), builder)
     record = kinds.get(kind)
-    if record.package.startswith(f"{kinds.OWN}."):
-        return build(kind)
     try:  # another package's kind: its batch and actions are imported now, by its code
         return build(kind)
     except Exception as err:  # any failure of someone else's import: said in one line
+        if record.package.startswith(f"{kinds.OWN}."):
+            raise  # ours: a bug, its traceback wanted
         what = {"queue": "queue manager"}.get(verb, verb)
         package = f" (package {record.package})" if record.package else ""
         raise Refused(f"the kind {kind!r}{package}: its {what} cannot be loaded: "

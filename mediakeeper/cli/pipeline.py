@@ -17,6 +17,7 @@ from mediakeeper.cli import batch_options as opts
 from mediakeeper.cli.command import (
     NAMED,
     Command,
+    echo_json,
     finish_writes,
     group_home_option,
     home_option,
@@ -45,11 +46,26 @@ def main():
 @main.command(cls=Command)
 @home_option
 @click.argument("pipeline")
-def validate(home, pipeline):
+@click.option("--json", "as_json", is_flag=True, help="The verdict as JSON: the steps, or every "
+              "problem.")  # fmt: skip
+def validate(home, pipeline, as_json):
     """Check a pipeline file field by field: exit 0, or 2 with every problem."""
-    found = catalog.resolve(resolve_home(home), pipeline)
-    if problem := catalog.places_problem(found):  # as run would refuse it
-        raise PipelineInvalid([problem])
+    try:
+        found = catalog.resolve(resolve_home(home), pipeline)
+        if problem := catalog.places_problem(found):  # as run would refuse it
+            raise PipelineInvalid([problem])
+    except PipelineInvalid as err:
+        if not as_json:
+            raise
+        echo_json({"pipeline": pipeline, "valid": False, "source": None, "steps": [],
+                   "problems": err.problems})  # fmt: skip
+        sys.exit(err.exit_code)
+    if as_json:
+        steps = [{"name": step.name, "processor": step.processor,
+                  "origin": _origin(step.processor)} for step in found.steps]  # fmt: skip
+        echo_json({"pipeline": pipeline, "valid": True, "source": found.source, "steps": steps,
+                   "problems": []})  # fmt: skip
+        return
     click.echo(f"{found.source}: valid ({count(len(found.steps), 'step')})")
     for number, step in enumerate(found.steps, 1):
         click.echo(f"  step {number} {step.name}: {step.processor} ({_origin(step.processor)})")
@@ -58,20 +74,49 @@ def validate(home, pipeline):
 @main.command("list", cls=Command)
 @home_option
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
-def list_(home, files):
+@click.option("--json", "as_json", is_flag=True, help="The same as one JSON object.")
+def list_(home, files, as_json):
     """The built-in pipelines (the conversion profiles), yours (<data home>/pipelines/*.yaml)
     and the FILES given; then every processor and the plugins' finding rules, each with the
     package it comes from."""
-    for found in catalog.built_in().values():
-        click.echo(f"{found.name:<16} built-in   {found.description}")
-    for path in [*catalog.user_files(resolve_home(home)), *files]:
-        try:
-            found = catalog.resolve(resolve_home(home), str(path), check_input=False)
-        except PipelineInvalid as err:
-            click.echo(f"{path.stem:<16} INVALID    {err.problems[0]}")
-            continue
-        click.echo(f"{found.name:<16} {path}  {found.description}")
+    listed = _pipelines(resolve_home(home), files)
+    if as_json:
+        names, rules = registry.names(), rule_plugins.loaded()
+        echo_json({
+            "pipelines": listed,
+            "processors": [{"name": name, "origin": _origin(name),
+                            "summary": registry.get(name).summary} for name in names],
+            "rules": [{"name": rule.name, "origin": _package(rule),
+                       "codes": [rule.code(own) for own in rule.plugin.codes]} for rule in rules],
+        })  # fmt: skip
+        return
+    for found in listed:
+        name, source, description = found["name"], found["source"], found["description"]
+        if found["problem"] is not None:
+            click.echo(f"{name:<16} INVALID    {found['problem']}")
+        elif source == "built-in":
+            click.echo(f"{name:<16} built-in   {description}")
+        else:
+            click.echo(f"{name:<16} {source}  {description}")
     _list_plugins()
+
+
+def _pipelines(home: Path, files: tuple[Path, ...]) -> list[dict]:
+    """Each pipeline ``list`` lists: its ``name``, ``source`` (its file, or "built-in"),
+    ``description``, and ``problem``: None, or the first problem of a file that is invalid
+    (its name then the file's stem)."""
+    listed = [{"name": found.name, "source": found.source, "description": found.description,
+               "problem": None} for found in catalog.built_in().values()]  # fmt: skip
+    for path in [*catalog.user_files(home), *files]:
+        try:
+            found = catalog.resolve(home, str(path), check_input=False)
+        except PipelineInvalid as err:
+            listed.append({"name": path.stem, "source": str(path), "description": "",
+                           "problem": err.problems[0]})  # fmt: skip
+            continue
+        listed.append({"name": found.name, "source": str(path),
+                       "description": found.description, "problem": None})  # fmt: skip
+    return listed
 
 
 def _list_plugins() -> None:

@@ -72,9 +72,9 @@ def _reading_commands(group: click.Group, record: Kind) -> None:
             as_json=as_json,
         )
 
-    @_command(group, "validate", "List every problem of the queue; exit 1 if any.")
-    def validate(home):
-        run_action(record, "validate_queue", home)
+    @_command(group, "validate", "List every problem of the queue; exit 1 if any.", _json)
+    def validate(home, as_json):
+        run_action(record, "validate_queue", home, as_json=as_json)
 
 
 def _changing_commands(group: click.Group, record: Kind) -> None:

@@ -177,6 +177,11 @@ def do_reset_all(c: Call) -> None:
 
 def do_validate(c: Call) -> None:
     problems = manager.validate_file(c.store)
+    if c.as_json:
+        echo_json({"queue": str(c.store.path), "valid": not problems, "problems": problems})
+        if problems:
+            raise SystemExit(1)
+        return
     if not problems:
         echo(f"{c.store.path}: valid, no problems found")
         return
@@ -243,7 +248,7 @@ CHANGES_STATUSES = ("init", "refresh", "reset_name", "reset_errors", "reset_stal
 OPTION_ACTIONS = {
     "library": ("init", "refresh"),
     "force": ("init",),
-    "as_json": ("show_summary", "list_items"),
+    "as_json": ("show_summary", "list_items", "validate_queue"),
     "status": ("list_items",),
     "sort": ("list_items",),
     "name_filter": ("list_items",),
@@ -311,7 +316,8 @@ def _options(record: kinds.Kind) -> list[Decorator]:
             is_flag=True,
             help=f"Counts by status{extras}, issues, percent done.",
         ),
-        flag("--json", "as_json", is_flag=True, help="With --show-summary or --list: JSON output."),
+        flag("--json", "as_json", is_flag=True,
+             help="With --show-summary, --list or --validate-queue: JSON output."),
         flag("--list", "list_items", is_flag=True, help=f"List the {noun}s (see --status)."),
         flag("--status", type=click.Choice(STATUSES), help="With --list: only this status."),
         flag(

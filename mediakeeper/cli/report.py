@@ -6,7 +6,13 @@ from datetime import UTC, datetime
 
 import click
 
-from mediakeeper.cli.command import Command, home_option, settings_for, stops_on_signals
+from mediakeeper.cli.command import (
+    Command,
+    echo_json,
+    home_option,
+    settings_for,
+    stops_on_signals,
+)
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.reports.weekly import write_all_weekly_reports, write_weekly_report
 from mediakeeper.reports.weeks import Week, parse_time, parse_week
@@ -40,11 +46,13 @@ def moment(text: str | None) -> datetime:
     help="Every week from the first queue or session to this one.",
 )
 @click.option("--now", hidden=True, help="Report as of this UTC moment (ISO-8601).")
-def main(home, week, all_weeks, now):
+@click.option("--json", "as_json", is_flag=True,
+              help='The paths written as JSON: {"reports": [{"markdown", "html"}]}.')  # fmt: skip
+def main(home, week, all_weeks, now, as_json):
     """Write the weekly progress report (Markdown and a self-contained HTML page) to
     status/reports/YYYY-MM-DD_weekly_progress.md and .html, the date being the week's Monday.
     Weeks run Monday to Sunday in UTC. The issue reports it links get their web pages
-    where they have none yet. Prints the paths written."""
+    where they have none yet. Prints the paths written (--json: as JSON)."""
     if week is not None and all_weeks:
         raise UsageProblem("give --week or --all, not both")
     settings = settings_for(home)
@@ -55,6 +63,10 @@ def main(home, week, all_weeks, now):
         else:
             chosen = parse_week(week) if week is not None else Week.of(when)  # "" is refused
             written = [write_weekly_report(settings.home, chosen.monday, now=when, make_pages=True)]
+        if as_json:
+            echo_json({"reports": [{"markdown": str(md_path), "html": str(html_path)}
+                                   for md_path, html_path in written]})  # fmt: skip
+            return
         for md_path, html_path in written:
             click.echo(md_path)
             click.echo(html_path)

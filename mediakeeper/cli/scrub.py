@@ -13,7 +13,7 @@ from mediakeeper.batch import alerts
 from mediakeeper.batch.report import RELEASED, Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.batch.runs import open_store
-from mediakeeper.cli.command import Command, home_option, settings_for
+from mediakeeper.cli.command import Command, echo_json, home_option, lines_on_stderr, settings_for
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.queue.items import COMPLETED
@@ -39,7 +39,10 @@ DEFAULT_PERCENT = 5.0
 @click.option("--older-than", "older_than", type=float, metavar="DAYS",
               help="Verify the albums not verified within this many days (at most --percent "
               "of the library when both are given).")  # fmt: skip
-def main(home, percent, older_than):
+@click.option("--json", "as_json", is_flag=True, help='Each album verified and the coverage as '
+              'JSON: {"albums": [{"key", "album", "problem"}], "coverage"}; the other lines on '
+              "standard error.")  # fmt: skip
+def main(home, percent, older_than, as_json):
     """Verify the albums least recently verified first (never-verified first of all), as the
     verify batch does: every file decoded or compared with its recorded audio checksum (bit
     rot). One line per album; each run goes on where the last stopped. Any album that fails
@@ -48,12 +51,18 @@ def main(home, percent, older_than):
         percent = DEFAULT_PERCENT
     scrub.check(percent, older_than)  # before anything is looked at or written
     settings = settings_for(home)
-    with ScrubLock(settings.status_dir):  # before anything is said or written
-        _scrub(settings, percent, older_than)
+    # The lock before anything is said or written.
+    with ScrubLock(settings.status_dir), lines_on_stderr(as_json):
+        answer, worst = _scrub(settings, percent, older_than)
+    if as_json:
+        echo_json(answer)
+    if worst:
+        raise SystemExit(worst)
 
 
-def _scrub(settings, percent: float | None, older_than: float | None) -> None:
-    """The run, the home's scrub lock held."""
+def _scrub(settings, percent: float | None, older_than: float | None) -> tuple[dict, int]:
+    """The run, the home's scrub lock held: what ``--json`` prints of it, and its exit code
+    (1: an album failed or needs you)."""
     now = datetime.now(UTC)
     store, _created = open_store(settings, scrub.KIND, create=True)
     _catch_up(store)
@@ -77,7 +86,9 @@ def _scrub(settings, percent: float | None, older_than: float | None) -> None:
     click.echo(f"Coverage: {coverage}")
     if worst:
         _alert(settings, problems, len(chosen), coverage)
-        raise SystemExit(worst)
+    answer = {"albums": told.albums,
+              "coverage": {"verified": within, "total": total, "days": days}}  # fmt: skip
+    return answer, worst
 
 
 def _catch_up(store) -> None:
@@ -114,6 +125,7 @@ class _Told(Hooks):
     def __init__(self, settings) -> None:
         self.settings = settings
         self.problems: list[dict[str, str]] = []
+        self.albums: list[dict[str, str | None]] = []  # each album verified, for --json
 
     def item_finished(self, outcome: Outcome) -> None:
         if outcome.status == RELEASED:  # given back unverified (interrupted): its turn stays
@@ -126,6 +138,7 @@ class _Told(Hooks):
     def album_done(self, key: str, name: str, problem: str | None) -> None:
         verified = problem != NOT_VERIFIED
         scrub.scrubbed(self.settings.status_dir, key, datetime.now(UTC), verified=verified)
+        self.albums.append({"key": key, "album": name, "problem": problem})
         if problem is not None:
             self.problems.append({"album": name, "problem": problem})
 

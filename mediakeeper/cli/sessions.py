@@ -124,6 +124,11 @@ def show(home, session_id, as_json):
         click.echo(f"`{tool_command('sessions', status_dir.parent)} resume {record.id}` runs them")
 
 
+def session_document(status_dir: Path, session_id: str) -> dict:
+    """The session ``session_id`` as ``show --json`` prints it (a batch's ``--json`` too)."""
+    return _shown(status_dir, sc.find_session(status_dir, session_id))
+
+
 def _shown(status_dir: Path, record) -> dict:
     """``show --json``: ``list``'s fields, then when it ended, how it was started, its
     closing figures, its log (null once ``clean`` deleted it), each item's event, and the

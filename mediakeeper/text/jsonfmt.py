@@ -80,11 +80,3 @@ def pieces_by_line(
             yield "[]" if encoded else dumps_one(value)
     yield "\n}\n"
 
-
-def dumps_sent(data: Any, **options: Any) -> str:
-    """``data`` as JSON text for another program (``--json`` on stdout, the API's answers),
-    which UTF-8 carries whatever names it holds: a file name's undecodable byte (a Latin-1
-    folder made on Linux) is a lone surrogate, written as its escape (``"Bj\\\\udcf6rk"``), as
-    the queue files hold it (``fs.atomic.encode_text``); a reader gives the name back."""
-    text = json.dumps(data, ensure_ascii=False, **options)
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -125,15 +125,19 @@ def _json_escape(match: re.Match) -> str:
     return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
 
 
-def json_document(data: Any, indent: int | None = None, ascii_only: bool = False) -> str:
-    """``data`` as a JSON document for a script: every character kept as it is (``Björk``),
-    but a hidden control (``\\x85``, ``\\u202e``) and a lone surrogate (a file name's
-    undecodable byte) as JSON's ``\\u`` escape, which gives the real name back (the
-    surrogate as Python reads the name); so it is valid JSON in UTF-8 whatever the names
-    hold, where ``visible_in_stream``'s ``\\x85`` is refused by JSON and a surrogate cannot
-    be written at all. ``ascii_only``: every character past ASCII escaped (a stream whose
-    encoding could not hold them)."""
-    text = json.dumps(data, indent=indent, ensure_ascii=ascii_only)
+def json_document(data: Any, indent: int | None = None, ascii_only: bool = False,
+                  **options: Any) -> str:  # fmt: skip
+    """``data`` as a JSON document for another program (a command's ``--json``, the web
+    API's answers, its events): every character kept as it is (``Björk``), but a hidden
+    control (``\\x85``, ``\\u202e``) and a lone surrogate (a file name's undecodable byte)
+    as JSON's ``\\u`` escape, which gives the real name back (the surrogate as Python reads
+    the name: ``os.fsencode`` gives its bytes); so it is valid JSON in UTF-8 whatever the
+    names hold, where ``visible_in_stream``'s ``\\x85`` is refused by JSON and a surrogate
+    cannot be written at all. The name's escape as text (``Bj\\\\udcf6rk``, what a page shows)
+    could not be told from a name that holds a backslash. ``ascii_only``: every character
+    past ASCII escaped (a stream whose encoding could not hold them). ``options``:
+    ``json.dumps``'s (``separators``, ``allow_nan``)."""
+    text = json.dumps(data, indent=indent, ensure_ascii=ascii_only, **options)
     return text if ascii_only or not _IN_JSON.search(text) else _IN_JSON.sub(_json_escape, text)
 
 
