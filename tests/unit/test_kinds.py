@@ -54,7 +54,7 @@ def test_a_kind_s_batch_command_is_built_from_the_plan_in_its_package():
         assert {"offline", "enrich"} <= names or plan.offline_help is None
         common = {kind.noun, "home", "batch_size", "resume", "retry_errors", "dry_run",
                   "offline", "enrich", "library", "checkpoint_every", "workers", "quiet",
-                  "verbose", "keys_from", "scheduler"}  # fmt: skip
+                  "verbose", "keys_from", "scheduler", "as_json"}  # fmt: skip
         assert names - common == set(kind.batch_plan().flags), kind.name
     music = {p.name for p in batch_command.build_batch("music").params}
     assert {"no_fix", "fetch_covers"} <= music and "artwork" not in music
