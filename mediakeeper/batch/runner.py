@@ -130,7 +130,8 @@ class Failed(NamedTuple):
     as_it_was: bool = False  # it goes back as it was claimed (see ItemFailure)
 
 
-Outcome_ = Done | Failed | NotStarted  # what comes back for an item: NotStarted, a worker's
+# What comes back for an item: its result, or NotStarted (its worker was told to start no more).
+Returned = Done | Failed | NotStarted
 
 
 def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
@@ -250,7 +251,7 @@ class BatchRunner:
         self._stop_starting: Callable[[], None] = lambda: None  # the workers', once forked
         self._claimed = 0  # items this batch claimed
         self._not_started = 0  # of them, those its workers gave back unstarted
-        self._arrived: list[tuple[dict[str, Any], Outcome_]] = []  # not yet recorded
+        self._arrived: list[tuple[dict[str, Any], Returned]] = []  # not yet recorded
         self._planned_count = 0  # the items the batch means to take (set as it starts)
         self._lookups_before: Counter[str] = Counter()  # this process's, as the batch starts
         self._workers_lookups: Counter[str] = Counter()  # its workers', once they stopped
@@ -346,7 +347,7 @@ class BatchRunner:
         )
 
     def _record_and_claim(
-        self, finished: list[tuple[dict[str, Any], Outcome_]], count: int
+        self, finished: list[tuple[dict[str, Any], Returned]], count: int
     ) -> list[dict[str, Any]]:
         """Record the results that came back and claim up to ``count`` more items as one
         queue transaction: one journal line, one fsync. The runner counts the results as
@@ -447,7 +448,7 @@ class BatchRunner:
             self._workers_lookups = workers.lookups.made()
 
     def _store_outcome(
-        self, item: dict[str, Any], outcome: Outcome_
+        self, item: dict[str, Any], outcome: Returned
     ) -> tuple[str, Path | None]:
         """Write one result to the queue: (the item's status, the checkpoint now due). A run
         of network failures stops the claims that follow in the same transaction, and the
@@ -505,7 +506,7 @@ class BatchRunner:
 
     def _note_outcomes(
         self,
-        finished: list[tuple[dict[str, Any], Outcome_]],
+        finished: list[tuple[dict[str, Any], Returned]],
         stored: list[tuple[str, Path | None]],
     ) -> list[Outcome]:
         """The runner's side of results the queue holds now: the report and the session log
