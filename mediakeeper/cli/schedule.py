@@ -104,5 +104,6 @@ def main(home, install):
     if (why := cron_missing()) is not None:
         click.echo(f"Warning: {why}: the crontab lines need cron first", err=True)
 
+
 if __name__ == "__main__":
     main()
