@@ -48,7 +48,7 @@ from mediakeeper.lookup import tally
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder, files_log
 from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
-from mediakeeper.queue.items import ERROR, PENDING, is_eligible
+from mediakeeper.queue.items import ERROR, PENDING, SKIPPED, is_eligible
 from mediakeeper.queue.keyset import KeySet
 from mediakeeper.queue.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.queue.store import QueueStore
@@ -480,6 +480,8 @@ class BatchRunner:
                 message=outcome.message,
                 max_attempts=self.options.max_attempts,
             )
+            if status not in (ERROR, SKIPPED):  # its folder gone meanwhile: given back, missing
+                status = RELEASED
         self._network_failures = self._network_failures + 1 if outcome.network else 0
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:

@@ -573,9 +573,16 @@ class QueueStore:
         self, key: str, session: str, *, stage: str, message: str, max_attempts: int = 3
     ) -> str:
         """Mark the item ``error``, or ``skipped`` once it has failed ``max_attempts`` times
-        since it last succeeded or was reset (a queue from before ``failures``: since then)."""
+        since it last succeeded or was reset (a queue from before ``failures``: since then).
+        An item a refresh found gone while it was held (``dupes set-aside`` moved its folder
+        aside) is no broken item: it goes back as it was claimed, marked missing, no attempt
+        counted; the status it went back to is returned."""
         with self.locked() as data:
             item = self._owned(data, key, session)
+            if item.get("missing"):
+                self._give_back(item)
+                self._commit([item])
+                return item["status"]
             item["attempts"] += 1
             item["failures"] = item.get("failures", 0) + 1
             now = iso(self.clock())

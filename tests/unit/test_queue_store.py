@@ -183,6 +183,28 @@ def test_record_success_completes_with_counts(make_store, clock):
     assert fresh(store).load()["updated_at"] == "2024-03-09T10:30:42+00:00"
 
 
+def test_a_failure_of_an_item_whose_folder_went_meanwhile_leaves_it_missing(make_store, tmp_path):
+    """A batch held an artist whose folder went while it was in its hands (``dupes
+    set-aside`` moved its last copies aside, and its refresh marked it missing): the batch's
+    "artist folder not found" was recorded as the artist's error, and three such runs
+    skipped it. Its folder is gone, not broken: it goes back as it was, marked missing, no
+    attempt counted, and is passed over as any missing item is."""
+    import shutil
+
+    from mediakeeper.queue.manager import refresh_queue
+
+    store = make_store(2)
+    claimed = store.claim_next(SESSION)
+    shutil.rmtree(tmp_path / "library" / claimed["key"])
+    refresh_queue(store)  # as set-aside's own refresh does, the batch still holding it
+    status = store.record_failure(claimed["key"], SESSION, stage="scan",
+                                  message="artist folder not found")  # fmt: skip
+    item = fresh(store).item(claimed["key"])
+    assert (status, item["status"], item["missing"]) == ("pending", "pending", True)
+    assert (item["attempts"], item.get("failures", 0), item["claimed_by"]) == (0, 0, None)
+    assert store.claim_next(SESSION)["key"] != claimed["key"]  # passed over
+
+
 def test_record_failure_keeps_history_and_skips_after_max_attempts(make_store, clock):
     store = make_store(1)
     outcomes = []
