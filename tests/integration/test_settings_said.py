@@ -77,7 +77,11 @@ def test_a_command_that_reads_its_settings_more_than_once_says_it_once(tmp_path)
         text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert warnings(result.stderr) == [SAID]
+    # (schedule's own warnings, of a machine with no systemd user manager or no cron, aside)
+    said = [line for line in warnings(result.stderr) if "systemd" not in line
+            and "crontab" not in line]  # fmt: skip
+    assert said == [SAID], result.stderr
+    assert not any(name in result.stderr for name in NOT_SAID), result.stderr
 
 
 def test_the_batches_watch_runs_do_not_say_it_again(tmp_path, watching, monkeypatch):
