@@ -71,8 +71,8 @@ def wait_for_writes(path: Path, wait: float) -> None:
 
 class WriteWaiter:
     """``wait_for_writes`` for a file checked before each of many writes (a cache, before
-    each answer it saves), on one connection kept for them all: a new one each time cost
-    about 0.5 ms a check, the kept one 0.03 ms. Safe from any thread; close it."""
+    each answer it saves), on one connection kept for them all, where a new one each time
+    cost a connection a check (docs/performance.md). Safe from any thread; close it."""
 
     def __init__(self, path: Path, wait: float):
         self.path, self.wait = path, wait
