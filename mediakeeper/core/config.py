@@ -12,9 +12,7 @@ here (``stray_variables``) and said once a command by the command line.
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -324,9 +322,6 @@ _TOML_EXPECTED = {int: "a whole number", float: "a number", bool: "true or false
                   str: "a string", tuple: "an array of strings"}  # fmt: skip
 _TOML_NAMES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string",
                list: "an array", dict: "a table"}  # fmt: skip
-# What a switch's words mean (the environment's, pydantic-core's), for the fix of a quoted one.
-_TRUE_WORDS = ("true", "yes", "on", "1", "t", "y")
-_FALSE_WORDS = ("false", "no", "off", "0", "f", "n")
 
 
 def _file_value(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
@@ -345,21 +340,24 @@ def _file_value(value: Any, default: Any, where: str, name: tuple[str, str]) -> 
         got += f" ({_NOT_SHOWN})"
     elif not isinstance(value, dict):
         got += f" {_toml(value)}"
-    meant = None if secret else _meant(value, kind)
-    if meant is not None and _taken(meant, default, name):
-        fix = f"write {_toml(meant)}, not {_toml(value)}"
-    else:  # a fix the setting refuses in turn ("-1" for max_attempts) is no fix: the type's
-        fix = _how(kind, default)
+    meant = None if secret else _meant(value, default, name)
+    # A value the setting refuses in turn ("-1" for max_attempts) is no fix: the type's is.
+    fix = f"write {_toml(meant)}, not {_toml(value)}" if meant is not None else _how(kind, default)
     raise ConfigError(f"{where}: expected {_TOML_EXPECTED[kind]}, got {got}", fix)
 
 
-def _taken(value: Any, default: Any, name: tuple[str, str]) -> bool:
-    """Whether the setting takes ``value`` (its limits, its own check)."""
+def _meant(value: Any, default: Any, name: tuple[str, str]) -> Any:
+    """The value ``value`` plainly means, as the setting would take it from the environment's
+    text (a quoted number, a switch's word, a lone string for a list; a number for a text
+    setting as its digits), through the setting's own validator: so a fix it suggests is one
+    the setting takes. None where there is none."""
+    if type(default) is str and type(value) in (int, float):
+        value = repr(value)
     try:
-        _coerce(tuple(value) if isinstance(value, list) else value, default, "", name)
+        meant = _coerce(value, default, "", name)
     except ConfigError:
-        return False
-    return True
+        return None
+    return list(meant) if type(meant) is tuple else meant
 
 
 def _toml(value: Any) -> str:
@@ -378,40 +376,6 @@ def _toml(value: Any) -> str:
     if isinstance(value, dict):
         return "{...}"  # a table: its keys are no part of the setting
     return value.isoformat()  # a date, a time
-
-
-def _meant(value: Any, kind: type) -> Any:
-    """The value of the setting's type ``value`` plainly means (a quoted number, a switch's
-    word, a lone string for a list); else None."""
-    text = value.strip() if isinstance(value, str) else None
-    if kind in (int, float) and text is not None:
-        number = _number(text)
-        if number is not None and (kind is float or isinstance(number, int)):
-            return number
-    if kind is int and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if kind is bool and text is not None and text.lower() in _TRUE_WORDS + _FALSE_WORDS:
-        return text.lower() in _TRUE_WORDS
-    if kind is bool and type(value) is int and value in (0, 1):
-        return bool(value)
-    if kind is str and type(value) in (int, float):
-        return repr(value)
-    if kind is tuple and text is not None:
-        return re.split(r"[\s,]+", text) if text else []
-    return None
-
-
-def _number(text: str) -> int | float | None:
-    """A number the text spells (an integer as one), finite; else None."""
-    try:
-        return int(text)
-    except ValueError:
-        pass
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _how(kind: type, default: Any) -> str:
