@@ -348,11 +348,13 @@ def _file_value(value: Any, default: Any, where: str, name: tuple[str, str]) -> 
 
 def _meant(value: Any, default: Any, name: tuple[str, str]) -> Any:
     """The value ``value`` plainly means, as the setting would take it from the environment's
-    text (a quoted number, a switch's word, a lone string for a list; a number for a text
-    setting as its digits), through the setting's own validator: so a fix it suggests is one
-    the setting takes. None where there is none."""
+    text (a quoted number, a switch's word, a string for a list, its words parted by spaces or
+    commas; a number for a text setting as its digits), through the setting's own validator:
+    so a fix it suggests is one the setting takes. None where there is none."""
     if type(default) is str and type(value) in (int, float):
         value = repr(value)
+    elif type(default) is tuple and isinstance(value, str):  # "a, b" in a file meant two
+        value = value.replace(",", " ")
     try:
         meant = _coerce(value, default, "", name)
     except ConfigError:

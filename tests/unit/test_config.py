@@ -344,6 +344,9 @@ def test_a_list_setting_from_the_file_and_from_the_environment(tmp_path):
          'audiobooks.bitrate: expected a string, got an integer 96000 (write "96000", not 96000)'),
         ('[cluster]\nsend = "conversions"\n', 'cluster.send: expected an array of strings, got '
          'a string "conversions" (write ["conversions"], not "conversions")'),
+        ('[cluster]\nsend = "conversions, audiobooks"\n', 'cluster.send: expected an array of '
+         'strings, got a string "conversions, audiobooks" (write ["conversions", "audiobooks"], '
+         'not "conversions, audiobooks")'),
         ("[cluster]\nsend = [1]\n", "cluster.send: expected an array of strings, got an array "
          '[1] (write an array of strings, each in quotes: ["one", "two"])'),
         ("[music]\nlibrary = 1979-05-27\n", "music.library: expected a string, got a date or "
