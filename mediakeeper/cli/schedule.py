@@ -18,6 +18,7 @@ from mediakeeper.watch.schedule import (
     installed_before,
     jobs,
     manager_missing,
+    not_lingering,
     refusals,
     user_unit_dir,
     watcher,
@@ -88,6 +89,8 @@ def main(home, install):
             click.echo(f"Warning: no systemd user manager runs for this user ({why}): the "
                        "units will not run until one does; the crontab lines `mediakeeper "
                        "schedule` prints run the same jobs", err=True)  # fmt: skip
+        else:
+            _say_lingering()
         return
     for unit in every:
         for name, text in unit.units().items():
@@ -101,8 +104,19 @@ def main(home, install):
     if (why := manager_missing()) is not None:
         click.echo(f"Warning: no systemd user manager runs for this user ({why}): the units "
                    "above will not run until one does", err=True)  # fmt: skip
+    else:
+        _say_lingering()
     if (why := cron_missing()) is not None:
         click.echo(f"Warning: {why}: the crontab lines need cron first", err=True)
+
+
+def _say_lingering() -> None:
+    """Said where the manager runs now but stops when its user logs out: the timers would
+    fire only on nights someone is still logged in (a server reached by ssh: never)."""
+    if (fix := not_lingering()) is not None:
+        click.echo("Warning: this user's systemd manager stops when they log out (lingering is "
+                   f"off): the units run only while they are logged in; to run them every "
+                   f"night: {fix}", err=True)  # fmt: skip
 
 
 if __name__ == "__main__":

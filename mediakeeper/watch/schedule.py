@@ -192,6 +192,23 @@ def manager_missing(environ: dict[str, str] | None = None) -> str | None:
     return f"none listens at {private}"
 
 
+# Where logind keeps one empty file per user whose manager outlives their sessions
+# (``loginctl enable-linger`` makes it, ``disable-linger`` removes it).
+LINGER_DIR = Path("/var/lib/systemd/linger")
+
+
+def not_lingering(linger_dir: Path = LINGER_DIR) -> str | None:
+    """The command that keeps the user's manager, and so the timers, running when they log
+    out, where it is not on; else None. Without it the manager stops with the user's last
+    session: a nightly job at 02:00 runs only for someone still logged in then."""
+    import pwd
+
+    user = pwd.getpwuid(os.getuid()).pw_name
+    if (linger_dir / user).exists():
+        return None
+    return f"loginctl enable-linger {shlex.quote(user)}"
+
+
 def cron_missing() -> str | None:
     """Why the crontab lines cannot be installed here, or None."""
     return None if shutil.which("crontab") else "no crontab command is installed"

@@ -3,6 +3,7 @@ systemd itself where it is installed, and run as systemd or cron would run them.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -219,6 +220,41 @@ def test_where_nothing_would_run_the_jobs_it_is_said(tmp_path):
     finally:
         manager.close()
     assert again.returncode == 0 and "user manager" not in again.stderr, again.stderr
+
+
+def test_a_manager_that_stops_at_log_out_is_said_with_the_command_that_keeps_it(tmp_path):
+    """A user's systemd manager runs while they have a session and stops with the last one,
+    unless lingering is on: the units were installed, enabled and never ran at 02:00 for a
+    person who logs out at night (a server reached by ssh, every night), with nothing said."""
+    import pwd
+    import socket
+
+    from mediakeeper.watch.schedule import LINGER_DIR, not_lingering
+
+    user = pwd.getpwuid(os.getuid()).pw_name
+    assert not_lingering(tmp_path) == f"loginctl enable-linger {user}"
+    (tmp_path / user).touch()  # as loginctl enable-linger leaves it
+    assert not_lingering(tmp_path) is None
+
+    home = home_for(tmp_path, music=library(tmp_path / "Music", "A"))
+    runtime = tmp_path / "run"
+    (runtime / "systemd").mkdir(parents=True)
+    manager = socket.socket(socket.AF_UNIX)
+    manager.bind(str(runtime / "systemd" / "private"))
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_RUNTIME_DIR": str(runtime)}
+    try:
+        runs = [schedule(home, *args, env=env) for args in (("--install",), ())]
+    finally:
+        manager.close()
+    # This machine's own lingering, as logind keeps it, decides what is said.
+    lingers = (LINGER_DIR / user).exists()
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        said = [line for line in run.stderr.splitlines() if "lingering" in line]
+        assert said == ([] if lingers else [
+            "Warning: this user's systemd manager stops when they log out (lingering is off): "
+            "the units run only while they are logged in; to run them every night: "
+            f"loginctl enable-linger {user}"]), run.stderr  # fmt: skip
 
 
 def test_a_home_whose_path_breaks_a_line_is_refused_before_any_unit_is_written(tmp_path):
