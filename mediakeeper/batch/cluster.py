@@ -130,6 +130,11 @@ def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
     except ssl.SSLError as err:
         raise ConfigError(f"[cluster] tls_ca_file {ca} is not a PEM certificate ({_words(err)}): "
                           "give the CA that signed the cluster's certificates") from None
+    if (public := _public_authority(context)) is not None:
+        raise ConfigError(f"[cluster] tls_ca_file {ca} holds a public certificate authority "
+                          f"({public}): Dask trusts every certificate the CA signed, whatever "
+                          "host it names, so anyone holding one could join the cluster; give "
+                          "the cluster's own CA") from None  # fmt: skip
     try:  # (a key under a passphrase is refused, never asked for on the terminal)
         context.load_cert_chain(cert, key, password=lambda: b"")
     except ssl.SSLError as err:
@@ -149,6 +154,24 @@ def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
         raise ConfigError(f"[cluster] tls_ca_file {ca}, tls_cert {cert} and tls_key {key} make "
                           f"no TLS connection ({_words(err)})") from None  # fmt: skip
     return ca, cert, key
+
+
+def _public_authority(context) -> str | None:
+    """The name of a CA ``context`` trusts that is a public one, on Mozilla's list as certifi
+    ships it; else None. Dask checks no host name, so a cluster trusting a public CA would take
+    any certificate of the web's as one of its own machines. (A person's own CA added to this
+    machine's store is no public one: the system's store is not what is asked.)"""
+    import ssl
+
+    import certifi
+
+    public = ssl.create_default_context(cafile=certifi.where()).get_ca_certs(binary_form=True)
+    trusted = zip(context.get_ca_certs(binary_form=True), context.get_ca_certs(), strict=True)
+    for der, cert in trusted:
+        if der in public:
+            subject = dict(part for entry in cert["subject"] for part in entry)
+            return subject.get("commonName") or subject.get("organizationName") or "unnamed"
+    return None
 
 
 def _vouched(ca: str, cert: str, key: str) -> None:

@@ -708,6 +708,13 @@ def certificates(tmp_path_factory):
         f"[ca]\ndefault_ca = it\n[it]\ndatabase = {folder}/db/index.txt\nserial = "
         f"{folder}/db/serial\nnew_certs_dir = {folder}/db\ndefault_md = sha256\n"
         "policy = any\n[any]\ncommonName = supplied\n")
+    # A public CA (the first of Mozilla's list, as certifi ships it) in a file of its own.
+    import certifi
+
+    bundle = Path(certifi.where()).read_text()
+    end = "-----END CERTIFICATE-----"
+    (folder / "public-ca.pem").write_text(bundle[bundle.index("-----BEGIN CERTIFICATE-----"):
+                                                 bundle.index(end) + len(end)] + "\n")
     _openssl("ca", "-batch", "-config", folder / "ca.cnf", "-cert", folder / "ca.pem",
              "-keyfile", folder / "ca.key", "-in", folder / "expired.csr", "-out",
              folder / "expired.pem", "-startdate", "20200101000000Z", "-enddate",
@@ -752,6 +759,9 @@ def tls_scheduler(tmp_path_factory, certificates):
      "[cluster] tls_key {folder}/other-node.key is not the key of tls_cert {folder}/node.pem"),
     (("ext.cnf", "node.pem", "node.key"), False,
      "[cluster] tls_ca_file {folder}/ext.cnf is not a PEM certificate"),
+    # Was taken: Dask checks no host name, so any certificate a public CA signed would join
+    (("public-ca.pem", "node.pem", "node.key"), False,
+     "[cluster] tls_ca_file {folder}/public-ca.pem holds a public certificate authority"),
     # Was 'FatalCommClosedError; start it (dask scheduler)'
     (("ca.pem", "node.pem", "node.key"), True,
      "the scheduler at {address} does not speak TLS: give its tcp:// address"),
@@ -768,7 +778,7 @@ def test_tls_misconfigured_is_one_line_naming_the_setting(
     assert len(lines) == 1 and said in lines[0], done.stderr
     assert "start it (dask scheduler)" not in lines[0]
     assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
-    if "vouches for" in said or "PEM" in said or "is not the key" in said:  # a worker too
+    if any(w in said for w in ("vouches for", "PEM", "is not the key", "public")):  # a worker
         worker = mediakeeper("worker", address, "--home", str(tmp_path), **settings)
         errors = [line for line in worker.stderr.splitlines() if line.strip()]
         assert worker.returncode == 2 and len(errors) == 1 and said in errors[0], worker.stderr
