@@ -888,6 +888,25 @@ def test_dashboard_script_refuses_an_html_path_that_is_no_file(
     assert list(home.iterdir()) == []  # nothing written, not even a temporary file
 
 
+def test_dashboard_script_makes_no_folder_for_its_page(repo_root, child_env, tmp_path):
+    """A mistyped folder (``--html Dekstop/board.html``) was made, with every folder above it
+    it took, to hold the page: a command that reads makes nothing but the file asked for."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--home", home,
+         "--html", "no/such/dashboard.html"],
+        cwd=tmp_path, env=child_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--html': the folder 'no/such' does not exist: make it "
+        "first, or name a file in a folder that does"
+    ), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
 def test_dashboard_script_names_an_html_name_too_long_as_asked(repo_root, child_env, tmp_path):
     """A name past the file system's 255 bytes: the error names the file asked for (it named
     the temporary file the page was written to) and says the name is too long."""
