@@ -22,12 +22,12 @@ from mediakeeper.cli import safe_streams
 from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.core.config import (
     PREFIX,
-    STRAYS_SAID,
     Settings,
     existing_home,
     known_variables,
     load_settings,
     stray_variables,
+    strays_said_by_parent,
 )
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
@@ -173,7 +173,7 @@ def _say_stray_variables() -> None:
     """A warning line for each ``MEDIAKEEPER_`` variable that names nothing the toolkit reads
     (``config.stray_variables``), with the known name nearest to it; none in a command the
     toolkit started (``config.started_environment``): the command that started it said them."""
-    stray = [] if os.environ.get(STRAYS_SAID) else stray_variables()
+    stray = [] if strays_said_by_parent() else stray_variables()
     if not stray:
         return
     # Loaded only when there is one to say: every command starts here, and most say none.
