@@ -22,12 +22,12 @@ from mediakeeper.cli import safe_streams
 from mediakeeper.cli.warning_lines import show_warning
 from mediakeeper.core.config import (
     PREFIX,
-    STRAYS_SAID,
     Settings,
     existing_home,
     known_variables,
     load_settings,
     stray_variables,
+    strays_said_by_parent,
 )
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.home import notice as home_notice
@@ -173,7 +173,7 @@ def _say_stray_variables() -> None:
     """A warning line for each ``MEDIAKEEPER_`` variable that names nothing the toolkit reads
     (``config.stray_variables``), with the known name nearest to it; none in a command the
     toolkit started (``config.started_environment``): the command that started it said them."""
-    stray = [] if os.environ.get(STRAYS_SAID) else stray_variables()
+    stray = [] if strays_said_by_parent() else stray_variables()
     if not stray:
         return
     # Loaded only when there is one to say: every command starts here, and most say none.
@@ -215,7 +215,9 @@ def lines_on_stderr(as_json: bool) -> Iterator[None]:
 
 class OutputFile(click.Path):
     """A file the command writes. A name that is empty or names a folder ("", ".", "out/", an
-    existing folder) is a usage error that names the option, not a failed write."""
+    existing folder) is a usage error that names the option, not a failed write; so is one
+    in a folder that is not there, which the write would make (a mistyped folder, and every
+    folder above it, made to hold the file)."""
 
     def __init__(self, example: str):
         super().__init__(dir_okay=False, path_type=Path)
@@ -230,6 +232,10 @@ class OutputFile(click.Path):
         if os.path.basename(text) in ("", ".", "..") or os.path.isdir(text):
             suggested = os.path.join(text, self.example)
             self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
+        folder = os.path.dirname(text)
+        if folder and not os.path.isdir(folder):
+            self.fail(f"the folder {folder!r} does not exist: make it first, or name a file in "
+                      "a folder that does", param, ctx)  # fmt: skip
         return super().convert(value, param, ctx)
 
 

@@ -105,16 +105,15 @@ def scan(home, library, workers, as_json):
 
     with lines_on_stderr(as_json):
         result = dupes.scan(home, library=library, hooks=ProgressHooks("album"), workers=workers)
-    if result.interrupted:
-        click.echo(f"interrupted: `{kind_command('dupes', 'scan', result.home)}` goes on from "
-                   "here", err=True)  # fmt: skip
-        sys.exit(130)
-    levels = {level: sum(g["level"] == level for g in result.groups)
-              for level in ("album", "track", "release")}  # fmt: skip
-    click.echo(f"{count(len(result.groups), 'duplicate group')}: "
-               + ", ".join(f"{n} {level}" for level, n in levels.items())
-               + f"; `{kind_command('dupes', '', result.home)}` lists them",
-               err=as_json)  # fmt: skip
+        if result.interrupted:
+            click.echo(f"interrupted: `{kind_command('dupes', 'scan', result.home)}` goes on "
+                       "from here", err=True)  # fmt: skip
+            sys.exit(130)
+        levels = {level: sum(g["level"] == level for g in result.groups)
+                  for level in ("album", "track", "release")}  # fmt: skip
+        click.echo(f"{count(len(result.groups), 'duplicate group')}: "
+                   + ", ".join(f"{n} {level}" for level, n in levels.items())
+                   + f"; `{kind_command('dupes', '', result.home)}` lists them")
     if as_json:
         echo_json({"session": result.batch.session if result.batch else None,
                    "groups": public(_listed(result.groups, kept.load(result.home)))})  # fmt: skip

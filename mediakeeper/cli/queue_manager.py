@@ -87,9 +87,10 @@ def do_refresh(c: Call) -> None:
 
 
 def show_survey(found: Survey, noun: str) -> None:
-    """ "N found, M queued, K skipped: names", then each skipped folder with why."""
-    for line in (found.line(noun), *found.skipped_lines()):
-        echo(line)
+    """ "N found, M queued, K skipped: names", then each skipped folder with why, and each
+    name in two Unicode forms (a warning)."""
+    for line, warning in found.lines(noun):
+        echo(line, err=warning)
 
 
 def do_summary(c: Call) -> None:

@@ -86,8 +86,11 @@ def _scrub(settings, percent: float | None, older_than: float | None) -> tuple[d
     click.echo(f"Coverage: {coverage}")
     if worst:
         _alert(settings, problems, len(chosen), coverage)
+    # --older-than takes a fraction of a day (0.5: twelve hours), so the window is a float; a
+    # whole one goes out as the whole number it is (30, not 30.0), as the Coverage line says it.
+    whole = int(days) if days.is_integer() else days
     answer = {"albums": told.albums,
-              "coverage": {"verified": within, "total": total, "days": days}}  # fmt: skip
+              "coverage": {"verified": within, "total": total, "days": whole}}  # fmt: skip
     return answer, worst
 
 

@@ -160,7 +160,10 @@ SECRETS = frozenset({("acoustid", "key"), ("tmdb", "api_key"), ("serve", "token"
 PREFIX = "MEDIAKEEPER_"
 # Set for a command the toolkit starts itself (``started_environment``): the command a person
 # ran said its stray variables, and a batch ``watch --run``, ``serve`` or ``sessions resume``
-# starts inherits them, to say them again into its log at each batch.
+# starts inherits them, to say them again into its log at each batch. Its value is the pid of
+# the command that said them, which holds for that command's own children alone
+# (``strays_said_by_parent``): set by hand, or inherited further (a shell a batch opened),
+# it silences nothing.
 STRAYS_SAID = "MEDIAKEEPER_STRAYS_SAID"
 # The toolkit's variables that are no setting: the data home (``home.py``), where the tests'
 # pages keep their screenshots (tests/integration/test_page_views.py), and the above.
@@ -272,11 +275,20 @@ def stray_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     return sorted(name for name in environ if name.startswith(PREFIX) and name not in known)
 
 
+def strays_said_by_parent(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the command that started this one said the stray variables already: its mark
+    (``started_environment``) names this process's parent. Any other value, "1" typed in a
+    shell or the mark of a command further up, is no mark: the variables are said."""
+    environ = os.environ if environ is None else environ
+    return environ.get(STRAYS_SAID) == str(os.getppid())
+
+
 def started_environment(**more: str) -> dict[str, str]:
     """The environment of a command the toolkit starts (a batch): this one's, its stray
-    variables marked as said (``STRAYS_SAID``), and ``more``; without the page's token, which
-    no batch reads (``serve`` started with it in its environment passed it to every batch)."""
-    environ = {**os.environ, STRAYS_SAID: "1", **more}
+    variables marked as said by this process (``STRAYS_SAID``), and ``more``; without the
+    page's token, which no batch reads (``serve`` started with it in its environment passed
+    it to every batch)."""
+    environ = {**os.environ, STRAYS_SAID: str(os.getpid()), **more}
     environ.pop(variable_of("serve", "token"), None)
     return environ
 

@@ -220,8 +220,7 @@ class RefreshResult:
             lines += [(f"  {label:<8}{one_line(name)}", False) for name in names]
         lines += [(f"  changed {one_line(name)}  ({change})", False)
                   for name, change in self.changed]  # fmt: skip
-        lines += [(line, False) for line in (self.survey.line(noun),
-                                             *self.survey.skipped_lines())]  # fmt: skip
+        lines += self.survey.lines(noun)
         lines += [(f"{one_line(name)}: cannot read its folder ({why}); left as it was", True)
                   for name, why in self.unreadable]  # fmt: skip
         if self.unrecorded:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,40 @@ class Survey:
 
     def skipped_lines(self) -> list[str]:
         return [f"  {one_line(name)}: {why}" for name, why in self.skipped]
+
+    def twins(self) -> list[list[str]]:
+        """The keys that are one name in several Unicode forms ("Björk" composed, and
+        decomposed as a Mac writes names: a folder copied from one beside its twin). Every
+        list shows them as one name, yet they are two folders: said, never merged."""
+        keys = {key for key, _folder in self.found}
+        forms: dict[str, list[str]] = {}
+        for key, _folder in self.found:  # most names are composed already: checked quickly
+            if not unicodedata.is_normalized("NFC", key):
+                forms.setdefault(unicodedata.normalize("NFC", key), []).append(key)
+        twins = [[composed, *others] if composed in keys else others
+                 for composed, others in forms.items()]  # fmt: skip
+        return [names for names in twins if len(names) > 1]
+
+    def lines(self, noun: str) -> list[tuple[str, bool]]:
+        """What the look is said with, each line with whether it is a warning (stderr): the
+        counts, each folder skipped and why, each name in two Unicode forms."""
+        lines = [(line, False) for line in (self.line(noun), *self.skipped_lines())]
+        for names in self.twins():
+            listed = [f"{one_line(name)} ({_form(name)})" for name in names]
+            both = ", ".join(listed[:-1]) + f" and {listed[-1]}"
+            lines.append((f"Warning: same name in two Unicode forms: {both} are "
+                          f"{len(names)} folders, queued as {count(len(names), noun)}: move "
+                          "one's contents into the other, or rename one", True))  # fmt: skip
+        return lines
+
+
+def _form(name: str) -> str:
+    """Which Unicode form a name is in, as a person tells the twins apart."""
+    if unicodedata.is_normalized("NFC", name):
+        return "composed"
+    if unicodedata.is_normalized("NFD", name):
+        return "decomposed, as a Mac writes names"
+    return "partly decomposed"
 
 
 def survey(

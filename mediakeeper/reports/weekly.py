@@ -232,6 +232,16 @@ class WeeklyReport:
                 f"out: {they} could not be read")
 
     @property
+    def not_known_said(self) -> str:
+        """What a section of the week's figures says where no queue could be read ("": one
+        was): not "nothing", which would say the week was read and found empty."""
+        unread = self.unread
+        if not unread or self.counted:
+            return ""
+        plural = "s" if len(unread) > 1 else ""
+        return f"Not known: the {' and '.join(unread)} queue{plural} could not be read (above)."
+
+    @property
     def left_out(self) -> str:
         """``left_out_said`` after the figures of all queues."""
         return f"; {self.left_out_said}" if self.left_out_said else ""

@@ -192,7 +192,7 @@ def created_lines(
     noun = record.noun
     lines = [(f"Created the {queue_name(record.name)} with {count(created.queued, noun)}: "
               f"{one_line(str(store.path))}", False)]  # fmt: skip
-    lines += [(line, False) for line in (created.line(noun), *created.skipped_lines())]
+    lines += created.lines(noun)
     if not created.queued:
         library = settings.library(record.name).expanduser().resolve()
         lines.append((f"Warning: {empty_library_warning(store, library)}", True))

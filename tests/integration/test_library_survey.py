@@ -154,3 +154,30 @@ def test_a_home_inside_an_artist_folder_is_not_read_as_the_artists(library, musi
     # Its files change at every command: no change of the artist's files for --refresh.
     again = music_script("music_queue_manager.py", "--home", home, "--refresh")
     assert "0 changed since completed" in again.stdout, again.stdout + again.stderr
+
+
+NFC, NFD = "Bj\u00f6rk", "Bjo\u0308rk"  # one name: as Linux and Windows write it, as a Mac does
+TWINS = (f"Warning: same name in two Unicode forms: {NFC} (composed) and {NFD} (decomposed, "
+         "as a Mac writes names) are 2 folders, queued as 2 artists: move one's contents "
+         "into the other, or rename one")  # fmt: skip
+
+
+def test_a_name_in_two_unicode_forms_is_said_as_one_concern(tmp_path, music_script):
+    """A folder copied from a Mac beside its Linux twin: "Björk" twice, two artists that
+    every list showed as the same name, with nothing said. Said once, as one concern, by
+    --init, --refresh and a batch that makes its queue; both stay queued (no silent merge)."""
+    lib = tmp_path / "lib"
+    _album(lib / NFC / "Homogenic")
+    _album(lib / NFD / "Post")
+    _album(lib / "Metallica" / "Master of Puppets")
+    home = tmp_path / "home"
+    made = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stderr
+    assert "3 artists found, 3 queued, 0 skipped" in made.stdout
+    said = [line for line in made.stderr.splitlines() if "Unicode" in line]
+    assert said == [TWINS], made.stderr
+    again = music_script("music_queue_manager.py", "--home", home, "--refresh")
+    assert [line for line in again.stderr.splitlines() if "Unicode" in line] == [TWINS]
+    batch = music_script("process_music_batch.py", "--home", tmp_path / "other", "--library",
+                         lib, "--offline", "--batch-size", "1")  # fmt: skip
+    assert [line for line in batch.stderr.splitlines() if "Unicode" in line] == [TWINS]

@@ -888,6 +888,25 @@ def test_dashboard_script_refuses_an_html_path_that_is_no_file(
     assert list(home.iterdir()) == []  # nothing written, not even a temporary file
 
 
+def test_dashboard_script_makes_no_folder_for_its_page(repo_root, child_env, tmp_path):
+    """A mistyped folder (``--html Dekstop/board.html``) was made, with every folder above it
+    it took, to hold the page: a command that reads makes nothing but the file asked for."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True)
+    result = subprocess.run(
+        [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--home", home,
+         "--html", "no/such/dashboard.html"],
+        cwd=tmp_path, env=child_env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--html': the folder 'no/such' does not exist: make it "
+        "first, or name a file in a folder that does"
+    ), result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
 def test_dashboard_script_names_an_html_name_too_long_as_asked(repo_root, child_env, tmp_path):
     """A name past the file system's 255 bytes: the error names the file asked for (it named
     the temporary file the page was written to) and says the name is too long."""
@@ -1111,3 +1130,33 @@ def test_a_hand_edited_finding_count_is_read_from_the_artists_document(
         said = run_script(*command)
         assert said.returncode in (0, 1) and "Traceback" not in said.stderr, said.stderr
         assert "whitespace" in said.stdout, said.stdout
+
+
+def test_a_queue_that_does_not_parse_alone_makes_the_week_not_known_not_nothing(tmp_path):
+    """The only queue torn: "Completed this week" said "Nothing yet." and the findings "No
+    issues recorded.", as if the week had been read and found empty. What it did is not
+    known, and the report says so and why, in the text and the page."""
+    home = tmp_path / "home"
+    movies = QueueStore(home / "status" / "movies", "movies")
+    movies.create(new_queue("movies", "/v", [new_item("Heat", "Heat", "/v/Heat")],
+                            at("2026-11-21 09:00")))  # fmt: skip
+    movies.path.write_text('{"version": 1, "items": [', encoding="utf-8")
+    md_path, html_path = write_weekly_report(home, None, now=at("2026-11-21 10:00"))
+    said = "Not known: the movies queue could not be read (above)."
+    text = md_path.read_text(encoding="utf-8")
+    page = html_path.read_text(encoding="utf-8")
+    for section in ("Completed this week", "Findings and those resolved"):
+        in_text = text.split(f"## {section}\n")[1].split("\n## ")[0]
+        assert "Nothing yet" not in in_text and "No issues recorded" not in in_text, in_text
+        assert said in in_text, in_text
+        in_page = page.split(f">{section}</h2>")[1].split("</section>")[0]
+        assert "Nothing yet" not in in_page and said in in_page, in_page
+
+
+def test_a_week_before_any_queue_says_so_without_a_trailing_space(tmp_path):
+    home = _young_home(tmp_path)
+    md_path, _ = write_weekly_report(home, date(2026, 11, 9), now=at("2026-11-21 10:00"))
+    [line] = [line for line in md_path.read_text(encoding="utf-8").splitlines()
+              if line.startswith("**No queue existed yet")]  # fmt: skip
+    assert line == line.rstrip(), repr(line)
+    assert line.endswith("(2026-W47)."), line

@@ -257,3 +257,14 @@ def test_older_than_zero_verifies_every_album_and_counts_what_it_verified(tmp_pa
     short = scrub(home, "--older-than", "0.000001")
     assert "Coverage: 4 of 4 albums verified within 1e-06 days (100%)" in short.stdout, (
         short.stdout)
+
+
+def test_json_gives_the_window_in_days_as_typed_a_whole_number_where_it_is_one(tmp_path):
+    """``"days": 30.0`` (and 7.0 for ``--older-than 7``): a whole number of days came as a
+    float a script had to round. A fraction, which --older-than takes, stays one."""
+    home = home_for(tmp_path, verify=library(tmp_path / "Albums", "A"))
+    for args, days in (((), 30), (("--older-than", "7"), 7), (("--older-than", "0.5"), 0.5)):
+        run = scrub(home, "--percent", "100", *args, "--json")
+        assert run.returncode == 0, run.stdout + run.stderr
+        given = json.loads(run.stdout)["coverage"]["days"]
+        assert (given, type(given)) == (days, type(days)), run.stdout

@@ -3,6 +3,7 @@ said, as a person meets them: the commands run in real subprocesses."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,19 @@ def test_the_batches_watch_runs_do_not_say_it_again(tmp_path, watching, monkeypa
     assert watcher.said("verify: the batch ended (exit 0)"), watcher.text()
     assert watcher.stop() == 0, watcher.text()
     assert warnings(watcher.text()) == [SAID], watcher.text()
+
+
+@pytest.mark.parametrize("mark", ["1", "yes", "0", "inherited"])
+def test_the_mark_the_toolkit_gives_its_batches_set_by_hand_silences_nothing(tmp_path, mark):
+    """``MEDIAKEEPER_STRAYS_SAID`` set by hand, or inherited by a shell a started batch
+    opened, silenced the warning of every command run there: a typo then went unsaid. It
+    holds only for the commands the command that said it starts itself."""
+    if mark == "inherited":  # the mark of a command that started, not this one, but an elder
+        mark = str(os.getppid())
+    music = library(tmp_path / "Music", "Artist")
+    home = home_for(tmp_path, music=music)
+    env = {TYPO: str(tmp_path / "Elsewhere"), "MEDIAKEEPER_HOME": str(home),
+           "MEDIAKEEPER_STRAYS_SAID": mark}  # fmt: skip
+    result = run_script("process_music_batch.py", "--offline", env=env)
+    assert result.returncode == 0, result.stderr
+    assert warnings(result.stderr) == [SAID], result.stderr
