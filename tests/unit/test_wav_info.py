@@ -86,3 +86,16 @@ def test_a_broken_info_chunk_is_read_as_far_as_it_goes(tmp_path, info_wav):
     cut = tmp_path / "cut.wav"
     cut.write_bytes(data[:at + 4] + (10**9).to_bytes(4, "little") + data[at + 8:])
     assert "title" not in tags.read(cut).tags
+
+
+def test_a_fix_of_a_value_read_from_the_info_chunk_is_not_refused_as_changed(info_wav):
+    """A write parsed anew checks that each tag it changes still holds what the scan read:
+    read from the ID3 chunk alone, the title the INFO chunk holds looked gone, and every fix
+    of such a WAV was refused as changed by another program."""
+    failed = tags.write_many([tags.FileWrite(info_wav, {"title": "Halo!"},
+                                             expect={"title": "Halo"})])  # fmt: skip
+    assert failed == {}
+    assert tags.read(info_wav).tags["title"] == "Halo!"
+    failed = tags.write_many([tags.FileWrite(info_wav, {"album": "Violator (Deluxe)"},
+                                             expect={"album": "Songs of Faith"})])  # fmt: skip
+    assert "album changed since it was read" in str(failed[info_wav])
