@@ -25,7 +25,7 @@ from mutagen.wave import WAVE
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
-from mediakeeper.tags import riff_info
+from mediakeeper.tags import mp4_genre, riff_info
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.styles import AS_STORED, ID3_STYLE
 from mediakeeper.tags.table import FIELD_OF, LOGICAL_TAGS, LOUDNESS, Field
@@ -174,7 +174,19 @@ class _Unnamed:
 
 
 def load(source: Path | str | io.IOBase, suffix: str):
-    """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
+    """Parse a file (a path or an open file object) whose name ends in ``suffix``; an MP4's
+    genre as players read it (``mp4_genre``)."""
+    audio = _parsed(source, suffix)
+    if isinstance(audio, MP4):
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as opened:
+                mp4_genre.settle(audio, opened)
+        else:
+            mp4_genre.settle(audio, source)
+    return audio
+
+
+def _parsed(source: Path | str | io.IOBase, suffix: str):
     parse = _BY_EXTENSION.get(suffix.lower())
     named_error = None
     if parse is not None:
