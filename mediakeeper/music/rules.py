@@ -125,6 +125,12 @@ def plugin_findings(ctx: Context, timeout: float, stopped: list[str]) -> list[Fi
                            "it needs longer")  # fmt: skip
         except CallDied as err:  # it ended the process (os._exit, a crash in C code)
             raise rule_plugins.RulePluginError(f"{rule.label}: {err}") from None
+        except rule_plugins.RulePluginError:
+            raise
+        except Exception as err:  # what it yielded could not be passed back (pickled)
+            raise rule_plugins.RulePluginError(
+                f"{rule.label}: its findings could not be passed back: "
+                f"{type(err).__name__}: {err}") from None  # fmt: skip
     return found
 
 

@@ -170,3 +170,25 @@ def test_a_rule_plugin_that_never_ends_is_stopped_at_its_time_limit_and_the_batc
     assert written["Stuck/2001 - Loud/01 - Forever.flac"]["title"] == "Forever"
     [log] = (home / "status" / "music" / "session_logs").glob("*.log")
     assert stopped in log.read_text("utf-8")
+
+
+def test_a_rule_plugin_whose_findings_cannot_be_passed_back_fails_its_artist_named(
+    tmp_path, misbehaving, music_library
+):
+    """A rule runs in a process of its own: a finding pickle cannot send back (a text of a
+    class made inside the rule) fails its artist with the plugin named, as any broken
+    finding does, not with a crash naming no one."""
+    tags = {"artist": "Odd", "albumartist": "Odd", "album": "Loud", "date": "2001",
+            "title": "Unsendable", "tracknumber": "1"}  # fmt: skip
+    lib = music_library(tmp_path / "Music", {"Odd/2001 - Loud/01 - Unsendable.flac":
+                                             {"tags": tags}})  # fmt: skip
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=tmp_path)  # fmt: skip
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [item] = QueueStore(home / "status" / "music", "music").load()["items"]
+    assert item["status"] == "error", item
+    assert item["last_error"].startswith(
+        "rule plugin 'unsendable' (entry point mk_misbehaving.rules:UNSENDABLE, package "
+        "mediakeeper-misbehaving-plugin 0.0.1): its findings could not be passed back: "
+    ), item["last_error"]

@@ -41,3 +41,17 @@ def loops(ctx):
 
 
 LOOPS = RulePlugin(codes={"stuck": ("warning", "never finished")}, rule=loops)
+
+
+# A rule whose finding cannot be passed back from the process it runs in: its message is a
+# text of a class made inside the rule, which pickle cannot name.
+def unsendable(ctx):
+    class Text(str):
+        pass
+
+    for track in ctx.tracks:
+        if "unsendable" in ctx.value(track, "title").lower():
+            yield UNSENDABLE.finding("odd", track.path, track.album, Text("odd"))
+
+
+UNSENDABLE = RulePlugin(codes={"odd": ("info", "an odd finding")}, rule=unsendable)
