@@ -36,6 +36,7 @@ def _jobs(run: Run):
         writing=writemode.chosen(run.settings.get),
         identify=run.flags["identify"],
         apply_identified=run.flags["apply"],
+        plugin_rule_timeout=run.settings.get("music", "plugin_rule_timeout"),
     )
 
 
@@ -63,7 +64,9 @@ def _check_musicbrainz(settings: Settings) -> None:
 
 def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
     job = MusicJob(run.settings.home, "dry-run", fix=not run.flags["no_fix"],
-                   writing=writemode.chosen(run.settings.get))  # fmt: skip
+                   writing=writemode.chosen(run.settings.get),
+                   plugin_rule_timeout=run.settings.get("music", "plugin_rule_timeout"),
+                   )  # fmt: skip
     made_per_artist: list[int] = []
 
     def lines(item: dict[str, Any]) -> Iterator[str]:
@@ -91,6 +94,8 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
             f = group.first
             where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
             yield f"  [{f['code']}] {where}: {f['message']}"
+        for line in preview.stopped:
+            yield f"  {line}"
 
     yield from each_previewed(items, lines)
     lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"

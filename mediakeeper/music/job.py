@@ -40,7 +40,7 @@ from mediakeeper.music import fix_outcome
 from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import find_issues, planned_changes
+from mediakeeper.music.rules import Issues, issues_of, planned_changes
 from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
@@ -108,6 +108,7 @@ class MusicJob:
     writing: writemode.Writing = writemode.DEFAULT_WRITING  # how a fix is written
     identify: bool = False  # --identify: also tracks without a MusicBrainz recording id
     apply_identified: bool = False  # --apply: write a proposal scoring APPLY_SCORE or more
+    plugin_rule_timeout: float = MUSIC.settings["plugin_rule_timeout"]  # seconds, per artist
     # What the kept parses of the plans not yet committed take (``KEEP_PARSED_BYTES`` is
     # the worker's, however many artists it holds).
     _held: int = field(default=0, init=False, repr=False, compare=False)
@@ -120,13 +121,15 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        findings = _issues(scan)
+        issues = self._issues(scan)
+        findings = issues.findings
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
         tracks = tuple(scan.tracks)
         would = would_apply(item, changes, self.writing.hard_links)
         findings = [*findings, *_left_alone(would.left_alone, tracks, item["name"], self.home)]
-        return Preview(item["name"], len(tracks), findings, changes, tracks, would.refused)
+        return Preview(item["name"], len(tracks), findings, changes, tracks, would.refused,
+                       tuple(issues.stopped))  # fmt: skip
 
     def warm(self) -> None:
         """The artist report's template (and Jinja) loaded before the workers fork: each
@@ -359,9 +362,11 @@ class MusicJob:
         ``keep_bytes``), and another data home's stale temp copies in the folder."""
         scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        findings = _issues(scan)
+        issues = self._issues(scan)
+        findings = issues.findings
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
+        _noted(state, item, issues.stopped)
         # An --enrich run has nothing local left to do: there a lookup that fails is the
         # item's failure. Any other run does its local work whatever the network does.
         if self._identifies(scan) and not self._offline_now():
@@ -462,6 +467,14 @@ class MusicJob:
             fetched, notes = [], []
         state["covers_left"] = True
         return fetched, notes
+
+    def _issues(self, scan: ArtistScan) -> Issues:
+        """The artist's findings; a rule plugin that breaks fails the artist (stage
+        ``rules``) with a message naming the plugin, its entry point and its package."""
+        try:
+            return issues_of(scan, self.plugin_rule_timeout)
+        except rule_plugins.RulePluginError as err:
+            raise ItemFailure("rules", str(err)) from None
 
     def _scan(self, item: dict[str, Any], *, keep_bytes: int = 0):
         folder = Path(item["path"])
@@ -578,12 +591,3 @@ def _with_earlier_fixes(
         tally[0] += fixed_then
         tally[1] += fixed_then
     return found + earlier_fixed, resolved + earlier_fixed
-
-
-def _issues(scan: ArtistScan) -> list[Finding]:
-    """The artist's findings; a rule plugin that breaks fails the artist (stage ``rules``)
-    with a message naming the plugin, its entry point and its package."""
-    try:
-        return find_issues(scan)
-    except rule_plugins.RulePluginError as err:
-        raise ItemFailure("rules", str(err)) from None

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from mediakeeper.core.kind_record import TRACKS, Kind, one_of
+from mediakeeper.core.kind_record import TRACKS, Kind, Limit, one_of
 from mediakeeper.core.writemode import HARD_LINKS, MODES
+
+# Seconds a rule plugin may take over one artist before it is stopped (its findings left out):
+# a rule reads tags already in memory, a few milliseconds for the largest artist; a plugin
+# stuck in a loop or a read that never returns would hold the batch for ever.
+PLUGIN_RULE_TIMEOUT = 30
 
 
 def _questions():
@@ -105,7 +110,17 @@ KIND = Kind(
     plan=_plan,
     questions=_questions,
     order=1,
-    settings={"lookups": True, "write_mode": "in-place", "hard_links": "leave"},  # core.writemode
+    settings={
+        "lookups": True,
+        "write_mode": "in-place",  # core.writemode
+        "hard_links": "leave",
+        "plugin_rule_timeout": PLUGIN_RULE_TIMEOUT,
+    },
+    limits={
+        "plugin_rule_timeout": Limit(  # at most a day
+            86_400, least=1, least_words="a whole number of seconds >= 1"
+        )
+    },
     checks={"write_mode": one_of(MODES), "hard_links": one_of(HARD_LINKS)},
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),

@@ -83,3 +83,4 @@ class Preview:
     # The planned changes the write would leave alone (a read-only file's, a hard-linked
     # one's, a value its container cannot hold), each with why.
     refused: tuple[tuple[TagChange, str], ...] = ()
+    stopped: tuple[str, ...] = ()  # a line per rule plugin stopped at its time limit

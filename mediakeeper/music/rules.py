@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
-from mediakeeper.core import rule_plugins
+from mediakeeper.core import kinds, rule_plugins
 from mediakeeper.core.findings import Finding
 from mediakeeper.music.album_rules import inconsistent, missing
 from mediakeeper.music.file_rules import (
@@ -33,8 +33,9 @@ from mediakeeper.music.fixplan import artist_identity, majority_of, planned_chan
 from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
+from mediakeeper.system.time_limit import CallDied, OverTime, call_within
 
-__all__ = ["STAGES", "Context", "find_issues", "planned_changes"]
+__all__ = ["STAGES", "Context", "Issues", "find_issues", "issues_of", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
 
@@ -96,11 +97,41 @@ STAGES: tuple[tuple[Rule, ...], ...] = (
 )
 
 
-def plugin_rules() -> tuple[Rule, ...]:
-    """The rules of installed plugins (``mediakeeper.rules`` entry points): a stage after the
-    built-in ones, reading values as every built-in fix leaves them; their codes namespaced
-    (``name:code``, mediakeeper.core.rule_plugins)."""
-    return tuple(each.run for each in rule_plugins.loaded())
+@dataclass
+class Issues:
+    """An artist's findings, and a line for each rule plugin stopped at its time limit."""
+
+    findings: list[Finding]
+    stopped: list[str] = field(default_factory=list)
+
+
+def plugin_findings(ctx: Context, timeout: float, stopped: list[str]) -> list[Finding]:
+    """The findings of installed plugins' rules (``mediakeeper.rules`` entry points): a stage
+    after the built-in ones, reading values as every built-in fix leaves them; their codes
+    namespaced (``name:code``, mediakeeper.core.rule_plugins).
+
+    Each runs in a child process stopped past ``timeout`` seconds (a thread cannot be
+    stopped; a process can: system.time_limit): one stuck in a loop or a read held the
+    batch for ever. A rule stopped is said in ``stopped`` and its findings are left out, the
+    others kept. Its fixes are ``ctx.change``'s, which only plan: the batch writes them once
+    the rule has returned, so a rule stopped half-way has written nothing."""
+    found: list[Finding] = []
+    for rule in rule_plugins.loaded():
+        try:
+            found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout)
+        except OverTime:
+            stopped.append(f"{rule.label} did not finish within {timeout:g} s and was stopped: "
+                           "its findings are left out; raise [music] plugin_rule_timeout if "
+                           "it needs longer")  # fmt: skip
+        except CallDied as err:  # it ended the process (os._exit, a crash in C code)
+            raise rule_plugins.RulePluginError(f"{rule.label}: {err}") from None
+        except rule_plugins.RulePluginError:
+            raise
+        except Exception as err:  # what it yielded could not be passed back (pickled)
+            raise rule_plugins.RulePluginError(
+                f"{rule.label}: its findings could not be passed back: "
+                f"{type(err).__name__}: {err}") from None  # fmt: skip
+    return found
 
 
 def _order(found: Finding) -> tuple[str, ...]:
@@ -114,10 +145,19 @@ def _order(found: Finding) -> tuple[str, ...]:
 
 
 def find_issues(scan: ArtistScan) -> list[Finding]:
-    """Every finding for one artist, ordered by album, path, then code."""
+    """Every finding for one artist, ordered by album, path, then code; rule plugins given
+    the setting's default time."""
+    return issues_of(scan, kinds.get("music").settings["plugin_rule_timeout"]).findings
+
+
+def issues_of(scan: ArtistScan, plugin_timeout: float) -> Issues:
+    """Every finding for one artist, ordered by album, path, then code; and the rule plugins
+    stopped at ``plugin_timeout`` (``[music] plugin_rule_timeout``)."""
     ctx = Context.of(scan)
     findings: list[Finding] = []
-    for stage in (*STAGES, plugin_rules()):
+    stopped: list[str] = []
+    stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, stopped),))
+    for stage in stages:
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)
         findings.extend(found)
@@ -138,7 +178,7 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     }
     if untaggable:
         settled = [_not_written_untaggable(f, untaggable) for f in settled]
-    return sorted(settled, key=_order)
+    return Issues(sorted(settled, key=_order), stopped)
 
 
 def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding]:

@@ -21,9 +21,11 @@ from typing import Any
 import mutagen
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4
+from mutagen.wave import WAVE
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
+from mediakeeper.tags import mp4_genre, riff_info
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.styles import AS_STORED, ID3_STYLE
 from mediakeeper.tags.table import FIELD_OF, LOGICAL_TAGS, LOUDNESS, Field
@@ -172,7 +174,19 @@ class _Unnamed:
 
 
 def load(source: Path | str | io.IOBase, suffix: str):
-    """Parse a file (a path or an open file object) whose name ends in ``suffix``."""
+    """Parse a file (a path or an open file object) whose name ends in ``suffix``; an MP4's
+    genre as players read it (``mp4_genre``)."""
+    audio = _parsed(source, suffix)
+    if isinstance(audio, MP4):
+        if isinstance(source, str | os.PathLike):
+            with open(source, "rb") as opened:
+                mp4_genre.settle(audio, opened)
+        else:
+            mp4_genre.settle(audio, source)
+    return audio
+
+
+def _parsed(source: Path | str | io.IOBase, suffix: str):
     parse = _BY_EXTENSION.get(suffix.lower())
     named_error = None
     if parse is not None:
@@ -211,7 +225,7 @@ def read(path: Path | str, *, keep: bool = False, st: os.stat_result | None = No
         pictured = style.has_picture(audio, view)
         return AudioInfo(
             format=fmt,
-            tags=values_of(style, view, SCANNED),
+            tags=with_info(values_of(style, view, SCANNED), audio, source, SCANNED),
             duration=float(info.length or 0.0),
             bitrate=int(getattr(info, "bitrate", 0) or 0),
             lossless=style.lossless(audio),
@@ -274,6 +288,21 @@ def values_of(style, view, fields: Chosen) -> dict[str, str]:
     return found
 
 
+def with_info(found: dict[str, str], audio, source: io.IOBase, fields: Chosen
+              ) -> dict[str, str]:  # fmt: skip
+    """``found`` (what a WAV's ID3 chunk holds of ``fields``) with what its LIST/INFO chunk
+    holds of the others (``riff_info``): the ID3 chunk wins where both say, a track number
+    and its total as one. Any other format's values as they are."""
+    if type(audio) is not WAVE:
+        return found
+    names = {f.name for f in fields.singles}
+    for numbered in fields.numbered:
+        if numbered.name not in found and numbered.total.name not in found:
+            names.update((numbered.name, numbered.total.name))
+    info = riff_info.info_tags(source)
+    return {**{name: value for name, value in info.items() if name in names}, **found}
+
+
 def read_fields(path: Path | str, names: Iterable[str]) -> dict[str, str]:
     """The first stored value of each field ``names`` names that ``path`` holds (composer,
     ISRC, a loudness tag, ...); AudioError if unreadable."""
@@ -282,7 +311,8 @@ def read_fields(path: Path | str, names: Iterable[str]) -> dict[str, str]:
         audio = load(source, os.path.splitext(path)[1])
         style = KINDS[type(audio)][1]
         view = style.view(audio.tags) if audio.tags is not None else {}
-        return values_of(style, view, chosen(names))
+        fields = chosen(names)
+        return with_info(values_of(style, view, fields), audio, source, fields)
 
 
 def loudness(path: Path | str) -> dict[str, str]:

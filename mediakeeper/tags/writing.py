@@ -18,7 +18,15 @@ from mediakeeper.fs.patchfile import PatchFile
 from mediakeeper.fs.recorded import Recorded, Span
 from mediakeeper.tags.cover import COVER, as_value, embedded_cover, set_cover
 from mediakeeper.tags.formats import KINDS, STYLE_OF_FORMAT
-from mediakeeper.tags.reading import Parsed, chosen, load, stat_signature, translated, values_of
+from mediakeeper.tags.reading import (
+    Parsed,
+    chosen,
+    load,
+    stat_signature,
+    translated,
+    values_of,
+    with_info,
+)
 from mediakeeper.tags.table import FIELD_OF, TABLE, WRITABLE
 from mediakeeper.text import wording
 
@@ -216,7 +224,7 @@ def _save_values(w: FileWrite, work: BinaryIO, st: os.stat_result) -> None:
         audio = w.parsed.audio
     else:
         audio = _parsed_again(w, work)
-        _refuse_if_changed(w.path, audio, w.expect)
+        _refuse_if_changed(w.path, audio, w.expect, work)
     style = KINDS[type(audio)][1]
     audio = style.writable(audio, work)
     set_values(audio, w.values)
@@ -266,13 +274,16 @@ def _room(info, goal: int | None = None, now: int = 0) -> int:
     return max(0, sized) if sized <= max(room, info.get_default_padding()) else room
 
 
-def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None) -> None:
-    """AudioError if a tag no longer holds the value it had when it was read."""
+def _refuse_if_changed(path: Path, audio, expect: Mapping[str, str | None] | None,
+                       work: BinaryIO) -> None:  # fmt: skip
+    """AudioError if a tag no longer holds the value it had when it was read (as a read
+    reads it: a WAV's INFO chunk too)."""
     if not expect:
         return
     style = KINDS[type(audio)][1]
     view = style.view(audio.tags) if audio.tags is not None else {}
-    now = values_of(style, view, chosen(tag for tag in expect if tag != COVER))
+    fields = chosen(tag for tag in expect if tag != COVER)
+    now = with_info(values_of(style, view, fields), audio, work, fields)
     if COVER in expect:
         now[COVER] = as_value(embedded_cover(audio))
     for tag, value in expect.items():

@@ -134,3 +134,61 @@ steps:
         "step 1 (boom, processor 'raises' of plugin mediakeeper-misbehaving-plugin 0.0.1, "
         "entry point mk_misbehaving.steps:RAISES): RuntimeError: cannot handle 01.flac "
         "(at steps.py:15)"), item["last_error"]  # fmt: skip
+
+
+def test_a_rule_plugin_that_never_ends_is_stopped_at_its_time_limit_and_the_batch_goes_on(
+    tmp_path, misbehaving, music_library, library_tags, monkeypatch
+):
+    """A rule that looped for ever hung its artist, and so the whole batch, for ever. It is
+    stopped at ``[music] plugin_rule_timeout``, named in one line; the artist's built-in
+    fixes are written and the fix the plugin proposed before it hung is not."""
+
+    def album(artist: str, title: str) -> dict:
+        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
+                "title": title, "tracknumber": "1"}  # fmt: skip
+        return {f"{artist}/2001 - Loud/01 - {title.strip()}.flac": {"tags": tags}}
+
+    # "Forever " (a trailing space): a built-in fix (whitespace) the batch still makes.
+    lib = music_library(tmp_path / "Music", {**album("Stuck", "Forever "),
+                                             **album("Calm", "Hush")})  # fmt: skip
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=tmp_path)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    stopped = ("rule plugin 'loops' (entry point mk_misbehaving.rules:LOOPS, package "
+               "mediakeeper-misbehaving-plugin 0.0.1) did not finish within 1 s and was "
+               "stopped: its findings are left out; raise [music] plugin_rule_timeout if it "
+               "needs longer")  # fmt: skip
+    assert stopped in said, said
+    assert ran.returncode == 0, said
+    assert "Traceback" not in said
+    items = {i["name"]: i for i in QueueStore(home / "status" / "music", "music").load()["items"]}
+    assert items["Stuck"]["status"] == "completed", items["Stuck"]
+    assert items["Calm"]["status"] == "completed", items["Calm"]
+    written = library_tags(lib)
+    assert written["Stuck/2001 - Loud/01 - Forever.flac"]["title"] == "Forever"
+    [log] = (home / "status" / "music" / "session_logs").glob("*.log")
+    assert stopped in log.read_text("utf-8")
+
+
+def test_a_rule_plugin_whose_findings_cannot_be_passed_back_fails_its_artist_named(
+    tmp_path, misbehaving, music_library
+):
+    """A rule runs in a process of its own: a finding pickle cannot send back (a text of a
+    class made inside the rule) fails its artist with the plugin named, as any broken
+    finding does, not with a crash naming no one."""
+    tags = {"artist": "Odd", "albumartist": "Odd", "album": "Loud", "date": "2001",
+            "title": "Unsendable", "tracknumber": "1"}  # fmt: skip
+    lib = music_library(tmp_path / "Music", {"Odd/2001 - Loud/01 - Unsendable.flac":
+                                             {"tags": tags}})  # fmt: skip
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=tmp_path)  # fmt: skip
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [item] = QueueStore(home / "status" / "music", "music").load()["items"]
+    assert item["status"] == "error", item
+    assert item["last_error"].startswith(
+        "rule plugin 'unsendable' (entry point mk_misbehaving.rules:UNSENDABLE, package "
+        "mediakeeper-misbehaving-plugin 0.0.1): its findings could not be passed back: "
+    ), item["last_error"]

@@ -27,3 +27,31 @@ def trespasses(ctx):
 
 
 TRESPASSES = RulePlugin(codes={"renamed": ("warning", "a title renamed")}, rule=trespasses)
+
+
+# A rule that never ends: on a title saying "forever" it proposes a fix (through ctx.change),
+# then loops for ever, as a plugin stuck on a lock or a blocking read would.
+def loops(ctx):
+    for track in ctx.tracks:
+        if "forever" in ctx.value(track, "title").lower():
+            yield LOOPS.finding("stuck", track.path, track.album, "half done",
+                                [ctx.change(track, "title", "Half Done")])  # fmt: skip
+            while True:
+                pass
+
+
+LOOPS = RulePlugin(codes={"stuck": ("warning", "never finished")}, rule=loops)
+
+
+# A rule whose finding cannot be passed back from the process it runs in: its message is a
+# text of a class made inside the rule, which pickle cannot name.
+def unsendable(ctx):
+    class Text(str):
+        pass
+
+    for track in ctx.tracks:
+        if "unsendable" in ctx.value(track, "title").lower():
+            yield UNSENDABLE.finding("odd", track.path, track.album, Text("odd"))
+
+
+UNSENDABLE = RulePlugin(codes={"odd": ("info", "an odd finding")}, rule=unsendable)

@@ -1,0 +1,90 @@
+"""An MP4's genre as players read it, where the file holds the old numeric ``gnre`` atom.
+
+``gnre`` holds an ID3v1 genre's number plus one (iTunes wrote it before ``©gen``). mutagen
+reads it as the genre's name, added to the ``©gen`` values, and its save writes ``©gen``
+only: a file with ``gnre`` alone reads and saves as it should. But a file with both (a
+tagger added ``©gen`` and left ``gnre``) read as both, the ``gnre`` one first where its atom
+comes first; and any write of the file (a title fix) saved both into ``©gen``, so a player
+then showed the old numeric genre first, or both. ``©gen`` is the atom that replaced
+``gnre``, what a tagger set last: it wins where both are stored (ffmpeg reads whichever
+comes last in the file), and a write keeps its values and drops ``gnre``, so every player
+then agrees.
+
+mutagen's atom tree is not public, so the ``ilst`` atom's children are found here by their
+headers (a few reads: nothing is read in full), at most ``MOST_ATOMS`` of them at a level.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from typing import Any, BinaryIO
+
+MOST_ATOMS = 10_000  # children of one atom walked, at most (a tag list holds some dozens)
+_GENRE, _NUMBERED = "\xa9gen", b"gnre"
+
+
+def settle(audio: Any, source: BinaryIO) -> None:
+    """Leave in ``audio``'s ``©gen`` (mutagen's MP4, parsed from ``source``) only the values
+    its ``©gen`` atom stores, where the file stores a ``gnre`` atom too."""
+    tags = getattr(audio, "tags", None)
+    if tags is None or len(tags.get(_GENRE, ())) < 2:
+        return  # one value: from gnre or ©gen, but not from both
+    at = source.tell()
+    try:
+        order = _genre_atoms(source)
+    finally:
+        source.seek(at)
+    if _NUMBERED not in order or _GENRE.encode("latin-1") not in order:
+        return  # gnre alone is the genre; without gnre, nothing was added
+    stored = order[_GENRE.encode("latin-1")][1]
+    merged = list(tags[_GENRE])
+    extra = len(merged) - stored  # the values mutagen read from gnre (none: not a genre)
+    if extra <= 0:
+        return
+    numbered_first = order[_NUMBERED][0] < order[_GENRE.encode("latin-1")][0]
+    tags[_GENRE] = merged[extra:] if numbered_first else merged[:stored]
+
+
+def _genre_atoms(source: BinaryIO) -> dict[bytes, tuple[int, int]]:
+    """``©gen`` and ``gnre`` of the tag list (``moov.udta.meta.ilst``), each with its place
+    among the list's atoms and its count of ``data`` atoms (its values)."""
+    end = source.seek(0, os.SEEK_END)
+    span = (0, end)
+    for name, skip in ((b"moov", 0), (b"udta", 0), (b"meta", 4), (b"ilst", 0)):
+        found = next((a for a in _children(source, *span) if a[0] == name), None)
+        if found is None:
+            return {}
+        span = (found[1] + skip, found[2])
+    wanted: dict[bytes, tuple[int, int]] = {}
+    for place, (name, start, stop) in enumerate(_children(source, *span)):
+        if name in (_NUMBERED, _GENRE.encode("latin-1")) and name not in wanted:
+            values = sum(1 for child in _children(source, start, stop) if child[0] == b"data")
+            wanted[name] = (place, values)
+    return wanted
+
+
+def _children(source: BinaryIO, start: int, stop: int):
+    """(name, where its content starts, where it ends) of each atom from ``start`` to
+    ``stop``; one whose size runs past ``stop`` (a cut file) ends the walk."""
+    at = start
+    for _ in range(MOST_ATOMS):
+        if at + 8 > stop:
+            return
+        source.seek(at)
+        head = source.read(8)
+        if len(head) < 8:
+            return
+        size, name = struct.unpack(">I4s", head)
+        content = at + 8
+        if size == 1:  # a 64-bit size follows
+            large = source.read(8)
+            if len(large) < 8:
+                return
+            size, content = struct.unpack(">Q", large)[0], at + 16
+        elif size == 0:  # to the end of its parent
+            size = stop - at
+        if size < content - at or at + size > stop:
+            return
+        yield name, content, at + size
+        at += size
