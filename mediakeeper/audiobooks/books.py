@@ -1,6 +1,6 @@
 """What an audiobook is: a folder holding audio files, with its disc folders (``CD1``,
 ``Disc 2``, ``Part 3``) counted as its own, in order. Files come in natural order ("Chapter 2"
-before "Chapter 10")."""
+before "Chapter 10", "Chapter Two" before "Chapter Ten", a prologue first)."""
 
 from __future__ import annotations
 
@@ -19,12 +19,37 @@ from mediakeeper.text.wording import count
 DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
 
 
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-]?(?P<unit>{'|'.join(_UNITS[1:10])}))?"
+    rf"|(?P<small>{'|'.join(_UNITS)}))\b",
+    re.IGNORECASE,
+)
+# A book's parts before and after its chapters, named so without a number.
+_FRONT = re.compile(r"^\W*(?:prologue|prolog|foreword|preface|introduction)\b", re.IGNORECASE)
+_BACK = re.compile(r"^\W*(?:epilogue|epilog|afterword)\b", re.IGNORECASE)
+
+
+def _as_digits(match: re.Match) -> str:
+    if match["small"]:
+        return str(_UNITS.index(match["small"].casefold()))
+    tens = 20 + 10 * _TENS.index(match["tens"].casefold())
+    return str(tens + (_UNITS.index(match["unit"].casefold()) if match["unit"] else 0))
+
+
 def natural_key(name: str) -> tuple:
-    return tuple(
+    """Numbers in order, whether in digits or English words ("Chapter 2" before "Chapter 10",
+    "Chapter Two" before "Chapter Ten"); a name starting "Prologue" (or "Foreword") before the
+    rest, "Epilogue" (or "Afterword") after, as the book reads."""
+    place = 0 if _FRONT.match(name) else 2 if _BACK.match(name) else 1
+    return (place, *(
         (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-        for part in re.split(r"(\d+)", name)
+        for part in re.split(r"(\d+)", _NUMBER_WORDS.sub(_as_digits, name))
         if part
-    )
+    ))  # fmt: skip
 
 
 def _subfolders(folder: Path, library: Path | None = None, skipped: Skipped | None = None

@@ -766,3 +766,20 @@ def test_a_chapter_replaced_after_its_book_failed_is_read_again_on_the_retry(tmp
     made = next((tmp_path / "out").rglob("*.m4b"))
     assert [title for _, title in chapters(made)] == ["01", "Cut"]
     assert MP4(made).info.length > 10.5, MP4(made).info.length  # the whole of the new one
+
+
+def test_chapters_named_in_words_play_in_their_numbers_order(tmp_path):
+    """Untagged chapters "Chapter One" ... "Chapter Twenty-One", a "Prologue" and an
+    "Epilogue": the book played them in the alphabet's order (Chapter Eleven, Chapter One,
+    Chapter Ten, ..., Epilogue, Prologue). Numbers written in words count as numbers, and a
+    prologue comes first and an epilogue last, as the book reads."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Words"
+    said = ["Prologue", "Chapter One", "Chapter Two", "Chapter Three", "Chapter Ten",
+            "Chapter Eleven", "Chapter Twenty", "Chapter Twenty-One", "Epilogue"]  # fmt: skip
+    for name in said:
+        make(book / f"{name}.mp3", "anullsrc=d=0.3")
+    _, document = run_book(tmp_path, lib, book)
+    assert [c["title"] for c in document["chapters"]] == said
+    m4b = Path(document["output"]) / "Words.m4b"
+    assert [title for _, title in chapters(m4b)] == said
