@@ -17,6 +17,13 @@ from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
 DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
+# A book's folder of bonus material: the book's own, never its chapters nor a book of its own
+# (one was, titled "extras" by an author named as the book's folder); left where it is.
+EXTRAS = re.compile(
+    r"^(?:extras?|bonus(?:[\s._-]+(?:material|features?|content|tracks?))?|supplements?"
+    r"|supplemental(?:[\s._-]+material)?)$",
+    re.IGNORECASE,
+)
 
 
 _UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -97,6 +104,7 @@ def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
             continue
         if book:
             yield folder
+            inner = [sub for sub in inner if not EXTRAS.match(sub.name)]
         todo += reversed([sub for sub in inner if sub not in discs])
 
 
@@ -110,8 +118,9 @@ def book_files(folder: Path) -> list[Path]:
 
 def left_out(folder: Path) -> list[str]:
     """What the book folder holds in its other folders (``extras/``, ``covers/``): never its
-    chapters, said so a person does not take them for lost. Folders holding audio are books
-    of their own in the queue (``find``); the rest is left where it is, and in the backup."""
+    chapters, said so a person does not take them for lost. Its extras (``EXTRAS``) and the
+    folders without audio are left where they are, and in the backup; other folders holding
+    audio are books of their own in the queue (``find``)."""
     lines = []
     discs = set(disc_folders(folder))
     for sub in _subfolders(folder):
@@ -122,7 +131,9 @@ def left_out(folder: Path) -> list[str]:
             continue
         audio = sum(is_audio(p.name) for p in below)
         held = count(audio, "audio file") if audio else count(len(below), "file")
-        why = ("not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own in "
-               "the queue" if audio else "no audio: left where it is")  # fmt: skip
+        why = ("no audio: left where it is" if not audio
+               else "the book's extras, left where they are" if EXTRAS.match(sub.name)
+               else "not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own "
+               "in the queue")  # fmt: skip
         lines.append(f"{one_line(sub.name)}/ ({held}) is not in the book: {why}")
     return lines

@@ -444,34 +444,48 @@ def test_a_finished_book_asked_for_by_name_without_overwrite_is_said_done_not_fa
 def test_a_book_s_folders_that_are_no_discs_are_said_left_out_never_taken_nor_lost(
     tmp_path, music_script
 ):
-    """A book folder's ``extras/`` (audio) and ``covers/`` (an image): neither is chapters
-    of the book, and nothing said so: the dry run, the batch's end, the book's report and its
-    JSON now say each, with what becomes of it (extras: a book of its own)."""
+    """A book folder's ``extras/`` (audio), ``covers/`` (an image) and ``Side Story/`` (audio):
+    none is chapters of the book, and nothing said so: the dry run, the batch's end, the
+    book's report and its JSON now say each, with what becomes of it. ``extras/`` was made a
+    book of its own, titled "extras" by an author named as the book's folder
+    (``<output>/Jane Doe - Extras/extras/extras.m4b``): a book's extras are its own, left
+    where they are (and in its backup); another folder of audio is still a book of its own."""
     lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
     book = lib / "Jane Doe - Extras"
     make(book / "01.mp3", "sine=d=1")
     make(book / "extras" / "bonus.mp3", "sine=d=1")
+    make(book / "Bonus Material" / "interview.mp3", "sine=d=1")
+    make(book / "Side Story" / "01.mp3", "sine=d=1")
     (book / "covers").mkdir()
     (book / "covers" / "back.png").write_bytes(PNG_1X1)
     args = ["--home", home, "--library", lib, "--output", out]
-    said = ["covers/ (1 file) is not in the book: no audio: left where it is",
-            "extras/ (1 audio file) is not in the book: not a disc folder (CD1, Disc 2, "
+    said = ["Bonus Material/ (1 audio file) is not in the book: the book's extras, left where "
+            "they are",
+            "covers/ (1 file) is not in the book: no audio: left where it is",
+            "extras/ (1 audio file) is not in the book: the book's extras, left where they are",
+            "Side Story/ (1 audio file) is not in the book: not a disc folder (CD1, Disc 2, "
             "Part 3): its audio is a book of its own in the queue"]  # fmt: skip
     dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert all(f"  {line}\n" in dry.stdout for line in said), dry.stdout
+    assert "Jane Doe - Extras/extras:" not in dry.stdout
     done = music_script("process_audiobook_batch.py", *args)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 books completed" in done.stdout
+    assert "2 books completed" in done.stdout  # the book and its Side Story
     assert all(f"Jane Doe - Extras: {line}\n" in done.stdout for line in said), done.stdout
-    [m4b] = (out / "Jane Doe").rglob("*.m4b")
-    assert [t for _, t in chapters(m4b)] == ["01"]  # no chapter from extras/
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.m4b"))
+    assert made == ["Jane Doe - Extras/Side Story/Side Story.m4b", "Jane Doe/Extras/Extras.m4b"]
+    assert [t for _, t in chapters(out / made[1])] == ["01"]  # no chapter from extras/
     [made] = [json.loads(p.read_text()) for p in (home / "outputs" / "audiobooks").glob("*.json")
               if json.loads(p.read_text())["key"] == "Jane Doe - Extras"]  # fmt: skip
     assert made["left_out"] == said
     pages = [p.read_text() for p in (home / "issues" / "audiobooks").glob("*.md")]
-    assert any("Not in the book (the backup holds them too):\n- covers/" in p for p in pages)
+    assert any("Not in the book (the backup holds them too):\n- Bonus Material/" in p
+               for p in pages)  # fmt: skip
     assert sorted(p.name for p in (book / "covers").iterdir()) == ["back.png"]  # left there
+    assert (book / "extras" / "bonus.mp3").is_file()
+    queued = json.loads((home / "status" / "audiobooks" / "processing_queue.json").read_text())
+    assert "Jane Doe - Extras/extras" not in json.dumps(queued)
 
 
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
