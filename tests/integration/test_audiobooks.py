@@ -745,6 +745,20 @@ def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp
     assert not (tmp_path / "out").exists()
 
 
+def test_an_empty_chapter_fails_the_book_saying_it_is_empty(tmp_path):
+    """A chapter of 0 bytes (a copy that never finished) was said in ffmpeg's words about its
+    backup copy: "02.mp3 does not read: <backup>/02.mp3: Invalid argument"."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Empty"
+    make(book / "01.mp3", "sine=d=1")
+    (book / "02 Empty.mp3").write_bytes(b"")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    assert failed.value.stage == "failed_measure"
+    assert failed.value.message == (
+        f"unreadable-file: 02 Empty.mp3 is empty (0 bytes) (in {book}): replace or remove it")
+
+
 def test_every_file_that_does_not_read_is_named_at_once(tmp_path):
     """Not one a run: a person replaces them all before the next (before: the first alone)."""
     lib = tmp_path / "lib"
