@@ -513,6 +513,20 @@ def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp
     assert Path(document["output"]).name == "Die Bücher 📚 des _Königs_ – l'été"
 
 
+def test_controls_in_a_folder_name_never_reach_the_book_s_tags(tmp_path):
+    """An untagged book in ``Jane\tDoe - The\x1b[31m Red\x07 Book``: its title atom held
+    the escape and the bell as they were, which a player shows as boxes and a terminal
+    obeys. The name's hidden controls are spaces in the title and author it gives."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane\tDoe - The\x1b[31m Red\x07 Book\u202e"
+    make(book / "01.mp3", "sine=d=0.5")
+    _, document = run_book(tmp_path, lib, book)
+    tags = MP4(next(Path(document["output"]).glob("*.m4b"))).tags
+    assert tags["\xa9nam"] == tags["\xa9alb"] == ["The [31m Red Book"]
+    assert tags["\xa9ART"] == ["Jane Doe"]
+    assert document["book"]["title"] == "The [31m Red Book"
+
+
 def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
     """Run the book's real steps up to ``step`` and stop there: what a kill -9 just after the
     step before it leaves (its state saved, its results in the working directory)."""
