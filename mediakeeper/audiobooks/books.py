@@ -1,6 +1,7 @@
 """What an audiobook is: a folder holding audio files, with its disc folders (``CD1``,
-``Disc 2``, ``Part 3``) counted as its own, in order. Files come in natural order ("Chapter 2"
-before "Chapter 10", "Chapter Two" before "Chapter Ten", a prologue first)."""
+``Disc 2``, ``Part 3``, ``Part One``) counted as its own, in order. Files come in natural
+order ("Chapter 2" before "Chapter 10", "Chapter Two" before "Chapter Ten", a prologue
+first)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,10 @@ from pathlib import Path
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.tree import files_below
 from mediakeeper.media.albums import Skipped, album_files, is_audio, passed_over, unreadable
-from mediakeeper.text.discs import BOOK_PART
+from mediakeeper.text.discs import BOOK_PART, DISC_WORD
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
-DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
 # A book's folder of bonus material: the book's own, never its chapters nor a book of its own
 # (one was, titled "extras" by an author named as the book's folder); left where it is.
 EXTRAS = re.compile(
@@ -24,8 +24,6 @@ EXTRAS = re.compile(
     r"|supplemental(?:[\s._-]+material)?)$",
     re.IGNORECASE,
 )
-
-
 _UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
           "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
           "eighteen", "nineteen")
@@ -35,6 +33,9 @@ _NUMBER_WORDS = re.compile(
     rf"|(?P<small>{'|'.join(_UNITS)}))\b",
     re.IGNORECASE,
 )
+# Its disc or part folders: "CD1", "Disc 2", "Part 3", and "Part One", "Disc Two".
+DISC = re.compile(rf"^(?:{BOOK_PART}|(?:{DISC_WORD}|part)[\s._-]*(?:{_NUMBER_WORDS.pattern}))",
+                  re.IGNORECASE)  # fmt: skip
 # A book's parts before and after its chapters, named so without a number.
 _FRONT = re.compile(r"^\W*(?:prologue|prolog|foreword|preface|introduction)\b", re.IGNORECASE)
 _BACK = re.compile(r"^\W*(?:epilogue|epilog|afterword)\b", re.IGNORECASE)

@@ -213,6 +213,21 @@ def test_backup_is_verified_with_metadata_and_disc_folders_are_the_books(tmp_pat
     assert [t for _, t in chapters(next(Path(document["output"]).glob("*.m4b")))] == ["One", "Two"]
 
 
+def test_disc_folders_numbered_in_words_are_the_book_s_in_their_order(tmp_path):
+    """``Part One/``, ``Part Two/`` ... ``Disc One/``: each was a book of its own, titled
+    "Part One" by an author named as the book's folder. They are its parts, in order."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Parts"
+    for part in ("Part Two", "Part One", "Part Eleven", "Part Three"):
+        make(book / part / "01.mp3", "anullsrc=d=0.3", "-metadata", f"title={part}")
+    make(lib / "Jane Doe - Discs" / "Disc One" / "01.mp3", "anullsrc=d=0.3")
+    assert find(lib) == [lib / "Jane Doe - Discs", book]
+    _, document = run_book(tmp_path, lib, book)
+    assert [c["title"] for c in document["chapters"]] == [
+        "Part One", "Part Two", "Part Three", "Part Eleven"]
+    assert document["left_out"] == []
+
+
 def test_a_full_disk_at_the_backup_fails_the_book_cleanly_and_it_resumes(tmp_path, full_disk):
     lib = tmp_path / "lib"
     book = lib / "Jane Doe - Big"
