@@ -33,7 +33,9 @@ def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]
         except merge_m4b.CutShort as err:  # read, but shorter than its headers say
             return finding_of("unreadable-file", where, f"{where} {err.why}")
         except ffmpeg.FFmpegFailed as err:
-            return finding_of("unreadable-file", where, f"{where} does not read: {err}")
+            # ffmpeg's line names the file it read, the backup's copy: the book's is named.
+            said = str(err).replace(f"{path}: ", "")
+            return finding_of("unreadable-file", where, f"{where} does not read: {said}")
 
     with ThreadPoolExecutor(max_workers=max(1, threads or usable_cores())) as pool:
         try:

@@ -771,6 +771,8 @@ def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp
     assert failed.value.stage == "failed_measure"
     assert failed.value.message.startswith("unreadable-file: 02 Unread.mp3 does not read: ")
     assert failed.value.message.endswith(f"(in {book}): replace or remove it")
+    # ffmpeg's line named the backup's copy: "does not read: <backup>/02 Unread.mp3: ..."
+    assert "backup" not in failed.value.message, failed.value.message
     assert not (tmp_path / "out").exists()
 
 
