@@ -15,12 +15,11 @@ from mediakeeper import tags
 from mediakeeper.core.bounded import TEXT_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
-from mediakeeper.fs.names import readable
+from mediakeeper.fs.names import name_text, readable
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.tags.values import DATE
 from mediakeeper.text.cut import cut
 from mediakeeper.text.slug import fat_safe
-from mediakeeper.text.visible import HIDDEN
 
 DESC_UNITS = 255  # Apple's short description; the whole text goes into ``ldes``
 _LEADING_NUMBER = re.compile(r"^\s*\d+\s*[-._)]*\s*")
@@ -63,13 +62,6 @@ def _text(folder: Path, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _name_text(name: str) -> str:
-    """A folder's name as a tag's text: read as Windows-1252 when it is not UTF-8
-    (``readable``), its hidden controls (an escape, a bell, a tab, a right-to-left override)
-    spaces, which a player would show as boxes and a terminal obey."""
-    return " ".join(HIDDEN.sub(" ", readable(name)).split())
-
-
 def _one_line(text: str) -> str:
     """Names given one a line (``reader.txt`` with two narrators) as one tag value."""
     return ", ".join(line.strip() for line in text.splitlines() if line.strip())
@@ -96,7 +88,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         description=_text(folder, "desc.txt"),
     )
     book.narrator = book.narrator or _one_line(_text(folder, "reader.txt"))
-    parts = tuple(map(_name_text, Path(key).parts if key != "." else (folder.name,)))
+    parts = tuple(map(name_text, Path(key).parts if key != "." else (folder.name,)))
     if len(parts) >= 3:  # Author/Series/Title
         book.author = book.author or parts[-3]
         book.series = parts[-2]

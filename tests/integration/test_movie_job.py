@@ -201,3 +201,16 @@ def test_a_folder_named_in_a_legacy_code_page_is_looked_up_by_its_readable_title
     assert (result.details["match"], result.details["tmdb_id"]) == ("matched", 194)
     nfo = ET.parse(os.fsdecode(os.path.join(raw, b"movie.nfo"))).getroot()
     assert nfo.findtext("title") == "Amélie"
+
+
+def test_hidden_characters_in_a_folder_name_never_reach_the_search(fake, job, tmp_path):
+    """``Amélie\\u200e (2001)``: a left-to-right mark, copied with a title from a web page,
+    went into TMDb's query, which then matched nothing. A name's hidden characters are
+    spaces in the title it gives."""
+    folder = tmp_path / "Movies" / "Am\u00e9lie\u200e\x07 (2001)"
+    folder.mkdir(parents=True)
+    (folder / "a.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert (result.details["match"], result.details["tmdb_id"]) == ("matched", 194)
+    [search] = [r for r in fake.requests if r.path.endswith("/search/movie")]
+    assert search.query["query"] == ["Amélie"]
