@@ -90,12 +90,14 @@ def choose_movie(candidates: Sequence[MovieCandidate], title: str, year: int | N
 
 def collected(videos: VideoScan) -> list[str]:
     """The movie folders a collection folder holds (``Alien Anthology/Alien (1979)/``): its
-    candidate main videos each in a folder of its own whose name has a year; [] when they
-    are not (two versions of one movie, parts, a file beside them)."""
-    tops = [PurePosixPath(group[0]).parts[0] for group in videos.groups]
+    candidate main videos each in a folder of its own whose name has a year and a title of
+    its own; [] when they are not (versions of one movie, parts, a file beside them)."""
     if any(len(PurePosixPath(group[0]).parts) < 2 for group in videos.groups):
         return []
-    if len(set(tops)) != len(tops) or any(parse_name(top).year is None for top in tops):
+    tops = [PurePosixPath(group[0]).parts[0] for group in videos.groups]
+    named = [parse_name(top) for top in tops]
+    titles = {normalise_title(name.title) for name in named}
+    if len(titles) != len(tops) or any(name.year is None for name in named):
         return []
     return tops
 

@@ -186,6 +186,9 @@ def test_a_collection_of_movie_folders_is_said_to_be_one_with_what_to_do():
     two = classify(["Movie (1999)/a.mkv", "Movie (1999)/b.mkv"])  # one folder: not said so
     [several] = rules.local_findings("M (1999)", ParsedName("M", 1999), two)
     assert "keep one movie per folder" in several.message
+    versions = classify(["Movie (1999) 1080p/m.mkv", "Movie (1999) 720p/m.mkv"])  # one movie
+    [several] = rules.local_findings("M (1999)", ParsedName("M", 1999), versions)
+    assert "keep one movie per folder" in several.message
 
 
 @pytest.mark.parametrize(
