@@ -1,6 +1,7 @@
 """What an audiobook is: a folder holding audio files, with its disc folders (``CD1``,
-``Disc 2``, ``Part 3``) counted as its own, in order. Files come in natural order ("Chapter 2"
-before "Chapter 10")."""
+``Disc 2``, ``Part 3``, ``Part One``) counted as its own, in order. Files come in natural
+order ("Chapter 2" before "Chapter 10", "Chapter Two" before "Chapter Ten", a prologue
+first)."""
 
 from __future__ import annotations
 
@@ -12,19 +13,51 @@ from pathlib import Path
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.tree import files_below
 from mediakeeper.media.albums import Skipped, album_files, is_audio, passed_over, unreadable
-from mediakeeper.text.discs import BOOK_PART
+from mediakeeper.text.discs import BOOK_PART, DISC_WORD
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
-DISC = re.compile(rf"^{BOOK_PART}", re.IGNORECASE)
+# A book's folder of bonus material: the book's own, never its chapters nor a book of its own
+# (one was, titled "extras" by an author named as the book's folder); left where it is.
+EXTRAS = re.compile(
+    r"^(?:extras?|bonus(?:[\s._-]+(?:material|features?|content|tracks?))?|supplements?"
+    r"|supplemental(?:[\s._-]+material)?)$",
+    re.IGNORECASE,
+)
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen")
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_NUMBER_WORDS = re.compile(
+    rf"\b(?:(?P<tens>{'|'.join(_TENS)})(?:[\s-]?(?P<unit>{'|'.join(_UNITS[1:10])}))?"
+    rf"|(?P<small>{'|'.join(_UNITS)}))\b",
+    re.IGNORECASE,
+)
+# Its disc or part folders: "CD1", "Disc 2", "Part 3", and "Part One", "Disc Two".
+DISC = re.compile(rf"^(?:{BOOK_PART}|(?:{DISC_WORD}|part)[\s._-]*(?:{_NUMBER_WORDS.pattern}))",
+                  re.IGNORECASE)  # fmt: skip
+# A book's parts before and after its chapters, named so without a number.
+_FRONT = re.compile(r"^\W*(?:prologue|prolog|foreword|preface|introduction)\b", re.IGNORECASE)
+_BACK = re.compile(r"^\W*(?:epilogue|epilog|afterword)\b", re.IGNORECASE)
+
+
+def _as_digits(match: re.Match) -> str:
+    if match["small"]:
+        return str(_UNITS.index(match["small"].casefold()))
+    tens = 20 + 10 * _TENS.index(match["tens"].casefold())
+    return str(tens + (_UNITS.index(match["unit"].casefold()) if match["unit"] else 0))
 
 
 def natural_key(name: str) -> tuple:
-    return tuple(
+    """Numbers in order, whether in digits or English words ("Chapter 2" before "Chapter 10",
+    "Chapter Two" before "Chapter Ten"); a name starting "Prologue" (or "Foreword") before the
+    rest, "Epilogue" (or "Afterword") after, as the book reads."""
+    place = 0 if _FRONT.match(name) else 2 if _BACK.match(name) else 1
+    return (place, *(
         (0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
-        for part in re.split(r"(\d+)", name)
+        for part in re.split(r"(\d+)", _NUMBER_WORDS.sub(_as_digits, name))
         if part
-    )
+    ))  # fmt: skip
 
 
 def _subfolders(folder: Path, library: Path | None = None, skipped: Skipped | None = None
@@ -72,6 +105,7 @@ def _walk(library: Path, skipped: Skipped) -> Iterator[Path]:
             continue
         if book:
             yield folder
+            inner = [sub for sub in inner if not EXTRAS.match(sub.name)]
         todo += reversed([sub for sub in inner if sub not in discs])
 
 
@@ -85,8 +119,9 @@ def book_files(folder: Path) -> list[Path]:
 
 def left_out(folder: Path) -> list[str]:
     """What the book folder holds in its other folders (``extras/``, ``covers/``): never its
-    chapters, said so a person does not take them for lost. Folders holding audio are books
-    of their own in the queue (``find``); the rest is left where it is, and in the backup."""
+    chapters, said so a person does not take them for lost. Its extras (``EXTRAS``) and the
+    folders without audio are left where they are, and in the backup; other folders holding
+    audio are books of their own in the queue (``find``)."""
     lines = []
     discs = set(disc_folders(folder))
     for sub in _subfolders(folder):
@@ -97,7 +132,9 @@ def left_out(folder: Path) -> list[str]:
             continue
         audio = sum(is_audio(p.name) for p in below)
         held = count(audio, "audio file") if audio else count(len(below), "file")
-        why = ("not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own in "
-               "the queue" if audio else "no audio: left where it is")  # fmt: skip
+        why = ("no audio: left where it is" if not audio
+               else "the book's extras, left where they are" if EXTRAS.match(sub.name)
+               else "not a disc folder (CD1, Disc 2, Part 3): its audio is a book of its own "
+               "in the queue")  # fmt: skip
         lines.append(f"{one_line(sub.name)}/ ({held}) is not in the book: {why}")
     return lines

@@ -3,6 +3,7 @@ not decode, a re-encode the formats forced, chapter marks off their files."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,12 +23,19 @@ def measure(exe: str, folder: Path, files: Sequence[Path], titles: Sequence[str]
 
     def one(path: Path, title: str):
         where = path.relative_to(folder).as_posix()
+        # A file of 0 bytes (a copy that never finished) said as such: ffmpeg's words are
+        # "Invalid argument", of the backup's copy. One that cannot be read: ffmpeg says why.
+        with contextlib.suppress(OSError):
+            if path.stat().st_size == 0:
+                return finding_of("unreadable-file", where, f"{where} is empty (0 bytes)")
         try:
             return merge_m4b.measure_whole(exe, path, title, timeout(path))
         except merge_m4b.CutShort as err:  # read, but shorter than its headers say
             return finding_of("unreadable-file", where, f"{where} {err.why}")
         except ffmpeg.FFmpegFailed as err:
-            return finding_of("unreadable-file", where, f"{where} does not read: {err}")
+            # ffmpeg's line names the file it read, the backup's copy: the book's is named.
+            said = str(err).replace(f"{path}: ", "")
+            return finding_of("unreadable-file", where, f"{where} does not read: {said}")
 
     with ThreadPoolExecutor(max_workers=max(1, threads or usable_cores())) as pool:
         try:

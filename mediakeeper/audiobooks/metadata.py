@@ -15,7 +15,7 @@ from mediakeeper import tags
 from mediakeeper.core.bounded import TEXT_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import AudioError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
-from mediakeeper.fs.names import readable
+from mediakeeper.fs.names import name_text, readable
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.tags.values import DATE
 from mediakeeper.text.cut import cut
@@ -88,7 +88,7 @@ def gather(folder: Path, key: str, files: list[Path]) -> Book:
         description=_text(folder, "desc.txt"),
     )
     book.narrator = book.narrator or _one_line(_text(folder, "reader.txt"))
-    parts = tuple(map(readable, Path(key).parts if key != "." else (folder.name,)))
+    parts = tuple(map(name_text, Path(key).parts if key != "." else (folder.name,)))
     if len(parts) >= 3:  # Author/Series/Title
         book.author = book.author or parts[-3]
         book.series = parts[-2]

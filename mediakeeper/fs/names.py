@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from mediakeeper.system.processes import Ended
+from mediakeeper.text.visible import HIDDEN
 
 # Folders that file systems, NAS boxes, sync and backup tools create: never media, never
 # looked into (docs/reference.md lists them). Every other folder is media, leading dots
@@ -133,6 +134,14 @@ def readable(name: str) -> str:
     except UnicodeEncodeError:
         return os.fsencode(name).decode("cp1252", "replace")
     return name
+
+
+def name_text(name: str) -> str:
+    """A file or folder name as the text of a tag or a search: ``readable``, its hidden
+    characters (an escape, a bell, a right-to-left override, a left-to-right mark copied with
+    a title: ``visible.HIDDEN``) spaces, a player would show them as boxes and a search match
+    nothing, and its runs of spaces one."""
+    return " ".join(HIDDEN.sub(" ", readable(name)).split())
 
 
 def home_id(home: Path | str) -> str:

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from mediakeeper.fs.names import name_text
 from mediakeeper.text.fold import words
 
 YEAR = r"(?:18[89]\d|19\d\d|20\d\d)"
@@ -53,8 +54,11 @@ class ParsedName:
 
 
 def parse_name(name: str) -> ParsedName:
-    """Parse a movie folder name (or a video file name without its extension)."""
-    text = unicodedata.normalize("NFC", name).strip()
+    """Parse a movie folder name (or a video file name without its extension). A name whose
+    bytes are not UTF-8 (``Am\\xe9lie``) is read as Windows-1252, its hidden characters as
+    spaces (``fs.names.name_text``): its title is text a search and a ``movie.nfo`` can
+    hold."""
+    text = unicodedata.normalize("NFC", name_text(name))
     tmdb = _TMDB_TAG.search(text)
     imdb = _IMDB_TAG.search(text)
     text = strip_tags(text)
@@ -67,7 +71,7 @@ def parse_name(name: str) -> ParsedName:
     title, year = _split_year(text)
     if year is None:
         title = _before_release_words(title)
-    title = _tidy(title) or _tidy(text) or name.strip()
+    title = _tidy(title) or _tidy(text) or name_text(name)
     return ParsedName(
         title=title,
         year=year,

@@ -88,6 +88,20 @@ def choose_movie(candidates: Sequence[MovieCandidate], title: str, year: int | N
 # ---- findings -------------------------------------------------------------------------------
 
 
+def collected(videos: VideoScan) -> list[str]:
+    """The movie folders a collection folder holds (``Alien Anthology/Alien (1979)/``): its
+    candidate main videos each in a folder of its own whose name has a year and a title of
+    its own; [] when they are not (versions of one movie, parts, a file beside them)."""
+    if any(len(PurePosixPath(group[0]).parts) < 2 for group in videos.groups):
+        return []
+    tops = [PurePosixPath(group[0]).parts[0] for group in videos.groups]
+    named = [parse_name(top) for top in tops]
+    titles = {normalise_title(name.title) for name in named}
+    if len(titles) != len(tops) or any(name.year is None for name in named):
+        return []
+    return tops
+
+
 def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> list[Finding]:
     """What the folder itself shows, with or without TMDb."""
     findings = []
@@ -103,15 +117,16 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
         )
     elif len(videos.groups) > 1:
         mains = [" + ".join(group) for group in videos.groups]
-        findings.append(
-            finding_of(
-                SEVERAL_MAIN_FILES,
-                "",
-                f"{len(mains)} candidate main video files: {'; '.join(mains)} — keep one movie "
-                "per folder, name the parts of one movie cd1/cd2, or move extras to Extras/",
-                details={"files": [list(group) for group in videos.groups]},
-            )
-        )
+        folders = collected(videos)
+        said = (
+            f"{len(folders)} movie folders in this folder, a collection: {'; '.join(folders)} "
+            "— each movie is a folder directly inside the library: move them up beside this one"
+            if folders else
+            f"{len(mains)} candidate main video files: {'; '.join(mains)} — keep one movie "
+            "per folder, name the parts of one movie cd1/cd2, or move extras to Extras/"
+        )  # fmt: skip
+        files = {"files": [list(group) for group in videos.groups]}
+        findings.append(finding_of(SEVERAL_MAIN_FILES, "", said, details=files))
     if parse_name(folder_name).year is None:
         if parsed.year:
             how = f"the year {parsed.year} was taken from the video file's name"

@@ -7,8 +7,11 @@ walks a folder and calls it. What is recognised, as Kodi, Jellyfin and Plex do:
   (also ``cd a``/``cd b``) with the rest of the name equal — one main movie, stacked;
 * **extras**: anything in an ``extras``, ``featurettes``, ``trailers``, ``behind the scenes``,
   ``deleted scenes``, ``interviews``, ``scenes``, ``shorts``, ``clips`` or ``other`` folder,
-  and files named ``...-trailer``, ``...-featurette``, ``...-deleted`` and the like;
-* **samples**: a ``sample`` folder, or ``sample`` as a word of the file name;
+  and files named ``...-trailer``, ``...-featurette``, ``...-deleted`` and the like (a word
+  titles end in too, ``interview``, ``short``, ``scene``, ``clip``, ``extra``, ``other``,
+  only after a dash: ``The Big Short`` is a movie, ``Movie-short`` an extra);
+* **samples**: a ``sample`` folder, or ``sample`` as the first or last word of the file
+  name (``With.Sample.2002`` is a movie);
 * **discs**: a ``VIDEO_TS`` or ``BDMV`` folder is one main movie, whatever files it holds.
 """
 
@@ -33,12 +36,17 @@ EXTRAS_FOLDERS = frozenset(
 )  # fmt: skip
 SAMPLE_FOLDERS = frozenset({"sample", "samples"})
 DISC_FOLDERS = frozenset({"video_ts", "bdmv"})
+# An extra's name ends in its kind: a word no title ends in after any separator
+# ("Movie.featurette"), one titles end in too ("The Big Short", "The Interview") only after a
+# dash ("Movie-interview", "Movie - short"), as Plex and Jellyfin read them.
 _EXTRA_SUFFIX = re.compile(
-    r"(?:^|[\s._-])(?:trailer|featurette|behindthescenes|deleted|deletedscene|interview|scene"
-    r"|short|extra|clip|other)$",
+    r"(?:(?:^|[\s._-])(?:trailer|featurette|behindthescenes|deleted|deletedscene)"
+    r"|-\s*(?:interview|scene|short|extra|clip|other))$",
     re.IGNORECASE,
 )
-_SAMPLE = re.compile(r"(?:^|[\s._-])sample(?:[\s._-]|$)", re.IGNORECASE)
+# A sample says so at the start or the end of its name ("sample-grp-movie", "movie.sample"):
+# in the middle, the word is the title's ("With.Sample.2002.1080p").
+_SAMPLE = re.compile(r"^sample(?:[\s._-]|$)|[\s._-]sample$", re.IGNORECASE)
 # Kodi's default stacking expressions: <prefix><cd|dvd|part|pt|disc|disk><n><suffix>.
 _PART = re.compile(
     r"^(?P<prefix>.*?)(?:^|[\s._-]+)[(\[]?(?P<kind>cd|dvd|part|pt|disc|disk)[\s._-]*"

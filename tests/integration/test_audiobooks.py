@@ -213,6 +213,21 @@ def test_backup_is_verified_with_metadata_and_disc_folders_are_the_books(tmp_pat
     assert [t for _, t in chapters(next(Path(document["output"]).glob("*.m4b")))] == ["One", "Two"]
 
 
+def test_disc_folders_numbered_in_words_are_the_book_s_in_their_order(tmp_path):
+    """``Part One/``, ``Part Two/`` ... ``Disc One/``: each was a book of its own, titled
+    "Part One" by an author named as the book's folder. They are its parts, in order."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Parts"
+    for part in ("Part Two", "Part One", "Part Eleven", "Part Three"):
+        make(book / part / "01.mp3", "anullsrc=d=0.3", "-metadata", f"title={part}")
+    make(lib / "Jane Doe - Discs" / "Disc One" / "01.mp3", "anullsrc=d=0.3")
+    assert find(lib) == [lib / "Jane Doe - Discs", book]
+    _, document = run_book(tmp_path, lib, book)
+    assert [c["title"] for c in document["chapters"]] == [
+        "Part One", "Part Two", "Part Three", "Part Eleven"]
+    assert document["left_out"] == []
+
+
 def test_a_full_disk_at_the_backup_fails_the_book_cleanly_and_it_resumes(tmp_path, full_disk):
     lib = tmp_path / "lib"
     book = lib / "Jane Doe - Big"
@@ -444,34 +459,48 @@ def test_a_finished_book_asked_for_by_name_without_overwrite_is_said_done_not_fa
 def test_a_book_s_folders_that_are_no_discs_are_said_left_out_never_taken_nor_lost(
     tmp_path, music_script
 ):
-    """A book folder's ``extras/`` (audio) and ``covers/`` (an image): neither is chapters
-    of the book, and nothing said so: the dry run, the batch's end, the book's report and its
-    JSON now say each, with what becomes of it (extras: a book of its own)."""
+    """A book folder's ``extras/`` (audio), ``covers/`` (an image) and ``Side Story/`` (audio):
+    none is chapters of the book, and nothing said so: the dry run, the batch's end, the
+    book's report and its JSON now say each, with what becomes of it. ``extras/`` was made a
+    book of its own, titled "extras" by an author named as the book's folder
+    (``<output>/Jane Doe - Extras/extras/extras.m4b``): a book's extras are its own, left
+    where they are (and in its backup); another folder of audio is still a book of its own."""
     lib, home, out = tmp_path / "lib", tmp_path / "home", tmp_path / "out"
     book = lib / "Jane Doe - Extras"
     make(book / "01.mp3", "sine=d=1")
     make(book / "extras" / "bonus.mp3", "sine=d=1")
+    make(book / "Bonus Material" / "interview.mp3", "sine=d=1")
+    make(book / "Side Story" / "01.mp3", "sine=d=1")
     (book / "covers").mkdir()
     (book / "covers" / "back.png").write_bytes(PNG_1X1)
     args = ["--home", home, "--library", lib, "--output", out]
-    said = ["covers/ (1 file) is not in the book: no audio: left where it is",
-            "extras/ (1 audio file) is not in the book: not a disc folder (CD1, Disc 2, "
+    said = ["Bonus Material/ (1 audio file) is not in the book: the book's extras, left where "
+            "they are",
+            "covers/ (1 file) is not in the book: no audio: left where it is",
+            "extras/ (1 audio file) is not in the book: the book's extras, left where they are",
+            "Side Story/ (1 audio file) is not in the book: not a disc folder (CD1, Disc 2, "
             "Part 3): its audio is a book of its own in the queue"]  # fmt: skip
     dry = music_script("process_audiobook_batch.py", *args, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert all(f"  {line}\n" in dry.stdout for line in said), dry.stdout
+    assert "Jane Doe - Extras/extras:" not in dry.stdout
     done = music_script("process_audiobook_batch.py", *args)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 books completed" in done.stdout
+    assert "2 books completed" in done.stdout  # the book and its Side Story
     assert all(f"Jane Doe - Extras: {line}\n" in done.stdout for line in said), done.stdout
-    [m4b] = (out / "Jane Doe").rglob("*.m4b")
-    assert [t for _, t in chapters(m4b)] == ["01"]  # no chapter from extras/
+    made = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.m4b"))
+    assert made == ["Jane Doe - Extras/Side Story/Side Story.m4b", "Jane Doe/Extras/Extras.m4b"]
+    assert [t for _, t in chapters(out / made[1])] == ["01"]  # no chapter from extras/
     [made] = [json.loads(p.read_text()) for p in (home / "outputs" / "audiobooks").glob("*.json")
               if json.loads(p.read_text())["key"] == "Jane Doe - Extras"]  # fmt: skip
     assert made["left_out"] == said
     pages = [p.read_text() for p in (home / "issues" / "audiobooks").glob("*.md")]
-    assert any("Not in the book (the backup holds them too):\n- covers/" in p for p in pages)
+    assert any("Not in the book (the backup holds them too):\n- Bonus Material/" in p
+               for p in pages)  # fmt: skip
     assert sorted(p.name for p in (book / "covers").iterdir()) == ["back.png"]  # left there
+    assert (book / "extras" / "bonus.mp3").is_file()
+    queued = json.loads((home / "status" / "audiobooks" / "processing_queue.json").read_text())
+    assert "Jane Doe - Extras/extras" not in json.dumps(queued)
 
 
 def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp_path):
@@ -497,6 +526,20 @@ def test_special_characters_survive_every_atom_and_desc_is_cut_between_words(tmp
     # would end at 260: the cut falls after the last whole word that fits.
     assert tags["desc"] == [f"{words}Zwölf Boxer"]
     assert Path(document["output"]).name == "Die Bücher 📚 des _Königs_ – l'été"
+
+
+def test_controls_in_a_folder_name_never_reach_the_book_s_tags(tmp_path):
+    """An untagged book in ``Jane\tDoe - The\x1b[31m Red\x07 Book``: its title atom held
+    the escape and the bell as they were, which a player shows as boxes and a terminal
+    obeys. The name's hidden controls are spaces in the title and author it gives."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane\tDoe - The\x1b[31m Red\x07 Book\u202e"
+    make(book / "01.mp3", "sine=d=0.5")
+    _, document = run_book(tmp_path, lib, book)
+    tags = MP4(next(Path(document["output"]).glob("*.m4b"))).tags
+    assert tags["\xa9nam"] == tags["\xa9alb"] == ["The [31m Red Book"]
+    assert tags["\xa9ART"] == ["Jane Doe"]
+    assert document["book"]["title"] == "The [31m Red Book"
 
 
 def run_until(the_job: AudiobookJob, claim: dict, step: str) -> Path:
@@ -728,7 +771,23 @@ def test_a_file_that_does_not_read_fails_the_book_at_its_measuring_naming_it(tmp
     assert failed.value.stage == "failed_measure"
     assert failed.value.message.startswith("unreadable-file: 02 Unread.mp3 does not read: ")
     assert failed.value.message.endswith(f"(in {book}): replace or remove it")
+    # ffmpeg's line named the backup's copy: "does not read: <backup>/02 Unread.mp3: ..."
+    assert "backup" not in failed.value.message, failed.value.message
     assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_chapter_fails_the_book_saying_it_is_empty(tmp_path):
+    """A chapter of 0 bytes (a copy that never finished) was said in ffmpeg's words about its
+    backup copy: "02.mp3 does not read: <backup>/02.mp3: Invalid argument"."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Empty"
+    make(book / "01.mp3", "sine=d=1")
+    (book / "02 Empty.mp3").write_bytes(b"")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    assert failed.value.stage == "failed_measure"
+    assert failed.value.message == (
+        f"unreadable-file: 02 Empty.mp3 is empty (0 bytes) (in {book}): replace or remove it")
 
 
 def test_every_file_that_does_not_read_is_named_at_once(tmp_path):
@@ -766,3 +825,20 @@ def test_a_chapter_replaced_after_its_book_failed_is_read_again_on_the_retry(tmp
     made = next((tmp_path / "out").rglob("*.m4b"))
     assert [title for _, title in chapters(made)] == ["01", "Cut"]
     assert MP4(made).info.length > 10.5, MP4(made).info.length  # the whole of the new one
+
+
+def test_chapters_named_in_words_play_in_their_numbers_order(tmp_path):
+    """Untagged chapters "Chapter One" ... "Chapter Twenty-One", a "Prologue" and an
+    "Epilogue": the book played them in the alphabet's order (Chapter Eleven, Chapter One,
+    Chapter Ten, ..., Epilogue, Prologue). Numbers written in words count as numbers, and a
+    prologue comes first and an epilogue last, as the book reads."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Words"
+    said = ["Prologue", "Chapter One", "Chapter Two", "Chapter Three", "Chapter Ten",
+            "Chapter Eleven", "Chapter Twenty", "Chapter Twenty-One", "Epilogue"]  # fmt: skip
+    for name in said:
+        make(book / f"{name}.mp3", "anullsrc=d=0.3")
+    _, document = run_book(tmp_path, lib, book)
+    assert [c["title"] for c in document["chapters"]] == said
+    m4b = Path(document["output"]) / "Words.m4b"
+    assert [title for _, title in chapters(m4b)] == said

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, replace
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,35 @@ def test_a_poster_cut_short_is_a_finding_not_a_file(fake, job, tmp_path):
     outputs = json.loads(MovieOutputs(job.home, result.details["slug"]).json_path.read_text())
     (missing,) = [f for f in outputs["findings"] if f["code"] == "no-artwork"]
     assert "cut short" in missing["message"]
+
+
+def test_a_folder_named_in_a_legacy_code_page_is_looked_up_by_its_readable_title(
+    fake, job, tmp_path
+):
+    """``Am\\xe9lie (2001)`` (Windows-1252 bytes, as a Windows copy leaves them): the title
+    reached TMDb with its undecodable byte and the movie was left 'not identified', TMDb's
+    answer said to be no JSON. Its name is read as Windows-1252, as every name the toolkit
+    writes into a tag or a report: Amélie, matched; the folder keeps its own bytes."""
+    movies = tmp_path / "Movies"
+    movies.mkdir()
+    raw = os.path.join(os.fsencode(movies), b"Am\xe9lie (2001)")
+    os.mkdir(raw)
+    with open(os.path.join(raw, b"Am\xe9lie.mkv"), "wb") as video:
+        video.write(b"x")
+    result = job.process(item(Path(os.fsdecode(raw)), "t"))
+    assert (result.details["match"], result.details["tmdb_id"]) == ("matched", 194)
+    nfo = ET.parse(os.fsdecode(os.path.join(raw, b"movie.nfo"))).getroot()
+    assert nfo.findtext("title") == "Amélie"
+
+
+def test_hidden_characters_in_a_folder_name_never_reach_the_search(fake, job, tmp_path):
+    """``Amélie\\u200e (2001)``: a left-to-right mark, copied with a title from a web page,
+    went into TMDb's query, which then matched nothing. A name's hidden characters are
+    spaces in the title it gives."""
+    folder = tmp_path / "Movies" / "Am\u00e9lie\u200e\x07 (2001)"
+    folder.mkdir(parents=True)
+    (folder / "a.mkv").write_bytes(b"x")
+    result = job.process(item(folder, "t"))
+    assert (result.details["match"], result.details["tmdb_id"]) == ("matched", 194)
+    [search] = [r for r in fake.requests if r.path.endswith("/search/movie")]
+    assert search.query["query"] == ["Amélie"]

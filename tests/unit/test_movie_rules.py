@@ -172,6 +172,25 @@ def test_local_findings():
     assert "taken from the video file" in from_file.message
 
 
+def test_a_collection_of_movie_folders_is_said_to_be_one_with_what_to_do():
+    """``Alien Anthology/Alien (1979)/``, ``Aliens (1986)/``: one item, told to "keep one
+    movie per folder, name the parts cd1/cd2, or move extras to Extras/", none of which
+    fits. Movies each in a folder of their own with a year are said a collection, and that
+    each movie is a folder directly inside the library."""
+    nested = classify(["Alien (1979)/Alien.mkv", "Aliens (1986)/Aliens.1986.mkv"])
+    [several, _] = rules.local_findings("Alien Anthology", ParsedName("Alien Anthology"), nested)
+    assert several.code == "several-main-files"
+    assert several.message == (
+        "2 movie folders in this folder, a collection: Alien (1979); Aliens (1986) — each "
+        "movie is a folder directly inside the library: move them up beside this one")
+    two = classify(["Movie (1999)/a.mkv", "Movie (1999)/b.mkv"])  # one folder: not said so
+    [several] = rules.local_findings("M (1999)", ParsedName("M", 1999), two)
+    assert "keep one movie per folder" in several.message
+    versions = classify(["Movie (1999) 1080p/m.mkv", "Movie (1999) 720p/m.mkv"])  # one movie
+    [several] = rules.local_findings("M (1999)", ParsedName("M", 1999), versions)
+    assert "keep one movie per folder" in several.message
+
+
 @pytest.mark.parametrize(
     ("folder", "suggested"),
     [

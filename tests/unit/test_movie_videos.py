@@ -41,6 +41,24 @@ CASES = {
                                       "movie.sample.mkv"]),
     "a title holding 'sample' inside a word": (["Samples of Life.mkv"],
                                                [["Samples of Life.mkv"]], [], []),
+    # Words an extra's name ends in that end titles too ("The Big Short", "The Interview"):
+    # such a word marks an extra only after a dash, as Plex and Jellyfin read it; the main
+    # movie was an extra, and its folder said to hold no video.
+    "titles ending in an extra's word": (["The Big Short.mkv"], [["The Big Short.mkv"]], [], []),
+    "The Interview": (["The Interview.mkv", "The Interview-trailer.mkv"],
+                      [["The Interview.mkv"]], ["The Interview-trailer.mkv"], []),
+    "The Other": (["The.Other.mkv"], [["The.Other.mkv"]], [], []),
+    "extras whose word follows a dash": (
+        ["Movie.mkv", "Movie-interview.mkv", "Movie - short.mkv", "Movie-scene.mkv",
+         "Movie-other.mkv", "Movie - Extra.mkv", "Movie-clip.mkv"], [["Movie.mkv"]],
+        ["Movie - Extra.mkv", "Movie - short.mkv", "Movie-clip.mkv", "Movie-interview.mkv",
+         "Movie-other.mkv", "Movie-scene.mkv"], []),
+    # "sample" inside a release name is its title's ("With.Sample.2002"): a sample says so
+    # at the start or the end of its name.
+    "a title holding the word sample": (
+        ["With.Sample.2002.1080p.mkv", "sample-with.sample.2002.mkv", "grp-ws.2002-sample.mkv"],
+        [["With.Sample.2002.1080p.mkv"]], [],
+        ["grp-ws.2002-sample.mkv", "sample-with.sample.2002.mkv"]),
     "DVD folder": (["VIDEO_TS/VIDEO_TS.IFO", "VIDEO_TS/VTS_01_1.VOB", "VIDEO_TS/VTS_01_2.VOB"],
                    [["VIDEO_TS"]], [], []),
     "Blu-ray folder": (["BDMV/index.bdmv", "BDMV/STREAM/00000.m2ts", "CERTIFICATE/id.bdmv"],
