@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
+from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -187,8 +187,10 @@ class MovieJob:
         }
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
-            if not self.enrich_only and went_offline(self.status_dir, self.session):
-                state["match"] = {"status": OFFLINE}  # another movie found TMDb unreachable
+            if offline := went_offline(self.status_dir, self.session):  # another movie found
+                if self.enrich_only:  # TMDb unreachable: an --enrich run has nothing to do
+                    raise NotTried(offline[0])
+                state["match"] = {"status": OFFLINE}
             else:
                 images = self._look_up(folder, parsed, state, findings)
         state["findings"] = [finding_record(f) for f in findings]
@@ -218,12 +220,13 @@ class MovieJob:
                 message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
             elif err.status == 404 and parsed.tmdb_id:
                 message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-            if self.enrich_only:  # unreachable: the movie stays completed as it was
-                raise enrich_failed("lookup", message, err.network, spent) from None
-            # The movie keeps its local checks; its lookup waits for --enrich. Unreachable: no
-            # movie of this run asks again; an answer it cannot use is this movie's alone.
+            # Unreachable: no movie of this run asks again; an answer it cannot use is this
+            # movie's alone.
             if err.network:
                 go_offline(self.status_dir, self.session, "TMDb", err.message)
+            if self.enrich_only:  # the movie stays completed as it was
+                raise enrich_failed("lookup", message, err.network, spent) from None
+            # The movie keeps its local checks; its lookup waits for --enrich.
             findings[:] = local
             match = {"status": OFFLINE} if err.network else {"status": UNUSABLE, "why": message}
             state.update(match=match, tmdb=None, writes={}, existing=[], nfo=None)

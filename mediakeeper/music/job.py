@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
+from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
@@ -357,6 +357,8 @@ class MusicJob:
         """Scan, find issues, look up (unless offline): everything decided before any write.
         Returns the state (what the work file keeps), the scan's kept parses (up to about
         ``keep_bytes``), and another data home's stale temp copies in the folder."""
+        if self.enrich_only and (offline := went_offline(self.status_dir, self.session)):
+            raise NotTried(offline[0])  # its lookups are all it has to do
         scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
         findings = _issues(scan)
@@ -382,12 +384,14 @@ class MusicJob:
                 raise ItemFailure("lookup", str(err), stop=True) from None
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
-                if self.enrich_only:
-                    raise enrich_failed("lookup", err.message, err.network, spent) from None
-                # The artist's lookups wait for --enrich. Unreachable: no artist of this run
-                # (in any worker) asks again; an answer it cannot use is this artist's alone.
+                # Unreachable: no artist of this run (in any worker) asks again; an answer it
+                # cannot use is this artist's alone.
                 if err.network:
                     go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
+                if self.enrich_only:
+                    raise enrich_failed("lookup", err.message, err.network, spent) from None
+                # The artist's lookups wait for --enrich.
+                if err.network:
                     if err.asked_to_wait:  # said once, whichever artists met it
                         from mediakeeper.lookup.http import left_alone_for
 
@@ -436,10 +440,11 @@ class MusicJob:
         except KeyRefused as err:  # wrong for every artist: the batch stops
             raise ItemFailure("identify", str(err), stop=True) from None
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
+            if err.network or not self.enrich_only:
+                go_offline(self.status_dir, self.session, "AcoustID", err.message)
             if self.enrich_only:
                 spent = client.session.counters_since(before)
                 raise enrich_failed("identify", err.message, err.network, spent) from None
-            go_offline(self.status_dir, self.session, "AcoustID", err.message)
         _spent(state, client.session.counters_since(before))
         _noted(state, item, client.session.notes[noted:])
         return findings
