@@ -33,7 +33,7 @@ from mediakeeper.batch.job import (
     out_of_space,
 )
 from mediakeeper.batch.offline import clear as clear_offline
-from mediakeeper.batch.offline import went_offline
+from mediakeeper.batch.offline import offline_services
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import NotStarted, Together, Workers, most_workers
@@ -254,6 +254,7 @@ class BatchRunner:
         self._network_failures = 0
         self._network_stop = ""  # why the network stopped the batch (unreachable, or failures)
         self._stop_logged = False  # the session log said STOPPING EARLY
+        self._offline_noted: set[str] = set()  # the services the log said unreachable
         self._stop_starting: Callable[[], None] = lambda: None  # the workers', once forked
         self._claimed = 0  # items this batch claimed
         self._not_started = 0  # of them, those its workers gave back unstarted
@@ -502,9 +503,9 @@ class BatchRunner:
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             noun = kinds.get(self.store.kind).noun
             # The service named where a job said which it found unreachable (``offline``).
-            offline = went_offline(self.store.dir, self.session.id)
+            offline = offline_services(self.store.dir, self.session.id)
             self._network_stop = self.report.stopped_early = (
-                f"{offline[0]} unreachable" if offline else
+                f"{offline[0][0]} unreachable" if offline else
                 f"{count(self._network_failures, noun)} in a row failed on the network; the "
                 "service looks unreachable"
             )  # fmt: skip
@@ -594,16 +595,20 @@ class BatchRunner:
                 self.session.log(f"NOTICE {notice}")
 
     def _note_offline(self) -> None:
-        """Said once in the session log, after the item that found the service unreachable
-        (its job raised the flag before it returned)."""
-        if self.report.went_offline is None and self.report.noted:
-            self.report.went_offline = went_offline(self.store.dir, self.session.id)
-            if self.report.went_offline:
-                service, reason = self.report.went_offline
-                self.session.log(
-                    f"WENT OFFLINE: {service} unreachable ({reason}); no more lookups in this "
-                    "run, run --enrich later"
-                )
+        """Each service the run found unreachable, said once in the session log after the
+        item that found it (its job raised the flag before it returned); the report keeps
+        the first. (An offline batch asks no service: it has none to look for.)"""
+        if self.options.local or not self.report.noted:
+            return
+        for service, reason in offline_services(self.store.dir, self.session.id):
+            if service in self._offline_noted:
+                continue
+            self._offline_noted.add(service)
+            self.report.went_offline = self.report.went_offline or (service, reason)
+            self.session.log(
+                f"WENT OFFLINE: {service} unreachable ({reason}); no more of its lookups in "
+                "this run, run --enrich later"
+            )
 
     def _record_arrived(self) -> None:
         """Results that came back but wait for company when the batch ends (an interrupt):

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb
 
 MOVIES = kinds.get("movies")  # its own record (its kind.py points at this module)
+TMDB = "TMDb"  # the service, as a run that found it unreachable names it (batch.offline)
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 
@@ -187,9 +188,9 @@ class MovieJob:
         }
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
-            if offline := went_offline(self.status_dir, self.session):  # another movie found
-                if self.enrich_only:  # TMDb unreachable: an --enrich run has nothing to do
-                    raise NotTried(offline[0])
+            if went_offline(self.status_dir, self.session, TMDB):  # another movie found it
+                if self.enrich_only:  # unreachable: an --enrich run has nothing else to do
+                    raise NotTried(TMDB)
                 state["match"] = {"status": OFFLINE}
             else:
                 images = self._look_up(folder, parsed, state, findings)
@@ -223,7 +224,7 @@ class MovieJob:
             # Unreachable: no movie of this run asks again; an answer it cannot use is this
             # movie's alone.
             if err.network:
-                go_offline(self.status_dir, self.session, "TMDb", err.message)
+                go_offline(self.status_dir, self.session, TMDB, err.message)
             if self.enrich_only:  # the movie stays completed as it was
                 raise enrich_failed("lookup", message, err.network, spent) from None
             # The movie keeps its local checks; its lookup waits for --enrich.

@@ -771,3 +771,23 @@ def test_an_enrich_batch_on_a_dead_address_tries_about_one_artist_per_worker(fak
         item, was = queue[name], before[name]
         assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
             "completed", was["attempts"], False)
+
+
+def test_a_cover_archive_out_of_reach_leaves_only_the_covers_for_enrich(fake, tmp_path):
+    """The archive out of reach took the whole run offline: the artists after the first
+    were not looked up on MusicBrainz either, though it answered. The archive is another
+    service (the Internet Archive's, down on its own): now it stops the covers only."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    for name in ("Alpha", "Bravo"):
+        fake.add_artist(name, release_groups=[("Album", "2000-05-01")])
+        album(library, name, "2000 - Album", "Album", n=1)
+    closed = {"MEDIAKEEPER_MUSICBRAINZ_COVERART_URL": closed_port()}
+    result = run(fake, home, library, "--fetch-covers", "--workers", "1", **closed)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in ("Alpha", "Bravo"):
+        details = queue_of(home)[name]["details"]
+        assert details["musicbrainz_artist_id"] and not details["unidentified"], details
+        track = tags.read(library / name / "2000 - Album/01 - Song 1.flac").tags
+        assert track["musicbrainz_releasegroupid"], name
+    assert "Cover Art Archive unreachable: ran offline; run --enrich later\n" in result.stdout
+    assert result.stdout.count("run --enrich --fetch-covers later") == 1
