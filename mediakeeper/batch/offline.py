@@ -16,45 +16,58 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 RUN_DIR = "run"
 SUFFIX = ".unreachable"
+REFUSED = "refused"  # the mark of a service that answered and refused this client
+
+
+class Offline(NamedTuple):
+    """A service this run asks no more: why, and whether it answered with a refusal (a
+    setting to mend) rather than not at all."""
+
+    service: str
+    reason: str
+    refused: bool = False
 
 
 def flag_path(kind_dir: Path, session: str, service: str) -> Path:
     return kind_dir / RUN_DIR / f"{session}.{service.lower().replace(' ', '-')}{SUFFIX}"
 
 
-def _said(path: Path) -> tuple[str, str] | None:
+def _said(path: Path) -> Offline | None:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except OSError:
         text = ""  # the flag is there, whatever it says
-    service, _, reason = text.partition("\n")
-    return service or "the service", reason.strip()
+    service, reason, mark = [*text.split("\n", 2), "", ""][:3]
+    return Offline(service or "the service", reason.strip(), mark.strip() == REFUSED)
 
 
-def went_offline(kind_dir: Path, session: str, service: str) -> tuple[str, str] | None:
-    """(service, reason) when this run found ``service`` unreachable, else None."""
+def went_offline(kind_dir: Path, session: str, service: str) -> Offline | None:
+    """Why this run asks ``service`` no more, if it found it unreachable (or refusing)."""
     return _said(flag_path(kind_dir, session, service))
 
 
-def offline_services(kind_dir: Path, session: str) -> list[tuple[str, str]]:
-    """(service, reason) of each service this run found unreachable, first found first."""
+def offline_services(kind_dir: Path, session: str) -> list[Offline]:
+    """Each service this run found unreachable (or refusing), first found first."""
     flags = sorted((kind_dir / RUN_DIR).glob(f"{session}.*{SUFFIX}"),
                    key=lambda path: path.stat().st_mtime_ns if path.exists() else 0)  # fmt: skip
     return [said for path in flags if (said := _said(path))]
 
 
-def go_offline(kind_dir: Path, session: str, service: str, reason: str) -> None:
-    """Say, for every process of this run, that ``service`` is unreachable. The first word
-    stays: its text is written before its name appears, so no reader sees it half done."""
+def go_offline(kind_dir: Path, session: str, service: str, reason: str, *,
+               refused: bool = False) -> None:  # fmt: skip
+    """Say, for every process of this run, that ``service`` is unreachable (``refused``: it
+    refuses this client). The first word stays: its text is written before its name
+    appears, so no reader sees it half done."""
     path = flag_path(kind_dir, session, service)
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temp.write_text(f"{service}\n{reason}\n", encoding="utf-8")
+    temp.write_text(f"{service}\n{reason}\n{REFUSED if refused else ''}\n", encoding="utf-8")
     try:
         os.link(temp, path)  # fails if another process said it first: its reason stays
     except FileExistsError:

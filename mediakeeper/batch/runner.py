@@ -505,7 +505,7 @@ class BatchRunner:
             # The service named where a job said which it found unreachable (``offline``).
             offline = offline_services(self.store.dir, self.session.id)
             self._network_stop = self.report.stopped_early = (
-                f"{offline[0][0]} unreachable" if offline else
+                f"{offline[0].service} unreachable" if offline else
                 f"{count(self._network_failures, noun)} in a row failed on the network; the "
                 "service looks unreachable"
             )  # fmt: skip
@@ -600,10 +600,13 @@ class BatchRunner:
         the first. (An offline batch asks no service: it has none to look for.)"""
         if self.options.local or not self.report.noted:
             return
-        for service, reason in offline_services(self.store.dir, self.session.id):
+        for service, reason, refused in offline_services(self.store.dir, self.session.id):
             if service in self._offline_noted:
                 continue
             self._offline_noted.add(service)
+            if refused:  # it answered: the job's notice says what to set
+                self.session.log(f"REFUSED: {reason}; no more of its lookups in this run")
+                continue
             self.report.went_offline = self.report.went_offline or (service, reason)
             self.session.log(
                 f"WENT OFFLINE: {service} unreachable ({reason}); no more of its lookups in "

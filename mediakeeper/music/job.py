@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import go_offline, went_offline
+from mediakeeper.batch.offline import Offline, go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import (
@@ -63,6 +63,7 @@ KEEP_PARSED_BYTES = 16 << 20
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
 UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
+REFUSED = "not looked up (MusicBrainz refused this client): run --enrich once it is set"
 # The services an artist asks, as a run found unreachable names them (``batch.offline``).
 MUSICBRAINZ, ACOUSTID, COVER_ARCHIVE = "MusicBrainz", "AcoustID", "Cover Art Archive"
 # Said once per batch that leaves lookups for --enrich while asked for covers: --enrich alone
@@ -344,7 +345,9 @@ class MusicJob:
         if "refused" in state:
             return UNUSABLE
         offline = self._offline(ACOUSTID, MUSICBRAINZ)
-        return UNREACHABLE.format(service=offline or MUSICBRAINZ)
+        if offline and offline.refused:
+            return REFUSED
+        return UNREACHABLE.format(service=offline.service if offline else MUSICBRAINZ)
 
     def _left_for_later(self, state: dict[str, Any]) -> bool:
         """This run would have looked the artist up, or fetched its covers, but a service was
@@ -383,8 +386,16 @@ class MusicJob:
             before, noted = client.session.counters(), len(client.session.notes)
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
-            except Refused as err:  # wrong for every artist: the batch stops, each as it was
-                raise ItemFailure("lookup", str(err), stop=True) from None
+            except Refused as err:  # this client's, for every artist: no lookup can succeed
+                if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
+                    raise ItemFailure("lookup", str(err), stop=True) from None
+                # The lookups stop, not the local work: each artist gets its fixes and is left
+                # for --enrich as in a run offline, and the batch says once what to set.
+                go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message, refused=True)
+                state.setdefault("notes", []).append(
+                    f"{err.message}: no artist was looked up ({err.what_to_set}, "
+                    "then run --enrich)")  # fmt: skip
+                _spent(state, client.session.counters_since(before))
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
                 # Unreachable: no artist of this run (in any worker) asks again; an answer it
@@ -423,13 +434,13 @@ class MusicJob:
         if (offline := self._offline(*services)) is None:
             return True
         if self.enrich_only:
-            raise NotTried(offline)
+            raise NotTried(offline.service)
         return False
 
-    def _offline(self, *services: str) -> str | None:
-        """The first of ``services`` this run found unreachable, if any."""
-        return next((s for s in services if went_offline(self.status_dir, self.session, s)),
-                    None)  # fmt: skip
+    def _offline(self, *services: str) -> Offline | None:
+        """Why this run asks the first of ``services`` it found unreachable no more, if any."""
+        return next(filter(None, (went_offline(self.status_dir, self.session, s)
+                                  for s in services)), None)  # fmt: skip
 
     def _identifies(self, scan) -> bool:
         """AcoustID has a key (--identify is refused without one) and a track wants it."""

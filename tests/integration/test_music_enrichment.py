@@ -368,44 +368,66 @@ def test_a_setting_that_fails_every_lookup_stops_the_batch_and_marks_nothing(fak
     assert not (home / "status/music" / LOG_DIR).exists()
 
 
-@pytest.mark.parametrize(
+REFUSALS = pytest.mark.parametrize(
     "status, said, remedy",
     [(403, "MusicBrainz refused this client (HTTP 403 Forbidden)", "[musicbrainz] contact"),
      (401, "MusicBrainz asked for a user and password (HTTP 401 Unauthorized)",
       "[musicbrainz] url")],
     ids=["403", "401"],
 )  # fmt: skip
-@pytest.mark.parametrize("enrich", [False, True], ids=["batch", "enrich"])
-def test_a_service_that_refuses_us_stops_the_batch_and_marks_nothing(
-    fake, tmp_path, status, said, remedy, enrich
+
+
+@REFUSALS
+def test_a_service_that_refuses_us_stops_an_enrich_batch_and_marks_nothing(
+    fake, tmp_path, status, said, remedy
 ):
     """MusicBrainz answering 403 to every request (a blocked User-Agent) left each artist
-    "for --enrich", asking for every one: it refuses this client, not one artist, so the
-    batch stops at the first answer with one line saying what to set, every artist as it
-    was."""
+    "for --enrich", asking for every one: it refuses this client, not one artist, and an
+    --enrich run has nothing else to do, so the batch stops at the first answer with one
+    line saying what to set, every artist as it was."""
     library, home = tmp_path / "Music", tmp_path / "home"
     names = ["Alpha", "Bravo", "Charlie", "Delta"]
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1, genre="Trip  Hop")
-    if enrich:
-        assert run(fake, home, library, "--offline").returncode == 0
-    before = queue_of(home) if enrich else {}
+    assert run(fake, home, library, "--offline").returncode == 0
+    before = queue_of(home)
     fake.fail(status, times=None)
-    result = run(fake, home, library, "--workers", "1", *(["--enrich"] if enrich else []))
+    result = run(fake, home, library, "--workers", "1", "--enrich")
     assert result.returncode == 2, result.stdout + result.stderr
     [line] = result.stderr.strip().splitlines()
     assert said in line and remedy in line, line
     assert len(fake.requests) == 1  # the first answer stops the batch
     queue = queue_of(home)
     for name in names:
-        if enrich:
-            item, was = queue[name], before[name]
-            assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
-                "completed", was["attempts"], False)
-        else:
-            assert (queue[name]["status"], queue[name]["attempts"]) == ("pending", 0)
-    if not enrich:  # no artist's work was begun: its fixes wait for the next run
-        assert {tags.read(p).tags["genre"] for p in library.rglob("*.flac")} == {"Trip  Hop"}
+        item, was = queue[name], before[name]
+        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
+            "completed", was["attempts"], False)
+
+
+@REFUSALS
+def test_a_service_that_refuses_us_stops_the_lookups_not_the_local_fixes(
+    fake, tmp_path, status, said, remedy
+):
+    """A batch that met a refusal stopped before any artist's local work: every artist left
+    pending, its whitespace unfixed, for a setting that concerns the lookups alone. Now the
+    refusal stops the lookups (asked once), each artist gets its local fixes and is left for
+    --enrich as in a run offline, and the batch says once what to set."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = ["Alpha", "Bravo", "Charlie", "Delta"]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1, genre="Trip  Hop")
+    fake.fail(status, times=None)
+    result = run(fake, home, library, "--workers", "1")
+    assert leaves_decisions(result), result.stdout + result.stderr
+    assert len(fake.requests) == 1  # the first answer stops the lookups
+    queue = queue_of(home)
+    for name in names:
+        assert (queue[name]["status"], queue[name]["details"]["enriched"]) == (
+            "completed", False)
+    assert {tags.read(p).tags["genre"] for p in library.rglob("*.flac")} == {"Trip Hop"}
+    [notice] = [line for line in result.stdout.splitlines() if said in line]
+    assert remedy in notice and "--enrich" in notice, notice
+    assert "unreachable" not in result.stdout  # it answered: it refused
 
 
 def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, tmp_path):
