@@ -502,10 +502,12 @@ class BatchRunner:
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             noun = kinds.get(self.store.kind).noun
-            # The service named where a job said which it found unreachable (``offline``).
-            offline = offline_services(self.store.dir, self.session.id)
+            # The service named where a job said which it found unreachable (``offline``);
+            # with several (the covers' archive and MusicBrainz), which failed is not known.
+            offline = [o for o in offline_services(self.store.dir, self.session.id)
+                       if not o.refused]  # fmt: skip
             self._network_stop = self.report.stopped_early = (
-                f"{offline[0].service} unreachable" if offline else
+                f"{offline[0].service} unreachable" if len(offline) == 1 else
                 f"{count(self._network_failures, noun)} in a row failed on the network; the "
                 "service looks unreachable"
             )  # fmt: skip
