@@ -68,6 +68,18 @@ class ItemFailure(Exception):
         self.as_it_was = as_it_was
 
 
+class NotTried(Exception):
+    """The job gives its item back unbegun: this run found ``service`` unreachable already
+    (``batch.offline``), and the item has nothing to do without it (an --enrich run's). It
+    goes back as it was, counted as not tried, and the batch stops for the network: an
+    item a worker holds would otherwise spend a failing lookup before three failures in a
+    row were counted."""
+
+    def __init__(self, service: str):
+        super().__init__(f"{service} unreachable")
+        self.service = service
+
+
 def enrich_failed(stage: str, message: str, network: bool,
                   spent: dict[str, Any] | None = None) -> ItemFailure:  # fmt: skip
     """An --enrich lookup that failed before anything was written: not the item's failure,

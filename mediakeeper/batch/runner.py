@@ -28,11 +28,12 @@ from mediakeeper.batch.job import (
     ItemFailure,
     ItemResult,
     Job,
+    NotTried,
     crash_message,
     out_of_space,
 )
 from mediakeeper.batch.offline import clear as clear_offline
-from mediakeeper.batch.offline import went_offline
+from mediakeeper.batch.offline import offline_services
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import NotStarted, Together, Workers, most_workers
@@ -134,7 +135,7 @@ class Failed(NamedTuple):
 Returned = Done | Failed | NotStarted
 
 
-def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Done | Failed:
+def _run_job(job: Job, record: Recorder, item: dict[str, Any]) -> Returned:
     """Run in a worker (or in-process): never raises, so results always come back, with
     what the item's work spent (``usage``)."""
     attempt = _Attempt(item)
@@ -151,8 +152,10 @@ def _recorded(step: Callable[[Any], ItemResult], record: Recorder, item: dict[st
     return result
 
 
-def _failed(err: Exception, seconds: float) -> Failed:
+def _failed(err: Exception, seconds: float) -> Failed | NotStarted:
     """What a job's exception makes of its item."""
+    if isinstance(err, NotTried):  # given back unbegun, as a worker told to stop gives it
+        return NotStarted(unreachable=err.service)
     err = out_of_space(err) or err  # a volume out of space: the batch's, as a job says it
     if isinstance(err, ItemFailure):
         return Failed(err.stage, err.message, err.network, err.stop, seconds, err.details,
@@ -170,7 +173,7 @@ class _Attempt:
 
     item: dict[str, Any]
     plan: Any = None
-    outcome: Done | Failed | None = None
+    outcome: Returned | None = None
     seconds: float = 0.0
     spent: dict[str, Any] = field(default_factory=dict)
 
@@ -195,9 +198,11 @@ class _Attempt:
         self.seconds += seconds
         self.spent = usage.combined(self.spent, spent)
 
-    def ended(self) -> Done | Failed:
-        """The outcome with all the time and spending it took."""
+    def ended(self) -> Returned:
+        """The outcome with all the time and spending it took (none: not started)."""
         assert self.outcome is not None
+        if isinstance(self.outcome, NotStarted):
+            return self.outcome
         return self.outcome._replace(seconds=self.seconds, spent=self.spent)
 
 
@@ -247,7 +252,9 @@ class BatchRunner:
         self._in_flight: dict[str, dict[str, Any]] = {}
         self._taken = KeySet()  # every key this batch claimed, as hashes
         self._network_failures = 0
-        self._network_stop = ""  # why a run of network failures stopped the batch
+        self._network_stop = ""  # why the network stopped the batch (unreachable, or failures)
+        self._stop_logged = False  # the session log said STOPPING EARLY
+        self._offline_noted: set[str] = set()  # the services the log said unreachable
         self._stop_starting: Callable[[], None] = lambda: None  # the workers', once forked
         self._claimed = 0  # items this batch claimed
         self._not_started = 0  # of them, those its workers gave back unstarted
@@ -368,8 +375,12 @@ class BatchRunner:
             self._in_flight.update((item["key"], item) for item in items)
             self._taken.update(item["key"] for item in items)
             done = self._note_outcomes(finished, stored)
-            if self.report.stopped_early and not was_stopping:
-                self.session.log(f"STOPPING EARLY: {self.report.stopped_early}")
+            # A stop for the network leaves an item untried, or says nothing once the batch
+            # ends (``_word_network_stop``): the log says it when that is sure, as the summary.
+            if self.report.stopped_early and not was_stopping and (
+                self.report.stopped_early != self._network_stop or self._untried()
+            ):
+                self._log_stop(self.report.stopped_early)
         for outcome in done:
             self.hooks.item_finished(outcome)
         for item in items:
@@ -458,6 +469,11 @@ class BatchRunner:
         if isinstance(outcome, NotStarted):  # given back as an interrupt gives it back
             self.store.release(key, session)
             self._not_started += 1
+            if outcome.unreachable and not self.report.stopped_early:
+                # Its job found the run's service unreachable: no item can do more.
+                self._network_stop = f"{outcome.unreachable} unreachable"
+                self.report.stopped_early = self._network_stop
+                self._stop_starting()
             return RELEASED, None
         if isinstance(outcome, Done):
             checkpoint = self.store.record_success(
@@ -486,25 +502,43 @@ class BatchRunner:
         limit = self.options.stop_after_network_failures
         if not self.report.stopped_early and self._network_failures >= limit > 0:
             noun = kinds.get(self.store.kind).noun
+            # The service named where a job said which it found unreachable (``offline``);
+            # with several (the covers' archive and MusicBrainz), which failed is not known.
+            offline = [o for o in offline_services(self.store.dir, self.session.id)
+                       if not o.refused]  # fmt: skip
             self._network_stop = self.report.stopped_early = (
+                f"{offline[0].service} unreachable" if len(offline) == 1 else
                 f"{count(self._network_failures, noun)} in a row failed on the network; the "
                 "service looks unreachable"
-            )
+            )  # fmt: skip
             self._stop_starting()  # before the line is on disk: none starts after it
         return status, None
 
+    def _untried(self) -> int:
+        """The items of the batch not tried: never claimed, or given back unstarted."""
+        return self._not_started + max(0, self._planned_count - self._claimed)
+
+    def _log_stop(self, why: str) -> None:
+        self.session.log(f"STOPPING EARLY: {why}")
+        self._stop_logged = True
+
     def _word_network_stop(self) -> None:
-        """The stop line, once the batch ended, with the items it did not try (never claimed,
-        or given back unstarted) and the status they kept; none left, no stop to speak of:
+        """The stop line, once the batch ended, with the items it did not try and the status
+        they kept (in the session log too, if not said yet); none left, no stop to speak of:
         every item was tried, and the ones given back say so."""
         if not self._network_stop or self.report.stopped_early != self._network_stop:
             return
-        untried = self._not_started + max(0, self._planned_count - self._claimed)
+        untried = self._untried()
         noun = kinds.get(self.store.kind).noun
         self.report.stopped_early = (
             f"{self._network_stop}: {count(untried, f'{noun} not tried', f'{noun}s not tried')}"
             f", left {_as_they_were(self.options)}"
         ) if untried else None  # fmt: skip
+        if self.report.stopped_early and not self._stop_logged:
+            self._log_stop(self.report.stopped_early)
+        if self.report.went_offline and self._network_stop.startswith(self.report.went_offline[0]):
+            # The run did not go on offline: it stopped, and its stop line says so.
+            self.report.went_offline = None
 
     def _note_outcomes(
         self,
@@ -520,7 +554,9 @@ class BatchRunner:
                      for worker in (outcome.spent or {}).get("workers_lost", ())]  # fmt: skip
             if isinstance(outcome, NotStarted):
                 noted = Outcome(key, name, status)
-                figures = {"reason": "not started: the batch stopped"}
+                why = f"{outcome.unreachable} unreachable" if outcome.unreachable else (
+                    "the batch stopped")
+                figures = {"reason": f"not started: {why}"}
             elif isinstance(outcome, Done):
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
@@ -561,16 +597,23 @@ class BatchRunner:
                 self.session.log(f"NOTICE {notice}")
 
     def _note_offline(self) -> None:
-        """Said once in the session log, after the item that found the service unreachable
-        (its job raised the flag before it returned)."""
-        if self.report.went_offline is None and self.report.noted:
-            self.report.went_offline = went_offline(self.store.dir, self.session.id)
-            if self.report.went_offline:
-                service, reason = self.report.went_offline
-                self.session.log(
-                    f"WENT OFFLINE: {service} unreachable ({reason}); no more lookups in this "
-                    "run, run --enrich later"
-                )
+        """Each service the run found unreachable, said once in the session log after the
+        item that found it (its job raised the flag before it returned); the report keeps
+        the first. (An offline batch asks no service: it has none to look for.)"""
+        if self.options.local or not self.report.noted:
+            return
+        for service, reason, refused in offline_services(self.store.dir, self.session.id):
+            if service in self._offline_noted:
+                continue
+            self._offline_noted.add(service)
+            if refused:  # it answered: the job's notice says what to set
+                self.session.log(f"REFUSED: {reason}; no more of its lookups in this run")
+                continue
+            self.report.went_offline = self.report.went_offline or (service, reason)
+            self.session.log(
+                f"WENT OFFLINE: {service} unreachable ({reason}); no more of its lookups in "
+                "this run, run --enrich later"
+            )
 
     def _record_arrived(self) -> None:
         """Results that came back but wait for company when the batch ends (an interrupt):

@@ -77,9 +77,14 @@ class Held(NamedTuple):
 
 
 class NotStarted:
-    """The result of an item its worker never began: the batch said to start no more."""
+    """The result of an item its worker never began: the batch said to start no more, or
+    (``unreachable``: the service's name) its job found that this run could not reach the
+    service the item needs (``batch.job.NotTried``)."""
 
     spent = None  # no step run, no lookup made
+
+    def __init__(self, unreachable: str = ""):
+        self.unreachable = unreachable
 
 
 def _worker_init(parent: int) -> None:

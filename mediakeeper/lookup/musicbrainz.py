@@ -67,6 +67,7 @@ class Refused(LookupFailed):
             )  # fmt: skip
             hint = f"{cause}, then run this again"
         super().__init__(said, network=False, status=status, hint=hint)
+        self.what_to_set = hint.removesuffix(", then run this again")
 
 
 @dataclass(frozen=True)

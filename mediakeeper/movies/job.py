@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
+from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
 from mediakeeper.batch.offline import go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mediakeeper.lookup.tmdb import TMDb
 
 MOVIES = kinds.get("movies")  # its own record (its kind.py points at this module)
+TMDB = "TMDb"  # the service, as a run that found it unreachable names it (batch.offline)
 
 NFO, POSTER, FANART = "movie.nfo", "poster.jpg", "fanart.jpg"
 
@@ -187,8 +188,10 @@ class MovieJob:
         }
         images: dict[str, bytes] = {}
         if self.settings is not None and videos.groups:
-            if not self.enrich_only and went_offline(self.status_dir, self.session):
-                state["match"] = {"status": OFFLINE}  # another movie found TMDb unreachable
+            if went_offline(self.status_dir, self.session, TMDB):  # another movie found it
+                if self.enrich_only:  # unreachable: an --enrich run has nothing else to do
+                    raise NotTried(TMDB)
+                state["match"] = {"status": OFFLINE}
             else:
                 images = self._look_up(folder, parsed, state, findings)
         state["findings"] = [finding_record(f) for f in findings]
@@ -218,12 +221,13 @@ class MovieJob:
                 message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
             elif err.status == 404 and parsed.tmdb_id:
                 message += f" (from [tmdbid-{parsed.tmdb_id}] in the folder or file name)"
-            if self.enrich_only:  # unreachable: the movie stays completed as it was
-                raise enrich_failed("lookup", message, err.network, spent) from None
-            # The movie keeps its local checks; its lookup waits for --enrich. Unreachable: no
-            # movie of this run asks again; an answer it cannot use is this movie's alone.
+            # Unreachable: no movie of this run asks again; an answer it cannot use is this
+            # movie's alone.
             if err.network:
-                go_offline(self.status_dir, self.session, "TMDb", err.message)
+                go_offline(self.status_dir, self.session, TMDB, err.message)
+            if self.enrich_only:  # the movie stays completed as it was
+                raise enrich_failed("lookup", message, err.network, spent) from None
+            # The movie keeps its local checks; its lookup waits for --enrich.
             findings[:] = local
             match = {"status": OFFLINE} if err.network else {"status": UNUSABLE, "why": message}
             state.update(match=match, tmdb=None, writes={}, existing=[], nfo=None)

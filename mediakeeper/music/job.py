@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.job import ItemFailure, ItemResult, enrich_failed, failure_of
-from mediakeeper.batch.offline import go_offline, went_offline
+from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
+from mediakeeper.batch.offline import Offline, go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import (
@@ -63,8 +63,9 @@ KEEP_PARSED_BYTES = 16 << 20
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
 UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
-# The service name a cover archive out of reach takes the run offline under.
-COVER_ARCHIVE = "Cover Art Archive"
+REFUSED = "not looked up (MusicBrainz refused this client): run --enrich once it is set"
+# The services an artist asks, as a run found unreachable names them (``batch.offline``).
+MUSICBRAINZ, ACOUSTID, COVER_ARCHIVE = "MusicBrainz", "AcoustID", "Cover Art Archive"
 # Said once per batch that leaves lookups for --enrich while asked for covers: --enrich alone
 # would not fetch them.
 COVERS_WAIT = ("--fetch-covers: the covers of the artists left for --enrich wait too; run "
@@ -343,11 +344,13 @@ class MusicJob:
 
     def _unidentified(self, state: dict[str, Any]) -> str:
         """Why an artist left for later was not looked up: MusicBrainz's answer unusable, or
-        the service this run found unreachable (AcoustID's too takes the run offline)."""
+        the service this run found unreachable (AcoustID's too: see ``_plan``)."""
         if "refused" in state:
             return UNUSABLE
-        offline = went_offline(self.status_dir, self.session)
-        return UNREACHABLE.format(service=offline[0] if offline else "MusicBrainz")
+        offline = self._offline(ACOUSTID, MUSICBRAINZ)
+        if offline and offline.refused:
+            return REFUSED
+        return UNREACHABLE.format(service=offline.service if offline else MUSICBRAINZ)
 
     def _left_for_later(self, state: dict[str, Any]) -> bool:
         """This run would have looked the artist up, or fetched its covers, but a service was
@@ -360,6 +363,8 @@ class MusicJob:
         """Scan, find issues, look up (unless offline): everything decided before any write.
         Returns the state (what the work file keeps), the scan's kept parses (up to about
         ``keep_bytes``), and another data home's stale temp copies in the folder."""
+        if self.enrich_only:  # its lookups are all it has to do
+            self._may_ask(MUSICBRAINZ, ACOUSTID)
         scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
         issues = self._issues(scan)
@@ -369,10 +374,13 @@ class MusicJob:
         _noted(state, item, issues.stopped)
         # An --enrich run has nothing local left to do: there a lookup that fails is the
         # item's failure. Any other run does its local work whatever the network does.
-        if self._identifies(scan) and not self._offline_now():
+        if self._identifies(scan) and self._may_ask(ACOUSTID):
             findings = self._identify(item, scan, findings, state)
             changes = planned_changes(findings)
-        if self.settings is not None and not self._offline_now():
+        # AcoustID unreachable leaves the MusicBrainz lookups for --enrich too: one mark
+        # (``enriched``) says both were made, and --enrich takes only artists without it.
+        # (The Cover Art Archive has its own, ``covers_left``: it stops the covers alone.)
+        if self.settings is not None and self._may_ask(MUSICBRAINZ, ACOUSTID):
             # Imported here: the web stack (requests, its cache, the limiter) is slow to
             # import, and an offline run never needs it.
             from mediakeeper.lookup.musicbrainz import Refused
@@ -383,16 +391,26 @@ class MusicJob:
             before, noted = client.session.counters(), len(client.session.notes)
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
-            except Refused as err:  # wrong for every artist: the batch stops, each as it was
-                raise ItemFailure("lookup", str(err), stop=True) from None
+            except Refused as err:  # this client's, for every artist: no lookup can succeed
+                if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
+                    raise ItemFailure("lookup", str(err), stop=True) from None
+                # The lookups stop, not the local work: each artist gets its fixes and is left
+                # for --enrich as in a run offline, and the batch says once what to set.
+                go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message, refused=True)
+                state.setdefault("notes", []).append(
+                    f"{err.message}: no artist was looked up ({err.what_to_set}, "
+                    "then run --enrich)")  # fmt: skip
+                _spent(state, client.session.counters_since(before))
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
+                # Unreachable: no artist of this run (in any worker) asks again; an answer it
+                # cannot use is this artist's alone.
+                if err.network:
+                    go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message)
                 if self.enrich_only:
                     raise enrich_failed("lookup", err.message, err.network, spent) from None
-                # The artist's lookups wait for --enrich. Unreachable: no artist of this run
-                # (in any worker) asks again; an answer it cannot use is this artist's alone.
+                # The artist's lookups wait for --enrich.
                 if err.network:
-                    go_offline(self.status_dir, self.session, "MusicBrainz", err.message)
                     if err.asked_to_wait:  # said once, whichever artists met it
                         from mediakeeper.lookup.http import left_alone_for
 
@@ -413,10 +431,21 @@ class MusicJob:
         state["changes"] = changes if self.fix else []
         return state, scan.parsed, others
 
-    def _offline_now(self) -> bool:
-        """An --enrich run has nothing local left to do: there a lookup that fails is the
-        item's failure. Any other run goes on offline once a service was found unreachable."""
-        return not self.enrich_only and went_offline(self.status_dir, self.session) is not None
+    def _may_ask(self, *services: str) -> bool:
+        """Whether the artist may make the lookups that need ``services``: not once this run
+        found one unreachable (each service on its own: ``batch.offline``). Any other run
+        then does the artist's local work; an --enrich run, which has nothing else to do,
+        gives it back unbegun."""
+        if (offline := self._offline(*services)) is None:
+            return True
+        if self.enrich_only:
+            raise NotTried(offline.service)
+        return False
+
+    def _offline(self, *services: str) -> Offline | None:
+        """Why this run asks the first of ``services`` it found unreachable no more, if any."""
+        return next(filter(None, (went_offline(self.status_dir, self.session, s)
+                                  for s in services)), None)  # fmt: skip
 
     def _identifies(self, scan) -> bool:
         """AcoustID has a key (--identify is refused without one) and a track wants it."""
@@ -441,10 +470,11 @@ class MusicJob:
         except KeyRefused as err:  # wrong for every artist: the batch stops
             raise ItemFailure("identify", str(err), stop=True) from None
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
+            if err.network or not self.enrich_only:
+                go_offline(self.status_dir, self.session, ACOUSTID, err.message)
             if self.enrich_only:
                 spent = client.session.counters_since(before)
                 raise enrich_failed("identify", err.message, err.network, spent) from None
-            go_offline(self.status_dir, self.session, "AcoustID", err.message)
         _spent(state, client.session.counters_since(before))
         _noted(state, item, client.session.notes[noted:])
         return findings
@@ -454,9 +484,9 @@ class MusicJob:
 
         if not state.get("musicbrainz"):
             return [], []
-        # A service this run found unreachable (in any worker; an --enrich run's too): the
-        # covers wait for --enrich, as the lookups do, the artist's tag work standing.
-        if went_offline(self.status_dir, self.session) is None:
+        # The archive this run found unreachable (in any worker; an --enrich run's too): the
+        # covers wait for --enrich, the artist's tag work and lookups standing.
+        if went_offline(self.status_dir, self.session, COVER_ARCHIVE) is None:
             client = lookup_client(self.settings)
             fetched, notes, unreachable = fetch_covers(client, folder, state, tracks,
                                                        self.status_dir.parent)  # fmt: skip

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -64,10 +66,10 @@ def tmdb_env(fake, key: str | None = API_KEY, **env: str) -> dict[str, str]:
         if name not in ("TMDB_API_KEY", "MEDIAKEEPER_TMDB_API_KEY", "PYTHONPATH")
     }
     environment.update(
-        MEDIAKEEPER_TMDB_URL=fake.url,
         MEDIAKEEPER_TMDB_RATE_LIMIT="0",  # spacing is tested in the lookup session's tests
         MEDIAKEEPER_TMDB_TIMEOUT="5",
-        **{"MEDIAKEEPER_TMDB_RETRIES": "2", "MEDIAKEEPER_TMDB_IMAGES_URL": fake.images_url, **env},
+        **{"MEDIAKEEPER_TMDB_URL": fake.url, "MEDIAKEEPER_TMDB_RETRIES": "2",
+           "MEDIAKEEPER_TMDB_IMAGES_URL": fake.images_url, **env},
     )
     if key is not None:
         environment["TMDB_API_KEY"] = key
@@ -469,11 +471,13 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert shown["summary"]["went_offline"] == "TMDb", shown["summary"]
     assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
     assert tree(library) == before
-    # --enrich while TMDb is still down: the movies it tried stay as they were, completed,
-    # no attempt counted (they used to turn to errors, then skipped after three runs).
+    # --enrich while TMDb is still down: the movie it tried stays as it was, completed, no
+    # attempt counted (they used to turn to errors, then skipped after three runs), and the
+    # rest are not tried.
     down = run(fake, home, library, "--enrich", MEDIAKEEPER_TMDB_RETRIES="0")
     assert down.returncode == 1, down.stdout + down.stderr
-    assert "not looked up: 3 movies (the service unreachable)" in down.stdout
+    assert "not looked up: 1 movie (the service unreachable)" in down.stdout
+    assert "stopped early: TMDb unreachable: 4 movies not tried, left completed" in down.stdout
     queue = queue_of(home)
     assert {(queue[n]["status"], queue[n]["attempts"]) for n in names} == {("completed", 1)}
     assert {queue[n]["details"]["enriched"] for n in names} == {False}
@@ -696,3 +700,28 @@ def test_an_unreachable_image_host_leaves_artwork_for_enrich_and_the_batch_onlin
     for name in names:
         assert (library / name / "poster.jpg").read_bytes()[:2] == b"\xff\xd8"
         assert queue_of(home)[name]["details"]["enriched"] is True
+
+
+def test_an_enrich_batch_on_a_dead_address_tries_about_one_movie_per_worker(fake, tmp_path):
+    """--enrich --workers 2 against a dead address: each worker began its second movie, and
+    some a third, before three failures in a row were counted (five movies asked, in 25 s).
+    Now the first movie that finds TMDb unreachable says so for the run, and each movie after
+    it goes back unbegun: one asked per worker at most, the rest not tried."""
+    names = [f"Movie {n} (200{n})" for n in range(8)]
+    library = library_of(tmp_path / "Movies", [f"{n}/f.mkv" for n in names])
+    home = tmp_path / "home"
+    assert run(fake, home, library, "--offline").returncode in (0, 1)
+    before = queue_of(home)
+    with socket.socket() as probe:  # an address where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    result = run(fake, home, library, "--enrich", "--workers", "2", MEDIAKEEPER_TMDB_URL=dead)
+    assert result.returncode == 1, result.stdout + result.stderr
+    asked = int(re.search(r"lookups: (\d+) requests? sent", result.stdout)[1])
+    assert 1 <= asked <= 2, result.stdout
+    assert (f"stopped early: TMDb unreachable: {8 - asked} movies not tried, left "
+            "completed\n") in result.stdout, result.stdout  # fmt: skip
+    queue = queue_of(home)
+    for name in names:  # tried or not, each as it was
+        assert (queue[name]["status"], queue[name]["attempts"]) == (
+            "completed", before[name]["attempts"])

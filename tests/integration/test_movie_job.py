@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.batch.job import ItemFailure
-from mediakeeper.batch.offline import went_offline
+from mediakeeper.batch.offline import offline_services
 from mediakeeper.core.config import load_settings
 from mediakeeper.movies.job import MovieJob
 from mediakeeper.movies.outputs import MovieOutputs
@@ -127,7 +127,7 @@ def test_a_web_page_in_place_of_artwork_is_the_network_and_never_a_poster(fake, 
     fake.malformed(times=None, path=fake.images_path, body=PORTAL)
     waiting = job.process(item(folder, "t1"))
     assert (waiting.details["match"], waiting.details["enriched"]) == ("matched", False)
-    assert went_offline(job.status_dir, job.session) is None
+    assert offline_services(job.status_dir, job.session) == []
     assert sorted(p.name for p in folder.iterdir()) == ["matrix.mkv", "movie.nfo"]
 
     fake.clear_faults()  # the network is back: the page was not cached, the artwork comes

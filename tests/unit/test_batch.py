@@ -16,6 +16,7 @@ import time
 import pytest
 
 from mediakeeper.batch.job import ItemFailure, ItemResult
+from mediakeeper.batch.offline import go_offline
 from mediakeeper.batch.runner import BatchOptions, BatchRunner, Done, Hooks
 from mediakeeper.batch.stage_progress import EVERY, report_fraction, report_stage
 from mediakeeper.queue.session_log import start_session
@@ -272,10 +273,33 @@ def test_a_network_stop_counts_the_items_it_did_not_try_and_the_status_they_keep
 
 
 def test_a_network_stop_with_nothing_left_to_try_is_no_stop(make_store, tmp_path):
-    """Every item of the batch was tried: "the rest stay pending" spoke of none."""
+    """Every item of the batch was tried: "the rest stay pending" spoke of none. Its session
+    log said STOPPING EARLY all the same, where the summary said no stop: now neither does."""
     store = make_store(3)
     session = start_session(tmp_path / "status", "music")
     report = BatchRunner(store, Unreachable(), session, BatchOptions(size=3, workers=1),
                          Hooks()).run()  # fmt: skip
     assert report.stopped_early is None and report.count("error") == 3
-    assert "STOPPING EARLY" in session.log_path.read_text(encoding="utf-8")
+    log = session.log_path.read_text(encoding="utf-8")
+    assert "STOPPING EARLY" not in log and " stopped " not in log.splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    "flagged, said",
+    [(["MusicBrainz"], "MusicBrainz unreachable"),
+     (["Cover Art Archive", "MusicBrainz"], "3 artists in a row failed on the network; the "
+      "service looks unreachable")],
+    ids=["one", "two"],
+)  # fmt: skip
+def test_a_network_stop_names_the_service_only_when_one_alone_was_found_unreachable(
+    make_store, tmp_path, flagged, said
+):
+    """Three network failures in a row named the first service the run had flagged, though
+    with the covers' archive and MusicBrainz both flagged it cannot tell which failed."""
+    store = make_store(5)
+    session = start_session(tmp_path / "status", "music")
+    for service in flagged:
+        go_offline(store.dir, session.id, service, "Connection refused")
+    report = BatchRunner(store, Unreachable(), session, BatchOptions(size=5, workers=1),
+                         Hooks()).run()  # fmt: skip
+    assert report.stopped_early == f"{said}: 2 artists not tried, left pending"
