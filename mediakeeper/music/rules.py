@@ -33,7 +33,6 @@ from mediakeeper.music.fixplan import artist_identity, majority_of, planned_chan
 from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
-from mediakeeper.system.time_limit import CallDied, OverTime, call_within
 
 __all__ = ["STAGES", "Context", "Issues", "find_issues", "issues_of", "planned_changes"]
 
@@ -115,8 +114,12 @@ def plugin_findings(ctx: Context, timeout: float, stopped: list[str]) -> list[Fi
     batch for ever. A rule stopped is said in ``stopped`` and its findings are left out, the
     others kept. Its fixes are ``ctx.change``'s, which only plan: the batch writes them once
     the rule has returned, so a rule stopped half-way has written nothing."""
+    if not (rules := rule_plugins.loaded()):
+        return []
+    from mediakeeper.system.time_limit import CallDied, OverTime, call_within  # (plugins')
+
     found: list[Finding] = []
-    for rule in rule_plugins.loaded():
+    for rule in rules:
         try:
             found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout)
         except OverTime:

@@ -25,11 +25,10 @@ _GENRE, _NUMBERED = "\xa9gen", b"gnre"
 
 
 def settle(audio: Any, source: BinaryIO) -> None:
-    """Leave in ``audio``'s ``©gen`` (mutagen's MP4, parsed from ``source``) only the values
-    its ``©gen`` atom stores, where the file stores a ``gnre`` atom too."""
-    tags = getattr(audio, "tags", None)
-    if tags is None or len(tags.get(_GENRE, ())) < 2:
-        return  # one value: from gnre or ©gen, but not from both
+    """Leave in ``audio``'s ``©gen`` (mutagen's MP4, parsed from ``source``, its genre read
+    as two values or more: ``tags.reading.load`` asks only then) only the values its
+    ``©gen`` atom stores, where the file stores a ``gnre`` atom too."""
+    tags = audio.tags
     at = source.tell()
     try:
         order = _genre_atoms(source)

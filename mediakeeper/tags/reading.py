@@ -25,7 +25,6 @@ from mutagen.wave import WAVE
 
 from mediakeeper.core.errors import AudioError
 from mediakeeper.fs.checks import cannot_read, open_regular
-from mediakeeper.tags import mp4_genre, riff_info
 from mediakeeper.tags.formats import BY_EXTENSION, KINDS, MP4_NAMES, NotMusic
 from mediakeeper.tags.styles import AS_STORED, ID3_STYLE
 from mediakeeper.tags.table import FIELD_OF, LOGICAL_TAGS, LOUDNESS, Field
@@ -173,11 +172,19 @@ class _Unnamed:
         return getattr(self._source, attribute)
 
 
+_MP4_GENRE = "\xa9gen"  # the genre atom, as mutagen keys it
+
+
 def load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``; an MP4's
     genre as players read it (``mp4_genre``)."""
     audio = _parsed(source, suffix)
-    if isinstance(audio, MP4):
+    # Two genres or more: one may be the old gnre atom's, merged by mutagen. (Looked at, and
+    # its module loaded, only then: a genre of one value is the file's either way.)
+    tags = audio.tags if isinstance(audio, MP4) else None
+    if tags is not None and len(tags.get(_MP4_GENRE, ())) > 1:
+        from mediakeeper.tags import mp4_genre
+
         if isinstance(source, str | os.PathLike):
             with open(source, "rb") as opened:
                 mp4_genre.settle(audio, opened)
@@ -299,6 +306,8 @@ def with_info(found: dict[str, str], audio, source: io.IOBase, fields: Chosen
     for numbered in fields.numbered:
         if numbered.name not in found and numbered.total.name not in found:
             names.update((numbered.name, numbered.total.name))
+    from mediakeeper.tags import riff_info  # (a WAV's only)
+
     info = riff_info.info_tags(source)
     return {**{name: value for name, value in info.items() if name in names}, **found}
 
