@@ -395,9 +395,10 @@ def render_summary(
     if report.went_offline:
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if waiting := report.given_back():
+        as_was = "each as it was" if len(waiting) > 1 else "as it was"
         lines.append(
-            f"not looked up: {count(len(waiting), noun)} ({_why_waiting(waiting)}), each as it "
-            "was; run --enrich again later"
+            f"not looked up: {count(len(waiting), noun)} ({_why_waiting(waiting)}), {as_was}; "
+            "run --enrich again later"
         )
     if report.stopped_early:
         lines.append(f"stopped early: {report.stopped_early}")
@@ -417,7 +418,8 @@ def _why_waiting(waiting: list[Outcome]) -> str:
     if unreachable == len(waiting):
         return "the service unreachable"
     if not unreachable:
-        return "the service's answer unusable: each one's line says how"
+        whose = "each one's" if len(waiting) > 1 else "its"
+        return f"the service's answer unusable: {whose} line says how"
     return f"{unreachable:,} with the service unreachable, the rest with its answer unusable"
 
 

@@ -117,8 +117,8 @@ def test_an_answer_that_cannot_be_used_leaves_the_local_fixes_written(fake, tmp_
         assert failing.returncode == 1 and "Traceback" not in failing.stderr
         assert queue_of(home)["Portishead"] == done  # its item whole: status, start, counts
         assert "it stays completed, its lookups left" in failing.stdout, failing.stdout
-        assert "not looked up: 1 artist (the service's answer unusable: each one's line says " \
-            "how), each as it was; run --enrich again later" in failing.stdout  # fmt: skip
+        assert "not looked up: 1 artist (the service's answer unusable: its line says how), " \
+            "as it was; run --enrich again later" in failing.stdout  # fmt: skip
     fake.clear_faults()  # the service mended: the next --enrich does the lookups that waited
     again = run(fake, home, library, "--enrich")
     assert again.returncode == 0, again.stdout + again.stderr

@@ -253,7 +253,10 @@ def test_the_summary_says_why_the_items_given_back_were_not_looked_up():
 
     tail = "each as it was; run --enrich again later"
     assert said(True, True) == f"not looked up: 2 artists (the service unreachable), {tail}"
-    assert said(False) == ("not looked up: 1 artist (the service's answer unusable: each one's "
-                           f"line says how), {tail}")  # fmt: skip
+    # One artist: its line, as it was (was "each one's line", "each as it was")
+    assert said(False) == ("not looked up: 1 artist (the service's answer unusable: its line "
+                           "says how), as it was; run --enrich again later")  # fmt: skip
+    assert said(False, False) == ("not looked up: 2 artists (the service's answer unusable: "
+                                  f"each one's line says how), {tail}")  # fmt: skip
     assert said(True, False, True) == ("not looked up: 3 artists (2 with the service "
                                        f"unreachable, the rest with its answer unusable), {tail}")
