@@ -32,7 +32,8 @@ REPO = Path(__file__).resolve().parents[1]
 CHILD = """\
 import time
 started = time.perf_counter()
-import importlib, mediakeeper.core.rule_plugins, mediakeeper.music.rules, mediakeeper.pipelines.steps.registry as r
+import importlib, mediakeeper.core.rule_plugins, mediakeeper.music.rules
+import mediakeeper.pipelines.steps.registry as r
 for m in r.BUILTIN_MODULES: importlib.import_module(m)
 imported = time.perf_counter()
 mediakeeper.core.rule_plugins.loaded(); r.names()

@@ -268,6 +268,15 @@ def test_503_then_success_is_retried(fake, tmp_path):
     assert [r.status for r in fake.requests][:2] == [503, 200]
 
 
+def assert_each_as_it_was(home: Path, before: dict, names) -> None:
+    """After a network stop, each artist, tried or not, completed as it was, not enriched."""
+    queue = queue_of(home)
+    for name in names:
+        item, was = queue[name], before[name]
+        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
+            "completed", was["attempts"], False)
+
+
 def closed_port() -> str:
     """An address where nothing listens: every connection is refused."""
     with socket.socket() as probe:
@@ -535,11 +544,7 @@ def test_a_stop_for_the_network_starts_none_of_the_artists_waiting_in_the_worker
     untried = count(8 - tried, "artist not tried", "artists not tried")
     assert f"stopped early: MusicBrainz unreachable: {untried}, left completed\n" in out, out
     assert f"not looked up: {tried} artists (the service unreachable)" in out
-    queue = queue_of(home)
-    for name in names:  # tried or not, each as it was
-        item, was = queue[name], before[name]
-        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
-            "completed", was["attempts"], False)
+    assert_each_as_it_was(home, before, names)
 
 
 def test_a_timeout_leaves_the_lookups_for_enrich(fake, tmp_path):
@@ -788,11 +793,7 @@ def test_an_enrich_batch_on_a_dead_address_tries_about_one_artist_per_worker(fak
     assert 1 <= asked <= 2, result.stdout
     assert (f"stopped early: MusicBrainz unreachable: {8 - asked} artists not tried, left "
             "completed\n") in result.stdout, result.stdout  # fmt: skip
-    queue = queue_of(home)
-    for name in names:  # tried or not, each as it was
-        item, was = queue[name], before[name]
-        assert (item["status"], item["attempts"], item["details"]["enriched"]) == (
-            "completed", was["attempts"], False)
+    assert_each_as_it_was(home, before, names)
 
 
 def test_a_cover_archive_out_of_reach_leaves_only_the_covers_for_enrich(fake, tmp_path):
