@@ -28,6 +28,7 @@ MATCHED, AMBIGUOUS, NO_MATCH = "matched", "ambiguous", "none"
 CANDIDATES_SHOWN = 10
 # Finding codes (a public contract: mediakeeper.core.findings.CODES lists them with the others).
 NO_VIDEO_FILE = "no-video-file"
+EMPTY_VIDEO_FILE = "empty-video-file"
 SEVERAL_MAIN_FILES = "several-main-files"
 MISSING_YEAR = "missing-year-in-name"
 AMBIGUOUS_MATCH = "ambiguous-match"
@@ -127,6 +128,11 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
         )  # fmt: skip
         files = {"files": [list(group) for group in videos.groups]}
         findings.append(finding_of(SEVERAL_MAIN_FILES, "", said, details=files))
+    if videos.empty:  # matched by its name all the same, but there is nothing to play
+        findings.append(finding_of(
+            EMPTY_VIDEO_FILE, "",
+            f"the video file is empty (0 bytes): {', '.join(videos.empty)} — copy it again "
+            "from where it came", details={"files": list(videos.empty)}))  # fmt: skip
     if parse_name(folder_name).year is None:
         if parsed.year:
             how = f"the year {parsed.year} was taken from the video file's name"

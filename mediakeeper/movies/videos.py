@@ -17,8 +17,10 @@ walks a folder and calls it. What is recognised, as Kodi, Jellyfin and Plex do:
 
 from __future__ import annotations
 
+import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from mediakeeper.core.errors import LibraryError
@@ -66,6 +68,7 @@ class VideoScan:
     groups: tuple[tuple[str, ...], ...] = ()
     extras: tuple[str, ...] = ()
     samples: tuple[str, ...] = ()
+    empty: tuple[str, ...] = ()  # the main videos' files of 0 bytes (a copy that never came)
 
     @property
     def main(self) -> tuple[str, ...]:
@@ -142,4 +145,15 @@ def scan_videos(folder: Path) -> VideoScan:
             found.append((base / name).as_posix())
     if errors and not found:
         raise LibraryError(f"cannot read movie folder {folder}: {errors[0].strerror}")
-    return classify(found)
+    scan = classify(found)
+    empty = tuple(path for group in scan.groups for path in group if _empty(folder / path))
+    return replace(scan, empty=empty) if empty else scan
+
+
+def _empty(path: Path) -> bool:
+    """A regular file of 0 bytes (a disc's folder, or a file gone meanwhile: not empty)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == 0 and stat.S_ISREG(st.st_mode)

@@ -725,3 +725,20 @@ def test_an_enrich_batch_on_a_dead_address_tries_about_one_movie_per_worker(fake
     for name in names:  # tried or not, each as it was
         assert (queue[name]["status"], queue[name]["attempts"]) == (
             "completed", before[name]["attempts"])
+
+
+def test_a_movie_whose_video_is_empty_is_said_so(fake, tmp_path):
+    """A video of 0 bytes (a copy that never came, a download that failed) was matched by
+    its name, its movie.nfo written, and nothing said: the folder looked done."""
+    library = library_of(tmp_path / "Movies", ["The Matrix (1999)/The Matrix (1999).mkv",
+                                              "Heat (1995)/Heat (1995).mkv"])  # fmt: skip
+    (library / "The Matrix (1999)" / "The Matrix (1999).mkv").write_bytes(b"")
+    home = tmp_path / "home"
+    ran = run(fake, home, library, "--offline")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert codes(home, "The Matrix (1999)") == ["empty-video-file"]
+    [said] = [f for f in output(home, "The Matrix (1999)")["findings"]]
+    assert said["severity"] == "error"
+    assert said["message"] == ("the video file is empty (0 bytes): The Matrix (1999).mkv — copy "
+                               "it again from where it came"), said  # fmt: skip
+    assert codes(home, "Heat (1995)") == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from mediakeeper.core.findings import SEVERITY
@@ -88,6 +90,13 @@ FIRES = [
     pytest.param(
         "no-video-file", lambda: _local("M (1999)", ParsedName("M", 1999), []), "",
         id="no-video-file",
+    ),
+    pytest.param(
+        "empty-video-file",
+        lambda: rules.local_findings("M (1999)", ParsedName("M", 1999),
+                                     replace(classify(["m.mkv"]), empty=("m.mkv",))),
+        "",
+        id="empty-video-file",
     ),
     pytest.param(
         "several-main-files",
