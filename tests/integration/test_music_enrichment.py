@@ -268,6 +268,17 @@ def test_503_then_success_is_retried(fake, tmp_path):
     assert [r.status for r in fake.requests][:2] == [503, 200]
 
 
+def passed_offline(fake, tmp_path: Path, artists: int) -> tuple[Path, Path, list[str], dict]:
+    """A library of ``artists`` one-track artists, passed once offline (their lookups left
+    for --enrich): the library, the home, the names and the queue as that pass left it."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    names = [f"Artist {n}" for n in range(artists)]
+    for name in names:
+        album(library, name, "2000 - Album", "Album", n=1)
+    assert run(fake, home, library, "--offline").returncode == 0
+    return library, home, names, queue_of(home)
+
+
 def assert_each_as_it_was(home: Path, before: dict, names) -> None:
     """After a network stop, each artist, tried or not, completed as it was, not enriched."""
     queue = queue_of(home)
@@ -444,12 +455,7 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
     stays completed with its results, no attempt counted (three such runs used to make
     them skipped, out of every count), the rest are not tried, and the next --enrich looks
     them all up."""
-    library, home = tmp_path / "Music", tmp_path / "home"
-    names = [f"Artist {n}" for n in range(6)]
-    for name in names:
-        album(library, name, "2000 - Album", "Album", n=1)
-    assert run(fake, home, library, "--offline").returncode == 0
-    before = queue_of(home)
+    library, home, names, before = passed_offline(fake, tmp_path, 6)
     fake.fail(503, times=None)
     for _ in range(3):  # (no retries: each lookup fails at once, as the third retry would)
         result = run(fake, home, library, "--enrich", "--workers", "1",
@@ -459,7 +465,7 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
             "stopped early: MusicBrainz unreachable: 5 artists not tried, left completed\n"
         ) in result.stdout
         assert "ran offline" not in result.stdout  # it stopped: the stop line says so
-        assert "not looked up: 1 artist (the service unreachable), each as it was; run " \
+        assert "not looked up: 1 artist (the service unreachable), as it was; run " \
             "--enrich again later\n" in result.stdout
         assert "0 failed, 0 skipped" in result.stdout
         assert "Artist 0 — released: musicbrainz: " in result.stdout
@@ -512,12 +518,7 @@ def test_a_stop_for_the_network_starts_none_of_the_artists_waiting_in_the_worker
     line saying "the rest stay completed" with none left. Now an artist a worker has not
     begun goes back as it was, unasked, and the line counts those not tried; once one artist
     found the service unreachable, no worker begins another."""
-    library, home = tmp_path / "Music", tmp_path / "home"
-    names = [f"Artist {n}" for n in range(8)]
-    for name in names:
-        album(library, name, "2000 - Album", "Album", n=1)
-    assert run(fake, home, library, "--offline").returncode == 0
-    before = queue_of(home)
+    _, home, names, before = passed_offline(fake, tmp_path, 8)
     fake.hold(503, times=None, path="/ws/2/artist")  # every search waits, then is refused
     environment = {**os.environ, "MEDIAKEEPER_MUSIC_LOOKUPS": "true",
                    "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
@@ -780,12 +781,7 @@ def test_an_enrich_batch_on_a_dead_address_tries_about_one_artist_per_worker(fak
     some a third, before three failures in a row were counted (five artists asked, in 29 s).
     Now the first artist that finds MusicBrainz unreachable says so for the run, and each
     artist after it goes back unbegun: one asked per worker at most, the rest not tried."""
-    library, home = tmp_path / "Music", tmp_path / "home"
-    names = [f"Artist {n}" for n in range(8)]
-    for name in names:
-        album(library, name, "2000 - Album", "Album", n=1)
-    assert run(fake, home, library, "--offline").returncode == 0
-    before = queue_of(home)
+    library, home, names, before = passed_offline(fake, tmp_path, 8)
     result = run(fake, home, library, "--enrich", "--workers", "2",
                  MEDIAKEEPER_MUSICBRAINZ_URL=closed_port())  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
