@@ -153,6 +153,7 @@ def test_the_dashboard_leads_with_the_open_findings(demo_home, tmp_path):
     assert loaded == []
 
     page = tmp_path / "pages" / "dashboard.html"
+    page.parent.mkdir()  # (a folder not there is refused, never made)
     script("utilities/media_dashboard.py", "--home", demo_home, "--html", page)
     html = page.read_text(encoding="utf-8")
     assert html.index('id="attention-heading"') < html.index('id="queues-heading"')

@@ -292,6 +292,7 @@ def measured(targets: list[Path], tmp_path: Path, width: int) -> list[dict]:
 
 def test_the_dashboard_links_open_report_pages_that_fit_every_screen(demo_home, tmp_path):
     board = tmp_path / "pages" / "dashboard.html"
+    board.parent.mkdir()  # (a folder not there is refused, never made)
     made = run_script("media_dashboard.py", "--home", demo_home, "--html", board)
     assert made.returncode == 0, made.stderr
     links = [link for link in followed_links(board, tmp_path) if "/issues/" in link]
