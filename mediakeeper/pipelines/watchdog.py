@@ -2,14 +2,15 @@
 
 A processor is Python code (a plugin's among them) that can hang: a read from a network mount
 that stopped answering, a lock never released, a bug. A thread cannot be stopped from outside;
-a process can. So each step runs in a forked child, in a process group of its own, and the
-job's process watches it. The step is making progress while any of these moves: its output
-folder (a file added, a file growing), the CPU time and the reads and writes of its
-processes (``/proc``: the step, an ffmpeg it runs), what it reports (``report_stage``,
-``report_fraction``, passed up to the job's process as a step run in-process would). Past
-``stall`` seconds with none of them, the child and every program it started (its group) are
-killed and the step fails with :class:`StepStalled`; the item is recorded as failed, and the
-next run with ``--retry-errors`` starts again at that step, as after any failure.
+a process can. So each step runs in a forked child (``system.forked``: a process group of its
+own, killed with its group whatever happens), and the job's process watches it. The step is
+making progress while any of these moves: its output folder (a file added, a file growing), the
+CPU time and the reads and writes of its processes (``/proc``: the step, an ffmpeg it runs),
+what it reports (``report_stage``, ``report_fraction``, passed up to the job's process as a
+step run in-process would). Past ``stall`` seconds with none of them, the child and every
+program it started (its group) are killed and the step fails with :class:`StepStalled`; the
+item is recorded as failed, and the next run with ``--retry-errors`` starts again at that step,
+as after any failure.
 
 The step's result (JSON, as ``state.json`` keeps it), or its error as one line
 (``describe(err)``), comes back up a pipe. A child that dies without either (killed, out of
@@ -22,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -31,8 +31,7 @@ from typing import Any
 
 from mediakeeper.batch.stage_progress import report_fraction, report_stage, reporting
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.system.interrupts import worker_signals
-from mediakeeper.system.linux import die_with_parent
+from mediakeeper.system.forked import forked, how_it_ended
 
 DEFAULT_STALL = 600  # seconds a step may go without any sign of progress
 
@@ -49,45 +48,25 @@ def run_watched(
     step: Callable[[], Any], out: Path, stall: float, describe: Callable[[BaseException], str]
 ) -> Any:
     """``step()``'s result, run in a child process watched as the module says."""
-    parent = os.getpid()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read_end)
-        _child(step, write_end, parent, describe)
-    os.close(write_end)
-    with suppress(OSError):  # (the child does the same: whichever runs first, it is so)
-        os.setpgid(pid, pid)
-    try:
+    with forked(lambda write_end: _run_step(step, write_end, describe)) as (pid, read_end):
         return _watch(pid, read_end, out, stall)
-    finally:
-        os.close(read_end)
-        _end(pid)
 
 
-def _child(step: Callable[[], Any], write_end: int, parent: int, describe) -> None:
-    code = 1
-    try:
-        os.setpgid(0, 0)
-        die_with_parent()
-        if os.getppid() != parent:  # the job's process died before the line above
-            os._exit(1)
-        worker_signals()  # Ctrl+C is the job's to answer; SIGTERM ends the step at once
-        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+def _run_step(step: Callable[[], Any], write_end: int, describe) -> None:
+    """In the child: the step run, its stages and fractions, then its result or its error's
+    line, sent up the pipe as JSON lines."""
+    with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
 
-            def send(**said: Any) -> None:
-                pipe.write(json.dumps(said) + "\n")
-                pipe.flush()
+        def send(**said: Any) -> None:
+            pipe.write(json.dumps(said) + "\n")
+            pipe.flush()
 
-            try:
-                with reporting(lambda s: send(stage=s), lambda d, f: send(fraction=[d, f])):
-                    result = step()
-                send(result=result)
-            except BaseException as err:  # any failure: its one line goes up
-                send(error=describe(err))
-        code = 0
-    finally:
-        os._exit(code)
+        try:
+            with reporting(lambda s: send(stage=s), lambda d, f: send(fraction=[d, f])):
+                result = step()
+            send(result=result)
+        except BaseException as err:  # any failure: its one line goes up
+            send(error=describe(err))
 
 
 def _watch(pid: int, read_end: int, out: Path, stall: float) -> Any:
@@ -114,7 +93,7 @@ def _watch(pid: int, read_end: int, out: Path, stall: float) -> Any:
     if "error" in said:
         raise MediakeeperError(said["error"])
     if "result" not in said:
-        raise StepDied(f"its process ended ({_how(pid)}) before the step finished")
+        raise StepDied(f"its process ended ({how_it_ended(pid)}) before the step finished")
     return said["result"]
 
 
@@ -163,22 +142,3 @@ def _group_work(group: int) -> list[tuple[str, bytes, bytes, bytes]]:
             continue
         found.append((pid, fields[11], fields[12], io))  # utime, stime
     return sorted(found)
-
-
-def _end(pid: int) -> None:
-    """The child and its group killed if still there, and reaped."""
-    for kill in (os.killpg, os.kill):  # its group; itself, were it not yet in its own
-        with suppress(OSError):  # already gone
-            kill(pid, signal.SIGKILL)
-    with suppress(ChildProcessError):  # reaped already
-        os.waitpid(pid, 0)
-
-
-def _how(pid: int) -> str:
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return "already reaped"
-    if os.WIFSIGNALED(status):
-        return f"killed by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit code {os.WEXITSTATUS(status)}"
