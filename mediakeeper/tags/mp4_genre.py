@@ -20,8 +20,11 @@ import os
 import struct
 from typing import Any, BinaryIO
 
+from mediakeeper.tags.table import FIELD_OF
+
 MOST_ATOMS = 10_000  # children of one atom walked, at most (a tag list holds some dozens)
-_GENRE, _NUMBERED = "\xa9gen", b"gnre"
+_GENRE = FIELD_OF["genre"].mp4  # ©gen, as the tag table keys it
+_NUMBERED = b"gnre"
 
 
 def settle(audio: Any, source: BinaryIO) -> None:

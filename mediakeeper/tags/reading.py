@@ -172,9 +172,6 @@ class _Unnamed:
         return getattr(self._source, attribute)
 
 
-_MP4_GENRE = "\xa9gen"  # the genre atom, as mutagen keys it
-
-
 def load(source: Path | str | io.IOBase, suffix: str):
     """Parse a file (a path or an open file object) whose name ends in ``suffix``; an MP4's
     genre as players read it (``mp4_genre``)."""
@@ -182,7 +179,7 @@ def load(source: Path | str | io.IOBase, suffix: str):
     # Two genres or more: one may be the old gnre atom's, merged by mutagen. (Looked at, and
     # its module loaded, only then: a genre of one value is the file's either way.)
     tags = audio.tags if isinstance(audio, MP4) else None
-    if tags is not None and len(tags.get(_MP4_GENRE, ())) > 1:
+    if tags is not None and len(tags.get(FIELD_OF["genre"].mp4, ())) > 1:
         from mediakeeper.tags import mp4_genre
 
         if isinstance(source, str | os.PathLike):
