@@ -34,6 +34,7 @@ FIRST_BATCH = (2, 0)  # the first kind's batch, 02:00; the next kinds half an ho
 SCRUB_AT = (4, 30)
 SCRUB_PERCENT = 5  # the whole library every 20 nights
 UNIT_PREFIX = "mediakeeper-"
+CRON_LOG = "cron.log"  # in the data home: what the crontab lines' jobs say on stderr
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,15 @@ def watcher(home: Path, python: str = sys.executable) -> Service:
                    (python, "-m", "mediakeeper", "--home", os.path.abspath(home), "watch"))
 
 
-def cron_command(argv: Iterable[str]) -> str:
-    return shlex.join(argv).replace("%", "\\%")  # cron reads a bare % as a new line
+def cron_command(argv: tuple[str, ...]) -> str:
+    """``argv`` as a crontab line's command, what it says on stderr appended to the home's
+    ``CRON_LOG``: cron mails a job's output, and where no mail agent is installed (most
+    desktops) a job that cannot start (its Python moved, its home unmounted) would leave no
+    trace at all. (In the home itself, not in a folder of it: a redirection into a folder
+    not yet made would keep the job from starting.)"""
+    log = os.path.join(argv[argv.index("--home") + 1], CRON_LOG)
+    line = f"{shlex.join(argv)} 2>>{shlex.quote(log)}"
+    return line.replace("%", "\\%")  # cron reads a bare % as a new line
 
 
 def systemd_quote(arg: str) -> str:

@@ -80,7 +80,9 @@ def test_the_units_and_crontab_lines_name_this_python_and_the_home(scheduled, tm
     watch_argv = exec_argv(watch["Service.ExecStart"][0])
     assert watch_argv == [sys.executable, "-m", "mediakeeper", "--home", str(scheduled), "watch"]
     assert watch["Service.Restart"] == ["on-failure"]
-    assert f"@reboot {shlex.join(watch_argv)}" in printed.stdout.splitlines()
+    log = f"2>>{scheduled / 'cron.log'}"  # what a job says on stderr: there without a mail agent
+    assert shlex.split(next(c for c in printed.stdout.splitlines() if c.startswith("@reboot ")))[
+        1:] == [*watch_argv, log]  # fmt: skip
     for name, unit in units.items():
         if name.endswith(".timer"):
             assert unit["Timer.Persistent"] == ["true"]
@@ -92,7 +94,7 @@ def test_the_units_and_crontab_lines_name_this_python_and_the_home(scheduled, tm
         assert unit["Service.Type"] == ["oneshot"]
         minute, hour = (int(x) for x in units[name.replace(".service", ".timer")][
             "Timer.OnCalendar"][0].split()[1].split(":")[1::-1])  # fmt: skip
-        line = next(c for c in crontab if shlex.split(c.replace("\\%", "%"))[5:] == argv)
+        line = next(c for c in crontab if shlex.split(c.replace("\\%", "%"))[5:] == [*argv, log])
         assert line.startswith(f"{minute} {hour} * * * ")
     scrub = exec_argv(units["mediakeeper-verify-scrub.service"]["Service.ExecStart"][0])
     assert scrub[5:] == ["verify", "scrub", "--percent", "5"]
@@ -102,6 +104,36 @@ def test_the_units_and_crontab_lines_name_this_python_and_the_home(scheduled, tm
                          timeout=300)  # fmt: skip
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "verified B/Album: fine" in ran.stdout
+    # And its crontab line as cron runs it: its command by /bin/sh, cron's \% read as %.
+    line = next(c for c in crontab if shlex.split(c.replace("\\%", "%"))[5:-1] == scrub)
+    ran = subprocess.run(["/bin/sh", "-c", cron_part(line)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "verified B/Album: fine" in ran.stdout
+
+
+def cron_part(line: str) -> str:
+    """The command of a crontab line (after its five time fields), as cron hands it to sh."""
+    return line.split(" ", 5)[5].replace("\\%", "%")
+
+
+def test_a_crontab_job_that_cannot_start_leaves_its_error_in_the_home(scheduled, tmp_path):
+    """cron mails what a job prints; without a mail agent (most desktops) a nightly batch
+    whose Python had moved failed every night and left no trace anywhere."""
+    printed = schedule(scheduled)
+    assert printed.returncode == 0, printed.stderr
+    line = next(c for c in printed.stdout.splitlines()
+                if re.match(r"\d+ \d+ \* \* \* ", c)
+                and shlex.split(c)[-3:-1] == ["music", "batch"])  # fmt: skip
+    moved = tmp_path / "an old venv" / "bin" / "python"
+    command = cron_part(line).replace(shlex.quote(sys.executable), shlex.quote(str(moved)), 1)
+    assert str(moved) in command
+    ran = subprocess.run(["/bin/sh", "-c", command], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert ran.returncode == 127, ran
+    said = (scheduled / "cron.log").read_text()
+    assert str(moved) in said and "not found" in said, said
+    assert ran.stderr == ""  # all of it in the log: nothing left for a mail never sent
 
 
 def test_install_writes_the_units_where_systemd_reads_them_and_enables_nothing(
