@@ -212,8 +212,18 @@ class MovieJob:
             images = {}
             if movie is not None:
                 images = self._plan_files(client, folder, movie, state, findings)
-        except KeyRefused as err:
-            raise ItemFailure("lookup", str(err), stop=True) from None
+        except KeyRefused as err:  # wrong for every movie: no lookup can succeed
+            if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
+                raise ItemFailure("lookup", str(err), stop=True) from None
+            # As for a refusal by MusicBrainz (music/job.py): the lookups stop, not the local
+            # checks; each movie is left for --enrich, and the batch says once what to set.
+            go_offline(self.status_dir, self.session, TMDB, err.message, refused=True)
+            findings[:] = local
+            state.update(match={"status": OFFLINE}, tmdb=None, writes={}, existing=[], nfo=None)
+            state["lookups"] = client.session.counters_since(before)
+            state["notes"] = [f"{err.message}: no movie was looked up ({err.what_to_set}, "
+                              "then run --enrich)"]  # fmt: skip
+            return {}
         except LookupFailed as err:
             spent = client.session.counters_since(before)  # its requests count all the same
             message = err.message

@@ -437,17 +437,20 @@ def test_a_service_that_refuses_us_stops_the_lookups_not_the_local_fixes(
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1, genre="Trip  Hop")
     fake.fail(status, times=None)
-    result = run(fake, home, library, "--workers", "1")
-    assert leaves_decisions(result), result.stdout + result.stderr
+    result = run(fake, home, library, "--workers", "1", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr  # it leaves decisions
     assert len(fake.requests) == 1  # the first answer stops the lookups
     queue = queue_of(home)
     for name in names:
         assert (queue[name]["status"], queue[name]["details"]["enriched"]) == (
             "completed", False)
     assert {tags.read(p).tags["genre"] for p in library.rglob("*.flac")} == {"Trip Hop"}
-    [notice] = [line for line in result.stdout.splitlines() if said in line]
+    [notice] = [line for line in result.stderr.splitlines() if said in line]
     assert remedy in notice and "--enrich" in notice, notice
-    assert "unreachable" not in result.stdout  # it answered: it refused
+    assert "unreachable" not in result.stderr  # it answered: it refused
+    # A script reads it as it reads a service unreachable, refused said.
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["went_offline"], summary["refused"]) == ("MusicBrainz", True), summary
 
 
 def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, tmp_path):
