@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import go_offline, went_offline
+from mediakeeper.batch.offline import failure_said, go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
@@ -226,7 +226,7 @@ class MovieJob:
             return {}
         except LookupFailed as err:
             spent = client.session.counters_since(before)  # its requests count all the same
-            message = err.message
+            message = failure_said(TMDB, err)  # unreachable: said as a normal run says it
             if err.status == 404 and state["chosen"]:
                 message += f" (TMDb id {parsed.tmdb_id} was chosen with --choose)"
             elif err.status == 404 and parsed.tmdb_id:

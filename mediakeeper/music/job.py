@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import Offline, go_offline, went_offline
+from mediakeeper.batch.offline import Offline, failure_said, go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import (
@@ -410,7 +410,8 @@ class MusicJob:
                 if err.network:
                     go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message)
                 if self.enrich_only:
-                    raise enrich_failed("lookup", err.message, err.network, spent) from None
+                    raise enrich_failed("lookup", failure_said(MUSICBRAINZ, err), err.network,
+                                        spent) from None  # fmt: skip
                 # The artist's lookups wait for --enrich.
                 if err.network:
                     if err.asked_to_wait:  # said once, whichever artists met it
@@ -485,7 +486,8 @@ class MusicJob:
                 go_offline(self.status_dir, self.session, ACOUSTID, err.message)
             if self.enrich_only:
                 spent = client.session.counters_since(before)
-                raise enrich_failed("identify", err.message, err.network, spent) from None
+                raise enrich_failed("identify", failure_said(ACOUSTID, err), err.network,
+                                    spent) from None  # fmt: skip
         _spent(state, client.session.counters_since(before))
         _noted(state, item, client.session.notes[noted:])
         return findings

@@ -500,6 +500,8 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert down.returncode == 1, down.stdout + down.stderr
     assert "not looked up: 1 movie (the service unreachable)" in down.stdout
     assert "stopped early: TMDb unreachable: 4 movies not tried, left completed" in down.stdout
+    assert "— released: TMDb unreachable (HTTP 503 Service Unavailable" in down.stdout
+    assert "http" not in down.stdout.replace(str(home), "")  # the request's address is not said
     queue = queue_of(home)
     assert {(queue[n]["status"], queue[n]["attempts"]) for n in names} == {("completed", 1)}
     assert {queue[n]["details"]["enriched"] for n in names} == {False}
@@ -524,7 +526,7 @@ def test_the_key_never_reaches_a_file(fake, tmp_path):
     library_of(library, ["Blade Runner (1982)/b.mkv"])  # not in the cache: TMDb is asked
     manager(home, "--refresh")
     outputs.append(run(fake, home, library, key=WRONG_KEY))
-    assert [o.returncode for o in outputs] == [1, 1, 2]
+    assert [o.returncode for o in outputs] == [1, 1, 1]  # the refused key: local checks only
     assert {r.param("api_key") for r in fake.api_requests} == {API_KEY, WRONG_KEY}
 
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
