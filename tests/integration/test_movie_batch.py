@@ -362,7 +362,9 @@ def test_a_refused_key_stops_the_lookups_not_the_local_checks(fake, tmp_path):
     assert tree(library) == before
     (session,) = json.loads(sessions_cli(home, "list", "--json"))
     said = sessions_cli(home, "show", session["id"])
-    assert "went offline: TMDb refused (the log's REFUSED line says what to set)" in said, said
+    assert "went offline: TMDb refused (the log's NOTICE line says what to set)" in said, said
+    log = next((home / "status/movies/session_logs").glob("*.log")).read_text("utf-8")
+    assert "NOTICE TMDb refused the API key" in log and "TMDB_API_KEY" in log, log
     shown = json.loads(sessions_cli(home, "show", session["id"], "--json"))
     assert (shown["summary"]["went_offline"], shown["summary"]["refused"]) == ("TMDb", True)
     leaked = [p for p in home.rglob("*") if p.is_file() and WRONG_KEY.encode() in p.read_bytes()]
