@@ -18,6 +18,8 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from mediakeeper.core.errors import LookupFailed
+
 RUN_DIR = "run"
 SUFFIX = ".unreachable"
 REFUSED = "refused"  # the mark of a service that answered and refused this client
@@ -30,6 +32,15 @@ class Offline(NamedTuple):
     service: str
     reason: str
     refused: bool = False
+
+
+def failure_said(service: str, err: LookupFailed) -> str:
+    """What a person reads of a lookup that failed: a service unreachable as a normal run
+    says it, its name and why (``--enrich``'s line for the item it gives back), never the
+    request's address; an answer it could not use, in the client's words."""
+    if not err.network:
+        return err.message
+    return f"{service} unreachable ({err.why})" if err.why else f"{service} unreachable"
 
 
 def flag_path(kind_dir: Path, session: str, service: str) -> Path:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mediakeeper.batch.job import ItemResult
+from mediakeeper.batch.offline import Offline
 from mediakeeper.core.decisions import item_decisions
 from mediakeeper.queue.items import ERROR
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
@@ -60,9 +61,9 @@ class BatchReport:
     released_stale: list[str] = field(default_factory=list)
     interrupted: bool = False
     stopped_early: str | None = None
-    # (service, reason) when a job found its web service unreachable: the run went on
-    # offline, leaving its items' lookups for --enrich (see offline.py).
-    went_offline: tuple[str, str] | None = None
+    # The first web service a job found unreachable, or refusing this client (a key or a
+    # setting to mend): the run went on offline, leaving its items' lookups for --enrich.
+    went_offline: Offline | None = None
     notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0
     # Web lookups sent, and answered from the cache, by the batch's processes: counted as

@@ -32,8 +32,8 @@ from mediakeeper.batch.job import (
     crash_message,
     out_of_space,
 )
+from mediakeeper.batch.offline import Offline, offline_services
 from mediakeeper.batch.offline import clear as clear_offline
-from mediakeeper.batch.offline import offline_services
 from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import NotStarted, Together, Workers, most_workers
@@ -602,14 +602,15 @@ class BatchRunner:
         the first. (An offline batch asks no service: it has none to look for.)"""
         if self.options.local or not self.report.noted:
             return
-        for service, reason, refused in offline_services(self.store.dir, self.session.id):
+        for offline in offline_services(self.store.dir, self.session.id):
+            service, reason, refused = offline
             if service in self._offline_noted:
                 continue
             self._offline_noted.add(service)
+            self.report.went_offline = self.report.went_offline or offline
             if refused:  # it answered: the job's notice says what to set
                 self.session.log(f"REFUSED: {reason}; no more of its lookups in this run")
                 continue
-            self.report.went_offline = self.report.went_offline or (service, reason)
             self.session.log(
                 f"WENT OFFLINE: {service} unreachable ({reason}); no more of its lookups in "
                 "this run, run --enrich later"
@@ -656,9 +657,17 @@ class BatchRunner:
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
             # Why it stopped before its batch was done, where something stopped it.
             **({"stopped": why} if (why := self._stopped_by or report.stopped_early) else {}),
-            # The service found unreachable, the rest run offline: `sessions show` says so.
-            **({"went_offline": report.went_offline[0]} if report.went_offline else {}),
+            # The service found unreachable (or refusing this client: ``refused``), the rest
+            # run offline: `sessions show` says so.
+            **_went_offline(report.went_offline),
         }
+
+
+def _went_offline(offline: Offline | None) -> dict[str, Any]:
+    """The summary's word for the service the run went on without, if any."""
+    if offline is None:
+        return {}
+    return {"went_offline": offline.service, **({"refused": True} if offline.refused else {})}
 
 
 def _as_they_were(options: BatchOptions) -> str:

@@ -392,7 +392,7 @@ def render_summary(
             f"--{noun} NAME"
         )
     lines += report.notices
-    if report.went_offline:
+    if report.went_offline and not report.went_offline.refused:  # a refusal's notice says it
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if waiting := report.given_back():
         as_was = "each as it was" if len(waiting) > 1 else "as it was"

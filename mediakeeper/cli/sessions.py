@@ -98,7 +98,9 @@ def show(home, session_id, as_json):
     offline = (record.summary or {}).get("went_offline")
     if offline:  # completed, every item, yet not one looked up after it: said with the fix
         enrich = kind_command(record.kind, "batch", status_dir.parent)
-        click.echo(f"went offline: {one_line(str(offline))} unreachable; its lookups wait for "
+        why = ("refused (the log's NOTICE line says what to set)" if record.summary.get("refused")
+               else "unreachable")  # fmt: skip
+        click.echo(f"went offline: {one_line(str(offline))} {why}; its lookups wait for "
                    f"`{enrich} --enrich`")
     if record.args:
         click.echo(f"options: {shell_join(record.args)}")

@@ -128,6 +128,9 @@ class LookupFailed(MediakeeperError):
     """
 
     body: bytes = b""
+    # Why, in a few words without the request (its address, its query): what a person is
+    # told of a service unreachable (``batch.offline.failure_said``); "" where not known.
+    why: str = ""
     # Seconds the service asked to be left alone for, where longer than a lookup waits (a
     # Retry-After of an hour): the lookup failed at once, as the network's.
     asked_to_wait: float | None = None

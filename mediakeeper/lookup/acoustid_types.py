@@ -25,12 +25,14 @@ class KeyMissing(ConfigError):
 class KeyRefused(LookupFailed):
     """AcoustID refused the application key (its error 4): wrong for every track."""
 
+    what_to_set = "check it: " + KEY_HELP  # the key itself is never said
+
     def __init__(self, said: str) -> None:
         super().__init__(
             f"AcoustID refused the application key ({said})",
             network=False,
             status=400,
-            hint="check it: " + KEY_HELP,
+            hint=self.what_to_set,
         )
 
 

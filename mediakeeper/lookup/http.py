@@ -253,6 +253,7 @@ class LookupSession:
         code = response.status_code
         reason = f"HTTP {code} {response.reason or ''}".rstrip()
         if (wait := asked_to_wait(response.headers)) and wait > MAX_RETRY_AFTER:
+            why = f"{reason}, asked to be left alone for {left_alone_for(wait)}"
             failed = LookupFailed(
                 f"{self.service}: {shown} answered {reason} and asked to be left alone for "
                 f"{left_alone_for(wait)} (Retry-After: {response.headers['Retry-After']})",
@@ -260,15 +261,15 @@ class LookupSession:
                 status=code,
             )
         elif code in RETRY_STATUSES or code >= 500:
-            failed = LookupFailed(
-                f"{self.service}: {shown} answered {reason}, also after retrying",
-                network=True,
-                status=code,
-            )
+            why = f"{reason}, also after retrying"
+            failed = LookupFailed(f"{self.service}: {shown} answered {why}", network=True,
+                                  status=code)  # fmt: skip
         else:
+            why = reason
             failed = LookupFailed(
                 f"{self.service}: {shown} answered {reason}", network=False, status=code
             )
+        failed.why = why
         failed.body = response.content[:MAX_REFUSAL_BODY]  # a service's own words (AcoustID)
         if wait and wait > MAX_RETRY_AFTER:
             failed.asked_to_wait = wait
@@ -288,7 +289,9 @@ class LookupSession:
             return data
         problem, network = self.unusable(response, problem, "an image")
         message = f"{self.service}: {self._shown(url, None)} returned {problem}"
-        raise LookupFailed(message, network=True) if network else UnfitAnswer(message)
+        failed = LookupFailed(message, network=True) if network else UnfitAnswer(message)
+        failed.why = f"returned {problem}"
+        raise failed
 
     def _get(
         self, url: str, params: Mapping[str, Any] | None, auth: tuple[str, str] | None = None
@@ -369,21 +372,25 @@ class LookupSession:
         shown = self._shown(url, params)
         text = str(err)
         if isinstance(err, ResponseTooLarge):  # its text names the host, never the query
-            return LookupFailed(f"{self.service}: {text}: {shown}", network=False)
-        if isinstance(err, BodyTimeout):
-            return LookupFailed(
+            failed = LookupFailed(f"{self.service}: {text}: {shown}", network=False)
+            failed.why = text
+        elif isinstance(err, BodyTimeout):
+            failed = LookupFailed(
                 f"{self.service}: the answer from {shown} did not arrive within "
                 f"{self.timeout:g} s",
                 network=True,
             )
-        if isinstance(err, requests.Timeout) or "timed out" in text.lower():
-            return LookupFailed(
+            failed.why = f"the answer did not arrive within {self.timeout:g} s"
+        elif isinstance(err, requests.Timeout) or "timed out" in text.lower():
+            failed = LookupFailed(
                 f"{self.service}: no answer from {shown} within {self.timeout:g} s", network=True
             )
-        network = isinstance(err, _NETWORK_ERRORS)
-        return LookupFailed(
-            f"{self.service}: cannot get {shown}: {_reason(err, text)}", network=network
-        )
+            failed.why = f"no answer within {self.timeout:g} s"
+        else:
+            failed = LookupFailed(f"{self.service}: cannot get {shown}: {_reason(err, text)}",
+                                  network=isinstance(err, _NETWORK_ERRORS))  # fmt: skip
+            failed.why = _reason(err, text)
+        return failed
 
     def _shown(self, url: str, params: Mapping[str, Any] | None) -> str:
         """The URL as a person may read it, secret parameter values replaced by REDACTED."""

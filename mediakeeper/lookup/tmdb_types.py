@@ -31,12 +31,14 @@ class KeyMissing(ConfigError):
 class KeyRefused(LookupFailed):
     """TMDb answered 401: the key is wrong or revoked. Never about one movie."""
 
+    what_to_set = "check it: " + KEY_HELP.format(config="mediakeeper.toml")  # never the key
+
     def __init__(self) -> None:
         super().__init__(
             "TMDb refused the API key (HTTP 401 Unauthorized)",
             network=False,
             status=401,
-            hint="check it: " + KEY_HELP.format(config="mediakeeper.toml"),
+            hint=self.what_to_set,
         )
 
 

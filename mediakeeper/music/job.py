@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import Offline, go_offline, went_offline
+from mediakeeper.batch.offline import Offline, failure_said, go_offline, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import (
@@ -63,9 +63,10 @@ KEEP_PARSED_BYTES = 16 << 20
 # Why an artist is left unidentified when MusicBrainz could not be asked (queue details).
 UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
-REFUSED = "not looked up (MusicBrainz refused this client): run --enrich once it is set"
+REFUSED = "not looked up ({service} refused {what}): run --enrich once it is set"
 # The services an artist asks, as a run found unreachable names them (``batch.offline``).
 MUSICBRAINZ, ACOUSTID, COVER_ARCHIVE = "MusicBrainz", "AcoustID", "Cover Art Archive"
+REFUSES = {MUSICBRAINZ: "this client", ACOUSTID: "the application key"}  # what each refuses
 # Said once per batch that leaves lookups for --enrich while asked for covers: --enrich alone
 # would not fetch them.
 COVERS_WAIT = ("--fetch-covers: the covers of the artists left for --enrich wait too; run "
@@ -349,7 +350,8 @@ class MusicJob:
             return UNUSABLE
         offline = self._offline(ACOUSTID, MUSICBRAINZ)
         if offline and offline.refused:
-            return REFUSED
+            return REFUSED.format(service=offline.service,
+                                  what=REFUSES.get(offline.service, "this client"))  # fmt: skip
         return UNREACHABLE.format(service=offline.service if offline else MUSICBRAINZ)
 
     def _left_for_later(self, state: dict[str, Any]) -> bool:
@@ -408,7 +410,8 @@ class MusicJob:
                 if err.network:
                     go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message)
                 if self.enrich_only:
-                    raise enrich_failed("lookup", err.message, err.network, spent) from None
+                    raise enrich_failed("lookup", failure_said(MUSICBRAINZ, err), err.network,
+                                        spent) from None  # fmt: skip
                 # The artist's lookups wait for --enrich.
                 if err.network:
                     if err.asked_to_wait:  # said once, whichever artists met it
@@ -467,14 +470,24 @@ class MusicJob:
             findings, state["identified"] = identify_tracks(
                 client, Path(item["path"]), scan.tracks, findings, self.identify,
                 self.apply_identified)  # fmt: skip
-        except KeyRefused as err:  # wrong for every artist: the batch stops
-            raise ItemFailure("identify", str(err), stop=True) from None
+        except KeyRefused as err:  # wrong for every artist: no lookup can succeed
+            if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
+                raise ItemFailure("identify", str(err), stop=True) from None
+            # As for a refusal by MusicBrainz (``_plan``): the lookups stop, not the local
+            # work, and the batch says once which setting to mend.
+            go_offline(self.status_dir, self.session, ACOUSTID, err.message, refused=True)
+            state.setdefault("notes", []).append(
+                f"{err.message}: no artist was looked up ({err.what_to_set}, then run "
+                "--enrich)")  # fmt: skip
+            _spent(state, client.session.counters_since(before))
+            return findings
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
             if err.network or not self.enrich_only:
                 go_offline(self.status_dir, self.session, ACOUSTID, err.message)
             if self.enrich_only:
                 spent = client.session.counters_since(before)
-                raise enrich_failed("identify", err.message, err.network, spent) from None
+                raise enrich_failed("identify", failure_said(ACOUSTID, err), err.network,
+                                    spent) from None  # fmt: skip
         _spent(state, client.session.counters_since(before))
         _noted(state, item, client.session.notes[noted:])
         return findings

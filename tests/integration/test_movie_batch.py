@@ -338,26 +338,50 @@ def test_another_library_than_the_queue_s_is_refused(fake, tmp_path):
     assert run(fake, home, first, "--offline").returncode == 1
 
 
-def test_a_refused_key_stops_the_batch_and_marks_no_movie(fake, tmp_path):
-    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)"]
+def test_a_refused_key_stops_the_lookups_not_the_local_checks(fake, tmp_path):
+    """A wrong TMDb key stopped the batch before any movie's local checks (exit 2, every
+    movie pending), where a refusal by MusicBrainz does not. Now the lookups stop at the
+    first answer: each movie gets its local checks and is left for --enrich, the batch says
+    once which setting to mend (never the key), and the session says it went offline,
+    refused. The right key then: --enrich looks them up."""
+    names = ["The Matrix (1999)", "Heat (1995)", "Se7en (1995)", "Blade Runner (1982)", "Solaris"]
     library = library_of(tmp_path / "Movies", [f"{n}/movie.mkv" for n in names])
     before = tree(library)
     home = tmp_path / "home"
     result = run(fake, home, library, key=WRONG_KEY)
-    assert result.returncode == 2, result.stdout + result.stderr
-    [line] = result.stderr.strip().splitlines()
-    assert "TMDb refused the API key" in line and "TMDB_API_KEY" in line
+    assert result.returncode == 1, result.stdout + result.stderr  # Solaris: its name's year
     assert WRONG_KEY not in result.stdout + result.stderr
+    assert [r.status for r in fake.requests] == [401]  # the first answer stops the lookups
     queue = queue_of(home)
-    assert {queue[n]["status"] for n in names} == {"pending"}
-    assert {queue[n]["attempts"] for n in names} == {0}
-    assert [r.status for r in fake.requests] == [401]  # the first answer stops the batch
+    assert {(queue[n]["status"], queue[n]["details"]["enriched"]) for n in names} == {
+        ("completed", False)}
+    assert codes(home, "Solaris") == ["missing-year-in-name"]  # the local checks were made
+    [notice] = [line for line in result.stdout.splitlines() if "TMDb refused" in line]
+    assert "TMDB_API_KEY" in notice and "[tmdb]" in notice and "--enrich" in notice, notice
+    assert "unreachable" not in result.stdout
     assert tree(library) == before
+    (session,) = json.loads(sessions_cli(home, "list", "--json"))
+    said = sessions_cli(home, "show", session["id"])
+    assert "went offline: TMDb refused (the log's NOTICE line says what to set)" in said, said
+    log = next((home / "status/movies/session_logs").glob("*.log")).read_text("utf-8")
+    assert "NOTICE TMDb refused the API key" in log and "TMDB_API_KEY" in log, log
+    shown = json.loads(sessions_cli(home, "show", session["id"], "--json"))
+    assert (shown["summary"]["went_offline"], shown["summary"]["refused"]) == ("TMDb", True)
+    leaked = [p for p in home.rglob("*") if p.is_file() and WRONG_KEY.encode() in p.read_bytes()]
+    assert leaked == []
 
-    fixed = run(fake, home, library)
-    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
-    assert {queue_of(home)[n]["status"] for n in names} == {"completed"}
+    # --enrich, whose lookups are all it has to do, stops at the first answer in one line.
+    fake.clear_requests()
+    enrich = run(fake, home, library, "--enrich", key=WRONG_KEY)
+    assert enrich.returncode == 2, enrich.stdout + enrich.stderr
+    [line] = enrich.stderr.strip().splitlines()
+    assert "TMDb refused the API key" in line and "TMDB_API_KEY" in line
+    assert [r.status for r in fake.requests] == [401]
+    assert {queue_of(home)[n]["details"]["enriched"] for n in names} == {False}
 
+    fixed = run(fake, home, library, "--enrich")
+    assert fixed.returncode in (0, 1), fixed.stdout + fixed.stderr
+    assert queue_of(home)["Heat (1995)"]["details"]["tmdb_id"] == 949
 
 def test_429_with_and_without_retry_after_is_waited_out(fake, tmp_path):
     library = library_of(tmp_path / "Movies", ["The Matrix (1999)/m.mkv", "Heat (1995)/h.mkv"])
@@ -478,6 +502,8 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     assert down.returncode == 1, down.stdout + down.stderr
     assert "not looked up: 1 movie (the service unreachable)" in down.stdout
     assert "stopped early: TMDb unreachable: 4 movies not tried, left completed" in down.stdout
+    assert "— released: TMDb unreachable (HTTP 503 Service Unavailable" in down.stdout
+    assert "http" not in down.stdout.replace(str(home), "")  # the request's address is not said
     queue = queue_of(home)
     assert {(queue[n]["status"], queue[n]["attempts"]) for n in names} == {("completed", 1)}
     assert {queue[n]["details"]["enriched"] for n in names} == {False}
@@ -502,7 +528,7 @@ def test_the_key_never_reaches_a_file(fake, tmp_path):
     library_of(library, ["Blade Runner (1982)/b.mkv"])  # not in the cache: TMDb is asked
     manager(home, "--refresh")
     outputs.append(run(fake, home, library, key=WRONG_KEY))
-    assert [o.returncode for o in outputs] == [1, 1, 2]
+    assert [o.returncode for o in outputs] == [1, 1, 1]  # the refused key: local checks only
     assert {r.param("api_key") for r in fake.api_requests} == {API_KEY, WRONG_KEY}
 
     files = [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -437,17 +437,20 @@ def test_a_service_that_refuses_us_stops_the_lookups_not_the_local_fixes(
     for name in names:
         album(library, name, "2000 - Album", "Album", n=1, genre="Trip  Hop")
     fake.fail(status, times=None)
-    result = run(fake, home, library, "--workers", "1")
-    assert leaves_decisions(result), result.stdout + result.stderr
+    result = run(fake, home, library, "--workers", "1", "--json")
+    assert result.returncode == 1, result.stdout + result.stderr  # it leaves decisions
     assert len(fake.requests) == 1  # the first answer stops the lookups
     queue = queue_of(home)
     for name in names:
         assert (queue[name]["status"], queue[name]["details"]["enriched"]) == (
             "completed", False)
     assert {tags.read(p).tags["genre"] for p in library.rglob("*.flac")} == {"Trip Hop"}
-    [notice] = [line for line in result.stdout.splitlines() if said in line]
+    [notice] = [line for line in result.stderr.splitlines() if said in line]
     assert remedy in notice and "--enrich" in notice, notice
-    assert "unreachable" not in result.stdout  # it answered: it refused
+    assert "unreachable" not in result.stderr  # it answered: it refused
+    # A script reads it as it reads a service unreachable, refused said.
+    summary = json.loads(result.stdout)["summary"]
+    assert (summary["went_offline"], summary["refused"]) == ("MusicBrainz", True), summary
 
 
 def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, tmp_path):
@@ -468,7 +471,10 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
         assert "not looked up: 1 artist (the service unreachable), as it was; run " \
             "--enrich again later\n" in result.stdout
         assert "0 failed, 0 skipped" in result.stdout
-        assert "Artist 0 — released: musicbrainz: " in result.stdout
+        # As a normal run says it: the service and why, never the request's address.
+        assert ("Artist 0 — released: MusicBrainz unreachable (HTTP 503 Service Unavailable, "
+                "also after retrying); it stays completed") in result.stdout, result.stdout
+        assert "http" not in result.stdout.replace(str(home), "")
         assert "; it stays completed, its lookups left" in result.stdout
     queue = queue_of(home)
     for name in names:
@@ -478,7 +484,8 @@ def test_an_enrich_batch_on_a_dead_network_leaves_every_artist_as_it_was(fake, t
             was["attempts"], was.get("failures", 0), was["error_history"])
         assert item["track_count"] == was["track_count"] == 1
     log = sorted((home / "status/music" / LOG_DIR).glob("*.log"))[-1].read_text("utf-8")
-    assert "RELEASED   Artist 0 (stage lookup" in log and "error: musicbrainz: " in log
+    assert "RELEASED   Artist 0 (stage lookup" in log
+    assert "error: MusicBrainz unreachable (HTTP 503 " in log
     # The service back: the next --enrich takes them all, none left behind.
     fake.clear_faults()
     for name in names:

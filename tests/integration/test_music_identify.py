@@ -210,14 +210,50 @@ def test_the_key_is_never_in_the_cache_logs_outputs_or_reports(fake, library, tm
     assert (home / "status/cache/acoustid.sqlite").exists()
 
 
-def test_a_refused_key_stops_the_batch_and_leaves_the_artist_as_it_was(fake, library, tmp_path):
+def test_a_refused_key_stops_the_lookups_not_the_local_fixes(fake, library, tmp_path, audio):
+    """A wrong AcoustID key stopped the batch before any artist's local work (exit 2, every
+    artist pending, its whitespace unfixed), where a refusal by MusicBrainz does not. Now
+    the lookups stop at the first answer: each artist gets its fixes and is left for
+    --enrich, the batch says once which setting to mend (never the key), and the session's
+    summary says it went offline, refused."""
+    other = library / "Zappa" / "untitled.flac"
+    other.parent.mkdir()
+    other.write_bytes(audio[2][0])
+    for path in (other, library / FLOYD / "tagged.flac"):
+        tags.write(path, {"genre": "Trip  Hop"})
     home = tmp_path / "home"
-    done = run(fake, home, library, key="not-the-key")
-    assert done.returncode == 2
-    assert "AcoustID refused the application key (invalid API key)" in done.stderr
+    done = run(fake, home, library, "--workers", "1", "--json", key="not-the-key")
+    assert done.returncode == 1, done.stdout + done.stderr  # it leaves decisions
+    assert len(fake.requests) == 1  # the first answer stops the lookups
     assert "not-the-key" not in done.stdout + done.stderr
+    items = QueueStore(home / "status/music", "music").load()["items"]
+    assert {(i["status"], i["details"]["enriched"]) for i in items} == {("completed", False)}
+    assert {i["details"]["unidentified"] for i in items} == {
+        "not looked up (AcoustID refused the application key): run --enrich once it is set"}
+    assert tags.read(other).tags["genre"] == "Trip Hop"
+    [notice] = [line for line in done.stderr.splitlines() if "refused the application" in line]
+    assert "[acoustid] section" in notice and "MEDIAKEEPER_ACOUSTID_KEY" in notice, notice
+    assert "--enrich" in notice and "unreachable" not in done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert (summary["went_offline"], summary["refused"]) == ("AcoustID", True), summary
+    leaked = [p for p in home.rglob("*") if p.is_file() and b"not-the-key" in p.read_bytes()]
+    assert leaked == []
+
+
+def test_a_refused_key_stops_an_enrich_batch_and_leaves_the_artist_as_it_was(
+    fake, library, tmp_path
+):
+    """An --enrich run has nothing but its lookups to do: a wrong key stops it at the first
+    answer, in one line naming the setting, the artist as it was."""
+    home = tmp_path / "home"
+    assert run(fake, home, library, "--offline").returncode in (0, 1)
+    done = run(fake, home, library, "--enrich", key="not-the-key")
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "AcoustID refused the application key (invalid API key)" in line
+    assert "MEDIAKEEPER_ACOUSTID_KEY" in line and "not-the-key" not in done.stdout + line
     (item,) = QueueStore(home / "status/music", "music").load()["items"]
-    assert item["status"] == "pending"
+    assert (item["status"], item["details"]["enriched"]) == ("completed", False)
 
 
 def test_identify_without_a_key_is_refused_before_anything(fake, library, tmp_path):

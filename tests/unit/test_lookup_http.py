@@ -107,6 +107,7 @@ def test_a_timeout_is_a_network_failure(fake_musicbrainz, lookup_session):
         session.get(search_url(fake_musicbrainz), query("x"))
     assert caught.value.network is True
     assert "within 0.3 s" in str(caught.value)
+    assert caught.value.why == "no answer within 0.3 s"  # what --enrich says: no address
     assert isinstance(caught.value, MediakeeperError)
     # The server notes a request once its thread has read it: on a loaded machine that may
     # come after the client has given up on it.
@@ -276,6 +277,8 @@ def test_a_status_that_never_clears_is_a_network_failure(fake_musicbrainz, looku
     assert caught.value.network is True
     assert caught.value.status == status
     assert f"HTTP {status}" in str(caught.value)
+    assert caught.value.why.startswith(f"HTTP {status} ") and "http" not in caught.value.why
+    assert caught.value.why.endswith(", also after retrying")
     assert len(fake_musicbrainz.requests) == 3  # the request and two retries
 
 
@@ -325,6 +328,7 @@ def test_a_refused_connection_is_a_network_failure(lookup_session):
         session.get(f"http://127.0.0.1:{port}/ws/2/artist", {"query": "x", "api_key": "SECRET123"})
     assert caught.value.network is True
     assert "Connection refused" in str(caught.value)
+    assert caught.value.why == "Connection refused"
     assert "SECRET123" not in str(caught.value) and "REDACTED" in str(caught.value)
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
 
