@@ -145,6 +145,13 @@ def test_each_of_two_unicode_twins_is_reached_and_the_other_named(tmp_path):
         f"Error: 'bjork' could be either of 2 folders of one name in two Unicode forms: "
         f"'{COMPOSED}' (composed): `decide music {words[COMPOSED]}`; '{DECOMPOSED}' "
         f"(decomposed, as a Mac writes names): `decide music {words[DECOMPOSED]}`\n"), said
+    # a group's items: each twin with its form, where the names alone look the same
+    group = decide_bytes(home, "--group", "unreadable-file")
+    assert group.returncode == 0, group.stderr.decode(errors="replace")
+    rows = [line.split("  ")[1] for line in group.stdout.decode("utf-8").splitlines()
+            if "1 decision" in line]  # fmt: skip
+    assert sorted(rows) == sorted([f"{COMPOSED} (composed)",
+                                   f"{DECOMPOSED} (decomposed, as a Mac writes names)"]), rows
     # each word reaches its own: an answer to one leaves the other's decision open
     took = decide_bytes(home, "music", _pasted(words[DECOMPOSED]), "--dismiss", "unreadable-file")
     assert took.returncode == 0, took.stderr.decode(errors="replace")
