@@ -213,6 +213,8 @@ def _show(home: Path, kind, name, decision_id, code, album, as_json: bool) -> No
                        "decisions": shown}, indent=None)  # fmt: skip
             return
         click.echo("\n".join(map(one_line, decide.describe(found))))  # each line whole
+        for twin in decide.twins_said(home, kind, item):
+            click.echo(f"  {one_line(twin)}")
         if (behind := decide.decided_behind(home, kind, item)) is not None:
             again = f"decide {kind} --dismiss {behind.code} {last_name(found.name)}"
             click.echo(one_line(f"  {behind.code}: still listed by `decide`, though decided "

@@ -19,6 +19,7 @@ from mediakeeper.decisions import dupes, groups, outstanding, rules
 from mediakeeper.decisions import item as decide
 from mediakeeper.decisions.listing import HeldDecisions, outstanding_json
 from mediakeeper.text.commands import tool_command
+from mediakeeper.text.fold import unicode_form, unicode_twins
 from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, plural_of
 
@@ -126,10 +127,14 @@ def _echo_group(group: groups.Group, indent: str = "") -> None:
 def _show_items(home: Path, needs, found, code: str) -> None:
     for group in found:
         _echo_group(group)
-        for need in needs:
-            if need.kind == group.kind and (n := _open_in(need, group.code)):
-                click.echo(visible(f"  {one_line(need.name)}  {count(n, 'decision')}"
-                                   + (f"  {need.report}" if need.report else "")))
+        listed = [(need, n) for need in needs
+                  if need.kind == group.kind and (n := _open_in(need, group.code))]  # fmt: skip
+        names = [need.name for need, _ in listed]
+        for need, n in listed:
+            # one name in two Unicode forms looks the same twice: each said with its form
+            form = f" ({unicode_form(need.name)})" if unicode_twins(need.name, names) else ""
+            click.echo(visible(f"  {one_line(need.name)}{form}  {count(n, 'decision')}"
+                               + (f"  {need.report}" if need.report else "")))
     every = (f"--all --group {code} --choose 1 (its one choice)" if code == groups.UNIDENTIFIED
              else f"--all --dismiss {code} (--remember: also later ones)")  # fmt: skip
     click.echo(f"Decide one: {tool_command('decide', home)} {found[0].kind} NAME; all of "

@@ -35,8 +35,9 @@ from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.text.cut import echoed
-from mediakeeper.text.fold import fold
-from mediakeeper.text.matching import find_name
+from mediakeeper.text.fold import fold, unicode_form, unicode_twins
+from mediakeeper.text.matching import find_name, fitting
+from mediakeeper.text.visible import quoted, shell_word_exact
 from mediakeeper.text.wording import count
 
 if TYPE_CHECKING:
@@ -195,16 +196,17 @@ def listed(home: Path) -> tuple[list[NeedsYou], dict[str, str]]:
 def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
     """The completed item ``name`` means, found as every command finds a name
     (``text.matching``: case, accents and spacing aside, or the start of just one name);
-    DecideError (a usage error) naming the candidates otherwise."""
-    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
-    if not store.exists():
-        raise DecideError(f"no {kind} queue in {home}", "run a batch first")
-    items: dict[str, dict[str, Any]] = {}
-    held: dict[str, dict[str, Any]] = {}
-    for item in store.peek()["items"]:
-        if item.get("status") == COMPLETED or is_live(item):
-            named = items if item.get("status") == COMPLETED else held
-            named.setdefault(str(item.get("name") or item["key"]), item)
+    DecideError (a usage error) naming the candidates otherwise. Two folders of one name in
+    two Unicode forms (``unicode_twins``), both fitting: each named with its form and the
+    word that reaches it, as their names alone look the same."""
+    items, held = _completed_and_held(home, kind)
+    fits = fitting(name, items)
+    if len(fits) > 1 and len(unicode_twins(fits[0], fits)) == len(fits) - 1:
+        each = "; ".join(f"{quoted(twin)} ({unicode_form(twin)}): {_decide_word(kind, twin)}"
+                         for twin in sorted(fits, key=unicode_form))  # composed first
+        either = "either" if len(fits) == 2 else "any"
+        raise DecideError(f"{quoted(echoed(name))} could be {either} of {len(fits)} folders of "
+                          f"one name in two Unicode forms: {each}")  # fmt: skip
     try:
         missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
         found = find_name(name, items, missing=missing,
@@ -216,6 +218,35 @@ def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
     with suppress(NotFound):  # unless it is one a batch has in hand: that is what to say
         refuse_if_processing(kind, held[find_name(name, held, missing="", otherwise="")])
     raise DecideError(unfit.message, unfit.hint)
+
+
+def _completed_and_held(home: Path, kind: str) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The queue's completed items by name (what ``decide`` answers), and those a running
+    batch holds."""
+    store = QueueStore(home / "status" / kinds.get(kind).name, kind)
+    if not store.exists():
+        raise DecideError(f"no {kind} queue in {home}", "run a batch first")
+    items: dict[str, dict[str, Any]] = {}
+    held: dict[str, dict[str, Any]] = {}
+    for item in store.peek()["items"]:
+        if item.get("status") == COMPLETED or is_live(item):
+            named = items if item.get("status") == COMPLETED else held
+            named.setdefault(str(item.get("name") or item["key"]), item)
+    return items, held
+
+
+def twins_said(home: Path, kind: str, item: Mapping[str, Any]) -> list[str]:
+    """A line for each completed item that is ``item``'s name in another Unicode form (a
+    folder copied from a Mac beside its twin): one looks like the other in every list, so
+    it is said, with the word that reaches it."""
+    name = str(item.get("name") or item["key"])
+    return [f"Also {quoted(twin)} ({unicode_form(twin)}), another folder of this name in "
+            f"another Unicode form: {_decide_word(kind, twin)} shows its decisions"
+            for twin in unicode_twins(name, _completed_and_held(home, kind)[0])]  # fmt: skip
+
+
+def _decide_word(kind: str, name: str) -> str:
+    return f"`decide {kind} {shell_word_exact(name)}`"
 
 
 def refuse_if_processing(kind: str, item: Mapping[str, Any]) -> None:

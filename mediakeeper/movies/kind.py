@@ -32,6 +32,7 @@ FINDINGS = {
     "movies": {
         "no-video-file": ("error", "no video in the folder (only samples or extras, or none)"),
         "empty-video-file": ("error", "the movie's video file is empty (0 bytes)"),
+        "truncated-video-file": ("error", "the movie's video file is cut short (by its headers)"),
         "several-main-files": ("warning", "more than one candidate main video"),
         "missing-year-in-name": ("warning", "the folder name has no year"),
         "ambiguous-match": ("warning", "several TMDb movies fit the title and year"),

@@ -10,6 +10,9 @@ Two naming styles are understood, and the tags media servers use in either:
 The year is a parenthesised (or bracketed) year when there is one, else the last standalone
 year that has some title before it: ``2001 A Space Odyssey 1968`` is 1968,
 ``Blade.Runner.2049.2017.1080p`` is 2017, and ``1917`` alone is a title without a year.
+A year range (``Title (2019-2020)``, en dash too) is its first year. A bracketed edition
+(``(Director's Cut)``, ``[Extended Edition]``) or bracketed release words (``(1080p)``) are
+not part of the title, wherever they stand.
 """
 
 from __future__ import annotations
@@ -26,8 +29,14 @@ _TMDB_TAG = re.compile(r"[\[{(]\s*tmdb(?:id)?\s*[-=:]\s*(\d+)\s*[\]})]", re.IGNO
 _IMDB_TAG = re.compile(r"[\[{(]\s*imdb(?:id)?\s*[-=:]\s*(tt\d{5,})\s*[\]})]", re.IGNORECASE)
 _EDITION_TAG = re.compile(r"\{\s*edition\s*-[^}]*\}", re.IGNORECASE)
 _LEADING_GROUP = re.compile(r"^\s*\[[^\]]*\]\s*")  # "[Group] Title (2001)"
-_ENCLOSED_YEAR = re.compile(rf"[(\[]\s*({YEAR})\s*[)\]]")
-_BARE_YEAR = re.compile(rf"(?<![\w'’])({YEAR})(?![\w'’])")
+# A year range ("(2019-2020)", "2019–2020", "(2019-20)") is read as its first year, the
+# release year TMDb knows a film by; the range's end says nothing a lookup can use.
+_RANGE_END = rf"(?:\s*[-–—]\s*(?:{YEAR}|\d\d)(?!\d))?"
+_ENCLOSED_YEAR = re.compile(rf"[(\[]\s*({YEAR}){_RANGE_END}\s*[)\]]")
+_BARE_YEAR = re.compile(rf"(?<![\w'’])({YEAR}){_RANGE_END}(?![\w'’])")
+# A bracketed edition ("(Director's Cut)", "[Extended Edition]"): not part of the title.
+_EDITION_GROUP = re.compile(r"[(\[][^()\[\]]*\b(?:cut|edition|version)\s*[)\]]", re.IGNORECASE)
+_BRACKETED = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 _ARTICLE_LAST = re.compile(r"^(.+?),\s*(the|a|an)$", re.IGNORECASE)  # "Matrix, The"
 # Tokens that only ever appear in release names. Weak words ("web", "hd", "dc", "3d") are
 # left out: "Charlotte's Web" must keep its title when the year is missing.
@@ -68,6 +77,7 @@ def parse_name(name: str) -> ParsedName:
         text = text.replace(".", " ").replace("_", " ")
     else:
         text = text.replace("_", " ")
+    text = _without_bracketed_noise(text)
     title, year = _split_year(text)
     if year is None:
         title = _before_release_words(title)
@@ -98,6 +108,20 @@ def _split_year(text: str) -> tuple[str, int | None]:
         match = bare[-1]
         return text[: match.start()], int(match.group(1))
     return text, None
+
+
+def _without_bracketed_noise(text: str) -> str:
+    """``Movie (1080p) (2019)``, ``Movie (Director's Cut) (2019)`` -> ``Movie (2019)``: a
+    bracketed edition, or bracketed release words only, is dropped wherever it stands."""
+    text = _EDITION_GROUP.sub(" ", text)
+    return _BRACKETED.sub(
+        lambda m: " " if _release_words_only(m.group(1)) else m.group(0), text
+    )
+
+
+def _release_words_only(text: str) -> bool:
+    tokens = text.lower().split()
+    return bool(tokens) and all(t in _RELEASE_WORDS or _RESOLUTION.match(t) for t in tokens)
 
 
 def _before_release_words(title: str) -> str:

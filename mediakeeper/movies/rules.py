@@ -29,6 +29,7 @@ CANDIDATES_SHOWN = 10
 # Finding codes (a public contract: mediakeeper.core.findings.CODES lists them with the others).
 NO_VIDEO_FILE = "no-video-file"
 EMPTY_VIDEO_FILE = "empty-video-file"
+TRUNCATED_VIDEO_FILE = "truncated-video-file"
 SEVERAL_MAIN_FILES = "several-main-files"
 MISSING_YEAR = "missing-year-in-name"
 AMBIGUOUS_MATCH = "ambiguous-match"
@@ -133,6 +134,13 @@ def local_findings(folder_name: str, parsed: ParsedName, videos: VideoScan) -> l
             EMPTY_VIDEO_FILE, "",
             f"the video file is empty (0 bytes): {', '.join(videos.empty)} — copy it again "
             "from where it came", details={"files": list(videos.empty)}))  # fmt: skip
+    if videos.cut:  # as for an empty one: named and matched, but a player stops part way
+        findings.append(finding_of(
+            TRUNCATED_VIDEO_FILE, "",
+            "the video file is cut short: "
+            + "; ".join(f"{path} ({how})" for path, how in videos.cut)
+            + " — copy it again from where it came",
+            details={"files": [path for path, _ in videos.cut]}))  # fmt: skip
     if parse_name(folder_name).year is None:
         if parsed.year:
             how = f"the year {parsed.year} was taken from the video file's name"

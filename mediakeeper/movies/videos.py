@@ -27,6 +27,7 @@ from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs import tree
 from mediakeeper.fs.links import not_followed
 from mediakeeper.fs.names import is_junk
+from mediakeeper.movies.cut_short import cut_short
 
 VIDEO_SUFFIXES = frozenset(
     {".3gp", ".asf", ".avi", ".divx", ".flv", ".iso", ".m2ts", ".m4v", ".mkv", ".mov", ".mp4",
@@ -69,6 +70,8 @@ class VideoScan:
     extras: tuple[str, ...] = ()
     samples: tuple[str, ...] = ()
     empty: tuple[str, ...] = ()  # the main videos' files of 0 bytes (a copy that never came)
+    # The main videos' files their containers show cut short: (path, how, for a person).
+    cut: tuple[tuple[str, str], ...] = ()
 
     @property
     def main(self) -> tuple[str, ...]:
@@ -146,8 +149,10 @@ def scan_videos(folder: Path) -> VideoScan:
     if errors and not found:
         raise LibraryError(f"cannot read movie folder {folder}: {errors[0].strerror}")
     scan = classify(found)
-    empty = tuple(path for group in scan.groups for path in group if _empty(folder / path))
-    return replace(scan, empty=empty) if empty else scan
+    mains = [path for group in scan.groups for path in group]
+    empty = tuple(path for path in mains if _empty(folder / path))
+    cut = tuple((path, how) for path in mains if (how := cut_short(folder / path)))
+    return replace(scan, empty=empty, cut=cut) if empty or cut else scan
 
 
 def _empty(path: Path) -> bool:

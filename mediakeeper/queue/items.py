@@ -91,6 +91,16 @@ def new_queue(kind: str, library: str, items: Iterable[dict], now: datetime) -> 
     }
 
 
+FOLDED_INTO = "folded_into"  # its key in a folded item's details: the key it is part of
+
+
+def folded(item: Mapping[str, Any]) -> str | None:
+    """The key of the item whose folder holds ``item``'s now (a book's extras/, once queued
+    as a book of its own: ``manager.refresh_queue``), or None. Such an item is marked
+    missing, so nothing takes it, but its folder is not gone: never said missing."""
+    return (item.get("details") or {}).get(FOLDED_INTO) if item.get("missing") else None
+
+
 # ---- claims ---------------------------------------------------------------------------
 
 

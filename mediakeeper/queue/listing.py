@@ -16,7 +16,13 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import stage_word
-from mediakeeper.queue.items import STATUSES, holds_results, last_failure, stage_reached
+from mediakeeper.queue.items import (
+    STATUSES,
+    folded,
+    holds_results,
+    last_failure,
+    stage_reached,
+)
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.visible import one_line
@@ -74,7 +80,8 @@ def select(
 
 
 def _note(item: Mapping[str, Any]) -> str:
-    missing = "(folder missing)" if item.get("missing") else ""
+    into = folded(item)
+    missing = f"(part of {into} now)" if into else "(folder missing)" if item.get("missing") else ""
     why = (item.get("details") or {}).get("unidentified")
     if item["status"] == "completed" and why:  # done, but not identified: say why
         error = f"○ {why}"

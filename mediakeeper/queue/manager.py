@@ -24,11 +24,13 @@ from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
+    FOLDED_INTO,
     PENDING,
     SKIPPED,
     STATUSES,
     check_transition,
     default_folder_exists,
+    folded,
     holds_results,
     is_live,
     new_item,
@@ -208,16 +210,22 @@ class RefreshResult:
     changed: list[tuple[str, fingerprints.Change]] = field(default_factory=list)
     unrecorded: int = 0  # completed items whose files were never recorded (see fingerprints)
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
+    # Items whose folder is now part of another item's (a book's extras/, queued as a book
+    # of its own by an older version): (name, the other's name). Never called missing.
+    folded: list[tuple[str, str]] = field(default_factory=list)
     survey: Survey = field(default_factory=lambda: Survey([]))  # what the look found
 
     def lines(self, noun: str) -> list[tuple[str, bool]]:
         """What the refresh is said with, each line with whether it is a warning (stderr)."""
+        folded = f", {len(self.folded)} folded into another {noun}" if self.folded else ""
         lines = [(f"Refreshed: {len(self.added)} added, {len(self.vanished)} marked missing, "
                   f"{len(self.returned)} back on disk, {len(self.changed)} changed since "
-                  "completed (back to pending)", False)]  # fmt: skip
+                  f"completed (back to pending){folded}", False)]  # fmt: skip
         for label, names in (("added", self.added), ("missing", self.vanished),
                              ("back", self.returned)):  # fmt: skip
             lines += [(f"  {label:<8}{one_line(name)}", False) for name in names]
+        lines += [(f"  folded  {one_line(name)}  (into {one_line(into)}: its folder is that "
+                   f"{noun}'s own now, left where it is)", False) for name, into in self.folded]
         lines += [(f"  changed {one_line(name)}  ({change})", False)
                   for name, change in self.changed]  # fmt: skip
         lines += self.survey.lines(noun)
@@ -234,7 +242,7 @@ class RefreshResult:
     def changed_any(self) -> bool:
         """Whether it changed the queue, or found a folder it could not read."""
         return bool(self.added or self.vanished or self.returned or self.changed
-                    or self.unreadable)  # fmt: skip
+                    or self.unreadable or self.folded)  # fmt: skip
 
 
 def refresh_queue(
@@ -300,10 +308,21 @@ def _refreshed(
         if held:  # a folder above it could not be read: unknown, never taken for gone
             result.unreadable.append((item["name"], f"{held} cannot be read"))
             continue
+        if not present and (into := _folded_into(item, on_disk, root)):
+            # Its folder is there, now another item's own (a book's extras/): said once, as
+            # folded, never as a lost item; kept (its history) and, marked missing, not taken.
+            item["missing"] = True
+            item["details"] = {**(item.get("details") or {}), FOLDED_INTO: into}
+            result.folded.append((item["name"], into))
+            changed.append(item)
+            continue
         touched = bool(item.get("missing")) == present  # vanished, or back on disk
         if touched:
             item["missing"] = not present
             (result.returned if present else result.vanished).append(item["name"])
+            if present:
+                item["details"] = {k: v for k, v in (item.get("details") or {}).items()
+                                   if k != FOLDED_INTO}  # fmt: skip
         if present and item["status"] == COMPLETED:
             folder = Path(on_disk[item["key"]])
             touched |= _files_changed(store.dir, item, folder, tree, result)
@@ -313,6 +332,22 @@ def _refreshed(
         changed.append(new_item(key, key, folder))
         result.added.append(key)
     return changed
+
+
+def _folded_into(item: Mapping[str, Any], on_disk: Mapping[str, str], root: Path) -> str | None:
+    """The item on disk whose folder holds ``item``'s folder, still there but no longer an
+    item of its own (the kind now counts it as that one's: a book's extras/); None when its
+    folder is gone, or not inside another item's, or it was said folded already."""
+    if (item.get("details") or {}).get(FOLDED_INTO):
+        return None
+    key = str(item["key"])
+    into = next((k for k in _parents(key) if k in on_disk), None)
+    return into if into is not None and (root / key).is_dir() else None
+
+
+def _parents(key: str) -> list[str]:
+    parts = key.split("/")
+    return ["/".join(parts[:n]) for n in range(len(parts) - 1, 0, -1)]
 
 
 def _below(key: str, folders: list[str]) -> str | None:
@@ -342,9 +377,10 @@ def _files_changed(
 
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
     """Counts by status; tracks and issues of the items whose results stand (completed), so
-    a reset item leaves them until it is processed again."""
-    items = data["items"]
-    counts = statuses_of(data)
+    a reset item leaves them until it is processed again. An item folded into another
+    (``folded``) is that one's part now: counted nowhere."""
+    items = [i for i in data["items"] if not folded(i)]
+    counts = statuses_of({"items": items})
     total = len(items)
     done = [i for i in items if holds_results(i)]
     return {

@@ -15,6 +15,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.errors import LibraryError
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import HOME_FOLDER, UNREADABLE, skipped_folder
+from mediakeeper.text.fold import unicode_form
 from mediakeeper.text.visible import one_line
 from mediakeeper.text.wording import count
 
@@ -57,21 +58,12 @@ class Survey:
         counts, each folder skipped and why, each name in two Unicode forms."""
         lines = [(line, False) for line in (self.line(noun), *self.skipped_lines())]
         for names in self.twins():
-            listed = [f"{one_line(name)} ({_form(name)})" for name in names]
+            listed = [f"{one_line(name)} ({unicode_form(name)})" for name in names]
             both = ", ".join(listed[:-1]) + f" and {listed[-1]}"
             lines.append((f"Warning: same name in two Unicode forms: {both} are "
                           f"{len(names)} folders, queued as {count(len(names), noun)}: move "
                           "one's contents into the other, or rename one", True))  # fmt: skip
         return lines
-
-
-def _form(name: str) -> str:
-    """Which Unicode form a name is in, as a person tells the twins apart."""
-    if unicodedata.is_normalized("NFC", name):
-        return "composed"
-    if unicodedata.is_normalized("NFD", name):
-        return "decomposed, as a Mac writes names"
-    return "partly decomposed"
 
 
 def survey(

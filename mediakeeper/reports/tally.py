@@ -26,7 +26,14 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import UPGRADES
 from mediakeeper.fs.spill import SortedRows
-from mediakeeper.queue.items import COMPLETED, IN_PROGRESS, SKIPPED, STATUSES, stage_reached
+from mediakeeper.queue.items import (
+    COMPLETED,
+    IN_PROGRESS,
+    SKIPPED,
+    STATUSES,
+    folded,
+    stage_reached,
+)
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import (
     KindAttention,
@@ -134,6 +141,8 @@ def tally(
     if kinds.get(kind).makes:
         found.made_week, found.made_all = MadeSum(), MadeSum()
     for n, item in enumerate(items):
+        if folded(item):  # another item's part now (a book's extras/): not one to count
+            continue
         found.total += 1
         status = item.get("status", "?")
         found.statuses[status] = found.statuses.get(status, 0) + 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Letters NFKD does not take apart, spelled the way MusicBrainz's and TMDb's ASCII aliases
 # spell them ("Hævnen" is searched as "Haevnen").
@@ -32,6 +33,24 @@ def caseless(text: str) -> str:
     """Case folded, accents kept as one letter each: "Bjo\\u0308rk" and "BJÖRK" -> "björk".
     For rules that must not merge names that differ by an accent."""
     return unicodedata.normalize("NFC", text).casefold()
+
+
+def unicode_form(name: str) -> str:
+    """Which Unicode form a name is in, as a person tells apart two folders of one name
+    (``Björk`` composed, and decomposed as a Mac writes names)."""
+    if unicodedata.is_normalized("NFC", name):
+        return "composed"
+    if unicodedata.is_normalized("NFD", name):
+        return "decomposed, as a Mac writes names"
+    return "partly decomposed"
+
+
+def unicode_twins(name: str, names: Iterable[str]) -> list[str]:
+    """The others of ``names`` that are ``name`` in another Unicode form: every list shows
+    them as one name, yet each is its own folder."""
+    composed = unicodedata.normalize("NFC", name)
+    return [other for other in dict.fromkeys(names)
+            if other != name and unicodedata.normalize("NFC", other) == composed]  # fmt: skip
 
 
 def unaccented(text: str) -> str:

@@ -37,19 +37,23 @@ def find_name(wanted: str, names: Iterable[str], *, missing: str, otherwise: str
     names or else ``otherwise`` (where every name is shown); and when several fit, naming
     them all."""
     names = list(dict.fromkeys(names))
-    for same in _STEPS:
-        key = same(wanted)
-        fits = [name for name in names if same(name) == key]
-        if fits:
-            return _one(wanted, fits)
-    typed = name_key(wanted)
-    if typed:
-        starting = [name for name in names if name_key(name).startswith(typed)]
-        if starting:
-            return _one(wanted, starting)
+    if fits := fitting(wanted, names):
+        return _one(wanted, fits)
     close = suggestions(wanted, names)
     hint = "did you mean: " + ", ".join(quoted(name) for name in close) if close else otherwise
     raise NotFound(missing, hint)
+
+
+def fitting(wanted: str, names: Iterable[str]) -> list[str]:
+    """The names the first step that fits gives (see the module docstring): one, several,
+    or none."""
+    names = list(dict.fromkeys(names))
+    for same in _STEPS:
+        key = same(wanted)
+        if fits := [name for name in names if same(name) == key]:
+            return fits
+    typed = name_key(wanted)
+    return [name for name in names if name_key(name).startswith(typed)] if typed else []
 
 
 def _one(wanted: str, fits: list[str]) -> str:

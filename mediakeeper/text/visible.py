@@ -96,6 +96,17 @@ def shell_word(name: str) -> str:
     return f"$'{BREAKING.sub(_bytes_escaped, escaped)}'"
 
 
+def shell_word_exact(name: str) -> str:
+    """``name`` as ``$'...'`` with every character past ASCII as its UTF-8 bytes too: the one
+    word that gives back a name's own Unicode form (``Björk`` composed or decomposed), which
+    a terminal's copy and paste, or a keyboard, may not keep."""
+    escaped = name.replace("\\", "\\\\").replace("'", "\\'")
+    return f"$'{_PAST_ASCII.sub(_bytes_escaped, escaped)}'"
+
+
+_PAST_ASCII = re.compile(r"[^\x20-\x7e]")  # and the controls: all but printable ASCII
+
+
 def shell_join(argv: list[str]) -> str:
     """A command line to paste: each word as :func:`shell_word` quotes it."""
     return " ".join(map(shell_word, argv))

@@ -10,6 +10,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from mediakeeper.batch.job import ItemFailure
 from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.media import ffmpeg
 from tests.helpers import small_tmpfs
+from tests.helpers.processes import REPO_ROOT, script_env
 from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()
@@ -842,3 +844,54 @@ def test_chapters_named_in_words_play_in_their_numbers_order(tmp_path):
     assert [c["title"] for c in document["chapters"]] == said
     m4b = Path(document["output"]) / "Words.m4b"
     assert [title for _, title in chapters(m4b)] == said
+
+
+def test_an_older_queue_s_extras_item_is_folded_into_its_book_not_taken_for_lost(
+    tmp_path, music_script
+):
+    """A queue made before a book's extras/ became the book's own still holds 'Jane Doe -
+    Extras/extras' as a book: its next refresh said it "missing" (1 marked missing, and
+    '(folder missing)' in the list and the summary) while the folder was right there, a book
+    taken for lost. The refresh says it folded into its book, once; nothing calls it missing,
+    and no batch takes it."""
+    from mediakeeper.queue.items import new_item
+    from mediakeeper.queue.store import QueueStore
+
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    book = lib / "Jane Doe - Extras"
+    make(book / "01.mp3", "sine=d=1")
+    make(book / "extras" / "bonus.mp3", "sine=d=1")
+    manager = ["audiobook_queue_manager.py", "--home", home]
+    made = music_script(*manager, "--init", "--library", lib)
+    assert made.returncode == 0, made.stdout + made.stderr
+    old = "Jane Doe - Extras/extras"  # what the queue held before
+    QueueStore(home / "status" / "audiobooks", "audiobooks").update(
+        lambda data: [new_item(old, old, str(lib / old))], fold=True)
+    refreshed = music_script(*manager, "--refresh")
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    assert refreshed.stdout.startswith(
+        "Refreshed: 0 added, 0 marked missing, 0 back on disk, 0 changed since completed (back "
+        "to pending), 1 folded into another book\n"
+        "  folded  Jane Doe - Extras/extras  (into Jane Doe - Extras: its folder is that "
+        "book's own now, left where it is)\n"), refreshed.stdout  # fmt: skip
+    again = music_script(*manager, "--refresh")
+    assert "folded" not in again.stdout and "0 marked missing" in again.stdout, again.stdout
+    listed = music_script(*manager, "--list")
+    [row] = [line for line in listed.stdout.splitlines() if old in line]
+    assert row.endswith("(part of Jane Doe - Extras now)") and "missing" not in row, row
+    summary = music_script(*manager, "--show-summary")
+    assert "missing" not in summary.stdout, summary.stdout
+    done = music_script("process_audiobook_batch.py", "--home", home, "--output",
+                        tmp_path / "out")  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 book completed" in done.stdout, done.stdout
+    # counted nowhere as a book still to make: the queue is whole once its one book is
+    summary = music_script(*manager, "--show-summary")
+    assert "  total              1\n" in summary.stdout, summary.stdout
+    assert "100.0% complete" in summary.stdout, summary.stdout
+    board = subprocess.run([sys.executable, "-m", "mediakeeper", "dashboard", "--home", home,
+                            "--json"], cwd=REPO_ROOT, env=script_env(), capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    queue = json.loads(board.stdout)["queues"]["audiobooks"]
+    assert (queue["total"], queue["percent"]) == (1, 100.0), queue
+    assert (book / "extras" / "bonus.mp3").is_file()

@@ -92,3 +92,69 @@ def test_the_page_and_the_api_show_and_decide_such_an_item(tmp_path):
         assert server.get("/api/decisions").json()["groups"] == []
     finally:
         server.stop()
+
+
+COMPOSED, DECOMPOSED = "Bj\u00f6rk", "Bjo\u0308rk"  # one name, as Linux and a Mac write it
+
+
+def twins_library(tmp_path):
+    """(library, home) after an offline batch: 'Björk' twice, composed and decomposed (a
+    folder copied from a Mac beside its twin), each with one decision (an empty track)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    for name in (COMPOSED, DECOMPOSED):
+        build_library(lib, {f"{name}/Debut/01 - Human.flac": {
+            "tags": {"title": "Human", "artist": "Björk", "albumartist": "Björk",
+                     "album": "Debut", "tracknumber": "1", "date": "1993"}}})  # fmt: skip
+        (lib / name / "Debut" / "02 - Empty.flac").write_bytes(b"")
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return lib, home
+
+
+def _pasted(word: str) -> str:
+    """A name as bash gives back the word the toolkit printed for it."""
+    return subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True,
+                          check=True).stdout.decode("utf-8")  # fmt: skip
+
+
+def test_each_of_two_unicode_twins_is_reached_and_the_other_named(tmp_path):
+    """Björk composed and Björk decomposed, both queued: `decide music Björk` reached the
+    composed one and said nothing of the other, which no name a person types reached; a
+    looser name ('bjork') was refused as "any of 2 names: 'Björk', 'Björk'", which told
+    nothing. Each now names the other with a word that reaches it, pasted."""
+    _, home = twins_library(tmp_path)
+    words = {}
+    for name, other, form in ((COMPOSED, DECOMPOSED, "decomposed, as a Mac writes names"),
+                              (DECOMPOSED, COMPOSED, "composed")):  # fmt: skip
+        shown = decide_bytes(home, "music", name)
+        assert shown.returncode == 0, shown.stderr.decode(errors="replace")
+        said = shown.stdout.decode("utf-8")
+        assert said.startswith(f"{name}: 1 decision open\n"), said
+        [line] = [line for line in said.splitlines() if "Unicode form" in line]
+        match = re.fullmatch(rf"  Also '{other}' \({form}\), another folder of this name in "
+                             r"another Unicode form: `decide music (\$'[^']+')` shows its "
+                             r"decisions", line)  # fmt: skip
+        assert match, line
+        words[other] = match[1]
+        assert _pasted(match[1]) == other
+    loose = decide_bytes(home, "music", "bjork")
+    assert loose.returncode == 2
+    said = loose.stderr.decode("utf-8")
+    assert said == (
+        f"Error: 'bjork' could be either of 2 folders of one name in two Unicode forms: "
+        f"'{COMPOSED}' (composed): `decide music {words[COMPOSED]}`; '{DECOMPOSED}' "
+        f"(decomposed, as a Mac writes names): `decide music {words[DECOMPOSED]}`\n"), said
+    # a group's items: each twin with its form, where the names alone look the same
+    group = decide_bytes(home, "--group", "unreadable-file")
+    assert group.returncode == 0, group.stderr.decode(errors="replace")
+    rows = [line.split("  ")[1] for line in group.stdout.decode("utf-8").splitlines()
+            if "1 decision" in line]  # fmt: skip
+    assert sorted(rows) == sorted([f"{COMPOSED} (composed)",
+                                   f"{DECOMPOSED} (decomposed, as a Mac writes names)"]), rows
+    # each word reaches its own: an answer to one leaves the other's decision open
+    took = decide_bytes(home, "music", _pasted(words[DECOMPOSED]), "--dismiss", "unreadable-file")
+    assert took.returncode == 0, took.stderr.decode(errors="replace")
+    listed = decide_bytes(home, "--json")
+    (group,) = json.loads(listed.stdout.decode("utf-8"))["groups"]
+    assert [d["item"] for d in group["decisions"]] == [COMPOSED]

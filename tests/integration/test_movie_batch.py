@@ -768,3 +768,26 @@ def test_a_movie_whose_video_is_empty_is_said_so(fake, tmp_path):
     assert said["message"] == ("the video file is empty (0 bytes): The Matrix (1999).mkv — copy "
                                "it again from where it came"), said  # fmt: skip
     assert codes(home, "Heat (1995)") == []
+
+
+def test_a_movie_whose_video_is_cut_short_is_said_so(fake, tmp_path):
+    """A real MP4 cut short (a copy that stopped half way): it was matched by its name, its
+    movie.nfo written, and the folder looked done. Its mdat box says how much is missing."""
+    library = library_of(tmp_path / "Movies", ["Heat (1995)/Heat (1995).mkv"])
+    video = library / "The Matrix (1999)" / "The Matrix (1999).mp4"
+    video.parent.mkdir()
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=64x48:rate=10",
+                    "-t", "3", str(video)], check=True)  # fmt: skip
+    whole = video.read_bytes()
+    video.write_bytes(whole[: len(whole) // 2])
+    home = tmp_path / "home"
+    ran = run(fake, home, library, "--offline")
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert codes(home, "The Matrix (1999)") == ["truncated-video-file"]
+    [said] = output(home, "The Matrix (1999)")["findings"]
+    assert said["severity"] == "error"
+    assert re.fullmatch(
+        r"the video file is cut short: The Matrix \(1999\)\.mp4 \([\d,]+ bytes? of its mdat box "
+        rf"missing \(the file has {len(whole) // 2:,}\)\) — copy it again from where it came",
+        said["message"]), said  # fmt: skip
+    assert codes(home, "Heat (1995)") == []

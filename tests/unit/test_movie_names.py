@@ -60,6 +60,27 @@ SHAPES = [
     ("Se7en {tmdb-807}", "Se7en", None, 807),
     ("Alien (1979) {edition-Director's Cut}", "Alien", 1979, None),
     ("Heat (1995) [imdbid-tt0113277]", "Heat", 1995, None),
+    # a year range (a series of films, a run): the title, and its first year
+    ("Movie Name (2019-2020)", "Movie Name", 2019, None),
+    ("Movie Name (2019–2020)", "Movie Name", 2019, None),  # en dash
+    ("Movie Name (2019 - 2020)", "Movie Name", 2019, None),
+    ("Movie Name [2019-2020]", "Movie Name", 2019, None),
+    ("Movie Name (2019-20)", "Movie Name", 2019, None),
+    ("Movie Name 2019-2020", "Movie Name", 2019, None),
+    ("Movie.Name.2019-2020.1080p.BluRay", "Movie Name", 2019, None),
+    ("Blade Runner 2049 (2017-2018)", "Blade Runner 2049", 2017, None),
+    # neighbours: what a user expects of brackets around a year, a resolution, an edition
+    ("Movie (1080p)", "Movie", None, None),
+    ("Movie [2019]", "Movie", 2019, None),
+    ("Movie 2049 (2017)", "Movie 2049", 2017, None),
+    ("Movie (2019) (Director's Cut)", "Movie", 2019, None),
+    ("Movie (Director's Cut) (2019)", "Movie", 2019, None),
+    ("Blade Runner (The Final Cut) (1982)", "Blade Runner", 1982, None),
+    ("Movie (1080p) (2019)", "Movie", 2019, None),
+    ("Movie [1080p BluRay] (2019)", "Movie", 2019, None),
+    ("Birdman or (The Unexpected Virtue of Ignorance) (2014)",
+     "Birdman or (The Unexpected Virtue of Ignorance)", 2014, None),
+    ("Spider-Man.2002-GROUP", "Spider-Man", 2002, None),
 ]
 
 

@@ -99,6 +99,14 @@ FIRES = [
         id="empty-video-file",
     ),
     pytest.param(
+        "truncated-video-file",
+        lambda: rules.local_findings(
+            "M (1999)", ParsedName("M", 1999),
+            replace(classify(["m.mkv"]), cut=(("m.mkv", "9 bytes of its Segment missing"),))),
+        "",
+        id="truncated-video-file",
+    ),
+    pytest.param(
         "several-main-files",
         lambda: _local("M (1999)", ParsedName("M", 1999), ["a.mkv", "b.mkv"]),
         "",
