@@ -16,6 +16,7 @@ from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, NotFound, UsageError
+from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
@@ -126,11 +127,38 @@ def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
         enrich_only(store, options)
     elif options.keys is not None:
         make_claimable(store, options.keys)
+    else:
+        retake_left_out(store, options.max_attempts)
 
 
 def make_claimable(store: QueueStore, keys: set[str]) -> None:
     """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
     reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
+
+
+def lacks_work(item: dict[str, Any], max_attempts: int) -> bool:
+    """A completed item that lacks part of its work (``details.left_out``: a rule plugin
+    stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
+    no limit)."""
+    details = item.get("details") or {}
+    runs = details.get("left_out_runs", 0)
+    return (item["status"] == COMPLETED and bool(details.get("left_out"))
+            and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
+
+
+def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
+    """The completed items that lack part of their work back to pending, so that this batch
+    takes them again, first (queue order), without the person having to know: the plugin
+    may have been mended, or its limit raised. Only ``max_attempts`` runs in a row: a plugin
+    that hangs for good would have each batch take the same items, and never the pending
+    ones; after that they wait for the person (``--show-summary`` says so)."""
+    if not store.exists():
+        return []
+    with store.locked() as data:  # read through once, none kept (the store's items encoded)
+        keys = {i["key"] for i in scan(data["items"]) if lacks_work(i, max_attempts)}
+    if not keys:
+        return []  # (the queue is written only when one is there)
+    return reset_where(store, lambda item: item["key"] in keys)
 
 
 def not_enriched(store: QueueStore) -> set[str]:

@@ -361,6 +361,11 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
             if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
         ),
         "in_progress_stages": stages_in_progress(items),
+        # Completed without part of their work (a rule plugin stopped or left out).
+        "left_out": sorted({what for i in items if i["status"] == COMPLETED
+                            for what in (i.get("details") or {}).get("left_out") or ()}),
+        "left_out_items": sum(1 for i in items if i["status"] == COMPLETED
+                              and (i.get("details") or {}).get("left_out")),
         "updated_at": data.get("updated_at"),
     }
 
