@@ -17,7 +17,15 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, NotFound, UsageError
 from mediakeeper.queue.itemlist import scan
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    lacks_work,
+)
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import kind_command, queue_manager
@@ -134,16 +142,6 @@ def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
 def make_claimable(store: QueueStore, keys: set[str]) -> None:
     """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
     reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
-
-
-def lacks_work(item: dict[str, Any], max_attempts: int) -> bool:
-    """A completed item that lacks part of its work (``details.left_out``: a rule plugin
-    stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
-    no limit)."""
-    details = item.get("details") or {}
-    runs = details.get("left_out_runs", 0)
-    return (item["status"] == COMPLETED and bool(details.get("left_out"))
-            and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
 
 
 def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:

@@ -274,6 +274,9 @@ def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
     for _ in range(2):
         ran = run(misbehaving, *batch, cwd=tmp_path)
         assert ran.returncode == 1 and "2 artists completed" in ran.stdout, ran.stdout + ran.stderr
+        # The dry run shows what the next batch takes: these artists again (then none).
+        dry = run(misbehaving, *batch, "--dry-run", cwd=tmp_path).stdout
+        assert ("dry run: 2 artists" in dry) is (_ == 0), dry
     third = run(misbehaving, *batch, cwd=tmp_path)
     assert "Nothing to do" in third.stdout, third.stdout + third.stderr
     assert all(i["details"]["left_out_runs"] == 2 for i in queue_items(home).values())
