@@ -290,3 +290,32 @@ def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
     named = run(misbehaving, *batch, "--artist", "Stuck 0", cwd=tmp_path)
     assert named.returncode == 1 and "1 artist completed" in named.stdout, named.stdout
     assert queue_items(home)["Stuck 0"]["details"]["left_out_runs"] == 3
+
+
+def test_a_rule_plugin_whose_process_dies_fails_its_artist_and_is_left_out_of_the_run(
+    tmp_path, misbehaving, music_library
+):
+    """A rule whose process ended (a crash in C code) failed every artist it met, each in
+    turn; now the first fails, named, and the run leaves the plugin out: the other artists
+    complete without it, to be taken again by the next run."""
+
+    def track(n: int) -> dict:
+        tags = {"artist": f"Gone {n}", "albumartist": f"Gone {n}", "album": "Loud",
+                "date": "2001", "title": "Dies", "tracknumber": "1"}  # fmt: skip
+        return {f"Gone {n}/2001 - Loud/01 - Dies.flac": {"tags": tags}}
+
+    lib = music_library(tmp_path / "Music", {**track(0), **track(1), **track(2)})
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", "--workers", "1", cwd=tmp_path)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said
+    label = ("rule plugin 'dies' (entry point mk_misbehaving.rules:DIES, package "
+             "mediakeeper-misbehaving-plugin 0.0.1): its process ended before it returned")
+    assert said.count(f"{label}: it is left out for the rest of this run") == 1, said
+    items = queue_items(home)
+    failed = [i for i in items.values() if i["status"] == "error"]
+    assert len(failed) == 1 and failed[0]["last_error"] == label, items
+    done = [i for i in items.values() if i["status"] == "completed"]
+    assert len(done) == 2 and all(i["details"]["left_out"] == ["rule plugin 'dies'"]
+                                  for i in done), items  # fmt: skip

@@ -63,3 +63,14 @@ def unsendable(ctx):
 
 
 UNSENDABLE = RulePlugin(codes={"odd": ("info", "an odd finding")}, rule=unsendable)
+
+
+# A rule whose process dies (as a crash in C code would end it) on a title saying "dies".
+def dies(ctx):
+    for track in ctx.tracks:
+        if "dies" in ctx.value(track, "title").lower():
+            os._exit(3)
+    return []
+
+
+DIES = RulePlugin(codes={"gone": ("info", "never reported")}, rule=dies)
