@@ -21,6 +21,7 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     IN_PROGRESS,
+    LEFT_OUT,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -152,8 +153,9 @@ def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
     ones; after that they wait for the person (``--show-summary`` says so)."""
     if not store.exists():
         return []
-    with store.locked() as data:  # read through once, none kept (the store's items encoded)
-        keys = {i["key"] for i in scan(data["items"]) if lacks_work(i, max_attempts)}
+    with store.locked() as data:  # read through once, only the lines naming left_out decoded
+        keys = {i["key"] for i in scan(data["items"], key=LEFT_OUT)
+                if lacks_work(i, max_attempts)}  # fmt: skip
     if not keys:
         return []  # (the queue is written only when one is there)
     return reset_where(store, lambda item: item["key"] in keys)

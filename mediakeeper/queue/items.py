@@ -106,13 +106,16 @@ def is_eligible(
     )
 
 
+LEFT_OUT = "left_out"  # details: what of its work a completed item lacks (a rule plugin's)
+
+
 def lacks_work(item: Mapping[str, Any], max_attempts: int) -> bool:
     """A completed item that lacks part of its work (``details.left_out``: a rule plugin
     stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
     no limit)."""
     details = item.get("details") or {}
     runs = details.get("left_out_runs", 0)
-    return (item["status"] == COMPLETED and bool(details.get("left_out"))
+    return (item["status"] == COMPLETED and bool(details.get(LEFT_OUT))
             and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
 
 
