@@ -9,7 +9,7 @@ from typing import Any
 
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.core.decisions import item_decisions
-from mediakeeper.queue.items import ERROR
+from mediakeeper.queue.items import ERROR, LEFT_OUT
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
@@ -74,7 +74,7 @@ class BatchReport:
     awaiting: int = 0  # completed items that leave decisions
     decisions: int = 0  # the decisions they leave
     # Completed items that lack part of their work (a rule plugin stopped or left out:
-    # ``details.left_out``), which the next run takes again.
+    # ``details.plugins_left_out``), which the next run takes again.
     left_out: int = 0
     _statuses: Counter[str] = field(default_factory=Counter)
     _totals: Counter[str] = field(default_factory=Counter)
@@ -87,7 +87,7 @@ class BatchReport:
         if result is not None:
             self._totals.update(result.this_run)
             self.unidentified += unidentified(outcome)
-            self.left_out += bool(result.details.get("left_out"))
+            self.left_out += bool(result.details.get(LEFT_OUT))
             if decisions := item_decisions(result.details):
                 self.awaiting += 1
                 self.decisions += decisions

@@ -153,7 +153,7 @@ def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
     ones; after that they wait for the person (``--show-summary`` says so)."""
     if not store.exists():
         return []
-    with store.locked() as data:  # read through once, only the lines naming left_out decoded
+    with store.locked() as data:  # read through once, only the lines naming it decoded
         keys = {i["key"] for i in scan(data["items"], key=LEFT_OUT)
                 if lacks_work(i, max_attempts)}  # fmt: skip
     if not keys:

@@ -44,7 +44,7 @@ from mediakeeper.music.rules import Issues, LeftOut, issues_of, planned_changes
 from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import LEFT_OUT, LEFT_OUT_RUNS, asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
@@ -308,7 +308,7 @@ class MusicJob:
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **state.get("lookups", {}),
-                **_left_out_details(item, state.get("left_out", [])),
+                **_left_out_details(item, state.get("plugins_left_out", [])),
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(records), 'finding')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if identified else "")
@@ -378,7 +378,7 @@ class MusicJob:
         # The same line from every artist: the batch says it once.
         state.setdefault("notes", []).extend(issues.stopped)
         if issues.left_out:
-            state["left_out"] = issues.left_out
+            state["plugins_left_out"] = issues.left_out
         # An --enrich run has nothing local left to do: there a lookup that fails is the
         # item's failure. Any other run does its local work whatever the network does.
         if self._identifies(scan) and self._may_ask(ACOUSTID):
@@ -545,11 +545,11 @@ def _left_out_details(item: dict[str, Any], plugins: list[str]) -> dict[str, Any
     fewer than ``max_attempts`` (``batch.selection.retake_left_out``). None, and none
     before: nothing said."""
     before = item.get("details") or {}
-    if not plugins and not before.get("left_out"):
+    if not plugins and not before.get(LEFT_OUT):
         return {}
-    runs = before.get("left_out_runs")
+    runs = before.get(LEFT_OUT_RUNS)
     runs = (runs if isinstance(runs, int) else 0) + 1 if plugins else 0
-    return {"left_out": plugins, "left_out_runs": runs}
+    return {LEFT_OUT: plugins, LEFT_OUT_RUNS: runs}
 
 
 def _matched(enrichment: dict[str, Any] | None) -> str:

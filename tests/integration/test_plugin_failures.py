@@ -238,7 +238,7 @@ def test_a_rule_plugin_stopped_once_is_left_out_for_the_rest_of_the_run_and_its_
     items = queue_items(home)
     for item in items.values():
         assert item["status"] == "completed", item
-        assert item["details"]["left_out"] == ["rule plugin 'loops'"], item
+        assert item["details"]["plugins_left_out"] == ["rule plugin 'loops'"], item
         assert "loops:stuck" not in item["details"]["finding_counts"]
     [log] = (home / "status" / "music" / "session_logs").glob("*.log")
     assert log.read_text("utf-8").count(STOPPED_ONCE) == 1
@@ -255,7 +255,7 @@ def test_a_rule_plugin_stopped_once_is_left_out_for_the_rest_of_the_run_and_its_
     assert len(calls.read_text().splitlines()) == 10
     for item in queue_items(home).values():
         assert item["status"] == "completed", item
-        assert item["details"]["left_out"] == [], item
+        assert item["details"]["plugins_left_out"] == [], item
         assert "loops:stuck" in item["details"]["finding_counts"], item
 
 
@@ -279,7 +279,7 @@ def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
         assert ("dry run: 2 artists" in dry) is (_ == 0), dry
     third = run(misbehaving, *batch, cwd=tmp_path)
     assert "Nothing to do" in third.stdout, third.stdout + third.stderr
-    assert all(i["details"]["left_out_runs"] == 2 for i in queue_items(home).values())
+    assert all(i["details"]["plugins_left_out_runs"] == 2 for i in queue_items(home).values())
     summary = run(misbehaving, "music_queue_manager.py", "--home", home, "--show-summary",
                   cwd=tmp_path)  # fmt: skip
     assert ("(2 completed without the findings of rule plugin 'loops': stopped at its time "
@@ -289,7 +289,7 @@ def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
     # Run by name, it is taken again (and, still hanging, left out once more).
     named = run(misbehaving, *batch, "--artist", "Stuck 0", cwd=tmp_path)
     assert named.returncode == 1 and "1 artist completed" in named.stdout, named.stdout
-    assert queue_items(home)["Stuck 0"]["details"]["left_out_runs"] == 3
+    assert queue_items(home)["Stuck 0"]["details"]["plugins_left_out_runs"] == 3
 
 
 def test_a_rule_plugin_whose_process_dies_fails_its_artist_and_is_left_out_of_the_run(
@@ -317,5 +317,5 @@ def test_a_rule_plugin_whose_process_dies_fails_its_artist_and_is_left_out_of_th
     failed = [i for i in items.values() if i["status"] == "error"]
     assert len(failed) == 1 and failed[0]["last_error"] == label, items
     done = [i for i in items.values() if i["status"] == "completed"]
-    assert len(done) == 2 and all(i["details"]["left_out"] == ["rule plugin 'dies'"]
+    assert len(done) == 2 and all(i["details"]["plugins_left_out"] == ["rule plugin 'dies'"]
                                   for i in done), items  # fmt: skip
