@@ -156,10 +156,10 @@ def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: Left
         try:
             found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout)
         except OverTime:
-            left_out.say(rule.name, f"{rule.label} did not finish within {timeout:g} s and was "
-                                    f"stopped: {LEFT_FOR_NEXT_RUN}; raise [music] "
-                                    "plugin_rule_timeout if it needs longer")  # fmt: skip
-            issues.stopped.append(left_out.said(rule.name) or "")
+            line = (f"{rule.label} did not finish within {timeout:g} s and was stopped: "
+                    f"{LEFT_FOR_NEXT_RUN}; raise [music] plugin_rule_timeout if it needs longer")
+            left_out.say(rule.name, line)
+            issues.stopped.append(left_out.said(rule.name) or line)  # another worker's, first
             issues.left_out.append(f"rule plugin {rule.name!r}")
         except CallDied as err:  # it ended the process (os._exit, a crash in C code)
             left_out.say(rule.name, f"{rule.label}: {err}: {LEFT_FOR_NEXT_RUN}")
