@@ -10,6 +10,11 @@ the word is a flag file in the kind's run state, ``status/<kind>/run/<session>.<
 one reason wins), every job looks for it before its lookups (one stat), and the batch
 removes the run's flags when it ends (a killed run's flags name its own session only: no
 later run reads them).
+
+A rule plugin stopped at its time limit (or whose process died) is left out of the rest of
+the run by the same kind of flag, ``status/<kind>/run/<session>.<plugin>.left-out``, holding
+the line that says so: a plugin that hangs on every artist then costs its limit once per
+worker, not once per artist.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from mediakeeper.core.errors import LookupFailed
 
 RUN_DIR = "run"
 SUFFIX = ".unreachable"
+LEFT_OUT = ".left-out"  # a rule plugin this run runs no more
 REFUSED = "refused"  # the mark of a service that answered and refused this client
 
 
@@ -75,10 +81,15 @@ def go_offline(kind_dir: Path, session: str, service: str, reason: str, *,
     """Say, for every process of this run, that ``service`` is unreachable (``refused``: it
     refuses this client). The first word stays: its text is written before its name
     appears, so no reader sees it half done."""
-    path = flag_path(kind_dir, session, service)
+    _say_first(flag_path(kind_dir, session, service),
+               f"{service}\n{reason}\n{REFUSED if refused else ''}\n")  # fmt: skip
+
+
+def _say_first(path: Path, text: str) -> None:
+    """``text`` in the flag ``path``, unless another process said it first."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    temp.write_text(f"{service}\n{reason}\n{REFUSED if refused else ''}\n", encoding="utf-8")
+    temp.write_text(text, encoding="utf-8")
     try:
         os.link(temp, path)  # fails if another process said it first: its reason stays
     except FileExistsError:
@@ -89,6 +100,25 @@ def go_offline(kind_dir: Path, session: str, service: str, reason: str, *,
         temp.unlink(missing_ok=True)
 
 
+def _left_out_path(kind_dir: Path, session: str, plugin: str) -> Path:
+    return kind_dir / RUN_DIR / f"{session}.{plugin}{LEFT_OUT}"
+
+
+def leave_out(kind_dir: Path, session: str, plugin: str, line: str) -> None:
+    """Say, for every process of this run, that the rule plugin ``plugin`` (its entry point's
+    name: kebab-case) runs no more, and why (``line``, the first said stays)."""
+    _say_first(_left_out_path(kind_dir, session, plugin), line)
+
+
+def left_out(kind_dir: Path, session: str, plugin: str) -> str | None:
+    """Why this run runs the rule plugin ``plugin`` no more, if it left it out."""
+    try:
+        return _left_out_path(kind_dir, session, plugin).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
 def clear(kind_dir: Path, session: str) -> None:
-    for path in (kind_dir / RUN_DIR).glob(f"{session}.*{SUFFIX}"):
-        path.unlink(missing_ok=True)
+    for suffix in (SUFFIX, LEFT_OUT):
+        for path in (kind_dir / RUN_DIR).glob(f"{session}.*{suffix}"):
+            path.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from typing import Any
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.offline import Offline
 from mediakeeper.core.decisions import item_decisions
-from mediakeeper.queue.items import ERROR
+from mediakeeper.queue.items import ERROR, LEFT_OUT
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
@@ -74,6 +74,9 @@ class BatchReport:
     unidentified: int = 0
     awaiting: int = 0  # completed items that leave decisions
     decisions: int = 0  # the decisions they leave
+    # Completed items that lack part of their work (a rule plugin stopped or left out:
+    # ``details.plugins_left_out``), which the next run takes again.
+    left_out: int = 0
     _statuses: Counter[str] = field(default_factory=Counter)
     _totals: Counter[str] = field(default_factory=Counter)
     _details: Counter[str] = field(default_factory=Counter)
@@ -85,6 +88,7 @@ class BatchReport:
         if result is not None:
             self._totals.update(result.this_run)
             self.unidentified += unidentified(outcome)
+            self.left_out += bool(result.details.get(LEFT_OUT))
             if decisions := item_decisions(result.details):
                 self.awaiting += 1
                 self.decisions += decisions
@@ -107,12 +111,13 @@ class BatchReport:
     @property
     def exit_code(self) -> int:
         """1 when some item needs the person: it failed or was skipped, a fix of it could
-        not be written, it awaits a decision, or its work waits for a later run (its service
-        unreachable); or the batch stopped early."""
+        not be written, it awaits a decision, its work waits for a later run (its service
+        unreachable), or it lacks a rule plugin's findings (the plugin was stopped: a
+        nightly run must not pass that over as all done); or the batch stopped early."""
         if self.interrupted:
             return EXIT_INTERRUPTED
         failed = self.count(ERROR) + self.count("skipped") + len(self.with_problems())
-        needs_you = failed or self.awaiting or self.given_back()
+        needs_you = failed or self.awaiting or self.given_back() or self.left_out
         return EXIT_SOME_ERRORS if needs_you or self.stopped_early else EXIT_OK
 
     def given_back(self) -> list[Outcome]:

@@ -13,9 +13,11 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue.items import (
     IN_PROGRESS,
+    PENDING,
     claim_is_stale,
     given_back,
     is_eligible,
+    lacks_work,
 )
 from mediakeeper.queue.manager import check_library, init_queue, new_items, refreshed_items
 from mediakeeper.queue.session_log import Session, start_session
@@ -80,6 +82,9 @@ def eligible_items(
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
         items = new_items(kind, library.resolve(), settings.home)
+    if options.keys is None:  # as the batch will see them: it takes these again first
+        items = [{**item, "status": PENDING} if lacks_work(item, options.max_attempts) else item
+                 for item in items]  # fmt: skip
     chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]
     return chosen[: options.size]
 

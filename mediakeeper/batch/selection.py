@@ -16,7 +16,17 @@ from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, NotFound, UsageError
-from mediakeeper.queue.items import COMPLETED, ERROR, IN_PROGRESS, PENDING, SKIPPED, STATUSES
+from mediakeeper.queue.itemlist import scan
+from mediakeeper.queue.items import (
+    COMPLETED,
+    ERROR,
+    IN_PROGRESS,
+    LEFT_OUT,
+    PENDING,
+    SKIPPED,
+    STATUSES,
+    lacks_work,
+)
 from mediakeeper.queue.manager import find_item, refuse_if_live, reset_where
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import kind_command, queue_manager
@@ -126,11 +136,29 @@ def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
         enrich_only(store, options)
     elif options.keys is not None:
         make_claimable(store, options.keys)
+    else:
+        retake_left_out(store, options.max_attempts)
 
 
 def make_claimable(store: QueueStore, keys: set[str]) -> None:
     """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
     reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
+
+
+def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
+    """The completed items that lack part of their work back to pending, so that this batch
+    takes them again, first (queue order), without the person having to know: the plugin
+    may have been mended, or its limit raised. Only ``max_attempts`` runs in a row: a plugin
+    that hangs for good would have each batch take the same items, and never the pending
+    ones; after that they wait for the person (``--show-summary`` says so)."""
+    if not store.exists():
+        return []
+    with store.locked() as data:  # read through once, only the lines naming it decoded
+        keys = {i["key"] for i in scan(data["items"], key=LEFT_OUT)
+                if lacks_work(i, max_attempts)}  # fmt: skip
+    if not keys:
+        return []  # (the queue is written only when one is there)
+    return reset_where(store, lambda item: item["key"] in keys)
 
 
 def not_enriched(store: QueueStore) -> set[str]:

@@ -392,6 +392,9 @@ def render_summary(
             f"--{noun} NAME"
         )
     lines += report.notices
+    if report.left_out:
+        lines.append(f"needs you: {count(report.left_out, noun)} without a rule plugin's findings "
+                     "(it was stopped or left out); the next run takes them again")  # fmt: skip
     if report.went_offline and not report.went_offline.refused:  # a refusal's notice says it
         lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
     if waiting := report.given_back():

@@ -483,6 +483,14 @@ def render_summary(summary: dict, noun: str) -> str:
             f"  ({summary['not_identified']:,} completed but not identified: "
             f"--list --status completed shows why)"
         )
+    if summary["plugins_left_out_items"]:
+        lines.append(
+            f"  ({summary['plugins_left_out_items']:,} completed without the findings of "
+            f"{', '.join(summary['plugins_left_out'])}: stopped at its time limit or left "
+            "out; the next batch takes each again, up to max_attempts runs in a row; after "
+            "that mend the plugin or raise [music] plugin_rule_timeout, and run each with the "
+            f"batch's --{noun} NAME)"
+        )
     extra = "".join(
         f"{wording.count(summary[x.total], x.noun)} · "
         for x in kinds.get(summary["kind"]).extra_counters

@@ -68,6 +68,7 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
                    plugin_rule_timeout=run.settings.get("music", "plugin_rule_timeout"),
                    )  # fmt: skip
     made_per_artist: list[int] = []
+    said: set[str] = set()  # a plugin left out: said under the first artist only
 
     def lines(item: dict[str, Any]) -> Iterator[str]:
         preview = job.preview(item)
@@ -95,7 +96,9 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
             where = group.where if len(group.findings) == 1 else in_album(group.where, f["album"])
             yield f"  [{f['code']}] {where}: {f['message']}"
         for line in preview.stopped:
-            yield f"  {line}"
+            if line not in said:
+                said.add(line)
+                yield f"  {line}"
 
     yield from each_previewed(items, lines)
     lookups = "; their MusicBrainz lookups are not previewed (a dry run asks nothing)"

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import Offline, failure_said, go_offline, went_offline
+from mediakeeper.batch.offline import (
+    Offline,
+    failure_said,
+    go_offline,
+    leave_out,
+    left_out,
+    went_offline,
+)
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import (
@@ -40,11 +47,11 @@ from mediakeeper.music import fix_outcome
 from mediakeeper.music.model import ArtistScan, Preview, Track
 from mediakeeper.music.outputs import ArtistOutputs
 from mediakeeper.music.rule_base import finding
-from mediakeeper.music.rules import Issues, issues_of, planned_changes
+from mediakeeper.music.rules import Issues, LeftOut, issues_of, planned_changes
 from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import asked_details
+from mediakeeper.queue.items import LEFT_OUT, LEFT_OUT_RUNS, asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
@@ -114,6 +121,9 @@ class MusicJob:
     # What the kept parses of the plans not yet committed take (``KEEP_PARSED_BYTES`` is
     # the worker's, however many artists it holds).
     _held: int = field(default=0, init=False, repr=False, compare=False)
+    # The rule plugins a dry run (``preview``, one process) left out: kept here, not written.
+    _previewed: LeftOut = field(default_factory=LeftOut.in_memory, init=False, repr=False,
+                                compare=False)  # fmt: skip
 
     @property
     def status_dir(self) -> Path:
@@ -123,7 +133,7 @@ class MusicJob:
 
     def preview(self, item: dict[str, Any]) -> Preview:
         scan = self._scan(item)
-        issues = self._issues(scan)
+        issues = self._issues(scan, self._previewed)
         findings = issues.findings
         held = dismissals.undone_standing(item)  # what an undo took back is not planned
         changes = dismissals.not_held(planned_changes(findings), held) if self.fix else []
@@ -306,6 +316,7 @@ class MusicJob:
                 **state.get("enrichment", {}),
                 **({"identified": state["identified"]} if "identified" in state else {}),
                 **state.get("lookups", {}),
+                **_left_out_details(item, state.get("plugins_left_out", [])),
             },
             summary=f"{count(len(tracks), 'track')}, {count(len(records), 'finding')}, "
             f"{fixed} fixed" + (_matched(state.get("enrichment")) if identified else "")
@@ -369,11 +380,14 @@ class MusicJob:
             self._may_ask(MUSICBRAINZ, ACOUSTID)
         scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        issues = self._issues(scan)
+        issues = self._issues(scan, self._left_out())
         findings = issues.findings
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
-        _noted(state, item, issues.stopped)
+        # The same line from every artist: the batch says it once.
+        state.setdefault("notes", []).extend(issues.stopped)
+        if issues.left_out:
+            state["plugins_left_out"] = issues.left_out
         # An --enrich run has nothing local left to do: there a lookup that fails is the
         # item's failure. Any other run does its local work whatever the network does.
         if self._identifies(scan) and self._may_ask(ACOUSTID):
@@ -511,11 +525,16 @@ class MusicJob:
         state["covers_left"] = True
         return fetched, notes
 
-    def _issues(self, scan: ArtistScan) -> Issues:
+    def _left_out(self) -> LeftOut:
+        """The rule plugins this run leaves out, as every worker of it sees them."""
+        return LeftOut(lambda name: left_out(self.status_dir, self.session, name),
+                       lambda name, line: leave_out(self.status_dir, self.session, name, line))
+
+    def _issues(self, scan: ArtistScan, plugins_left_out: LeftOut) -> Issues:
         """The artist's findings; a rule plugin that breaks fails the artist (stage
         ``rules``) with a message naming the plugin, its entry point and its package."""
         try:
-            return issues_of(scan, self.plugin_rule_timeout)
+            return issues_of(scan, self.plugin_rule_timeout, plugins_left_out)
         except rule_plugins.RulePluginError as err:
             raise ItemFailure("rules", str(err)) from None
 
@@ -538,6 +557,19 @@ def _noted(state: dict[str, Any], item: dict[str, Any], notes: Iterable[str]) ->
     """What a service answered that this artist's lookups left out or could not use: said
     once, at the batch's end and in its log (the result's notices)."""
     state.setdefault("notes", []).extend(f"{item['name']}: {note}" for note in notes)
+
+
+def _left_out_details(item: dict[str, Any], plugins: list[str]) -> dict[str, Any]:
+    """The rule plugins whose findings the artist lacks (stopped on it, or left out of the
+    run), and how many runs in a row lacked some: the next batch takes it again while
+    fewer than ``max_attempts`` (``batch.selection.retake_left_out``). None, and none
+    before: nothing said."""
+    before = item.get("details") or {}
+    if not plugins and not before.get(LEFT_OUT):
+        return {}
+    runs = before.get(LEFT_OUT_RUNS)
+    runs = (runs if isinstance(runs, int) else 0) + 1 if plugins else 0
+    return {LEFT_OUT: plugins, LEFT_OUT_RUNS: runs}
 
 
 def _matched(enrichment: dict[str, Any] | None) -> str:

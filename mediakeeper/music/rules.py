@@ -10,7 +10,7 @@ they look at: ``file_rules`` (single files), ``album_rules`` (album-wide tags),
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from mediakeeper import tags
@@ -34,7 +34,7 @@ from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
 
-__all__ = ["STAGES", "Context", "Issues", "find_issues", "issues_of", "planned_changes"]
+__all__ = ["STAGES", "Context", "Issues", "LeftOut", "find_issues", "issues_of", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
 
@@ -98,35 +98,71 @@ STAGES: tuple[tuple[Rule, ...], ...] = (
 
 @dataclass
 class Issues:
-    """An artist's findings, and a line for each rule plugin stopped at its time limit."""
+    """An artist's findings; a line for each rule plugin stopped (or left out) on it, each
+    the same for every artist, so a batch says it once; and the plugins whose findings it
+    lacks (``rule plugin 'name'``)."""
 
     findings: list[Finding]
     stopped: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
 
 
-def plugin_findings(ctx: Context, timeout: float, stopped: list[str]) -> list[Finding]:
+@dataclass
+class LeftOut:
+    """The rule plugins a run runs no more, each with the line that says why: ``said(name)``
+    (None: it runs), ``say(name, line)`` (the first line stays). A batch's workers share it
+    through flag files in the kind's run state (``batch.offline.leave_out``); a dry run, one
+    process, keeps it in memory (``in_memory``)."""
+
+    said: Callable[[str], str | None]
+    say: Callable[[str, str], None]
+
+    @classmethod
+    def in_memory(cls) -> LeftOut:
+        lines: dict[str, str] = {}
+        return cls(lines.get, lines.setdefault)
+
+
+LEFT_FOR_NEXT_RUN = ("it is left out for the rest of this run, and the next run takes the "
+                     "artists without its findings again")  # fmt: skip
+
+
+def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: LeftOut
+                    ) -> list[Finding]:  # fmt: skip
     """The findings of installed plugins' rules (``mediakeeper.rules`` entry points): a stage
     after the built-in ones, reading values as every built-in fix leaves them; their codes
     namespaced (``name:code``, mediakeeper.core.rule_plugins).
 
     Each runs in a child process stopped past ``timeout`` seconds (a thread cannot be
     stopped; a process can: system.time_limit): one stuck in a loop or a read held the
-    batch for ever. A rule stopped is said in ``stopped`` and its findings are left out, the
-    others kept. Its fixes are ``ctx.change``'s, which only plan: the batch writes them once
-    the rule has returned, so a rule stopped half-way has written nothing."""
+    batch for ever. A rule stopped is said in ``issues.stopped`` and its findings are left
+    out, the others kept. Its fixes are ``ctx.change``'s, which only plan: the batch writes
+    them once the rule has returned, so a rule stopped half-way has written nothing.
+
+    A rule stopped, or whose process died, is left out of the rest of the run
+    (``left_out``): one that hangs on every artist cost its whole limit on each of them.
+    Either way the artist lacks its findings (``issues.left_out``), and the next run takes
+    it again."""
     if not (rules := rule_plugins.loaded()):
         return []
     from mediakeeper.system.time_limit import CallDied, OverTime, call_within  # (plugins')
 
     found: list[Finding] = []
     for rule in rules:
+        if (line := left_out.said(rule.name)) is not None:
+            issues.stopped.append(line)
+            issues.left_out.append(f"rule plugin {rule.name!r}")
+            continue
         try:
             found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout)
         except OverTime:
-            stopped.append(f"{rule.label} did not finish within {timeout:g} s and was stopped: "
-                           "its findings are left out; raise [music] plugin_rule_timeout if "
-                           "it needs longer")  # fmt: skip
+            line = (f"{rule.label} did not finish within {timeout:g} s and was stopped: "
+                    f"{LEFT_FOR_NEXT_RUN}; raise [music] plugin_rule_timeout if it needs longer")
+            left_out.say(rule.name, line)
+            issues.stopped.append(left_out.said(rule.name) or line)  # another worker's, first
+            issues.left_out.append(f"rule plugin {rule.name!r}")
         except CallDied as err:  # it ended the process (os._exit, a crash in C code)
+            left_out.say(rule.name, f"{rule.label}: {err}: {LEFT_FOR_NEXT_RUN}")
             raise rule_plugins.RulePluginError(f"{rule.label}: {err}") from None
         except rule_plugins.RulePluginError:
             raise
@@ -150,16 +186,18 @@ def _order(found: Finding) -> tuple[str, ...]:
 def find_issues(scan: ArtistScan) -> list[Finding]:
     """Every finding for one artist, ordered by album, path, then code; rule plugins given
     the setting's default time."""
-    return issues_of(scan, kinds.get("music").settings["plugin_rule_timeout"]).findings
+    timeout = kinds.get("music").settings["plugin_rule_timeout"]
+    return issues_of(scan, timeout, LeftOut.in_memory()).findings
 
 
-def issues_of(scan: ArtistScan, plugin_timeout: float) -> Issues:
+def issues_of(scan: ArtistScan, plugin_timeout: float, left_out: LeftOut) -> Issues:
     """Every finding for one artist, ordered by album, path, then code; and the rule plugins
-    stopped at ``plugin_timeout`` (``[music] plugin_rule_timeout``)."""
+    stopped at ``plugin_timeout`` (``[music] plugin_rule_timeout``) or left out of the run
+    (``left_out``)."""
     ctx = Context.of(scan)
     findings: list[Finding] = []
-    stopped: list[str] = []
-    stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, stopped),))
+    issues = Issues(findings)
+    stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, issues, left_out),))
     for stage in stages:
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)
@@ -181,7 +219,8 @@ def issues_of(scan: ArtistScan, plugin_timeout: float) -> Issues:
     }
     if untaggable:
         settled = [_not_written_untaggable(f, untaggable) for f in settled]
-    return Issues(sorted(settled, key=_order), stopped)
+    issues.findings = sorted(settled, key=_order)
+    return issues
 
 
 def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding]:

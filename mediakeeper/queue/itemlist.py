@@ -114,12 +114,18 @@ class ItemList(MutableSequence[dict[str, Any]]):
             self._raw[at] = raw
         return item
 
-    def scan(self, start: int = 0) -> Iterator[dict[str, Any]]:
+    def scan(self, start: int = 0, key: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item from ``start``, in order, for reading only: those not live are decoded
-        for the moment and not kept (going through all of them keeps one, and a block)."""
+        for the moment and not kept (going through all of them keeps one, and a block).
+        ``key``: only the items whose line holds that name (others may hold it too: the
+        caller still reads the item), found without decoding the rest."""
+        wanted = None if key is None else json.dumps(key).encode()
         for at in range(start, len(self._at)):
             item = self._live.get(at)
-            yield _decoded(self._line(at)) if item is None else item
+            if item is not None:
+                yield item
+            elif wanted is None or wanted in (line := self._line(at)):
+                yield _decoded(self._line(at) if wanted is None else line)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return (self[n] for n in range(len(self._at)))
@@ -214,9 +220,10 @@ class ItemList(MutableSequence[dict[str, Any]]):
         return list(self.scan())
 
 
-def scan(items: Sequence[dict[str, Any]], start: int = 0) -> Iterable[dict[str, Any]]:
+def scan(items: Sequence[dict[str, Any]], start: int = 0,
+         key: str | None = None) -> Iterable[dict[str, Any]]:  # fmt: skip
     """``items`` from ``start`` to read through without changing any: an ItemList's decoded
-    one at a time."""
+    one at a time (``key``: at least those whose line holds that name, ``ItemList.scan``)."""
     if isinstance(items, ItemList):
-        return items.scan(start)
+        return items.scan(start, key)
     return items[start:] if start else items

@@ -116,6 +116,20 @@ def is_eligible(
     )
 
 
+# details: the rule plugins whose findings a completed item lacks, and how many runs in a row
+LEFT_OUT, LEFT_OUT_RUNS = "plugins_left_out", "plugins_left_out_runs"
+
+
+def lacks_work(item: Mapping[str, Any], max_attempts: int) -> bool:
+    """A completed item that lacks part of its work (``details.plugins_left_out``: a rule plugin
+    stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
+    no limit)."""
+    details = item.get("details") or {}
+    runs = details.get(LEFT_OUT_RUNS, 0)
+    return (item["status"] == COMPLETED and bool(details.get(LEFT_OUT))
+            and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
+
+
 def make_claim(session: str, now: datetime, was: str = PENDING,
                started: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Who holds an item, and the status and start it had (what giving it back restores)."""

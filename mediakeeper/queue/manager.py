@@ -25,6 +25,7 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     FOLDED_INTO,
+    LEFT_OUT,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -397,8 +398,20 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
             if i["status"] == COMPLETED and (i.get("details") or {}).get("unidentified")
         ),
         "in_progress_stages": stages_in_progress(items),
+        # Completed without part of their work (a rule plugin stopped or left out).
+        "plugins_left_out": sorted({str(what) for i in items if i["status"] == COMPLETED
+                                    for what in _plugins_left_out(i)}),
+        "plugins_left_out_items": sum(1 for i in items
+                                      if i["status"] == COMPLETED and _plugins_left_out(i)),
         "updated_at": data.get("updated_at"),
     }
+
+
+def _plugins_left_out(item: Mapping[str, Any]) -> list[Any]:
+    """The rule plugins whose findings the item lacks (``details``; a hand edit's other
+    value: none)."""
+    left = (item.get("details") or {}).get(LEFT_OUT)
+    return left if isinstance(left, list) else []
 
 
 def find_item(

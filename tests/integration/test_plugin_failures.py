@@ -19,6 +19,11 @@ from tests.integration.test_plugins import install, run
 LABEL = ("rule plugin 'raises' (entry point mk_misbehaving.rules:RAISES, package "
          "mediakeeper-misbehaving-plugin 0.0.1) raised RuntimeError: cannot handle "
          "2001 - Loud/01 - Boom.flac (at rules.py:9)")  # fmt: skip
+STOPPED_ONCE = ("rule plugin 'loops' (entry point mk_misbehaving.rules:LOOPS, package "
+                "mediakeeper-misbehaving-plugin 0.0.1) did not finish within 1 s and was "
+                "stopped: it is left out for the rest of this run, and the next run takes the "
+                "artists without its findings again; raise [music] plugin_rule_timeout if it "
+                "needs longer")  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -156,12 +161,9 @@ def test_a_rule_plugin_that_never_ends_is_stopped_at_its_time_limit_and_the_batc
     ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
               "--offline", cwd=tmp_path)  # fmt: skip
     said = ran.stdout + ran.stderr
-    stopped = ("rule plugin 'loops' (entry point mk_misbehaving.rules:LOOPS, package "
-               "mediakeeper-misbehaving-plugin 0.0.1) did not finish within 1 s and was "
-               "stopped: its findings are left out; raise [music] plugin_rule_timeout if it "
-               "needs longer")  # fmt: skip
+    stopped = STOPPED_ONCE
     assert stopped in said, said
-    assert ran.returncode == 0, said
+    assert ran.returncode == 1, said  # Stuck lacks its findings: the next run takes it again
     assert "Traceback" not in said
     items = {i["name"]: i for i in QueueStore(home / "status" / "music", "music").load()["items"]}
     assert items["Stuck"]["status"] == "completed", items["Stuck"]
@@ -192,3 +194,128 @@ def test_a_rule_plugin_whose_findings_cannot_be_passed_back_fails_its_artist_nam
         "rule plugin 'unsendable' (entry point mk_misbehaving.rules:UNSENDABLE, package "
         "mediakeeper-misbehaving-plugin 0.0.1): its findings could not be passed back: "
     ), item["last_error"]
+
+
+def forever_library(music_library, root: Path, artists: int) -> Path:
+    """``artists`` artists, each of one track titled "Forever": the ``loops`` rule hangs on
+    every one of them."""
+    def track(n: int) -> dict:
+        tags = {"artist": f"Stuck {n}", "albumartist": f"Stuck {n}", "album": "Loud",
+                "date": "2001", "title": "Forever", "tracknumber": "1"}  # fmt: skip
+        return {f"Stuck {n}/2001 - Loud/01 - Forever.flac": {"tags": tags}}
+
+    return music_library(root, {k: v for n in range(artists) for k, v in track(n).items()})
+
+
+def queue_items(home: Path) -> dict[str, dict]:
+    return {i["name"]: i for i in QueueStore(home / "status" / "music", "music").load()["items"]}
+
+
+def test_a_rule_plugin_stopped_once_is_left_out_for_the_rest_of_the_run_and_its_artists_come_back(
+    tmp_path, misbehaving, music_library, monkeypatch
+):
+    """A plugin that hung on every artist cost its full limit on each one (a batch of 10 at
+    30 s: five minutes of nothing), the artists were completed without its findings for good,
+    and the batch exited 0. Now the first stop leaves the plugin out of the run in every
+    worker, said once; the batch exits 1; the next run takes those artists again, and once
+    the plugin is mended they get its findings."""
+    lib = forever_library(music_library, tmp_path / "Music", 10)
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    monkeypatch.setenv("MK_LOOPS_CALLS", str(calls))
+    home = tmp_path / "home"
+    batch = ("process_music_batch.py", "--home", home, "--library", lib, "--offline",
+             "--workers", "2")  # fmt: skip
+    ran = run(misbehaving, *batch, cwd=tmp_path)
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said
+    assert said.count(STOPPED_ONCE) == 1, said
+    assert "Traceback" not in said
+    # Each worker may have begun the plugin before the first stop was said; no more.
+    assert 1 <= len(calls.read_text().splitlines()) <= 2
+    assert ("needs you: 10 artists without a rule plugin's findings (it was stopped or left "
+            "out); the next run takes them again") in said, said
+    items = queue_items(home)
+    for item in items.values():
+        assert item["status"] == "completed", item
+        assert item["details"]["plugins_left_out"] == ["rule plugin 'loops'"], item
+        assert "loops:stuck" not in item["details"]["finding_counts"]
+    [log] = (home / "status" / "music" / "session_logs").glob("*.log")
+    assert log.read_text("utf-8").count(STOPPED_ONCE) == 1
+    assert not list((home / "status" / "music" / "run").glob("*")), "the run's flags are gone"
+
+    # The plugin mended (or its limit raised): the next run takes every one of them again,
+    # no flag needed, and each gets its findings.
+    monkeypatch.setenv("MK_LOOPS_MENDED", "1")
+    calls.unlink()
+    again = run(misbehaving, *batch, cwd=tmp_path)
+    said = again.stdout + again.stderr
+    assert again.returncode == 0, said
+    assert "10 artists completed" in said, said
+    assert len(calls.read_text().splitlines()) == 10
+    for item in queue_items(home).values():
+        assert item["status"] == "completed", item
+        assert item["details"]["plugins_left_out"] == [], item
+        assert "loops:stuck" in item["details"]["finding_counts"], item
+
+
+def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
+    tmp_path, misbehaving, music_library, monkeypatch
+):
+    """A plugin that hangs for good must not hold the queue: each run would take the same
+    artists again first, and never reach the pending ones. After ``max_attempts`` runs that
+    left it out of an artist, the artist waits for the person, said by the queue manager with
+    the way to run it again."""
+    lib = forever_library(music_library, tmp_path / "Music", 2)
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_MAX_ATTEMPTS", "2")
+    home = tmp_path / "home"
+    batch = ("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    for _ in range(2):
+        ran = run(misbehaving, *batch, cwd=tmp_path)
+        assert ran.returncode == 1 and "2 artists completed" in ran.stdout, ran.stdout + ran.stderr
+        # The dry run shows what the next batch takes: these artists again (then none).
+        dry = run(misbehaving, *batch, "--dry-run", cwd=tmp_path).stdout
+        assert ("dry run: 2 artists" in dry) is (_ == 0), dry
+    third = run(misbehaving, *batch, cwd=tmp_path)
+    assert "Nothing to do" in third.stdout, third.stdout + third.stderr
+    assert all(i["details"]["plugins_left_out_runs"] == 2 for i in queue_items(home).values())
+    summary = run(misbehaving, "music_queue_manager.py", "--home", home, "--show-summary",
+                  cwd=tmp_path)  # fmt: skip
+    assert ("(2 completed without the findings of rule plugin 'loops': stopped at its time "
+            "limit or left out; the next batch takes each again, up to max_attempts runs in a "
+            "row; after that mend the plugin or raise [music] plugin_rule_timeout, and run "
+            "each with the batch's --artist NAME)") in summary.stdout, summary.stdout  # fmt: skip
+    # Run by name, it is taken again (and, still hanging, left out once more).
+    named = run(misbehaving, *batch, "--artist", "Stuck 0", cwd=tmp_path)
+    assert named.returncode == 1 and "1 artist completed" in named.stdout, named.stdout
+    assert queue_items(home)["Stuck 0"]["details"]["plugins_left_out_runs"] == 3
+
+
+def test_a_rule_plugin_whose_process_dies_fails_its_artist_and_is_left_out_of_the_run(
+    tmp_path, misbehaving, music_library
+):
+    """A rule whose process ended (a crash in C code) failed every artist it met, each in
+    turn; now the first fails, named, and the run leaves the plugin out: the other artists
+    complete without it, to be taken again by the next run."""
+
+    def track(n: int) -> dict:
+        tags = {"artist": f"Gone {n}", "albumartist": f"Gone {n}", "album": "Loud",
+                "date": "2001", "title": "Dies", "tracknumber": "1"}  # fmt: skip
+        return {f"Gone {n}/2001 - Loud/01 - Dies.flac": {"tags": tags}}
+
+    lib = music_library(tmp_path / "Music", {**track(0), **track(1), **track(2)})
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", "--workers", "1", cwd=tmp_path)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said
+    label = ("rule plugin 'dies' (entry point mk_misbehaving.rules:DIES, package "
+             "mediakeeper-misbehaving-plugin 0.0.1): its process ended before it returned")
+    assert said.count(f"{label}: it is left out for the rest of this run") == 1, said
+    items = queue_items(home)
+    failed = [i for i in items.values() if i["status"] == "error"]
+    assert len(failed) == 1 and failed[0]["last_error"] == label, items
+    done = [i for i in items.values() if i["status"] == "completed"]
+    assert len(done) == 2 and all(i["details"]["plugins_left_out"] == ["rule plugin 'dies'"]
+                                  for i in done), items  # fmt: skip

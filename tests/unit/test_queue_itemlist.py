@@ -22,6 +22,21 @@ def test_an_item_changed_in_place_keeps_its_change_once_settled():
     assert items == [{"key": "a", "n": 10}, {"key": "b", "n": 2}]
 
 
+def test_a_scan_for_a_key_decodes_only_the_lines_that_name_it():
+    """A batch looks for the completed items a rule plugin was left out of as it starts: a
+    decode of every line of a large queue for the few that hold ``plugins_left_out`` doubled the
+    fixed cost of its start (0.6 s for 50,000 items)."""
+    items = ItemList({"key": str(n), "details": {"plugins_left_out": ["x"]} if n % 10 == 0 else {}}
+                     for n in range(50))  # fmt: skip
+    items.settle()
+    live = items[3]  # a live item is as it is now: given whatever it holds
+    named = [i["key"] for i in scan(items, key="plugins_left_out")]
+    assert named == ["0", "3", *map(str, range(10, 50, 10))]
+    live["details"]["plugins_left_out"] = ["y"]
+    assert "3" in [i["key"] for i in scan(items, key="plugins_left_out")]
+    assert items._live == {3: live}  # nothing more kept
+
+
 def test_a_scan_decodes_for_the_moment_and_keeps_nothing():
     items = ItemList({"key": str(n)} for n in range(50))
     items.settle()  # taken live, as a store reads them, until its section ends

@@ -30,13 +30,21 @@ TRESPASSES = RulePlugin(codes={"renamed": ("warning", "a title renamed")}, rule=
 
 
 # A rule that never ends: on a title saying "forever" it proposes a fix (through ctx.change),
-# then loops for ever, as a plugin stuck on a lock or a blocking read would.
+# then loops for ever, as a plugin stuck on a lock or a blocking read would. The tests see
+# how often it is called (a line per call appended to $MK_LOOPS_CALLS), and mend it
+# ($MK_LOOPS_MENDED: a new version of the plugin, or a limit it now fits in).
+import os  # noqa: E402
+
+
 def loops(ctx):
+    if calls := os.environ.get("MK_LOOPS_CALLS"):
+        with open(calls, "a", encoding="utf-8") as log:
+            log.write(f"{len(ctx.tracks)}\n")
     for track in ctx.tracks:
         if "forever" in ctx.value(track, "title").lower():
             yield LOOPS.finding("stuck", track.path, track.album, "half done",
                                 [ctx.change(track, "title", "Half Done")])  # fmt: skip
-            while True:
+            while not os.environ.get("MK_LOOPS_MENDED"):
                 pass
 
 
@@ -55,3 +63,14 @@ def unsendable(ctx):
 
 
 UNSENDABLE = RulePlugin(codes={"odd": ("info", "an odd finding")}, rule=unsendable)
+
+
+# A rule whose process dies (as a crash in C code would end it) on a title saying "dies".
+def dies(ctx):
+    for track in ctx.tracks:
+        if "dies" in ctx.value(track, "title").lower():
+            os._exit(3)
+    return []
+
+
+DIES = RulePlugin(codes={"gone": ("info", "never reported")}, rule=dies)
