@@ -149,10 +149,12 @@ def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
     """ffmpeg's arguments for one track: the first audio stream only, no metadata or
     pictures from ffmpeg (the toolkit writes them); bit-exact, so one source always gives
     the same bytes (no random Ogg serial, no muxing time): a resumed run ends as an
-    uninterrupted one would have."""
+    uninterrupted one would have. The source's frames checked as they are decoded
+    (``integrity.decoding``)."""
     return [
-        "-i", os.fspath(source), "-map", "0:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
-        *profile.codec, "-fflags", "+bitexact", "-f", profile.muxer, "-y", os.fspath(temp),
+        *integrity.decoding(source), "-i", os.fspath(source), "-map", "0:a:0",
+        "-map_metadata", "-1", "-map_chapters", "-1", *profile.codec, "-fflags", "+bitexact",
+        "-f", profile.muxer, "-y", os.fspath(temp),
     ]  # fmt: skip
 
 
