@@ -134,3 +134,17 @@ def test_a_lossy_portable_copy_of_a_high_resolution_source_plays_at_48_khz_at_mo
         output = tmp_path / f"{rate}-{name}{PROFILES[name].extension}"
         convert(EXE, source, output, PROFILES[name])
         assert mutagen.File(output).info.sample_rate == expected, name
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_value_of_a_tag_is_carried_two_genres_stay_two(tmp_path, name):
+    """A tag a scan reads as one value (its first) may hold several: two genres, two
+    artists of a collaboration, as Vorbis comments keep them. Each reaches the output."""
+    source = synth.tone(EXE, tmp_path / "src.flac", 1.0)
+    audio = mutagen.File(source)
+    audio["GENRE"], audio["ARTIST"], audio["TITLE"] = ["Rock", "Pop"], ["A1", "A2"], ["Song"]
+    audio.save()
+    output = tmp_path / f"out{PROFILES[name].extension}"
+    convert(EXE, source, output, PROFILES[name])
+    carried = tags.all_values(mutagen.File(output), ["genre", "artist", "title"])
+    assert carried == {"genre": ["Rock", "Pop"], "artist": ["A1", "A2"], "title": ["Song"]}
