@@ -276,7 +276,7 @@ class ConversionJob(StagedJob):
         if processed.is_dir() and not same_volume(processed, self.output):
             estimate = sum(f.stat().st_size for f in processed.iterdir() if f.is_file())
             plan.check_space({self.output: estimate}, self.min_free_mb, item["name"])
-        if not attempt.state.get("placed"):
+        if "placing_output" not in attempt.state:  # (a placement begun is finished first)
             _unchanged_since_copied(attempt)
         self.place(attempt, processed, target, "output", move=True)
         attempt.save(FINALIZING, placed=str(target))
