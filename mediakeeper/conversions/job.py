@@ -20,6 +20,7 @@ The working directory gone: the album starts again from its original; both gone:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import shutil
@@ -35,10 +36,13 @@ from mediakeeper.batch.staged import (
     COMPLETED,
     DELETING,
     Attempt,
+    OriginalChanged,
     Restart,
     Stage,
     StagedJob,
     album_target,
+    changed_originals,
+    changed_since_copied,
     copied_originals,
 )
 from mediakeeper.conversions import plan
@@ -50,6 +54,7 @@ from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.workdir import copy_verified, same_files, same_volume
 from mediakeeper.media import ffmpeg
+from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import (
     PROFILES,
     Converted,
@@ -271,6 +276,8 @@ class ConversionJob(StagedJob):
         if processed.is_dir() and not same_volume(processed, self.output):
             estimate = sum(f.stat().st_size for f in processed.iterdir() if f.is_file())
             plan.check_space({self.output: estimate}, self.min_free_mb, item["name"])
+        if "placing_output" not in attempt.state:  # (a placement begun is finished first)
+            _unchanged_since_copied(attempt)
         self.place(attempt, processed, target, "output", move=True)
         attempt.save(FINALIZING, placed=str(target))
         return attempt.save(self.after_placing(attempt))
@@ -328,6 +335,25 @@ class ConversionJob(StagedJob):
             f"{before / 1e6:.1f} MB -> {after / 1e6:.1f} MB",
         )
         return result
+
+
+def _unchanged_since_copied(attempt: Attempt) -> None:
+    """OriginalChanged, naming them, when album files were changed, added or removed since
+    the album was copied (a tagger, a track replaced while its album was converted): its
+    output, made from the copy, would hold them as they were, and the queue would record
+    them as they are now (a ``--refresh`` would find no change), so the change would never
+    reach the output. Nothing is placed; a retry converts the album as it is now."""
+    album, recorded = Path(attempt.item["path"]), attempt.state.get("originals", {})
+    if not changed_since_copied(album, recorded):
+        return
+    changed = [f.path for f in changed_originals(album, recorded)]
+    with contextlib.suppress(OSError):  # (a file added, or one gone)
+        changed += sorted({p.name for p in album_files(album)} ^ recorded.keys())
+    again = "--retry-errors --overwrite" if attempt.state.get("archived") else "--retry-errors"
+    raise OriginalChanged(
+        f"{', '.join(changed) or 'its files'} in {album} changed while the album was converted "
+        f"from its copy: nothing placed; run it again with {again} to convert it as it is now"
+    )
 
 
 def _record(wd: Path, entry: plan.Entry) -> Path:

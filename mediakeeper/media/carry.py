@@ -1,7 +1,8 @@
 """What a converted track carries beyond the tags a scan reads (which ``convert`` writes
 through ``tags.write``): every value of the tag table's other fields (composer, ISRC,
 labels, ... every field beets' mediafile maps) under the target's standard keys
-(``tags.all_values``, ``tags.set_values``), every other text field of its source
+(``tags.all_values``, ``tags.set_values``), the further values of a tag a scan reads as one
+(``SEVERAL``: a second genre), every other text field of its source
 (ReplayGain, anything of a tagger's own) in the target's convention, and its embedded
 cover. Each container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
 ``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and
@@ -36,6 +37,11 @@ R128_OFFSET = -5.0  # dB from a ReplayGain 2 gain (-18 LUFS) to an Opus R128 gai
 CARRIED = tuple(
     name for name in tags.FIELD_OF if name not in tags.LOGICAL_TAGS and name not in tags.LOUDNESS
 )
+
+
+# The tags a scan reads are one value each, which ``convert`` writes (its first); those that
+# may hold several (two genres, a collaboration's two artists) are carried here, every value.
+SEVERAL = tuple(name for name in tags.LOGICAL_TAGS if tags.FIELD_OF[name].total is None)
 
 
 def _table_names() -> set[str]:
@@ -73,7 +79,10 @@ def read_rest(source: Path) -> Rest:
         return Rest({}, {}, None)
     if audio is None or audio.tags is None:
         return Rest({}, {}, None)
-    return Rest(tags.all_values(audio, CARRIED), _other_fields(audio), embedded_cover(audio))
+    more = tags.all_values(audio, CARRIED)
+    more.update((name, values) for name, values in tags.all_values(audio, SEVERAL).items()
+                if len(values) > 1)  # fmt: skip
+    return Rest(more, _other_fields(audio), embedded_cover(audio))
 
 
 def _other_fields(audio) -> dict[str, list[str]]:

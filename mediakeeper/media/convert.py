@@ -50,13 +50,19 @@ class Profile:
     kbps: int  # for the space estimate; 0: lossless (about the source's size)
 
 
+# A portable player's AAC decoder takes 48 kHz at most (an iPod's, a car's), and a 96 kHz
+# AAC spends its bits above hearing: a higher rate goes to the nearest of these, a rate
+# among them is kept. (LAME keeps to 48 kHz itself; Opus is always 48 kHz.)
+PORTABLE_RATES = ("-af", "aformat=sample_rates=" + "|".join(
+    map(str, (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000))))
+
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         Profile(
             "opus", ".opus", "opus", ("-c:a", "libopus", "-b:a", "128k", "-vbr", "on"), True, 128
         ),
-        Profile("aac", ".m4a", "ipod", ("-c:a", "aac", "-b:a", "256k"), True, 256),
+        Profile("aac", ".m4a", "ipod", ("-c:a", "aac", "-b:a", "256k", *PORTABLE_RATES), True, 256),
         Profile("mp3", ".mp3", "mp3", ("-c:a", "libmp3lame", "-q:a", "2"), True, 190),
         Profile("flac", ".flac", "flac", ("-c:a", "flac", "-compression_level", "5"), False, 0),
         Profile("alac", ".m4a", "ipod", ("-c:a", "alac"), False, 0),
@@ -149,10 +155,12 @@ def encode_args(source: Path, temp: Path, profile: Profile) -> list[str]:
     """ffmpeg's arguments for one track: the first audio stream only, no metadata or
     pictures from ffmpeg (the toolkit writes them); bit-exact, so one source always gives
     the same bytes (no random Ogg serial, no muxing time): a resumed run ends as an
-    uninterrupted one would have."""
+    uninterrupted one would have. The source's frames checked as they are decoded
+    (``integrity.decoding``)."""
     return [
-        "-i", os.fspath(source), "-map", "0:a:0", "-map_metadata", "-1", "-map_chapters", "-1",
-        *profile.codec, "-fflags", "+bitexact", "-f", profile.muxer, "-y", os.fspath(temp),
+        *integrity.decoding(source), "-i", os.fspath(source), "-map", "0:a:0",
+        "-map_metadata", "-1", "-map_chapters", "-1", *profile.codec, "-fflags", "+bitexact",
+        "-f", profile.muxer, "-y", os.fspath(temp),
     ]  # fmt: skip
 
 

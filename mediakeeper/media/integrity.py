@@ -54,6 +54,10 @@ from mediakeeper.media import ffmpeg, flacframes, flactest, promised
 
 LOSSLESS = frozenset({".flac", ".wav", ".aif", ".aiff", ".wv", ".ape"})
 SHORT_BY = 0.1  # seconds a decode may fall short of an exact header (rounding, priming)
+# A header that counts the very samples a decode gives (FLAC's STREAMINFO): short of it by
+# more than the rounding of a length to the millisecond, the file lost audio (a frame whose
+# header is damaged is skipped by the decoder without a word; its last frame is 0.1 s at most).
+SAMPLE_ROUNDING = 0.001
 SILENCE_DB, SILENCE_SECONDS = -60, 10.0  # a long silence: this quiet, this long
 # The lossy-origin estimate: levels above these frequencies, over a 10 s window (a lossy
 # encoder's low-pass does not move; 30 s cost more than the decode itself). The first is the
@@ -85,6 +89,7 @@ class Header:
     size: int = 0  # the file's bytes when its header was read
     cut: str = ""  # how the header alone shows the file cut short (an MP3's last frame)
     slack: float = 0.0  # seconds the header counts that a decode drops (an encoder's priming)
+    to_the_sample: bool = False  # its count is the very samples a whole decode gives (FLAC)
 
     @property
     def missing_bytes(self) -> int:
@@ -129,7 +134,8 @@ class Check:
         """Seconds of audio the header counts that the decode did not give."""
         short = self.header.seconds - self.seconds
         exact, slack = self.header.exact, self.header.slack
-        return round(short, 3) if exact and short > SHORT_BY + slack else 0.0
+        allowed = SAMPLE_ROUNDING if self.header.to_the_sample else SHORT_BY + slack
+        return round(short, 3) if exact and short > allowed else 0.0
 
     @property
     def truncated(self) -> bool:
@@ -274,7 +280,8 @@ def read_header(path: Path) -> Header:
     promise = promised.read(path, audio)
     return Header(promise.seconds, promise.exact, f"{md5:032x}" if md5 else "",
                   int(getattr(info, "bits_per_sample", 0) or 0), ends, promise.by,
-                  promise.end, size, promise.cut, promise.slack)  # fmt: skip
+                  promise.end, size, promise.cut, promise.slack,
+                  promise.to_the_sample)  # fmt: skip
 
 
 def _opened(path: Path) -> mutagen.FileType | None:
@@ -338,7 +345,8 @@ def check(exe: str | Callable[[], str], path: Path, *, analyse: bool = True, fla
     if not analyse and flac and (whole := _by_flac(flac, path, header, **limits)) is not None:
         return replace(whole, frames=frames)
     exe = exe if isinstance(exe, str) else exe()
-    args = ["-loglevel", "level+info", "-i", _named(path), *outputs(path, header, analyse)]
+    args = ["-loglevel", "level+info", *decoding(path), "-i", _named(path),
+            *outputs(path, header, analyse)]  # fmt: skip
     found = reading(exe, path, header, ffmpeg.run(exe, args, **limits), **limits)
     return replace(found, frames=frames)
 
@@ -444,6 +452,17 @@ def outputs(path: Path, header: Header, analyse: bool) -> list[str]:
     return args
 
 
+def decoding(path: Path, *, stop: bool = False) -> list[str]:
+    """The decoder's options that go before ``path``'s ``-i``: a FLAC's frames' CRC-16
+    checked (ffmpeg checks only their headers' CRC-8 unless asked: a bit changed in a frame's
+    audio decodes to other samples without a word, which only an MD5 would tell, and a FLAC
+    may hold none). Each failing frame is an error; ``stop``: its frame is not decoded
+    either, so ``-xerror`` stops there (where the damage starts)."""
+    if path.suffix.lower() != ".flac":
+        return []
+    return ["-err_detect", "crccheck+explode" if stop else "crccheck"]
+
+
 def _named(path: Path) -> str:
     """The file as ffmpeg must read it: through its file protocol, so that no name (one
     beginning with "-", or "concat:" or "data:") is ever taken for an option or a protocol."""
@@ -472,8 +491,8 @@ def _first_error_at(exe: str, path: Path, **limits) -> float | None:
     """Where the first decode error stops a decode, seconds (a damaged file only): the
     samples decoded before it, counted by ``volumedetect`` (ffmpeg 5.1 exits on the error
     before it reports its progress, so the progress says 0.02 s for a file cut at 10 s)."""
-    args = ["-loglevel", "level+info", "-xerror", "-i", _named(path), "-map", "0:a:0",
-            "-af", "volumedetect", "-f", "null", "-"]  # fmt: skip
+    args = ["-loglevel", "level+info", "-xerror", *decoding(path, stop=True), "-i",
+            _named(path), "-map", "0:a:0", "-af", "volumedetect", "-f", "null", "-"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)
     if run.returncode == 0 or run.stopped:
         return None

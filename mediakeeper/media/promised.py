@@ -49,7 +49,12 @@ class Promise:
     end: int = 0  # the byte the audio should reach (the file is shorter: cut); 0: not said
     cut: str = ""  # how the header alone shows the file cut short, or ""
     slack: float = 0.0  # seconds the length counts that a decode drops
+    to_the_sample: bool = False  # the length counts the very samples a whole decode gives
 
+
+# Those whose count is of the very samples a whole decode gives, not a count a decoder may
+# trim (an encoder's priming, padding) or that rounds to its blocks.
+SAMPLE_COUNTS = frozenset({"FLAC", "OggFLAC"})
 
 # Samples an MP4's mdhd may count that its decode drops: an AAC encoder's priming (1024 to
 # 2112 samples, skipped by the edit list) and the last frame's padding.
@@ -68,7 +73,8 @@ def read(path: Path, audio) -> Promise:
     cut = _flac_cut(path, audio.info) if kind == "FLAC" else ""
     rate = getattr(audio.info, "sample_rate", 0) if kind == "MP4" else 0
     return Promise(seconds, exact, EXACT.get(kind, "") if exact else "", max(end, 0),
-                   cut, MP4_PRIMING / rate if rate else 0.0)  # fmt: skip
+                   cut, MP4_PRIMING / rate if rate else 0.0,
+                   exact and kind in SAMPLE_COUNTS)  # fmt: skip
 
 
 def _flac_cut(path: Path, info) -> str:

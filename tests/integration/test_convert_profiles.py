@@ -120,3 +120,31 @@ def test_a_source_cut_short_is_refused_not_converted_short(source, tmp_path):
     assert failed.value.message.startswith("cut.flac: does not decode at 0:00.")
     assert failed.value.message.endswith("replace it from a good copy")
     assert not output.exists()
+
+
+@pytest.mark.parametrize(("rate", "expected"), [(96000, 48000), (44100, 44100)])
+def test_a_lossy_portable_copy_of_a_high_resolution_source_plays_at_48_khz_at_most(
+    tmp_path, rate, expected
+):
+    """A portable player's AAC decoder takes 48 kHz at most (an iPod's, a car's); a 96 kHz
+    AAC also spends its bits on what no ear hears. A CD's rate is kept as it is (Opus
+    always plays at 48 kHz)."""
+    source = synth.tone(EXE, tmp_path / f"{rate}.flac", 1.0, rate=rate)
+    for name in ("aac", "mp3"):
+        output = tmp_path / f"{rate}-{name}{PROFILES[name].extension}"
+        convert(EXE, source, output, PROFILES[name])
+        assert mutagen.File(output).info.sample_rate == expected, name
+
+
+@pytest.mark.parametrize("name", sorted(PROFILES))
+def test_every_value_of_a_tag_is_carried_two_genres_stay_two(tmp_path, name):
+    """A tag a scan reads as one value (its first) may hold several: two genres, two
+    artists of a collaboration, as Vorbis comments keep them. Each reaches the output."""
+    source = synth.tone(EXE, tmp_path / "src.flac", 1.0)
+    audio = mutagen.File(source)
+    audio["GENRE"], audio["ARTIST"], audio["TITLE"] = ["Rock", "Pop"], ["A1", "A2"], ["Song"]
+    audio.save()
+    output = tmp_path / f"out{PROFILES[name].extension}"
+    convert(EXE, source, output, PROFILES[name])
+    carried = tags.all_values(mutagen.File(output), ["genre", "artist", "title"])
+    assert carried == {"genre": ["Rock", "Pop"], "artist": ["A1", "A2"], "title": ["Song"]}

@@ -1,0 +1,100 @@
+"""A FLAC whose STREAMINFO holds no MD5 (``flac --no-md5-sum``, a stream written by a
+program that could not seek back) has only its frames' CRCs and its sample count to tell
+damage by. Real files made by ffmpeg, one bit changed where a bad sector or a bad copy
+changes it; converted by the real ``convert`` and by the real batch script: the damage is
+refused, naming the file, and no output is shipped (a FLAC re-encoded from damaged audio
+would carry a fresh MD5 of the damage: laundered, never to be found again)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.demo import sound as synth
+from mediakeeper.media import ffmpeg, integrity
+from mediakeeper.media.convert import PROFILES, DamagedSource, convert
+from mediakeeper.media.flac_tail import _frame_number
+
+EXE = ffmpeg.find()
+MD5_AT = slice(26, 42)  # "fLaC", the STREAMINFO block's header, 18 bytes of fields, its MD5
+
+
+def _without_md5(path: Path) -> Path:
+    data = bytearray(path.read_bytes())
+    data[MD5_AT] = bytes(16)
+    path.write_bytes(data)
+    assert integrity.read_header(path).md5 == ""
+    return path
+
+
+def _frames(data: bytes) -> list[int]:
+    """Where each frame header is (its sync code and its CRC-8 right)."""
+    return [i for i in range(len(data) - 6)
+            if data[i] == 0xFF and _frame_number(data, i) is not None]  # fmt: skip
+
+
+def _flac(folder: Path, name: str = "01 Song.flac") -> Path:
+    return _without_md5(synth.tone(EXE, folder / name, 3.0))
+
+
+def _rotted(path: Path) -> Path:
+    """One bit of a middle frame's last residual byte changed: the frame still parses and
+    decodes to the right length, only its CRC-16 tells."""
+    data = bytearray(path.read_bytes())
+    frames = _frames(data)
+    next_frame = frames[len(frames) // 2 + 1]
+    data[next_frame - 3] ^= 0x01  # before the frame's 2-byte CRC-16 footer
+    path.write_bytes(data)
+    return path
+
+
+def _last_frame_damaged(path: Path) -> Path:
+    """One bit of the last frame's header changed (its CRC-8 fails): a decoder skips that
+    frame as noise, and the decode ends a fraction of a second early, without an error."""
+    data = bytearray(path.read_bytes())
+    data[_frames(data)[-1] + 4] ^= 0x01  # its frame number
+    path.write_bytes(data)
+    return path
+
+
+DAMAGES = {"a frame whose CRC-16 fails": _rotted, "its last frame's header": _last_frame_damaged}
+
+
+def test_a_whole_flac_without_md5_converts(tmp_path):
+    source = _flac(tmp_path / "src")
+    output = tmp_path / "01 Song.flac"
+    assert not integrity.check(EXE, source, analyse=False).damaged
+    assert convert(EXE, source, output, PROFILES["flac"]).action == "encoded"
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damage_in_a_flac_without_md5_is_found_and_never_converted(tmp_path, damage):
+    source = DAMAGES[damage](_flac(tmp_path / "src"))
+    found = integrity.check(EXE, source, analyse=False)  # as verify reads it
+    assert found.damaged, found
+    output = tmp_path / "out" / "01 Song.flac"
+    output.parent.mkdir()
+    with pytest.raises(DamagedSource) as refused:
+        convert(EXE, source, output, PROFILES["flac"])
+    assert refused.value.message.startswith("01 Song.flac: ")
+    assert refused.value.message.endswith("replace it from a good copy")
+    assert list(output.parent.iterdir()) == []
+
+
+def test_a_rotted_flac_without_md5_fails_its_album_in_a_batch(tmp_path, music_script):
+    library, out, home = tmp_path / "lib", tmp_path / "out", tmp_path / "home"
+    _rotted(_flac(library / "Artist" / "Album", "02 Rot.flac"))
+    _flac(library / "Artist" / "Album", "01 Whole.flac")
+    made = music_script("conversion_queue_manager.py", "--home", home, "--init",
+                        "--library", library)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    run = music_script("process_conversion_batch.py", "--home", home, "--output", out,
+                       "--profile", "flac")  # fmt: skip
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "02 Rot.flac: does not decode at 0:01." in run.stdout
+    assert "Traceback" not in run.stderr
+    assert not out.exists() or not list(out.rglob("*.flac"))
+    queue = json.loads((home / "status" / "conversions" / "processing_queue.json").read_text())
+    assert [i["status"] for i in queue["items"]] == ["error"]
