@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 from typing import NamedTuple
 
+from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.errors import LookupFailed
 
 RUN_DIR = "run"
@@ -47,6 +48,19 @@ def failure_said(service: str, err: LookupFailed) -> str:
     if not err.network:
         return err.message
     return f"{service} unreachable ({err.why})" if err.why else f"{service} unreachable"
+
+
+def refused(kind_dir: Path, session: str, service: str, err: LookupFailed, *,
+            enrich_only: bool, stage: str, noun: str) -> str:  # fmt: skip
+    """A service that refused this client (``err``: a key or client wrong for every item,
+    its ``what_to_set`` naming the setting, never the key). An ``--enrich`` run, which has
+    nothing else to do, stops at once, each item as it was (an ItemFailure of ``stage``).
+    Any other run stops that service's lookups, not the local work: each item is left for
+    ``--enrich`` as in a run offline. The line the batch says once is returned."""
+    if enrich_only:
+        raise ItemFailure(stage, str(err), stop=True) from None
+    go_offline(kind_dir, session, service, err.message, refused=True)
+    return f"{err.message}: no {noun} was looked up ({err.what_to_set}, then run --enrich)"
 
 
 def flag_path(kind_dir: Path, session: str, service: str) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mediakeeper.batch.job import ItemFailure, ItemResult, NotTried, enrich_failed, failure_of
-from mediakeeper.batch.offline import failure_said, go_offline, went_offline
+from mediakeeper.batch.offline import failure_said, go_offline, refused, went_offline
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
@@ -213,16 +213,13 @@ class MovieJob:
             if movie is not None:
                 images = self._plan_files(client, folder, movie, state, findings)
         except KeyRefused as err:  # wrong for every movie: no lookup can succeed
-            if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
-                raise ItemFailure("lookup", str(err), stop=True) from None
-            # As for a refusal by MusicBrainz (music/job.py): the lookups stop, not the local
-            # checks; each movie is left for --enrich, and the batch says once what to set.
-            go_offline(self.status_dir, self.session, TMDB, err.message, refused=True)
+            said = refused(self.status_dir, self.session, TMDB, err,
+                           enrich_only=self.enrich_only, stage="lookup", noun="movie")  # fmt: skip
+            # Each movie's local checks stand; it is left for --enrich.
             findings[:] = local
             state.update(match={"status": OFFLINE}, tmdb=None, writes={}, existing=[], nfo=None)
             state["lookups"] = client.session.counters_since(before)
-            state["notes"] = [f"{err.message}: no movie was looked up ({err.what_to_set}, "
-                              "then run --enrich)"]  # fmt: skip
+            state["notes"] = [said]
             return {}
         except LookupFailed as err:
             spent = client.session.counters_since(before)  # its requests count all the same

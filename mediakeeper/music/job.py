@@ -24,6 +24,7 @@ from mediakeeper.batch.offline import (
     go_offline,
     leave_out,
     left_out,
+    refused,
     went_offline,
 )
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
@@ -408,14 +409,7 @@ class MusicJob:
             try:
                 plan = enrich_artist(client, scan, {(c.path, c.tag): c.new for c in changes})
             except Refused as err:  # this client's, for every artist: no lookup can succeed
-                if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
-                    raise ItemFailure("lookup", str(err), stop=True) from None
-                # The lookups stop, not the local work: each artist gets its fixes and is left
-                # for --enrich as in a run offline, and the batch says once what to set.
-                go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message, refused=True)
-                state.setdefault("notes", []).append(
-                    f"{err.message}: no artist was looked up ({err.what_to_set}, "
-                    "then run --enrich)")  # fmt: skip
+                state.setdefault("notes", []).append(self._refused(MUSICBRAINZ, "lookup", err))
                 _spent(state, client.session.counters_since(before))
             except LookupFailed as err:
                 spent = client.session.counters_since(before)  # its requests count all the same
@@ -485,14 +479,7 @@ class MusicJob:
                 client, Path(item["path"]), scan.tracks, findings, self.identify,
                 self.apply_identified)  # fmt: skip
         except KeyRefused as err:  # wrong for every artist: no lookup can succeed
-            if self.enrich_only:  # with nothing else to do, the batch stops, each as it was
-                raise ItemFailure("identify", str(err), stop=True) from None
-            # As for a refusal by MusicBrainz (``_plan``): the lookups stop, not the local
-            # work, and the batch says once which setting to mend.
-            go_offline(self.status_dir, self.session, ACOUSTID, err.message, refused=True)
-            state.setdefault("notes", []).append(
-                f"{err.message}: no artist was looked up ({err.what_to_set}, then run "
-                "--enrich)")  # fmt: skip
+            state.setdefault("notes", []).append(self._refused(ACOUSTID, "identify", err))
             _spent(state, client.session.counters_since(before))
             return findings
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
@@ -524,6 +511,12 @@ class MusicJob:
             fetched, notes = [], []
         state["covers_left"] = True
         return fetched, notes
+
+    def _refused(self, service: str, stage: str, err: LookupFailed) -> str:
+        """``batch.offline.refused`` for this run: an --enrich run stops; any other stops
+        ``service``'s lookups, not the local work, and says the returned line once."""
+        return refused(self.status_dir, self.session, service, err,
+                       enrich_only=self.enrich_only, stage=stage, noun="artist")  # fmt: skip
 
     def _left_out(self) -> LeftOut:
         """The rule plugins this run leaves out, as every worker of it sees them."""
