@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediakeeper.media import flac_tail, mpeg_frames
+from mediakeeper.media.mp4_boxes import boxes
 
 # mutagen's classes whose length is a count (samples, frames, a granule), by class name:
 # what says it, for a message.
@@ -155,17 +156,13 @@ def _dsf(f) -> int:
 def _mp4(f) -> int:
     """The end of the box that ends last: an MP4 cut short has a box (its ``mdat``, or the
     ``moov`` after it) whose size goes past the file's end."""
-    at, size, end = 0, _size(f), 0
-    while at + 8 <= size:
-        f.seek(at)
-        head = f.read(16)
-        length = int.from_bytes(head[:4], "big")
-        if length == 1 and len(head) == 16:
-            length = int.from_bytes(head[8:16], "big")  # a 64-bit size
-        if length < 8:
-            return end if length else 0  # 0: "to the end of the file": not said
-        at += length
-        end = at
+    end = 0
+    for box in boxes(f, 0, _size(f)):
+        if box.end is None:
+            return 0  # "to the end of the file": not said
+        if box.end < box.content:
+            return end  # not a box: what came before is what is said
+        end = box.end
     return end
 
 

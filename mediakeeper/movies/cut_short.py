@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mediakeeper.media.mp4_boxes import boxes
+
 MAX_BOXES = 256  # a fragmented MP4 has a box pair per few seconds: past this, cannot tell
 # The top-level boxes an ISO BMFF / QuickTime file may begin with.
 _MP4_FIRST = frozenset({b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
@@ -52,28 +54,21 @@ def _past(what: str, end: int, size: int) -> str:
 
 
 def _mp4(f, size: int) -> str:
-    at, seen = 0, set()
-    for _ in range(MAX_BOXES):
-        if at + 8 > size:
+    seen, end = set(), 0
+    for n, box in enumerate(boxes(f, 0, size)):
+        if n == MAX_BOXES:
+            return ""  # more boxes than read: cannot tell
+        if box.end is None:  # "to the end of the file": the last box, whole by definition
+            seen.add(box.kind)
+            end = size
             break
-        f.seek(at)
-        head = f.read(16)
-        length, kind = int.from_bytes(head[:4], "big"), head[4:8]
-        if length == 1 and len(head) == 16:
-            length = int.from_bytes(head[8:16], "big")  # a 64-bit size
-        if length == 0:  # "to the end of the file": the last box, whole by definition
-            seen.add(kind)
-            at = size
-            break
-        if length < 8 or not kind.isascii():
+        if box.end < box.content or not box.kind.isascii():
             return ""  # not a box header: damage or a misreading, not told apart here
-        if at + length > size:
-            return _past(f"its {kind.decode(errors='replace')} box", at + length, size)
-        seen.add(kind)
-        at += length
-    else:
-        return ""  # more boxes than read: cannot tell
-    if at >= size and b"mdat" in seen and b"moov" not in seen and b"moof" not in seen:
+        if box.end > size:
+            return _past(f"its {box.kind.decode(errors='replace')} box", box.end, size)
+        seen.add(box.kind)
+        end = box.end
+    if end >= size and b"mdat" in seen and b"moov" not in seen and b"moof" not in seen:
         return "it ends without its moov box (the index a player needs, written last)"
     return ""
 
