@@ -36,7 +36,7 @@ from mediakeeper.reports.records import gather, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import fold, unicode_form, unicode_twins
-from mediakeeper.text.matching import find_name, fitting
+from mediakeeper.text.matching import find_name
 from mediakeeper.text.visible import quoted, shell_word_exact
 from mediakeeper.text.wording import count
 
@@ -196,21 +196,14 @@ def listed(home: Path) -> tuple[list[NeedsYou], dict[str, str]]:
 def find_item(home: Path, kind: str, name: str) -> dict[str, Any]:
     """The completed item ``name`` means, found as every command finds a name
     (``text.matching``: case, accents and spacing aside, or the start of just one name);
-    DecideError (a usage error) naming the candidates otherwise. Two folders of one name in
-    two Unicode forms (``unicode_twins``), both fitting: each named with its form and the
-    word that reaches it, as their names alone look the same."""
+    DecideError (a usage error) naming the candidates otherwise (two folders of one name in
+    two Unicode forms, each with the ``decide`` that reaches it)."""
     items, held = _completed_and_held(home, kind)
-    fits = fitting(name, items)
-    if len(fits) > 1 and len(unicode_twins(fits[0], fits)) == len(fits) - 1:
-        each = "; ".join(f"{quoted(twin)} ({unicode_form(twin)}): {_decide_word(kind, twin)}"
-                         for twin in sorted(fits, key=unicode_form))  # composed first
-        either = "either" if len(fits) == 2 else "any"
-        raise DecideError(f"{quoted(echoed(name))} could be {either} of {len(fits)} folders of "
-                          f"one name in two Unicode forms: {each}")  # fmt: skip
     try:
         missing = f"no completed {kinds.noun(kind)} called {echoed(name)!r}"
         found = find_name(name, items, missing=missing,
-                          otherwise="`decide` lists those with decisions")  # fmt: skip
+                          otherwise="`decide` lists those with decisions",
+                          word=lambda twin: _decide_word(kind, twin))  # fmt: skip
     except NotFound as err:  # a name that fits none, or several: the person's to mend
         unfit = err
     else:

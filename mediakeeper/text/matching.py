@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 
 from mediakeeper.core.errors import NotFound
 from mediakeeper.text.cut import echoed
-from mediakeeper.text.fold import caseless, name_key
-from mediakeeper.text.visible import quoted
+from mediakeeper.text.fold import caseless, name_key, unicode_form, unicode_twins
+from mediakeeper.text.visible import quoted, shell_word_exact
 from mediakeeper.text.wording import first_few
 
 _SHOWN = 5  # candidates listed for an ambiguous name; the rest are counted
@@ -31,20 +31,24 @@ def _exactly(text: str) -> str:
 _STEPS: tuple[Callable[[str], str], ...] = (_exactly, caseless, name_key)
 
 
-def find_name(wanted: str, names: Iterable[str], *, missing: str, otherwise: str) -> str:
+def find_name(
+    wanted: str, names: Iterable[str], *, missing: str, otherwise: str,
+    word: Callable[[str], str] = shell_word_exact,
+) -> str:  # fmt: skip
     """The one of ``names`` that ``wanted`` means (see the module docstring). Raises
     :class:`NotFound` with ``missing`` as its message when none fits, hinting at the closest
     names or else ``otherwise`` (where every name is shown); and when several fit, naming
-    them all."""
+    them all: where they are one name in several Unicode forms (a folder copied from a Mac
+    beside its twin), each with its form and ``word(name)``, what reaches that one."""
     names = list(dict.fromkeys(names))
-    if fits := fitting(wanted, names):
-        return _one(wanted, fits)
+    if fits := _fitting(wanted, names):
+        return _one(wanted, fits, word)
     close = suggestions(wanted, names)
     hint = "did you mean: " + ", ".join(quoted(name) for name in close) if close else otherwise
     raise NotFound(missing, hint)
 
 
-def fitting(wanted: str, names: Iterable[str]) -> list[str]:
+def _fitting(wanted: str, names: Iterable[str]) -> list[str]:
     """The names the first step that fits gives (see the module docstring): one, several,
     or none."""
     names = list(dict.fromkeys(names))
@@ -56,9 +60,15 @@ def fitting(wanted: str, names: Iterable[str]) -> list[str]:
     return [name for name in names if name_key(name).startswith(typed)] if typed else []
 
 
-def _one(wanted: str, fits: list[str]) -> str:
+def _one(wanted: str, fits: list[str], word: Callable[[str], str]) -> str:
     if len(fits) == 1:
         return fits[0]
+    if len(unicode_twins(fits[0], fits)) == len(fits) - 1:  # their names alone look the same
+        each = "; ".join(f"{quoted(twin)} ({unicode_form(twin)}): {word(twin)}"
+                         for twin in sorted(fits, key=unicode_form))  # composed first
+        either = "either" if len(fits) == 2 else "any"
+        raise NotFound(f"{quoted(echoed(wanted))} could be {either} of {len(fits)} folders of "
+                       f"one name in two Unicode forms: {each}")  # fmt: skip
     fits = sorted(fits, key=lambda name: (caseless(name), name))
     shown = first_few([quoted(name) for name in fits], _SHOWN)
     raise NotFound(

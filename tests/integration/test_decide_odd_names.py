@@ -158,3 +158,32 @@ def test_each_of_two_unicode_twins_is_reached_and_the_other_named(tmp_path):
     listed = decide_bytes(home, "--json")
     (group,) = json.loads(listed.stdout.decode("utf-8"))["groups"]
     assert [d["item"] for d in group["decisions"]] == [COMPOSED]
+
+
+def test_a_queue_manager_names_each_unicode_twin_with_the_word_that_reaches_it(tmp_path):
+    """The queue manager finds names as decide does (``text.matching``): a looser name
+    fitting both twins was refused as "any of 2 names: 'Björk', 'Björk'", which told
+    nothing; it now names each with its form and the word that reaches it, and that word
+    pasted resets that one only."""
+    _, home = twins_library(tmp_path)
+
+    def manager(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(REPO_ROOT / "utilities/music_queue_manager.py"),
+                               "--home", str(home), *args], capture_output=True,
+                              env=script_env(), timeout=120)  # fmt: skip
+
+    loose = manager("--reset-artist", "bjork")
+    assert loose.returncode == 2, loose
+    said = loose.stderr.decode("utf-8")
+    match = re.fullmatch(rf"Error: 'bjork' could be either of 2 folders of one name in two "
+                         rf"Unicode forms: '{COMPOSED}' \(composed\): (\$'[^']+'); "
+                         rf"'{DECOMPOSED}' \(decomposed, as a Mac writes names\): "
+                         r"(\$'[^']+')\n", said)  # fmt: skip
+    assert match, said
+    assert [_pasted(match[1]), _pasted(match[2])] == [COMPOSED, DECOMPOSED]
+    reset = manager("--reset-artist", _pasted(match[2]))
+    assert reset.returncode == 0, reset.stderr.decode(errors="replace")
+    listed = manager("list", "--json")
+    assert listed.returncode == 0, listed.stderr.decode(errors="replace")
+    statuses = {i["name"]: i["status"] for i in json.loads(listed.stdout)}
+    assert statuses == {COMPOSED: "completed", DECOMPOSED: "pending"}, statuses
