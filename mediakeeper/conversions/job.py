@@ -351,8 +351,9 @@ def _unchanged_since_copied(attempt: Attempt) -> None:
         changed += sorted({p.name for p in album_files(album)} ^ recorded.keys())
     again = "--retry-errors --overwrite" if attempt.state.get("archived") else "--retry-errors"
     raise OriginalChanged(
-        f"{', '.join(changed) or 'its files'} in {album} changed while the album was converted "
-        f"from its copy: nothing placed; run it again with {again} to convert it as it is now"
+        f"original-changed: {', '.join(changed) or 'its files'} in {album} changed while the "
+        f"album was converted from its copy: nothing placed; run it again with {again} to "
+        "convert it as it is now"
     )
 
 
