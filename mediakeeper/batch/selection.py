@@ -153,12 +153,14 @@ def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
     ones; after that they wait for the person (``--show-summary`` says so)."""
     if not store.exists():
         return []
-    with store.locked() as data:  # read through once, only the lines naming it decoded
-        keys = {i["key"] for i in scan(data["items"], key=LEFT_OUT)
-                if lacks_work(i, max_attempts)}  # fmt: skip
+    # Looked for without the lock (read through once, only the lines naming it decoded): a
+    # batch opens its session before it waits for a queue another process holds, so that
+    # what waits is seen; the lock is taken only where there is one to reset.
+    keys = {i["key"] for i in scan(store.peek()["items"], key=LEFT_OUT)
+            if lacks_work(i, max_attempts)}  # fmt: skip
     if not keys:
         return []  # (the queue is written only when one is there)
-    return reset_where(store, lambda item: item["key"] in keys)
+    return reset_where(store, lambda item: item["key"] in keys and lacks_work(item, max_attempts))
 
 
 def not_enriched(store: QueueStore) -> set[str]:
