@@ -9,11 +9,11 @@ import click
 
 from mediakeeper.cli.command import NAMED, Command, echo_json, home_option, settings_for
 from mediakeeper.cli.decide_groups import rules_command, show_groups
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import writemode
 from mediakeeper.core.decisions import UNIDENTIFIED, not_identified
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions import item as decide
-from mediakeeper.decisions.item import SCOPES
+from mediakeeper.decisions.item import SCOPES, kinds_here
 from mediakeeper.decisions.listing import decision_json, queued_json
 from mediakeeper.queue.items import COMPLETED
 from mediakeeper.system import collector
@@ -92,8 +92,8 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     takes = whole_group or interactive or forget or choose or values or dismiss is not None
     settings = settings_for(home, writes=bool(takes) and not dry_run)
     writing = writemode.chosen(settings.get)  # a choice is written as a fix is
-    if kind is not None and kind not in kinds.KINDS:
-        raise click.UsageError(f"no kind {kind!r}: one of {', '.join(kinds.KINDS)}")
+    if kind is not None and kind not in (known := kinds_here(settings.home)):
+        raise click.UsageError(f"no kind {kind!r}: one of {', '.join(known)}")
     if list_rules or forget:
         _rules(settings.home, forget, as_json)
         return

@@ -163,11 +163,14 @@ def status_word(status: str) -> str:
     return "failed" if status == "error" else status.replace("_", " ")
 
 
-def stage_word(stage: str) -> str:
+def stage_word(stage: str, message: str = "") -> str:
     """Where an item failed, as every surface says it: a staged kind records its failure as
     ``failed_<stage>`` (the queue's contract), said "converting" where a person reads "failed
-    at converting"; ``deleting_originals`` is "deleting originals"."""
-    return stage.removeprefix("failed_").replace("_", " ")
+    at converting"; ``deleting_originals`` is "deleting originals". Nothing where the
+    failure's ``message`` opens by naming it already (a pipeline's names its step: "step 1
+    (to-opus): ..."), so no face says it twice."""
+    words = stage.removeprefix("failed_").replace("_", " ")
+    return "" if words and words in message.partition(": ")[0] else words
 
 
 # ---- rules: a person's answer recorded once for every later finding of a code ---------------

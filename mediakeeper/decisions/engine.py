@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes.writes import would_apply
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import AGAIN_ONLINE, UNIDENTIFIED, not_identified, questions
 from mediakeeper.core.errors import MediakeeperError, UsageError
@@ -67,6 +67,7 @@ from mediakeeper.decisions.item import (
     Stale,
     decided_behind,
     item_decisions,
+    kinds_here,
     queue_of,
     refuse_if_processing,
 )
@@ -185,7 +186,7 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     """What ``decision_id`` names, as it is now; ``Stale`` when it is no longer asked (or,
     ``fresh``, when the item's files changed since the batch read them)."""
     kind, key, _, code = ids.parse(decision_id)
-    if kind not in kinds.KINDS:
+    if kind not in kinds_here(home):
         raise Stale(f"decision {decision_id[:40]}...: no kind {kind!r} here")
     gone = Stale(f"that decision ({kind} {key!r}, {code}) is no longer open: taken already, "
                  "or asked anew by a later batch", "`decide` lists what is open")  # fmt: skip
@@ -276,7 +277,7 @@ def behind_named(home: Path, kind: str | None, name: str | None, code: str | Non
     try:
         if decision_id:
             kind, key, _, code = ids.parse(decision_id)
-            store = queue_of(home, kind) if kind in kinds.KINDS else None
+            store = queue_of(home, kind) if kind in kinds_here(home) else None
             items = store.peek()["items"] if store and store.exists() else []
             item = next((i for i in items if i["key"] == key), None)
         else:

@@ -32,7 +32,7 @@ from mediakeeper.decisions import ids
 from mediakeeper.queue.items import COMPLETED, asked_details, is_live
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
-from mediakeeper.reports.records import gather, read_output
+from mediakeeper.reports.records import gather, kinds_in, read_output
 from mediakeeper.reports.tally import attention
 from mediakeeper.text.cut import echoed
 from mediakeeper.text.fold import fold, unicode_form, unicode_twins
@@ -356,6 +356,13 @@ def _good_copies(home: Path, item: Mapping[str, Any]):
 def queue_of(home: Path, kind: str) -> QueueStore:
     """The queue whose items a decision of ``kind`` changes (a group's, read once for all)."""
     return QueueStore(home / "status" / kind, kind)
+
+
+def kinds_here(home: Path) -> list[str]:
+    """The kinds a decision may be about: every kind this installation knows, then every
+    other queue of the home (a pipeline's, whose kind is made as it runs, has failed and
+    skipped items too: listed by ``decide`` and the page, so taken by them)."""
+    return list(dict.fromkeys([*kinds.KINDS, *kinds_in(home / "status")]))
 
 
 def describe(found: ItemDecisions) -> list[str]:

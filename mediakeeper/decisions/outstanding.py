@@ -49,7 +49,7 @@ def find(home: Path, kind: str, name: str) -> Outstanding | None:
 def said(name: str, word: str, stage: str, attempts: int, message: str) -> str:
     """A failed or skipped item in one line: where it stopped, after how many attempts, and
     why (``decide --group failed`` lists these; ``decide KIND NAME`` opens with it)."""
-    at = f" at stage {stage_word(stage)}" if stage else ""
+    at = f" at stage {where}" if (where := stage_word(stage, message)) else ""
     return f"{name}: {word}{at} after {count(attempts, 'attempt')}: {message}"
 
 

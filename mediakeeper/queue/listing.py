@@ -98,7 +98,8 @@ def _stage(item: Mapping[str, Any]) -> str:
     (``failed_<stage>``, as ``decide`` and the reports say it)."""
     failed = str(last_failure(item).get("stage") or "")
     if item["status"] == "error" and failed.startswith("failed_"):
-        return f"failed at {stage_word(failed)}"
+        where = stage_word(failed, str(item.get("last_error") or ""))
+        return f"failed at {where}" if where else "failed"
     stage = stage_reached(item)
     if not stage:
         return ""

@@ -264,7 +264,7 @@ def attention_lines(d: Dashboard) -> list[str]:
         among = " in the queues read" if d.week.left_out_said else ""
         lines.append(f"  nothing{among}: no open findings, no failed and no skipped items")
     for o in d.attention:
-        where = f"{stage_word(o.stage)}: " if o.stage else ""
+        where = f"{at}: " if (at := stage_word(o.stage, o.message)) else ""
         head = f"  {o.word:<8} {_column(o.name)}  {o.kind:<6}  "
         lines.append(head + plain(where + o.message, max(20, LINE_WIDTH - cells.width(head))))
     if d.attention_total > len(d.attention):

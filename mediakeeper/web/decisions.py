@@ -28,7 +28,7 @@ from mediakeeper.core import kinds, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import BatchRunning, MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids, whole_group, words
-from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
+from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale, kinds_here
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
 from mediakeeper.web.answers import JSONResponse
@@ -240,8 +240,8 @@ def _take(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
 def _id_of(home, body: DecisionBody, code: str | None) -> str:
     """The id of the decision a body names by ``kind`` and ``name`` (as before ids):
     ``code`` (or the code ``dismiss`` names) and ``album`` say which of the item's."""
-    if body.kind not in kinds.KINDS:
-        raise BadRequest(f"kind must be one of {', '.join(kinds.KINDS)}")
+    if body.kind not in (known := kinds_here(home)):
+        raise BadRequest(f"kind must be one of {', '.join(known)}")
     if not body.name:
         raise BadRequest("give the decision's id (or kind and name)")
     return engine.resolve(home, body.kind, body.name, code, body.album,

@@ -221,3 +221,12 @@ def proxy(prefix: str, target: str, *, strip: bool) -> ThreadingHTTPServer:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def described(page) -> list[tuple[str, str, str]]:
+    """Every button and link of a Playwright page as Chromium's accessibility tree gives it
+    to a screen reader: (role, name, description)."""
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    return [(n["role"]["value"], n.get("name", {}).get("value", ""),
+             n.get("description", {}).get("value", ""))
+            for n in tree if n.get("role", {}).get("value") in ("button", "link")]  # fmt: skip

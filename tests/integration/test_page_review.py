@@ -14,7 +14,7 @@ import mutagen
 import pytest
 
 from tests.helpers import run_script
-from tests.integration.serving import serve
+from tests.integration.serving import described, serve
 from tests.integration.test_decisions_truth import library_spec
 from tests.integration.test_page_views import serious_findings
 
@@ -198,6 +198,35 @@ def test_a_dismissal_is_undone_from_beside_its_result(served, browser):
     # The recent changes list the dismissal and its undo, each session with its time.
     page.goto(server.url + "/changes")
     expect(page.locator("#changes li")).not_to_have_count(0)
+    page.close()
+
+
+def test_a_screen_reader_tells_each_question_s_buttons_and_links_apart(served, browser):
+    """Each question's "Leave as it is" and its links are listed by a screen reader on their
+    own: before, twenty read "Leave as it is", "report" and "Evidence and choices" alike. Each
+    is now described by its item and its question (and a link names its item), as Chromium's
+    accessibility tree gives them; so is each session's Undo on the recent changes."""
+    server, _ = served
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    listed = server.get("/api/decisions").json()
+    asked = [(d["item"], d["question"]) for g in listed["groups"] for d in g["decisions"]]
+    seen = described(page)
+    leave = [about for role, name, about in seen if (role, name) == ("button", "Leave as it is")]
+    assert sorted(leave) == sorted(f"{item} {question}" for item, question in asked)
+    assert len(set(leave)) == len(leave) > 2
+    links = [name for role, name, _ in seen if role == "link" and "Evidence and choices" in name]
+    assert sorted(links) == sorted(f"Evidence and choices on {item}" for item, _ in asked)
+    reports = {name for role, name, _ in seen if role == "link" and name.startswith("report")}
+    assert reports == {f"report on {item}" for item, _ in asked}
+
+    acts = page.locator('.acts[data-name="Pink Floyd"][data-code="inconsistent-year"]')
+    acts.get_by_role("button", name="Leave as it is").click()
+    expect(page.locator("#undo-last button")).to_be_visible(timeout=WAIT)
+    page.goto(server.url + "/changes")
+    undo = [about for role, name, about in described(page) if (role, name) == ("button", "Undo")]
+    [session] = [s for s in undo if s.endswith("_decide")]
+    assert page.locator("#changes li", has_text=session).count() == 1
     page.close()
 
 

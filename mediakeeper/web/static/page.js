@@ -193,11 +193,13 @@
       }
     }
     for (const ul of document.querySelectorAll("[data-running]")) {
-      ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r) => {
+      ul.replaceChildren(...running.filter((r) => r.kind === ul.dataset.running).map((r, i) => {
         const li = document.createElement("li");
         const session = document.createElement("span");
         session.className = "session"; session.textContent = r.session;
+        session.id = `running-${ul.dataset.running}-${i}`;  // what its Stop is read with
         const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
+        stop.setAttribute("aria-describedby", session.id);
         stop.dataset.session = r.session; stop.disabled = stopping.has(r.session);
         const counts = `${number(r.items_done)} done, ${number(r.items_failed)} failed`;
         li.append("Batch ", session, ` running: ${counts} `, stop);
