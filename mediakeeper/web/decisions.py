@@ -20,11 +20,11 @@ import re
 import threading
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import Field, StringConstraints
 from starlette.requests import Request
 from starlette.routing import Route
 
-from mediakeeper.core import kinds, writemode
+from mediakeeper.core import writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import BatchRunning, MediakeeperError, NotFound, UsageError
 from mediakeeper.decisions import engine, ids, whole_group, words
@@ -32,7 +32,7 @@ from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale, kinds_her
 from mediakeeper.decisions.undo import undo_session
 from mediakeeper.text.cut import echoed
 from mediakeeper.web.answers import JSONResponse
-from mediakeeper.web.bodies import MOST_LINE, Body, Params, Text, Word, json_body, query
+from mediakeeper.web.bodies import MOST_LINE, BadInput, Body, Params, Text, Word, json_body, query
 
 _ONE_AT_A_TIME = threading.Lock()
 
@@ -161,22 +161,19 @@ def _problem(err: Exception) -> JSONResponse:
                         status_code=status_of(err))  # fmt: skip
 
 
-def _a_kind(kind: str) -> str:
-    if kind not in kinds.KINDS:
-        raise ValueError(f"must be one of {', '.join(kinds.KINDS)}")
-    return kind
-
-
 class ListingAsked(Params):
-    """``GET /api/decisions``'s query: one kind's, and each decision with its details."""
+    """``GET /api/decisions``'s query: one kind's (a kind of the home: a pipeline's queue
+    too, checked as it is listed), and each decision with its details."""
 
-    kind: Annotated[Word, AfterValidator(_a_kind)] | None = None
+    kind: Word | None = None
     details: bool = False
 
 
 async def list_decisions(request: Request) -> JSONResponse:
     web = request.app.state.web
     asked = query(request, ListingAsked)
+    if asked.kind is not None and asked.kind not in (known := kinds_here(web.home)):
+        raise BadInput(400, f"kind: must be one of {', '.join(known)}")
     await asyncio.to_thread(web.follower.sync)  # what is held follows the queues as they are
     shown = await asyncio.to_thread(web.decisions.as_json, asked.kind, details=asked.details)
     return JSONResponse(shown)
@@ -253,7 +250,7 @@ def _take_group(web, body: DecisionBody, preview: bool) -> dict[str, Any]:
     preview from what the server holds (the take reads the queue afresh)."""
     home = web.home
     code = body.code_named()
-    if body.kind not in kinds.KINDS or not code:
+    if body.kind not in kinds_here(home) or not code:
         raise BadRequest("all names the group: give its kind and code (or dismiss CODE)")
     if body.values:
         raise BadRequest("all is taken with dismiss CODE, or with choose N and the group's code")

@@ -89,8 +89,14 @@ def test_the_page_retries_a_pipeline_s_failed_album_named_to_a_screen_reader(fai
                    if role == "button" and name == "Retry"]  # fmt: skip
         assert sorted(retries) == [("Retry", album) for album in ALBUMS]
 
-        asked = server.get("/api/decisions").json()["outstanding"]
-        [group] = [g for g in asked if g["kind"] == "pipeline-phone"]
+        asked = server.get("/api/decisions", params={"kind": "pipeline-phone"}).json()
+        [group] = asked["outstanding"]
+        assert group["kind"] == "pipeline-phone" and group["count"] == 2
+        nope = server.get("/api/decisions", params={"kind": "pipeline-nope"})
+        assert nope.status_code == 400 and "pipeline-phone" in nope.json()["error"]
+        whole = server.post("/api/decisions/preview", {"all": True, "kind": "pipeline-phone",
+                                                       "code": "failed", "choose": 1})
+        assert whole.status_code == 200 and whole.json()["closes"] == 2, whole.text
         item = group["decisions"][0]
         view = server.get(f"/decisions/{item['id']}").text
         assert f'Failed after 1 attempt: <span class="bad">{STEP}: 02 Song.flac' in view
