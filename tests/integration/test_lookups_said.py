@@ -158,3 +158,81 @@ def test_acoustids_line_for_a_track_it_did_not_look_up_holds_no_address(acoustid
     for text in [output, *reports, log_of(home)]:
         no_address(text)
 
+
+def test_the_summary_names_every_service_that_went_offline(acoustid, tmp_path):
+    """MusicBrainz unreachable for the first artist, AcoustID for the second: the summary
+    (and `sessions show`) named MusicBrainz alone, as if AcoustID had answered."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    tagged(library, "Alpha")  # MusicBrainz asked, and unreachable
+    untagged(library, "Bravo", tmp_path)  # AcoustID asked, and unreachable
+    acoustid.fail(503, times=None)
+    done = run(home, library, "--json", musicbrainz=closed_port(), acoustid=acoustid.url)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["offline"] == [
+        {"service": "MusicBrainz", "reason": "Connection refused", "refused": False},
+        {"service": "AcoustID", "reason": "HTTP 503 Service Unavailable, also after retrying: "
+                                          "error 13, service currently unavailable, try again "
+                                          "later", "refused": False},
+    ], summary
+    assert summary["went_offline"] == "MusicBrainz"  # the first, as scripts read it before
+    (session,) = json.loads(sessions(home, "list", "--json"))
+    shown = sessions(home, "show", session["id"])
+    said = [line for line in shown.splitlines() if line.startswith("went offline")]
+    assert [line.partition(";")[0] for line in said] == [
+        "went offline: MusicBrainz unreachable (Connection refused)",
+        "went offline: AcoustID unreachable (HTTP 503 Service Unavailable, also after retrying: "
+        "error 13, service currently unavailable, try again later)",
+    ], shown
+    assert json.loads(sessions(home, "show", session["id"], "--json"))["summary"] == summary
+
+
+def sessions(home: Path, *args: str) -> str:
+    command = [sys.executable, "-m", "mediakeeper", "sessions", args[0], "--home", str(home),
+               *args[1:]]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_a_refusal_in_the_summary_names_the_setting_to_mend(musicbrainz, tmp_path):
+    """A service that refused this client is listed with what it said and the setting."""
+    library, home = tmp_path / "Music", tmp_path / "home"
+    tagged(library, ARTIST)
+    musicbrainz.fail(403, times=None)
+    done = run(home, library, "--json", musicbrainz=musicbrainz.url)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [offline] = json.loads(done.stdout)["summary"]["offline"]
+    assert (offline["service"], offline["refused"]) == ("MusicBrainz", True), offline
+    assert offline["reason"].startswith("MusicBrainz refused this client (HTTP 403 Forbidden); ")
+    assert "set [musicbrainz] contact" in offline["reason"], offline
+    [line] = [line for line in log_of(home).splitlines() if "REFUSED" in line]
+    assert "set [musicbrainz] contact" in line and ARTIST not in line, line
+    no_address(line)
+
+
+def test_a_movie_batch_says_tmdb_unreachable_without_the_search(tmp_path):
+    """TMDb's search address holds the movie's title (and the key's place): the log said
+    it whole."""
+    library, home = tmp_path / "Movies", tmp_path / "home"
+    (library / "Solaris (1972)").mkdir(parents=True)
+    (library / "Solaris (1972)" / "Solaris.mkv").write_bytes(b"not really a video")
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("TMDB_API_KEY", "MEDIAKEEPER_TMDB_API_KEY")}  # fmt: skip
+    environment.update(TMDB_API_KEY="0123456789abcdef0123456789abcdef",
+                       MEDIAKEEPER_TMDB_URL=closed_port(), MEDIAKEEPER_TMDB_RETRIES="0",
+                       MEDIAKEEPER_TMDB_RATE_LIMIT="0")  # fmt: skip
+    command = [sys.executable, "utilities/process_movie_batch.py", "--home", str(home),
+               "--library", str(library), "--workers", "1", "--json"]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    (log,) = (home / "status/movies/session_logs").glob("*.log")
+    [line] = [line for line in log.read_text(encoding="utf-8").splitlines()
+              if "WENT OFFLINE" in line]  # fmt: skip
+    assert "WENT OFFLINE: TMDb unreachable (Connection refused); " in line, line
+    no_address(line)
+    assert "Solaris" not in line
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["offline"] == [
+        {"service": "TMDb", "reason": "Connection refused", "refused": False}], summary
