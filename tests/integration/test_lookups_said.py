@@ -111,6 +111,9 @@ def test_went_offline_says_the_service_and_why_not_the_address(tmp_path):
     assert "WENT OFFLINE: MusicBrainz unreachable (Connection refused); " in line, line
     no_address(line)
     assert ARTIST not in line
+    # The END line says the figures; the list of services is the record's (each has its line).
+    [end] = [line for line in log.splitlines() if "  END " in line]
+    assert end.endswith(", went offline MusicBrainz") and "{" not in end, end
 
 
 def test_an_unusable_answer_is_said_without_its_address(musicbrainz, tmp_path):
