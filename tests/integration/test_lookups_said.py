@@ -179,6 +179,8 @@ def test_the_summary_names_every_service_that_went_offline(acoustid, tmp_path):
                                           "later", "refused": False},
     ], summary
     assert summary["went_offline"] == "MusicBrainz"  # the first, as scripts read it before
+    for service in ("MusicBrainz", "AcoustID"):  # the closing lines: each once
+        assert done.stderr.count(f"{service} unreachable: ran offline") == 1, done.stderr
     (session,) = json.loads(sessions(home, "list", "--json"))
     shown = sessions(home, "show", session["id"])
     said = [line for line in shown.splitlines() if line.startswith("went offline")]
