@@ -250,8 +250,8 @@ class LookupSession:
         Archive answers through MusicBrainz's session).
 
         A user and password in ``url`` (a private mirror's address) are sent as HTTP's Basic
-        authorization, never in the URL: requests-cache keeps the URL in its file, every
-        message shows it, and it redacts that header only."""
+        authorization, never in the URL: requests-cache keeps the URL in its file, the debug
+        log shows it, and it redacts that header only."""
         name = name or self.name
         url, auth = _credentials(url)
         try:
