@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mediakeeper.batch.job import ItemFailure
-from mediakeeper.core.errors import LookupFailed
+from mediakeeper.core.errors import LookupFailed, unreachable
 
 RUN_DIR = "run"
 SUFFIX = ".unreachable"
@@ -42,12 +42,10 @@ class Offline(NamedTuple):
 
 
 def failure_said(service: str, err: LookupFailed) -> str:
-    """What a person reads of a lookup that failed: a service unreachable as a normal run
-    says it, its name and why (``--enrich``'s line for the item it gives back), never the
-    request's address; an answer it could not use, in the client's words."""
-    if not err.network:
-        return err.message
-    return f"{service} unreachable ({err.why})" if err.why else f"{service} unreachable"
+    """What a person reads of a lookup that failed (a notice, ``--enrich``'s line for the
+    item it gives back): a service unreachable, ``service`` and why; an answer it could not
+    use, in the client's words. Neither holds the request's address (``LookupFailed``)."""
+    return unreachable(service, err.why) if err.network else err.message
 
 
 def refused(kind_dir: Path, session: str, service: str, err: LookupFailed, *,
@@ -59,7 +57,8 @@ def refused(kind_dir: Path, session: str, service: str, err: LookupFailed, *,
     ``--enrich`` as in a run offline. The line the batch says once is returned."""
     if enrich_only:
         raise ItemFailure(stage, str(err), stop=True) from None
-    go_offline(kind_dir, session, service, err.message, refused=True)
+    # The flag's reason (the log's REFUSED line, the summary's) names the setting too.
+    go_offline(kind_dir, session, service, f"{err.message}; {err.what_to_set}", refused=True)
     return f"{err.message}: no {noun} was looked up ({err.what_to_set}, then run --enrich)"
 
 
@@ -92,9 +91,10 @@ def offline_services(kind_dir: Path, session: str) -> list[Offline]:
 
 def go_offline(kind_dir: Path, session: str, service: str, reason: str, *,
                refused: bool = False) -> None:  # fmt: skip
-    """Say, for every process of this run, that ``service`` is unreachable (``refused``: it
-    refuses this client). The first word stays: its text is written before its name
-    appears, so no reader sees it half done."""
+    """Say, for every process of this run, that ``service`` is unreachable, and why
+    (``reason``: the failure's ``why``, never its address); ``refused``: it refuses this
+    client (``reason``: the refusal's message). The first word stays: its text is written
+    before its name appears, so no reader sees it half done."""
     _say_first(flag_path(kind_dir, session, service),
                f"{service}\n{reason}\n{REFUSED if refused else ''}\n")  # fmt: skip
 

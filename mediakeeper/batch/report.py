@@ -61,9 +61,9 @@ class BatchReport:
     released_stale: list[str] = field(default_factory=list)
     interrupted: bool = False
     stopped_early: str | None = None
-    # The first web service a job found unreachable, or refusing this client (a key or a
-    # setting to mend): the run went on offline, leaving its items' lookups for --enrich.
-    went_offline: Offline | None = None
+    # Each web service a job found unreachable, or refusing this client (a key or a setting
+    # to mend), first found first: the run went on without it, its lookups left for --enrich.
+    offline: list[Offline] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # the items' notices, each once
     seconds: float = 0.0
     # Web lookups sent, and answered from the cache, by the batch's processes: counted as

@@ -38,7 +38,7 @@ from mediakeeper.batch.report import RELEASED, BatchReport, Outcome
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.batch.workers import NotStarted, Together, Workers, most_workers
 from mediakeeper.core import kinds
-from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError
+from mediakeeper.core.errors import ConfigError, MediakeeperError, QueueError, unreachable
 from mediakeeper.core.kinds import all_counters
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.readahead import ReadAhead
@@ -536,9 +536,10 @@ class BatchRunner:
         ) if untried else None  # fmt: skip
         if self.report.stopped_early and not self._stop_logged:
             self._log_stop(self.report.stopped_early)
-        if self.report.went_offline and self._network_stop.startswith(self.report.went_offline[0]):
-            # The run did not go on offline: it stopped, and its stop line says so.
-            self.report.went_offline = None
+        # A service whose outage stopped the run: it did not go on without it, and its stop
+        # line says so.
+        self.report.offline = [o for o in self.report.offline
+                               if not self._network_stop.startswith(o.service)]  # fmt: skip
 
     def _note_outcomes(
         self,
@@ -598,8 +599,8 @@ class BatchRunner:
 
     def _note_offline(self) -> None:
         """Each service the run found unreachable, said once in the session log after the
-        item that found it (its job raised the flag before it returned); the report keeps
-        the first. (An offline batch asks no service: it has none to look for.)"""
+        item that found it (its job raised the flag before it returned), and kept in the
+        report. (An offline batch asks no service: it has none to look for.)"""
         if self.options.local or not self.report.noted:
             return
         for offline in offline_services(self.store.dir, self.session.id):
@@ -607,14 +608,12 @@ class BatchRunner:
             if service in self._offline_noted:
                 continue
             self._offline_noted.add(service)
-            self.report.went_offline = self.report.went_offline or offline
+            self.report.offline.append(offline)
             if refused:  # it answered: the job's notice says what to set
                 self.session.log(f"REFUSED: {reason}; no more of its lookups in this run")
                 continue
-            self.session.log(
-                f"WENT OFFLINE: {service} unreachable ({reason}); no more of its lookups in "
-                "this run, run --enrich later"
-            )
+            self.session.log(f"WENT OFFLINE: {unreachable(service, reason)}; no more of its "
+                             "lookups in this run, run --enrich later")  # fmt: skip
 
     def _record_arrived(self) -> None:
         """Results that came back but wait for company when the batch ends (an interrupt):
@@ -657,17 +656,21 @@ class BatchRunner:
             **{k: n for k in ("files_written", "files_rewritten") if (n := report.total_detail(k))},
             # Why it stopped before its batch was done, where something stopped it.
             **({"stopped": why} if (why := self._stopped_by or report.stopped_early) else {}),
-            # The service found unreachable (or refusing this client: ``refused``), the rest
-            # run offline: `sessions show` says so.
-            **_went_offline(report.went_offline),
+            # The services found unreachable (or refusing this client), the rest run
+            # without them: `sessions show` says so.
+            **_went_offline(report.offline),
         }
 
 
-def _went_offline(offline: Offline | None) -> dict[str, Any]:
-    """The summary's word for the service the run went on without, if any."""
-    if offline is None:
+def _went_offline(offline: list[Offline]) -> dict[str, Any]:
+    """The summary's word for the services the run went on without, if any: ``offline``,
+    each with its reason and whether it refused this client; ``went_offline`` and
+    ``refused``, the first of them, as scripts read it before there could be several."""
+    if not offline:
         return {}
-    return {"went_offline": offline.service, **({"refused": True} if offline.refused else {})}
+    first = offline[0]
+    return {"went_offline": first.service, **({"refused": True} if first.refused else {}),
+            "offline": [o._asdict() for o in offline]}  # fmt: skip
 
 
 def _as_they_were(options: BatchOptions) -> str:

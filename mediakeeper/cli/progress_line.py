@@ -395,8 +395,8 @@ def render_summary(
     if report.left_out:
         lines.append(f"needs you: {count(report.left_out, noun)} without a rule plugin's findings "
                      "(it was stopped or left out); the next run takes them again")  # fmt: skip
-    if report.went_offline and not report.went_offline.refused:  # a refusal's notice says it
-        lines.append(f"{report.went_offline[0]} unreachable: ran offline; run --enrich later")
+    lines += [f"{o.service} unreachable: ran offline; run --enrich later"
+              for o in report.offline if not o.refused]  # a refusal's notice says it
     if waiting := report.given_back():
         as_was = "each as it was" if len(waiting) > 1 else "as it was"
         lines.append(

@@ -20,7 +20,7 @@ from mediakeeper.cli.command import (
 )
 from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
-from mediakeeper.core.errors import NotFound
+from mediakeeper.core.errors import NotFound, unreachable
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
 from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
@@ -95,13 +95,12 @@ def show(home, session_id, as_json):
     )
     if stopped := record.summary.get("stopped"):
         click.echo(f"stopped: {failure_line(str(stopped))}")
-    offline = (record.summary or {}).get("went_offline")
-    if offline:  # completed, every item, yet not one looked up after it: said with the fix
+    # Completed, every item, yet not one looked up after it: said with the fix.
+    for service, reason, refused in _went_offline(record.summary or {}):
         enrich = kind_command(record.kind, "batch", status_dir.parent)
-        why = ("refused (the log's NOTICE line says what to set)" if record.summary.get("refused")
-               else "unreachable")  # fmt: skip
-        click.echo(f"went offline: {one_line(str(offline))} {why}; its lookups wait for "
-                   f"`{enrich} --enrich`")
+        said = (f"{service} refused (the log's NOTICE line says what to set)" if refused
+                else unreachable(service, reason))  # fmt: skip
+        click.echo(f"went offline: {one_line(said)}; its lookups wait for `{enrich} --enrich`")
     if record.args:
         click.echo(f"options: {shell_join(record.args)}")
     if PIPELINE_FILE in record.settings:  # what `resume` runs again
@@ -124,6 +123,17 @@ def show(home, session_id, as_json):
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
         click.echo(f"`{tool_command('sessions', status_dir.parent)} resume {record.id}` runs them")
+
+
+def _went_offline(summary: dict) -> list[tuple[str, str, bool]]:
+    """Each service a session went on without: its name, why, whether it refused this
+    client. An older session's summary names the first alone (``went_offline``), no why."""
+    listed = summary.get("offline")
+    if isinstance(listed, list):
+        return [(str(o.get("service", "")), str(o.get("reason") or ""), bool(o.get("refused")))
+                for o in listed if isinstance(o, dict)]  # fmt: skip
+    first = summary.get("went_offline")
+    return [(str(first), "", bool(summary.get("refused")))] if first else []
 
 
 def session_document(status_dir: Path, session_id: str) -> dict:

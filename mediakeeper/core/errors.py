@@ -124,20 +124,46 @@ class LookupFailed(MediakeeperError):
     429/5xx after every retry (worth trying again later); False when it answered and the
     answer was "no" (4xx, or a body that is not what the service sends). ``status`` is the
     final HTTP status, when there was one; ``body`` the start of a refusal's body (a service
-    that says why in it, as AcoustID does).
+    that says why in it, as AcoustID does); ``asked_to_wait`` the seconds the service asked
+    to be left alone for, where longer than a lookup waits (a Retry-After of an hour: the
+    lookup failed at once, as the network's).
+
+    The message is what a person reads: the service and what went wrong, never the request's
+    address (it holds the person's query: an artist's name, a title, a fingerprint). ``why``
+    is what went wrong in a few words, without the service (``Connection refused``), for a
+    line that names the service itself (``unreachable``); a message that is its own reason
+    is its ``why`` too. ``address``: the request's, secrets redacted, for the debug log only.
     """
 
-    body: bytes = b""
-    # Why, in a few words without the request (its address, its query): what a person is
-    # told of a service unreachable (``batch.offline.failure_said``); "" where not known.
-    why: str = ""
-    # Seconds the service asked to be left alone for, where longer than a lookup waits (a
-    # Retry-After of an hour): the lookup failed at once, as the network's.
-    asked_to_wait: float | None = None
-
     def __init__(
-        self, message: str, network: bool, status: int | None = None, hint: str | None = None
+        self,
+        message: str,
+        network: bool,
+        status: int | None = None,
+        hint: str | None = None,
+        *,
+        why: str | None = None,
+        address: str = "",
+        body: bytes = b"",
+        asked_to_wait: float | None = None,
     ):
         super().__init__(message, hint)
         self.network = network
         self.status = status
+        self.why = why or message
+        self.address = address
+        self.body = body
+        self.asked_to_wait = asked_to_wait
+
+    @classmethod
+    def of(cls, service: str, why: str, *, network: bool, **more: Any) -> LookupFailed:
+        """``service``'s failure, said as every face says it: out of reach, ``unreachable``;
+        else what it answered ("MusicBrainz answered HTTP 400 Bad Request")."""
+        message = unreachable(service, why) if network else f"{service} answered {why}"
+        return cls(message, network, why=why, **more)
+
+
+def unreachable(service: str, why: str = "") -> str:
+    """A service out of reach, as every line says it: "MusicBrainz unreachable (Connection
+    refused)": its name and why, never the request's address."""
+    return f"{service} unreachable ({why})" if why else f"{service} unreachable"

@@ -77,10 +77,8 @@ class AcoustID(ServiceClient):
             if not isinstance(data.get("results"), list):
                 raise ValueError("no list of results")
         except (ValueError, RecursionError) as err:  # RecursionError: nested past all reason
-            problem, network = self.session.unusable(
-                response, f"not AcoustID's JSON ({err})", "AcoustID's JSON"
-            )
-            raise LookupFailed(f"acoustid: the answer was {problem}", network=network) from None
+            raise self.session.unfit(response, f"not AcoustID's JSON ({err})",
+                                     "AcoustID's JSON") from None  # fmt: skip
         answer = f"the lookup of {track or 'a fingerprint'}"
         found = answers.read(_Matches, data["results"], "AcoustID", answer, self.session.notes)
         return sorted((m.record() for m in found), key=lambda m: -m.score)
@@ -92,7 +90,8 @@ def acoustid_from_settings(settings: Settings) -> AcoustID:
     section = settings.section("acoustid")
     key = require_key(settings)
     _check_url(section["url"])
-    session = session_from_settings(settings, "acoustid", secret_params=("client",))
+    session = session_from_settings(settings, "acoustid", secret_params=("client",),
+                                    name="AcoustID")  # fmt: skip
     session.http.headers["Accept"] = "application/json"
     return AcoustID(session, section["url"], key)
 
@@ -116,9 +115,10 @@ def _refusal(err: LookupFailed) -> LookupFailed:
         return err
     if code == INVALID_KEY:
         return KeyRefused(message)
-    return LookupFailed(
-        f"{err.message}: AcoustID error {code}, {message}", network=err.network, status=err.status
-    )
+    return LookupFailed.of(
+        "AcoustID", f"{err.why}: error {code}, {message}", network=err.network,
+        status=err.status, address=err.address, asked_to_wait=err.asked_to_wait,
+    )  # fmt: skip
 
 
 def _status(data: object) -> str:

@@ -53,8 +53,9 @@ class UnfitAnswer(LookupFailed):
     """A whole answer that cannot be used (not the service's format at all). Not the
     network's fault: the service answered, with something else."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, network=False)
+    def __init__(self, message: str, network: bool = False, status: int | None = None,
+                 hint: str | None = None, **more: Any) -> None:  # fmt: skip
+        super().__init__(message, False, status, hint, **more)  # the network's it is not
 
 
 # -- single values ---------------------------------------------------------------------------

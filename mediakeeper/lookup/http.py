@@ -19,15 +19,18 @@ A request passes through these layers, outermost first:
 
 ``LookupSession.get`` is the only call the rest of the toolkit makes; it turns every failure
 into ``LookupFailed`` (``network=True`` when the service could not be reached or kept failing,
-``network=False`` when it answered "no"). A cache or limiter file that is not a readable SQLite
-database is moved aside as ``<name>.corrupt-<UTC timestamp>`` with a ``CacheRebuiltWarning``
-and started afresh; a cache another program holds in a write longer than the session's
-timeout raises ``CacheLocked`` (a ``ConfigError``: the batch stops). Nothing here prints; no
-message contains a secret.
+``network=False`` when it answered "no"), said as a person reads it: the service's name and
+what went wrong, never the request's address (the person's query is in it), which goes to the
+debug log (``logging``, ``mediakeeper.lookup.http``) alone, secrets redacted. A cache or
+limiter file that is not a readable SQLite database is moved aside as ``<name>.corrupt-<UTC
+timestamp>`` with a ``CacheRebuiltWarning`` and started afresh; a cache another program holds
+in a write longer than the session's timeout raises ``CacheLocked`` (a ``ConfigError``: the
+batch stops). Nothing here prints; no message contains a secret.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import sqlite3
@@ -80,6 +83,7 @@ from mediakeeper.text.wording import count
 if TYPE_CHECKING:
     from mediakeeper.core.config import Settings
 
+_log = logging.getLogger(__name__)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 NO_CONTACT = "contact not configured: set [musicbrainz] contact"
 DEFAULT_BACKOFF = 0.5  # seconds before the first retry; doubles for each further one
@@ -128,11 +132,12 @@ def session_from_settings(
     agent: str = f"mediakeeper/{__version__}",
     cache_path: Path | None = None,
     secret_params: tuple[str, ...] = (),
+    name: str | None = None,
 ) -> LookupSession:
     """A session to ``service`` for this data home, under its ``[service]`` settings (rate
     limit, timeout, retries), telling it ``agent``: cached in ``cache_path`` (default
     ``status/cache/<service>.sqlite``), paced by the home's shared limiter
-    ``status/cache/ratelimit.sqlite``. Close it."""
+    ``status/cache/ratelimit.sqlite``; ``name``: the service as a person names it. Close it."""
     section, cache_dir = settings.section(service), settings.status_dir / "cache"
     return LookupSession(
         service,
@@ -143,6 +148,7 @@ def session_from_settings(
         user_agent=agent,
         limiter_path=cache_dir / LIMITER_FILE,
         secret_params=secret_params,
+        name=name,
     )
 
 
@@ -167,17 +173,20 @@ class LookupSession:
         limiter_path: Path | None,
         secret_params: tuple[str, ...] = (),
         backoff: float = DEFAULT_BACKOFF,
+        name: str | None = None,
     ):
         """``rate_limit`` is requests per second for this machine (0 = unlimited, for a local
         mirror); ``limiter_path`` is the SQLite file that carries that budget across processes
         (None = this process only). ``secret_params`` name query parameters (e.g. ``api_key``)
-        that must never be stored or shown."""
+        that must never be stored or shown; ``name`` is the service as its failures name it
+        ("MusicBrainz"; ``service`` when not given)."""
         if timeout <= 0:
             raise ValueError("timeout must be > 0: every request needs one")
         cache_path = Path(cache_path)
         limiter_path = Path(limiter_path) if limiter_path is not None else None
         secret_params = tuple(secret_params)
         self.service = service
+        self.name = name or service
         self.cache_path = cache_path
         self.limiter_path = limiter_path
         self.rate_limit = rate_limit
@@ -233,74 +242,66 @@ class LookupSession:
 
     # -- the one call --------------------------------------------------------------------
 
-    def get(self, url: str, params: Mapping[str, Any] | None = None) -> requests.Response:
-        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``.
+    def get(
+        self, url: str, params: Mapping[str, Any] | None = None, *, name: str | None = None
+    ) -> requests.Response:
+        """GET through cache, limiter and retries; a 2xx/3xx response or ``LookupFailed``,
+        which names the service ``name`` (the session's own unless told: the Cover Art
+        Archive answers through MusicBrainz's session).
 
         A user and password in ``url`` (a private mirror's address) are sent as HTTP's Basic
-        authorization, never in the URL: requests-cache keeps the URL in its file, every
-        message shows it, and it redacts that header only."""
+        authorization, never in the URL: requests-cache keeps the URL in its file, the debug
+        log shows it, and it redacts that header only."""
+        name = name or self.name
         url, auth = _credentials(url)
         try:
-            response = self._get(url, params, auth)
+            response = self._get(url, params, auth, name)
         except sqlite3.DatabaseError as err:
             if not is_corruption(err):
                 raise
             self._recover(str(err))
-            response = self._get(url, params, auth)
+            response = self._get(url, params, auth, name)
         if response.status_code < 400:
             return response
-        shown = self._shown(url, params)
         code = response.status_code
         reason = f"HTTP {code} {response.reason or ''}".rstrip()
-        if (wait := asked_to_wait(response.headers)) and wait > MAX_RETRY_AFTER:
-            why = f"{reason}, asked to be left alone for {left_alone_for(wait)}"
-            failed = LookupFailed(
-                f"{self.service}: {shown} answered {reason} and asked to be left alone for "
-                f"{left_alone_for(wait)} (Retry-After: {response.headers['Retry-After']})",
-                network=True,
-                status=code,
-            )
-        elif code in RETRY_STATUSES or code >= 500:
-            why = f"{reason}, also after retrying"
-            failed = LookupFailed(f"{self.service}: {shown} answered {why}", network=True,
-                                  status=code)  # fmt: skip
-        else:
-            why = reason
-            failed = LookupFailed(
-                f"{self.service}: {shown} answered {reason}", network=False, status=code
-            )
-        failed.why = why
-        failed.body = response.content[:MAX_REFUSAL_BODY]  # a service's own words (AcoustID)
+        wait = asked_to_wait(response.headers)
         if wait and wait > MAX_RETRY_AFTER:
-            failed.asked_to_wait = wait
-        raise failed
+            why, network = f"{reason}, asked to be left alone for {left_alone_for(wait)}", True
+        elif code in RETRY_STATUSES or code >= 500:
+            why, network = f"{reason}, also after retrying", True
+        else:
+            why, network, wait = reason, False, None
+        raise self._failed(
+            name, why, self._shown(url, params), network=network, status=code,
+            body=response.content[:MAX_REFUSAL_BODY],  # a service's own words (AcoustID)
+            asked_to_wait=wait,
+        )  # fmt: skip
 
-    def get_image(self, url: str, most: int | None = None) -> bytes:
+    def get_image(self, url: str, most: int | None = None, *, name: str | None = None) -> bytes:
         """An image's bytes: a whole JPEG, PNG, GIF or WebP of a sane size (``image_problem``),
         of at most ``most`` bytes when given. Anything else, such as a captive portal's login
         page answered with 200 or a picture cut short, is forgotten and raises
-        ``UnfitAnswer``: it must never land on disk as a cover or a poster."""
-        response = self.get(url)
+        ``UnfitAnswer``: it must never land on disk as a cover or a poster. ``name``: the
+        service that answers, as for ``get``."""
+        response = self.get(url, name=name)
         data = response.content
         problem = image_problem(data)
         if problem is None and most is not None and len(data) > most:
             problem = f"an image of {len(data):,} bytes (at most {most:,})"
         if problem is None:
             return data
-        problem, network = self.unusable(response, problem, "an image")
-        message = f"{self.service}: {self._shown(url, None)} returned {problem}"
-        failed = LookupFailed(message, network=True) if network else UnfitAnswer(message)
-        failed.why = f"returned {problem}"
-        raise failed
+        raise self.unfit(response, problem, "an image", name=name)
 
     def _get(
-        self, url: str, params: Mapping[str, Any] | None, auth: tuple[str, str] | None = None
-    ) -> requests.Response:
+        self, url: str, params: Mapping[str, Any] | None, auth: tuple[str, str] | None,
+        name: str,
+    ) -> requests.Response:  # fmt: skip
         self._lookup.counted = False
         try:
             response = self.http.get(url, params=params, auth=auth)
         except requests.RequestException as err:
-            raise self._failure(err, url, params) from None
+            raise self._failure(err, url, params, name) from None
         finally:
             self._lookup.counted = True  # a send outside a lookup (none is) counts nothing
         if getattr(response, "from_cache", False):
@@ -325,16 +326,20 @@ class LookupSession:
         hops = [r.request for r in (*response.history, response)]
         self.http.cache.delete(*([key] if key else []), requests=hops)
 
-    def unusable(
-        self, response: requests.Response, problem: str, expected: str
-    ) -> tuple[str, bool]:
-        """An answer that cannot be used is forgotten (never served again). Returns what was
-        wrong, and whether it is the network's fault: a web page where ``expected`` should be
-        is a proxy or captive portal answering instead of the service."""
+    def unfit(
+        self, response: requests.Response, problem: str, expected: str, *,
+        name: str | None = None,
+    ) -> LookupFailed:  # fmt: skip
+        """The failure for an answer that cannot be used (``problem``: what was wrong with
+        it), which is forgotten (never served again): an ``UnfitAnswer``, or the network's
+        when a web page came where ``expected`` should be (a proxy or captive portal
+        answering instead of the service)."""
         self.discard(response)
+        name, shown = name or self.name, self._shown(response.url or "", None)
         if response.content[:200].lstrip().lower().startswith((b"<!doctype html", b"<html")):
-            return f"a web page instead of {expected} (a proxy or captive portal?)", True
-        return problem, False
+            problem = f"a web page instead of {expected} (a proxy or captive portal?)"
+            return self._failed(name, f"answered {problem}", shown, network=True)
+        return self._failed(name, problem, shown, network=False, kind=UnfitAnswer)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -365,32 +370,36 @@ class LookupSession:
             self.limiter.try_acquire(self.service, blocking=True)
 
     def _failure(
-        self, err: requests.RequestException, url: str, params: Mapping[str, Any] | None
-    ) -> LookupFailed:
+        self, err: requests.RequestException, url: str, params: Mapping[str, Any] | None,
+        name: str,
+    ) -> LookupFailed:  # fmt: skip
         """The error for a person. ``str(err)`` holds the full URL, secrets included: only
         the OS's reason is taken from it, never the text itself."""
         shown = self._shown(url, params)
         text = str(err)
-        if isinstance(err, ResponseTooLarge):  # its text names the host, never the query
-            failed = LookupFailed(f"{self.service}: {text}: {shown}", network=False)
-            failed.why = text
-        elif isinstance(err, BodyTimeout):
-            failed = LookupFailed(
-                f"{self.service}: the answer from {shown} did not arrive within "
-                f"{self.timeout:g} s",
-                network=True,
-            )
-            failed.why = f"the answer did not arrive within {self.timeout:g} s"
-        elif isinstance(err, requests.Timeout) or "timed out" in text.lower():
-            failed = LookupFailed(
-                f"{self.service}: no answer from {shown} within {self.timeout:g} s", network=True
-            )
-            failed.why = f"no answer within {self.timeout:g} s"
-        else:
-            failed = LookupFailed(f"{self.service}: cannot get {shown}: {_reason(err, text)}",
-                                  network=isinstance(err, _NETWORK_ERRORS))  # fmt: skip
-            failed.why = _reason(err, text)
+        if isinstance(err, ResponseTooLarge):  # "response larger than 8 MB from HOST"
+            most = text.partition("larger than ")[2].partition(" from ")[0]
+            return self._failed(name, f"with more than {most}", shown, network=False)
+        if isinstance(err, BodyTimeout):
+            why = f"the answer did not arrive within {self.timeout:g} s"
+            return self._failed(name, why, shown, network=True)
+        if isinstance(err, requests.Timeout) or "timed out" in text.lower():
+            return self._failed(name, f"no answer within {self.timeout:g} s", shown, network=True)
+        why = _reason(err, text)
+        if isinstance(err, _NETWORK_ERRORS):
+            return self._failed(name, why, shown, network=True)
+        # Not sent at all (an address requests refuses, redirects without end): no answer.
+        failed = LookupFailed(f"{name} could not be asked ({why})", network=False, why=why,
+                              address=shown)  # fmt: skip
+        _log.debug("%s: %s: %s", name, shown, why)
         return failed
+
+    @staticmethod
+    def _failed(name: str, why: str, address: str, *, network: bool,
+                kind: type[LookupFailed] = LookupFailed, **more: Any) -> LookupFailed:  # fmt: skip
+        """``kind.of``: the person's words, the address for the debug log alone."""
+        _log.debug("%s: %s: %s", name, address, why)
+        return kind.of(name, why, network=network, address=address, **more)
 
     def _shown(self, url: str, params: Mapping[str, Any] | None) -> str:
         """The URL as a person may read it, secret parameter values replaced by REDACTED."""

@@ -193,8 +193,7 @@ class MusicBrainz(ServiceClient):
         else:
             self.session.notes.extend(notes)
             return converted
-        problem, network = self.session.unusable(response, problem, "MusicBrainz XML")
-        raise LookupFailed(f"musicbrainz: {url} returned {problem}", network=network)
+        raise self.session.unfit(response, problem, "MusicBrainz XML")
 
 
 def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
@@ -202,7 +201,8 @@ def musicbrainz_from_settings(settings: Settings) -> MusicBrainz:
     limiter ``status/cache/ratelimit.sqlite``, the ``[musicbrainz]`` settings. Close it."""
     mb = settings.section("musicbrainz")
     _check_base_url(mb["url"])
-    session = session_from_settings(settings, "musicbrainz", agent=user_agent(mb["contact"]))
+    session = session_from_settings(settings, "musicbrainz", agent=user_agent(mb["contact"]),
+                                    name="MusicBrainz")  # fmt: skip
     return MusicBrainz(session, mb["url"])
 
 
@@ -220,7 +220,7 @@ def _checked_id(artist_id: str) -> str:
     """The id in its canonical (lower-case) form; anything else is refused unsent."""
     canonical = (artist_id or "").strip().lower()
     if not answers.is_mbid(canonical):
-        raise LookupFailed(f"musicbrainz: {artist_id!r} is not a MusicBrainz id", network=False)
+        raise LookupFailed(f"{artist_id!r} is not a MusicBrainz id", network=False)
     return canonical
 
 

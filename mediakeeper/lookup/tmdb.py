@@ -30,7 +30,7 @@ import requests
 
 from mediakeeper.core.config import Settings
 from mediakeeper.lookup import answers
-from mediakeeper.lookup.answers import Unfit
+from mediakeeper.lookup.answers import Unfit, UnfitAnswer
 from mediakeeper.lookup.http import (
     LookupFailed,
     LookupSession,
@@ -100,7 +100,7 @@ class TMDb(ServiceClient):
     def movie(self, tmdb_id: int) -> MovieDetails:
         """The movie with this id, with everything the NFO needs, in one request."""
         if not isinstance(tmdb_id, int) or tmdb_id <= 0:
-            raise LookupFailed(f"tmdb: {tmdb_id!r} is not a TMDb movie id", network=False)
+            raise LookupFailed(f"{tmdb_id!r} is not a TMDb movie id", network=False)
         params: dict[str, Any] = {"append_to_response": APPENDED}
         if self.language:
             params["language"] = self.language
@@ -126,7 +126,7 @@ class TMDb(ServiceClient):
     def image_url(self, path: str) -> str:
         """The full address of a TMDb image path such as ``/f89U3ADr1oiB1s9GkdPOEpXUk5H.jpg``."""
         if not IMAGE_PATH.fullmatch(path or ""):
-            raise LookupFailed(f"tmdb: {path!r} is not an image path", network=False)
+            raise LookupFailed(f"{path!r} is not a TMDb image path", network=False)
         return f"{self.images_url}{path}"
 
     def image(self, path: str) -> bytes:
@@ -153,10 +153,9 @@ class TMDb(ServiceClient):
         return data
 
     def _malformed(self, problem: str) -> LookupFailed:
-        response, network = self._last, False
-        if response is not None:
-            problem, network = self.session.unusable(response, problem, "TMDb's JSON")
-        return LookupFailed(f"tmdb: the answer was {problem}", network=network)
+        if self._last is None:
+            return UnfitAnswer(f"{self.session.name} answered {problem}", why=problem)
+        return self.session.unfit(self._last, problem, "TMDb's JSON")
 
 
 def tmdb_from_settings(settings: Settings) -> TMDb:
@@ -181,7 +180,7 @@ def tmdb_session(settings: Settings, cache_path) -> LookupSession:
     """A session to TMDb (its API or its images) cached in ``cache_path``, under the ``[tmdb]``
     settings and the home's shared limiter ``status/cache/ratelimit.sqlite``. Close it."""
     return session_from_settings(settings, "tmdb", cache_path=cache_path,
-                                 secret_params=("api_key",))  # fmt: skip
+                                 secret_params=("api_key",), name="TMDb")  # fmt: skip
 
 
 def _check_url(key: str, url: str) -> None:

@@ -231,7 +231,7 @@ class MovieJob:
             # Unreachable: no movie of this run asks again; an answer it cannot use is this
             # movie's alone.
             if err.network:
-                go_offline(self.status_dir, self.session, TMDB, err.message)
+                go_offline(self.status_dir, self.session, TMDB, err.why)
             if self.enrich_only:  # the movie stays completed as it was
                 raise enrich_failed("lookup", message, err.network, spent) from None
             # The movie keeps its local checks; its lookup waits for --enrich.

@@ -34,6 +34,7 @@ from mediakeeper.music.enrich import (
     search_name,
     unidentified,
 )
+from mediakeeper.music.job import COVER_ARCHIVE
 from mediakeeper.music.model import ArtistScan, Track
 from mediakeeper.music.scan import is_cover_file
 
@@ -47,7 +48,9 @@ class LookupClient:
         self.coverart_url = settings.get("musicbrainz", "coverart_url").rstrip("/")
 
     def cover(self, release_group_id: str) -> bytes:
-        return self.session.get_image(cover_url(release_group_id, self.coverart_url))
+        """The archive answers through MusicBrainz's session: its failures name it."""
+        url = cover_url(release_group_id, self.coverart_url)
+        return self.session.get_image(url, name=COVER_ARCHIVE)
 
 
 def lookup_client(settings: Settings) -> LookupClient:

@@ -416,7 +416,7 @@ class MusicJob:
                 # Unreachable: no artist of this run (in any worker) asks again; an answer it
                 # cannot use is this artist's alone.
                 if err.network:
-                    go_offline(self.status_dir, self.session, MUSICBRAINZ, err.message)
+                    go_offline(self.status_dir, self.session, MUSICBRAINZ, err.why)
                 if self.enrich_only:
                     raise enrich_failed("lookup", failure_said(MUSICBRAINZ, err), err.network,
                                         spent) from None  # fmt: skip
@@ -429,8 +429,8 @@ class MusicJob:
                             f"MusicBrainz asked to be left alone for "
                             f"{left_alone_for(err.asked_to_wait)}: run --enrich after that")
                 else:
-                    state["refused"] = err.message
-                    _noted(state, item, [f"{err.message}; its lookups wait for --enrich"])
+                    state["refused"] = said = failure_said(MUSICBRAINZ, err)
+                    _noted(state, item, [f"{said}; its lookups wait for --enrich"])
                 _spent(state, spent)
             else:
                 findings = fill_years(findings, plan.changes) + plan.findings
@@ -484,7 +484,7 @@ class MusicJob:
             return findings
         except LookupFailed as err:  # unreachable: as for MusicBrainz below
             if err.network or not self.enrich_only:
-                go_offline(self.status_dir, self.session, ACOUSTID, err.message)
+                go_offline(self.status_dir, self.session, ACOUSTID, err.why)
             if self.enrich_only:
                 spent = client.session.counters_since(before)
                 raise enrich_failed("identify", failure_said(ACOUSTID, err), err.network,
@@ -506,7 +506,7 @@ class MusicJob:
                                                        self.status_dir.parent)  # fmt: skip
             if unreachable is None:
                 return fetched, notes
-            go_offline(self.status_dir, self.session, COVER_ARCHIVE, unreachable.message)
+            go_offline(self.status_dir, self.session, COVER_ARCHIVE, unreachable.why)
         else:
             fetched, notes = [], []
         state["covers_left"] = True

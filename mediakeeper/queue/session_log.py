@@ -138,7 +138,9 @@ class Session:
         self.ended = True
         seconds = round((self.clock() - self.started_at).total_seconds(), 3)
         summary = dict(summary or {})
-        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items())
+        # A list (the services the run went on without) is the record's: each has its line.
+        parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in summary.items()
+                          if not isinstance(v, list | dict))  # fmt: skip
         self.log(f"END {outcome} after {seconds:.0f}s" + (f": {parts}" if parts else ""))
         self._event("end", outcome=outcome, seconds=seconds, **summary)
 

@@ -489,7 +489,8 @@ def test_a_dead_service_is_asked_once_and_the_batch_runs_offline(fake, tmp_path)
     # So does the session's record: `sessions show` after a night's batch run by cron.
     (session,) = json.loads(sessions_cli(home, "list", "--json"))
     said = sessions_cli(home, "show", session["id"])
-    assert "went offline: TMDb unreachable; its lookups wait for " in said, said
+    assert ("went offline: TMDb unreachable (HTTP 503 Service Unavailable, also after "
+            "retrying); its lookups wait for ") in said, said
     assert f"{kind_command('movies', 'batch', home)} --enrich" in said, said
     shown = json.loads(sessions_cli(home, "show", session["id"], "--json"))
     assert shown["summary"]["went_offline"] == "TMDb", shown["summary"]

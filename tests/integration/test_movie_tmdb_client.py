@@ -25,6 +25,7 @@ def client(fake, lookup_session, tmp_path):
     def build(api_key: str = API_KEY, **session_options) -> TMDb:
         session = lookup_session(
             service="tmdb",
+            name="TMDb",
             secret_params=("api_key",),
             cache_path=tmp_path / "cache" / "tmdb_cache.sqlite",
             **session_options,
@@ -117,7 +118,8 @@ def test_429_that_never_ends_is_a_network_failure_without_the_key(fake, client):
     with pytest.raises(LookupFailed) as caught:
         client(retries=1).search_movies("Heat", 1995)
     assert caught.value.network and caught.value.status == 429
-    assert API_KEY not in str(caught.value) and "api_key=REDACTED" in str(caught.value)
+    assert str(caught.value) == "TMDb unreachable (HTTP 429 Too Many Requests, also after retrying)"
+    assert API_KEY not in caught.value.address and "api_key=REDACTED" in caught.value.address
 
 
 def test_a_dead_server_is_a_network_failure_without_the_key(client, fake):
@@ -126,8 +128,8 @@ def test_a_dead_server_is_a_network_failure_without_the_key(client, fake):
     fake.stop()
     with pytest.raises(LookupFailed) as caught:
         tmdb.search_movies("Heat", 1995)
-    assert caught.value.network and API_KEY not in str(caught.value)
-    assert url in str(caught.value)
+    assert str(caught.value) == "TMDb unreachable (Connection refused)"
+    assert caught.value.address.startswith(url) and API_KEY not in caught.value.address
 
 
 def test_a_body_cut_short_fails_and_is_not_kept(fake, client):
