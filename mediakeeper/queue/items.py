@@ -116,8 +116,9 @@ def is_eligible(
     )
 
 
-# details: the rule plugins whose findings a completed item lacks, and how many runs in a row
-LEFT_OUT, LEFT_OUT_RUNS = "plugins_left_out", "plugins_left_out_runs"
+# Keys of an item's details: the rule plugins whose findings a completed item lacks, and how
+# many runs in a row lacked them.
+PLUGINS_LEFT_OUT, PLUGINS_LEFT_OUT_RUNS = "plugins_left_out", "plugins_left_out_runs"
 
 
 def lacks_work(item: Mapping[str, Any], max_attempts: int) -> bool:
@@ -125,8 +126,8 @@ def lacks_work(item: Mapping[str, Any], max_attempts: int) -> bool:
     stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
     no limit)."""
     details = item.get("details") or {}
-    runs = details.get(LEFT_OUT_RUNS, 0)
-    return (item["status"] == COMPLETED and bool(details.get(LEFT_OUT))
+    runs = details.get(PLUGINS_LEFT_OUT_RUNS, 0)
+    return (item["status"] == COMPLETED and bool(details.get(PLUGINS_LEFT_OUT))
             and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
 
 

@@ -25,8 +25,8 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     FOLDED_INTO,
-    LEFT_OUT,
     PENDING,
+    PLUGINS_LEFT_OUT,
     SKIPPED,
     STATUSES,
     check_transition,
@@ -410,7 +410,7 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
 def _plugins_left_out(item: Mapping[str, Any]) -> list[Any]:
     """The rule plugins whose findings the item lacks (``details``; a hand edit's other
     value: none)."""
-    left = (item.get("details") or {}).get(LEFT_OUT)
+    left = (item.get("details") or {}).get(PLUGINS_LEFT_OUT)
     return left if isinstance(left, list) else []
 
 
