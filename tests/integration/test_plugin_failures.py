@@ -18,7 +18,7 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import kind_command
 from mediakeeper.text.render import markdown_escape
-from tests.integration.serving import serve
+from tests.integration.serving import free_port, serve
 from tests.integration.test_plugins import install, run
 
 LABEL = ("rule plugin 'raises' (entry point mk_misbehaving.rules:RAISES, package "
@@ -387,3 +387,24 @@ def test_every_face_says_the_artists_a_rule_plugin_was_left_out_of(
         assert line in html.unescape(server.get("/").text)
     finally:
         server.stop()
+
+
+def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers(
+    tmp_path, misbehaving, music_library, monkeypatch
+):
+    """Music has no heavy step a Dask cluster takes (its plan's ``heavy`` is None: no
+    ``--scheduler``, and ``[cluster] send`` naming it sends nothing): its rule plugins run
+    in the coordinator's own workers, which read the run's left-out flag under the data
+    home. A scheduler set, even one that answers nothing, changes none of that."""
+    lib = forever_library(music_library, tmp_path / "Music", 4)
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    monkeypatch.setenv("MK_LOOPS_CALLS", str(calls))
+    monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SCHEDULER", f"tcp://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SEND", "music")
+    ran = run(misbehaving, "process_music_batch.py", "--home", tmp_path / "home", "--library",
+              lib, "--offline", "--workers", "2", cwd=tmp_path)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1 and said.count(STOPPED_ONCE) == 1, said
+    assert 1 <= len(calls.read_text().splitlines()) <= 2, said
+    assert "4 artists completed" in said, said
