@@ -408,3 +408,30 @@ def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers
     assert ran.returncode == 1 and said.count(STOPPED_ONCE) == 1, said
     assert 1 <= len(calls.read_text().splitlines()) <= 2, said
     assert "4 artists completed" in said, said
+
+
+def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
+    tmp_path, misbehaving, music_library, monkeypatch, browser
+):
+    """The page said every alert as a failure streak: a batch's ``plugins-left-out`` alert
+    read "Alert: NaN music items failed in a row"."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    lib = forever_library(music_library, tmp_path / "Music", 2)
+    home = tmp_path / "home"
+    made = run(None, "music_queue_manager.py", "--home", home, "--init", "--library", lib,
+               cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+        ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+                  "--offline", cwd=tmp_path)  # fmt: skip
+        assert ran.returncode == 1, ran.stdout + ran.stderr
+        expect(page.locator("#alert")).to_contain_text(
+            "Alert: music: 2 artists lack the findings of rule plugin 'loops'", timeout=60_000)
+        page.close()
+    finally:
+        server.stop()
