@@ -28,6 +28,7 @@ from mediakeeper.batch.report import Outcome
 from mediakeeper.batch.runner import Hooks
 from mediakeeper.fs.atomic import append_lines, atomic_write_text, encode_text
 from mediakeeper.queue.items import COMPLETED, ERROR
+from mediakeeper.queue.left_out import PluginsLeftOut, lacked_by
 from mediakeeper.text.failures import failure_line
 from mediakeeper.text.jsonfmt import dumps_one
 from mediakeeper.text.visible import one_line
@@ -37,6 +38,7 @@ SEND_TIMEOUT = 3.0  # seconds a webhook may take to answer (connecting and readi
 STATE_FILE = "alerts_state.json"
 EVENTS_FILE = "alerts.jsonl"
 KEPT_ERRORS = 10  # the streak's last errors the alert names
+LEFT_OUT_EVENT = "plugins-left-out"  # a batch's items completed without a plugin's findings
 
 
 def alert_payload(home: Path, kind: str, streak: int, errors: list[dict[str, str]]) -> dict:
@@ -50,6 +52,13 @@ def resolved_payload(home: Path, kind: str, streak: int, item: str) -> dict:
     return {"version": VERSION, "event": "resolved", "kind": kind,
             "consecutive_failures": streak, "item": item, "home": str(home),
             "at": _now()}  # fmt: skip
+
+
+def left_out_payload(home: Path, kind: str, left_out: PluginsLeftOut) -> dict:
+    """A batch that completed items without a rule plugin's findings: how many, which
+    plugins, and the line that says how they are taken again."""
+    return {"version": VERSION, "event": LEFT_OUT_EVENT, "kind": kind, **left_out.as_json(),
+            "message": left_out.said(kind, home), "home": str(home), "at": _now()}  # fmt: skip
 
 
 def _now() -> str:
@@ -96,6 +105,8 @@ class AlertWatch:
     webhook_url: str = ""
     apprise: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list)  # what the receivers said, told at the end
+    # Its items completed without a rule plugin's findings: one alert as the batch ends.
+    left_out: PluginsLeftOut = field(default_factory=PluginsLeftOut)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -109,6 +120,8 @@ class AlertWatch:
             return None  # off, or an item given back (neither a failure nor a success)
         state = self._state()
         if outcome.status == COMPLETED:
+            if outcome.result is not None:
+                self.left_out.count_plugins(lacked_by(outcome.result.details))
             if not state["streak"]:
                 return None
             was, alerted = state["streak"], state["alerted"]
@@ -130,6 +143,12 @@ class AlertWatch:
             line = f"ALERT: {state['streak']} {self.kind} items failed in a row (last: {last})"
         self._keep(state)
         return line
+
+    def ended(self) -> None:
+        """The batch's items are done: one alert for those it completed without a rule
+        plugin's findings, if any (the batch's own lines say them already)."""
+        if self.threshold > 0 and self.left_out:
+            self._raise(left_out_payload(self.home, self.kind, self.left_out))
 
     def _state(self) -> dict[str, Any]:
         try:
@@ -201,5 +220,9 @@ class AlertingHooks(Hooks):
             self.inner.note(line, warning=True)
 
     def finish(self) -> None:
+        try:
+            self.watch.ended()
+        except OSError as err:  # an alert never fails the batch
+            self.inner.note(f"Warning: an alert could not be recorded: {err}", warning=True)
         for problem in self.watch.close():
             self.inner.note(f"Warning: {problem}; the batch went on", warning=True)

@@ -38,6 +38,10 @@ def _worded(payload: dict[str, Any]) -> tuple[str, str]:
                   for p in payload["problems"]]  # fmt: skip
         lines.append(f"Data home: {one_line(payload['home'])}")
         return title, "\n".join(lines)
+    if payload["event"] == "plugins-left-out":  # (alerts.LEFT_OUT_EVENT)
+        title = (f"{TITLE}: {payload['items']} {one_line(payload['kind'])} items without a "
+                 "rule plugin's findings")  # fmt: skip
+        return title, f"{one_line(payload['message'])}\nData home: {one_line(payload['home'])}"
     kind, streak = payload["kind"], payload["consecutive_failures"]
     if payload["event"] == "resolved":
         title = f"{TITLE}: {kind} items complete again"

@@ -27,8 +27,8 @@ from mediakeeper.batch.job import ItemFailure
 from mediakeeper.core.errors import LookupFailed, unreachable
 
 RUN_DIR = "run"
-SUFFIX = ".unreachable"
-LEFT_OUT = ".left-out"  # a rule plugin this run runs no more
+UNREACHABLE_SUFFIX = ".unreachable"  # a flag file's: a service this run asks no more
+LEFT_OUT_SUFFIX = ".left-out"  # a flag file's: a rule plugin this run runs no more
 REFUSED = "refused"  # the mark of a service that answered and refused this client
 
 
@@ -63,7 +63,7 @@ def refused(kind_dir: Path, session: str, service: str, err: LookupFailed, *,
 
 
 def flag_path(kind_dir: Path, session: str, service: str) -> Path:
-    return kind_dir / RUN_DIR / f"{session}.{service.lower().replace(' ', '-')}{SUFFIX}"
+    return kind_dir / RUN_DIR / f"{session}.{service.lower().replace(' ', '-')}{UNREACHABLE_SUFFIX}"
 
 
 def _said(path: Path) -> Offline | None:
@@ -84,7 +84,7 @@ def went_offline(kind_dir: Path, session: str, service: str) -> Offline | None:
 
 def offline_services(kind_dir: Path, session: str) -> list[Offline]:
     """Each service this run found unreachable (or refusing), first found first."""
-    flags = sorted((kind_dir / RUN_DIR).glob(f"{session}.*{SUFFIX}"),
+    flags = sorted((kind_dir / RUN_DIR).glob(f"{session}.*{UNREACHABLE_SUFFIX}"),
                    key=lambda path: path.stat().st_mtime_ns if path.exists() else 0)  # fmt: skip
     return [said for path in flags if (said := _said(path))]
 
@@ -115,7 +115,7 @@ def _say_first(path: Path, text: str) -> None:
 
 
 def _left_out_path(kind_dir: Path, session: str, plugin: str) -> Path:
-    return kind_dir / RUN_DIR / f"{session}.{plugin}{LEFT_OUT}"
+    return kind_dir / RUN_DIR / f"{session}.{plugin}{LEFT_OUT_SUFFIX}"
 
 
 def leave_out(kind_dir: Path, session: str, plugin: str, line: str) -> None:
@@ -133,6 +133,6 @@ def left_out(kind_dir: Path, session: str, plugin: str) -> str | None:
 
 
 def clear(kind_dir: Path, session: str) -> None:
-    for suffix in (SUFFIX, LEFT_OUT):
+    for suffix in (UNREACHABLE_SUFFIX, LEFT_OUT_SUFFIX):
         for path in (kind_dir / RUN_DIR).glob(f"{session}.*{suffix}"):
             path.unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from typing import Any
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.offline import Offline
 from mediakeeper.core.decisions import item_decisions
-from mediakeeper.queue.items import ERROR, LEFT_OUT
+from mediakeeper.queue.items import ERROR
+from mediakeeper.queue.left_out import lacked_by
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 
 EXIT_OK, EXIT_SOME_ERRORS = 0, 1
@@ -88,7 +89,7 @@ class BatchReport:
         if result is not None:
             self._totals.update(result.this_run)
             self.unidentified += unidentified(outcome)
-            self.left_out += bool(result.details.get(LEFT_OUT))
+            self.left_out += bool(lacked_by(result.details))
             if decisions := item_decisions(result.details):
                 self.awaiting += 1
                 self.decisions += decisions

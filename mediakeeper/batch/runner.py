@@ -51,6 +51,7 @@ from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import COMPLETED as ITEM_COMPLETED
 from mediakeeper.queue.items import ERROR, PENDING, SKIPPED, is_eligible
 from mediakeeper.queue.keyset import KeySet
+from mediakeeper.queue.left_out import session_figures
 from mediakeeper.queue.session_log import COMPLETED, FAILED, INTERRUPTED, ItemLine, Session
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.interrupts import Interrupted, critical, interruptible
@@ -562,7 +563,7 @@ class BatchRunner:
                 result = outcome.result
                 noted = Outcome(key, name, status, result=result, seconds=outcome.seconds)
                 figures = {"seconds": round(outcome.seconds, 3), **result.this_run,
-                           **(outcome.spent or {})}  # fmt: skip
+                           **(outcome.spent or {}), **session_figures(result.details)}  # fmt: skip
                 if result.problem:
                     figures["problem"] = result.problem
             else:

@@ -9,6 +9,7 @@ from typing import Any
 
 from mediakeeper.batch.job import Job
 from mediakeeper.batch.runner import BatchOptions, BatchReport, BatchRunner, Hooks
+from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import QueueMissing
 from mediakeeper.queue.items import (
@@ -82,7 +83,8 @@ def eligible_items(
         if library is None:
             open_store(settings, kind, create=False)  # raises the helpful message
         items = new_items(kind, library.resolve(), settings.home)
-    if options.keys is None:  # as the batch will see them: it takes these again first
+    if options.keys is None and kinds.get(kind).runs_rule_plugins:
+        # As the batch will see them: it takes these again first (``selection.narrow``).
         items = [{**item, "status": PENDING} if lacks_work(item, options.max_attempts) else item
                  for item in items]  # fmt: skip
     chosen = [item for item in items if is_eligible(item, options.statuses, options.keys)]

@@ -21,8 +21,8 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     IN_PROGRESS,
-    LEFT_OUT,
     PENDING,
+    PLUGINS_LEFT_OUT,
     SKIPPED,
     STATUSES,
     lacks_work,
@@ -136,7 +136,7 @@ def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
         enrich_only(store, options)
     elif options.keys is not None:
         make_claimable(store, options.keys)
-    else:
+    elif kinds.get(store.kind).runs_rule_plugins:  # no other kind's queue is read for them
         retake_left_out(store, options.max_attempts)
 
 
@@ -156,7 +156,7 @@ def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
     # Looked for without the lock (read through once, only the lines naming it decoded): a
     # batch opens its session before it waits for a queue another process holds, so that
     # what waits is seen; the lock is taken only where there is one to reset.
-    keys = {i["key"] for i in scan(store.peek()["items"], key=LEFT_OUT)
+    keys = {i["key"] for i in scan(store.peek()["items"], key=PLUGINS_LEFT_OUT)
             if lacks_work(i, max_attempts)}  # fmt: skip
     if not keys:
         return []  # (the queue is written only when one is there)

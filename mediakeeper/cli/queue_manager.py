@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -96,9 +97,9 @@ def show_survey(found: Survey, noun: str) -> None:
 def do_summary(c: Call) -> None:
     summary = manager.summarize(c.store.peek())
     if c.as_json:
-        echo_json(summary)
+        echo_json({**summary, "plugins_left_out": summary["plugins_left_out"].as_json()})
     else:
-        echo(render_summary(summary, c.noun))
+        echo(render_summary(summary, c.noun, c.settings.home))
 
 
 def do_list(c: Call) -> None:
@@ -466,7 +467,7 @@ def flags_group(record: kinds.Kind) -> click.Group:
     return group
 
 
-def render_summary(summary: dict, noun: str) -> str:
+def render_summary(summary: dict, noun: str, home: Path | None = None) -> str:
     lines = [f"{wording.queue_name(summary['kind'])} — {summary['library']}"]
     for status, count in summary["statuses"].items():
         lines.append(f"  {status:<12}{count:>8,}")
@@ -483,14 +484,6 @@ def render_summary(summary: dict, noun: str) -> str:
             f"  ({summary['not_identified']:,} completed but not identified: "
             f"--list --status completed shows why)"
         )
-    if summary["plugins_left_out_items"]:
-        lines.append(
-            f"  ({summary['plugins_left_out_items']:,} completed without the findings of "
-            f"{', '.join(summary['plugins_left_out'])}: stopped at its time limit or left "
-            "out; the next batch takes each again, up to max_attempts runs in a row; after "
-            "that mend the plugin or raise [music] plugin_rule_timeout, and run each with the "
-            f"batch's --{noun} NAME)"
-        )
     extra = "".join(
         f"{wording.count(summary[x.total], x.noun)} · "
         for x in kinds.get(summary["kind"]).extra_counters
@@ -500,6 +493,8 @@ def render_summary(summary: dict, noun: str) -> str:
         f"{wording.count(summary['issues_found'], 'finding')}, "
         f"{summary['issues_resolved']:,} resolved"
     )
+    if left_out := summary["plugins_left_out"]:  # complete, but for a plugin's findings
+        lines.append(f"  of them, {left_out.said(summary['kind'], home)}")
     return "\n".join(lines)
 
 

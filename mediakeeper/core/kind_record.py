@@ -22,6 +22,10 @@ from typing import Any
 COMMON_SETTINGS: Mapping[str, Any] = MappingProxyType(
     {"library": "", "checkpoint_every": 50, "max_attempts": 3}
 )
+# The setting that bounds a rule plugin's time over one item: a kind whose items run rule
+# plugins (``mediakeeper.rules``) has it, and only its items can be completed without a
+# plugin's findings, to be taken again (``Kind.runs_rule_plugins``).
+PLUGIN_RULE_TIMEOUT = "plugin_rule_timeout"
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,12 @@ class Kind:
     def counts(self, field_name: str) -> bool:
         """Whether this kind's items count ``field_name`` (``"track_count"``)."""
         return any(c.field == field_name for c in self.counters)
+
+    @property
+    def runs_rule_plugins(self) -> bool:
+        """Whether its items run rule plugins: then one may complete without a plugin's
+        findings, which its next batches take again."""
+        return PLUGIN_RULE_TIMEOUT in self.settings
 
     def setting_defaults(self) -> dict[str, Any]:
         return {**COMMON_SETTINGS, **self.settings}

@@ -52,7 +52,7 @@ from mediakeeper.music.rules import Issues, LeftOut, issues_of, planned_changes
 from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import LEFT_OUT, LEFT_OUT_RUNS, asked_details
+from mediakeeper.queue.items import PLUGINS_LEFT_OUT, PLUGINS_LEFT_OUT_RUNS, asked_details
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
@@ -558,11 +558,11 @@ def _left_out_details(item: dict[str, Any], plugins: list[str]) -> dict[str, Any
     fewer than ``max_attempts`` (``batch.selection.retake_left_out``). None, and none
     before: nothing said."""
     before = item.get("details") or {}
-    if not plugins and not before.get(LEFT_OUT):
+    if not plugins and not before.get(PLUGINS_LEFT_OUT):
         return {}
-    runs = before.get(LEFT_OUT_RUNS)
+    runs = before.get(PLUGINS_LEFT_OUT_RUNS)
     runs = (runs if isinstance(runs, int) else 0) + 1 if plugins else 0
-    return {LEFT_OUT: plugins, LEFT_OUT_RUNS: runs}
+    return {PLUGINS_LEFT_OUT: plugins, PLUGINS_LEFT_OUT_RUNS: runs}
 
 
 def _matched(enrichment: dict[str, Any] | None) -> str:

@@ -116,18 +116,27 @@ def is_eligible(
     )
 
 
-# details: the rule plugins whose findings a completed item lacks, and how many runs in a row
-LEFT_OUT, LEFT_OUT_RUNS = "plugins_left_out", "plugins_left_out_runs"
+# Keys of an item's details: the rule plugins whose findings a completed item lacks, and how
+# many runs in a row lacked them.
+PLUGINS_LEFT_OUT, PLUGINS_LEFT_OUT_RUNS = "plugins_left_out", "plugins_left_out_runs"
+
+
+def plugins_left_out(item: Mapping[str, Any]) -> list[str]:
+    """The rule plugins whose findings a completed item lacks (``details.plugins_left_out``:
+    stopped on it, or left out of its run); none for an item of another status, or where a
+    hand edit left a value that is no list."""
+    if item.get("status") != COMPLETED:
+        return []
+    left = (item.get("details") or {}).get(PLUGINS_LEFT_OUT)
+    return [str(plugin) for plugin in left] if isinstance(left, list) else []
 
 
 def lacks_work(item: Mapping[str, Any], max_attempts: int) -> bool:
-    """A completed item that lacks part of its work (``details.plugins_left_out``: a rule plugin
-    stopped on it, or left out of its run), fewer than ``max_attempts`` runs in a row (0:
-    no limit)."""
-    details = item.get("details") or {}
-    runs = details.get(LEFT_OUT_RUNS, 0)
-    return (item["status"] == COMPLETED and bool(details.get(LEFT_OUT))
-            and (not max_attempts or not isinstance(runs, int) or runs < max_attempts))  # fmt: skip
+    """A completed item that lacks part of its work (``plugins_left_out``), fewer than
+    ``max_attempts`` runs in a row (0: no limit)."""
+    runs = (item.get("details") or {}).get(PLUGINS_LEFT_OUT_RUNS, 0)
+    return bool(plugins_left_out(item)) and (
+        not max_attempts or not isinstance(runs, int) or runs < max_attempts)  # fmt: skip
 
 
 def make_claim(session: str, now: datetime, was: str = PENDING,

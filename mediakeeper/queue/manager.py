@@ -25,7 +25,6 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     FOLDED_INTO,
-    LEFT_OUT,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -40,6 +39,7 @@ from mediakeeper.queue.items import (
     structure_problems,
     validate,
 )
+from mediakeeper.queue.left_out import plugins_left_out_of
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, not_a_library, survey
@@ -399,19 +399,9 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         ),
         "in_progress_stages": stages_in_progress(items),
         # Completed without part of their work (a rule plugin stopped or left out).
-        "plugins_left_out": sorted({str(what) for i in items if i["status"] == COMPLETED
-                                    for what in _plugins_left_out(i)}),
-        "plugins_left_out_items": sum(1 for i in items
-                                      if i["status"] == COMPLETED and _plugins_left_out(i)),
+        "plugins_left_out": plugins_left_out_of(items),
         "updated_at": data.get("updated_at"),
     }
-
-
-def _plugins_left_out(item: Mapping[str, Any]) -> list[Any]:
-    """The rule plugins whose findings the item lacks (``details``; a hand edit's other
-    value: none)."""
-    left = (item.get("details") or {}).get(LEFT_OUT)
-    return left if isinstance(left, list) else []
 
 
 def find_item(

@@ -71,6 +71,11 @@ class Dashboard:
     def queues(self) -> tuple[QueueProgress, ...]:
         return tuple(q.progress for q in self.week.queues)
 
+    @property
+    def plugins_left_out(self) -> int:
+        """The completed items of every queue that lack a rule plugin's findings."""
+        return sum(q.plugins_left_out.items for q in self.queues)
+
     def attention_counts(self) -> tuple[int, int]:
         return (
             sum(q.statuses.get(ERROR, 0) for q in self.queues),
@@ -260,7 +265,10 @@ def attention_lines(d: Dashboard) -> list[str]:
         if len(a.items) > ATTENTION_SHOWN:
             more = f"    … and {len(a.items) - ATTENTION_SHOWN:,} more"
             lines.append(more + (f": {a.index} lists them all" if a.index else ""))
-    if not d.attention and not d.week.decisions:
+    for q in d.queues:  # complete but for a rule plugin's findings: taken again
+        if q.plugins_left_out:
+            lines.append(f"  {q.kind}: {plain(q.plugins_left_out.said(q.kind, d.home))}")
+    if not d.attention and not d.week.decisions and not d.plugins_left_out:
         among = " in the queues read" if d.week.left_out_said else ""
         lines.append(f"  nothing{among}: no open findings, no failed and no skipped items")
     for o in d.attention:
@@ -365,6 +373,7 @@ def _queue_json(q: QueueProgress) -> dict[str, Any]:
         "percent": round(q.percent, 1),
         "statuses": dict(q.statuses),
         "stages": dict(q.stages),
+        "plugins_left_out": q.plugins_left_out.as_json(),
         "pace": {
             "state": pace.state,
             "per_week": round(pace.per_week, 1),

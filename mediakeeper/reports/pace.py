@@ -21,6 +21,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
 from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, last_failure
+from mediakeeper.queue.left_out import PluginsLeftOut
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 from mediakeeper.text.failures import plain_error
@@ -72,6 +73,8 @@ class QueueProgress:
     skipped: int = 0
     # The items in progress by the stage their job reported (conversions), now.
     stages: Mapping[str, int] = field(default_factory=dict)
+    # The completed items that lack a rule plugin's findings (as ``stages``: now).
+    plugins_left_out: PluginsLeftOut = field(default_factory=PluginsLeftOut)
 
     @property
     def decided(self) -> int:

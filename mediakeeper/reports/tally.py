@@ -34,6 +34,7 @@ from mediakeeper.queue.items import (
     folded,
     stage_reached,
 )
+from mediakeeper.queue.left_out import PluginsLeftOut
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import (
     KindAttention,
@@ -95,6 +96,8 @@ class QueueTally:
     # The names of the items worth one whose folder is missing: left out of the upgrades list
     # (their files are not there to replace), which says so.
     upgrading_missing: list[str] = field(default_factory=list)
+    # The completed items that lack a rule plugin's findings, the next batches take again.
+    plugins_left_out: PluginsLeftOut = field(default_factory=PluginsLeftOut)
     # (name, report path, 1 if its folder is missing else 0) of every completed item, for the
     # issue index (None: not asked for).
     reports: SortedRows | None = None
@@ -148,6 +151,7 @@ def tally(
         found.statuses[status] = found.statuses.get(status, 0) + 1
         if status == COMPLETED:
             _completed(found, item, moment, home)
+            found.plugins_left_out.count(item)
         elif status == IN_PROGRESS and (stage := stage_reached(item)):
             found.stages[stage] = found.stages.get(stage, 0) + 1
         waiting = outstanding_of(kind, item)
@@ -245,7 +249,7 @@ def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
     pace = _pace(found.by_week, total, remaining, moment, queue.created_at)
     return QueueProgress(
         queue.kind, noun, plural, total, completed, found.statuses, pace, queue.created_at,
-        queue.problem, skip, found.stages,
+        queue.problem, skip, found.stages, found.plugins_left_out,
     )  # fmt: skip
 
 

@@ -26,7 +26,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,9 @@ from mediakeeper.queue.items import (
     PENDING,
     SKIPPED,
     last_failure,
+    plugins_left_out,
 )
+from mediakeeper.queue.left_out import PluginsLeftOut
 from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.store import JOURNAL_FILE, QUEUE_FILE, QueueStore
 from mediakeeper.reports.pace import percent
@@ -70,6 +72,7 @@ class Seen:
     session: str
     decisions: int
     workers: tuple[str, ...] = ()  # the cluster workers holding it now (details.workers)
+    plugins_left_out: tuple[str, ...] = ()  # completed without these rule plugins' findings
 
 
 def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
@@ -84,7 +87,7 @@ def seen_of(item: dict[str, Any], before: Seen | None) -> Seen:
     workers = tuple(str(w) for w in held) if isinstance(held, list) else ()
     return Seen(str(item.get("name") or item["key"]), str(item.get("status")),
                 str(details.get("stage") or ""), str(session or ""), decisions,
-                workers)  # fmt: skip
+                workers, tuple(plugins_left_out(item)))  # fmt: skip
 
 
 def _ended_by(item: dict[str, Any]) -> str:
@@ -127,6 +130,8 @@ class QueueFollow:
     dir: Path
     items: dict[str, Seen] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    # Its completed items that lack a rule plugin's findings (``queue.left_out``), as counts.
+    plugins_left_out: PluginsLeftOut = field(default_factory=PluginsLeftOut)
     signature: tuple | None = None
     generation: Any = None
     journal_at: int = 0
@@ -220,6 +225,7 @@ class QueueFollow:
         for gone in set(self.items) - keys:  # a queue manager removed it
             was = self.items.pop(gone)
             self.counts[was.status] -= 1
+            self.plugins_left_out.count_plugins(was.plugins_left_out, -1)
             self.ended[was.session, was.status] -= was.status in FINISHED
             self.working.pop(gone, None)
             self._forget(gone)
@@ -280,7 +286,9 @@ class QueueFollow:
         if before is not None:
             self.counts[before.status] -= 1
             self.ended[before.session, before.status] -= before.status in FINISHED
+            self.plugins_left_out.count_plugins(before.plugins_left_out, -1)
         self.counts[now.status] += 1
+        self.plugins_left_out.count_plugins(now.plugins_left_out)
         self.ended[now.session, now.status] += now.status in FINISHED
         if emit is None:
             return
@@ -410,7 +418,9 @@ class HomeFollower:
         the first ``working`` items in progress (key, ``Seen``) and its ``problem``."""
         with self._lock:
             return {kind: {"counts": f.summary(), "progress": f.progress(), "problem": f.problem,
-                           "working": list(islice(f.working.items(), working))}
+                           "working": list(islice(f.working.items(), working)),
+                           "plugins_left_out": replace(f.plugins_left_out,
+                                                       by_plugin=+f.plugins_left_out.by_plugin)}
                     for kind, f in sorted(self.queues.items())}  # fmt: skip
 
     def emit(self, kind: str, event: str, data: dict[str, Any]) -> None:

@@ -158,8 +158,9 @@ def activity(web, *, whole: bool = True) -> dict[str, Any]:
     web.follower.sync(wait=whole)
     queues = []
     for kind, held in web.follower.states().items():
-        counts, record = held["counts"], kinds.KINDS.get(kind)
+        counts, record, left_out = held["counts"], kinds.KINDS.get(kind), held["plugins_left_out"]
         queues.append({"kind": kind, "counts": counts, "total": sum(counts.values()),
+                       "plugins_left_out": left_out.said(kind, web.home) if left_out else "",
                        "working": held["working"], "batchable": bool(record and record.plan),
                        "noun": kinds.noun(kind) if record else "item",
                        "problem": held["problem"], **held["progress"]})  # fmt: skip

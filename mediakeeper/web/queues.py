@@ -72,6 +72,7 @@ async def queues(request: Request) -> JSONResponse:
     for kind, held in web.follower.states(working=0).items():
         counts = held["counts"]
         body[kind] = {**counts, "total": sum(counts.values()), **held["progress"],
+                      "plugins_left_out": held["plugins_left_out"].as_json(),
                       "problem": held["problem"] or None}  # fmt: skip
     return JSONResponse(body)
 

@@ -7,6 +7,8 @@ recorded as failed at that step, to be run again."""
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ import pytest
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.text.commands import kind_command
+from mediakeeper.text.render import markdown_escape
+from tests.integration.serving import free_port, serve
 from tests.integration.test_plugins import install, run
 
 LABEL = ("rule plugin 'raises' (entry point mk_misbehaving.rules:RAISES, package "
@@ -282,10 +287,12 @@ def test_an_artist_a_plugin_keeps_missing_is_taken_again_only_max_attempts_runs(
     assert all(i["details"]["plugins_left_out_runs"] == 2 for i in queue_items(home).values())
     summary = run(misbehaving, "music_queue_manager.py", "--home", home, "--show-summary",
                   cwd=tmp_path)  # fmt: skip
-    assert ("(2 completed without the findings of rule plugin 'loops': stopped at its time "
-            "limit or left out; the next batch takes each again, up to max_attempts runs in a "
-            "row; after that mend the plugin or raise [music] plugin_rule_timeout, and run "
-            "each with the batch's --artist NAME)") in summary.stdout, summary.stdout  # fmt: skip
+    assert ("of them, 2 artists lack the findings of rule plugin 'loops' (stopped at its "
+            "time limit, or left out of a run): the next batches take them again by "
+            "themselves, up to [music] max_attempts runs in a row; after that mend the plugin "
+            "or raise [music] plugin_rule_timeout, and run each with "
+            f"`{kind_command('music', 'batch', home)} --artist NAME`"
+            ) in summary.stdout, summary.stdout  # fmt: skip
     # Run by name, it is taken again (and, still hanging, left out once more).
     named = run(misbehaving, *batch, "--artist", "Stuck 0", cwd=tmp_path)
     assert named.returncode == 1 and "1 artist completed" in named.stdout, named.stdout
@@ -319,3 +326,112 @@ def test_a_rule_plugin_whose_process_dies_fails_its_artist_and_is_left_out_of_th
     done = [i for i in items.values() if i["status"] == "completed"]
     assert len(done) == 2 and all(i["details"]["plugins_left_out"] == ["rule plugin 'dies'"]
                                   for i in done), items  # fmt: skip
+
+
+def test_every_face_says_the_artists_a_rule_plugin_was_left_out_of(
+    tmp_path, misbehaving, music_library, monkeypatch
+):
+    """Only the batch's own closing lines said them: the queue manager said the queue 100%
+    complete, and the dashboard, the weekly report, ``sessions show``, ``serve`` and the
+    alerts said nothing needed the person. Each now says the one count, with how the
+    artists are taken again."""
+    lib = forever_library(music_library, tmp_path / "Music", 2)
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=tmp_path)  # fmt: skip
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    line = ("2 artists lack the findings of rule plugin 'loops' (stopped at its time limit, "
+            "or left out of a run): the next batches take them again by themselves, up to "
+            "[music] max_attempts runs in a row; after that mend the plugin or raise [music] "
+            f"plugin_rule_timeout, and run each with `{kind_command('music', 'batch', home)} "
+            "--artist NAME`")  # fmt: skip
+    counted = {"items": 2, "plugins": ["rule plugin 'loops'"]}
+
+    summary = run(None, "music_queue_manager.py", "--home", home, "--show-summary", cwd=tmp_path)
+    assert "100.0% complete · 2 tracks · " in summary.stdout, summary.stdout
+    assert f"\n  of them, {line}\n" in summary.stdout, summary.stdout
+    as_json = run(None, "music_queue_manager.py", "--home", home, "--show-summary", "--json",
+                  cwd=tmp_path)  # fmt: skip
+    assert json.loads(as_json.stdout)["plugins_left_out"] == counted
+
+    board = run(None, "media_dashboard.py", "--home", home, cwd=tmp_path).stdout
+    assert f"\n  music: {line}\n" in board, board
+    assert "nothing:" not in board, board
+    board_json = json.loads(run(None, "media_dashboard.py", "--home", home, "--json",
+                                cwd=tmp_path).stdout)  # fmt: skip
+    assert board_json["queues"]["music"]["plugins_left_out"] == counted
+    page = tmp_path / "board.html"
+    run(None, "media_dashboard.py", "--home", home, "--html", page, cwd=tmp_path)
+    assert line in html.unescape(page.read_text("utf-8"))
+
+    [weekly_md] = (home / "status" / "reports").glob("*_weekly_progress.md")
+    assert markdown_escape(line) in weekly_md.read_text("utf-8")
+    assert "Nothing" not in weekly_md.read_text("utf-8").split("## This week")[0]
+    assert line in html.unescape(weekly_md.with_suffix(".html").read_text("utf-8"))
+
+    [session] = [p.stem for p in (home / "status" / "music" / "session_logs").glob("*.log")]
+    shown = run(None, "sessions.py", "--home", home, "show", session, cwd=tmp_path).stdout
+    assert "COMPLETED  Stuck 0  (without the findings of rule plugin 'loops')" in shown, shown
+    assert f"\n{line}\n" in shown, shown
+
+    [alert] = [json.loads(x) for x in
+               (home / "status" / "music" / "alerts.jsonl").read_text("utf-8").splitlines()]
+    assert alert["event"] == "plugins-left-out", alert
+    assert {k: alert[k] for k in ("kind", "items", "plugins", "message")} == {
+        "kind": "music", **counted, "message": line}
+
+    server = serve(home)
+    try:
+        assert server.get("/api/queues").json()["music"]["plugins_left_out"] == counted
+        assert line in html.unescape(server.get("/").text)
+    finally:
+        server.stop()
+
+
+def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers(
+    tmp_path, misbehaving, music_library, monkeypatch
+):
+    """Music has no heavy step a Dask cluster takes (its plan's ``heavy`` is None: no
+    ``--scheduler``, and ``[cluster] send`` naming it sends nothing): its rule plugins run
+    in the coordinator's own workers, which read the run's left-out flag under the data
+    home. A scheduler set, even one that answers nothing, changes none of that."""
+    lib = forever_library(music_library, tmp_path / "Music", 4)
+    calls = tmp_path / "calls"
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    monkeypatch.setenv("MK_LOOPS_CALLS", str(calls))
+    monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SCHEDULER", f"tcp://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SEND", "music")
+    ran = run(misbehaving, "process_music_batch.py", "--home", tmp_path / "home", "--library",
+              lib, "--offline", "--workers", "2", cwd=tmp_path)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1 and said.count(STOPPED_ONCE) == 1, said
+    assert 1 <= len(calls.read_text().splitlines()) <= 2, said
+    assert "4 artists completed" in said, said
+
+
+def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
+    tmp_path, misbehaving, music_library, monkeypatch, browser
+):
+    """The page said every alert as a failure streak: a batch's ``plugins-left-out`` alert
+    read "Alert: NaN music items failed in a row"."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    lib = forever_library(music_library, tmp_path / "Music", 2)
+    home = tmp_path / "home"
+    made = run(None, "music_queue_manager.py", "--home", home, "--init", "--library", lib,
+               cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+        ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+                  "--offline", cwd=tmp_path)  # fmt: skip
+        assert ran.returncode == 1, ran.stdout + ran.stderr
+        expect(page.locator("#alert")).to_contain_text(
+            "Alert: music: 2 artists lack the findings of rule plugin 'loops'", timeout=60_000)
+        page.close()
+    finally:
+        server.stop()

@@ -274,9 +274,12 @@
       const data = JSON.parse(e.data);
       const el = document.getElementById("alert");
       el.hidden = false;
+      // A batch's items completed without a rule plugin's findings: its own line says them.
       el.textContent = data.event === "resolved"
         ? `Resolved: ${data.kind} items complete again`
-        : `Alert: ${number(data.consecutive_failures)} ${data.kind} items failed in a row`;
+        : data.event === "plugins-left-out"
+          ? `Alert: ${data.kind}: ${data.message}`
+          : `Alert: ${number(data.consecutive_failures)} ${data.kind} items failed in a row`;
     });
   }
 
