@@ -227,7 +227,7 @@ def test_speed_is_a_batch_s_pace_and_a_person_s_skip_is_none(tmp_path, music_lib
         server.stop()
 
 
-def test_another_site_and_another_host_are_refused(served):
+def test_another_site_and_another_host_are_refused(served, batch_seen):
     body = {"kind": "music", "name": "Pink Floyd", "dismiss": "inconsistent-year"}
     evil = served.post("/api/decisions", body, headers={"Origin": "http://evil.example"})
     assert evil.status_code == 403
