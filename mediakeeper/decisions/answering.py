@@ -217,6 +217,8 @@ def take(
         return Taken(tuple(changes), closed, "")
     shared, session = bool(session), session or new_session(home)
     written, already = FilesWritten(), ()
+    tree = kinds.get(found.kind).files_below
+    stood = dismissals.standing(found.item, tree) if changes else {}  # before the write
     if changes:
         folder = Path(found.document["folder"])
         journal = ChangeJournal(home / "status" / found.kind, session, writing)
@@ -232,9 +234,11 @@ def take(
         for at in decision.ats:
             found.document["findings"][at]["decided"] = decided
     extra = {}
+    if stood:  # the person's dismissals stand through their own choice written since
+        extra[dismissals.KEY] = dismissals.marked_again(found.item, tree, stood)
     if dismissing:
-        mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
-        details = found.item.get("details") or {}
+        mark = dismissals.files_mark(found.item["path"], tree=tree)
+        details = {**(found.item.get("details") or {}), **extra}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
     write_again(home, found, extra, index=index, store=store)
     return Taken(tuple(changes), closed, session, files_written=written, already=already)

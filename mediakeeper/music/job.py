@@ -255,6 +255,10 @@ class MusicJob:
             result.notices.append(COVERS_WAIT)
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
+        if (done or gain.changes) and (item.get("details") or {}).get(dismissals.KEY):
+            # The run's own writes are no change of what the person dismissed about.
+            result.details[dismissals.KEY] = dismissals.marked_again(
+                item, MUSIC.files_below, planned.dismissed)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
             result.problem = (

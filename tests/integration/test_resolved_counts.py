@@ -134,3 +134,19 @@ def test_enrich_counts_each_fix_and_decision_once(fake, tmp_path, older):  # noq
     counts = item["details"]["finding_counts"]
     assert counts["whitespace"] == [2, 2] and counts["inconsistent-year"] == [2, 2]
     assert totals_agree(item) == (found + 1, resolved + 1)
+
+
+def test_a_dismissal_stands_through_the_ids_an_enrich_run_writes(fake, tmp_path):  # noqa: F811
+    """The run's own writes (MusicBrainz's ids in the tags) are no change of the files the
+    person dismissed about. Before: the next run asked the dismissed question again."""
+    fake.add_artist("Portishead", release_groups=[("Dummy", "1994-08-22")])
+    library, home = tmp_path / "Music", tmp_path / "home"
+    _library(library)
+    assert run(fake, home, library, "--offline").returncode == 1
+    assert decide(home, "music", "Portishead", "--dismiss", "missing-year").returncode == 0
+    enrich = run(fake, home, library, "--enrich")
+    assert queue_of(home)["Portishead"]["details"]["files_written"], enrich.stdout  # the ids
+    run_script(MANAGER, "--home", home, "--reset-artist", "Portishead")
+    again = run(fake, home, library, "--offline")
+    counts = queue_of(home)["Portishead"]["details"]["finding_counts"]
+    assert counts["missing-year"] == [1, 1], again.stdout
