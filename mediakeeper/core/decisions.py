@@ -30,6 +30,7 @@ from mediakeeper.core.errors import ConfigError
 from mediakeeper.core.home import CONFIG_FILE
 
 DECIDING = ("error", "warning")  # the severities that need a person
+DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
 # What no choice of the toolkit can mend: a copy worth replacing, listed as an upgrade
 # (``reports.upgrades``), worst first, never a decision.
 UPGRADES = ("low-bitrate", "lossy-origin", "clipping")
@@ -74,6 +75,20 @@ def questions(findings: Iterable[Mapping[str, Any]], *, open_only: bool = True) 
 def settled(finding: Mapping[str, Any]) -> bool:
     """Resolved: fixed by its run, or decided by a person (a choice taken, or dismissed)."""
     return bool(finding.get("fixed") or finding.get("decided"))
+
+
+def left_as_it_is(finding: Mapping[str, Any]) -> bool:
+    """Settled by a dismissal (a person's, or a rule's), which writes nothing: the item's
+    next scan finds it again, and the dismissal, while it stands, settles it again."""
+    decided = finding.get("decided") or {}
+    dismissal = decided.get("what") == DISMISSED or decided.get("by") == BY_RULE
+    return dismissal and not finding.get("fixed")
+
+
+def written(finding: Mapping[str, Any]) -> bool:
+    """Settled by what was written to the item's files (its run's fix, a person's choice or
+    value): the item's next scan does not find it again."""
+    return settled(finding) and not left_as_it_is(finding)
 
 
 def open_by_code(tallies: Mapping[str, Any] | None) -> dict[str, int]:
@@ -177,6 +192,7 @@ def stage_word(stage: str, message: str = "") -> str:
 
 RULES = "decisions"  # the table of mediakeeper.toml holding them: code = "dismiss"
 ANSWERS = ("dismiss",)  # what a rule may answer: the one choice every code has
+BY_RULE = "rule"  # who decided a finding a rule settled (its ``decided`` record's "by")
 
 
 def check_rules(table: Any, where: str) -> dict[str, str]:
@@ -219,4 +235,4 @@ def by_rule(code: str, answer: str, at: str) -> dict[str, str]:
     """The ``decided`` record of a finding the rule ``code = answer`` settled ``at`` (no
     session: the batch's own)."""
     what = f'{answer}ed by the rule {code} = "{answer}" in {CONFIG_FILE}'
-    return {"what": what, "by": "rule", "at": at, "session": ""}
+    return {"what": what, "by": BY_RULE, "at": at, "session": ""}

@@ -29,10 +29,10 @@ from mediakeeper.changes.writes import (
     would_apply,
 )
 from mediakeeper.core import kinds, writemode
+from mediakeeper.core.decisions import DISMISSED
 from mediakeeper.core.errors import AudioError, UsageError
 from mediakeeper.decisions import words
 from mediakeeper.decisions.item import (
-    DISMISSED,
     SCOPES,
     Choice,
     DecideError,
@@ -46,7 +46,7 @@ from mediakeeper.decisions.item import (
 from mediakeeper.fs import last_given
 from mediakeeper.queue import dismissals, fingerprints
 from mediakeeper.queue.fingerprints import FINGERPRINT, Recorder
-from mediakeeper.queue.items import COMPLETED, asked_details
+from mediakeeper.queue.items import COMPLETED, asked_details, count_totals, kept_fixes
 from mediakeeper.queue.manager import choose_named
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.issue_index import write_issue_indexes
@@ -217,6 +217,8 @@ def take(
         return Taken(tuple(changes), closed, "")
     shared, session = bool(session), session or new_session(home)
     written, already = FilesWritten(), ()
+    tree = kinds.get(found.kind).files_below
+    stood = dismissals.standing(found.item, tree) if changes else {}  # before the write
     if changes:
         folder = Path(found.document["folder"])
         journal = ChangeJournal(home / "status" / found.kind, session, writing)
@@ -232,9 +234,11 @@ def take(
         for at in decision.ats:
             found.document["findings"][at]["decided"] = decided
     extra = {}
+    if stood:  # the person's dismissals stand through their own choice written since
+        extra[dismissals.KEY] = dismissals.marked_again(found.item, tree, stood)
     if dismissing:
-        mark = dismissals.files_mark(found.item["path"], tree=kinds.get(found.kind).files_below)
-        details = found.item.get("details") or {}
+        mark = dismissals.files_mark(found.item["path"], tree=tree)
+        details = {**(found.item.get("details") or {}), **extra}
         extra[dismissals.KEY] = dismissals.remembered(details, dismissing, decided, mark)
     write_again(home, found, extra, index=index, store=store)
     return Taken(tuple(changes), closed, session, files_written=written, already=already)
@@ -329,8 +333,8 @@ def write_again(
     document, key = found.document, found.item["key"]
     slug = (found.item.get("details") or {}).get("slug") or slugify(key)
     said = rewriter(found.kind)(home, slug, document) or {}
-    asked = asked_details(document["findings"])
-    counts = asked["finding_counts"]
+    # The fixes its document no longer lists (an --enrich run's earlier ones) counted on.
+    asked = asked_details(document["findings"], kept_fixes(found.item.get("details")))
     store = store or queue_of(home, found.kind)
     record = Recorder(store.dir, kinds.get(found.kind).files_below)
 
@@ -341,7 +345,7 @@ def write_again(
         if files_now and details.get(FINGERPRINT):  # recorded when the item was completed
             details[FINGERPRINT] = record(item)
         item["details"] = {**details, **asked}
-        item["issues_resolved"] = sum(done for _, done, *_ in counts.values())
+        item.update(count_totals(asked["finding_counts"]))
         return True
 
     store.update_item(key, change, fold=index)

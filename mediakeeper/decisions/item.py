@@ -29,7 +29,7 @@ from mediakeeper.core.decisions import (
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
-from mediakeeper.queue.items import COMPLETED, asked_details, is_live
+from mediakeeper.queue.items import COMPLETED, asked_details, is_live, kept_fixes
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
 from mediakeeper.reports.records import gather, kinds_in, read_output
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from mediakeeper.changes.swaps import Good
     from mediakeeper.decisions.backups import Backups
 
-DISMISSED = "dismissed: left as it is"  # what a dismissal decided, as every face says it
 SCOPES = ("decision", "album", "item")  # what a typed value is written to: see ``answering``
 
 
@@ -330,9 +329,11 @@ def decided_behind(home: Path, kind: str, item: dict[str, Any],
 
 
 def counts_lag(item: dict[str, Any], document: dict[str, Any]) -> bool:
-    """Whether the item's queue counts are not those of its output document's findings."""
-    counts = asked_details(document.get("findings") or [])["finding_counts"]
-    return json.loads(json.dumps(counts)) != (item.get("details") or {}).get("finding_counts")
+    """Whether the item's queue counts are not those of its output document's findings (and
+    of the fixes it keeps apart from them: ``queue.items.EARLIER_FIXES``)."""
+    details = item.get("details") or {}
+    counts = asked_details(document.get("findings") or [], kept_fixes(details))["finding_counts"]
+    return json.loads(json.dumps(counts)) != details.get("finding_counts")
 
 
 def _good_copies(home: Path, item: Mapping[str, Any]):

@@ -19,6 +19,7 @@ from mediakeeper.changes.writes import FilesWritten
 from mediakeeper.core import kinds, writemode
 from mediakeeper.core.decisions import (
     AGAIN_ONLINE,
+    DISMISSED,
     UNIDENTIFIED,
     check_rules,
     open_codes,
@@ -37,7 +38,6 @@ from mediakeeper.decisions.answering import (
     write_again,
 )
 from mediakeeper.decisions.item import (
-    DISMISSED,
     DecidedBehind,
     DecideError,
     ItemDecisions,

@@ -18,11 +18,11 @@ from typing import Any
 
 from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.decisions import UNIDENTIFIED
+from mediakeeper.core.decisions import DISMISSED, UNIDENTIFIED
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.decisions import dupes, ids, keeping, outstanding, taking
 from mediakeeper.decisions.answering import rewriter
-from mediakeeper.decisions.item import DISMISSED, DecideError, DoesNotFit, Stale
+from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.listing import HeldDecisions, group_json, queued_choices
 from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.fs.identity import identity

@@ -52,7 +52,14 @@ from mediakeeper.music.rules import Issues, LeftOut, issues_of, planned_changes
 from mediakeeper.music.scan import PARSE_OVERHEAD, scan_artist
 from mediakeeper.music.work_state import decoded, encoded
 from mediakeeper.queue import dismissals
-from mediakeeper.queue.items import PLUGINS_LEFT_OUT, PLUGINS_LEFT_OUT_RUNS, asked_details
+from mediakeeper.queue.items import (
+    PLUGINS_LEFT_OUT,
+    PLUGINS_LEFT_OUT_RUNS,
+    asked_details,
+    count_totals,
+    finding_totals,
+    fixes_so_far,
+)
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
@@ -248,6 +255,10 @@ class MusicJob:
             result.notices.append(COVERS_WAIT)
         if held or (item.get("details") or {}).get(dismissals.UNDONE):  # lifted ones go
             result.details[dismissals.UNDONE] = dismissals.undone_kept(item["path"], held)
+        if (done or gain.changes) and (item.get("details") or {}).get(dismissals.KEY):
+            # The run's own writes are no change of what the person dismissed about.
+            result.details[dismissals.KEY] = dismissals.marked_again(
+                item, MUSIC.files_below, planned.dismissed)
         if applied.refused:  # done, and counted as it stands; the person must mend the cause
             change, why = applied.refused[0]
             result.problem = (
@@ -289,24 +300,24 @@ class MusicJob:
         fixed: int, applied: Applied, gain: Applied,
     ) -> ItemResult:  # fmt: skip
         """What the runner records of the artist: its counts (an --enrich run keeps counting
-        the fixes earlier runs wrote), the details the reports read, and its line."""
+        the fixes earlier runs wrote, which it does not find again), the details the reports
+        read, and its line."""
         tracks = state["tracks"]
-        found, resolved = len(records), fixed
-        this_run = {"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved}
-        asked = asked_details(records)
-        by_code = asked["finding_counts"]
-        if self.enrich_only:  # earlier fixes are in the files now: keep counting them
-            found, resolved = _with_earlier_fixes(item, found, resolved, by_code)
+        this_run = {"track_count": len(tracks), **finding_totals(records)}
+        # Any other run counts what its own scan found: the fixes of the runs before it are
+        # in the files, and it finds them no more.
+        earlier = fixes_so_far(item.get("details"), records) if self.enrich_only else {}
+        asked = asked_details(records, earlier)
         identified = "enrichment" in state  # not when MusicBrainz was unreachable
         later = self._left_for_later(state)  # a service unreachable: lookups for --enrich
         enriched = not later and identified
         return ItemResult(
-            counts={"track_count": len(tracks), "issues_found": found, "issues_resolved": resolved},
+            counts={"track_count": len(tracks), **count_totals(asked["finding_counts"])},
             details={
                 "slug": slugify(item["key"]),
                 "enriched": enriched,
                 "unidentified": self._unidentified(state) if later and not identified else "",
-                **asked,  # by_code as the enrich run counts it, and the albums asked
+                **asked,  # the counts as the run counts them, its fixes, the albums asked
                 # How the fixes reached the files: the closing summary's "written to" line.
                 "files_written": applied.files_written.files,
                 "files_rewritten": applied.files_written.whole,
@@ -647,15 +658,3 @@ def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
         result.append(track)
     return result
 
-
-def _with_earlier_fixes(
-    item: dict[str, Any], found: int, resolved: int, by_code: dict[str, list[int]]
-) -> tuple[int, int]:
-    """An --enrich run's counts with the fixes earlier runs wrote (``by_code`` too)."""
-    earlier_fixed = item.get("issues_resolved", 0)
-    earlier = (item.get("details") or {}).get("finding_counts") or {}
-    for code, (_, fixed_then, *_) in earlier.items():
-        tally = by_code.setdefault(code, [0, 0])
-        tally[0] += fixed_then
-        tally[1] += fixed_then
-    return found + earlier_fixed, resolved + earlier_fixed

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.core.decisions import by_rule, is_open, rules_in
+from mediakeeper.core.decisions import BY_RULE, by_rule, is_open, rules_in
 from mediakeeper.queue.fingerprints import files_of, fingerprint
 
 KEY = "dismissed"  # in the item's details: code -> {"decided": {...}, "files": fingerprint}
@@ -58,6 +58,21 @@ def standing(
         for code, entry in dismissed.items()
         if mark is not None and entry.get("files") == mark
     }
+
+
+def marked_again(
+    item: Mapping[str, Any], tree: bool, stood: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The item's dismissals (for its details under ``KEY``) with those that ``stood``
+    (``standing``) before a write of the toolkit's own (a run's fixes, a person's choice)
+    marked with the files as that write left them: its own writes are no change of what the
+    person dismissed about (nor of an undo's marks). A rule's stood whatever the files."""
+    dismissed = (item.get("details") or {}).get(KEY) or {}
+    stood = {code for code, decided in stood.items() if decided.get("by") != BY_RULE}
+    stood &= set(dismissed)
+    mark = files_mark(item["path"], tree=tree) if stood else None
+    return {code: {**entry, "files": mark} if code in stood else entry
+            for code, entry in dismissed.items()}  # fmt: skip
 
 
 def by_rules(rules: Mapping[str, str]) -> dict[str, Mapping[str, Any]]:

@@ -6,12 +6,20 @@ Nothing here touches the disk; ``mediakeeper.queue.store`` stores what these fun
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mediakeeper.core.decisions import ALBUMS_ASKED, is_open, question, settled
+from mediakeeper.core.decisions import (
+    ALBUMS_ASKED,
+    is_open,
+    left_as_it_is,
+    question,
+    settled,
+    written,
+)
 from mediakeeper.core.errors import TransitionError, said
 from mediakeeper.system.processes import host, is_running, own_start_time
 
@@ -425,12 +433,79 @@ def albums_asked(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     return {code: list(wheres) for code, wheres in asked.items() if list(wheres) != [""]}
 
 
-def asked_details(findings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+# Two keys of an item's details beside its counts, each code -> how many. ``FIXES``: of the
+# findings its counts settle, those settled by a write to its files (its runs' fixes, a
+# person's choices and values), apart from the decisions that stand (a dismissal writes
+# nothing, so the next scan finds its findings again). ``EARLIER_FIXES``: of those fixes,
+# the ones its findings (its output document) no longer list, counted all the same: a run
+# that goes on from the earlier ones (music's --enrich) does not find what they fixed. Any
+# other run counts its own findings alone (none).
+FIXES, EARLIER_FIXES = "fixes", "earlier_fixes"
+
+
+def asked_details(
+    findings: Iterable[Mapping[str, Any]], earlier_fixes: Mapping[str, int] | None = None
+) -> dict[str, Any]:
     """What every job puts in a completed item's details of its findings: their counts by
-    code (``finding_counts``) and the albums its open questions are about (``albums_asked``),
-    which with its key name each of its decisions without its output document."""
+    code (``finding_counts``), the albums its open questions are about (``albums_asked``),
+    which with its key name each of its decisions without its output document, and its fixes
+    (``FIXES``). ``earlier_fixes``: fixes its findings no longer list, counted found and
+    settled all the same, and kept (``EARLIER_FIXES``)."""
     findings = list(findings)
-    return {"finding_counts": finding_counts(findings), ALBUMS_ASKED: albums_asked(findings)}
+    counts = finding_counts(findings)
+    fixes = Counter(str(f["code"]) for f in findings if written(f))
+    for code, n in (earlier_fixes or {}).items():
+        tally = counts.setdefault(code, [0, 0])
+        tally[0] += n
+        tally[1] += n
+        fixes[code] += n
+    asked = {"finding_counts": counts, ALBUMS_ASKED: albums_asked(findings), FIXES: dict(fixes)}
+    if earlier_fixes is not None:
+        asked[EARLIER_FIXES] = dict(earlier_fixes)
+    return asked
+
+
+def count_totals(counts: Mapping[str, list[int]]) -> dict[str, int]:
+    """An item's counters (``issues_found``, ``issues_resolved``) from its counts by code
+    (``finding_counts``): what the closing summary, the list and the page read agree with what
+    the reports count by code."""
+    return {"issues_found": sum(n[0] for n in counts.values()),
+            "issues_resolved": sum(n[1] for n in counts.values())}  # fmt: skip
+
+
+def _by_code(tally: Any) -> dict[str, int] | None:
+    """code -> whole number >= 0, as a job writes it; None for anything else (a hand edit)."""
+    if not isinstance(tally, Mapping):
+        return None
+    if not all(type(n) is int and n >= 0 for n in tally.values()):
+        return None
+    return {str(code): n for code, n in tally.items() if n}
+
+
+def kept_fixes(details: Mapping[str, Any] | None) -> dict[str, int] | None:
+    """The fixes an item's details keep apart from its findings (``EARLIER_FIXES``), for its
+    counts when its document's findings are counted again (a decision taken since); None
+    where it keeps none (another kind's item, or one recorded before they were kept)."""
+    return _by_code((details or {}).get(EARLIER_FIXES))
+
+
+def fixes_so_far(
+    details: Mapping[str, Any] | None, found_again: Iterable[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Every fix the item's earlier runs and decisions wrote (``FIXES``), for a run that goes
+    on from them without finding them again (music's --enrich). A queue written before the
+    fixes were kept apart has only its counts: what they settle, but the findings
+    ``found_again`` settles by a dismissal still standing (the same findings, found again
+    and counted by this run)."""
+    details = details or {}
+    if (fixes := _by_code(details.get(FIXES))) is not None:
+        return fixes
+    again = Counter(str(f["code"]) for f in found_again if left_as_it_is(f))
+    counts = details.get("finding_counts")
+    if not isinstance(counts, Mapping):
+        return {}
+    then = _by_code({c: n[1] for c, n in counts.items() if isinstance(n, list) and len(n) > 1})
+    return {code: n - again[code] for code, n in (then or {}).items() if n > again[code]}
 
 
 def stage_reached(item: Mapping[str, Any]) -> str:

@@ -381,3 +381,19 @@ def test_decide_i_says_the_decisions_it_passed_over(processed, tmp_path):
     assert "Nothing left to decide." not in walked
     assert "3 decisions skipped, still open: `decide` lists them" in walked, walked
     assert json.loads(decide(home, "--json").stdout)["total"] == 3
+
+
+def test_a_dismissal_stands_through_the_persons_own_choice(processed):
+    """What the person dismissed is about files as they left them: their own choice written
+    since (another tag of the same file) is no change of those files (a run's own writes:
+    ``test_resolved_counts``). Before: the next run asked the dismissed question again."""
+    home, _lib = processed
+    manager = ("music_queue_manager.py", "--home", home)
+    assert decide(home, "music", "Metallica", "--dismiss", "missing-year").returncode == 0
+    took = decide(home, "music", "Metallica", "--set", "artist=Metallica")
+    assert took.returncode == 0, took.stdout + took.stderr
+    run_script(*manager, "--reset-artist", "Metallica")
+    again = run_script("process_music_batch.py", "--home", home, "--offline", "--artist",
+                       "Metallica")  # fmt: skip
+    assert "missing-year" not in decide(home, "music", "Metallica").stdout, again.stdout
+    assert "findings 1 · resolved 1" in again.stdout, again.stdout
