@@ -27,6 +27,7 @@ from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command
+from mediakeeper.media.integrity import no_audio_by_header
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.visible import shell_join
@@ -119,7 +120,13 @@ def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False)
     exe = ffmpeg.find(job.ffmpeg_path)
     for entry in files:
         source = wd / SOURCE / entry.name
-        if entry.action == plan.ENCODE:
+        if entry.action in (plan.ENCODE, plan.COPY_LOSSY) and (
+            no_audio := no_audio_by_header(album / entry.name)
+        ):  # what the run's check of the source finds first (``convert``): said as it does
+            lines.append(f"  {entry.name}: " + (
+                f"left out: {no_audio} ([conversions] damaged)" if job.damaged == plan.LEAVE_OUT
+                else f"fails the album: {no_audio}; replace it from a good copy"))  # fmt: skip
+        elif entry.action == plan.ENCODE:
             said = f"  {entry.name}: encoded to {entry.output} ({job.profile})"
             command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
             lines.append(f"{said}: {shell_join(command)}" if commands else said)
