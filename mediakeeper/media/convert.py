@@ -95,8 +95,10 @@ class Converted:
     output_seconds: float
     tags: list[str] = field(default_factory=list)  # logical tags written
     extra_tags: list[str] = field(default_factory=list)  # other fields carried
-    cover: bool = False
+    cover: bool = False  # a picture carried
     note: str = ""  # why a source was left out ("left-out": damaged, by the settings)
+    pictures: int = 0  # the pictures carried (a front and a back cover: 2)
+    not_carried: list[str] = field(default_factory=list)  # what the target could not hold
 
 
 CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
@@ -256,7 +258,7 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
     flush_files((), [temp])
     source_seconds = found.seconds
     output_seconds = verified_length(exe, temp, output, source_seconds, run.stderr)
-    written, extra, cover = _tag(source, temp)
+    written, carried = _tag(source, temp, output.name)
     flush_files((), [temp])
     os.replace(temp, output)
     return Converted(
@@ -268,8 +270,10 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
         source_seconds=round(source_seconds, 3),
         output_seconds=round(output_seconds, 3),
         tags=written,
-        extra_tags=extra,
-        cover=cover,
+        extra_tags=carried.fields,
+        cover=bool(carried.pictures),
+        pictures=carried.pictures,
+        not_carried=carried.not_carried,
     )
 
 
@@ -320,8 +324,8 @@ def place_received(exe: str, data: bytes, output: Path, made: dict) -> Converted
                         "output_seconds": round(seconds, 3)})  # fmt: skip
 
 
-def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
-    """The source's tags from the tag table, then every other field and the cover."""
+def _tag(source: Path, target: Path, name: str) -> tuple[list[str], carry.Carried]:
+    """The source's tags from the tag table, then every other field, picture and cue sheet."""
     try:
         values = dict(tags.read(source).tags)
     except AudioError:
@@ -329,8 +333,7 @@ def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
     values = tags.storable(values, target)
     if values:
         tags.write(target, values)
-    extra, cover = carry.carry_rest(source, target)
-    return sorted(values), extra, cover
+    return sorted(values), carry.carry_rest(source, target, name)
 
 
 def copy_track(source: Path, output: Path, seconds: float, exe: str = "") -> Converted:
