@@ -65,6 +65,9 @@ def test_only_the_changed_track_is_encoded_again(tmp_path, convert, music_script
     assert [name for name, f in files.items() if f.get("unchanged")] == ["01.flac", "02.flac",
                                                                          "04.flac"]
     assert not files["03.flac"].get("unchanged")
+    page = next((home / "issues" / "conversions").glob("artist-album-*.md")).read_text()
+    assert "| 01.flac | 01.opus | kept unchanged |" in page
+    assert "| 03.flac | 03.opus | encoded |" in page
     assert mutagen.File(placed / "03.opus")["title"] == ["Song 3 (remastered)"]
     assert mutagen.File(placed / "02.opus")["title"] == ["Song 2"]
     assert sorted(p.name for p in placed.iterdir()) == sorted(before)
