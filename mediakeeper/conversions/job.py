@@ -10,6 +10,9 @@ placing, deleting originals and cleaning are its, not this module's).
 - converting: each audio file encoded into ``_processed`` (``convert``: temporary name,
   verified length, tags and cover, rename), several at once (one ffmpeg per core); a track
   already there with its record is skipped on resume; lossy sources and other files copied.
+  An album converted again (a track replaced, then ``--overwrite``) keeps each earlier
+  output made from the same source bytes the same way (``status/conversions/made/``),
+  placed by it and unchanged since, copied and verified: only changed sources are encoded.
 - archiving (with an archive): ``_source`` placed at ``<archive>/<album>`` (copied, verified).
 - finalizing: ``_processed`` placed at ``<output>/<album>``.
 - then the machine's: deleting_originals (only when asked, once the archive, when set, is in
@@ -30,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from mediakeeper.batch import placements
 from mediakeeper.batch.job import ItemResult
 from mediakeeper.batch.stage_progress import report_fraction
 from mediakeeper.batch.staged import (
@@ -52,7 +56,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.names import fitted
-from mediakeeper.fs.workdir import copy_verified, same_files, same_volume
+from mediakeeper.fs.workdir import copy_verified, file_hash, same_files, same_volume
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import (
@@ -63,13 +67,15 @@ from mediakeeper.media.convert import (
     convert,
     convert_sent,
     copy_track,
+    keep_earlier,
+    made_with,
     place_received,
 )
 from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import asked_details, finding_totals
 from mediakeeper.system import children
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.slug import slugify
+from mediakeeper.text.slug import inside, slugify
 
 if TYPE_CHECKING:  # the cluster's module is loaded only where a batch sends (plan.cluster_target)
     from mediakeeper.batch.cluster import Target
@@ -201,12 +207,14 @@ class ConversionJob(StagedJob):
         estimate = sum(plan.estimated_output(e, profile) for e in todo)
         plan.check_space({self.working_root: estimate}, self.min_free_mb, state["key"])
         threads = self.threads or usable_cores()
+        earlier = self.earlier_outputs(attempt.item)
         pool = ThreadPoolExecutor(max_workers=max(1, threads))
         try:
             done = itertools.count(1)  # (next() is atomic: the threads share it)
             tell = lambda worker: report_fraction(  # noqa: E731
                 f"encoding on {worker}", next(done) / len(todo))  # the live line: where
-            futures = [pool.submit(self._carry, exe, wd, e, profile, tell) for e in todo]
+            futures = [pool.submit(self._carry, exe, wd, e, profile, tell, earlier)
+                       for e in todo]  # fmt: skip
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
                 if future.done() and future.exception() is not None:
@@ -220,10 +228,11 @@ class ConversionJob(StagedJob):
         pool.shutdown(wait=True)
         return attempt.save(ARCHIVING if self.archive else FINALIZING)
 
-    def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None) -> None:
+    def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None,
+               earlier: dict[str, tuple[Path, dict]] | None = None) -> None:  # fmt: skip
         """One file carried; a damaged source left out, with why, when the settings say so."""
         try:
-            self._one(exe, wd, entry, profile, tell)
+            self._one(exe, wd, entry, profile, tell, earlier or {})
         except DamagedSource as damaged:
             if self.damaged != plan.LEAVE_OUT:
                 raise
@@ -231,12 +240,16 @@ class ConversionJob(StagedJob):
                                note=damaged.message)  # fmt: skip
             atomic_write_text(_record(wd, entry), json.dumps(asdict(record)), durable=False)
 
-    def _one(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None) -> None:
+    def _one(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None,
+             earlier: dict[str, tuple[Path, dict]] | None = None) -> None:  # fmt: skip
         source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
         if entry.action == plan.LEAVE:
             return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
-            result = self._encode(exe, source, output, profile, tell)
+            sha256, how = file_hash(source), made_with(profile)
+            result = _kept(exe, (earlier or {}).get(entry.output), output, sha256, how) \
+                or self._encode(exe, source, output, profile, tell)  # fmt: skip
+            result.source_sha256, result.made_with = sha256, how
         elif entry.action == plan.COPY_LOSSY:
             result = copy_track(source, output, entry.seconds, exe)
         else:
@@ -279,8 +292,42 @@ class ConversionJob(StagedJob):
         if "placing_output" not in attempt.state:  # (a placement begun is finished first)
             _unchanged_since_copied(attempt)
         self.place(attempt, processed, target, "output", move=True)
+        self._record_made(attempt, target)
         attempt.save(FINALIZING, placed=str(target))
         return attempt.save(self.after_placing(attempt))
+
+    # ---- what the placed outputs were made from -----------------------------------------
+
+    def _made_path(self, item: dict[str, Any]) -> Path:
+        return inside(self.home / "status" / self.kind, "made", f"{slugify(item['key'])}.json")
+
+    def _record_made(self, attempt: Attempt, target: Path) -> None:
+        """Each encode placed at ``target``: its record (its source's SHA-256, how it was
+        made) and its bytes' SHA-256 as placed, which a later conversion of the album keeps
+        instead of encoding the same source again (``earlier_outputs``)."""
+        placed = attempt.state["placing_output"]["files"]
+        files = plan.from_records(attempt.state["files"])
+        tracks = {e.output: {**record, "output_sha256": placed[e.output][1]}
+                  for e in files if e.output in placed
+                  and (record := _read_record(attempt.wd, e)) and record.get("source_sha256")}
+        path = self._made_path(attempt.item)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"target": str(target), "tracks": tracks},
+                                           ensure_ascii=False))  # fmt: skip
+
+    def earlier_outputs(self, item: dict[str, Any]) -> dict[str, tuple[Path, dict]]:
+        """The album's earlier encodes in its output place that it placed there and nobody
+        changed since (``placements.Record.owned``): output name -> (the file, its record)."""
+        try:
+            made = json.loads(self._made_path(item).read_text(encoding="utf-8"))
+            target = self.target(self.output, item)
+            if made.get("target") != str(target):
+                return {}
+            owned = placements.Record(self._record_path(item), item["key"]).owned(target)
+            return {name: (target / name, record) for name, record in made["tracks"].items()
+                    if name in owned}  # fmt: skip
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}  # (none, or unreadable: every track is encoded)
 
     def finish(self, attempt: Attempt) -> ItemResult:
         item, wd, state = attempt.item, attempt.wd, attempt.state
@@ -310,7 +357,8 @@ class ConversionJob(StagedJob):
         dismissed = dismissals.standing(item, CONVERSIONS.files_below, self.home)
         dismissals.close(document["findings"], dismissed)
         write_outputs(self.home, slug, document)
-        encoded = sum(1 for t in audio if t["action"] == "encoded")
+        encoded = sum(1 for t in audio if t["action"] == "encoded" and not t.get("unchanged"))
+        unchanged = sum(1 for t in audio if t.get("unchanged"))
         # Every file carried as it is: a lossy source, and the cover, cue sheet or log beside
         # the tracks ("kept"), which the dry run says it copies and the output then holds.
         copied = sum(1 for t in tracks if t and t["action"] in ("copied", "kept"))
@@ -331,7 +379,9 @@ class ConversionJob(StagedJob):
                 "seconds": seconds,
                 "output": state.get("placed"),
             },
-            summary=f"{encoded} encoded, {copied} copied; "
+            summary=f"{encoded} encoded, "
+            + (f"{unchanged} kept unchanged, " if unchanged else "")
+            + f"{copied} copied; "
             f"{before / 1e6:.1f} MB -> {after / 1e6:.1f} MB",
         )
         return result
@@ -355,6 +405,26 @@ def _unchanged_since_copied(attempt: Attempt) -> None:
         f"album was converted from its copy: nothing placed; run it again with {again} to "
         "convert it as it is now"
     )
+
+
+def made_alike(earlier: tuple[Path, dict] | None, sha256: str, how: str) -> bool:
+    """Whether an earlier output (``earlier_outputs``) was made from a source of these
+    bytes, this way (``convert.made_with``)."""
+    return earlier is not None and earlier[1].get("source_sha256") == sha256 \
+        and earlier[1].get("made_with") == how  # fmt: skip
+
+
+def _kept(exe: str, earlier: tuple[Path, dict] | None, output: Path, sha256: str,
+          how: str) -> Converted | None:  # fmt: skip
+    """The album's earlier output of this very source made this very way, kept (copied,
+    its bytes those placed, verified as an encode is); None: it is encoded."""
+    if not made_alike(earlier, sha256, how):
+        return None
+    path, made = earlier  # type: ignore[misc]
+    try:
+        return keep_earlier(exe, path, output, made, made["output_sha256"])
+    except (ConvertFailed, OSError, KeyError, TypeError):
+        return None  # (changed, rotted or gone since: encoded again)
 
 
 def _record(wd: Path, entry: plan.Entry) -> Path:

@@ -30,6 +30,11 @@ FINDINGS = {
             "a lossy source was copied as it is, not encoded a second time",
         ),
         "video-left-out": ("info", "a video file was not carried into the portable library"),
+        "not-carried": (
+            "info",
+            "something a source holds has no place in its target's format (an MP4's pictures "
+            "keep no types or descriptions)",
+        ),
         "damaged-source-left-out": (
             "warning",
             "a damaged source was left out of its portable album, as the settings ask",

@@ -98,7 +98,8 @@ def source_bytes(items: list[Entry]) -> int:
 
 def findings(items: list[Entry], tracks: list[Mapping] = ()) -> list[Finding]:
     """What a person may want to know of an album's plan and, once converted, of its
-    ``tracks`` (their records): a damaged source left out (see docs/findings.md)."""
+    ``tracks`` (their records): a damaged source left out, what a track's target could not
+    hold (one finding for the tracks that lost the same: see docs/findings.md)."""
     said = {
         COPY_LOSSY: ("lossy-source-copied", "is lossy: copied as it is, not encoded a second "
                      "time (--allow-lossy re-encodes it)"),
@@ -110,4 +111,13 @@ def findings(items: list[Entry], tracks: list[Mapping] = ()) -> list[Finding]:
     left = [finding_of("damaged-source-left-out", t["source"], f"{t['note']}; left out of the "
                        "portable album ([conversions] damaged)")
             for t in tracks if t and t["action"] == LEFT_OUT]  # fmt: skip
-    return planned + left
+    lost: dict[str, list[str]] = {}
+    for track in (t for t in tracks if t and t.get("not_carried")):
+        lost.setdefault("; ".join(track["not_carried"]), []).append(track["source"])
+    unheld = [finding_of("not-carried", names[0], f"{_tracks(names)}: {what} (not carried)")
+              for what, names in lost.items()]  # fmt: skip
+    return planned + left + unheld
+
+
+def _tracks(names: list[str]) -> str:
+    return names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "")

@@ -22,11 +22,14 @@ from mediakeeper.conversions.job import (
     PROCESSED,
     SOURCE,
     ConversionJob,
+    made_alike,
 )
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, MediakeeperError
+from mediakeeper.fs.workdir import file_hash
 from mediakeeper.media import ffmpeg
-from mediakeeper.media.convert import PROFILES, encode_command
+from mediakeeper.media.convert import PROFILES, encode_command, made_with
+from mediakeeper.media.integrity import no_audio_by_header
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.visible import shell_join
@@ -117,9 +120,22 @@ def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False)
     out = job.target(job.output, item)
     lines = [f"{item['name']}: {' -> '.join(stages)}"]
     exe = ffmpeg.find(job.ffmpeg_path)
+    # (without --overwrite the album's earlier output refuses the run: the output line says)
+    earlier = job.earlier_outputs(item) if job.overwrite else {}
     for entry in files:
         source = wd / SOURCE / entry.name
-        if entry.action == plan.ENCODE:
+        if entry.action in (plan.ENCODE, plan.COPY_LOSSY) and (
+            no_audio := no_audio_by_header(album / entry.name)
+        ):  # what the run's check of the source finds first (``convert``): said as it does
+            lines.append(f"  {entry.name}: " + (
+                f"left out: {no_audio} ([conversions] damaged)" if job.damaged == plan.LEAVE_OUT
+                else f"fails the album: {no_audio}; replace it from a good copy"))  # fmt: skip
+        elif entry.action == plan.ENCODE and entry.output in earlier and made_alike(
+            earlier[entry.output], file_hash(album / entry.name), made_with(profile)
+        ):
+            lines.append(f"  {entry.name}: {entry.output} kept as converted before (its "
+                         "source unchanged), verified")  # fmt: skip
+        elif entry.action == plan.ENCODE:
             said = f"  {entry.name}: encoded to {entry.output} ({job.profile})"
             command = encode_command(exe, source, wd / PROCESSED / entry.output, profile)
             lines.append(f"{said}: {shell_join(command)}" if commands else said)

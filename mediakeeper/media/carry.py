@@ -3,10 +3,13 @@ through ``tags.write``): every value of the tag table's other fields (composer, 
 labels, ... every field beets' mediafile maps) under the target's standard keys
 (``tags.all_values``, ``tags.set_values``), the further values of a tag a scan reads as one
 (``SEVERAL``: a second genre), every other text field of its source
-(ReplayGain, anything of a tagger's own) in the target's convention, and its embedded
-cover. Each container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the cover as
+(ReplayGain, anything of a tagger's own) in the target's convention, every embedded
+picture (a front and a back cover, a booklet's pages: each with its type and description
+where the container holds them) and a single-file rip's cue sheet (``cuesheet``). Each
+container keeps these its own way: Vorbis comments (FLAC, Ogg, Opus: the pictures as
 ``METADATA_BLOCK_PICTURE``), ID3 ``TXXX`` frames and ``APIC`` (MP3), MP4 freeform atoms and
-``covr``. ReplayGain goes into Opus as ``R128_*`` gains (Q7.8, relative to -23 LUFS, where
+``covr``; what one cannot hold (an MP4's pictures' types) is said, not dropped unsaid.
+ReplayGain goes into Opus as ``R128_*`` gains (Q7.8, relative to -23 LUFS, where
 ReplayGain's reference is -18 LUFS), as RFC 7845 asks.
 
 Used on a converted file before it is renamed into place, so it is saved in place.
@@ -14,17 +17,20 @@ Used on a converted file before it is renamed into place, so it is saved in plac
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import mutagen
+from mutagen.flac import FLAC, CueSheet
 from mutagen.id3 import ID3, TXXX
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4FreeForm
 
 from mediakeeper import tags
-from mediakeeper.tags.cover import Cover, embedded_cover, put_cover
+from mediakeeper.media import cuesheet
+from mediakeeper.tags.cover import Cover, embedded_pictures, put_pictures
 
 _ITUNES = "----:com.apple.iTunes:"
 _PICTURE = "METADATA_BLOCK_PICTURE"
@@ -64,25 +70,40 @@ def _table_names() -> set[str]:
 @dataclass(frozen=True)
 class Rest:
     """What a source holds beyond the tags a scan reads: the table's other fields (name ->
-    values), others (KEY -> values), its embedded cover."""
+    values), others (KEY -> values), its embedded pictures, and a FLAC's CUESHEET block
+    with its sample rate."""
 
     more: dict[str, list[str]]
     fields: dict[str, list[str]]
-    cover: Cover | None
+    pictures: list[Cover] = dataclasses.field(default_factory=list)
+    cue_block: CueSheet | None = None
+    rate: int = 0
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What ``carry_rest`` wrote: the fields, the pictures, and what the target could not
+    hold, in words."""
+
+    fields: list[str] = dataclasses.field(default_factory=list)
+    pictures: int = 0
+    not_carried: list[str] = dataclasses.field(default_factory=list)
 
 
 def read_rest(source: Path) -> Rest:
-    """The source's fields outside the tag table and its embedded cover."""
+    """The source's fields outside the tag table, its embedded pictures and cue sheet."""
     try:
         audio = mutagen.File(source)
     except Exception:  # a damaged or untagged source carries nothing more
-        return Rest({}, {}, None)
+        return Rest({}, {})
+    block = getattr(audio, "cuesheet", None) if isinstance(audio, FLAC) else None
+    rate = int(getattr(getattr(audio, "info", None), "sample_rate", 0) or 0)
     if audio is None or audio.tags is None:
-        return Rest({}, {}, None)
+        return Rest({}, {}, cue_block=block, rate=rate)
     more = tags.all_values(audio, CARRIED)
     more.update((name, values) for name, values in tags.all_values(audio, SEVERAL).items()
                 if len(values) > 1)  # fmt: skip
-    return Rest(more, _other_fields(audio), embedded_cover(audio))
+    return Rest(more, _other_fields(audio), embedded_pictures(audio), block, rate)
 
 
 def _other_fields(audio) -> dict[str, list[str]]:
@@ -105,16 +126,18 @@ def _other_fields(audio) -> dict[str, list[str]]:
     return fields
 
 
-def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
-    """Write the source's other fields and cover into ``target``: (the fields written,
-    whether a cover was)."""
+def carry_rest(source: Path, target: Path, name: str = "") -> Carried:
+    """Write the source's other fields, pictures and cue sheet into ``target`` (to be
+    renamed ``name``: the file a cue sheet names)."""
     rest = read_rest(source)
-    fields, cover = rest.fields, rest.cover
+    fields = _cue_sheet(rest, name or target.name)
     if target.suffix.lower() == ".opus":
         fields = _as_r128(fields)
-    if not fields and not rest.more and cover is None:
-        return [], False
+    if not fields and not rest.more and not rest.pictures and rest.cue_block is None:
+        return Carried()
     audio = mutagen.File(target)
+    if audio.tags is None:
+        audio.add_tags()
     tags.set_values(audio, tags.storable(rest.more, target))
     if isinstance(audio, MP3):
         for name, values in fields.items():
@@ -126,10 +149,24 @@ def carry_rest(source: Path, target: Path) -> tuple[list[str], bool]:
     else:
         for name, values in fields.items():
             audio.tags[name] = values
-    if cover:
-        put_cover(audio, cover)
+    lost = put_pictures(audio, rest.pictures) if rest.pictures else []
+    same_rate = getattr(audio.info, "sample_rate", 0) == rest.rate
+    if isinstance(audio, FLAC) and rest.cue_block is not None and same_rate:
+        audio.cuesheet = rest.cue_block  # (its offsets are samples: they hold at one rate)
     audio.save()
-    return sorted([*fields, *rest.more]), cover is not None
+    return Carried(sorted([*fields, *rest.more]), len(rest.pictures), lost)
+
+
+def _cue_sheet(rest: Rest, name: str) -> dict[str, list[str]]:
+    """The other fields with the source's cue sheet as the CUESHEET tag of the file ``name``:
+    its own tag's text (the ripper's, with its titles) naming that file, else its block's
+    written out as text."""
+    fields = dict(rest.fields)
+    if "CUESHEET" in fields:
+        fields["CUESHEET"] = [cuesheet.naming(text, name) for text in fields["CUESHEET"]]
+    elif rest.cue_block is not None and rest.rate:
+        fields["CUESHEET"] = [cuesheet.from_block(rest.cue_block, rest.rate, name)]
+    return fields
 
 
 def _as_r128(fields: dict[str, list[str]]) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import mutagen
@@ -95,8 +95,13 @@ class Converted:
     output_seconds: float
     tags: list[str] = field(default_factory=list)  # logical tags written
     extra_tags: list[str] = field(default_factory=list)  # other fields carried
-    cover: bool = False
+    cover: bool = False  # a picture carried
     note: str = ""  # why a source was left out ("left-out": damaged, by the settings)
+    pictures: int = 0  # the pictures carried (a front and a back cover: 2)
+    not_carried: list[str] = field(default_factory=list)  # what the target could not hold
+    source_sha256: str = ""  # the source's bytes encoded (an encode only)
+    made_with: str = ""  # how (``made_with``): an earlier output is kept only if the same
+    unchanged: bool = False  # an earlier output of the same source kept, not encoded again
 
 
 CD_BYTES_PER_SECOND = 176_400  # an uncompressed source of unknown length: 16-bit stereo
@@ -256,7 +261,7 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
     flush_files((), [temp])
     source_seconds = found.seconds
     output_seconds = verified_length(exe, temp, output, source_seconds, run.stderr)
-    written, extra, cover = _tag(source, temp)
+    written, carried = _tag(source, temp, output.name)
     flush_files((), [temp])
     os.replace(temp, output)
     return Converted(
@@ -268,8 +273,10 @@ def _encode_verified(exe: str, source: Path, output: Path, temp: Path, profile: 
         source_seconds=round(source_seconds, 3),
         output_seconds=round(output_seconds, 3),
         tags=written,
-        extra_tags=extra,
-        cover=cover,
+        extra_tags=carried.fields,
+        cover=bool(carried.pictures),
+        pictures=carried.pictures,
+        not_carried=carried.not_carried,
     )
 
 
@@ -320,8 +327,8 @@ def place_received(exe: str, data: bytes, output: Path, made: dict) -> Converted
                         "output_seconds": round(seconds, 3)})  # fmt: skip
 
 
-def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
-    """The source's tags from the tag table, then every other field and the cover."""
+def _tag(source: Path, target: Path, name: str) -> tuple[list[str], carry.Carried]:
+    """The source's tags from the tag table, then every other field, picture and cue sheet."""
     try:
         values = dict(tags.read(source).tags)
     except AudioError:
@@ -329,8 +336,36 @@ def _tag(source: Path, target: Path) -> tuple[list[str], list[str], bool]:
     values = tags.storable(values, target)
     if values:
         tags.write(target, values)
-    extra, cover = carry.carry_rest(source, target)
-    return sorted(values), extra, cover
+    return sorted(values), carry.carry_rest(source, target, name)
+
+
+# What an encode's bytes depend on besides its source's: the profile's muxer and codec, and
+# what ``carry`` writes (raise CARRIED when it carries more: an earlier output lacks it).
+CARRIED = 2  # 2: every picture and the cue sheet
+
+
+def made_with(profile: Profile) -> str:
+    return " ".join([profile.muxer, *profile.codec, f"carried-{CARRIED}"])
+
+
+def keep_earlier(exe: str, earlier: Path, output: Path, made: dict, sha256: str) -> Converted:
+    """An earlier output of the same source (``made``: its record, its bytes ``sha256`` as
+    placed) copied to ``output`` and verified as an encode is (``verified_length``): absent
+    until whole and verified. ConvertFailed where its bytes are not those placed, or it does
+    not verify: the caller encodes the track instead."""
+    temp = _temp(output)
+    try:
+        if copy_verified(earlier, temp).sha256 != sha256:
+            raise ConvertFailed(f"{earlier} is no longer the file placed")
+        seconds = verified_length(exe, temp, output, made["source_seconds"])
+        os.replace(temp, output)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+    known = {f.name for f in fields(Converted)}  # (a record may hold more: its SHA as placed)
+    kept = {k: v for k, v in made.items() if k in known}
+    return Converted(**{**kept, "output": output.name, "output_seconds": round(seconds, 3),
+                        "unchanged": True})  # fmt: skip
 
 
 def copy_track(source: Path, output: Path, seconds: float, exe: str = "") -> Converted:

@@ -190,13 +190,12 @@ class Check:
         if self.seconds or header.seconds:
             return ""
         if not header.size:
-            return "is empty (0 bytes): there is no audio in it"
+            return EMPTY_FILE
         if header.end or header.cut or not header.ends:  # a header there: it says the cut
             return ""
         ffmpeg_said = (*self.errors, self.failure)[0] or "no audio stream"
-        what = Path(self.path).suffix.lstrip(".").upper() or "audio"
-        return (f"holds no audio: its bytes are not {what} audio, or are damaged from the "
-                f"first (ffmpeg: {ffmpeg_said})")  # fmt: skip
+        return (f"{_not_audio(Path(self.path))}, or are damaged from the first "
+                f"(ffmpeg: {ffmpeg_said})")  # fmt: skip
 
     def cut_short(self) -> str:
         """How the file shows it is cut short, where, and how much is missing."""
@@ -263,6 +262,31 @@ def spectrum(exe: str, path: Path, seconds: float, **limits) -> dict[int, float]
             "-map", "0:a:0", "-af", _spectrum(WINDOW), "-f", "null", "-"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)
     return _levels(run.stderr) if run.returncode == 0 and not run.stopped else {}
+
+
+EMPTY_FILE = "is empty (0 bytes): there is no audio in it"
+
+
+def _not_audio(path: Path) -> str:
+    what = path.suffix.lstrip(".").upper() or "audio"
+    return f"holds no audio: its bytes are not {what} audio"
+
+
+def no_audio_by_header(path: Path) -> str:
+    """Why ``path`` holds no audio by its header alone, without a decode (``Check.why``'s
+    words): it is empty, or no audio format's header opens in it; "" where one does (a
+    decode may still find it damaged). What a conversion's dry run says a run refuses."""
+    try:
+        size = path.stat().st_size
+    except OSError:  # (gone: the run says so, naming it)
+        return ""
+    if not size:
+        return EMPTY_FILE
+    try:
+        audio = _opened(path)
+    except Exception:  # (mutagen's own errors: the header does not read as audio)
+        audio = None
+    return "" if getattr(audio, "info", None) is not None else _not_audio(path)
 
 
 def read_header(path: Path) -> Header:

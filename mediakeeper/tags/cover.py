@@ -39,6 +39,7 @@ class Cover:
     data: bytes
     mime: str
     kind: int = FRONT
+    description: str = ""  # (a value's is none: what a person sets is the picture)
 
 
 def as_value(cover: Cover | None) -> str | None:
@@ -78,6 +79,90 @@ def embedded_cover(audio) -> Cover | None:
         return None
     best = next((p for p in pictures if p.type == FRONT), pictures[0])
     return Cover(best.data, best.mime or "image/jpeg", int(best.type))
+
+
+OTHER = 0  # the picture type of a picture whose type is not known
+
+
+def embedded_pictures(audio) -> list[Cover]:
+    """Every picture embedded in a file mutagen opened, in its order, each with its type and
+    description (an MP4 ``covr`` holds neither: its first is taken as the front cover, the
+    others as of no known type)."""
+    if audio is None or audio.tags is None:
+        return []
+    if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
+        return [Cover(a.data, a.mime, int(a.type), a.desc) for a in audio.tags.getall("APIC")]
+    if isinstance(audio, MP4):
+        return [Cover(bytes(c), "image/png" if c.imageformat == MP4Cover.FORMAT_PNG
+                      else "image/jpeg", FRONT if n == 0 else OTHER)
+                for n, c in enumerate(audio.tags.get("covr") or [])]  # fmt: skip
+    if not hasattr(audio.tags, "vendor"):  # (APEv2 and the rest: no picture read from them)
+        return []
+    return [Cover(p.data, p.mime or "image/jpeg", int(p.type), p.desc) for p in _pictures(audio)]
+
+
+MP4_IMAGES = {"image/jpeg": MP4Cover.FORMAT_JPEG, "image/png": MP4Cover.FORMAT_PNG}
+
+
+def put_pictures(audio, pictures: list[Cover]) -> list[str]:
+    """Make ``pictures`` the pictures of a file mutagen opened, its tags present, each with
+    its type and description where the container holds them, as Picard writes them (ID3:
+    one APIC each, a description made unique as ID3 asks; MP4: ``covr``, in order). Returns
+    what it could not hold, in words: an MP4 holds no types or descriptions, and JPEG and
+    PNG pictures only."""
+    lost: list[str] = []
+    if isinstance(audio, MP3) or isinstance(audio.tags, ID3):
+        audio.tags.delall("APIC")
+        taken: set[str] = set()
+        for picture in pictures:
+            desc, n = picture.description, 1
+            while desc in taken:  # (a second APIC of one description would replace the first)
+                n += 1
+                desc = f"{picture.description} ({n})".lstrip()
+            taken.add(desc)
+            audio.tags.add(APIC(encoding=3, mime=picture.mime, type=picture.kind, desc=desc,
+                                data=picture.data))  # fmt: skip
+    elif isinstance(audio, MP4):
+        held = [p for p in pictures if p.mime in MP4_IMAGES]
+        if others := sorted({p.mime for p in pictures} - MP4_IMAGES.keys()):
+            lost.append(f"{len(pictures) - len(held)} picture(s) of {', '.join(others)} "
+                        "(an MP4 holds JPEG and PNG only)")  # fmt: skip
+        if any(p.description or p.kind != (FRONT if n == 0 else OTHER)
+               for n, p in enumerate(held)):  # fmt: skip
+            lost.append("the pictures' types and descriptions (" + ", ".join(
+                f"{_KINDS.get(p.kind, f'type {p.kind}')}" + (f" {p.description!r}"
+                if p.description else "") for p in held) + "): an MP4 keeps only their "
+                "order, the first taken as the front cover")  # fmt: skip
+        if held:
+            audio.tags["covr"] = [MP4Cover(p.data, imageformat=MP4_IMAGES[p.mime]) for p in held]
+        else:
+            audio.tags.pop("covr", None)
+    elif hasattr(audio.tags, "vendor"):  # Vorbis comments: FLAC, Ogg Vorbis, Opus
+        made = [_picture(p) for p in pictures]
+        if isinstance(audio, FLAC):
+            audio.clear_pictures()
+            for picture in made:
+                audio.add_picture(picture)
+        else:
+            if _PICTURE in audio.tags:
+                del audio.tags[_PICTURE]
+            if made:
+                audio.tags[_PICTURE] = [base64.b64encode(p.write()).decode("ascii") for p in made]
+    elif pictures:
+        lost.append(f"{len(pictures)} picture(s): its tags hold none")
+    return lost
+
+
+# The picture types' names (ID3 and FLAC share them), for what a message says.
+_KINDS = {0: "other", 3: "front cover", 4: "back cover", 5: "leaflet page", 6: "media",
+          7: "lead artist", 8: "artist", 18: "illustration", 19: "band logo"}  # fmt: skip
+
+
+def _picture(cover: Cover) -> Picture:
+    made = Picture()
+    made.data, made.mime, made.type = cover.data, cover.mime, cover.kind
+    made.desc = cover.description
+    return made
 
 
 def cover(path: Path | str) -> str | None:

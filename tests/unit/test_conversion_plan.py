@@ -38,6 +38,19 @@ def _left_out_findings(tmp_path):
     return plan.findings(entries, [record])
 
 
+def _not_carried_findings(tmp_path):
+    """Two tracks whose M4A could not hold their pictures' types, one finding naming both
+    (tests/integration/test_conversion_carried.py converts one for real)."""
+    entries = plan.entries(_album(tmp_path), PROFILES["aac"], allow_lossy=False)
+    lost = ["the pictures' types and descriptions (front cover, back cover)"]
+    records = [{"source": name, "action": "encoded", "not_carried": lost}
+               for name in ("01.flac", "03.flac")]  # fmt: skip
+    found = plan.findings(entries, records)
+    said = [f for f in found if f.code == "not-carried"]
+    assert len(said) == 1 and said[0].message.startswith("01.flac and 1 more: the pictures'")
+    return found
+
+
 def _changed_original(tmp_path):
     """An original written anew after it was copied (a tagger saving to a new file, renamed
     over it), its size and mtime put back as they were: its inode tells (a tagger writing in
@@ -57,6 +70,7 @@ FIRES = [
     pytest.param(
         "damaged-source-left-out", _left_out_findings, "01.flac", id="damaged-source-left-out"
     ),
+    pytest.param("not-carried", _not_carried_findings, "01.flac", id="not-carried"),
     pytest.param("original-changed", _changed_original, "01.flac", id="original-changed"),
 ]
 
