@@ -481,10 +481,12 @@ def decoding(path: Path, *, stop: bool = False) -> list[str]:
     checked (ffmpeg checks only their headers' CRC-8 unless asked: a bit changed in a frame's
     audio decodes to other samples without a word, which only an MD5 would tell, and a FLAC
     may hold none). Each failing frame is an error; ``stop``: its frame is not decoded
-    either, so ``-xerror`` stops there (where the damage starts)."""
+    either, so ``-xerror`` stops there (where the damage starts). The audio's decoder only
+    (``:a``): the option given to every decoder reached the cover's, and a picture whose PNG
+    chunk failed its CRC made a whole FLAC "does not decode" where ``flac -t`` finds it ok."""
     if path.suffix.lower() != ".flac":
         return []
-    return ["-err_detect", "crccheck+explode" if stop else "crccheck"]
+    return ["-err_detect:a", "crccheck+explode" if stop else "crccheck"]
 
 
 def _named(path: Path) -> str:
@@ -532,6 +534,11 @@ def _first_error_at(exe: str, path: Path, **limits) -> float | None:
 # repeat the decoder's), nor the last words without a source ("Conversion failed!").
 _ERROR = re.compile(r"^((?:\[[^]]+\] )*)\[(?:error|fatal)\] (.+)$", re.M)
 _OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
+# An embedded cover's decoder, which ffmpeg opens to probe the picture's stream although only
+# the audio is decoded: a damaged picture is no damage to the audio (``flac -t`` finds such a
+# FLAC whole), where "inflate returned error -3" had said the FLAC "does not decode".
+_PICTURE_SIDE = re.compile(r"\[(?:[^]]*/)?(?:dec:)?(?:png|mjpeg|jpeg|jpegls|jpeg2000|bmp|gif|"
+                           r"webp|tiff|qoi)[ \]]")
 _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
 
 
@@ -548,7 +555,8 @@ def _errors(text: str) -> list[str]:
     for match in _ERROR.finditer(text):
         where, line = match.group(1), match.group(2).strip()
         noise = any(n in line for n in _NOISE) or line.startswith(_NOT_OPENED)
-        if where and not _OUTPUT_SIDE.search(where) and not noise:
+        picture = _PICTURE_SIDE.search(where)
+        if where and not _OUTPUT_SIDE.search(where) and not picture and not noise:
             seen.setdefault(line, None)
     return list(seen)
 

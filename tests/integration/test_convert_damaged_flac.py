@@ -8,6 +8,7 @@ would carry a fresh MD5 of the damage: laundered, never to be found again)."""
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,43 @@ def test_a_rotted_flac_without_md5_fails_its_album_in_a_batch(tmp_path, music_sc
     assert not out.exists() or not list(out.rglob("*.flac"))
     queue = json.loads((home / "status" / "conversions" / "processing_queue.json").read_text())
     assert [i["status"] for i in queue["items"]] == ["error"]
+
+
+def _png(*, broken: bool) -> bytes:
+    """A 1x1 PNG; ``broken``: its image chunk's CRC fails (a bit flipped in its data)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data).to_bytes(4, "big")
+        return len(data).to_bytes(4, "big") + kind + data + crc
+
+    header = bytes.fromhex("00000001" "00000001" "08" "02" "00" "00" "00")  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    made = bytearray(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels)
+                     + chunk(b"IEND", b""))  # fmt: skip
+    if broken:
+        made[made.index(b"IDAT") + 4 + len(pixels) // 2] ^= 0x01
+    return bytes(made)
+
+
+def test_a_damaged_cover_is_not_damaged_audio(tmp_path, music_script):
+    """The frames' CRC check was asked of every decoder ffmpeg opened, the cover's PNG
+    decoder too: a FLAC whose audio is whole, ``flac -t`` finds it ok, was said "does not
+    decode: CRC mismatch in chunk" by verify and refused by a conversion. The check is the
+    audio's alone; damage in the audio is still found beside that cover."""
+    library, home = tmp_path / "lib", tmp_path / "home"
+    album = library / "Artist" / "Album"
+    whole = synth.tagged(_flac(album, "01 Whole.flac"), {}, cover=_png(broken=True))
+    assert not integrity.check(EXE, whole, analyse=False).damaged
+    output = tmp_path / "01 Whole.flac"
+    assert convert(EXE, whole, output, PROFILES["flac"]).action == "encoded"
+    rotted = _rotted(synth.tagged(_flac(album, "02 Rot.flac"), {}, cover=_png(broken=True)))
+    assert integrity.check(EXE, rotted, analyse=False).damaged
+
+    made = music_script("verify_queue_manager.py", "--home", home, "--init", "--library",
+                        library)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    run = music_script("process_verify_batch.py", "--home", home)
+    assert run.returncode == 1, run.stdout + run.stderr
+    [record] = (home / "outputs" / "verify").rglob("*.json")
+    found = {f["path"].rsplit("/", 1)[-1] for f in json.loads(record.read_text())["findings"]}
+    assert found == {"02 Rot.flac"}, run.stdout
