@@ -37,6 +37,7 @@ from mediakeeper.lookup.http import (
 )
 
 COVER_ART_ARCHIVE = "https://coverartarchive.org"
+COVER_ARCHIVE = "Cover Art Archive"  # the covers' service, as every line names it
 SEARCH_LIMIT = 10  # candidates per search: enough to see a rival of the best one
 PAGE_SIZE = 100  # release groups per browse request (the service's maximum)
 T = TypeVar("T")

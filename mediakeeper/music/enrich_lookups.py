@@ -17,6 +17,7 @@ from mediakeeper.lookup.answers import UnfitAnswer
 from mediakeeper.lookup.clients import per_process
 from mediakeeper.lookup.images import image_suffix
 from mediakeeper.lookup.musicbrainz import (
+    COVER_ARCHIVE,
     ArtistCandidate,
     MusicBrainz,
     cover_url,
@@ -34,7 +35,6 @@ from mediakeeper.music.enrich import (
     search_name,
     unidentified,
 )
-from mediakeeper.music.job import COVER_ARCHIVE
 from mediakeeper.music.model import ArtistScan, Track
 from mediakeeper.music.scan import is_cover_file
 

@@ -81,7 +81,7 @@ def _hear(client: SoundClient, path: Path, rel: str) -> Heard:
     except LookupFailed as err:
         if err.network:
             raise
-        return Heard(rel, unheard=f"AcoustID did not look it up: {err.message}")
+        return Heard(rel, unheard=f"Not looked up: {err.message}")
     return Heard(rel, matches=tuple(matches))
 
 

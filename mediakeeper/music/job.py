@@ -80,7 +80,7 @@ UNREACHABLE = "not looked up ({service} was unreachable): run --enrich"
 UNUSABLE = "not looked up (MusicBrainz's answer could not be used): run --enrich"
 REFUSED = "not looked up ({service} refused {what}): run --enrich once it is set"
 # The services an artist asks, as a run found unreachable names them (``batch.offline``).
-MUSICBRAINZ, ACOUSTID, COVER_ARCHIVE = "MusicBrainz", "AcoustID", "Cover Art Archive"
+MUSICBRAINZ, ACOUSTID = "MusicBrainz", "AcoustID"  # (the covers': lookup.musicbrainz)
 REFUSES = {MUSICBRAINZ: "this client", ACOUSTID: "the application key"}  # what each refuses
 # Said once per batch that leaves lookups for --enrich while asked for covers: --enrich alone
 # would not fetch them.
@@ -505,6 +505,7 @@ class MusicJob:
         return findings
 
     def _covers(self, folder: Path, state: dict[str, Any], tracks: list[Track]):
+        from mediakeeper.lookup.musicbrainz import COVER_ARCHIVE  # loaded with the next
         from mediakeeper.music.enrich_lookups import fetch_covers, lookup_client  # see _plan
 
         if not state.get("musicbrainz"):

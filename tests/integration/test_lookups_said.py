@@ -155,8 +155,8 @@ def test_acoustids_line_for_a_track_it_did_not_look_up_holds_no_address(acoustid
     output = next((home / "outputs/music/artists").glob("*.json")).read_text(encoding="utf-8")
     [said] = [f["message"] for f in json.loads(output)["findings"]
               if f["code"] == "no-sound-match"]  # fmt: skip
-    assert said == ("AcoustID did not look it up: AcoustID answered HTTP 400 Bad Request: "
-                    "error 5, internal error."), said  # fmt: skip
+    assert said == ("Not looked up: AcoustID answered HTTP 400 Bad Request: error 5, "
+                    "internal error."), said  # fmt: skip
     reports = [p.read_text(encoding="utf-8") for p in (home / "issues").rglob("*.md")]
     for text in [output, *reports, log_of(home)]:
         no_address(text)
