@@ -268,8 +268,8 @@ class LookupSession:
         wait = asked_to_wait(response.headers)
         if wait and wait > MAX_RETRY_AFTER:
             why, network = f"{reason}, asked to be left alone for {left_alone_for(wait)}", True
-        elif code in RETRY_STATUSES or code >= 500:
-            why, network = f"{reason}, also after retrying", True
+        elif code in RETRY_STATUSES or code >= 500:  # (a short wait, waited: no wish)
+            why, network, wait = f"{reason}, also after retrying", True, None
         else:
             why, network, wait = reason, False, None
         raise self._failed(

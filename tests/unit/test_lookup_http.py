@@ -647,3 +647,17 @@ def test_a_retry_after_longer_than_a_lookup_waits_fails_at_once(
     assert failed.value.message == (
         f"musicbrainz unreachable ({said}, asked to be left alone for 60 minutes)")
     assert failed.value.asked_to_wait == 3600
+
+
+def test_a_short_retry_after_that_kept_failing_is_no_wish_to_be_left_alone(
+    fake_musicbrainz, lookup_session
+):
+    """A 503 asking for a second, waited and refused again until the retries ran out, is the
+    network's failure, not the service asking to be left alone: a batch said "MusicBrainz
+    asked to be left alone for 1 second" of it (``asked_to_wait`` carried the short wait)."""
+    session = lookup_session(retries=1, backoff=0.01)
+    fake_musicbrainz.fail(503, times=None, retry_after=1)
+    with pytest.raises(LookupFailed) as failed:
+        session.get(search_url(fake_musicbrainz), query("x"))
+    assert failed.value.network and failed.value.asked_to_wait is None
+    assert "left alone" not in failed.value.message
