@@ -16,6 +16,7 @@ _SYNC_FILE_RANGE_WRITE = 2
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _FS_IOC_GETFLAGS = 0x80086601  # _IOR('f', 1, long); the kernel reads and writes an int
+_FS_IOC_GETVERSION = 0x80087601  # _IOR('v', 1, long); an int too
 IMMUTABLE, APPEND_ONLY = 0x10, 0x20  # FS_IMMUTABLE_FL, FS_APPEND_FL: chattr +i, +a
 
 
@@ -98,6 +99,18 @@ def inode_flags(fd: int) -> int:
     except OSError:
         return 0
     return int.from_bytes(flags[:4], sys.byteorder)
+
+
+def inode_generation(fd: int) -> int | None:
+    """The generation of the file's inode (ext4, btrfs, XFS: an inode a deleted file let go
+    and a new file was given is another generation, what an NFS file handle tells them apart
+    by); None where the file system keeps none."""
+    generation = bytearray(8)
+    try:
+        fcntl.ioctl(fd, _FS_IOC_GETVERSION, generation)
+    except OSError:
+        return None
+    return int.from_bytes(generation[:4], sys.byteorder)
 
 
 def io_bytes() -> tuple[int, int] | None:

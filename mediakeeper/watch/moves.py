@@ -2,19 +2,23 @@
 
 Which files an item's folder holds is kept with the item (its details' ``identity``): the
 device and inode of each file (what a rename or a move within one file system keeps, whatever
-else changes) and a content fingerprint (each file's relative path, size and modification
-time, ``queue.fingerprints``: what a move to another file system keeps). A folder the refresh
-found new while an item's folder was found gone is that item moved when its files are the same
-by either: the new item takes the gone one's history (status, attempts, outcome, findings,
+else changes), with the inode's generation where the file system says it (ext4, btrfs, XFS:
+an inode a deleted file let go and a new file was given is another generation, so an album
+deleted and another copied in under the same file names is not taken for it moved), and a
+content fingerprint (each file's relative path, size and modification time,
+``queue.fingerprints``: what a move to another file system keeps). A folder the refresh found
+new while an item's folder was found gone is that item moved when its files are the same by
+either: the new item takes the gone one's history (status, attempts, outcome, findings,
 counts, recorded files) and the gone one stays marked missing with where it went. The folder
 gone may have settled before the one that came (a copy, then a delete): any item missing and
-not already moved is a candidate. The watcher
-keeps each item's identity up to date as its folder settles (``remember``)."""
+not already moved is a candidate. The watcher keeps each item's identity up to date as its
+folder settles (``remember``)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -24,6 +28,7 @@ from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import IN_PROGRESS, PENDING
 from mediakeeper.queue.manager import RefreshResult
 from mediakeeper.queue.store import QueueStore
+from mediakeeper.system import linux
 
 IDENTITY = "identity"  # its key in an item's details
 # What a moved item keeps of its own: where it is now, and whether it is there.
@@ -32,15 +37,35 @@ OWN_FIELDS = ("key", "name", "path", "missing", "claimed_by", "run_token")
 
 def identity_of(folder: str, tree: bool) -> dict[str, Any]:
     """The identity of the files in ``folder``: {"inodes": a hash of each file's relative
-    path, device and inode, "content": its content fingerprint}. OSError when it cannot be
-    read."""
+    path, device, inode and the inode's generation, "content": its content fingerprint}.
+    OSError when it cannot be read."""
     stats = fingerprints.stats_of(folder, tree=tree)
     digest = hashlib.sha256()
     for path in sorted(stats):
         info = stats[path]
-        digest.update(f"{path}\0{info.st_dev}\0{info.st_ino}\n".encode("utf-8", "surrogateescape"))
+        digest.update(f"{path}\0{info.st_dev}\0{info.st_ino}\0".encode("utf-8", "surrogateescape"))
+        digest.update(_generation(os.path.join(folder, path), info) + b"\n")
     files = {p: (i.st_size, i.st_mtime_ns) for p, i in stats.items()}
     return {"inodes": digest.hexdigest()[:32], "content": fingerprints.fingerprint(files)}
+
+
+def _generation(path: str, info: os.stat_result) -> bytes:
+    """The generation of ``path``'s inode, as the file system says it; empty where it says
+    none (a file system without one, a file that cannot be opened): the inode alone then
+    tells the file, as before a generation was asked."""
+    if not stat.S_ISREG(info.st_mode):
+        return b""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a link: its file, as its stat
+    except OSError:
+        return b""
+    try:
+        if os.fstat(fd).st_ino != info.st_ino:
+            return b""  # replaced since its stat: not the file the inode names
+        generation = linux.inode_generation(fd)
+    finally:
+        os.close(fd)
+    return b"" if generation is None else str(generation).encode()
 
 
 def remember(store: QueueStore, library: str, wanted: Callable[[str], bool]) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.helpers import REPO_ROOT, run_script, script_env, tag_by_hand
 from tests.integration.watching import home_for, items, library
@@ -77,4 +78,53 @@ def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(t
     assert watcher.said("music: Band moved to Band (Remastered): its history kept"), watcher.text()
     assert items(home)["Band (Remastered)"]["status"] == "completed"
     assert "queued Band (Remastered)" not in watcher.text()
+    assert watcher.stop() == 0
+
+
+def _on_inode(path: Path, data: bytes, inode: int) -> bool:
+    """``path`` written with ``data`` as a new file on ``inode``, one a deleted file of its
+    folder let go (ext4 gives a new file there the first free inode of its group: those freed
+    before it are filled first, then let go); whether the file system gave it."""
+    fillers = []
+    try:
+        for count in range(5000):
+            path.write_bytes(data)
+            if path.stat().st_ino == inode:
+                return True
+            filler = path.with_name(f"filler {count}")
+            path.rename(filler)
+            fillers.append(filler)
+        return False
+    finally:
+        for filler in fillers:
+            filler.unlink()
+
+
+def test_an_album_deleted_and_another_copied_in_on_its_inodes_is_new(tmp_path, watching):
+    """Nothing of a deleted file is in a new one the file system gives its inode: the inode's
+    generation tells them apart, where the device and inode alone made the new artist the
+    deleted one moved (taking its history, its findings and its completed status)."""
+    music = library(tmp_path / "Music", "Band")
+    home = home_for(tmp_path, music=music)
+    processed(home)
+    watcher = watching(home)
+    assert watcher.said("music: caught up"), watcher.text()  # Band's files' identity kept
+    assert watcher.stop() == 0
+    # Band deleted and Other Band copied in while no watcher runs, its file (the same name
+    # within its artist folder, other music) on the inode Band's file let go
+    old = music / "Band" / "Album" / "01 - One.flac"
+    inode = old.stat().st_ino
+    other = library(tmp_path / "Elsewhere", "Other Band") / "Other Band"
+    data = (other / "Album" / "01 - One.flac").read_bytes()
+    assert old.stat().st_nlink == 1, old.stat()
+    old.unlink()
+    assert _on_inode(old, data, inode), "the file system gave the deleted file's inode to none"
+    old.rename(other / "Album" / "01 - One.flac")  # a rename keeps the inode it was given
+    shutil.rmtree(music / "Band")
+    other.rename(music / "Other Band")
+    watcher = watching(home)
+    assert watcher.said("music: queued Other Band (new)"), watcher.text()
+    assert "moved to" not in watcher.text()
+    assert items(home)["Band"]["missing"] and "moved_to" not in items(home)["Band"]["details"]
+    assert items(home)["Other Band"]["attempts"] == 0  # none of Band's history
     assert watcher.stop() == 0
