@@ -22,7 +22,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound, unreachable
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
-from mediakeeper.queue.left_out import WITHOUT_FINDINGS_OF, PluginsLeftOut
+from mediakeeper.queue.left_out import PluginsLeftOut, recorded_without
 from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
@@ -112,9 +112,9 @@ def show(home, session_id, as_json):
     for item in record.items:
         shown = one_line(str(item.get("name")))  # a name's controls shown as escapes
         lost = "  (its line never recorded: from the queue)" if item.get("recovered") else ""
-        if without := item.get(WITHOUT_FINDINGS_OF):  # completed, but for a plugin's findings
-            left_out.count_plugins([str(without)])
-            lost += f"  (without the findings of {one_line(str(without))})"
+        if without := recorded_without(item):  # completed, but for a plugin's findings
+            left_out.count_plugins(without)
+            lost += f"  (without the findings of {one_line(', '.join(without))})"
         click.echo(f"  {str(item.get('outcome', '')).upper():<10} {shown}{lost}")
         if item.get("error"):
             said = failure_line(str(item["error"]))  # as every face says a failure

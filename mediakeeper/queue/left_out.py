@@ -32,9 +32,16 @@ def lacked_by(details: Mapping[str, Any]) -> list[str]:
 
 def session_figures(details: Mapping[str, Any]) -> dict[str, str]:
     """What a session records of a completed item's ``details``: the rule plugins whose
-    findings it lacks, if any (``sessions show`` says them)."""
+    findings it lacks, if any, as a list (``sessions show`` counts each)."""
     plugins = lacked_by(details)
-    return {WITHOUT_FINDINGS_OF: ", ".join(plugins)} if plugins else {}
+    return {WITHOUT_FINDINGS_OF: plugins} if plugins else {}
+
+
+def recorded_without(figures: Mapping[str, Any]) -> list[str]:
+    """The rule plugins a session's line of an item says it lacks (a record written before
+    they were a list holds them joined in one text)."""
+    plugins = figures.get(WITHOUT_FINDINGS_OF) or []
+    return plugins.split(", ") if isinstance(plugins, str) else [str(p) for p in plugins]
 
 
 @dataclass

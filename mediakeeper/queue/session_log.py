@@ -121,7 +121,7 @@ class Session:
         lines = []
         for _key, name, outcome, figures in finished:
             detail = ", ".join(
-                f"{k.replace('_', ' ')} {v}" for k, v in figures.items() if k != "error"
+                f"{k.replace('_', ' ')} {_said(v)}" for k, v in figures.items() if k != "error"
             )
             text = f"{outcome.upper():<10} {name}" + (f" ({detail})" if detail else "")
             if error := figures.get("error"):
@@ -231,6 +231,11 @@ def kind_of(session_id: str) -> str:
     day, _, rest = session_id.partition("_")
     kind, _, number = rest.rpartition("_")
     return kind if len(day) == 8 and day.isdigit() and number.isdigit() and kind else ""
+
+
+def _said(figure: Any) -> str:
+    """A figure as the log says it: a list (the plugins an item lacks) its items joined."""
+    return ", ".join(map(str, figure)) if isinstance(figure, list) else str(figure)
 
 
 @dataclass

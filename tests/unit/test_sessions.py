@@ -358,3 +358,25 @@ def test_kinds_keep_separate_records(tmp_path, clock):
     assert movie.log_path.parent == tmp_path / "movies" / "session_logs"
     assert [r.kind for r in load_sessions(tmp_path, "movies")] == ["movies"]
     assert len(load_sessions(tmp_path, "music")) == 1
+
+
+def test_sessions_show_counts_each_plugin_an_item_lacks(tmp_path, clock, child_env):
+    """A session recorded the plugins an item lacked joined in one text, and ``sessions
+    show`` counted that text as one plugin: an artist lacking two, beside one lacking the
+    first, made "the findings of rule plugin 'a', rule plugin 'a', rule plugin 'b'". A record
+    written so before is still read plugin by plugin."""
+    status = tmp_path / "home" / "status"
+    session = start_session(status, "music", clock=clock)
+    session.item("one", "One", "completed", without_findings_of=["rule plugin 'a'"])
+    session.item("two", "Two", "completed",
+                 without_findings_of=["rule plugin 'a'", "rule plugin 'b'"])  # fmt: skip
+    session.item("old", "Old", "completed", without_findings_of="rule plugin 'a', rule plugin 'b'")
+    session.end("completed", {"completed": 3})
+    shown = subprocess.run(
+        [sys.executable, "-m", "mediakeeper", "sessions", "--home", str(tmp_path / "home"),
+         "show", session.id], env=child_env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "COMPLETED  Two  (without the findings of rule plugin 'a', rule plugin 'b')" in shown
+    assert "\n3 artists lack the findings of rule plugin 'a', rule plugin 'b' (" in shown, shown
+    log = session.log_path.read_text("utf-8")
+    assert "COMPLETED  Two (without findings of rule plugin 'a', rule plugin 'b')" in log, log
