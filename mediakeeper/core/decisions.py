@@ -183,9 +183,12 @@ def stage_word(stage: str, message: str = "") -> str:
     ``failed_<stage>`` (the queue's contract), said "converting" where a person reads "failed
     at converting"; ``deleting_originals`` is "deleting originals". Nothing where the
     failure's ``message`` opens by naming it already (a pipeline's names its step: "step 1
-    (to-opus): ..."), so no face says it twice."""
-    words = stage.removeprefix("failed_").replace("_", " ")
-    return "" if words and words in message.partition(": ")[0] else words
+    (to-opus): ..."; a step's name is its own, underscores and all), so no face says it
+    twice."""
+    name = stage.removeprefix("failed_")
+    words = name.replace("_", " ")
+    head = message.partition(": ")[0]
+    return "" if name and (words in head or name in head) else words
 
 
 # ---- rules: a person's answer recorded once for every later finding of a code ---------------

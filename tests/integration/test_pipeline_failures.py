@@ -3,9 +3,11 @@ with "[retry | skip]" but refused its kind (``pipeline-phone``: "no kind"), and 
 Retry answered "no kind 'pipeline-phone' here": now both take it, and undo puts it back. Its
 failure names its step once in every face, where the page said "at step 1 (to-opus): step 1
 (to-opus): ...", ``decide`` "at stage to-opus ...: step 1 (to-opus): ..." and the dashboard
-"to-opus: step 1 (to-opus): ...". And a screen reader tells its Retry from another album's:
-each button is described by the album it acts on, as Chromium's accessibility tree reads it.
-Real FLAC made by ffmpeg, a real pipeline run, a real ``serve`` and the system's Chromium."""
+"to-opus: step 1 (to-opus): ..." (a step named with an underscore too: the step here is
+``to_opus``, whose "to opus" was not found in "step 1 (to_opus)" and was said again). And a
+screen reader tells its Retry from another album's: each button is described by the album
+it acts on, as Chromium's accessibility tree reads it. Real FLAC made by ffmpeg, a real
+pipeline run, a real ``serve`` and the system's Chromium."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from tests.integration.test_sessions_kinds import _queue
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 ALBUMS = ("Artist A/Album", "Artist B/Album")
-STEP = "step 1 (to-opus)"
+STEP = "step 1 (to_opus)"
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ name: phone
 input: {lib}
 output: {tmp_path / 'out'}
 steps:
-  - {{name: to-opus, processor: convert, params: {{codec: opus, bitrate: 96k}}}}
+  - {{name: to_opus, processor: convert, params: {{codec: opus, bitrate: 96k}}}}
 """, encoding="utf-8")  # fmt: skip
     ran = script("pipeline", "run", pipeline, "--home", home, timeout=300)
     assert ran.returncode == 1, ran.stdout + ran.stderr
@@ -55,11 +57,11 @@ def test_decide_takes_a_pipeline_s_failed_album_and_says_its_step_once(failed):
     assert shown.returncode == 0, shown.stdout + shown.stderr
     first = shown.stdout.splitlines()[0]
     assert first.startswith(f"Artist A/Album: failed after 1 attempt: {STEP}: 02 Song.flac: ")
-    assert first.count("to-opus") == 1
+    assert first.count("to_opus") == 1
 
     dashboard = run_script("media_dashboard.py", "--home", home)
     [line] = [x for x in dashboard.stdout.splitlines() if "Artist A/Album" in x]
-    assert f"pipeline-phone  {STEP}: 02 S" in line and line.count("to-opus") == 1
+    assert f"pipeline-phone  {STEP}: 02 S" in line and line.count("to_opus") == 1
 
     taken = script("decide", "pipeline-phone", "Artist A/Album", "--choose", "1", "--home", home)
     assert taken.returncode == 0, taken.stdout + taken.stderr
@@ -84,7 +86,7 @@ def test_the_page_retries_a_pipeline_s_failed_album_named_to_a_screen_reader(fai
         expect(failures).to_have_count(2)
         for li in failures.all():
             text = li.text_content()
-            assert f": {STEP}: 02 Song.flac: " in text and text.count("to-opus") == 1, text
+            assert f": {STEP}: 02 Song.flac: " in text and text.count("to_opus") == 1, text
         retries = [(name, about) for role, name, about in described(page)
                    if role == "button" and name == "Retry"]  # fmt: skip
         assert sorted(retries) == [("Retry", album) for album in ALBUMS]
