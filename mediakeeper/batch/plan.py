@@ -173,16 +173,30 @@ def describe(size: int, **flags: bool) -> str:
 def sent(settings: Settings, kind: str, heavy: str | None) -> bool:
     """Whether ``kind``'s heavy step goes to the cluster: a scheduler is set, and the kind
     is named in ``[cluster] send``, or (none named) declares its step worth sending. A name
-    that is no kind is a ConfigError: mistyped, it would send nothing, and say nothing."""
-    if heavy is None or not settings.get("cluster", "scheduler"):
+    that is no kind, or the kind running when it has no step a worker can take (music), is a
+    ConfigError: either would send nothing, and say nothing."""
+    if not settings.get("cluster", "scheduler"):
         return False
     named = settings.get("cluster", "send")
     known = [*kinds.KINDS, PIPELINES]
+    where = settings.origin("cluster", "send") or "[cluster] send"
     if unknown := [name for name in named if name not in known]:
-        where = settings.origin("cluster", "send") or "[cluster] send"
         raise ConfigError(f"{where}: {', '.join(map(repr, unknown))} is no kind: name some "
                           f"of {', '.join(known)}")  # fmt: skip
+    if heavy is None:
+        if kind in named:
+            raise ConfigError(f"{where}: {kind!r} has no step a worker can take (its work is "
+                              f"read near its files): name only some of "
+                              f"{', '.join(_sendable())}")  # fmt: skip
+        return False
     return kind in named if named else heavy == SEND
+
+
+def _sendable() -> list[str]:
+    """The kinds a cluster can take a step of (their plans imported: said only in an
+    error)."""
+    plans = {name: kinds.get(name).batch_plan() for name in kinds.KINDS}
+    return [name for name, plan in plans.items() if plan and plan.heavy] + [PIPELINES]
 
 
 def cluster_target(settings: Settings, kind: str, heavy: str | None, *, dry_run: bool = False

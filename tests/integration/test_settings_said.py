@@ -44,6 +44,23 @@ def test_a_file_value_of_another_type_stops_a_batch_before_anything_is_touched(
     assert (tree(home), tree(music)) == before
 
 
+def test_a_kind_sent_to_the_cluster_that_has_no_step_a_worker_takes_is_said(tmp_path):
+    """``[cluster] send = ["music"]`` was taken and did nothing: music has no step a worker
+    can take, so its batch ran here and said nothing of the setting. It is one line before
+    anything is touched, naming the kinds that can be sent."""
+    music = library(tmp_path / "Music", "Artist")
+    home = home_for(tmp_path, '[cluster]\nscheduler = "tcp://127.0.0.1:9"\nsend = ["music"]\n',
+                    music=music)  # fmt: skip
+    before = tree(home), tree(music)
+    result = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr == (f"Error: {home / 'mediakeeper.toml'}: cluster.send: 'music' has "
+                             "no step a worker can take (its work is read near its files): "
+                             "name only some of conversions, audiobooks, verify, dupes, "
+                             "pipelines\n")  # fmt: skip
+    assert (tree(home), tree(music)) == before
+
+
 TYPO = "MEDIAKEEPER_MUSIC_LIBRAY"
 SAID = (f"Warning: environment {TYPO} names no setting and is ignored: did you mean "
         "MEDIAKEEPER_MUSIC_LIBRARY?")  # fmt: skip
