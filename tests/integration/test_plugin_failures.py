@@ -393,7 +393,7 @@ def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers
     tmp_path, misbehaving, music_library, monkeypatch
 ):
     """Music has no heavy step a Dask cluster takes (its plan's ``heavy`` is None: no
-    ``--scheduler``, and ``[cluster] send`` naming it sends nothing): its rule plugins run
+    ``--scheduler``, and ``[cluster] send`` naming it is refused): its rule plugins run
     in the coordinator's own workers, which read the run's left-out flag under the data
     home. A scheduler set, even one that answers nothing, changes none of that."""
     lib = forever_library(music_library, tmp_path / "Music", 4)
@@ -401,7 +401,6 @@ def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers
     monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
     monkeypatch.setenv("MK_LOOPS_CALLS", str(calls))
     monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SCHEDULER", f"tcp://127.0.0.1:{free_port()}")
-    monkeypatch.setenv("MEDIAKEEPER_CLUSTER_SEND", "music")
     ran = run(misbehaving, "process_music_batch.py", "--home", tmp_path / "home", "--library",
               lib, "--offline", "--workers", "2", cwd=tmp_path)  # fmt: skip
     said = ran.stdout + ran.stderr
