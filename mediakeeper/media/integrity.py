@@ -540,6 +540,9 @@ _OUTPUT_SIDE = re.compile(r"\[(?:aost#|vost#|out#|enc:)")
 _PICTURE_SIDE = re.compile(r"\[(?:[^]]*/)?(?:dec:)?(?:png|mjpeg|jpeg|jpegls|jpeg2000|bmp|gif|"
                            r"webp|tiff|qoi)[ \]]")
 _NOISE = ("Task finished", "Terminating thread", "Error processing packet", "decode_frame()")
+# Where a decoder's error was in its stream's own time base ("CRC error at PTS 64512"; ffmpeg
+# 9: "at PTS -9223372036854775808", no timestamp at all): the check says the time itself.
+_AT_PTS = re.compile(r" at PTS -?\d+\b")
 
 
 # An input that does not open: a newer ffmpeg than 5.1 (the wheel's 9.0) says so in lines of
@@ -553,7 +556,7 @@ _NOT_OPENED = "Error opening input"
 def _errors(text: str) -> list[str]:
     seen: dict[str, None] = {}
     for match in _ERROR.finditer(text):
-        where, line = match.group(1), match.group(2).strip()
+        where, line = match.group(1), _AT_PTS.sub("", match.group(2).strip())
         noise = any(n in line for n in _NOISE) or line.startswith(_NOT_OPENED)
         picture = _PICTURE_SIDE.search(where)
         if where and not _OUTPUT_SIDE.search(where) and not picture and not noise:

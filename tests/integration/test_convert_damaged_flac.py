@@ -11,6 +11,7 @@ import json
 import zlib
 from pathlib import Path
 
+import imageio_ffmpeg
 import pytest
 
 from mediakeeper.demo import sound as synth
@@ -82,6 +83,14 @@ def test_damage_in_a_flac_without_md5_is_found_and_never_converted(tmp_path, dam
     assert refused.value.message.startswith("01 Song.flac: ")
     assert refused.value.message.endswith("replace it from a good copy")
     assert list(output.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("exe", [EXE, imageio_ffmpeg.get_ffmpeg_exe()], ids=["system", "wheel"])
+def test_a_frame_s_crc_error_is_said_at_its_time_not_at_ffmpeg_s_timestamp(tmp_path, exe):
+    """ffmpeg says where the frame was in its stream's time base ("CRC error at PTS 64512"),
+    and ffmpeg 9 at none ("at PTS -9223372036854775808"): the check says the time."""
+    found = integrity.check(exe, _rotted(_flac(tmp_path)), analyse=False)
+    assert found.why() == "does not decode at 0:01.463: CRC error", found
 
 
 def test_a_rotted_flac_without_md5_fails_its_album_in_a_batch(tmp_path, music_script):
