@@ -414,7 +414,7 @@ def finding_totals(findings: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """An item's counters of its findings: every one found (every severity, the info notes
     too) and those resolved among them (``settled``: fixed by its run, or decided, a standing
     dismissal or acceptance too), as a decision's answer counts them again
-    (``decisions.answering``). The closing summary's "resolved" and the list's FIXED read it."""
+    (``decisions.answering``). The closing summary's "resolved" and the list's RESOLVED read it."""
     findings = list(findings)
     return {"issues_found": len(findings), "issues_resolved": sum(map(settled, findings))}
 

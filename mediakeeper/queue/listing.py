@@ -31,7 +31,7 @@ from mediakeeper.text.wording import plural_of
 
 _GAP = "  "
 _STATUS_CELLS = max(len(s) for s in STATUSES)
-_HEADINGS = {"issues_found": "ISSUES", "issues_resolved": "FIXED"}  # others: their noun
+_HEADINGS = {"issues_found": "ISSUES", "issues_resolved": "RESOLVED"}  # others: their noun
 NARROWEST_NAME = 12  # however narrow the terminal, a name keeps this many cells
 
 

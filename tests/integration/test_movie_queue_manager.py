@@ -56,7 +56,7 @@ def test_init_summary_and_list_speak_of_movies(cli, library, store):
     assert (as_json["kind"], as_json["total"]) == ("movies", 4)
 
     listed = cli("--list")
-    assert listed.output.splitlines()[0].split() == ["STATUS", "NAME", "ISSUES", "FIXED"]
+    assert listed.output.splitlines()[0].split() == ["STATUS", "NAME", "ISSUES", "RESOLVED"]
     assert "pending      The Matrix (1999)\n" in listed.output  # not looked at: no counts
     assert "4 movies" in listed.output and "TRACKS" not in listed.output
     assert "--reset-movie" in cli("--help").output and "--reset-artist" not in cli("--help").output

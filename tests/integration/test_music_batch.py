@@ -535,8 +535,8 @@ def test_counts_of_one_are_said_in_the_singular(tmp_path, music_library, music_s
 
     listed = music_script("music_queue_manager.py", "--home", home, "--list")
     assert listed.stdout.splitlines() == [  # the counts in columns, under their headings
-        "STATUS       NAME  TRACKS  ISSUES  FIXED",
-        "completed    Solo       1       1      1",
+        "STATUS       NAME  TRACKS  ISSUES  RESOLVED",
+        "completed    Solo       1       1         1",
         "1 artist",
     ]
     summary = music_script("music_queue_manager.py", "--home", home, "--show-summary")

@@ -283,12 +283,12 @@ def test_list_by_status(cli, worked):
     errors = cli("--list", "--status", "error")
     assert errors.exit_code == 0
     assert errors.output.splitlines() == [
-        "STATUS       NAME       TRACKS  ISSUES  FIXED",
-        "error        Sigur Rós                         ! unreadable file",
+        "STATUS       NAME       TRACKS  ISSUES  RESOLVED",
+        "error        Sigur Rós                            ! unreadable file",
         "1 artist with status error",
     ]
     completed = cli("--list", "--status", "completed").output
-    assert "completed    ABBA           10       4      1" in completed
+    assert "completed    ABBA           10       4         1" in completed
     assert "3 artists with status completed" in completed
     as_json = json.loads(cli("--list", "--status", "skipped", "--json").output)
     assert [(i["name"], i["attempts"]) for i in as_json] == [("..Baby", 1)]
@@ -1444,13 +1444,13 @@ def test_subprocess_the_list_lines_up_whatever_the_names(repo_root, home, librar
     listed = run_script(repo_root, home, {**child_env, "COLUMNS": "80"}, "--list")
     assert listed.returncode == 0, listed.stderr
     header, *rows, total = listed.stdout.splitlines()
-    assert header.split() == ["STATUS", "NAME", "TRACKS", "ISSUES", "FIXED"]
+    assert header.split() == ["STATUS", "NAME", "TRACKS", "ISSUES", "RESOLVED"]
     assert total == f"{len(ODD_NAMES) + 1} artists"
     completed = [row for row in rows if row.startswith("completed")]
     assert len(completed) == 5
     for row in [header, *completed]:  # every count ends where its heading ends
         assert wcswidth(row) == wcswidth(header) <= 80, row
-        assert row.endswith(("FIXED", "1"))
+        assert row.endswith(("RESOLVED", "1"))
     cut = next(row for row in completed if row.startswith("completed    The Incredibly"))
     assert "…" in cut and LONG_NAME.strip() not in cut
     assert cut.split("…")[1].split() == ["1,000", "3", "1"]
