@@ -144,7 +144,11 @@ class Worker:
         return psutil.Process(self.proc.pid)
 
     def encoding(self) -> bool:
-        return any("ffmpeg" in p.name() for p in self.python().children(recursive=True))
+        for child in self.python().children(recursive=True):
+            with __import__("contextlib").suppress(psutil.NoSuchProcess):  # ended meanwhile
+                if "ffmpeg" in child.name():
+                    return True
+        return False
 
     def kill(self) -> None:
         with_children = [self.python(), *self.python().children(recursive=True)]
@@ -300,7 +304,13 @@ def test_a_worker_stopped_mid_step_has_its_step_sent_to_another_and_its_late_ans
         for proc in lid:
             proc.suspend()  # its encode too: the whole machine asleep
         # Well inside the scheduler's worker-ttl (5 min): sent again to the worker awake.
-        assert wait_until(awake.encoding, limit=120), "the step stayed with the stopped worker"
+        def moved() -> bool:
+            if not awake.encoding():  # (its ffmpeg run: the step in its hands)
+                return False
+            held = scheduler.client.processing()
+            return bool(held.get(awake.address)) and not held.get(asleep.address)
+
+        assert wait_until(moved, limit=120), "the step stayed with the stopped worker"
         # Woken up while the batch still waits for the other: its encode ends and its answer
         # comes back to the scheduler, for a task the batch no longer holds.
         first_gate.touch()
