@@ -20,6 +20,12 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
   accepted worker at all for ``[cluster] wait_for_workers`` seconds the batch stops and its
   items go back to pending (``ItemFailure(stop=True)``), resumable; so too at once when the
   scheduler itself is lost (Dask cancels every task of the connection).
+- **Silent workers** (``Remote.look``, ``Remote.call``): a worker stopped (SIGSTOP, a lid
+  shut, a machine swapping to death) keeps its connection open, and Dask waits its
+  worker-ttl (5 min) before it gives up on it; a worker whose heartbeat the scheduler has
+  not heard for ``[cluster] silent_worker_seconds`` is sent no step, and a step it holds is
+  cancelled and sent to another (none left: it waits as above). Its late answer, if it
+  wakes, belongs to a cancelled task: it never reaches the batch.
 - **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
 
 ``distributed`` is imported only here and only when a scheduler is set: a batch without
@@ -74,6 +80,7 @@ class Target:
     ffmpeg: str = ""
     toolkit: str = __version__
     threads: int = 1  # the accepted workers' threads when the batch started
+    silent_worker_seconds: float = 30.0  # no heartbeat for as long: its steps sent elsewhere
 
     # A job holding a target sends through it, so only a batch that sends loads this module.
     def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]
@@ -116,7 +123,9 @@ def target_of(settings: Settings) -> Target:
                           "with [cluster] tls_ca_file, tls_cert and tls_key, or set [cluster] "
                           "insecure = true on a network you trust")  # fmt: skip
     return Target(address, tls, float(settings.get("cluster", "wait_for_workers")),
-                  ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))))  # fmt: skip
+                  ffmpeg.build(ffmpeg.find(settings.get("ffmpeg", "path"))),
+                  silent_worker_seconds=float(settings.get("cluster",
+                                                           "silent_worker_seconds")))  # fmt: skip
 
 
 def _loaded(ca: str, cert: str, key: str) -> tuple[str, str, str]:
@@ -320,6 +329,11 @@ class Remote:
     _futures: set[Any] = field(default_factory=set)
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _holding: list[str] = field(default_factory=list)  # the workers told holding the item
+    _held_by: dict[str, str] = field(default_factory=dict)  # a task's key -> its worker
+    # Each worker's last heartbeat as the scheduler stamped it, and when (this machine's
+    # clock) that stamp was first seen: a stamp that stays the same is a silent worker,
+    # whatever the two machines' clocks say.
+    _heard: dict[str, tuple[float, float]] = field(default_factory=dict)
     _asked: float = 0.0  # when the scheduler was last asked where the tasks are
     _answered: bool = True  # whether it answered the last look
 
@@ -330,23 +344,43 @@ class Remote:
             if time.monotonic() - self._looked >= every:
                 self._looked = time.monotonic()
                 try:
-                    present = dict(self._ask(self.client.scheduler.ncores))
+                    said = self._ask(self.client.scheduler.identity, n_workers=-1)["workers"]
+                    present = {a: w.get("nthreads") for a, w in said.items()}
                     self._answered = True
                 except Exception:  # the scheduler gone or silent: as if no worker were left
                     present, self._answered = {}, False
                 else:  # one that held a step of this process's (``_where``) and left: lost
                     for address in set(self._holding) & set(self.workers) - set(present):
                         cluster_tally.lost(address)
+                    self._listen(said)
                 self.workers = {a: w for a, w in self.workers.items() if a in present}
                 if new := [a for a in present if a not in self.workers]:
                     self._judge(new, present)
             return list(self.workers.values())
 
-    def _ask(self, question: Any) -> Any:
+    def _ask(self, question: Any, **arguments: Any) -> Any:
         """The scheduler's answer to ``question`` (one of its handlers), bounded: a scheduler
         stopped, or its machine frozen, keeps its connection open and never answers (the
         blocking ``Client.nthreads`` and ``processing`` held the batch for as long)."""
-        return self.client.sync(question, workers=None, callback_timeout=ASK_SECONDS)
+        return self.client.sync(question, **arguments, callback_timeout=ASK_SECONDS)
+
+    def _listen(self, said: dict[str, dict[str, Any]]) -> None:
+        """Each worker's heartbeat stamp (``last_seen``, the scheduler's clock) noted, with
+        when it changed on this machine's clock."""
+        now = time.monotonic()
+        heard = {}
+        for address, worker in said.items():
+            stamp = worker.get("last_seen")
+            before = self._heard.get(address)
+            heard[address] = before if before and before[0] == stamp else (stamp, now)
+        self._heard = heard
+
+    def silent(self) -> set[str]:
+        """The workers whose heartbeat has not changed for ``silent_worker_seconds``: stopped
+        (SIGSTOP, a lid shut, a machine swapping), their connection still open. Dask keeps
+        them until its worker-ttl (5 min); the batch sends them nothing meanwhile."""
+        most, now = self.target.silent_worker_seconds, time.monotonic()
+        return {a for a, (_, since) in self._heard.items() if now - since >= most}
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
@@ -388,7 +422,15 @@ class Remote:
         return answers
 
     def accepted(self) -> list[str]:
-        return [w.address for w in self.workers.values() if not w.refused]
+        """The workers a step may be sent to: not refused, and heard from lately."""
+        silent = self.silent()
+        return [w.address for w in self.workers.values()
+                if not w.refused and w.address not in silent]  # fmt: skip
+
+    def _stalled(self, future: Any) -> str | None:
+        """The silent worker holding ``future``'s task (``_where``), or None."""
+        holder = self._held_by.get(future.key) if future is not None else None
+        return holder if holder in self.silent() else None
 
     def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]) -> dict[str, Any]:
         """Run ``step`` on a worker and return what it sent back (``run_step``), with the
@@ -419,11 +461,17 @@ class Remote:
                     continue
                 self.look(every=POLL)
                 self._where(every=POLL)
+                stalled = self._stalled(future)
                 if accepted := self.accepted():
                     alone_since = None
-                    if not set(accepted) & set(placed):  # not sent yet, or its workers gone
+                    # Not sent yet, its workers gone, or the one holding it silent: sent
+                    # (again) to the workers heard from. The task it replaces is cancelled:
+                    # were that worker to wake, its answer reaches no one.
+                    if stalled or not set(accepted) & set(placed):
                         if future is not None:
                             self._forget(future)
+                        if stalled:
+                            cluster_tally.silent(stalled)
                         future, placed = self._submit(step, params, inputs, accepted)
                         finished = _finished(future)
                     continue
@@ -447,6 +495,13 @@ class Remote:
         if not self._answered:
             return (f"the scheduler at {address} did not answer for {waited}: its items go "
                     "back to pending; start it again (dask scheduler) and run the batch again")
+        if silent := sorted(self.silent() & {w.address for w in self.workers.values()
+                                              if not w.refused}):  # fmt: skip
+            them = f"worker {silent[0]}" if len(silent) == 1 else f"workers {', '.join(silent)}"
+            return (f"the {them} of the scheduler at {address} did not answer (stopped, or "
+                    f"its machine asleep) and no other was there for "
+                    f"{waited}: its items go back to pending; wake it or start a worker "
+                    f"(mediakeeper worker {address}) and run the batch again")  # fmt: skip
         return (f"no worker of the scheduler at {address} for {waited}: its items go back to "
                 f"pending; start a worker (mediakeeper worker {address}) and run the batch "
                 "again")  # fmt: skip
@@ -470,13 +525,16 @@ class Remote:
                 return
             self._asked = time.monotonic()
             keys = {f.key for f in self._futures}
-            holding: list[str] = []
+            held_by: dict[str, str] = {}
             if keys:
                 try:
-                    processing = self._ask(self.client.scheduler.processing)
+                    processing = self._ask(self.client.scheduler.processing, workers=None)
                 except Exception:  # the scheduler gone: ``look`` says what that means
                     return
-                holding = sorted(w for w, tasks in processing.items() if keys & set(tasks))
+                held_by = {key: w for w, tasks in processing.items()
+                           for key in tasks if key in keys}  # fmt: skip
+            self._held_by = held_by
+            holding = sorted(set(held_by.values()))
             if holding != self._holding:
                 self._holding = holding
                 report_workers(holding)

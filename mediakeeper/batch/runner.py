@@ -552,8 +552,12 @@ class BatchRunner:
         done, lines, lost = [], [], []
         for (item, outcome), (status, checkpoint) in zip(finished, stored, strict=True):
             key, name = item["key"], item["name"]
+            spent = outcome.spent or {}
             lost += [f"lost the cluster's worker {worker} while it ran a step of {name}"
-                     for worker in (outcome.spent or {}).get("workers_lost", ())]  # fmt: skip
+                     for worker in spent.get("workers_lost", ())]  # fmt: skip
+            lost += [f"the cluster's worker {worker} did not answer (stopped, or its machine "
+                     f"asleep) while it held a step of {name}: the step went to another worker"
+                     for worker in spent.get("workers_silent", ())]  # fmt: skip
             if isinstance(outcome, NotStarted):
                 noted = Outcome(key, name, status)
                 why = f"{outcome.unreachable} unreachable" if outcome.unreachable else (

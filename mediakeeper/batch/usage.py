@@ -24,8 +24,9 @@ from mediakeeper.system.linux import io_bytes
 class Mark(NamedTuple):
     lookups: dict[tuple[str, str], int]
     io: tuple[int, int] | None
-    # sent to a cluster's workers: bytes, tasks, and the workers lost while they ran one
-    moved: tuple[dict[str, int], dict[str, int], dict[str, int]]
+    # sent to a cluster's workers: bytes, tasks, the workers lost while they ran one, and
+    # those fallen silent while they held one
+    moved: tuple[dict[str, int], dict[str, int], dict[str, int], dict[str, int]]
 
 
 def mark() -> Mark:
@@ -53,7 +54,8 @@ def since(before: Mark) -> dict[str, Any]:
 def _moved(before: Mark, now: Mark) -> dict[str, Any]:
     """``bytes_sent``/``bytes_received`` to and from a cluster's workers and ``workers``
     (the workers that ran its steps, most first), when the item sent any; ``workers_lost``,
-    the workers that left while they ran one of its steps, when any did."""
+    the workers that left while they ran one of its steps, and ``workers_silent``, those
+    whose heartbeat fell silent while they held one (sent to another), when any did."""
     spent: dict[str, Any] = {}
     if tasks := Counter(now.moved[1]) - Counter(before.moved[1]):
         moved = Counter(now.moved[0]) - Counter(before.moved[0])
@@ -61,6 +63,8 @@ def _moved(before: Mark, now: Mark) -> dict[str, Any]:
                  "workers": [worker for worker, _ in tasks.most_common()]}  # fmt: skip
     if lost := Counter(now.moved[2]) - Counter(before.moved[2]):
         spent["workers_lost"] = sorted(lost)
+    if silent := Counter(now.moved[3]) - Counter(before.moved[3]):
+        spent["workers_silent"] = sorted(silent)
     return spent
 
 

@@ -71,10 +71,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     # The heavy steps sent to a Dask distributed cluster (``batch/cluster.py``): its scheduler
     # (tcp:// or tls://; empty: the local pool), the kinds sent (empty: each kind's own
     # declaration, by cost), plain tcp:// to a scheduler off loopback allowed, the TLS
-    # files (Dask's distributed.comm TLS settings), and how long a batch waits with no worker
-    # before its items go back to pending.
+    # files (Dask's distributed.comm TLS settings), how long a batch waits with no worker
+    # before its items go back to pending, and how long a worker's heartbeat may be silent
+    # before the steps it holds go to another (far below Dask's own worker-ttl, 5 min).
     "cluster": {"scheduler": "", "send": (), "insecure": False, "tls_ca_file": "",
-                "tls_cert": "", "tls_key": "", "wait_for_workers": 120.0},
+                "tls_cert": "", "tls_key": "", "wait_for_workers": 120.0,
+                "silent_worker_seconds": 30.0},
     "watch": {"settle_seconds": 30.0, "max_wait_seconds": 3600.0, "run": False, "ignore": "",
               "polling": False},
 }
@@ -102,7 +104,10 @@ SERVICE_LIMITS: dict[str, dict[str, Limit]] = {
 OWN_LIMITS: dict[str, dict[str, Limit]] = {
     "serve": {"port": Limit(65535, least=1, least_words="a port number from 1")},
     "alerts": {"threshold": Limit(10_000)},
-    "cluster": {"wait_for_workers": Limit(86_400, least=1, least_words="a number of seconds >= 1")},
+    "cluster": {
+        "wait_for_workers": Limit(86_400, least=1, least_words="a number of seconds >= 1"),
+        "silent_worker_seconds": Limit(86_400, least=1, least_words="a number of seconds >= 1"),
+    },
     "watch": {
         "settle_seconds": Limit(86_400, least=0.1, least_words="a number of seconds >= 0.1"),
         "max_wait_seconds": Limit(7 * 86_400, least=1, least_words="a number of seconds >= 1"),

@@ -144,7 +144,11 @@ class Worker:
         return psutil.Process(self.proc.pid)
 
     def encoding(self) -> bool:
-        return any("ffmpeg" in p.name() for p in self.python().children(recursive=True))
+        for child in self.python().children(recursive=True):
+            with __import__("contextlib").suppress(psutil.NoSuchProcess):  # ended meanwhile
+                if "ffmpeg" in child.name():
+                    return True
+        return False
 
     def kill(self) -> None:
         with_children = [self.python(), *self.python().children(recursive=True)]
@@ -276,6 +280,99 @@ def test_a_worker_killed_mid_encode_and_every_item_completes_once(tmp_path, sche
     assert len(lost) == len(said) and all(w == [first.address] for w in lost), lost
     log = next((tmp_path / "home" / "status" / "conversions" / "session_logs").glob("*.log"))
     assert f"NOTICE lost the cluster's worker {first.address}" in log.read_text()
+
+
+def test_a_worker_stopped_mid_step_has_its_step_sent_to_another_and_its_late_answer_lost(
+        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+    """A worker stopped while it held a step (SIGSTOP: a laptop's lid shut, a machine swapping
+    to death) stayed on the scheduler, its connection open, until Dask's worker-ttl (5 min):
+    the batch waited all that time and said nothing. Its heartbeat silent for [cluster]
+    silent_worker_seconds, its steps go to another worker; woken up, its late answer is
+    nobody's: nothing is placed twice, and the item says which worker fell silent."""
+    make_library(tmp_path / "lib", albums=1, tracks=2)
+    local = run_batch(tmp_path, "home-local", "out-local")
+    assert local.returncode == 0, local.stderr
+    first_gate, second_gate = fake_bin / "first-may-encode", fake_bin / "second-may-encode"
+    asleep = workers(path=f"{gated_ffmpeg(fake_bin / 'first', first_gate, minutes=10)}:"
+                          f"{os.environ['PATH']}")  # fmt: skip
+    batch = encoding_batch(tmp_path, scheduler, asleep,
+                           MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")  # fmt: skip
+    awake = workers(path=f"{gated_ffmpeg(fake_bin / 'second', second_gate, minutes=10)}:"
+                         f"{os.environ['PATH']}")  # fmt: skip
+    lid = [asleep.python(), *asleep.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            proc.suspend()  # its encode too: the whole machine asleep
+        # Well inside the scheduler's worker-ttl (5 min): sent again to the worker awake.
+        def moved() -> bool:
+            if not awake.encoding():  # (its ffmpeg run: the step in its hands)
+                return False
+            held = scheduler.client.processing()
+            return bool(held.get(awake.address)) and not held.get(asleep.address)
+
+        assert wait_until(moved, limit=120), "the step stayed with the stopped worker"
+        # Woken up while the batch still waits for the other: its encode ends and its answer
+        # comes back to the scheduler, for a task the batch no longer holds.
+        first_gate.touch()
+        for proc in lid:
+            proc.resume()
+        assert wait_until(lambda: not asleep.encoding(), limit=120), "it never woke up"
+        assert wait_until(lambda: scheduler.client.run(
+            lambda dask_worker: len(dask_worker.state.tasks), workers=[asleep.address]
+        ) == {asleep.address: 0}, limit=60), "the late step stayed on the woken worker"
+        second_gate.touch()
+        out, err = batch.communicate(timeout=120)
+    finally:
+        first_gate.touch(), second_gate.touch()
+        with __import__("contextlib").suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+    assert batch.returncode == 0, out + err
+    said = [line for line in out.splitlines() if asleep.address in line]
+    assert len(said) == 1 and "did not answer" in said[0], out + err
+    assert "the step went to another worker" in said[0], said
+    assert digests(tmp_path / "out") == digests(tmp_path / "out-local")
+    [event] = events(tmp_path / "home")  # recorded once, completed once
+    # (woken, the first is a worker as any other: a track sent after may go to it)
+    assert event["outcome"] == "completed" and awake.address in event["workers"], event
+    assert event["workers_silent"] == [asleep.address], event
+    outputs = (tmp_path / "out" / event["key"]).glob("*.opus")
+    assert event["bytes_received"] == sum(p.stat().st_size for p in outputs)  # taken once
+    assert [i["attempts"] for i in queue(tmp_path / "home").values()] == [1]
+    log = next((tmp_path / "home" / "status" / "conversions" / "session_logs").glob("*.log"))
+    assert f"NOTICE the cluster's worker {asleep.address} did not answer" in log.read_text()
+
+
+def test_the_only_worker_stopped_mid_step_gives_the_items_back_naming_it(
+        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+    """With no other worker to send its step to, a stopped worker is waited for as a gone one
+    is ([cluster] wait_for_workers), not for Dask's worker-ttl, and the line names it."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    gate = fake_bin / "may-encode"
+    only = workers(path=f"{gated_ffmpeg(fake_bin / 'gated', gate, minutes=10)}:"
+                        f"{os.environ['PATH']}")  # fmt: skip
+    batch = encoding_batch(tmp_path, scheduler, only, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3",
+                           MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")  # fmt: skip
+    lid = [only.python(), *only.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            proc.suspend()
+        out, err = batch.communicate(timeout=120)  # (Dask's worker-ttl: 5 min)
+    finally:
+        gate.touch()
+        with __import__("contextlib").suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+    assert batch.returncode == 2, out + err
+    said = [line for line in (out + err).splitlines() if "go back to pending" in line]
+    assert len(said) == 1 and f"the worker {only.address} of the scheduler" in said[0], out + err
+    assert "did not answer" in said[0] and "for 3 s" in said[0], said
+    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
 
 
 def test_every_worker_gone_gives_the_items_back_to_pending(tmp_path, scheduler, workers):
@@ -816,15 +913,17 @@ def test_a_step_is_never_sent_to_a_refused_worker(tmp_path, scheduler, workers, 
 # ---- seen while in flight ----------------------------------------------------------------
 
 
-def gated_ffmpeg(folder: Path, gate: Path) -> Path:
+def gated_ffmpeg(folder: Path, gate: Path, *, minutes: int = 2) -> Path:
     """``folder`` with an ``ffmpeg`` that, before each run of the real one (its version line
-    the real one's), waits until ``gate`` exists (two minutes at most): an encode held in
+    the real one's), waits until ``gate`` exists (``minutes`` at most): an encode held in
     flight for as long as the test looks at it, then let go at once."""
     real = shutil.which("ffmpeg") or EXE
+    folder.mkdir(exist_ok=True)
     (folder / "ffmpeg").write_text(
         "#!/bin/sh\n"
         'case "$*" in *-version*) ;; *) n=0\n'
-        f'  while [ ! -e "{gate}" ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n + 1)); done;;\n'
+        f'  while [ ! -e "{gate}" ] && [ $n -lt {minutes * 600} ]; do sleep 0.1; '
+        'n=$((n + 1)); done;;\n'
         f'esac\nexec {real} "$@"\n'
     )
     (folder / "ffmpeg").chmod(0o755)
