@@ -9,7 +9,8 @@ placing, deleting originals and cleaning are its, not this module's).
   again from them.
 - converting: each audio file encoded into ``_processed`` (``convert``: temporary name,
   verified length, tags and cover, rename), several at once (one ffmpeg per core); a track
-  already there with its record is skipped on resume; lossy sources and other files copied.
+  already there with its record is skipped on resume; lossy sources and other files copied,
+  a ``.cue`` file then naming the converted files (``cuesheet.renaming``).
   An album converted again (a track replaced, then ``--overwrite``) keeps each earlier
   output made from the same source bytes the same way (``status/conversions/made/``),
   placed by it and unchanged since, copied and verified: only changed sources are encoded.
@@ -54,10 +55,10 @@ from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.workdir import copy_verified, file_hash, same_files, same_volume
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import cuesheet, ffmpeg
 from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import (
     PROFILES,
@@ -203,6 +204,8 @@ class ConversionJob(StagedJob):
         profile = PROFILES[self.profile]
         files = plan.from_records(state["files"])
         todo = [e for e in files if not _done(wd, e)]
+        sheets = [e for e in todo if plan.is_cue_sheet(e)]  # once what they name is made
+        todo = [e for e in todo if e not in sheets]
         # Checked at preparing, but a resumed album may find its working volume filled since.
         estimate = sum(plan.estimated_output(e, profile) for e in todo)
         plan.check_space({self.working_root: estimate}, self.min_free_mb, state["key"])
@@ -226,6 +229,9 @@ class ConversionJob(StagedJob):
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        names = plan.converted_names(_carried(wd, files))  # (not a damaged source left out)
+        for sheet in sheets:
+            _carry_sheet(wd, sheet, names)
         return attempt.save(ARCHIVING if self.archive else FINALIZING)
 
     def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None,
@@ -425,6 +431,20 @@ def _kept(exe: str, earlier: tuple[Path, dict] | None, output: Path, sha256: str
         return keep_earlier(exe, path, output, made, made["output_sha256"])
     except (ConvertFailed, OSError, KeyError, TypeError):
         return None  # (changed, rotted or gone since: encoded again)
+
+
+def _carry_sheet(wd: Path, entry: plan.Entry, names: dict[str, str]) -> None:
+    """A ``.cue`` file beside the tracks carried naming their converted files (``names``),
+    written atomically; one naming none of them copied as it is."""
+    source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
+    data, named = cuesheet.renaming(source.read_bytes(), names)
+    if named:
+        atomic_write_bytes(output, data)
+    else:
+        copy_verified(source, output)
+    result = Converted(entry.name, entry.output, "kept", entry.size, output.stat().st_size,
+                       0.0, 0.0, note=plan.sheet_rewritten(named) if named else "")  # fmt: skip
+    atomic_write_text(_record(wd, entry), json.dumps(asdict(result)), durable=False)
 
 
 def _record(wd: Path, entry: plan.Entry) -> Path:
