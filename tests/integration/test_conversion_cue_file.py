@@ -84,6 +84,8 @@ def test_the_cue_file_names_the_converted_file_in_its_own_encoding(
     expected = ENCODINGS[encoding](SHEET.replace('FILE "CDImage.flac" WAVE', line))
     assert (folder / "CDImage.cue").read_bytes() == expected
     assert (album / "CDImage.cue").read_bytes() == sheet  # the original untouched
+    report = next((tmp_path / "home" / "issues" / "conversions").glob("artist-album-*.md"))
+    assert f"| kept: its FILE line rewritten to name {name} |" in report.read_text()
 
 
 def test_a_sheet_naming_the_wav_it_was_ripped_to_names_the_converted_file(
