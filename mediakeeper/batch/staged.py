@@ -136,19 +136,35 @@ def copy_original(source: Path, target: Path) -> list[int]:
     """``source`` copied and verified to ``target``; its identity as it was copied (a file
     written to meanwhile: a MediakeeperError, the copy may mix two versions; so is a link
     whose file is gone, named as such)."""
+    return _copy_original(source, target)[0]
+
+
+def _copy_original(source: Path, target: Path) -> tuple[list[int], str]:
+    """``copy_original``, and the SHA-256 of the bytes copied (the copy computed it)."""
     if lost := gone(source):
         raise MediakeeperError(lost)
     before = identity(source)
-    copy_verified(source, target)
+    copied = copy_verified(source, target)
     if identity(source) != before:
         raise MediakeeperError(f"{source} changed while it was copied: run again")
-    return before
+    return before, copied.sha256
 
 
 def copied_originals(folder: Path, target: Path) -> dict[str, list[int]]:
     """Each of the album ``folder``'s files (``album_files``) copied and verified into
     ``target``, by name, with its identity as it was copied."""
-    return {path.name: copy_original(path, target / path.name) for path in album_files(folder)}
+    return copied_originals_hashed(folder, target)[0]
+
+
+def copied_originals_hashed(
+    folder: Path, target: Path
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """``copied_originals``, and each file's SHA-256 by name as its copy computed it: a
+    kind that records what it made from each file need not read the file again."""
+    identities, digests = {}, {}
+    for path in album_files(folder):
+        identities[path.name], digests[path.name] = _copy_original(path, target / path.name)
+    return identities, digests
 
 
 def changed_since_copied(

@@ -3,13 +3,16 @@
 placing, deleting originals and cleaning are its, not this module's).
 
 - preparing: free space on every volume checked, and the output's place (refused now rather
-  than after the encodes); the album copied into ``_source`` and verified (size and SHA-256),
-  each original's identity recorded as it was copied (``staged.copied_originals``): an
+  than after the encodes); the album copied into ``_source`` and verified (size and SHA-256:
+  the digest the copy computed is kept, what an encode's record says it was made from, so no
+  source is read again to hash it), each original's identity recorded as it was copied
+  (``staged.copied_originals_hashed``): an
   album failed at converting whose originals changed since (a damaged track replaced) starts
   again from them.
 - converting: each audio file encoded into ``_processed`` (``convert``: temporary name,
   verified length, tags and cover, rename), several at once (one ffmpeg per core); a track
-  already there with its record is skipped on resume; lossy sources and other files copied.
+  already there with its record is skipped on resume; lossy sources and other files copied,
+  a ``.cue`` file then naming the converted files (``cuesheet.renaming``).
   An album converted again (a track replaced, then ``--overwrite``) keeps each earlier
   output made from the same source bytes the same way (``status/conversions/made/``),
   placed by it and unchanged since, copied and verified: only changed sources are encoded.
@@ -47,17 +50,17 @@ from mediakeeper.batch.staged import (
     album_target,
     changed_originals,
     changed_since_copied,
-    copied_originals,
+    copied_originals_hashed,
 )
 from mediakeeper.conversions import plan
 from mediakeeper.conversions.outputs import write_outputs
 from mediakeeper.core import kinds
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.core.findings import finding_record
-from mediakeeper.fs.atomic import atomic_write_text
+from mediakeeper.fs.atomic import atomic_write_bytes, atomic_write_text
 from mediakeeper.fs.names import fitted
 from mediakeeper.fs.workdir import copy_verified, file_hash, same_files, same_volume
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import cuesheet, ffmpeg
 from mediakeeper.media.albums import album_files
 from mediakeeper.media.convert import (
     PROFILES,
@@ -171,7 +174,7 @@ class ConversionJob(StagedJob):
         shutil.rmtree(wd, ignore_errors=True)
         for folder in (SOURCE, PROCESSED, TRACKS):
             (wd / folder).mkdir(parents=True)
-        originals = copied_originals(album, wd / SOURCE)
+        originals, digests = copied_originals_hashed(album, wd / SOURCE)
         attempt.state = {}
         return attempt.save(
             CONVERTING,
@@ -181,6 +184,7 @@ class ConversionJob(StagedJob):
             archive=str(self.archive) if self.archive else None,
             files=plan.as_records(files),
             originals=originals,
+            sha256=digests,  # each source's, as its copy read it: not read again to record
         )
 
     def needs(self, item, files) -> dict[Path, int]:
@@ -203,6 +207,8 @@ class ConversionJob(StagedJob):
         profile = PROFILES[self.profile]
         files = plan.from_records(state["files"])
         todo = [e for e in files if not _done(wd, e)]
+        sheets = [e for e in todo if plan.is_cue_sheet(e)]  # once what they name is made
+        todo = [e for e in todo if e not in sheets]
         # Checked at preparing, but a resumed album may find its working volume filled since.
         estimate = sum(plan.estimated_output(e, profile) for e in todo)
         plan.check_space({self.working_root: estimate}, self.min_free_mb, state["key"])
@@ -213,8 +219,9 @@ class ConversionJob(StagedJob):
             done = itertools.count(1)  # (next() is atomic: the threads share it)
             tell = lambda worker: report_fraction(  # noqa: E731
                 f"encoding on {worker}", next(done) / len(todo))  # the live line: where
-            futures = [pool.submit(self._carry, exe, wd, e, profile, tell, earlier)
-                       for e in todo]  # fmt: skip
+            digests = state.get("sha256") or {}  # (none: an attempt prepared before they were kept)
+            futures = [pool.submit(self._carry, exe, wd, e, profile, tell, earlier,
+                                   digests.get(e.name, "")) for e in todo]  # fmt: skip
             wait(futures, return_when=FIRST_EXCEPTION)
             for future in futures:
                 if future.done() and future.exception() is not None:
@@ -226,13 +233,18 @@ class ConversionJob(StagedJob):
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
+        names = plan.converted_names(_carried(wd, files))  # (not a damaged source left out)
+        for sheet in sheets:
+            _carry_sheet(wd, sheet, names)
         return attempt.save(ARCHIVING if self.archive else FINALIZING)
 
     def _carry(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None,
-               earlier: dict[str, tuple[Path, dict]] | None = None) -> None:  # fmt: skip
-        """One file carried; a damaged source left out, with why, when the settings say so."""
+               earlier: dict[str, tuple[Path, dict]] | None = None,
+               sha256: str = "") -> None:  # fmt: skip
+        """One file carried; a damaged source left out, with why, when the settings say so.
+        ``sha256``: its source's, as copied (else it is read to hash it)."""
         try:
-            self._one(exe, wd, entry, profile, tell, earlier or {})
+            self._one(exe, wd, entry, profile, tell, earlier or {}, sha256)
         except DamagedSource as damaged:
             if self.damaged != plan.LEAVE_OUT:
                 raise
@@ -241,12 +253,13 @@ class ConversionJob(StagedJob):
             atomic_write_text(_record(wd, entry), json.dumps(asdict(record)), durable=False)
 
     def _one(self, exe: str, wd: Path, entry: plan.Entry, profile, tell=None,
-             earlier: dict[str, tuple[Path, dict]] | None = None) -> None:  # fmt: skip
+             earlier: dict[str, tuple[Path, dict]] | None = None,
+             sha256: str = "") -> None:  # fmt: skip
         source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
         if entry.action == plan.LEAVE:
             return  # a video: left where it is, said in the album's findings
         if entry.action == plan.ENCODE:
-            sha256, how = file_hash(source), made_with(profile)
+            sha256, how = sha256 or file_hash(source), made_with(profile)
             result = _kept(exe, (earlier or {}).get(entry.output), output, sha256, how) \
                 or self._encode(exe, source, output, profile, tell)  # fmt: skip
             result.source_sha256, result.made_with = sha256, how
@@ -425,6 +438,20 @@ def _kept(exe: str, earlier: tuple[Path, dict] | None, output: Path, sha256: str
         return keep_earlier(exe, path, output, made, made["output_sha256"])
     except (ConvertFailed, OSError, KeyError, TypeError):
         return None  # (changed, rotted or gone since: encoded again)
+
+
+def _carry_sheet(wd: Path, entry: plan.Entry, names: dict[str, str]) -> None:
+    """A ``.cue`` file beside the tracks carried naming their converted files (``names``),
+    written atomically; one naming none of them copied as it is."""
+    source, output = wd / SOURCE / entry.name, wd / PROCESSED / entry.output
+    data, named = cuesheet.renaming(source.read_bytes(), names)
+    if named:
+        atomic_write_bytes(output, data)
+    else:
+        copy_verified(source, output)
+    result = Converted(entry.name, entry.output, "kept", entry.size, output.stat().st_size,
+                       0.0, 0.0, note=plan.sheet_rewritten(named) if named else "")  # fmt: skip
+    atomic_write_text(_record(wd, entry), json.dumps(asdict(result)), durable=False)
 
 
 def _record(wd: Path, entry: plan.Entry) -> Path:

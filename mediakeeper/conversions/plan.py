@@ -20,6 +20,7 @@ from mediakeeper.fs.workdir import (  # noqa: F401
     check_writable,
     existing_parent,
 )
+from mediakeeper.media import cuesheet
 from mediakeeper.media.albums import album_files, is_audio
 from mediakeeper.media.convert import (
     Profile,
@@ -82,6 +83,24 @@ def estimated_output(entry: Entry, profile: Profile) -> int:
     if entry.action != ENCODE:
         return entry.size
     return estimated_bytes(entry.seconds, entry.size, profile)
+
+
+def is_cue_sheet(entry: Entry) -> bool:
+    """A ``.cue`` file beside the tracks: carried naming their converted files
+    (``cuesheet.renaming``)."""
+    return entry.action == KEEP and entry.name.lower().endswith(".cue") \
+        and entry.size <= cuesheet.MOST_BYTES  # fmt: skip
+
+
+def converted_names(items: list[Entry]) -> dict[str, str]:
+    """Each encoded source's name -> its output's, where they differ: what a cue sheet
+    beside them names instead."""
+    return {e.name: e.output for e in items if e.action == ENCODE and e.output != e.name}
+
+
+def sheet_rewritten(named: list[str]) -> str:
+    """What a dry run and the album's record say of a cue sheet that now names ``named``."""
+    return f"its FILE line rewritten to name {', '.join(named)}"
 
 
 def as_records(items: list[Entry]) -> list[dict]:

@@ -27,7 +27,7 @@ from mediakeeper.conversions.job import (
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.fs.workdir import file_hash
-from mediakeeper.media import ffmpeg
+from mediakeeper.media import cuesheet, ffmpeg
 from mediakeeper.media.convert import PROFILES, encode_command, made_with
 from mediakeeper.media.integrity import no_audio_by_header
 from mediakeeper.queue.store import QueueStore
@@ -109,6 +109,14 @@ def _job(session: str, **fields: Any) -> ConversionJob:
     return ConversionJob(session=session, **fields)
 
 
+def _sheet_names(path: Path, files: list[plan.Entry]) -> list[str]:
+    """The converted files a cue sheet will name (none: copied as it is)."""
+    try:
+        return cuesheet.renaming(path.read_bytes(), plan.converted_names(files))[1]
+    except OSError:
+        return []  # (unreadable: the run's copy says so)
+
+
 def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False) -> list[str]:
     """The lines a dry run prints for one album: a short one per track, with ``commands``
     (``-v``) the exact ffmpeg command of each encoded one."""
@@ -143,6 +151,8 @@ def preview(job: ConversionJob, item: dict[str, Any], *, commands: bool = False)
             lines.append(f"  {entry.name}: copied as it is (a lossy source; --allow-lossy)")
         elif entry.action == plan.LEAVE:
             lines.append(f"  {entry.name}: left out (a video: it stays where it is)")
+        elif plan.is_cue_sheet(entry) and (named := _sheet_names(album / entry.name, files)):
+            lines.append(f"  {entry.name}: copied, {plan.sheet_rewritten(named)}")
         else:
             lines.append(f"  {entry.name}: copied")
     if not commands and any(entry.action == plan.ENCODE for entry in files):

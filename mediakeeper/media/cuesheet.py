@@ -7,16 +7,33 @@ read from any format). A cue sheet's times are CD frames (75 a second), not samp
 text holds in any format at any rate: a conversion carries it as the target's CUESHEET tag
 (Vorbis comment, ID3 ``TXXX``, MP4 freeform), its FILE line naming the file it is in now;
 a block with no tag beside it is written out as that text. A FLAC target keeps the block
-too (the ``flac`` profile keeps the sample rate, so its offsets hold)."""
+too (the ``flac`` profile keeps the sample rate, so its offsets hold).
+
+A ``.cue`` file beside the rip is its sheet too: the converted album's copy names the
+converted file (``renaming``), every other byte as it was, in the sheet's own encoding."""
 
 from __future__ import annotations
 
+import codecs
+import os
 import re
+from collections.abc import Mapping
 
 from mutagen.flac import CueSheet
 
 FRAMES = 75  # a cue sheet's frames a second (a CD's sectors)
-_FILE = re.compile(r'^(\s*)FILE\s+(?:"[^"]*"|\S+)(?:\s+(\S+))?\s*$', re.IGNORECASE | re.MULTILINE)
+# A FILE line: its indent, the file it names (quoted, or a word), its type word. Spaces and
+# tabs only, never a line end: a CRLF sheet keeps its CR, a blank line after it stays.
+_FILE = re.compile(
+    r'^([ \t]*)FILE[ \t]+(?:"([^"\r\n]*)"|([^ \t\r\n]+))(?:[ \t]+[^ \t\r\n]+)?[ \t]*(?=\r?$)',
+    re.IGNORECASE | re.MULTILINE,
+)
+# A sheet's own encoding, told by its BOM, else by what its bytes decode as: UTF-8, else
+# Windows-1252 (EAC and foobar2000 write both), else Latin-1 (any bytes: none is changed).
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+         (codecs.BOM_UTF16_BE, "utf-16-be"))  # fmt: skip
+_UNMARKED = ("utf-8", "cp1252", "latin-1")
+MOST_BYTES = 1 << 20  # a larger ".cue" is no cue sheet: copied as it is
 _LEAD_OUT = (170, 255)  # a CD's lead-out track number, and any other medium's
 
 
@@ -55,6 +72,64 @@ def naming(text: str, file_name: str) -> str:
     """The cue sheet ``text`` with its FILE line naming ``file_name`` (an MP3's as MP3, any
     other's as WAVE, as a player takes them), every other line as it was."""
     return _FILE.sub(lambda m: m.group(1) + _file_line(file_name), text)
+
+
+def renaming(data: bytes, names: Mapping[str, str]) -> tuple[bytes, list[str]]:
+    """A ``.cue`` file's ``data`` with each FILE line that names a converted file (``names``:
+    a source's name -> its converted file's; the sheet's name matched as it is, else
+    ignoring case, else by its stem: EAC's sheet may name the WAV it ripped; a sheet of one
+    FILE line beside one converted file names it whatever its name) naming the converted
+    one (``naming``'s FILE line), every other byte as it was, in the sheet's own encoding.
+    Also the names it now names (none: ``data`` unchanged)."""
+    bom, codec = _encoding(data)
+    try:
+        text = data[len(bom):].decode(codec)
+    except UnicodeDecodeError:  # (a UTF-16 sheet cut short: not rewritten)
+        return data, []
+    written: list[str] = []
+    lone = next(iter(names.values())) if len(names) == 1 and len(_FILE.findall(text)) == 1 \
+        else None  # fmt: skip
+
+    def rename(line: re.Match) -> str:
+        named = line.group(2) if line.group(2) is not None else line.group(3)
+        now = _converted(named, names) or lone
+        if now is None:
+            return line.group(0)
+        try:
+            now.encode(codec)
+        except UnicodeEncodeError:  # (a name the sheet's encoding cannot spell: its own
+            now = os.path.splitext(named)[0] + os.path.splitext(now)[1]  # with the new end)
+        written.append(now)
+        return line.group(1) + _file_line(now)
+
+    text = _FILE.sub(rename, text)
+    return (bom + text.encode(codec), written) if written else (data, [])
+
+
+def _encoding(data: bytes) -> tuple[bytes, str]:
+    """The BOM ``data`` starts with (or none) and the encoding of what follows."""
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return bom, codec
+    for codec in _UNMARKED:
+        try:
+            data.decode(codec)
+            return b"", codec
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("unreachable: Latin-1 decodes any bytes")
+
+
+def _converted(named: str, names: Mapping[str, str]) -> str | None:
+    """The converted name of the file a sheet names, or None (not converted: left as is)."""
+    if named in names:
+        return names[named]
+    folded = {name.casefold(): now for name, now in names.items()}
+    if named.casefold() in folded:
+        return folded[named.casefold()]
+    stem = os.path.splitext(named)[0].casefold()
+    alike = [now for name, now in names.items() if os.path.splitext(name)[0].casefold() == stem]
+    return alike[0] if len(alike) == 1 else None
 
 
 def _file_line(file_name: str) -> str:
