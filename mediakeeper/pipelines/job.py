@@ -188,8 +188,8 @@ class PipelineJob(StagedJob):
             else:
                 result = run_watched(lambda: processor.run(context, inputs, partial,
                                                            step.params),
-                                     partial, self.pipeline.stall_timeout,
-                                     self.message)  # fmt: skip
+                                     partial, self.pipeline.stall_timeout, self.message,
+                                     self.pipeline.step_timeout)  # fmt: skip
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise

@@ -9,7 +9,8 @@ the one place a parameter is declared.
     input: ~/Music/flac
     output: ~/Music/phone
     archive: ~/Archive            # optional
-    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600}
+    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600,
+               step_timeout: 21600}
     steps:
       - {name: to-opus, processor: convert, params: {codec: opus, bitrate: 128k}}
       - {name: loudness, processor: replaygain, params: {album: true}}
@@ -42,7 +43,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError, said
 from mediakeeper.pipelines.steps import registry
-from mediakeeper.pipelines.watchdog import DEFAULT_STALL
+from mediakeeper.pipelines.watchdog import DEFAULT_LIMIT, DEFAULT_STALL
 from mediakeeper.text.visible import one_line
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -85,6 +86,7 @@ class Pipeline:
     checkpoint_every: int = 50
     continue_on_error: bool = True
     stall_timeout: int = DEFAULT_STALL  # seconds a step may go without progress (watchdog)
+    step_timeout: int = DEFAULT_LIMIT  # seconds a step may run in all, however busy
     source: str = ""  # the file, or "built-in"
     file: str = ""  # the file's absolute path ("" built-in): a session records it to resume
     digest: str = ""  # the SHA-256 of the file's bytes as read, to see it changed since
@@ -167,6 +169,7 @@ def parse(
         checkpoint_every=settings.checkpoint_every,
         continue_on_error=settings.continue_on_error,
         stall_timeout=settings.stall_timeout,
+        step_timeout=settings.step_timeout,
         source=where,
     )
 
@@ -252,6 +255,8 @@ class FileSettings(_Model):
     continue_on_error: Annotated[bool, _setting(bool)] = True
     # seconds a step may go without progress (watchdog)
     stall_timeout: Annotated[int, _setting(int, minimum=1)] = DEFAULT_STALL
+    # seconds a step may run in all, however busy (a loop that never ends shows no stall)
+    step_timeout: Annotated[int, _setting(int, minimum=1)] = DEFAULT_LIMIT
 
 
 class FileStep(_Model):
