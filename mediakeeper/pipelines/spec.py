@@ -152,7 +152,7 @@ def parse(
         found, errors = None, err.errors()
     else:
         errors = []
-    errors = _used_twice(data) + errors  # a step's name first, as the file says it
+    errors = _used_twice(data) + _archive_missing(data) + errors  # as the file says them
     if errors:
         raise PipelineInvalid(_lines(errors, data, where, node))
     settings = found.settings
@@ -299,6 +299,22 @@ def _used_twice(data: Any) -> list[dict[str, Any]]:
             found.append({"type": "twice", "loc": ("steps", number - 1, "name"), "msg": twice})
         elif name:
             first[name] = number
+    return found
+
+
+def _archive_missing(data: Any) -> list[dict[str, Any]]:
+    """Each step whose processor writes into the archive, in a pipeline that names none: a
+    rule across keys, refused here rather than at that step of every album, mid-run."""
+    if not isinstance(data, dict) or data.get("archive") is not None:
+        return []
+    found = []
+    for number, entry in enumerate(_entries(data)):
+        name = entry.get("processor") if isinstance(entry, dict) else None
+        processor = registry.get(name) if isinstance(name, str) else None
+        if processor is not None and processor.needs_archive:
+            why = (f"{name} writes the album into the pipeline's archive: set `archive:` (a "
+                   "folder) in the pipeline")  # fmt: skip
+            found.append({"type": "archive", "loc": ("steps", number, "processor"), "msg": why})
     return found
 
 
