@@ -572,3 +572,21 @@ def test_a_step_that_fails_half_way_leaves_nothing_half_written(tmp_path, misbeh
     [wd] = (home / "working" / "pipeline-half").iterdir()
     kept = sorted(p.name.split("-")[0] for p in wd.iterdir())
     assert kept == ["1", "_source", "state.json"], list(wd.iterdir())
+
+
+def test_a_step_that_makes_no_file_fails_its_album_rather_than_place_an_empty_one(
+    tmp_path, misbehaving
+):
+    """A step that returned without writing or passing on a file (a plugin that forgot
+    ``pass_through``) completed its album: "1 album completed", and the output held an
+    empty folder where the album's tracks were to be."""
+    pipeline = write_pipeline(tmp_path / "lost.yaml", step("gone", "forgets"),
+                              input=album_of_two(tmp_path), output=tmp_path / "out")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert pipeline_item(home, "lost")["last_error"] == (
+        f"step 1 {step_label('gone', 'forgets', 'FORGETS')}: it made no file of the album's 2: "
+        "a step writes its outputs and passes on the files it does not handle "
+        "(registry.pass_through)")  # fmt: skip
+    assert not (tmp_path / "out").exists()

@@ -81,3 +81,10 @@ NOT_JSON = Processor("not-json", "returns a set", not_json)
 CHATTERS = Processor("chatters", "prints 10000 lines", chatter,
                      (Param("fail", bool, default=False),))
 HALFWAY = Processor("halfway", "writes a file and a half, then fails", halfway)
+
+
+def forget(context, inputs, out, params):
+    return {}  # its files neither made nor passed on
+
+
+FORGETS = Processor("forgets", "writes nothing and passes nothing on", forget)
