@@ -4,6 +4,7 @@ values against ffmpeg's own measurement, tag keys per format read back with muta
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -716,3 +717,19 @@ def test_a_copy_step_without_an_archive_is_refused_when_the_file_is_read(tmp_pat
         assert result.returncode == 2, (asked, result.stdout + result.stderr)
         assert said in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert not (tmp_path / "home").exists(), "refused before anything was written"
+
+
+def test_run_json_prints_the_session_alone_on_standard_output(tmp_path, exe):
+    """The reference says `pipeline run --json` prints the run's session once it ends, as
+    every kind's batch does; it said "No such option '--json'", exit 2."""
+    pipeline = write_pipeline(tmp_path / "gain.yaml", step("loudness", "replaygain"),
+                              input=library(exe, tmp_path), output=tmp_path / "out")
+    result = run("run", pipeline, "--home", tmp_path / "home", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(result.stdout)  # the one document, alone
+    assert shown["kind"] == "pipeline-gain", shown
+    assert sorted(i["name"] for i in shown["items"]) == ["Artist/One", "Artist/Two"], shown
+    assert "2 albums completed" in result.stderr, result.stderr
+    refused = run("run", pipeline, "--home", tmp_path / "home", "--json", "--dry-run",
+                  cwd=tmp_path)  # fmt: skip
+    assert refused.returncode == 2 and "--dry-run has none of" in refused.stderr, refused.stderr
