@@ -21,6 +21,7 @@ from mediakeeper.cli.command import (
     finish_writes,
     group_home_option,
     home_option,
+    lines_on_stderr,
 )
 from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.core import kinds, rule_plugins
@@ -161,9 +162,30 @@ def _package(rule: rule_plugins.LoadedRule) -> str:
               help="Only what that session left unfinished and the rest of its batch (what "
               "`mediakeeper sessions resume` runs).")  # fmt: skip
 @opts.scheduler()
-def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session, scheduler):
+@opts.as_json()
+def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session, scheduler,
+        as_json):  # fmt: skip
     """Run a pipeline on the next albums of its input (queue kind pipeline-<name>). Stop any
     time: the next run (or --retry-errors for failed albums) continues each album at its step."""
+    if as_json and dry_run:  # as every kind's batch refuses it (cli/batch.py)
+        raise click.UsageError("--json prints a batch's session, which a --dry-run has none of")
+    with lines_on_stderr(as_json):
+        ran = _run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session,
+                   scheduler)  # fmt: skip
+    if ran is None:  # a dry run
+        return
+    status_dir, session_id, exit_code = ran
+    if as_json:
+        from mediakeeper.cli.sessions import session_document
+
+        echo_json(session_document(status_dir, session_id))
+    sys.exit(exit_code)
+
+
+def _run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_session,
+         scheduler) -> tuple[Path, str, int] | None:  # fmt: skip
+    """The run: its data home's status folder, its session and its exit code; or its dry
+    run (None)."""
     found = catalog.resolve(resolve_home(home), pipeline, check_input=input_ is None)
     if input_ or output:
         found = dataclasses.replace(found, input=input_ or found.input,
@@ -187,7 +209,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
         albums = [(item["key"], Path(item["path"])) for item in items]
         for line in catalog.plan_lines(found, albums):
             click.echo(line)
-        return
+        return None
     with collector.loading():
         from mediakeeper.pipelines.job import PipelineJob
 
@@ -232,7 +254,7 @@ def run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_sess
             # Whole (its paths too), on one line: a file named in it may hold a line feed.
             click.echo(f"{one_line(outcome.name)}: {one_line(outcome.error)}", err=True)
     click.echo(f"session log: {one_line(str(session.log_path))}")
-    sys.exit(report.exit_code)
+    return settings.status_dir, session.id, report.exit_code
 
 
 if __name__ == "__main__":

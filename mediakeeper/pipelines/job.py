@@ -188,8 +188,9 @@ class PipelineJob(StagedJob):
             else:
                 result = run_watched(lambda: processor.run(context, inputs, partial,
                                                            step.params),
-                                     partial, self.pipeline.stall_timeout,
-                                     self.message)  # fmt: skip
+                                     partial, self.pipeline.stall_timeout, self.message,
+                                     self.pipeline.step_timeout)  # fmt: skip
+            _made_something(inputs, partial)
         except BaseException:  # nothing half made stays; the steps before are kept
             shutil.rmtree(partial, ignore_errors=True)
             raise
@@ -210,6 +211,15 @@ class PipelineJob(StagedJob):
             if is_audio(name):
                 ffmpeg.decoded_length(exe, out / name)  # FFmpegFailed: the step fails
         return sent["result"]
+
+
+def _made_something(inputs: Path, out: Path) -> None:
+    """A step given files that made none (neither wrote nor passed any on) fails: its album
+    would be placed as an empty folder, said completed."""
+    if not any(out.iterdir()) and (given := registry.input_files(inputs)):
+        raise MediakeeperError(f"it made no file of the album's {len(given)}: a step writes "
+                               "its outputs and passes on the files it does not handle "
+                               "(registry.pass_through)")  # fmt: skip
 
 
 def _step_dir(wd: Path, index: int, name: str) -> Path:

@@ -9,7 +9,8 @@ the one place a parameter is declared.
     input: ~/Music/flac
     output: ~/Music/phone
     archive: ~/Archive            # optional
-    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600}
+    settings: {checkpoint_every: 50, continue_on_error: true, stall_timeout: 600,
+               step_timeout: 21600}
     steps:
       - {name: to-opus, processor: convert, params: {codec: opus, bitrate: 128k}}
       - {name: loudness, processor: replaygain, params: {album: true}}
@@ -42,7 +43,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError, said
 from mediakeeper.pipelines.steps import registry
-from mediakeeper.pipelines.watchdog import DEFAULT_STALL
+from mediakeeper.pipelines.watchdog import DEFAULT_LIMIT, DEFAULT_STALL
 from mediakeeper.text.visible import one_line
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -85,6 +86,7 @@ class Pipeline:
     checkpoint_every: int = 50
     continue_on_error: bool = True
     stall_timeout: int = DEFAULT_STALL  # seconds a step may go without progress (watchdog)
+    step_timeout: int = DEFAULT_LIMIT  # seconds a step may run in all, however busy
     source: str = ""  # the file, or "built-in"
     file: str = ""  # the file's absolute path ("" built-in): a session records it to resume
     digest: str = ""  # the SHA-256 of the file's bytes as read, to see it changed since
@@ -150,7 +152,7 @@ def parse(
         found, errors = None, err.errors()
     else:
         errors = []
-    errors = _used_twice(data) + errors  # a step's name first, as the file says it
+    errors = _used_twice(data) + _archive_missing(data) + errors  # as the file says them
     if errors:
         raise PipelineInvalid(_lines(errors, data, where, node))
     settings = found.settings
@@ -167,6 +169,7 @@ def parse(
         checkpoint_every=settings.checkpoint_every,
         continue_on_error=settings.continue_on_error,
         stall_timeout=settings.stall_timeout,
+        step_timeout=settings.step_timeout,
         source=where,
     )
 
@@ -252,6 +255,8 @@ class FileSettings(_Model):
     continue_on_error: Annotated[bool, _setting(bool)] = True
     # seconds a step may go without progress (watchdog)
     stall_timeout: Annotated[int, _setting(int, minimum=1)] = DEFAULT_STALL
+    # seconds a step may run in all, however busy (a loop that never ends shows no stall)
+    step_timeout: Annotated[int, _setting(int, minimum=1)] = DEFAULT_LIMIT
 
 
 class FileStep(_Model):
@@ -294,6 +299,22 @@ def _used_twice(data: Any) -> list[dict[str, Any]]:
             found.append({"type": "twice", "loc": ("steps", number - 1, "name"), "msg": twice})
         elif name:
             first[name] = number
+    return found
+
+
+def _archive_missing(data: Any) -> list[dict[str, Any]]:
+    """Each step whose processor writes into the archive, in a pipeline that names none: a
+    rule across keys, refused here rather than at that step of every album, mid-run."""
+    if not isinstance(data, dict) or data.get("archive") is not None:
+        return []
+    found = []
+    for number, entry in enumerate(_entries(data)):
+        name = entry.get("processor") if isinstance(entry, dict) else None
+        processor = registry.get(name) if isinstance(name, str) else None
+        if processor is not None and processor.needs_archive:
+            why = (f"{name} writes the album into the pipeline's archive: set `archive:` (a "
+                   "folder) in the pipeline")  # fmt: skip
+            found.append({"type": "archive", "loc": ("steps", number, "processor"), "msg": why})
     return found
 
 

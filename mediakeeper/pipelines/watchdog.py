@@ -12,10 +12,19 @@ program it started (its group) are killed and the step fails with :class:`StepSt
 item is recorded as failed, and the next run with ``--retry-errors`` starts again at that step,
 as after any failure.
 
-The step's result (JSON, as ``state.json`` keeps it), or its error as one line
-(``describe(err)``), comes back up a pipe. A child that dies without either (killed, out of
-memory) is the step's failure too. The child dies with the job's process (a ``kill -9`` of
-the batch leaves no step running).
+A step busy for ever (a loop that never ends) moves its CPU time, so it never stalls: it is
+stopped once it has run for ``limit`` seconds in all (the pipeline's ``step_timeout``),
+however busy, with :class:`StepTimedOut`.
+
+The step's result (a mapping of JSON values, as ``state.json`` keeps it; anything else is
+the step's failure, said as such), or its error as one line (``describe(err)``), comes back
+up a pipe. A child that dies without either (killed, out of memory) is the step's failure
+too. The child, and every program it started, dies with the job's process (a ``kill -9`` of
+the batch leaves nothing of the step running: ``forked``'s ``programs_too``).
+
+What the step prints (its stdout and stderr, and those of the programs it runs) goes up a
+pipe of its own, never into the batch's lines: it counts as a sign of progress, and the last
+line of it ends the step's error, when it fails, as the first clue to why.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import json
 import os
 import select
+import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -32,12 +42,21 @@ from typing import Any
 from mediakeeper.batch.stage_progress import report_fraction, report_stage, reporting
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.system.forked import forked, how_it_ended
+from mediakeeper.text.cut import cut
+from mediakeeper.text.visible import one_line
 
 DEFAULT_STALL = 600  # seconds a step may go without any sign of progress
+DEFAULT_LIMIT = 6 * 3600  # seconds a step may run in all, however busy (an album's encode
+# takes minutes; a book of a hundred hours merged on one core, about one)
+PRINTED_KEPT = 4096  # bytes of what the step printed last, kept for its error
 
 
 class StepStalled(MediakeeperError):
     """The step showed no progress for its stall timeout and was stopped."""
+
+
+class StepTimedOut(MediakeeperError):
+    """The step ran for its whole time limit and was stopped."""
 
 
 class StepDied(MediakeeperError):
@@ -45,16 +64,38 @@ class StepDied(MediakeeperError):
 
 
 def run_watched(
-    step: Callable[[], Any], out: Path, stall: float, describe: Callable[[BaseException], str]
+    step: Callable[[], Any],
+    out: Path,
+    stall: float,
+    describe: Callable[[BaseException], str],
+    limit: float = DEFAULT_LIMIT,
 ) -> Any:
     """``step()``'s result, run in a child process watched as the module says."""
-    with forked(lambda write_end: _run_step(step, write_end, describe)) as (pid, read_end):
-        return _watch(pid, read_end, out, stall)
+    printed_end, printing_end = os.pipe()
+
+    def body(write_end: int) -> None:
+        _run_step(step, write_end, printing_end, describe)
+
+    try:
+        with forked(body, programs_too=True) as (pid, read_end):
+            os.close(printing_end)
+            printing_end = -1
+            return _watch(pid, read_end, printed_end, out, stall, limit)
+    finally:
+        for end in (printed_end, printing_end):
+            if end >= 0:
+                os.close(end)
 
 
-def _run_step(step: Callable[[], Any], write_end: int, describe) -> None:
-    """In the child: the step run, its stages and fractions, then its result or its error's
-    line, sent up the pipe as JSON lines."""
+def _run_step(step: Callable[[], Any], write_end: int, printing_end: int, describe) -> None:
+    """In the child: what it prints sent up ``printing_end``; the step run, its stages and
+    fractions, then its result or its error's line, sent up the pipe as JSON lines."""
+    for printed in (1, 2):  # the step's stdout and stderr, and its programs'
+        os.dup2(printing_end, printed)
+    os.close(printing_end)
+    # Python's own streams too, wherever this process had them point (a test's capture)
+    sys.stdout, sys.stderr = (open(fd, "w", encoding="utf-8", errors="replace", buffering=1,  # noqa: SIM115
+                                   closefd=False) for fd in (1, 2))  # fmt: skip
     with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
 
         def send(**said: Any) -> None:
@@ -64,19 +105,41 @@ def _run_step(step: Callable[[], Any], write_end: int, describe) -> None:
         try:
             with reporting(lambda s: send(stage=s), lambda d, f: send(fraction=[d, f])):
                 result = step()
-            send(result=result)
+            send(result=_checked(result))
         except BaseException as err:  # any failure: its one line goes up
             send(error=describe(err))
 
 
-def _watch(pid: int, read_end: int, out: Path, stall: float) -> Any:
-    every = min(1.0, stall / 4)
-    seen, moved = _signs(pid, out), time.monotonic()
-    pending, said = b"", {}
+def _checked(result: Any) -> dict[str, Any]:
+    """The step's result, as ``state.json`` can keep it, or its failure in its own words
+    (rather than the JSON encoder's crash)."""
+    if not isinstance(result, dict):
+        raise MediakeeperError(f"it returned {type(result).__name__}, where a step returns a "
+                               "mapping of JSON values (`return {}` when it has none)")  # fmt: skip
+    try:
+        json.dumps(result, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as err:
+        raise MediakeeperError(f"its result is not JSON ({err}): a step returns a mapping of "
+                               "JSON values") from None  # fmt: skip
+    return result
+
+
+def _watch(pid: int, read_end: int, printed_end: int, out: Path, stall: float,
+           limit: float) -> Any:  # fmt: skip
+    every = min(1.0, stall / 4, limit / 4)
+    seen, started = _signs(pid, out), time.monotonic()
+    moved, pending, said, printed = started, b"", {}, b""
+    reading = [read_end, printed_end]
     while True:
-        ready, _, _ = select.select([read_end], [], [], every)
+        ready, _, _ = select.select(reading, [], [], every)
         now = time.monotonic()
-        if ready:
+        if printed_end in ready:  # read as it comes: a full pipe would hold the step
+            chunk = os.read(printed_end, 1 << 16)
+            if chunk:
+                printed, moved = (printed + chunk)[-PRINTED_KEPT:], now
+            else:  # (a program it left may hold it open longer: the step's end is read_end's)
+                reading.remove(printed_end)
+        if read_end in ready:
             chunk = os.read(read_end, 1 << 16)
             if not chunk:
                 break  # the child has ended
@@ -85,16 +148,29 @@ def _watch(pid: int, read_end: int, out: Path, stall: float) -> Any:
                 with suppress(ValueError):  # a line torn by the child's end
                     said = _heard(json.loads(line)) or said
             moved = now
-        elif (signs := _signs(pid, out)) != seen:
+        elif not ready and (signs := _signs(pid, out)) != seen:
             seen, moved = signs, now
+        if now - started > limit:
+            raise StepTimedOut(f"it ran for {limit:g} s, the pipeline's step_timeout, and was "
+                               "stopped" + _last_printed(printed))  # fmt: skip
         if now - moved > stall:
             raise StepStalled(f"it showed no progress for {stall:g} s and was stopped (is it "
-                              "waiting for a mount that stopped answering?)")  # fmt: skip
+                              "waiting for a mount that stopped answering?)"
+                              + _last_printed(printed))  # fmt: skip
     if "error" in said:
-        raise MediakeeperError(said["error"])
+        raise MediakeeperError(said["error"] + _last_printed(printed))
     if "result" not in said:
-        raise StepDied(f"its process ended ({how_it_ended(pid)}) before the step finished")
+        raise StepDied(f"its process ended ({how_it_ended(pid)}) before the step finished"
+                       + _last_printed(printed))  # fmt: skip
     return said["result"]
+
+
+def _last_printed(printed: bytes) -> str:
+    """The last line the step printed, said after its error ("" when it printed none)."""
+    lines = [line for line in printed.decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return f"; the last line it printed: {one_line(cut(lines[-1].strip(), 300))!r}"
 
 
 def _heard(message: dict[str, Any]) -> dict[str, Any] | None:

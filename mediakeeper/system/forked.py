@@ -9,6 +9,12 @@ deadline, ``system.time_limit``; while watching for signs of progress,
 whatever the call half did is lost with its process, never seen. The child dies with this
 process (``kill -9`` of a batch leaves no call running); Ctrl+C is this process's to answer
 (the child ignores it) and SIGTERM ends the child at once.
+
+The kernel ends the child with this process, but not the programs the call started: they
+would run on, orphaned (a plugin's ffmpeg still writing into a working folder the next run
+starts again). With ``programs_too``, the call runs in a grandchild, and the child only
+guards it: told by the kernel that this process died (SIGTERM), it kills its whole group,
+the call and every program it started.
 """
 
 from __future__ import annotations
@@ -23,16 +29,19 @@ from mediakeeper.system.linux import die_with_parent
 
 
 @contextmanager
-def forked(body: Callable[[int], None]) -> Iterator[tuple[int, int]]:
+def forked(
+    body: Callable[[int], None], *, programs_too: bool = False
+) -> Iterator[tuple[int, int]]:
     """``(pid, read_end)`` of a child running ``body(write_end)`` (it owns the pipe's write
     end; the child exits 0 when ``body`` returns, 1 when it raises); killed and reaped when
-    the block ends."""
+    the block ends. ``programs_too``: the programs ``body`` starts end with this process
+    too (the module says how)."""
     parent = os.getpid()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(read_end)
-        _child(body, write_end, parent)
+        _child(body, write_end, parent, programs_too)
     os.close(write_end)
     with suppress(OSError):  # (the child does the same: whichever runs first, it is so)
         os.setpgid(pid, pid)
@@ -43,10 +52,12 @@ def forked(body: Callable[[int], None]) -> Iterator[tuple[int, int]]:
         _end(pid)
 
 
-def _child(body: Callable[[int], None], write_end: int, parent: int) -> None:
+def _child(body: Callable[[int], None], write_end: int, parent: int, programs_too: bool) -> None:
     code = 1
     try:
         os.setpgid(0, 0)
+        if programs_too:
+            parent = _guarded(write_end, parent)  # the call's parent is now its guardian
         die_with_parent()
         if os.getppid() != parent:  # the parent died before the line above
             os._exit(1)
@@ -55,6 +66,37 @@ def _child(body: Callable[[int], None], write_end: int, parent: int) -> None:
         code = 0
     finally:
         os._exit(code)
+
+
+def _guarded(write_end: int, parent: int) -> int:
+    """In the child: the call's process forked; there, its guardian's pid returned. The
+    guardian waits for it and ends as it ended, or kills the whole group (the call, every
+    program it started, itself) once ``parent`` dies."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the parent's to answer
+    signal.signal(signal.SIGTERM, _end_group)
+    die_with_parent(signal.SIGTERM)  # a signal it can answer: the group's end
+    if os.getppid() != parent:  # the parent died before the line above
+        _end_group()
+    guardian = os.getpid()
+    call = os.fork()
+    if call == 0:  # the call's process
+        return guardian
+    os.close(write_end)  # the call's alone: its end is the pipe's end
+    while True:
+        try:
+            _, status = os.waitpid(call, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):  # ended as the call did: how_it_ended says how
+        with suppress(OSError, ValueError):  # (SIGKILL keeps its action)
+            signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _end_group(*_: object) -> None:
+    os.killpg(0, signal.SIGKILL)
 
 
 def how_it_ended(pid: int) -> str:

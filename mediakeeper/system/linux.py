@@ -29,11 +29,11 @@ def _libc():
         return None
 
 
-def die_with_parent() -> None:
-    """Have the kernel SIGKILL this process when its parent dies."""
+def die_with_parent(sent: signal.Signals = signal.SIGKILL) -> None:
+    """Have the kernel send this process ``sent`` (SIGKILL: its end) when its parent dies."""
     prctl = getattr(_libc(), "prctl", None)
     if prctl is not None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        prctl(_PR_SET_PDEATHSIG, sent)
 
 
 def child_dies_with_parent():

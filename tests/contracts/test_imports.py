@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run_script
+from tests.helpers import run_script, step, write_pipeline
 from tests.helpers.audio import build_library
 from tests.helpers.deciding import TAKING
 
@@ -202,10 +202,8 @@ def test_a_batch_with_no_scheduler_set_loads_no_cluster(child_env, tmp_path, kin
     env = {k: v for k, v in child_env.items() if not k.startswith("MEDIAKEEPER_CLUSTER")}
     home = str(tmp_path / "home")
     if kind == "pipeline":  # a real run (its dry run stops before the cluster is asked)
-        steps = "  - {name: to-flac, processor: convert, params: {codec: flac}}\n"
-        spec = tmp_path / "phone.yaml"
-        spec.write_text(f"name: phone\ninput: {tmp_path / 'lib'}\noutput: {tmp_path / 'out'}\n"
-                        f"steps:\n{steps}", encoding="utf-8")  # fmt: skip
+        spec = write_pipeline(tmp_path / "phone.yaml", step("to-flac", "convert", codec="flac"),
+                              input=tmp_path / "lib", output=tmp_path / "out")  # fmt: skip
         module, args = "mediakeeper.cli.pipeline", ["run", str(spec), "--home", home]
     else:
         module = "mediakeeper.cli.main"

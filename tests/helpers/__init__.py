@@ -1,6 +1,7 @@
 """What the tests share beside their fixtures (tests/conftest.py): subprocesses and the
-checkout (``processes``), real audio and its tags read back by mutagen alone (``audio``), and
-the operating system's refusals and limits made real (``system``)."""
+checkout (``processes``), real audio and its tags read back by mutagen alone (``audio``), the
+operating system's refusals and limits made real (``system``), and pipeline files
+(``pipelines``)."""
 
 from tests.helpers.audio import (
     AUDIO_SUFFIXES,
@@ -16,6 +17,7 @@ from tests.helpers.audio import (
     tag_map,
     tree_of,
 )
+from tests.helpers.pipelines import step, write_pipeline
 from tests.helpers.processes import (
     REPO_ROOT,
     batched_home,
@@ -46,5 +48,6 @@ __all__ = [
     "family_of", "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
     "queue_manager_cli", "raw_frames_of", "read_only_bind", "refuse_scandir", "resume",
     "run_pasted", "run_script",
-    "script_env", "small_tmpfs", "stopped_when", "tag_by_hand", "tag_map", "tree_of", "wait_until",
+    "script_env", "small_tmpfs", "step", "stopped_when", "tag_by_hand", "tag_map", "tree_of",
+    "wait_until", "write_pipeline",
 ]  # fmt: skip

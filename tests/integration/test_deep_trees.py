@@ -19,7 +19,7 @@ from mediakeeper.demo.tracks import template_bytes
 from mediakeeper.fs import tree
 from mediakeeper.media import albums
 from mediakeeper.queue import fingerprints
-from tests.helpers import REPO_ROOT, decisions_alone, deeper_than_path_max
+from tests.helpers import REPO_ROOT, decisions_alone, deeper_than_path_max, step, write_pipeline
 
 DEPTH = 1000
 
@@ -165,10 +165,8 @@ def test_music_and_movies_queue_refresh_and_work_a_deep_library(tmp_path, deep_l
 
 def test_a_pipeline_carries_an_album_from_the_bottom_of_a_deep_library(tmp_path, deep_library):
     lib, _ = deep_library
-    pipeline = tmp_path / "phone.yaml"
-    pipeline.write_text(f"name: phone\ninput: {lib}\noutput: {tmp_path / 'out'}\nsteps:\n"
-                        "  - {name: to-opus, processor: convert, params: {codec: opus}}\n",
-                        encoding="utf-8")  # fmt: skip
+    pipeline = write_pipeline(tmp_path / "phone.yaml", step("to-opus", "convert", codec="opus"),
+                              input=lib, output=tmp_path / "out")  # fmt: skip
     mediakeeper(tmp_path / "home", "pipeline", "run", pipeline)
     assert [p.name for p in (tmp_path / "out").joinpath(DEEP_KEY).iterdir()] == ["01 Deep.opus"]
 

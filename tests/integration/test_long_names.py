@@ -21,7 +21,7 @@ from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.names import NAME_MAX, cut_to_fit, fitted, name_bytes
 from mediakeeper.media import ffmpeg
 from mediakeeper.text.slug import slugify
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, step, write_pipeline
 from tests.integration.test_movie_batch import API_KEY, FakeTMDb, tmdb_env
 
 
@@ -184,15 +184,9 @@ def test_an_album_of_long_names_is_converted_verified_and_made_a_book(tmp_path, 
 def test_a_pipeline_carries_long_names_through_its_steps(tmp_path, exe):
     lib = tmp_path / "lib"
     tone_album(exe, lib / sized("é", 255))
-    pipeline = tmp_path / "phone.yaml"
-    pipeline.write_text(f"""\
-name: phone
-input: {lib}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: to-opus, processor: convert, params: {{codec: opus}}}}
-  - {{name: loudness, processor: replaygain, params: {{album: true}}}}
-""", encoding="utf-8")  # fmt: skip
+    pipeline = write_pipeline(tmp_path / "phone.yaml", step("to-opus", "convert", codec="opus"),
+                              step("loudness", "replaygain", album=True), input=lib,
+                              output=tmp_path / "out")  # fmt: skip
     home = tmp_path / "home"
     mediakeeper(home, "pipeline", "run", pipeline)
     made = list((tmp_path / "out").rglob("*.opus"))
@@ -222,14 +216,8 @@ def test_a_pipeline_splits_long_named_files_into_parts_whose_names_fit(tmp_path,
     instead, as a conversion's is."""
     lib = tmp_path / "lib"
     album = tone_album(exe, lib / "Book")
-    pipeline = tmp_path / "cut.yaml"
-    pipeline.write_text(f"""\
-name: cut
-input: {lib}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: cut, processor: split, params: {{mode: fixed, seconds: 5}}}}
-""", encoding="utf-8")  # fmt: skip
+    pipeline = write_pipeline(tmp_path / "cut.yaml", step("cut", "split", mode="fixed", seconds=5),
+                              input=lib, output=tmp_path / "out")  # fmt: skip
     mediakeeper(tmp_path / "home", "pipeline", "run", pipeline)
     parts = sorted(os.listdir(tmp_path / "out" / "Book"))
     expected = sorted(cut_to_fit(Path(name).stem, " - 001.flac") for name in os.listdir(album))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import run_script
+from tests.helpers import run_script, step, write_pipeline
 from tests.integration.serving import described, script, serve
 from tests.integration.test_conversions import make_album
 from tests.integration.test_sessions_kinds import _queue
@@ -32,14 +32,9 @@ def failed(tmp_path):
     for album in ALBUMS:
         folder = make_album(lib / album, album.split("/")[0], tracks=2)
         (folder / "02 Song.flac").write_bytes(b"fLaC and then nothing a decoder takes" * 40)
-    pipeline = tmp_path / "phone.yaml"
-    pipeline.write_text(f"""\
-name: phone
-input: {lib}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: to_opus, processor: convert, params: {{codec: opus, bitrate: 96k}}}}
-""", encoding="utf-8")  # fmt: skip
+    pipeline = write_pipeline(tmp_path / "phone.yaml",
+                              step("to_opus", "convert", codec="opus", bitrate="96k"),
+                              input=lib, output=tmp_path / "out")  # fmt: skip
     ran = script("pipeline", "run", pipeline, "--home", home, timeout=300)
     assert ran.returncode == 1, ran.stdout + ran.stderr
     assert [i["status"] for i in _queue(home, "pipeline-phone")] == ["error", "error"]

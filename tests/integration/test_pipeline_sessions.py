@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import REPO_ROOT, script_env, wait_until
+from tests.helpers import REPO_ROOT, script_env, step, wait_until, write_pipeline
 from tests.integration.test_conversions import make_album
 from tests.integration.test_sessions_kinds import _completed, _queue
 
@@ -39,15 +39,10 @@ def test_a_killed_run_of_a_file_outside_the_home_resumes_from_another_folder(tmp
                    seconds=4.0)  # fmt: skip
     started, elsewhere, home = tmp_path / "mine", tmp_path / "elsewhere", tmp_path / "home"
     started.mkdir(), elsewhere.mkdir()
-    pipeline = started / "phone.yaml"
-    text = f"""\
-name: phone
-input: {tmp_path / 'lib'}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: to-opus, processor: convert, params: {{codec: opus, bitrate: 96k}}}}
-"""
-    pipeline.write_text(text, encoding="utf-8")
+    pipeline = write_pipeline(started / "phone.yaml",
+                              step("to-opus", "convert", codec="opus", bitrate="96k"),
+                              input=tmp_path / "lib", output=tmp_path / "out")  # fmt: skip
+    text = pipeline.read_text(encoding="utf-8")
     run = script("pipeline.py", "run", "phone.yaml", "--home", home, cwd=started)
     try:
         assert wait_until(lambda: _completed(home, "pipeline-phone") >= 1, limit=120)

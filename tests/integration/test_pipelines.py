@@ -4,9 +4,11 @@ values against ffmpeg's own measurement, tag keys per format read back with muta
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +18,7 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, replaygain
-from tests.helpers import run_pasted
+from tests.helpers import run_pasted, step, write_pipeline
 from tests.integration.test_conversions import mounts  # noqa: F401 (a fixture: tmpfs mounts)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -191,12 +193,13 @@ def test_validate_refuses_the_places_run_refuses(tmp_path):
     "valid"."""
     lib = tmp_path / "lib"
     lib.mkdir()
-    for where, said in [(f"output: {lib / 'out'}", f"the output folder {lib / 'out'} is inside "
-                                                   f"the input {lib}"),
-                        (f"output: {tmp_path / 'out'}\narchive: {lib}",
+    inside, beside = lib / "out", tmp_path / "out"
+    for where, said in [({"output": inside}, f"the output folder {inside} is inside the input "
+                                             f"{lib}"),
+                        ({"output": beside, "archive": lib},
                          f"the archive folder {lib} is the input {lib}")]:  # fmt: skip
-        spec = write(tmp_path / "places.yaml", f"name: places\ninput: {lib}\n{where}\nsteps:\n"
-                                               "  - {name: keep, processor: copy}\n")
+        spec = write_pipeline(tmp_path / "places.yaml", step("loudness", "replaygain"),
+                              input=lib, **where)
         for asked in (("validate", spec), ("run", spec, "--dry-run")):
             result = run(*asked, cwd=tmp_path)
             assert result.returncode == 2, (asked, result.stdout + result.stderr)
@@ -216,6 +219,16 @@ steps:
 TO_FLAC = "  - {name: to-flac, processor: convert, params: {codec: flac}}\n"
 LOUDNESS = "  - {name: loudness, processor: replaygain, params: {album: true}}\n"
 ARCHIVE = "  - {name: keep, processor: copy}\n"
+
+
+def blocked_archive(tmp_path: Path) -> str:
+    """An archive whose place for each album already holds a file no run placed: a ``copy``
+    step fails there, mid-run (it never replaces a file it did not place)."""
+    arch = tmp_path / "arch"
+    for album in ("One", "Two"):
+        (arch / "Artist" / album).mkdir(parents=True)
+        (arch / "Artist" / album / "01.flac").write_bytes(b"not this pipeline's")
+    return f"archive: {arch}"
 
 
 def tree(root: Path) -> dict[str, int]:
@@ -366,11 +379,11 @@ def test_its_hints_name_pipeline_run_which_runs(tmp_path, exe):
 def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp_path, exe):
     lib = library(exe, tmp_path)
     home = tmp_path / "home"
-    # Step 2 copies to the archive, and the file names none: it fails, step 1 stays.
-    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE + LOUDNESS)
+    # Step 2 copies to the archive, where a file no run placed lies: it fails, step 1 stays.
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE + LOUDNESS, blocked_archive(tmp_path))
     first = run("run", pipeline, "--home", home, "--batch-size", "1", cwd=tmp_path)
     assert first.returncode == 1
-    assert "step 2 (keep): the copy step needs an archive" in first.stderr
+    assert "step 2 (keep): " in first.stderr, first.stderr
     wd = home / "working" / "pipeline-phone" / next(iter(
         os.listdir(home / "working" / "pipeline-phone")))  # fmt: skip
     names = sorted(os.listdir(wd))
@@ -379,7 +392,7 @@ def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp
     (wd / names[0] / "mark.txt").write_text("step 1 kept")
     assert not (tmp_path / "out").exists()
 
-    phone(tmp_path, lib, TO_FLAC + ARCHIVE + LOUDNESS, archive=f"archive: {tmp_path / 'arch'}")
+    shutil.rmtree(tmp_path / "arch")
     again = run("run", pipeline, "--home", home, "--resume", "--batch-size", "1", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     out = tmp_path / "out" / "Artist" / "One"
@@ -393,7 +406,7 @@ def test_a_failing_step_keeps_the_steps_before_it_and_resume_goes_on_from_it(tmp
 def test_a_changed_pipeline_redoes_the_album_from_its_first_changed_step(tmp_path, exe):
     lib = library(exe, tmp_path)
     home = tmp_path / "home"
-    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE)
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE, blocked_archive(tmp_path))
     assert run("run", pipeline, "--home", home, "--batch-size", "1", cwd=tmp_path).returncode == 1
     wd = home / "working" / "pipeline-phone"
     step1 = next(next(wd.iterdir()).glob("1-*"))
@@ -466,8 +479,8 @@ def test_replaygain_values_and_keys_per_format(tmp_path, exe, ext):
 def test_continue_on_error_false_stops_the_run_at_the_first_failed_album(tmp_path, exe):
     lib = library(exe, tmp_path)
     home = tmp_path / "home"
-    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE,
-                     archive="settings: {continue_on_error: false}")  # fmt: skip
+    pipeline = phone(tmp_path, lib, TO_FLAC + ARCHIVE, blocked_archive(tmp_path)
+                     + "\nsettings: {continue_on_error: false}")  # fmt: skip
     result = run("run", pipeline, "--home", home, "--batch-size", "2", cwd=tmp_path)
     assert result.returncode == 1
     queue = (home / "status" / "pipeline-phone" / "processing_queue.json").read_text()
@@ -688,3 +701,35 @@ def test_nothing_to_do_names_the_failed_album_and_the_run_that_takes_it(tmp_path
     again = run_pasted(retry, elsewhere)
     assert again.returncode == 0, again.stdout + again.stderr
     assert sorted(os.listdir(tmp_path / "out" / "Artist" / "One")) == ["01.opus", "02.opus"]
+
+
+def test_a_copy_step_without_an_archive_is_refused_when_the_file_is_read(tmp_path, exe):
+    """A `copy` step in a pipeline that names no archive was said valid, and the run failed
+    every album at that step, mid-batch ("the copy step needs an archive"), after the steps
+    before it had run on each."""
+    lib = library(exe, tmp_path)
+    pipeline = write_pipeline(tmp_path / "keep.yaml", step("to-flac", "convert", codec="flac"),
+                              step("keep", "copy"), input=lib, output=tmp_path / "out")
+    said = ("keep.yaml: line 10: step 2 (keep): processor: copy writes the album into the "
+            "pipeline's archive: set `archive:` (a folder) in the pipeline")  # fmt: skip
+    for asked in (("validate", pipeline), ("run", pipeline, "--home", tmp_path / "home")):
+        result = run(*asked, cwd=tmp_path)
+        assert result.returncode == 2, (asked, result.stdout + result.stderr)
+        assert said in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert not (tmp_path / "home").exists(), "refused before anything was written"
+
+
+def test_run_json_prints_the_session_alone_on_standard_output(tmp_path, exe):
+    """The reference says `pipeline run --json` prints the run's session once it ends, as
+    every kind's batch does; it said "No such option '--json'", exit 2."""
+    pipeline = write_pipeline(tmp_path / "gain.yaml", step("loudness", "replaygain"),
+                              input=library(exe, tmp_path), output=tmp_path / "out")
+    result = run("run", pipeline, "--home", tmp_path / "home", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    shown = json.loads(result.stdout)  # the one document, alone
+    assert shown["kind"] == "pipeline-gain", shown
+    assert sorted(i["name"] for i in shown["items"]) == ["Artist/One", "Artist/Two"], shown
+    assert "2 albums completed" in result.stderr, result.stderr
+    refused = run("run", pipeline, "--home", tmp_path / "home", "--json", "--dry-run",
+                  cwd=tmp_path)  # fmt: skip
+    assert refused.returncode == 2 and "--dry-run has none of" in refused.stderr, refused.stderr

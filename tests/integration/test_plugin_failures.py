@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,8 +22,9 @@ from mediakeeper.media import ffmpeg
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import kind_command
 from mediakeeper.text.render import markdown_escape
+from tests.helpers import step, wait_until, write_pipeline
 from tests.integration.serving import free_port, serve
-from tests.integration.test_plugins import install, run
+from tests.integration.test_plugins import ROOT, install, plugin_env, run
 
 LABEL = ("rule plugin 'raises' (entry point mk_misbehaving.rules:RAISES, package "
          "mediakeeper-misbehaving-plugin 0.0.1) raised RuntimeError: cannot handle "
@@ -96,15 +101,9 @@ def test_a_step_that_hangs_is_stopped_after_its_stall_timeout_and_its_album_fail
 ):
     exe = ffmpeg.find()
     synth.tone(exe, tmp_path / "lib" / "Artist" / "One" / "01.flac", 1.0)
-    pipeline = tmp_path / "waits.yaml"
-    pipeline.write_text(f"""\
-name: waits
-input: {tmp_path / 'lib'}
-output: {tmp_path / 'out'}
-settings: {{stall_timeout: 2}}
-steps:
-  - {{name: wait, processor: hangs}}
-""", encoding="utf-8")
+    pipeline = write_pipeline(tmp_path / "waits.yaml", step("wait", "hangs"),
+                              input=tmp_path / "lib", output=tmp_path / "out",
+                              stall_timeout=2)  # fmt: skip
     home = tmp_path / "home"
     ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
     said = ran.stdout + ran.stderr
@@ -127,14 +126,8 @@ def test_a_step_that_raises_is_said_as_a_crash_naming_the_plugin_and_where(tmp_p
     """A failure nobody worded is said as every kind and the batch say a crash: its type and
     where it was raised (a pipeline's step said neither where, an audiobook's not its type)."""
     synth.tone(ffmpeg.find(), tmp_path / "lib" / "Artist" / "One" / "01.flac", 1.0)
-    pipeline = tmp_path / "breaks.yaml"
-    pipeline.write_text(f"""
-name: breaks
-input: {tmp_path / 'lib'}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: boom, processor: raises}}
-""", encoding="utf-8")
+    pipeline = write_pipeline(tmp_path / "breaks.yaml", step("boom", "raises"),
+                              input=tmp_path / "lib", output=tmp_path / "out")  # fmt: skip
     home = tmp_path / "home"
     ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
     assert ran.returncode == 1, ran.stdout + ran.stderr
@@ -434,3 +427,165 @@ def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
         page.close()
     finally:
         server.stop()
+
+
+# ---- a processor plugin that fails half-way --------------------------------------------------
+
+PLUGIN = "plugin mediakeeper-misbehaving-plugin 0.0.1"
+
+
+def step_label(name: str, processor: str, entry: str) -> str:
+    return (f"({name}, processor '{processor}' of {PLUGIN}, entry point "
+            f"mk_misbehaving.steps:{entry})")  # fmt: skip
+
+
+def album_of_two(tmp_path: Path) -> Path:
+    """``lib/Artist/One`` of two real FLAC tracks."""
+    exe = ffmpeg.find()
+    for n in (1, 2):
+        synth.tone(exe, tmp_path / "lib" / "Artist" / "One" / f"0{n}.flac", 1.0)
+    return tmp_path / "lib"
+
+
+def pipeline_item(home: Path, name: str) -> dict:
+    [item] = QueueStore(home / "status" / f"pipeline-{name}", f"pipeline-{name}").load()["items"]
+    return item
+
+
+def test_a_step_busy_for_ever_is_stopped_at_its_step_timeout(tmp_path, misbehaving):
+    """A step that spins (a loop that never ends) moves its CPU time, so it never looked
+    stalled: the album, and the batch, ran for ever. A step now runs for ``step_timeout``
+    seconds at most, however busy."""
+    pipeline = write_pipeline(tmp_path / "busy.yaml", step("spin", "spins"),
+                              input=album_of_two(tmp_path), output=tmp_path / "out",
+                              stall_timeout=600, step_timeout=2)  # fmt: skip
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path,
+              timeout=120)  # fmt: skip
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == 1, said
+    stopped = (f"step 1 {step_label('spin', 'spins', 'SPINS')}: it ran for 2 s, the pipeline's "
+               "step_timeout, and was stopped")  # fmt: skip
+    assert stopped in said and "Traceback" not in said, said
+    assert stopped in pipeline_item(home, "busy")["last_error"]
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its reaper has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_batch_killed_while_a_step_runs_leaves_none_of_its_programs_and_resumes_at_it(
+    tmp_path, misbehaving
+):
+    """``kill -9`` of the batch ended the step's process but not the programs the step had
+    started (an ffmpeg of a plugin's): they ran on, orphaned, writing into the working
+    folder. Now they end with it; the next run resumes the album at that step, the steps
+    before it kept, not done again."""
+    pipeline = write_pipeline(tmp_path / "leaves.yaml", step("loudness", "replaygain"),
+                              step("wait", "orphans"), input=album_of_two(tmp_path),
+                              output=tmp_path / "out", stall_timeout=600)  # fmt: skip
+    home, pid_file = tmp_path / "home", tmp_path / "orphan.pid"
+    env = {**plugin_env(misbehaving), "MK_ORPHAN_PID": str(pid_file)}
+    batch = subprocess.Popen([sys.executable, str(ROOT / "utilities" / "pipeline.py"), "run",
+                              str(pipeline), "--home", str(home)], cwd=tmp_path, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        assert wait_until(lambda: pid_file.exists() and pid_file.read_text(), limit=120)
+    finally:
+        batch.kill()
+        batch.wait(timeout=60)
+    program = int(pid_file.read_text())
+    try:
+        assert wait_until(lambda: not alive(program), limit=30), "the step's program outlived it"
+    finally:
+        if alive(program):
+            os.kill(program, signal.SIGKILL)
+    [wd] = (home / "working" / "pipeline-leaves").iterdir()
+    [first] = wd.glob("1-loudness*")
+    made = first.stat().st_ino
+
+    env["MK_ORPHAN_MENDED"] = "1"
+    again = subprocess.run([sys.executable, str(ROOT / "utilities" / "pipeline.py"), "run",
+                            str(pipeline), "--home", str(home)], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert pipeline_item(home, "leaves")["status"] == "completed"
+    assert sorted(p.name for p in (tmp_path / "out" / "Artist" / "One").iterdir()) == [
+        "01.flac", "02.flac"]
+    assert not wd.exists() or first.stat().st_ino == made  # step 1 not done again
+
+
+def test_a_step_that_returns_what_is_not_json_fails_its_album_in_its_own_words(
+    tmp_path, misbehaving
+):
+    """A result JSON cannot hold was said as a crash of the toolkit's own JSON encoder,
+    "TypeError: Object of type set is not JSON serializable (at encoder.py:180)"."""
+    pipeline = write_pipeline(tmp_path / "odd.yaml", step("odd", "not-json"),
+                              input=album_of_two(tmp_path), output=tmp_path / "out")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert pipeline_item(home, "odd")["last_error"] == (
+        f"step 1 {step_label('odd', 'not-json', 'NOT_JSON')}: its result is not JSON (Object "
+        "of type set is not JSON serializable): a step returns a mapping of JSON values")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_step_s_prints_stay_out_of_the_batch_s_lines(tmp_path, misbehaving, fail):
+    """A step's prints (10,000 lines on stdout and stderr) went into the batch's own lines,
+    between its progress and its summary. They are kept out; a failed step's error ends
+    with the last line it printed, the first clue to why."""
+    pipeline = write_pipeline(tmp_path / "loud.yaml", step("talk", "chatters", fail=fail),
+                              input=album_of_two(tmp_path), output=tmp_path / "out")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    said = ran.stdout + ran.stderr
+    assert ran.returncode == int(fail), said
+    assert "chatter 0 on" not in said, said[:2000]
+    assert len(said.splitlines()) < 12, said[:2000]
+    if fail:
+        error = pipeline_item(home, "loud")["last_error"]
+        assert error.startswith(f"step 1 {step_label('talk', 'chatters', 'CHATTERS')}: "
+                                "RuntimeError: gave up (at steps.py:"), error  # fmt: skip
+        assert error.endswith("; the last line it printed: 'the last thing it said'"), error
+
+
+def test_a_step_that_fails_half_way_leaves_nothing_half_written(tmp_path, misbehaving):
+    """A file and a half written, then a failure: none of it reaches the output, none is
+    left in the working folder, and the step before it is kept for the next run."""
+    pipeline = write_pipeline(tmp_path / "half.yaml", step("loudness", "replaygain"),
+                              step("half", "halfway"), input=album_of_two(tmp_path),
+                              output=tmp_path / "out")  # fmt: skip
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert pipeline_item(home, "half")["last_error"].startswith(
+        f"step 2 {step_label('half', 'halfway', 'HALFWAY')}: RuntimeError: cannot handle 02.flac")
+    assert not (tmp_path / "out").exists()
+    [wd] = (home / "working" / "pipeline-half").iterdir()
+    kept = sorted(p.name.split("-")[0] for p in wd.iterdir())
+    assert kept == ["1", "_source", "state.json"], list(wd.iterdir())
+
+
+def test_a_step_that_makes_no_file_fails_its_album_rather_than_place_an_empty_one(
+    tmp_path, misbehaving
+):
+    """A step that returned without writing or passing on a file (a plugin that forgot
+    ``pass_through``) completed its album: "1 album completed", and the output held an
+    empty folder where the album's tracks were to be."""
+    pipeline = write_pipeline(tmp_path / "lost.yaml", step("gone", "forgets"),
+                              input=album_of_two(tmp_path), output=tmp_path / "out")
+    home = tmp_path / "home"
+    ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    assert pipeline_item(home, "lost")["last_error"] == (
+        f"step 1 {step_label('gone', 'forgets', 'FORGETS')}: it made no file of the album's 2: "
+        "a step writes its outputs and passes on the files it does not handle "
+        "(registry.pass_through)")  # fmt: skip
+    assert not (tmp_path / "out").exists()

@@ -21,6 +21,7 @@ from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg, replaygain
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import slugify
+from tests.helpers import step, write_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS = ROOT / "tests" / "plugins"
@@ -74,31 +75,30 @@ def exe() -> str:
     return ffmpeg.find()
 
 
-def run(site: Path | None, script: str, *args, cwd: Path) -> subprocess.CompletedProcess:
-    """A script of utilities/ with the packages installed in ``site`` importable (None:
-    none), as the environment's Python finds them: importlib.metadata reads their
+def plugin_env(site: Path | None) -> dict[str, str]:
+    """The environment of a script run with the packages installed in ``site`` importable
+    (None: none), as the environment's Python finds them: importlib.metadata reads their
     *.dist-info there."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MEDIAKEEPER_HOME")}
     env["PYTHONPATH"] = os.pathsep.join(str(p) for p in (site, ROOT) if p)
+    return env
+
+
+def run(site: Path | None, script: str, *args, cwd: Path,
+        timeout: float = 300) -> subprocess.CompletedProcess:  # fmt: skip
+    """A script of utilities/ with the packages installed in ``site`` importable."""
     return subprocess.run([sys.executable, str(ROOT / "utilities" / script), *map(str, args)],
-                          cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)  # fmt: skip
+                          cwd=cwd, env=plugin_env(site), capture_output=True, text=True,
+                          timeout=timeout)  # fmt: skip
 
 
 def pipeline_file(tmp_path: Path, exe: str) -> Path:
     for n in (1, 2):
         synth.tone(exe, tmp_path / "lib" / "Artist" / "One" / f"0{n}.flac", 1.0,
                    frequency=300 * n)  # fmt: skip
-    path = tmp_path / "mono.yaml"
-    path.write_text(f"""\
-name: mono
-input: {tmp_path / 'lib'}
-output: {tmp_path / 'out'}
-steps:
-  - {{name: to-mono, processor: downmix}}
-  - {{name: loudness, processor: replaygain}}
-""", encoding="utf-8")
-    return path
+    return write_pipeline(tmp_path / "mono.yaml", step("to-mono", "downmix"),
+                          step("loudness", "replaygain"), input=tmp_path / "lib",
+                          output=tmp_path / "out")  # fmt: skip
 
 
 def warnings_of(stderr: str) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.pipelines.spec import PipelineInvalid, load
+from tests.helpers import step, write_pipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,11 +56,9 @@ def test_a_pipeline_with_a_number_out_of_range_is_invalid(tmp_path, step, said):
 
 def test_pipeline_validate_says_so_in_one_line_and_exit_2(tmp_path):
     (tmp_path / "lib").mkdir()
-    spec = tmp_path / "p.yaml"
-    spec.write_text(f"name: p\ninput: {tmp_path / 'lib'}\noutput: {tmp_path / 'out'}\nsteps:\n"
-                    "  - {name: s, processor: split,"
-                    " params: {mode: silence, threshold_db: .nan}}\n",
-                    encoding="utf-8")  # fmt: skip
+    spec = write_pipeline(tmp_path / "p.yaml", step("s", "split", mode="silence",
+                                                    threshold_db=float("nan")),
+                          input=tmp_path / "lib", output=tmp_path / "out")  # fmt: skip
     result = script("pipeline.py", "validate", spec, cwd=tmp_path)
     assert result.returncode == 2, result.stdout
     assert "params.threshold_db: must be a finite number, not nan" in result.stderr

@@ -1,6 +1,7 @@
 """The watched step (mediakeeper.pipelines.watchdog), run here in a real child process: a step
-that keeps showing progress runs past its stall timeout; one that shows none is stopped; its
-error, its death and its reports come back as the job's process would hear them in-process."""
+that keeps showing progress runs past its stall timeout; one that shows none is stopped, and
+one busy for ever at its time limit; its error, its death and its reports come back as the
+job's process would hear them in-process; what it prints stays out of this process's output."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from mediakeeper.batch.stage_progress import reporting
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.pipelines.watchdog import StepDied, StepStalled, run_watched
+from mediakeeper.pipelines.watchdog import StepDied, StepStalled, StepTimedOut, run_watched
 
 
 def describe(err: BaseException) -> str:
@@ -56,8 +57,11 @@ def test_its_error_death_and_reports_come_back(tmp_path):
         run_watched(fails, tmp_path, 60, describe)
     with pytest.raises(StepDied, match=r"its process ended \(exit code 3\)"):
         run_watched(lambda: os._exit(3), tmp_path, 60, describe)
-    with pytest.raises(MediakeeperError, match="TypeError: Object of type set"):
+    with pytest.raises(MediakeeperError, match=r"its result is not JSON \(Object of type set"):
         run_watched(lambda: {"not json": {1}}, tmp_path, 60, describe)
+    with pytest.raises(MediakeeperError, match="it returned NoneType, where a step returns a "
+                       "mapping of JSON values"):  # fmt: skip
+        run_watched(lambda: None, tmp_path, 60, describe)
 
     heard = []
 
@@ -71,3 +75,25 @@ def test_its_error_death_and_reports_come_back(tmp_path):
     with reporting(heard.append, lambda doing, fraction: heard.append((doing, fraction))):
         assert run_watched(reports, tmp_path, 60, describe) == {}
     assert heard == ["encoding", ("encoding", 1.0)]
+
+
+def test_a_step_busy_for_ever_is_stopped_at_its_time_limit(tmp_path):
+    def spins():
+        while True:
+            pass
+
+    with pytest.raises(StepTimedOut, match=r"^it ran for 1 s, the pipeline's step_timeout"):
+        run_watched(spins, tmp_path, 60, describe, limit=1)
+
+
+def test_what_a_step_prints_stays_apart_and_its_last_line_ends_its_error(tmp_path, capfd):
+    def prints():
+        print("a great deal\n" * 20000, end="")
+        subprocess.run(["sh", "-c", "echo from its program >&2"], check=True)
+        raise ValueError("gave up")
+
+    with pytest.raises(MediakeeperError) as failed:
+        run_watched(prints, tmp_path, 60, describe)
+    assert str(failed.value) == ("ValueError: gave up; the last line it printed: "
+                                 "'from its program'")  # fmt: skip
+    assert capfd.readouterr() == ("", "")

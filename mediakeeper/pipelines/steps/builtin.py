@@ -103,7 +103,7 @@ def run_replaygain(context: Context, inputs: Path, out: Path, params: Mapping[st
 def run_copy(context: Context, inputs: Path, out: Path, params: Mapping[str, Any]) -> dict:
     """The step's inputs copied, verified, to the item's place in the archive (whole or not
     at all) and passed on unchanged."""
-    if context.archive is None:
+    if context.archive is None:  # (a pipeline file without one is refused as it is read)
         raise MediakeeperError("the copy step needs an archive: set `archive:` in the pipeline")
     if context.placed is None:  # no record of what the item placed: only a free place
         if not (context.archive.is_dir() and same_files(inputs, context.archive)):
@@ -140,4 +140,5 @@ register(Processor(
     run_copy,
     (Param("overwrite", bool, default=False,
            help="replace the album's own earlier archive copy (never files it did not place)"),),
+    needs_archive=True,
 ))  # fmt: skip

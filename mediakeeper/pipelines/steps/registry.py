@@ -112,6 +112,9 @@ class Processor:
     # (an encode), and it needs nothing of the coordinator's but its input files (no
     # ``Context.archive``, no ``Context.placed``). False: run here, near the data.
     sent: bool = False
+    # It writes the album's copy into the pipeline's archive (``Context.archive``): a
+    # pipeline without an ``archive:`` that uses it is refused when its file is read.
+    needs_archive: bool = False
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
