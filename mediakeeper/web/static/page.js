@@ -156,6 +156,11 @@
       swap(document.getElementById("queues"), fresh.getElementById("queues"));
     }
     for (const id of SWAPPED) swap(document.getElementById(id), fresh.getElementById(id));
+    // Each queue's line of the items a rule plugin was left out of: said by the server alone
+    // (its command names the home), so taken from its rendering as the counts change.
+    for (const el of document.querySelectorAll("#queues [data-left-out]")) {
+      swap(el, fresh.querySelector(`#queues [data-left-out="${CSS.escape(el.dataset.leftOut)}"]`));
+    }
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
     markCurrent();
     stillReading();
