@@ -1,5 +1,8 @@
 """The ASGI app of ``mediakeeper serve``: the routes of each resource, the guard in front
 (``security``), and the follower of the home's queues polled in the background while it runs.
+A handler reads the home's files (and a library's folders) in a thread (``asyncio.to_thread``,
+Starlette's ``run_in_threadpool``), never on the event loop: a slow disk would hold every
+other request and the event stream (``tests/integration/test_serve_loop.py`` watches it).
 """
 
 from __future__ import annotations

@@ -172,7 +172,9 @@ class ListingAsked(Params):
 async def list_decisions(request: Request) -> JSONResponse:
     web = request.app.state.web
     asked = query(request, ListingAsked)
-    if asked.kind is not None and asked.kind not in (known := kinds_here(web.home)):
+    # The home's queues listed in a thread, as every read of the disk is: not on the loop.
+    if asked.kind is not None and asked.kind not in (
+            known := await asyncio.to_thread(kinds_here, web.home)):
         raise BadInput(400, f"kind: must be one of {', '.join(known)}")
     await asyncio.to_thread(web.follower.sync)  # what is held follows the queues as they are
     shown = await asyncio.to_thread(web.decisions.as_json, asked.kind, details=asked.details)

@@ -376,13 +376,24 @@ def recent(web) -> dict[str, Any]:
     return {**activity(web), "changes": changes.recent_changes(web.home)}
 
 
-def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
-    # The weekly report every view's header links, or (none yet) what the overview says.
+def _header(web) -> dict[str, Any]:
+    """The weekly report every view's header links, or (none yet) what the overview says:
+    read from the home, so gathered in a thread with the rest of a view (``_gathered``)."""
     weekly = served.weekly_report(web.home)
+    return {"weekly": weekly, "no_weekly": served.no_weekly(web.home) if weekly is None else ""}
+
+
+def _gathered(web, read, *args) -> dict[str, Any]:
+    """What a view shows: what ``read(web, *args)`` gathers, and the header's part."""
+    return {**read(web, *args), **_header(web)}
+
+
+def _render(web, template: str, shown: dict[str, Any], view: str) -> HTMLResponse:
+    """A view's page from what was gathered (``_gathered``: no file is read here, on the
+    event loop)."""
     html = TEMPLATES.get_template(template).render(
         base=web.base_path, version=__version__, home=web.home, view=view,
-        statuses=STATUSES, done=(COMPLETED, SKIPPED), weekly=weekly,
-        no_weekly=served.no_weekly(web.home) if weekly is None else "", **shown,
+        statuses=STATUSES, done=(COMPLETED, SKIPPED), **shown,
     )  # fmt: skip
     return HTMLResponse(html, headers=headers())
 
@@ -407,7 +418,7 @@ async def _view(request: Request, template: str, view: str, read, *args) -> Resp
     web = request.app.state.web
     if answer := _signin(request):
         return answer
-    shown = await asyncio.to_thread(read, web, *args)
+    shown = await asyncio.to_thread(_gathered, web, read, *args)
     answer = _render(web, template, shown, view)
     if shown.get("problem"):
         answer.status_code = shown.get("status", 200)
@@ -508,7 +519,7 @@ async def decision_view(request: Request) -> Response:
         html = TEMPLATES.get_template("_decision.html.j2").render(base=web.base_path,
                                                                   home=web.home, **shown)
         return HTMLResponse(html, headers=headers())
-    shown = {**await asyncio.to_thread(activity, web),
+    shown = {**await asyncio.to_thread(_gathered, web, activity),
              **await asyncio.to_thread(one_decision, web, decision_id)}  # fmt: skip
     status = shown["status"] if shown["problem"] else 200  # the API's (web.decisions.status_of)
     answer = _render(web, "decision.html.j2", shown, "decision")

@@ -39,7 +39,7 @@ async def healthz(request: Request) -> JSONResponse:
     except (MediakeeperError, OSError) as err:
         checks["ffmpeg"] = None
         failing.append(f"ffmpeg: {err}")
-    free = shutil.disk_usage(web.home).free
+    free = (await asyncio.to_thread(shutil.disk_usage, web.home)).free
     checks["free_bytes"] = free
     if free < LOW_SPACE:
         failing.append(f"free space: {free} bytes left in {web.home}")

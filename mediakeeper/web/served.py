@@ -132,13 +132,18 @@ async def weekly(request: Request) -> Response:
     if answer := _signed_out(request):
         return answer
     web = request.app.state.web
-    found = weekly_report(web.home)
-    if found is None:  # asked by its address: the page links the overview's word instead
-        return _missing(no_weekly(web.home))
-    html = _pages_linked(found.read_text(encoding="utf-8", errors="replace"))
+    html = await run_in_threadpool(_weekly_page, web.home)
+    if html is None:  # asked by its address: the page links the overview's word instead
+        return _missing(await run_in_threadpool(no_weekly, web.home))
     base = f'<base href="{escape(web.base_path)}/status/reports/">'
     html = html.replace("<head>", "<head>\n" + base, 1)
     return HTMLResponse(html, headers=_headers())
+
+
+def _weekly_page(home: Path) -> str | None:
+    """This week's report page as served (``_pages_linked``), or None before any."""
+    found = weekly_report(home)
+    return _pages_linked(found.read_text(encoding="utf-8", errors="replace")) if found else None
 
 
 # A weekly report's link to an issue report's Markdown, where its page was not made.
@@ -154,28 +159,35 @@ def _pages_linked(html: str) -> str:
 async def report(request: Request) -> Response:
     if answer := _signed_out(request):
         return answer
-    name = request.path_params["name"]
-    found = _inside(request.app.state.web.home / "status" / "reports", name)
+    folder, name = request.app.state.web.home / "status" / "reports", request.path_params["name"]
+    found = await run_in_threadpool(_inside, folder, name)
     if not found or found.suffix not in TYPES:
         return _missing("No such report.")
     if found.suffix != ".html":
         return _answer(found)
-    html = _pages_linked(found.read_text(encoding="utf-8", errors="replace"))
-    return HTMLResponse(html, headers=_headers())
+    html = await run_in_threadpool(found.read_text, encoding="utf-8", errors="replace")
+    return HTMLResponse(_pages_linked(html), headers=_headers())
 
 
 async def issue(request: Request) -> Response:
     if answer := _signed_out(request):
         return answer
     home, name = request.app.state.web.home, request.path_params["name"]
-    folder = _inside(home / "issues", request.path_params["kind"], folder_too=True)
+    html, found = await run_in_threadpool(_issue_page, home, request.path_params["kind"], name)
+    if html is not None:
+        return HTMLResponse(html, headers=_headers())
+    return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
+
+
+def _issue_page(home: Path, kind: str, name: str) -> tuple[str | None, Path | None]:
+    """An issue report asked by name: a report's page (made from its Markdown), else the
+    file of that name the kind's folder holds (or None: no such report)."""
+    folder = _inside(home / "issues", kind, folder_too=True)
     if folder and name.endswith(".html"):  # a report's page: made from its Markdown
         source = _inside(folder, name.removesuffix(".html") + ".md")
-        html = await run_in_threadpool(read_page, source) if source else None
-        if html is not None:
-            return HTMLResponse(html, headers=_headers())
-    found = _inside(folder, name) if folder else None
-    return _answer(found) if found and found.suffix in TYPES else _missing("No such report.")
+        if source and (html := read_page(source)) is not None:
+            return html, None
+    return None, _inside(folder, name) if folder else None
 
 
 async def issue_index(request: Request) -> Response:
@@ -183,10 +195,16 @@ async def issue_index(request: Request) -> Response:
     if answer := _signed_out(request):
         return answer
     web = request.app.state.web
-    folder = _inside(web.home / "issues", request.path_params["kind"], folder_too=True)
-    if not folder or not _inside(folder, "index.md"):
+    folder = await run_in_threadpool(_index_folder, web.home, request.path_params["kind"])
+    if folder is None:
         return _missing("No issue reports of that kind yet: a batch writes them.")
     return RedirectResponse(f"{web.base_path}/issues/{folder.name}/index.html", status_code=302)
+
+
+def _index_folder(home: Path, kind: str) -> Path | None:
+    """The folder of a kind's issue reports, when it holds their index."""
+    folder = _inside(home / "issues", kind, folder_too=True)
+    return folder if folder and _inside(folder, "index.md") else None
 
 
 class CoverAsked(Params):
@@ -195,11 +213,13 @@ class CoverAsked(Params):
     key: Name = ""
 
 
-def cover_image(path: Path) -> tuple[bytes, str] | None:
+def cover_image(path: Path | None) -> tuple[bytes, str] | None:
     """The bytes of the cover at ``path`` and their media type, when they are a JPEG or a PNG
     (whatever its name says) of at most ``MOST_COVER`` bytes; None otherwise. A ``cover.jpg``
     that is a link to another file (an archive can carry one to ``~/.ssh/id_rsa``) is sent
     only if that file is an image: read once, so what was checked is what is sent."""
+    if path is None:
+        return None
     try:
         with open(path, "rb") as f:
             data = f.read(MOST_COVER + 1)
@@ -220,8 +240,8 @@ async def cover(request: Request) -> Response:
     key = query(request, CoverAsked).key
     follow = web.follower.queues.get(kind)
     entry = follow.entries.get(key) if follow else None
-    path = cover_of(entry.path) if entry else None
-    found = await run_in_threadpool(cover_image, path) if path is not None else None
+    # Found and read in a thread: the library's folder may be a slow disk or a share.
+    found = await run_in_threadpool(lambda: cover_image(cover_of(entry.path))) if entry else None
     if found is None:
         return Response(status_code=404)
     data, media_type = found

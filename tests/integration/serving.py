@@ -68,13 +68,42 @@ class Server:
         return self.process.returncode, out
 
 
+# ``python -c`` of a server whose every read of the home made on the event loop's thread
+# (a file opened, a folder listed: Python's audit events) is printed as it happens: a
+# handler that reads the disk there holds every other request and the event stream.
+_LOOP_READS = """
+import asyncio, os, sys
+home = os.environ["LOOP_READS_OF"]
+def on_the_loop(event, args):
+    if event not in ("open", "os.listdir", "os.scandir") or not args:
+        return
+    path = args[0]
+    if not isinstance(path, (str, bytes, os.PathLike)) or not os.fsdecode(path).startswith(home):
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread's read: none runs there
+        return
+    sys.__stdout__.write(f"READ ON THE LOOP: {event} {os.fsdecode(path)}\\n")
+sys.addaudithook(on_the_loop)
+sys.argv[0] = "mediakeeper"
+from mediakeeper.cli.startup import console
+console()
+"""
+LOOP_READ = "READ ON THE LOOP"
+
+
 def serve(home: Path, *args, env: dict | None = None, host: str = "127.0.0.1",
-          port: int | None = None) -> Server:  # fmt: skip
+          port: int | None = None, loop_reads: bool = False) -> Server:  # fmt: skip
     """Start ``mediakeeper serve`` and wait until it answers ``/ping`` (on ``port``: a server
-    started again where a page knows it; else a free one)."""
+    started again where a page knows it; else a free one). ``loop_reads``: every read of the
+    home on the event loop printed (``LOOP_READ``), which ``Server.stop`` returns."""
     port = port or free_port()
+    command = ["-c", _LOOP_READS] if loop_reads else ["-m", "mediakeeper"]
+    if loop_reads:
+        env = {**(env or {}), "LOOP_READS_OF": str(Path(home).resolve())}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mediakeeper", "serve", "--home", str(home), "--host", host,
+        [sys.executable, *command, "serve", "--home", str(home), "--host", host,
          "--port", str(port), *args],
         cwd=REPO_ROOT, env={**script_env(), **(env or {})}, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,

@@ -429,6 +429,43 @@ def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
         server.stop()
 
 
+def test_the_queues_left_out_line_comes_while_the_page_is_open(
+    tmp_path, misbehaving, music_library, monkeypatch, browser
+):
+    """The queue's line of the artists a rule plugin was left out of was rendered with the
+    page alone: a batch that left a plugin out while the overview was open changed its
+    counts live, but the line came only with a reload. It now follows the events as the
+    counts do, the same line the server renders."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    lib = forever_library(music_library, tmp_path / "Music", 2)
+    home = tmp_path / "home"
+    made = run(None, "music_queue_manager.py", "--home", home, "--init", "--library", lib,
+               cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live")
+        line = page.locator('[data-left-out="music"]')
+        expect(line).to_be_hidden()
+        monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+        ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+                  "--offline", cwd=tmp_path)  # fmt: skip
+        assert ran.returncode == 1, ran.stdout + ran.stderr
+        expect(page.locator('[data-count="music:completed"]')).to_have_text("2", timeout=60_000)
+        expect(line).to_be_visible(timeout=60_000)
+        expect(line).to_have_text(
+            "2 artists lack the findings of rule plugin 'loops' (stopped at its time limit, "
+            "or left out of a run): the next batches take them again by themselves, up to "
+            "[music] max_attempts runs in a row; after that mend the plugin or raise [music] "
+            f"plugin_rule_timeout, and run each with `{kind_command('music', 'batch', home)} "
+            "--artist NAME`")  # fmt: skip
+        page.close()
+    finally:
+        server.stop()
+
+
 # ---- a processor plugin that fails half-way --------------------------------------------------
 
 PLUGIN = "plugin mediakeeper-misbehaving-plugin 0.0.1"

@@ -156,6 +156,11 @@
       swap(document.getElementById("queues"), fresh.getElementById("queues"));
     }
     for (const id of SWAPPED) swap(document.getElementById(id), fresh.getElementById(id));
+    // Each queue's line of the items a rule plugin was left out of: said by the server alone
+    // (its command names the home), so taken from its rendering as the counts change.
+    for (const el of document.querySelectorAll("#queues [data-left-out]")) {
+      swap(el, fresh.querySelector(`#queues [data-left-out="${CSS.escape(el.dataset.leftOut)}"]`));
+    }
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
     markCurrent();
     stillReading();
@@ -392,6 +397,7 @@
   }
 
   const asked = new WeakMap();  // a preview's element -> the body it previewed, with its token
+  const previewedBy = new WeakMap();  // a preview's element -> the choice that asked it
   function answerOf(decision, pressed) {
     const body = { id: decision.dataset.id };
     const form = decision.querySelector("form.answer");
@@ -421,10 +427,18 @@
     const p = await call("POST", "/api/decisions/preview", body);
     const area = decision.querySelector(".preview");
     const takeIt = button("Take it", "take");
+    const cancel = button("Cancel", "cancel-preview");
+    // Told by the item and question as the choice pressed is (a screen reader's list of
+    // buttons reads them apart from the page).
+    for (const b of [takeIt, cancel]) {
+      const about = pressed.getAttribute("aria-describedby");
+      if (about) b.setAttribute("aria-describedby", about);
+    }
     const acts = document.createElement("p"); acts.className = "acts";
-    acts.append(takeIt, " ", button("Cancel", "cancel-preview"));
+    acts.append(takeIt, " ", cancel);
     area.replaceChildren(previewShown(p), acts);
     asked.set(area, { ...body, token: p.token });
+    previewedBy.set(area, pressed);
     takeIt.focus();
   }
 
@@ -443,6 +457,24 @@
     taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
     await refreshFromPage();
     goOn(from);
+    focusView();
+  }
+
+  // An action's control gone with what it acted on (a decision taken or undone on its own
+  // view, the Undo at the foot of the window hidden): the focus goes to the view's own
+  // heading, from where a screen reader reads on what the view says now, not to the page's
+  // top (where a keyboard would begin again from the header).
+  function focusView() {
+    if (document.activeElement !== document.body) return;
+    document.querySelector("#one-decision h1, #one-item h1")?.focus();
+  }
+
+  // The library's row of ``key`` takes the focus back (its link), once its list was rendered
+  // anew by the action taken from it (a retry, a skip); it is not listed any more: the count.
+  function focusRow(key) {
+    if (key === undefined || document.activeElement !== document.body) return;
+    const row = [...document.querySelectorAll("#items [data-key]")].find((r) => r.dataset.key === key);
+    (row?.querySelector("a.name") || document.getElementById("matches"))?.focus();
   }
 
   // The item acted on, as the page shows it (rendered by the server: a duplicate group by
@@ -451,6 +483,7 @@
     const id = acts.dataset.id;
     const who = acts.dataset.shown;
     const from = questions().indexOf(acts.closest(".question"));
+    const row = acts.closest("#items [data-key]")?.dataset.key;  // a library's row
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
       taken(`Decided ${who}: ${done.closed} closed.`, done.session);
@@ -467,6 +500,8 @@
     }
     await refreshFromPage();
     goOn(from);
+    focusRow(row);
+    focusView();
   }
 
   async function groupPreview(pressed) {
@@ -530,6 +565,7 @@
     document.getElementById("undo-last").hidden = true;
     lastSession = "";
     await refreshFromPage();
+    focusView();
   }
 
   async function act(target) {
@@ -538,7 +574,13 @@
     if (action === "open") return open(target.closest(".question"));
     if (action === "preview") return preview(target);
     if (action === "take") return take(target);
-    if (action === "cancel-preview") { target.closest(".preview").replaceChildren(); return; }
+    if (action === "cancel-preview") {  // the focus back on the choice it previewed
+      const area = target.closest(".preview");
+      area.replaceChildren();
+      const choice = previewedBy.get(area);
+      if (choice?.isConnected) choice.focus();
+      return;
+    }
     if (action === "group-preview") return groupPreview(target);
     if (action === "group-page") return groupPage(target);
     if (acts && ["dismiss", "best", "retry", "skip"].includes(action)) return quick(acts, action);
