@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import mutagen
@@ -17,6 +18,7 @@ import pytest
 
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
+from tests.helpers.pipelines import step, write_pipeline
 from tests.integration.test_conversions import convert  # noqa: F401 (a fixture)
 
 EXE = ffmpeg.find()
@@ -119,3 +121,23 @@ def test_the_dry_run_says_the_cue_file_is_rewritten(tmp_path, convert):  # noqa:
         said.stdout.splitlines()
     ), said.stdout
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pipeline_s_convert_step_names_the_converted_file_in_the_sheet(tmp_path, child_env):
+    """A pipeline's ``convert`` step passed the ``.cue`` through as it was, naming a
+    ``CDImage.flac`` its output does not hold; it names the converted file as a conversion's
+    does, in the sheet's own encoding."""
+    library = tmp_path / "lib"
+    sheet = ENCODINGS["windows-1252"](SHEET)
+    _album(library, sheet)
+    pipeline = write_pipeline(tmp_path / "phone.yaml", step("to-mp3", "convert", codec="mp3"),
+                              input=library, output=tmp_path / "out")  # fmt: skip
+    ran = subprocess.run([sys.executable, "-m", "mediakeeper", "pipeline", "run", str(pipeline),
+                          "--home", str(tmp_path / "home")], env=child_env, capture_output=True,
+                         text=True, timeout=300)  # fmt: skip
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    folder = tmp_path / "out" / "Artist" / "Album"
+    assert sorted(p.name for p in folder.iterdir()) == ["CDImage.cue", "CDImage.mp3"]
+    assert [s["codec_name"] for s in _probe(folder / "CDImage.mp3")["streams"]] == ["mp3"]
+    expected = SHEET.replace('FILE "CDImage.flac" WAVE', 'FILE "CDImage.mp3" MP3')
+    assert (folder / "CDImage.cue").read_bytes() == expected.encode("cp1252")

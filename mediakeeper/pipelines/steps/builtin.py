@@ -11,8 +11,9 @@ from typing import Any
 
 from mediakeeper.batch import placements
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs.atomic import atomic_write_bytes
 from mediakeeper.fs.workdir import copy_verified, place_folder, same_files
-from mediakeeper.media import replaygain
+from mediakeeper.media import cuesheet, replaygain
 from mediakeeper.media.albums import is_audio
 from mediakeeper.media.convert import (
     PROFILES,
@@ -62,7 +63,20 @@ def run_convert(context: Context, inputs: Path, out: Path, params: Mapping[str, 
             children.kill_all()
             raise
     kept = pass_through(inputs, out, lambda p: is_audio(p.name))
+    converted = {p.name: p.stem + profile.extension for p in audio}
+    for name in kept:  # a cue sheet beside a single-file rip names its converted file
+        _rename_in_sheet(out / name, {k: v for k, v in converted.items() if k != v})
     return {"tracks": [asdict(d) for d in done], "kept": kept}
+
+
+def _rename_in_sheet(path: Path, names: Mapping[str, str]) -> None:
+    """``path``, where it is a ``.cue`` file naming a converted source, rewritten to name the
+    converted file (``cuesheet.renaming``: every other byte as it was), atomically."""
+    if not path.name.lower().endswith(".cue") or path.stat().st_size > cuesheet.MOST_BYTES:
+        return
+    data, named = cuesheet.renaming(path.read_bytes(), names)
+    if named:
+        atomic_write_bytes(path, data)
 
 
 def estimate_convert(inputs: list[Path], params: Mapping[str, Any]) -> int:
