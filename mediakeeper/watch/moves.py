@@ -49,11 +49,16 @@ def identity_of(folder: str, tree: bool) -> dict[str, Any]:
     return {"inodes": digest.hexdigest()[:32], "content": fingerprints.fingerprint(files)}
 
 
+# The devices whose file system keeps no generation (NFS, SMB, FAT, tmpfs): asked of their
+# first file, then no file of theirs is opened for it (a share's open is a round trip).
+_NO_GENERATION: set[int] = set()
+
+
 def _generation(path: str, info: os.stat_result) -> bytes:
     """The generation of ``path``'s inode, as the file system says it; empty where it says
     none (a file system without one, a file that cannot be opened): the inode alone then
     tells the file, as before a generation was asked."""
-    if not stat.S_ISREG(info.st_mode):
+    if not stat.S_ISREG(info.st_mode) or info.st_dev in _NO_GENERATION:
         return b""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a link: its file, as its stat
@@ -65,7 +70,10 @@ def _generation(path: str, info: os.stat_result) -> bytes:
         generation = linux.inode_generation(fd)
     finally:
         os.close(fd)
-    return b"" if generation is None else str(generation).encode()
+    if generation is None:
+        _NO_GENERATION.add(info.st_dev)
+        return b""
+    return str(generation).encode()
 
 
 def remember(store: QueueStore, library: str, wanted: Callable[[str], bool]) -> int:
