@@ -6,6 +6,7 @@ client: the test's own client only watches the scheduler (its workers, its tasks
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -114,7 +115,7 @@ class Scheduler:
 
     def stop(self) -> None:
         self.client.close()
-        with __import__("contextlib").suppress(ProcessLookupError):  # killed by the test
+        with contextlib.suppress(ProcessLookupError):  # killed by the test
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
@@ -145,7 +146,7 @@ class Worker:
 
     def encoding(self) -> bool:
         for child in self.python().children(recursive=True):
-            with __import__("contextlib").suppress(psutil.NoSuchProcess):  # ended meanwhile
+            with contextlib.suppress(psutil.NoSuchProcess):  # ended meanwhile
                 if "ffmpeg" in child.name():
                     return True
         return False
@@ -153,11 +154,11 @@ class Worker:
     def kill(self) -> None:
         with_children = [self.python(), *self.python().children(recursive=True)]
         for proc in with_children:
-            with __import__("contextlib").suppress(psutil.Error):
+            with contextlib.suppress(psutil.Error):
                 proc.kill()
 
     def stop(self) -> None:
-        with __import__("contextlib").suppress(ProcessLookupError):
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
 
@@ -324,7 +325,7 @@ def test_a_worker_stopped_mid_step_has_its_step_sent_to_another_and_its_late_ans
         out, err = batch.communicate(timeout=120)
     finally:
         first_gate.touch(), second_gate.touch()
-        with __import__("contextlib").suppress(psutil.Error):
+        with contextlib.suppress(psutil.Error):
             for proc in lid:
                 proc.resume()
         if batch.poll() is None:
@@ -362,7 +363,7 @@ def test_the_only_worker_stopped_mid_step_gives_the_items_back_naming_it(
         out, err = batch.communicate(timeout=120)  # (Dask's worker-ttl: 5 min)
     finally:
         gate.touch()
-        with __import__("contextlib").suppress(psutil.Error):
+        with contextlib.suppress(psutil.Error):
             for proc in lid:
                 proc.resume()
         if batch.poll() is None:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -402,12 +403,10 @@ def test_a_music_batch_with_a_cluster_set_leaves_a_plugin_out_in_its_own_workers
     assert "4 artists completed" in said, said
 
 
-def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
-    tmp_path, misbehaving, music_library, monkeypatch, browser
-):
-    """The page said every alert as a failure streak: a batch's ``plugins-left-out`` alert
-    read "Alert: NaN music items failed in a row"."""
-    expect = pytest.importorskip("playwright.sync_api").expect
+@contextmanager
+def _overview_of_two_artists(tmp_path, music_library, browser):
+    """The overview open and live in a real browser on a home whose queue holds two artists
+    the ``loops`` rule hangs on: (its page, the home, the library)."""
     lib = forever_library(music_library, tmp_path / "Music", 2)
     home = tmp_path / "home"
     made = run(None, "music_queue_manager.py", "--home", home, "--init", "--library", lib,
@@ -417,16 +416,32 @@ def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
     try:
         page = browser.new_page()
         page.goto(server.url + "/")
+        expect = pytest.importorskip("playwright.sync_api").expect
         expect(page.locator("#live")).to_have_text("live")
-        monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
-        ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
-                  "--offline", cwd=tmp_path)  # fmt: skip
-        assert ran.returncode == 1, ran.stdout + ran.stderr
-        expect(page.locator("#alert")).to_contain_text(
-            "Alert: music: 2 artists lack the findings of rule plugin 'loops'", timeout=60_000)
+        yield page, home, lib
         page.close()
     finally:
         server.stop()
+
+
+def _leaving_loops_out(misbehaving, home, lib, monkeypatch) -> None:
+    """A batch whose ``loops`` rule is stopped at its 1 s limit on every artist."""
+    monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
+    ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
+              "--offline", cwd=home.parent)  # fmt: skip
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+
+
+def test_the_page_says_a_plugins_left_out_alert_in_its_own_words(
+    tmp_path, misbehaving, music_library, monkeypatch, browser
+):
+    """The page said every alert as a failure streak: a batch's ``plugins-left-out`` alert
+    read "Alert: NaN music items failed in a row"."""
+    expect = pytest.importorskip("playwright.sync_api").expect
+    with _overview_of_two_artists(tmp_path, music_library, browser) as (page, home, lib):
+        _leaving_loops_out(misbehaving, home, lib, monkeypatch)
+        expect(page.locator("#alert")).to_contain_text(
+            "Alert: music: 2 artists lack the findings of rule plugin 'loops'", timeout=60_000)
 
 
 def test_the_queues_left_out_line_comes_while_the_page_is_open(
@@ -437,22 +452,10 @@ def test_the_queues_left_out_line_comes_while_the_page_is_open(
     counts live, but the line came only with a reload. It now follows the events as the
     counts do, the same line the server renders."""
     expect = pytest.importorskip("playwright.sync_api").expect
-    lib = forever_library(music_library, tmp_path / "Music", 2)
-    home = tmp_path / "home"
-    made = run(None, "music_queue_manager.py", "--home", home, "--init", "--library", lib,
-               cwd=tmp_path)  # fmt: skip
-    assert made.returncode == 0, made.stdout + made.stderr
-    server = serve(home)
-    try:
-        page = browser.new_page()
-        page.goto(server.url + "/")
-        expect(page.locator("#live")).to_have_text("live")
+    with _overview_of_two_artists(tmp_path, music_library, browser) as (page, home, lib):
         line = page.locator('[data-left-out="music"]')
         expect(line).to_be_hidden()
-        monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
-        ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,
-                  "--offline", cwd=tmp_path)  # fmt: skip
-        assert ran.returncode == 1, ran.stdout + ran.stderr
+        _leaving_loops_out(misbehaving, home, lib, monkeypatch)
         expect(page.locator('[data-count="music:completed"]')).to_have_text("2", timeout=60_000)
         expect(line).to_be_visible(timeout=60_000)
         expect(line).to_have_text(
@@ -461,9 +464,6 @@ def test_the_queues_left_out_line_comes_while_the_page_is_open(
             "[music] max_attempts runs in a row; after that mend the plugin or raise [music] "
             f"plugin_rule_timeout, and run each with `{kind_command('music', 'batch', home)} "
             "--artist NAME`")  # fmt: skip
-        page.close()
-    finally:
-        server.stop()
 
 
 # ---- a processor plugin that fails half-way --------------------------------------------------
