@@ -302,8 +302,9 @@ def test_a_worker_stopped_mid_step_has_its_step_sent_to_another_and_its_late_ans
                          f"{os.environ['PATH']}")  # fmt: skip
     lid = [asleep.python(), *asleep.python().children(recursive=True)]
     try:
-        for proc in lid:
-            proc.suspend()  # its encode too: the whole machine asleep
+        for proc in lid:  # its encode too: the whole machine asleep
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
         # Well inside the scheduler's worker-ttl (5 min): sent again to the worker awake.
         def moved() -> bool:
             if not awake.encoding():  # (its ffmpeg run: the step in its hands)
@@ -359,7 +360,8 @@ def test_the_only_worker_stopped_mid_step_gives_the_items_back_naming_it(
     lid = [only.python(), *only.python().children(recursive=True)]
     try:
         for proc in lid:
-            proc.suspend()
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
         out, err = batch.communicate(timeout=120)  # (Dask's worker-ttl: 5 min)
     finally:
         gate.touch()
