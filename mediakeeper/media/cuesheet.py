@@ -81,9 +81,8 @@ def renaming(data: bytes, names: Mapping[str, str]) -> tuple[bytes, list[str]]:
     FILE line beside one converted file names it whatever its name) naming the converted
     one (``naming``'s FILE line), every other byte as it was, in the sheet's own encoding.
     Also the names it now names (none: ``data`` unchanged)."""
-    bom, codec = _encoding(data)
     try:
-        text = data[len(bom):].decode(codec)
+        bom, codec, text = _decoded(data)
     except UnicodeDecodeError:  # (a UTF-16 sheet cut short: not rewritten)
         return data, []
     written: list[str] = []
@@ -106,15 +105,15 @@ def renaming(data: bytes, names: Mapping[str, str]) -> tuple[bytes, list[str]]:
     return (bom + text.encode(codec), written) if written else (data, [])
 
 
-def _encoding(data: bytes) -> tuple[bytes, str]:
-    """The BOM ``data`` starts with (or none) and the encoding of what follows."""
+def _decoded(data: bytes) -> tuple[bytes, str, str]:
+    """The BOM ``data`` starts with (or none), the encoding of what follows, and what
+    follows decoded (decoded once: an unmarked sheet's encoding is the first that does)."""
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return bom, codec
+            return bom, codec, data[len(bom):].decode(codec)
     for codec in _UNMARKED:
         try:
-            data.decode(codec)
-            return b"", codec
+            return b"", codec, data.decode(codec)
         except UnicodeDecodeError:
             continue
     raise AssertionError("unreachable: Latin-1 decodes any bytes")
