@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core.errors import NotFound, QueueError
+from mediakeeper.pipelines import KIND_PREFIX
 from mediakeeper.queue.session_log import kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line, shell_join
-from mediakeeper.text.wording import count
+from mediakeeper.text.wording import count, first_few
 
-PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
 SHOWN = 3  # album folders named in the line; more are counted, `sessions show` lists them
 
 
@@ -42,18 +42,19 @@ class Made:
     folders: list[str]  # where they were placed, and their archive copies
 
     def said(self) -> str:
-        what = (f"made {count(len(self.albums), 'album')} as new files ("
-                f"{', '.join(map(one_line, self.folders[:SHOWN]))}"
-                f"{f' and {len(self.folders) - SHOWN} more' if len(self.folders) > SHOWN else ''})"
-                if self.folders else "made no album")  # fmt: skip
+        if not self.albums:
+            what = "made no album"
+        else:  # (where its queue could not be read, the albums alone)
+            where = f" ({first_few(list(map(one_line, self.folders)), SHOWN)})" * bool(self.folders)
+            what = f"made {count(len(self.albums), 'album')} as new files{where}"
         return (f"session {one_line(self.session)} ran the pipeline {self.pipeline}: it {what} "
                 "and changed none of your files: nothing to undo")  # fmt: skip
 
     def removal(self, home: Path) -> str:
         """How a person is rid of what it made, should they want to: undo never deletes."""
-        if not self.folders:
+        if not self.albums:
             return f"`{tool_command('sessions', home)} show {self.session}` shows how it ran"
-        if len(self.folders) <= SHOWN:
+        if self.folders and len(self.folders) <= SHOWN:
             return f"undo deletes no new file; to be rid of them: rm -r -- " \
                    f"{shell_join(self.folders)}"  # fmt: skip
         return (f"undo deletes no new file; to be rid of them, delete the folders of the albums "
@@ -67,7 +68,7 @@ class Made:
 def made_by(status_dir: Path, session: str) -> Made | None:
     """What the pipeline session ``session`` made; None when it is no pipeline's session."""
     kind = kind_of(session)
-    if not kind.startswith(PIPELINE) or not (status_dir / kind).is_dir():
+    if not kind.startswith(KIND_PREFIX) or not (status_dir / kind).is_dir():
         return None
     found = load_sessions(status_dir, kind, only=session)
     if not found:
@@ -75,7 +76,7 @@ def made_by(status_dir: Path, session: str) -> Made | None:
     keys = [str(i.get("key")) for i in found[0].items if i.get("outcome") == "completed"]
     placed = _placed(status_dir / kind, kind)
     folders = [folder for key in keys for folder in placed.get(key, ())]
-    return Made(session, kind.removeprefix(PIPELINE), keys, folders)
+    return Made(session, kind.removeprefix(KIND_PREFIX), keys, folders)
 
 
 def _placed(kind_dir: Path, kind: str) -> dict[str, list[str]]:
