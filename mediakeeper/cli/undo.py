@@ -46,7 +46,8 @@ from mediakeeper.text.wording import count, value, values_written
 )
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
 @click.option("--json", "as_json", is_flag=True,
-              help="With --list: print the sessions as one JSON object.")
+              help="With --list: print the sessions as one JSON object (with --session of a "
+              "pipeline's session: what it made).")
 def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     """Undo what a session (or every session, for one artist) changed. Every tag change
     mediakeeper makes is journaled with its old value under status/music/changes/; this puts
@@ -55,7 +56,9 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     second name, a read-only file) was never made: it is neither listed nor undone. An undo
     is journaled too, so it can itself be undone with the session id it prints. The session
     of a `dupes set-aside` or of a restore from a backup also puts every file it moved back
-    at its own path, and a decision's session (a dismissal too) opens its decisions again."""
+    at its own path, and a decision's session (a dismissal too) opens its decisions again.
+    A pipeline's session made new files and changed none of yours: it says which, and
+    deletes none."""
     # Its list, and a dry run, write nothing: the home is left as it was, times too.
     settings = settings_for(home, writes=bool(session or artist) and not dry_run)
     kind_dir = settings.status_dir / "music"
