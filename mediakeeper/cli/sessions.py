@@ -22,6 +22,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
 from mediakeeper.core.errors import NotFound, unreachable
 from mediakeeper.pipelines import FILE as PIPELINE_FILE
+from mediakeeper.pipelines import KIND_PREFIX as PIPELINE
 from mediakeeper.queue.left_out import PluginsLeftOut, recorded_without
 from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
@@ -32,7 +33,6 @@ from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
 HELP = {"help_option_names": ["-h", "--help"]}
-PIPELINE = "pipeline-"  # a pipeline's queue kind: pipeline-<name>
 
 
 @click.group(context_settings=HELP)

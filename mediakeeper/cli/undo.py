@@ -46,7 +46,8 @@ from mediakeeper.text.wording import count, value, values_written
 )
 @click.option("--yes", is_flag=True, help="Undo without asking when --artist is only a prefix.")
 @click.option("--json", "as_json", is_flag=True,
-              help="With --list: print the sessions as one JSON object.")
+              help="With --list: print the sessions as one JSON object (with --session of a "
+              "pipeline's session: what it made).")
 def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     """Undo what a session (or every session, for one artist) changed. Every tag change
     mediakeeper makes is journaled with its old value under status/music/changes/; this puts
@@ -55,12 +56,16 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     second name, a read-only file) was never made: it is neither listed nor undone. An undo
     is journaled too, so it can itself be undone with the session id it prints. The session
     of a `dupes set-aside` or of a restore from a backup also puts every file it moved back
-    at its own path, and a decision's session (a dismissal too) opens its decisions again."""
+    at its own path, and a decision's session (a dismissal too) opens its decisions again.
+    A pipeline's session made new files and changed none of yours: it says which, and
+    deletes none."""
     # Its list, and a dry run, write nothing: the home is left as it was, times too.
     settings = settings_for(home, writes=bool(session or artist) and not dry_run)
     kind_dir = settings.status_dir / "music"
+    if session:
+        _refuse_pipeline_session(settings.status_dir, session, as_json)
     if as_json and not list_sessions:
-        raise click.UsageError("--json goes with --list")
+        raise click.UsageError("--json goes with --list (or --session, of a pipeline's session)")
     if list_sessions or not (session or artist):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
@@ -89,6 +94,22 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
                    "and opens their decisions again", err=True)  # fmt: skip
         sys.exit(EXIT_INTERRUPTED)
     _said_values(report, surfaces, settings.home, dry_run=dry_run)
+
+
+def _refuse_pipeline_session(status_dir: Path, session: str, as_json: bool) -> None:
+    """A pipeline's session made new files and changed none: said so, with where they are
+    and how to be rid of them (``--json``: the same in fields), exit 2 as for any session
+    with nothing to undo."""
+    with collector.loading():
+        from mediakeeper.pipelines.made import PipelineMadeFiles, made_by
+
+    made = made_by(status_dir, session)
+    if made is None:
+        return
+    if as_json:
+        echo_json(made.as_json())
+        sys.exit(PipelineMadeFiles.exit_code)
+    raise PipelineMadeFiles(made, status_dir.parent)
 
 
 def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,11 +60,12 @@ from mediakeeper.queue.items import (
     finding_totals,
     fixes_so_far,
 )
+from mediakeeper.queue.session_log import log_to
 from mediakeeper.tags import AUDIO_EXTENSIONS, version_after_write
 from mediakeeper.text.commands import queue_manager
 from mediakeeper.text.render import load
 from mediakeeper.text.slug import slugify
-from mediakeeper.text.visible import shell_word
+from mediakeeper.text.visible import one_line, shell_word
 from mediakeeper.text.wording import count
 
 MUSIC = kinds.get("music")  # its own record (its kind.py points at this module)
@@ -392,7 +393,12 @@ class MusicJob:
             self._may_ask(MUSICBRAINZ, ACOUSTID)
         scan = self._scan(item, keep_bytes=keep_bytes if self.fix else 0)
         others = self._remove_stale(scan.leftovers)
-        issues = self._issues(scan, self._left_out())
+        printed: list[str] = []
+        try:
+            issues = self._issues(scan, self._left_out(), printed.append)
+        finally:  # a rule that raised too: what it printed says why
+            log_to(self.status_dir, self.session,
+                   [f"PRINTED {one_line(item['name'])}: {line}" for line in printed])  # fmt: skip
         findings = issues.findings
         changes = planned_changes(findings)
         state: dict[str, Any] = {"token": item.get("run_token"), "stage": "applying"}
@@ -535,11 +541,13 @@ class MusicJob:
         return LeftOut(lambda name: left_out(self.status_dir, self.session, name),
                        lambda name, line: leave_out(self.status_dir, self.session, name, line))
 
-    def _issues(self, scan: ArtistScan, plugins_left_out: LeftOut) -> Issues:
+    def _issues(self, scan: ArtistScan, plugins_left_out: LeftOut,
+                printed: Callable[[str], None] | None = None) -> Issues:  # fmt: skip
         """The artist's findings; a rule plugin that breaks fails the artist (stage
-        ``rules``) with a message naming the plugin, its entry point and its package."""
+        ``rules``) with a message naming the plugin, its entry point and its package; what
+        the plugins print handed to ``printed`` (a dry run's: dropped)."""
         try:
-            return issues_of(scan, self.plugin_rule_timeout, plugins_left_out)
+            return issues_of(scan, self.plugin_rule_timeout, plugins_left_out, printed)
         except rule_plugins.RulePluginError as err:
             raise ItemFailure("rules", str(err)) from None
 

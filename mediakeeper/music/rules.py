@@ -127,8 +127,8 @@ LEFT_FOR_NEXT_RUN = ("it is left out for the rest of this run, and the next run 
                      "artists without its findings again")  # fmt: skip
 
 
-def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: LeftOut
-                    ) -> list[Finding]:  # fmt: skip
+def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: LeftOut,
+                    printed: Callable[[str], None] | None = None) -> list[Finding]:  # fmt: skip
     """The findings of installed plugins' rules (``mediakeeper.rules`` entry points): a stage
     after the built-in ones, reading values as every built-in fix leaves them; their codes
     namespaced (``name:code``, mediakeeper.core.rule_plugins).
@@ -142,7 +142,11 @@ def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: Left
     A rule stopped, or whose process died, is left out of the rest of the run
     (``left_out``): one that hangs on every artist cost its whole limit on each of them.
     Either way the artist lacks its findings (``issues.left_out``), and the next run takes
-    it again."""
+    it again.
+
+    What a rule prints (``print()``, a warning) never reaches the terminal, where it broke
+    the batch's progress line: each line of it is handed to ``printed`` (a batch's session
+    log) after the plugin's name, however the rule ended; without ``printed``, dropped."""
     if not (rules := rule_plugins.loaded()):
         return []
     from mediakeeper.system.time_limit import CallDied, OverTime, call_within  # (plugins')
@@ -154,7 +158,8 @@ def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: Left
             issues.left_out.append(f"rule plugin {rule.name!r}")
             continue
         try:
-            found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout)
+            found += call_within(lambda rule=rule: list(rule.run(ctx)), timeout,
+                                 _said_by(rule.name, printed))
         except OverTime:
             line = (f"{rule.label} did not finish within {timeout:g} s and was stopped: "
                     f"{LEFT_FOR_NEXT_RUN}; raise [music] plugin_rule_timeout if it needs longer")
@@ -171,6 +176,21 @@ def plugin_findings(ctx: Context, timeout: float, issues: Issues, left_out: Left
                 f"{rule.label}: its findings could not be passed back: "
                 f"{type(err).__name__}: {err}") from None  # fmt: skip
     return found
+
+
+def _said_by(plugin: str, printed: Callable[[str], None] | None
+             ) -> Callable[[str], None] | None:  # fmt: skip
+    """``printed`` given what the rule plugin ``plugin`` printed, a line at a time, each after
+    its name (``rule plugin 'shouting' printed: ...``)."""
+    if printed is None:
+        return None
+
+    def say(text: str) -> None:
+        for line in text.splitlines():
+            if line.strip():
+                printed(f"rule plugin {plugin!r} printed: {line}")
+
+    return say
 
 
 def _order(found: Finding) -> tuple[str, ...]:
@@ -190,14 +210,16 @@ def find_issues(scan: ArtistScan) -> list[Finding]:
     return issues_of(scan, timeout, LeftOut.in_memory()).findings
 
 
-def issues_of(scan: ArtistScan, plugin_timeout: float, left_out: LeftOut) -> Issues:
+def issues_of(scan: ArtistScan, plugin_timeout: float, left_out: LeftOut,
+              printed: Callable[[str], None] | None = None) -> Issues:  # fmt: skip
     """Every finding for one artist, ordered by album, path, then code; and the rule plugins
     stopped at ``plugin_timeout`` (``[music] plugin_rule_timeout``) or left out of the run
-    (``left_out``)."""
+    (``left_out``); what they print handed to ``printed`` (``plugin_findings``)."""
     ctx = Context.of(scan)
     findings: list[Finding] = []
     issues = Issues(findings)
-    stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, issues, left_out),))
+    stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, issues, left_out,
+                                                    printed),))  # fmt: skip
     for stage in stages:
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)

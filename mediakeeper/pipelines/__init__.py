@@ -6,3 +6,4 @@ steps run; ``catalog``: the built-in and the person's pipelines)."""
 # ``sessions show`` prints and ``sessions resume`` runs again; here, so reading a session
 # does not import the pipelines' steps and their checks.
 FILE, DIGEST = "pipeline_file", "pipeline_sha256"
+KIND_PREFIX = "pipeline-"  # a pipeline's queue kind: pipeline-<name> (``spec.Pipeline.kind``)

@@ -140,10 +140,14 @@ class PipelineJob(StagedJob):
     def finish(self, a: Attempt) -> ItemResult:
         steps, target = self.pipeline.steps, a.state["placed"]
         tracks = sum(1 for f in a.state["placing_output"]["files"] if is_audio(f))
+        # Where a copy step archived it too: an undo of the session names both as made.
+        archived = ({"archive": str(self.target(self.pipeline.archive, a.item))}
+                    if self.pipeline.archive and any(s.processor == "copy" for s in steps)
+                    else {})  # fmt: skip
         return ItemResult(
             counts={"track_count": tracks},
             details={"pipeline": self.pipeline.name, "pipeline_hash": self.pipeline.hash,
-                     "output": target, "steps": [s.name for s in steps]},
+                     "output": target, "steps": [s.name for s in steps], **archived},
             summary=f"{len(steps)} steps, {tracks} tracks -> {target}",
             notices=a.state.get("notes", []),
         )  # fmt: skip

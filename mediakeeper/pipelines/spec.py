@@ -42,6 +42,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError, said
+from mediakeeper.pipelines import KIND_PREFIX
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.pipelines.watchdog import DEFAULT_LIMIT, DEFAULT_STALL
 from mediakeeper.text.visible import one_line
@@ -95,7 +96,7 @@ class Pipeline:
 
     @property
     def kind(self) -> str:
-        return f"pipeline-{self.name}"
+        return f"{KIND_PREFIX}{self.name}"
 
     def step_hashes(self) -> list[str]:
         """Step i's hash covers steps 1..i: a change to a step changes its hash and every

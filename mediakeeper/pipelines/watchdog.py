@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import sys
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -41,7 +40,7 @@ from typing import Any
 
 from mediakeeper.batch.stage_progress import report_fraction, report_stage, reporting
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.system.forked import forked, how_it_ended
+from mediakeeper.system.forked import forked, how_it_ended, print_into
 from mediakeeper.text.cut import cut
 from mediakeeper.text.visible import one_line
 
@@ -90,12 +89,7 @@ def run_watched(
 def _run_step(step: Callable[[], Any], write_end: int, printing_end: int, describe) -> None:
     """In the child: what it prints sent up ``printing_end``; the step run, its stages and
     fractions, then its result or its error's line, sent up the pipe as JSON lines."""
-    for printed in (1, 2):  # the step's stdout and stderr, and its programs'
-        os.dup2(printing_end, printed)
-    os.close(printing_end)
-    # Python's own streams too, wherever this process had them point (a test's capture)
-    sys.stdout, sys.stderr = (open(fd, "w", encoding="utf-8", errors="replace", buffering=1,  # noqa: SIM115
-                                   closefd=False) for fd in (1, 2))  # fmt: skip
+    print_into(printing_end)  # the step's stdout and stderr, and its programs'
     with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
 
         def send(**said: Any) -> None:

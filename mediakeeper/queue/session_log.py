@@ -195,6 +195,15 @@ def start_session(
     return session
 
 
+def log_to(kind_dir: Path, session_id: str, lines: list[str],
+           clock: Clock = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+    """``lines`` in the log of the running session ``session_id``, from any of its processes
+    (a worker's, where the batch's ``Session`` is not): each line stamped, as its own are."""
+    if lines:
+        Session(kind_dir, session_id, kind_dir / LOG_DIR / f"{session_id}.log", clock
+                )._log_lines(lines)  # fmt: skip
+
+
 def _next_of_day(last: str | None, day: str, kind: str) -> int | None:
     """The number after ``last``, the kind's last id given: 1 on a later day; None when it
     cannot tell (no id recorded, or one of a later day: a clock set back)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -93,6 +94,19 @@ def _guarded(write_end: int, parent: int) -> int:
             signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
         os.kill(os.getpid(), os.WTERMSIG(status))
     os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def print_into(printing_end: int) -> None:
+    """In the child: what the call prints goes up ``printing_end`` rather than onto this
+    process's terminal (a batch's progress line): its standard output and error, a warning,
+    and what the programs it starts print. Python's own streams are opened again on them,
+    wherever this process had them point (a test's capture), and what they held unwritten
+    at the fork is this process's, never written twice."""
+    for printed in (1, 2):
+        os.dup2(printing_end, printed)
+    os.close(printing_end)
+    sys.stdout, sys.stderr = (open(fd, "w", encoding="utf-8", errors="replace", buffering=1,  # noqa: SIM115
+                                   closefd=False) for fd in (1, 2))  # fmt: skip
 
 
 def _end_group(*_: object) -> None:

@@ -40,3 +40,25 @@ def test_what_it_changes_stays_in_its_own_process():
     seen: list[str] = []
     call_within(lambda: seen.append("changed"), 30)
     assert seen == []
+
+
+def test_what_it_prints_is_handed_back_however_it_ends(capfd):
+    def chatters():
+        print("a line")
+        print("a great deal " * 10_000, flush=True)  # past a pipe's buffer and what is kept
+        os.write(2, b"from C code\n")
+        while True:
+            pass
+
+    heard: list[str] = []
+    with pytest.raises(OverTime):
+        call_within(chatters, 1, heard.append)
+    [said] = heard
+    assert said.startswith("a line\na great deal a great deal ")
+    assert said.endswith(" bytes more")  # its first 64 KiB kept, the rest counted
+    assert capfd.readouterr() == ("", "")  # none of it reached this process's streams
+
+    quiet: list[str] = []
+    call_within(lambda: print("dropped"), 30)  # without a hand to take it: dropped
+    assert call_within(lambda: [], 30, quiet.append) == [] and quiet == []
+    assert capfd.readouterr() == ("", "")
