@@ -28,6 +28,7 @@ from mediakeeper.core import writemode
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import Surfaces, after_undo
+from mediakeeper.pipelines.made import PipelineMadeFiles, made_by
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.slug import one_name
@@ -97,10 +98,13 @@ def undo_session(home: Path, session: str, writing: writemode.Writing, *,
 
 def _undoable(home: Path, session: str) -> None:
     """Refuse, as a name that matches nothing, an id no session could have (a path: never
-    looked for) and a session undone whole already, whatever kind of session it was."""
+    looked for), a pipeline's session (it made new files and changed none: said so) and a
+    session undone whole already, whatever kind of session it was."""
     listed = f"`{tool_command('undo', home)} --list` lists the sessions"
     if not one_name(session):
         raise NotFound(f"no session {session!r}", listed)
+    if (made := made_by(home / "status", session)) is not None:
+        raise PipelineMadeFiles(made, home)  # its albums are new files: nothing to put back
     done = undone_ledger.undone_sessions(home).get(session)
     if done is not None and not done.left:
         by = f" by {done.by}" if done.by else ""

@@ -2,7 +2,7 @@
 copy step's archive copies) and changed none of the person's, so there is nothing to undo.
 It said "no journaled changes for session ...", which reads as if its changes were lost; it
 now says what the session made, where, and how to be rid of it (exit 2, as for any session
-with nothing to undo), and ``--json`` says the same in fields."""
+with nothing to undo), and ``--json`` says the same in fields, as the page's undo does."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import shlex
 
 from tests.helpers import run_script, step, write_pipeline
+from tests.integration.serving import serve
 from tests.integration.test_conversions import make_album
 
 
@@ -48,6 +49,15 @@ def test_an_undo_of_a_pipeline_session_says_what_it_made_and_where(tmp_path):
         "undoable": False,
     }  # fmt: skip
     assert all(folder.is_dir() for folder in made)  # undo deletes nothing it made
+
+    server = serve(home)  # the page's undo answers as the command line does
+    try:
+        answer = server.post("/api/undo", {"session": session})
+    finally:
+        server.stop()
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"] == line.removeprefix("Error: ")
+    assert all(folder.is_dir() for folder in made)
 
 
 def test_a_few_folders_are_named_with_the_command_that_deletes_them(tmp_path):
