@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from mediakeeper.core import kinds
 from mediakeeper.core.config import started_environment
+from mediakeeper.pipelines import KIND_PREFIX
 from mediakeeper.queue.manager import running_batch
 from mediakeeper.queue.session_log import RUNNING, SessionRecord, kind_of, load_sessions
 from mediakeeper.queue.store import QueueStore
@@ -99,7 +100,7 @@ class Launcher:
             os.killpg(process.pid, signal.SIGINT)
             return
         kind = kind_of(session)
-        if kind in kinds.KINDS or kind.startswith("pipeline-"):
+        if kind in kinds.KINDS or kind.startswith(KIND_PREFIX):
             for record in load_sessions(self.home / "status", kind, items=False):
                 if record.id == session and record.outcome == RUNNING and record.pid:
                     os.kill(record.pid, signal.SIGINT)
