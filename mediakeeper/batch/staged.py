@@ -40,7 +40,7 @@ from mediakeeper.batch.job import ItemFailure, ItemResult, crash_message, out_of
 from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.identity import lasting_identity
@@ -338,7 +338,7 @@ class StagedJob:
                         raise MediakeeperError(f"the working directory {wd} keeps vanishing") \
                             from None  # fmt: skip
                     attempt.state, stage, restarted = {}, self.first, True
-        except ItemFailure:
+        except (ItemFailure, ConfigError):  # (a setting wrong for every item: the batch's)
             raise
         except Exception as err:  # a crash too is this stage's failure, with where it was
             if (full := out_of_space(err)) is not None:  # the next items would meet it too
