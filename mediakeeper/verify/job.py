@@ -35,7 +35,7 @@ from mediakeeper.batch.job import ItemFailure, ItemResult, failure_of
 from mediakeeper.batch.workfile import finished, load_work, save_finished, save_work, work_path
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
-from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.errors import ConfigError, MediakeeperError
 from mediakeeper.core.findings import finding_record
 from mediakeeper.fs.atomic import naming, write_all
 from mediakeeper.fs.reports import write_item_outputs
@@ -94,6 +94,8 @@ class VerifyJob:
             self._check_all(one, _longest_first(p for p in files if p.name not in done),
                             checked, token, done)  # fmt: skip
             result = self._complete(item, slug, files, done, known)
+        except ConfigError:  # (a setting wrong for every album: the batch's, not this one's)
+            raise
         except MediakeeperError as err:
             raise ItemFailure("verify", str(err)) from None
         except OSError as err:
