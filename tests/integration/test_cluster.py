@@ -22,6 +22,7 @@ import pytest
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.queue.session_log import load_sessions
+from tests.helpers.pipelines import step, write_pipeline
 from tests.helpers.processes import REPO_ROOT, scheduler_address, script_env, wait_until
 from tests.integration.serving import serve
 from tests.integration.test_extras import run_without
@@ -670,6 +671,43 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     here = [json.loads(p.read_text())["files"] for p in
             sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
     assert verified == here and verified
+
+
+def test_a_step_sent_to_a_worker_is_stopped_at_the_pipeline_s_step_timeout(
+        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+    """A pipeline's step_timeout stopped a step run here that took too long, but a step sent
+    to a worker ran without it: an encode that never ended held its album, and the batch, for
+    ever. Stopped on the worker (its programs too), the item fails as it does here."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    gate = fake_bin / "never"  # (never made: its encode waits for ever, as a hung one)
+    slow = f"{gated_ffmpeg(fake_bin / 'slow', gate, minutes=1)}:{os.environ['PATH']}"
+    pipeline = write_pipeline(tmp_path / "slow.yaml", step("to-opus", "convert", codec="opus"),
+                              input=tmp_path / "lib", output=tmp_path / "out",
+                              stall_timeout=600, step_timeout=2)  # fmt: skip
+    worker = workers(path=slow)
+
+    def run(home: str, *more: str) -> tuple[subprocess.CompletedProcess, dict, list[str]]:
+        done = mediakeeper("pipeline", "run", str(pipeline), "--home", str(tmp_path / home),
+                           *more, PATH=slow)  # fmt: skip
+        status = tmp_path / home / "status" / "pipeline-slow"
+        [item] = json.loads((status / "processing_queue.json").read_text())["items"]
+        working = tmp_path / home / "working" / "pipeline-slow"
+        left = sorted(p.relative_to(working).as_posix() for p in working.rglob("*")
+                      if p.name != "state.json")  # fmt: skip
+        return done, item, left
+
+    here, here_item, left_here = run("home-local")
+    sent, item, left = run("home", "--scheduler", scheduler.address)
+    assert here.returncode == 1 and sent.returncode == 1, sent.stdout + sent.stderr
+    stopped = "it ran for 2 s, the pipeline's step_timeout, and was stopped"
+    assert stopped in here_item["last_error"], here_item
+    assert (item["status"], item["last_error"]) == (here_item["status"], here_item["last_error"])
+    assert left == left_here, left
+    assert "Traceback" not in sent.stdout + sent.stderr
+    # Stopped there: nothing of it still runs on the worker, its folder gone.
+    assert wait_until(lambda: not worker.encoding(), limit=30), "its encode still runs"
+    assert not any(Path(tempfile.gettempdir()).glob("mediakeeper-test-workers-*/**/"
+                                                    "mediakeeper-step-*"))  # fmt: skip
 
 
 @pytest.mark.parametrize(("argv", "said"), [
