@@ -574,8 +574,8 @@ def test_a_worker_that_does_not_answer_is_refused_not_waited_for(tmp_path, sched
     assert len(said) == 1 and f"{asleep.address}: it did not answer within" in said[0], said
     assert all(e["workers"] == [awake.address] for e in events(tmp_path / "home"))
     listed = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
-                         str(tmp_path))  # fmt: skip
-    assert listed.returncode == 0, listed.stderr
+                         str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3600")
+    assert listed.returncode == 0, listed.stderr  # (judged: not yet silent for as long)
     refused = {w["address"]: w["refused"] for w in json.loads(listed.stdout)["workers"]}
     assert refused[awake.address] == "" and "did not answer" in refused[asleep.address]
 
@@ -624,6 +624,50 @@ def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     mine = next(w for w in found["workers"] if w["address"] == worker.address)
     assert mine["accepted"] and mine["threads"] == 1
     assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
+
+
+def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path, scheduler,
+                                                                        workers):  # fmt: skip
+    """A worker stopped (SIGSTOP: its lid shut) is sent nothing by a batch once its heartbeat
+    is unheard for [cluster] silent_worker_seconds, but mediakeeper cluster listed it as if
+    well, or, after waiting 10 s for it, as refused ('start it again'). It is marked silent,
+    with how long its heartbeat has been unheard, by the batch's own judgement."""
+    asleep, awake = workers(), workers()
+
+    def listed(*more: str) -> subprocess.CompletedProcess:
+        return mediakeeper("cluster", "--scheduler", scheduler.address, *more, "--home",
+                           str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")
+
+    seen: dict[str, dict] = {}
+
+    def says(silent: bool) -> bool:
+        done = listed("--json")
+        assert done.returncode == 0, done.stderr
+        seen.update({w["address"]: w for w in json.loads(done.stdout)["workers"]})
+        return seen[asleep.address]["silent"] is silent
+
+    lid = [asleep.python(), *asleep.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
+        assert wait_until(lambda: says(True), limit=120), seen
+        text = listed()
+    finally:
+        with contextlib.suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+    stopped, well = seen[asleep.address], seen[awake.address]
+    assert stopped["unheard_seconds"] >= 3 and not stopped["accepted"], stopped
+    assert stopped["refused"] == "", stopped  # (never asked, so never refused for good)
+    assert not well["silent"] and well["accepted"] and well["unheard_seconds"] < 3, well
+    assert text.returncode == 0, text.stderr
+    [line] = [line for line in text.stdout.splitlines() if asleep.address in line]
+    assert "silent: no heartbeat for" in line and "a batch sends it nothing" in line, line
+    assert "1 silent, 1 accepted thread(s)" in text.stdout, text.stdout
+    # Woken: heard again, judged, and accepted as any other.
+    assert wait_until(lambda: says(False), limit=120), seen
+    assert seen[asleep.address]["accepted"], seen
 
 
 # ---- the other kinds ---------------------------------------------------------------------
