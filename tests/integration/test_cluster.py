@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -668,6 +669,37 @@ def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path
     # Woken: heard again, judged, and accepted as any other.
     assert wait_until(lambda: says(False), limit=120), seen
     assert seen[asleep.address]["accepted"], seen
+
+
+def test_a_batch_whose_only_worker_is_silent_is_refused_naming_it(tmp_path, scheduler, workers):
+    """A worker already silent when the batch starts is known so at its first look (by the
+    scheduler's clock), not asked for 10 s and refused for good: with no other, the batch is
+    refused in one line naming it, before anything is claimed."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    only = workers()
+    quick = {"MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS": "3"}
+
+    def silent(address: str = only.address) -> bool:  # (the scheduler's own view)
+        return scheduler.client.run_on_scheduler(
+            lambda dask_scheduler: time.time() - dask_scheduler.workers[address].last_seen
+        ) > 3
+
+    lid = [only.python(), *only.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
+        assert wait_until(silent, limit=120), "never silent"
+        done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address, **quick)
+    finally:
+        with contextlib.suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"the worker {only.address} has not been heard for 3 s" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
 
 
 # ---- the other kinds ---------------------------------------------------------------------
