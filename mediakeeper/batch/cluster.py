@@ -25,7 +25,8 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
   worker-ttl (5 min) before it gives up on it; a worker whose heartbeat the scheduler has
   not heard for ``[cluster] silent_worker_seconds`` is sent no step, and a step it holds is
   cancelled and sent to another (none left: it waits as above). Its late answer, if it
-  wakes, belongs to a cancelled task: it never reaches the batch.
+  wakes, belongs to a cancelled task: it never reaches the batch. ``mediakeeper cluster``
+  marks such a worker by the same judgement (``Remote.silent``).
 - **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
 
 ``distributed`` is imported only here and only when a scheduler is set: a batch without
@@ -303,6 +304,9 @@ class Worker:
     ffmpeg: str
     toolkit: str
     refused: str = ""  # why it is never sent a task ("" accepted)
+    # False: silent when first seen, so not asked its ffmpeg and toolkit (it would not
+    # answer: ``JUDGE_SECONDS`` lost, and it refused for good); judged once it is heard.
+    judged: bool = True
 
 
 def refusal(target: Target, seen: dict[str, Any]) -> str:
@@ -354,7 +358,13 @@ class Remote:
                         cluster_tally.lost(address)
                     self._listen(said)
                 self.workers = {a: w for a, w in self.workers.items() if a in present}
-                if new := [a for a in present if a not in self.workers]:
+                silent = self.silent()
+                unjudged = [a for a in present
+                            if a not in self.workers or not self.workers[a].judged]  # fmt: skip
+                for address in (a for a in unjudged if a in silent):
+                    self.workers[address] = Worker(address, int(present[address] or 1), "", "",
+                                                   judged=False)  # fmt: skip
+                if new := [a for a in unjudged if a not in silent]:
                     self._judge(new, present)
             return list(self.workers.values())
 
@@ -366,21 +376,46 @@ class Remote:
 
     def _listen(self, said: dict[str, dict[str, Any]]) -> None:
         """Each worker's heartbeat stamp (``last_seen``, the scheduler's clock) noted, with
-        when it changed on this machine's clock."""
+        when it changed on this machine's clock. A worker first seen is aged by the
+        scheduler's own clock (its time now less the stamp: one machine's clock, whatever
+        this one's says), so one already silent is known at the first look (``mediakeeper
+        cluster`` looks once)."""
         now = time.monotonic()
+        first = [a for a in said if a not in self._heard]
+        scheduler_now = self._scheduler_time() if first else None
         heard = {}
         for address, worker in said.items():
             stamp = worker.get("last_seen")
             before = self._heard.get(address)
-            heard[address] = before if before and before[0] == stamp else (stamp, now)
+            if before and before[0] == stamp:
+                heard[address] = before
+            elif before is None and scheduler_now is not None and isinstance(stamp, float):
+                heard[address] = (stamp, now - max(0.0, scheduler_now - stamp))
+            else:
+                heard[address] = (stamp, now)
         self._heard = heard
+
+    def _scheduler_time(self) -> float | None:
+        """The scheduler's clock now (``time.time`` run there: a built-in, sent by name), or
+        None when it does not say (its pickled calls refused): a worker first seen then
+        counts as heard now."""
+        try:
+            return float(self.client.run_on_scheduler(time.time, callback_timeout=ASK_SECONDS))
+        except Exception:
+            return None
+
+    def unheard(self) -> dict[str, float]:
+        """Seconds since each worker's heartbeat last changed, as of the last ``look``."""
+        now = time.monotonic()
+        return {a: now - since for a, (_, since) in self._heard.items()}
 
     def silent(self) -> set[str]:
         """The workers whose heartbeat has not changed for ``silent_worker_seconds``: stopped
         (SIGSTOP, a lid shut, a machine swapping), their connection still open. Dask keeps
-        them until its worker-ttl (5 min); the batch sends them nothing meanwhile."""
-        most, now = self.target.silent_worker_seconds, time.monotonic()
-        return {a for a, (_, since) in self._heard.items() if now - since >= most}
+        them until its worker-ttl (5 min); the batch sends them nothing meanwhile, and
+        ``mediakeeper cluster`` marks them."""
+        most = self.target.silent_worker_seconds
+        return {a for a, quiet in self.unheard().items() if quiet >= most}
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
@@ -425,7 +460,7 @@ class Remote:
         """The workers a step may be sent to: not refused, and heard from lately."""
         silent = self.silent()
         return [w.address for w in self.workers.values()
-                if not w.refused and w.address not in silent]  # fmt: skip
+                if w.judged and not w.refused and w.address not in silent]  # fmt: skip
 
     def _stalled(self, future: Any) -> str | None:
         """The silent worker holding ``future``'s task (``_where``), or None."""
@@ -633,8 +668,13 @@ def _connected(target: Target) -> tuple[Target, list[str]]:
     if not workers:
         raise ConfigError(f"no worker on the scheduler at {target.address}: start one there "
                           f"(mediakeeper worker {target.address})")  # fmt: skip
-    if not found.accepted():
-        raise ConfigError(refused[0] if len(refused) == 1 else
-                          f"every worker refused: {'; '.join(refused)}")  # fmt: skip
-    threads = sum(w.threads for w in workers if not w.refused)
+    if not (accepted := found.accepted()):
+        silent = sorted(found.silent() & {w.address for w in workers if not w.refused})
+        said = refused + [f"the worker {a} has not been heard for "
+                          f"{target.silent_worker_seconds:g} s (stopped, or its machine "
+                          "asleep): wake it" for a in silent]  # fmt: skip
+        raise ConfigError(said[0] if len(said) == 1 else
+                          f"{'no worker to send to' if silent else 'every worker refused'}: "
+                          f"{'; '.join(said)}")  # fmt: skip
+    threads = sum(w.threads for w in workers if w.address in accepted)
     return replace(target, threads=threads), refused

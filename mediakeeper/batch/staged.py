@@ -238,6 +238,17 @@ class Attempt:
 Stage = Callable[[Attempt], str]
 
 
+def worded(err: BaseException, failures: tuple[type[Exception], ...] = ()) -> str:
+    """The one line a failure is recorded with: a file's error naming the file, a failure the
+    toolkit words (its own errors and a kind's ``failures``) as it is, anything else as the
+    crash it is. (A pipeline's step sent to a cluster's worker is worded there by it too.)"""
+    if isinstance(err, OSError) and err.filename:
+        return gone(err.filename) or f"{err.strerror or err}: {err.filename}"
+    if isinstance(err, (MediakeeperError, OSError, *failures)):
+        return str(err)
+    return crash_message(err)
+
+
 class StagedJob:
     """The base of a staged kind's job (a dataclass with ``home``). The kind says:
     ``kind`` (its status folder), ``noun``, ``first`` (its first stage), ``stages()`` (its
@@ -303,14 +314,8 @@ class StagedJob:
         return None
 
     def message(self, err: BaseException, stage: str = "") -> str:
-        """The one line a failure of ``stage`` is recorded with: a file's error naming the
-        file, a failure the toolkit words (its own errors and the kind's ``failures``) as it
-        is, anything else as the crash it is."""
-        if isinstance(err, OSError) and err.filename:
-            return gone(err.filename) or f"{err.strerror or err}: {err.filename}"
-        if isinstance(err, (MediakeeperError, OSError, *self.failures)):
-            return str(err)
-        return crash_message(err)
+        """The one line a failure of ``stage`` is recorded with (``worded``)."""
+        return worded(err, self.failures)
 
     # ---- the loop -------------------------------------------------------------------------
 

@@ -208,7 +208,8 @@ class PipelineJob(StagedJob):
         outputs sent back written into ``out`` and each audio one decoded whole here before
         the step counts as done (its folder renamed)."""
         files = {p.name: p.read_bytes() for p in sorted(inputs.iterdir()) if p.is_file()}
-        params = {"processor": step.processor, "params": dict(step.params), "name": item["name"]}
+        params = {"processor": step.processor, "params": dict(step.params), "name": item["name"],
+                  "stall": self.pipeline.stall_timeout, "limit": self.pipeline.step_timeout}
         sent = self.cluster.call(registry.step_sent, params, files)
         for name, data in sent["outputs"].items():
             atomic_write_bytes(out / name, data, durable=False)  # (the folder is renamed)

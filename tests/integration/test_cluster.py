@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ import pytest
 from mediakeeper.demo import sound as synth
 from mediakeeper.media import ffmpeg
 from mediakeeper.queue.session_log import load_sessions
+from tests.helpers.pipelines import step, write_pipeline
 from tests.helpers.processes import REPO_ROOT, scheduler_address, script_env, wait_until
 from tests.integration.serving import serve
 from tests.integration.test_extras import run_without
@@ -573,8 +575,8 @@ def test_a_worker_that_does_not_answer_is_refused_not_waited_for(tmp_path, sched
     assert len(said) == 1 and f"{asleep.address}: it did not answer within" in said[0], said
     assert all(e["workers"] == [awake.address] for e in events(tmp_path / "home"))
     listed = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
-                         str(tmp_path))  # fmt: skip
-    assert listed.returncode == 0, listed.stderr
+                         str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3600")
+    assert listed.returncode == 0, listed.stderr  # (judged: not yet silent for as long)
     refused = {w["address"]: w["refused"] for w in json.loads(listed.stdout)["workers"]}
     assert refused[awake.address] == "" and "did not answer" in refused[asleep.address]
 
@@ -625,6 +627,81 @@ def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
 
 
+def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path, scheduler,
+                                                                        workers):  # fmt: skip
+    """A worker stopped (SIGSTOP: its lid shut) is sent nothing by a batch once its heartbeat
+    is unheard for [cluster] silent_worker_seconds, but mediakeeper cluster listed it as if
+    well, or, after waiting 10 s for it, as refused ('start it again'). It is marked silent,
+    with how long its heartbeat has been unheard, by the batch's own judgement."""
+    asleep, awake = workers(), workers()
+
+    def listed(*more: str) -> subprocess.CompletedProcess:
+        return mediakeeper("cluster", "--scheduler", scheduler.address, *more, "--home",
+                           str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")
+
+    seen: dict[str, dict] = {}
+
+    def says(silent: bool) -> bool:
+        done = listed("--json")
+        assert done.returncode == 0, done.stderr
+        seen.update({w["address"]: w for w in json.loads(done.stdout)["workers"]})
+        return seen[asleep.address]["silent"] is silent
+
+    lid = [asleep.python(), *asleep.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
+        assert wait_until(lambda: says(True), limit=120), seen
+        text = listed()
+    finally:
+        with contextlib.suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+    stopped, well = seen[asleep.address], seen[awake.address]
+    assert stopped["unheard_seconds"] >= 3 and not stopped["accepted"], stopped
+    assert stopped["refused"] == "", stopped  # (never asked, so never refused for good)
+    assert not well["silent"] and well["accepted"] and well["unheard_seconds"] < 3, well
+    assert text.returncode == 0, text.stderr
+    [line] = [line for line in text.stdout.splitlines() if asleep.address in line]
+    assert "silent: no heartbeat for" in line and "a batch sends it nothing" in line, line
+    assert "1 silent, 1 accepted thread(s)" in text.stdout, text.stdout
+    # Woken: heard again, judged, and accepted as any other.
+    assert wait_until(lambda: says(False), limit=120), seen
+    assert seen[asleep.address]["accepted"], seen
+
+
+def test_a_batch_whose_only_worker_is_silent_is_refused_naming_it(tmp_path, scheduler, workers):
+    """A worker already silent when the batch starts is known so at its first look (by the
+    scheduler's clock), not asked for 10 s and refused for good: with no other, the batch is
+    refused in one line naming it, before anything is claimed."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    only = workers()
+    quick = {"MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS": "3"}
+
+    def silent(address: str = only.address) -> bool:  # (the scheduler's own view)
+        return scheduler.client.run_on_scheduler(
+            lambda dask_scheduler: time.time() - dask_scheduler.workers[address].last_seen
+        ) > 3
+
+    lid = [only.python(), *only.python().children(recursive=True)]
+    try:
+        for proc in lid:
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
+        assert wait_until(silent, limit=120), "never silent"
+        done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address, **quick)
+    finally:
+        with contextlib.suppress(psutil.Error):
+            for proc in lid:
+                proc.resume()
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"the worker {only.address} has not been heard for 3 s" in lines[0]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "home" / "status" / "conversions" / "processing_queue.json").exists()
+
+
 # ---- the other kinds ---------------------------------------------------------------------
 
 
@@ -670,6 +747,43 @@ def test_a_book_a_pipeline_and_verify_sent_give_what_a_local_run_gives(tmp_path,
     here = [json.loads(p.read_text())["files"] for p in
             sorted((tmp_path / "verify-home-local" / "outputs" / "verify").glob("*.json"))]
     assert verified == here and verified
+
+
+def test_a_step_sent_to_a_worker_is_stopped_at_the_pipeline_s_step_timeout(
+        tmp_path, scheduler, workers, fake_bin):  # fmt: skip
+    """A pipeline's step_timeout stopped a step run here that took too long, but a step sent
+    to a worker ran without it: an encode that never ended held its album, and the batch, for
+    ever. Stopped on the worker (its programs too), the item fails as it does here."""
+    make_library(tmp_path / "lib", albums=1, tracks=1)
+    gate = fake_bin / "never"  # (never made: its encode waits for ever, as a hung one)
+    slow = f"{gated_ffmpeg(fake_bin / 'slow', gate, minutes=1)}:{os.environ['PATH']}"
+    pipeline = write_pipeline(tmp_path / "slow.yaml", step("to-opus", "convert", codec="opus"),
+                              input=tmp_path / "lib", output=tmp_path / "out",
+                              stall_timeout=600, step_timeout=2)  # fmt: skip
+    worker = workers(path=slow)
+
+    def run(home: str, *more: str) -> tuple[subprocess.CompletedProcess, dict, list[str]]:
+        done = mediakeeper("pipeline", "run", str(pipeline), "--home", str(tmp_path / home),
+                           *more, PATH=slow)  # fmt: skip
+        status = tmp_path / home / "status" / "pipeline-slow"
+        [item] = json.loads((status / "processing_queue.json").read_text())["items"]
+        working = tmp_path / home / "working" / "pipeline-slow"
+        left = sorted(p.relative_to(working).as_posix() for p in working.rglob("*")
+                      if p.name != "state.json")  # fmt: skip
+        return done, item, left
+
+    here, here_item, left_here = run("home-local")
+    sent, item, left = run("home", "--scheduler", scheduler.address)
+    assert here.returncode == 1 and sent.returncode == 1, sent.stdout + sent.stderr
+    stopped = "it ran for 2 s, the pipeline's step_timeout, and was stopped"
+    assert stopped in here_item["last_error"], here_item
+    assert (item["status"], item["last_error"]) == (here_item["status"], here_item["last_error"])
+    assert left == left_here, left
+    assert "Traceback" not in sent.stdout + sent.stderr
+    # Stopped there: nothing of it still runs on the worker, its folder gone.
+    assert wait_until(lambda: not worker.encoding(), limit=30), "its encode still runs"
+    assert not any(Path(tempfile.gettempdir()).glob("mediakeeper-test-workers-*/**/"
+                                                    "mediakeeper-step-*"))  # fmt: skip
 
 
 @pytest.mark.parametrize(("argv", "said"), [

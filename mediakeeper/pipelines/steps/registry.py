@@ -155,13 +155,23 @@ def _size(path: Path) -> int:
 
 
 def step_sent(exe: str, inputs: Path, outputs: Path, *, processor: str,
-              params: dict[str, Any], name: str) -> dict[str, Any]:  # fmt: skip
+              params: dict[str, Any], name: str, stall: float, limit: float
+              ) -> dict[str, Any]:  # fmt: skip
     """A pipeline's step as a cluster's worker runs it (``batch/cluster_steps``): a processor
-    that declares itself ``sent``, on the folder of files it was sent (one core: the task's)."""
+    that declares itself ``sent``, on the folder of files it was sent (one core: the task's),
+    watched there as a step run here is (``run_watched``: stopped, its programs too, once it
+    stalls for ``stall`` seconds or has run for ``limit``, the pipeline's ``stall_timeout``
+    and ``step_timeout``), its failure worded there as the job words one here."""
+    from mediakeeper.batch.staged import worded  # (the worker's: registry loads without it)
+    from mediakeeper.pipelines.job import PipelineJob
+    from mediakeeper.pipelines.watchdog import run_watched
+
     found = get(processor)
     if found is None or not found.sent:
         raise LookupError(f"the processor {processor!r} is not one a worker runs")
-    return found.run(Context(exe, None, 1, name), inputs, outputs, params)
+    return run_watched(lambda: found.run(Context(exe, None, 1, name), inputs, outputs, params),
+                       outputs, stall, lambda err: worded(err, PipelineJob.failures),
+                       limit)  # fmt: skip
 
 
 def register(processor: Processor) -> Processor:
