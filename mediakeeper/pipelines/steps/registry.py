@@ -163,14 +163,14 @@ def step_sent(exe: str, inputs: Path, outputs: Path, *, processor: str,
     stalls for ``stall`` seconds or has run for ``limit``, the pipeline's ``stall_timeout``
     and ``step_timeout``), its failure worded there as the job words one here."""
     from mediakeeper.batch.staged import worded  # (the worker's: registry loads without it)
-    from mediakeeper.pipelines.job import PipelineJob
-    from mediakeeper.pipelines.watchdog import run_watched
+    from mediakeeper.media.convert import ConvertFailed  # (PipelineJob.failures: the job
+    from mediakeeper.pipelines.watchdog import run_watched  # imports this module)
 
     found = get(processor)
     if found is None or not found.sent:
         raise LookupError(f"the processor {processor!r} is not one a worker runs")
     return run_watched(lambda: found.run(Context(exe, None, 1, name), inputs, outputs, params),
-                       outputs, stall, lambda err: worded(err, PipelineJob.failures),
+                       outputs, stall, lambda err: worded(err, (ConvertFailed,)),
                        limit)  # fmt: skip
 
 
