@@ -255,3 +255,20 @@ def test_a_session_undone_on_the_recent_changes_keeps_the_focus_on_its_row(serve
     expect(page.locator(row)).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()
+
+
+def test_the_status_line_is_heard_from_its_first_word(served, browser):
+    """What the page says of an act (taken, undone) is a live region: a screen reader reads
+    what changes in one it already knows. Hidden from it (display: none) until its first
+    word, that first word came with the region itself and could go unheard; it is now in the
+    accessibility tree from the start, and the bar at the foot of the window still shows
+    only once it says something."""
+    page = browser.new_page(viewport=SHORT)
+    page.goto(served.url + "/")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")["nodes"]
+    status = [n for n in tree if n.get("role", {}).get("value") == "status"]
+    assert [n.get("ignored", False) for n in status] == [False]
+    bar = page.locator("#told").bounding_box()
+    assert bar is None or bar["height"] <= 1  # nothing in sight while nothing is said
+    page.close()
