@@ -199,6 +199,12 @@
   async function refreshBatches() {
     const was = running;
     running = (await call("GET", "/api/batches")).running;
+    // A batch's Stop in the activity is made anew at every look (every few seconds): the
+    // focus on it stays on it, and once its batch ended goes to how the batch ended, not to
+    // the page's top (a keyboard lost its place before it could press it).
+    const focused = document.activeElement;
+    const onStop = focused?.closest("[data-running]") && focused.dataset.action === "stop"
+      ? focused.dataset.session : null;
     const ended = was.filter((r) => !running.some((n) => n.session === r.session));
     if (ended.length) {
       await refreshFromPage();
@@ -215,12 +221,19 @@
         session.id = `running-${ul.dataset.running}-${i}`;  // what its Stop is read with
         const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
         stop.setAttribute("aria-describedby", session.id);
-        stop.dataset.session = r.session; stop.disabled = stopping.has(r.session);
+        // Pressed once, said so and pressed no more; not disabled, which takes the focus off it.
+        stop.dataset.session = r.session;
+        if (stopping.has(r.session)) stop.setAttribute("aria-disabled", "true");
         const counts = `${number(r.items_done)} done, ${number(r.items_failed)} failed`;
         li.append("Batch ", session, ` running: ${counts} `, stop);
         return li;
       }));
       showRate(ul.dataset.running);
+    }
+    if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
+      const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
+        .find((b) => b.dataset.session === onStop);
+      (again || document.getElementById("last-batch"))?.focus();
     }
   }
 
@@ -327,7 +340,13 @@
   function standIn(control) {
     if (!control || control.isConnected) return control;
     const acts = control.closest(".acts");
-    if (!acts) return null;
+    if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
+      const session = control.dataset.session, within = control.closest("[id]")?.id;
+      if (session === undefined || !within) return null;
+      return [...document.querySelectorAll(`#${CSS.escape(within)} ` +
+        `[data-action="${CSS.escape(control.dataset.action)}"]`)]
+        .find((b) => b.dataset.session === session) || null;
+    }
     const where = acts.dataset.id ? `.acts[data-id="${CSS.escape(acts.dataset.id)}"]`
       : `.group-acts[data-kind="${CSS.escape(acts.dataset.kind)}"][data-code="${CSS.escape(acts.dataset.code)}"]`;
     const which = ["action", "choose", "dismiss"].filter((k) => control.dataset[k] !== undefined)
@@ -668,7 +687,8 @@
     if (action === "undo") return undo(target.dataset.session, "", placeOf(target));
     if (action === "undo-last" && last.session) return undo(last.session, last.about, last.place);
     if (action === "stop") {
-      target.disabled = true;
+      if (stopping.has(target.dataset.session)) return;
+      target.setAttribute("aria-disabled", "true");
       target.textContent = "Stopping…";
       stopping.add(target.dataset.session);
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
