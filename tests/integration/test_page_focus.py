@@ -272,3 +272,30 @@ def test_the_status_line_is_heard_from_its_first_word(served, browser):
     bar = page.locator("#told").bounding_box()
     assert bar is None or bar["height"] <= 1  # nothing in sight while nothing is said
     page.close()
+
+
+def test_a_question_opened_in_place_stays_open_through_a_new_rendering(served, browser):
+    """A question's evidence and choices opened, its preview shown with Take it focused: a
+    batch's event rendered the view anew with every question closed, the preview gone and
+    the focus with it. The question stays open, Take it keeps the focus and takes it."""
+    page, errors = opened(served, browser)
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    last = order[-1]
+    tab_to(page, f'{question(last)} a[data-action="open"]')
+    page.keyboard.press("Enter")
+    expect(page.locator(f"{question(last)} .decision button").first).to_be_focused(
+        timeout=WAIT)  # fmt: skip
+    page.keyboard.press("Enter")
+    take = page.locator(f"{question(last)} .preview").get_by_role("button", name="Take it")
+    expect(take).to_be_focused(timeout=WAIT)
+    page.evaluate("window.groupsBefore = document.getElementById('groups')")
+    assert served.post("/api/decisions", {"id": order[0], "dismiss": True}).status_code == 200
+    page.wait_for_function("document.getElementById('groups') !== window.groupsBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(page.locator(question(order[0]))).to_have_count(0)
+    expect(take).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
+    expect(page.locator(question(last))).to_have_count(0)
+    assert errors == []
+    page.close()

@@ -148,6 +148,11 @@
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
     const focused = document.activeElement;
+    // A question opened in place (its evidence, choices, a preview with its Take it) stays
+    // open through the new rendering, which has it closed: a batch's event closed it under
+    // the person reading it, and took the focus from its controls.
+    const open = [...document.querySelectorAll(".question > .slot:not([hidden])")]
+      .map((slot) => [slot.closest(".question").dataset.id, slot]);
     const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
     const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
@@ -163,6 +168,11 @@
       swap(el, fresh.querySelector(`#queues [data-left-out="${CSS.escape(el.dataset.leftOut)}"]`));
     }
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
+    for (const [id, slot] of open) {
+      const now = document.querySelector(`.question[data-id="${CSS.escape(id)}"] > .slot`);
+      if (now && now !== slot) now.replaceWith(slot);
+    }
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus();
     // A control taken off with the part it was in (a batch's events render the view anew
     // while a person is on it): its stand-in in the new rendering takes the focus, or its
     // question's row, not the page's top. One whose act took its row away has none: the act
