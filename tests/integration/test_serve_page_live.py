@@ -231,3 +231,33 @@ def test_an_item_named_in_latin_1_bytes_is_shown_once_in_hand_and_gone_when_done
         page.close()
     finally:
         server.stop()
+
+
+def test_a_batch_s_stop_keeps_the_focus_until_its_batch_has_stopped(gated, browser):
+    """The activity's Stop is made anew at every look at the batches (every few seconds): a
+    keyboard on it lost the focus to the page's top before it could press it, and pressed,
+    it was disabled, which took the focus off it too. The focus now stays on it, and once the
+    batch stopped goes to the line that says how it ended."""
+    started = gated.post("/api/batches", {"kind": "music", "batch_size": 3})
+    assert started.status_code in (200, 201, 202), started.text
+    page = browser.new_page(bypass_csp=True)  # wait_for_function evaluates a string
+    errors = page_errors(page)
+    page.goto(gated.url + "/")
+    expect(page.locator("#live")).to_have_text("live")
+    stop = page.locator('[data-running="music"] button[data-action="stop"]')
+    expect(stop).to_have_count(1, timeout=WAIT)
+    for _ in range(300):  # Tab to it, as a keyboard gets there
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('[data-running]') !== null"):
+            break
+    expect(stop).to_be_focused()
+    page.evaluate("window.stopBefore = document.activeElement")
+    page.wait_for_function("document.querySelector('[data-running] button') !== window.stopBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(stop).to_be_focused()  # the one made anew
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text("Stopped", timeout=WAIT)
+    expect(page.locator("#last-batch")).to_be_focused(timeout=WAIT)
+    expect(page.locator("#last-batch")).to_contain_text("interrupted")
+    assert errors == []
+    page.close()

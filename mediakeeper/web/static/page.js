@@ -147,6 +147,12 @@
     const text = await answer.text();
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
+    const focused = document.activeElement;
+    // A question opened in place (its evidence, choices, a preview with its Take it) stays
+    // open through the new rendering, which has it closed: a batch's event closed it under
+    // the person reading it, and took the focus from its controls.
+    const open = [...document.querySelectorAll(".question > .slot:not([hidden])")]
+      .map((slot) => [slot.closest(".question").dataset.id, slot]);
     const swap = (el, got) => { if (el && got) el.replaceWith(document.adoptNode(got)); };
     const kinds = (doc) => [...doc.querySelectorAll("#activity .now[data-kind]")]
       .map((q) => q.dataset.kind).join("\n");
@@ -162,6 +168,20 @@
       swap(el, fresh.querySelector(`#queues [data-left-out="${CSS.escape(el.dataset.leftOut)}"]`));
     }
     swap(document.querySelector("nav.pages"), fresh.querySelector("nav.pages"));
+    for (const [id, slot] of open) {
+      const now = document.querySelector(`.question[data-id="${CSS.escape(id)}"] > .slot`);
+      if (now && now !== slot) now.replaceWith(slot);
+    }
+    if (focused?.isConnected && document.activeElement !== focused) focused.focus();
+    // A control taken off with the part it was in (a batch's events render the view anew
+    // while a person is on it): its stand-in in the new rendering takes the focus, or its
+    // question's row, not the page's top. One whose act took its row away has none: the act
+    // puts the focus where its row stood.
+    if (focused && !focused.isConnected && document.activeElement === document.body) {
+      const question = focused.closest(".question");
+      (standIn(focused) || (question && document.querySelector(
+        `.question[data-id="${CSS.escape(question.dataset.id)}"]`)))?.focus();
+    }
     markCurrent();
     stillReading();
   }
@@ -189,6 +209,12 @@
   async function refreshBatches() {
     const was = running;
     running = (await call("GET", "/api/batches")).running;
+    // A batch's Stop in the activity is made anew at every look (every few seconds): the
+    // focus on it stays on it, and once its batch ended goes to how the batch ended, not to
+    // the page's top (a keyboard lost its place before it could press it).
+    const focused = document.activeElement;
+    const onStop = focused?.closest("[data-running]") && focused.dataset.action === "stop"
+      ? focused.dataset.session : null;
     const ended = was.filter((r) => !running.some((n) => n.session === r.session));
     if (ended.length) {
       await refreshFromPage();
@@ -205,12 +231,19 @@
         session.id = `running-${ul.dataset.running}-${i}`;  // what its Stop is read with
         const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
         stop.setAttribute("aria-describedby", session.id);
-        stop.dataset.session = r.session; stop.disabled = stopping.has(r.session);
+        // Pressed once, said so and pressed no more; not disabled, which takes the focus off it.
+        stop.dataset.session = r.session;
+        if (stopping.has(r.session)) stop.setAttribute("aria-disabled", "true");
         const counts = `${number(r.items_done)} done, ${number(r.items_failed)} failed`;
         li.append("Batch ", session, ` running: ${counts} `, stop);
         return li;
       }));
       showRate(ul.dataset.running);
+    }
+    if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
+      const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
+        .find((b) => b.dataset.session === onStop);
+      (again || document.getElementById("last-batch"))?.focus();
     }
   }
 
@@ -317,12 +350,18 @@
   function standIn(control) {
     if (!control || control.isConnected) return control;
     const acts = control.closest(".acts");
-    if (!acts) return null;
+    if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
+      const session = control.dataset.session, within = control.closest("[id]")?.id;
+      if (session === undefined || !within) return null;
+      return [...document.querySelectorAll(`#${CSS.escape(within)} ` +
+        `[data-action="${CSS.escape(control.dataset.action)}"]`)]
+        .find((b) => b.dataset.session === session) || null;
+    }
     const where = acts.dataset.id ? `.acts[data-id="${CSS.escape(acts.dataset.id)}"]`
       : `.group-acts[data-kind="${CSS.escape(acts.dataset.kind)}"][data-code="${CSS.escape(acts.dataset.code)}"]`;
     const which = ["action", "choose", "dismiss"].filter((k) => control.dataset[k] !== undefined)
       .map((k) => `[data-${k}="${CSS.escape(control.dataset[k])}"]`).join("");
-    return document.querySelector(`${where} button${which}`);
+    return document.querySelector(`${where} ${control.localName}${which}`);
   }
 
   function labelled(text, input) {
@@ -344,11 +383,46 @@
 
   // ---- taking, and undoing what was taken -----------------------------------------------
 
-  let lastSession = "";
-  function taken(what, session) {
-    lastSession = session || "";
+  // The last act's session, what it did (``about``: its item and act, which its undo says it
+  // takes back) and where the row it took away stood (``place``: a function finding that row
+  // again, or its first control, once the view is rendered anew), where its undo gives the
+  // focus: the Undo at the foot of the window hides as it is pressed, and the focus fell to
+  // the page's top, far from the row brought back.
+  let last = { session: "", about: "", place: null };
+  function taken(what, session, about = "", place = null) {
+    last = { session: session || "", about, place };
     say(what + (session ? ` (session ${session})` : ""));
     document.getElementById("undo-last").hidden = !session;
+  }
+
+  // Where ``control``'s row stands, found again in the view rendered anew: a question by its
+  // id, a whole group by its kind and code (its first question), a failed item by its
+  // decision's id and a library's row by its item's key (each by its first control, a link),
+  // a session of the recent changes by its id; none on a decision's own view (its heading:
+  // ``focusView``).
+  function placeOf(control) {
+    const by = (selector) => () => document.querySelector(selector);
+    const question = control.closest(".question");
+    if (question) return by(`.question[data-id="${CSS.escape(question.dataset.id)}"]`);
+    const group = control.closest(".group-acts");
+    if (group) {
+      return by(`.group[data-kind="${CSS.escape(group.dataset.kind)}"]` +
+                `[data-code="${CSS.escape(group.dataset.code)}"] .question`);
+    }
+    const row = control.closest("#items [data-key]");
+    if (row) {
+      const key = row.dataset.key;
+      return () => [...document.querySelectorAll("#items [data-key]")]
+        .find((r) => r.dataset.key === key)?.querySelector("a.name");
+    }
+    const failed = control.closest(".failures .acts");
+    if (failed) {
+      return () => document.querySelector(`.failures .acts[data-id="${CSS.escape(failed.dataset.id)}"]`)
+        ?.closest("li").querySelector("a, button");
+    }
+    const session = control.closest("#changes [data-session]");
+    if (session) return by(`#changes [data-session="${CSS.escape(session.dataset.session)}"]`);
+    return null;
   }
 
   function cell(row, text, tag = "td") {
@@ -445,6 +519,11 @@
   async function take(pressed) {
     const area = pressed.closest(".preview");
     const from = questions().indexOf(pressed.closest(".question"));
+    // Read before the preview (and the pressed button with it) is taken off the page.
+    const asking = pressed.closest(".question");
+    const item = (asking?.querySelector(".name")
+      || document.querySelector("#one-decision h1"))?.textContent;
+    const place = placeOf(pressed);
     let done;
     try {
       done = await call("POST", "/api/decisions", asked.get(area));
@@ -452,9 +531,10 @@
       // Taken or refused (the files changed since, the question taken elsewhere), the
       // preview no longer says what its "Take it" would do: a new preview is asked for.
       area.replaceChildren();
-      if (document.activeElement === document.body) pressed.closest(".question")?.focus();
+      if (document.activeElement === document.body && asking?.isConnected) asking.focus();
     }
-    taken(`${shown(done.what || "Done")}: ${done.closed} closed.`, done.session);
+    const what = shown(done.what || "Done");
+    taken(`${what}: ${done.closed} closed.`, done.session, item ? `${item}: ${what}` : what, place);
     await refreshFromPage();
     goOn(from);
     focusView();
@@ -466,7 +546,7 @@
   // top (where a keyboard would begin again from the header).
   function focusView() {
     if (document.activeElement !== document.body) return;
-    document.querySelector("#one-decision h1, #one-item h1")?.focus();
+    document.querySelector("#one-decision h1, #one-item h1, #decisions-title")?.focus();
   }
 
   // The library's row of ``key`` takes the focus back (its link), once its list was rendered
@@ -484,24 +564,46 @@
     const who = acts.dataset.shown;
     const from = questions().indexOf(acts.closest(".question"));
     const row = acts.closest("#items [data-key]")?.dataset.key;  // a library's row
+    const failed = failedAfter(acts);
+    const place = placeOf(acts);
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
-      taken(`Decided ${who}: ${done.closed} closed.`, done.session);
+      taken(`Decided ${who}: ${done.closed} closed.`, done.session, `${who}: left as it is`, place);
     } else if (action === "retry" || action === "skip") {
       const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
-      taken(`${action === "retry" ? "Back to pending" : "Skipped"}: ${who}.`, done.session);
+      const what = action === "retry" ? "back to pending" : "skipped";
+      taken(`${what[0].toUpperCase()}${what.slice(1)}: ${who}.`, done.session, `${who}: ${what}`, place);
     } else if (action === "best") {  // files move: what moves where is said, and asked once
       const p = await call("POST", "/api/decisions/preview", { id, choose: 1 });
       const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
         "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
       if (!ok) return;
       const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
-      taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session);
+      taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session,
+            `${who}: kept the best`, place);
     }
     await refreshFromPage();
     goOn(from);
     focusRow(row);
+    failed();
     focusView();
+  }
+
+  // A failed item of the overview retried or skipped leaves its list: the focus goes to the
+  // failed item now in its place (its link), else to the one before it, else to the list's
+  // heading, not to the page's top. Returns what gives it once the view is rendered anew.
+  function failedAfter(acts) {
+    const list = acts.closest(".failures");
+    if (!list) return () => {};
+    const rows = [...list.children];
+    const at = rows.indexOf(acts.closest("li"));
+    const kind = list.dataset.failures;
+    return () => {
+      if (document.activeElement !== document.body) return;
+      const now = [...document.querySelectorAll(`.failures[data-failures="${CSS.escape(kind)}"] > li`)];
+      const stands = now[Math.min(at, now.length - 1)];
+      (stands?.querySelector("a, button") || document.getElementById("failed-title"))?.focus();
+    };
   }
 
   async function groupPreview(pressed) {
@@ -514,7 +616,8 @@
     if (!answer.ok) throw new Error(fresh.body.textContent.trim());
     // Exactly what was previewed: refused, nothing written, if anything changed since.
     const token = fresh.body.querySelector(".group-preview")?.dataset.token;
-    const ok = await ask(`${acts.dataset.kind} · ${acts.dataset.means || acts.dataset.code}: all at once?`,
+    const group = `${acts.dataset.kind} · ${acts.dataset.means || acts.dataset.code}`;
+    const ok = await ask(`${group}: all at once?`,
                          () => [...fresh.body.childNodes].map((n) => document.adoptNode(n)), pressed);
     if (!ok) return;
     const body = { kind: acts.dataset.kind, code: acts.dataset.code, all: true };
@@ -522,9 +625,11 @@
     if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
     else body.dismiss = acts.dataset.code;
     const done = await call("POST", "/api/decisions", body);
-    taken(`The whole group: ${done.closed} closed.`, done.session);
+    taken(`The whole group: ${done.closed} closed.`, done.session,
+          `the whole group ${group}: ${shown(done.what || "")}`, placeOf(pressed));
     await refreshFromPage();
     goOn(from);  // the group gone, the question now in its place
+    focusView();  // or none left: the view's heading
   }
 
   // Another page of a group's preview's items, in place of the one shown (the preview's
@@ -553,7 +658,9 @@
     if (first) first.focus();
   }
 
-  async function undo(session) {
+  // ``about`` and ``place``: what the act undone did and where its row stood (``taken``): the
+  // undo says it, and the row brought back takes the focus (its own view's heading, else).
+  async function undo(session, about = "", place = null) {
     const d = await call("POST", "/api/undo", { session });
     const parts = [];
     if (d.restored) parts.push(counted(d.restored, "value", "values") + " back");
@@ -561,11 +668,14 @@
     if (d.reopened) parts.push(counted(d.reopened, "question", "questions") + " open again");
     const left = (d.left_alone || []).length;
     if (left) parts.push(`${number(left)} left alone`);
-    say(`Undone ${session}: ${parts.join(", ") || "nothing left to put back"}.`);
+    say(`Undone ${about ? `${about} (session ${session})` : session}: ` +
+        `${parts.join(", ") || "nothing left to put back"}.`);
     document.getElementById("undo-last").hidden = true;
-    lastSession = "";
+    last = { session: "", about: "", place: null };
     await refreshFromPage();
-    focusView();
+    const restored = place?.();
+    if (restored) restored.focus();
+    else focusView();
   }
 
   async function act(target) {
@@ -584,10 +694,11 @@
     if (action === "group-preview") return groupPreview(target);
     if (action === "group-page") return groupPage(target);
     if (acts && ["dismiss", "best", "retry", "skip"].includes(action)) return quick(acts, action);
-    if (action === "undo") return undo(target.dataset.session);
-    if (action === "undo-last" && lastSession) return undo(lastSession);
+    if (action === "undo") return undo(target.dataset.session, "", placeOf(target));
+    if (action === "undo-last" && last.session) return undo(last.session, last.about, last.place);
     if (action === "stop") {
-      target.disabled = true;
+      if (stopping.has(target.dataset.session)) return;
+      target.setAttribute("aria-disabled", "true");
       target.textContent = "Stopping…";
       stopping.add(target.dataset.session);
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
@@ -680,7 +791,7 @@
     const shownTake = question ? question.querySelector('.preview [data-action="take"]') : null;
     if (e.key === "j") move(1);
     else if (e.key === "k") move(-1);
-    else if (e.key === "u" && lastSession) run(undo(lastSession));
+    else if (e.key === "u" && last.session) run(undo(last.session, last.about, last.place));
     else if (e.key === "/" && document.getElementById("search")) {
       e.preventDefault(); document.getElementById("search").focus();
     } else if (question && (e.key === "y" || e.key === "Enter") && shownTake) run(take(shownTake));
