@@ -161,15 +161,22 @@ def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> 
     asked for, only lines that could not be read: those lines, which the undo reports."""
     if not (session or artist):
         raise MediakeeperError("say what to undo", "give --session ID or --artist NAME")
-    # A session's undo weighs its changes against the later ones only; an artist's, all.
-    journals = read_journals(status_kind_dir, after=session if artist is None else None)
+    # A session's undo (of one artist's changes too) weighs its changes against the later
+    # ones only: the journals of the weeks before it are not read. An artist's, all.
+    journals = read_journals(status_kind_dir, after=session)
     everything = journals.entries
-    wanted = _selected(everything, session, artist)
+    try:
+        wanted = _selected(everything, session, artist)
+    except NothingJournaled:
+        if not (session and artist):
+            raise
+        wanted = []  # an artist none of these name: said below, from every journal
     # Any journal may hold an artist's changes; a session's are in its own.
     problems = [p for p in journals.problems if session is None or p.session == session]
     if not wanted and not problems:
-        if session and artist:
-            _none_of_artist_in(status_kind_dir, everything, session, artist)
+        if session and artist:  # the artist may have changes before it: every journal read
+            _none_of_artist_in(status_kind_dir, read_journals(status_kind_dir).entries,
+                               session, artist)  # fmt: skip
         target = f"session {one_line(session)}" if session else f"artist {quoted(artist)}"
         hint = _sessions_hint(read_journals(status_kind_dir).entries)  # every session's
         raise NothingJournaled(f"no journaled changes for {target}", hint)
@@ -177,8 +184,8 @@ def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> 
 
 
 def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | None = None,
-         dry_run: bool = False,
-         writing: writemode.Writing = writemode.DEFAULT_WRITING) -> UndoReport:  # fmt: skip
+         dry_run: bool = False, writing: writemode.Writing = writemode.DEFAULT_WRITING,
+         asked: Selected | None = None) -> UndoReport:  # fmt: skip
     """Put back the old values of one session's (or one artist's) changes, newest first.
 
     A damaged journal line does not stop the rest from being undone: its change cannot be
@@ -186,8 +193,11 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     damage stays). Each undone value is still checked against its file, so a gap in a tag's
     history leaves that tag alone rather than writing a wrong value; the report names the
     line, and the command exits 1. The values are written as ``writing`` (the music
-    settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are."""
-    asked = selected(status_kind_dir, session, artist)
+    settings ``write_mode`` and ``hard_links``) says, as a batch's fixes are. ``asked``: the
+    ``selected`` changes, read already by a caller that weighed them first (the journals
+    hold every change ever made: read once, not again here)."""
+    if asked is None:
+        asked = selected(status_kind_dir, session, artist)
     everything, wanted, problems = asked.everything, asked.wanted, asked.problems
     if not wanted:
         return UndoReport([], [], "", problems=problems)

@@ -69,13 +69,20 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     if list_sessions or not (session or artist):
         _list_sessions(settings.home, kind_dir, as_json, asked=list_sessions)
     writing = writemode.chosen(settings.get)
+    asked = None  # the changes to take back, where they were read before the undo
     if artist and not dry_run:
         if session:  # (a whole session's undo refuses it itself, as the page's does)
             with collector.loading():
                 from mediakeeper.batch.session_history import refuse_while_running
             refuse_while_running(settings.status_dir, session)
-        _refuse_if_held(kind_dir, session, artist)
-        _confirm_artist(kind_dir, session, artist, yes)
+        with collector.loading():
+            from mediakeeper.changes.undo import selected
+        # Read once for the check, the question and the undo: at 55,000 artists the journals
+        # of a few months take 20 s and 500 MB a reading (docs/performance.md, undo).
+        asked = selected(kind_dir, session, artist)
+        _refuse_if_held(kind_dir, asked, artist)
+        if not _confirm_artist(asked, artist, yes):
+            asked = None  # asked first: what the person waited on is read again
     try:
         if session and not artist:
             _whole_session(settings.home, session, writing, dry_run)
@@ -83,7 +90,9 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
             from mediakeeper.changes.undo import undo
             from mediakeeper.decisions.undo_surfaces import after_undo
 
-        report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing)
+        report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing,
+                      asked=asked)  # fmt: skip
+        asked = None  # every change read, let go before the decisions are written again
         surfaces = after_undo(settings.home, report.taken_back, report.undo_session,
                               dry_run=dry_run)  # fmt: skip
     except Interrupted:
@@ -240,32 +249,34 @@ def _said_put_back(done, dry_run: bool) -> None:
         click.echo(f"Error: {done.stopped}", err=True)
 
 
-def _refuse_if_held(kind_dir: Path, session: str | None, artist: str) -> None:
+def _refuse_if_held(kind_dir: Path, asked, artist: str) -> None:
     """An artist a running batch holds is refused: what it has written so far would be put
-    back, then the batch would write the rest and record every fix as made."""
+    back, then the batch would write the rest and record every fix as made. ``asked``: the
+    undo's ``selected`` changes."""
     with collector.loading():
-        from mediakeeper.changes.undo import artist_named, selected
+        from mediakeeper.changes.undo import artist_named
         from mediakeeper.queue.manager import refuse_if_held
         from mediakeeper.queue.store import QueueStore
 
-    found = artist_named(selected(kind_dir, session, artist).everything, artist)
-    refuse_if_held(QueueStore(kind_dir, "music"), found)
+    refuse_if_held(QueueStore(kind_dir, "music"), artist_named(asked.everything, artist))
 
 
-def _confirm_artist(kind_dir: Path, session: str | None, artist: str, yes: bool) -> None:
+def _confirm_artist(asked, artist: str, yes: bool) -> bool:
     """A NAME that is only the start of a journaled artist's is asked about first (or needs
     --yes); with no answer to read, nothing is restored and the error names --yes. What the
     undo would refuse (a NAME that fits several artists or none, a session unknown or
-    without that artist's changes) is said first, and nothing asked."""
+    without that artist's changes) was said when ``asked`` (its ``selected`` changes) was
+    read, and nothing asked. Whether nothing was asked (the changes read still stand)."""
     if yes:  # nothing asked: the undo itself says what it refuses
-        return
+        return True
     with collector.loading():
-        from mediakeeper.changes.undo import artist_named, selected
+        from mediakeeper.changes.undo import artist_named
 
-    found = artist_named(selected(kind_dir, session, artist).everything, artist)
+    found = artist_named(asked.everything, artist)
     if fold(found) == fold(artist):
-        return
+        return True
     ask(f"{quoted(artist)} is the start of {quoted(found)}: undo its changes?")
+    return False
 
 
 def _said_dry(report) -> None:

@@ -40,6 +40,7 @@ from mediakeeper.queue.items import (
     validate,
 )
 from mediakeeper.queue.left_out import plugins_left_out_of
+from mediakeeper.queue.reading import decoded, read_each
 from mediakeeper.queue.session_log import RUNNING, load_sessions
 from mediakeeper.queue.store import QueueStore, statuses_of
 from mediakeeper.queue.survey import Survey, listing, not_a_library, survey
@@ -438,11 +439,16 @@ def refuse_if_live(item: dict[str, Any]) -> None:
 def refuse_if_held(store: QueueStore, name: str) -> None:
     """The item named ``name`` exactly (as a change journal names it) refused, as
     ``refuse_if_live`` does, when a running batch holds it: what is written to its files
-    meanwhile is the batch's. Read without the lock (a held batch may have it)."""
+    meanwhile is the batch's. Read without the lock (a held batch may have it), a line at a
+    time: an undo holds every change journaled meanwhile, and the whole queue beside them
+    was 70 MB more at 55,000 artists."""
+
+    def named(lines) -> list[dict[str, Any]]:
+        return [item for line in lines if (item := decoded(line))["name"] == name]
+
     if store.exists():
-        for item in store.peek()["items"]:
-            if item["name"] == name:
-                refuse_if_live(item)
+        for item in read_each(store, named)[1]:
+            refuse_if_live(item)
 
 
 def _reset(item: dict[str, Any], status: str = PENDING, *, fresh: bool = False) -> None:

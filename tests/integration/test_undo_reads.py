@@ -1,0 +1,122 @@
+"""What an undo of one artist reads of the change journals, where they hold many weeks of
+changes (at 55,000 artists, 600,000 changes: 138 MB, 20-30 s and 530 MB a reading).
+
+Counted, not timed: a real ``undo_changes.py`` in a subprocess, an audit hook counting each
+journal it opens to read. An artist's undo reads every journal once (any may hold its
+changes), not once for the check that no batch holds it, again for the question, and again
+to undo; with ``--session`` only the session's journal and those written since, as a whole
+session's undo reads them (docs/performance.md, undo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line
+from tests.helpers import REPO_ROOT, script_env
+
+OLDER_WEEKS = 3
+
+# Runs the script as ``python utilities/undo_changes.py`` does, counting each ``.jsonl`` of
+# the journals opened to read (not appended to), written as JSON to $COUNTED at exit.
+COUNTING = """
+import atexit, collections, json, os, runpy, sys
+opened = collections.Counter()
+def hook(event, args):
+    path, mode, flags = (str(args[0]), args[1], args[2]) if event == "open" else ("", "", 0)
+    writing = (mode or "r")[:1] in "wax" or (isinstance(flags, int) and flags & os.O_WRONLY)
+    if path.endswith(".jsonl") and "/changes/" in path and not writing:
+        opened[os.path.basename(path)] += 1
+sys.addaudithook(hook)
+atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(opened)))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def spec(name: str) -> dict[str, dict]:
+    return {
+        f"{name}/2000 - Album/0{n} - Song {n}.flac": {
+            "tags": {
+                "title": f"Song {n}" + ("  " if n == 1 else ""),
+                "artist": name,
+                "albumartist": name,
+                "album": "Album",
+                "tracknumber": str(n),
+                "date": "2000",
+            }
+        }
+        for n in (1, 2)
+    }
+
+
+@pytest.fixture
+def weeks_of_changes(tmp_path, music_library, music_script):
+    """Two artists fixed by a real batch, and the journals of OLDER_WEEKS weekly sessions
+    before it (each last written as its last change was), as a library's history is."""
+    lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib)
+    assert run.returncode == 0, run.stderr
+    session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
+    folder = home / "status" / "music" / CHANGES_DIR
+    for week in range(1, OLDER_WEEKS + 1):
+        made = datetime.now(UTC) - timedelta(weeks=week)
+        older = f"{made:%Y%m%d}_music_001"
+        path = folder / f"{older}.jsonl"
+        path.write_text("".join(
+            checked_line({"session": older, "artist": "Charlie", "path": f"/gone/Charlie/{n}.flac",
+                          "tag": "title", "old": "x", "new": "y",
+                          "at": (made + timedelta(seconds=n)).isoformat()})
+            for n in range(3)), encoding="utf-8")  # fmt: skip
+        os.utime(path, (made.timestamp() + 3, made.timestamp() + 3))
+    return home, session
+
+
+def journals_read(tmp_path: Path, *args) -> tuple[subprocess.CompletedProcess, Counter]:
+    counted = tmp_path / "counted.json"
+    run = subprocess.run(
+        [sys.executable, "-c", COUNTING, "utilities/undo_changes.py", *map(str, args)],
+        cwd=REPO_ROOT, env={**script_env(), "COUNTED": str(counted)},
+        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    return run, Counter(json.loads(counted.read_text()))
+
+
+def test_an_artists_undo_reads_each_journal_once(weeks_of_changes, tmp_path):
+    home, session = weeks_of_changes
+    run, read = journals_read(tmp_path, "--home", home, "--artist", "Alpha")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "restored 1 value" in run.stdout or "1 value" in run.stdout, run.stdout
+    older = [name for name in read if not name.startswith((session, "undo_"))]
+    assert len(older) == OLDER_WEEKS  # any journal may hold an artist's changes
+    # each once, not for the check, the question and the undo each
+    assert {read[name] for name in older} == {1}, read
+
+
+def test_an_artists_undo_within_a_session_reads_no_journal_written_before_it(
+    weeks_of_changes, tmp_path
+):
+    home, session = weeks_of_changes
+    run, read = journals_read(tmp_path, "--home", home, "--session", session, "--artist", "Alpha")
+    assert run.returncode == 0, run.stdout + run.stderr
+    older = [name for name in read if not name.startswith((session, "undo_"))]
+    assert older == [], read  # the weeks before it: none of them
+
+
+def test_a_session_that_changed_none_of_an_older_artist_still_says_so(weeks_of_changes,
+                                                                     music_script):  # fmt: skip
+    """Charlie's changes are all in the weeks before the session: the session is named as
+    having none of his, not the artist as having none at all."""
+    home, session = weeks_of_changes
+    run = music_script("undo_changes.py", "--home", home, "--session", session,
+                       "--artist", "Charlie")  # fmt: skip
+    assert run.returncode == 2
+    assert f"session {session} changed no tags of artist 'Charlie'" in run.stderr, run.stderr
