@@ -37,6 +37,14 @@ STOPPED_ONCE = ("rule plugin 'loops' (entry point mk_misbehaving.rules:LOOPS, pa
                 "needs longer")  # fmt: skip
 
 
+def one_track_album(artist: str, title: str) -> dict:
+    """A library spec of ``artist``'s album "Loud" with one track titled ``title`` (its file
+    named by the title without the spaces around it)."""
+    tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
+            "title": title, "tracknumber": "1"}  # fmt: skip
+    return {f"{artist}/2001 - Loud/01 - {title.strip()}.flac": {"tags": tags}}
+
+
 @pytest.fixture(scope="module")
 def misbehaving(tmp_path_factory) -> Path:
     return install(tmp_path_factory.mktemp("misbehaving") / "site", "misbehaving")
@@ -45,12 +53,8 @@ def misbehaving(tmp_path_factory) -> Path:
 def test_a_rule_plugin_that_raises_is_named_in_every_error_it_causes(
     tmp_path, misbehaving, music_library
 ):
-    def album(artist: str, title: str) -> dict:
-        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
-                "title": title, "tracknumber": "1"}  # fmt: skip
-        return {f"{artist}/2001 - Loud/01 - {title}.flac": {"tags": tags}}
-
-    lib = music_library(tmp_path / "Music", {**album("Bang", "Boom"), **album("Calm", "Hush")})
+    lib = music_library(tmp_path / "Music", {**one_track_album("Bang", "Boom"),
+                                             **one_track_album("Calm", "Hush")})  # fmt: skip
     home = tmp_path / "home"
     batch = ("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     dry = run(misbehaving, *batch, "--dry-run", cwd=tmp_path)
@@ -73,13 +77,8 @@ def test_a_rule_plugin_that_changes_a_file_it_was_not_given_fails_its_artist_unw
     artist folder beside (``../Victim/...``) set that artist's title, journaled as the
     other artist's fix."""
 
-    def album(artist: str, title: str) -> dict:
-        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
-                "title": title, "tracknumber": "1"}  # fmt: skip
-        return {f"{artist}/2001 - Loud/01 - {title}.flac": {"tags": tags}}
-
-    lib = music_library(tmp_path / "Music", {**album("Intruder", "Trespass"),
-                                             **album("Victim", "Victim")})  # fmt: skip
+    lib = music_library(tmp_path / "Music", {**one_track_album("Intruder", "Trespass"),
+                                             **one_track_album("Victim", "Victim")})  # fmt: skip
     victim = lib / "Victim" / "2001 - Loud" / "01 - Victim.flac"
     before = victim.read_bytes()
     home = tmp_path / "home"
@@ -147,14 +146,9 @@ def test_a_rule_plugin_that_never_ends_is_stopped_at_its_time_limit_and_the_batc
     stopped at ``[music] plugin_rule_timeout``, named in one line; the artist's built-in
     fixes are written and the fix the plugin proposed before it hung is not."""
 
-    def album(artist: str, title: str) -> dict:
-        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
-                "title": title, "tracknumber": "1"}  # fmt: skip
-        return {f"{artist}/2001 - Loud/01 - {title.strip()}.flac": {"tags": tags}}
-
     # "Forever " (a trailing space): a built-in fix (whitespace) the batch still makes.
-    lib = music_library(tmp_path / "Music", {**album("Stuck", "Forever "),
-                                             **album("Calm", "Hush")})  # fmt: skip
+    lib = music_library(tmp_path / "Music", {**one_track_album("Stuck", "Forever "),
+                                             **one_track_album("Calm", "Hush")})  # fmt: skip
     monkeypatch.setenv("MEDIAKEEPER_MUSIC_PLUGIN_RULE_TIMEOUT", "1")
     home = tmp_path / "home"
     ran = run(misbehaving, "process_music_batch.py", "--home", home, "--library", lib,

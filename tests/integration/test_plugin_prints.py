@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_plugin_failures import one_track_album
 from tests.integration.test_plugins import install, run
 
 PRINTED = ["looking at 1 tracks", "a note on stderr", "no line end", "from a program it ran",
@@ -24,12 +25,8 @@ def chatty(tmp_path_factory) -> Path:
 def test_what_a_rule_plugin_prints_goes_to_the_session_log_not_the_terminal(
     tmp_path, chatty, music_library
 ):
-    def album(artist: str, title: str) -> dict:
-        tags = {"artist": artist, "albumartist": artist, "album": "Loud", "date": "2001",
-                "title": title, "tracknumber": "1"}  # fmt: skip
-        return {f"{artist}/2001 - Loud/01 - {title}.flac": {"tags": tags}}
-
-    lib = music_library(tmp_path / "Music", {**album("Bang", "Boom"), **album("Calm", "Hush")})
+    lib = music_library(tmp_path / "Music", {**one_track_album("Bang", "Boom"),
+                                             **one_track_album("Calm", "Hush")})  # fmt: skip
     home = tmp_path / "home"
     ran = run(chatty, "process_music_batch.py", "--home", home, "--library", lib, "--offline",
               cwd=tmp_path)  # fmt: skip

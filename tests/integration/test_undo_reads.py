@@ -22,6 +22,7 @@ import pytest
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from tests.helpers import REPO_ROOT, script_env
+from tests.integration.test_undo import spec
 
 OLDER_WEEKS = 3
 
@@ -40,22 +41,6 @@ atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(opened
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
-
-
-def spec(name: str) -> dict[str, dict]:
-    return {
-        f"{name}/2000 - Album/0{n} - Song {n}.flac": {
-            "tags": {
-                "title": f"Song {n}" + ("  " if n == 1 else ""),
-                "artist": name,
-                "albumartist": name,
-                "album": "Album",
-                "tracknumber": str(n),
-                "date": "2000",
-            }
-        }
-        for n in (1, 2)
-    }
 
 
 @pytest.fixture
