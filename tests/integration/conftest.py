@@ -40,6 +40,19 @@ def demo_home(tmp_path_factory):
 
 
 @pytest.fixture
+def served_demo(demo_home, tmp_path):
+    """A copy of the demo's home (its decisions, failed conversions, reports) served, a copy
+    and a server a test: what a test takes or undoes there is its own."""
+    from tests.integration.serving import serve
+
+    home = tmp_path / "demo"
+    shutil.copytree(demo_home, home, symlinks=True)
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def watching(tmp_path):
     """``watching(home, *args)`` starts ``mediakeeper watch`` on ``home`` (a ``Watching``);
     every watcher it started is killed at teardown."""

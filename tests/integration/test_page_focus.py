@@ -10,7 +10,6 @@ of what went, in sight above the bar at the foot of the window."""
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -39,16 +38,6 @@ def served(tmp_path, music_library):
     batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
                        "--offline")  # fmt: skip
     assert batch.returncode == 1, batch.stdout + batch.stderr
-    server = serve(home)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def demo(demo_home, tmp_path):
-    """A copy of the demo's home (its failed conversions among its questions), served."""
-    home = tmp_path / "demo"
-    shutil.copytree(demo_home, home, symlinks=True)
     server = serve(home)
     yield server
     server.stop()
@@ -195,8 +184,8 @@ def test_a_whole_group_answered_and_undone_with_keys(served, browser):
     page.close()
 
 
-def test_a_failed_item_retried_and_undone_keeps_the_focus_among_the_failed(demo, browser):
-    page, errors = opened(demo, browser)
+def test_a_failed_item_retried_and_undone_keeps_the_focus_among_the_failed(served_demo, browser):
+    page, errors = opened(served_demo, browser)
     failures = page.locator('[data-failures="conversions"] li')
     expect(failures).to_have_count(2)
     first, second = (failures.nth(n).locator("strong").text_content() for n in (0, 1))

@@ -6,12 +6,10 @@ its item's, no empty landmark, and the focus kept where a keyboard goes on after
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from mediakeeper.text.render import shown
-from tests.integration.serving import described, page_errors, serve
+from tests.integration.serving import described, page_errors
 from tests.integration.test_page_views import serious_findings
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -20,26 +18,16 @@ WAIT = 30_000
 FOCUSED = "document.activeElement === document.body ? 'body' : document.activeElement.outerHTML"
 
 
-@pytest.fixture
-def demo(demo_home, tmp_path):
-    """A copy of the demo's home (its decisions, failed conversions), served."""
-    home = tmp_path / "demo"
-    shutil.copytree(demo_home, home, symlinks=True)
-    server = serve(home)
-    yield server
-    server.stop()
-
-
 def decision_of(server, code: str) -> dict:
     listed = server.get("/api/decisions").json()["groups"]
     return next(g for g in listed if g["code"] == code)["decisions"][0]
 
 
-def test_a_decision_s_view_read_by_a_screen_reader(demo, browser):
-    d = decision_of(demo, "missing-artist")
+def test_a_decision_s_view_read_by_a_screen_reader(served_demo, browser):
+    d = decision_of(served_demo, "missing-artist")
     page = browser.new_page(bypass_csp=True)  # axe-core let in past the policy
     errors = page_errors(page)
-    page.goto(demo.url + f"/decisions/{d['id']}")
+    page.goto(served_demo.url + f"/decisions/{d['id']}")
     expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
     # Its item, then its question: the headings a screen reader moves by.
     main = page.locator("main")
@@ -83,12 +71,12 @@ def test_a_decision_s_view_read_by_a_screen_reader(demo, browser):
     page.close()
 
 
-def test_the_library_read_by_a_screen_reader(demo, browser):
+def test_the_library_read_by_a_screen_reader(served_demo, browser):
     page = browser.new_page(bypass_csp=True)
     errors = page_errors(page)
-    page.goto(demo.url + "/library?kind=conversions")
+    page.goto(served_demo.url + "/library?kind=conversions")
     expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
-    items = demo.get("/api/queues/conversions/items").json()["items"]
+    items = served_demo.get("/api/queues/conversions/items").json()["items"]
     # Each name as the page shows it ("AC⧸DC", a folder's stand-in for "/", shown as "AC/DC").
     failed = sorted(shown(i["name"]) for i in items if i["status"] == "error")
     reported = [shown(i["name"]) for i in items if i["status"] == "completed"]
