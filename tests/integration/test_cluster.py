@@ -627,6 +627,13 @@ def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
 
 
+def unheard_by(scheduler, address: str) -> float:
+    """Seconds since the scheduler last heard ``address``'s heartbeat (its own view)."""
+    return scheduler.client.run_on_scheduler(
+        lambda dask_scheduler: time.time() - dask_scheduler.workers[address].last_seen
+    )
+
+
 def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path, scheduler,
                                                                         workers):  # fmt: skip
     """A worker stopped (SIGSTOP: its lid shut) is sent nothing by a batch once its heartbeat
@@ -652,6 +659,9 @@ def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path
         for proc in lid:
             with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
                 proc.suspend()
+        # Silent before the first look: one that falls silent while a look asks its versions
+        # does not answer them, and is refused in that look (not this test's path).
+        assert wait_until(lambda: unheard_by(scheduler, asleep.address) > 3, limit=120)
         assert wait_until(lambda: says(True), limit=120), seen
         text = listed()
     finally:
@@ -679,17 +689,12 @@ def test_a_batch_whose_only_worker_is_silent_is_refused_naming_it(tmp_path, sche
     only = workers()
     quick = {"MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS": "3"}
 
-    def silent(address: str = only.address) -> bool:  # (the scheduler's own view)
-        return scheduler.client.run_on_scheduler(
-            lambda dask_scheduler: time.time() - dask_scheduler.workers[address].last_seen
-        ) > 3
-
     lid = [only.python(), *only.python().children(recursive=True)]
     try:
         for proc in lid:
             with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
                 proc.suspend()
-        assert wait_until(silent, limit=120), "never silent"
+        assert wait_until(lambda: unheard_by(scheduler, only.address) > 3, limit=120)
         done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address, **quick)
     finally:
         with contextlib.suppress(psutil.Error):
