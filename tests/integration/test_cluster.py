@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -152,6 +153,26 @@ class Worker:
                 if "ffmpeg" in child.name():
                     return True
         return False
+
+    @contextlib.contextmanager
+    def lid_shut(self) -> Iterator[Callable[[], None]]:
+        """The worker stopped with its children (SIGSTOP: a laptop's lid shut, the whole
+        machine asleep, its encode too) for the block, which is given ``wake`` to wake it
+        early; woken at the end whatever happens."""
+        lid = [self.python(), *self.python().children(recursive=True)]
+        for proc in lid:
+            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
+                proc.suspend()
+
+        def wake() -> None:
+            for proc in lid:
+                with contextlib.suppress(psutil.Error):
+                    proc.resume()
+
+        try:
+            yield wake
+        finally:
+            wake()
 
     def kill(self) -> None:
         with_children = [self.python(), *self.python().children(recursive=True)]
@@ -302,35 +323,28 @@ def test_a_worker_stopped_mid_step_has_its_step_sent_to_another_and_its_late_ans
                            MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")  # fmt: skip
     awake = workers(path=f"{gated_ffmpeg(fake_bin / 'second', second_gate, minutes=10)}:"
                          f"{os.environ['PATH']}")  # fmt: skip
-    lid = [asleep.python(), *asleep.python().children(recursive=True)]
     try:
-        for proc in lid:  # its encode too: the whole machine asleep
-            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
-                proc.suspend()
-        # Well inside the scheduler's worker-ttl (5 min): sent again to the worker awake.
-        def moved() -> bool:
-            if not awake.encoding():  # (its ffmpeg run: the step in its hands)
-                return False
-            held = scheduler.client.processing()
-            return bool(held.get(awake.address)) and not held.get(asleep.address)
+        with asleep.lid_shut() as wake:
+            # Well inside the scheduler's worker-ttl (5 min): sent again to the worker awake.
+            def moved() -> bool:
+                if not awake.encoding():  # (its ffmpeg run: the step in its hands)
+                    return False
+                held = scheduler.client.processing()
+                return bool(held.get(awake.address)) and not held.get(asleep.address)
 
-        assert wait_until(moved, limit=120), "the step stayed with the stopped worker"
-        # Woken up while the batch still waits for the other: its encode ends and its answer
-        # comes back to the scheduler, for a task the batch no longer holds.
-        first_gate.touch()
-        for proc in lid:
-            proc.resume()
-        assert wait_until(lambda: not asleep.encoding(), limit=120), "it never woke up"
-        assert wait_until(lambda: scheduler.client.run(
-            lambda dask_worker: len(dask_worker.state.tasks), workers=[asleep.address]
-        ) == {asleep.address: 0}, limit=60), "the late step stayed on the woken worker"
-        second_gate.touch()
-        out, err = batch.communicate(timeout=120)
+            assert wait_until(moved, limit=120), "the step stayed with the stopped worker"
+            # Woken up while the batch still waits for the other: its encode ends and its
+            # answer comes back to the scheduler, for a task the batch no longer holds.
+            first_gate.touch()
+            wake()
+            assert wait_until(lambda: not asleep.encoding(), limit=120), "it never woke up"
+            assert wait_until(lambda: scheduler.client.run(
+                lambda dask_worker: len(dask_worker.state.tasks), workers=[asleep.address]
+            ) == {asleep.address: 0}, limit=60), "the late step stayed on the woken worker"
+            second_gate.touch()
+            out, err = batch.communicate(timeout=120)
     finally:
         first_gate.touch(), second_gate.touch()
-        with contextlib.suppress(psutil.Error):
-            for proc in lid:
-                proc.resume()
         if batch.poll() is None:
             os.killpg(batch.pid, signal.SIGKILL)
     assert batch.returncode == 0, out + err
@@ -359,17 +373,11 @@ def test_the_only_worker_stopped_mid_step_gives_the_items_back_naming_it(
                         f"{os.environ['PATH']}")  # fmt: skip
     batch = encoding_batch(tmp_path, scheduler, only, MEDIAKEEPER_CLUSTER_WAIT_FOR_WORKERS="3",
                            MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3")  # fmt: skip
-    lid = [only.python(), *only.python().children(recursive=True)]
     try:
-        for proc in lid:
-            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
-                proc.suspend()
-        out, err = batch.communicate(timeout=120)  # (Dask's worker-ttl: 5 min)
+        with only.lid_shut():
+            out, err = batch.communicate(timeout=120)  # (Dask's worker-ttl: 5 min)
     finally:
         gate.touch()
-        with contextlib.suppress(psutil.Error):
-            for proc in lid:
-                proc.resume()
         if batch.poll() is None:
             os.killpg(batch.pid, signal.SIGKILL)
     assert batch.returncode == 2, out + err
@@ -654,20 +662,12 @@ def test_mediakeeper_cluster_marks_a_silent_worker_as_a_batch_judges_it(tmp_path
         seen.update({w["address"]: w for w in json.loads(done.stdout)["workers"]})
         return seen[asleep.address]["silent"] is silent
 
-    lid = [asleep.python(), *asleep.python().children(recursive=True)]
-    try:
-        for proc in lid:
-            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
-                proc.suspend()
+    with asleep.lid_shut():
         # Silent before the first look: one that falls silent while a look asks its versions
         # does not answer them, and is refused in that look (not this test's path).
         assert wait_until(lambda: unheard_by(scheduler, asleep.address) > 3, limit=120)
         assert wait_until(lambda: says(True), limit=120), seen
         text = listed()
-    finally:
-        with contextlib.suppress(psutil.Error):
-            for proc in lid:
-                proc.resume()
     stopped, well = seen[asleep.address], seen[awake.address]
     assert stopped["unheard_seconds"] >= 3 and not stopped["accepted"], stopped
     assert stopped["refused"] == "", stopped  # (never asked, so never refused for good)
@@ -689,17 +689,9 @@ def test_a_batch_whose_only_worker_is_silent_is_refused_naming_it(tmp_path, sche
     only = workers()
     quick = {"MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS": "3"}
 
-    lid = [only.python(), *only.python().children(recursive=True)]
-    try:
-        for proc in lid:
-            with contextlib.suppress(psutil.NoSuchProcess):  # (one ended since it was listed)
-                proc.suspend()
+    with only.lid_shut():
         assert wait_until(lambda: unheard_by(scheduler, only.address) > 3, limit=120)
         done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address, **quick)
-    finally:
-        with contextlib.suppress(psutil.Error):
-            for proc in lid:
-                proc.resume()
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and f"the worker {only.address} has not been heard for 3 s" in lines[0]
