@@ -62,8 +62,8 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     # Its list, and a dry run, write nothing: the home is left as it was, times too.
     settings = settings_for(home, writes=bool(session or artist) and not dry_run)
     kind_dir = settings.status_dir / "music"
-    if session and as_json:  # (without --json, the undo itself refuses it: ``undo_session``)
-        _pipeline_session_as_json(settings.status_dir, session)
+    if session:  # one artist of it too, whose undo would look for journaled changes
+        _refuse_pipeline_session(settings.home, session, as_json)
     if as_json and not list_sessions:
         raise click.UsageError("--json goes with --list (or --session, of a pipeline's session)")
     if list_sessions or not (session or artist):
@@ -105,16 +105,20 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
     _said_values(report, surfaces, settings.home, dry_run=dry_run)
 
 
-def _pipeline_session_as_json(status_dir: Path, session: str) -> None:
-    """``--json --session`` of a pipeline's session, which made new files and changed none:
-    what it made, as fields, exit 2 as for any session with nothing to undo."""
+def _refuse_pipeline_session(home: Path, session: str, as_json: bool) -> None:
+    """``--session`` of a pipeline's session, which made new files and changed none: what it
+    made, in the one line the page's undo gives too (or as fields), exit 2 as for any
+    session with nothing to undo."""
     with collector.loading():
         from mediakeeper.pipelines.made import PipelineMadeFiles, made_by
 
-    made = made_by(status_dir, session)
-    if made is not None:
-        echo_json(made.as_json())
-        sys.exit(PipelineMadeFiles.exit_code)
+    made = made_by(home / "status", session)
+    if made is None:
+        return
+    if not as_json:
+        raise PipelineMadeFiles(made, home)
+    echo_json(made.as_json())
+    sys.exit(PipelineMadeFiles.exit_code)
 
 
 def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:

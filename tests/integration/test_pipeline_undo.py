@@ -77,3 +77,10 @@ def test_a_few_folders_are_named_with_the_command_that_deletes_them(tmp_path):
                              "to undo (undo deletes no new file; to be rid of them: rm -r -- "
                              f"{shlex.quote(str(album))})\n")  # fmt: skip
     assert album.is_dir()
+
+    # Asked for one artist of it, the same line: it said "no journaled changes for session".
+    for more in (("--yes",), ("--dry-run",)):
+        one = run_script("undo_changes.py", "--session", session, "--artist", "Artist",
+                         "--home", home, *more)  # fmt: skip
+        assert (one.returncode, one.stderr) == (2, undone.stderr), one.stdout + one.stderr
+    assert album.is_dir()
