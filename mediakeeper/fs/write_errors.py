@@ -17,6 +17,11 @@ class OutOfSpace(Exception):
     failure (an ``OSError`` of ``FULL`` is the same)."""
 
 
+def is_full(err: BaseException) -> bool:
+    """Whether ``err`` says a volume is full (``OutOfSpace``, or an ``OSError`` of ``FULL``)."""
+    return isinstance(err, OutOfSpace) or (isinstance(err, OSError) and err.errno in FULL)
+
+
 def mount_point(path: str) -> str:
     """The mount point of the file system holding ``path`` (which may not exist any more: a
     temp file removed after its write failed; or not yet: a target about to be written),

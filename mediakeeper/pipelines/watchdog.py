@@ -40,6 +40,7 @@ from typing import Any
 
 from mediakeeper.batch.stage_progress import report_fraction, report_stage, reporting
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.fs import write_errors
 from mediakeeper.system.forked import forked, how_it_ended, print_into
 from mediakeeper.text.cut import cut
 from mediakeeper.text.visible import one_line
@@ -58,6 +59,11 @@ class StepTimedOut(MediakeeperError):
     """The step ran for its whole time limit and was stopped."""
 
 
+class StepOutOfSpace(MediakeeperError, write_errors.OutOfSpace):
+    """The step's volume filled: the batch's failure, not the album's (the next album's
+    step would meet it too)."""
+
+
 class StepDied(MediakeeperError):
     """The step's process ended without a result or an error."""
 
@@ -73,7 +79,7 @@ def run_watched(
     printed_end, printing_end = os.pipe()
 
     def body(write_end: int) -> None:
-        _run_step(step, write_end, printing_end, describe)
+        _run_step(step, write_end, printing_end, describe, out)
 
     try:
         with forked(body, programs_too=True) as (pid, read_end):
@@ -86,9 +92,12 @@ def run_watched(
                 os.close(end)
 
 
-def _run_step(step: Callable[[], Any], write_end: int, printing_end: int, describe) -> None:
+def _run_step(step: Callable[[], Any], write_end: int, printing_end: int, describe,
+              out: Path) -> None:  # fmt: skip
     """In the child: what it prints sent up ``printing_end``; the step run, its stages and
-    fractions, then its result or its error's line, sent up the pipe as JSON lines."""
+    fractions, then its result or its error's line, sent up the pipe as JSON lines. A full
+    volume is said as such, naming its mount point (its output folder's, where the error
+    names no file: a write's own error does not)."""
     print_into(printing_end)  # the step's stdout and stderr, and its programs'
     with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
 
@@ -101,7 +110,13 @@ def _run_step(step: Callable[[], Any], write_end: int, printing_end: int, descri
                 result = step()
             send(result=_checked(result))
         except BaseException as err:  # any failure: its one line goes up
-            send(error=describe(err))
+            if not write_errors.is_full(err):
+                send(error=describe(err))
+            elif isinstance(err, OSError):
+                named = OSError(err.errno, err.strerror, err.filename or str(out))
+                send(error=write_errors.describe(named), full=True)
+            else:  # (an encode's own words: ``convert.EncodeDiskFull``)
+                send(error=str(err), full=True)
 
 
 def _checked(result: Any) -> dict[str, Any]:
@@ -152,7 +167,8 @@ def _watch(pid: int, read_end: int, printed_end: int, out: Path, stall: float,
                               "waiting for a mount that stopped answering?)"
                               + _last_printed(printed))  # fmt: skip
     if "error" in said:
-        raise MediakeeperError(said["error"] + _last_printed(printed))
+        failed = StepOutOfSpace if said.get("full") else MediakeeperError
+        raise failed(said["error"] + _last_printed(printed))
     if "result" not in said:
         raise StepDied(f"its process ended ({how_it_ended(pid)}) before the step finished"
                        + _last_printed(printed))  # fmt: skip

@@ -507,24 +507,34 @@ def small_volume():
     folder.rmdir()
 
 
-@pytest.mark.parametrize("left", ["no room for its inputs", "no room for the encode"])
-def test_a_worker_whose_disk_is_full_is_named_and_the_items_wait(tmp_path, scheduler, workers,
-                                                                 small_volume, left):  # fmt: skip
+@pytest.mark.parametrize(("kind", "left"), [("conversions", "no room for its inputs"),
+                                           ("conversions", "no room for the encode"),
+                                           ("pipeline-opus", "no room for the encode")])
+def test_a_worker_whose_disk_is_full_is_named_and_the_items_wait(
+        tmp_path, scheduler, workers, small_volume, kind, left):  # fmt: skip
     """A worker's full scratch volume was said as this machine's ('disk full: a file could
     not be written', or 'no space left on the file system mounted at' a path of the
-    worker's): the person looked for the full disk on the coordinator."""
+    worker's): the person looked for the full disk on the coordinator. A pipeline's encode
+    there failed its album instead, and each next one, spending their attempts."""
     make_library(tmp_path / "lib", albums=1, tracks=1, seconds=12.0)
     source = tmp_path / "lib" / "Artist 0" / "Album" / "01 Song.flac"
     # (a tmpfs counts in pages: 64 KiB less than the track, or 32 KiB more)
     size = source.stat().st_size + (-64 if left == "no room for its inputs" else 32) * 1024
     scratch = small_volume(size)
     worker = workers(TMPDIR=str(scratch))
-    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+    there = ("--scheduler", scheduler.address)
+    if kind == "conversions":
+        done = run_batch(tmp_path, "home", "out", *there)
+    else:
+        done = mediakeeper("pipeline", "run", "opus", "--home", str(tmp_path / "home"), "--input",
+                           str(tmp_path / "lib"), "--output", str(tmp_path / "out"), *there)
     assert done.returncode != 0, done.stdout + done.stderr
     said = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
-    assert len(said) == 1 and f"on the worker {worker.address}: " in said[0], said
+    assert len(said) == 1 and f"on the worker {worker.address}: " in said[0], done.stderr
     assert "disk full" in said[0] and f"mounted at {scratch}" in said[0], said
-    assert {i["status"] for i in queue(tmp_path / "home").values()} == {"pending"}
+    items = json.loads((tmp_path / "home" / "status" / kind / "processing_queue.json"
+                        ).read_text())["items"]  # fmt: skip
+    assert [(i["status"], i["attempts"]) for i in items] == [("pending", 0)], items
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.opus"))
     assert not list(scratch.rglob("mediakeeper-step-*"))
 

@@ -24,6 +24,7 @@ from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import kind_command
 from mediakeeper.text.render import markdown_escape
 from tests.helpers import step, wait_until, write_pipeline
+from tests.helpers.system import small_tmpfs
 from tests.integration.serving import free_port, serve
 from tests.integration.test_plugins import ROOT, install, plugin_env, run
 
@@ -620,3 +621,25 @@ def test_a_step_that_makes_no_file_fails_its_album_rather_than_place_an_empty_on
         "a step writes its outputs and passes on the files it does not handle "
         "(registry.pass_through)")  # fmt: skip
     assert not (tmp_path / "out").exists()
+
+
+def test_a_step_that_fills_its_disk_stops_the_batch_and_its_album_waits(tmp_path, misbehaving):
+    """A step whose working folder's disk filled failed its album ("step 1 (fill): No space
+    left on device"), then the next album's, each spending an attempt, as if each were at
+    fault: the disk is the batch's failure, as anywhere else a batch writes. The batch stops
+    in one line naming the full file system; the album waits untried, its step's half-written
+    file gone."""
+    pipeline = write_pipeline(tmp_path / "fill.yaml", step("fill", "floods"),
+                              input=album_of_two(tmp_path), output=tmp_path / "out")
+    home = tmp_path / "home"
+    home.mkdir()
+    with small_tmpfs(home / "working", "4m") as working:
+        ran = run(misbehaving, "pipeline.py", "run", pipeline, "--home", home, cwd=tmp_path)
+        left = [p for p in working.rglob("*") if p.name == "flood.bin"]
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    [said] = [line for line in ran.stderr.splitlines() if line.startswith("Error:")] or [
+        ran.stdout + ran.stderr]
+    assert "disk full" in said and f"mounted at {working}" in said, ran.stderr
+    item = pipeline_item(home, "fill")
+    assert (item["status"], item["attempts"]) == ("pending", 0), item
+    assert not left and not (tmp_path / "out").exists()

@@ -88,3 +88,16 @@ def forget(context, inputs, out, params):
 
 
 FORGETS = Processor("forgets", "writes nothing and passes nothing on", forget)
+
+
+def flood(context, inputs, out, params):
+    """Writes until its volume is full, as an encode of a long book does on a small disk (at
+    most 64 MB: its test puts the working folder on a small volume)."""
+    with open(out / "flood.bin", "wb") as f:
+        for _ in range(64):
+            f.write(b"\0" * (1 << 20))
+            f.flush()
+    return {}
+
+
+FLOODS = Processor("floods", "writes until its disk is full", flood)
