@@ -25,8 +25,11 @@ JSON queue stays the one truth: a task in flight belongs to an item claimed as a
   worker-ttl (5 min) before it gives up on it; a worker whose heartbeat the scheduler has
   not heard for ``[cluster] silent_worker_seconds`` is sent no step, and a step it holds is
   cancelled and sent to another (none left: it waits as above). Its late answer, if it
-  wakes, belongs to a cancelled task: it never reaches the batch. ``mediakeeper cluster``
-  marks such a worker by the same judgement (``Remote.silent``).
+  wakes, belongs to a cancelled task: it never reaches the batch. A worker that gives no
+  answer to its first question and whose heartbeat did not change meanwhile fell silent as
+  it was asked: it is silent too, until it is heard again and asked again (refused for good
+  it would stay unused after it woke). ``mediakeeper cluster`` marks such a worker by the
+  same judgement (``Remote.silent``).
 - **Stopped**: ``cancel_all()`` (a Ctrl+C in the job's stage) cancels every task in flight.
 
 ``distributed`` is imported only here and only when a scheduler is set: a batch without
@@ -304,8 +307,9 @@ class Worker:
     ffmpeg: str
     toolkit: str
     refused: str = ""  # why it is never sent a task ("" accepted)
-    # False: silent when first seen, so not asked its ffmpeg and toolkit (it would not
-    # answer: ``JUDGE_SECONDS`` lost, and it refused for good); judged once it is heard.
+    # False: silent when first seen, or fallen silent as it was asked, so not asked its
+    # ffmpeg and toolkit (it would not answer: ``JUDGE_SECONDS`` lost, and it refused for
+    # good); judged once it is heard.
     judged: bool = True
 
 
@@ -338,6 +342,9 @@ class Remote:
     # clock) that stamp was first seen: a stamp that stays the same is a silent worker,
     # whatever the two machines' clocks say.
     _heard: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # The workers that gave no answer to their first question, their heartbeat unchanged
+    # meanwhile: the stamp it stayed at. Silent while it stays there (``silent``).
+    _fell_silent: dict[str, Any] = field(default_factory=dict)
     _asked: float = 0.0  # when the scheduler was last asked where the tasks are
     _answered: bool = True  # whether it answered the last look
 
@@ -415,19 +422,29 @@ class Remote:
         them until its worker-ttl (5 min); the batch sends them nothing meanwhile, and
         ``mediakeeper cluster`` marks them."""
         most = self.target.silent_worker_seconds
-        return {a for a, quiet in self.unheard().items() if quiet >= most}
+        quiet = {a for a, unheard in self.unheard().items() if unheard >= most}
+        return quiet | self.fell_silent()
+
+    def fell_silent(self) -> set[str]:
+        """The workers that fell silent as they were first asked (``_judge``), still unheard."""
+        return {a for a, stamp in self._fell_silent.items()
+                if a in self._heard and self._heard[a][0] == stamp}  # fmt: skip
 
     def _judge(self, new: list[str], present: dict[str, int]) -> None:
         try:
             seen = self._identities(new)
         except Exception:
             return  # asked again at the next look
+        asleep = self._asleep([a for a in new if seen.get(a) is None])
         for address in new:
             said = seen.get(address)
             known = said if isinstance(said, dict) else {}
             threads = int(present.get(address) or 1)  # the scheduler's count
-            worker = Worker(address, threads, known.get("ffmpeg", ""), known.get("toolkit", ""))
-            if said is None:
+            worker = Worker(address, threads, known.get("ffmpeg", ""), known.get("toolkit", ""),
+                            judged=address not in asleep)  # fmt: skip
+            if address in asleep:
+                self._fell_silent[address] = self._heard[address][0]
+            elif said is None:
                 worker.refused = (f"it did not answer within {JUDGE_SECONDS:g} s (stopped, or "
                                   "its machine asleep); start it again")  # fmt: skip
             elif not known:
@@ -435,6 +452,20 @@ class Remote:
             else:
                 worker.refused = refusal(self.target, known)
             self.workers[address] = worker
+
+    def _asleep(self, unanswered: list[str]) -> set[str]:
+        """Of the workers that gave no answer, those whose heartbeat did not change while
+        they were asked (``JUDGE_SECONDS``, where a worker beats about every second): stopped
+        as they were asked, not a worker that never answers. None when the scheduler does not
+        say."""
+        if not unanswered:
+            return set()
+        try:
+            said = self._ask(self.client.scheduler.identity, n_workers=-1)["workers"]
+        except Exception:
+            return set()
+        return {a for a in unanswered if a in said and a in self._heard
+                and said[a].get("last_seen") == self._heard[a][0]}  # fmt: skip
 
     def _identities(self, addresses: list[str]) -> dict[str, Any]:
         """Each worker's ``identity`` (or what it raised), asked of all at once, each bounded:
@@ -616,8 +647,9 @@ def cancel_all() -> None:
 def joined(settings: Settings, *, dry_run: bool = False) -> tuple[Target, list[str]]:
     """The target of a batch whose heavy steps are sent (``plan.sent``): its settings
     checked (a dry run too) and, for a real run, its scheduler reached and its workers
-    judged (``connect``); with a line per refused worker. The extra is asked for here, in
-    the batch's own process, so that a dry run refuses what the real run would."""
+    judged (``connect``); with a line per worker refused or fallen silent. The extra is
+    asked for here, in the batch's own process, so that a dry run refuses what the real run
+    would."""
     target = target_of(settings)
     require("cluster", NEEDS_IT)
     return (target, []) if dry_run else connect(target)
@@ -625,8 +657,9 @@ def joined(settings: Settings, *, dry_run: bool = False) -> tuple[Target, list[s
 
 def connect(target: Target) -> tuple[Target, list[str]]:
     """The scheduler reached and its workers judged, before any item is claimed: the target
-    with the accepted workers' threads, and a line per refused worker. A ConfigError (exit 2,
-    nothing claimed) when the scheduler cannot be reached or no worker is accepted.
+    with the accepted workers' threads, and a line per worker refused or fallen silent as it
+    was asked. A ConfigError (exit 2, nothing claimed) when the scheduler cannot be reached
+    or no worker is accepted.
 
     Asked from a process forked for it: a client's threads (its event loop, its offload
     thread) must not be running in a batch that forks its worker processes next; each of
@@ -652,6 +685,14 @@ def connect(target: Target) -> tuple[Target, list[str]]:
     return answer
 
 
+def _unheard(address: str, found: Remote, target: Target) -> str:
+    """How a silent worker is known silent: unheard for the setting's seconds, or no answer
+    to its first question and no heartbeat since."""
+    if address in found.fell_silent():
+        return f"did not answer within {JUDGE_SECONDS:g} s and has not been heard since"
+    return f"has not been heard for {target.silent_worker_seconds:g} s"
+
+
 def _connect_in(target: Target, answer: Any) -> None:
     try:
         answer.send(_connected(target))
@@ -670,11 +711,12 @@ def _connected(target: Target) -> tuple[Target, list[str]]:
                           f"(mediakeeper worker {target.address})")  # fmt: skip
     if not (accepted := found.accepted()):
         silent = sorted(found.silent() & {w.address for w in workers if not w.refused})
-        said = refused + [f"the worker {a} has not been heard for "
-                          f"{target.silent_worker_seconds:g} s (stopped, or its machine "
-                          "asleep): wake it" for a in silent]  # fmt: skip
+        said = refused + [f"the worker {a} {_unheard(a, found, target)} (stopped, or its "
+                          "machine asleep): wake it" for a in silent]  # fmt: skip
         raise ConfigError(said[0] if len(said) == 1 else
                           f"{'no worker to send to' if silent else 'every worker refused'}: "
                           f"{'; '.join(said)}")  # fmt: skip
     threads = sum(w.threads for w in workers if w.address in accepted)
-    return replace(target, threads=threads), refused
+    asleep = [f"the worker {a} {_unheard(a, found, target)} (stopped, or its machine asleep): "
+              "it is sent nothing until it is heard again" for a in sorted(found.fell_silent())]
+    return replace(target, threads=threads), refused + asleep

@@ -580,23 +580,39 @@ def test_a_worker_with_another_ffmpeg_is_refused_naming_both(tmp_path, scheduler
 
 
 
-def test_a_worker_that_does_not_answer_is_refused_not_waited_for(tmp_path, scheduler, workers):
+def test_a_worker_that_does_not_answer_is_not_waited_for_nor_refused_for_good(
+        tmp_path, scheduler, workers):  # fmt: skip
     """A stopped worker (its connection still open) held the judging of every worker: a
     batch said 'cannot reach the scheduler ...: no answer within 60 s' of a scheduler that
-    answered, and mediakeeper cluster hung until Dask dropped the worker minutes later."""
+    answered, and mediakeeper cluster hung until Dask dropped the worker minutes later. Then
+    one stopped as it was first asked was refused for the whole batch ('start it again'),
+    unused once it woke: no answer and no heartbeat while asked, it is silent, said so, and
+    judged again once heard."""
     make_library(tmp_path / "lib", albums=1, tracks=1)
     asleep, awake = workers(), workers()
-    asleep.python().suspend()  # SIGSTOP: its machine asleep (the fixture's SIGKILL ends it)
-    done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+
+    def listed() -> dict[str, dict]:
+        done = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
+                           str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3600")
+        assert done.returncode == 0, done.stderr  # (not yet silent for as long)
+        return {w["address"]: w for w in json.loads(done.stdout)["workers"]}
+
+    with asleep.lid_shut():  # its machine asleep, not yet long enough to be unheard
+        done = run_batch(tmp_path, "home", "out", "--scheduler", scheduler.address)
+        seen = listed()
     assert done.returncode == 0, done.stdout + done.stderr
-    said = [line for line in done.stderr.splitlines() if "refused the worker" in line]
-    assert len(said) == 1 and f"{asleep.address}: it did not answer within" in said[0], said
+    said = [line for line in done.stderr.splitlines() if asleep.address in line]
+    assert len(said) == 1 and f"the worker {asleep.address} did not answer within 10 s and " \
+        "has not been heard since (stopped, or its machine asleep): it is sent nothing until " \
+        "it is heard again" in said[0], done.stderr  # fmt: skip
+    assert "refused" not in done.stderr, done.stderr
     assert all(e["workers"] == [awake.address] for e in events(tmp_path / "home"))
-    listed = mediakeeper("cluster", "--scheduler", scheduler.address, "--json", "--home",
-                         str(tmp_path), MEDIAKEEPER_CLUSTER_SILENT_WORKER_SECONDS="3600")
-    assert listed.returncode == 0, listed.stderr  # (judged: not yet silent for as long)
-    refused = {w["address"]: w["refused"] for w in json.loads(listed.stdout)["workers"]}
-    assert refused[awake.address] == "" and "did not answer" in refused[asleep.address]
+    stopped = seen[asleep.address]
+    assert stopped["silent"] and not stopped["accepted"] and stopped["refused"] == "", stopped
+    assert seen[awake.address]["accepted"], seen
+    # Woken: heard again, asked, and accepted as any other.
+    assert wait_until(lambda: listed()[asleep.address]["accepted"], limit=120)
+
 
 @pytest.mark.parametrize(
     ("address", "settings", "said"),
