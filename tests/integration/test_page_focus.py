@@ -178,6 +178,8 @@ def test_a_whole_group_answered_and_undone_with_keys(served, browser):
     tab_to(page, "#undo-last button", back=True)
     page.keyboard.press("Enter")
     expect(page.locator("#said")).to_contain_text("Undone the whole group", timeout=WAIT)
+    expect(page.locator("#said")).to_contain_text(": left as it is (session ")
+    expect(page.locator("#said")).not_to_contain_text("dismissed")
     # The group is back, the focus on its first question.
     expect(page.locator(f"{where} .question").first).to_be_focused(timeout=WAIT)
     assert errors == []
@@ -288,3 +290,33 @@ def test_a_question_opened_in_place_stays_open_through_a_new_rendering(served, b
     expect(page.locator(question(last))).to_have_count(0)
     assert errors == []
     page.close()
+
+
+def test_a_question_left_as_it_is_from_its_preview_is_undone_in_one_sentence(served, browser):
+    """Its Leave as it is previewed, then taken: the undo said ``Undone ITEM: dismissed:
+    left as it is`` (the engine's record of a dismissal after a colon of the page's own).
+    It says what its d key's undo says, one colon to the act."""
+    page, errors = opened(served, browser)
+    last = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")[-1]
+    name = page.locator(f"{question(last)} .name").text_content()
+    tab_to(page, f'{question(last)} a[data-action="open"]')
+    page.keyboard.press("Enter")
+    leave = page.locator(f'{question(last)} .decision button[data-dismiss="1"]')
+    expect(leave).to_be_visible(timeout=WAIT)
+    tab_to(page, f'{question(last)} .decision button[data-dismiss="1"]')
+    page.keyboard.press("Enter")
+    take = page.locator(f"{question(last)} .preview").get_by_role("button", name="Take it")
+    expect(take).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Enter")
+    said = page.locator("#said")
+    expect(said).to_contain_text(f"Decided {name}: 1 closed.", timeout=WAIT)
+    page.keyboard.press("u")
+    expect(said).to_contain_text("Undone", timeout=WAIT)
+    expect(said).to_contain_text(f"Undone {name}: left as it is (session ")
+    expect(said).to_contain_text(": 1 question open again.")
+    expect(said).not_to_contain_text("dismissed")
+    expect(page.locator(question(last))).to_be_focused(timeout=WAIT)
+    shot(page, "preview-left-undone")
+    assert errors == []
+    page.close()
+
