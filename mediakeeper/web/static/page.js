@@ -212,9 +212,10 @@
     // A batch's Stop in the activity is made anew at every look (every few seconds): the
     // focus on it stays on it, and once its batch ended goes to how the batch ended, not to
     // the page's top (a keyboard lost its place before it could press it).
+    // The sessions table's Stop as well: rendered anew by the server with the view, and gone
+    // from it once its batch ended, where the focus fell to the page's top.
     const focused = document.activeElement;
-    const onStop = focused?.closest("[data-running]") && focused.dataset.action === "stop"
-      ? focused.dataset.session : null;
+    const onStop = focused?.dataset.action === "stop" ? focused.dataset.session : null;
     const ended = was.filter((r) => !running.some((n) => n.session === r.session));
     if (ended.length) {
       await refreshFromPage();
@@ -243,7 +244,7 @@
     if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
       const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
         .find((b) => b.dataset.session === onStop);
-      (again || document.getElementById("last-batch"))?.focus();
+      (standIn(focused) || again || document.getElementById("last-batch"))?.focus();
     }
   }
 
