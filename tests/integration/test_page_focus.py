@@ -320,3 +320,35 @@ def test_a_question_left_as_it_is_from_its_preview_is_undone_in_one_sentence(ser
     assert errors == []
     page.close()
 
+
+def test_a_library_row_retried_and_undone_from_the_library_takes_the_focus_back(
+    served_demo, browser
+):
+    """A failed conversion retried from the library's list of the failed (its row gone from
+    it, back to pending: the count has the focus), then undone from the Undo at the foot of
+    the window: the row brought back has the focus (its link), in sight, not the page's top."""
+    page = browser.new_page(viewport=SHORT)
+    errors = page_errors(page)
+    page.goto(served_demo.url + "/library?kind=conversions&status=error")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    rows = page.locator("#items [data-key]")
+    expect(rows).to_have_count(2)
+    key = rows.nth(1).get_attribute("data-key")
+    name = rows.nth(1).locator("a.name").text_content()
+    row = f'#items [data-key="{key}"]'
+    tab_to(page, f'{row} button[data-action="retry"]')
+    page.keyboard.press("Enter")
+    said = page.locator("#said")
+    expect(said).to_contain_text(f"Back to pending: {name}.", timeout=WAIT)
+    expect(page.locator(row)).to_have_count(0)  # the list shows the failed alone
+    expect(page.locator("#matches")).to_be_focused(timeout=WAIT)
+    shot(page, "library-retried")
+    tab_to(page, "#undo-last button", back=True)
+    page.keyboard.press("Enter")
+    expect(said).to_contain_text(f"Undone {name}: back to pending", timeout=WAIT)
+    expect(page.locator(row)).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f"{row} a.name")).to_be_focused(timeout=WAIT)
+    assert in_sight(page, f"{row} a.name")
+    shot(page, "library-retry-undone")
+    assert errors == []
+    page.close()
