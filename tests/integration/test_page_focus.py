@@ -178,6 +178,8 @@ def test_a_whole_group_answered_and_undone_with_keys(served, browser):
     tab_to(page, "#undo-last button", back=True)
     page.keyboard.press("Enter")
     expect(page.locator("#said")).to_contain_text("Undone the whole group", timeout=WAIT)
+    expect(page.locator("#said")).to_contain_text(": left as it is (session ")
+    expect(page.locator("#said")).not_to_contain_text("dismissed")
     # The group is back, the focus on its first question.
     expect(page.locator(f"{where} .question").first).to_be_focused(timeout=WAIT)
     assert errors == []
@@ -286,5 +288,67 @@ def test_a_question_opened_in_place_stays_open_through_a_new_rendering(served, b
     page.keyboard.press("Enter")
     expect(page.locator("#said")).to_contain_text("closed", timeout=WAIT)
     expect(page.locator(question(last))).to_have_count(0)
+    assert errors == []
+    page.close()
+
+
+def test_a_question_left_as_it_is_from_its_preview_is_undone_in_one_sentence(served, browser):
+    """Its Leave as it is previewed, then taken: the undo said ``Undone ITEM: dismissed:
+    left as it is`` (the engine's record of a dismissal after a colon of the page's own).
+    It says what its d key's undo says, one colon to the act."""
+    page, errors = opened(served, browser)
+    last = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")[-1]
+    name = page.locator(f"{question(last)} .name").text_content()
+    tab_to(page, f'{question(last)} a[data-action="open"]')
+    page.keyboard.press("Enter")
+    leave = page.locator(f'{question(last)} .decision button[data-dismiss="1"]')
+    expect(leave).to_be_visible(timeout=WAIT)
+    tab_to(page, f'{question(last)} .decision button[data-dismiss="1"]')
+    page.keyboard.press("Enter")
+    take = page.locator(f"{question(last)} .preview").get_by_role("button", name="Take it")
+    expect(take).to_be_focused(timeout=WAIT)
+    page.keyboard.press("Enter")
+    said = page.locator("#said")
+    expect(said).to_contain_text(f"Decided {name}: 1 closed.", timeout=WAIT)
+    page.keyboard.press("u")
+    expect(said).to_contain_text("Undone", timeout=WAIT)
+    expect(said).to_contain_text(f"Undone {name}: left as it is (session ")
+    expect(said).to_contain_text(": 1 question open again.")
+    expect(said).not_to_contain_text("dismissed")
+    expect(page.locator(question(last))).to_be_focused(timeout=WAIT)
+    shot(page, "preview-left-undone")
+    assert errors == []
+    page.close()
+
+
+def test_a_library_row_retried_and_undone_from_the_library_takes_the_focus_back(
+    served_demo, browser
+):
+    """A failed conversion retried from the library's list of the failed (its row gone from
+    it, back to pending: the count has the focus), then undone from the Undo at the foot of
+    the window: the row brought back has the focus (its link), in sight, not the page's top."""
+    page = browser.new_page(viewport=SHORT)
+    errors = page_errors(page)
+    page.goto(served_demo.url + "/library?kind=conversions&status=error")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    rows = page.locator("#items [data-key]")
+    expect(rows).to_have_count(2)
+    key = rows.nth(1).get_attribute("data-key")
+    name = rows.nth(1).locator("a.name").text_content()
+    row = f'#items [data-key="{key}"]'
+    tab_to(page, f'{row} button[data-action="retry"]')
+    page.keyboard.press("Enter")
+    said = page.locator("#said")
+    expect(said).to_contain_text(f"Back to pending: {name}.", timeout=WAIT)
+    expect(page.locator(row)).to_have_count(0)  # the list shows the failed alone
+    expect(page.locator("#matches")).to_be_focused(timeout=WAIT)
+    shot(page, "library-retried")
+    tab_to(page, "#undo-last button", back=True)
+    page.keyboard.press("Enter")
+    expect(said).to_contain_text(f"Undone {name}: back to pending", timeout=WAIT)
+    expect(page.locator(row)).to_have_count(1, timeout=WAIT)
+    expect(page.locator(f"{row} a.name")).to_be_focused(timeout=WAIT)
+    assert in_sight(page, f"{row} a.name")
+    shot(page, "library-retry-undone")
     assert errors == []
     page.close()

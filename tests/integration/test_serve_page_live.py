@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import build_library, wait_until
 from tests.integration.serving import page_errors, script, serve
+from tests.integration.test_page_focus import shot
 from tests.integration.watching import home_for, library, track
 from tests.servers.musicbrainz import FakeMusicBrainz
 
@@ -255,9 +256,72 @@ def test_a_batch_s_stop_keeps_the_focus_until_its_batch_has_stopped(gated, brows
     page.wait_for_function("document.querySelector('[data-running] button') !== window.stopBefore",
                            timeout=WAIT)  # fmt: skip
     expect(stop).to_be_focused()  # the one made anew
+    shot(page, "sessions-stop")
     page.keyboard.press("Enter")
     expect(page.locator("#said")).to_contain_text("Stopped", timeout=WAIT)
     expect(page.locator("#last-batch")).to_be_focused(timeout=WAIT)
     expect(page.locator("#last-batch")).to_contain_text("interrupted")
+    assert errors == []
+    page.close()
+
+
+@pytest.fixture
+def held(tmp_path):
+    """As ``gated``, but every MusicBrainz request held until the test lets one go
+    (``held.fake.let_go``): an artist of the batch completes when the test says, and brings
+    the view rendered anew (its sessions table with it); a Stop ends the batch there."""
+    fake = FakeMusicBrainz().start()
+    fake.hold(times=None)
+    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
+                                           for n in NAMES})  # fmt: skip
+    home = tmp_path / "home"
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true", "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+           "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",
+           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    server = serve(home, env=env)
+    server.fake = fake
+    yield server
+    server.stop()
+    fake.let_go()  # a batch still waiting on it (a failed test) goes on, and ends
+    fake.stop()
+
+
+def test_the_sessions_table_s_stop_keeps_the_focus_until_its_batch_has_stopped(held, browser):
+    """The sessions table is the server's rendering, taken anew at every item a batch
+    completes: its Stop, focused, keeps the focus through it (the Stop made anew), pressed it
+    is said pressed (aria-disabled) and keeps the focus, and once the batch stopped the focus
+    goes to the line that says how the batch ended, not to the page's top (where a Stop
+    outside the activity's list lost it)."""
+    started = held.post("/api/batches", {"kind": "music", "batch_size": 3})
+    assert started.status_code in (200, 201, 202), started.text
+    session = started.json()["session"]
+    page = browser.new_page(bypass_csp=True)  # wait_for_function evaluates a string
+    errors = page_errors(page)
+    page.goto(held.url + "/")
+    expect(page.locator("#live")).to_have_text("live")
+    stop = page.locator(f'#sessions button[data-action="stop"][data-session="{session}"]')
+    expect(stop).to_have_count(1, timeout=WAIT)
+    for _ in range(300):  # Tab to it, as a keyboard gets there
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('#sessions') !== null"):
+            break
+    expect(stop).to_be_focused()
+    page.evaluate("window.sessionsBefore = document.getElementById('sessions')")
+    held.fake.let_go(1)  # one artist's search answered: it completes, the table rendered anew
+    expect(count(page, "completed")).to_have_text("1", timeout=WAIT)
+    page.wait_for_function("document.getElementById('sessions') !== window.sessionsBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(stop).to_be_focused()  # the one made anew
+    shot(page, "sessions-stop")
+    page.keyboard.press("Enter")
+    expect(page.locator("#said")).to_contain_text(f"Stopping {session}", timeout=WAIT)
+    expect(stop).to_have_attribute("aria-disabled", "true")
+    expect(stop).to_have_text("Stopping…")
+    expect(stop).to_be_focused()
+    expect(page.locator("#said")).to_contain_text(f"Stopped {session}", timeout=WAIT)
+    expect(page.locator("#last-batch")).to_be_focused(timeout=WAIT)
+    expect(page.locator("#last-batch")).to_contain_text("interrupted")
+    shot(page, "sessions-stop-ended")
     assert errors == []
     page.close()

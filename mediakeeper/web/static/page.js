@@ -212,9 +212,10 @@
     // A batch's Stop in the activity is made anew at every look (every few seconds): the
     // focus on it stays on it, and once its batch ended goes to how the batch ended, not to
     // the page's top (a keyboard lost its place before it could press it).
+    // The sessions table's Stop as well: rendered anew by the server with the view, and gone
+    // from it once its batch ended, where the focus fell to the page's top.
     const focused = document.activeElement;
-    const onStop = focused?.closest("[data-running]") && focused.dataset.action === "stop"
-      ? focused.dataset.session : null;
+    const onStop = focused?.dataset.action === "stop" ? focused.dataset.session : null;
     const ended = was.filter((r) => !running.some((n) => n.session === r.session));
     if (ended.length) {
       await refreshFromPage();
@@ -243,7 +244,7 @@
     if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
       const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
         .find((b) => b.dataset.session === onStop);
-      (again || document.getElementById("last-batch"))?.focus();
+      (standIn(focused) || again || document.getElementById("last-batch"))?.focus();
     }
   }
 
@@ -389,6 +390,13 @@
   // focus: the Undo at the foot of the window hides as it is pressed, and the focus fell to
   // the page's top, far from the row brought back.
   let last = { session: "", about: "", place: null };
+  // A question left as it is, said as its d key says it however it was left (its preview,
+  // a whole group's dialog): the engine's record of it, "dismissed: left as it is" (which
+  // the terminal says in brackets), after the item's name and a colon read "Undone ITEM:
+  // dismissed: left as it is", two colons in one sentence. Any other answer as the engine
+  // says it.
+  const LEFT = "left as it is";
+  const answered = (dismissed, done) => (dismissed ? LEFT : shown(done.what || "Done"));
   function taken(what, session, about = "", place = null) {
     last = { session: session || "", about, place };
     say(what + (session ? ` (session ${session})` : ""));
@@ -524,6 +532,7 @@
     const item = (asking?.querySelector(".name")
       || document.querySelector("#one-decision h1"))?.textContent;
     const place = placeOf(pressed);
+    const dismissed = asked.get(area)?.dismiss === true;
     let done;
     try {
       done = await call("POST", "/api/decisions", asked.get(area));
@@ -533,8 +542,9 @@
       area.replaceChildren();
       if (document.activeElement === document.body && asking?.isConnected) asking.focus();
     }
-    const what = shown(done.what || "Done");
-    taken(`${what}: ${done.closed} closed.`, done.session, item ? `${item}: ${what}` : what, place);
+    const what = answered(dismissed, done);
+    taken(dismissed && item ? `Decided ${item}: ${done.closed} closed.` : `${what}: ${done.closed} closed.`,
+          done.session, item ? `${item}: ${what}` : what, place);
     await refreshFromPage();
     goOn(from);
     focusView();
@@ -568,7 +578,7 @@
     const place = placeOf(acts);
     if (action === "dismiss") {
       const done = await call("POST", "/api/decisions", { id, dismiss: true });
-      taken(`Decided ${who}: ${done.closed} closed.`, done.session, `${who}: left as it is`, place);
+      taken(`Decided ${who}: ${done.closed} closed.`, done.session, `${who}: ${LEFT}`, place);
     } else if (action === "retry" || action === "skip") {
       const done = await call("POST", "/api/decisions", { id, choose: action === "retry" ? 1 : 2 });
       const what = action === "retry" ? "back to pending" : "skipped";
@@ -625,8 +635,10 @@
     if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
     else body.dismiss = acts.dataset.code;
     const done = await call("POST", "/api/decisions", body);
+    // A duplicates group's dismissal keeps all its copies: said as the engine says it.
+    const dismissed = body.dismiss !== undefined && acts.dataset.kind !== "dupes";
     taken(`The whole group: ${done.closed} closed.`, done.session,
-          `the whole group ${group}: ${shown(done.what || "")}`, placeOf(pressed));
+          `the whole group ${group}: ${answered(dismissed, done)}`, placeOf(pressed));
     await refreshFromPage();
     goOn(from);  // the group gone, the question now in its place
     focusView();  // or none left: the view's heading
