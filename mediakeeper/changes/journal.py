@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from mediakeeper.changes.kept import kept_entries
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.text.jsonfmt import dumps_one
@@ -189,23 +190,30 @@ def journal_identity(path: Path) -> list[int] | None:
 
 def written_by_session(status_kind_dir: Path) -> Summed:
     """Every session's written changes, summed (``undo --list``, the page's recent changes).
-    A process that asks again reads only the journals written since: each one's sums are
-    kept while it is unchanged. A journal holding a line of another session (edited by
-    hand) has every journal read together, as ``read_journals`` reads them."""
+    Only the journals written since their sums were kept are read: the sums the closing
+    reports kept (``changes/kept.py``), and a process that asks again those it read itself,
+    are taken for each journal still as it was then. A journal holding a line of another
+    session (edited by hand) has every journal read together, as ``read_journals`` reads
+    them."""
     paths = journal_paths(status_kind_dir)
     listed, folder = set(paths), status_kind_dir / CHANGES_DIR
     for gone in [p for p in _SUMMED if p.parent == folder and p not in listed]:
         del _SUMMED[gone]  # deleted by hand: its sums go with it
     parts = []
+    kept: dict[str, dict[str, Any]] | None = None  # read at the first journal changed
     for path in paths:
         if (key := journal_identity(path)) is None:
             continue  # gone since it was listed
         held = _SUMMED.get(path)
         if held is None or held[0] != key:
-            journal = _read([path])
-            if journal.sessions - {path.stem}:
-                return _summed(read_journals(status_kind_dir))
-            held = _SUMMED[path] = (key, _summed(journal))
+            kept = kept_entries(folder) if kept is None else kept
+            summed = _kept_sums(path, kept.get(path.name), key)
+            if summed is None:
+                journal = _read([path])
+                if journal.sessions - {path.stem}:
+                    return _summed(read_journals(status_kind_dir))
+                summed = _summed(journal)
+            held = _SUMMED[path] = (key, summed)
         parts.append(held[1])
     # A whole reading lists the changes by time, then as read (journals by name): the
     # sessions in that order, each in one journal here.
@@ -216,6 +224,42 @@ def written_by_session(status_kind_dir: Path) -> Summed:
         everything[sid] = replace(everything[sid], stopped=True)
     return Summed({sid: everything[sid] for *_, sid in order},
                   [p for part in parts for p in part.problems])  # fmt: skip
+
+
+def sums_to_keep(path: Path) -> dict[str, Any] | None:
+    """One journal's sessions summed and its lines passed over, as the closing reports keep
+    them for ``written_by_session`` (``changes/kept.py``); None for a journal holding a line
+    of another session, which is read with every other."""
+    journal = _read([path])
+    if journal.sessions - {path.stem}:
+        return None
+    summed = _summed(journal)
+    return {"sessions": [[sid, w.values, w.files, w.artists, w.first, w.last]
+                         for sid, w in summed.sessions.items()],
+            "problems": [[p.line, p.reason, p.torn] for p in summed.problems]}  # fmt: skip
+
+
+def _kept_sums(path: Path, held: dict[str, Any] | None, key: list[int]) -> Summed | None:
+    """The sums kept for the journal at ``path`` (``sums_to_keep``), when they were summed
+    from it as it is now (its identity ``key``) and are as written; else None: it is read."""
+    if held is None or held.get("id") != key or not isinstance(held.get("sums"), dict):
+        return None
+    sessions, problems = held["sums"].get("sessions"), held["sums"].get("problems")
+    if not isinstance(sessions, list) or not isinstance(problems, list):
+        return None
+    summed = Summed()
+    for session in sessions:
+        if not (isinstance(session, list) and len(session) == 6 and session[0] == path.stem
+                and all(type(n) is int and n > 0 for n in session[1:4])
+                and all(isinstance(at, str) for at in session[4:])):  # fmt: skip
+            return None
+        summed.sessions[session[0]] = Written(*session[1:])
+    for problem in problems:
+        if not (isinstance(problem, list) and len(problem) == 3 and type(problem[0]) is int
+                and isinstance(problem[1], str) and type(problem[2]) is bool):  # fmt: skip
+            return None
+        summed.problems.append(JournalProblem(path, *problem))
+    return summed
 
 
 UNFINISHED = ".unfinished"  # beside a journal: its run has not yet written all its files
