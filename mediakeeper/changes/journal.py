@@ -207,12 +207,9 @@ def written_by_session(status_kind_dir: Path) -> Summed:
         held = _SUMMED.get(path)
         if held is None or held[0] != key:
             kept = kept_entries(folder) if kept is None else kept
-            summed = _kept_sums(path, kept.get(path.name), key)
-            if summed is None:
-                journal = _read([path])
-                if journal.sessions - {path.stem}:
-                    return _summed(read_journals(status_kind_dir))
-                summed = _summed(journal)
+            summed = _kept_sums(path, kept.get(path.name), key) or _summed_alone(path)
+            if summed is None:  # it holds a line of another session
+                return _summed(read_journals(status_kind_dir))
             held = _SUMMED[path] = (key, summed)
         parts.append(held[1])
     # A whole reading lists the changes by time, then as read (journals by name): the
@@ -230,13 +227,48 @@ def sums_to_keep(path: Path) -> dict[str, Any] | None:
     """One journal's sessions summed and its lines passed over, as the closing reports keep
     them for ``written_by_session`` (``changes/kept.py``); None for a journal holding a line
     of another session, which is read with every other."""
-    journal = _read([path])
-    if journal.sessions - {path.stem}:
+    if (summed := _summed_alone(path)) is None:
         return None
-    summed = _summed(journal)
     return {"sessions": [[sid, w.values, w.files, w.artists, w.first, w.last]
                          for sid, w in summed.sessions.items()],
             "problems": [[p.line, p.reason, p.torn] for p in summed.problems]}  # fmt: skip
+
+
+def _summed_alone(path: Path) -> Summed | None:
+    """One journal's sessions summed as ``_summed`` sums its whole reading, a line at a time:
+    what it holds is each session's files and artists, not its changes (the closing reports
+    sum a journal as they count it). None: it holds a line of another session."""
+    unwritten = _unwritten_changes(path)
+    summed = Summed()
+    values: Counter[str] = Counter()
+    files: dict[str, set[str]] = {}
+    artists: dict[str, set[str]] = {}
+    first: dict[str, tuple[datetime, str]] = {}
+    last: dict[str, tuple[datetime, str]] = {}
+    for entry in _lines(path):
+        if isinstance(entry, JournalProblem):
+            summed.problems.append(entry)
+            continue
+        if isinstance(entry, str) or entry.session != path.stem:
+            return None
+        if isinstance(entry, Unwritten):
+            continue
+        if unwritten[key := (entry.session, entry.path, entry.tag, entry.at)]:
+            unwritten[key] -= 1  # its write left the file as it was
+            continue
+        s, moment = entry.session, _moment(entry.at)
+        values[s] += 1
+        files.setdefault(s, set()).add(entry.path)
+        artists.setdefault(s, set()).add(entry.artist)
+        # The first and last in time, then as read: a whole reading's order (``_read``).
+        if s not in first or moment < first[s][0]:
+            first[s] = (moment, entry.at)
+        if s not in last or moment >= last[s][0]:
+            last[s] = (moment, entry.at)
+    for s in sorted(values, key=lambda s: first[s][0]):
+        summed.sessions[s] = Written(values[s], len(files[s]), len(artists[s]), first[s][1],
+                                     last[s][1])  # fmt: skip
+    return summed
 
 
 def _kept_sums(path: Path, held: dict[str, Any] | None, key: list[int]) -> Summed | None:
@@ -368,9 +400,14 @@ _UNWRITTEN_KEY = b'"unwritten": '
 
 
 def _unwritten_stamps(path: Path) -> Counter[str]:
-    """The stamps of the entries a journal says unwritten, each as often as it says so. Its
-    bytes are looked through first, a block at a time, and its lines read only where one
-    is (a few journals of many)."""
+    """The stamps of the entries a journal says unwritten, each as often as it says so."""
+    return Counter(at for *_, at in _unwritten_changes(path).elements())
+
+
+def _unwritten_changes(path: Path) -> Counter[tuple[str, str, str, str]]:
+    """The entries a journal says unwritten (session, path, tag and stamp), each as often as
+    it says so. Its bytes are looked through first, a block at a time, and its lines read
+    only where one is (a few journals of many)."""
     try:
         with _open_regular(path) as f:
             tail = b""  # the end of the block before: the key may span two blocks
@@ -382,7 +419,8 @@ def _unwritten_stamps(path: Path) -> Counter[str]:
                 return Counter()
     except OSError:
         return Counter()  # its lines say why
-    return Counter(entry.at for entry in _lines(path) if isinstance(entry, Unwritten))
+    return Counter((entry.session, entry.path, entry.tag, entry.at)
+                   for entry in _lines(path) if isinstance(entry, Unwritten))  # fmt: skip
 
 
 _CHECK_TAIL = len(b', "check": "00000000"}')
