@@ -8,12 +8,15 @@ checkouts.
 A data home is built as ``decide_scale.py`` builds it (a music queue of ``--artists``
 completed artists, a million tracks), and ``--weeks`` weekly sessions before this week, each
 a journal of ``--changes`` title fixes spread over the artists, last written as its last
-change was (what the batches of those weeks left). The artists' files are not there, so an
-undo reads and weighs every change it would take back, then leaves each alone ("No such file
-or directory"): nothing is written, and the home serves again. Each command runs in a new
-process from this checkout and from ``--with DIR`` (the code before, say), alternating:
+change was, its counts and sums kept as that week's closing reports keep them
+(``changes/weeks.json``: what the batches of those weeks left). The artists' files are not
+there, so an undo reads and weighs every change it would take back, then leaves each alone
+("No such file or directory"): nothing is written, and the home serves again. Each command
+runs in a new process from this checkout and from ``--with DIR`` (the code before, say),
+alternating (``--only STEP``: that step alone):
 
-* list     ``--list``: every journal's sessions summed;
+* list     ``--list``: every journal's sessions summed (from the sums kept, where the
+           checkout takes them);
 * artist   ``--artist NAME``: every change of the artist undone (any journal may hold one);
 * session  ``--session ID --artist NAME``, the newest session: the artist's changes in it
            (the artist one the newest session changed, as every week before).
@@ -42,6 +45,10 @@ from checkouts import compiled  # noqa: E402
 from decide_scale import build as build_queue  # noqa: E402
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line  # noqa: E402
+from mediakeeper.changes.kept import KEPT_FILE  # noqa: E402
+from mediakeeper.reports.closing import changes_in  # noqa: E402
+from mediakeeper.reports.tally import Moment  # noqa: E402
+from mediakeeper.reports.weeks import Week  # noqa: E402
 
 
 def build(home: Path, artists: int, weeks: int, changes: int) -> None:
@@ -65,6 +72,16 @@ def build(home: Path, artists: int, weeks: int, changes: int) -> None:
                     "size": 20000}))  # fmt: skip
         last = (made + timedelta(milliseconds=changes)).timestamp()
         os.utime(path, (last, last))
+    kept_as_each_week_closed(home)
+
+
+def kept_as_each_week_closed(home: Path) -> None:
+    """What the closing reports of each journal's week kept: its counts and sums, read as
+    of its last change (a home built before they were kept gets them here)."""
+    kind_dir = home / "status" / "music"
+    for path in sorted((kind_dir / CHANGES_DIR).glob("*.jsonl")):
+        made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        changes_in(kind_dir, Moment(Week.of(made), made, True))
 
 
 def measured(checkout: Path, home: Path, *args: str) -> tuple[float, float]:
@@ -87,6 +104,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--with", dest="other", type=Path)
     parser.add_argument("--homes", type=Path)
+    parser.add_argument("--only", choices=["list", "artist", "session"], action="append",
+                        help="these steps alone (repeatable); default every one")  # fmt: skip
     args = parser.parse_args()
     checkouts = [REPO, *([args.other.resolve()] if args.other else [])]
     compiled(*checkouts)
@@ -95,6 +114,8 @@ def main() -> None:
         home = where / f"home-{args.artists}-{args.weeks}x{args.changes}"
         if not (home / "status" / "music" / CHANGES_DIR).is_dir():
             build(home, args.artists, args.weeks, args.changes)
+        elif not (home / "status" / "music" / CHANGES_DIR / KEPT_FILE).is_file():
+            kept_as_each_week_closed(home)
         newest = max(p.stem for p in (home / "status" / "music" / CHANGES_DIR).glob("*.jsonl")
                      if not p.stem.startswith("undo_"))  # fmt: skip
         # Changed in every week (the first change of the newest): its session holds it.
@@ -103,6 +124,8 @@ def main() -> None:
         steps = {"list": ["--list"], "artist": ["--artist", artist],
                  "session": ["--session", newest, "--artist", artist]}  # fmt: skip
         for name, step in steps.items():
+            if args.only and name not in args.only:
+                continue
             said = []
             for checkout in checkouts:
                 runs = [measured(checkout, home, *step) for _ in range(args.runs)]

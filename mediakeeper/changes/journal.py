@@ -33,6 +33,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from mediakeeper.changes.kept import kept_entries
 from mediakeeper.fs.atomic import encode_text
 from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.text.jsonfmt import dumps_one
@@ -189,23 +190,27 @@ def journal_identity(path: Path) -> list[int] | None:
 
 def written_by_session(status_kind_dir: Path) -> Summed:
     """Every session's written changes, summed (``undo --list``, the page's recent changes).
-    A process that asks again reads only the journals written since: each one's sums are
-    kept while it is unchanged. A journal holding a line of another session (edited by
-    hand) has every journal read together, as ``read_journals`` reads them."""
+    Only the journals written since their sums were kept are read: the sums the closing
+    reports kept (``changes/kept.py``), and a process that asks again those it read itself,
+    are taken for each journal still as it was then. A journal holding a line of another
+    session (edited by hand) has every journal read together, as ``read_journals`` reads
+    them."""
     paths = journal_paths(status_kind_dir)
     listed, folder = set(paths), status_kind_dir / CHANGES_DIR
     for gone in [p for p in _SUMMED if p.parent == folder and p not in listed]:
         del _SUMMED[gone]  # deleted by hand: its sums go with it
     parts = []
+    kept: dict[str, dict[str, Any]] | None = None  # read at the first journal changed
     for path in paths:
         if (key := journal_identity(path)) is None:
             continue  # gone since it was listed
         held = _SUMMED.get(path)
         if held is None or held[0] != key:
-            journal = _read([path])
-            if journal.sessions - {path.stem}:
+            kept = kept_entries(folder) if kept is None else kept
+            summed = _kept_sums(path, kept.get(path.name), key) or _summed_alone(path)
+            if summed is None:  # it holds a line of another session
                 return _summed(read_journals(status_kind_dir))
-            held = _SUMMED[path] = (key, _summed(journal))
+            held = _SUMMED[path] = (key, summed)
         parts.append(held[1])
     # A whole reading lists the changes by time, then as read (journals by name): the
     # sessions in that order, each in one journal here.
@@ -216,6 +221,77 @@ def written_by_session(status_kind_dir: Path) -> Summed:
         everything[sid] = replace(everything[sid], stopped=True)
     return Summed({sid: everything[sid] for *_, sid in order},
                   [p for part in parts for p in part.problems])  # fmt: skip
+
+
+def sums_to_keep(path: Path) -> dict[str, Any] | None:
+    """One journal's sessions summed and its lines passed over, as the closing reports keep
+    them for ``written_by_session`` (``changes/kept.py``); None for a journal holding a line
+    of another session, which is read with every other."""
+    if (summed := _summed_alone(path)) is None:
+        return None
+    return {"sessions": [[sid, w.values, w.files, w.artists, w.first, w.last]
+                         for sid, w in summed.sessions.items()],
+            "problems": [[p.line, p.reason, p.torn] for p in summed.problems]}  # fmt: skip
+
+
+def _summed_alone(path: Path) -> Summed | None:
+    """One journal's sessions summed as ``_summed`` sums its whole reading, a line at a time:
+    what it holds is each session's files and artists, not its changes (the closing reports
+    sum a journal as they count it). None: it holds a line of another session."""
+    unwritten = _unwritten_changes(path)
+    summed = Summed()
+    values: Counter[str] = Counter()
+    files: dict[str, set[str]] = {}
+    artists: dict[str, set[str]] = {}
+    first: dict[str, tuple[datetime, str]] = {}
+    last: dict[str, tuple[datetime, str]] = {}
+    for entry in _lines(path):
+        if isinstance(entry, JournalProblem):
+            summed.problems.append(entry)
+            continue
+        if isinstance(entry, str) or entry.session != path.stem:
+            return None
+        if isinstance(entry, Unwritten):
+            continue
+        if unwritten[key := (entry.session, entry.path, entry.tag, entry.at)]:
+            unwritten[key] -= 1  # its write left the file as it was
+            continue
+        s, moment = entry.session, _moment(entry.at)
+        values[s] += 1
+        files.setdefault(s, set()).add(entry.path)
+        artists.setdefault(s, set()).add(entry.artist)
+        # The first and last in time, then as read: a whole reading's order (``_read``).
+        if s not in first or moment < first[s][0]:
+            first[s] = (moment, entry.at)
+        if s not in last or moment >= last[s][0]:
+            last[s] = (moment, entry.at)
+    for s in sorted(values, key=lambda s: first[s][0]):
+        summed.sessions[s] = Written(values[s], len(files[s]), len(artists[s]), first[s][1],
+                                     last[s][1])  # fmt: skip
+    return summed
+
+
+def _kept_sums(path: Path, held: dict[str, Any] | None, key: list[int]) -> Summed | None:
+    """The sums kept for the journal at ``path`` (``sums_to_keep``), when they were summed
+    from it as it is now (its identity ``key``) and are as written; else None: it is read."""
+    if held is None or held.get("id") != key or not isinstance(held.get("sums"), dict):
+        return None
+    sessions, problems = held["sums"].get("sessions"), held["sums"].get("problems")
+    if not isinstance(sessions, list) or not isinstance(problems, list):
+        return None
+    summed = Summed()
+    for session in sessions:
+        if not (isinstance(session, list) and len(session) == 6 and session[0] == path.stem
+                and all(type(n) is int and n > 0 for n in session[1:4])
+                and all(isinstance(at, str) for at in session[4:])):  # fmt: skip
+            return None
+        summed.sessions[session[0]] = Written(*session[1:])
+    for problem in problems:
+        if not (isinstance(problem, list) and len(problem) == 3 and type(problem[0]) is int
+                and isinstance(problem[1], str) and type(problem[2]) is bool):  # fmt: skip
+            return None
+        summed.problems.append(JournalProblem(path, *problem))
+    return summed
 
 
 UNFINISHED = ".unfinished"  # beside a journal: its run has not yet written all its files
@@ -324,9 +400,14 @@ _UNWRITTEN_KEY = b'"unwritten": '
 
 
 def _unwritten_stamps(path: Path) -> Counter[str]:
-    """The stamps of the entries a journal says unwritten, each as often as it says so. Its
-    bytes are looked through first, a block at a time, and its lines read only where one
-    is (a few journals of many)."""
+    """The stamps of the entries a journal says unwritten, each as often as it says so."""
+    return Counter(at for *_, at in _unwritten_changes(path).elements())
+
+
+def _unwritten_changes(path: Path) -> Counter[tuple[str, str, str, str]]:
+    """The entries a journal says unwritten (session, path, tag and stamp), each as often as
+    it says so. Its bytes are looked through first, a block at a time, and its lines read
+    only where one is (a few journals of many)."""
     try:
         with _open_regular(path) as f:
             tail = b""  # the end of the block before: the key may span two blocks
@@ -338,7 +419,8 @@ def _unwritten_stamps(path: Path) -> Counter[str]:
                 return Counter()
     except OSError:
         return Counter()  # its lines say why
-    return Counter(entry.at for entry in _lines(path) if isinstance(entry, Unwritten))
+    return Counter((entry.session, entry.path, entry.tag, entry.at)
+                   for entry in _lines(path) if isinstance(entry, Unwritten))  # fmt: skip
 
 
 _CHECK_TAIL = len(b', "check": "00000000"}')

@@ -3,21 +3,17 @@ changes" (a batch's closing reports, the dashboard, ``report``): the fixes, and 
 them the values an undo put back (an undo's journal, ``changes.journal.is_undo``).
 
 Each journal is counted a line at a time (``changes.journal.written_stamps``), holding a
-count a week, never the changes. The closing reports keep each journal's counts in
-``status/<kind>/changes/weeks.json``, with what says the journal is unchanged since: its
-identity, size and times (an append changes its size, any write its ctime, a replacement its
-inode). Two lines: a header with the CRC-32 of the second, which holds the counts, so a
-damaged file is never believed. A reading takes them for a journal that is unchanged, so
-in the week of a large pass (``--replaygain`` over the whole library) no batch's
-close reads its journal again. The file is derived: deleting it, or a damaged one, costs one
-reading.
+count a week, never the changes. The closing reports keep each journal's counts, with its
+sessions' sums for ``undo --list`` (``changes.journal.sums_to_keep``), in
+``status/<kind>/changes/weeks.json`` (``changes/kept.py``: by the journal's identity, size
+and times, never believed when damaged). A reading takes them for a journal that is
+unchanged, so in the week of a large pass (``--replaygain`` over the whole library) no
+batch's close reads its journal again.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
-import zlib
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,17 +26,16 @@ from mediakeeper.changes.journal import (
     is_undo,
     journal_identity,
     journal_paths,
+    sums_to_keep,
     written_stamps,
 )
+from mediakeeper.changes.kept import KEPT_FILE, keep_entries, kept_entries
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.fs.atomic import atomic_write_bytes, encode_text
 from mediakeeper.queue.items import IN_PROGRESS
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import Week, count_in, parse_time
-from mediakeeper.text.jsonfmt import dumps_one
 
-WEEKS_FILE = "weeks.json"
-_FORMAT = 1
+WEEKS_FILE = KEPT_FILE
 
 
 @dataclass(frozen=True)
@@ -125,9 +120,13 @@ class ChangeWeeks:
                 continue
             counted = _counted(path)
             journals.append(counted)
+            if not keep or before is None:
+                continue
+            sums = sums_to_keep(path)  # read while it is read anyway: undo --list takes them
             # Kept only if no line came while it was read: its counts are of the file then.
-            if keep and before is not None and journal_identity(path) == before:
-                fresh[path.name] = {"id": before, "weeks": counted.weeks, "last": counted.last}
+            if journal_identity(path) == before:
+                fresh[path.name] = {"id": before, "weeks": counted.weeks, "last": counted.last,
+                                    "sums": sums}  # fmt: skip
         if fresh:
             _keep(status_kind_dir, {**kept, **fresh})
         return cls(tuple(journals))
@@ -177,45 +176,31 @@ def _counted(path: Path, leave_out: frozenset[str] = frozenset()) -> JournalWeek
 
 def _kept(status_kind_dir: Path) -> dict[str, dict[str, Any]]:
     """The kept counts by journal name, read back (each Monday a date, each last moment a
-    time); none for a file missing, damaged (its CRC-32 does not hold) or of another format,
-    nor for an entry not as ``_keep`` writes it (its journal is then read)."""
-    try:
-        raw = (status_kind_dir / CHANGES_DIR / WEEKS_FILE).read_bytes()
-        head, _, body = raw.removesuffix(b"\n").partition(b"\n")
-        header = json.loads(head)
-        if header["format"] != _FORMAT or header["crc32"] != zlib.crc32(body):
-            return {}
-        document = json.loads(body)
-        if not isinstance(document["journals"], dict):
-            return {}
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        return {}
+    time, the sessions' sums as written: ``written_by_session`` checks them); none for an
+    entry not as ``_keep`` writes it (its journal is then read)."""
     kept = {}
-    for name, held in document["journals"].items():
+    for name, held in kept_entries(status_kind_dir / CHANGES_DIR).items():
         with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
             weeks = {date.fromisoformat(monday): n for monday, n in held["weeks"].items()
                      if type(n) is int and n > 0}  # fmt: skip
-            if len(weeks) != len(held["weeks"]) or not isinstance(held["id"], list):
+            if len(weeks) != len(held["weeks"]):
                 continue
             last = None if held["last"] is None else parse_time(held["last"])
             if held["last"] is not None and last is None:
                 continue
-            kept[name] = {"id": held["id"], "weeks": weeks, "last": last}
+            kept[name] = {"id": held["id"], "weeks": weeks, "last": last,
+                          "sums": held.get("sums")}  # fmt: skip
     return kept
 
 
 def _keep(status_kind_dir: Path, journals: dict[str, dict[str, Any]]) -> None:
-    """The counts written for the next reading, of the journals still there. Only ever a
-    speed-up: counts that cannot be written are simply not kept."""
+    """The counts written for the next reading, of the journals still there."""
     there = {path.name for path in journal_paths(status_kind_dir)}
     written = {
         name: {"id": held["id"], "last": held["last"] and held["last"].isoformat(),
-               "weeks": {monday.isoformat(): n for monday, n in held["weeks"].items()}}
+               "weeks": {monday.isoformat(): n for monday, n in held["weeks"].items()},
+               **({"sums": held["sums"]} if held.get("sums") is not None else {})}
         for name, held in journals.items()
         if name in there
     }  # fmt: skip
-    body = encode_text(dumps_one({"journals": written}))
-    header = encode_text(dumps_one({"format": _FORMAT, "crc32": zlib.crc32(body)}))
-    with contextlib.suppress(OSError):
-        atomic_write_bytes(status_kind_dir / CHANGES_DIR / WEEKS_FILE,
-                           header + b"\n" + body + b"\n", durable=False)  # fmt: skip
+    keep_entries(status_kind_dir / CHANGES_DIR, written)

@@ -5,7 +5,8 @@ Counted, not timed: a real ``undo_changes.py`` in a subprocess, an audit hook co
 journal it opens to read. An artist's undo reads every journal once (any may hold its
 changes), not once for the check that no batch holds it, again for the question, and again
 to undo; with ``--session`` only the session's journal and those written since, as a whole
-session's undo reads them (docs/performance.md, undo)."""
+session's undo reads them (docs/performance.md, undo). Its list reads only the journals
+written since the closing reports kept their sums (``changes/weeks.json``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from pathlib import Path
 import pytest
 
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line
+from mediakeeper.reports.closing import changes_in
+from mediakeeper.reports.tally import Moment
+from mediakeeper.reports.weeks import Week
 from tests.helpers import REPO_ROOT, script_env
 from tests.integration.test_undo import spec
 
@@ -105,3 +109,60 @@ def test_a_session_that_changed_none_of_an_older_artist_still_says_so(weeks_of_c
                        "--artist", "Charlie")  # fmt: skip
     assert run.returncode == 2
     assert f"session {session} changed no tags of artist 'Charlie'" in run.stderr, run.stderr
+
+
+def _kept_as_each_week_closed(home: Path) -> None:
+    """What the closing reports of each journal's week kept (the batch's own, this week, was
+    kept as it ended): its counts, read as of its last change."""
+    kind_dir = home / "status" / "music"
+    for path in sorted((kind_dir / CHANGES_DIR).glob("*.jsonl")):
+        made = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        changes_in(kind_dir, Moment(Week.of(made), made, True))
+
+
+def test_a_list_reads_only_the_journals_written_since_their_sums_were_kept(
+    weeks_of_changes, tmp_path
+):
+    """Each journal's sums kept by the closing reports are taken while it is unchanged; one
+    appended to since and a new one are read, and the list is the one every journal read
+    whole gives, in text and JSON; a kept file torn by a kill is not believed."""
+    home, _ = weeks_of_changes
+    _kept_as_each_week_closed(home)
+    folder = home / "status" / "music" / CHANGES_DIR
+    kept, aside = folder / "weeks.json", tmp_path / "weeks.json"
+
+    def listed(*args) -> tuple[subprocess.CompletedProcess, Counter]:
+        run, read = journals_read(tmp_path, "--home", home, "--list", *args)
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run, read
+
+    def read_whole(*args) -> str:  # every journal read: nothing kept
+        kept.rename(aside)
+        run, read = listed(*args)
+        aside.rename(kept)
+        assert len(read) == len(list(folder.glob("*.jsonl")))
+        return run.stdout
+
+    for args in [(), ("--json",)]:
+        run, read = listed(*args)
+        assert read == Counter(), read  # every journal's sums kept
+        assert run.stdout == read_whole(*args)
+    oldest = min(folder.glob("2*.jsonl"))
+    with open(oldest, "a", encoding="utf-8") as journal:  # appended to after its week closed
+        journal.write(checked_line({"session": oldest.stem, "artist": "Delta",
+                                    "path": "/gone/Delta/1.flac", "tag": "title", "old": "x",
+                                    "new": "y", "at": datetime.now(UTC).isoformat()}))  # fmt: skip
+    new = folder / "20200101_music_009.jsonl"
+    new.write_text(checked_line({"session": new.stem, "artist": "Echo", "path": "/gone/Echo/1.flac",
+                                 "tag": "title", "old": "x", "new": "y",
+                                 "at": "2020-01-01T00:00:00+00:00"}), "utf-8")  # fmt: skip
+    for args in [(), ("--json",)]:
+        run, read = listed(*args)
+        assert set(read) == {oldest.name, new.name}, read
+        assert run.stdout == read_whole(*args)
+    assert json.loads(run.stdout)["sessions"][0]["session"] == new.stem  # its change the oldest
+    whole = kept.read_bytes()
+    kept.write_bytes(whole[: len(whole) // 2])  # a kill as it was written (no fsync)
+    run, read = listed("--json")
+    assert len(read) == len(list(folder.glob("*.jsonl")))
+    assert run.stdout == read_whole("--json")

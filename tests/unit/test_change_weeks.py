@@ -1,6 +1,7 @@
 """The reports' count of tag changes by week (``reports/change_weeks.py``): each journal counted
 a line at a time, its counts kept by the closing reports and taken while the journal is
-unchanged. Every count is held against the journals read whole."""
+unchanged; with them each session's sums, which ``undo --list`` takes
+(``journal.written_by_session``). Every count is held against the journals read whole."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from mediakeeper.changes import journal
 from mediakeeper.changes.change import TagChange
-from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals
+from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals, written_by_session
 from mediakeeper.changes.writes import ChangeJournal
 from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeCount, ChangeWeeks
 from mediakeeper.reports.weeks import Week, count_in, parse_time
+from tests.unit.test_journal import _summed as summed_whole
 
 SONG, TITLE = Path("/m/A/01.flac"), TagChange("01.flac", "title", "A ", "A")
 MONDAY = Week.of(datetime(2026, 11, 23, tzinfo=UTC))
@@ -53,6 +56,19 @@ def _same(kind: Path, **read) -> None:
         assert sum(counted.count_in(week, as_of)) == _whole(kind, week, as_of), (week, as_of)
 
 
+def _summed_anew(kind: Path):
+    """``written_by_session`` as a new process asks it (``undo --list``): from what was kept
+    and the journals alone, none of its own readings before."""
+    journal._SUMMED.clear()
+    return written_by_session(kind)
+
+
+def _sums_same(kind: Path) -> None:
+    summed, whole = _summed_anew(kind), summed_whole(kind)
+    assert summed == whole
+    assert list(summed.sessions) == list(whole.sessions)  # the order undo --list shows
+
+
 def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
     """Through counts kept and not, after every kind of change to the journals: an append
     (a week later), a change said unwritten, a damaged line, a journal replaced and put back,
@@ -64,8 +80,10 @@ def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
 
     def same() -> None:
         _same(kind)
+        _sums_same(kind)
         _same(kind, keep=True)
         _same(kind)  # through what was kept
+        _sums_same(kind)
 
     same()
     assert (kind / CHANGES_DIR / WEEKS_FILE).is_file()
@@ -135,6 +153,50 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
     write(kept)
     _journal(kind, "s1", [MONDAY.start + timedelta(days=1)])
     assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 5  # grown since: read again
+
+
+def test_sums_kept_are_believed_only_for_the_journal_they_were_summed_from(tmp_path):
+    """As the counts: made to say 99, the sums kept are read as 99 (what shows undo --list
+    takes them); for a journal grown since, or not as they are written, they are passed over
+    and the journal read. A journal holding another session's line keeps none."""
+    kind = tmp_path / "music"
+    _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
+    path = kind / CHANGES_DIR / WEEKS_FILE
+    ChangeWeeks.read(kind, keep=True)
+    body = path.read_bytes().splitlines()[1]
+    held = json.loads(body)["journals"]["s1.jsonl"]
+    first = MONDAY.start.isoformat()
+    last = (MONDAY.start + timedelta(hours=3)).isoformat()
+    assert held["sums"] == {"sessions": [["s1", 4, 1, 1, first, last]], "problems": []}
+
+    def write(sums) -> None:
+        text = json.dumps({"journals": {"s1.jsonl": {**held, "sums": sums}}}).encode()
+        path.write_bytes(json.dumps({"format": 1, "crc32": zlib.crc32(text)}).encode() + b"\n"
+                         + text + b"\n")  # fmt: skip
+
+    write({"sessions": [["s1", 99, 1, 1, first, last]], "problems": [[7, "why", False]]})
+    summed = _summed_anew(kind)
+    assert summed.sessions["s1"].values == 99
+    assert [(p.journal, p.line, p.reason, p.torn) for p in summed.problems] == [
+        (kind / CHANGES_DIR / "s1.jsonl", 7, "why", False)
+    ]
+    for sums in ({"sessions": [["s2", 99, 1, 1, first, last]], "problems": []},
+                 {"sessions": [["s1", "99", 1, 1, first, last]], "problems": []},
+                 {"sessions": [["s1", 99, 1, 1, first]], "problems": []},
+                 {"sessions": [["s1", 99, 1, 1, first, last]], "problems": [[7, "why", 0]]},
+                 {"sessions": [["s1", 99, 1, 1, first, last]]}, [], None):  # fmt: skip
+        write(sums)
+        assert _summed_anew(kind) == summed_whole(kind), sums
+    write({"sessions": [["s1", 99, 1, 1, first, last]], "problems": []})
+    _journal(kind, "s1", [MONDAY.start + timedelta(days=1)])
+    assert _summed_anew(kind).sessions["s1"].values == 5  # grown since: read again
+    with open(kind / CHANGES_DIR / "s1.jsonl", "a", encoding="utf-8") as f:
+        f.write(checked_line({"session": "s0", "artist": "B", "path": "/m/B/01.flac",
+                              "tag": "title", "old": "B ", "new": "B",
+                              "at": MONDAY.start.isoformat()}))  # fmt: skip
+    ChangeWeeks.read(kind, keep=True)
+    assert "sums" not in json.loads(path.read_bytes().splitlines()[1])["journals"]["s1.jsonl"]
+    _sums_same(kind)
 
 
 def test_a_week_asked_by_a_moment_before_the_journals_last_change_reads_it_again(tmp_path):
