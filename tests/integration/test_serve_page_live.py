@@ -19,6 +19,18 @@ WAIT = 60_000  # ms a page may take to show a change (a batch's start, a watcher
 NAMES = ("Zzyzx Alpha", "Zzyzx Bravo", "Zzyzx Charlie")  # artists MusicBrainz does not know
 
 
+def served_looking_up(tmp_path, fake: FakeMusicBrainz):
+    """A home of three artists queued, served with lookups against ``fake``."""
+    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
+                                           for n in NAMES})  # fmt: skip
+    home = tmp_path / "home"
+    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
+    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true", "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
+           "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",
+           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
+    return serve(home, env=env)
+
+
 @pytest.fixture
 def gated(tmp_path):
     """A home of three artists, served with lookups against the local MusicBrainz, which
@@ -27,14 +39,7 @@ def gated(tmp_path):
     fake = FakeMusicBrainz().start()
     fake.delay(0, times=1)
     fake.delay(3600, times=None)
-    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
-                                           for n in NAMES})  # fmt: skip
-    home = tmp_path / "home"
-    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
-    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true", "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
-           "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",
-           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
-    server = serve(home, env=env)
+    server = served_looking_up(tmp_path, fake)
     yield server
     server.stop()
     fake.stop()  # a batch still waiting on it (a failed test) goes on offline, and ends
@@ -272,14 +277,7 @@ def held(tmp_path):
     the view rendered anew (its sessions table with it); a Stop ends the batch there."""
     fake = FakeMusicBrainz().start()
     fake.hold(times=None)
-    lib = build_library(tmp_path / "lib", {f"{n}/Album/01 - One.flac": track("One", n)
-                                           for n in NAMES})  # fmt: skip
-    home = tmp_path / "home"
-    assert script("music", "queue", "--home", home, "--init", "--library", lib).returncode == 0
-    env = {"MEDIAKEEPER_MUSIC_LOOKUPS": "true", "MEDIAKEEPER_MUSICBRAINZ_URL": fake.url,
-           "MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT": "0", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT": "3600",
-           "MEDIAKEEPER_MUSICBRAINZ_RETRIES": "0"}  # fmt: skip
-    server = serve(home, env=env)
+    server = served_looking_up(tmp_path, fake)
     server.fake = fake
     yield server
     server.stop()
