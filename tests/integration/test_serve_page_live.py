@@ -239,24 +239,36 @@ def test_an_item_named_in_latin_1_bytes_is_shown_once_in_hand_and_gone_when_done
         server.stop()
 
 
+def a_batch_s_page(server, browser):
+    """A music batch of three started, and the page open on it, live: (its session, the
+    page, the page's errors as they come)."""
+    started = server.post("/api/batches", {"kind": "music", "batch_size": 3})
+    assert started.status_code in (200, 201, 202), started.text
+    page = browser.new_page(bypass_csp=True)  # wait_for_function evaluates a string
+    errors = page_errors(page)
+    page.goto(server.url + "/")
+    expect(page.locator("#live")).to_have_text("live")
+    return started.json()["session"], page, errors
+
+
+def tab_to(page, stop, within: str) -> None:
+    """The keyboard's focus Tabbed to ``stop``, the first control in ``within`` it meets."""
+    expect(stop).to_have_count(1, timeout=WAIT)
+    for _ in range(300):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.closest({within!r}) !== null"):
+            break
+    expect(stop).to_be_focused()
+
+
 def test_a_batch_s_stop_keeps_the_focus_until_its_batch_has_stopped(gated, browser):
     """The activity's Stop is made anew at every look at the batches (every few seconds): a
     keyboard on it lost the focus to the page's top before it could press it, and pressed,
     it was disabled, which took the focus off it too. The focus now stays on it, and once the
     batch stopped goes to the line that says how it ended."""
-    started = gated.post("/api/batches", {"kind": "music", "batch_size": 3})
-    assert started.status_code in (200, 201, 202), started.text
-    page = browser.new_page(bypass_csp=True)  # wait_for_function evaluates a string
-    errors = page_errors(page)
-    page.goto(gated.url + "/")
-    expect(page.locator("#live")).to_have_text("live")
+    _, page, errors = a_batch_s_page(gated, browser)
     stop = page.locator('[data-running="music"] button[data-action="stop"]')
-    expect(stop).to_have_count(1, timeout=WAIT)
-    for _ in range(300):  # Tab to it, as a keyboard gets there
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.closest('[data-running]') !== null"):
-            break
-    expect(stop).to_be_focused()
+    tab_to(page, stop, "[data-running]")
     page.evaluate("window.stopBefore = document.activeElement")
     page.wait_for_function("document.querySelector('[data-running] button') !== window.stopBefore",
                            timeout=WAIT)  # fmt: skip
@@ -291,20 +303,9 @@ def test_the_sessions_table_s_stop_keeps_the_focus_until_its_batch_has_stopped(h
     is said pressed (aria-disabled) and keeps the focus, and once the batch stopped the focus
     goes to the line that says how the batch ended, not to the page's top (where a Stop
     outside the activity's list lost it)."""
-    started = held.post("/api/batches", {"kind": "music", "batch_size": 3})
-    assert started.status_code in (200, 201, 202), started.text
-    session = started.json()["session"]
-    page = browser.new_page(bypass_csp=True)  # wait_for_function evaluates a string
-    errors = page_errors(page)
-    page.goto(held.url + "/")
-    expect(page.locator("#live")).to_have_text("live")
+    session, page, errors = a_batch_s_page(held, browser)
     stop = page.locator(f'#sessions button[data-action="stop"][data-session="{session}"]')
-    expect(stop).to_have_count(1, timeout=WAIT)
-    for _ in range(300):  # Tab to it, as a keyboard gets there
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.closest('#sessions') !== null"):
-            break
-    expect(stop).to_be_focused()
+    tab_to(page, stop, "#sessions")
     page.evaluate("window.sessionsBefore = document.getElementById('sessions')")
     held.fake.let_go(1)  # one artist's search answered: it completes, the table rendered anew
     expect(count(page, "completed")).to_have_text("1", timeout=WAIT)
