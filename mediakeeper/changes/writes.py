@@ -420,9 +420,10 @@ def _sorted_steps(
 def library_of(path: Path, artist: str) -> Path | None:
     """The library a file of the artist folder ``artist`` (its key: its path in the library)
     is in: a symlinked file is fixed through its target only inside it."""
-    depth = len(Path(artist).parts)
+    names = Path(artist).parts  # made once, not again for each parent
+    depth = len(names)
     for folder in path.parents:
-        if folder.parts[-depth:] == Path(artist).parts:
+        if folder.parts[-depth:] == names:
             return folder.parents[depth - 1]
     return None
 

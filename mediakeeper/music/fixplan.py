@@ -210,7 +210,7 @@ class Plan:
     def __init__(self) -> None:
         self._planned: dict[tuple[str, str], str | None] = {}
         # key() by (path, tag): the rules ask for the same keys over and over, and the plan
-        # changes only in adopt(), which forgets them.
+        # changes only in adopt(), which forgets the keys of the tags it plans anew.
         self._keys: dict[tuple[str, str], str | None] = {}
 
     def value(self, track: Track, tag: str) -> str:
@@ -242,7 +242,10 @@ class Plan:
             for change in finding.changes:
                 staged.setdefault((change.path, change.tag), change.new)
         self._planned.update(staged)
-        self._keys.clear()
+        # A key reads its own (path, tag) alone: the other keys hold for the next stage,
+        # which asks for most of them again (all forgotten, each stage read them anew).
+        for at in staged:
+            self._keys.pop(at, None)
 
     def settle(self, findings: Iterable[Finding]) -> list[Finding]:
         """Keep in each finding only the changes that agree with the final plan and do work."""

@@ -14,6 +14,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -134,7 +135,7 @@ class MusicJob:
     _previewed: LeftOut = field(default_factory=LeftOut.in_memory, init=False, repr=False,
                                 compare=False)  # fmt: skip
 
-    @property
+    @cached_property  # asked several times an artist; ``home`` stays the job's
     def status_dir(self) -> Path:
         return self.home / "status" / "music"
 
@@ -246,11 +247,13 @@ class MusicJob:
         fixed = sum(f.fixed for f in settled)
         covers, noted = self._covers(folder, state, tracks) if self.fetch_covers else ([], [])
         _noted(state, item, noted)
-        artist = self._document(item, state, records, fixed, applied, len(gain.changes), covers)
-        outputs = ArtistOutputs(self.home, slugify(item["key"]))
+        slug = slugify(item["key"])  # named once: the document, the outputs, the result
+        artist = self._document(item, slug, state, records, fixed, applied, len(gain.changes),
+                                covers)  # fmt: skip
+        outputs = ArtistOutputs(self.home, slug)
         outputs.write(artist, _after(tracks, done), records)
 
-        result = self._result(item, state, records, fixed, applied, gain)
+        result = self._result(item, slug, state, records, fixed, applied, gain)
         result.notices = [*_others_copies(planned.others), *state.get("notes", ())]
         if self.fetch_covers and self._left_for_later(state):
             result.notices.append(COVERS_WAIT)
@@ -271,8 +274,8 @@ class MusicJob:
         return result
 
     def _document(
-        self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
-        fixed: int, applied, loudness: int, covers: list[str],
+        self, item: dict[str, Any], slug: str, state: dict[str, Any],
+        records: list[dict[str, Any]], fixed: int, applied, loudness: int, covers: list[str],
     ) -> dict[str, Any]:  # fmt: skip
         """The artist's outputs document (outputs/music/artists/<slug>.json) but its tracks
         and findings, which ``ArtistOutputs.write`` adds."""
@@ -281,7 +284,7 @@ class MusicJob:
             "name": item["name"],
             "folder_name": folder.name,
             "folder": str(folder),
-            "slug": slugify(item["key"]),
+            "slug": slug,
             "session": self.session,
             "processed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "musicbrainz": state.get("musicbrainz"),
@@ -297,8 +300,8 @@ class MusicJob:
         }
 
     def _result(
-        self, item: dict[str, Any], state: dict[str, Any], records: list[dict[str, Any]],
-        fixed: int, applied: Applied, gain: Applied,
+        self, item: dict[str, Any], slug: str, state: dict[str, Any],
+        records: list[dict[str, Any]], fixed: int, applied: Applied, gain: Applied,
     ) -> ItemResult:  # fmt: skip
         """What the runner records of the artist: its counts (an --enrich run keeps counting
         the fixes earlier runs wrote, which it does not find again), the details the reports
@@ -315,7 +318,7 @@ class MusicJob:
         return ItemResult(
             counts={"track_count": len(tracks), **count_totals(asked["finding_counts"])},
             details={
-                "slug": slugify(item["key"]),
+                "slug": slug,
                 "enriched": enriched,
                 "unidentified": self._unidentified(state) if later and not identified else "",
                 **asked,  # the counts as the run counts them, its fixes, the albums asked

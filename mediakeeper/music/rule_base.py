@@ -20,15 +20,11 @@ from mediakeeper.core.findings import SEVERITY, Finding
 from mediakeeper.fs.checks import CHANGED, HARD_LINKED, READ_ONLY
 from mediakeeper.music.fixplan import Plan
 from mediakeeper.music.model import ArtistScan, Track
-from mediakeeper.tags.values import NUMBER_WITH_TOTAL
 
 # The music codes that only a write finds: a fix's file left alone when it was to be
 # written. (A link out of the library is found by the rules too, when the scan sees it, and
 # by the write, when it appears between the scan and the write.)
 WRITE_CODES = frozenset({CHANGED, READ_ONLY, HARD_LINKED})
-
-# A disc number's number, as its type reads it (looked up once: asked for every track, often).
-_DISC_NUMBER = NUMBER_WITH_TOTAL.leading
 
 _LABEL = {"albumartist": "album artist", "tracknumber": "track number", "date": "year"}
 
@@ -73,7 +69,10 @@ class Context:
         return self.plan.key
 
     def disc(self, track: Track) -> int:
-        return _DISC_NUMBER(self.value(track, "discnumber")) or track.disc_folder or 1
+        # The disc number's key is the number it starts with, as text ("2/3": "2"): read
+        # through the plan's keys, it is parsed once a stage, not at each of the rules' asks.
+        number = self.key(track, "discnumber")
+        return (int(number) if number is not None else 0) or track.disc_folder or 1
 
     def by_disc(self, tracks: Iterable[Track]) -> dict[int, list[Track]]:
         """An album's tracks per disc, in their order."""

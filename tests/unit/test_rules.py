@@ -19,7 +19,7 @@ from mediakeeper.music.fixplan import (
     planned_changes,
 )
 from mediakeeper.music.model import ArtistScan, Track, UnreadableFile
-from mediakeeper.music.rule_base import WRITE_CODES
+from mediakeeper.music.rule_base import WRITE_CODES, Context
 from mediakeeper.music.rules import find_issues
 from mediakeeper.text.spaces import RUNS_OF_SPACE, one_space, tidy_spaces
 
@@ -720,6 +720,29 @@ def test_a_tags_comparison_key_follows_the_plan_from_stage_to_stage():
 
 
 @pytest.mark.parametrize(
+    ("stored", "disc_folder", "planned", "before", "after"),
+    [
+        ("1", None, "2", 1, 2),
+        (None, 2, "3/4", 2, 3),  # a planned number overrides the folder's
+        ("2", 3, None, 2, 3),  # planned away: the folder's number again
+        ("0", None, "A", 1, 1),  # no number, or disc 0: the first disc
+    ],
+)
+def test_a_tracks_disc_follows_the_plan_from_stage_to_stage(
+    stored, disc_folder, planned, before, after
+):
+    """The rules read a track's disc through the plan's keys: a stage's adopted disc number
+    shows in the disc the next stage reads, and a disc read before it is not kept."""
+    t = Track("A/CD/01.flac", "A", "flac", {"discnumber": stored} if stored else {},
+              disc_folder=disc_folder)  # fmt: skip
+    ctx = Context.of(ArtistScan("X", (t,)))
+    assert ctx.disc(t) == before
+    fix = TagChange(t.path, "discnumber", stored, planned)
+    ctx.plan.adopt([Finding("x", "warning", t.path, "m", changes=(fix,))])
+    assert ctx.disc(t) == after
+
+
+@pytest.mark.parametrize(
     ("tag", "stored", "key"),
     [
         ("tracknumber", "3", "3"),
@@ -1045,13 +1068,17 @@ def test_a_disc_numbered_on_from_the_one_before_has_no_gap_before_it() -> None:
     """Disc 1 holds 1-2, disc 2 goes on at 3-4: no gap; at 4-5 it lacks only track 3."""
 
     def two_discs(*numbers):
+        # Each track a file of its own, as a scan finds them: the rules know a track by its
+        # path (the plan's values and keys are by path), and disc 2's track 2 is not disc 1's.
         return ArtistScan(
             "The Beatles",
             tuple(
-                track(n, f"Song {n}", tags={"discnumber": str(1 + (i > 1))})
+                track(n, f"Song {n}", tags={"discnumber": str(disc)},
+                      path=f"{ALBUM}/CD{disc}/{n:02d} - Song {n}.mp3")
                 for i, n in enumerate(numbers)
+                for disc in [1 + (i > 1)]
             ),
-        )
+        )  # fmt: skip
 
     assert of(find_issues(two_discs(1, 2, 3, 4)), "track-gap") == []
     [gap] = of(find_issues(two_discs(1, 2, 4, 5)), "track-gap")
