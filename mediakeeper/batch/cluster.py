@@ -456,8 +456,8 @@ class Remote:
     def _asleep(self, unanswered: list[str]) -> set[str]:
         """Of the workers that gave no answer, those whose heartbeat did not change while
         they were asked (``JUDGE_SECONDS``, where a worker beats about every second): stopped
-        as they were asked, not a worker that never answers. None when the scheduler does not
-        say."""
+        as they were asked, not a worker that never answers. None of them when the scheduler
+        does not say."""
         if not unanswered:
             return set()
         try:
