@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cached_property
@@ -251,7 +251,7 @@ class MusicJob:
         artist = self._document(item, slug, state, records, fixed, applied, len(gain.changes),
                                 covers)  # fmt: skip
         outputs = ArtistOutputs(self.home, slug)
-        outputs.write(artist, _after(tracks, done), records)
+        outputs.write(artist, _after(tracks, applied.changes), records)
 
         result = self._result(item, slug, state, records, fixed, applied, gain)
         result.notices = [*_others_copies(planned.others), *state.get("notes", ())]
@@ -653,8 +653,10 @@ def _left_alone(
     return found
 
 
-def _after(tracks: list[Track], done: set[TagChange]) -> list[Track]:
-    """The tracks as the applied changes left them."""
+def _after(tracks: list[Track], done: Sequence[TagChange]) -> list[Track]:
+    """The tracks as the applied changes left them, a tag a change added after those read, in
+    the changes' order (a set's order would change with the process's string hashes, and the
+    record's bytes with it)."""
     by_path: dict[str, dict[str, str | None]] = {}
     for change in done:
         by_path.setdefault(change.path, {})[change.tag] = change.new
