@@ -107,18 +107,18 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
 
 def _refuse_pipeline_session(home: Path, session: str, as_json: bool) -> None:
     """``--session`` of a pipeline's session, which made new files and changed none: what it
-    made, in the one line the page's undo gives too (or as fields), exit 2 as for any
-    session with nothing to undo."""
+    made, in the one line the page's undo gives too (or, ``--json``, as fields), exit 2 as
+    for any session with nothing to undo."""
     with collector.loading():
-        from mediakeeper.pipelines.made import PipelineMadeFiles, made_by
+        from mediakeeper.pipelines.made import PipelineMadeFiles, refuse_made
 
-    made = made_by(home / "status", session)
-    if made is None:
-        return
-    if not as_json:
-        raise PipelineMadeFiles(made, home)
-    echo_json(made.as_json())
-    sys.exit(PipelineMadeFiles.exit_code)
+    try:
+        refuse_made(home, session)
+    except PipelineMadeFiles as refused:
+        if not as_json:
+            raise
+        echo_json(refused.made.as_json())
+        sys.exit(refused.exit_code)
 
 
 def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) -> None:

@@ -28,7 +28,7 @@ from mediakeeper.core import writemode
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import Surfaces, after_undo
-from mediakeeper.pipelines.made import PipelineMadeFiles, made_by
+from mediakeeper.pipelines.made import refuse_made
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.slug import one_name
@@ -103,8 +103,7 @@ def _undoable(home: Path, session: str) -> None:
     listed = f"`{tool_command('undo', home)} --list` lists the sessions"
     if not one_name(session):
         raise NotFound(f"no session {session!r}", listed)
-    if (made := made_by(home / "status", session)) is not None:
-        raise PipelineMadeFiles(made, home)  # its albums are new files: nothing to put back
+    refuse_made(home, session)  # its albums are new files: nothing to put back
     done = undone_ledger.undone_sessions(home).get(session)
     if done is not None and not done.left:
         by = f" by {done.by}" if done.by else ""

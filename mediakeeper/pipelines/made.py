@@ -65,6 +65,14 @@ class Made:
                 "albums": self.albums, "made": self.folders, "undoable": False}  # fmt: skip
 
 
+def refuse_made(home: Path, session: str) -> None:
+    """An undo of ``session`` refused when it is a pipeline's (``PipelineMadeFiles``: what it
+    made, which is new files, none of the person's changed); the one check every undo makes,
+    a whole session's or one artist's of it, from the command line or the page."""
+    if (made := made_by(home / "status", session)) is not None:
+        raise PipelineMadeFiles(made, home)
+
+
 def made_by(status_dir: Path, session: str) -> Made | None:
     """What the pipeline session ``session`` made; None when it is no pipeline's session."""
     kind = kind_of(session)
