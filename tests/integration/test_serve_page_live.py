@@ -324,3 +324,31 @@ def test_the_sessions_table_s_stop_keeps_the_focus_until_its_batch_has_stopped(h
     shot(page, "sessions-stop-ended")
     assert errors == []
     page.close()
+
+
+def test_a_stop_pressed_stays_said_pressed_through_the_view_rendered_anew(held, browser):
+    """Pressed, a Stop says "Stopping…" and is pressed no more (aria-disabled) until its batch
+    has stopped. The sessions table is the server's rendering, taken anew at every artist a
+    batch completes, and brought back a plain Stop while its batch was still stopping: one
+    that could be pressed again, said to a screen reader as never pressed. Here the stop's
+    request is held on its way (a slow network) while an artist completes."""
+    session, page, errors = a_batch_s_page(held, browser)
+    on_the_way = []
+    page.route("**/api/batches/*/stop", lambda route: on_the_way.append(route))
+    stop = page.locator(f'#sessions button[data-action="stop"][data-session="{session}"]')
+    expect(stop).to_have_count(1, timeout=WAIT)
+    page.evaluate("window.sessionsBefore = document.getElementById('sessions')")
+    stop.click()
+    expect(stop).to_have_text("Stopping…")
+    held.fake.let_go(1)  # one artist's search answered: it completes, the table rendered anew
+    expect(count(page, "completed")).to_have_text("1", timeout=WAIT)
+    page.wait_for_function("document.getElementById('sessions') !== window.sessionsBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(stop).to_have_text("Stopping…")
+    expect(stop).to_have_attribute("aria-disabled", "true")
+    shot(page, "sessions-stopping-rendered-anew")
+    assert len(on_the_way) == 1  # pressed once: asked once
+    on_the_way[0].continue_()
+    expect(page.locator("#said")).to_contain_text(f"Stopped {session}", timeout=WAIT)
+    assert errors == []
+    page.close()

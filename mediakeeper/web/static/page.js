@@ -183,7 +183,19 @@
         `.question[data-id="${CSS.escape(question.dataset.id)}"]`)))?.focus();
     }
     markCurrent();
+    markStopping();
     stillReading();
+  }
+
+  // A Stop pressed says so until its batch has stopped, through any rendering of the view:
+  // the server's sessions table knows nothing of the press, and brought back a plain Stop.
+  const stopping = new Set();  // the sessions whose Stop was pressed
+  function markStopping() {
+    for (const stop of document.querySelectorAll('[data-action="stop"]')) {
+      if (!stopping.has(stop.dataset.session)) continue;
+      stop.textContent = "Stopping…";
+      stop.setAttribute("aria-disabled", "true");
+    }
   }
 
   // What needs you, while the server still reads the queues (its first read, which says how
@@ -205,7 +217,6 @@
   // The batches running on each queue, each with its Stop button; asked again while any
   // runs, since a batch's end is no queue event. A batch that ended brings the server's
   // rendering (its end said in the activity, its session's row).
-  const stopping = new Set();
   async function refreshBatches() {
     const was = running;
     running = (await call("GET", "/api/batches")).running;
@@ -230,17 +241,16 @@
         const session = document.createElement("span");
         session.className = "session"; session.textContent = r.session;
         session.id = `running-${ul.dataset.running}-${i}`;  // what its Stop is read with
-        const stop = button(stopping.has(r.session) ? "Stopping…" : "Stop", "stop");
+        const stop = button("Stop", "stop");
         stop.setAttribute("aria-describedby", session.id);
-        // Pressed once, said so and pressed no more; not disabled, which takes the focus off it.
         stop.dataset.session = r.session;
-        if (stopping.has(r.session)) stop.setAttribute("aria-disabled", "true");
         const counts = `${number(r.items_done)} done, ${number(r.items_failed)} failed`;
         li.append("Batch ", session, ` running: ${counts} `, stop);
         return li;
       }));
       showRate(ul.dataset.running);
     }
+    markStopping();
     if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
       const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
         .find((b) => b.dataset.session === onStop);
@@ -709,10 +719,10 @@
     if (action === "undo") return undo(target.dataset.session, "", placeOf(target));
     if (action === "undo-last" && last.session) return undo(last.session, last.about, last.place);
     if (action === "stop") {
+      // Pressed once, said so and pressed no more; not disabled, which takes the focus off it.
       if (stopping.has(target.dataset.session)) return;
-      target.setAttribute("aria-disabled", "true");
-      target.textContent = "Stopping…";
       stopping.add(target.dataset.session);
+      markStopping();
       await call("POST", `/api/batches/${encodeURIComponent(target.dataset.session)}/stop`);
       say("Stopping " + target.dataset.session + "…");
       await refreshBatches();
