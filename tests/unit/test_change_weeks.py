@@ -219,3 +219,22 @@ def test_an_undo_s_values_are_counted_apart_from_the_fixes(tmp_path):
     assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)
     ChangeWeeks.read(kind, keep=True)  # and as the counts kept are read back
     assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)
+
+
+def test_a_change_said_unwritten_whose_entry_is_damaged_takes_no_other_out_of_the_count(tmp_path):
+    """One rule says which changes were written, for the counts as for the sums and undo: a
+    line saying a change unwritten takes out that change's entry (its session, path, tag and
+    stamp), never another of the same append, which shares its stamp, where its own entry
+    cannot be read."""
+    kind = tmp_path / "music"
+    two = ChangeJournal(kind, "s2")
+    other = Path("/m/A/02.flac")
+    at = two.record([("A", SONG, TITLE), ("A", other, TITLE)])
+    two.unwritten([(other, TITLE, "read-only")], at)
+    lines = two.path.read_text("utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace('"A "', '"a "')  # the unwritten change's entry, damaged
+    two.path.write_text("".join(lines), "utf-8")
+    assert [e.path for e in read_journals(kind).entries] == [str(SONG)]
+    for keep in (False, True, False):
+        assert sum(ChangeWeeks.read(kind, keep=keep).count_in(Week.of(parse_time(at)))) == 1
+        _sums_same(kind)
