@@ -30,13 +30,11 @@ from mediakeeper.changes.journal import (
     journal_paths,
     written_stamps,
 )
-from mediakeeper.changes.kept import KEPT_FILE, keep_entries, kept_entries
+from mediakeeper.changes.kept import keep_entries, kept_entries
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.items import IN_PROGRESS
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import Week, count_in, parse_time
-
-WEEKS_FILE = KEPT_FILE
 
 
 @dataclass(frozen=True)

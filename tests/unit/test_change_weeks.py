@@ -14,8 +14,9 @@ from pathlib import Path
 from mediakeeper.changes import journal
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals, written_by_session
+from mediakeeper.changes.kept import KEPT_FILE
 from mediakeeper.changes.writes import ChangeJournal
-from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeCount, ChangeWeeks
+from mediakeeper.reports.change_weeks import ChangeCount, ChangeWeeks
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 from tests.unit.test_journal import _summed as summed_whole
 
@@ -86,7 +87,7 @@ def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
         _sums_same(kind)
 
     same()
-    assert (kind / CHANGES_DIR / WEEKS_FILE).is_file()
+    assert (kind / CHANGES_DIR / KEPT_FILE).is_file()
     _journal(kind, "s1", [MONDAY.start + timedelta(days=8)])
     same()
     at = two.record([("A", SONG, TITLE)] * 3)
@@ -120,7 +121,7 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
     reading that asks (the closing reports') keeps any."""
     kind = tmp_path / "music"
     _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
-    path = kind / CHANGES_DIR / WEEKS_FILE
+    path = kind / CHANGES_DIR / KEPT_FILE
     assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4
     assert not path.exists()
     ChangeWeeks.read(kind, keep=True)
@@ -161,7 +162,7 @@ def test_sums_kept_are_believed_only_for_the_journal_they_were_summed_from(tmp_p
     and the journal read. A journal holding another session's line keeps none."""
     kind = tmp_path / "music"
     _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
-    path = kind / CHANGES_DIR / WEEKS_FILE
+    path = kind / CHANGES_DIR / KEPT_FILE
     ChangeWeeks.read(kind, keep=True)
     body = path.read_bytes().splitlines()[1]
     held = json.loads(body)["journals"]["s1.jsonl"]
