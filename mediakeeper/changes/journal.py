@@ -24,7 +24,7 @@ import json
 import os
 import stat
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -136,13 +136,21 @@ def _read(paths: Iterable[Path]) -> Journals:
             found.problems.append(entry)
     # By time (stamps from before microseconds were kept compare as times too), then as read.
     dated.sort(key=lambda pair: pair[0])
-    for _, entry in dated:
-        key = (entry.session, entry.path, entry.tag, entry.at)
-        if unwritten[key]:
-            unwritten[key] -= 1
-        else:
-            found.entries.append(entry)
+    found.entries.extend(entry for _, entry in dated if not _taken_out(unwritten, entry))
     return found
+
+
+def _taken_out(unwritten: Counter[tuple[str, str, str, str]], entry: JournalEntry) -> bool:
+    """Whether ``entry`` is a change its journal says unwritten: the one rule of every
+    reader. Each line saying so (``unwritten``: how many say it of each session, path, tag
+    and stamp) takes out one entry of that change, the first read (entries of one change
+    share their stamp, so a reading by time and one in the journal's order take out the
+    same). ``unwritten`` is counted down."""
+    key = (entry.session, entry.path, entry.tag, entry.at)
+    if unwritten[key]:
+        unwritten[key] -= 1
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -223,56 +231,79 @@ def written_by_session(status_kind_dir: Path) -> Summed:
                   [p for part in parts for p in part.problems])  # fmt: skip
 
 
-def sums_to_keep(path: Path) -> dict[str, Any] | None:
-    """One journal's sessions summed and its lines passed over, as the closing reports keep
-    them for ``written_by_session`` (``changes/kept.py``); None for a journal holding a line
-    of another session, which is read with every other."""
-    if (summed := _summed_alone(path)) is None:
-        return None
-    return {"sessions": [[sid, w.values, w.files, w.artists, w.first, w.last]
-                         for sid, w in summed.sessions.items()],
-            "problems": [[p.line, p.reason, p.torn] for p in summed.problems]}  # fmt: skip
+class SessionSums:
+    """What each session's written changes wrote, folded a change at a time: the one fold of
+    ``written_by_session``, over a whole reading's changes (``_summed``) or over one journal's
+    as it is read (``written_stamps(path, sums=...)``: the closing reports count a journal and
+    sum it in one reading, and keep the sums, ``kept``). It holds each session's files and
+    artists, not its changes. A session's first and last stamps are its earliest and latest
+    in time, then as read: a whole reading's order (``_read``).
+
+    ``journal``: the sums of that journal alone, which a line of another session spoils (it
+    is read with every other: ``read_journals``)."""
+
+    def __init__(self, journal: Path | None = None):
+        self._own = None if journal is None else journal.stem  # met at every line: named once
+        self.problems: list[JournalProblem] = []
+        self.spoiled = False
+        self._values: Counter[str] = Counter()
+        self._files: dict[str, set[str]] = {}
+        self._artists: dict[str, set[str]] = {}
+        self._first: dict[str, tuple[datetime, str]] = {}
+        self._last: dict[str, tuple[datetime, str]] = {}
+        self._stamp: str | None = None  # one append's changes share a stamp: parsed once
+        self._moment = _moment(None)
+
+    def met(self, session: str) -> None:
+        """A line of ``session`` was read (a change or a saying that one was unwritten)."""
+        if self._own is not None and session != self._own:
+            self.spoiled = True
+
+    def add(self, entry: JournalEntry) -> None:
+        """A change that was written."""
+        s = entry.session
+        if entry.at != self._stamp:
+            self._stamp, self._moment = entry.at, _moment(entry.at)
+        moment = self._moment
+        self._values[s] += 1
+        self._files.setdefault(s, set()).add(entry.path)
+        self._artists.setdefault(s, set()).add(entry.artist)
+        if s not in self._first or moment < self._first[s][0]:
+            self._first[s] = (moment, entry.at)
+        if s not in self._last or moment >= self._last[s][0]:
+            self._last[s] = (moment, entry.at)
+
+    def summed(self) -> Summed | None:
+        """The sessions by the time of their first change (then as first read), and the
+        lines passed over; None: spoiled."""
+        if self.spoiled:
+            return None
+        first, last = self._first, self._last
+        return Summed({s: Written(n, len(self._files[s]), len(self._artists[s]), first[s][1],
+                                  last[s][1])
+                       for s, n in sorted(self._values.items(), key=lambda sn: first[sn[0]][0])},
+                      list(self.problems))  # fmt: skip
+
+    def kept(self) -> dict[str, Any] | None:
+        """The sums as the closing reports keep them for ``written_by_session``
+        (``changes/kept.py``, read back by ``_kept_sums``); None: spoiled, none kept."""
+        if (summed := self.summed()) is None:
+            return None
+        return {"sessions": [[sid, w.values, w.files, w.artists, w.first, w.last]
+                             for sid, w in summed.sessions.items()],
+                "problems": [[p.line, p.reason, p.torn] for p in summed.problems]}  # fmt: skip
 
 
 def _summed_alone(path: Path) -> Summed | None:
-    """One journal's sessions summed as ``_summed`` sums its whole reading, a line at a time:
-    what it holds is each session's files and artists, not its changes (the closing reports
-    sum a journal as they count it). None: it holds a line of another session."""
-    unwritten = _unwritten_changes(path)
-    summed = Summed()
-    values: Counter[str] = Counter()
-    files: dict[str, set[str]] = {}
-    artists: dict[str, set[str]] = {}
-    first: dict[str, tuple[datetime, str]] = {}
-    last: dict[str, tuple[datetime, str]] = {}
-    for entry in _lines(path):
-        if isinstance(entry, JournalProblem):
-            summed.problems.append(entry)
-            continue
-        if isinstance(entry, str) or entry.session != path.stem:
-            return None
-        if isinstance(entry, Unwritten):
-            continue
-        if unwritten[key := (entry.session, entry.path, entry.tag, entry.at)]:
-            unwritten[key] -= 1  # its write left the file as it was
-            continue
-        s, moment = entry.session, _moment(entry.at)
-        values[s] += 1
-        files.setdefault(s, set()).add(entry.path)
-        artists.setdefault(s, set()).add(entry.artist)
-        # The first and last in time, then as read: a whole reading's order (``_read``).
-        if s not in first or moment < first[s][0]:
-            first[s] = (moment, entry.at)
-        if s not in last or moment >= last[s][0]:
-            last[s] = (moment, entry.at)
-    for s in sorted(values, key=lambda s: first[s][0]):
-        summed.sessions[s] = Written(values[s], len(files[s]), len(artists[s]), first[s][1],
-                                     last[s][1])  # fmt: skip
-    return summed
+    """One journal's sessions summed, a line at a time; None: it holds a line of another
+    session."""
+    sums = SessionSums(path)
+    deque(written_stamps(path, sums=sums), maxlen=0)
+    return sums.summed()
 
 
 def _kept_sums(path: Path, held: dict[str, Any] | None, key: list[int]) -> Summed | None:
-    """The sums kept for the journal at ``path`` (``sums_to_keep``), when they were summed
+    """The sums kept for the journal at ``path`` (``SessionSums.kept``), when they were summed
     from it as it is now (its identity ``key``) and are as written; else None: it is read."""
     if held is None or held.get("id") != key or not isinstance(held.get("sums"), dict):
         return None
@@ -325,19 +356,14 @@ def stopped_sessions(status_kind_dir: Path) -> set[str]:
 
 
 def _summed(journals: Journals) -> Summed:
-    values: Counter[str] = Counter()
-    files: dict[str, set[str]] = {}
-    artists: dict[str, set[str]] = {}
-    first: dict[str, str] = {}
-    last: dict[str, str] = {}
-    for e in journals.entries:
-        values[e.session] += 1
-        files.setdefault(e.session, set()).add(e.path)
-        artists.setdefault(e.session, set()).add(e.artist)
-        first.setdefault(e.session, e.at)
-        last[e.session] = e.at
-    return Summed({s: Written(n, len(files[s]), len(artists[s]), first[s], last[s])
-                   for s, n in values.items()}, list(journals.problems))  # fmt: skip
+    """Each session's sums from a whole reading (``read_journals``)."""
+    sums = SessionSums()
+    for entry in journals.entries:
+        sums.add(entry)
+    sums.problems.extend(journals.problems)
+    summed = sums.summed()
+    assert summed is not None  # no journal of its own to spoil
+    return summed
 
 
 def _first_change(status_kind_dir: Path, session: str) -> datetime | None:
@@ -358,11 +384,9 @@ def journaled(status_kind_dir: Path, session: str) -> bool:
     path = status_kind_dir / CHANGES_DIR / f"{session}.jsonl"
     if Path(session).name != session or not path.is_file():  # no file name: no journal
         return False
-    said: Counter[tuple[str, str, str]] = Counter()  # written less unwritten, by change
-    for entry in _lines(path):
-        if isinstance(entry, JournalEntry | Unwritten) and entry.session == session:
-            said[entry.path, entry.tag, entry.at] += 1 if isinstance(entry, JournalEntry) else -1
-    return any(n > 0 for n in said.values())
+    unwritten = _unwritten_changes(path)
+    return any(isinstance(entry, JournalEntry) and entry.session == session
+               and not _taken_out(unwritten, entry) for entry in _lines(path))  # fmt: skip
 
 
 def read_journal(status_kind_dir: Path) -> list[JournalEntry]:
@@ -378,30 +402,37 @@ def journal_stamps(status_kind_dir: Path, since: datetime | None = None) -> Iter
         yield from written_stamps(path)
 
 
-def written_stamps(path: Path, leave_out: frozenset[str] = frozenset()) -> Iterator[str]:
+def written_stamps(
+    path: Path, leave_out: frozenset[str] = frozenset(), sums: SessionSums | None = None
+) -> Iterator[str]:
     """When each change of one journal that was written was made (its entry's ``at``), in
     its order: read a line at a time, holding none of its changes, only the few said
-    unwritten. A line as the toolkit wrote it (its checksum matches its bytes) has its stamp
-    cut out of it without decoding the entry; any other is read whole. ``leave_out``: the
-    changes of these artists (item keys) passed over, every line then read whole."""
-    unwritten = _unwritten_stamps(path)
-    for entry in _lines(path, None if leave_out else _stamp):
-        if isinstance(entry, JournalEntry) and entry.artist in leave_out:
-            continue
-        if isinstance(entry, JournalEntry | str):
-            stamp = entry if isinstance(entry, str) else entry.at
-            if unwritten[stamp]:
-                unwritten[stamp] -= 1
-            else:
-                yield stamp
+    unwritten (``_taken_out``). Where none is, a line as the toolkit wrote it (its checksum
+    matches its bytes) has its stamp cut out of it without decoding the entry; any other is
+    read whole. ``leave_out``: the changes of these artists (item keys) passed over.
+    ``sums``: each written change and each line passed over folded into them as read (the
+    closing reports' one reading of a journal, for its counts and its sums); every line is
+    then read whole."""
+    unwritten = _unwritten_changes(path)
+    whole = bool(unwritten or leave_out) or sums is not None
+    for entry in _lines(path, None if whole else _stamp):
+        if isinstance(entry, str):  # cut out: nothing in this journal is said unwritten
+            yield entry
+        elif isinstance(entry, JournalEntry | Unwritten):
+            if sums is not None:
+                sums.met(entry.session)
+            if isinstance(entry, Unwritten) or _taken_out(unwritten, entry):
+                continue
+            if entry.artist in leave_out:
+                continue
+            if sums is not None:
+                sums.add(entry)
+            yield entry.at
+        elif sums is not None:
+            sums.problems.append(entry)
 
 
 _UNWRITTEN_KEY = b'"unwritten": '
-
-
-def _unwritten_stamps(path: Path) -> Counter[str]:
-    """The stamps of the entries a journal says unwritten, each as often as it says so."""
-    return Counter(at for *_, at in _unwritten_changes(path).elements())
 
 
 def _unwritten_changes(path: Path) -> Counter[tuple[str, str, str, str]]:

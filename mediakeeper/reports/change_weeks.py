@@ -4,7 +4,8 @@ them the values an undo put back (an undo's journal, ``changes.journal.is_undo``
 
 Each journal is counted a line at a time (``changes.journal.written_stamps``), holding a
 count a week, never the changes. The closing reports keep each journal's counts, with its
-sessions' sums for ``undo --list`` (``changes.journal.sums_to_keep``), in
+sessions' sums for ``undo --list`` (``changes.journal.SessionSums``, folded in the same
+reading), in
 ``status/<kind>/changes/weeks.json`` (``changes/kept.py``: by the journal's identity, size
 and times, never believed when damaged). A reading takes them for a journal that is
 unchanged, so in the week of a large pass (``--replaygain`` over the whole library) no
@@ -23,19 +24,17 @@ from typing import Any, NamedTuple
 
 from mediakeeper.changes.journal import (
     CHANGES_DIR,
+    SessionSums,
     is_undo,
     journal_identity,
     journal_paths,
-    sums_to_keep,
     written_stamps,
 )
-from mediakeeper.changes.kept import KEPT_FILE, keep_entries, kept_entries
+from mediakeeper.changes.kept import keep_entries, kept_entries
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.queue.items import IN_PROGRESS
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.weeks import Week, count_in, parse_time
-
-WEEKS_FILE = KEPT_FILE
 
 
 @dataclass(frozen=True)
@@ -118,15 +117,14 @@ class ChangeWeeks:
             if before is not None and held is not None and held["id"] == before:
                 journals.append(JournalWeeks(path, held["weeks"], held["last"]))
                 continue
-            counted = _counted(path)
+            # Kept: its sessions summed in the same reading (undo --list takes them).
+            sums = SessionSums(path) if keep and before is not None else None
+            counted = _counted(path, sums=sums)
             journals.append(counted)
-            if not keep or before is None:
-                continue
-            sums = sums_to_keep(path)  # read while it is read anyway: undo --list takes them
             # Kept only if no line came while it was read: its counts are of the file then.
-            if journal_identity(path) == before:
+            if sums is not None and journal_identity(path) == before:
                 fresh[path.name] = {"id": before, "weeks": counted.weeks, "last": counted.last,
-                                    "sums": sums}  # fmt: skip
+                                    "sums": sums.kept()}  # fmt: skip
         if fresh:
             _keep(status_kind_dir, {**kept, **fresh})
         return cls(tuple(journals))
@@ -151,22 +149,26 @@ def in_hand(status_kind_dir: Path, running: set[str]) -> dict[str, frozenset[str
     return {sid: frozenset(keys) for sid, keys in held.items()}
 
 
-def _moments(path: Path, leave_out: frozenset[str] = frozenset()) -> Iterator[datetime]:
+def _moments(
+    path: Path, leave_out: frozenset[str] = frozenset(), sums: SessionSums | None = None
+) -> Iterator[datetime]:
     """When each of the journal's written changes was made (a stamp that reads as no time is
     passed over; and the changes of the artists ``leave_out``); one append's changes share
-    their stamp, read once."""
+    their stamp, read once. ``sums``: its sessions summed in the same reading."""
     stamp = moment = None
-    for at in written_stamps(path, leave_out):
+    for at in written_stamps(path, leave_out, sums):
         if at != stamp:
             stamp, moment = at, parse_time(at)
         if moment is not None:
             yield moment
 
 
-def _counted(path: Path, leave_out: frozenset[str] = frozenset()) -> JournalWeeks:
+def _counted(
+    path: Path, leave_out: frozenset[str] = frozenset(), *, sums: SessionSums | None = None
+) -> JournalWeeks:
     weeks: Counter[date] = Counter()
     last = week = None
-    for moment in _moments(path, leave_out):
+    for moment in _moments(path, leave_out, sums):
         if week is None or not week.contains(moment):
             week = Week.of(moment)
         weeks[week.monday] += 1

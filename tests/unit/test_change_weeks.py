@@ -14,8 +14,9 @@ from pathlib import Path
 from mediakeeper.changes import journal
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.journal import CHANGES_DIR, checked_line, read_journals, written_by_session
+from mediakeeper.changes.kept import KEPT_FILE
 from mediakeeper.changes.writes import ChangeJournal
-from mediakeeper.reports.change_weeks import WEEKS_FILE, ChangeCount, ChangeWeeks
+from mediakeeper.reports.change_weeks import ChangeCount, ChangeWeeks
 from mediakeeper.reports.weeks import Week, count_in, parse_time
 from tests.unit.test_journal import _summed as summed_whole
 
@@ -86,7 +87,7 @@ def test_the_counts_are_the_journals_read_whole_as_they_change(tmp_path):
         _sums_same(kind)
 
     same()
-    assert (kind / CHANGES_DIR / WEEKS_FILE).is_file()
+    assert (kind / CHANGES_DIR / KEPT_FILE).is_file()
     _journal(kind, "s1", [MONDAY.start + timedelta(days=8)])
     same()
     at = two.record([("A", SONG, TITLE)] * 3)
@@ -120,7 +121,7 @@ def test_counts_kept_are_believed_only_for_the_journal_they_were_counted_from(tm
     reading that asks (the closing reports') keeps any."""
     kind = tmp_path / "music"
     _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
-    path = kind / CHANGES_DIR / WEEKS_FILE
+    path = kind / CHANGES_DIR / KEPT_FILE
     assert ChangeWeeks.read(kind).count_in(MONDAY).fixes == 4
     assert not path.exists()
     ChangeWeeks.read(kind, keep=True)
@@ -161,7 +162,7 @@ def test_sums_kept_are_believed_only_for_the_journal_they_were_summed_from(tmp_p
     and the journal read. A journal holding another session's line keeps none."""
     kind = tmp_path / "music"
     _journal(kind, "s1", [MONDAY.start + timedelta(hours=h) for h in range(4)])
-    path = kind / CHANGES_DIR / WEEKS_FILE
+    path = kind / CHANGES_DIR / KEPT_FILE
     ChangeWeeks.read(kind, keep=True)
     body = path.read_bytes().splitlines()[1]
     held = json.loads(body)["journals"]["s1.jsonl"]
@@ -219,3 +220,22 @@ def test_an_undo_s_values_are_counted_apart_from_the_fixes(tmp_path):
     assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)
     ChangeWeeks.read(kind, keep=True)  # and as the counts kept are read back
     assert ChangeWeeks.read(kind).count_in(MONDAY) == ChangeCount(fixes=3, taken_back=2)
+
+
+def test_a_change_said_unwritten_whose_entry_is_damaged_takes_no_other_out_of_the_count(tmp_path):
+    """One rule says which changes were written, for the counts as for the sums and undo: a
+    line saying a change unwritten takes out that change's entry (its session, path, tag and
+    stamp), never another of the same append, which shares its stamp, where its own entry
+    cannot be read."""
+    kind = tmp_path / "music"
+    two = ChangeJournal(kind, "s2")
+    other = Path("/m/A/02.flac")
+    at = two.record([("A", SONG, TITLE), ("A", other, TITLE)])
+    two.unwritten([(other, TITLE, "read-only")], at)
+    lines = two.path.read_text("utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace('"A "', '"a "')  # the unwritten change's entry, damaged
+    two.path.write_text("".join(lines), "utf-8")
+    assert [e.path for e in read_journals(kind).entries] == [str(SONG)]
+    for keep in (False, True, False):
+        assert sum(ChangeWeeks.read(kind, keep=keep).count_in(Week.of(parse_time(at)))) == 1
+        _sums_same(kind)
