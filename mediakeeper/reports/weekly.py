@@ -374,7 +374,7 @@ def weekly_figures(
         changes=week_changes.fixes,
         taken_back=week_changes.taken_back,
         later=later,
-        upgrades=upgrades.total(upgrades.upgrades(records.home, tallies)) if records.home else 0,
+        upgrades=upgrades.counted(records.home, tallies) if records.home else 0,
     )
 
 
