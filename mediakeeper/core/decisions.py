@@ -168,8 +168,13 @@ def item_decisions(details: Mapping[str, Any] | None) -> int:
     questions, and one more when it is not identified (``asks_identity``), counted so
     whatever else it asks."""
     details = details or {}
-    found = open_by_code(details.get("finding_counts"))
-    return sum(found.values()) + asks_identity(details.get("unidentified"), found)
+    return decisions_of(open_by_code(details.get("finding_counts")), details.get("unidentified"))
+
+
+def decisions_of(found: Mapping[str, int], unidentified: Any) -> int:
+    """``item_decisions`` from the item's open decisions by code (``open_by_code``), for a
+    caller that has them already."""
+    return sum(found.values()) + asks_identity(unidentified, found)
 
 
 def status_word(status: str) -> str:

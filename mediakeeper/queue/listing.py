@@ -26,7 +26,7 @@ from mediakeeper.queue.items import (
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.fold import caseless, name_key
 from mediakeeper.text.visible import one_line
-from mediakeeper.text.width import cut, pad, width
+from mediakeeper.text.width import fit, width
 from mediakeeper.text.wording import plural_of
 
 _GAP = "  "
@@ -120,15 +120,17 @@ def table(items: Sequence[Mapping[str, Any]], kind: str, columns: int) -> list[s
     wide = {f: max(len(headings[f]), *(len(v) for v in cells[f])) for f in counted}
     fixed = _STATUS_CELLS + sum(len(_GAP) + wide[f] for f in counted) + len(_GAP)
     names = [one_line(i["name"]) for i in items]
-    name_cells = min(max(width("NAME"), *(width(n) for n in names)),
-                     max(NARROWEST_NAME, columns - fixed))  # fmt: skip
+    widths = [width(n) for n in names]  # each measured once: to size, cut and fill it
+    name_cells = min(max(width("NAME"), *widths), max(NARROWEST_NAME, columns - fixed))
 
-    def line(status: str, name: str, counts: list[str], note: str) -> str:
-        row = [pad(status, _STATUS_CELLS), pad(cut(name, name_cells), name_cells)]
-        row += [pad(v, wide[f], right=True) for f, v in zip(counted, counts, strict=True)]
+    def line(status: str, name: str, name_wide: int, counts: list[str], note: str) -> str:
+        # A status and a count are ASCII: as wide as they are long.
+        row = [status.ljust(_STATUS_CELLS), fit(name, name_cells, name_wide)]
+        row += [v.rjust(wide[f]) for f, v in zip(counted, counts, strict=True)]
         return (_GAP.join(row) + _GAP + note).rstrip()
 
-    lines = [line("STATUS", "NAME", [headings[f] for f in counted], "")]
+    lines = [line("STATUS", "NAME", 4, [headings[f] for f in counted], "")]
     for n, (item, name) in enumerate(zip(items, names, strict=True)):
-        lines.append(line(item["status"], name, [cells[f][n] for f in counted], _note(item)))
+        counts = [cells[f][n] for f in counted]
+        lines.append(line(item["status"], name, widths[n], counts, _note(item)))
     return lines

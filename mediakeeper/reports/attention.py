@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from mediakeeper.core import kinds, rule_plugins
-from mediakeeper.core.decisions import item_decisions, open_by_code, severity_of
+from mediakeeper.core.decisions import decisions_of, open_by_code, severity_of
 from mediakeeper.core.findings import SEVERITIES
 from mediakeeper.fs.reports import INDEX
 from mediakeeper.reports.pace import nouns, one_line
@@ -91,8 +91,9 @@ class KindAttention:
         )
 
 
-def open_codes(findings: Findings | None) -> tuple[OpenCode, ...]:
-    found = [OpenCode(code, severity_of(code), n) for code, n in open_by_code(findings).items()]
+def open_codes(opened: Mapping[str, int]) -> tuple[OpenCode, ...]:
+    """The item's open codes from its open decisions by code (``open_by_code``)."""
+    found = [OpenCode(code, severity_of(code), n) for code, n in opened.items()]
     return tuple(sorted(found, key=lambda c: (severity_rank(c.code), c.code)))
 
 
@@ -106,9 +107,10 @@ def report_path(kind: str, item: Mapping[str, Any]) -> str:
 def need_of(kind: str, item: Mapping[str, Any], findings: Findings | None) -> NeedsYou | None:
     """What the completed ``item`` of ``kind`` asks of a person (``findings``: its own,
     counted by code), or None."""
-    codes = open_codes(findings)
+    opened = open_by_code(findings)  # asked once: for its codes and its decisions both
+    codes = open_codes(opened)
     why = (item.get("details") or {}).get("unidentified") or ""
-    decisions = item_decisions({"finding_counts": findings, "unidentified": why})
+    decisions = decisions_of(opened, why)
     if not decisions:
         return None
     name = str(item.get("name") or item.get("key"))

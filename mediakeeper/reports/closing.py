@@ -1,6 +1,6 @@
 """The data home read once for the reports every batch writes as it ends (the issue index and
 this week's report), counted as it is read: each queue's items are handed to their tally as
-the file is read (``queue.reading.read_each``), each decoded once, none held; the journaled
+the file is read (``tally.counted_as_read``), each decoded once, none held; the journaled
 changes are counted, not kept. What the reports hold then is the tallies' counts and the rows
 spilled for the pages' lists (``reports/tally.py``), whatever the library's size.
 """
@@ -11,13 +11,10 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.queue.reading import decoded, read_each
-from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.change_weeks import ChangeCount, ChangeWeeks
-from mediakeeper.reports.tally import Counted, Moment, QueueTally, tally
-from mediakeeper.reports.weeks import Week, parse_time, to_utc
+from mediakeeper.reports.tally import Counted, Moment, counted_as_read
+from mediakeeper.reports.weeks import Week, to_utc
 
 
 def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
@@ -27,7 +24,7 @@ def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
     moment = Moment(Week.of(now), now, True)
     read, sessions, changes = rec.read_home(
         home,
-        lambda store: _read_queue(home, store, moment),
+        lambda store: counted_as_read(home, store, moment, listing=True),
         lambda d, _sessions: changes_in(d, moment),
         checkpoint=True,  # the sessions logged since, folded in for every later reader
     )
@@ -36,22 +33,6 @@ def read_closing(home: Path, now: datetime) -> tuple[rec.Records, Counted]:
         tuple(queues), tuple(sessions), {}, rec.indexes_on_disk(home, queues), home
     )
     return records, Counted(moment, tuple(found for _, found in read), changes)
-
-
-def _read_queue(
-    home: Path, store: QueueStore, moment: Moment
-) -> tuple[rec.QueueRecord, QueueTally]:
-    """As ``records.read_queue`` reads it, its items counted instead of kept."""
-
-    def count(lines) -> QueueTally:
-        items = (decoded(line) for line in lines)
-        return tally(store.kind, items, moment, home=home, listing=True)
-
-    try:
-        fields, found = read_each(store, count)
-    except (MediakeeperError, OSError) as err:
-        return rec.unreadable(store, err), count(())
-    return rec.QueueRecord(store.kind, parse_time(fields.get("created_at"))), found
 
 
 def changes_in(status_kind_dir: Path, moment: Moment) -> ChangeCount:

@@ -104,16 +104,24 @@ def gather(
     journal line, where its counts were not kept: ``ChangeWeeks``); ``changes_since``: at
     least those made since then (the journals last written before it are not read)."""
     home = Path(home)
+    read_changes = changes_reader(changes_since) if changes_too else None
+    queues, sessions, changes = read_home(home, read_queue, read_changes)
+    return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
+
+
+def changes_reader(
+    since: datetime | None,
+) -> Callable[[Path, list[SessionRecord]], ChangeWeeks]:
+    """How ``gather`` reads a kind's change journals (``read_home``'s ``read_changes``): the
+    changes made since ``since`` at least, counted by week, nothing written."""
 
     def read_changes(status_kind_dir: Path, sessions: list[SessionRecord]) -> ChangeWeeks:
         # A batch still running: the fixes of the items in its hands are not yet made.
         running = {s.id for s in sessions if s.outcome == RUNNING}
         held = in_hand(status_kind_dir, running) if running else None
-        return ChangeWeeks.read(status_kind_dir, changes_since, in_hand=held)
+        return ChangeWeeks.read(status_kind_dir, since, in_hand=held)
 
-    queues, sessions, changes = read_home(home, read_queue,
-                                          read_changes if changes_too else None)  # fmt: skip
-    return Records(tuple(queues), tuple(sessions), changes, indexes_on_disk(home, queues), home)
+    return read_changes
 
 
 def read_home(

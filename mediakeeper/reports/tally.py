@@ -1,8 +1,9 @@
 """Every figure the reports take from a queue's items, in one pass: each item decoded once and
 let go, only counts and tallies by value kept (its findings, its week, what it made), so what
 the reports hold does not grow with the library. Pure but for an old item's output document
-(read when its queue details do not count its findings) and the lists of rows spilled to
-temporary files (``fs/spill.py``).
+(read when its queue details do not count its findings), the lists of rows spilled to
+temporary files (``fs/spill.py``) and the readings that count a queue as its file is read
+(``counted_as_read``, ``read_week``).
 
 Two lists do grow with it, as the pages list them: the week's completed names (the weekly
 report lists every one) and, for the issue index, every completed item's name and report.
@@ -21,10 +22,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import UPGRADES
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.spill import SortedRows
 from mediakeeper.queue.items import (
     COMPLETED,
@@ -35,6 +38,8 @@ from mediakeeper.queue.items import (
     stage_reached,
 )
 from mediakeeper.queue.left_out import PluginsLeftOut
+from mediakeeper.queue.reading import decoded, read_each
+from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports import records as rec
 from mediakeeper.reports.attention import (
     KindAttention,
@@ -43,7 +48,7 @@ from mediakeeper.reports.attention import (
     need_of,
     report_path,
 )
-from mediakeeper.reports.change_weeks import ChangeCount
+from mediakeeper.reports.change_weeks import ChangeCount, ChangeWeeks
 from mediakeeper.reports.made_totals import MadeSum
 from mediakeeper.reports.pace import (
     Outstanding,
@@ -235,10 +240,12 @@ def counted(records: rec.Records, moment: Moment, *, listing: bool = False) -> C
     queues = tuple(
         tally(q.kind, q.items, moment, home=records.home, listing=listing) for q in records.queues
     )
-    changes = {
-        kind: made.count_in(moment.week, moment.as_of) for kind, made in records.changes.items()
-    }
-    return Counted(moment, queues, changes)
+    return Counted(moment, queues, changes_at(records.changes, moment))
+
+
+def changes_at(changes: Mapping[str, ChangeWeeks], moment: Moment) -> dict[str, ChangeCount]:
+    """Per kind, its changes journaled in the moment's week by then (``Counted.changes``)."""
+    return {kind: made.count_in(moment.week, moment.as_of) for kind, made in changes.items()}
 
 
 def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> QueueProgress:
@@ -304,3 +311,39 @@ def attention(
         kind_attention(q.kind, t.needs, records.indexes)
         for q, t in zip(queues, tallies, strict=True)
     )
+
+
+def read_week(home: Path, moment: Moment) -> tuple[rec.Records, Counted]:
+    """The records of ``home`` as ``records.gather`` reads them for the report of the
+    moment's week (the changes made since its start; nothing written), but each queue's
+    items counted for ``moment`` as they are read, each decoded once (read first and
+    counted after, each was decoded twice), none kept."""
+    home = Path(home)
+    read, sessions, changes = rec.read_home(
+        home,
+        lambda store: counted_as_read(home, store, moment),
+        rec.changes_reader(moment.week.start),
+    )
+    queues = [queue for queue, _ in read]
+    records = rec.Records(
+        tuple(queues), tuple(sessions), changes, rec.indexes_on_disk(home, queues), home
+    )
+    return records, Counted(moment, tuple(found for _, found in read), changes_at(changes, moment))
+
+
+def counted_as_read(
+    home: Path, store: QueueStore, moment: Moment, *, listing: bool = False
+) -> tuple[rec.QueueRecord, QueueTally]:
+    """The queue as ``records.read_queue`` reads it, but its items handed to their tally as
+    the file is read (``queue.reading.read_each``), each decoded once, none kept
+    (``listing``: with every completed item's report listed, for the issue index)."""
+
+    def count(lines) -> QueueTally:
+        items = (decoded(line) for line in lines)
+        return tally(store.kind, items, moment, home=home, listing=listing)
+
+    try:
+        fields, found = read_each(store, count)
+    except (MediakeeperError, OSError) as err:
+        return rec.unreadable(store, err), count(())
+    return rec.QueueRecord(store.kind, parse_time(fields.get("created_at"))), found

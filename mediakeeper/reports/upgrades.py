@@ -6,7 +6,10 @@ what is wrong, the format and bit rate, and which copy would be better: one the 
 written as ``issues/<kind>/upgrades.md`` and its page (made with it) beside the kind's index.
 
 Only the output documents of the items whose counts hold such a code are read (the
-reports' one pass over the queues keeps those items: ``QueueTally.upgrading``).
+reports' one pass over the queues keeps those items: ``QueueTally.upgrading``). Writing the
+list keeps each one's number of albums by the document's identity (``status/<kind>/
+upgrades.json``, as ``changes/kept.py`` keeps a journal's counts), so the weekly report's
+count reads only the documents written since.
 """
 
 from __future__ import annotations
@@ -16,16 +19,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.changes.kept import keep_entries, kept_entries
 from mediakeeper.core.decisions import UPGRADES
+from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.dupes.saved import better_copies
+from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.reports import write_report
 from mediakeeper.reports.attention import MISSING_WHY
-from mediakeeper.reports.records import OUTPUT_DIRS, read_output
+from mediakeeper.reports.records import OUTPUT_DIRS, output_path, read_output
 from mediakeeper.reports.tally import QueueTally
 from mediakeeper.text.render import markdown_escape, shown
 from mediakeeper.text.wording import count
 
 PAGE = "upgrades.md"
+KEPT = "upgrades.json"  # in status/<kind>/: each output document's albums, by its identity
 WORDS = {"low-bitrate": "low bit rate", "lossy-origin": "lossy origin", "clipping": "clipping"}
 BETTER = "a lossless copy, or a lossy one of 256 kbps or more"
 
@@ -90,18 +97,63 @@ def _absolute(item: Mapping[str, Any], path: str) -> str:
 
 def upgrades(home: Path, tallies: Iterable[QueueTally]) -> dict[str, list[Upgrade]]:
     """kind -> its albums worth a better copy, worst first, from the items each queue's
-    tally kept (``QueueTally.upgrading``). The better copies are the written list's alone
-    (``write_upgrades``): a count needs no dupes scan read."""
+    tally kept (``QueueTally.upgrading``); each document's number of them kept for
+    ``counted`` (``KEPT``). The better copies are the written list's alone
+    (``write_upgrades``)."""
     found: dict[str, list[Upgrade]] = {}
     for tally in tallies:
         if tally.kind not in OUTPUT_DIRS:
             continue
         listed = found.setdefault(tally.kind, [])
+        kept = {}
         for item in tally.upgrading:
+            where, identity = _identity(home, tally.kind, item)  # before it is read
             document = read_output(home, tally.kind, item)
-            listed += upgrades_of(item, document) if document else []
+            its = upgrades_of(item, document) if document else []
+            listed += its
+            if identity is not None:
+                kept[where] = {"id": identity, "albums": len(its)}
         listed.sort(key=Upgrade.rank)
+        folder = Path(home) / "status" / tally.kind
+        if kept or (folder / KEPT).exists():  # a kind without any writes none
+            keep_entries(folder, kept, KEPT, "documents")
     return found
+
+
+def counted(home: Path, tallies: Iterable[QueueTally]) -> int:
+    """How many albums ``upgrades`` finds, each output document's number taken from what
+    the last list written kept while the document is unchanged since (read otherwise: a
+    count needs no dupes scan read, and no document read again)."""
+    albums = 0
+    for tally in tallies:
+        if tally.kind not in OUTPUT_DIRS:
+            continue
+        kept = kept_entries(Path(home) / "status" / tally.kind, KEPT, "documents")
+        for item in tally.upgrading:
+            where, identity = _identity(home, tally.kind, item)
+            held = kept.get(where, {})
+            said = held.get("albums")
+            if identity is not None and held.get("id") == identity and _a_count(said):
+                albums += said
+                continue
+            document = read_output(home, tally.kind, item)
+            albums += len(upgrades_of(item, document)) if document else 0
+    return albums
+
+
+def _a_count(said: Any) -> bool:
+    """Whether a kept number is one ``upgrades`` keeps (a hand edit's is not believed)."""
+    return type(said) is int and said >= 0
+
+
+def _identity(home: Path, kind: str, item: Mapping[str, Any]) -> tuple[str, list[int] | None]:
+    """An item's output document, as its kept entry names it (its path in the data home),
+    and its ``lasting_identity`` (None: not there to look at)."""
+    try:
+        path = output_path(home, kind, item)
+        return str(path.relative_to(home)), lasting_identity(path.stat())
+    except (OSError, ValueError, TypeError, MediakeeperError):
+        return "", None
 
 
 def _with_better(upgrade: Upgrade, better: Mapping[str, str]) -> Upgrade:
@@ -139,6 +191,3 @@ def write_upgrades(home: Path, tallies: Iterable[QueueTally]) -> list[Path]:
         written.append(path)
     return written
 
-
-def total(found: Mapping[str, Iterable[Upgrade]]) -> int:
-    return sum(len(list(listed)) for listed in found.values())

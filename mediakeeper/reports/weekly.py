@@ -62,6 +62,7 @@ from mediakeeper.reports.tally import (
     completions,
     counted,
     progress_of,
+    read_week,
 )
 from mediakeeper.reports.weeks import (
     FIRST_WEEK,
@@ -315,6 +316,13 @@ def check_week(week: Week, now: datetime) -> None:
     check_reach(week, REACH_WEEKS, "its chart")
 
 
+def moment_of(week: Week, now: datetime) -> Moment:
+    """What ``week``'s figures are counted for at ``now``: the week as it stands then (a
+    past week: at its end)."""
+    as_of = min(to_utc(now), week.end)
+    return Moment(week, as_of, as_of == to_utc(now))
+
+
 def weekly_figures(
     records: rec.Records,
     week: Week,
@@ -328,8 +336,8 @@ def weekly_figures(
     (``tally.Counted``) when the caller has them; else they are counted here."""
     now = to_utc(now)
     check_week(week, now)
-    as_of = min(now, week.end)
-    moment = Moment(week, as_of, as_of == now)
+    moment = moment_of(week, now)
+    as_of = moment.as_of
     if counts is None or counts.moment != moment:
         counts = counted(records, moment)
     # A past week shows the queues that existed by its end.
@@ -366,7 +374,7 @@ def weekly_figures(
         changes=week_changes.fixes,
         taken_back=week_changes.taken_back,
         later=later,
-        upgrades=upgrades.total(upgrades.upgrades(records.home, tallies)) if records.home else 0,
+        upgrades=upgrades.counted(records.home, tallies) if records.home else 0,
     )
 
 
@@ -539,7 +547,7 @@ def write_weekly_report(
     target = Week.of(week if week is not None else now)
     check_week(target, now)
     if records is None:  # the week's changes are counted: not those of the weeks before
-        records = rec.gather(Path(home), changes_since=target.start)
+        records, counts = read_week(Path(home), moment_of(target, now))
     figures = weekly_figures(records, target, now, home=str(home), counts=counts)
     if figures.partial:
         figures = replace(figures, duplicates=would_free(Path(home)))
