@@ -27,6 +27,7 @@ from tests.helpers.processes import (
     loaded_among,
     queue_manager_cli,
     resume,
+    run_counted,
     run_pasted,
     run_script,
     script_env,
@@ -47,7 +48,7 @@ __all__ = [
     "batched_home", "build_library", "change_appends", "decisions_alone", "deeper_than_path_max",
     "family_of", "held_when", "immutable", "leaves_decisions", "load_music_queue", "loaded_among",
     "queue_manager_cli", "raw_frames_of", "read_only_bind", "refuse_scandir", "resume",
-    "run_pasted", "run_script",
+    "run_counted", "run_pasted", "run_script",
     "script_env", "small_tmpfs", "step", "stopped_when", "tag_by_hand", "tag_map", "tree_of",
     "wait_until", "write_pipeline",
 ]  # fmt: skip

@@ -12,6 +12,7 @@ import sys
 import time
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,6 +50,19 @@ def run_script(script: str, *args, timeout: float = 120, env: dict[str, str] | N
             f"{script} {args} still running after {timeout}s\n{out}\n{err}"
         ) from None
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def run_counted(counting: str, script: str, *args, counts: Path,
+                env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, Any]:
+    """``utilities/<script>`` run to its end under ``counting``: Python source run with ``-c``
+    that counts what the script does and, as it exits, writes its counts as JSON to the file
+    ``$COUNTED`` (``counts``) before it runs the script (``sys.argv[1:]``). The process (text
+    output) and the counts read back."""
+    run = subprocess.run(
+        [sys.executable, "-c", counting, f"utilities/{script}", *map(str, args)],
+        cwd=REPO_ROOT, env={**script_env(), **(env or {}), "COUNTED": str(counts)},
+        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    return run, json.loads(counts.read_text())
 
 
 # The script run to its end, then, as it exits (after Click's sys.exit), the modules it

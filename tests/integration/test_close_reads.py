@@ -9,29 +9,22 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
-from collections import Counter
 from pathlib import Path
 
 from mediakeeper.changes.journal import CHANGES_DIR
 from mediakeeper.changes.kept import KEPT_FILE
-from tests.helpers import REPO_ROOT, script_env
+from tests.helpers import run_counted
 from tests.integration.test_undo import spec
 from tests.integration.test_undo_reads import COUNTING
 
 
 def test_a_batch_s_close_reads_its_new_journal_once(tmp_path, music_library):
     lib = music_library(tmp_path / "Music", {**spec("Alpha"), **spec("Bravo")})
-    home, counted = tmp_path / "home", tmp_path / "counted.json"
-    run = subprocess.run(
-        [sys.executable, "-c", COUNTING, "utilities/process_music_batch.py", "--home", str(home),
-         "--library", str(lib)],
-        cwd=REPO_ROOT, env={**script_env(), "COUNTED": str(counted)},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    home = tmp_path / "home"
+    run, read = run_counted(COUNTING, "process_music_batch.py", "--home", home, "--library", lib,
+                            counts=tmp_path / "counted.json")  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
-    read = Counter(json.loads(counted.read_text()))
     assert read == {f"{session}.jsonl": 2}, read  # its look for unwritten lines, its lines
     kept = json.loads((home / "status" / "music" / CHANGES_DIR / KEPT_FILE).read_bytes()
                       .splitlines()[1])["journals"][f"{session}.jsonl"]  # fmt: skip

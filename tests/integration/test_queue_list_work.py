@@ -8,15 +8,11 @@ is written in a few writes, not one a line; its text is the one a line at a time
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 from mediakeeper.queue.items import new_item, new_queue
 from mediakeeper.queue.store import QueueStore
-from tests.helpers import REPO_ROOT, script_env
+from tests.helpers import run_counted
 
 COUNTING = """
 import atexit, collections, json, os, runpy, sys
@@ -46,18 +42,14 @@ def test_a_list_measures_each_name_once_and_writes_in_a_few_writes(tmp_path):
     QueueStore(home / "status" / "music", "music").create(
         new_queue("music", "/music", items, datetime.now(UTC))
     )
-    counted = tmp_path / "counted.json"
-    env = {**script_env(), "COUNTED": str(counted), "COLUMNS": "100"}
-    script = ("utilities/music_queue_manager.py", "--home", str(home), "--list")
-    run = subprocess.run([sys.executable, "-c", COUNTING, *script], cwd=REPO_ROOT, env=env,
-                         capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    run, done = run_counted(COUNTING, "music_queue_manager.py", "--home", home, "--list",
+                            counts=tmp_path / "counted.json", env={"COLUMNS": "100"})  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert len(lines) == len(NAMES) + 2 and lines[-1] == f"{len(NAMES)} artists"
     assert lines[1:-1] == sorted(lines[1:-1], key=str.casefold)  # by name
     wide = next(line for line in lines if "日本のバンド" in line)
     assert wide.index("日本のバンド") == lines[1].index("Artist")  # in line with the others
-    done = json.loads(Path(counted).read_text())
     # The three names that are not ASCII, each once (the headings and every other name:
     # one cell a character, known without rich).
     assert done["measured"] == 3

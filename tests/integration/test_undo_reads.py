@@ -14,7 +14,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from mediakeeper.changes.journal import CHANGES_DIR, checked_line
 from mediakeeper.reports.closing import changes_in
 from mediakeeper.reports.tally import Moment
 from mediakeeper.reports.weeks import Week
-from tests.helpers import REPO_ROOT, script_env
+from tests.helpers import run_counted
 from tests.integration.test_undo import spec
 
 OLDER_WEEKS = 3
@@ -71,12 +70,8 @@ def weeks_of_changes(tmp_path, music_library, music_script):
 
 
 def journals_read(tmp_path: Path, *args) -> tuple[subprocess.CompletedProcess, Counter]:
-    counted = tmp_path / "counted.json"
-    run = subprocess.run(
-        [sys.executable, "-c", COUNTING, "utilities/undo_changes.py", *map(str, args)],
-        cwd=REPO_ROOT, env={**script_env(), "COUNTED": str(counted)},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
-    return run, Counter(json.loads(counted.read_text()))
+    run, read = run_counted(COUNTING, "undo_changes.py", *args, counts=tmp_path / "counted.json")
+    return run, Counter(read)
 
 
 def test_an_artists_undo_reads_each_journal_once(weeks_of_changes, tmp_path):

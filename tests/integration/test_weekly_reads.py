@@ -13,12 +13,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.helpers import REPO_ROOT, script_env
+from tests.helpers import run_counted
 
 # Runs the script as ``python utilities/weekly_report.py`` does; at exit writes as JSON to
 # $COUNTED: per item key, how often a queue item was decoded ("decoded") and how often
@@ -47,12 +46,7 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 
 
 def counted_report(tmp_path: Path, *args) -> tuple[subprocess.CompletedProcess, dict]:
-    counted = tmp_path / "counted.json"
-    run = subprocess.run(
-        [sys.executable, "-c", COUNTING, "utilities/weekly_report.py", *map(str, args)],
-        cwd=REPO_ROOT, env={**script_env(), "COUNTED": str(counted)},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
-    return run, json.loads(counted.read_text())
+    return run_counted(COUNTING, "weekly_report.py", *args, counts=tmp_path / "counted.json")
 
 
 def test_the_weeks_report_decodes_each_item_once_and_asks_its_decisions_once(processed, tmp_path):
@@ -86,15 +80,11 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 
 def documents_read(tmp_path: Path, home: Path, now: str) -> tuple[str, Counter]:
     """The week's report as of ``now`` (its Markdown) and the output documents it opened."""
-    counted = tmp_path / "opened.json"
-    run = subprocess.run(
-        [sys.executable, "-c", OPENING, "utilities/weekly_report.py", "--home", str(home),
-         "--now", now],
-        cwd=REPO_ROOT, env={**script_env(), "COUNTED": str(counted)},
-        capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
+    run, opened = run_counted(OPENING, "weekly_report.py", "--home", home, "--now", now,
+                              counts=tmp_path / "opened.json")  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
     report = Path(run.stdout.splitlines()[0]).read_text(encoding="utf-8")
-    return report, Counter(json.loads(counted.read_text()))
+    return report, Counter(opened)
 
 
 def test_the_upgrades_count_reads_only_the_documents_changed_since_the_batch_kept_theirs(
