@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -54,15 +55,35 @@ def run_script(script: str, *args, timeout: float = 120, env: dict[str, str] | N
 
 def run_counted(counting: str, script: str, *args, counts: Path,
                 env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, Any]:
-    """``utilities/<script>`` run to its end under ``counting``: Python source run with ``-c``
-    that counts what the script does and, as it exits, writes its counts as JSON to the file
-    ``$COUNTED`` (``counts``) before it runs the script (``sys.argv[1:]``). The process (text
-    output) and the counts read back."""
+    """``utilities/<script>`` run to its end after ``counting``: Python source that wraps
+    what is to be counted and counts it in ``counted`` (a ``collections.Counter``, or
+    anything it binds the name to that JSON can write), which is written to ``counts`` as
+    the script exits; ``count_calls(owner, name, key)`` wraps ``owner.name`` to count its
+    calls. The process (text output) and the counts read back."""
+    program = "\n".join((_COUNTING_BEFORE, textwrap.dedent(counting), _COUNTING_AFTER))
     run = subprocess.run(
-        [sys.executable, "-c", counting, f"utilities/{script}", *map(str, args)],
+        [sys.executable, "-c", program, f"utilities/{script}", *map(str, args)],
         cwd=REPO_ROOT, env={**script_env(), **(env or {}), "COUNTED": str(counts)},
         capture_output=True, text=True, stdin=subprocess.DEVNULL)  # fmt: skip
     return run, json.loads(counts.read_text())
+
+
+_COUNTING_BEFORE = """
+import atexit, collections, json, os, runpy, sys
+counted = collections.Counter()
+def count_calls(owner, name, key, into=None):
+    # owner.name wrapped: each call counted under key, in counted (or into)
+    wrapped = getattr(owner, name)
+    def counting(*args, **kw):
+        (counted if into is None else into)[key] += 1
+        return wrapped(*args, **kw)
+    setattr(owner, name, counting)
+"""
+_COUNTING_AFTER = """
+atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(counted)))
+sys.argv = sys.argv[1:]  # '-c': the script's path is its argv[0]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 
 
 # The script run to its end, then, as it exits (after Click's sys.exit), the modules it

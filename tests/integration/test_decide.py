@@ -48,17 +48,8 @@ def test_the_listing_is_a_group_each_worst_first_with_what_it_means(processed):
 # Runs the script; at exit writes as JSON to $COUNTED how many rows were added to the spilled
 # lists the reports' tally keeps of the week (its completed names, the index's reports).
 COUNTING_ROWS = """
-import atexit, collections, json, os, runpy, sys
 from mediakeeper.fs import spill
-counted = collections.Counter()
-add = spill.SortedRows.add
-def counting_add(self, *args, **kw):
-    counted["rows"] += 1
-    return add(self, *args, **kw)
-spill.SortedRows.add = counting_add
-atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(counted)))
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
+count_calls(spill.SortedRows, "add", "rows")
 """
 
 

@@ -15,22 +15,9 @@ from mediakeeper.queue.store import QueueStore
 from tests.helpers import run_counted
 
 COUNTING = """
-import atexit, collections, json, os, runpy, sys
 import rich.cells
-counted = collections.Counter()
-cell_len = rich.cells.cell_len
-def counting_cell_len(text, *args, **kw):
-    counted["measured"] += 1
-    return cell_len(text, *args, **kw)
-rich.cells.cell_len = counting_cell_len
-write = sys.stdout.write
-def counting_write(text):
-    counted["writes"] += 1
-    return write(text)
-sys.stdout.write = counting_write
-atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(counted)))
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
+count_calls(rich.cells, "cell_len", "measured")
+count_calls(sys.stdout, "write", "writes")
 """
 
 NAMES = [f"Artist {n:03d}" for n in range(300)] + ["日本のバンド", "Beyonce\u0301", "Björk"]

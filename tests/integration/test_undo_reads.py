@@ -32,17 +32,12 @@ OLDER_WEEKS = 3
 # Runs the script as ``python utilities/undo_changes.py`` does, counting each ``.jsonl`` of
 # the journals opened to read (not appended to), written as JSON to $COUNTED at exit.
 COUNTING = """
-import atexit, collections, json, os, runpy, sys
-opened = collections.Counter()
 def hook(event, args):
     path, mode, flags = (str(args[0]), args[1], args[2]) if event == "open" else ("", "", 0)
     writing = (mode or "r")[:1] in "wax" or (isinstance(flags, int) and flags & os.O_WRONLY)
     if path.endswith(".jsonl") and "/changes/" in path and not writing:
-        opened[os.path.basename(path)] += 1
+        counted[os.path.basename(path)] += 1
 sys.addaudithook(hook)
-atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(opened)))
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 

@@ -23,8 +23,8 @@ from tests.helpers import run_counted
 # $COUNTED: per item key, how often a queue item was decoded ("decoded") and how often
 # open_by_code was asked (in all: "asked").
 COUNTING = """
-import atexit, collections, json, os, runpy, sys
 decoded, asked = collections.Counter(), collections.Counter()
+counted = {"decoded": decoded, "asked": asked}
 loads = json.loads
 def counting_loads(text, *args, **kw):
     found = loads(text, *args, **kw)
@@ -33,15 +33,7 @@ def counting_loads(text, *args, **kw):
     return found
 json.loads = counting_loads
 import mediakeeper.core.decisions as decisions
-open_by_code = decisions.open_by_code
-def counting_open_by_code(*args, **kw):
-    asked["open_by_code"] += 1
-    return open_by_code(*args, **kw)
-decisions.open_by_code = counting_open_by_code
-atexit.register(lambda: open(os.environ["COUNTED"], "w").write(
-    json.dumps({"decoded": decoded, "asked": asked})))
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
+count_calls(decisions, "open_by_code", "open_by_code", into=asked)
 """
 
 
@@ -65,16 +57,11 @@ def test_the_weeks_report_decodes_each_item_once_and_asks_its_decisions_once(pro
 # Runs the script, writing as JSON to $COUNTED each output document (outputs/**.json) it
 # opened to read, by name, with how often.
 OPENING = """
-import atexit, collections, json, os, runpy, sys
-opened = collections.Counter()
 def hook(event, args):
     path = str(args[0]) if event == "open" else ""
     if "/outputs/" in path and path.endswith(".json") and (args[1] or "r")[:1] == "r":
-        opened[os.path.basename(path)] += 1
+        counted[os.path.basename(path)] += 1
 sys.addaudithook(hook)
-atexit.register(lambda: open(os.environ["COUNTED"], "w").write(json.dumps(opened)))
-sys.argv = sys.argv[1:]
-runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
