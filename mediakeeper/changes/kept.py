@@ -43,23 +43,23 @@ def kept_entries(
         header = json.loads(head)
         if header["format"] != _FORMAT or header["crc32"] != zlib.crc32(body):
             return {}
-        journals = json.loads(body)[of]
+        entries = json.loads(body)[of]
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return {}
-    if not isinstance(journals, dict):
+    if not isinstance(entries, dict):
         return {}
-    return {key: held for key, held in journals.items()
+    return {key: held for key, held in entries.items()
             if isinstance(held, dict) and isinstance(held.get("id"), list)}  # fmt: skip
 
 
 def keep_entries(
-    changes_dir: Path, journals: dict[str, dict[str, Any]], name: str = KEPT_FILE,
+    changes_dir: Path, entries: dict[str, dict[str, Any]], name: str = KEPT_FILE,
     of: str = "journals",
 ) -> None:
-    """The entries written for the next reading, atomically (``name``, ``of``: as
+    """``entries`` written for the next reading, atomically (``name``, ``of``: as
     ``kept_entries``). Only ever a speed-up: entries that cannot be written are simply not
     kept."""
-    body = encode_text(dumps_one({of: journals}))
+    body = encode_text(dumps_one({of: entries}))
     header = encode_text(dumps_one({"format": _FORMAT, "crc32": zlib.crc32(body)}))
     with contextlib.suppress(OSError):
         atomic_write_bytes(changes_dir / name, header + b"\n" + body + b"\n",
