@@ -127,6 +127,17 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
     return done
 
 
+def would_move(settings: Settings, found: dict[str, Any], keep: str) -> list[tuple[str, Path]]:
+    """What keeping the copy ``keep`` of the group ``found`` would set aside, as
+    ``set_aside`` moves it: each file of every other copy (an album copy's tracks, not a
+    name of a kept file) with the place it would get in the holding folder."""
+    holding, library = holding_of(settings), library_of(settings)
+    names_kept = {_file_id(f["path"]) for f in _kept_copy(found, keep)["files"]}
+    return [(file["path"], moves.in_holding(holding, library, Path(file["path"])))
+            for copy in found["copies"] if copy["path"] != keep
+            for file in copy["files"] if _file_id(file["path"]) not in names_kept]  # fmt: skip
+
+
 def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: list[dict],
                  holding: Path, library: Path) -> None:  # fmt: skip
     """Each group's kept copy checked to be what was graded and given the tags it lacks,

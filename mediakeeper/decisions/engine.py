@@ -442,9 +442,8 @@ def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
     keep = "" if answer.dismiss else dupes.numbered(group, answer.choose).keep
     shown = Preview(asking.id, f"kept {keep}" if keep else dupes.KEEP_ALL, closes=[asking.id])
     if keep:
-        holding = copies.holding_of(load_settings(home))
-        shown.moves = [{"from": c["path"], "to": str(holding / c["path"])}
-                       for c in group["copies"] if c["path"] != keep]  # fmt: skip
+        shown.moves = [{"from": source, "to": str(target)} for source, target
+                       in copies.would_move(load_settings(home), group, keep)]  # fmt: skip
     return shown
 
 

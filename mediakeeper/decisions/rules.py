@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +30,42 @@ def stands(home: Path, code: str, answer: str) -> bool:
     return rules_in(home).get(code) == answer
 
 
-def remember(home: Path, code: str, answer: str) -> bool:
-    """Record ``code = answer``; False when that rule stood already."""
+@dataclass(frozen=True)
+class Edit:
+    """The settings file's text before a rule was recorded (None: there was no file) and
+    after it: what the undo of the session that recorded it puts back, byte for byte."""
+
+    before: str | None
+    after: str
+
+
+def remember(home: Path, code: str, answer: str) -> Edit | None:
+    """Record ``code = answer``: the file's text before and after; None when that rule
+    stood already (nothing written)."""
     if stands(home, code, answer):
-        return False
+        return None
+    path = home / CONFIG_FILE
+    before = path.read_text(encoding="utf-8") if path.exists() else None
 
     def put(table: Any) -> None:
         table[code] = answer
 
-    _edit(home, put, lambda rules: {**rules, code: answer})
-    return True
+    return Edit(before, _edit(home, put, lambda rules: {**rules, code: answer}))
+
+
+def take_back(home: Path, code: str, edit: Edit | None) -> None:
+    """The rule of ``code`` a session recorded (``edit``, None from a record that kept no
+    text), taken back by its undo: the file as it was before, while it is still as the rule
+    left it (no file where there was none); else that one rule forgotten, the person's
+    edits since kept."""
+    path = home / CONFIG_FILE
+    now = path.read_text(encoding="utf-8") if path.exists() else None
+    if edit is None or now != edit.after:
+        forget(home, code)
+    elif edit.before is None:
+        path.unlink()
+    else:
+        atomic_write_text(path, edit.before)
 
 
 def forget(home: Path, code: str) -> bool:
@@ -53,10 +80,11 @@ def forget(home: Path, code: str) -> bool:
     return True
 
 
-def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], dict]) -> None:
-    """``change`` made to the rules table of the settings file (made when there is none);
-    ConfigError, nothing written, when the result would not be the old settings with
-    ``expected(rules)`` as their rules, or when the file on disk does not say so after."""
+def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], dict]) -> str:
+    """``change`` made to the rules table of the settings file (made when there is none),
+    its new text returned; ConfigError, nothing written, when the result would not be the
+    old settings with ``expected(rules)`` as their rules, or when the file on disk does not
+    say so after."""
     import tomlkit  # only here, where a rule is recorded: decide and undo start without it
     from tomlkit.exceptions import TOMLKitError
 
@@ -81,6 +109,7 @@ def _edit(home: Path, change: Callable[[Any], None], expected: Callable[[dict], 
     if rules_in(home) != wanted[RULES]:  # read back: what the next batch will read
         raise ConfigError(f"{path}: read back, its [{RULES}] table is not what was written",
                           "check the file by hand (decide --rules lists it)")  # fmt: skip
+    return new
 
 
 def _without_empty(settings: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -142,7 +142,8 @@ def undo(home: Path, session: str, *, dry_run: bool = False,
     rule = entry.get("rule") or ""
     if not dry_run:
         if rule and rules_in(home).get(code) == rule:
-            rules.forget(home, code)
+            kept = entry.get("settings")
+            rules.take_back(home, code, rules.Edit(kept["before"], kept["after"]) if kept else None)
         group_done(home, store)
         os.unlink(path)  # taken back: undoing it again finds nothing to undo
     return Undone(reopened, items, f'{code} = "{rule}"' if rule else "", **was)

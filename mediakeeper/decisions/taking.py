@@ -167,13 +167,16 @@ def _take_each(home: Path, code: str, choose: int | None, result: GroupTaken, st
 def _recorded(home: Path, kind: str, code: str, result: GroupTaken, remember: bool) -> None:
     """The group's session recorded as taken (the items it decided; its rule, remembered
     here, unless a stop left some open); one that decided nothing is no session."""
-    if remember and not result.interrupted and rules.remember(home, code, DISMISS):
+    edit = rules.remember(home, code, DISMISS) if remember and not result.interrupted else None
+    if edit is not None:
         result.rule = f'{code} = "{DISMISS}"'
     decided = [found.item["key"] for found, (_, t) in zip(result.asked, result.taken,
                                                           strict=False) if t.closed]  # fmt: skip
     if decided or not result.interrupted:
+        # The settings file's text before and after the rule: its undo puts it back exactly.
+        settings = {"settings": {"before": edit.before, "after": edit.after}} if edit else {}
         sessions.record(home, kind, result.session, code, decided,
-                        DISMISS if result.rule else "")  # fmt: skip
+                        DISMISS if result.rule else "", **settings)  # fmt: skip
     else:  # stopped before its first item
         sessions.drop(home, kind, result.session)
         result.session = ""

@@ -53,6 +53,13 @@ class SessionUndone:
                 and not (self.put_back and self.put_back.restored))  # fmt: skip
 
     @property
+    def none_of_it(self) -> bool:
+        """Whether none of a session of tag changes is undone: no value put back now nor
+        before, each left alone (changed again since: a later session's to take back)."""
+        return (self.put_back is None and self.group is None and self.report is not None
+                and not self.report.restored and not self.report.already)  # fmt: skip
+
+    @property
     def reopened(self) -> int:
         """The decisions open again: the group's, and those whose fix or choice the values
         put back took back."""
@@ -90,8 +97,10 @@ def undo_session(home: Path, session: str, writing: writemode.Writing, *,
     if not dry_run:
         refuse_while_running(home / "status", session)
     undone = _undo_session(home, session, writing, dry_run)
-    # Undone again with nothing left to put back: the undo that did it stays the one named.
-    if not dry_run and not (undone.idle and session in undone_ledger.undone_sessions(home)):
+    # Undone again with nothing left to put back: the undo that did it stays the one named;
+    # none of it undone (made again by an undo's undo, whose undo takes it back): no mark.
+    if not dry_run and not undone.none_of_it and not (
+            undone.idle and session in undone_ledger.undone_sessions(home)):  # fmt: skip
         _note(home, session, undone)
     return undone
 

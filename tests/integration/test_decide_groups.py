@@ -202,6 +202,28 @@ def test_undo_of_a_remembering_session_forgets_its_rule(asked):
     assert groups_of(home)["total"] == 5
 
 
+@pytest.mark.parametrize("settings", [None, "# my settings\n[music]\nmax_attempts = 5  # kept\n"])
+def test_undo_of_a_remembering_session_gives_the_settings_file_back(asked, settings):
+    """The rule a session recorded taken back by its undo leaves the settings file as it
+    was: none where there was none (not a file holding an empty [decisions] table), the
+    person's own text byte for byte."""
+    home, _ = asked
+    path = home / "mediakeeper.toml"
+    if settings is not None:
+        path.write_text(settings, encoding="utf-8")
+    took = decide(home, "--all", "--dismiss", "filename-mismatch", "--remember")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert 'filename-mismatch = "dismiss"' in path.read_text(encoding="utf-8")
+    session = re.search(r" undo .*--session (\S+)$", took.stdout, re.M).group(1)
+    undo = run_script("undo_changes.py", "--home", home, "--session", session)
+    assert undo.returncode == 0, undo.stdout + undo.stderr
+    assert 'rule filename-mismatch = "dismiss" forgotten' in undo.stdout
+    if settings is None:
+        assert not path.exists(), path.read_text(encoding="utf-8")
+    else:
+        assert path.read_bytes() == settings.encode()
+
+
 @pytest.mark.parametrize(
     ("args", "said"),
     [

@@ -255,3 +255,26 @@ def test_the_upgrades_list_names_the_better_copy_the_library_holds(library, tmp_
     assert "better: a better copy of 1 file exists in the library: " in text
     # a drone has no copy: the list's own advice
     assert "- **Drone 2**: low bit rate (mp3, 64 kbps, 1 file); better: a lossless copy" in text
+
+
+def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp_path):
+    """The dry run of a group's choice says each file it would set aside and where it would
+    go, as the take then moves it: an album copy file by file, into the holding folder (it
+    once said each copy moved onto itself)."""
+    lib, home, groups = own(library, tmp_path)
+    (album,) = [g for g in groups if g["level"] == "album"]
+    before = tree_of(lib)
+    dry = mediakeeper(home, "decide", "dupes", album["id"], "--choose", "1", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert tree_of(lib) == before
+    would = [line.removeprefix("would move ").split(" to ")
+             for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
+    done = mediakeeper(home, "decide", "dupes", album["id"], "--choose", "1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    moved = [line.removeprefix("set aside ").split(" -> ")
+             for line in done.stdout.splitlines() if line.startswith("set aside ")]  # fmt: skip
+    rips = Path("Artist A.") / "Album (mp3)"
+    assert moved == [[str(lib / rips / f"0{n} - Song {n}.mp3"),
+                      str(home / "set-aside" / rips / f"0{n} - Song {n}.mp3")]
+                     for n in (1, 2, 3, 4)]  # fmt: skip
+    assert would == moved

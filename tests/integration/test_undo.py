@@ -103,6 +103,38 @@ def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed
     assert re.search(rf"^{re.escape(session)}  2 changes to 2 artists$", listed, re.M), listed
 
 
+def test_a_session_made_again_and_undone_again_is_not_marked_undone_by_an_undo_that_did_nothing(
+    processed, music_script, library_tags
+):
+    """Undone, then made again by undoing its undo, a session's values are that undo's: its
+    own undo leaves each alone (exit 1), naming the undo whose undo takes them back. Nothing
+    of it came back, so it is not marked (partly) undone: the list says it stands, and once
+    that undo is undone it says which undo put its values back."""
+    lib, home, original, session = processed
+    first = music_script("undo_changes.py", "--home", home, "--session", session)
+    by = re.search(r"\(undo session (\S+)\)", first.stdout).group(1)
+    again = music_script("undo_changes.py", "--home", home, "--session", by)
+    redo = re.search(r"\(undo session (\S+)\)", again.stdout).group(1)
+    fixed = library_tags(lib)
+    refused = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert f"changed again by session {redo} since" in refused.stdout
+    assert library_tags(lib) == fixed
+
+    def row(of: str) -> dict:
+        shown = music_script("undo_changes.py", "--home", home, "--list", "--json")
+        return {r["session"]: r for r in json.loads(shown.stdout)["sessions"]}[of]
+
+    assert row(session)["undone"] is None  # its values stand
+    listed = music_script("undo_changes.py", "--home", home, "--list").stdout
+    assert re.search(rf"^{re.escape(session)}  2 changes to 2 artists$", listed, re.M), listed
+    back = music_script("undo_changes.py", "--home", home, "--session", redo)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert library_tags(lib) == original
+    assert row(session)["undone"] == {"at": row(session)["undone"]["at"], "by": by,
+                                      "left_alone": 0}  # fmt: skip
+
+
 def test_unknown_session_or_artist_exits_2_and_names_what_exists(
     processed, music_script, library_tags
 ):
