@@ -128,7 +128,8 @@ class UndoReport:
     # The files the restored values were (a dry run: would be) written to.
     files_written: FilesWritten = field(default_factory=FilesWritten)
     # Of ``already``, those an earlier undo wrote back (its journal holds that very step): an
-    # undo stopped half-way (Ctrl+C, a kill) before it opened their decisions again.
+    # undo stopped half-way (Ctrl+C, a kill) before it opened their decisions again, or one
+    # that ran to its end (``--artist``, then ``--session``), whose decisions are open already.
     resumed: list[JournalEntry] = field(default_factory=list)
 
     @property

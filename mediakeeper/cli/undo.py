@@ -93,8 +93,7 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         report = undo(kind_dir, session=session, artist=artist, dry_run=dry_run, writing=writing,
                       asked=asked)  # fmt: skip
         asked = None  # every change read, let go before the decisions are written again
-        surfaces = after_undo(settings.home, report.taken_back, report.undo_session,
-                              dry_run=dry_run)  # fmt: skip
+        surfaces = after_undo(settings.home, report, dry_run=dry_run)
     except Interrupted:
         if dry_run:  # nothing put back: "interrupted", as any command says it
             raise
@@ -200,7 +199,7 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
     click.echo(
         f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
-        + (f", {len(report.resumed)} of them put back by an undo stopped before"
+        + (f", {len(report.resumed)} of them put back by an earlier undo"
            if report.resumed else "")
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
@@ -293,7 +292,7 @@ def _said_dry(report) -> None:
         f"dry run: {count(len(report.restored), 'value')} would be restored, "
         f"{len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
-        + (f", {len(report.resumed)} of them put back by an undo stopped before"
+        + (f", {len(report.resumed)} of them put back by an earlier undo"
            if report.resumed else "")
         + "; nothing written"
     )

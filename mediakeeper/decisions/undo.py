@@ -135,7 +135,7 @@ def _undo_session(home: Path, session: str, writing: writemode.Writing,
             write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
         return SessionUndone(moved, group, None)
     report = undo(kind_dir, session=session, dry_run=dry_run, writing=writing)
-    surfaces = after_undo(home, report.taken_back, report.undo_session, dry_run=dry_run)
+    surfaces = after_undo(home, report, dry_run=dry_run)
     if moved is not None and not dry_run:
         write_closing_reports(home, datetime.now(UTC))
     return SessionUndone(moved, group, report, surfaces)

@@ -14,12 +14,12 @@ again as it was: the redo reopens nothing and leaves no artist to check again.""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mediakeeper.changes.journal import JournalEntry
+from mediakeeper.changes.undo import UndoReport
 from mediakeeper.core.decisions import questions
 from mediakeeper.decisions.answering import group_done, write_again
 from mediakeeper.decisions.item import ItemDecisions, queue_of
@@ -42,11 +42,14 @@ class Surfaces:
     again: list[str] = field(default_factory=list)
 
 
-def after_undo(home: Path, restored: Iterable[JournalEntry], session: str, *,
-               dry_run: bool = False) -> Surfaces:  # fmt: skip
-    """Mark what the undo put back, and write the undone artists' outputs again (a dry run:
-    only counts what it would open again)."""
-    restored = list(restored)
+def after_undo(home: Path, report: UndoReport, *, dry_run: bool = False) -> Surfaces:
+    """Mark what the undo put back (``report.taken_back``: the values it wrote, and those an
+    earlier undo wrote), and write the undone artists' outputs again (a dry run: only counts
+    what it would open again)."""
+    restored, session = report.taken_back, report.undo_session
+    # An artist whose files this undo left as they were (an earlier undo, stopped or not,
+    # had put its values back) is only to be checked again if its findings open again now.
+    written = {e.artist for e in report.restored}
     store = queue_of(home, "music")
     if not restored or not store.exists():
         return Surfaces()
@@ -62,7 +65,7 @@ def after_undo(home: Path, restored: Iterable[JournalEntry], session: str, *,
         back = {(os.path.abspath(e.path), e.tag): e for e in restored if e.artist == item["key"]}
         reopened, settled = _reopen(document, back, session)
         done.reopened, done.settled = done.reopened + reopened, done.settled + settled
-        if reopened or not settled:  # a redo made the fixes again: nothing to check
+        if reopened or (item["key"] in written and not settled):  # a redo: nothing to check
             done.again.append(str(item.get("name") or item["key"]))
         if not dry_run:
             # Its files are not recorded as they are now: the undo is a change --refresh acts on.

@@ -697,3 +697,24 @@ def test_the_week_counts_an_undo_s_values_apart_from_the_fixes(processed, music_
     assert (figures["tag_changes"], figures["tag_values_taken_back"]) == (2, 2)
     said = music_script("media_dashboard.py", "--home", home).stdout
     assert "tag changes 2" in said and "taken back by undo 2" in said
+
+
+def test_a_session_undone_after_one_of_its_artists_names_only_what_it_did(
+    processed, music_script, library_tags
+):
+    """`undo --artist Alpha`, run to its end, then the session's undo: Alpha's value was put
+    back by an earlier undo that did not stop (the line said "by an undo stopped before"),
+    and only Bravo, whose file this undo wrote, is to be checked again (Alpha was named a
+    second time)."""
+    lib, home, original, session = processed
+    first = music_script("undo_changes.py", "--home", home, "--artist", "Alpha")
+    assert first.returncode == 0, first.stdout + first.stderr
+    second = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert library_tags(lib) == original
+    out = second.stdout
+    assert ("1 value restored, 0 left alone, 1 already at the old value, 1 of them put back "
+            "by an earlier undo (undo session") in out, out  # fmt: skip
+    assert "stopped" not in out, out
+    assert "1 decision open again" in out, out
+    assert "To check Bravo again" in out, out
