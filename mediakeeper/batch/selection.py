@@ -129,15 +129,17 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
     return find_item({"items": items}, name, every_name, where=where)
 
 
-def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
+def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool, named: bool = False) -> None:
     """``options`` narrowed for ``--enrich``, or made able to take the one item
-    ``--<noun> NAME`` chose (``only_item``)."""
+    ``--<noun> NAME`` chose (``named``: ``only_item``). The items of ``--keys-from`` and
+    ``--resume`` are taken only as their statuses stand: one done or skipped meanwhile (by
+    another batch, or a person) is left as it is."""
     if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
         enrich_only(store, options)
-    elif options.keys is not None:
+    elif named:
         make_claimable(store, options.keys)
-    elif kinds.get(store.kind).runs_rule_plugins:  # no other kind's queue is read for them
-        retake_left_out(store, options.max_attempts)
+    elif options.keys is None and kinds.get(store.kind).runs_rule_plugins:
+        retake_left_out(store, options.max_attempts)  # no other kind's queue is read for them
 
 
 def make_claimable(store: QueueStore, keys: set[str]) -> None:
