@@ -81,8 +81,9 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
 
 def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id: str) -> None:
     """``--resume SESSION_ID``: the batch takes just what that session of this kind left
-    unfinished and the rest of its batch (``session_commands.resumable``), whatever status
-    its items went back to."""
+    unfinished and the rest of its batch (``session_commands.resumable``), of the statuses
+    that session took (what it held went back to the status it was taken from): an item
+    another batch finishes while this one runs is not taken again."""
     record = find_session(settings.status_dir, session_id)
     if record.kind != kind:
         raise NotFound(
@@ -91,7 +92,11 @@ def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id
             f"{session_id}`",
         )
     options.keys = resume_keys(settings.status_dir, session_id)
-    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
+    took = record.settings.get("statuses")
+    if isinstance(took, list) and took and set(took) <= set(STATUSES) - {IN_PROGRESS}:
+        options.statuses = tuple(took)
+    else:  # a session from before sessions recorded what they take
+        options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = len(options.keys)
     options.resumes = session_id
 
