@@ -81,8 +81,9 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
 
 def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id: str) -> None:
     """``--resume SESSION_ID``: the batch takes just what that session of this kind left
-    unfinished and the rest of its batch (``session_commands.resumable``), whatever status
-    its items went back to."""
+    unfinished and the rest of its batch (``session_commands.resumable``), of the statuses
+    that session took (what it held went back to the status it was taken from): an item
+    another batch finishes while this one runs is not taken again."""
     record = find_session(settings.status_dir, session_id)
     if record.kind != kind:
         raise NotFound(
@@ -91,7 +92,11 @@ def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id
             f"{session_id}`",
         )
     options.keys = resume_keys(settings.status_dir, session_id)
-    options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
+    took = record.settings.get("statuses")
+    if isinstance(took, list) and took and set(took) <= set(STATUSES) - {IN_PROGRESS}:
+        options.statuses = tuple(took)
+    else:  # a session from before sessions recorded what they take
+        options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = len(options.keys)
     options.resumes = session_id
 
@@ -129,15 +134,17 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
     return find_item({"items": items}, name, every_name, where=where)
 
 
-def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool) -> None:
+def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool, named: bool = False) -> None:
     """``options`` narrowed for ``--enrich``, or made able to take the one item
-    ``--<noun> NAME`` chose (``only_item``)."""
+    ``--<noun> NAME`` chose (``named``: ``only_item``). The items of ``--keys-from`` and
+    ``--resume`` are taken only as their statuses stand: one done or skipped meanwhile (by
+    another batch, or a person) is left as it is."""
     if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
         enrich_only(store, options)
-    elif options.keys is not None:
+    elif named:
         make_claimable(store, options.keys)
-    elif kinds.get(store.kind).runs_rule_plugins:  # no other kind's queue is read for them
-        retake_left_out(store, options.max_attempts)
+    elif options.keys is None and kinds.get(store.kind).runs_rule_plugins:
+        retake_left_out(store, options.max_attempts)  # no other kind's queue is read for them
 
 
 def make_claimable(store: QueueStore, keys: set[str]) -> None:

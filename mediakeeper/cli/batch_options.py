@@ -241,8 +241,8 @@ def prepare_store(
     settings: Settings, record: Kind, options: BatchOptions, *, enrich: bool, refresh: bool
 ) -> QueueStore:
     """The kind's queue (created, and said so, on first use; ``refresh``: else refreshed, and
-    what changed said), with ``options`` narrowed for ``--enrich`` or made able to take the
-    one item ``--<noun> NAME`` chose (``only_item``)."""
+    what changed said), with ``options`` narrowed for ``--enrich`` (``selection.narrow``: a
+    pipeline's run, its one caller, names no item)."""
     store = open_created(settings, record, refresh=refresh)
     selection.narrow(store, options, enrich=enrich)
     return store

@@ -47,9 +47,10 @@ def group_items(home: Path, code: str) -> None:
     for group in found:
         for line in group_lines(group, f"{group['id']}:", indent="  "):
             click.echo(line)
-    click.echo(f"Decide one: {tool_command('decide', home)} dupes ID; all of them: --all "
-               f"--group {code} --choose 1 (keep the best), or --all --dismiss {code} "
-               "(keep all)")  # fmt: skip
+    decide = tool_command("decide", home)  # each a whole command, pasted from anywhere
+    click.echo(f"One of them: {decide} dupes ID")
+    click.echo(f"Keep the best of each: {decide} dupes --all --group {code} --choose 1")
+    click.echo(f"Keep all of each: {decide} dupes --all --dismiss {code}")
 
 
 def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:

@@ -24,8 +24,6 @@ from mediakeeper.text.visible import one_line, visible
 from mediakeeper.text.wording import count, plural_of
 
 SCREEN = 10  # groups listed (two lines each) before the rest are only counted: a screen
-HINT = ("A group's items: decide --group CODE; one item: decide KIND NAME; a whole group: "
-        "decide KIND --all --dismiss CODE")  # fmt: skip
 
 
 def show_groups(
@@ -102,7 +100,20 @@ def _show_listing(
     for line in duplicates:  # counted apart too: a group a line
         click.echo(one_line(line))
     word = outstanding_json(waiting)[0]["status"] if waiting else ""
-    click.echo(HINT + (f"; {word} ones: --all --group {word} --choose N" if word else ""))
+    for line in _next_steps(home, word):
+        click.echo(line)
+
+
+def _next_steps(home: Path, waiting: str) -> list[str]:
+    """What the listing says to type next, each a whole command to paste from anywhere (its
+    program and the data home, as every command the toolkit prints), the words in capitals
+    to fill in; ``waiting``: the status of the failed (or skipped) items listed, if any."""
+    decide = tool_command("decide", home)
+    steps = [f"A group's items: {decide} --group CODE", f"One item: {decide} KIND NAME",
+             f"A whole group: {decide} KIND --all --dismiss CODE"]  # fmt: skip
+    if waiting:
+        steps.append(f"The {waiting} ones: {decide} KIND --all --group {waiting} --choose N")
+    return steps
 
 
 def _listed(home: Path, held: HeldDecisions, kind: str | None, code: str | None) -> dict:
@@ -135,10 +146,11 @@ def _show_items(home: Path, needs, found, code: str) -> None:
             form = f" ({unicode_form(need.name)})" if unicode_twins(need.name, names) else ""
             click.echo(visible(f"  {one_line(need.name)}{form}  {count(n, 'decision')}"
                                + (f"  {need.report}" if need.report else "")))
+    decide = f"{tool_command('decide', home)} {found[0].kind}"
     every = (f"--all --group {code} --choose 1 (its one choice)" if code == groups.UNIDENTIFIED
              else f"--all --dismiss {code} (--remember: also later ones)")  # fmt: skip
-    click.echo(f"Decide one: {tool_command('decide', home)} {found[0].kind} NAME; all of "
-               f"them: {every}")  # fmt: skip
+    click.echo(f"One of them: {decide} NAME")
+    click.echo(f"All of them: {decide} {every}")
 
 
 def _show_outstanding(home: Path, kind: str | None, group: str) -> None:

@@ -147,11 +147,12 @@ class Batch:
     def select(self, store: QueueStore) -> None:
         """What the runner takes beyond the next pending items: the one item asked for by
         name (whatever its status), or for ``enrich`` the items whose lookups wait."""
-        if self.item and not self.resume:
+        named = bool(self.item) and not self.resume
+        if named:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
                                 dry_run=False, overwrite=self.overwrite,
                                 holds_output=self.holds_output)  # fmt: skip
-        selection.narrow(store, self.options, enrich=self.enrich)
+        selection.narrow(store, self.options, enrich=self.enrich, named=named)
 
     def run_items(self, store: QueueStore, hooks: Hooks) -> tuple[Session, BatchReport]:
         """The kind's check before any item is claimed, then the items claimed, run through

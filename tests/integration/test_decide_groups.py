@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import subprocess
 
 import mutagen
 import pytest
@@ -340,3 +342,27 @@ def test_a_failed_item_is_a_decision_retried_or_skipped_from_decide(tmp_path, mu
     assert here[0] == "  1) retry (back to pending, its failures reset)"  # skipped: retry only
     assert len(here) == 2 and here[1].startswith("  id d1.")
     assert decide(home, "music", "Here", "--choose", "2").returncode == 2
+
+
+def test_the_commands_decide_names_run_pasted_from_anywhere(asked, child_env):
+    """What the listing and a group's items say to type next are whole commands (as every
+    command the toolkit prints: its program and the data home), run as pasted from another
+    folder, the words in capitals filled in."""
+    home, _ = asked
+
+    def pasted(line: str, **words: str) -> subprocess.CompletedProcess:
+        command = line.split(": ", 1)[1].split(" (", 1)[0]
+        argv = [words.get(word, word) for word in shlex.split(command)]
+        return subprocess.run(argv, cwd="/", env=child_env, capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+
+    listing = decide(home).stdout.splitlines()
+    [group_items] = [line for line in listing if line.startswith("A group's items: ")]
+    items = pasted(group_items, CODE="filename-mismatch")
+    assert items.returncode == 0 and items.stdout == decide(home, "--group",
+                                                            "filename-mismatch").stdout  # fmt: skip
+    [every] = [line for line in items.stdout.splitlines() if line.startswith("All of them: ")]
+    done = pasted(every)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 decisions in 5 artists closed" in done.stdout, done.stdout
+    assert decide(home).stdout.strip() == "Nothing to decide."

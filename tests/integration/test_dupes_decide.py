@@ -7,7 +7,9 @@ naming the better copy the library holds. Real recordings, the real command in s
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import mutagen
@@ -19,7 +21,7 @@ from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.tags.cover import cover
 from mediakeeper.text.render import markdown_escape
 from mediakeeper.text.wording import count, format_size
-from tests.helpers import leaves_decisions, loaded_among, tree_of
+from tests.helpers import leaves_decisions, loaded_among, script_env, tree_of
 from tests.helpers.dupes import build, mediakeeper, scanned
 from tests.helpers.melody import encode, melody_wav
 from tests.integration.serving import serve
@@ -104,6 +106,14 @@ def test_decide_lists_the_groups_counted_apart_and_shows_each_with_its_choices(l
     assert f"3) keep {m4a} (M4A " in one.stdout
     items = mediakeeper(home, "decide", "--group", "duplicate-track").stdout
     assert loose["id"] in items and str(m4a) in items
+    # What it says to type next runs pasted from another folder (looked at: --dry-run).
+    pasted = [line.split(": ", 1)[1] for line in items.splitlines()
+              if line.startswith(("Keep the best of each: ", "Keep all of each: "))]  # fmt: skip
+    assert len(pasted) == 2, items
+    for command in pasted:
+        dry = subprocess.run([*shlex.split(command), "--dry-run"], cwd="/", env=script_env(),
+                             capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert dry.returncode == 0 and "nothing moved" in dry.stdout, dry.stdout + dry.stderr
     # Saying the groups is not running a scan: no batch machinery loaded for it.
     said, loaded = loaded_among("decide.py", SCAN_ONLY, "--home", home, "--json")
     assert json.loads(said)["duplicates"] == answer["duplicates"]

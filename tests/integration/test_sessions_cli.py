@@ -409,3 +409,64 @@ def test_ctrl_c_during_a_resume_lets_the_batch_stop_well(
     assert resumed["outcome"] == "interrupted"
     validate = music_script("music_queue_manager.py", "--home", home, "--validate-queue")
     assert validate.returncode == 0, validate.stdout + validate.stderr  # no stale claim
+
+
+def processed_by(home: Path) -> dict[str, set[str]]:
+    """Each session's items finished (completed, failed or skipped), from its records."""
+    done: dict[str, set[str]] = {}
+    for line in (home / "status/music/sessions.jsonl").read_text("utf-8").splitlines():
+        event = json.loads(line)
+        if event.get("event") == "item" and event.get("outcome") in ("completed", "error",
+                                                                       "skipped"):  # fmt: skip
+            done.setdefault(event["session"], set()).add(event["key"])
+    return done
+
+
+def test_a_resume_leaves_alone_what_another_batch_finished_while_it_ran(
+    tmp_path, pristine, music_popen, music_script, music_queue, child_env, repo_root
+):
+    """The rest of an interrupted batch, chosen as its resume starts, is taken item by item:
+    an item another batch finished meanwhile (pending when chosen) is that batch's, not done
+    again (a conversion done twice fails on its own output)."""
+    from filelock import FileLock, Timeout
+
+    from tests.helpers import held_when, resume
+
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    killed_mid_batch(music_popen, home, lib, sig=signal.SIGINT)
+    [stopped] = session_ids(music_script, home)
+    resumed = subprocess.Popen(
+        [sys.executable, "utilities/process_music_batch.py", "--home", str(home), "--offline",
+         "--workers", "1", "--resume", stopped["id"]],
+        cwd=repo_root, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True)  # fmt: skip
+
+    def holds_some_outside_the_lock() -> bool:
+        try:
+            items = music_queue(home)["items"]
+        except Exception:  # the queue being replaced: not yet
+            return False
+        if not any((i.get("claimed_by") or {}).get("pid") == resumed.pid for i in items):
+            return False
+        try:
+            with FileLock(str(home / "status/music/processing_queue.json.lock"), timeout=0):
+                return True
+        except Timeout:
+            return False
+
+    try:
+        assert held_when(resumed, holds_some_outside_the_lock, group=True), "it ended first"
+        other = music_script("process_music_batch.py", "--home", home, "--offline",
+                             "--batch-size", N_ARTISTS)  # fmt: skip
+        assert other.returncode == 1, other.stdout + other.stderr  # done; decisions left
+    finally:
+        resume(resumed, group=True)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode in (0, 1) and "Traceback" not in err, out + err
+
+    done = processed_by(home)
+    del done[stopped["id"]]
+    assert len(done) == 2, done  # the resume's and the other batch's, each with items
+    first, second = done.values()
+    assert not first & second, f"done twice: {sorted(first & second)}"

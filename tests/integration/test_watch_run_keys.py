@@ -3,6 +3,7 @@ appears at any instant after the watcher starts is queued once and run (issue 69
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -113,6 +114,33 @@ def test_a_batch_by_key_takes_just_those_and_refuses_bad_keys_in_one_line(tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr
     assert _statuses(home) == {"A/Album": "completed", "B/Album": "pending",
                                "C/Album": "completed"}  # fmt: skip
+
+
+def test_a_batch_by_key_leaves_a_completed_or_skipped_item_as_it_is(tmp_path):
+    """A key whose item is done, or skipped by a person, is not taken again: ``--keys-from``
+    takes each item only if it is pending (with ``--retry-errors``, failed too)."""
+    albums = library(tmp_path / "Albums", "A", "B")
+    home = home_for(tmp_path, verify=albums)
+    _init_queue(home)
+
+    def module(*args: str, keys: str = "") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "mediakeeper", "--home", str(home), "verify", *args],
+            input=keys, cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True,
+            timeout=300,
+        )  # fmt: skip
+
+    first = module("batch", "--keys-from", "-", keys='["A/Album"]')
+    assert first.returncode == 0, first.stdout + first.stderr
+    skipped = module("queue", "skip", "B/Album")
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    before = items(home, "verify")
+    for flags in ((), ("--retry-errors",)):
+        again = module("batch", "--keys-from", "-", "--json", *flags,
+                       keys='["A/Album", "B/Album"]')  # fmt: skip
+        assert again.returncode == 0, again.stdout + again.stderr
+        assert json.loads(again.stdout)["items"] == [], again.stderr
+        assert items(home, "verify") == before  # neither reset nor run again
 
 
 def test_an_album_still_being_copied_when_the_watcher_starts_is_run_only_once_whole(
