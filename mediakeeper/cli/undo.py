@@ -173,6 +173,8 @@ def _whole_session(home: Path, session: str, writing, dry_run: bool) -> None:
     if undone.put_back is not None:
         _said_put_back(undone.put_back, dry_run)
         files_left = bool(undone.put_back.left_alone or undone.put_back.stopped)
+    if undone.groups_again:  # the duplicate groups its files are back in: asked again
+        click.echo(f"{count(undone.groups_again, 'decision')} {'would ' * dry_run}open again")
     if undone.group is not None and (undone.report is None or undone.group.reopened
                                      or undone.group.rule):  # a choice's: said by its values
         _said_group(undone.group, session, dry_run)

@@ -371,18 +371,22 @@ def refresh_queues(settings: Settings) -> None:
                 continue  # a queue that cannot be read says so when its kind next runs
 
 
-def put_back(home: Path, session: str, *, dry_run: bool = False) -> moves.PutBack | None:
+def put_back(home: Path, session: str, *,
+             dry_run: bool = False) -> tuple[moves.PutBack, int] | None:  # fmt: skip
     """The moves of a set-aside session undone (None when the session moved nothing), a
-    killed one's finished first; its tag changes are the undo's (``changes.undo``). A dry
-    run: what it would put back and leave alone, nothing moved (a killed one's not finished)."""
+    killed one's finished first, and how many duplicate groups are listed again (their
+    decisions open again); its tag changes are the undo's (``changes.undo``). A dry run:
+    what it would put back, leave alone and list again, nothing moved (a killed one's not
+    finished)."""
     if not moves.moved(home, session):
         return None
     settings = load_settings(home)
     if dry_run:
-        return moves.put_back(settings.home, session, holding_of(settings), dry_run=True)
+        done = moves.put_back(settings.home, session, holding_of(settings), dry_run=True)
+        return done, dupes.bring_back(settings.home, session, coming=done.restored)
     with moves.exclusive(settings.home):
         recover(settings)
         done = moves.put_back(settings.home, session, holding_of(settings))
-    dupes.bring_back(settings.home, session)
+    again = dupes.bring_back(settings.home, session)
     refresh_queues(settings)
-    return done
+    return done, again

@@ -39,12 +39,14 @@ class SessionUndone:
     """What undoing a session did (a dry run: would do): the files put back (None: it moved
     none), the group it opened again (None: it was no group's), the values put back (None:
     the session journaled no tag change), the decisions those values opened again, and the
-    artists to check again once ``--refresh`` sends them back."""
+    artists to check again once ``--refresh`` sends them back; and the duplicate groups
+    listed again once the files it set aside are back (their decisions open again)."""
 
     put_back: PutBack | None
     group: sessions.Undone | None
     report: UndoReport | None
     surfaces: Surfaces = field(default_factory=Surfaces)
+    groups_again: int = 0
 
     @property
     def idle(self) -> bool:
@@ -61,9 +63,10 @@ class SessionUndone:
 
     @property
     def reopened(self) -> int:
-        """The decisions open again: the group's, and those whose fix or choice the values
-        put back took back."""
-        return (self.group.reopened if self.group else 0) + self.surfaces.reopened
+        """The decisions open again: the group's, the duplicate groups listed again, and
+        those whose fix or choice the values put back took back."""
+        group = self.group.reopened if self.group else 0
+        return group + self.groups_again + self.surfaces.reopened
 
     def as_json(self, session: str) -> dict[str, Any]:
         """The answer of ``POST /api/undo`` (docs/api.md): ``session`` (the undo's own, or the
@@ -125,7 +128,7 @@ def _undoable(home: Path, session: str) -> None:
 def _undo_session(home: Path, session: str, writing: writemode.Writing,
                   dry_run: bool) -> SessionUndone:  # fmt: skip
     kind_dir = home / "status" / "music"
-    moved = copies.put_back(home, session, dry_run=dry_run)
+    moved, groups_again = copies.put_back(home, session, dry_run=dry_run) or (None, 0)
     if moved is None:  # a verify session's restored files and accepted checksums, first
         moved = verifying.undo(home, session, dry_run=dry_run)
     tagged = journaled(kind_dir, session)
@@ -133,12 +136,12 @@ def _undo_session(home: Path, session: str, writing: writemode.Writing,
     if (moved is not None or group is not None) and not tagged:
         if moved is not None and not dry_run:
             write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
-        return SessionUndone(moved, group, None)
+        return SessionUndone(moved, group, None, groups_again=groups_again)
     report = undo(kind_dir, session=session, dry_run=dry_run, writing=writing)
     surfaces = after_undo(home, report, dry_run=dry_run)
     if moved is not None and not dry_run:
         write_closing_reports(home, datetime.now(UTC))
-    return SessionUndone(moved, group, report, surfaces)
+    return SessionUndone(moved, group, report, surfaces, groups_again)
 
 
 def _note(home: Path, session: str, undone: SessionUndone) -> None:

@@ -57,18 +57,23 @@ def keep_before(home: Path, session: str, groups: list[dict[str, Any]]) -> None:
     atomic_write_text(before, text)
 
 
-def bring_back(home: Path, session: str) -> int:
+def bring_back(home: Path, session: str, *, coming: Collection[str] | None = None) -> int:
     """After the undo of the set-aside ``session``: its groups whose every file is back,
     listed again as they were (stamped as of no scan: the next scan groups afresh); how many
-    were not listed."""
+    were not listed: the decisions the undo opens again. ``coming``: a dry run's, the paths
+    its undo would put back, counted as back; nothing is written."""
     try:
         before = json.loads(before_path(home, session).read_text("utf-8"))
     except (OSError, ValueError):
         return 0
     listed = {g["id"]: g for g in load_groups(home) or []}
+    arriving = set(coming or ())
     back = [g for g in before
-            if all(Path(f["path"]).exists() for c in g["copies"] for f in c["files"])]  # fmt: skip
+            if all(f["path"] in arriving or Path(f["path"]).exists()
+                   for c in g["copies"] for f in c["files"])]  # fmt: skip
     again = [g for g in back if g["id"] not in listed]
+    if coming is not None:  # a dry run's
+        return len(again)
     # A group listed still (an album copy part set aside) is listed whole again, as it was.
     if [g for g in back if listed.get(g["id"]) != g]:
         listed.update((g["id"], g) for g in back)

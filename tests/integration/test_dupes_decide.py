@@ -140,8 +140,14 @@ def test_the_best_kept_gains_the_tags_and_the_cover_and_its_undo_is_exact(two_co
     assert kept["REPLAYGAIN_TRACK_GAIN"] == ["-6.50 dB"]
     assert not mp3.exists() and (home / "set-aside" / "Rips" / "Album" / "01 - One.mp3").is_file()
     assert listed(home) == []
+    # The group is asked again once its set-aside file is back: said as every undo says the
+    # decisions it opens again (nothing said it), its dry run first.
+    dry = mediakeeper(home, "undo", "--session", session_of(done.stdout), "--dry-run")
+    assert dry.returncode == 0 and "1 decision would open again\n" in dry.stdout, dry.stdout
+    assert listed(home) == []
     undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
     assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "1 file put back, 0 left alone\n1 decision open again\n" in undone.stdout
     assert "restored cover of " in undone.stdout and "a picture (image/png, " in undone.stdout
     assert tree_of(lib) == before  # every file byte for byte, the kept one's tags and cover too
     assert [g["id"] for g in listed(home)] == [group["id"]]  # asked again
@@ -222,6 +228,7 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
         undone = served.post("/api/undo", {"session": session_of(done.stdout)})
         assert undone.status_code == 200, undone.text
         assert undone.json()["put_back"] == 2 and undone.json()["complete"] is True
+        assert undone.json()["reopened"] == len(tracks)  # each group asked again
         asked = served.get("/api/decisions").json()["duplicates"]
         assert [d["code"] for d in asked] == ["duplicate-album", "duplicate-track",
                                               "duplicate-release"]  # fmt: skip
