@@ -378,6 +378,19 @@ def test_two_store_objects_see_each_others_changes(make_store):
     assert sum(i["track_count"] for i in data["items"]) == 12
 
 
+def test_reading_through_what_a_store_holds_sees_what_another_store_wrote_since(make_store):
+    a = make_store(3)  # holds the queue it made
+    assert [i["status"] for i in a.read_through()] == ["pending"] * 3
+    b = fresh(a)
+    b.claim_next("session_b")  # a journal line a does not hold
+    assert [i["status"] for i in a.read_through()] == ["in_progress", "pending", "pending"]
+    with a.locked():  # a holds it again, as it stands
+        pass
+    b.record_success("artist-0000", "session_b")
+    b.fold()  # the file replaced, the journal emptied
+    assert [i["status"] for i in a.read_through()] == ["completed", "pending", "pending"]
+
+
 # ---- the journal and the fold ----------------------------------------------------------
 
 
