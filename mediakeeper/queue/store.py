@@ -636,7 +636,9 @@ class QueueStore:
 
         def mutate(data):
             changed = []
-            for item in scan(data["items"]):  # one at a time; update() puts those changed back
+            # One at a time, only the lines naming a claim decoded (every batch's start, however
+            # many items are done or wait); update() puts those changed back.
+            for item in scan(data["items"], key=IN_PROGRESS):
                 if item["status"] == IN_PROGRESS and is_stale(claim := item.get("claimed_by")):
                     crashed.setdefault((claim or {}).get("session"), [])
                     self._give_back(item)
