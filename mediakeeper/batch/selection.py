@@ -16,7 +16,6 @@ from mediakeeper.batch.session_history import find_session, resume_keys
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings
 from mediakeeper.core.errors import ConfigError, NotFound, UsageError
-from mediakeeper.queue.itemlist import scan
 from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
@@ -163,7 +162,7 @@ def retake_left_out(store: QueueStore, max_attempts: int) -> list[str]:
     # Looked for without the lock (read through once, only the lines naming it decoded): a
     # batch opens its session before it waits for a queue another process holds, so that
     # what waits is seen; the lock is taken only where there is one to reset.
-    keys = {i["key"] for i in scan(store.peek()["items"], key=PLUGINS_LEFT_OUT)
+    keys = {i["key"] for i in store.read_through(key=PLUGINS_LEFT_OUT)
             if lacks_work(i, max_attempts)}  # fmt: skip
     if not keys:
         return []  # (the queue is written only when one is there)

@@ -49,6 +49,9 @@ class KeyedLog:
 
     def __init__(self, path: Path):
         self.path = path
+        # Where this log's every record was last read from: a fold after that reading (the
+        # file grown past its folded size) reads only what was appended since, not it all.
+        self._read: _Kept = {}
 
     def append(self, key: str, fields: Mapping[str, Any]) -> None:
         """``fields`` as ``key``'s record (the file and its folder made if missing)."""
@@ -72,7 +75,7 @@ class KeyedLog:
         """``key``'s last record; None when it has none (or the file cannot be read)."""
         try:
             with open(self.path, "rb") as f:
-                where = _index(f, self.path).get(key)
+                where = _index(f, self.path, _SEEN).get(key)
                 return None if where is None else _record_at(f, where)
         except OSError:
             return None
@@ -81,7 +84,7 @@ class KeyedLog:
         """The keys that have a record."""
         try:
             with open(self.path, "rb") as f:
-                return set(_index(f, self.path, keep=False))
+                return set(_index(f, self.path))
         except OSError:
             return set()
 
@@ -92,7 +95,7 @@ class KeyedLog:
         except OSError:
             return
         with f:
-            index = _index(f, self.path, keep=False)
+            index = _index(f, self.path, self._read)
             for key in sorted(index):
                 record = _record_at(f, index[key])
                 if record is not None:
@@ -125,7 +128,7 @@ class KeyedLog:
                 if not _current(fd, self.path):
                     continue
                 with open(fd, "rb", closefd=False) as f:
-                    index = _index(f, self.path, keep=False)
+                    index = _index(f, self.path, self._read)
                     # A fold's own mark: a reader that kept an earlier file's index knows this
                     # one for another even should it get that file's inode number.
                     size = sum(where & _LENGTH for where in index.values())
@@ -175,18 +178,19 @@ def _record_at(f: BinaryIO, where: int) -> Record | None:
 HEAD = 64  # bytes: a file's first bytes, which tell it from any other (a fold's mark)
 
 # path -> (device, inode and first bytes; bytes read to the end of the last whole line; index)
-_SEEN: dict[str, tuple[tuple[int, int, bytes], int, dict[str, int]]] = {}
+_Kept = dict[str, tuple[tuple[int, int, bytes], int, dict[str, int]]]
+_SEEN: _Kept = {}  # what this process read of each log, for the next record asked for
 
 
-def _index(f: BinaryIO, path: Path, *, keep: bool = True) -> dict[str, int]:
-    """Where each key's last whole line is in the file, from the index this process kept of
-    it (``keep``) and what was appended since (the whole file when it was replaced, by a
-    fold or otherwise). Each line is read once, and a line cut short or not JSON (a kill, a
-    full disk) is passed over."""
+def _index(f: BinaryIO, path: Path, kept: _Kept | None = None) -> dict[str, int]:
+    """Where each key's last whole line is in the file, from the index ``kept`` holds of it
+    and what was appended since (the whole file when it was replaced, by a fold or
+    otherwise), then kept there; read whole without ``kept``. Each line is read once, and a
+    line cut short or not JSON (a kill, a full disk) is passed over."""
     info = os.fstat(f.fileno())
     f.seek(0)
     identity = (info.st_dev, info.st_ino, f.read(HEAD))
-    seen, offset, index = _SEEN.get(os.fspath(path), (None, 0, {})) if keep else (None, 0, {})
+    seen, offset, index = (kept or {}).get(os.fspath(path), (None, 0, {}))
     if seen != identity or info.st_size < offset:
         offset, index = 0, {}
     f.seek(offset)
@@ -200,6 +204,6 @@ def _index(f: BinaryIO, path: Path, *, keep: bool = True) -> dict[str, int]:
         if isinstance(key, str):
             index[key] = offset << _SHIFT | len(line)
         offset += len(line)
-    if keep:
-        _SEEN[os.fspath(path)] = (identity, offset, index)
+    if kept is not None:
+        kept[os.fspath(path)] = (identity, offset, index)
     return index

@@ -27,7 +27,7 @@ Checking what is read is in ``mediakeeper.queue.files``, and the pure rules for 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterator, Mapping
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
@@ -210,6 +210,24 @@ class QueueStore:
             if not self._changed_since(before):
                 return _handed_out(data)
         raise QueueError(f"{self.path} kept changing while it was read", "try again in a moment")
+
+    def read_through(self, key: str | None = None) -> Iterable[dict[str, Any]]:
+        """Every item, for reading only, without the lock, as ``peek`` reads them (``key``:
+        as ``itemlist.scan``'s). From the state this store holds when its files are still as
+        it left them (the store that just made the queue, or changed it, holds it), which
+        ``peek`` would hand out whole and forget, to be read from the file again at the next
+        lock; else from ``peek``."""
+        if self._data is not None and self._as_left():
+            return scan(self._data["items"], key=key)
+        return scan(self.peek()["items"], key=key)
+
+    def _as_left(self) -> bool:
+        """Whether the queue's files are as this store last wrote or read them."""
+        try:
+            journal = os.path.getsize(self.journal_path)
+        except FileNotFoundError:
+            journal = 0
+        return journal == self._journal_offset and not self._changed_since(self._signature)
 
     def _changed_since(self, signature: tuple) -> bool:
         try:
@@ -618,7 +636,9 @@ class QueueStore:
 
         def mutate(data):
             changed = []
-            for item in scan(data["items"]):  # one at a time; update() puts those changed back
+            # One at a time, only the lines naming a claim decoded (every batch's start, however
+            # many items are done or wait); update() puts those changed back.
+            for item in scan(data["items"], key=IN_PROGRESS):
                 if item["status"] == IN_PROGRESS and is_stale(claim := item.get("claimed_by")):
                     crashed.setdefault((claim or {}).get("session"), [])
                     self._give_back(item)

@@ -59,6 +59,32 @@ def test_a_fold_keeps_each_keys_last_record_once_the_file_has_doubled(tmp_path):
     assert log.get("k0") == {"n": -1, "key": "k0"}
 
 
+def test_a_fold_after_every_record_was_read_reads_only_what_was_appended_since(
+    tmp_path, monkeypatch
+):
+    """As ``tracks.csv`` is assembled: every record read, then the log folded once it has
+    grown. The fold copies the lines that reading found, and reads no line a second time."""
+    log = KeyedLog(tmp_path / "log.jsonl")
+    for n in range(2 * FOLD_FROM // 4000 + 1):
+        log.append(f"k{n}", {"n": n, "payload": "x" * 4000})
+    records = dict(log.sorted_records())
+    KeyedLog(log.path).append("late", {"n": -1})  # another process's, after the reading
+    decoded, loads = [], json.loads
+
+    def counted(text):
+        decoded.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(json, "loads", counted)  # the lines the fold decodes, seen
+    assert log.fold_if_grown()
+    monkeypatch.undo()
+    assert [json.loads(line)["key"] for line in decoded[1:]] == ["late"]  # (first: its size)
+    assert dict(KeyedLog(log.path).sorted_records()) == {
+        **records,
+        "late": {"n": -1, "key": "late"},
+    }
+
+
 def test_a_fold_a_full_disk_stops_leaves_the_file_as_it_was(tmp_path, full_disk):
     log = KeyedLog(tmp_path / "log.jsonl")
     for n in range(2 * FOLD_FROM // 4000 + 1):

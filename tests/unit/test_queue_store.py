@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from mediakeeper.core.errors import QueueCorrupt, QueueError, QueueMissing
+from mediakeeper.queue import itemlist
 from mediakeeper.queue import store as queue_module
 from mediakeeper.queue.files import dump_queue
 from mediakeeper.queue.items import (
@@ -376,6 +377,19 @@ def test_two_store_objects_see_each_others_changes(make_store):
     data = b.load()
     assert statuses_of(data)["completed"] == 2
     assert sum(i["track_count"] for i in data["items"]) == 12
+
+
+def test_reading_through_what_a_store_holds_sees_what_another_store_wrote_since(make_store):
+    a = make_store(3)  # holds the queue it made
+    assert [i["status"] for i in a.read_through()] == ["pending"] * 3
+    b = fresh(a)
+    b.claim_next("session_b")  # a journal line a does not hold
+    assert [i["status"] for i in a.read_through()] == ["in_progress", "pending", "pending"]
+    with a.locked():  # a holds it again, as it stands
+        pass
+    b.record_success("artist-0000", "session_b")
+    b.fold()  # the file replaced, the journal emptied
+    assert [i["status"] for i in a.read_through()] == ["completed", "pending", "pending"]
 
 
 # ---- the journal and the fold ----------------------------------------------------------
@@ -977,6 +991,26 @@ def test_release_stale_releases_only_stale_claims(make_store, dead_pid):
         "artist-0004": ("pending", True),
     }
     assert store.release_stale() == []
+
+
+def test_release_stale_decodes_only_the_items_that_may_be_claimed(make_store, monkeypatch):
+    """Before every batch's first claim: the items of a queue read through, each pending or
+    done one passed over undecoded (its line names no claim), whatever the queue's size.
+    (After a crash, its sessions' finished items are read too: test_while_a_batch_runs.)"""
+    store = make_store(50)
+    store.claim_next(SESSION)  # a live claim: this process's
+    store.fold()  # in the file, as the others
+    decoded = []
+    decode = itemlist._DECODE
+
+    def counted(text):
+        item = decode(text)
+        decoded.append(item["key"])
+        return item
+
+    monkeypatch.setattr(itemlist, "_DECODE", counted)
+    assert fresh(store).release_stale() == []
+    assert decoded == ["artist-0000"]
 
 
 # ---- validation ------------------------------------------------------------------------
