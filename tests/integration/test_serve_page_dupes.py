@@ -127,3 +127,26 @@ def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
         page.close()
     finally:
         server.stop()
+
+
+def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browser):
+    """The whole album level's "keep the best" sets aside the MP3 rip, whose track 4 alone
+    carries a MusicBrainz recording id: its preview page says the kept FLAC's track 4 gains
+    it, as the take writes it (it said the copy set aside alone, "no file would be written")."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    album = next(g for g in scanned(home, lib) if g["level"] == "album")
+    kept = Path(album["best"]) / "04 - Song 4.flac"
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/decisions/group?kind=dupes&code=duplicate-album&choose=1")
+        preview = page.locator(".group-preview")
+        expect(preview).to_contain_text("1 value would be written to 1 file")
+        expect(preview.locator(".preview-page")).to_contain_text(
+            f"{kept} musicbrainz_trackid (none) → “5c4f0000-0000-4000-8000-000000000004”")
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
