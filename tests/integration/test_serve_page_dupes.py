@@ -150,3 +150,35 @@ def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browse
         page.close()
     finally:
         server.stop()
+
+
+def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
+    """The copy to keep retagged by another program after the scan: the take leaves the
+    group alone, and the page says so in words, each file and why (it said "HTTP 409")."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    release = next(g for g in scanned(home, lib) if g["level"] == "release")
+    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
+    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    retagged = mutagen.File(opus)
+    retagged["comment"] = ["retagged elsewhere"]
+    retagged.save()
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/")
+        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{release["id"]}"]')
+        question = page.locator(".question", has=acts)
+        question.get_by_role("link", name="Evidence and choices").click()
+        question.locator(f'.decision button[data-choose="{choice}"]').click()
+        question.locator(".preview").get_by_role("button", name="Take it").click()
+        said = page.locator("#said")
+        expect(said).to_contain_text(f"Left alone — {opus}: the copy kept was changed",
+                                     timeout=30_000)  # fmt: skip
+        assert "HTTP" not in said.text_content()
+        assert all(os.path.exists(c["path"]) for c in release["copies"])
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
