@@ -307,10 +307,21 @@ def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]
     dupes.save_groups(home, kept)
 
 
-def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: SetAside) -> None:
-    """The kept files gain the carried tags and the cover they lack from the copies of the
-    same recording set aside (an album's tracks matched by their ``recording``)."""
-    files = []
+def would_gain(found: dict[str, Any], keep: str) -> list[tuple[str, str, str]]:
+    """What keeping the copy ``keep`` of the group ``found`` would write into its files, as
+    ``set_aside`` writes it before the moves: each (path, tag, value) a kept file lacks and
+    a copy set aside carries."""
+    best = _kept_copy(found, keep)
+    others = [c for c in found["copies"] if c is not best]
+    return [(path, tag, value) for path, gained in _gains(best, others)
+            for tag, value in gained.items()]  # fmt: skip
+
+
+def _gains(best: dict, others: list[dict]) -> list[tuple[str, dict[str, str]]]:
+    """Each kept file with the carried tags and the cover it lacks that the copies of the
+    same recording set aside carry (an album's tracks matched by their ``recording``): one
+    reckoning for the preview and the take."""
+    gains = []
     for kept in best["files"]:
         have = _carried(kept["path"])
         if not _takes_cover(kept["path"]):
@@ -323,10 +334,16 @@ def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: Se
                 for tag, value in _carried(other["path"]).items():
                     if tag not in have:
                         gained.setdefault(tag, value)
-        steps = [Step("", TagChange(kept["path"], tag, None, value), None)
-                 for tag, value in sorted(gained.items())]  # fmt: skip
-        if steps:
-            files.append((Path(kept["path"]), steps, None))
+        if gained:
+            gains.append((kept["path"], dict(sorted(gained.items()))))
+    return gains
+
+
+def _carry_tags(best: dict, others: list[dict], journal: ChangeJournal, done: SetAside) -> None:
+    """The kept files given what they gain (``_gains``), journaled for the undo."""
+    files = [(Path(path), [Step("", TagChange(path, tag, None, value), None)
+                           for tag, value in gained.items()], None)
+             for path, gained in _gains(best, others)]  # fmt: skip
     if not files:
         return
     result = carry_out(files, journal, verify=True, changed=CHANGED)

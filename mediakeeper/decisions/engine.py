@@ -441,7 +441,9 @@ def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
         raise DecideError("a duplicate group takes a choice or a dismissal, not a value")
     keep = "" if answer.dismiss else dupes.numbered(group, answer.choose).keep
     shown = Preview(asking.id, f"kept {keep}" if keep else dupes.KEEP_ALL, closes=[asking.id])
-    if keep:
+    if keep:  # the tags the kept copy gains from the others, then the others set aside
+        shown.writes = [{"path": path, "file": path, "field": tag, "old": None, "new": value}
+                        for path, tag, value in copies.would_gain(group, keep)]  # fmt: skip
         shown.moves = [{"from": source, "to": str(target)} for source, target
                        in copies.would_move(load_settings(home), group, keep)]  # fmt: skip
     return shown

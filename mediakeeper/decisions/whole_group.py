@@ -20,7 +20,7 @@ from mediakeeper.core import rule_plugins, writemode
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.decisions import DISMISSED, UNIDENTIFIED
 from mediakeeper.core.errors import MediakeeperError
-from mediakeeper.decisions import dupes, ids, keeping, outstanding, taking
+from mediakeeper.decisions import copies, dupes, ids, keeping, outstanding, taking
 from mediakeeper.decisions.answering import rewriter
 from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.listing import HeldDecisions, group_json, queued_choices
@@ -84,8 +84,15 @@ class GroupResult:
                          closes=len(t))
             for g, d in ((g, group_json(g, full=False)) for g in t):
                 shown["decisions"].append({"id": d["id"], "item": d["item"]})
+                if not best:
+                    continue
+                # The tags the best gains from the copies set aside, as the take writes them.
+                gains = copies.would_gain(g, g["best"])
+                shown["writes"] += [{"item": d["item"], "path": path, "file": path,
+                                     "field": tag, "old": None, "new": value}
+                                    for path, tag, value in gains]  # fmt: skip
                 shown["moves"] += [{"from": c["path"], "group": g["id"], "item": d["item"]}
-                                   for c in g["copies"] if best and c["path"] != g["best"]]
+                                   for c in g["copies"] if c["path"] != g["best"]]
         else:
             shown.update(what=t.what, closes=t.closed, queue=[
                 {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip

@@ -8,6 +8,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import mutagen
 import pytest
 
 from tests.helpers.dupes import build, scanned
@@ -87,6 +88,96 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         assert all(os.path.exists(c["path"]) for c in track["copies"])
         listed = server.get("/api/decisions").json().get("duplicates", [])
         assert not any(track["id"] in g["items"] for g in listed)
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
+    """Keeping the compilation's Opus copy of song 1 instead of its FLAC writes into the Opus
+    the MusicBrainz recording id only the FLAC carries, before the FLAC is set aside: the
+    preview shows that write beside the move (it showed the move alone), and the take
+    writes exactly the value it showed."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    groups = scanned(home, lib)
+    release = next(g for g in groups if g["level"] == "release")
+    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
+    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/")
+        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{release["id"]}"]')
+        question = page.locator(".question", has=acts)
+        question.get_by_role("link", name="Evidence and choices").click()
+        question.locator(f'.decision button[data-choose="{choice}"]').click()
+        preview = question.locator(".preview")
+        expect(preview).to_contain_text("moves", timeout=30_000)
+        expect(preview).to_contain_text("1 value would be written to 1 file")
+        row = preview.locator("tr", has_text="musicbrainz_trackid")
+        expect(row).to_contain_text(opus)
+        shown = row.locator("td").nth(3).text_content()
+        preview.get_by_role("button", name="Take it").click()
+        expect(page.locator("#said")).to_contain_text("1 closed", timeout=30_000)
+        assert mutagen.File(opus)["musicbrainz_trackid"] == [shown]
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browser):
+    """The whole album level's "keep the best" sets aside the MP3 rip, whose track 4 alone
+    carries a MusicBrainz recording id: its preview page says the kept FLAC's track 4 gains
+    it, as the take writes it (it said the copy set aside alone, "no file would be written")."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    album = next(g for g in scanned(home, lib) if g["level"] == "album")
+    kept = Path(album["best"]) / "04 - Song 4.flac"
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/decisions/group?kind=dupes&code=duplicate-album&choose=1")
+        preview = page.locator(".group-preview")
+        expect(preview).to_contain_text("1 value would be written to 1 file")
+        expect(preview.locator(".preview-page")).to_contain_text(
+            f"{kept} musicbrainz_trackid (none) → “5c4f0000-0000-4000-8000-000000000004”")
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
+
+
+def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
+    """The copy to keep retagged by another program after the scan: the take leaves the
+    group alone, and the page says so in words, each file and why (it said "HTTP 409")."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    release = next(g for g in scanned(home, lib) if g["level"] == "release")
+    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
+    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    retagged = mutagen.File(opus)
+    retagged["comment"] = ["retagged elsewhere"]
+    retagged.save()
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/")
+        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{release["id"]}"]')
+        question = page.locator(".question", has=acts)
+        question.get_by_role("link", name="Evidence and choices").click()
+        question.locator(f'.decision button[data-choose="{choice}"]').click()
+        question.locator(".preview").get_by_role("button", name="Take it").click()
+        said = page.locator("#said")
+        expect(said).to_contain_text(f"Left alone — {opus}: the copy kept was changed",
+                                     timeout=30_000)  # fmt: skip
+        assert "HTTP" not in said.text_content()
+        assert all(os.path.exists(c["path"]) for c in release["copies"])
         assert errors == []
         page.close()
     finally:

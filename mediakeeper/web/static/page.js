@@ -57,7 +57,9 @@
     try { data = await answer.json(); } catch (e) { data = {}; }
     if (!answer.ok) {
       const refused = (data.refused || []).map((r) => `${shown(r.path)}: ${shown(r.why)}`);
-      throw new Error((data.error || ("HTTP " + answer.status)) +
+      // A take refused file by file (409 with "refused", no "error") says so in words.
+      const said = data.error || (refused.length ? "Left alone" : "HTTP " + answer.status);
+      throw new Error(said +
                       (refused.length ? " — " + refused.join("; ") : ""));
     }
     return data;
