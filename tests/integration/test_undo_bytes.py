@@ -254,3 +254,40 @@ def test_files_made_by_ffmpeg_get_their_bytes_back(tmp_path, mode, music_script)
     assert restored >= 2 * len(ENCODED), undone.stdout
     after = contents(lib)
     assert [rel for rel in before if after[rel] != before[rel]] == []
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: an MP4 whose tags have no padding (as ffmpeg "
+                   "writes them) gets its values back, and an empty 8-byte free atom mutagen "
+                   "always writes after its tags")  # fmt: skip
+def test_an_mp4_made_by_ffmpeg_gets_its_bytes_back(tmp_path, music_script):
+    """ffmpeg's M4A: its tags end without a free atom, so the title's trailing space taken out
+    rewrites the file with room; the undo gives every value back, but the file keeps 8
+    bytes more. Strict:
+    the day the undo gives these bytes back, this test says so, and the reference's exception
+    goes."""
+    from mediakeeper.media import ffmpeg
+
+    lib = tmp_path / "Music"
+    artists = ("Artist m4a", "Other m4a")
+    for artist, n in ((a, n) for a in artists for n in (1, 2)):
+        tags = {"title": f"Song {n}" + (" " if n == 1 else ""), "artist": artist,
+                "album": "Album", "track": str(n), "date": "2000"}  # fmt: skip
+        if n == 1:
+            tags["album_artist"] = artist
+        path = lib / artist / "2000 - Album" / f"0{n} - Song {n}.m4a"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        metadata = [arg for key, value in tags.items() for arg in ("-metadata", f"{key}={value}")]
+        run = ffmpeg.run(ffmpeg.find(), ["-f", "lavfi", "-i", f"sine=frequency={220 * n}:duration=1",
+                                         "-c:a", "aac", *metadata, "-y", str(path)])  # fmt: skip
+        assert run.returncode == 0, run.last_error
+    before = contents(lib)
+    home = tmp_path / "home"
+    run = music_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "tags written to 4 files, all rewritten whole" in run.stdout, run.stdout  # no room
+    session = Path(re.search(r"session log: (.+)\.log", run.stdout).group(1)).name
+    undone = music_script("undo_changes.py", "--home", home, "--session", session)
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert re.search(r"[1-9]\d* values restored, 0 left alone", undone.stdout), undone.stdout
+    after = contents(lib)
+    assert [rel for rel in before if after[rel] != before[rel]] == []
