@@ -4,7 +4,8 @@ file back byte for byte, not only its values.
 A tag library that saves a value back does not write the bytes the file had: it orders the
 frames its own way, re-encodes them, pads them as it likes. So each write of a session that
 kept the file's size (the change fitted the tag's padding: nearly all), or that changed an
-MP3's tag version (its head and tail kept whole, ``mediakeeper.tags.regions``), appends one
+MP3's tag version (its head and tail kept whole, ``mediakeeper.tags.regions``) or an MP4's
+size (its movie atom kept whole, where it is last), appends one
 line to ``changes/originals/<session>.jsonl``: the file, its size and the spans it replaced,
 with the SHA-256 of what it wrote there (and its length, where not the span's). An undo of
 that session puts the spans back where the file still holds exactly those bytes; anywhere

@@ -15,7 +15,8 @@ The package, split the way beets' mediafile splits its storage:
 - ``writing``: a file's change (``write``; ``set_values``, the one write of every field),
   handed to ``mediakeeper.fs.safewrite`` for the crash-safe replacement (write groups,
   ownership) that other jobs use without tags; ``regions``: an MP3's tags at its two ends,
-  kept whole where a write changes their version, for a byte-exact undo.
+  kept whole where a write changes their version, and an MP4's movie atom where it is last,
+  for a byte-exact undo.
 
 Callers import from here: ``from mediakeeper import tags``; ``tags.read(path)``. Each name is
 loaded from its module as it is first used (PEP 562's module ``__getattr__``), so a caller

@@ -10,16 +10,26 @@ with the length and SHA-256 of what the write put there (``Span.new_length``), o
 audio between is found to be the same bytes after the write as before. An undo gives the
 head and tail back, and is itself kept the same way (the file's tags then change version
 back), so that its undo gives the fixed bytes back.
+
+An MP4 whose movie atom (its tags within) is its last, after the audio (as ffmpeg writes
+it), is kept the same way, that atom its tail: a tag with no padding after it, which a
+write rewrites with room, then gets its bytes back too, where mutagen would always leave a
+``free`` atom.
 """
 
 from __future__ import annotations
 
 import hashlib
+import struct
 from typing import BinaryIO, NamedTuple
 
+from mutagen.mp4 import MP4
+
 from mediakeeper.fs.recorded import LIMIT, Span
+from mediakeeper.tags.formats import BY_EXTENSION, load_mp4_audio
 
 SUFFIXES = (".mp3", ".mp2")  # ID3v2 at the file's start (in WAV and AIFF it is a chunk)
+MP4_SUFFIXES = frozenset(s for s, parse in BY_EXTENSION.items() if parse in (MP4, load_mp4_audio))
 V1 = 128  # an ID3v1 tag: the file's last bytes, from "TAG"
 _CHUNK = 1 << 20
 
@@ -31,13 +41,14 @@ class Ends(NamedTuple):
     head: bytes
     tail: bytes
     middle: str
+    suffix: str
 
     def replaced(self, work: BinaryIO) -> list[Span] | None:
         """What a write that left ``work`` replaced at the file's two ends; None where it
-        changed the audio between them too (or left a head too large to keep)."""
+        changed the audio between them too (or left an end too large to keep)."""
         size = work.seek(0, 2)
-        head, tail = _lengths(work, size)
-        if head > LIMIT or _sha256(work, head, size - tail) != self.middle:
+        head, tail = _lengths(work, size, self.suffix)
+        if max(head, tail) > LIMIT or _sha256(work, head, size - tail) != self.middle:
             return None
         spans = []
         if self.head or head:
@@ -50,26 +61,31 @@ class Ends(NamedTuple):
 def before(suffix: str, work: BinaryIO, size: int, *, always: bool = False) -> Ends | None:
     """The ends of an MP3 (a file named with ``suffix``) about to be written, where the write
     may change their size: its tag is not ID3v2.3 or v2.4, which a save keeps as they are
-    (``always``: whatever its tag, for a write that puts kept ends back). None for any other
-    file, or a head too large to keep (its undo goes by its values)."""
-    if suffix.lower() not in SUFFIXES:
+    (``always``: whatever its tag, for a write that puts kept ends back); of an MP4 whose
+    movie atom is its last, whatever its tags. None for any other file, or an end too large
+    to keep (its undo goes by its values)."""
+    suffix = suffix.lower()
+    if suffix not in SUFFIXES and suffix not in MP4_SUFFIXES:
         return None
     work.seek(0)
-    if not always and work.read(4) in (b"ID3\x03", b"ID3\x04"):
+    if suffix in SUFFIXES and not always and work.read(4) in (b"ID3\x03", b"ID3\x04"):
         return None
-    head, tail = _lengths(work, size)
-    if head > LIMIT:
+    head, tail = _lengths(work, size, suffix)
+    if max(head, tail) > LIMIT or (suffix in MP4_SUFFIXES and not tail):
         return None
     work.seek(0)
     kept_head = work.read(head)
     work.seek(size - tail)
     kept_tail = work.read(tail)
-    return Ends(kept_head, kept_tail, _sha256(work, head, size - tail))
+    return Ends(kept_head, kept_tail, _sha256(work, head, size - tail), suffix)
 
 
-def _lengths(work: BinaryIO, size: int) -> tuple[int, int]:
+def _lengths(work: BinaryIO, size: int, suffix: str) -> tuple[int, int]:
     """The bytes of the ID3v2 tag at the start of ``work`` (header, frames, padding and a
-    v2.4 footer) and of the ID3v1 tag at its end, each 0 where there is none."""
+    v2.4 footer) and of the ID3v1 tag at its end, each 0 where there is none; of an MP4,
+    nothing and its last atom where that is its movie atom (else nothing)."""
+    if suffix in MP4_SUFFIXES:
+        return 0, _trailing_movie(work, size)
     work.seek(0)
     header = work.read(10)
     head = 0
@@ -83,6 +99,26 @@ def _lengths(work: BinaryIO, size: int) -> tuple[int, int]:
         work.seek(size - V1)
         tail = V1 if work.read(3) == b"TAG" else 0
     return head, tail
+
+
+def _trailing_movie(work: BinaryIO, size: int) -> int:
+    """The bytes from an MP4's movie atom (``moov``) to its end, where that atom is the last
+    of the file's top-level atoms and they fill it exactly; 0 otherwise (damaged, or another
+    atom after it)."""
+    at = start = 0
+    last = b""
+    while at + 8 <= size:
+        work.seek(at)
+        header = work.read(16)
+        length, kind = struct.unpack(">I4s", header[:8])
+        if length == 1 and len(header) == 16:  # a 64-bit length follows the type
+            length = struct.unpack(">Q", header[8:])[0]
+        elif length == 0:  # to the end of the file
+            length = size - at
+        if length < 8:
+            return 0
+        start, last, at = at, kind, at + length
+    return size - start if at == size and last == b"moov" else 0
 
 
 def _sha256(work: BinaryIO, start: int, end: int) -> str:
