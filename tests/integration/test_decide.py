@@ -82,7 +82,7 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     took = decide(home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
     assert years(lib) == ["1974"] * 4
-    assert "1 decision closed (undo session " in took.stdout
+    assert "1 decision closed; to take it back:" in took.stdout
     # How the values reached the files, in the words of the batch's summary and of undo.
     assert "values written to 2 files, all in place" in took.stdout.splitlines(), took.stdout
     text = report(home, "Pink Floyd")
@@ -109,7 +109,7 @@ def test_a_value_set_and_a_dismissal_close_the_rest(processed):
     left = decide(home, "music", "Metallica").stdout
     assert "missing-year" in left and "missing-artist" not in left
     gone = decide(home, "music", "Metallica", "--dismiss", "missing-year")
-    assert "1 decision closed (undo session " in gone.stdout  # a dismissal is undone alike
+    assert "1 decision closed; to take it back:" in gone.stdout  # a dismissal is undone alike
     assert "values written" not in gone.stdout  # a dismissal writes no file
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     assert "**0 decisions for you**" in report(home, "Metallica")
