@@ -6,6 +6,7 @@ index and the listing tell it at once. Real files, real scripts."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from mediakeeper.text.slug import slugify
 from tests.helpers import run_counted, run_script, tag_by_hand, wait_until
+from tests.helpers.deciding import session_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -98,6 +100,21 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     text = report(home, "Pink Floyd")  # the choice taken back: the decision is open again
     assert "chose date '1974'" not in text and "### Needs a decision" in text, text
     assert "inconsistent-year" in decide(home).stdout
+
+
+def test_sessions_show_of_a_decisions_session_names_what_lists_it(processed, child_env):
+    """A decision's session is no batch's: `sessions show` of it points to `undo --list`, which
+    lists it, a whole command run pasted from anywhere (exit 2, as a session not found)."""
+    home, _ = processed
+    session = session_of(decide(home, "music", "Metallica", "--dismiss", "missing-year"))
+    shown = run_script("sessions.py", "--home", home, "show", session)
+    assert shown.returncode == 2, shown.stdout + shown.stderr
+    assert f"{session} is a decision's session, not a batch's" in shown.stderr, shown.stderr
+    pasted = shown.stderr.split("`")[1]
+    assert pasted.endswith(f" --home {home} --list"), shown.stderr
+    listed = subprocess.run(shlex.split(pasted), cwd="/", env=child_env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert listed.returncode == 0 and f"{session}  decided " in listed.stdout, listed.stdout
 
 
 def test_a_value_set_and_a_dismissal_close_the_rest(processed):
