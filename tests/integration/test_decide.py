@@ -15,7 +15,7 @@ import mutagen
 import pytest
 
 from mediakeeper.text.slug import slugify
-from tests.helpers import run_counted, run_script, tag_by_hand, wait_until
+from tests.helpers import run_counted, run_script, script_env, tag_by_hand, wait_until
 from tests.helpers.deciding import session_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -115,6 +115,23 @@ def test_sessions_show_of_a_decisions_session_names_what_lists_it(processed, chi
     listed = subprocess.run(shlex.split(pasted), cwd="/", env=child_env, capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert listed.returncode == 0 and f"{session}  decided " in listed.stdout, listed.stdout
+
+
+def test_a_decision_answered_again_says_which_session_took_it_and_its_undo(processed):
+    """Answering a decision taken already names the session that took it and the whole
+    command that takes it back (exit 2, nothing written); pasted, the decision is open again."""
+    home, lib = processed
+    session = session_of(decide(home, "music", "Pink Floyd", "--choose", "2"))
+    again = decide(home, "music", "Pink Floyd", "--code", "inconsistent-year", "--choose", "1")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert years(lib) == ["1974"] * 4
+    assert f"taken already by session {session}" in again.stderr, again.stderr
+    pasted = again.stderr.split("answer again: ", 1)[1].rstrip(")\n")
+    assert pasted.endswith(f" --session {session}"), again.stderr
+    undone = subprocess.run(shlex.split(pasted), cwd="/", env=script_env(), capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "inconsistent-year" in decide(home).stdout
 
 
 def test_a_value_set_and_a_dismissal_close_the_rest(processed):
