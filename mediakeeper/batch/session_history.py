@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.batch.workfile import WORK_DIR
+from mediakeeper.changes.journal import DECIDE_SUFFIX, is_undo
 from mediakeeper.core.errors import BatchRunning, MediakeeperError, NotFound
 from mediakeeper.queue.items import (
     COMPLETED,
@@ -98,6 +99,10 @@ def find_session(status_dir: Path, session_id: str) -> SessionRecord:
     """The session ``session_id`` with its items: only its own lines of each kind's log are
     decoded (a year of batches is thousands of lines), the log of the kind its id names
     read first (the others only for an id of another shape)."""
+    if is_undo(session_id) or session_id.endswith(DECIDE_SUFFIX):  # no batch's: never logged
+        whose = "an undo's" if is_undo(session_id) else "a decision's"
+        raise NotFound(f"{session_id} is {whose} session, not a batch's",
+                       f"`{tool_command('undo', status_dir.parent)} --list` lists it")  # fmt: skip
     named = kind_of(session_id)
     for kind in sorted(kinds_with_sessions(status_dir), key=lambda kind: kind != named):
         if found := load_sessions(status_dir, kind, only=session_id):

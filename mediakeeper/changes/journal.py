@@ -44,6 +44,11 @@ CHANGES_DIR = "changes"
 UNDO_PREFIX = "undo_"
 
 
+# A decision's session (``decide``, the page) journals its values here too, under an id with
+# this ending (``decisions/answering.new_session``).
+DECIDE_SUFFIX = "_decide"
+
+
 def is_undo(session: str) -> bool:
     """Whether ``session`` (a session id, or a journal's name without ``.jsonl``) is an
     undo's: its changes are values taken back, not fixes."""

@@ -131,6 +131,9 @@ class UndoReport:
     # undo stopped half-way (Ctrl+C, a kill) before it opened their decisions again, or one
     # that ran to its end (``--artist``, then ``--session``), whose decisions are open already.
     resumed: list[JournalEntry] = field(default_factory=list)
+    # The later sessions that changed tags ``left_alone`` since: the values are theirs now,
+    # and their own undo takes them back.
+    changed_since: list[str] = field(default_factory=list)
 
     @property
     def taken_back(self) -> list[JournalEntry]:
@@ -202,7 +205,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
     everything, wanted, problems = asked.everything, asked.wanted, asked.problems
     if not wanted:
         return UndoReport([], [], "", problems=problems)
-    wanted, superseded = _in_effect(wanted, everything)
+    wanted, superseded, changed_since = _in_effect(wanted, everything)
     files, odd = _undo_steps(wanted)
     if dry_run:
         done = foreseen(files, writing.hard_links, verify=True, changed=CHANGED_AGAIN)
@@ -221,6 +224,7 @@ def undo(status_kind_dir: Path, *, session: str | None = None, artist: str | Non
         problems=problems,
         files_written=done.files_written,
         resumed=_put_back_before(already, everything),
+        changed_since=changed_since,
     )
 
 
@@ -234,14 +238,14 @@ def _put_back_before(already: list[JournalEntry],
 
 def _in_effect(
     wanted: list[JournalEntry], everything: list[JournalEntry]
-) -> tuple[list[JournalEntry], list[tuple[JournalEntry, str]]]:
-    """The changes to take back, and the tags left alone because a later change, not among
+) -> tuple[list[JournalEntry], list[tuple[JournalEntry, str]], list[str]]:
+    """The changes to take back, the tags left alone because a later change, not among
     them, found the tag holding another value than they left: then they were never written
     (journaled first, the file then left alone: a second name, a read-only file, a full
     disk) or were undone or overwritten since, and what the file holds is that later
     session's doing, even where it is the same value. Taking it back would undo that
     session's work. What the changes left is their newest's new value (a tag changed twice
-    in a session is walked back whole)."""
+    in a session is walked back whole). And the sessions of those later changes."""
     asked = {id(e) for e in wanted}
     later: dict[tuple[str, str], list[JournalEntry]] = {}  # not asked for, newest first
     found_gone: dict[tuple[str, str], JournalEntry | None] = {}  # by whom, for each tag
@@ -256,7 +260,9 @@ def _in_effect(
         if (by := found_gone[(entry.path, entry.tag)]) is not None:
             left.setdefault((entry.path, entry.tag),
                             (entry, f"changed again by session {by.session} since"))  # fmt: skip
-    return [e for e in wanted if found_gone[(e.path, e.tag)] is None], list(left.values())
+    since = list(dict.fromkeys(by.session for by in found_gone.values() if by is not None))
+    return ([e for e in wanted if found_gone[(e.path, e.tag)] is None], list(left.values()),
+            since)  # fmt: skip
 
 
 def _one_per_tag(refused: Iterable[tuple[Step, str]]) -> list[tuple[JournalEntry, str]]:

@@ -41,6 +41,7 @@ from mediakeeper.text.commands import (
     kind_argv,
     kind_command,
     queue_manager,
+    resume_command,
     tool_command,
     waiting_hints,
 )
@@ -354,7 +355,8 @@ def finish(
                       then=f"`{kind_command(kind, 'queue', settings.home)} --show-summary` "
                       "shows where things stand.", waiting=waiting,
                       manager=queue_manager(kind, settings.home), retry=retry)  # fmt: skip
-    say(render_summary(report, noun, offline=not online, lookups=lookups))
+    say(render_summary(report, noun, resume=resume_command(settings.home, session.id),
+                       offline=not online, lookups=lookups))  # fmt: skip
     exit_code, awaiting = report.exit_code, report.awaiting
     # Paths in the data home, on one line each: the home may hold a line feed (one_line).
     click.echo(f"session log: {one_line(str(session.log_path))}")

@@ -350,18 +350,30 @@ def stops_on_signals() -> Iterator[None]:
 def ask(question: str, *, default: bool = False) -> None:
     """Ask before a change a person cannot take back at a glance; go on only on yes. An
     answer piped in counts (``yes | ...``); with none to read (a script's closed input, cron)
-    it is a usage error naming ``--yes`` (exit 2), not Click's "Aborted!" after a prompt
-    nobody saw. A no says nothing was changed (exit 1)."""
-    try:
+    it is a usage error naming ``--yes`` (exit 2) that says the question once, not Click's
+    "Aborted!" after a prompt nobody saw. A no says nothing was changed (exit 1)."""
+    if sys.stdin is not None and sys.stdin.isatty():  # Ctrl+C, Ctrl+D: Click's own Abort
         agreed = click.confirm(question, default=default)
-    except click.Abort:
-        if sys.stdin.isatty():  # Ctrl+C or Ctrl+D at the question: Click's own word
-            raise
-        raise click.UsageError(f"{question} No answer to read (not a terminal): give --yes "
-                               "to go on.") from None  # fmt: skip
+    else:
+        agreed = _read_answer(question, default)
     if not agreed:
         click.echo("Nothing changed.", err=True)
         sys.exit(1)
+
+
+def _read_answer(question: str, default: bool) -> bool:
+    """``ask`` off a terminal: the answer read before the question is said, so that with none
+    the question is said once, in the error (not also left on stdout without its line feed,
+    as a prompt is); one read is said on its question's line, as a person typing it sees it."""
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    if not line:
+        raise click.UsageError(f"{question} No answer to read (not a terminal): give --yes "
+                               "to go on.")  # fmt: skip
+    answer = line.strip()
+    if answer.lower() not in ("", "y", "yes", "n", "no"):
+        raise click.UsageError(f"{question} {answer!r} is no answer: y or n (or give --yes)")
+    click.echo(f"{question} [{'Y/n' if default else 'y/N'}]: {answer}")
+    return answer.lower() in ("y", "yes") or (not answer and default)
 
 
 # The user's scripts, in a checkout: beside the package.

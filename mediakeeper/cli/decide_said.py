@@ -67,7 +67,7 @@ def behind(home: Path, left: DecidedBehind, *, dry_run: bool) -> None:
 def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
     """What an answer did, said as its act says it, with the command that takes it back; a
     file or value left alone exits 1 (``stop``), or is said (``decide -i`` goes on)."""
-    taken, undo = result.taken, f"{tool_command('undo', home)} --session {result.session}"
+    taken, undo = result.taken, _undo(home, result.session)
     if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
         names = ", ".join(taken.names)
         click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
@@ -82,18 +82,19 @@ def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
     elif result.act == KEEP:
         decide_dupes.said(home, taken, stop=stop)
     else:
-        said(taken, False, stop=stop)
+        said(home, taken, False, stop=stop)
 
 
-def said(taken, dry_run: bool, *, stop: bool = True) -> None:
-    """What a decision wrote and closed; a refused one exits 1 (``stop``), or is said and
-    left open (``decide -i`` goes on to the next)."""
+def said(home: Path, taken, dry_run: bool, *, stop: bool = True) -> None:
+    """What a decision wrote and closed, with the whole command that takes it back (as a
+    group's answer says it); a refused one exits 1 (``stop``), or is said and left open
+    (``decide -i`` goes on to the next)."""
     for line in change_lines(taken, dry_run):
         click.echo(line)
     for change, why in taken.refused:
         click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)
     if taken.refused:
-        click.echo(_why_nothing(taken) if taken.session else "Nothing decided, nothing "
+        click.echo(_why_nothing(home, taken) if taken.session else "Nothing decided, nothing "
                    "written: mend what is said above, then decide again.", err=True)  # fmt: skip
         if stop:
             sys.exit(1)
@@ -105,9 +106,10 @@ def said(taken, dry_run: bool, *, stop: bool = True) -> None:
     closed = count(questions(taken.closed, open_only=False), "decision")
     if dry_run:
         click.echo(f"dry run: {closed} would be closed; nothing written")
+    elif taken.session:
+        click.echo(f"{closed} closed; to take it back:\n  {_undo(home, taken.session)}")
     else:
-        undo = f" (undo session {taken.session})" if taken.session else ""
-        click.echo(f"{closed} closed{undo}")
+        click.echo(f"{closed} closed")
 
 
 def change_lines(taken, dry_run: bool, item: str = "") -> list[str]:
@@ -121,7 +123,11 @@ def change_lines(taken, dry_run: bool, item: str = "") -> list[str]:
             f"{value(change.new)}" for change in taken.changes]  # fmt: skip
 
 
-def _why_nothing(taken) -> str:
+def _undo(home: Path, session: str) -> str:
+    return f"{tool_command('undo', home)} --session {session}"
+
+
+def _why_nothing(home: Path, taken) -> str:
     """Why a decision refused after its first write: a file changed since the batch read
     it, or the reason the write itself failed (a full disk, ...), said as it is."""
     reasons = list(dict.fromkeys(why for _, why in taken.refused))
@@ -130,6 +136,6 @@ def _why_nothing(taken) -> str:
                 "item again, then decide.")  # fmt: skip
     failed = [why for why in reasons if why != CHANGED_SINCE_SCAN]
     written = taken.files_written.files
-    undo = f" (what was written: undo --session {taken.session})" if written else ""
+    undo = f" (what was written: {_undo(home, taken.session)})" if written else ""
     return (f"Nothing decided: {count(len(taken.refused), 'value')} could not be written: "
             f"{failed[0]}; mend that, then decide again{undo}.")  # fmt: skip

@@ -32,7 +32,7 @@ from mediakeeper.pipelines.spec import PipelineInvalid, folder_problem
 from mediakeeper.pipelines.steps import registry
 from mediakeeper.system import collector
 from mediakeeper.system.processes import usable_cores
-from mediakeeper.text.commands import tool_argv
+from mediakeeper.text.commands import resume_command, tool_argv
 from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
 
@@ -248,7 +248,8 @@ def _run(home, pipeline, batch_size, resume, dry_run, input_, output, resume_ses
                            then=f"Album folders new or changed in {found.input} are taken by "
                            "the next run.", waiting=opts.waiting_after(store, report),
                            manager="", retry=retry)  # fmt: skip
-    say(render_summary(report, "album", lookups=False))
+    say(render_summary(report, "album", resume=resume_command(settings.home, session.id),
+                       lookups=False))  # fmt: skip
     for outcome in report.outcomes:
         if outcome.error:
             # Whole (its paths too), on one line: a file named in it may hold a line feed.

@@ -342,9 +342,10 @@ def _loudness_line(report: BatchReport) -> str:
 
 
 def render_summary(
-    report: BatchReport, noun: str, *, offline: bool = False, lookups: bool = True
+    report: BatchReport, noun: str, *, resume: str, offline: bool = False, lookups: bool = True
 ) -> list[str]:
-    """The closing lines (for :func:`say`); ``lookups``: the kind asks web services (else no
+    """The closing lines (for :func:`say`); ``resume``: the command that resumes this
+    session, said if it was interrupted; ``lookups``: the kind asks web services (else no
     lookups line)."""
     done = report.count("completed")
     missed = report.unidentified
@@ -409,7 +410,7 @@ def render_summary(
         released = report.count("released")
         lines.append(
             f"interrupted: {count(released, f'unfinished {noun}')} put back to pending; "
-            "run again to resume"
+            f"to resume this session: {resume}"
         )
     return lines
 

@@ -162,7 +162,8 @@ def _checkpoint_commands(group: click.Group, record: Kind) -> None:
         click.argument("which", metavar="latest|FILE"),
     )
     def restore(home, which):
-        run_action(record, "restore_checkpoint", home, value=which)
+        run_action(record, "restore_checkpoint", home, value=which,
+                   checkpoints_listed="checkpoint list")  # fmt: skip
 
     @_command(
         checkpoint,

@@ -27,7 +27,7 @@ from mediakeeper.cli.command import (
 )
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings, existing_home
-from mediakeeper.core.errors import QueueMissing
+from mediakeeper.core.errors import CheckpointMissing, QueueMissing
 from mediakeeper.queue import listing, manager
 from mediakeeper.queue.items import STATUSES
 from mediakeeper.queue.store import QueueStore
@@ -56,6 +56,8 @@ class Call:
     force: bool = False
     sort: str | None = None
     name: str | None = None  # --name: list only the items whose name contains it
+    # What lists the checkpoints in the form typed: the flag's, or `checkpoint list`.
+    checkpoints_listed: str = "--list-checkpoints"
 
     @property
     def kind(self) -> str:
@@ -206,7 +208,12 @@ def do_list_checkpoints(c: Call) -> None:
 
 
 def do_restore(c: Call) -> None:
-    source = manager.resolve_checkpoint(c.store, c.value)
+    try:
+        source = manager.resolve_checkpoint(c.store, c.value)
+    except CheckpointMissing as err:
+        listing = f"{kind_command(c.kind, 'queue', c.settings.home)} {c.checkpoints_listed}"
+        err.hint = f"`{listing}` shows them"
+        raise
     backup = manager.restore_checkpoint(c.store, source)
     echo(f"Restored {c.store.path} from {source.name}")
     if backup:

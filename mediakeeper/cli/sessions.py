@@ -27,7 +27,13 @@ from mediakeeper.queue.left_out import PluginsLeftOut, recorded_without
 from mediakeeper.queue.session_log import OUTCOME_SAID
 from mediakeeper.system import collector
 from mediakeeper.system.linux import child_dies_with_parent
-from mediakeeper.text.commands import kind_argv, kind_command, tool_argv, tool_command
+from mediakeeper.text.commands import (
+    kind_argv,
+    kind_command,
+    resume_command,
+    tool_argv,
+    tool_command,
+)
 from mediakeeper.text.failures import failure_line
 from mediakeeper.text.visible import one_line, shell_join
 from mediakeeper.text.wording import count
@@ -129,7 +135,7 @@ def show(home, session_id, as_json):
     if rest:
         click.echo(f"not come to: the rest of its batch, {count(len(rest), noun)}")
     if left or rest:
-        click.echo(f"`{tool_command('sessions', status_dir.parent)} resume {record.id}` runs them")
+        click.echo(f"`{resume_command(status_dir.parent, record.id)}` runs them")
 
 
 def _went_offline(summary: dict) -> list[tuple[str, str, bool]]:

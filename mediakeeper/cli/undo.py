@@ -17,7 +17,7 @@ from mediakeeper.core import writemode
 from mediakeeper.decisions.recorded import Decided, decided_sessions
 from mediakeeper.system import collector
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, Interrupted
-from mediakeeper.text.commands import queue_manager
+from mediakeeper.text.commands import queue_manager, tool_command
 from mediakeeper.text.fold import fold
 from mediakeeper.text.visible import one_line, quoted
 from mediakeeper.text.wording import count, value, values_written
@@ -206,6 +206,9 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
         + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + (f" (undo session {report.undo_session})" if report.restored else "")  # its journal
     )
+    for later in report.changed_since:  # the values left alone are that session's now
+        click.echo(f"To take back what session {later} changed since:\n"
+                   f"  {tool_command('undo', home)} --session {later}")  # fmt: skip
     if report.files_written.files:
         click.echo(values_written(*report.files_written))
     _said_decisions(surfaces, "")

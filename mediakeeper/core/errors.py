@@ -63,6 +63,10 @@ class QueueMissing(QueueError):
     pass
 
 
+class CheckpointMissing(QueueError):
+    """No checkpoint by that name: the command line names the listing of the form typed."""
+
+
 class QueueCorrupt(QueueError):
     pass
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
+from mediakeeper.changes.journal import DECIDE_SUFFIX
 from mediakeeper.changes.writes import (
     ChangeJournal,
     FilesWritten,
@@ -284,7 +285,7 @@ def changed_files(kind: str, name: str, changed: Sequence[str], then: str) -> St
 def new_session(home: Path) -> str:
     """A decision's session id (its change journal's name, what ``undo --session`` takes):
     its moment's, never one given before in the data home (``fs.last_given``)."""
-    return last_given.stamped(home / "status", "decide", suffix="_decide")
+    return last_given.stamped(home / "status", "decide", suffix=DECIDE_SUFFIX)
 
 
 def choose_candidate(home: Path, found: ItemDecisions, choice: Choice, *, dry_run=False) -> str:

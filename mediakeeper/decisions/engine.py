@@ -81,6 +81,7 @@ from mediakeeper.decisions.listing import (
 )
 from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
+from mediakeeper.text.commands import tool_command
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
 
@@ -264,7 +265,22 @@ def resolve(home: Path, kind: str, name: str, code: str | None = None,
             raise DecideError(f"{found.name} has no open {UNIDENTIFIED!r} decision",
                               "`decide KIND NAME` lists them")  # fmt: skip
         return ids.make(kind, str(item["key"]), "", UNIDENTIFIED)
-    return found.only(code, album).id
+    try:
+        return found.only(code, album).id
+    except DecideError:
+        if code and (taken := found.taken(code)) and taken.get("session"):
+            raise _taken_already(home, found.name, code, taken) from None
+        raise
+
+
+def _taken_already(home: Path, name: str, code: str, taken: dict[str, Any]) -> DecideError:
+    """The ``code`` decision of ``name`` answered again: the session that took it (and how),
+    and the whole command that takes it back to answer it again."""
+    how = ", ".join(str(taken[k]) for k in ("what", "by", "at") if taken.get(k))
+    return DecideError(f"{name} has no open {code!r} decision: taken already by session "
+                       f"{taken['session']}" + (f" ({how})" if how else ""),
+                       f"to take it back and answer again: {tool_command('undo', home)} "
+                       f"--session {taken['session']}")  # fmt: skip
 
 
 def behind_named(home: Path, kind: str | None, name: str | None, code: str | None = None,

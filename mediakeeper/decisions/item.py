@@ -29,6 +29,7 @@ from mediakeeper.core.decisions import (
 from mediakeeper.core.errors import MediakeeperError, NotFound
 from mediakeeper.core.questions import DEFAULT, RESTORE, WRITE, Asked, Questions, tag_of
 from mediakeeper.decisions import ids
+from mediakeeper.queue import dismissals
 from mediakeeper.queue.items import COMPLETED, asked_details, is_live, kept_fixes
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.reports.attention import NeedsYou, severity_rank
@@ -136,6 +137,15 @@ class ItemDecisions:
         album = self.album_meant(album)
         return [d for d in self.decisions if d.code == code
                 and (album is None or _same_album(d, album))]  # fmt: skip
+
+    def taken(self, code: str) -> dict[str, Any] | None:
+        """How its ``code`` decision was taken, where it was (what, by whom, when, in which
+        session): its document's finding, else its dismissal in the queue's details."""
+        for finding in self.document.get("findings") or []:
+            if finding.get("code") == code and finding.get("decided"):
+                return dict(finding["decided"])
+        dismissed = ((self.item.get("details") or {}).get(dismissals.KEY) or {}).get(code)
+        return dict(dismissed["decided"]) if dismissed and dismissed.get("decided") else None
 
     def album_meant(self, album: str | None) -> str | None:
         """The album of this item an ``--album`` means, found as every NAME is found (case,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from mediakeeper.core import kinds
-from mediakeeper.core.errors import BatchRunning, LibraryError, QueueError
+from mediakeeper.core.errors import BatchRunning, CheckpointMissing, LibraryError, QueueError
 from mediakeeper.fs import left_behind
 from mediakeeper.fs.links import is_folder_link, not_followed
 from mediakeeper.fs.names import is_junk
@@ -623,7 +623,7 @@ def resolve_checkpoint(store: QueueStore, which: str) -> Path:
     if not path.is_absolute() and not path.exists():
         path = store.checkpoint_dir / which
     if not path.is_file():
-        raise QueueError(f"checkpoint not found: {which}", "--list-checkpoints shows them")
+        raise CheckpointMissing(f"checkpoint not found: {which}")
     return path
 
 

@@ -73,6 +73,13 @@ def queue_manager(kind: str, home: Path | str | None = None) -> str:
     return kind_command(kind, "queue", home)
 
 
+def resume_command(home: Path | str, session: str) -> str:
+    """What resumes exactly ``session`` (``sessions resume ID``: its own options, what it left
+    unfinished and the rest of its batch), where a plain run again would take whatever is
+    pending, as any batch does."""
+    return f"{tool_command('sessions', home)} resume {session}"
+
+
 def waiting_hints(manager: str, noun: str, *, errors: int, skipped: int,
                   retry: str = "") -> list[tuple[str, str]]:  # fmt: skip
     """What lists and takes again a queue's failed and skipped items, each a command to

@@ -44,6 +44,31 @@ def test_a_question_with_its_input_closed_names_yes(tmp_path, music_library):
     assert "not a terminal to ask on: give --yes" in init.stderr
 
 
+def test_a_question_nobody_can_answer_is_said_once_in_the_error_alone(tmp_path, music_library):
+    """Off a terminal with nothing to read (cron's empty input), both forms of a reset of the
+    whole queue say their question once, in the one error line naming --yes: not also on
+    stdout, left without its line feed. A "y" piped in is read, its question a whole line."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    music_library(lib, {"Alpha/Album/01 - Song.flac": {"tags": {"title": "Song"}}})
+    made = closed("", "music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stderr
+    question = "Put all 1 artist of the music queue back to pending?"
+    flag = closed("</dev/null", "music_queue_manager.py", "--home", home, "--reset-all")
+    argv = [sys.executable, "-m", "mediakeeper", "music", "queue", "--home", str(home), "reset",
+            "--all"]  # fmt: skip
+    command = subprocess.run(argv, stdin=subprocess.DEVNULL, env=script_env(),
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    for asked in (flag, command):
+        assert asked.returncode == 2, asked.stdout + asked.stderr
+        assert asked.stdout == "", asked.stdout
+        assert asked.stderr.count(question) == 1, asked.stderr
+        assert asked.stderr.splitlines()[-1] == (f"Error: {question} No answer to read (not a "
+                                                 "terminal): give --yes to go on.")  # fmt: skip
+    piped = closed("<<< y", "music_queue_manager.py", "--home", home, "--reset-all")
+    assert piped.returncode == 0, piped.stdout + piped.stderr
+    assert piped.stdout.startswith(f"{question} [y/N]: y\n"), piped.stdout
+
+
 def test_a_batch_with_its_output_closed_runs_to_its_end(tmp_path, music_library):
     lib, home = tmp_path / "Music", tmp_path / "home"
     music_library(lib, {f"{name}/Album/01 - Song.flac": {"tags": {

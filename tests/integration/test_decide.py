@@ -6,6 +6,7 @@ index and the listing tell it at once. Real files, real scripts."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,8 @@ import mutagen
 import pytest
 
 from mediakeeper.text.slug import slugify
-from tests.helpers import run_counted, run_script, tag_by_hand, wait_until
+from tests.helpers import run_counted, run_script, script_env, tag_by_hand, wait_until
+from tests.helpers.deciding import session_of
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -82,7 +84,7 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     took = decide(home, "music", "Pink Floyd", "--choose", "2")
     assert took.returncode == 0, took.stderr
     assert years(lib) == ["1974"] * 4
-    assert "1 decision closed (undo session " in took.stdout
+    assert "1 decision closed; to take it back:" in took.stdout
     # How the values reached the files, in the words of the batch's summary and of undo.
     assert "values written to 2 files, all in place" in took.stdout.splitlines(), took.stdout
     text = report(home, "Pink Floyd")
@@ -100,6 +102,38 @@ def test_a_choice_is_written_journaled_closed_and_undone(processed):
     assert "inconsistent-year" in decide(home).stdout
 
 
+def test_sessions_show_of_a_decisions_session_names_what_lists_it(processed, child_env):
+    """A decision's session is no batch's: `sessions show` of it points to `undo --list`, which
+    lists it, a whole command run pasted from anywhere (exit 2, as a session not found)."""
+    home, _ = processed
+    session = session_of(decide(home, "music", "Metallica", "--dismiss", "missing-year"))
+    shown = run_script("sessions.py", "--home", home, "show", session)
+    assert shown.returncode == 2, shown.stdout + shown.stderr
+    assert f"{session} is a decision's session, not a batch's" in shown.stderr, shown.stderr
+    pasted = shown.stderr.split("`")[1]
+    assert pasted.endswith(f" --home {home} --list"), shown.stderr
+    listed = subprocess.run(shlex.split(pasted), cwd="/", env=child_env, capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert listed.returncode == 0 and f"{session}  decided " in listed.stdout, listed.stdout
+
+
+def test_a_decision_answered_again_says_which_session_took_it_and_its_undo(processed):
+    """Answering a decision taken already names the session that took it and the whole
+    command that takes it back (exit 2, nothing written); pasted, the decision is open again."""
+    home, lib = processed
+    session = session_of(decide(home, "music", "Pink Floyd", "--choose", "2"))
+    again = decide(home, "music", "Pink Floyd", "--code", "inconsistent-year", "--choose", "1")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert years(lib) == ["1974"] * 4
+    assert f"taken already by session {session}" in again.stderr, again.stderr
+    pasted = again.stderr.split("answer again: ", 1)[1].rstrip(")\n")
+    assert pasted.endswith(f" --session {session}"), again.stderr
+    undone = subprocess.run(shlex.split(pasted), cwd="/", env=script_env(), capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert "inconsistent-year" in decide(home).stdout
+
+
 def test_a_value_set_and_a_dismissal_close_the_rest(processed):
     home, lib = processed
     took = decide(home, "music", "Metallica", "--set", "artist=Metallica")
@@ -109,7 +143,7 @@ def test_a_value_set_and_a_dismissal_close_the_rest(processed):
     left = decide(home, "music", "Metallica").stdout
     assert "missing-year" in left and "missing-artist" not in left
     gone = decide(home, "music", "Metallica", "--dismiss", "missing-year")
-    assert "1 decision closed (undo session " in gone.stdout  # a dismissal is undone alike
+    assert "1 decision closed; to take it back:" in gone.stdout  # a dismissal is undone alike
     assert "values written" not in gone.stdout  # a dismissal writes no file
     assert "(dismissed: left as it is by " in report(home, "Metallica")
     assert "**0 decisions for you**" in report(home, "Metallica")

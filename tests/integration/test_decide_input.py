@@ -35,7 +35,7 @@ def test_every_field_of_the_tag_table_is_set_in_the_users_words_and_undone(proce
     assert written["composer"] == ["James Hetfield"] and written["isrc"] == ["USEE10001992"]
     assert written["originaldate"] == ["1986"] and written["albumartist"] == ["Metallica"]
     assert written["bpm"] == ["120"]
-    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert "5 values restored" in undone.stdout

@@ -53,7 +53,7 @@ def test_an_item_whose_name_is_not_utf8_is_listed_shown_decided_and_undone(tmp_p
     assert b"unreadable-file" in shown.stdout
     by_id = decide_bytes(home, "--id", decision["id"], "--dismiss", "unreadable-file")
     assert by_id.returncode == 0, by_id.stderr.decode(errors="replace")
-    session = re.search(rb"undo session (\S+)\)", by_id.stdout).group(1).decode()
+    session = re.search(rb"--session (\S+)$", by_id.stdout, re.M).group(1).decode()
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     again = decide_bytes(home, "--json")

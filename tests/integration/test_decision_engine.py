@@ -116,7 +116,7 @@ def test_a_dismissal_is_a_session_undone_as_any_change(home):
     year = one(decisions_of(home, "Pink Floyd"), "missing-year")
     took = decide(home, "--id", year["id"], "--dismiss")
     assert took.returncode == 0, took.stdout + took.stderr
-    session = re.search(r"undo session (\S+)\)", took.stdout).group(1)
+    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
     assert year["id"] not in {d["id"] for d in decisions_of(home, "Pink Floyd")}
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr

@@ -80,7 +80,7 @@ def test_the_server_never_lists_a_decision_taken_elsewhere_and_lists_what_decide
         assert 'data-failures="music"' in server.get("/").text
 
         # Undone in a terminal: asked again, listed again.
-        session = re.search(r"undo session (\S+)\)", took.stdout).group(1)
+        session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
         undone = run_script("undo_changes.py", "--home", home, "--session", session)
         assert undone.returncode == 0, undone.stdout + undone.stderr
         listed = server.get("/api/decisions").json()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import subprocess
 
@@ -17,7 +16,7 @@ from mutagen.id3 import ID3
 
 from mediakeeper.demo.tracks import make_id3v22
 from tests.helpers import run_script
-from tests.helpers.deciding import decide
+from tests.helpers.deciding import decide, session_of
 from tests.integration.serving import serve
 
 VALUES = {"title": "Old Song", "artist": "Abba", "albumartist": "Abba", "album": "Album",
@@ -78,7 +77,7 @@ def test_a_v22_tag_is_upgraded_to_v24_and_undone_byte_for_byte(legacy):
     assert ffprobe_tags(track) == frames_before  # the same values, as another reader sees
     assert "legacy-tag" not in open_codes(home)
 
-    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    session = session_of(took)
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert sha(track) == original
@@ -150,7 +149,7 @@ def test_the_upgrade_is_journaled_in_the_changes_folder_and_an_older_homes_is_un
     original = sha(track)
     took = decide(home, "music", "Abba", "--code", "legacy-tag", "--choose", "1")
     assert took.returncode == 0, took.stdout + took.stderr
-    session = re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    session = session_of(took)
     journal = home / "status" / "changes" / "swapped" / f"{session}.jsonl"
     assert journal.is_file() and not (home / "status" / "verify" / "restored").exists()
     if release == "older":  # where the last release wrote it

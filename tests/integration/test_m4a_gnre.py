@@ -80,7 +80,7 @@ def test_a_gnre_genre_is_read_as_its_name_and_a_genre_set_writes_the_text_atom(l
     assert b"gnre" not in after, "players would disagree: gnre Rock beside a ©gen"
     assert atoms(path)["\xa9gen"] == ["Disco"] and ffprobe_genre(path) == "Disco"
 
-    session = re.search(r"undo session (\S+)\)", took.stdout).group(1)
+    session = re.search(r"--session (\S+)$", took.stdout, re.M).group(1)
     undone = run_script("undo_changes.py", "--home", home, "--session", session)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert path.read_bytes() == before

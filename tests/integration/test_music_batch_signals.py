@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import random
+import shlex
 import shutil
 import signal
 import subprocess
@@ -265,8 +266,10 @@ def start_and_wait_for_first_artist(music_popen, home: Path, lib: Path) -> subpr
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
-    signum, libraries, tmp_path, music_popen, music_script, music_queue, library_tags
+    signum, libraries, tmp_path, music_popen, music_queue, library_tags, child_env
 ):
+    """Stopped, the batch names the command that resumes exactly its session; pasted from
+    anywhere, it finishes the work, nothing done twice."""
     lib, home = copy_library(libraries, "large", tmp_path)
     # File lists an older run left, superseded: past the size at which a batch's end folds.
     files_log = home / "status/music" / FILES_LOG
@@ -278,7 +281,8 @@ def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
     out, err = proc.communicate(timeout=60)
 
     assert proc.returncode == 130, out + err
-    assert "interrupted:" in out and "put back to pending" in out
+    [stopped] = [line for line in out.splitlines() if line.startswith("interrupted:")]
+    assert "put back to pending; to resume this session: " in stopped, out
     # Answered at once: the fold is left to the next batch that ends whole.
     assert files_log.read_text().startswith(stale)
     queue = music_queue(home)
@@ -296,7 +300,10 @@ def test_interrupt_mid_batch_releases_the_rest_and_the_next_run_finishes_it(
     )
     assert temp_leftovers(lib) == []
 
-    resumed = music_script("process_music_batch.py", "--home", home, "--batch-size", 1000)
+    resume = stopped.split("to resume this session: ", 1)[1]
+    assert resume.endswith(f" --home {home} resume {first_log.stem}"), resume
+    resumed = subprocess.run(shlex.split(resume), cwd="/", env=child_env, capture_output=True,
+                             text=True, timeout=600)  # fmt: skip
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "released" not in resumed.stdout  # nothing was left claimed
     assert FOLDED in json.loads(files_log.read_text().splitlines()[0])  # folded at its end

@@ -22,6 +22,7 @@ from tests.helpers import (
     queue_manager_cli,
     refuse_scandir,
     run_pasted,
+    script_env,
     wait_until,
 )
 from utilities.music_queue_manager import main
@@ -772,6 +773,24 @@ def test_restore_a_checkpoint_that_does_not_exist(cli, queue):
     assert "checkpoint not found" in result.output and "--list-checkpoints" in result.output
     none_yet = cli("--restore-checkpoint", "latest")
     assert none_yet.exit_code == 2 and "no checkpoints" in none_yet.output
+
+
+def test_a_checkpoint_not_found_names_the_listing_of_the_form_typed(home, queue):
+    """The flag's restore names --list-checkpoints, the command's `checkpoint list`, where each
+    was typed: a whole command each, run pasted from anywhere."""
+    missing = "checkpoint_1999-01-01_artist_000.json"
+    music = [sys.executable, "-m", "mediakeeper", "music", "queue", "--home", str(home)]
+    for typed, listing in (([*music, "--restore-checkpoint", missing], "--list-checkpoints"),
+                           ([*music, "checkpoint", "restore", missing], "checkpoint list")):
+        refused = subprocess.run(typed, cwd="/", env=script_env(), capture_output=True,
+                                 text=True, timeout=120)  # fmt: skip
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"checkpoint not found: {missing}" in refused.stderr, refused.stderr
+        pasted = refused.stderr.split("`")[1]
+        assert pasted.endswith(f"--home {home} {listing}"), refused.stderr
+        listed = subprocess.run(shlex.split(pasted), cwd="/", env=script_env(),
+                                capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert listed.returncode == 0 and "0 checkpoints in " in listed.stdout, listed.stdout
 
 
 def test_prune_checkpoints_keeps_the_newest(cli, queue):

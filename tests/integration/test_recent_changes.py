@@ -83,10 +83,10 @@ def test_an_answer_that_writes_tags_is_listed_as_decides_session(processed):
     answered = run_script("decide.py", "--home", home, "music", "Metallica", "--code",
                           "missing-artist", "--set", "artist=Metallica")  # fmt: skip
     assert answered.returncode == 0, answered.stdout + answered.stderr
-    session = re.search(r"undo session (\S+)\)", answered.stdout).group(1)
+    session = re.search(r"--session (\S+)$", answered.stdout, re.M).group(1)
     typed = run_script("decide.py", "--home", home, "music", "Clean", "--set", "composer=Someone")
     assert typed.returncode == 0, typed.stdout + typed.stderr
-    value = re.search(r"undo session (\S+)\)", typed.stdout).group(1)
+    value = re.search(r"--session (\S+)$", typed.stdout, re.M).group(1)
     listed = run_script("undo_changes.py", "--home", home, "--list").stdout
     assert f"\n{session}  decided missing-artist for 1 item (music); 1 change to 1 artist\n" \
         in listed, listed  # fmt: skip

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import signal
 import subprocess
 import sys
@@ -107,7 +108,8 @@ def test_a_session_made_again_and_undone_again_is_not_marked_undone_by_an_undo_t
     processed, music_script, library_tags
 ):
     """Undone, then made again by undoing its undo, a session's values are that undo's: its
-    own undo leaves each alone (exit 1), naming the undo whose undo takes them back. Nothing
+    own undo leaves each alone (exit 1), naming the undo whose undo takes them back, as a
+    whole command run pasted from anywhere. Nothing
     of it came back, so it is not marked (partly) undone: the list says it stands, and once
     that undo is undone it says which undo put its values back."""
     lib, home, original, session = processed
@@ -120,6 +122,9 @@ def test_a_session_made_again_and_undone_again_is_not_marked_undone_by_an_undo_t
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert f"changed again by session {redo} since" in refused.stdout
     assert library_tags(lib) == fixed
+    said = refused.stdout.splitlines()
+    pasted = said[said.index(f"To take back what session {redo} changed since:") + 1]
+    assert pasted.startswith("  ") and pasted.endswith(f" --home {home} --session {redo}")
 
     def row(of: str) -> dict:
         shown = music_script("undo_changes.py", "--home", home, "--list", "--json")
@@ -128,7 +133,8 @@ def test_a_session_made_again_and_undone_again_is_not_marked_undone_by_an_undo_t
     assert row(session)["undone"] is None  # its values stand
     listed = music_script("undo_changes.py", "--home", home, "--list").stdout
     assert re.search(rf"^{re.escape(session)}  2 changes to 2 artists$", listed, re.M), listed
-    back = music_script("undo_changes.py", "--home", home, "--session", redo)
+    back = subprocess.run(shlex.split(pasted), cwd="/", env=script_env(), capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
     assert back.returncode == 0, back.stdout + back.stderr
     assert library_tags(lib) == original
     assert row(session)["undone"] == {"at": row(session)["undone"]["at"], "by": by,

@@ -23,7 +23,7 @@ from mutagen.id3 import ID3
 from mediakeeper.core import writemode
 from mediakeeper.demo.tracks import make_id3v1_only, make_id3v22
 from tests.helpers import run_script
-from tests.helpers.deciding import decide
+from tests.helpers.deciding import decide, session_of
 from tests.integration.test_inplace_kills import workers_gone
 
 V1 = "Abba/1976 - Arrival/01 - Dancing Queen.mp3"
@@ -72,7 +72,7 @@ def composer_set(home: Path, how: str) -> str:
     took = decide(home, "music", "Abba", "--set", "composer=Benny Andersson", "--scope", "item")
     assert took.returncode == 0, took.stdout + took.stderr
     assert f"values written to 2 files, {how}" in took.stdout, took.stdout
-    return re.search(r"\(undo session (\S+)\)", took.stdout).group(1)
+    return session_of(took)
 
 
 def undone(home: Path, session: str) -> str:

@@ -19,7 +19,8 @@ from tests.helpers.processes import run_script
 from tests.integration.serving import serve
 from tests.integration.test_decisions_truth import DECISIONS, library_spec
 
-UNDONE = r"\(undo session (\S+)\)"  # what a decision or an undo prints: its own session
+# Its own session, as an undo prints it, else as a decision does (the command undoing it).
+UNDONE = (r"\(undo session (\S+)\)", r"^  .* undo .*--session (\S+)$")
 YEAR = ("--code", "inconsistent-year")  # Pink Floyd's one decision
 
 
@@ -52,7 +53,7 @@ def codes_of(home, name: str) -> set[str]:
 
 def took(run) -> str:
     assert run.returncode == 0, run.stdout + run.stderr
-    return re.search(UNDONE, run.stdout).group(1)
+    return next(found.group(1) for said in UNDONE if (found := re.search(said, run.stdout, re.M)))
 
 
 def nina(home) -> list[dict]:
