@@ -94,27 +94,39 @@ def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
         server.stop()
 
 
+def _release_opus(tmp_path: Path) -> tuple[Path, dict, str, int]:
+    """A scanned home, its release-level group, that group's Opus copy of song 1 and the
+    choice that keeps it: (home, group, the Opus file, its choice number)."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    release = next(g for g in scanned(home, lib) if g["level"] == "release")
+    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
+    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    return home, release, opus, choice
+
+
+def _chosen(page, url: str, group: dict, choice: int):
+    """The page at ``url`` with ``group``'s evidence opened and ``choice`` pressed: its
+    question."""
+    page.goto(url + "/")
+    acts = page.locator(f'.acts[data-kind="dupes"][data-name="{group["id"]}"]')
+    question = page.locator(".question", has=acts)
+    question.get_by_role("link", name="Evidence and choices").click()
+    question.locator(f'.decision button[data-choose="{choice}"]').click()
+    return question
+
+
 def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
     """Keeping the compilation's Opus copy of song 1 instead of its FLAC writes into the Opus
     the MusicBrainz recording id only the FLAC carries, before the FLAC is set aside: the
     preview shows that write beside the move (it showed the move alone), and the take
     writes exactly the value it showed."""
-    lib = build(tmp_path)
-    home = tmp_path / "home"
-    groups = scanned(home, lib)
-    release = next(g for g in groups if g["level"] == "release")
-    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
-    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    home, release, opus, choice = _release_opus(tmp_path)
     server = serve(home)
     try:
         page = browser.new_page()
         errors = page_errors(page)
-        page.goto(server.url + "/")
-        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{release["id"]}"]')
-        question = page.locator(".question", has=acts)
-        question.get_by_role("link", name="Evidence and choices").click()
-        question.locator(f'.decision button[data-choose="{choice}"]').click()
-        preview = question.locator(".preview")
+        preview = _chosen(page, server.url, release, choice).locator(".preview")
         expect(preview).to_contain_text("moves", timeout=30_000)
         expect(preview).to_contain_text("1 value would be written to 1 file")
         row = preview.locator("tr", has_text="musicbrainz_trackid")
@@ -155,11 +167,7 @@ def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browse
 def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
     """The copy to keep retagged by another program after the scan: the take leaves the
     group alone, and the page says so in words, each file and why (it said "HTTP 409")."""
-    lib = build(tmp_path)
-    home = tmp_path / "home"
-    release = next(g for g in scanned(home, lib) if g["level"] == "release")
-    opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
-    choice = 3 + [c["path"] for c in release["copies"] if c["path"] != release["best"]].index(opus)
+    home, release, opus, choice = _release_opus(tmp_path)
     retagged = mutagen.File(opus)
     retagged["comment"] = ["retagged elsewhere"]
     retagged.save()
@@ -167,11 +175,7 @@ def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
     try:
         page = browser.new_page()
         errors = page_errors(page)
-        page.goto(server.url + "/")
-        acts = page.locator(f'.acts[data-kind="dupes"][data-name="{release["id"]}"]')
-        question = page.locator(".question", has=acts)
-        question.get_by_role("link", name="Evidence and choices").click()
-        question.locator(f'.decision button[data-choose="{choice}"]').click()
+        question = _chosen(page, server.url, release, choice)
         question.locator(".preview").get_by_role("button", name="Take it").click()
         said = page.locator("#said")
         expect(said).to_contain_text(f"Left alone — {opus}: the copy kept was changed",
