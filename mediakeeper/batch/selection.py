@@ -135,9 +135,10 @@ def find_named(settings: Settings, kind: str, name: str, dry_run: bool) -> dict[
 
 def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool, named: bool = False) -> None:
     """``options`` narrowed for ``--enrich``, or made able to take the one item
-    ``--<noun> NAME`` chose (``named``: ``only_item``). The items of ``--keys-from`` and
-    ``--resume`` are taken only as their statuses stand: one done or skipped meanwhile (by
-    another batch, or a person) is left as it is."""
+    ``--<noun> NAME`` chose (``named``: ``only_item``; or every key's, ``run_batch``'s
+    ``again``). The items of ``--keys-from`` and ``--resume`` are taken only as their
+    statuses stand: one done or skipped meanwhile (by another batch, or a person) is left
+    as it is."""
     if enrich:  # completed items that were processed offline (--<noun> NAME: just that one)
         enrich_only(store, options)
     elif named:

@@ -151,7 +151,8 @@ def _verify(home, albums: list[scrub.Album], told: _Told) -> int:
     whatever its status; its exit code (1: an album failed or needs you)."""
     try:
         result = run_batch(home, scrub.KIND, batch_size=len(albums), retry_errors=True,
-                           keys=[album.key for album in albums], hooks=told)  # fmt: skip
+                           keys=[album.key for album in albums], again=True,
+                           hooks=told)  # fmt: skip
     except ConfigError:  # the settings: every album would fail the same way
         raise
     except MediakeeperError as err:  # before any album: none of them verified

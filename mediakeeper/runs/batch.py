@@ -109,6 +109,7 @@ class Batch:
     resume: str | None = None
     args: list[str] = field(default_factory=list)  # how it was started, for a resume
     refused: list[str] = field(default_factory=list)  # a cluster's workers refused, one line each
+    again: bool = False  # its keys' items taken whatever their status (``prepare``)
 
     @property
     def settings(self) -> Settings:
@@ -146,13 +147,15 @@ class Batch:
 
     def select(self, store: QueueStore) -> None:
         """What the runner takes beyond the next pending items: the one item asked for by
-        name (whatever its status), or for ``enrich`` the items whose lookups wait."""
+        name (whatever its status), the items of ``keys`` (``again``: whatever their
+        status), or for ``enrich`` the items whose lookups wait."""
         named = bool(self.item) and not self.resume
         if named:
             selection.only_item(self.settings, self.record.name, self.options, self.item,
                                 dry_run=False, overwrite=self.overwrite,
                                 holds_output=self.holds_output)  # fmt: skip
-        selection.narrow(store, self.options, enrich=self.enrich, named=named)
+        # Its items taken whatever their status: the one named, or every key's (``again``).
+        selection.narrow(store, self.options, enrich=self.enrich, named=named or self.again)
 
     def run_items(self, store: QueueStore, hooks: Hooks) -> tuple[Session, BatchReport]:
         """The kind's check before any item is claimed, then the items claimed, run through
@@ -208,6 +211,7 @@ def prepare(
     item: str | None = None,
     resume: str | None = None,
     keys: list[str] | None = None,
+    again: bool = False,
     retry_errors: bool = False,
     offline: bool = False,
     enrich: bool = False,
@@ -225,7 +229,10 @@ def prepare(
     touched. ``library``, ``checkpoint_every`` and ``scheduler`` were read into ``settings``
     already. A kind whose heavy step goes to a cluster has its scheduler reached and its
     workers judged here (a real run; ``ask_scheduler=False``: its settings only, as a dry
-    run's, for ``schedule``, whose batches run when the scheduler is up or not)."""
+    run's, for ``schedule``, whose batches run when the scheduler is up or not). ``again``:
+    with ``keys``, each of their items taken whatever its status, a completed or skipped one
+    back to pending first (a scrub verifies its albums again; ``--keys-from`` takes each
+    only as its status stands)."""
     del library, checkpoint_every, scheduler  # in the settings (open_home)
     record = _record(kind)
     plan = _plan(record)
@@ -248,6 +255,8 @@ def prepare(
         if item or resume:
             raise UsageError(f"give --keys-from, --{record.noun} or --resume, one of them")
         selection.keys_only(settings, record.name, options, keys)
+    elif again:
+        raise UsageError("again= takes the items of keys= again: give keys too")
     # The cluster last: the refusals above cost nothing, reaching a scheduler seconds.
     asked = not dry_run if ask_scheduler is None else ask_scheduler
     target, refused = cluster_target(settings, record.name, plan.heavy, dry_run=not asked)
@@ -255,7 +264,7 @@ def prepare(
               cluster=target)  # fmt: skip
     make_job = plan.jobs(run)
     return Batch(record, plan, run, make_job, options, enrich, item, resume, list(args or []),
-                 refused)  # fmt: skip
+                 refused, again)  # fmt: skip
 
 
 def default_workers(plan: BatchPlan) -> int:
