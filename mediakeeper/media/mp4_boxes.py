@@ -4,9 +4,9 @@ Every box begins with its size (32 bits; 1: a 64-bit size follows; 0: it runs to
 its parent) and its four-letter type. One walk over those headers serves whoever needs a
 file's structure without a parser: the byte where an audio file's last box ends
 (``promised``), a video cut short (``movies.cut_short``). Each caller says what an odd header
-means to it; the walk reads sixteen bytes a box and nothing of their content. (The tag
-reader's genre atoms, ``tags.mp4_genre``, keep their own walk: ``media`` reads tags, so
-``tags`` reads nothing of ``media``.)
+means to it; the walk reads sixteen bytes a box and nothing of their content. (The tag code
+keeps its own walk, ``tags.mp4_atoms``: ``media`` reads tags, so ``tags`` reads nothing of
+``media``.)
 """
 
 from __future__ import annotations

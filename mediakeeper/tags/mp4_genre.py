@@ -10,19 +10,18 @@ then showed the old numeric genre first, or both. ``©gen`` is the atom that rep
 comes last in the file), and a write keeps its values and drops ``gnre``, so every player
 then agrees.
 
-mutagen's atom tree is not public, so the ``ilst`` atom's children are found here by their
-headers (a few reads: nothing is read in full), at most ``MOST_ATOMS`` of them at a level.
+mutagen's atom tree is not public, so the ``ilst`` atom's children are found by their
+headers (``mp4_atoms``).
 """
 
 from __future__ import annotations
 
 import os
-import struct
 from typing import Any, BinaryIO
 
+from mediakeeper.tags.mp4_atoms import children
 from mediakeeper.tags.table import FIELD_OF
 
-MOST_ATOMS = 10_000  # children of one atom walked, at most (a tag list holds some dozens)
 _GENRE = FIELD_OF["genre"].mp4  # ©gen, as the tag table keys it
 _NUMBERED = b"gnre"
 
@@ -54,39 +53,13 @@ def _genre_atoms(source: BinaryIO) -> dict[bytes, tuple[int, int]]:
     end = source.seek(0, os.SEEK_END)
     span = (0, end)
     for name, skip in ((b"moov", 0), (b"udta", 0), (b"meta", 4), (b"ilst", 0)):
-        found = next((a for a in _children(source, *span) if a[0] == name), None)
+        found = next((a for a in children(source, *span) if a.name == name), None)
         if found is None:
             return {}
-        span = (found[1] + skip, found[2])
+        span = (found.content + skip, found.end)
     wanted: dict[bytes, tuple[int, int]] = {}
-    for place, (name, start, stop) in enumerate(_children(source, *span)):
-        if name in (_NUMBERED, _GENRE.encode("latin-1")) and name not in wanted:
-            values = sum(1 for child in _children(source, start, stop) if child[0] == b"data")
-            wanted[name] = (place, values)
+    for place, atom in enumerate(children(source, *span)):
+        if atom.name in (_NUMBERED, _GENRE.encode("latin-1")) and atom.name not in wanted:
+            values = sum(c.name == b"data" for c in children(source, atom.content, atom.end))
+            wanted[atom.name] = (place, values)
     return wanted
-
-
-def _children(source: BinaryIO, start: int, stop: int):
-    """(name, where its content starts, where it ends) of each atom from ``start`` to
-    ``stop``; one whose size runs past ``stop`` (a cut file) ends the walk."""
-    at = start
-    for _ in range(MOST_ATOMS):
-        if at + 8 > stop:
-            return
-        source.seek(at)
-        head = source.read(8)
-        if len(head) < 8:
-            return
-        size, name = struct.unpack(">I4s", head)
-        content = at + 8
-        if size == 1:  # a 64-bit size follows
-            large = source.read(8)
-            if len(large) < 8:
-                return
-            size, content = struct.unpack(">Q", large)[0], at + 16
-        elif size == 0:  # to the end of its parent
-            size = stop - at
-        if size < content - at or at + size > stop:
-            return
-        yield name, content, at + size
-        at += size

@@ -20,13 +20,13 @@ write rewrites with room, then gets its bytes back too, where mutagen would alwa
 from __future__ import annotations
 
 import hashlib
-import struct
 from typing import BinaryIO, NamedTuple
 
 from mutagen.mp4 import MP4
 
 from mediakeeper.fs.recorded import LIMIT, Span
 from mediakeeper.tags.formats import BY_EXTENSION, load_mp4_audio
+from mediakeeper.tags.mp4_atoms import children
 
 SUFFIXES = (".mp3", ".mp2")  # ID3v2 at the file's start (in WAV and AIFF it is a chunk)
 MP4_SUFFIXES = frozenset(s for s, parse in BY_EXTENSION.items() if parse in (MP4, load_mp4_audio))
@@ -105,20 +105,9 @@ def _trailing_movie(work: BinaryIO, size: int) -> int:
     """The bytes from an MP4's movie atom (``moov``) to its end, where that atom is the last
     of the file's top-level atoms and they fill it exactly; 0 otherwise (damaged, or another
     atom after it)."""
-    at = start = 0
-    last = b""
-    while at + 8 <= size:
-        work.seek(at)
-        header = work.read(16)
-        length, kind = struct.unpack(">I4s", header[:8])
-        if length == 1 and len(header) == 16:  # a 64-bit length follows the type
-            length = struct.unpack(">Q", header[8:])[0]
-        elif length == 0:  # to the end of the file
-            length = size - at
-        if length < 8:
-            return 0
-        start, last, at = at, kind, at + length
-    return size - start if at == size and last == b"moov" else 0
+    atoms = list(children(work, 0, size))  # top level: a handful
+    last = atoms[-1] if atoms else None
+    return size - last.at if last and last.end == size and last.name == b"moov" else 0
 
 
 def _sha256(work: BinaryIO, start: int, end: int) -> str:
