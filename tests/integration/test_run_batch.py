@@ -85,4 +85,6 @@ def test_options_that_do_not_fit_are_refused_before_anything_is_written(three_ar
         mediakeeper.run_batch(home, "music", library=library, offline=True, fetch_covers=True)
     with pytest.raises(UsageError, match="makes no web lookups"):
         mediakeeper.run_batch(home, "verify", library=library, offline=True)
+    with pytest.raises(UsageError, match="again= takes the items of keys= again: give keys"):
+        mediakeeper.run_batch(home, "music", library=library, offline=True, again=True)
     assert not (home / "status" / "music").exists()
