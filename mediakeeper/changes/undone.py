@@ -48,20 +48,30 @@ def note(home: Path, session: str, *, by: str, left: int, kind: str = "", code: 
     jsonlines.append(home / "status" / UNDONE, line)
 
 
-def undone_sessions(home: Path) -> dict[str, Undoing]:
-    """Every session undone now, by id: the latest undo of each, unless that undo's own
-    session was itself undone since (its changes made again)."""
+def latest_undos(home: Path) -> dict[str, Undoing]:
+    """The latest undo of every session ever undone whole, by id, whether it stands or was
+    itself undone since (a group's session made again keeps the kind, code and count its
+    first undo noted: its record went with that undo)."""
     latest: dict[str, Undoing] = {}
     for line in jsonlines.read(home / "status" / UNDONE) or []:
         try:
-            at = datetime.fromisoformat(line["at"])
-            latest[str(line["session"])] = Undoing(
-                str(line["session"]), str(line.get("by") or ""), at, int(line.get("left") or 0),
-                str(line.get("kind") or ""), str(line.get("code") or ""),
-                int(line.get("decided") or 0),
-            )  # fmt: skip
+            at, session = datetime.fromisoformat(line["at"]), str(line["session"])
+            group = (str(line.get("kind") or ""), str(line.get("code") or ""),
+                     int(line.get("decided") or 0))  # fmt: skip
+            if not group[0] and (earlier := latest.get(session)) is not None:
+                group = (earlier.kind, earlier.code, earlier.decided)  # its record went then
+            latest[session] = Undoing(session, str(line.get("by") or ""), at,
+                                      int(line.get("left") or 0), *group)  # fmt: skip
         except (ValueError, KeyError, TypeError):
             continue  # a line not of this shape (edited by hand): that undo is not said
+    return latest
+
+
+def undone_sessions(home: Path, latest: dict[str, Undoing] | None = None) -> dict[str, Undoing]:
+    """Every session undone now, by id: the latest undo of each (``latest``, read here if
+    not given), unless that undo's own session was itself undone since (its changes made
+    again)."""
+    latest = latest_undos(home) if latest is None else latest
 
     def stands(session: str, seen: frozenset[str] = frozenset()) -> bool:
         record = latest.get(session)

@@ -11,7 +11,7 @@ import click
 
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import written_by_session
-from mediakeeper.changes.undone import Undoing, undone_sessions
+from mediakeeper.changes.undone import Undoing, latest_undos, undone_sessions
 from mediakeeper.cli.command import NAMED, Command, ask, echo_json, home_option, settings_for
 from mediakeeper.core import writemode
 from mediakeeper.decisions.recorded import Decided, decided_sessions
@@ -125,9 +125,10 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
     tags, then those of ``decide`` (with the tags they wrote), then the ``dupes set-aside``
     ones, each with what became of it; exits."""
     summed = written_by_session(kind_dir)
-    undone = undone_sessions(home)
+    undos = latest_undos(home)
+    undone = undone_sessions(home, undos)
     undoes = {u.by: sid for sid, u in undone.items() if u.by}
-    decided = {d.session: d for d in decided_sessions(home, undone)}
+    decided = {d.session: d for d in decided_sessions(home, undos)}
     set_aside = moves.sessions(home)  # dupes set-aside: files moved, tags or not
     if as_json:
         echo_json(_listed(summed, decided, set_aside, undone, undoes))

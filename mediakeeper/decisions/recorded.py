@@ -38,9 +38,10 @@ class Decided:
         return f"decided {self.code} for {count(self.items, 'item')}"
 
 
-def decided_sessions(home: Path, undone: dict[str, Undoing]) -> list[Decided]:
-    """Every session of ``decide`` the home records, oldest first, and those ``undone`` (the
-    sessions undone, ``undone_sessions``) whose record went with their undo."""
+def decided_sessions(home: Path, undos: dict[str, Undoing]) -> list[Decided]:
+    """Every session of ``decide`` the home records, oldest first, and those ``undos`` names
+    (every session undone, ``latest_undos``: its undo may have been undone since, which
+    makes its changes again but not its record) whose record went with their undo."""
     found: dict[str, Decided] = {}
     status = home / "status"
     kinds = sorted(p.name for p in status.iterdir() if p.is_dir()) if status.is_dir() else []
@@ -54,7 +55,7 @@ def decided_sessions(home: Path, undone: dict[str, Undoing]) -> list[Decided]:
             session = str(entry.get("session") or path.stem)
             items = entry.get("items") or []
             found[session] = Decided(session, kind, str(entry.get("code") or ""), len(items), at)
-    for session, undoing in undone.items():
+    for session, undoing in undos.items():
         if undoing.kind and session not in found:
             found[session] = Decided(session, undoing.kind, undoing.code, undoing.decided,
                                      undoing.at, recorded=False)  # fmt: skip

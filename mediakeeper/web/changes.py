@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mediakeeper.changes import moves
 from mediakeeper.changes.journal import written_by_session
-from mediakeeper.changes.undone import Undoing, undone_sessions
+from mediakeeper.changes.undone import Undoing, latest_undos, undone_sessions
 from mediakeeper.decisions.recorded import decided_sessions
 from mediakeeper.queue.session_log import load_sessions
 from mediakeeper.reports.weeks import parse_time
@@ -62,8 +62,9 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
     for kind in kinds:
         _batches(status, kind, change)
         _tag_writes(status, kind, change)
-    undone = undone_sessions(home)
-    _decisions(home, undone, change)
+    undos = latest_undos(home)
+    undone = undone_sessions(home, undos)
+    _decisions(home, undos, change)
     _set_asides(home, change)
     _undone(undone, found)
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
@@ -91,10 +92,10 @@ def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
         c.undoable = True
 
 
-def _decisions(home: Path, undone: dict[str, Undoing], change: ChangeOf) -> None:
+def _decisions(home: Path, undos: dict[str, Undoing], change: ChangeOf) -> None:
     """The decisions taken (``decide``, one item's or a group's), from their records; one
-    undone, whose record went with its undo, from the undo's own."""
-    for decided in decided_sessions(home, undone):
+    undone, whose record went with its undo, from the undo's own (``undos``)."""
+    for decided in decided_sessions(home, undos):
         c = change(decided.session, decided.kind, decided.at)
         c.what.append(decided.said)
         c.undoable = decided.recorded

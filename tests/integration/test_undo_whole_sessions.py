@@ -102,6 +102,14 @@ def test_a_choice_taken_back_then_made_again_stays_taken(home):
     redone = undo(home, "--session", took(undone))
     assert "1 decision closed again, as they were" in redone.stdout, redone.stdout
     assert "inconsistent-year" not in codes_of(home, "Pink Floyd")
+    # Made again, it is still listed as the decision it was (its record went with the undo).
+    listed = undo(home, "--list")
+    assert re.search(rf"^{chose}  decided inconsistent-year for 1 item \(music\)", listed.stdout,
+                     re.M), listed.stdout  # fmt: skip
+    [entry] = [s for s in json.loads(undo(home, "--list", "--json").stdout)["sessions"]
+               if s["session"] == chose]  # fmt: skip
+    assert (entry["what"], entry["code"], entry["undone"]) == ("decisions", "inconsistent-year",
+                                                               None)  # fmt: skip
     refused = decide(home, "music", "Pink Floyd", *YEAR, "--choose", "1")
     assert refused.returncode == 2, refused.stdout + refused.stderr  # not open: nothing written
     # The choice is the redo's now: undoing that asks it again.
