@@ -331,13 +331,16 @@ class BatchRunner:
         self.report.lookups, self.report.cache_hits = made[tally.NETWORK], made[tally.CACHE]
 
     def _planned(self) -> int:
-        statuses, keys = self.options.statuses, self.options.keys
+        statuses, keys, size = self.options.statuses, self.options.keys, self.options.size
         eligible = 0
         with self.store.locked() as data:  # (load() would drop the state the claims reuse)
-            # Read through once, not kept: the store holds its items encoded (itemlist.py).
+            # Read through once, not kept: the store holds its items encoded (itemlist.py),
+            # and decodes each it hands out; a batch of ten stops at its tenth.
             for item in scan(data["items"]):
                 eligible += is_eligible(item, statuses, keys)
-        self._planned_count = min(eligible, self.options.size)
+                if eligible >= size:
+                    break
+        self._planned_count = min(eligible, size)
         return self._planned_count
 
     def _claim(self, count: int = 1) -> list[dict[str, Any]]:
