@@ -6,12 +6,17 @@ It wraps the file a change is made in (a patch, a copy, bytes in memory) and pas
 call through; before a page is first written, its bytes as they were are kept. Past
 ``limit`` kept bytes (a save that moves the audio) it stops keeping them and says so: such
 a change is undone by its values instead.
+
+Bytes too many to keep (an MP3's audio between its tags) can be watched instead: whoever
+needs them as they were is called just before the first write that reaches them
+(``watch``), so that bytes no write reaches are not read at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from typing import BinaryIO, NamedTuple
 
 from mediakeeper.fs.patchfile import PAGE, differing
@@ -45,6 +50,7 @@ class Recorded(io.RawIOBase):
         self._limit = limit
         self._before: dict[int, bytes] = {}
         self.overflowed = False
+        self._watched: tuple[int, int, Callable[[], None]] | None = None
 
     def readable(self) -> bool:
         return True
@@ -78,8 +84,19 @@ class Recorded(io.RawIOBase):
         self._keep(size, self._base)
         return self._work.truncate(size)
 
+    def watch(self, start: int, end: int, before_reached: Callable[[], None]) -> None:
+        """Call ``before_reached`` once, just before the first write or truncation that
+        reaches [start, end), those bytes still as they were."""
+        self._watched = (start, end, before_reached)
+
     def _keep(self, start: int, end: int) -> None:
-        """The pages of [start, end) within the old size, kept before they change."""
+        """The pages of [start, end) within the old size, kept before they change (the
+        watcher called first, where they reach its bytes)."""
+        if self._watched is not None and self._watched[0] < end and start < self._watched[1]:
+            before_reached, self._watched = self._watched[2], None
+            pos = self._work.tell()
+            before_reached()
+            self._work.seek(pos)
         if self.overflowed:
             return
         pos = self._work.tell()

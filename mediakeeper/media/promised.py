@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mediakeeper.media import flac_tail, mpeg_frames
-from mediakeeper.media.mp4_boxes import boxes
+from mediakeeper.tags.mp4_atoms import atoms
 
 # mutagen's classes whose length is a count (samples, frames, a granule), by class name:
 # what says it, for a message.
@@ -156,13 +156,11 @@ def _dsf(f) -> int:
 def _mp4(f) -> int:
     """The end of the box that ends last: an MP4 cut short has a box (its ``mdat``, or the
     ``moov`` after it) whose size goes past the file's end."""
-    end = 0
-    for box in boxes(f, 0, _size(f)):
-        if box.end is None:
+    end = 0  # a header no atom has ends the walk: what came before it is what is said
+    for atom in atoms(f, 0, _size(f), most=None):
+        if atom.open:
             return 0  # "to the end of the file": not said
-        if box.end < box.content:
-            return end  # not a box: what came before is what is said
-        end = box.end
+        end = atom.end
     return end
 
 

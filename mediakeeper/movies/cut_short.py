@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from mediakeeper.media.mp4_boxes import boxes
+from mediakeeper.tags.mp4_atoms import atoms
 
 MAX_BOXES = 256  # a fragmented MP4 has a box pair per few seconds: past this, cannot tell
 # The top-level boxes an ISO BMFF / QuickTime file may begin with.
@@ -55,18 +55,16 @@ def _past(what: str, end: int, size: int) -> str:
 
 def _mp4(f, size: int) -> str:
     seen, end = set(), 0
-    for n, box in enumerate(boxes(f, 0, size)):
+    # A header no box has ends the walk: the boxes before it are what is told.
+    for n, box in enumerate(atoms(f, 0, size, most=None)):
         if n == MAX_BOXES:
             return ""  # more boxes than read: cannot tell
-        if box.end is None:  # "to the end of the file": the last box, whole by definition
-            seen.add(box.kind)
-            end = size
-            break
-        if box.end < box.content or not box.kind.isascii():
+        # "To the end of the file" (open): the last box, whole by definition.
+        if not box.open and not box.name.isascii():
             return ""  # not a box header: damage or a misreading, not told apart here
         if box.end > size:
-            return _past(f"its {box.kind.decode(errors='replace')} box", box.end, size)
-        seen.add(box.kind)
+            return _past(f"its {box.name.decode(errors='replace')} box", box.end, size)
+        seen.add(box.name)
         end = box.end
     if end >= size and b"mdat" in seen and b"moov" not in seen and b"moof" not in seen:
         return "it ends without its moov box (the index a player needs, written last)"

@@ -20,11 +20,12 @@ write rewrites with room, then gets its bytes back too, where mutagen would alwa
 from __future__ import annotations
 
 import hashlib
-from typing import BinaryIO, NamedTuple
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from mutagen.mp4 import MP4
 
-from mediakeeper.fs.recorded import LIMIT, Span
+from mediakeeper.fs.recorded import LIMIT, Recorded, Span
 from mediakeeper.tags.formats import BY_EXTENSION, load_mp4_audio
 from mediakeeper.tags.mp4_atoms import children
 
@@ -34,21 +35,34 @@ V1 = 128  # an ID3v1 tag: the file's last bytes, from "TAG"
 _CHUNK = 1 << 20
 
 
-class Ends(NamedTuple):
+@dataclass
+class Ends:
     """An MP3's head (its ID3v2 tag, or nothing) and tail (its ID3v1 tag, or nothing) as
-    they were before a write, and the SHA-256 of the audio between them."""
+    they were before a write, the file's size then, and the SHA-256 of the audio between
+    them: taken just before a write first reaches it (an MP3's tag that changes size moves
+    it), None while none has (an MP4's movie atom rewritten after its audio), so that audio
+    no write reaches is not read at all (a copy's bytes are read once, by the copy)."""
 
     head: bytes
     tail: bytes
-    middle: str
+    size: int
     suffix: str
+    middle: str | None = None
+
+    def read_middle(self, work: BinaryIO) -> None:
+        self.middle = _sha256(work, len(self.head), self.size - len(self.tail))
 
     def replaced(self, work: BinaryIO) -> list[Span] | None:
         """What a write that left ``work`` replaced at the file's two ends; None where it
         changed the audio between them too (or left an end too large to keep)."""
         size = work.seek(0, 2)
         head, tail = _lengths(work, size, self.suffix)
-        if max(head, tail) > LIMIT or _sha256(work, head, size - tail) != self.middle:
+        if max(head, tail) > LIMIT:
+            return None
+        if self.middle is None:  # not written: the same bytes, if still where they were
+            if (head, size - tail) != (len(self.head), self.size - len(self.tail)):
+                return None
+        elif _sha256(work, head, size - tail) != self.middle:
             return None
         spans = []
         if self.head or head:
@@ -58,12 +72,13 @@ class Ends(NamedTuple):
         return spans
 
 
-def before(suffix: str, work: BinaryIO, size: int, *, always: bool = False) -> Ends | None:
+def before(suffix: str, work: Recorded, size: int, *, always: bool = False) -> Ends | None:
     """The ends of an MP3 (a file named with ``suffix``) about to be written, where the write
     may change their size: its tag is not ID3v2.3 or v2.4, which a save keeps as they are
     (``always``: whatever its tag, for a write that puts kept ends back); of an MP4 whose
     movie atom is its last, whatever its tags. None for any other file, or an end too large
-    to keep (its undo goes by its values)."""
+    to keep (its undo goes by its values). ``work`` is watched for the first write that
+    reaches the audio between them (``Ends.middle``)."""
     suffix = suffix.lower()
     if suffix not in SUFFIXES and suffix not in MP4_SUFFIXES:
         return None
@@ -76,8 +91,9 @@ def before(suffix: str, work: BinaryIO, size: int, *, always: bool = False) -> E
     work.seek(0)
     kept_head = work.read(head)
     work.seek(size - tail)
-    kept_tail = work.read(tail)
-    return Ends(kept_head, kept_tail, _sha256(work, head, size - tail), suffix)
+    ends = Ends(kept_head, work.read(tail), size, suffix)
+    work.watch(head, size - tail, lambda: ends.read_middle(work))
+    return ends
 
 
 def _lengths(work: BinaryIO, size: int, suffix: str) -> tuple[int, int]:

@@ -263,3 +263,45 @@ def test_files_made_by_ffmpeg_get_their_bytes_back(tmp_path, mode, music_script)
     assert redone.returncode == 0, redone.stdout + redone.stderr
     assert contents(lib) == fixed_bytes
 
+
+
+def test_an_m4a_written_as_a_copy_reads_its_audio_once_and_its_undo_is_byte_exact(tmp_path):
+    """A copy-mode write of an MP4 whose movie atom is last (as ffmpeg writes it) keeps that
+    atom whole for its undo: the audio before it, which no tag write reaches, is read once,
+    by the copy (``rchar``: every read call, the kernel's copy too), not hashed again before
+    and after the save to find it unchanged (twice over a 500 MB audiobook). Past
+    ``IN_MEMORY_BYTES``, so the copy is made on disk, as a large file's is. Its undo, and the
+    undo of that, still give the bytes back."""
+    from mediakeeper.core import writemode
+    from mediakeeper.fs.safewrite import IN_MEMORY_BYTES
+    from mediakeeper.media import ffmpeg
+    from mediakeeper.system.linux import io_bytes
+    from mediakeeper.tags.writing import BytesBack, FileWrite, write_many
+
+    path = tmp_path / "Book.m4b"
+    seconds = IN_MEMORY_BYTES // 176_400 + 5  # noise in ALAC: about CD's 176,400 bytes a second
+    run = ffmpeg.run(ffmpeg.find(), ["-f", "lavfi", "-i", f"anoisesrc=duration={seconds}",
+                                     "-ac", "2", "-c:a", "alac", "-metadata", "title=Book ",
+                                     "-y", str(path)])  # fmt: skip
+    if run.returncode != 0:
+        pytest.skip(f"this ffmpeg cannot make an ALAC .m4b: {run.last_error}")
+    size = path.stat().st_size
+    assert size > IN_MEMORY_BYTES
+    original = path.read_bytes()
+    copy = writemode.WritePolicy(writemode.COPY, None)
+
+    def written(values, back=None):
+        made: dict = {}
+        read = io_bytes()[0]
+        assert write_many([FileWrite(path, values, back=back, made=made)], policy=copy) == {}
+        return io_bytes()[0] - read, BytesBack(path.stat().st_size, made[path])
+
+    read, fix = written({"title": "Book"})
+    assert fix.spans, "the movie atom kept whole"
+    assert read < size * 1.5, f"{read:,} bytes read for a file of {size:,}"
+    fixed = path.read_bytes()
+    read, undo = written({"title": "Book "}, [fix])
+    assert read < size * 1.5
+    assert path.read_bytes() == original
+    written({"title": "Book"}, [undo])
+    assert path.read_bytes() == fixed
