@@ -65,10 +65,13 @@ def said_whole(home: Path, result: GroupResult, choose: int | None, dry_run: boo
     for group in result.taken:
         for line in _would(group, choose, shown):
             click.echo(line)
-    gained, moved = shown["writes"], shown["moves"]
+    for folder in shown["emptied"]:  # as the take says it
+        click.echo(f"would remove the folder it empties {one_line(folder)}")
+    gained, moved, emptied = shown["writes"], shown["moves"], shown["emptied"]
     what = [f"{count(len(gained), 'value')} written to "
             f"{count(len({w['path'] for w in gained}), 'file')}"] if gained else []
     what += [f"{count(len(moved), 'file')} set aside"] if moved else []
+    what += [f"{count(len(emptied), 'emptied folder')} removed"] if emptied else []
     said_what = f" ({', '.join(what)})" if what else ""
     click.echo(f"dry run: {count(len(result.taken), 'group')} would be decided{said_what}; "
                "nothing moved")  # fmt: skip

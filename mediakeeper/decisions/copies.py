@@ -145,6 +145,30 @@ def would_move(settings: Settings, found: dict[str, Any], keep: str) -> list[tup
     return [(path, moves.in_holding(holding, library, Path(path))) for path in moving]
 
 
+def would_empty(settings: Settings, moving: Collection[str]) -> list[str]:
+    """The library folders that setting aside the files ``moving`` (``would_move``'s) would
+    leave empty, the deepest first, as ``set_aside`` removes them (``moves.prune_emptied``,
+    from each moved file's folder up to the library): a folder on their way up that holds
+    nothing but them, and such folders."""
+    library, moving = library_of(settings), set(moving)
+    on_the_way = {str(folder) for path in moving for folder in Path(path).parents
+                  if library in folder.parents}  # fmt: skip
+    emptied: dict[str, bool] = {}
+
+    def empties(folder: str) -> bool:
+        if folder not in emptied:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                entries = None
+            emptied[folder] = entries is not None and all(
+                empties(e.path) if e.path in on_the_way and e.is_dir(follow_symlinks=False)
+                else e.path in moving for e in entries)  # fmt: skip
+        return emptied[folder]
+
+    return sorted((f for f in on_the_way if empties(f)), reverse=True)
+
+
 def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: list[dict],
                  holding: Path, library: Path) -> None:  # fmt: skip
     """Each group's kept copy checked to be what was graded and given the tags it lacks,

@@ -68,7 +68,8 @@ class GroupResult:
         """A dry run's (``take_group(dry_run=True)``): every field of every file it would
         write (``path``: where the file is), every file it would move, every item it would
         put back, the decisions it would close (``decisions``: each one's ``id`` and
-        ``item``; ``closes``: how many), what would be refused and why; and ``token``, which
+        ``item``; ``closes``: how many), what would be refused and why (a duplicate level's:
+        ``emptied`` too, the library folders its moves leave empty); and ``token``, which
         a take may carry to be refused if the group or any of those files changed since."""
         t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
                                 "closes": 0, "refused": [], "decisions": []}  # fmt: skip
@@ -98,6 +99,9 @@ class GroupResult:
                 shown["moves"] += [{"from": source, "to": str(target), "group": g["id"],
                                     "item": d["item"]} for source, target
                                    in copies.would_move(settings, g, g["best"])]  # fmt: skip
+            # The library folders those moves leave empty, which the take removes.
+            moving = [m["from"] for m in shown["moves"]]
+            shown["emptied"] = copies.would_empty(settings, moving) if best else []
         else:
             shown.update(what=t.what, closes=t.closed, queue=[
                 {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip

@@ -322,7 +322,8 @@ def test_a_level_previewed_counts_each_file_of_an_album_copy_as_the_take_moves_i
     """An album copy is a folder of tracks graded as one copy: a level's keep the best,
     previewed, says each of its files and what comes with them (its cover picture) and
     where each goes, counted so ("5 files set aside": it said the copy alone, as one), and
-    the take then moves exactly those, read back on disk; its undo puts them all back."""
+    the folders it would leave empty; the take then moves exactly those, read back on disk,
+    and removes those folders; its undo puts them all back."""
     lib, home, _ = own_album_copy(library, tmp_path)
     before = tree_of(lib)
     dry = mediakeeper(home, *KEEP_THE_BEST_ALBUMS, "--dry-run")
@@ -330,9 +331,11 @@ def test_a_level_previewed_counts_each_file_of_an_album_copy_as_the_take_moves_i
     assert tree_of(lib) == before
     would = [line.removeprefix("would move ").split(" to ")
              for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
+    emptying = [line.removeprefix("would remove the folder it empties ")
+                for line in dry.stdout.splitlines() if line.startswith("would remove ")]
     assert dry.stdout.splitlines()[-1] == (
-        "dry run: 1 group would be decided (1 value written to 1 file, 5 files set aside); "
-        "nothing moved")  # fmt: skip
+        "dry run: 1 group would be decided (1 value written to 1 file, 5 files set aside, "
+        "2 emptied folders removed); nothing moved")  # fmt: skip
     done = mediakeeper(home, *KEEP_THE_BEST_ALBUMS)
     assert done.returncode == 0, done.stdout + done.stderr
     moved = [line.removeprefix("set aside ").split(" -> ")
@@ -344,7 +347,10 @@ def test_a_level_previewed_counts_each_file_of_an_album_copy_as_the_take_moves_i
     for source, target in moved:  # on disk: out of the library, whole in the holding folder
         assert not Path(source).exists()
         assert Path(target).read_bytes() == before[Path(source).relative_to(lib).as_posix()]
-    assert not (lib / rips).exists()  # the folder goes with them
+    removed = [line.removeprefix("removed the folder it emptied ")
+               for line in done.stdout.splitlines() if line.startswith("removed the folder ")]
+    assert emptying == removed == [str(lib / rips), str(lib / rips.parent)]
+    assert not (lib / rips.parent).exists()  # the folder goes with them, and its artist's
     undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert tree_of(lib) == before
