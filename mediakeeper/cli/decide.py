@@ -62,7 +62,7 @@ from mediakeeper.text.visible import one_line
 @click.option("--json", "as_json", is_flag=True,
               help="Print as one JSON object: the groups, with each decision's id; with KIND "
               "NAME or --id, the decisions with their details and choices. Not with an "
-              "answer.")  # fmt: skip
+              "answer, but --all --dry-run: its preview, as the API's.")  # fmt: skip
 @click.option("--dry-run", is_flag=True,
               help="Show exactly which files and fields it would change; write nothing.")
 @click.option(
@@ -97,7 +97,9 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
     if list_rules or forget:
         _rules(settings.home, forget, as_json)
         return
-    _shaping_alone(as_json=as_json and bool(takes), scope=scope is not None and not values,
+    previewed_whole = whole_group and dry_run  # its --json: the preview, as the API's
+    _shaping_alone(as_json=as_json and bool(takes) and not previewed_whole,
+                   scope=scope is not None and not values,
                    remember=remember and not whole_group)  # fmt: skip
     if fields is not None:  # (none named, or no --choose: the answer's own check says so)
         fields = tuple(dict.fromkeys(f.strip() for f in fields.split(",") if f.strip()))
@@ -112,7 +114,7 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
             from mediakeeper.cli.decide_whole import take_whole_group
 
         take_whole_group(settings.home, kind, name, group, choose, dismiss, values,
-                         remember, dry_run, writing)  # fmt: skip
+                         remember, dry_run, writing, as_json=as_json)  # fmt: skip
         return
     if interactive:
         with collector.loading():

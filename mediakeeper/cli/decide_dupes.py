@@ -16,10 +16,11 @@ from mediakeeper.decisions.item import DecideError
 from mediakeeper.dupes.questions import name_of
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
-from mediakeeper.text.wording import count, format_size
+from mediakeeper.text.wording import count, format_size, value
 
 if TYPE_CHECKING:
     from mediakeeper.decisions.keeping import Taken
+    from mediakeeper.decisions.whole_group import GroupResult
 
 SHOWN_IDS = 3  # groups named on a listing's line before "..."
 
@@ -53,30 +54,43 @@ def group_items(home: Path, code: str) -> None:
     click.echo(f"Keep all of each: {decide} dupes --all --dismiss {code}")
 
 
-def said_whole(home: Path, taken, choose: int | None, dry_run: bool) -> None:
+def said_whole(home: Path, result: GroupResult, choose: int | None, dry_run: bool) -> None:
     """``decide --all``: keep the best (``--choose 1``) or keep all (``--choose 2``,
-    ``--dismiss CODE``) for every open group of a level, as one session (a dry run: the
-    groups it would decide, ``taken``)."""
-    if dry_run:
-        for group in taken:
-            _would(group, choose, "" if choose else dupes.code_of(group), whole=True)
-        click.echo(f"dry run: {count(len(taken), 'group')} would be decided; nothing moved")
+    ``--dismiss CODE``) for every open group of a level, as one session (a dry run: what it
+    would do to each of the groups it would decide, as its API preview says it)."""
+    if not dry_run:
+        said(home, result.taken)
         return
-    said(home, taken)
+    shown = result.preview_json()
+    for group in result.taken:
+        for line in _would(group, choose, shown):
+            click.echo(line)
+    for folder in shown["emptied"]:  # as the take says it
+        click.echo(f"would remove the folder it empties {one_line(folder)}")
+    gained, moved, emptied = shown["writes"], shown["moves"], shown["emptied"]
+    what = [f"{count(len(gained), 'value')} written to "
+            f"{count(len({w['path'] for w in gained}), 'file')}"] if gained else []
+    what += [f"{count(len(moved), 'file')} set aside"] if moved else []
+    what += [f"{count(len(emptied), 'emptied folder')} removed"] if emptied else []
+    said_what = f" ({', '.join(what)})" if what else ""
+    click.echo(f"dry run: {count(len(result.taken), 'group')} would be decided{said_what}; "
+               "nothing moved")  # fmt: skip
 
 
-def _would(group: dict, choose: int | None, dismiss: str | None, *, whole: bool = False) -> None:
-    keep = "" if dismiss else dupes.numbered(group, choose).keep
-    if not keep:  # keep all
-        click.echo(f"would keep all {len(group['copies'])} copies of {group['id']}")
-        return
-    if whole and choose == 1 and group.get("doubt"):  # a level's keep the best leaves it
-        click.echo(f"would leave {group['id']} for you: {one_line(group['doubt'])}")
-        return
-    click.echo(f"would keep {one_line(keep)}")
-    for copy in group["copies"]:
-        if copy["path"] != keep:
-            click.echo(f"would set aside {one_line(copy['path'])}")
+def _would(group: dict, choose: int | None, shown: dict) -> list[str]:
+    """What a level's answer would do to one of its groups: keep all its copies, leave it
+    for a person (a question), or keep its best, each tag the best gains and each file set
+    aside, where it goes (``shown``: the level's preview, ``preview_json``)."""
+    if choose != 1:  # keep all
+        return [f"would keep all {len(group['copies'])} copies of {group['id']}"]
+    if group.get("doubt"):  # a level's keep the best leaves it
+        return [f"would leave {group['id']} for you: {one_line(group['doubt'])}"]
+    gains, moves = ([one for one in shown[part] if one["group"] == group["id"]]
+                    for part in ("writes", "moves"))  # fmt: skip
+    return [f"would keep {one_line(group['best'])}",
+            *(f"would set {w['field']} of {one_line(w['file'])}: {value(w['old'])} -> "
+              f"{value(w['new'])}" for w in gains),
+            *(f"would move {one_line(m['from'])} to {one_line(m['to'])}" for m in moves)]
 
 
 def said(home: Path, taken: Taken, *, stop: bool = True) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from mediakeeper.cli import decide_dupes, decide_said, decide_verify
+from mediakeeper.cli.command import echo_json
 from mediakeeper.core import kinds
 from mediakeeper.core.home import CONFIG_FILE
 from mediakeeper.decisions import engine, whole_group
@@ -20,9 +21,10 @@ from mediakeeper.text.wording import count, plural_of, values_written
 
 
 def take_whole_group(home, kind, name, group, choose, dismiss, values, remember, dry_run,
-                     writing):  # fmt: skip
+                     writing, *, as_json: bool = False):  # fmt: skip
     """``--all``: one choice for every open decision of a group (``group``, or the code
-    ``dismiss`` names), as one session."""
+    ``dismiss`` names), as one session; a dry run's ``as_json``: its preview as the API
+    gives it (``preview_json``)."""
     if name is not None:
         raise DecideError("--all decides a whole group: give KIND, not an item's NAME")
     if values:
@@ -36,10 +38,12 @@ def take_whole_group(home, kind, name, group, choose, dismiss, values, remember,
         raise DecideError("--all --choose N needs the group: --group CODE")
     result = whole_group.take_group(home, kind, code, choose=choose, remember=remember,
                                dry_run=dry_run, writing=writing)  # fmt: skip
-    if result.family == "queue":
+    if as_json:
+        echo_json(result.preview_json())
+    elif result.family == "queue":
         _said_outstanding(home, result.taken, code, dry_run)
     elif result.family == "dupes":
-        decide_dupes.said_whole(home, result.taken, choose, dry_run)
+        decide_dupes.said_whole(home, result, choose, dry_run)
     else:
         _said_group(home, result.kind, code, result.taken, dry_run)
 

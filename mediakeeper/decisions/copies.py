@@ -130,12 +130,43 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
 def would_move(settings: Settings, found: dict[str, Any], keep: str) -> list[tuple[str, Path]]:
     """What keeping the copy ``keep`` of the group ``found`` would set aside, as
     ``set_aside`` moves it: each file of every other copy (an album copy's tracks, not a
-    name of a kept file) with the place it would get in the holding folder."""
+    name of a kept file), and what comes with an album copy whose folder they leave without
+    audio (``_companions``), each with the place it would get in the holding folder."""
     holding, library = holding_of(settings), library_of(settings)
     names_kept = {_file_id(f["path"]) for f in _kept_copy(found, keep)["files"]}
-    return [(file["path"], moves.in_holding(holding, library, Path(file["path"])))
-            for copy in found["copies"] if copy["path"] != keep
-            for file in copy["files"] if _file_id(file["path"]) not in names_kept]  # fmt: skip
+    moving = []
+    for copy in found["copies"]:
+        if copy["path"] == keep:
+            continue
+        files = [f["path"] for f in copy["files"] if _file_id(f["path"]) not in names_kept]
+        moving += files
+        if found["level"] == "album":
+            moving += map(str, _companion_files(Path(copy["path"]), leaving=set(files)))
+    return [(path, moves.in_holding(holding, library, Path(path))) for path in moving]
+
+
+def would_empty(settings: Settings, moving: Collection[str]) -> list[str]:
+    """The library folders that setting aside the files ``moving`` (``would_move``'s) would
+    leave empty, the deepest first, as ``set_aside`` removes them (``moves.prune_emptied``,
+    from each moved file's folder up to the library): a folder on their way up that holds
+    nothing but them, and such folders."""
+    library, moving = library_of(settings), set(moving)
+    on_the_way = {str(folder) for path in moving for folder in Path(path).parents
+                  if library in folder.parents}  # fmt: skip
+    emptied: dict[str, bool] = {}
+
+    def empties(folder: str) -> bool:
+        if folder not in emptied:
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                entries = None
+            emptied[folder] = entries is not None and all(
+                empties(e.path) if e.path in on_the_way and e.is_dir(follow_symlinks=False)
+                else e.path in moving for e in entries)  # fmt: skip
+        return emptied[folder]
+
+    return sorted((f for f in on_the_way if empties(f)), reverse=True)
 
 
 def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: list[dict],
@@ -186,26 +217,31 @@ def _move_one(home: Path, done: SetAside, file: dict[str, Any], target: Path) ->
 
 
 def _companions(home: Path, done: SetAside, folder: Path, holding: Path, library: Path) -> None:
-    """The album folder ``folder``'s pictures, cue sheets, logs and the like (and a file
-    manager's leftovers), set aside with it once no audio file is left in it: what comes with
-    an album goes with it, and the folder it leaves is empty. A folder that still holds a
-    track (one no other copy has) keeps them."""
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return
-    if any(is_audio(name) for name in names):
-        return
-    for name in names:
-        path = folder / name
-        if path.is_symlink() or not path.is_file():
-            continue
-        if os.path.splitext(name)[1].lower() not in COMPANION_SUFFIXES and name not in JUNK_FILES:
-            continue
+    """The album folder ``folder``'s companions (``_companion_files``) set aside with it once
+    no audio file is left in it: what comes with an album goes with it, and the folder it
+    leaves is empty."""
+    for path in _companion_files(folder):
         st = path.stat()
         file = {"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                 "inode": st.st_ino}  # fmt: skip
         _move_one(home, done, file, moves.in_holding(holding, library, path))
+
+
+def _companion_files(folder: Path, leaving: Collection[str] = ()) -> list[Path]:
+    """The album folder ``folder``'s pictures, cue sheets, logs and the like (and a file
+    manager's leftovers), which go with it once it holds no audio file but those
+    ``leaving`` (the paths a preview would move first): none while it still holds a track
+    (one no other copy has), which keeps them."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    if any(is_audio(name) and str(folder / name) not in leaving for name in names):
+        return []
+    return [folder / name for name in names
+            if not (folder / name).is_symlink() and (folder / name).is_file()
+            and (os.path.splitext(name)[1].lower() in COMPANION_SUFFIXES
+                 or name in JUNK_FILES)]  # fmt: skip
 
 
 def _file_id(path: str) -> tuple[int, int] | None:

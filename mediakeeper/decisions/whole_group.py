@@ -43,6 +43,7 @@ class GroupResult:
     code: str
     taken: Any
     choose: int | None = None  # the choice taken for every decision (None: dismissed)
+    home: Path | None = None  # a duplicate level's dry run: where its moves would go
 
     def as_json(self) -> dict[str, Any]:
         t = self.taken
@@ -67,7 +68,8 @@ class GroupResult:
         """A dry run's (``take_group(dry_run=True)``): every field of every file it would
         write (``path``: where the file is), every file it would move, every item it would
         put back, the decisions it would close (``decisions``: each one's ``id`` and
-        ``item``; ``closes``: how many), what would be refused and why; and ``token``, which
+        ``item``; ``closes``: how many), what would be refused and why (a duplicate level's:
+        ``emptied`` too, the library folders its moves leave empty); and ``token``, which
         a take may carry to be refused if the group or any of those files changed since."""
         t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
                                 "closes": 0, "refused": [], "decisions": []}  # fmt: skip
@@ -82,17 +84,24 @@ class GroupResult:
             best = self.choose == 1  # else every copy kept where it is
             shown.update(what=dupes_questions.KEEP_BEST if best else dupes_questions.KEEP_ALL,
                          closes=len(t))
+            settings = load_settings(self.home) if best else None
             for g, d in ((g, group_json(g, full=False)) for g in t):
                 shown["decisions"].append({"id": d["id"], "item": d["item"]})
-                if not best:
+                if not best or g.get("doubt"):  # a question: the take leaves it for you
                     continue
-                # The tags the best gains from the copies set aside, as the take writes them.
+                # The tags the best gains from the copies set aside, as the take writes them,
+                # then each file it sets aside (an album copy's tracks and what comes with
+                # them), where it goes.
                 gains = copies.would_gain(g, g["best"])
-                shown["writes"] += [{"item": d["item"], "path": path, "file": path,
-                                     "field": tag, "old": None, "new": value}
+                shown["writes"] += [{"item": d["item"], "group": g["id"], "path": path,
+                                     "file": path, "field": tag, "old": None, "new": value}
                                     for path, tag, value in gains]  # fmt: skip
-                shown["moves"] += [{"from": c["path"], "group": g["id"], "item": d["item"]}
-                                   for c in g["copies"] if c["path"] != g["best"]]
+                shown["moves"] += [{"from": source, "to": str(target), "group": g["id"],
+                                    "item": d["item"]} for source, target
+                                   in copies.would_move(settings, g, g["best"])]  # fmt: skip
+            # The library folders those moves leave empty, which the take removes.
+            moving = [m["from"] for m in shown["moves"]]
+            shown["emptied"] = copies.would_empty(settings, moving) if best else []
         else:
             shown.update(what=t.what, closes=t.closed, queue=[
                 {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip
@@ -166,7 +175,7 @@ def take_group(home: Path, kind: str | None, code: str, *, choose: int | None = 
                               "`decide` lists the groups")  # fmt: skip
         if dry_run:  # refused as the take would be
             found = keeping.asked(home, code, choose=choose, remember=remember)
-            return GroupResult("dupes", dupes.KIND.name, code, found, choose)
+            return GroupResult("dupes", dupes.KIND.name, code, found, choose, home)
         done = keeping.take_group(home, code, choose=choose, remember=remember)
         return GroupResult("dupes", dupes.KIND.name, code, done, choose)
     held_before = held is not None  # serve's: the decisions it holds answer a dismissal

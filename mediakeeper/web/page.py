@@ -330,7 +330,8 @@ def group_preview(web, kind: str, code: str, choose: int | None, page: int = 1) 
         "whole": found.whole, "pages": max(1, -(-found.items // PREVIEW_PAGE)),
         "items": found.items, "count": found.decisions,
         "writes": len(writes), "files": len({w["path"] for w in writes}),
-        "moves": len(shown["moves"]), "queued": len(shown["queue"]),
+        "moves": len(shown["moves"]), "emptied": shown.get("emptied", []),
+        "queued": len(shown["queue"]),
         "refused": shown["refused"], "token": found.token, "page_size": PREVIEW_PAGE,
     }  # fmt: skip
 

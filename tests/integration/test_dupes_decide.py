@@ -295,3 +295,91 @@ def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp
                       str(home / "set-aside" / rips / f"0{n} - Song {n}.mp3")]
                      for n in (1, 2, 3, 4)]  # fmt: skip
     assert would == moved
+
+
+def own_album_copy(library: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
+    """A copy of ``library`` whose MP3 album copy comes with its cover picture, and whose
+    track 4, the one whose recording id the kept FLAC gains, carries an id that ends in a
+    terminal's escape (a tag's value is a file's, shown as any name is), scanned in a home of
+    its own: (library, home, the album group)."""
+    lib = Path(shutil.copytree(library, tmp_path / "Music"))
+    rips = lib / "Artist A." / "Album (mp3)"
+    (rips / "cover.jpg").write_bytes(PNG_1X1)
+    audio = mutagen.File(rips / "04 - Song 4.mp3")
+    audio.tags.delall("UFID")
+    audio.tags.add(UFID(owner="http://musicbrainz.org", data=f"{TRACK_ID}\x1b[2J".encode()))
+    audio.save()
+    home = tmp_path / "home"
+    (album,) = [g for g in scanned(home, lib) if g["level"] == "album"]
+    return lib, home, album
+
+
+KEEP_THE_BEST_ALBUMS = ("decide", "--all", "--group", "duplicate-album", "--choose", "1")
+
+
+def test_a_level_previewed_counts_each_file_of_an_album_copy_as_the_take_moves_it(
+        library, tmp_path):  # fmt: skip
+    """An album copy is a folder of tracks graded as one copy: a level's keep the best,
+    previewed, says each of its files and what comes with them (its cover picture) and
+    where each goes, counted so ("5 files set aside": it said the copy alone, as one), and
+    the folders it would leave empty; the take then moves exactly those, read back on disk,
+    and removes those folders; its undo puts them all back."""
+    lib, home, _ = own_album_copy(library, tmp_path)
+    before = tree_of(lib)
+    dry = mediakeeper(home, *KEEP_THE_BEST_ALBUMS, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert tree_of(lib) == before
+    would = [line.removeprefix("would move ").split(" to ")
+             for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
+    emptying = [line.removeprefix("would remove the folder it empties ")
+                for line in dry.stdout.splitlines() if line.startswith("would remove ")]
+    assert dry.stdout.splitlines()[-1] == (
+        "dry run: 1 group would be decided (1 value written to 1 file, 5 files set aside, "
+        "2 emptied folders removed); nothing moved")  # fmt: skip
+    done = mediakeeper(home, *KEEP_THE_BEST_ALBUMS)
+    assert done.returncode == 0, done.stdout + done.stderr
+    moved = [line.removeprefix("set aside ").split(" -> ")
+             for line in done.stdout.splitlines() if line.startswith("set aside ")]  # fmt: skip
+    rips = Path("Artist A.") / "Album (mp3)"
+    names = [*(f"0{n} - Song {n}.mp3" for n in (1, 2, 3, 4)), "cover.jpg"]
+    assert would == moved == [[str(lib / rips / name), str(home / "set-aside" / rips / name)]
+                              for name in names]  # fmt: skip
+    for source, target in moved:  # on disk: out of the library, whole in the holding folder
+        assert not Path(source).exists()
+        assert Path(target).read_bytes() == before[Path(source).relative_to(lib).as_posix()]
+    removed = [line.removeprefix("removed the folder it emptied ")
+               for line in done.stdout.splitlines() if line.startswith("removed the folder ")]
+    assert emptying == removed == [str(lib / rips), str(lib / rips.parent)]
+    assert not (lib / rips.parent).exists()  # the folder goes with them, and its artist's
+    undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert tree_of(lib) == before
+    assert not any(p.is_file() for p in (home / "set-aside").rglob("*"))
+
+
+def test_a_level_previewed_lists_the_tags_the_kept_copy_gains_as_the_api_does(
+        library, tmp_path):  # fmt: skip
+    """A level's keep the best, previewed in the terminal, says each tag the kept copy would
+    gain from the copies set aside, one line each, its value escaped (it said the copies
+    alone; the page and the API said the gains), and ``--json`` is the API's preview of the
+    same answer."""
+    _, home, album = own_album_copy(library, tmp_path)
+    gains = Path(album["best"]) / "04 - Song 4.flac"
+    dry = mediakeeper(home, *KEEP_THE_BEST_ALBUMS, "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "\x1b" not in dry.stdout
+    assert dry.stdout.splitlines()[:2] == [
+        f"would keep {album['best']}",
+        f"would set musicbrainz_trackid of {gains}: (none) -> '{TRACK_ID}\\x1b[2J'"]
+    shown = mediakeeper(home, *KEEP_THE_BEST_ALBUMS, "--dry-run", "--json")
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    served = serve(home)
+    try:
+        api = served.post("/api/decisions/preview", {"kind": "dupes", "all": True,
+                                                     "code": "duplicate-album", "choose": 1})
+        assert api.status_code == 200, api.text
+    finally:
+        served.stop()
+    assert json.loads(shown.stdout) == api.json()
+    assert [(w["path"], w["field"], w["new"]) for w in api.json()["writes"]] == \
+        [(str(gains), "musicbrainz_trackid", f"{TRACK_ID}\x1b[2J")]  # fmt: skip

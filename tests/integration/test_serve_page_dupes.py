@@ -144,7 +144,9 @@ def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
 def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browser):
     """The whole album level's "keep the best" sets aside the MP3 rip, whose track 4 alone
     carries a MusicBrainz recording id: its preview page says the kept FLAC's track 4 gains
-    it, as the take writes it (it said the copy set aside alone, "no file would be written")."""
+    it, as the take writes it (it said the copy set aside alone, "no file would be written"),
+    and each of the rip's four tracks set aside, counted so (it said "1 file set aside"),
+    with the folders they leave empty."""
     lib = build(tmp_path)
     home = tmp_path / "home"
     album = next(g for g in scanned(home, lib) if g["level"] == "album")
@@ -158,6 +160,13 @@ def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browse
         expect(preview).to_contain_text("1 value would be written to 1 file")
         expect(preview.locator(".preview-page")).to_contain_text(
             f"{kept} musicbrainz_trackid (none) → “5c4f0000-0000-4000-8000-000000000004”")
+        rip = next(c["path"] for c in album["copies"] if c["path"] != album["best"])
+        expect(preview).to_contain_text(
+            "1 value would be written to 1 file, 4 files set aside, 2 emptied folders removed "
+            f"({rip}; {Path(rip).parent})")
+        for n in (1, 2, 3, 4):
+            expect(preview.locator(".preview-page")).to_contain_text(
+                f"{rip}/0{n} - Song {n}.mp3 set aside")
         assert errors == []
         page.close()
     finally:
