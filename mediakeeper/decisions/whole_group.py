@@ -25,6 +25,7 @@ from mediakeeper.decisions.answering import rewriter
 from mediakeeper.decisions.item import DecideError, DoesNotFit, Stale
 from mediakeeper.decisions.listing import HeldDecisions, group_json, queued_choices
 from mediakeeper.dupes import questions as dupes_questions
+from mediakeeper.dupes import saved
 from mediakeeper.fs.identity import identity
 from mediakeeper.queue.fingerprints import FINGERPRINT
 from mediakeeper.queue.items import PENDING
@@ -82,12 +83,15 @@ class GroupResult:
             shown.update(what=DISMISSED, closes=len(t), decisions=list(t))
         elif self.family == "dupes":
             best = self.choose == 1  # else every copy kept where it is
+            # Keeping the best leaves a group whose best the sound cannot tell (its
+            # ``doubt``) open, for a person: neither closed nor moved.
+            decided = [g for g in t if not best or saved.sure(g)]
             shown.update(what=dupes_questions.KEEP_BEST if best else dupes_questions.KEEP_ALL,
-                         closes=len(t))
+                         closes=len(decided))
             settings = load_settings(self.home) if best else None
-            for g, d in ((g, group_json(g, full=False)) for g in t):
+            for g, d in ((g, group_json(g, full=False)) for g in decided):
                 shown["decisions"].append({"id": d["id"], "item": d["item"]})
-                if not best or g.get("doubt"):  # a question: the take leaves it for you
+                if not best:
                     continue
                 # The tags the best gains from the copies set aside, as the take writes them,
                 # then each file it sets aside (an album copy's tracks and what comes with

@@ -107,8 +107,15 @@ def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
     assert every.returncode == 1, every.stdout + every.stderr
     assert f"left for you: group {group['id']}" in every.stdout
     assert genuine.exists() and fake.exists()
+    # Its preview closes nothing and moves nothing, as the take does.
+    said = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1",
+                       "--dry-run", "--json")  # fmt: skip
+    assert said.returncode == 0, said.stdout + said.stderr
+    shown = json.loads(said.stdout)
+    assert (shown["closes"], shown["decisions"], shown["moves"]) == (0, [], []), shown
     level = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert genuine.exists() and fake.exists(), level.stdout + level.stderr
+    assert "0 groups decided (keep the best" in level.stdout, level.stdout
     shown = mediakeeper(home, "decide", "dupes", group["id"])
     assert "cannot tell which is best: its spectrum cannot tell" in shown.stdout, shown.stdout
     numbered = next(line for line in shown.stdout.splitlines() if str(genuine) in line
