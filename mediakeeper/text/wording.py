@@ -73,10 +73,25 @@ def value(text: str | None) -> str:
     ``data:`` URI) by its type and size."""
     if text is None:
         return "(none)"
+    return picture(text) or quoted(text)
+
+
+def in_a_row(text: str | None) -> str:
+    """A tag's value in a preview's row on the page: “in quotes” (the row says it whole, on
+    its lines), a cover by its type and size (never its whole ``data:`` URI), "(none)" when
+    absent or blank."""
+    if not text:
+        return "(none)"
+    return picture(text) or f"“{text}”"
+
+
+def picture(text: str) -> str:
+    """A cover (``tags.cover``'s ``data:`` URI) as a person reads it, by its type and size:
+    "a picture (image/jpeg, 48,213 bytes)"; "" for any other value."""
     if text.startswith("data:image/") and ";base64," in text:
         mime, _, data = text[5:].partition(";base64,")
         return f"a picture ({mime}, {size_of_base64(data):,} bytes)"
-    return quoted(text)
+    return ""
 
 
 def size_of_base64(data: str) -> int:

@@ -52,7 +52,7 @@ from mediakeeper.text.cut import echoed
 from mediakeeper.text.failures import plain_error
 from mediakeeper.text.render import path_under, shown
 from mediakeeper.text.visible import visible
-from mediakeeper.text.wording import number
+from mediakeeper.text.wording import in_a_row, number
 from mediakeeper.watch.state import watch_status
 from mediakeeper.web import changes, library, served
 from mediakeeper.web.batches import running_of
@@ -132,7 +132,8 @@ def match(score) -> str:
 TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word, match=match,
                          number=number, under=path_under,  # under: a file within the album asked
                          urlencode=url_word,  # a link to a name Jinja's own cannot encode
-                         most_characters=words.most_characters)  # a value's box: the API's bound
+                         most_characters=words.most_characters,  # a value's box: the API's bound
+                         tag_value=in_a_row)  # a cover by its type and size
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command,
                          most_searched=library.MOST_SEARCHED)  # fmt: skip

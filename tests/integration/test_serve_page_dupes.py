@@ -10,12 +10,31 @@ from pathlib import Path
 
 import mutagen
 import pytest
+from mutagen.flac import Picture
+from mutagen.id3 import APIC
 
+from mediakeeper.demo.tracks import PNG_1X1
 from tests.helpers.dupes import build, scanned
 from tests.integration.serving import page_errors, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
+
+
+# A cover as a preview says it (never its whole ``data:`` URI).
+PICTURE = f"a picture (image/png, {len(PNG_1X1):,} bytes)"
+
+
+def with_cover(path: Path) -> None:
+    """``path`` given an embedded front cover: what a kept copy without one gains."""
+    audio = mutagen.File(path)
+    if path.suffix == ".mp3":
+        audio.tags.add(APIC(encoding=3, mime="image/png", type=3, desc="", data=PNG_1X1))
+    else:
+        picture = Picture()
+        picture.type, picture.mime, picture.data = 3, "image/png", PNG_1X1
+        audio.add_picture(picture)
+    audio.save()
 
 
 def digests(group) -> dict[str, str]:
@@ -98,6 +117,7 @@ def _release_opus(tmp_path: Path) -> tuple[Path, dict, str, int]:
     """A scanned home, its release-level group, that group's Opus copy of song 1 and the
     choice that keeps it: (home, group, the Opus file, its choice number)."""
     lib = build(tmp_path)
+    with_cover(lib / "Artist A" / "Album" / "01 - Song 1.flac")  # the Opus has none
     home = tmp_path / "home"
     release = next(g for g in scanned(home, lib) if g["level"] == "release")
     opus = next(c["path"] for c in release["copies"] if c["path"].endswith(".opus"))
@@ -118,9 +138,10 @@ def _chosen(page, url: str, group: dict, choice: int):
 
 def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
     """Keeping the compilation's Opus copy of song 1 instead of its FLAC writes into the Opus
-    the MusicBrainz recording id only the FLAC carries, before the FLAC is set aside: the
-    preview shows that write beside the move (it showed the move alone), and the take
-    writes exactly the value it showed."""
+    the MusicBrainz recording id and the cover only the FLAC carries, before the FLAC is set
+    aside: the preview shows those writes beside the move (it showed the move alone), the
+    cover by its type and size (it showed its whole ``data:`` URI), and the take writes
+    exactly the value it showed."""
     home, release, opus, choice = _release_opus(tmp_path)
     server = serve(home)
     try:
@@ -128,9 +149,12 @@ def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
         errors = page_errors(page)
         preview = _chosen(page, server.url, release, choice).locator(".preview")
         expect(preview).to_contain_text("moves", timeout=30_000)
-        expect(preview).to_contain_text("1 value would be written to 1 file")
+        expect(preview).to_contain_text("2 values would be written to 1 file")
         row = preview.locator("tr", has_text="musicbrainz_trackid")
         expect(row).to_contain_text(opus)
+        cover = preview.locator("tr", has_text=PICTURE)  # the cover gained, in words
+        expect(cover.locator("td").nth(1)).to_have_text("cover")
+        expect(preview).not_to_contain_text("data:")
         shown = row.locator("td").nth(3).text_content()
         preview.get_by_role("button", name="Take it").click()
         expect(page.locator("#said")).to_contain_text("1 closed", timeout=30_000)
@@ -143,11 +167,13 @@ def test_keeping_another_copy_previews_the_tags_it_gains(tmp_path, browser):
 
 def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browser):
     """The whole album level's "keep the best" sets aside the MP3 rip, whose track 4 alone
-    carries a MusicBrainz recording id: its preview page says the kept FLAC's track 4 gains
-    it, as the take writes it (it said the copy set aside alone, "no file would be written"),
+    carries a MusicBrainz recording id and a cover: its preview page says the kept FLAC's
+    track 4 gains them, as the take writes them (it said the copy set aside alone, "no file
+    would be written"; then the cover as its whole ``data:`` URI),
     and each of the rip's four tracks set aside, counted so (it said "1 file set aside"),
     with the folders they leave empty."""
     lib = build(tmp_path)
+    with_cover(lib / "Artist A." / "Album (mp3)" / "04 - Song 4.mp3")  # the FLAC has none
     home = tmp_path / "home"
     album = next(g for g in scanned(home, lib) if g["level"] == "album")
     kept = Path(album["best"]) / "04 - Song 4.flac"
@@ -157,12 +183,14 @@ def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browse
         errors = page_errors(page)
         page.goto(server.url + "/decisions/group?kind=dupes&code=duplicate-album&choose=1")
         preview = page.locator(".group-preview")
-        expect(preview).to_contain_text("1 value would be written to 1 file")
+        expect(preview).to_contain_text("2 values would be written to 1 file")
         expect(preview.locator(".preview-page")).to_contain_text(
+            f"{kept} cover (none) → {PICTURE}; "
             f"{kept} musicbrainz_trackid (none) → “5c4f0000-0000-4000-8000-000000000004”")
+        expect(preview).not_to_contain_text("data:")
         rip = next(c["path"] for c in album["copies"] if c["path"] != album["best"])
         expect(preview).to_contain_text(
-            "1 value would be written to 1 file, 4 files set aside, 2 emptied folders removed "
+            "2 values would be written to 1 file, 4 files set aside, 2 emptied folders removed "
             f"({rip}; {Path(rip).parent})")
         for n in (1, 2, 3, 4):
             expect(preview.locator(".preview-page")).to_contain_text(

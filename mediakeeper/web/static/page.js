@@ -31,6 +31,14 @@
   const one = (n) => Number(n).toFixed(1);  // as the server and the reports round
   const number = (n) => Number(n).toLocaleString("en-US");  // 21,893, as the server says it
   const counted = (n, noun, nouns) => `${number(n)} ${n === 1 ? noun : nouns}`;  // 1 value
+  // A tag's value in a preview: a cover (a ``data:`` URI) by its type and size, as the server
+  // says it (mediakeeper.text.wording.picture), never the whole URI.
+  const tagValue = (text) => {
+    const cover = /^data:(image\/[^;,]*);base64,(.*)$/s.exec(String(text));
+    if (!cover) return shown(text);
+    const data = cover[2], pad = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
+    return `a picture (${shown(cover[1])}, ${number(Math.floor(data.length * 3 / 4) - pad)} bytes)`;
+  };
 
   // A request the server did not answer (stopped, restarting, the network down) is said in
   // a person's words, not the browser's "Failed to fetch"; a look is no longer said once the
@@ -467,8 +475,8 @@
       for (const w of p.writes) {  // every one: the scope is shown whole before it is taken
         const tr = document.createElement("tr");
         cell(tr, shown(w.file)); cell(tr, w.field);
-        cell(tr, w.old === null || w.old === undefined ? "(none)" : shown(w.old));
-        cell(tr, shown(w.new)).className = "differs";
+        cell(tr, w.old === null || w.old === undefined ? "(none)" : tagValue(w.old));
+        cell(tr, tagValue(w.new)).className = "differs";
         table.append(tr);
       }
       const files = new Set(p.writes.map((w) => w.path)).size;
