@@ -166,8 +166,9 @@ def main(home, kind, name, decision_id, code, choose, values, scope, fields, alb
 def _shaping_alone(*, as_json: bool, scope: bool, remember: bool) -> None:
     """An option that shapes what it is not given with: a usage error, nothing taken."""
     if as_json:  # a script reading it would take the answer's text for no answer at all
-        raise click.UsageError("--json lists decisions; an answer (--choose, --set, --dismiss, "
-                               "--all, -i) prints text: leave --json out")  # fmt: skip
+        raise click.UsageError("--json lists decisions (and an --all --dry-run's preview); an "
+                               "answer (--choose, --set, --dismiss, --all, -i) prints text: "
+                               "leave --json out")  # fmt: skip
     if scope:
         raise click.UsageError("--scope widens a --set; give --set TAG=VALUE")
     if remember:

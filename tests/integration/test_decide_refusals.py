@@ -67,8 +67,9 @@ def test_json_with_an_answer_is_refused_before_anything_not_ignored(processed):
         shown = decide(home, *answer, "--json")
         assert shown.returncode == 2, answer
         assert shown.stderr.strip().splitlines()[-1] == (
-            "Error: --json lists decisions; an answer (--choose, --set, --dismiss, --all, -i) "
-            "prints text: leave --json out"), shown.stderr  # fmt: skip
+            "Error: --json lists decisions (and an --all --dry-run's preview); an answer "
+            "(--choose, --set, --dismiss, --all, -i) prints text: leave --json out"
+        ), shown.stderr  # fmt: skip
         assert shown.stdout == ""
     assert {p: p.read_bytes() for p in lib.rglob("*.flac")} == before
     assert "missing-artist" in decide(home, "music", "Metallica").stdout  # still open
