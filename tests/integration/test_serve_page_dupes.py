@@ -223,3 +223,40 @@ def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
         page.close()
     finally:
         server.stop()
+
+
+def test_a_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp_path, browser):
+    """Keeping the best of the album after one track of its MP3 rip was retagged elsewhere:
+    that track is left alone (said, with why) and the rip's three others are set aside; that
+    move is a session the page offers to undo, as any other take's (it offered none: the
+    answer was said as a refusal alone), and its Undo puts the three back byte for byte. (A
+    whole level's take goes through the same answer, ``posted`` in page.js.)"""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    album = next(g for g in scanned(home, lib) if g["level"] == "album")
+    rip = Path(next(c["path"] for c in album["copies"] if c["path"] != album["best"]))
+    before = digests(album)
+    retagged = mutagen.File(rip / "02 - Song 2.mp3", easy=True)
+    retagged["genre"] = ["retagged elsewhere"]
+    retagged.save()
+    moving = [rip / f"0{n} - Song {n}.mp3" for n in (1, 3, 4)]
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        question = _chosen(page, server.url, album, 1)
+        question.locator(".preview").get_by_role("button", name="Take it").click()
+        said = page.locator("#said")
+        expect(said).to_contain_text(f"Left alone — {rip / '02 - Song 2.mp3'}", timeout=30_000)
+        expect(said).to_contain_text("(session ")
+        assert not any(path.exists() for path in moving)
+        page.locator("#undo-last").get_by_role("button", name="Undo").click()
+        expect(said).to_contain_text("Undone", timeout=30_000)
+        after = digests(album)
+        changed = str(rip / "02 - Song 2.mp3")
+        assert {p: h for p, h in after.items() if p != changed} == \
+            {p: h for p, h in before.items() if p != changed}  # fmt: skip
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()

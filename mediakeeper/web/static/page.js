@@ -67,8 +67,9 @@
       const refused = (data.refused || []).map((r) => `${shown(r.path)}: ${shown(r.why)}`);
       // A take refused file by file (409 with "refused", no "error") says so in words.
       const said = data.error || (refused.length ? "Left alone" : "HTTP " + answer.status);
-      throw new Error(said +
-                      (refused.length ? " — " + refused.join("; ") : ""));
+      const err = new Error(said + (refused.length ? " — " + refused.join("; ") : ""));
+      err.answer = data;  // a take refused in part still says the session of what it did
+      throw err;
     }
     return data;
   }
@@ -544,6 +545,18 @@
     takeIt.focus();
   }
 
+  // A take, and why what it left alone was (a file changed since it was looked at, said
+  // before the rest): one refused in part did the rest, a session offered for an undo as
+  // any other take's.
+  async function posted(body) {
+    try {
+      return { done: await call("POST", "/api/decisions", body), leftAlone: "" };
+    } catch (err) {
+      if (!err.answer?.session) throw err;
+      return { done: err.answer, leftAlone: `${err.message}. ` };
+    }
+  }
+
   async function take(pressed) {
     const area = pressed.closest(".preview");
     const from = questions().indexOf(pressed.closest(".question"));
@@ -553,9 +566,9 @@
       || document.querySelector("#one-decision h1"))?.textContent;
     const place = placeOf(pressed);
     const dismissed = asked.get(area)?.dismiss === true;
-    let done;
+    let done, leftAlone;
     try {
-      done = await call("POST", "/api/decisions", asked.get(area));
+      ({ done, leftAlone } = await posted(asked.get(area)));
     } finally {
       // Taken or refused (the files changed since, the question taken elsewhere), the
       // preview no longer says what its "Take it" would do: a new preview is asked for.
@@ -563,7 +576,8 @@
       if (document.activeElement === document.body && asking?.isConnected) asking.focus();
     }
     const what = answered(dismissed, done);
-    taken(dismissed && item ? `Decided ${item}: ${done.closed} closed.` : `${what}: ${done.closed} closed.`,
+    taken(leftAlone + (dismissed && item ? `Decided ${item}: ${done.closed} closed.`
+                                         : `${what}: ${done.closed} closed.`),
           done.session, item ? `${item}: ${what}` : what, place);
     await refreshFromPage();
     goOn(from);
@@ -654,10 +668,10 @@
     if (token) body.token = token;
     if (pressed.dataset.choose) body.choose = parseInt(pressed.dataset.choose, 10);
     else body.dismiss = acts.dataset.code;
-    const done = await call("POST", "/api/decisions", body);
+    const { done, leftAlone } = await posted(body);
     // A duplicates group's dismissal keeps all its copies: said as the engine says it.
     const dismissed = body.dismiss !== undefined && acts.dataset.kind !== "dupes";
-    taken(`The whole group: ${done.closed} closed.`, done.session,
+    taken(`${leftAlone}The whole group: ${done.closed} closed.`, done.session,
           `the whole group ${group}: ${answered(dismissed, done)}`, placeOf(pressed));
     await refreshFromPage();
     goOn(from);  // the group gone, the question now in its place
