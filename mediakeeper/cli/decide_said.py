@@ -30,6 +30,8 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
                    f"{value(w['new'])}")  # fmt: skip
     for m in shown.moves:
         click.echo(f"would move {one_line(m['from'])} to {one_line(m['to'])}")
+    for folder in shown.emptied:  # as a whole level's dry run says it
+        click.echo(f"would remove the folder it empties {one_line(folder)}")
     for q in shown.queue:
         click.echo(f"would put {one_line(str(q['item']))} back to {q['status']}")
     for r in shown.refused:

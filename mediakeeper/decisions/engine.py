@@ -330,9 +330,10 @@ def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
 @dataclass
 class Preview:
     """What an answer would do, nothing written: each field of each file it would write
-    (old and new), each file it would move, each queue item it would put back, the
-    decisions it would close, what would be refused and why; ``token``: the preview's
-    fingerprint, which a take may carry to be refused if anything changed since."""
+    (old and new), each file it would move and each library folder those moves would leave
+    empty (which the take removes), each queue item it would put back, the decisions it
+    would close, what would be refused and why; ``token``: the preview's fingerprint, which
+    a take may carry to be refused if anything changed since."""
 
     id: str
     what: str
@@ -342,6 +343,7 @@ class Preview:
     closes: list[str] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)
     token: str = ""
+    emptied: list[str] = field(default_factory=list)
 
     @property
     def files(self) -> list[str]:
@@ -350,8 +352,8 @@ class Preview:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "what": self.what, "files": self.files, "writes": self.writes,
-                "moves": self.moves, "queue": self.queue, "closes": self.closes,
-                "refused": self.refused, "token": self.token}  # fmt: skip
+                "moves": self.moves, "emptied": self.emptied, "queue": self.queue,
+                "closes": self.closes, "refused": self.refused, "token": self.token}  # fmt: skip
 
 
 def preview(home: Path, decision_id: str, answer: Answer) -> Preview:
@@ -460,8 +462,10 @@ def _plan_dupes(home: Path, asking: Asking, answer: Answer) -> Preview:
     if keep:  # the tags the kept copy gains from the others, then the others set aside
         shown.writes = [{"path": path, "file": path, "field": tag, "old": None, "new": value}
                         for path, tag, value in copies.would_gain(group, keep)]  # fmt: skip
+        settings = load_settings(home)
         shown.moves = [{"from": source, "to": str(target)} for source, target
-                       in copies.would_move(load_settings(home), group, keep)]  # fmt: skip
+                       in copies.would_move(settings, group, keep)]  # fmt: skip
+        shown.emptied = copies.would_empty(settings, [m["from"] for m in shown.moves])
     return shown
 
 

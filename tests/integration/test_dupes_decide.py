@@ -277,7 +277,8 @@ def test_the_upgrades_list_names_the_better_copy_the_library_holds(library, tmp_
 def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp_path):
     """The dry run of a group's choice says each file it would set aside and where it would
     go, as the take then moves it: an album copy file by file, into the holding folder (it
-    once said each copy moved onto itself)."""
+    once said each copy moved onto itself); and the library folders those moves empty, which
+    the take removes (it said none)."""
     lib, home, groups = own(library, tmp_path)
     (album,) = [g for g in groups if g["level"] == "album"]
     before = tree_of(lib)
@@ -286,6 +287,8 @@ def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp
     assert tree_of(lib) == before
     would = [line.removeprefix("would move ").split(" to ")
              for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
+    emptied = [line.removeprefix("would remove the folder it empties ")
+               for line in dry.stdout.splitlines() if line.startswith("would remove ")]
     done = mediakeeper(home, "decide", "dupes", album["id"], "--choose", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     moved = [line.removeprefix("set aside ").split(" -> ")
@@ -295,6 +298,10 @@ def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp
                       str(home / "set-aside" / rips / f"0{n} - Song {n}.mp3")]
                      for n in (1, 2, 3, 4)]  # fmt: skip
     assert would == moved
+    # The folders it said the moves would empty are those the take removed, and only those.
+    assert emptied == [str(lib / rips), str(lib / rips.parent)], dry.stdout
+    assert not any(Path(folder).exists() for folder in emptied)
+    assert (lib / "Artist A" / "Album").is_dir()
 
 
 def own_album_copy(library: Path, tmp_path: Path) -> tuple[Path, Path, dict]:

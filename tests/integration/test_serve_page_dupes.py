@@ -201,6 +201,35 @@ def test_keeping_the_best_of_a_level_previews_the_tags_it_gains(tmp_path, browse
         server.stop()
 
 
+def test_keeping_the_best_album_previews_each_file_and_the_folders_it_empties(tmp_path,
+                                                                             browser):
+    """The album question's "keep the best" previews each track of the MP3 rip it sets aside
+    and the two library folders those moves leave empty (it said the moves alone), and its
+    Cancel leaves every file where it was."""
+    lib = build(tmp_path)
+    home = tmp_path / "home"
+    album = next(g for g in scanned(home, lib) if g["level"] == "album")
+    rip = Path(next(c["path"] for c in album["copies"] if c["path"] != album["best"]))
+    before = digests(album)
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        preview = _chosen(page, server.url, album, 1).locator(".preview")
+        expect(preview).to_contain_text("moves", timeout=30_000)
+        for n in (1, 2, 3, 4):
+            expect(preview).to_contain_text(f"moves {rip}/0{n} - Song {n}.mp3 → ")
+        for folder in (rip, rip.parent):
+            expect(preview.get_by_text(f"removes the folder it empties {folder}",
+                                       exact=True)).to_be_visible()  # fmt: skip
+        preview.get_by_role("button", name="Cancel").click()
+        assert digests(album) == before
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
+
+
 def test_a_copy_changed_since_the_scan_is_said_in_words(tmp_path, browser):
     """The copy to keep retagged by another program after the scan: the take leaves the
     group alone, and the page says so in words, each file and why (it said "HTTP 409")."""

@@ -488,6 +488,7 @@
                  scroll);
     }
     for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
+    for (const f of p.emptied || []) box.append(paragraph(`removes the folder it empties ${shown(f)}`));
     for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
     for (const r of p.refused) {
       const el = paragraph(`left alone: ${shown(r.file || r.path)} ${r.field || ""}: ${shown(r.why)}`);
@@ -622,8 +623,8 @@
       const ok = await ask("Keep the best copy?", () => [previewShown(p), paragraph(
         "The copies not kept go to the holding folder, never deleted; Undo puts each back.")]);
       if (!ok) return;
-      const done = await call("POST", "/api/decisions", { id, choose: 1, token: p.token });
-      taken(`Kept the best of ${who}: ${done.closed} closed.`, done.session,
+      const { done, leftAlone } = await posted({ id, choose: 1, token: p.token });
+      taken(`${leftAlone}Kept the best of ${who}: ${done.closed} closed.`, done.session,
             `${who}: kept the best`, place);
     }
     await refreshFromPage();
