@@ -53,7 +53,10 @@ class SetAside:
     # Groups whose best could not be told from the sound (``doubt``): (id, why), left for a
     # person to choose the copy kept (``decide dupes ID``).
     questions: list[tuple[str, str]] = field(default_factory=list)
-    groups: int = 0
+    groups: int = 0  # groups acted on: their kept copy checked, their other copies moved
+    # Of those, the groups no longer asked (decisions closed): a copy left alone, changed
+    # since the scan, keeps its group open, with what is left of it.
+    closed: int = 0
     freed: int = 0  # bytes moved out of the library
     removed: list[str] = field(default_factory=list)  # library folders the moves emptied
     resumed: list[str] = field(default_factory=list)  # killed sessions finished first
@@ -120,7 +123,8 @@ def set_aside(home: str | Path | None, ids: list[str] = (), *, every: bool = Fal
             outcome = moves.COMPLETED
         except moves.NoRoom as err:
             done.stopped, outcome = err.message, moves.STOPPED
-        _finish(settings, every_group, {source for source, _ in done.moved})
+        still = _finish(settings, every_group, {source for source, _ in done.moved})
+        done.closed = sum(found["id"] not in still for found in wanted)
         moves.end(settings.home, done.session, outcome)  # the groups know its moves: ended
         session.end(outcome, {"files_set_aside": len(done.moved), "bytes": done.freed,
                               "left_alone": len(done.left_alone)})  # fmt: skip
@@ -310,10 +314,13 @@ def recover(settings: Settings) -> list[str]:
     return [session for session, _ in found]
 
 
-def _finish(settings: Settings, every_group: list[dict], moved: set[str]) -> None:
-    _forget_moved(settings.home, every_group, moved)
+def _finish(settings: Settings, every_group: list[dict], moved: set[str]) -> set[str]:
+    """The groups without what ``moved`` (``_forget_moved``), the queues and the reports
+    after: the ids of the groups still asked."""
+    still = _forget_moved(settings.home, every_group, moved)
     refresh_queues(settings)
     write_closing_reports(settings.home, datetime.now(UTC))  # the space left to free
+    return still
 
 
 def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
@@ -323,11 +330,11 @@ def _kept_copy(found: dict[str, Any], path: str) -> dict[str, Any]:
     raise UsageError(f"duplicate group {found['id']} has no copy {path}")
 
 
-def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> None:
+def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]) -> set[str]:
     """The groups kept without the files set aside (an album copy part set aside keeps the
     rest; a group left with one copy, or without its best, goes), and with the kept files'
     new tags as the scan's: a second set-aside does not take them for changes. Stamped as
-    of no scan: the next scan groups afresh."""
+    of no scan: the next scan groups afresh. The ids of the groups kept."""
     kept = []
     for found in every_group:
         copies = []
@@ -341,6 +348,7 @@ def _forget_moved(home: Path, every_group: list[dict[str, Any]], moved: set[str]
             waste = sum(c["size"] for c in copies if c["path"] != found["best"])
             kept.append({**found, "copies": copies, "waste": waste})
     dupes.save_groups(home, kept)
+    return {found["id"] for found in kept}
 
 
 def would_gain(found: dict[str, Any], keep: str) -> list[tuple[str, str, str]]:

@@ -46,7 +46,7 @@ def take(home: Path, group: dict[str, Any], *, choose: int | None = None,
     if dismiss or not choice.keep:  # keep all
         return keep_all(home, [group])
     done = copies.set_aside(home, [group["id"]], keepers={group["id"]: choice.keep})
-    return Taken(_session(done), f"kept {choice.keep}", done.groups, set_aside=done)
+    return Taken(_session(done), f"kept {choice.keep}", done.closed, set_aside=done)
 
 
 def take_group(home: Path, code: str, *, choose: int | None = None,
@@ -56,7 +56,7 @@ def take_group(home: Path, code: str, *, choose: int | None = None,
     asking = asked(home, code, choose=choose, remember=remember)
     if choose == 1:
         done = copies.set_aside(home, [g["id"] for g in asking])
-        return Taken(_session(done), KEEP_BEST, done.groups, set_aside=done)
+        return Taken(_session(done), KEEP_BEST, done.closed, set_aside=done)
     return keep_all(home, asking)
 
 

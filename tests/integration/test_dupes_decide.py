@@ -304,6 +304,25 @@ def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp
     assert (lib / "Artist A" / "Album").is_dir()
 
 
+def test_a_group_whose_copies_are_all_left_alone_stays_open_and_is_said_so(library, tmp_path):
+    """The release group's Opus copy retagged after the scan: keeping the best moves nothing,
+    and the group, still there, is still asked: said "0 groups decided" and closed none (it
+    said "1 group decided" and "closed": 1, the group still listed)."""
+    _, home, groups = own(library, tmp_path)
+    release = next(g for g in groups if g["level"] == "release")
+    (other,) = [c["path"] for c in release["copies"] if c["path"] != release["best"]]
+    audio = mutagen.File(other)
+    audio["comment"] = ["retagged elsewhere"]
+    audio.save()
+    done = mediakeeper(home, "decide", "dupes", release["id"], "--choose", "1")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.startswith("0 groups decided (kept "), done.stdout
+    assert f"left alone {other}: changed since the scan" in done.stdout + done.stderr
+    assert release["id"] in {g["id"] for g in listed(home)}
+    asked = json.loads(mediakeeper(home, "decide", "--json").stdout)["duplicates"]
+    assert {g["code"]: g["count"] for g in asked}["duplicate-release"] == 1, asked
+
+
 def own_album_copy(library: Path, tmp_path: Path) -> tuple[Path, Path, dict]:
     """A copy of ``library`` whose MP3 album copy comes with its cover picture, and whose
     track 4, the one whose recording id the kept FLAC gains, carries an id that ends in a
