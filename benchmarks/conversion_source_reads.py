@@ -23,17 +23,15 @@ Medians of ``--runs`` (least and most beside them). The page cache is not droppe
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from checkouts import run_in, spread  # noqa: E402
 
 from mediakeeper.demo import sound as synth  # noqa: E402
 from mediakeeper.media import ffmpeg  # noqa: E402
@@ -65,18 +63,8 @@ print(json.dumps({"read": read, "seconds": seconds}))
 def one_run(checkout: Path, warm: Path, album: Path, work: Path) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    env = {**os.environ, "PYTHONPATH": str(checkout), "XDG_CONFIG_HOME": str(work / "xdg")}
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(warm), str(album), str(work / "home"),
-                           str(work / "out")], env=env, capture_output=True, text=True,
-                          cwd=checkout)  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"the conversion failed in {checkout}: {done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
-
-
-def summary(values: list[float], form: str) -> str:
-    return f"{form.format(statistics.median(values))} ({form.format(min(values))}-" \
-        f"{form.format(max(values))})"  # fmt: skip
+    return run_in(checkout, ONE_RUN, warm, album, work / "home", work / "out",
+                  what="the conversion", env={"XDG_CONFIG_HOME": str(work / "xdg")})
 
 
 def main() -> None:
@@ -107,8 +95,8 @@ def main() -> None:
                 print(f"run {run + 1}, {side}: read {last['read'] / size:.2f}x the album, "
                       f"{last['seconds']:.2f} s")
         for side, runs in found.items():
-            print(f"{side}: read {summary([r['read'] / size for r in runs], '{:.2f}')}x the "
-                  f"album, {summary([r['seconds'] for r in runs], '{:.2f}')} s")
+            print(f"{side}: read {spread([r['read'] / size for r in runs], '{:.2f}')}x the "
+                  f"album, {spread([r['seconds'] for r in runs], '{:.2f}')} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

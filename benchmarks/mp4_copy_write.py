@@ -28,12 +28,8 @@ and such a book's undo goes by its values, nothing of it hashed either side.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -41,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from checkouts import compiled  # noqa: E402
+from checkouts import compiled, run_in, spread  # noqa: E402
 from mutagen.mp4 import MP4, MP4Cover  # noqa: E402
 
 from mediakeeper.media import ffmpeg  # noqa: E402
@@ -87,20 +83,6 @@ def make_book(exe: str, folder: Path, codec: str, minutes: int) -> Path:
     return book
 
 
-def one_run(checkout: Path, book: Path, title: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(checkout)}
-    done = subprocess.run([sys.executable, "-c", ONE_RUN, str(book), title], env=env,
-                          capture_output=True, text=True, cwd=checkout)  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"the write failed in {checkout}: {done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
-
-
-def summary(values: list[float], form: str) -> str:
-    return f"{form.format(statistics.median(values))} ({form.format(min(values))}-" \
-        f"{form.format(max(values))})"  # fmt: skip
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codec", choices=sorted(CODECS), default="aac")
@@ -120,13 +102,14 @@ def main() -> None:
         for run in range(args.runs):
             for side, checkout in sides.items():
                 shutil.copyfile(made, book)
-                found[side].append(one_run(checkout, book, "Book, Read Aloud"))
+                found[side].append(run_in(checkout, ONE_RUN, book, "Book, Read Aloud",
+                                          what="the write"))
                 last = found[side][-1]
                 print(f"run {run + 1}, {side}: read {last['read'] / size:.2f}x the book, "
                       f"{last['seconds']:.2f} s")
         for side, runs in found.items():
-            print(f"{side}: read {summary([r['read'] / size for r in runs], '{:.2f}')}x the "
-                  f"book, {summary([r['seconds'] for r in runs], '{:.2f}')} s")
+            print(f"{side}: read {spread([r['read'] / size for r in runs], '{:.2f}')}x the "
+                  f"book, {spread([r['seconds'] for r in runs], '{:.2f}')} s")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
