@@ -66,6 +66,16 @@ def own(lib: Path, tmp_path: Path) -> tuple[Path, Path, list[dict]]:
     return mine, home, scanned(home, mine)
 
 
+def dry_run_moves(said: str) -> tuple[list[list[str]], list[str]]:
+    """What a dupes dry run says it would move ([from, to] each) and the folders it says
+    those moves would empty."""
+    lines = said.splitlines()
+    return ([line.removeprefix("would move ").split(" to ") for line in lines
+             if line.startswith("would move ")],
+            [line.removeprefix("would remove the folder it empties ") for line in lines
+             if line.startswith("would remove the folder it empties ")])  # fmt: skip
+
+
 def session_of(out: str) -> str:
     return out.split("--session ")[1].split()[0]
 
@@ -285,10 +295,7 @@ def test_a_choice_previewed_names_each_file_where_the_take_moves_it(library, tmp
     dry = mediakeeper(home, "decide", "dupes", album["id"], "--choose", "1", "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert tree_of(lib) == before
-    would = [line.removeprefix("would move ").split(" to ")
-             for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
-    emptied = [line.removeprefix("would remove the folder it empties ")
-               for line in dry.stdout.splitlines() if line.startswith("would remove ")]
+    would, emptied = dry_run_moves(dry.stdout)
     done = mediakeeper(home, "decide", "dupes", album["id"], "--choose", "1")
     assert done.returncode == 0, done.stdout + done.stderr
     moved = [line.removeprefix("set aside ").split(" -> ")
@@ -355,10 +362,7 @@ def test_a_level_previewed_counts_each_file_of_an_album_copy_as_the_take_moves_i
     dry = mediakeeper(home, *KEEP_THE_BEST_ALBUMS, "--dry-run")
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert tree_of(lib) == before
-    would = [line.removeprefix("would move ").split(" to ")
-             for line in dry.stdout.splitlines() if line.startswith("would move ")]  # fmt: skip
-    emptying = [line.removeprefix("would remove the folder it empties ")
-                for line in dry.stdout.splitlines() if line.startswith("would remove ")]
+    would, emptying = dry_run_moves(dry.stdout)
     assert dry.stdout.splitlines()[-1] == (
         "dry run: 1 group would be decided (1 value written to 1 file, 5 files set aside, "
         "2 emptied folders removed); nothing moved")  # fmt: skip
