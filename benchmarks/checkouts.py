@@ -12,6 +12,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -40,3 +41,19 @@ def spread(values: list[float], form: str) -> str:
     "1.13 (1.10-1.20)"."""
     return f"{form.format(statistics.median(values))} ({form.format(min(values))}-" \
         f"{form.format(max(values))})"  # fmt: skip
+
+
+def reads_side_by_side(sides: dict[str, Path], runs: int, one: Callable[[Path], dict],
+                       size: int, noun: str) -> None:  # fmt: skip
+    """``one`` run ``runs`` times in each checkout of ``sides`` (named), taking turns: each
+    run's bytes read (``"read"``, as a multiple of ``size``, the ``noun``'s bytes) and
+    ``"seconds"`` printed, then each side's median and spread."""
+    found: dict[str, list[dict]] = {side: [] for side in sides}
+    for run in range(runs):
+        for side, checkout in sides.items():
+            found[side].append(last := one(checkout))
+            print(f"run {run + 1}, {side}: read {last['read'] / size:.2f}x the {noun}, "
+                  f"{last['seconds']:.2f} s")
+    for side, done in found.items():
+        print(f"{side}: read {spread([r['read'] / size for r in done], '{:.2f}')}x the "
+              f"{noun}, {spread([r['seconds'] for r in done], '{:.2f}')} s")

@@ -31,7 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from checkouts import run_in, spread  # noqa: E402
+from checkouts import reads_side_by_side, run_in  # noqa: E402
 
 from mediakeeper.demo import sound as synth  # noqa: E402
 from mediakeeper.media import ffmpeg  # noqa: E402
@@ -87,16 +87,9 @@ def main() -> None:
         print(f"album: {args.tracks} tracks, {size / 1e6:.1f} MB")
         sides = {"this checkout": REPO, **({"--before": args.before.resolve()}
                                             if args.before else {})}  # fmt: skip
-        found: dict[str, list[dict]] = {side: [] for side in sides}
-        for run in range(args.runs):
-            for side, checkout in sides.items():
-                found[side].append(one_run(checkout, warm, album, root / "work"))
-                last = found[side][-1]
-                print(f"run {run + 1}, {side}: read {last['read'] / size:.2f}x the album, "
-                      f"{last['seconds']:.2f} s")
-        for side, runs in found.items():
-            print(f"{side}: read {spread([r['read'] / size for r in runs], '{:.2f}')}x the "
-                  f"album, {spread([r['seconds'] for r in runs], '{:.2f}')} s")
+        reads_side_by_side(sides, args.runs,
+                           lambda checkout: one_run(checkout, warm, album, root / "work"),
+                           size, "album")  # fmt: skip
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from checkouts import compiled, run_in, spread  # noqa: E402
+from checkouts import compiled, reads_side_by_side, run_in  # noqa: E402
 from mutagen.mp4 import MP4, MP4Cover  # noqa: E402
 
 from mediakeeper.media import ffmpeg  # noqa: E402
@@ -98,18 +98,12 @@ def main() -> None:
         made = make_book(ffmpeg.find(), root, args.codec, args.minutes)
         book, size = root / "book.m4b", made.stat().st_size
         print(f"book: {args.minutes} minutes of {args.codec}, {size / 1e6:.1f} MB")
-        found: dict[str, list[dict]] = {side: [] for side in sides}
-        for run in range(args.runs):
-            for side, checkout in sides.items():
-                shutil.copyfile(made, book)
-                found[side].append(run_in(checkout, ONE_RUN, book, "Book, Read Aloud",
-                                          what="the write"))
-                last = found[side][-1]
-                print(f"run {run + 1}, {side}: read {last['read'] / size:.2f}x the book, "
-                      f"{last['seconds']:.2f} s")
-        for side, runs in found.items():
-            print(f"{side}: read {spread([r['read'] / size for r in runs], '{:.2f}')}x the "
-                  f"book, {spread([r['seconds'] for r in runs], '{:.2f}')} s")
+
+        def one(checkout: Path) -> dict:  # each run from the book as made
+            shutil.copyfile(made, book)
+            return run_in(checkout, ONE_RUN, book, "Book, Read Aloud", what="the write")
+
+        reads_side_by_side(sides, args.runs, one, size, "book")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
