@@ -64,7 +64,7 @@ def recent_changes(home: Path, most: int = SHOWN) -> list[Change]:
         _tag_writes(status, kind, change)
     undos = latest_undos(home)
     undone = undone_sessions(home, undos)
-    _decisions(home, undos, change)
+    _decisions(home, undos, undone, change)
     _set_asides(home, change)
     _undone(undone, found)
     return sorted(found.values(), key=lambda c: (c.at, c.session), reverse=True)[:most]
@@ -92,13 +92,16 @@ def _tag_writes(status: Path, kind: str, change: ChangeOf) -> None:
         c.undoable = True
 
 
-def _decisions(home: Path, undos: dict[str, Undoing], change: ChangeOf) -> None:
+def _decisions(home: Path, undos: dict[str, Undoing], undone: dict[str, Undoing],
+               change: ChangeOf) -> None:  # fmt: skip
     """The decisions taken (``decide``, one item's or a group's), from their records; one
-    undone, whose record went with its undo, from the undo's own (``undos``)."""
+    undone, whose record went with its undo, from the undo's own (``undos``). One whose
+    undo was undone since has its tags written again: undoable as its tags say
+    (``_tag_writes``), where one undone (``undone``) is not."""
     for decided in decided_sessions(home, undos):
         c = change(decided.session, decided.kind, decided.at)
         c.what.append(decided.said)
-        c.undoable = decided.recorded
+        c.undoable = decided.recorded or (c.undoable and decided.session not in undone)
 
 
 def _set_asides(home: Path, change: ChangeOf) -> None:

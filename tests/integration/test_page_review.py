@@ -504,6 +504,7 @@ def test_recent_changes_say_what_is_undone_and_offer_no_undo_again(served, brows
     expect(undo_of_title).to_have_count(1)
     undo_of_title.get_by_role("button", name="Undo").click()
     expect(row(title).get_by_role("button", name="Undo")).to_have_count(1, timeout=WAIT)
+    expect(row(title)).to_contain_text("decided missing-title for 1 item")  # its record gone
     assert mutagen.File(lib / "Pink Floyd/1973 - Dark Side/untitled.flac")["title"] == ["Jam"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.close()
