@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING
 import click
 
 from mediakeeper.cli.dupes import group_lines, said_set_aside
+from mediakeeper.cli.preview_lines import would_lines
 from mediakeeper.decisions import dupes
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.dupes.questions import name_of
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
-from mediakeeper.text.wording import count, format_size, value
+from mediakeeper.text.wording import count, format_size
 
 if TYPE_CHECKING:
     from mediakeeper.decisions.keeping import Taken
@@ -65,15 +66,16 @@ def said_whole(home: Path, result: GroupResult, choose: int | None, dry_run: boo
     for group in result.taken:
         for line in _would(group, choose, shown):
             click.echo(line)
-    for folder in shown["emptied"]:  # as the take says it
-        click.echo(f"would remove the folder it empties {one_line(folder)}")
+    for line in would_lines(emptied=shown["emptied"]):  # as the take says it
+        click.echo(line)
     gained, moved, emptied = shown["writes"], shown["moves"], shown["emptied"]
     what = [f"{count(len(gained), 'value')} written to "
             f"{count(len({w['path'] for w in gained}), 'file')}"] if gained else []
     what += [f"{count(len(moved), 'file')} set aside"] if moved else []
     what += [f"{count(len(emptied), 'emptied folder')} removed"] if emptied else []
     said_what = f" ({', '.join(what)})" if what else ""
-    click.echo(f"dry run: {count(len(result.taken), 'group')} would be decided{said_what}; "
+    # The groups it would decide, as its preview counts them: a question left for you is not.
+    click.echo(f"dry run: {count(shown['closes'], 'group')} would be decided{said_what}; "
                "nothing moved")  # fmt: skip
 
 
@@ -87,10 +89,7 @@ def _would(group: dict, choose: int | None, shown: dict) -> list[str]:
         return [f"would leave {group['id']} for you: {one_line(group['doubt'])}"]
     gains, moves = ([one for one in shown[part] if one["group"] == group["id"]]
                     for part in ("writes", "moves"))  # fmt: skip
-    return [f"would keep {one_line(group['best'])}",
-            *(f"would set {w['field']} of {one_line(w['file'])}: {value(w['old'])} -> "
-              f"{value(w['new'])}" for w in gains),
-            *(f"would move {one_line(m['from'])} to {one_line(m['to'])}" for m in moves)]
+    return [f"would keep {one_line(group['best'])}", *would_lines(gains, moves)]
 
 
 def said(home: Path, taken: Taken, *, stop: bool = True) -> None:

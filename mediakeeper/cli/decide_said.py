@@ -11,6 +11,7 @@ import click
 
 from mediakeeper.changes.writes import CHANGED_SINCE_SCAN
 from mediakeeper.cli import decide_dupes, decide_verify
+from mediakeeper.cli.preview_lines import would_lines
 from mediakeeper.core.decisions import questions
 from mediakeeper.core.questions import CANDIDATE, KEEP, SKIP
 from mediakeeper.decisions import engine, ids, taking
@@ -25,13 +26,8 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
     """A dry run: each field of each file it would write, each move, each queue item put
     back, and what it would close; one that would be refused exits 1 (``stop``), or is said
     (``decide -i`` goes on to the next)."""
-    for w in shown.writes:
-        click.echo(f"would set {w['field']} of {w['file']}: {value(w['old'])} -> "
-                   f"{value(w['new'])}")  # fmt: skip
-    for m in shown.moves:
-        click.echo(f"would move {one_line(m['from'])} to {one_line(m['to'])}")
-    for folder in shown.emptied:  # as a whole level's dry run says it
-        click.echo(f"would remove the folder it empties {one_line(folder)}")
+    for line in would_lines(shown.writes, shown.moves, shown.emptied):
+        click.echo(line)
     for q in shown.queue:
         click.echo(f"would put {one_line(str(q['item']))} back to {q['status']}")
     for r in shown.refused:

@@ -113,6 +113,10 @@ def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
     assert said.returncode == 0, said.stdout + said.stderr
     shown = json.loads(said.stdout)
     assert (shown["closes"], shown["decisions"], shown["moves"]) == (0, [], []), shown
+    said = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1",
+                       "--dry-run")  # fmt: skip
+    assert f"would leave {group['id']} for you: " in said.stdout, said.stdout
+    assert said.stdout.splitlines()[-1] == "dry run: 0 groups would be decided; nothing moved"
     level = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert genuine.exists() and fake.exists(), level.stdout + level.stderr
     assert "0 groups decided (keep the best" in level.stdout, level.stdout
