@@ -352,3 +352,23 @@ def test_a_library_row_retried_and_undone_from_the_library_takes_the_focus_back(
     shot(page, "library-retry-undone")
     assert errors == []
     page.close()
+
+
+def test_a_decision_s_view_rendered_anew_keeps_the_focus_on_its_heading(served, browser):
+    """An undo, or a take, on a decision's own view puts the focus on its heading; a batch's
+    event then rendering the view anew (here: another question answered elsewhere) replaced
+    the heading and the focus fell to the page's top (seen in one CI run, the event's
+    rendering landing after the undo's own). The new heading takes it."""
+    order = [d["id"] for g in served.get("/api/decisions").json()["groups"] for d in g["decisions"]]
+    page = browser.new_page(viewport=SHORT, bypass_csp=True)  # (a function waited for)
+    errors = page_errors(page)
+    page.goto(served.url + f"/decisions/{order[-1]}")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    page.focus("#one-decision h1")
+    page.evaluate("window.viewBefore = document.getElementById('one-decision')")
+    assert served.post("/api/decisions", {"id": order[0], "dismiss": True}).status_code == 200
+    page.wait_for_function("document.getElementById('one-decision') !== window.viewBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(page.locator("#one-decision h1")).to_be_focused(timeout=WAIT)
+    assert errors == []
+    page.close()

@@ -368,9 +368,12 @@
   }
 
   // ``control`` (a question's or a group's button), or, once the server's rendering of the
-  // view replaced it, the button of the same action for the same question or group.
+  // view replaced it, the button of the same action for the same question or group; the
+  // view's heading (where ``focusView`` put the focus), the new rendering's heading.
+  const VIEW_HEADING = "#one-decision h1, #one-item h1, #decisions-title";
   function standIn(control) {
     if (!control || control.isConnected) return control;
+    if (control.matches(VIEW_HEADING)) return document.querySelector(VIEW_HEADING);
     const acts = control.closest(".acts");
     if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
       const session = control.dataset.session, within = control.closest("[id]")?.id;
@@ -591,7 +594,7 @@
   // top (where a keyboard would begin again from the header).
   function focusView() {
     if (document.activeElement !== document.body) return;
-    document.querySelector("#one-decision h1, #one-item h1, #decisions-title")?.focus();
+    document.querySelector(VIEW_HEADING)?.focus();
   }
 
   // The library's row of ``key`` takes the focus back (its link), once its list was rendered
