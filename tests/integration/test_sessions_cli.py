@@ -433,17 +433,18 @@ def test_a_resume_leaves_alone_what_another_batch_finished_while_it_ran(
     from tests.helpers import held_when, resume
 
     def holds_some_outside_the_lock() -> bool:
+        # The lock first: reading the queue takes it, and waited a minute on a resume held
+        # with it (at most looks on a loaded host). Free, it stays so while the resume is held.
+        try:
+            with FileLock(str(home / "status/music/processing_queue.json.lock"), timeout=0):
+                pass
+        except Timeout:
+            return False
         try:
             items = music_queue(home)["items"]
         except Exception:  # the queue being replaced: not yet
             return False
-        if not any((i.get("claimed_by") or {}).get("pid") == resumed.pid for i in items):
-            return False
-        try:
-            with FileLock(str(home / "status/music/processing_queue.json.lock"), timeout=0):
-                return True
-        except Timeout:
-            return False
+        return any((i.get("claimed_by") or {}).get("pid") == resumed.pid for i in items)
 
     # The resume is stopped while it holds an item outside the queue's lock; on a loaded host
     # it may end before it is seen so: the whole set-up again, a few times at most.
