@@ -289,3 +289,60 @@ def test_a_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp_path, brows
         page.close()
     finally:
         server.stop()
+
+
+def test_a_whole_level_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp_path,
+                                                                             browser):
+    """Two album groups, one of whose MP3 rips had a track retagged elsewhere since the scan:
+    the level's "Keep the best of all 2" leaves that group alone (said, with why) and sets
+    the other group's rip aside; the page offers the undo of that move, and its Undo puts
+    every file back byte for byte."""
+    from tests.helpers.audio import tag_by_hand
+    from tests.helpers.melody import encode, melody_wav
+
+    lib = build(tmp_path)
+    wav = tmp_path / "wav-b"
+    wav.mkdir()
+    for n in (5, 6):  # a second album, in FLAC and as an MP3 rip: a second album group
+        source = melody_wav(wav / f"{n}.wav", n, 12)
+        for path, args in ((lib / "Artist B" / "Second" / f"0{n} - Song {n}.flac", ()),
+                           (lib / "Artist B" / "Second (mp3)" / f"0{n} - Song {n}.mp3",
+                            ("-b:a", "128k"))):  # fmt: skip
+            encode(source, path, *args)
+            tag_by_hand(path, "album", "Second")
+            tag_by_hand(path, "title", f"Song {n}")
+    home = tmp_path / "home"
+    albums = [g for g in scanned(home, lib) if g["level"] == "album"]
+    assert len(albums) == 2
+    first = next(g for g in albums if "Artist A" in g["best"])
+    rip = Path(next(c["path"] for c in first["copies"] if c["path"] != first["best"]))
+    retagged = mutagen.File(rip / "02 - Song 2.mp3", easy=True)
+    retagged["genre"] = ["retagged elsewhere"]
+    retagged.save()
+    other = next(g for g in albums if g is not first)
+    before = digests(other)
+    moving = [f for c in other["copies"] if c["path"] != other["best"]
+              for f in Path(c["path"]).glob("*.mp3")]  # fmt: skip
+    server = serve(home)
+    try:
+        page = browser.new_page()
+        errors = page_errors(page)
+        page.goto(server.url + "/")
+        expect(page.locator("#live")).to_have_text("live", timeout=30_000)
+        acts = page.locator('.group-acts[data-kind="dupes"][data-code="duplicate-album"]')
+        acts.get_by_role("button", name="Keep the best of all 2…").click()
+        dialog = page.locator("dialog#ask")
+        expect(dialog).to_contain_text("set aside", timeout=30_000)
+        dialog.get_by_role("button", name="Take it").click()
+        said = page.locator("#said")
+        expect(said).to_contain_text(str(rip / "02 - Song 2.mp3"), timeout=30_000)
+        expect(said).to_contain_text("The whole group: 1 closed")
+        expect(said).to_contain_text("(session ")
+        assert moving and not any(path.exists() for path in moving)
+        page.locator("#undo-last").get_by_role("button", name="Undo").click()
+        expect(said).to_contain_text("Undone", timeout=30_000)
+        assert digests(other) == before
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()
