@@ -372,3 +372,26 @@ def test_a_decision_s_view_rendered_anew_keeps_the_focus_on_its_heading(served, 
     expect(page.locator("#one-decision h1")).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()
+
+
+def test_a_library_row_rendered_anew_keeps_the_focus_on_its_link(served_demo, browser):
+    """The focus on a library row's link (where a Retry's undo puts it), the list rendered
+    anew by an event (another row retried elsewhere): the same row's new link has it, not
+    the page's top."""
+    page = browser.new_page(viewport=SHORT, bypass_csp=True)  # (a function waited for)
+    errors = page_errors(page)
+    page.goto(served_demo.url + "/library?kind=conversions&status=error")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    rows = page.locator("#items [data-key]")
+    expect(rows).to_have_count(2)
+    other = rows.nth(0).locator(".acts").get_attribute("data-id")
+    row = f'#items [data-key="{rows.nth(1).get_attribute("data-key")}"]'
+    page.focus(f"{row} a.name")
+    page.evaluate("window.itemsBefore = document.getElementById('items')")
+    assert served_demo.post("/api/decisions", {"id": other, "choose": 1}).status_code == 200
+    page.wait_for_function("document.getElementById('items') !== window.itemsBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(rows).to_have_count(1)
+    expect(page.locator(f"{row} a.name")).to_be_focused(timeout=WAIT)
+    assert errors == []
+    page.close()

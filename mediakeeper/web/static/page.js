@@ -325,7 +325,9 @@
       source.addEventListener(type, (e) => {
         const data = JSON.parse(e.data);
         if (type !== "decision") current(data.kind, data);
-        if (type !== "progress") later(refreshFromPage);
+        // A stage reached is said in place; an item back to pending (a retry, an undo, from
+        // another page or the terminal) leaves the lists it was in: the view rendered anew.
+        if (type !== "progress" || data.status === "pending") later(refreshFromPage);
         soon(refreshQueues);
         soon(refreshBatches);
       });
@@ -369,11 +371,17 @@
 
   // ``control`` (a question's or a group's button), or, once the server's rendering of the
   // view replaced it, the button of the same action for the same question or group; the
-  // view's heading (where ``focusView`` put the focus), the new rendering's heading.
+  // view's heading (where ``focusView`` put the focus), the new rendering's heading; a
+  // library row's link (where ``focusRow`` put it), the same row's.
   const VIEW_HEADING = "#one-decision h1, #one-item h1, #decisions-title";
   function standIn(control) {
     if (!control || control.isConnected) return control;
     if (control.matches(VIEW_HEADING)) return document.querySelector(VIEW_HEADING);
+    const row = control.matches("a.name") && control.closest("#items [data-key]");
+    if (row) {
+      return [...document.querySelectorAll("#items [data-key]")]
+        .find((r) => r.dataset.key === row.dataset.key)?.querySelector("a.name") || null;
+    }
     const acts = control.closest(".acts");
     if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
       const session = control.dataset.session, within = control.closest("[id]")?.id;
