@@ -395,3 +395,25 @@ def test_a_library_row_rendered_anew_keeps_the_focus_on_its_link(served_demo, br
     expect(page.locator(f"{row} a.name")).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()
+
+
+def test_a_failed_item_s_link_keeps_the_focus_as_its_list_is_rendered_anew(served_demo,
+                                                                           browser):
+    """The focus on a failed item's link (where a Retry of the item before it puts it), the
+    item before it retried elsewhere: the list rendered anew, the same item's new link has
+    the focus, not the page's top."""
+    page = browser.new_page(viewport=SHORT)
+    errors = page_errors(page)
+    page.goto(served_demo.url + "/")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    failed = page.locator('.failures[data-failures="conversions"] > li')
+    expect(failed).to_have_count(2)
+    retried = failed.nth(0).locator(".acts").get_attribute("data-id")
+    href = failed.nth(1).locator("a").first.get_attribute("href")
+    link = f'.failures[data-failures="conversions"] a[href="{href}"]'
+    page.focus(link)
+    assert served_demo.post("/api/decisions", {"id": retried, "choose": 1}).status_code == 200
+    expect(failed).to_have_count(1, timeout=WAIT)
+    expect(page.locator(link)).to_be_focused(timeout=WAIT)
+    assert errors == []
+    page.close()

@@ -371,16 +371,17 @@
 
   // ``control`` (a question's or a group's button), or, once the server's rendering of the
   // view replaced it, the button of the same action for the same question or group; the
-  // view's heading (where ``focusView`` put the focus), the new rendering's heading; a
-  // library row's link (where ``focusRow`` put it), the same row's.
+  // view's heading (where ``focusView`` put the focus), the new rendering's heading; a link
+  // (a library row's or a failed item's, where ``focusRow`` and ``failedAfter`` put it), the
+  // link to the same place in the same part of the page.
   const VIEW_HEADING = "#one-decision h1, #one-item h1, #decisions-title";
   function standIn(control) {
     if (!control || control.isConnected) return control;
     if (control.matches(VIEW_HEADING)) return document.querySelector(VIEW_HEADING);
-    const row = control.matches("a.name") && control.closest("#items [data-key]");
-    if (row) {
-      return [...document.querySelectorAll("#items [data-key]")]
-        .find((r) => r.dataset.key === row.dataset.key)?.querySelector("a.name") || null;
+    if (control.localName === "a" && control.hasAttribute("href")) {
+      const part = control.closest("[id]")?.id, href = control.getAttribute("href");
+      return [...document.querySelectorAll(part ? `#${CSS.escape(part)} a[href]` : "a[href]")]
+        .find((a) => a.getAttribute("href") === href) || null;
     }
     const acts = control.closest(".acts");
     if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
