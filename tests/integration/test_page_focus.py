@@ -374,46 +374,33 @@ def test_a_decision_s_view_rendered_anew_keeps_the_focus_on_its_heading(served, 
     page.close()
 
 
-def test_a_library_row_rendered_anew_keeps_the_focus_on_its_link(served_demo, browser):
-    """The focus on a library row's link (where a Retry's undo puts it), the list rendered
-    anew by an event (another row retried elsewhere): the same row's new link has it, not
-    the page's top."""
-    page = browser.new_page(viewport=SHORT, bypass_csp=True)  # (a function waited for)
-    errors = page_errors(page)
-    page.goto(served_demo.url + "/library?kind=conversions&status=error")
-    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
-    rows = page.locator("#items [data-key]")
-    expect(rows).to_have_count(2)
-    other = rows.nth(0).locator(".acts").get_attribute("data-id")
-    row = f'#items [data-key="{rows.nth(1).get_attribute("data-key")}"]'
-    page.focus(f"{row} a.name")
-    page.evaluate("window.itemsBefore = document.getElementById('items')")
-    assert served_demo.post("/api/decisions", {"id": other, "choose": 1}).status_code == 200
-    page.wait_for_function("document.getElementById('items') !== window.itemsBefore",
-                           timeout=WAIT)  # fmt: skip
-    expect(rows).to_have_count(1)
-    expect(page.locator(f"{row} a.name")).to_be_focused(timeout=WAIT)
-    assert errors == []
-    page.close()
-
-
-def test_a_failed_item_s_link_keeps_the_focus_as_its_list_is_rendered_anew(served_demo,
-                                                                           browser):
-    """The focus on a failed item's link (where a Retry of the item before it puts it), the
-    item before it retried elsewhere: the list rendered anew, the same item's new link has
-    the focus, not the page's top."""
+@pytest.mark.parametrize(
+    ("view", "rows"),
+    [("/", '.failures[data-failures="conversions"] > li'),
+     ("/library?kind=conversions&status=error", "#items > li")],
+    ids=["overview", "library"],
+)  # fmt: skip
+def test_a_failed_item_retried_elsewhere_leaves_its_list_and_the_focus_stays(
+    served_demo, browser, view, rows
+):
+    """A failed conversion retried from another page (or the terminal) goes back to pending,
+    whose event is ``progress``: the page rendered itself anew on the other events alone,
+    and kept listing it as failed (its Retry refused) until something else happened. It
+    leaves the list as it is retried, and the focus on the next item's link (where a Retry
+    or its undo puts it) stays on that item's new link, not the page's top."""
     page = browser.new_page(viewport=SHORT)
     errors = page_errors(page)
-    page.goto(served_demo.url + "/")
+    page.goto(served_demo.url + view)
     expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
-    failed = page.locator('.failures[data-failures="conversions"] > li')
+    failed = page.locator(rows)
     expect(failed).to_have_count(2)
-    retried = failed.nth(0).locator(".acts").get_attribute("data-id")
-    href = failed.nth(1).locator("a").first.get_attribute("href")
-    link = f'.failures[data-failures="conversions"] a[href="{href}"]'
+    acts = failed.nth(0).locator(".acts")
+    retried, name = acts.get_attribute("data-id"), acts.get_attribute("data-shown")
+    link = f'{rows} a[href="{failed.nth(1).locator("a").first.get_attribute("href")}"]'
     page.focus(link)
     assert served_demo.post("/api/decisions", {"id": retried, "choose": 1}).status_code == 200
     expect(failed).to_have_count(1, timeout=WAIT)
+    expect(failed).not_to_contain_text(name)
     expect(page.locator(link)).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()

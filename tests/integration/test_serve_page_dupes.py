@@ -44,6 +44,24 @@ def digests(group) -> dict[str, str]:
             if p.is_file()}  # fmt: skip
 
 
+def retagged_elsewhere(path: Path) -> str:
+    """``path`` retagged by another program since the scan: what a take leaves alone."""
+    retagged = mutagen.File(path, easy=True)
+    retagged["genre"] = ["retagged elsewhere"]
+    retagged.save()
+    return str(path)
+
+
+def undone_byte_for_byte(page, groups: list, before: dict[str, str], changed: str) -> None:
+    """The Undo at the foot of the window pressed: every file of ``groups`` as ``before``
+    but ``changed`` (retagged since, and left alone)."""
+    page.locator("#undo-last").get_by_role("button", name="Undo").click()
+    expect(page.locator("#said")).to_contain_text("Undone", timeout=30_000)
+    after = {path: h for group in groups for path, h in digests(group).items()}
+    assert {p: h for p, h in after.items() if p != changed} == \
+        {p: h for p, h in before.items() if p != changed}  # fmt: skip
+
+
 def test_duplicate_groups_are_taken_from_the_page(tmp_path, browser):
     lib = build(tmp_path)
     home = tmp_path / "home"
@@ -265,9 +283,7 @@ def test_a_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp_path, brows
     album = next(g for g in scanned(home, lib) if g["level"] == "album")
     rip = Path(next(c["path"] for c in album["copies"] if c["path"] != album["best"]))
     before = digests(album)
-    retagged = mutagen.File(rip / "02 - Song 2.mp3", easy=True)
-    retagged["genre"] = ["retagged elsewhere"]
-    retagged.save()
+    changed = retagged_elsewhere(rip / "02 - Song 2.mp3")
     moving = [rip / f"0{n} - Song {n}.mp3" for n in (1, 3, 4)]
     server = serve(home)
     try:
@@ -276,15 +292,10 @@ def test_a_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp_path, brows
         question = _chosen(page, server.url, album, 1)
         question.locator(".preview").get_by_role("button", name="Take it").click()
         said = page.locator("#said")
-        expect(said).to_contain_text(f"Left alone — {rip / '02 - Song 2.mp3'}", timeout=30_000)
+        expect(said).to_contain_text(f"Left alone — {changed}", timeout=30_000)
         expect(said).to_contain_text("(session ")
         assert not any(path.exists() for path in moving)
-        page.locator("#undo-last").get_by_role("button", name="Undo").click()
-        expect(said).to_contain_text("Undone", timeout=30_000)
-        after = digests(album)
-        changed = str(rip / "02 - Song 2.mp3")
-        assert {p: h for p, h in after.items() if p != changed} == \
-            {p: h for p, h in before.items() if p != changed}  # fmt: skip
+        undone_byte_for_byte(page, [album], before, changed)
         assert errors == []
         page.close()
     finally:
@@ -318,10 +329,7 @@ def test_a_whole_level_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp
     rip = Path(next(c["path"] for c in first["copies"] if c["path"] != first["best"]))
     other = next(g for g in albums if g is not first)
     before = {**digests(first), **digests(other)}
-    changed = str(rip / "02 - Song 2.mp3")
-    retagged = mutagen.File(changed, easy=True)
-    retagged["genre"] = ["retagged elsewhere"]
-    retagged.save()
+    changed = retagged_elsewhere(rip / "02 - Song 2.mp3")
     moving = [f for c in other["copies"] if c["path"] != other["best"]
               for f in Path(c["path"]).glob("*.mp3")]  # fmt: skip
     moving += [rip / f"0{n} - Song {n}.mp3" for n in (1, 3, 4)]
@@ -344,11 +352,7 @@ def test_a_whole_level_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp
         # The group left alone in part stays open, asked with what is left of it.
         left = page.locator(f'.acts[data-kind="dupes"][data-name="{first["id"]}"]')
         expect(left).to_have_count(1, timeout=30_000)
-        page.locator("#undo-last").get_by_role("button", name="Undo").click()
-        expect(said).to_contain_text("Undone", timeout=30_000)
-        after = {**digests(first), **digests(other)}
-        assert {p: h for p, h in after.items() if p != changed} == \
-            {p: h for p, h in before.items() if p != changed}  # fmt: skip
+        undone_byte_for_byte(page, [first, other], before, changed)
         assert errors == []
         page.close()
     finally:

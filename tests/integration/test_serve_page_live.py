@@ -362,22 +362,3 @@ def test_a_stop_pressed_stays_said_pressed_through_the_view_rendered_anew(held, 
     assert errors == []
     page.close()
 
-
-def test_a_failed_item_retried_elsewhere_leaves_the_page_s_failed_list(served_demo, browser):
-    """A failed conversion retried from another page (or the terminal) goes back to pending,
-    whose event is ``progress``: the page rendered anew on the other events alone, and kept
-    listing it as failed, its Retry refused, until something else happened. It leaves the
-    list as it is retried."""
-    page = browser.new_page()
-    errors = page_errors(page)
-    page.goto(served_demo.url + "/")
-    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
-    failed = page.locator('.failures[data-failures="conversions"] > li')
-    expect(failed).to_have_count(2)
-    retried = failed.nth(0).locator(".acts").get_attribute("data-id")
-    name = failed.nth(0).locator(".acts").get_attribute("data-shown")
-    assert served_demo.post("/api/decisions", {"id": retried, "choose": 1}).status_code == 200
-    expect(failed).to_have_count(1, timeout=WAIT)
-    expect(failed).not_to_contain_text(name)
-    assert errors == []
-    page.close()
