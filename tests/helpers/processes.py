@@ -167,40 +167,15 @@ def held_when(
         _signal(proc, signal.SIGSTOP, group)
         while _state(proc.pid) not in ("T", "Z", ""):  # stopped (or gone) before looking
             time.sleep(0.0005)
-        held = [proc.pid, *_children(proc.pid)] if group else [proc.pid]
-        for pid in held[1:]:  # (its workers stopped too: one not yet might still be working)
-            while _state(pid) not in ("T", "Z", ""):
-                time.sleep(0.0005)
+        if group:  # (its workers stopped too: one not yet might still be working)
+            for child in _children(proc.pid):
+                while _state(child) not in ("T", "Z", ""):
+                    time.sleep(0.0005)
         if predicate():
             return proc.poll() is None
         _signal(proc, signal.SIGCONT, group)
-        _step(held)
+        time.sleep(0.005)
     return False
-
-
-def _step(pids: list[int], cpu: float = 0.005, most: float = 2.0) -> None:
-    """Let ``pids`` run a step: until they used ``cpu`` seconds of a core between them, or
-    every one of them waits on something (asleep, not waiting for a core) after that long a
-    wall time. A step of wall time alone starved a process on a loaded host: it had a core
-    for a fraction of each step while every look stopped it, and a resume that takes seconds
-    was still starting when two minutes had passed (three times over, in one CI run)."""
-    start, began = _ran(pids), time.monotonic()
-    while (elapsed := time.monotonic() - began) < most:
-        time.sleep(0.0005)
-        if _ran(pids) - start >= cpu:
-            return
-        if elapsed >= cpu and not any(_state(pid) == "R" for pid in pids):
-            return
-
-
-def _ran(pids: list[int]) -> float:
-    """Seconds the threads of ``pids`` have run on a core (``/proc/PID/task/*/schedstat``)."""
-    ran = 0
-    for pid in pids:
-        for task in Path(f"/proc/{pid}/task").glob("*"):
-            with suppress(OSError, ValueError, IndexError):
-                ran += int((task / "schedstat").read_text().split()[0])
-    return ran / 1e9
 
 
 def resume(proc: subprocess.Popen, *, group: bool = False) -> None:
