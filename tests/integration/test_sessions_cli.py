@@ -433,8 +433,9 @@ def test_a_resume_leaves_alone_what_another_batch_finished_while_it_ran(
     from tests.helpers import held_when, resume
 
     def holds_some_outside_the_lock() -> bool:
-        # The lock first: reading the queue takes it, and waited a minute on a resume held
-        # with it (at most looks on a loaded host). Free, it stays so while the resume is held.
+        # The lock first: reading the queue takes it, and waited a minute for a resume held
+        # in it (most looks on a loaded host: all three attempts lost in one CI run). Free,
+        # it stays free while the resume is held.
         try:
             with FileLock(str(home / "status/music/processing_queue.json.lock"), timeout=0):
                 pass
