@@ -361,4 +361,3 @@ def test_a_stop_pressed_stays_said_pressed_through_the_view_rendered_anew(held, 
     expect(page.locator("#said")).to_contain_text(f"Stopped {session}", timeout=WAIT)
     assert errors == []
     page.close()
-
