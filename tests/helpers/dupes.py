@@ -27,13 +27,8 @@ def build(root: Path) -> Path:
     wav.mkdir(parents=True)
     sources = {n: melody_wav(wav / f"{n}.wav", n, SECONDS) for n in (1, 2, 3, 4, 9, 10)}
     remaster = melody_wav(wav / "3r.wav", 3, SECONDS, gain=0.5, lead=1.5)
-    for n in (1, 2, 3, 4):
-        flac = encode(sources[n], lib / "Artist A" / "Album" / f"0{n} - Song {n}.flac")
-        mp3 = encode(sources[n], lib / "Artist A." / "Album (mp3)" / f"0{n} - Song {n}.mp3",
-                     "-b:a", "128k")  # fmt: skip
-        for path in (flac, mp3):
-            tag_by_hand(path, "album", "Album")
-            tag_by_hand(path, "title", f"Song {n}")
+    album_twice(lib, "Artist A/Album", "Artist A./Album (mp3)", "Album",
+                {n: sources[n] for n in (1, 2, 3, 4)})  # fmt: skip
     recording_id(lib / "Artist A" / "Album" / "01 - Song 1.flac", "1")
     # What the kept FLAC lacks and its MP3 copy carries: gained before the MP3 is set aside.
     recording_id(lib / "Artist A." / "Album (mp3)" / "04 - Song 4.mp3", "4")
@@ -54,6 +49,17 @@ def build(root: Path) -> Path:
                         f"sine=f=440:d={SECONDS}", str(target)], check=True)  # fmt: skip
     shutil.rmtree(wav)
     return lib
+
+
+def album_twice(lib: Path, flac: str, mp3: str, album: str, sources: dict[int, Path]) -> None:
+    """``album``'s songs (``sources``, WAVs by track number) in FLAC in the folder ``flac``
+    and again as a 128k MP3 rip in ``mp3``, each tagged with the album and its title: an
+    album group."""
+    for n, source in sources.items():
+        for path in (encode(source, lib / flac / f"0{n} - Song {n}.flac"),
+                     encode(source, lib / mp3 / f"0{n} - Song {n}.mp3", "-b:a", "128k")):
+            tag_by_hand(path, "album", album)
+            tag_by_hand(path, "title", f"Song {n}")
 
 
 def recording_id(path: Path, n: str) -> None:

@@ -14,7 +14,7 @@ from mutagen.flac import Picture
 from mutagen.id3 import APIC
 
 from mediakeeper.demo.tracks import PNG_1X1
-from tests.helpers.dupes import build, scanned
+from tests.helpers.dupes import album_twice, build, scanned
 from tests.integration.serving import page_errors, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -308,20 +308,13 @@ def test_a_whole_level_take_refused_in_part_offers_the_undo_of_what_it_moved(tmp
     the level's "Keep the best of all 2" leaves that track alone (said, with why), its group
     open with it, and sets aside the rest of both rips; the page offers the undo of those
     moves, and its Undo puts every file back byte for byte."""
-    from tests.helpers.audio import tag_by_hand
-    from tests.helpers.melody import encode, melody_wav
+    from tests.helpers.melody import melody_wav
 
     lib = build(tmp_path)
     wav = tmp_path / "wav-b"
     wav.mkdir()
-    for n in (5, 6):  # a second album, in FLAC and as an MP3 rip: a second album group
-        source = melody_wav(wav / f"{n}.wav", n, 12)
-        for path, args in ((lib / "Artist B" / "Second" / f"0{n} - Song {n}.flac", ()),
-                           (lib / "Artist B" / "Second (mp3)" / f"0{n} - Song {n}.mp3",
-                            ("-b:a", "128k"))):  # fmt: skip
-            encode(source, path, *args)
-            tag_by_hand(path, "album", "Second")
-            tag_by_hand(path, "title", f"Song {n}")
+    album_twice(lib, "Artist B/Second", "Artist B/Second (mp3)", "Second",
+                {n: melody_wav(wav / f"{n}.wav", n, 12) for n in (5, 6)})  # a second group
     home = tmp_path / "home"
     albums = [g for g in scanned(home, lib) if g["level"] == "album"]
     assert len(albums) == 2
