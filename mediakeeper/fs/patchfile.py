@@ -64,6 +64,17 @@ class PatchFile(io.RawIOBase):
         data = os.pread(self._fd, real, start) if real else b""
         return data + bytes(PAGE - len(data))
 
+    def read(self, size: int | None = -1) -> bytes:
+        # A tag library reads a few bytes at a time, nearly all of them the real file's: those
+        # come straight from one pread, not through readinto's buffer and a copy of it.
+        pos = self._pos
+        end = self.size if size is None or size < 0 else min(self.size, pos + size)
+        if pos // PAGE not in self._pages and self._clean_run(pos, end) == end - pos:
+            data = os.pread(self._fd, end - pos, pos) if end > pos else b""
+            self._pos = pos + len(data)
+            return data
+        return super().read(size)
+
     def readinto(self, buffer) -> int:
         end = min(self.size, self._pos + len(buffer))
         if end <= self._pos:
