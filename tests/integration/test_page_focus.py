@@ -16,7 +16,7 @@ import pytest
 
 from tests.helpers import run_script
 from tests.integration.serving import page_errors, serve
-from tests.integration.test_decisions_truth import library_spec
+from tests.integration.test_decisions_truth import album, library_spec
 from tests.integration.test_page_views import serious_findings
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -404,3 +404,45 @@ def test_a_failed_item_retried_elsewhere_leaves_its_list_and_the_focus_stays(
     expect(page.locator(link)).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()
+
+
+def test_an_item_s_report_link_keeps_the_focus_on_the_question_it_belongs_to(
+    tmp_path, music_library, browser
+):
+    """One artist asked the same question of two albums: each question links the artist's
+    report, the same address twice in one group. The page rendered anew (another item's
+    question answered elsewhere) gave the focus to the first of the two links, another
+    question's; it stays on the link of the question that had it."""
+    spec = library_spec()
+    floyd = album("Pink Floyd/1977 - Animals", "Pink Floyd", 4, album="Animals",
+                  albumartist="Pink Floyd")  # fmt: skip
+    for n, (_, track) in enumerate(sorted(floyd.items())):
+        track["tags"]["date"] = "1977" if n < 2 else "1978"  # split 2 against 2, as Dark Side
+    music_library(tmp_path / "lib", spec | floyd)
+    home = tmp_path / "home"
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
+                       "--offline")  # fmt: skip
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    server = serve(home)
+    try:
+        page, errors = opened(server, browser)
+        asked = page.eval_on_selector_all(
+            ".question", "els => els.map(e => [e.dataset.id, e.querySelector('.name').textContent])"
+        )
+        floyds = [id_ for id_, item in asked if item == "Pink Floyd"]
+        other = next(id_ for id_, item in asked if item != "Pink Floyd")
+        assert len(floyds) == 2, asked
+        link = f"{question(floyds[1])} a.small"
+        href = page.get_attribute(link, "href")
+        assert page.get_attribute(f"{question(floyds[0])} a.small", "href") == href
+        tab_to(page, link)
+        page.evaluate("window.groupsBefore = document.getElementById('groups')")
+        assert server.post("/api/decisions", {"id": other, "dismiss": True}).status_code == 200
+        page.wait_for_function("document.getElementById('groups') !== window.groupsBefore",
+                               timeout=WAIT)  # fmt: skip
+        expect(page.locator(link)).to_be_focused(timeout=WAIT)
+        assert errors == []
+        page.close()
+    finally:
+        server.stop()

@@ -379,8 +379,16 @@
     if (!control || control.isConnected) return control;
     if (control.matches(VIEW_HEADING)) return document.querySelector(VIEW_HEADING);
     if (control.localName === "a" && control.hasAttribute("href")) {
-      const part = control.closest("[id]")?.id, href = control.getAttribute("href");
-      return [...document.querySelectorAll(part ? `#${CSS.escape(part)} a[href]` : "a[href]")]
+      // The same link in the same part of the page, and in the same row of it where the row
+      // has an id of its own (a question's data-id): an item's report is linked from each of
+      // its questions, and the first of them was taken for the one that had the focus.
+      const part = control.closest("[id]"), row = control.closest("[data-id]:not([id])");
+      const href = control.getAttribute("href");
+      let where = part ? `#${CSS.escape(part.id)} ` : "";
+      if (row && (!part || part.contains(row))) {
+        where += `[data-id="${CSS.escape(row.dataset.id)}"] `;
+      }
+      return [...document.querySelectorAll(`${where}a[href]`)]
         .find((a) => a.getAttribute("href") === href) || null;
     }
     const acts = control.closest(".acts");
