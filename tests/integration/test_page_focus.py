@@ -32,15 +32,20 @@ def served(tmp_path, music_library):
     served."""
     spec = library_spec()
     spec["Pink Floyd/1973 - Dark Side/untitled.flac"] = {"tags": {}}
+    server = serving(tmp_path, music_library, spec)
+    yield server
+    server.stop()
+
+
+def serving(tmp_path, music_library, spec: dict):
+    """The library ``spec`` after one offline batch (questions left: exit 1), served."""
     music_library(tmp_path / "lib", spec)
     home = tmp_path / "home"
     home.mkdir()
     batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
                        "--offline")  # fmt: skip
     assert batch.returncode == 1, batch.stdout + batch.stderr
-    server = serve(home)
-    yield server
-    server.stop()
+    return serve(home)
 
 
 def opened(server, browser):
@@ -418,13 +423,7 @@ def test_an_item_s_report_link_keeps_the_focus_on_the_question_it_belongs_to(
                   albumartist="Pink Floyd")  # fmt: skip
     for n, (_, track) in enumerate(sorted(floyd.items())):
         track["tags"]["date"] = "1977" if n < 2 else "1978"  # split 2 against 2, as Dark Side
-    music_library(tmp_path / "lib", spec | floyd)
-    home = tmp_path / "home"
-    home.mkdir()
-    batch = run_script("process_music_batch.py", "--home", home, "--library", tmp_path / "lib",
-                       "--offline")  # fmt: skip
-    assert batch.returncode == 1, batch.stdout + batch.stderr
-    server = serve(home)
+    server = serving(tmp_path, music_library, spec | floyd)
     try:
         page, errors = opened(server, browser)
         asked = page.eval_on_selector_all(
