@@ -413,9 +413,9 @@ def test_the_patch_reads_as_the_file_it_stands_for_through_any_writes_and_cuts(t
     the real file's bytes alone take a shorter way than those that meet a write), give what
     the same file written for real would: checked against a copy written for real, 2,000
     steps."""
-    rng = random.Random(72)
+    rng = random.Random(72)  # the same steps and bytes at every run
     path = tmp_path / "f"
-    data = os.urandom(6 * 4096 + 123)
+    data = rng.randbytes(6 * 4096 + 123)
     path.write_bytes(data)
     (tmp_path / "model").write_bytes(data)
     model = open(tmp_path / "model", "r+b", buffering=0)  # noqa: SIM115 (closed below)
@@ -426,7 +426,7 @@ def test_the_patch_reads_as_the_file_it_stands_for_through_any_writes_and_cuts(t
             at = rng.randrange(0, 8 * 4096)
             step = rng.random()
             if step < 0.15:
-                new = os.urandom(rng.choice([1, 3, 100, 5000]))
+                new = rng.randbytes(rng.choice([1, 3, 100, 5000]))
                 for f in (patch, model):
                     f.seek(at)
                     f.write(new)
