@@ -445,3 +445,19 @@ def test_an_item_s_report_link_keeps_the_focus_on_the_question_it_belongs_to(
         page.close()
     finally:
         server.stop()
+
+
+def test_a_question_answered_elsewhere_gives_the_focus_to_the_one_in_its_place(served, browser):
+    """A question's button had the focus here when the question was answered elsewhere (a
+    terminal, another page): its row went with the view rendered anew, and the focus fell
+    to the page's top. It goes to the question now in its place, as after an answer here."""
+    page, errors = opened(served, browser)
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    assert len(order) >= 3, order
+    tab_to(page, f'{question(order[1])} button[data-action="dismiss"]')
+    assert served.post("/api/decisions", {"id": order[1], "dismiss": True}).status_code == 200
+    expect(page.locator(".question")).to_have_count(len(order) - 1, timeout=WAIT)
+    expect(page.locator(question(order[2]))).to_be_focused(timeout=WAIT)
+    assert in_sight(page, question(order[2]))
+    assert errors == []
+    page.close()
