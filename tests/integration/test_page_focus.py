@@ -461,3 +461,26 @@ def test_a_question_answered_elsewhere_gives_the_focus_to_the_one_in_its_place(s
     assert in_sight(page, question(order[2]))
     assert errors == []
     page.close()
+
+
+def test_a_whole_group_answered_elsewhere_gives_the_focus_to_the_question_in_its_place(
+    served, browser
+):
+    """The same with a whole group's button on it: the group answered elsewhere, the focus
+    goes to the question now where the group's first one stood (or the heading, none left)."""
+    page, errors = opened(served, browser)
+    order = page.eval_on_selector_all(".question", "els => els.map(e => e.dataset.id)")
+    group = next(g for g in served.get("/api/decisions").json()["groups"] if g["count"] > 1)
+    where = f'.group[data-kind="{group["kind"]}"][data-code="{group["code"]}"]'
+    in_group = page.eval_on_selector_all(f"{where} .question", "els => els.map(e => e.dataset.id)")
+    after = [id_ for id_ in order if id_ not in in_group]
+    stands = after[min(order.index(in_group[0]), len(after) - 1)] if after else None
+    tab_to(page, f'{where} button[data-action="group-preview"]')
+    body = {"kind": group["kind"], "code": group["code"], "all": True, "dismiss": group["code"]}
+    assert served.post("/api/decisions", body).status_code == 200
+    expect(page.locator(where)).to_have_count(0, timeout=WAIT)
+    expect(page.locator(question(stands) if stands else "#decisions-title")).to_be_focused(
+        timeout=WAIT
+    )
+    assert errors == []
+    page.close()

@@ -159,7 +159,9 @@
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
     const focused = document.activeElement;
-    const from = questions().indexOf(focused?.closest(".question"));
+    // Where the focused control's question stands (a whole group's button: its first one).
+    const from = questions().indexOf(focused?.closest(".question")
+      || focused?.closest(".group")?.querySelector(".question"));
     // A question opened in place (its evidence, choices, a preview with its Take it) stays
     // open through the new rendering, which has it closed: a batch's event closed it under
     // the person reading it, and took the focus from its controls.
@@ -187,14 +189,17 @@
     if (focused?.isConnected && document.activeElement !== focused) focused.focus();
     // A control taken off with the part it was in (a batch's events render the view anew
     // while a person is on it): its stand-in in the new rendering takes the focus, or its
-    // question's row, not the page's top. Its question answered (here, or elsewhere: a
-    // terminal, another page), the question now in its place, as ``goOn`` gives it after
-    // an answer here.
+    // question's row, not the page's top. Its question or group answered (here, or
+    // elsewhere: a terminal, another page), the question now in its place, as ``goOn`` gives
+    // it after an answer here, or none left, the view's heading.
     if (focused && !focused.isConnected && document.activeElement === document.body) {
       const question = focused.closest(".question");
       (standIn(focused) || (question && document.querySelector(
         `.question[data-id="${CSS.escape(question.dataset.id)}"]`)))?.focus();
-      goOn(from);
+      if (from >= 0) {
+        goOn(from);
+        focusView();
+      }
     }
     markCurrent();
     markStopping();
