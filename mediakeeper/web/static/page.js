@@ -159,9 +159,7 @@
     if (!wanted()) return;
     const fresh = new DOMParser().parseFromString(text, "text/html");
     const focused = document.activeElement;
-    // Where the focused control's question stands (a whole group's button: its first one).
-    const from = questions().indexOf(focused?.closest(".question")
-      || focused?.closest(".group")?.querySelector(".question"));
+    const from = placeAmong(focused);
     // A question opened in place (its evidence, choices, a preview with its Take it) stays
     // open through the new rendering, which has it closed: a batch's event closed it under
     // the person reading it, and took the focus from its controls.
@@ -588,7 +586,7 @@
 
   async function take(pressed) {
     const area = pressed.closest(".preview");
-    const from = questions().indexOf(pressed.closest(".question"));
+    const from = placeAmong(pressed);
     // Read before the preview (and the pressed button with it) is taken off the page.
     const asking = pressed.closest(".question");
     const item = (asking?.querySelector(".name")
@@ -635,7 +633,7 @@
   async function quick(acts, action) {
     const id = acts.dataset.id;
     const who = acts.dataset.shown;
-    const from = questions().indexOf(acts.closest(".question"));
+    const from = placeAmong(acts);
     const row = acts.closest("#items [data-key]")?.dataset.key;  // a library's row
     const failed = failedAfter(acts);
     const place = placeOf(acts);
@@ -681,7 +679,7 @@
 
   async function groupPreview(pressed) {
     const acts = pressed.closest(".group-acts");
-    const from = questions().indexOf(pressed.closest(".group").querySelector(".question"));
+    const from = placeAmong(pressed);
     const query = new URLSearchParams({ kind: acts.dataset.kind, code: acts.dataset.code });
     if (pressed.dataset.choose) query.set("choose", pressed.dataset.choose);
     const answer = await reach(base + "/decisions/group?" + query);
@@ -831,6 +829,11 @@
 
   let at = -1;
   const questions = () => [...document.querySelectorAll(".question")];
+  // Where ``control``'s question stands among them (a whole group's control: the group's
+  // first question), -1 outside them: where ``goOn`` gives the focus once the view is
+  // rendered anew without it, answered here or elsewhere.
+  const placeAmong = (control) => questions().indexOf(control?.closest(".question")
+    || control?.closest(".group")?.querySelector(".question"));
   function markCurrent() {
     const all = questions();
     all.forEach((q, i) => q.classList.toggle("current", i === at));
