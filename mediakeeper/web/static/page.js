@@ -190,7 +190,7 @@
     // question's row, not the page's top. Its question or group answered (here, or
     // elsewhere: a terminal, another page), the question now in its place, as ``goOn`` gives
     // it after an answer here, or none left, the view's heading.
-    if (focused && !focused.isConnected && document.activeElement === document.body) {
+    if (focused && !focused.isConnected && focusFell()) {
       const question = focused.closest(".question");
       (standIn(focused) || (question && document.querySelector(
         `.question[data-id="${CSS.escape(question.dataset.id)}"]`)))?.focus();
@@ -268,7 +268,7 @@
       showRate(ul.dataset.running);
     }
     markStopping();
-    if (onStop !== null && !focused.isConnected && document.activeElement === document.body) {
+    if (onStop !== null && !focused.isConnected && focusFell()) {
       const again = [...document.querySelectorAll('[data-running] [data-action="stop"]')]
         .find((b) => b.dataset.session === onStop);
       (standIn(focused) || again || document.getElementById("last-batch"))?.focus();
@@ -600,7 +600,7 @@
       // Taken or refused (the files changed since, the question taken elsewhere), the
       // preview no longer says what its "Take it" would do: a new preview is asked for.
       area.replaceChildren();
-      if (document.activeElement === document.body && asking?.isConnected) asking.focus();
+      if (focusFell() && asking?.isConnected) asking.focus();
     }
     const what = answered(dismissed, done);
     taken(leftAlone + (dismissed && item ? `Decided ${item}: ${done.closed} closed.`
@@ -616,14 +616,14 @@
   // heading, from where a screen reader reads on what the view says now, not to the page's
   // top (where a keyboard would begin again from the header).
   function focusView() {
-    if (document.activeElement !== document.body) return;
+    if (!focusFell()) return;
     document.querySelector(VIEW_HEADING)?.focus();
   }
 
   // The library's row of ``key`` takes the focus back (its link), once its list was rendered
   // anew by the action taken from it (a retry, a skip); it is not listed any more: the count.
   function focusRow(key) {
-    if (key === undefined || document.activeElement !== document.body) return;
+    if (key === undefined || !focusFell()) return;
     const row = [...document.querySelectorAll("#items [data-key]")].find((r) => r.dataset.key === key);
     (row?.querySelector("a.name") || document.getElementById("matches"))?.focus();
   }
@@ -670,7 +670,7 @@
     const at = rows.indexOf(acts.closest("li"));
     const kind = list.dataset.failures;
     return () => {
-      if (document.activeElement !== document.body) return;
+      if (!focusFell()) return;
       const now = [...document.querySelectorAll(`.failures[data-failures="${CSS.escape(kind)}"] > li`)];
       const stands = now[Math.min(at, now.length - 1)];
       (stands?.querySelector("a, button") || document.getElementById("failed-title"))?.focus();
@@ -828,6 +828,13 @@
   // ---- keys, as decide -i takes them ----------------------------------------------------
 
   let at = -1;
+  // Whether the focus fell: to the page's top, or it is on a control no longer shown (the
+  // Undo at the foot of the window, hidden as it is pressed: the browser moves the focus to
+  // the top only at its next rendering, and a look for the top alone made before that found
+  // the focus elsewhere and left it to fall after).
+  function focusFell() {
+    return document.activeElement === document.body || !document.activeElement?.checkVisibility();
+  }
   const questions = () => [...document.querySelectorAll(".question")];
   // Where ``control``'s question stands among them (a whole group's control: the group's
   // first question), -1 outside them: where ``goOn`` gives the focus once the view is
@@ -844,7 +851,7 @@
   // on from where it was. ``from``: the answered question's place (-1: none, left as it is).
   function goOn(from) {
     const all = questions();
-    if (from < 0 || !all.length || document.activeElement !== document.body) return;
+    if (from < 0 || !all.length || !focusFell()) return;
     at = Math.min(from, all.length - 1);
     markCurrent();
     all[at].focus();
