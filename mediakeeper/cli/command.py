@@ -214,10 +214,13 @@ def lines_on_stderr(as_json: bool) -> Iterator[None]:
 
 
 class OutputFile(click.Path):
-    """A file the command writes. A name that is empty or names a folder ("", ".", "out/", an
-    existing folder) is a usage error that names the option, not a failed write; so is one
-    in a folder that is not there, which the write would make (a mistyped folder, and every
-    folder above it, made to hold the file)."""
+    """A file the command writes, replaced whole (written beside it, then renamed over it). A
+    name that is empty or names a folder ("", ".", "out/", an existing folder) is a usage
+    error that names the option, not a failed write; so is one in a folder that is not there,
+    which the write would make (a mistyped folder, and every folder above it, made to hold
+    the file), and one that is no regular file (a device, a pipe: the rename would put a file
+    in its place, ``/dev/stdout`` for every program). A symbolic link is written through: the
+    file it leads to is the one replaced, and the link stays."""
 
     def __init__(self, example: str):
         super().__init__(dir_okay=False, path_type=Path)
@@ -232,11 +235,16 @@ class OutputFile(click.Path):
         if os.path.basename(text) in ("", ".", "..") or os.path.isdir(text):
             suggested = os.path.join(text, self.example)
             self.fail(f"{text!r} is a folder: name a file to write, e.g. {suggested}", param, ctx)
+        if os.path.islink(text):
+            text = os.path.realpath(text)  # the link's file (its folder checked below)
         folder = os.path.dirname(text)
         if folder and not os.path.isdir(folder):
             self.fail(f"the folder {folder!r} does not exist: make it first, or name a file in "
                       "a folder that does", param, ctx)  # fmt: skip
-        return super().convert(value, param, ctx)
+        if os.path.exists(text) and not os.path.isfile(text):
+            self.fail(f"{text!r} is not a regular file (a device or a pipe): name a file to "
+                      f"write, e.g. {self.example}", param, ctx)  # fmt: skip
+        return super().convert(text, param, ctx)
 
 
 def say_home(ctx: click.Context) -> None:

@@ -17,10 +17,12 @@ Sun 4 Jan, 2026-W02 = Mon 5 Jan .. Sun 11 Jan):
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import socket
+import stat
 import struct
 import subprocess
 import sys
@@ -905,6 +907,43 @@ def test_dashboard_script_makes_no_folder_for_its_page(repo_root, child_env, tmp
         "first, or name a file in a folder that does"
     ), result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]
+
+
+def test_dashboard_script_writes_through_a_link_and_puts_no_file_in_a_pipe_s_place(
+    repo_root, child_env, tmp_path
+):
+    """``--html`` named a link, a pipe or a device: each was replaced by a regular file (the
+    page written beside it and renamed over it), ``/dev/full`` too for a root user, and the
+    command said "Dashboard written". A link is written through, the link kept; a pipe is
+    refused as a usage error, left a pipe."""
+    home = tmp_path / "home"
+    (home / "status").mkdir(parents=True)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "target.html").write_text("old", encoding="utf-8")
+    (out / "link.html").symlink_to("target.html")
+    os.mkfifo(out / "fifo.html")
+
+    def dashboard(html):
+        return subprocess.run(
+            [sys.executable, repo_root / "utilities" / "media_dashboard.py", "--home", home,
+             "--html", html],
+            env=child_env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+
+    linked = dashboard(out / "link.html")
+    assert linked.returncode == 0, linked.stdout + linked.stderr
+    assert linked.stdout == f"Dashboard written: {out / 'target.html'}\n"
+    assert os.readlink(out / "link.html") == "target.html"
+    assert "Media dashboard" in (out / "target.html").read_text(encoding="utf-8")
+    piped = dashboard(out / "fifo.html")
+    assert piped.returncode == 2, piped.stdout + piped.stderr
+    assert piped.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '--html': '{out / 'fifo.html'}' is not a regular file (a "
+        "device or a pipe): name a file to write, e.g. dashboard.html"
+    ), piped.stderr
+    assert stat.S_ISFIFO(os.lstat(out / "fifo.html").st_mode)
+    assert sorted(p.name for p in out.iterdir()) == ["fifo.html", "link.html", "target.html"]
 
 
 def test_dashboard_script_names_an_html_name_too_long_as_asked(repo_root, child_env, tmp_path):
