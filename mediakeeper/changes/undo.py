@@ -169,14 +169,16 @@ def selected(status_kind_dir: Path, session: str | None, artist: str | None) -> 
     # ones only: the journals of the weeks before it are not read. An artist's, all.
     journals = read_journals(status_kind_dir, after=session)
     everything = journals.entries
+    # Any journal may hold an artist's changes; a session's are in its own.
+    problems = [p for p in journals.problems if session is None or p.session == session]
     try:
         wanted = _selected(everything, session, artist)
     except NothingJournaled:
-        if not (session and artist):
+        if not (session and artist) and not (artist and any(not p.torn for p in problems)):
             raise
-        wanted = []  # an artist none of these name: said below, from every journal
-    # Any journal may hold an artist's changes; a session's are in its own.
-    problems = [p for p in journals.problems if session is None or p.session == session]
+        # An artist none of these name: said below, from every journal; or, where lines
+        # could not be read, its changes may be among them: the undo names them, exit 1.
+        wanted = []
     if not wanted and not problems:
         if session and artist:  # the artist may have changes before it: every journal read
             _none_of_artist_in(status_kind_dir, read_journals(status_kind_dir).entries,

@@ -80,9 +80,10 @@ def main(home, session, artist, list_sessions, dry_run, yes, as_json):
         # Read once for the check, the question and the undo: at 55,000 artists the journals
         # of a few months take 20 s and 500 MB a reading (docs/performance.md, undo).
         asked = selected(kind_dir, session, artist)
-        _refuse_if_held(kind_dir, asked, artist)
-        if not _confirm_artist(asked, artist, yes):
-            asked = None  # asked first: what the person waited on is read again
+        if asked.wanted:  # (none: only lines that could not be read, which the undo names)
+            _refuse_if_held(kind_dir, asked, artist)
+            if not _confirm_artist(asked, artist, yes):
+                asked = None  # asked first: what the person waited on is read again
     try:
         if session and not artist:
             _whole_session(settings.home, session, writing, dry_run)
@@ -143,7 +144,9 @@ def _list_sessions(home: Path, kind_dir: Path, as_json: bool, *, asked: bool) ->
         click.echo(f"{sid}  {count(files, 'file')} set aside (dupes)"
                    f"{_undone_note(sid, undone, undoes)}")  # fmt: skip
     if not summed.sessions and not decided and not set_aside:
-        click.echo("No tag changes have been made yet.")
+        # Lines that could not be read may be changes: said below, not denied here.
+        click.echo("No tag changes could be read." if summed.damaged
+                   else "No tag changes have been made yet.")  # fmt: skip
     _show_problems(summed.problems)
     if not asked:
         click.echo("Give --session ID or --artist NAME to undo.", err=True)
@@ -188,17 +191,18 @@ def _said_values(report, surfaces, home: Path, *, dry_run: bool, files_left: boo
     """The values put back (a dry run: that would be) and those left alone, each said, then
     the decisions they open again (or, an undo's undo, close again as they were) and the
     artists to check again; exits."""
+    damaged = sum(not p.torn for p in report.problems)
     if dry_run:
-        _said_dry(report)
+        _said_dry(report, damaged)
+        _show_problems(report.problems)
         _said_decisions(surfaces, "would ")
-        sys.exit(0)
+        sys.exit(1 if damaged else 0)
     for entry in report.restored:
         back = f"{value(entry.new)} -> {value(entry.old)}"
         click.echo(f"restored {entry.tag} of {one_line(entry.path)}: {back}")
     for entry, reason in report.left_alone:
         click.echo(f"left alone {entry.tag} of {one_line(entry.path)}: {reason}")
     _show_problems(report.problems)
-    damaged = sum(not p.torn for p in report.problems)
     click.echo(
         f"{count(len(report.restored), 'value')} restored, {len(report.left_alone)} left alone"
         + (f", {len(report.already)} already at the old value" if report.already else "")
@@ -288,7 +292,7 @@ def _confirm_artist(asked, artist: str, yes: bool) -> bool:
     return False
 
 
-def _said_dry(report) -> None:
+def _said_dry(report, damaged: int) -> None:
     for entry in report.restored:
         click.echo(f"would restore {entry.tag} of {one_line(entry.path)}: "
                    f"{value(entry.new)} -> {value(entry.old)}")  # fmt: skip
@@ -300,6 +304,7 @@ def _said_dry(report) -> None:
         + (f", {len(report.already)} already at the old value" if report.already else "")
         + (f", {len(report.resumed)} of them put back by an earlier undo"
            if report.resumed else "")
+        + (f", {count(damaged, 'journal line')} unreadable" if damaged else "")
         + "; nothing written"
     )
 

@@ -365,6 +365,38 @@ def test_a_damaged_journal_line_is_named_and_undo_exits_1_after_undoing_the_rest
     assert now[rel]["title"] == FIXED_TITLE  # the damaged one could not be
 
 
+def test_a_dry_run_and_an_undo_of_an_artist_whose_lines_are_damaged_name_them_and_exit_1(
+    processed, music_script, library_tags
+):
+    """A dry run passed over a damaged line in silence and exited 0; an artist whose one
+    journaled change is on it was said to have none (exit 2), sending the person to look
+    elsewhere; a list of journals none of whose lines could be read said no change had been
+    made. Each names the lines and exits 1, as the undo does, and writes nothing."""
+    lib, home, _original, session = processed
+    journal = journal_of(home, session)
+    artist = json.loads(journal.read_text().splitlines()[0])["artist"]
+    flip_a_bit(journal, 1)
+    before = library_tags(lib)
+    named = (f"Error: {journal}: line 1: not JSON (Expecting ':' delimiter at column 11); its "
+             "change, if it was made, is not undone")
+
+    dry = music_script("undo_changes.py", "--home", home, "--session", session, "--dry-run")
+    assert dry.returncode == 1, dry.stdout + dry.stderr
+    assert ("dry run: 1 value would be restored, 0 left alone, 1 journal line unreadable; "
+            "nothing written") in dry.stdout.splitlines()
+    assert named in dry.stderr.splitlines(), dry.stderr
+    for asked in (("--dry-run",), ()):
+        run = music_script("undo_changes.py", "--home", home, "--artist", artist, *asked)
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert "0 values" in run.stdout and "1 journal line unreadable" in run.stdout
+        assert named in run.stderr.splitlines() and "Traceback" not in run.stderr
+    assert library_tags(lib) == before
+    flip_a_bit(journal, 2)  # no line left to read: the list denied that any change was made
+    listed = music_script("undo_changes.py", "--home", home, "--list")
+    assert listed.returncode == 1, listed.stdout + listed.stderr
+    assert listed.stdout == "No tag changes could be read.\n"
+
+
 def test_a_flipped_bit_inside_an_old_value_is_caught_not_written_back(
     processed, music_script, library_tags
 ):
