@@ -54,11 +54,16 @@ def _run_as_a_script() -> bool:
 
 def how_to_set_up(module: str) -> str:
     """One line: the module this Python lacks, and how to run the script with one that has
-    the toolkit's dependencies."""
+    the toolkit's dependencies: the command line as given, the script by its whole path (a
+    command pasted from any folder runs)."""
+    import shlex  # (only here: the scripts' start imports no more than it needs)
+
     checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     venv = os.path.join(checkout, ".venv")
     python = os.path.join(venv, "bin", "python")
-    script = os.path.join(SCRIPTS, os.path.basename(sys.argv[0] or "SCRIPT.py"))
+    script = shlex.join([os.path.join(checkout, SCRIPTS,
+                                      os.path.basename(sys.argv[0] or "SCRIPT.py")),
+                         *sys.argv[1:]])  # fmt: skip
     lacks = f"{sys.executable} lacks mediakeeper's dependencies (no module named {module!r})"
     ours = os.path.realpath(sys.prefix) == os.path.realpath(venv)
     if os.path.isfile(python) and not ours:

@@ -126,18 +126,21 @@ def test_a_python_without_the_dependencies_says_how_to_set_up_in_one_line(tmp_pa
         argv = [sys.base_prefix + "/bin/python3", "-S", "-I"]
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     for script in ("process_music_batch.py", "decide.py", "weekly_report.py"):
-        done = subprocess.run([*argv, f"utilities/{script}", "--help"], cwd=checkout, env=env,
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        # Run from another folder, with its arguments: the command said runs pasted there
+        # (it named the script by a path from the checkout, and dropped the arguments).
+        done = subprocess.run([*argv, checkout / "utilities" / script, "--batch-size", "2 3"],
+                              cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=60)  # fmt: skip
         assert done.returncode == 1 and done.stdout == "", (script, done.stdout)  # README
         [line] = done.stderr.splitlines()
         assert "lacks mediakeeper's dependencies (no module named 'click')" in line, line
+        command = (f"{checkout / '.venv' / 'bin' / 'python'} {checkout / 'utilities' / script} "
+                   "--batch-size '2 3'")  # fmt: skip
         if venv:
-            assert line.endswith(
-                f"run it with the project's environment: "
-                f"{checkout / '.venv' / 'bin' / 'python'} utilities/{script}"
-            )
+            assert line.endswith(f"run it with the project's environment: {command}"), line
         else:
-            assert f"in {checkout} run `make demo`" in line, line
+            assert line.endswith(f"in {checkout} run `make demo` (it makes .venv and installs "
+                                 f"them), then {command}"), line  # fmt: skip
 
 
 def test_a_python_with_the_dependencies_but_not_mediakeeper_says_so_in_one_line(tmp_path):
