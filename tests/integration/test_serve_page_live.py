@@ -265,7 +265,8 @@ def test_a_batch_s_stop_keeps_the_focus_until_its_batch_has_stopped(gated, brows
     """The activity's Stop is made anew at every look at the batches (every few seconds): a
     keyboard on it lost the focus to the page's top before it could press it, and pressed,
     it was disabled, which took the focus off it too. The focus now stays on it, and once the
-    batch stopped goes to the line that says how it ended."""
+    batch stopped goes to the line that says how it ended, and stays there as the view is
+    rendered anew (it fell to the page's top with that line replaced)."""
     _, page, errors = a_batch_s_page(gated, browser)
     stop = page.locator('[data-running="music"] button[data-action="stop"]')
     tab_to(page, stop, "[data-running]")
@@ -278,6 +279,13 @@ def test_a_batch_s_stop_keeps_the_focus_until_its_batch_has_stopped(gated, brows
     expect(page.locator("#said")).to_contain_text("Stopped", timeout=WAIT)
     expect(page.locator("#last-batch")).to_be_focused(timeout=WAIT)
     expect(page.locator("#last-batch")).to_contain_text("interrupted")
+    page.evaluate("window.lastBefore = document.getElementById('last-batch')")
+    # An artist skipped from the terminal: its event, the view rendered anew.
+    skipped = script("music", "queue", "--home", gated.home, "--skip-artist", NAMES[-1])
+    assert skipped.returncode == 0, skipped.stdout + skipped.stderr
+    page.wait_for_function("document.getElementById('last-batch') !== window.lastBefore",
+                           timeout=WAIT)  # fmt: skip
+    expect(page.locator("#last-batch")).to_be_focused(timeout=WAIT)
     assert errors == []
     page.close()
 

@@ -377,13 +377,16 @@
 
   // ``control`` (a question's or a group's button), or, once the server's rendering of the
   // view replaced it, the button of the same action for the same question or group; the
-  // view's heading (where ``focusView`` put the focus), the new rendering's heading; a link
-  // (a library row's or a failed item's, where ``focusRow`` and ``failedAfter`` put it), the
-  // link to the same place in the same part of the page.
+  // view's heading (where ``focusView`` put the focus), the new rendering's heading; a part
+  // known by its own id (how a batch ended, where a Stop puts the focus), the part of that
+  // id; a link (a library row's or a failed item's, where ``focusRow`` and ``failedAfter``
+  // put it), the link to the same place in the same part of the page; a session's row or
+  // button (an Undo gives the focus to its row of the recent changes), the same session's.
   const VIEW_HEADING = "#one-decision h1, #one-item h1, #decisions-title";
   function standIn(control) {
     if (!control || control.isConnected) return control;
     if (control.matches(VIEW_HEADING)) return document.querySelector(VIEW_HEADING);
+    if (control.id) return document.getElementById(control.id);
     if (control.localName === "a" && control.hasAttribute("href")) {
       // The same link in the same part of the page, and in the same row of it where the row
       // has an id of its own (a question's data-id): an item's report is linked from each of
@@ -398,11 +401,13 @@
         .find((a) => a.getAttribute("href") === href) || null;
     }
     const acts = control.closest(".acts");
-    if (!acts) {  // a session's button (a Stop, an Undo): the same session's, where it was
+    if (!acts) {  // a session's row or button (a Stop, an Undo): the same session's, where it was
       const session = control.dataset.session, within = control.closest("[id]")?.id;
       if (session === undefined || !within) return null;
-      return [...document.querySelectorAll(`#${CSS.escape(within)} ` +
-        `[data-action="${CSS.escape(control.dataset.action)}"]`)]
+      const action = control.dataset.action;
+      const which = action === undefined ? ":not([data-action])"
+        : `[data-action="${CSS.escape(action)}"]`;
+      return [...document.querySelectorAll(`#${CSS.escape(within)} ${control.localName}${which}`)]
         .find((b) => b.dataset.session === session) || null;
     }
     const where = acts.dataset.id ? `.acts[data-id="${CSS.escape(acts.dataset.id)}"]`
