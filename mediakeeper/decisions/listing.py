@@ -373,7 +373,7 @@ class HeldDecisions:
         if not details:
             with self._lock:
                 self._made[kind, shown] = (version, listed)
-        return {**listed, **self._duplicates(kind)}
+        return {**listed, **self._duplicates(kind, details)}
 
     def _listing(self, asking: dict[tuple[str, str], tuple[int, list[tuple]]], details: bool,
                  shown: int | None) -> dict[str, Any]:  # fmt: skip
@@ -431,21 +431,28 @@ class HeldDecisions:
             h.decisions = made  # an item seen anew since is another Held: nothing stale kept
         return made
 
-    def _duplicates(self, kind: str | None) -> dict[str, Any]:
+    def _duplicates(self, kind: str | None, details: bool = False) -> dict[str, Any]:
         """``{"duplicates": [...]}`` when there are open duplicate groups (of ``kind``), read
-        again only when the files they are read from changed."""
+        again only when the files they are read from changed (``details``: each decision
+        explained in full, as the others are, read afresh, not held)."""
         if kind not in (None, dupes.KIND.name):
             return {}
+        if details:
+            found = self._duplicate_groups(full=True)
+            return {"duplicates": found} if found else {}
         folder = self.home / "status" / dupes.KIND.name
         key = (_files_state(folder), _files_state(folder / "moves"))
         if self._dupes is None or self._dupes[0] != key:
-            found = dupes.as_json(self.home)
-            for entry in found:
-                entry["decisions"] = [
-                    group_json(g, full=False) for g in dupes.open_groups(self.home, entry["code"])
-                ]
-            self._dupes = (key, found)
+            self._dupes = (key, self._duplicate_groups(full=False))
         return {"duplicates": self._dupes[1]} if self._dupes[1] else {}
+
+    def _duplicate_groups(self, *, full: bool) -> list[dict[str, Any]]:
+        found = dupes.as_json(self.home)
+        for entry in found:
+            entry["decisions"] = [
+                group_json(g, full=full) for g in dupes.open_groups(self.home, entry["code"])
+            ]
+        return found
 
 
 def _by_name(ranks: list[tuple]) -> Iterator[Held]:

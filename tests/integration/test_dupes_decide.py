@@ -11,6 +11,7 @@ import shlex
 import shutil
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import mutagen
 import pytest
@@ -242,6 +243,13 @@ def test_a_whole_level_is_decided_as_one_session_and_put_back_by_the_web_undo(li
         asked = served.get("/api/decisions").json()["duplicates"]
         assert [d["code"] for d in asked] == ["duplicate-album", "duplicate-track",
                                               "duplicate-release"]  # fmt: skip
+        # Explained in full (details=1) as every decision is: these lacked it.
+        detailed = served.get("/api/decisions?details=1").json()["duplicates"]
+        assert [d["code"] for d in detailed] == [d["code"] for d in asked]
+        for d in (d for entry in detailed for d in entry["decisions"]):
+            one = served.get(f"/api/decisions/{quote(d['id'], safe='')}").json()
+            full = ("details", "choices", "can_set")
+            assert {k: d[k] for k in full} == {k: one[k] for k in full}, d
         # and a group decided over the API, as `decide dupes ID --choose 1` does
         took = served.post("/api/decisions", {"kind": "dupes", "name": tracks[0]["id"],
                                               "choose": 1})  # fmt: skip
