@@ -289,11 +289,25 @@ def one_decision(web, decision_id: str) -> dict[str, Any]:
     try:
         d = engine.explain(web.home, decision_id)
     except (MediakeeperError, DecideError, ValueError) as err:
-        return {"problem": said_here(err), "status": status_of(err), "d": {"item": "A decision"}}
+        return {"problem": said_here(err), "status": status_of(err),
+                "d": {"item": _item_named(web, decision_id)}}  # fmt: skip
     entry = (web.follower.queues.get(d["kind"]) or None) and \
         web.follower.queues[d["kind"]].entries.get(str(d.get("key")))  # fmt: skip
     report = served.report_of(web.home, d["kind"], entry.slug) if entry else ""
     return {"d": d, "report": report, "problem": ""}
+
+
+def _item_named(web, decision_id: str) -> str:
+    """The name of the item a decision's id names, as the library lists it: the heading of
+    its view once the decision is gone (taken here or elsewhere); "A decision" for an id
+    that names no item held."""
+    try:
+        kind, key, _where, _code = ids.parse(decision_id)
+    except UsageError:
+        return "A decision"
+    queue = web.follower.queues.get(kind)
+    entry = queue.entries.get(key) if queue is not None else None
+    return entry.name if entry is not None else "A decision"
 
 
 PREVIEW_PAGE = 50  # a group's preview is shown in pages of this many items

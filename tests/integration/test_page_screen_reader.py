@@ -60,6 +60,9 @@ def test_a_decision_s_view_read_by_a_screen_reader(served_demo, browser):
     expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
     expect(page.locator("#undo-last button")).to_be_visible()
     expect(page.locator("#one-decision h1")).to_be_focused(timeout=WAIT)
+    # The view still names its item (it said "A decision" once the decision was gone).
+    expect(page.locator("#one-decision h1")).to_have_text(d["item"])
+    expect(page).to_have_title(f"{d['item']} · a decision · mediakeeper")
     assert serious_findings(page) == []
 
     # Undone from the foot of the window: the question is back, the focus on its heading.
