@@ -191,7 +191,8 @@ def _issue_page(home: Path, kind: str, name: str) -> tuple[str | None, Path | No
 
 
 async def issue_index(request: Request) -> Response:
-    """``/issues/<kind>/`` (as a person types it, or goes up from a report): its index."""
+    """``/issues/<kind>/`` or ``/issues/<kind>`` (as a person types it, or goes up from a
+    report): its index."""
     if answer := _signed_out(request):
         return answer
     web = request.app.state.web
@@ -254,6 +255,7 @@ ROUTES = [
     Route("/reports/weekly", weekly),
     Route("/status/reports/{name}", report),
     Route("/issues/{kind}/", issue_index),
+    Route("/issues/{kind}", issue_index),  # (Starlette's own redirect to the slash is a 307)
     Route("/issues/{kind}/{name}", issue),
     Route("/covers/{kind}", cover),
 ]
