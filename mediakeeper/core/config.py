@@ -429,9 +429,10 @@ def _coerce(value: Any, default: Any, where: str, name: tuple[str, str]) -> Any:
         cause = err.errors()[0].get("ctx", {}).get("error")
         if isinstance(cause, _Refused):
             said = str(cause) if cause.says_all else f"{cause}, got {value!r}"
-        elif limit is not None and err.errors()[0]["type"] == "greater_than_equal":
-            # Below 0, refused by the type before the setting's own bound is asked: said by
-            # that bound, which may be more than 0 (--settle: 0.1), not by the type's.
+        elif limit is not None:
+            # No number at all, or below 0, refused by the type before the setting's own
+            # bounds are asked: said by those bounds, the least of which may be more than 0
+            # (checkpoint_every: 1, --settle: 0.1), not by the type's.
             said = f"{_expected(type(default), limit)}, got {value!r}"
         else:
             said = f"expected a {_TYPE_NAMES[type(default)]}, got {value!r}"

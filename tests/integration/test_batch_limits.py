@@ -192,7 +192,8 @@ def test_a_small_batch_says_why_it_starts_fewer_workers(tmp_path):
          "environment MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT: expected 0 (no limit) or requests per "
          "second >= 0.001, at most 1,000, got '1e-300'"),
         ("environment", "MEDIAKEEPER_MUSICBRAINZ_TIMEOUT=nan",
-         "environment MEDIAKEEPER_MUSICBRAINZ_TIMEOUT: expected a finite number >= 0, got 'nan'"),
+         "environment MEDIAKEEPER_MUSICBRAINZ_TIMEOUT: expected a number of seconds > 0, at most "
+         "3,600, got 'nan'"),
     ],
 )  # fmt: skip
 def test_a_number_that_would_overflow_every_request_is_refused_before_the_batch(

@@ -202,9 +202,12 @@ def test_a_bad_environment_value_names_the_variable(tmp_path, name, value):
     [
         ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "0", "a number of seconds > 0, at most 3,600"),
         ("MEDIAKEEPER_TMDB_TIMEOUT", "0.0", "a number of seconds > 0, at most 3,600"),
-        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "inf", "a finite number >= 0"),
-        ("MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT", "nan", "a finite number >= 0"),
-        ("MEDIAKEEPER_TMDB_RATE_LIMIT", "-inf", "a finite number >= 0"),
+        # No finite number, or none at all: said by the setting's own bounds (it said ">= 0"
+        # of a setting whose least is 1).
+        ("MEDIAKEEPER_MUSICBRAINZ_TIMEOUT", "inf", "a number of seconds > 0, at most 3,600"),
+        ("MEDIAKEEPER_MUSICBRAINZ_RATE_LIMIT", "nan", f"{SOME_RATE}, at most 1,000"),
+        ("MEDIAKEEPER_TMDB_RATE_LIMIT", "-inf", f"{SOME_RATE}, at most 1,000"),
+        ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "abc", "a whole number >= 1, at most 1,000,000"),
         ("MEDIAKEEPER_MUSIC_CHECKPOINT_EVERY", "0", "a whole number >= 1, at most 1,000,000"),
         ("MEDIAKEEPER_MOVIES_CHECKPOINT_EVERY", "0", "a whole number >= 1, at most 1,000,000"),
         # Numbers that pass as finite and then overflow every request's clock or spacing.
