@@ -6,11 +6,19 @@ non-best set aside (never deleted). Thin over the library (``mediakeeper.runs.du
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from mediakeeper.cli.command import Command, Group, echo_json, home_option, lines_on_stderr
+from mediakeeper.cli.command import (
+    Command,
+    Group,
+    echo_json,
+    home_option,
+    lines_on_stderr,
+    settings_for,
+)
 from mediakeeper.core.config import existing_home
 from mediakeeper.dupes import kept
 from mediakeeper.dupes.saved import load_groups, public, sure, would_free
@@ -51,7 +59,7 @@ def main(ctx, home, as_json):
     the groups it found, album groups first, the most space wasted first."""
     if ctx.invoked_subcommand is not None:
         return
-    where = existing_home(home)
+    where = _home(home, writes=False)
     kept_whole = kept.load(where)
     every = load_groups(where) or []
     found = _listed(every, kept_whole)
@@ -166,7 +174,7 @@ def keep_all(home, ids):
     with collector.loading():  # as set-aside imports it
         from mediakeeper.decisions import copies, keeping
 
-    where = existing_home(home)
+    where = _home(home, writes=True)
     chosen = copies.chosen(load_groups(where) or [], list(ids), every=False, include_releases=True,
                            home=where)  # fmt: skip
     done = keeping.keep_all(where, chosen)
@@ -182,7 +190,7 @@ def keep_all(home, ids):
 @click.option("--reset", is_flag=True, help="Forget the groups given (every one without ID).")
 def kept_groups(home, ids, reset):
     """List the groups kept whole ("keep all"), or forget them with --reset."""
-    where = existing_home(home)
+    where = _home(home, writes=reset)
     if reset:
         gone = kept.reset(where, list(ids))
         click.echo(f"{count(len(gone), 'group')} no longer kept whole")
@@ -196,6 +204,13 @@ def kept_groups(home, ids, reset):
         click.echo(f"{entry['level']} {group_id} (kept {entry['at']}):")
         for path in entry["copies"]:
             click.echo(f"  {one_line(path)}")
+
+
+def _home(home: str | None, *, writes: bool) -> Path:
+    """The data home a command of these reads (a mistyped ``--home`` refused, nothing made),
+    its settings read as every command reads them: a broken settings file is refused here
+    too, and what a killed run left half-written is finished first where it ``writes``."""
+    return settings_for(str(existing_home(home)), writes=writes).home
 
 
 def said_set_aside(done: SetAside, *, left_alone_err: bool) -> None:

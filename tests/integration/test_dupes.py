@@ -191,6 +191,26 @@ def test_set_aside_refuses_what_it_cannot_do(library, scan, tmp_path):
     assert "weekly report: " in batch.stdout, batch.stdout
 
 
+def test_a_broken_settings_file_is_refused_by_every_dupes_command(scan, tmp_path):
+    """The listing, `kept` and `keep-all` read the home without its settings: with a
+    settings file that is not TOML they went on (exit 0) where every other command, a
+    read-only one too, refuses it. They refuse it too, exit 2, nothing written."""
+    home, groups = scan
+    copy = tmp_path / "broken"
+    shutil.copytree(home, copy)
+    (copy / "mediakeeper.toml").write_text("[music\n", encoding="utf-8")
+    before = tree_of(copy)
+    for args in (("dupes",), ("dupes", "--json"), ("dupes", "kept"),
+                 ("dupes", "keep-all", groups[0]["id"]), ("dupes", "set-aside", "--all")):
+        refused = mediakeeper(copy, *args)
+        assert refused.returncode == 2, (args, refused.stdout, refused.stderr)
+        assert refused.stderr == (f"Error: {copy / 'mediakeeper.toml'}: not valid TOML: "
+                                  "Expected ']' at the end of a table declaration (at line 1, "
+                                  "column 7)\n"), args  # fmt: skip
+        assert refused.stdout == "", args
+    assert tree_of(copy) == before
+
+
 def test_every_command_it_prints_names_the_data_home(library, scan, tmp_path):
     """The listing, the scan and the refusals named `mediakeeper dupes ...` with no --home:
     pasted from anywhere but the home, they answered 'no data home found' or read another."""
