@@ -102,9 +102,13 @@ def read_keys(given) -> list[str] | None:
         keys = json.loads(given.read())
     except (ValueError, UnicodeDecodeError) as err:
         raise click.UsageError(f"--keys-from {given.name}: not JSON ({err})") from None
-    if not isinstance(keys, list) or not keys or not all(isinstance(k, str) for k in keys):
-        raise click.UsageError(f"--keys-from {given.name}: not a list of item keys "
-                               '(["Artist/Album", ...])')  # fmt: skip
+    if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+        raise click.UsageError(f"--keys-from {given.name}: not a list of item keys (a JSON "
+                               'list of texts, each an item\'s "key" as the queue\'s list '
+                               "--json gives it)")  # fmt: skip
+    if not keys:
+        raise click.UsageError(f"--keys-from {given.name}: the list is empty: name one item's "
+                               "key at least")  # fmt: skip
     return keys
 
 

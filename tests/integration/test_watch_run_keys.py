@@ -103,7 +103,10 @@ def test_a_batch_by_key_takes_just_those_and_refuses_bad_keys_in_one_line(tmp_pa
         )  # fmt: skip
 
     for keys, words in (("not json", "--keys-from <stdin>: not JSON"),
-                        ('{"A/Album": 1}', "not a list of item keys"),
+                        ('{"A/Album": 1}', "not a list of item keys (a JSON list of texts, "
+                         'each an item\'s "key" as the queue\'s list --json gives it)'),
+                        ("[]", "--keys-from <stdin>: the list is empty: name one item's key at "
+                         "least"),  # (it said "not a list")
                         ('["A/Album", "Nowhere/Album"]',
                          "no item with the key 'Nowhere/Album' in the verify queue")):  # fmt: skip
         refused = batch(keys)
