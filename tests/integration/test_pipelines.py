@@ -339,6 +339,30 @@ def test_a_damaged_queue_says_how_to_recover_with_commands_that_exist(tmp_path, 
     assert "pipeline-flac queue" not in said and f"move {queue} aside: its next batch" in said
 
 
+def test_two_pipelines_each_count_their_week_under_their_own_name(tmp_path, exe):
+    """The dashboard's week said "items completed 1 · items completed 2" and the weekly
+    report two rows "Items completed": which pipeline made which could not be told."""
+    home, lib = tmp_path / "home", library(exe, tmp_path)
+    for name, size in (("flac", 1), ("opus", 2)):
+        made = run("run", name, "--home", home, "--input", lib, "--output", tmp_path / name,
+                   "--batch-size", size, cwd=tmp_path)  # fmt: skip
+        assert made.returncode == 0, made.stdout + made.stderr
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *sys.path])}
+    board = subprocess.run([sys.executable, ROOT / "utilities" / "media_dashboard.py",
+                            "--home", home],
+                           env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert board.returncode == 0, board.stderr
+    week = board.stdout.split("THIS WEEK")[1].splitlines()
+    assert week[1] == "  pipeline-flac items completed 1 · pipeline-opus items completed 2", week
+    weekly = subprocess.run([sys.executable, ROOT / "utilities" / "weekly_report.py",
+                             "--home", home],
+                            env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert weekly.returncode == 0, weekly.stderr
+    text = Path(weekly.stdout.splitlines()[0]).read_text(encoding="utf-8")
+    assert "| Pipeline-flac items completed | 1 |" in text, text
+    assert "| Pipeline-opus items completed | 2 |" in text, text
+
+
 def test_its_hints_name_pipeline_run_which_runs(tmp_path, exe):
     """A pipeline has no queue manager: its hints named `mediakeeper pipeline-opus queue
     --refresh` and `... --init --force`, which do not exist."""
