@@ -140,10 +140,16 @@ def do_skip_one(c: Call) -> None:
     )
 
 
+MOST_TMDB_ID = 2**31 - 1  # TMDb's ids are 32-bit integers
+
+
 def do_choose(c: Call) -> None:
     name, movie_id = c.value
-    if not movie_id.isdigit() or int(movie_id) == 0:
-        raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number), not {movie_id!r}")
+    # ASCII digits only ("²" is a digit to isdigit, and no number to int), and within what
+    # TMDb's ids are (32-bit): past it, a typo that no lookup, page or script could carry.
+    if not (movie_id.isascii() and movie_id.isdigit()) or not 0 < int(movie_id) <= MOST_TMDB_ID:
+        raise click.UsageError(f"--choose takes a NAME and a TMDb id (a number from 1 to "
+                               f"{MOST_TMDB_ID:,}), not {movie_id!r}")  # fmt: skip
     chosen, previous = manager.choose_named(c.store, name, {"tmdb_id": int(movie_id)})
     echo(
         f"Chose TMDb id {int(movie_id)} for {quoted(chosen)} (no file renamed)"

@@ -597,8 +597,13 @@ def test_choose_takes_a_number_and_a_name_the_queue_holds(fake, tmp_path):
     home = tmp_path / "home"
     assert run(fake, home, library, "--offline").returncode == 1
     invoke = CliRunner().invoke
-    bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", "tt24"])
-    assert bad.exit_code == 2 and "a TMDb id (a number), not 'tt24'" in bad.output
+    # Past TMDb's 32-bit ids (stored, then carried by no page or script intact), or a digit
+    # that is no number ("²": a traceback): refused as any other id that is none.
+    for given in ("tt24", "99999999999999999999999", "2147483648", "²", "0"):
+        bad = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Kill Bill", given])
+        assert bad.exit_code == 2, (given, bad.output)
+        assert (f"a TMDb id (a number from 1 to 2,147,483,647), not {given!r}"
+                in " ".join(bad.output.split())), bad.output  # fmt: skip
     unknown = invoke(movie_queue_manager, ["--home", str(home), "--choose", "Nope", "24"])
     assert unknown.exit_code == 2 and "Nope" in unknown.output  # a name not found
     assert "choice" not in queue_of(home)["Kill Bill"]
