@@ -316,7 +316,7 @@ def check_week(week: Week, now: datetime) -> None:
             f"week {week.label} has not started yet (this is {Week.of(now).label})",
             "name this week or an earlier one",
         )
-    check_reach(week, REACH_WEEKS, "its chart")
+    check_reach(week, REACH_WEEKS, "its chart", Week.of(now))
 
 
 def moment_of(week: Week, now: datetime) -> Moment:

@@ -78,9 +78,11 @@ FIRST_WEEK = Week(date.min)
 LAST_WEEK = Week(date.max - timedelta(days=date.max.weekday())).shift(-1)
 
 
-def check_reach(week: Week, weeks_before: int, why: str) -> None:
+def check_reach(week: Week, weeks_before: int, why: str, latest: Week = LAST_WEEK) -> None:
     """BadWeek unless ``week``, its end and the ``weeks_before`` weeks before it all lie in the
-    calendar a date can hold (``why`` names what looks back, e.g. "its chart")."""
+    calendar a date can hold (``why`` names what looks back, e.g. "its chart"); ``latest``:
+    the last week that may be named (this one, for a report: a later one has not started),
+    said in the hint."""
     first = FIRST_WEEK.shift(weeks_before)
     if week < first:
         problem = (
@@ -92,7 +94,7 @@ def check_reach(week: Week, weeks_before: int, why: str) -> None:
         return
     raise BadWeek(
         f"week {week.label} cannot be reported: {problem}",
-        f"name a week from {first.label} to {LAST_WEEK.label}",
+        f"name a week from {first.label} to {min(latest, LAST_WEEK).label}",
     )
 
 

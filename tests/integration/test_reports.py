@@ -825,6 +825,16 @@ def test_weekly_report_script_weeks_beyond_the_calendar_are_one_line(
     assert not (tmp_path / "status" / "reports").exists()
 
 
+def test_a_week_before_the_calendar_is_told_the_weeks_it_may_name_as_of_now(music_script, tmp_path):
+    """Refused, it was told to name a week up to 9999-W51, where every week after this one
+    is refused as not started: the hint ends at this week."""
+    (tmp_path / "status").mkdir()
+    result = music_script("weekly_report.py", "--home", tmp_path, "--week", "0001-W01", "--now",
+                          "2026-11-30T12:00Z")  # fmt: skip
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.endswith("(name a week from 0001-W26 to 2026-W49)\n"), result.stderr
+
+
 def test_weekly_report_script_reports_the_calendars_first_and_last_weeks(music_script, tmp_path):
     (tmp_path / "status").mkdir()
     for week in ("0001-W26", "9999-W51"):
