@@ -159,8 +159,10 @@ def _whole(store: QueueStore, take: Callable[[Iterator[Line]], T]) -> tuple[dict
 def _read(f: IO[bytes], store: QueueStore, take: Callable[[Iterator[Line]], T],
           known: Known | None = None):  # fmt: skip
     def take_items(lines: Iterator[Item], fields: dict[str, Any]) -> tuple[T, str | None]:
-        if "generation" not in fields:
-            raise Unusual  # which journal lines are the file's could not be told
+        if "generation" not in fields or fields.get("kind") not in (None, store.kind):
+            # Which journal lines are the file's could not be told; or another kind's queue,
+            # put here by hand: ``peek`` says which.
+            raise Unusual
         newer, changed_at = _journaled(store, fields["generation"])
         # Taken as they are read (a list of the lines first was the reports' peak), then the
         # items the journal added.

@@ -265,6 +265,12 @@ class QueueStore:
                 self._data["items"] = ItemList(self._data["items"])
             else:
                 self._data, self._index = load_queue(self.path, self.recovery_hint, self.dir)
+            if (found := self._data.get("kind")) not in (None, self.kind):
+                self._forget()  # another kind's queue put here by hand: none of this kind's
+                raise QueueCorrupt(f"{self.path} is a {found!r} queue, not the "
+                                   f"{queue_name(self.kind)}",
+                                   "nothing was changed; move it where its kind keeps its "
+                                   f"queue, status/{found}/, or aside")  # fmt: skip
             self._signature = signature
             self._journal_offset = 0
             self._journal_lines = 0

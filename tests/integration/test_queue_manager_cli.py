@@ -17,6 +17,7 @@ import pytest
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.commands import queue_manager
 from tests.helpers import (
+    REPO_ROOT,
     immutable,
     loaded_among,
     queue_manager_cli,
@@ -991,6 +992,33 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     assert "damaged line" in result.output
     assert no_checkpoint_hint(home) in result.output
     assert queue.journal_path.read_bytes() == damaged
+
+
+def test_another_kind_s_queue_in_this_kind_s_place_is_refused_not_run(cli, queue, home):
+    """A movie queue put at status/music/processing_queue.json (by hand, a restore from the
+    wrong folder) passed --validate-queue, and the music batch took its items. Every reader
+    refuses it, naming what it is and where it belongs; nothing is written."""
+    work(queue, "ABBA", "completed")
+    data = json.loads(queue.path.read_bytes())
+    queue.path.write_text(json.dumps({**data, "kind": "movies"}), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in queue.dir.iterdir() if p.is_file()}
+    what = f"{queue.path} is a 'movies' queue, not the music queue"
+    said = f"{what} (nothing was changed; move it where its kind keeps its queue, status/movies/, or aside)"  # noqa: E501
+    validated = cli("--validate-queue")
+    assert validated.exit_code == 1 and f"- {what}\n" in validated.output, validated.output
+    for args in (("--show-summary",), ("--reset-errors",), ("--list",)):
+        refused = cli(*args)
+        assert refused.exit_code == 2 and said in refused.output, (args, refused.output)
+    batch = subprocess.run([sys.executable, "-m", "mediakeeper", "music", "batch", "--home",
+                            str(home), "--offline", "--batch-size", "1"],
+                           cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert batch.returncode == 2 and said in batch.stderr, batch.stdout + batch.stderr
+    board = subprocess.run([sys.executable, "-m", "mediakeeper", "--home", str(home),
+                            "dashboard"], cwd=REPO_ROOT, env=script_env(), capture_output=True,
+                           text=True, timeout=120)  # fmt: skip
+    assert f"  music  cannot be read: {said}\n" in board.stdout, board.stdout
+    assert {p.name: p.read_bytes() for p in queue.dir.iterdir() if p.is_file()} == before
 
 
 def journal_line_of_the_wrong_shape(queue: QueueStore, case: str) -> bytes:
