@@ -56,6 +56,8 @@ def _registered() -> dict[str, Kind]:
 _REGISTERED: dict[str, Kind] = _registered()
 # In the order reports and the command line list them.
 KINDS: Mapping[str, Kind] = MappingProxyType(_REGISTERED)
+# The kinds installed (the entry points'): a pipeline's, registered at run time, is none.
+INSTALLED: frozenset[str] = frozenset(_REGISTERED)
 
 
 def register(kind: Kind) -> None:

@@ -151,11 +151,11 @@ class QueueWeek:
     @property
     def done_label(self) -> str:
         """``albums converted``, ``albums verified``, ``artists completed``: what its figure of
-        the week counts, so two queues of albums never read as the same line; a queue no
-        kind's record names (a pipeline's, whose items are all "items") is named too:
-        ``pipeline-opus items completed``."""
+        the week counts, so two queues of albums never read as the same line; a queue of no
+        installed kind (a pipeline's: every one counts its albums, or, outside its run,
+        "items") is named too: ``pipeline-opus items completed``."""
         label = f"{self.progress.plural} {self.makes.verb if self.makes else 'completed'}"
-        return label if self.kind in kinds.KINDS else f"{self.kind} {label}"
+        return label if self.kind in kinds.INSTALLED else f"{self.kind} {label}"
 
     @property
     def made_before(self) -> bool:
