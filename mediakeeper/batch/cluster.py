@@ -86,6 +86,12 @@ class Target:
     threads: int = 1  # the accepted workers' threads when the batch started
     silent_worker_seconds: float = 30.0  # no heartbeat for as long: its steps sent elsewhere
 
+    @property
+    def on_loopback(self) -> bool:
+        """Whether the scheduler is on this machine's loopback (so are its workers then)."""
+        match = _ADDRESS.fullmatch(self.address)
+        return match is not None and is_loopback(match["host"])
+
     # A job holding a target sends through it, so only a batch that sends loads this module.
     def call(self, step: Step, params: dict[str, Any], inputs: dict[str, bytes]
              ) -> dict[str, Any]:  # fmt: skip

@@ -61,9 +61,17 @@ def main(address, scheduler, nworkers, nthreads, home, dask_args):
     # tags carried) then never waits for another's under one interpreter lock (measured in
     # docs/performance.md, "Placing the heavy steps: the cluster").
     nworkers = nworkers or usable_cores()
+    # Dask's worker (and its nanny) takes commands from whoever connects: it listens where its
+    # scheduler's peers are, over TLS on every address (each peer proves itself with the
+    # cluster's CA), in plain TCP on loopback alone for a loopback scheduler (every address
+    # only where [cluster] insecure opened the network); its HTTP port (health, metrics),
+    # which no peer needs, on loopback always.
     argv = [sys.executable, "-m", "distributed.cli.dask_worker", target.address,
             "--preload", "mediakeeper.batch.cluster_steps", "--nworkers", str(nworkers),
-            "--nthreads", str(nthreads), "--no-dashboard"]  # fmt: skip
+            "--nthreads", str(nthreads), "--no-dashboard", "--dashboard-address",
+            "127.0.0.1:0"]  # fmt: skip
+    if not target.tls and target.on_loopback:
+        argv += ["--host", "127.0.0.1"]
     if target.tls:
         ca, cert, key = target.tls
         argv += ["--tls-ca-file", ca, "--tls-cert", cert, "--tls-key", key]

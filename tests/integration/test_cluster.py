@@ -125,14 +125,15 @@ class Scheduler:
 
 class Worker:
     """``mediakeeper worker ADDRESS`` (``by_option``: ``--scheduler ADDRESS``, as a batch
-    takes it) with ``hidden`` out of its sight, no nanny: a killed worker stays dead."""
+    takes it) with ``hidden`` out of its sight, no nanny unless asked (``nanny``, as a person
+    starts it): a killed worker stays dead."""
 
     def __init__(self, scheduler: Scheduler, *, hidden: Path, path: str = "",
-                 by_option: bool = False, **environ: str):  # fmt: skip
+                 by_option: bool = False, nanny: bool = False, **environ: str):  # fmt: skip
         before = set(scheduler.workers())
         address = ["--scheduler", scheduler.address] if by_option else [scheduler.address]
         argv = [sys.executable, "-m", "mediakeeper", "worker", *address,
-                "--nworkers", "1", "--", "--no-nanny"]  # fmt: skip
+                "--nworkers", "1", *(() if nanny else ("--", "--no-nanny"))]  # fmt: skip
         environ = env(HOME="/tmp", PATH=path or os.environ["PATH"], **environ)
         argv = [*hiding(hidden), *argv]
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (what it said, for a failure)
@@ -214,10 +215,10 @@ def workers(scheduler, tmp_path_factory):
     scratch = Path(tempfile.mkdtemp(prefix="mediakeeper-test-workers-"))
 
     def start(*, path: str = "", on: Scheduler | None = None, by_option: bool = False,
-              **environ: str) -> Worker:  # fmt: skip
+              nanny: bool = False, **environ: str) -> Worker:  # fmt: skip
         environ.setdefault("TMPDIR", str(scratch))
         found = Worker(on or scheduler, hidden=every_test_s, path=path, by_option=by_option,
-                       **environ)  # fmt: skip
+                       nanny=nanny, **environ)  # fmt: skip
         started.append(found)
         return found
 
@@ -659,6 +660,20 @@ def test_mediakeeper_cluster_lists_the_workers(tmp_path, scheduler, workers):
     mine = next(w for w in found["workers"] if w["address"] == worker.address)
     assert mine["accepted"] and mine["threads"] == 1
     assert mine["ffmpeg"] == ffmpeg.build(EXE) == found["ffmpeg"]
+
+
+def test_a_worker_of_a_loopback_scheduler_listens_on_loopback_alone(scheduler, workers):
+    """Started as a person starts it (its nanny too), a loopback scheduler's worker listened
+    on every address in plain TCP, and its HTTP port with it: Dask's worker takes commands
+    from whoever connects, so any machine on the network could run code on this one. Every
+    port of its processes listens on loopback."""
+    worker = workers(nanny=True)
+    tree = [worker.python(), *worker.python().children(recursive=True)]
+    listening = {(c.laddr.ip, c.laddr.port) for proc in tree
+                 for c in proc.net_connections(kind="inet")
+                 if c.status == psutil.CONN_LISTEN}  # fmt: skip
+    assert len(listening) >= 3, listening  # the nanny's, the worker's and its HTTP port
+    assert {ip for ip, _port in listening} == {"127.0.0.1"}, listening
 
 
 def unheard_by(scheduler, address: str) -> float:
