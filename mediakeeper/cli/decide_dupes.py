@@ -93,7 +93,8 @@ def _would(group: dict, choose: int | None, shown: dict) -> list[str]:
 
 
 def said(home: Path, taken: Taken, *, stop: bool = True) -> None:
-    """What keeping a group's copy did; a file left alone, or a set-aside stopped, exits 1
+    """What keeping a group's copy did; a file left alone, a group left for a person (a
+    question a whole level's keep the best does not take) or a set-aside stopped exits 1
     (``stop``), or is said (``decide -i`` goes on to the next)."""
     done = taken.set_aside
     if done is not None:
@@ -106,5 +107,5 @@ def said(home: Path, taken: Taken, *, stop: bool = True) -> None:
         click.echo(f"To take it back:\n  {tool_command('undo', home)} --session {taken.session}")
     if done is not None and done.stopped:
         click.echo(f"Error: {done.stopped}", err=True)
-    if stop and done is not None and (done.left_alone or done.stopped):
+    if stop and done is not None and (done.left_alone or done.questions or done.stopped):
         sys.exit(1)

@@ -120,6 +120,8 @@ def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
     level = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1")
     assert genuine.exists() and fake.exists(), level.stdout + level.stderr
     assert "0 groups decided (keep the best" in level.stdout, level.stdout
+    # A group left for you exits 1, as set-aside --all does (it exited 0).
+    assert level.returncode == 1 and f"left for you: group {group['id']}" in level.stdout
     shown = mediakeeper(home, "decide", "dupes", group["id"])
     assert "cannot tell which is best: its spectrum cannot tell" in shown.stdout, shown.stdout
     numbered = next(line for line in shown.stdout.splitlines() if str(genuine) in line
