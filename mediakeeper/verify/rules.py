@@ -72,10 +72,12 @@ def changed(name: str, check: Check, known: Mapping[str, Any], mtime_ns: int) ->
     was, now = known.get("checksum", ""), check.audio_checksum
     if not was or not now or was == now or was.startswith(SAMPLES) != now.startswith(SAMPLES):
         return []
+    # --accept-changed takes only audio that decodes whole: a damaged file is not offered it.
+    accept = "" if check.damaged else ("; if you replaced it on purpose, run the batch with "
+                                       "--accept-changed")  # fmt: skip
     how = ("its modification time did not change: the disk changed it (bit rot, a failing "
            "sector)" if known.get("mtime_ns") == mtime_ns else
-           "a program rewrote it since; if you replaced it on purpose, run the batch with "
-           "--accept-changed")  # fmt: skip
+           f"a program rewrote it since{accept}")  # fmt: skip
     return [finding_of(
         "audio-changed", name,
         f"its audio is not what it was when last known good, {known['good_at']}; {how}. "

@@ -126,10 +126,14 @@ def test_accept_changed_takes_a_rewritten_file_at_once_and_never_bit_rot(music_s
     """--accept-changed takes the new audio of a file a program rewrote (its time moved) as
     good in the same pass, nothing asked (it was recorded yet still asked as "the disk changed
     it"); a file whose audio changed under an unchanged time is bit rot, which no flag over a
-    whole batch blesses: asked, its old checksum kept, until a person decides it."""
+    whole batch blesses: asked, its old checksum kept, until a person decides it. A file
+    rewritten and left damaged is not accepted, nor told to run --accept-changed (it was,
+    again after the run it advised)."""
     lib, home = _library(tmp_path / "lib"), tmp_path / "home"
+    synth.tone(EXE, lib / "Band" / "Cut" / "01.flac", 3.0)
     args = ("--home", home, "--library", lib)
     assert music_script("process_verify_batch.py", *args).returncode == 1  # Other/Rotten
+    damage.cut(lib / "Band" / "Cut" / "01.flac", keep=0.6)  # its time moved, as a rewrite's
     synth.tone(EXE, lib / "Band" / "Whole" / "01.flac", 3.0, frequency=900)  # re-encoded
     wav = lib / "Band" / "Wav" / "01.wav"
     st = wav.stat()
@@ -140,6 +144,9 @@ def test_accept_changed_takes_a_rewritten_file_at_once_and_never_bit_rot(music_s
         music_script("process_verify_batch.py", *args, *flags)
         assert _codes(home, "Band/Whole") == [], flags
         assert _codes(home, "Band/Wav") == ["audio-changed"], flags
+        [cut] = _document(home, "Band/Cut")["findings"]
+        assert "a program rewrote it since" in cut["message"], cut
+        assert "--accept-changed" not in cut["message"], cut
 
 
 @pytest.mark.skipif(not flactest.find(), reason="Debian's flac is missing (make test installs it)")
