@@ -442,13 +442,21 @@ class StagedJob:
         )
 
     def place_note(self, item: dict[str, Any], target: Path, names: set[str]) -> str:
-        """What a dry run says of ``target``: nothing (free), that the item goes beside
-        what is there, or the refusal a run would meet."""
+        """What a dry run says of ``target``: nothing (free), that the item's own earlier
+        output there is replaced (``overwrite``), that it goes beside what is there, or the
+        refusal a run would meet."""
         try:
             self.check_place(item, target, names)
         except MediakeeperError as err:
             return f" (refused: {err})"
-        return " (exists: placed beside what is there)" if target.exists() else ""
+        if not target.exists():
+            return ""
+        if self.overwrite:
+            record = placements.Record(self._record_path(item), item["key"])
+            if any(record.owned(Path(placed)) for placed in record.load()
+                   if placed != placements.KEY and Path(placed).is_relative_to(target)):
+                return " (exists: its earlier output there replaced, nothing else)"
+        return " (exists: placed beside what is there)"
 
     def _record_path(self, item: dict[str, Any]) -> Path:
         return inside(self.home / "status" / self.kind, PLACED_DIR, f"{slugify(item['key'])}.json")

@@ -453,6 +453,11 @@ def test_a_finished_book_asked_for_by_name_without_overwrite_is_said_done_not_fa
             "Error: the book 'Jane Doe - Done' is done already (give --overwrite as well to "
             "make it again: its earlier output is replaced, nothing else there)\n")  # fmt: skip
         assert queue.read_bytes() == before  # still completed, no failure counted
+    # Its dry run says the earlier book replaced, as the run does (it said "placed beside").
+    dry = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
+                       "--overwrite", "--dry-run")  # fmt: skip
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert "(exists: its earlier output there replaced, nothing else)" in dry.stdout, dry.stdout
     made = music_script("process_audiobook_batch.py", *args, "--book", "Jane Doe - Done",
                         "--overwrite")  # fmt: skip
     assert made.returncode == 0 and "1 book completed, 0 failed" in made.stdout, made.stdout
