@@ -105,9 +105,11 @@ class BatchPlan:
     # It places each item's output whole (its own earlier output replaced only with its
     # --overwrite): a completed item asked for by name is refused without it.
     places: bool = False
-    # A real run with lookups: what it needs before anything is touched (a key), and what it
-    # checks once the queue is open, before any item is claimed (the service's settings).
-    requires: Callable[[Settings], None] | None = None
+    # A real run with lookups: what it needs before anything is touched (a key; told
+    # ``offline_fits``: whether --offline would be a way without it, no flag given that
+    # needs the network), and what it checks once the queue is open, before any item is
+    # claimed (the service's settings).
+    requires: Callable[..., None] | None = None
     before_claims: Callable[[Settings], None] | None = None
     after: Callable[[Settings], None] | None = None  # once the batch has ended (closing files)
     # Its heavy step, for a [cluster] scheduler: ``SEND`` (seconds of CPU per megabyte: an

@@ -69,12 +69,14 @@ def _dry_run(run: Run, items: list[dict[str, Any]]) -> Iterator[str]:
                    f"{OFFLINE}")  # fmt: skip
 
 
-def _key_or_offline(settings: Settings) -> None:
-    """A real run's key; none is said with the way to run without one."""
+def _key_or_offline(settings: Settings, *, offline_fits: bool) -> None:
+    """A real run's key; none is said with the way to run without one, where there is one
+    (--artwork and --enrich need TMDb: offline refuses them)."""
     try:
         require_api_key(settings)
     except KeyMissing as missing:
-        raise ConfigError(missing.message, f"{missing.hint}; {OFFLINE}") from None
+        hint = f"{missing.hint}; {OFFLINE}" if offline_fits else missing.hint
+        raise ConfigError(missing.message, hint) from None
 
 
 PLAN = BatchPlan(

@@ -314,7 +314,8 @@ def _online(settings: Settings, record: kinds.Kind, plan: BatchPlan, flags: dict
         if flags.get(flag) and not online:
             raise UsageError(f"--{flag.replace('_', '-')} {why}")
     if plan.requires and online and not dry_run:  # a dry run asks nothing: needs nothing
-        plan.requires(settings)  # stop here, before anything is touched
+        needs_network = enrich or any(flags.get(flag) for flag in plan.needs_network)
+        plan.requires(settings, offline_fits=not needs_network)  # stop before anything
     return online
 
 

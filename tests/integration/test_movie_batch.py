@@ -274,6 +274,13 @@ def test_no_key_touches_nothing_and_offline_does_the_local_checks(fake, tmp_path
     assert "no TMDb API key" in line and "TMDB_API_KEY" in line and "[tmdb]" in line
     assert line.endswith("; or run it with --offline, for the local checks only)"), line
     assert not home.exists() and tree(library) == before
+    # With a flag offline refuses, --offline is no way out: not offered (it was, and refused).
+    for flag in ("--artwork", "--enrich"):
+        needs = run(fake, home, library, flag, key=None)
+        assert needs.returncode == 2, needs.stdout + needs.stderr
+        [line] = needs.stderr.strip().splitlines()
+        assert "no TMDb API key" in line and "--offline" not in line, (flag, line)
+    assert not home.exists() and tree(library) == before
     # A library typed wrong is said first, not once the key is mended.
     wrong = run(fake, home, tmp_path / "Movis", key=None)
     assert wrong.returncode == 2 and "Error: library folder does not exist: " in wrong.stderr
