@@ -41,7 +41,7 @@ from mediakeeper.text.fold import fold
 from mediakeeper.text.slug import slugify
 
 # What the grade reads, in the stamp: groups made by an older grade are made again.
-GRADING = "3: spectra, hard links, file hashes, each copy side by side"
+GRADING = "4: spectra, their top band beside a twin, hard links, file hashes, each side by side"
 
 
 def library_of(settings: Settings) -> Path:
@@ -104,7 +104,9 @@ def build(home: Path, store: QueueStore, exe: str = "",
     # Lossless copies verify did not find of lossy origin: their own spectrum tells.
     unread = {p: entries[p] for p in sorted(grouped)
               if entries[p].get("lossless") and "lossy-origin" not in notes[p]}  # fmt: skip
-    heard = sound.origins(home, exe, unread, note) if exe and unread else {}
+    # The copies of each recording, told beside each other (an album's, track by track).
+    twins = [paths for g in found for paths in (g.tracks if g.level == "album" else [g.members])]
+    heard = sound.origins(home, exe, unread, note, twins) if exe and unread else {}
     graded = {p: grading.grade(entries[p], notes[p], heard.get(p, "")) for p in grouped}
     # What set-aside checks each file against right before it moves: the bytes graded.
     hashes = measured(home, "hashes", {p: entries[p] for p in sorted(grouped)},

@@ -69,6 +69,12 @@ WINDOW = 10.0
 # and at least CLIFF dB under the level above the cutoff before it: a lossy encoder's
 # low-pass is a wall; an old recording's roll-off is a slope.
 HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
+# A sharp band above TOP (a linear-phase FIR, where the cut-offs' high-passes are gentle):
+# what a genuine 44.1 or 48 kHz rip holds up there, a FLAC decoded from an MP3 of 160-320
+# kbps lacks (its encoder's low-pass sits at 17-20.5 kHz: 55-65 dB less, where the 20 kHz
+# cut-off saw the same level in both). Alone it tells nothing (a master's or a converter's
+# own low-pass may sit there): only beside a twin (``dupes/sound.py``).
+TOP = 20500
 PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
 SAMPLES = "md5:"  # a checksum that is the decoded samples' MD5 (a FLAC's), not the packets'
 # The audio stream's packets hashed (murmur3, 128 bits) as they are copied out: no decode.
@@ -255,11 +261,13 @@ def cutoff_of(levels: Mapping[int, float]) -> int | None:
 def spectrum(exe: str, path: Path, seconds: float, **limits) -> dict[int, float]:
     """The levels the lossy-origin estimate reads (``cutoff_of``), of the window from the
     middle of ``path`` (``seconds`` long) that a whole check analyses, without the rest of
-    the check: only the window is decoded (ffmpeg seeks to it). {}: ffmpeg could not read it.
-    For a copy no verify pass analysed (the duplicates' grade)."""
+    the check: only the window is decoded (ffmpeg seeks to it); and the level above ``TOP``,
+    which a twin's is weighed against. {}: ffmpeg could not read it. For a copy no verify
+    pass analysed (the duplicates' grade)."""
     start = max(0.0, (seconds - WINDOW) / 2)
+    top = f"firequalizer=gain='if(gte(f,{TOP}),0,-150)':delay=0.05:accuracy=1,{_level(TOP)}"
     args = ["-loglevel", "level+info", "-ss", f"{start:.3f}", "-i", _named(path),
-            "-map", "0:a:0", "-af", _spectrum(WINDOW), "-f", "null", "-"]  # fmt: skip
+            "-map", "0:a:0", "-af", f"{_spectrum(WINDOW)},{top}", "-f", "null", "-"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)
     return _levels(run.stderr) if run.returncode == 0 and not run.stopped else {}
 
