@@ -25,10 +25,11 @@ from mediakeeper.text.wording import count, value, values_written
 def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
     """A dry run: each field of each file it would write, each move, each queue item put
     back, and what it would close; one that would be refused exits 1 (``stop``), or is said
-    (``decide -i`` goes on to the next)."""
-    for line in would_lines(shown.writes, shown.moves, shown.emptied):
+    (``decide -i`` goes on to the next): said by what refuses it alone, as the take says it
+    (its writes were said as "would set", which the take, refused whole, never makes)."""
+    for line in () if shown.refused else would_lines(shown.writes, shown.moves, shown.emptied):
         click.echo(line)
-    for q in shown.queue:
+    for q in () if shown.refused else shown.queue:
         click.echo(f"would put {one_line(str(q['item']))} back to {q['status']}")
     for r in shown.refused:
         click.echo(f"left alone {r['field']} of {one_line(r['file'])}: {r['why']}", err=True)
@@ -86,8 +87,9 @@ def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
 def said(home: Path, taken, dry_run: bool, *, stop: bool = True) -> None:
     """What a decision wrote and closed, with the whole command that takes it back (as a
     group's answer says it); a refused one exits 1 (``stop``), or is said and left open
-    (``decide -i`` goes on to the next)."""
-    for line in change_lines(taken, dry_run):
+    (``decide -i`` goes on to the next). A dry run refused says what refuses it alone, as the
+    take does (its writes, never made, are not said as "would set")."""
+    for line in () if dry_run and taken.refused else change_lines(taken, dry_run):
         click.echo(line)
     for change, why in taken.refused:
         click.echo(f"left alone {decide_verify.what_of(change)}: {why}", err=True)

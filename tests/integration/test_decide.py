@@ -283,6 +283,7 @@ def test_a_choice_whose_file_would_be_left_alone_writes_nothing_and_says_why(pro
     ) in took.stderr
     assert "Nothing decided, nothing written: mend what is said above" in took.stderr
     assert "changed since the batch read it" not in took.stderr
+    assert "would set" not in took.stdout, took.stdout  # (what the take refused whole)
     assert {p: p.read_bytes() for p in folder.glob("*.flac")} == before
     assert "### Needs a decision" in report(home, "Pink Floyd")
     journals = home / "status" / "music" / "changes"

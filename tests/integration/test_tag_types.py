@@ -209,6 +209,9 @@ def test_decide_set_leaves_a_file_that_cannot_hold_the_value_as_it_was(tmp_path,
         assert ("left alone tracknumber of Gold/01 - One.m4a: MP4 stores track and disc numbers "
                 "as whole numbers, not 'A1'") in took.stderr  # fmt: skip
         assert "Nothing decided, nothing written" in took.stderr
+        # The dry run says no "would set" the take, refused whole, never makes (it said the
+        # FLAC's and the M4A's both, beside the refusal).
+        assert took.stdout == "", took.stdout
         assert {path: path.read_bytes() for path in before} == before
     assert read_back(m4a).track == 1 and read_back(flac).mgfile["TRACKNUMBER"] == ["2"]
 
