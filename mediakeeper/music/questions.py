@@ -179,7 +179,9 @@ def listed(code: str) -> tuple[str, ...]:
         return (f"{UPGRADED} (ID3v2.2 files)", DISMISS)
     if code in ABOUT_FILES:
         return (DISMISS,)
-    return ("set a value", DISMISS)
+    # Every other code names no tag a typed value sets (a track gap, a number twice, a cover
+    # missing: --set of one is refused), and offers the fix its batch planned, where any.
+    return (f"{FIX}, where it has one", DISMISS)
 
 
 QUESTIONS = Questions(words=words, offers=offers, evidence=evidence, sets_values=True,

@@ -30,6 +30,12 @@ def test_every_group_lists_real_choices_and_every_group_can_be_listed(demo_home)
     shown = json.loads(decide(demo_home, "--json").stdout)
     for group in shown["groups"]:
         assert group["choices"] and not any("<" in c for c in group["choices"]), group
+        # A typed value offered only where one can be set: track-gap and
+        # duplicate-tracknumber offered "set a value", which --set refused for them.
+        if not group["code"].startswith(("missing-", "inconsistent-")):
+            assert not any(c.startswith("set ") for c in group["choices"]), group
+    codes = {g["code"] for g in shown["groups"]}
+    assert "track-gap" in codes, codes  # (one the demo has)
     assert f"[{FILE_NAMES} | {TAGS} | dismiss]" in listed.stdout
 
     total = len(shown["groups"])
