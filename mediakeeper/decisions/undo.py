@@ -23,12 +23,13 @@ from mediakeeper.batch.session_history import refuse_while_running
 from mediakeeper.changes import undone as undone_ledger
 from mediakeeper.changes.journal import journaled
 from mediakeeper.changes.moves import PutBack
-from mediakeeper.changes.undo import UndoReport, undo
-from mediakeeper.core import writemode
+from mediakeeper.changes.undo import NothingJournaled, UndoReport, undo
+from mediakeeper.core import kinds, writemode
 from mediakeeper.core.errors import NotFound
 from mediakeeper.decisions import copies, sessions, verifying
 from mediakeeper.decisions.undo_surfaces import Surfaces, after_undo
 from mediakeeper.pipelines.made import refuse_made
+from mediakeeper.queue.session_log import kind_of
 from mediakeeper.reports.closing import write_closing_reports
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.slug import one_name
@@ -137,7 +138,16 @@ def _undo_session(home: Path, session: str, writing: writemode.Writing,
         if moved is not None and not dry_run:
             write_closing_reports(home, datetime.now(UTC))  # the space setting aside would free
         return SessionUndone(moved, group, None, groups_again=groups_again)
-    report = undo(kind_dir, session=session, dry_run=dry_run, writing=writing)
+    try:
+        report = undo(kind_dir, session=session, dry_run=dry_run, writing=writing)
+    except NothingJournaled:
+        if (kind := kind_of(session)) not in kinds.INSTALLED:
+            raise
+        # A batch of a kind (a conversion, a verify pass, a music batch that fixed nothing):
+        # said as what it is, not as "no journaled changes" and a list of other sessions.
+        raise NothingJournaled(f"session {session} is a {kind} batch's and changed no tags: "
+                               "nothing to undo", f"`{tool_command('sessions', home)} show "
+                               f"{session}` says what it did") from None  # fmt: skip
     surfaces = after_undo(home, report, dry_run=dry_run)
     if moved is not None and not dry_run:
         write_closing_reports(home, datetime.now(UTC))

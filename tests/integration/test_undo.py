@@ -23,6 +23,7 @@ import pytest
 from mediakeeper.changes.change import TagChange
 from mediakeeper.changes.writes import ChangeJournal, apply_changes
 from mediakeeper.reports.weeks import Week
+from mediakeeper.text.commands import tool_command
 from tests.helpers import REPO_ROOT, immutable, script_env
 
 FIXED_TITLE = "Song 1"
@@ -68,6 +69,27 @@ def test_without_a_target_it_lists_sessions_and_exits_2(processed, music_script)
     assert "Give --session ID or --artist NAME" in run.stderr
     listed = music_script("undo_changes.py", "--home", home, "--list")
     assert listed.returncode == 0 and session in listed.stdout
+
+
+def test_a_batch_session_that_changed_no_tags_is_said_so(tmp_path, music_library, music_script):
+    """A batch of another kind (a conversion, a verify pass), or one that fixed nothing, was
+    answered "no journaled changes for session ID (no changes yet)", or with a list of other
+    sessions: what it is is said, and where to see what it did."""
+    lib = music_library(tmp_path / "Music", {"Alpha/2000 - Album/01 - Song 1.flac": {
+        "tags": {"title": "Song 1", "artist": "Alpha", "albumartist": "Alpha",
+                 "album": "Album", "tracknumber": "1", "date": "2000"}}})  # fmt: skip
+    home = tmp_path / "home"
+    batch = music_script("verify_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert batch.returncode == 0, batch.stdout + batch.stderr
+    verified = music_script("process_verify_batch.py", "--home", home)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    session = re.search(r"session log: .*/(\S+)\.log", verified.stdout).group(1)
+    for dry in ((), ("--dry-run",)):
+        run = music_script("undo_changes.py", "--home", home, "--session", session, *dry)
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert run.stderr == (f"Error: session {session} is a verify batch's and changed no "
+                              f"tags: nothing to undo (`{tool_command('sessions', home)} show "
+                              f"{session}` says what it did)\n"), run.stderr  # fmt: skip
 
 
 def test_the_list_says_which_sessions_are_undone_and_which_undo_did_it(processed, music_script):
@@ -659,7 +681,7 @@ def test_a_session_whose_fix_was_left_alone_never_undoes_the_later_one_that_made
     assert later_session in listed.stdout and first_session not in listed.stdout
     undone = music_script("undo_changes.py", "--home", home, "--session", first_session)
     assert undone.returncode == 2, undone.stdout + undone.stderr
-    assert f"no journaled changes for session {first_session}" in undone.stderr
+    assert f"session {first_session} is a music batch's and changed no tags" in undone.stderr
 
     journal = home / "status/music/changes" / f"{first_session}.jsonl"
     lines = journal.read_text("utf-8").splitlines(keepends=True)
