@@ -144,9 +144,19 @@ def would_move(settings: Settings, found: dict[str, Any], keep: str) -> list[tup
             continue
         files = [f["path"] for f in copy["files"] if _file_id(f["path"]) not in names_kept]
         moving += files
-        if found["level"] == "album":
-            moving += map(str, _companion_files(Path(copy["path"]), leaving=set(files)))
+        for folder in _albums_of(found["level"], copy, library):
+            moving += map(str, _companion_files(folder, leaving=set(files)))
     return [(path, moves.in_holding(holding, library, Path(path))) for path in moving]
+
+
+def _albums_of(level: str, copy: dict[str, Any], library: Path) -> list[Path]:
+    """The album folders a copy set aside may leave without audio, whose companions then go
+    with it: an album copy's own folder; a track copy's folder (not the library's own: what
+    lies loose at its top is no album's)."""
+    if level == "album":
+        return [Path(copy["path"])]
+    folders = {Path(f["path"]).parent for f in copy["files"]}
+    return sorted(folder for folder in folders if folder != library)
 
 
 def would_empty(settings: Settings, moving: Collection[str]) -> list[str]:
@@ -193,8 +203,9 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
         _carry_tags(best, others, journal, done)
         names_kept = {_file_id(f["path"]) for f in best["files"]}
         for copy in others:
-            if found["level"] == "album":  # what comes with it goes too: after a kill as well
-                moves.record(settings.home, done.session, {"album": copy["path"]})
+            albums = _albums_of(found["level"], copy, library)
+            for album in albums:  # what comes with it goes too: after a kill as well
+                moves.record(settings.home, done.session, {"album": str(album)})
             for file in copy["files"]:
                 if _file_id(file["path"]) in names_kept:  # a hard link: one copy, never moved
                     done.left_alone.append((file["path"], "another name of the copy kept"))
@@ -202,8 +213,8 @@ def _move_groups(settings: Settings, done: SetAside, wanted: list[dict], kept: l
                 target = moves.in_holding(holding, library, Path(file["path"]))
                 _move_one(settings.home, done, file, target)
             folders = {str(Path(f["path"]).parent) for f in copy["files"]}
-            if found["level"] == "album":  # its pictures too, once it holds no audio
-                _companions(settings.home, done, Path(copy["path"]), holding, library)
+            for album in albums:  # its pictures too, once it holds no audio
+                _companions(settings.home, done, album, holding, library)
             for folder in sorted(folders, reverse=True):
                 done.removed += moves.prune_emptied(settings.home, done.session, Path(folder),
                                                     library)  # fmt: skip

@@ -316,6 +316,37 @@ def test_the_session_is_listed_and_emptied_folders_go_and_come_back(pristine, tm
     assert (lib / "Artist (rip)" / "Album (mp3)").is_dir()
 
 
+def test_a_track_copy_set_aside_takes_its_folder_s_pictures_once_it_holds_no_audio(tmp_path):
+    """A loose copy of one track, in a download's folder with its cover: the track went,
+    the cover stayed, alone in the library, where an album copy's go with it. A folder still
+    holding audio keeps its pictures, and the library's own top keeps its own."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    wav = melody_wav(tmp_path / "1.wav", 31, 12)
+    encode(wav, lib / "Artist" / "Album" / "01 - Song.flac")
+    for n in (2, 3):  # the album's other tracks: it is an album, the download one track
+        encode(melody_wav(tmp_path / f"{n}.wav", 31 + n, 12), lib / "Artist" / "Album" /
+               f"0{n} - Song {n}.flac")  # fmt: skip
+    encode(wav, lib / "Downloads" / "Song" / "01 - Song.mp3", "-b:a", "192k")
+    (lib / "Downloads" / "Song" / "cover.jpg").write_bytes(b"\xff\xd8 the download's cover")
+    (lib / "folder.jpg").write_bytes(b"\xff\xd8 the library's own")
+    encode(wav, lib / "loose.mp3", "-b:a", "128k")  # at the top: a copy of the same track
+    before = files_of(lib)
+    groups = scanned(home, lib)
+    assert [g["level"] for g in groups] == ["track"], groups
+    dry = mediakeeper(home, "decide", "--all", "--group", "duplicate-track", "--choose", "1",
+                      "--dry-run")  # fmt: skip
+    assert "cover.jpg" in dry.stdout, dry.stdout + dry.stderr  # (its preview says it too)
+    done = mediakeeper(home, "dupes", "set-aside", "--all")
+    assert done.returncode == 0, done.stdout + done.stderr
+    held = home / "set-aside"
+    assert sorted(files_of(held)) == ["Downloads/Song/01 - Song.mp3", "Downloads/Song/cover.jpg",
+                                      "loose.mp3"], dry.stdout + done.stdout  # fmt: skip
+    assert not (lib / "Downloads").exists() and (lib / "folder.jpg").exists()
+    undone = mediakeeper(home, "undo", "--session", session_of(done.stdout))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    assert files_of(lib) == before
+
+
 def test_verify_decisions_of_an_album_set_aside_follow_its_files(tmp_path):
     """Set-aside left the album folders in the library, verify counted them as missing on
     disk, and verify's decisions about the albums set aside stayed open."""
