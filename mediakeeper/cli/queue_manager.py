@@ -291,6 +291,7 @@ def _checkpoint_options() -> list[Decorator]:
         flag("--list-checkpoints", is_flag=True, help="List checkpoints, oldest first."),
         flag(
             "--restore-checkpoint",
+            type=NAMED,  # "" (an unset variable) names none: refused, not taken as not given
             metavar="latest|FILE",
             help="Validate a checkpoint and restore it (keeps a copy of the queue it replaces).",
         ),

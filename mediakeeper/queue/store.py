@@ -696,6 +696,17 @@ class QueueStore:
         if restored[0].get("kind") != self.kind:
             kind = restored[0].get("kind")
             raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
+        # Another home's queue (of another library) would bind this home to that library:
+        # refused where this queue can be read (a damaged one is what a restore mends).
+        try:
+            ours = self.peek().get("library") if self.exists() else None
+        except (QueueError, OSError):
+            ours = None
+        theirs = restored[0].get("library")
+        if (isinstance(ours, str) and isinstance(theirs, str)
+                and os.path.normpath(theirs) != os.path.normpath(ours)):
+            raise QueueCorrupt(f"{checkpoint} is the queue of another library ({theirs}), not of "
+                               f"this one ({ours})", others)  # fmt: skip
         self.dir.mkdir(parents=True, exist_ok=True)
         with self._holding():
             check()

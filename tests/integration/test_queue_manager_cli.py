@@ -994,6 +994,27 @@ def test_a_damaged_journal_line_is_reported_not_replaced(cli, queue, home):
     assert queue.journal_path.read_bytes() == damaged
 
 
+def test_a_checkpoint_of_another_library_s_queue_is_refused(cli, queue, home, tmp_path):
+    """Another home's queue given to --restore-checkpoint was restored (exit 0), binding this
+    home to that library and its statuses; another kind's was refused. So is it now."""
+    other_lib, other_home = tmp_path / "Other Library", tmp_path / "other home"
+    (other_lib / "Zappa").mkdir(parents=True)
+    other_home.mkdir()
+    made = queue_manager_cli(main, other_home)("--init", "--library", str(other_lib))
+    assert made.exit_code == 0, made.output
+    theirs = other_home / "status" / "music" / "processing_queue.json"
+    before = queue.path.read_bytes()
+    refused = cli("--restore-checkpoint", str(theirs))
+    assert refused.exit_code == 2, refused.output
+    assert (f"{theirs} is the queue of another library ({other_lib}), not of this one"
+            in " ".join(refused.output.split())), refused.output  # fmt: skip
+    assert queue.path.read_bytes() == before
+    # An unset variable ("$CP") names none: it was taken as not given (the summary, exit 0).
+    empty = cli("--restore-checkpoint", "")
+    assert empty.exit_code == 2 and "empty: it names nothing" in empty.output, empty.output
+    assert queue.path.read_bytes() == before
+
+
 def test_another_kind_s_queue_in_this_kind_s_place_is_refused_not_run(cli, queue, home):
     """A movie queue put at status/music/processing_queue.json (by hand, a restore from the
     wrong folder) passed --validate-queue, and the music batch took its items. Every reader
