@@ -55,6 +55,16 @@ def test_a_script_runs_a_batch_without_loading_the_command_line(three_artists):
     # the same session record and weekly report the command line writes
     sessions = (home / "status" / "music" / "sessions.jsonl").read_text()
     assert result["session"] in sessions
+    # How it ran, recorded as its command line's flags: a resume of it ran online, without
+    # its --offline (its record held none).
+    started = next(json.loads(line) for line in sessions.splitlines()
+                   if result["session"] in line and '"start"' in line)  # fmt: skip
+    assert started["args"] == ["--offline", "--workers", "1"], started
+    shown = subprocess.run([sys.executable, "utilities/sessions.py", "--home", str(home),
+                            "show", result["session"], "--json"],
+                           cwd=REPO_ROOT, env=script_env(), capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert json.loads(shown.stdout)["options"] == ["--offline", "--workers", "1"], shown.stdout
     assert result["weekly"].endswith("_weekly_progress.md")
     assert (home / "issues" / "music" / "index.md").is_file()
 
