@@ -292,7 +292,10 @@ class QueueFollow:
         self.ended[now.session, now.status] += now.status in FINISHED
         if emit is None:
             return
-        if before is None or before.status != now.status:
+        # A batch that took the item and left it as it was (failed again, completed again)
+        # between two looks: the same status, another session's.
+        again = before is not None and now.status in DONE and now.session != before.session
+        if before is None or before.status != now.status or again:
             if self._finished(before, now):  # the claim happened all the same: told first
                 emit(self.kind, "claimed", {"kind": self.kind, "item": now.name, "key": key,
                                             "status": IN_PROGRESS, "session": now.session,

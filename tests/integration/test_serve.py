@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from mediakeeper.queue.store import QueueStore
 from tests.helpers import build_library, loaded_among, wait_until
 from tests.integration.serving import open_stream, own_addresses, script, serve
+from tests.integration.test_alerts import FAILING, made_to_fail
 from tests.integration.test_alerts import batch as alert_batch
-from tests.integration.test_alerts import made_to_fail
 from tests.integration.test_decisions_truth import library_spec
 
 STATUSES = ("pending", "in_progress", "completed", "error", "skipped")
@@ -196,6 +196,32 @@ def test_a_skip_answers_what_it_did_and_puts_nothing_back(tmp_path, music_librar
         assert whole.status_code == 200, whole.text
         assert whole.json() == {"session": whole.json()["session"], "closed": 3, "what": "skip"}
         assert wait_until(lambda: server.get("/api/queues").json()["music"]["skipped"] == 4)
+    finally:
+        server.stop()
+
+
+def test_an_item_failing_again_between_two_looks_is_told_claimed_and_failed(
+    tmp_path, music_library
+):
+    """Retried and failed again by a batch between two looks of the server (a fast batch
+    folds its journal before the next), an item was told nothing: no claim, no result, no
+    pace, as its status was the same. Every claim and every result is told."""
+    home = made_to_fail(tmp_path, music_library)
+    assert alert_batch(home, "").returncode == 1
+    server = serve(home)
+    try:
+        stream = open_stream(server)
+        again = script("music", "batch", "--home", home, "--offline", "--retry-errors",
+                       "--workers", "1")  # fmt: skip
+        assert again.returncode == 1, again.stdout + again.stderr
+        assert wait_until(lambda: sum(e["event"] == "failed" for e in stream.events) == 4)
+        stream.close()
+        told = [(e["data"]["item"], e["event"]) for e in stream.events
+                if e["event"] in ("claimed", "failed")]  # fmt: skip
+        for name in FAILING:
+            assert told.index((name, "claimed")) < told.index((name, "failed")), told
+        [session] = {e["data"]["session"] for e in stream.events if e["event"] == "failed"}
+        assert f"{session}.log" in again.stdout  # (its session log's name)
     finally:
         server.stop()
 
