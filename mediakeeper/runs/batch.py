@@ -64,7 +64,7 @@ def run_batch(
     anything is touched. ``hooks`` hear the progress and the lines a person would read."""
     hooks = hooks or Hooks()
     settings = open_home(home, kind, options, hooks)
-    options.setdefault("args", recorded_args(options))  # as its command line records them
+    options.setdefault("args", as_flags(options))  # as its command line records them
     batch = prepare(settings, kind, batch_size=batch_size, **options)  # every refusal first
     store = batch.open_queue(hooks)  # survey: the queue, made from the library on first use
     batch.select(store)  # which items: pending, errors too, one by name, a session's rest
@@ -74,21 +74,22 @@ def run_batch(
     return result_of(session, report, weekly)
 
 
-# The options that choose which items a batch takes, or where (as ``recorded_args`` of the
-# command line leaves them out): a resume chooses its own items.
-CHOOSING = frozenset({"library", "batch_size", "retry_errors", "dry_run", "resume", "keys",
+# The options that choose which items a batch takes, or where, left out of its record as
+# the command line's (``cli.batch_options.recorded_args``) leaves them: a resume chooses its
+# own items.
+_CHOOSING = frozenset({"library", "batch_size", "retry_errors", "dry_run", "resume", "keys",
                       "again", "item", "args", "ask_scheduler"})  # fmt: skip
 
 
-def recorded_args(options: dict[str, Any]) -> list[str]:
+def as_flags(options: dict[str, Any]) -> list[str]:
     """The options a batch run from a script says how it works with, as its command line's
     flags (``offline=True``: ``--offline``; ``workers=1``: ``--workers 1``; a kind's own
     ``no_fix=True``: ``--no-fix``), for its session's record: ``sessions.py resume`` runs
-    the batch again with them (it ran online, without them)."""
+    the batch again with them (without them, the resume of an offline batch went online)."""
     args: list[str] = []
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
-        if name in CHOOSING or value is None or value is False:
+        if name in _CHOOSING or value is None or value is False:
             continue
         if value is True:
             args.append(flag)
