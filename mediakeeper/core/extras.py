@@ -10,7 +10,7 @@ from mediakeeper.core.errors import MediakeeperError
 
 # extra -> the modules it brings that the face imports (what pyproject.toml's extra installs)
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "web": ("starlette", "uvicorn", "sse_starlette", "prometheus_client"),
+    "web": ("starlette", "uvicorn", "sse_starlette", "anyio", "prometheus_client"),
     "watch": ("watchfiles",),
     "alerts": ("apprise",),
     "cluster": ("distributed",),

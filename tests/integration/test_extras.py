@@ -13,7 +13,7 @@ import pytest
 
 from tests.helpers.processes import REPO_ROOT, script_env
 
-FACES = {"web": {"starlette", "uvicorn", "sse-starlette", "prometheus-client"},
+FACES = {"web": {"starlette", "uvicorn", "sse-starlette", "anyio", "prometheus-client"},
          "watch": {"watchfiles"}, "alerts": {"apprise"}}  # fmt: skip
 
 
