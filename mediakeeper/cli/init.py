@@ -19,10 +19,11 @@ from mediakeeper.cli.command import Command, home_given
 from mediakeeper.core import kinds
 from mediakeeper.core.config import load_settings
 from mediakeeper.core.errors import ConfigError
-from mediakeeper.core.home import CONFIG_FILE, user_config
+from mediakeeper.core.home import CONFIG_FILE, recorded_before, user_config
 from mediakeeper.core.units import BITRATE_KBPS, bitrate_problem
 from mediakeeper.fs.atomic import atomic_write_text, keep_replaced, replaced_stamp
 from mediakeeper.media.convert import PROFILES
+from mediakeeper.text.visible import shell_word
 
 
 class BitRate(click.ParamType):
@@ -178,6 +179,16 @@ def _refuse_existing(plan: Plan, force: bool) -> None:
         raise ConfigError(f"{config} already exists", "give --force to replace it")
 
 
+def _in_place_of(home: Path) -> str:
+    """Every command finds the home recorded last: the one this takes the place of, said
+    before anything is written (its files stay; ``--home`` reaches it still)."""
+    before = recorded_before()
+    if before is None or before.resolve() == home:
+        return ""
+    reach = f"--home {shell_word(str(before))}"
+    return f", in place of {before} (its files stay: {reach} still reaches it)"
+
+
 def _write(plan: Plan) -> tuple[Path, Path | None]:
     """Write the settings and record the home: (the config recording it, the copy of the
     settings replaced (--force), kept beside them: they may hold keys typed by hand)."""
@@ -237,7 +248,7 @@ def main(home, yes, force, **given):
         click.echo(f"Making a data home in {plan.home}: status/, outputs/ and issues/ go there.")
         _ask(plan, given)
     click.echo(f"{plan.home / CONFIG_FILE}:\n\n{plan.toml()}")
-    click.echo(f"and the home recorded in {user_config()}")
+    click.echo(f"and the home recorded in {user_config()}{_in_place_of(plan.home)}")
     if not yes and not click.confirm("Write these?", default=True):
         click.echo("Nothing written.")
         return

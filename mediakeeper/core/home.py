@@ -130,6 +130,15 @@ def recorded_home(environ: Mapping[str, str], here: Path) -> Path:
     return home
 
 
+def recorded_before(environ: Mapping[str, str] | None = None) -> Path | None:
+    """The home ``init`` recorded, for ``init`` to say which one it takes the place of: None
+    when none is recorded, or when its record cannot be read (``init`` writes it anew)."""
+    try:
+        return _read_recorded(user_config(os.environ if environ is None else environ))
+    except NoDataHome:
+        return None
+
+
 def _read_recorded(config: Path) -> Path | None:
     try:
         text = read_bounded(config, SETTINGS_FILE, "settings file").decode("utf-8")

@@ -143,6 +143,23 @@ def test_the_group_s_home_is_the_home_init_makes(tmp_path):
     assert recorded == {"home": str(tmp_path / "h")}
 
 
+def test_a_second_home_says_which_home_it_takes_the_place_of_before_writing(tmp_path):
+    """Every command finds the home init recorded last: a second init says, before it
+    writes, which home was recorded before and how to reach it still (its files stay)."""
+    (tmp_path / "M").mkdir()
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert run_init(tmp_path, "--yes", "--home", str(first), "--music", "M").returncode == 0
+    again = run_init(tmp_path, "--yes", "--home", str(first), "--force", "--music", "M")
+    assert again.returncode == 0 and "in place of" not in again.stdout  # the same home
+    done = run_init(tmp_path, "--yes", "--home", str(second), "--music", "M")
+    assert done.returncode == 0, done.stderr
+    config = tmp_path / "config" / "mediakeeper" / "config.toml"
+    assert (f"and the home recorded in {config}, in place of {first} (its files stay: "
+            f"--home {first} still reaches it)") in done.stdout
+    assert tomllib.loads(config.read_text()) == {"home": str(second)}
+    assert (first / "mediakeeper.toml").is_file()
+
+
 @pytest.mark.parametrize("flag", ["--music", "--movies", "--rips", "--books"])
 def test_a_library_that_is_not_there_is_refused_in_one_line_and_nothing_is_written(
     tmp_path, flag
