@@ -265,12 +265,11 @@ class QueueStore:
                 self._data["items"] = ItemList(self._data["items"])
             else:
                 self._data, self._index = load_queue(self.path, self.recovery_hint, self.dir)
-            if (found := self._data.get("kind")) not in (None, self.kind):
-                self._forget()  # another kind's queue put here by hand: none of this kind's
-                raise QueueCorrupt(f"{self.path} is a {found!r} queue, not the "
-                                   f"{queue_name(self.kind)}",
-                                   "nothing was changed; move it where its kind keeps its "
-                                   f"queue, status/{found}/, or aside")  # fmt: skip
+            try:
+                self._refuse_another_kind(self._data, self.path)  # one put here by hand
+            except QueueCorrupt:
+                self._forget()  # none of this kind's items
+                raise
             self._signature = signature
             self._journal_offset = 0
             self._journal_lines = 0
@@ -278,6 +277,14 @@ class QueueStore:
         self._replay_journal()
         assert self._data is not None
         return self._data
+
+    def _refuse_another_kind(self, data: Mapping[str, Any], path: Path, hint: str = "") -> None:
+        """Another kind's queue where this kind's is read or restored from: refused, naming
+        what it is (one without a kind, an older release's, is this kind's)."""
+        if (found := data.get("kind")) not in (None, self.kind):
+            raise QueueCorrupt(f"{path} is a {found!r} queue, not the {queue_name(self.kind)}",
+                               hint or "nothing was changed; move it where its kind keeps its "
+                               f"queue, status/{found}/, or aside")  # fmt: skip
 
     def _replay_journal(self) -> None:
         try:
@@ -693,11 +700,10 @@ class QueueStore:
         listed = f"`{self.manager_command()} --list-checkpoints` shows the others"
         others = f"the queue was not touched; {listed}"
         restored = load_queue(checkpoint, lambda by_hand=False: others, self.dir)
-        if restored[0].get("kind") != self.kind:
-            kind = restored[0].get("kind")
-            raise QueueCorrupt(f"{checkpoint} is a {kind!r} queue, not {self.kind}")
+        self._refuse_another_kind(restored[0], checkpoint, others)
         # Another home's queue (of another library) would bind this home to that library:
-        # refused where this queue can be read (a damaged one is what a restore mends).
+        # refused where this queue can be read (a damaged one is what a restore mends: what
+        # it seems to name may be the damage).
         try:
             ours = self.peek().get("library") if self.exists() else None
         except (QueueError, OSError):

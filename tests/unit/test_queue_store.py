@@ -920,6 +920,22 @@ def test_restore_over_a_broken_queue_keeps_its_bytes(make_store):
     assert len(fresh(store).load()["items"]) == 3
 
 
+def test_restore_refuses_another_kind_s_queue_naming_what_it_is_and_the_others(make_store,
+                                                                                tmp_path):
+    """Another kind's queue given as a checkpoint says what it is, as the same queue found in
+    this kind's place does, and where this kind's checkpoints are listed."""
+    store = make_store(3)
+    movies = tmp_path / "movies.json"
+    movies.write_text(dump_queue(new_queue("movies", str(tmp_path / "library"), [],
+                                           datetime(2024, 1, 1, tzinfo=UTC))))  # fmt: skip
+    before = store.path.read_bytes()
+    with pytest.raises(QueueCorrupt) as caught:
+        fresh(store).restore(movies)
+    assert str(caught.value).startswith(f"{movies} is a 'movies' queue, not the music queue")
+    assert "--list-checkpoints` shows the others" in str(caught.value)
+    assert store.path.read_bytes() == before
+
+
 def test_checkpoints_are_listed_oldest_first(make_store):
     store = make_store(4)
     names = []
