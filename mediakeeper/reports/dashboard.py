@@ -43,6 +43,9 @@ LAST_SESSIONS = 5
 ATTENTION_SHOWN = 10
 BAR_WIDTH = 30
 NAME_WIDTH = 28
+# A session's id in its row: a kind's fits (``20261201_audiobooks_001``); a pipeline's, which
+# may be longer, is given a line of its own, never cut (it is what ``undo --session`` takes).
+SESSION_ID_WIDTH = 24
 LINE_WIDTH = 80  # a terminal of 80 columns shows every line whole (a command is never cut)
 
 
@@ -167,8 +170,12 @@ def render_text(d: Dashboard) -> str:
     if not d.sessions:
         lines.append(f"  none yet: {d.batch_command}")
     for s in d.sessions:  # its id says its day and kind: the row gives its time (80 columns)
+        shown = plain(s.id)
+        if cells.width(shown) > SESSION_ID_WIDTH:  # a pipeline's: whole, the row below it
+            lines.append(f"  {shown}")
+            shown = ""
         lines.append(
-            f"  {plain(s.id, 24):<24} {format_moment(s.started)[-5:]}  {s.duration:>10}  "
+            f"  {shown:<{SESSION_ID_WIDTH}} {format_moment(s.started)[-5:]}  {s.duration:>10}  "
             f"{plain(s.outcome, 11):<11} {s.items_done:>4,} done {s.failed:>3,} failed"
         )
     return "\n".join(lines) + "\n"

@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import zlib
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -658,6 +659,14 @@ def test_dashboard_text(story):
     table = [line for line in lines if manager not in line]  # a command is never cut
     # Issue 36: at 80 columns the session rows wrapped; every line fits now but a command.
     assert all(width(line) <= 80 for line in table), max(table, key=width)
+    # A pipeline's id, longer than the column, is given whole on a line of its own (an id cut
+    # with "…" is no id `undo --session` takes), its row below it.
+    long_id = "20260104_flac_to_opus_portable_001"
+    rows = list(board.sessions)
+    rows[2] = replace(rows[2], id=long_id)
+    again = render_text(replace(board, sessions=tuple(rows))).splitlines()
+    at = again.index(f"  {long_id}")
+    assert again[at + 1] == " " * 26 + row[26:]
 
 
 def test_the_dashboard_names_its_data_home_in_its_commands(story):
