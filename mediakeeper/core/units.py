@@ -13,6 +13,13 @@ BITRATE_KBPS = (6, 512)
 _BITRATE = re.compile(r"(\d+(?:\.\d+)?)([kK]?)")
 
 
+def kbps(bits_per_second: float) -> int:
+    """A bit rate as a person reads it, in whole kilobits per second, halves rounded up: one
+    figure for the same file wherever it is shown (a finding, the upgrades list, a duplicate
+    group's copies; a floor and two roundings said 111 and 112 kbps of one file)."""
+    return int(bits_per_second / 1000 + 0.5)
+
+
 def bitrate_problem(value: object) -> str | None:
     """Why ``value`` is no bit rate an encoder takes ("128k", or bits per second: "96000"),
     or None. A bare number too small to be bits per second is taken to miss its "k"."""

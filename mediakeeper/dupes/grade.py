@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core.units import kbps
 from mediakeeper.dupes.job import GRADED_TAGS
 from mediakeeper.dupes.sound import GENUINE, LOSSY, UNTOLD
 from mediakeeper.text.slug import inside, slugify
@@ -57,7 +58,7 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "")
     """``notes``: verify's finding codes for the file; ``heard``: its origin as its spectrum
     tells (``sound.origin``; "" not read: a lossy file, or one verify found of lossy origin)."""
     fmt = str(entry.get("format", "")).lower()
-    kbps = round(int(entry.get("bitrate") or 0) / 1000)
+    rate_kbps = kbps(int(entry.get("bitrate") or 0))
     rate, bits = int(entry.get("sample_rate") or 0), int(entry.get("bits") or 0)
     lossless = bool(entry.get("lossless"))
     origin = lossless and ("lossy-origin" in notes or heard == LOSSY)
@@ -66,8 +67,8 @@ def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "")
         sound = 2_000_000.0
         text = f"{fmt.upper()} {rate / 1000:g} kHz/{bits}-bit" if rate else fmt.upper()
     else:
-        sound = (LOSSY_ORIGIN_KBPS if origin else kbps) * CODEC_WEIGHT.get(fmt, 1.0)
-        text = f"{fmt.upper()} {kbps} kbps" if not origin else f"{fmt.upper()} (lossy origin)"
+        sound = (LOSSY_ORIGIN_KBPS if origin else rate_kbps) * CODEC_WEIGHT.get(fmt, 1.0)
+        text = f"{fmt.upper()} {rate_kbps} kbps" if not origin else f"{fmt.upper()} (lossy origin)"
     said = []
     whole = not notes & set(DAMAGE)  # a damaged copy is below every whole one
     if not whole:

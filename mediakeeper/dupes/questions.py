@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from mediakeeper.core.questions import KEEP, Asked, Offer, Questions
+from mediakeeper.core.units import kbps
 from mediakeeper.text.wording import clock, count, format_size
 
 KEEP_BEST = "keep the best"
@@ -99,7 +100,7 @@ def _row(c: dict[str, Any]) -> tuple[str, ...]:
         str(c.get("format") or unknown).upper(),
         f"{c['sample_rate'] / 1000:g} kHz" if c.get("sample_rate") else unknown,
         f"{c['bit_depth']}-bit" if c.get("bit_depth") else "-",  # a lossy file has none
-        f"{round(c['bitrate'] / 1000)} kbps" if c.get("bitrate") else unknown,
+        f"{kbps(c['bitrate'])} kbps" if c.get("bitrate") else unknown,
         clock(c["duration"]) if c.get("duration") else unknown,
         format_size(c["size"]) if c.get("size") is not None else unknown,
         (f"{c['tags_filled']} of {len(CORE_TAGS)}" if c.get("tags_filled") is not None

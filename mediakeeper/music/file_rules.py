@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from mediakeeper.core.findings import Finding
+from mediakeeper.core.units import kbps
 from mediakeeper.fs.checks import PERMISSION_DENIED
 from mediakeeper.music.fixplan import clean_text, mojibake_repair
 from mediakeeper.music.rule_base import Context, finding, label
@@ -44,7 +45,7 @@ def low_bitrates(ctx: Context) -> Iterator[Finding]:
         # Below ~8 kbps the figure is not a real encoding rate: mutagen derives it from the
         # size of near-silent VBR audio, or the header lies. No finding beats a false one.
         if not t.lossless and _UNMEASURABLE_BITRATE <= t.bitrate < _LOW_BITRATE:
-            message = f"Lossy file at only {t.bitrate / 1000:.0f} kbps; look for a better copy."
+            message = f"Lossy file at only {kbps(t.bitrate)} kbps; look for a better copy."
             yield finding("low-bitrate", t.path, t.album, message, bitrate=t.bitrate)
 
 

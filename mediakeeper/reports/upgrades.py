@@ -22,6 +22,7 @@ from typing import Any
 from mediakeeper.changes.kept import keep_entries, kept_entries
 from mediakeeper.core.decisions import UPGRADES
 from mediakeeper.core.errors import MediakeeperError
+from mediakeeper.core.units import kbps
 from mediakeeper.dupes.saved import better_copies
 from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.reports import write_report
@@ -56,7 +57,7 @@ class Upgrade:
     def line(self) -> str:
         where = " — ".join(markdown_escape(shown(w)) for w in (self.item, self.album) if w)
         what = ", ".join(WORDS[c] for c in self.codes)
-        rate = f", {self.bitrate // 1000} kbps" if self.bitrate else ""
+        rate = f", {kbps(self.bitrate)} kbps" if self.bitrate else ""
         kind = "/".join(self.formats) or "format unknown"
         better = BETTER
         if self.better:
