@@ -100,6 +100,7 @@ def new_queue(kind: str, library: str, items: Iterable[dict], now: datetime) -> 
 
 
 FOLDED_INTO = "folded_into"  # its key in a folded item's details: the key it is part of
+MOVED_TO = "moved_to"  # its key in a moved item's details: the key its history went to
 
 
 def folded(item: Mapping[str, Any]) -> str | None:
@@ -107,6 +108,19 @@ def folded(item: Mapping[str, Any]) -> str | None:
     as a book of its own: ``manager.refresh_queue``), or None. Such an item is marked
     missing, so nothing takes it, but its folder is not gone: never said missing."""
     return (item.get("details") or {}).get(FOLDED_INTO) if item.get("missing") else None
+
+
+def moved(item: Mapping[str, Any]) -> str | None:
+    """The key of the item ``item``'s folder was moved to, its history with it (a move
+    ``watch`` followed: ``watch.moves``), or None. The old name stays, missing, to say where
+    it went."""
+    return (item.get("details") or {}).get(MOVED_TO) if item.get("missing") else None
+
+
+def held_by(item: Mapping[str, Any]) -> str | None:
+    """The key of the item that stands for ``item`` now (``folded``, ``moved``), or None.
+    Such an item is counted there and nowhere else: an item once."""
+    return folded(item) or moved(item)
 
 
 # ---- claims ---------------------------------------------------------------------------

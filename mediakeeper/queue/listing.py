@@ -21,6 +21,7 @@ from mediakeeper.queue.items import (
     folded,
     holds_results,
     last_failure,
+    moved,
     stage_reached,
 )
 from mediakeeper.text.failures import plain_error
@@ -80,8 +81,9 @@ def select(
 
 
 def _note(item: Mapping[str, Any]) -> str:
-    into = folded(item)
-    missing = f"(part of {into} now)" if into else "(folder missing)" if item.get("missing") else ""
+    into, went = folded(item), moved(item)
+    missing = (f"(part of {into} now)" if into else f"(moved to {went})" if went
+               else "(folder missing)" if item.get("missing") else "")  # fmt: skip
     why = (item.get("details") or {}).get("unidentified")
     if item["status"] == "completed" and why:  # done, but not identified: say why
         error = f"○ {why}"

@@ -30,7 +30,7 @@ from mediakeeper.queue.items import (
     STATUSES,
     check_transition,
     default_folder_exists,
-    folded,
+    held_by,
     holds_results,
     is_live,
     new_item,
@@ -379,9 +379,9 @@ def _files_changed(
 
 def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
     """Counts by status; tracks and issues of the items whose results stand (completed), so
-    a reset item leaves them until it is processed again. An item folded into another
-    (``folded``) is that one's part now: counted nowhere."""
-    items = [i for i in data["items"] if not folded(i)]
+    a reset item leaves them until it is processed again. An item folded into another, or
+    moved to another, is counted there, not here (``held_by``)."""
+    items = [i for i in data["items"] if not held_by(i)]
     counts = statuses_of({"items": items})
     total = len(items)
     done = [i for i in items if holds_results(i)]

@@ -34,7 +34,7 @@ from mediakeeper.queue.items import (
     IN_PROGRESS,
     SKIPPED,
     STATUSES,
-    folded,
+    held_by,
     stage_reached,
 )
 from mediakeeper.queue.left_out import PluginsLeftOut
@@ -149,7 +149,7 @@ def tally(
     if kinds.get(kind).makes:
         found.made_week, found.made_all = MadeSum(), MadeSum()
     for n, item in enumerate(items):
-        if folded(item):  # another item's part now (a book's extras/): not one to count
+        if held_by(item):  # another item's part now (a book's extras/), or moved: counted there
             continue
         found.total += 1
         status = item.get("status", "?")
@@ -174,7 +174,7 @@ def needs_of(kind: str, items: Iterable[dict[str, Any]], home: Any) -> list[Need
     a tally of 55,000 items spent about half its time on the week's figures."""
     needs = []
     for item in items:
-        if item.get("status") != COMPLETED or folded(item) or item.get("missing"):
+        if item.get("status") != COMPLETED or item.get("missing"):
             continue  # (an item whose folder is gone asks nothing: ``_completed``)
         document = rec.once(partial(rec.read_output, home, kind, item))
         need = need_of(kind, item, _findings(kind, item, document))

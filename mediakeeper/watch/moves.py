@@ -25,7 +25,7 @@ from typing import Any
 from mediakeeper.core import kinds
 from mediakeeper.queue import fingerprints
 from mediakeeper.queue.itemlist import scan
-from mediakeeper.queue.items import IN_PROGRESS, PENDING
+from mediakeeper.queue.items import IN_PROGRESS, MOVED_TO, PENDING
 from mediakeeper.queue.manager import RefreshResult
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.system import linux
@@ -118,7 +118,7 @@ def recognise_moves(
     by_content: dict[tuple, dict] = {}
     for item in store.peek()["items"]:
         details = item.get("details") or {}
-        if not item.get("missing") or details.get("moved_to"):
+        if not item.get("missing") or details.get(MOVED_TO):
             continue
         known = details.get(IDENTITY) or {}
         if known.get("inodes"):
@@ -162,7 +162,7 @@ def _take_history(store: QueueStore, moves: Mapping[str, dict]) -> None:
                 changed.append(item)
             elif item["key"] in moved_to:
                 item["details"] = {**(item.get("details") or {}),
-                                   "moved_to": moved_to[item["key"]]}  # fmt: skip
+                                   MOVED_TO: moved_to[item["key"]]}  # fmt: skip
                 changed.append(item)
         return changed
 

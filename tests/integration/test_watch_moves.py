@@ -4,6 +4,7 @@ from another file system), with real inotify and a real watcher."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -63,6 +64,34 @@ def test_a_folder_moved_and_retagged_at_once_keeps_its_history_and_is_queued_aga
     assert moved["status"] == "pending" and moved["attempts"] == before["attempts"] == 1
     assert moved["details"]["moved_from"] == "Old Name"
     assert watcher.stop() == 0
+
+
+def test_a_moved_item_is_counted_once_by_the_queue_the_dashboard_and_the_week(tmp_path, watching):
+    """The old name stays, missing, to say where its history went: counted there alone. It
+    was counted twice (3 artists completed of a library of 2, its findings twice), and a
+    waiting item moved held the queue short of 100% for good, no batch taking it."""
+    music = library(tmp_path / "Music", "Artist A", "Artist B")
+    home = home_for(tmp_path, music=music)
+    processed(home)
+    watcher = watching(home)
+    assert watcher.said("music: caught up"), watcher.text()
+    (music / "Artist A").rename(music / "Artist Z")
+    assert watcher.said("music: Artist A moved to Artist Z: its history kept"), watcher.text()
+    library(music, "Artist C")
+    assert watcher.said("music: queued Artist C (new)"), watcher.text()
+    (music / "Artist C").rename(music / "Artist C2")
+    assert watcher.said("music: Artist C moved to Artist C2"), watcher.text()
+    assert watcher.stop() == 0
+    processed_again = run_script("process_music_batch.py", "--home", home, "--offline")
+    assert processed_again.returncode == 0, processed_again.stdout + processed_again.stderr
+    board = json.loads(run_script("media_dashboard.py", "--home", home, "--json").stdout)
+    music_queue = board["queues"]["music"]
+    assert (music_queue["total"], music_queue["completed"], music_queue["percent"]) == (3, 3, 100.0)
+    assert board["week"]["completed"] == {"music": 3}  # B, Z (A's history) and C2
+    summary = run_script("music_queue_manager.py", "--home", home, "--show-summary", "--json")
+    assert json.loads(summary.stdout)["total"] == 3, summary.stdout
+    listed = run_script("music_queue_manager.py", "--home", home, "--list").stdout
+    assert "(moved to Artist Z)" in listed and "(moved to Artist C2)" in listed, listed
 
 
 def test_a_folder_brought_over_from_another_file_system_is_told_by_its_content(tmp_path, watching):
