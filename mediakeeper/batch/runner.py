@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -76,7 +76,9 @@ class DiskFull(BatchStopped):
 class BatchOptions:
     size: int = 10
     statuses: tuple[str, ...] = (PENDING,)
-    keys: set[str] | None = None
+    # Only the items of these keys; taken in their order where they have one (a dict's keys:
+    # a scrub's, never verified first), else (a set) in the queue's.
+    keys: Collection[str] | None = None
     checkpoint_every: int = 50
     max_attempts: int = 3
     workers: int = 1

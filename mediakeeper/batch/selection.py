@@ -7,7 +7,7 @@ flags, call these and render what happened; the runner then claims within the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from mediakeeper.batch.runner import BatchOptions
@@ -112,7 +112,7 @@ def keys_only(settings: Settings, kind: str, options: BatchOptions, keys: list[s
             raise UsageError(f"no item with the key {unknown[0]!r} in the {kind} queue",
                              f"`{queue_manager(kind, settings.home)} --list` shows every "
                              "item")  # fmt: skip
-    options.keys = set(keys)
+    options.keys = dict.fromkeys(keys)  # in their order (a scrub's: never verified first)
     options.size = min(options.size, len(options.keys))
 
 
@@ -147,7 +147,7 @@ def narrow(store: QueueStore, options: BatchOptions, *, enrich: bool, named: boo
         retake_left_out(store, options.max_attempts)  # no other kind's queue is read for them
 
 
-def make_claimable(store: QueueStore, keys: set[str]) -> None:
+def make_claimable(store: QueueStore, keys: Collection[str]) -> None:
     """``--<noun> NAME`` re-processes a completed or skipped item: back to pending first."""
     reset_where(store, lambda i: i["key"] in keys and i["status"] in (COMPLETED, SKIPPED))
 
@@ -185,6 +185,6 @@ def enrich_only(store: QueueStore, options: BatchOptions) -> None:
     lookups are recorded: a batch never takes an item twice, so it moves on after each."""
     wanted = not_enriched(store) if store.exists() else set()  # a dry run before any queue
     if options.keys is not None:
-        wanted &= options.keys
+        wanted &= set(options.keys)
     options.keys = wanted
     options.statuses = (COMPLETED,)

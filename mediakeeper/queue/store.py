@@ -27,7 +27,8 @@ Checking what is read is in ``mediakeeper.queue.files``, and the pure rules for 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
@@ -503,11 +504,13 @@ class QueueStore:
         count: int,
         *,
         statuses: tuple[str, ...] = (PENDING,),
-        keys: set[str] | None = None,
+        keys: Collection[str] | None = None,
         skip: Container[str] = frozenset(),
     ) -> list[dict[str, Any]]:
-        """Claim up to ``count`` items in queue order, in one transaction (one journal line).
-        ``skip``: keys not to take (a batch never takes an item twice)."""
+        """Claim up to ``count`` items in queue order, in one transaction (one journal line);
+        ``keys``: only theirs, in their own order where they have one (a list, a dict: a
+        scrub's, never verified first), else (a set) in the queue's. ``skip``: keys not to
+        take (a batch never takes an item twice)."""
         claimed: list[dict[str, Any]] = []
         with self.locked() as data:
             items, now = data["items"], self.clock()
@@ -518,7 +521,12 @@ class QueueStore:
             frontier = first  # every item before it: not eligible, or claimed just now
             # Looked at one at a time (scan keeps none decoded); only those claimed are taken
             # live, to be changed in place.
-            for position, seen in enumerate(scan(items, first), first):
+            if keys is None or isinstance(keys, AbstractSet):
+                looked_at = enumerate(scan(items, first), first)
+            else:
+                at = [self._index[key] for key in keys if key in self._index]
+                looked_at = ((position, next(iter(scan(items, position)))) for position in at)
+            for position, seen in looked_at:
                 if len(claimed) == count:
                     break
                 if not is_eligible(seen, statuses, keys) or seen["key"] in skip:

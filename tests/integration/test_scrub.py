@@ -12,6 +12,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 
 from mediakeeper.demo import damage
 from mediakeeper.watch.lock import ScrubLock
@@ -109,6 +110,21 @@ def test_never_verified_albums_come_first_and_older_than_takes_only_the_old(tmp_
     none = scrub(home, "--older-than", "1")  # all verified within a day: nothing to do
     assert none.returncode == 0 and verified(none) == [], none.stdout
     assert "Coverage: 3 of 3 albums verified within 1 days (100%)" in none.stdout
+
+
+def test_one_run_verifies_its_albums_never_verified_first_then_least_recently(tmp_path):
+    """The albums chosen are verified in the order they were chosen in, so a run stopped
+    part-way (Ctrl+C) has done the ones most in need: they went in the queue's order (a new
+    album last, the one the last run had just verified first)."""
+    albums = library(tmp_path / "Albums", "A", "B", "C")
+    home = home_for(tmp_path, verify=albums)
+    assert verified(scrub(home, "--percent", "100")) == ["A/Album", "B/Album", "C/Album"]
+    time.sleep(1.1)  # the record keeps its times to the second
+    assert verified(scrub(home, "--percent", "33")) == ["A/Album"]  # the least recent
+    library(albums, "D")  # a new album: queued after the others
+    run = scrub(home, "--older-than", "0")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert verified(run) == ["D/Album", "B/Album", "C/Album", "A/Album"], run.stdout
 
 
 def test_bit_rot_is_told_and_the_run_ends_non_zero(tmp_path):
