@@ -45,7 +45,7 @@ from mediakeeper.core.findings import Finding, finding_of
 from mediakeeper.fs.atomic import atomic_write_text
 from mediakeeper.fs.identity import lasting_identity
 from mediakeeper.fs.links import gone
-from mediakeeper.fs.workdir import copy_verified
+from mediakeeper.fs.workdir import check_writable, copy_verified
 from mediakeeper.media.albums import album_files
 from mediakeeper.queue.store import QueueStore
 from mediakeeper.text.slug import inside, slugify
@@ -334,6 +334,11 @@ class StagedJob:
         restarted = False
         try:
             check_layout([(f"{self.noun} folder", Path(item["path"]))], self.destinations())
+            # Refused now, at its first stage, rather than once the work is done: a place
+            # nothing can be written to (a read-only file system, another user's folder).
+            for _, root in self.destinations():
+                if root is not None:
+                    check_writable(root)
             while stage != DONE:
                 report_stage(stage)
                 try:

@@ -165,9 +165,6 @@ class ConversionJob(StagedJob):
             raise MediakeeperError(f"the album folder {album} is gone")
         profile = PROFILES[self.profile]
         files = plan.entries(album, profile, allow_lossy=self.allow_lossy)
-        for root in (self.output, self.archive, self.working_root):
-            if root is not None:
-                plan.check_writable(root)
         plan.check_space(self.needs(item, files), self.min_free_mb, item["name"])
         # Refused now rather than after the encodes: a place it may not fill.
         self.check_place(item, self.target(self.output, item), {e.output for e in files})

@@ -17,7 +17,6 @@ from mediakeeper.fs.workdir import (  # noqa: F401
     MB,
     NotEnoughSpace,
     check_space,
-    check_writable,
     existing_parent,
 )
 from mediakeeper.media import cuesheet

@@ -25,7 +25,6 @@ from mediakeeper.batch.stage_progress import report_stage
 from mediakeeper.batch.staged import Attempt, Stage, StagedJob, album_target, copied_originals
 from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.atomic import atomic_write_bytes
-from mediakeeper.fs.workdir import check_writable
 from mediakeeper.media import ffmpeg
 from mediakeeper.media.albums import is_audio
 from mediakeeper.media.convert import ConvertFailed
@@ -88,11 +87,6 @@ class PipelineJob(StagedJob):
     # ---- the stages ------------------------------------------------------------------
 
     def _prepare(self, a: Attempt) -> str:
-        # Refused now, as a conversion is, rather than once every step has run: a place no
-        # album can be written to.
-        for root in (self.pipeline.output, self.pipeline.archive, self.working_root):
-            if root is not None:
-                check_writable(root)
         originals = self._source(a.item, a.wd)
         return a.save(STEPS, key=a.item["key"], pipeline=self.pipeline.hash, steps=[],
                       **({"originals": originals} if originals is not None else {}))

@@ -25,6 +25,7 @@ from mediakeeper.demo.tracks import PNG_1X1
 from mediakeeper.media import ffmpeg
 from tests.helpers import small_tmpfs
 from tests.helpers.processes import REPO_ROOT, script_env
+from tests.helpers.system import read_only_bind
 from tests.integration.test_staged_kills import killed_at
 
 EXE = ffmpeg.find()
@@ -69,7 +70,8 @@ def chapters(path: Path) -> list[tuple[float, str]]:
 
 
 def job(tmp_path: Path, **fields) -> AudiobookJob:
-    return AudiobookJob(home=tmp_path / "home", session="s", output=tmp_path / "out", **fields)
+    return AudiobookJob(**{"home": tmp_path / "home", "session": "s", "output": tmp_path / "out",
+                           **fields})  # fmt: skip
 
 
 def item(library: Path, folder: Path) -> dict:
@@ -288,6 +290,25 @@ def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(
     assert "not enough space" in failed.value.message and "MB missing" in failed.value.message
     assert list(small_volume.iterdir()) == []
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("place", ["output", "backup"])
+def test_a_place_that_cannot_be_written_fails_the_book_before_its_backup(tmp_path, place):
+    """As a conversion's: an output (or backup folder) on a read-only file system failed the
+    book only once backed up, measured and merged, an encode for nothing, and one more
+    backup each run."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Short"
+    make(book / "01.mp3", "sine=d=1")
+    (tmp_path / "shared").mkdir()
+    with read_only_bind(tmp_path / "shared", tmp_path / "read-only") as where:
+        with pytest.raises(ItemFailure) as failed:
+            job(tmp_path, **{place: where}).process(item(lib, book))
+        assert failed.value.stage == "failed_backup", failed.value
+        said = f"cannot write under {where}: it is a read-only file system"
+        assert said in failed.value.message
+    assert not (tmp_path / "home" / "backup").exists()  # no copy of the book made
+    assert not list((tmp_path / "home" / "working").rglob("*.m4b"))
 
 
 def test_a_full_working_volume_at_the_merge_is_said_and_the_book_resumes_once_there_is_room(
