@@ -437,6 +437,12 @@ def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> 
     rate, channels = _rate_channels(text)
     seconds = samples / (rate * channels) if samples and rate and channels else run.seconds
     error_at = _first_error_at(exe, path, **limits) if errors and not run.stopped else None
+    # Frames a FLAC's parser passed over without a word (a run of bytes overwritten inside
+    # it, a bad sector): a decode error where they begin, not a cut at its end.
+    if (not errors and run.returncode == 0 and _short_flac(path, header, seconds)
+            and (lost := _frames_lost_at(exe, path, **limits)) is not None):
+        error_at, errors = lost[0], [f"frames lost from {_clock(lost[0])} to "
+                                     f"{_clock(lost[1])} (their numbers jump)"]
     return Check(
         path=os.fspath(path),
         decodes=run.returncode == 0 and not run.stopped,
@@ -519,6 +525,41 @@ def _spectrum(seconds: float) -> str:
 
 def _level(hz: int) -> str:
     return f"astats@hp{hz}=measure_perchannel=none:measure_overall=RMS_level"
+
+
+def _short_flac(path: Path, header: Header, seconds: float) -> bool:
+    """A FLAC that decoded, with no error, to fewer samples than its STREAMINFO counts."""
+    return (path.suffix.lower() == ".flac" and header.exact and header.to_the_sample
+            and header.seconds - seconds > SAMPLE_ROUNDING)  # fmt: skip
+
+
+# A packet as ``-f framecrc`` lists it: stream, dts, pts, duration (the stream's time base).
+_PACKET = re.compile(rb"^\d+,\s*-?\d+,\s*(-?\d+),\s*(\d+),", re.M)
+_TIME_BASE = re.compile(rb"^#tb \d+: (\d+)/(\d+)$", re.M)
+
+
+def _frames_lost_at(exe: str, path: Path, **limits) -> tuple[float, float] | None:
+    """Where a FLAC's frames stop following each other, and where they follow on again,
+    seconds, or None. Each FLAC frame's header numbers it, and its packet's timestamp is
+    that number: a frame whose timestamp is not where the frame before it ended begins a
+    stretch lost inside the file (read by a stream copy: nothing decoded)."""
+    args = ["-loglevel", "error", "-i", _named(path), "-map", "0:a:0", "-c", "copy",
+            "-f", "framecrc", "pipe:2"]  # fmt: skip
+    run = ffmpeg.run(exe, args, **limits)
+    text = run.stderr.encode("utf-8", "replace")
+    base = _TIME_BASE.search(text)
+    if run.stopped or base is None:
+        return None
+    per_second = int(base.group(2)) / int(base.group(1))
+    expected, lost = None, None
+    for match in _PACKET.finditer(text):
+        pts, duration = int(match.group(1)), int(match.group(2))
+        if lost is None and expected is not None and pts != expected:
+            lost = expected
+        elif lost is not None and pts > lost:
+            return round(lost / per_second, 3), round(pts / per_second, 3)
+        expected = pts + duration
+    return None
 
 
 def _first_error_at(exe: str, path: Path, **limits) -> float | None:

@@ -93,6 +93,33 @@ def test_a_frame_s_crc_error_is_said_at_its_time_not_at_ffmpeg_s_timestamp(tmp_p
     assert found.why() == "does not decode at 0:01.463: CRC error", found
 
 
+def _bad_sector(path: Path) -> tuple[Path, float]:
+    """2,000 bytes inside it overwritten (a bad sector, a bad copy): ffmpeg's parser passes
+    over the frames there without an error, and the decode comes out short, as a file cut
+    short at its end would. Also where the first frame it hits begins, seconds."""
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    first_hit = max(f for f in _frames(data) if f <= middle)
+    block, rate = int.from_bytes(data[8:10], "big"), int.from_bytes(data[18:21], "big") >> 4
+    data[middle : middle + 2000] = b"\x55" * 2000
+    path.write_bytes(data)
+    return path, _frame_number(data, first_hit) * block / rate
+
+
+@pytest.mark.parametrize("exe", [EXE, imageio_ffmpeg.get_ffmpeg_exe()], ids=["system", "wheel"])
+def test_frames_lost_inside_a_flac_are_said_where_they_begin_not_as_a_cut_end(tmp_path, exe):
+    """Its end is whole: what is missing is inside it, where ffmpeg 5.1 said no error (it
+    was said "cut short at 0:02.79"; ffmpeg 9 finds a frame there it cannot decode)."""
+    source, hit = _bad_sector(synth.tone(EXE, tmp_path / "02 Rot.flac", 3.0))
+    found = integrity.check(exe, source, analyse=False)
+    assert found.why().startswith(f"does not decode at {integrity._clock(found.error_at)}: "
+                                  ), found.why()  # fmt: skip
+    assert "cut short" not in found.why()
+    # Where the decode loses its audio: ffmpeg 9 at the frame hit; 5.1's parser, thrown off,
+    # drops a few whole frames before it too (0:00.836 to 0:01.358 around a hit at 0:01.149).
+    assert hit - 0.5 <= found.error_at <= hit + 0.2, (hit, found.error_at)
+
+
 def test_a_rotted_flac_without_md5_fails_its_album_in_a_batch(tmp_path, music_script):
     library, out, home = tmp_path / "lib", tmp_path / "out", tmp_path / "home"
     _rotted(_flac(library / "Artist" / "Album", "02 Rot.flac"))
