@@ -112,9 +112,12 @@ class AudiobookJob(StagedJob):
         if state.get("backup") and Path(state["backup"]).is_dir():
             # Renamed into place last of all, after its metadata.txt: there, it is whole.
             return self._save(a, state, MEASURE)["stage"]
-        if not state.get("backup") and (audio := book_files(folder)):
-            # A place it would be refused (its own earlier output without --overwrite,
-            # another's M4B) is said before a copy of the whole folder is made for nothing.
+        if not state.get("backup"):
+            # No audio (only a cover, notes), or a place it would be refused (its own
+            # earlier output without --overwrite, another's M4B): said before a copy of the
+            # whole folder is made for nothing.
+            if not (audio := book_files(folder)):
+                raise MediakeeperError(f"no audio files in {folder}")
             self._free_place(item, metadata.gather(folder, item["key"], audio))
         # Killed while copying: the same folder, made afresh (its partial copy removed).
         target = Path(state["backup"]) if state.get("backup") else self._new_backup(folder)

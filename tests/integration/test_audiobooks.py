@@ -292,6 +292,20 @@ def test_a_backup_volume_too_small_is_said_before_copying_and_leaves_nothing(
     assert not (tmp_path / "out").exists()
 
 
+def test_a_book_folder_left_without_audio_is_refused_before_a_backup_is_made(tmp_path):
+    """Its chapters gone, a notes file left: it was backed up (one more backup each run)
+    and only then found to hold no audio."""
+    lib = tmp_path / "lib"
+    book = lib / "Jane Doe - Gone"
+    book.mkdir(parents=True)
+    (book / "notes.txt").write_text("hi\n", encoding="utf-8")
+    with pytest.raises(ItemFailure) as failed:
+        job(tmp_path).process(item(lib, book))
+    assert failed.value.stage == "failed_backup"
+    assert failed.value.message == f"no audio files in {book}"
+    assert not (tmp_path / "home" / "backup").exists()
+
+
 @pytest.mark.parametrize("place", ["output", "backup"])
 def test_a_place_that_cannot_be_written_fails_the_book_before_its_backup(tmp_path, place):
     """As a conversion's: an output (or backup folder) on a read-only file system failed the
