@@ -668,12 +668,17 @@ def test_a_worker_of_a_loopback_scheduler_listens_on_loopback_alone(scheduler, w
     from whoever connects, so any machine on the network could run code on this one. Every
     port of its processes listens on loopback."""
     worker = workers(nanny=True)
+    ports = listening(worker)
+    assert len(ports) >= 3, ports  # the nanny's, the worker's and its HTTP port
+    assert {ip for ip, _port in ports} == {"127.0.0.1"}, ports
+
+
+def listening(worker) -> set[tuple[str, int]]:
+    """(address, port) of every port the worker's processes listen on."""
     tree = [worker.python(), *worker.python().children(recursive=True)]
-    listening = {(c.laddr.ip, c.laddr.port) for proc in tree
-                 for c in proc.net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN}  # fmt: skip
-    assert len(listening) >= 3, listening  # the nanny's, the worker's and its HTTP port
-    assert {ip for ip, _port in listening} == {"127.0.0.1"}, listening
+    return {(c.laddr.ip, c.laddr.port) for proc in tree
+            for c in proc.net_connections(kind="inet")
+            if c.status == psutil.CONN_LISTEN}  # fmt: skip
 
 
 def unheard_by(scheduler, address: str) -> float:
@@ -915,7 +920,12 @@ def test_a_tls_scheduler_works_with_the_tls_settings_and_is_refused_without(
     try:
         assert secured.address.startswith("tls://127.0.0.1:")
         make_library(tmp_path / "lib", albums=1, tracks=1)
-        workers(on=secured, **tls_files)
+        worker = workers(on=secured, **tls_files)
+        # Its own port speaks TLS, each peer proving itself; its HTTP port (health, metrics),
+        # which no peer needs, listens on loopback alone, as a plain TCP worker's does.
+        comm = int(worker.address.rsplit(":", 1)[1])
+        others = {ip for ip, port in listening(worker) if port != comm}
+        assert others == {"127.0.0.1"}, listening(worker)
         local = run_batch(tmp_path, "home-local", "out-local")
         sent = run_batch(tmp_path, "home", "out", "--scheduler", secured.address, **tls_files)
         assert local.returncode == 0 and sent.returncode == 0, sent.stdout + sent.stderr
