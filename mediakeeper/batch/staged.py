@@ -334,9 +334,9 @@ class StagedJob:
         restarted = False
         try:
             check_layout([(f"{self.noun} folder", Path(item["path"]))], self.destinations())
-            # Refused now, at its first stage, rather than once the work is done: a place
-            # nothing can be written to (a read-only file system, another user's folder).
-            for _, root in self.destinations():
+            # Refused at its first stage rather than once the work is done: a place nothing
+            # can be written to (a read-only file system, another user's folder).
+            for _, root in self.destinations() if stage == self.first else ():
                 if root is not None:
                     check_writable(root)
             while stage != DONE:
