@@ -79,6 +79,9 @@ class BatchOptions:
     # Only the items of these keys; taken in their order where they have one (a dict's keys:
     # a scrub's, never verified first), else (a set) in the queue's.
     keys: Collection[str] | None = None
+    # The keys are the ones asked for (a name, --keys-from, a scrub's, a resume's): recorded
+    # with its session, so that its resume takes none but them (``session_history``).
+    asked_keys: bool = False
     checkpoint_every: int = 50
     max_attempts: int = 3
     workers: int = 1

@@ -110,6 +110,8 @@ def run_batch(
     # What it takes, for ``sessions.py resume`` to take the rest of it, and what the caller
     # records to be run again (a pipeline's file and its hash).
     taking = {**(recorded or {}), "batch_size": options.size, "statuses": list(options.statuses)}
+    if options.asked_keys and options.keys is not None:
+        taking["keys"] = list(options.keys)
     if options.resumes:
         taking["resumes"] = options.resumes
     session = start_session(

@@ -73,7 +73,7 @@ def only_item(settings: Settings, kind: str, options: BatchOptions, name: str, d
         raise ConfigError(f"the {noun} {quoted(item['name'])} is done already",
                           "give --overwrite as well to make it again: its earlier output is "
                           "replaced, nothing else there")  # fmt: skip
-    options.keys = {item["key"]}
+    options.keys, options.asked_keys = {item["key"]}, True
     options.statuses = tuple(s for s in STATUSES if s != IN_PROGRESS)
     options.size = 1
 
@@ -90,7 +90,7 @@ def resume_only(settings: Settings, kind: str, options: BatchOptions, session_id
             f"resume it with `{kind_command(record.kind, 'batch', settings.home)} --resume "
             f"{session_id}`",
         )
-    options.keys = resume_keys(settings.status_dir, session_id)
+    options.keys, options.asked_keys = resume_keys(settings.status_dir, session_id), True
     took = record.settings.get("statuses")
     if isinstance(took, list) and took and set(took) <= set(STATUSES) - {IN_PROGRESS}:
         options.statuses = tuple(took)
@@ -113,6 +113,7 @@ def keys_only(settings: Settings, kind: str, options: BatchOptions, keys: list[s
                              f"`{queue_manager(kind, settings.home)} --list` shows every "
                              "item")  # fmt: skip
     options.keys = dict.fromkeys(keys)  # in their order (a scrub's: never verified first)
+    options.asked_keys = True
     options.size = min(options.size, len(options.keys))
 
 

@@ -221,16 +221,26 @@ def _rest_of_batch(
     status_dir: Path, record: SessionRecord, left: list[dict[str, Any]], items: list[dict]
 ) -> list[dict[str, Any]]:
     """The items its batch had not come to yet: as many as its size leaves, after what it
-    finished and ``left``, taken as that batch would have (the next eligible, in queue order)."""
+    finished and ``left``, taken as that batch would have (the next eligible, in queue order);
+    of a batch asked for by key (a name, --keys-from, a scrub), among those keys alone, each
+    as no run has left it since that batch began (``_not_come_to``)."""
     size = record.settings.get("batch_size")
     statuses = record.settings.get("statuses")
     if type(size) is not int or not isinstance(statuses, list):
         return []  # a session from before sessions recorded what they take
     chain = [record, *_resumes_of(status_dir, record)]
-    room = size - len(_finished_by(chain, items)) - len(left)
+    finished = _finished_by(chain, items)
+    room = size - len(finished) - len(left)
     if room <= 0:
         return []
     taken = {item["key"] for item in left}
+    asked = record.settings.get("keys")
+    if isinstance(asked, list):
+        asked = set(asked)
+        return [item for item in items
+                if item["key"] in asked and item["key"] not in taken | finished
+                and is_eligible(item, statuses, None)
+                and _not_come_to(item, record)][:room]  # fmt: skip
     rest = [
         item
         for item in items
@@ -239,6 +249,24 @@ def _rest_of_batch(
         and not (statuses == [COMPLETED] and item.get("details", {}).get("enriched"))
     ]
     return rest[:room]
+
+
+def _not_come_to(item: dict[str, Any], record: SessionRecord) -> bool:
+    """An item asked for by key that no run has finished since ``record`` began: pending,
+    or completed or failed as it was before (a scrub takes a completed album again). One
+    skipped since (a person's word) or finished by another run since is not taken again."""
+    if item["status"] == PENDING:
+        return True
+    if item["status"] == COMPLETED:
+        at = item.get("completed_at")
+    elif item["status"] == ERROR:
+        at = last_failure(item).get("at")
+    else:
+        return False
+    try:
+        return at is not None and datetime.fromisoformat(at) <= record.started_at
+    except (TypeError, ValueError):
+        return False
 
 
 def _finished_by(sessions: list[SessionRecord], items: list[dict[str, Any]]) -> set[str]:

@@ -147,6 +147,39 @@ def test_a_killed_batch_and_its_resume_end_as_the_batch_alone(
     assert "Traceback" not in done.stderr + again.stderr
 
 
+def test_the_resume_of_a_batch_asked_for_by_key_takes_none_but_those_keys(
+    tmp_path, pristine, music_popen, music_script, music_queue
+):
+    """A batch of the items asked for (--keys-from, as watch --run hands them; --artist
+    NAME; a scrub's) recorded only its size: its resume took the rest of it from the queue's
+    first pending items, artists never asked for (a named movie's resume re-made another,
+    or met a skipped one and crashed). Its resume takes what is left of its keys alone, and
+    none that a person skipped since."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    shutil.copytree(pristine, lib)
+    made = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
+    assert made.returncode == 0, made.stdout + made.stderr
+    asked = ["Artist 3", "Artist 7", "Artist 11", "Artist 12"]
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps(asked), encoding="utf-8")
+    proc = music_popen("--home", home, "--keys-from", keys, "--batch-size", 12, "--offline",
+                       "--workers", 1, "-v")  # fmt: skip
+    for line in proc.stdout:
+        if line.startswith("✓"):
+            break
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130, "the batch ended before the signal"
+    [stopped] = session_ids(music_script, home)
+    skip = music_script("music_queue_manager.py", "--home", home, "--skip-artist", "Artist 12")
+    assert skip.returncode == 0, skip.stdout + skip.stderr
+    resumed = sessions(music_script, "resume", "--home", home, stopped["id"])
+    assert resumed.returncode in (0, 1), resumed.stdout + resumed.stderr
+    statuses = {i["key"]: i["status"] for i in music_queue(home)["items"]}
+    assert {key for key, status in statuses.items() if status == "completed"} == set(asked[:3])
+    assert statuses["Artist 12"] == "skipped"
+
+
 def test_a_batch_killed_before_its_record_caught_up_with_the_queue_resumes_no_more_than_its_size(
     tmp_path, music_library, music_script, music_queue
 ):
