@@ -24,13 +24,13 @@ IDENTITY = ("size", "mtime_ns", "inode")
 def measured(
     home: Path, name: str, files: Mapping[str, dict[str, Any]], measure: Callable[[str], Any],
     *, side_by_side: bool = False, told: Callable[[int], None] | None = None,
-    holds: Callable[[Any], bool] | None = None,
+    holds: Callable[[Any, dict[str, Any]], bool] | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """``measure(path)`` of each of ``files`` (path: its fingerprint entry), from
     ``status/dupes/<name>.json`` where it was measured on the file as it is, else measured
     now (``side_by_side``: on as many threads as cores, for a measure that runs a process;
-    ``told(n)``: how many are measured now, before they are; ``holds(value)``: whether a
-    value kept holds what is read of it now, one an older release measured perhaps not)."""
+    ``told(n)``: how many are measured now, before they are; ``holds(value, entry)``: whether
+    a value kept holds what is read of it now, one an older release measured perhaps not)."""
     path = inside(home, "status", "dupes", f"{name}.json")
     try:
         known = json.loads(path.read_text("utf-8"))
@@ -38,7 +38,7 @@ def measured(
         known = {}
     known = known if isinstance(known, dict) else {}
     todo = [p for p, entry in files.items() if not _same(known.get(p), entry)
-            or (holds is not None and not holds(known[p]["value"]))]  # fmt: skip
+            or (holds is not None and not holds(known[p]["value"], entry))]  # fmt: skip
     if todo and told is not None:
         told(len(todo))
     if todo:

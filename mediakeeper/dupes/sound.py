@@ -47,16 +47,19 @@ def origins(home: Path, exe: str, files: Mapping[str, dict[str, Any]],
     recording (paths of ``files`` or not), one told beside the others (``low_passed``)."""
 
     def levels(path: str) -> dict[int, float]:
-        seconds = float(files[path].get("duration") or 0)
-        return integrity.spectrum(exe, Path(path), seconds, stall=STALL)
+        entry = files[path]
+        seconds, rate = float(entry.get("duration") or 0), int(entry.get("sample_rate") or 0)
+        return integrity.spectrum(exe, Path(path), seconds, rate, stall=STALL)
 
     def told(n: int) -> None:
         if note is not None:
             note(f"reading the sound of {count(n, 'lossless copy', 'lossless copies')} in "
                  "duplicate groups (once each)")  # fmt: skip
 
-    def has_top(value: dict) -> bool:  # (measured before the band was: read again)
-        return not value or str(integrity.TOP) in value or integrity.TOP in value
+    def has_top(value: dict, entry: dict) -> bool:  # (measured before the band was: again)
+        if not value:  # ffmpeg could not read it; a hi-res file, before it was resampled
+            return int(entry.get("sample_rate") or 0) <= integrity.TOP_RATE
+        return str(integrity.TOP) in value or integrity.TOP in value
 
     found = measured(home, "spectra", files, levels, side_by_side=True, told=told,
                      holds=has_top)  # fmt: skip

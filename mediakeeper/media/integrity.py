@@ -75,6 +75,10 @@ HEARD, EMPTY, CLIFF = 45.0, 35.0, 12.0
 # cut-off saw the same level in both). Alone it tells nothing (a master's or a converter's
 # own low-pass may sit there): only beside a twin (``dupes/sound.py``).
 TOP = 20500
+# The band is read at 48 kHz at most: a file of a higher rate (88.2, 96, 192 kHz) resampled
+# first, as the filter cannot be that sharp above (ffmpeg refused the whole read, and a
+# hi-res FLAC decoded from a 128 kbps MP3 went untold and was kept over the genuine rip).
+TOP_RATE = 48000
 PCM = {8: "pcm_s8", 16: "pcm_s16le", 24: "pcm_s24le", 32: "pcm_s32le"}
 SAMPLES = "md5:"  # a checksum that is the decoded samples' MD5 (a FLAC's), not the packets'
 # The audio stream's packets hashed (murmur3, 128 bits) as they are copied out: no decode.
@@ -258,14 +262,17 @@ def cutoff_of(levels: Mapping[int, float]) -> int | None:
     return None
 
 
-def spectrum(exe: str, path: Path, seconds: float, **limits) -> dict[int, float]:
+def spectrum(exe: str, path: Path, seconds: float, rate: int = 0,
+             **limits) -> dict[int, float]:  # fmt: skip
     """The levels the lossy-origin estimate reads (``cutoff_of``), of the window from the
     middle of ``path`` (``seconds`` long) that a whole check analyses, without the rest of
     the check: only the window is decoded (ffmpeg seeks to it); and the level above ``TOP``,
     which a twin's is weighed against. {}: ffmpeg could not read it. For a copy no verify
-    pass analysed (the duplicates' grade)."""
+    pass analysed (the duplicates' grade). ``rate``: its sample rate (0: not known)."""
     start = max(0.0, (seconds - WINDOW) / 2)
-    top = f"firequalizer=gain='if(gte(f,{TOP}),0,-150)':delay=0.05:accuracy=1,{_level(TOP)}"
+    resampled = f"aresample={TOP_RATE}," if rate > TOP_RATE else ""
+    top = (f"{resampled}firequalizer=gain='if(gte(f,{TOP}),0,-150)':delay=0.05:accuracy=1,"
+           f"{_level(TOP)}")
     args = ["-loglevel", "level+info", "-ss", f"{start:.3f}", "-i", _named(path),
             "-map", "0:a:0", "-af", f"{_spectrum(WINDOW)},{top}", "-f", "null", "-"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)

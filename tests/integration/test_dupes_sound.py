@@ -34,13 +34,14 @@ def rich_rip(target: Path, work: Path) -> Path:
     return target
 
 
-def fake_of(rip: Path, target: Path, work: Path, bitrate: str = "128k") -> Path:
+def fake_of(rip: Path, target: Path, work: Path, bitrate: str = "128k", rate: int = 0) -> Path:
     """``rip`` encoded to an MP3 (128 kbps unless told), then decoded to FLAC as ffmpeg writes
-    it (24-bit)."""
+    it (24-bit; ``rate``: resampled to that rate, a "hi-res" FLAC)."""
     mp3 = work / f"{target.stem}.mp3"
     _ffmpeg("-i", str(rip), "-b:a", bitrate, str(mp3))
     target.parent.mkdir(parents=True, exist_ok=True)
-    _ffmpeg("-i", str(mp3), str(target))
+    _ffmpeg("-i", str(mp3), *(("-ar", str(rate), "-sample_fmt", "s32") if rate else ()),
+            str(target))  # fmt: skip
     mp3.unlink()
     return target
 
@@ -110,6 +111,31 @@ def test_the_genuine_rip_is_kept_over_the_decode_of_a_high_bit_rate_mp3(tmp_path
     (group,) = scanned(home, lib)
     assert group["best"] == str(genuine), group
     assert all("20500" in entry["value"] for entry in json.loads(spectra.read_text()).values())
+
+
+@pytest.mark.parametrize(("bitrate", "rate"), [("128k", 96000), ("320k", 192000)])
+def test_the_genuine_rip_is_kept_over_a_hi_res_decode_of_its_mp3(tmp_path, bitrate, rate):
+    """ffmpeg refused the band above 20.5 kHz at 88.2 kHz and more, and with it the whole
+    read: a 96 kHz decode of a 128 kbps MP3 went untold ("its spectrum cannot tell") and was
+    kept as the best copy, for its resolution, over the genuine rip."""
+    lib, home = tmp_path / "Music", tmp_path / "home"
+    genuine = rich_rip(lib / "Artist" / "Album" / "01 - Song.flac", tmp_path)
+    fake = fake_of(genuine, lib / "Downloads" / "Album [hires]" / "01 - Song.flac", tmp_path,
+                   bitrate, rate)  # fmt: skip
+    (group,) = scanned(home, lib)
+    assert group["best"] == str(genuine) and group["doubt"] == "", group
+    graded = {c["path"]: c["grade"] for c in group["copies"]}
+    assert graded[str(fake)] == "FLAC (lossy origin)", graded
+    # The empty spectrum an older release kept of it (its read refused) is read again.
+    spectra = home / "status" / "dupes" / "spectra.json"
+    kept = json.loads(spectra.read_text())
+    kept[str(fake)]["value"] = {}
+    spectra.write_text(json.dumps(kept))
+    saved = home / "status" / "dupes" / "groups.json"
+    saved.write_text(json.dumps({**json.loads(saved.read_text()), "stamp": "an older grade"}))
+    (group,) = scanned(home, lib)
+    assert group["best"] == str(genuine), group
+    assert json.loads(spectra.read_text())[str(fake)]["value"]
 
 
 def test_where_the_sound_cannot_tell_the_group_is_a_question(tmp_path):
