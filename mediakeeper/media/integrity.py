@@ -158,6 +158,14 @@ class Check:
         return bool(self.missing_seconds or not header.ends or header.cut or fewer)
 
     @property
+    def shown_cut(self) -> bool:
+        """Its headers show it cut short (its frames stop before its last, its boxes past its
+        end, its last Ogg page cut off) and it decodes up to there: the cut is its damage, and
+        an error its decode meets there is the cut's (ffmpeg 5.1's "invalid residual")."""
+        header = self.header
+        return self.decodes and bool(header.cut or header.missing_bytes or not header.ends)
+
+    @property
     def harmed(self) -> bool:
         """Whether the audio is not what the file says it is: a decode error, an MD5 that
         does not match, or a length short of its header's."""
@@ -176,6 +184,8 @@ class Check:
     def why(self) -> str:
         """The damage in a few words, naming where it starts and how much is missing: for a
         message."""
+        if self.shown_cut:
+            return self.cut_short()
         if self.errors or not self.decodes:
             if nothing := self._no_audio():
                 return nothing

@@ -21,7 +21,7 @@ CLIPPED_SAMPLES = 100  # fewer samples at full scale are a loud peak, not clippi
 def damage(name: str, check: Check) -> list[Finding]:
     """The file is not the audio it says it is."""
     found = []
-    broken = bool(check.errors) or not check.decodes
+    broken = (bool(check.errors) or not check.decodes) and not check.shown_cut
     missing = {"missing_seconds": check.missing_seconds,
                "missing_bytes": check.header.missing_bytes}  # fmt: skip
     if broken:

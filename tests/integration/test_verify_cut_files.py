@@ -283,3 +283,22 @@ def test_a_flac_cut_short_is_named_cut_short_by_verify_and_by_a_conversion_alike
     said = refused.value.message
     assert said == f"03 Cut.flac: {found.cut_short()}; replace it from a good copy", said
     assert "MD5" not in said and "cut short at" in said
+
+
+@pytest.mark.parametrize("exe", [EXE, ffmpeg.bundled()], ids=["system", "wheel"])
+def test_a_flac_cut_inside_a_frame_is_truncated_audio_alone(tmp_path, exe):
+    """Cut where no frame starts, as a copy that stopped part-way cuts it: ffmpeg 5.1 meets
+    an error at the cut ("invalid residual"), and the file was a `decode-error` ("does not
+    decode at 0:09.752") where its frames show it cut short: `truncated-audio` alone, as
+    one cut where a frame starts is, saying where and how much is missing."""
+    path = _made(tmp_path / "03 Cut.flac")
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * 0.65)])
+    found = integrity.check(exe, path, analyse=False)
+    assert found.header.cut, found  # its frames stop before its last
+    [told] = rules.damage(path.name, found)
+    assert told.code == "truncated-audio", told
+    assert "cut short at" in told.message and "missing" in told.message, told.message
+    with pytest.raises(convert.DamagedSource) as refused:  # a conversion names it alike
+        convert.verify_source(exe, path)
+    assert refused.value.message == f"03 Cut.flac: {told.message}; replace it from a good copy"
