@@ -458,7 +458,7 @@ def reading(exe: str, path: Path, header: Header, run: ffmpeg.Run, **limits) -> 
     # it, a bad sector): a decode error where they begin, not a cut at its end.
     if (not errors and run.returncode == 0 and _short_flac(path, header, seconds)
             and (lost := _frames_lost_at(exe, path, **limits)) is not None):
-        error_at, errors = lost[0], [f"frames lost from {_clock(lost[0])} to "
+        error_at, errors = lost[0], [f"frames lost between {_clock(lost[0])} and "
                                      f"{_clock(lost[1])} (their numbers jump)"]
     return Check(
         path=os.fspath(path),
@@ -559,7 +559,9 @@ def _frames_lost_at(exe: str, path: Path, **limits) -> tuple[float, float] | Non
     """Where a FLAC's frames stop following each other, and where they follow on again,
     seconds, or None. Each FLAC frame's header numbers it, and its packet's timestamp is
     that number: a frame whose timestamp is not where the frame before it ended begins a
-    stretch lost inside the file (read by a stream copy: nothing decoded)."""
+    stretch lost inside the file (read by a stream copy: nothing decoded). What is lost lies
+    between the two: the parser may glue the frame before the damage to it (a packet of
+    the last good number again), so the first of them may still decode."""
     args = ["-loglevel", "error", "-i", _named(path), "-map", "0:a:0", "-c", "copy",
             "-f", "framecrc", "pipe:2"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)
