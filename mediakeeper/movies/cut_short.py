@@ -19,6 +19,7 @@ read before giving up), not a read of the video.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from mediakeeper.tags.mp4_atoms import atoms
@@ -34,8 +35,17 @@ def cut_short(path: Path) -> str:
     """How ``path``'s own headers show it cut short ("1,234 bytes of its mdat box missing
     (the file has 5,678)"), or "" when they do not (whole, or a container this cannot tell)."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        # Not blocking on a FIFO named like a video (its open would wait for a writer, and
+        # the batch with it): only a regular file's headers are read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:  # unreadable or gone meanwhile: other findings say so
+        return ""
+    try:
+        with open(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                return ""
+            size = st.st_size
             head = f.read(16)
             if head[:4] == _EBML:
                 return _matroska(f, size)

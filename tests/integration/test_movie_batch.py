@@ -783,6 +783,18 @@ def test_a_movie_whose_video_is_empty_is_said_so(fake, tmp_path):
     assert codes(home, "Heat (1995)") == []
 
 
+def test_a_fifo_named_like_a_video_does_not_hold_the_batch_up(fake, tmp_path):
+    """A named pipe named like a video: the look at its headers opened it and waited for a
+    writer that never came, and the batch with it, for good (an unattended batch, cron or
+    watch, stuck). It is passed over: the batch goes on to its end."""
+    library = library_of(tmp_path / "Movies", ["Heat (1995)/Heat (1995).mkv"])
+    os.mkfifo(library / "Heat (1995)" / "Heat (1995) part2.mkv")
+    home = tmp_path / "home"
+    ran = run(fake, home, library, "--offline")  # (a run's timeout: 120 s)
+    assert "1 movie completed" in ran.stdout, ran.stdout + ran.stderr
+    assert queue_of(home)["Heat (1995)"]["status"] == "completed"
+
+
 def test_a_movie_whose_video_is_cut_short_is_said_so(fake, tmp_path):
     """A real MP4 cut short (a copy that stopped half way): it was matched by its name, its
     movie.nfo written, and the folder looked done. Its mdat box says how much is missing."""
