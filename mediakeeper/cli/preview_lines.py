@@ -13,11 +13,13 @@ from mediakeeper.text.wording import value
 def would_lines(writes: Iterable[Mapping[str, Any]] = (), moves: Iterable[Mapping[str, Any]] = (),
                 emptied: Iterable[str] = ()) -> Iterator[str]:  # fmt: skip
     """``would set TAG of FILE: OLD -> NEW`` (values escaped), ``would move FILE to TARGET``
-    and ``would remove the folder it empties PATH``, in that order."""
+    (``would copy``: its source kept, a restore's backup) and ``would remove the folder it
+    empties PATH``, in that order."""
     for w in writes:
         yield f"would set {w['field']} of {one_line(w['file'])}: {value(w['old'])} -> " \
               f"{value(w['new'])}"  # fmt: skip
     for m in moves:
-        yield f"would move {one_line(m['from'])} to {one_line(m['to'])}"
+        verb = "copy" if m.get("copy") else "move"
+        yield f"would {verb} {one_line(m['from'])} to {one_line(m['to'])}"
     for folder in emptied:
         yield f"would remove the folder it empties {one_line(folder)}"

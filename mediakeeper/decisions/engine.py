@@ -414,9 +414,11 @@ def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
 
 def _restoring(home: Path, asking: Asking, choice) -> Preview:
     target, aside = verifying.restore_places(home, asking.found, choice)
+    # The damaged file set aside, then the good one copied into its place (the backup kept).
     return Preview(asking.id, choice.label, moves=[
         {"from": str(target), "to": str(aside)},
-        {"from": choice.value.path, "to": str(target)}], closes=[asking.id])  # fmt: skip
+        {"from": choice.value.path, "to": str(target), "copy": True}],
+        closes=[asking.id])  # fmt: skip
 
 
 def _accepting(home: Path, asking: Asking, choice) -> Preview:

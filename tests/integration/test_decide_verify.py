@@ -82,6 +82,11 @@ def test_a_damaged_flac_is_restored_byte_for_byte_undone_byte_for_byte_and_verif
     shown = decide(home, "verify", "Band/Rotten").stdout
     assert "3) restore from the backup copy" in shown, shown
     assert f"(a good copy: {mirror / ROT})" in shown
+    # Its preview says what the take does: the damaged file moved aside, the good one copied
+    # (it said "would move" the backup's file, which stays).
+    dry = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3", "--dry-run")
+    assert f"would move {lib / ROT} to {home / 'set-aside' / ROT}" in dry.stdout, dry.stdout
+    assert f"would copy {mirror / ROT} to {lib / ROT}" in dry.stdout, dry.stdout
 
     took = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "3")
     session = session_of(took)

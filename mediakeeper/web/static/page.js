@@ -518,7 +518,7 @@
                            `written to ${number(files)} ${files === 1 ? "file" : "files"}:`),
                  scroll);
     }
-    for (const m of p.moves) box.append(paragraph(`moves ${shown(m.from)} → ${shown(m.to)}`));
+    for (const m of p.moves) box.append(paragraph(`${m.copy ? "copies" : "moves"} ${shown(m.from)} → ${shown(m.to)}`));
     for (const f of p.emptied || []) box.append(paragraph(`removes the folder it empties ${shown(f)}`));
     for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
     for (const r of p.refused) {
