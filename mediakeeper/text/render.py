@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from mediakeeper.core.decisions import MEANING, stage_word, status_word
-from mediakeeper.core.units import kbps
 from mediakeeper.text.commands import kind_command, queue_manager, waiting_hints
 from mediakeeper.text.slug import page_of
 from mediakeeper.text.visible import shell_word, visible
@@ -88,7 +87,6 @@ def environment() -> Environment:
     env.filters["shown"] = shown
     env.filters["page"] = page_of
     env.filters["decided"] = decided_note
-    env.filters["kbps"] = kbps
     env.filters["size"] = format_size  # "812 kB", "3.4 MB": never "0.0 MB" for a small file
     env.globals["queue_manager"] = queue_manager
     env.globals["waiting_hints"] = waiting_hints  # the dashboard's and the weekly report's

@@ -39,6 +39,7 @@ from mediakeeper.core import kinds
 from mediakeeper.core.decisions import stage_word, status_word
 from mediakeeper.core.errors import MediakeeperError, UsageError
 from mediakeeper.core.tokens import same_token
+from mediakeeper.core.units import kbps
 from mediakeeper.decisions import engine, ids, whole_group, words
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.fs.atomic import encode_text
@@ -133,7 +134,8 @@ TEMPLATES.filters.update(real=real, ago=ago, word=status_word, stage=stage_word,
                          number=number, under=path_under,  # under: a file within the album asked
                          urlencode=url_word,  # a link to a name Jinja's own cannot encode
                          most_characters=words.most_characters,  # a value's box: the API's bound
-                         tag_value=in_a_row)  # a cover by its type and size
+                         tag_value=in_a_row,  # a cover by its type and size
+                         kbps=kbps)  # a copy's bit rate, as every face says it
 TEMPLATES.globals.update(decision_id=ids.make, kind_command=commands.kind_command,
                          tool_command=commands.tool_command,
                          most_searched=library.MOST_SEARCHED)  # fmt: skip

@@ -11,7 +11,7 @@ from mediakeeper.dupes.grade import grade
 from mediakeeper.dupes.questions import side_by_side
 from mediakeeper.music.rules import find_issues
 from mediakeeper.reports.upgrades import Upgrade
-from mediakeeper.text.render import environment
+from mediakeeper.web.page import TEMPLATES
 from tests.unit.test_rules import abbey, of
 
 
@@ -28,5 +28,5 @@ def test_every_place_says_the_same_kbps(bits, said):
     assert grade(entry).text == f"MP3 {said} kbps"
     assert f" {said} kbps " in " ".join(side_by_side([{"path": "a.mp3", "format": "mp3",
                                                          "bitrate": bits}]))  # fmt: skip
-    page = environment().from_string("{{ b|kbps }} kbps").render(b=bits)  # the decision page's
+    page = TEMPLATES.from_string("{{ b|kbps }} kbps").render(b=bits)  # the decision page's
     assert page == f"{said} kbps"
