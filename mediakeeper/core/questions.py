@@ -25,6 +25,7 @@ WRITE = "write"  # its ``changes`` (path, tag, old, new) through the change jour
 ACCEPT = "accept"  # close the question as accepted (verify: the new audio taken as good)
 AGAIN = "again"  # the item back to pending: its next batch asks anew
 RESTORE = "restore"  # ``value``: the good copy put in the file's place, the damaged set aside
+RESTORED = "restored from the backup copy"  # what a finding a restore closed says was decided
 CANDIDATE = "candidate"  # ``value``: the service id kept in the queue item for the next batch
 UPGRADE = "upgrade"  # an MP3's ID3v2.2 tag saved as ID3v2.4, the original set aside for undo
 KEEP = "keep"  # duplicates: ``value`` the copy kept, every other set aside ("": keep all)

@@ -25,7 +25,7 @@ from typing import Any
 from mediakeeper.changes import moves, swaps
 from mediakeeper.changes.change import TagChange
 from mediakeeper.core.config import load_settings
-from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE
+from mediakeeper.core.questions import ACCEPT, AGAIN, RESTORE, RESTORED
 from mediakeeper.decisions import copies, sessions
 from mediakeeper.decisions.answering import Taken, group_done, new_session
 from mediakeeper.decisions.answering import take as close
@@ -36,7 +36,7 @@ from mediakeeper.verify import ledger
 from mediakeeper.verify.kind import KIND as VERIFY
 
 CHANGED = "audio-changed"  # bit rot: accepting it takes the new audio as good
-WHAT = {ACCEPT: "accepted as is", AGAIN: "verify again", RESTORE: "restored from the backup copy"}
+WHAT = {ACCEPT: "accepted as is", AGAIN: "verify again", RESTORE: RESTORED}
 
 Asked = list[tuple[ItemDecisions, list[Decision]]]  # items, each with the decisions chosen
 

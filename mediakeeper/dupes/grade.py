@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mediakeeper.core.questions import RESTORED
 from mediakeeper.core.units import kbps
 from mediakeeper.dupes.job import GRADED_TAGS
 from mediakeeper.dupes.sound import GENUINE, LOSSY, UNTOLD
@@ -42,7 +43,8 @@ class Grade:
 
 
 def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
-    """Verify's finding codes per file name of the album folder ``key``, where it ran."""
+    """Verify's finding codes per file name of the album folder ``key``, where it ran; none
+    of a file restored from the backup copy since (its damage was the file it replaced)."""
     try:
         document = json.loads(
             inside(home, "outputs", "verify", f"{slugify(key)}.json").read_text("utf-8")
@@ -51,7 +53,10 @@ def verify_notes(home: Path, key: str) -> dict[str, set[str]]:
         return {}
     if document.get("key") != key:
         return {}
-    return {entry["file"]: set(entry.get("findings", ())) for entry in document.get("files", ())}
+    restored = {f.get("path") for f in document.get("findings", ())
+                if isinstance(f, dict) and (f.get("decided") or {}).get("what") == RESTORED}
+    return {entry["file"]: set() if entry["file"] in restored else set(entry.get("findings", ()))
+            for entry in document.get("files", ())}  # fmt: skip
 
 
 def grade(entry: dict[str, Any], notes: set[str] = frozenset(), heard: str = "") -> Grade:

@@ -38,3 +38,30 @@ def test_a_keeper_says_why_it_won():
     tagged = grade(copy("flac", 900, lossless=True, bits=16, cover=True))
     assert why(tagged, grade(FLAC)).startswith("more complete tags: 1 over 0")
     assert "(damaged)" in grade(FLAC, {"truncated-audio"}).text
+
+
+def test_a_file_restored_from_the_backup_carries_no_damage_of_the_file_it_replaced(tmp_path):
+    """verify's record of an album lists each file's findings as its pass found them; one
+    restored since (a person's decision) is the good copy now, and was graded damaged, below
+    a worse copy, until verify ran again."""
+    import json
+
+    from mediakeeper.core.questions import RESTORED
+    from mediakeeper.dupes.grade import verify_notes
+    from mediakeeper.text.slug import inside, slugify
+
+    key = "Band/Album"
+    document = {"key": key, "files": [
+        {"file": "01 Rot.flac", "findings": ["audio-md5-mismatch", "decode-error"]},
+        {"file": "02 Cut.flac", "findings": ["truncated-audio"]}],
+        "findings": [
+            {"code": "audio-md5-mismatch", "path": "01 Rot.flac",
+             "decided": {"what": RESTORED, "by": "me", "at": "2026-12-01T00:00:00+00:00"}},
+            {"code": "truncated-audio", "path": "02 Cut.flac",
+             "decided": {"what": "accepted as is", "by": "me"}}]}  # fmt: skip
+    path = inside(tmp_path, "outputs", "verify", f"{slugify(key)}.json")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    notes = verify_notes(tmp_path, key)
+    assert notes == {"01 Rot.flac": set(), "02 Cut.flac": {"truncated-audio"}}  # accepted: as is
+    assert grade(FLAC, notes["01 Rot.flac"]).rank > grade(copy("mp3", 320)).rank
