@@ -52,9 +52,8 @@ def main():
 def validate(home, pipeline, as_json):
     """Check a pipeline file field by field: exit 0, or 2 with every problem."""
     try:
-        found = catalog.resolve(resolve_home(home), pipeline)
-        if problem := catalog.places_problem(found):  # as run would refuse it
-            raise PipelineInvalid([problem])
+        # (its places too, as a run refuses them, each at its line among the rest)
+        found = catalog.resolve(resolve_home(home), pipeline, places=True)
     except PipelineInvalid as err:
         if not as_json:
             raise

@@ -11,7 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mediakeeper.batch.staged import LayoutRefused, check_layout
+from mediakeeper.batch.staged import check_layout
 from mediakeeper.core import kinds
 from mediakeeper.core.config import Settings, load_settings
 from mediakeeper.core.errors import NotFound
@@ -46,14 +46,15 @@ def user_files(home: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
-def resolve(home: Path, given: str, *, check_input: bool = True) -> Pipeline:
-    """A path to a file, a user pipeline's name, or a built-in's."""
+def resolve(home: Path, given: str, *, check_input: bool = True,
+            places: bool = False) -> Pipeline:  # fmt: skip
+    """A path to a file, a user pipeline's name, or a built-in's (``places``: ``load``'s)."""
     path = Path(given).expanduser()
     if path.suffix in (".yaml", ".yml") or path.exists():
-        return load(path, check_input=check_input)
+        return load(path, check_input=check_input, places=places)
     own = home / "pipelines" / f"{given}.yaml"
     if own.is_file():
-        return load(own, check_input=check_input)
+        return load(own, check_input=check_input, places=places)
     if given in built_in():
         return built_in()[given]
     raise PipelineInvalid([f"{given}: no pipeline file or pipeline of that name (see `list`)"])
@@ -176,10 +177,3 @@ def check_places(found: Pipeline) -> None:
                      [("output", found.output), ("archive", found.archive)])  # fmt: skip
 
 
-def places_problem(found: Pipeline) -> str | None:
-    """What ``check_places`` refuses, as one of the file's problems; None when apart."""
-    try:
-        check_places(found)
-    except LayoutRefused as err:
-        return f"{found.source}: {err}"
-    return None

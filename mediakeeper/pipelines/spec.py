@@ -40,6 +40,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from mediakeeper.batch.staged import LayoutRefused, check_layout
 from mediakeeper.core.bounded import PIPELINE_FILE, TooLarge, read_bounded
 from mediakeeper.core.errors import MediakeeperError, said
 from mediakeeper.pipelines import KIND_PREFIX
@@ -113,8 +114,9 @@ class Pipeline:
         return hashes[-1] if hashes else ""
 
 
-def load(path: Path, *, check_input: bool = True) -> Pipeline:
-    """The pipeline in ``path``. PipelineInvalid with every problem found."""
+def load(path: Path, *, check_input: bool = True, places: bool = False) -> Pipeline:
+    """The pipeline in ``path``. PipelineInvalid with every problem found (``places``: its
+    output and archive overlapping its input among them, as ``validate`` says them)."""
     where = str(path)
     try:
         raw = read_bounded(path, PIPELINE_FILE, "pipeline file")
@@ -138,15 +140,17 @@ def load(path: Path, *, check_input: bool = True) -> Pipeline:
         raise PipelineInvalid([f"{where}: {at}not valid YAML: {why}"]) from None
     finally:
         loader.dispose()
-    found = parse(data, where, check_input=check_input, node=node)
+    found = parse(data, where, check_input=check_input, node=node, places=places)
     return replace(found, file=os.path.abspath(path), digest=hashlib.sha256(raw).hexdigest())
 
 
 def parse(
-    data: Any, where: str, *, check_input: bool = True, node: yaml.Node | None = None
+    data: Any, where: str, *, check_input: bool = True, node: yaml.Node | None = None,
+    places: bool = False,
 ) -> Pipeline:
     """The pipeline ``data`` describes; ``node``, the YAML it was read from, gives each
-    problem its line."""
+    problem its line; ``places``: an output or archive overlapping the input is one too (a
+    run checks its places once its flags are applied: ``catalog.check_places``)."""
     try:
         found = PipelineFile.model_validate(data, context={"check_input": check_input})
     except ValidationError as err:
@@ -154,6 +158,8 @@ def parse(
     else:
         errors = []
     errors = _used_twice(data) + _archive_missing(data) + errors  # as the file says them
+    if places:
+        errors += _overlapping(data)
     if errors:
         raise PipelineInvalid(_lines(errors, data, where, node))
     settings = found.settings
@@ -316,6 +322,23 @@ def _archive_missing(data: Any) -> list[dict[str, Any]]:
             why = (f"{name} writes the album into the pipeline's archive: set `archive:` (a "
                    "folder) in the pipeline")  # fmt: skip
             found.append({"type": "archive", "loc": ("steps", number, "processor"), "msg": why})
+    return found
+
+
+def _overlapping(data: Any) -> list[dict[str, Any]]:
+    """Each of the output and the archive that lies in the input or holds it, as a batch
+    refuses them (``staged.check_layout``): a rule across keys, said at its own key."""
+    given = data.get("input") if isinstance(data, dict) else None
+    if not isinstance(given, str) or not given.strip():
+        return []
+    found = []
+    for key in ("output", "archive"):
+        if isinstance(place := data.get(key), str) and place.strip():
+            try:
+                check_layout([("input", Path(given).expanduser())],
+                             [(key, Path(place).expanduser())])  # fmt: skip
+            except LayoutRefused as err:
+                found.append({"type": "places", "loc": (key,), "msg": str(err)})
     return found
 
 

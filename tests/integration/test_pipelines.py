@@ -206,6 +206,31 @@ def test_validate_refuses_the_places_run_refuses(tmp_path):
             assert said in result.stderr and "valid (" not in result.stdout, result.stderr
 
 
+def test_validate_says_every_place_that_overlaps_at_its_line_among_the_other_problems(tmp_path):
+    """The overlap was looked for only once the rest of the file was right, and the first
+    alone: a file with a bad parameter said that alone, then, mended, its output, then its
+    archive. Every problem is said at once, each at its line, in the file's order."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    spec = write(tmp_path / "places.yaml", f"""\
+name: places
+input: {lib}
+output: {lib / 'out'}
+archive: {tmp_path}
+steps:
+  - name: small
+    processor: convert
+    params: {{codec: opus, bitrate: 64}}
+""")
+    result = run("validate", spec, cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.removeprefix("Error: ").splitlines()
+    assert [line.split(": ")[1:3] for line in lines] == [
+        ["line 3", "output"], ["line 4", "archive"], ["line 8", "step 1 (small)"]], lines
+    assert f"the output folder {lib / 'out'} is inside the input {lib}" in lines[0]
+    assert f"the archive folder {tmp_path} holds the input {lib}" in lines[1]
+
+
 def phone(tmp_path: Path, lib: Path, steps: str, archive: str = "") -> Path:
     return write(tmp_path / "phone.yaml", f"""\
 name: phone
@@ -523,7 +548,7 @@ def test_a_failure_naming_a_file_with_a_line_feed_is_said_on_one_line(tmp_path, 
                      archive="settings: {continue_on_error: false}")  # fmt: skip
     result = run("run", pipeline, "--home", tmp_path / "home", cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    failed = "step 1 (to-flac): 02 Bad\\x0aName.flac: does not decode at "
+    failed = "step 1 (to-flac): 02 Bad\\x0aName.flac: its frames stop in frame "  # cut
     assert f"\n✗ Twin\\x0aPeaks — error: {failed}" in result.stdout, result.stdout
     assert "\nstopped early: Twin\\x0aPeaks failed, and the first" in result.stdout
     assert result.stderr.startswith(f"Twin\\x0aPeaks: {failed}"), result.stderr
