@@ -159,11 +159,12 @@ class Check:
 
     @property
     def shown_cut(self) -> bool:
-        """Its headers show it cut short (its frames stop before its last, its boxes past its
-        end, its last Ogg page cut off) and it decodes up to there: the cut is its damage, and
-        an error its decode meets there is the cut's (ffmpeg 5.1's "invalid residual")."""
-        header = self.header
-        return self.decodes and bool(header.cut or header.missing_bytes or not header.ends)
+        """Its frames show it cut short (a FLAC's stop before its last, an MP3's last is cut)
+        and it decodes up to there: the cut is its damage, and an error its decode meets
+        there is the cut's (ffmpeg 5.1's "invalid residual" in a FLAC cut inside a frame).
+        (A file whose sizes alone say so, a WAV's chunk, an MP4's box, is said as its
+        decode finds it.)"""
+        return self.decodes and bool(self.header.cut)
 
     @property
     def harmed(self) -> bool:
