@@ -236,9 +236,9 @@ def _rest_of_batch(
     taken = {item["key"] for item in left}
     asked = record.settings.get("keys")
     if isinstance(asked, list):
-        asked = set(asked)
+        asked, done = set(asked), taken | finished
         return [item for item in items
-                if item["key"] in asked and item["key"] not in taken | finished
+                if item["key"] in asked and item["key"] not in done
                 and is_eligible(item, statuses, None)
                 and _not_come_to(item, record)][:room]  # fmt: skip
     rest = [
