@@ -212,21 +212,21 @@ def test_validate_says_every_place_that_overlaps_at_its_line_among_the_other_pro
     archive. Every problem is said at once, each at its line, in the file's order."""
     lib = tmp_path / "lib"
     lib.mkdir()
-    spec = write(tmp_path / "places.yaml", f"""\
-name: places
-input: {lib}
-output: {lib / 'out'}
-archive: {tmp_path}
-steps:
-  - name: small
-    processor: convert
-    params: {{codec: opus, bitrate: 64}}
-""")
+    spec = write_pipeline(tmp_path / "places.yaml", step("small", "convert", codec="opus",
+                                                         bitrate=64),
+                          input=lib, output=lib / "out", archive=tmp_path)  # fmt: skip
+    written = spec.read_text(encoding="utf-8").splitlines()
+
+    def line_of(key: str) -> str:
+        at = next(n for n, text in enumerate(written, 1) if text.lstrip().startswith(key))
+        return f"line {at}"
+
     result = run("validate", spec, cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.removeprefix("Error: ").splitlines()
     assert [line.split(": ")[1:3] for line in lines] == [
-        ["line 3", "output"], ["line 4", "archive"], ["line 8", "step 1 (small)"]], lines
+        [line_of("output:"), "output"], [line_of("archive:"), "archive"],
+        [line_of("bitrate:"), "step 1 (small)"]], lines  # fmt: skip
     assert f"the output folder {lib / 'out'} is inside the input {lib}" in lines[0]
     assert f"the archive folder {tmp_path} holds the input {lib}" in lines[1]
 
