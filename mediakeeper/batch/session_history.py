@@ -211,8 +211,14 @@ def _untouched_since(item: dict[str, Any], record: SessionRecord) -> bool:
     if item["status"] != ERROR:
         return False
     last = last_failure(item).get("at")
+    return last is None or _not_after(last, record)
+
+
+def _not_after(at: Any, record: SessionRecord) -> bool:
+    """Whether the moment ``at`` (ISO 8601, as the queue records it) is not after ``record``
+    began; False for one that is no moment."""
     try:
-        return last is None or datetime.fromisoformat(last) <= record.started_at
+        return datetime.fromisoformat(at) <= record.started_at
     except (TypeError, ValueError):
         return False
 
@@ -255,18 +261,9 @@ def _not_come_to(item: dict[str, Any], record: SessionRecord) -> bool:
     """An item asked for by key that no run has finished since ``record`` began: pending,
     or completed or failed as it was before (a scrub takes a completed album again). One
     skipped since (a person's word) or finished by another run since is not taken again."""
-    if item["status"] == PENDING:
-        return True
     if item["status"] == COMPLETED:
-        at = item.get("completed_at")
-    elif item["status"] == ERROR:
-        at = last_failure(item).get("at")
-    else:
-        return False
-    try:
-        return at is not None and datetime.fromisoformat(at) <= record.started_at
-    except (TypeError, ValueError):
-        return False
+        return _not_after(item.get("completed_at"), record)
+    return _untouched_since(item, record)  # pending; failed no later; never one skipped
 
 
 def _finished_by(sessions: list[SessionRecord], items: list[dict[str, Any]]) -> set[str]:

@@ -334,11 +334,8 @@ class StagedJob:
         restarted = False
         try:
             check_layout([(f"{self.noun} folder", Path(item["path"]))], self.destinations())
-            # Refused at its first stage rather than once the work is done: a place nothing
-            # can be written to (a read-only file system, another user's folder).
-            for _, root in self.destinations() if stage == self.first else ():
-                if root is not None:
-                    check_writable(root)
+            if stage == self.first:
+                self._check_writable()
             while stage != DONE:
                 report_stage(stage)
                 try:
@@ -358,6 +355,13 @@ class StagedJob:
             raise ItemFailure(f"failed_{stage}", self.message(err, stage)) from None
         assert attempt.result is not None
         return attempt.result
+
+    def _check_writable(self) -> None:
+        """Every place it writes can be written to (not a read-only file system, not another
+        user's folder): an item is refused at its first stage, before its work."""
+        for _, root in self.destinations():
+            if root is not None:
+                check_writable(root)
 
     def _one_stage(self, stage: str, attempt: Attempt, work: Path) -> str:
         if stage == DELETING:

@@ -281,11 +281,9 @@ def spectrum(exe: str, path: Path, seconds: float, rate: int = 0,
     which a twin's is weighed against. {}: ffmpeg could not read it. For a copy no verify
     pass analysed (the duplicates' grade). ``rate``: its sample rate (0: not known)."""
     start = max(0.0, (seconds - WINDOW) / 2)
-    resampled = f"aresample={TOP_RATE}," if rate > TOP_RATE else ""
-    top = (f"{resampled}firequalizer=gain='if(gte(f,{TOP}),0,-150)':delay=0.05:accuracy=1,"
-           f"{_level(TOP)}")
+    chain = f"{_spectrum(WINDOW)},{_above_top(rate)}"
     args = ["-loglevel", "level+info", "-ss", f"{start:.3f}", "-i", _named(path),
-            "-map", "0:a:0", "-af", f"{_spectrum(WINDOW)},{top}", "-f", "null", "-"]  # fmt: skip
+            "-map", "0:a:0", "-af", chain, "-f", "null", "-"]  # fmt: skip
     run = ffmpeg.run(exe, args, **limits)
     return _levels(run.stderr) if run.returncode == 0 and not run.stopped else {}
 
@@ -539,6 +537,14 @@ def _spectrum(seconds: float) -> str:
     for hz in (REFERENCE, *CUTOFFS):
         chain += [f"highpass=f={hz}", f"highpass=f={hz}", _level(hz)]
     return ",".join(chain)
+
+
+def _above_top(rate: int) -> str:
+    """The level above ``TOP``, a sharp band (a linear-phase FIR), read at ``TOP_RATE`` at
+    most (``rate``: the file's; 0 not known)."""
+    resampled = f"aresample={TOP_RATE}," if rate > TOP_RATE else ""
+    return (f"{resampled}firequalizer=gain='if(gte(f,{TOP}),0,-150)':delay=0.05:accuracy=1,"
+            f"{_level(TOP)}")
 
 
 def _level(hz: int) -> str:
