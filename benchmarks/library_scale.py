@@ -413,6 +413,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=MUSIC_PLAN.workers,
                         help=f"the batch's --workers, both checkouts' (default "
                              f"{MUSIC_PLAN.workers}: the music batch's own)")  # fmt: skip
+    parser.add_argument("--with-workers", type=int, default=None,
+                        help="the --with checkout's --workers, where it differs (with --with "
+                             "this checkout: two worker counts side by side)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="(a)-(b)-(a) rounds, default 3")
     parser.add_argument("--keep", action="store_true", help="keep the temp folder")
     parser.add_argument(
@@ -425,6 +428,7 @@ def main() -> None:
         "here (default: the system's temp folder)",
     )  # fmt: skip
     args = parser.parse_args()
+    other_workers = args.workers if args.with_workers is None else args.with_workers
     compiled(REPO, args.with_)  # both sides as `make compile` leaves them
 
     if args.dir is not None:  # as real_size_writes.py: a folder named is made, not refused
@@ -454,12 +458,12 @@ def main() -> None:
             os.sync()  # the copy's writes must not land in either measurement
             before, before_cpu, files = bare_loop(library)
             if args.with_ is not None and n % 2 == 0:  # the two passes take turns first
-                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                others.append(full_pass(other_library, other_home, other_workers, args.with_))
                 os.sync()
             batch = full_pass(library, home, args.workers)
             os.sync()  # nor the pass's writes in the read after it
             if args.with_ is not None and n % 2 == 1:
-                others.append(full_pass(other_library, other_home, args.workers, args.with_))
+                others.append(full_pass(other_library, other_home, other_workers, args.with_))
                 os.sync()
             saves.append(mutagen_saves(saved, journaled_changes(home, library)))
             os.sync()
@@ -525,7 +529,7 @@ def main() -> None:
         print(f"{'ratio (c)/(a), (a) right after (c)':<46}{recheck_seconds / after_seconds:>14.2f}")
         print(f"{'CPU ratio (c)/(a)':<46}{recheck_cpu / after_cpu:>14.2f}")
         if others:
-            print(f"(b') the pass of {args.with_}, in the same rounds")
+            print(f"(b') the pass of {args.with_}, {other_workers} workers, in the same rounds")
             with_ratios = [o[0] / r[0] for o, r in zip(others, rounds, strict=True)]
             with_cpu = [o[1] / r[1] for o, r in zip(others, rounds, strict=True)]
             paired = [r[2] / o[0] for o, r in zip(others, rounds, strict=True)]
