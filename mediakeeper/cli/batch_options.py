@@ -34,7 +34,7 @@ from mediakeeper.queue.items import ERROR, SKIPPED, waiting_names
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
-from mediakeeper.runs.batch import created_lines, write_reports
+from mediakeeper.runs.batch import CHOOSING, created_lines, write_reports
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED, exit_now
 from mediakeeper.system.processes import usable_cores
 from mediakeeper.text.commands import (
@@ -205,11 +205,11 @@ def fitted_workers(asked: int, batch_size: int, noun: str) -> int:
     return fitted
 
 
-# Options that choose which items a batch takes, or where, and how its result is printed
-# (``--json``): left out of the way a session is recorded to have run (``recorded_args``), as
-# a resume chooses its own items and is read by a person.
-CHOOSING = {"home", "library", "batch_size", "retry_errors", "dry_run", "resume",
-            "resume_session", "keys_from", "as_json"}
+# The command line's own options that choose which items a batch takes, or where, and how
+# its result is printed (``--json``), beside the library's (``runs.batch.CHOOSING``): left out
+# of the way a session is recorded to have run, as a resume chooses its own items and is read
+# by a person.
+COMMAND_CHOOSING = CHOOSING | {"home", "resume_session", "keys_from", "as_json"}
 
 
 def _as_given(param: click.Option, value: Any) -> str:
@@ -225,7 +225,7 @@ def recorded_args(noun: str) -> list[str]:
         return []
     args: list[str] = []
     for param in context.command.params:
-        if param.name in CHOOSING | {noun} or not isinstance(param, click.Option):
+        if param.name in COMMAND_CHOOSING | {noun} or not isinstance(param, click.Option):
             continue
         if context.get_parameter_source(param.name) is not ParameterSource.COMMANDLINE:
             continue

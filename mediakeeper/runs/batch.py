@@ -74,10 +74,10 @@ def run_batch(
     return result_of(session, report, weekly)
 
 
-# The options that choose which items a batch takes, or where, left out of its record as
-# the command line's (``cli.batch_options.recorded_args``) leaves them: a resume chooses its
-# own items.
-_CHOOSING = frozenset({"library", "batch_size", "retry_errors", "dry_run", "resume", "keys",
+# The options that choose which items a batch takes, or where: left out of the way its
+# session is recorded to have run (``as_flags``, and the command line's ``recorded_args``,
+# which leaves out its own spellings of them too), as a resume chooses its own items.
+CHOOSING = frozenset({"library", "batch_size", "retry_errors", "dry_run", "resume", "keys",
                       "again", "item", "args", "ask_scheduler"})  # fmt: skip
 
 
@@ -89,7 +89,7 @@ def as_flags(options: dict[str, Any]) -> list[str]:
     args: list[str] = []
     for name, value in options.items():
         flag = "--" + name.replace("_", "-")
-        if name in _CHOOSING or value is None or value is False:
+        if name in CHOOSING or value is None or value is False:
             continue
         if value is True:
             args.append(flag)
