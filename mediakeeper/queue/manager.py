@@ -262,7 +262,7 @@ def refresh_queue(
     result = RefreshResult([], [], [])
     store.update(lambda data: _refreshed(store, data, result, library, origin, only, tops),
                  fold=True)  # fmt: skip
-    result.survey.queued = len(result.added)
+    result.survey.queued, result.survey.requeued = len(result.added), len(result.changed)
     return result
 
 

@@ -1,6 +1,7 @@
 """What a look at a library found: its item folders, and every folder passed over with why
 (a system folder, the toolkit's own working folder, a link to a folder), for the line each
-``--init``, ``--refresh`` and batch that makes a queue says: "9 found, 9 queued, 1 skipped"."""
+``--init``, ``--refresh`` and batch that makes a queue says: "9 found, 9 queued, 1 skipped"
+(a refresh's queued: the new items and the changed ones it put back in line)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,17 @@ class Survey:
     found: list[tuple[str, str]]  # (key, folder as text) of each item folder, sorted by key
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path in library, why)
     queued: int = 0  # how many of them the queue took in (new ones)
+    # How many it put back in line beside them (a refresh's completed items whose files
+    # changed): the next batch takes both, so both are said queued.
+    requeued: int = 0
 
     def line(self, noun: str) -> str:
         """ "9 albums found, 8 queued, 2 skipped:" (each skipped folder follows, with why,
-        in ``skipped_lines``)."""
-        said = f"{count(len(self.found), noun)} found, {self.queued} queued"
+        in ``skipped_lines``); with items put back in line, "9 albums found, 3 queued (1
+        new, 2 changed since completed), 0 skipped"."""
+        said = f"{count(len(self.found), noun)} found, {self.queued + self.requeued} queued"
+        if self.requeued:
+            said += f" ({self.queued} new, {self.requeued} changed since completed)"
         return f"{said}, {len(self.skipped)} skipped" + (":" if self.skipped else "")
 
     def unreadable(self) -> list[str]:
