@@ -491,6 +491,9 @@ def render_summary(summary: dict, noun: str, home: Path | None = None) -> str:
         lines.append(
             f"  ({wording.count(summary['missing_on_disk'], f'{noun} folder')} missing on disk)"
         )
+    if summary["without_audio"]:
+        folders = wording.count(summary["without_audio"], f"{noun} folder")
+        lines.append(f"  ({folders} there with no audio)")
     if summary["in_progress_stages"]:
         at = ", ".join(f"{n:,} {stage}" for stage, n in summary["in_progress_stages"].items())
         lines.append(f"  (in progress: {at})")

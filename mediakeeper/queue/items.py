@@ -101,6 +101,9 @@ def new_queue(kind: str, library: str, items: Iterable[dict], now: datetime) -> 
 
 FOLDED_INTO = "folded_into"  # its key in a folded item's details: the key it is part of
 MOVED_TO = "moved_to"  # its key in a moved item's details: the key its history went to
+# Its key in the details of an item whose folder is still there but holds no audio (a book's
+# MP3s deleted): marked missing, as no batch can take it, yet never said gone.
+NO_AUDIO = "no_audio"
 
 
 def folded(item: Mapping[str, Any]) -> str | None:
@@ -115,6 +118,12 @@ def moved(item: Mapping[str, Any]) -> str | None:
     ``watch`` followed: ``watch.moves``), or None. The old name stays, missing, to say where
     it went."""
     return (item.get("details") or {}).get(MOVED_TO) if item.get("missing") else None
+
+
+def left_without_audio(item: Mapping[str, Any]) -> bool:
+    """Whether ``item``'s folder is there with no audio left in it (``manager.refresh_queue``):
+    marked missing, so nothing takes it, but said "no audio", never "folder missing"."""
+    return bool(item.get("missing") and (item.get("details") or {}).get(NO_AUDIO))
 
 
 def held_by(item: Mapping[str, Any]) -> str | None:

@@ -21,6 +21,7 @@ from mediakeeper.queue.items import (
     folded,
     holds_results,
     last_failure,
+    left_without_audio,
     moved,
     stage_reached,
 )
@@ -83,6 +84,7 @@ def select(
 def _note(item: Mapping[str, Any]) -> str:
     into, went = folded(item), moved(item)
     missing = (f"(part of {into} now)" if into else f"(moved to {went})" if went
+               else "(folder there, no audio)" if left_without_audio(item)
                else "(folder missing)" if item.get("missing") else "")  # fmt: skip
     why = (item.get("details") or {}).get("unidentified")
     if item["status"] == "completed" and why:  # done, but not identified: say why

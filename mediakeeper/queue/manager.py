@@ -25,6 +25,7 @@ from mediakeeper.queue.items import (
     COMPLETED,
     ERROR,
     FOLDED_INTO,
+    NO_AUDIO,
     PENDING,
     SKIPPED,
     STATUSES,
@@ -33,6 +34,7 @@ from mediakeeper.queue.items import (
     held_by,
     holds_results,
     is_live,
+    left_without_audio,
     new_item,
     new_queue,
     stages_in_progress,
@@ -215,19 +217,25 @@ class RefreshResult:
     # Items whose folder is now part of another item's (a book's extras/, queued as a book
     # of its own by an older version): (name, the other's name). Never called missing.
     folded: list[tuple[str, str]] = field(default_factory=list)
+    # Items whose folder is still there, with no audio left in it (a book's MP3s deleted):
+    # no batch can take them, yet they are not gone. Never called missing.
+    emptied: list[str] = field(default_factory=list)
     survey: Survey = field(default_factory=lambda: Survey([]))  # what the look found
 
     def lines(self, noun: str) -> list[tuple[str, bool]]:
         """What the refresh is said with, each line with whether it is a warning (stderr)."""
         folded = f", {len(self.folded)} folded into another {noun}" if self.folded else ""
+        emptied = f", {len(self.emptied)} left with no audio" if self.emptied else ""
         lines = [(f"Refreshed: {len(self.added)} added, {len(self.vanished)} marked missing, "
                   f"{len(self.returned)} back on disk, {len(self.changed)} changed since "
-                  f"completed (back to pending){folded}", False)]  # fmt: skip
+                  f"completed (back to pending){folded}{emptied}", False)]  # fmt: skip
         for label, names in (("added", self.added), ("missing", self.vanished),
                              ("back", self.returned)):  # fmt: skip
             lines += [(f"  {label:<8}{one_line(name)}", False) for name in names]
         lines += [(f"  folded  {one_line(name)}  (into {one_line(into)}: its folder is that "
                    f"{noun}'s own now, left where it is)", False) for name, into in self.folded]
+        lines += [(f"  no audio {one_line(name)}  (its folder is there, with no audio: left "
+                   "where it is)", False) for name in self.emptied]  # fmt: skip
         lines += [(f"  changed {one_line(name)}  ({change})", False)
                   for name, change in self.changed]  # fmt: skip
         lines += self.survey.lines(noun)
@@ -244,7 +252,7 @@ class RefreshResult:
     def changed_any(self) -> bool:
         """Whether it changed the queue, or found a folder it could not read."""
         return bool(self.added or self.vanished or self.returned or self.changed
-                    or self.unreadable or self.folded)  # fmt: skip
+                    or self.unreadable or self.folded or self.emptied)  # fmt: skip
 
 
 def refresh_queue(
@@ -290,7 +298,11 @@ def _refreshed(
 ) -> list[dict[str, Any]]:
     """``refresh_queue``'s change to ``data``: every item it changes or adds, each changed
     in place (said in ``result``)."""
-    tree = kinds.get(store.kind).files_below
+    record = kinds.get(store.kind)
+    tree = record.files_below
+    # A kind that finds its items by what they hold (audio): a folder of one of its items can
+    # be there yet no item, its audio gone. Every folder is an item of a kind that does not.
+    finds = record.find is not None
     check_library(store, data, library, origin)
     root = (library or Path(data["library"])).expanduser().resolve()
     result.survey = survey(store.kind, root, fingerprints.home_of(store.dir), tops)
@@ -318,13 +330,16 @@ def _refreshed(
             result.folded.append((item["name"], into))
             changed.append(item)
             continue
-        touched = bool(item.get("missing")) == present  # vanished, or back on disk
+        empty = not present and finds and _without_audio(item, root)
+        # Vanished, left with no audio, or back on disk: each said once, as it happens.
+        touched = (bool(item.get("missing")), left_without_audio(item)) != (not present, empty)
         if touched:
             item["missing"] = not present
-            (result.returned if present else result.vanished).append(item["name"])
-            if present:
-                item["details"] = {k: v for k, v in (item.get("details") or {}).items()
-                                   if k != FOLDED_INTO}  # fmt: skip
+            (result.returned if present else result.emptied if empty
+             else result.vanished).append(item["name"])  # fmt: skip
+            details = {k: v for k, v in (item.get("details") or {}).items()
+                       if k not in (FOLDED_INTO, NO_AUDIO)}  # fmt: skip
+            item["details"] = {**details, NO_AUDIO: True} if empty else details
         if present and item["status"] == COMPLETED:
             folder = Path(on_disk[item["key"]])
             touched |= _files_changed(store.dir, item, folder, tree, result)
@@ -345,6 +360,15 @@ def _folded_into(item: Mapping[str, Any], on_disk: Mapping[str, str], root: Path
     key = str(item["key"])
     into = next((k for k in _parents(key) if k in on_disk), None)
     return into if into is not None and (root / key).is_dir() else None
+
+
+def _without_audio(item: Mapping[str, Any], root: Path) -> bool:
+    """Whether ``item``'s folder, no longer found as an item, is still there (its audio gone):
+    not when it was folded into another item (said so already), nor when it is a link."""
+    if (item.get("details") or {}).get(FOLDED_INTO):
+        return False
+    folder = root / str(item["key"])
+    return folder.is_dir() and not folder.is_symlink()
 
 
 def _parents(key: str) -> list[str]:
@@ -390,7 +414,8 @@ def summarize(data: Mapping[str, Any]) -> dict[str, Any]:
         "library": data.get("library"),
         "total": total,
         "statuses": counts,
-        "missing_on_disk": sum(1 for i in items if i.get("missing")),
+        "missing_on_disk": sum(1 for i in items if i.get("missing") and not left_without_audio(i)),
+        "without_audio": sum(1 for i in items if left_without_audio(i)),
         **{c.total: sum(i.get(c.field, 0) for i in done) for c in kinds.all_counters()},
         "percent_complete": round(100.0 * counts[COMPLETED] / total, 1) if total else 0.0,
         "not_identified": sum(

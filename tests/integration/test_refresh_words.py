@@ -9,8 +9,12 @@ done while a batch said "Nothing to do" beside it.
 
 from __future__ import annotations
 
+import json
+import shutil
+
 from mediakeeper.demo.tracks import make_track
 from tests.helpers import tag_by_hand
+from tests.integration.test_audiobooks import make
 from tests.integration.test_refresh_changes import messy
 
 
@@ -47,3 +51,45 @@ def test_a_refresh_counts_as_queued_the_changed_artists_it_put_back_in_line(
     out = run_ok(music_script, *manager, "--refresh")
     assert "\n3 artists found, 0 queued, 0 skipped\n" in out, out
 
+
+def test_a_book_folder_left_with_no_audio_is_said_so_not_missing(tmp_path, music_script):
+    """A book whose MP3s were deleted, its folder (and its cover) still there, is no book to
+    make, yet its folder is not gone: the refresh, --list and a second refresh say "no
+    audio", never "missing"; once the folder itself is deleted, it is missing."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    make(lib / "Jane Doe - Kept" / "01.mp3", "sine=d=1")
+    emptied = lib / "Jane Doe - Emptied"
+    make(emptied / "01.mp3", "sine=d=1")
+    (emptied / "cover.jpg").write_bytes(b"a cover, left behind")
+    manager = ("audiobook_queue_manager.py", "--home", home)
+    run_ok(music_script, *manager, "--init", "--library", lib)
+
+    (emptied / "01.mp3").unlink()
+    out = run_ok(music_script, *manager, "--refresh")
+    assert out.startswith(
+        "Refreshed: 0 added, 0 marked missing, 0 back on disk, 0 changed since completed (back "
+        "to pending), 1 left with no audio\n"
+        "  no audio Jane Doe - Emptied  (its folder is there, with no audio: left where it "
+        "is)\n"), out  # fmt: skip
+    [row] = [line for line in run_ok(music_script, *manager, "--list").splitlines()
+             if "Emptied" in line]  # fmt: skip
+    assert row.endswith("(folder there, no audio)") and "missing" not in row, row
+    summary = run_ok(music_script, *manager, "--show-summary")
+    assert "(1 book folder there with no audio)" in summary and "missing" not in summary, summary
+    again = run_ok(music_script, *manager, "--refresh")
+    assert "0 marked missing" in again and "Emptied" not in again, again
+
+    shutil.rmtree(emptied)
+    out = run_ok(music_script, *manager, "--refresh")
+    assert "1 marked missing" in out and "no audio" not in out, out
+    assert "  missing Jane Doe - Emptied\n" in out, out
+    [row] = [line for line in run_ok(music_script, *manager, "--list").splitlines()
+             if "Emptied" in line]  # fmt: skip
+    assert row.endswith("(folder missing)"), row
+
+    make(emptied / "01.mp3", "sine=d=1")  # the book is back: no word of it left
+    out = run_ok(music_script, *manager, "--refresh")
+    assert "1 back on disk" in out, out
+    items = json.loads(run_ok(music_script, *manager, "--list", "--json"))
+    [item] = [i for i in items if i["name"] == "Jane Doe - Emptied"]
+    assert not item.get("missing") and "no_audio" not in (item.get("details") or {}), item
