@@ -30,7 +30,7 @@ from mediakeeper.cli.progress_line import ProgressHooks, render_summary, say
 from mediakeeper.cli.verbosity import QUIET, VERBOSE, chosen_verbosity
 from mediakeeper.core.config import Settings
 from mediakeeper.core.kinds import Kind
-from mediakeeper.queue.items import ERROR, SKIPPED, waiting_names
+from mediakeeper.queue.items import ERROR, GONE, SKIPPED, waiting_names
 from mediakeeper.queue.manager import refresh_queue
 from mediakeeper.queue.session_log import Session
 from mediakeeper.queue.store import QueueStore
@@ -46,7 +46,7 @@ from mediakeeper.text.commands import (
     waiting_hints,
 )
 from mediakeeper.text.visible import one_line, shell_join
-from mediakeeper.text.wording import count
+from mediakeeper.text.wording import count, first_few
 
 # ---- options --------------------------------------------------------------------------------
 
@@ -393,6 +393,7 @@ def say_nothing_to_do(
         return
     errors = " or errors" if retry_errors else ""
     click.echo(f"Nothing to do: no pending {noun}s{errors}. {then}")
+    say_gone(waiting.get(GONE, []), noun, manager)
     failed, skipped = waiting.get(ERROR, []), waiting.get(SKIPPED, [])
     if not failed and not skipped:
         return
@@ -407,6 +408,19 @@ def say_nothing_to_do(
 
 
 NAMED_WAITING = 3  # names on the line; the queue manager's --list lists them all
+
+
+def say_gone(names: list[str], noun: str, manager: str) -> None:
+    """The items left pending (or failed) whose folder is gone (``queue.items.gone``), named
+    beside a batch's "Nothing to do": its words would otherwise hide them, and the queue's
+    list still calls them pending. ``manager`` "": a pipeline's, whose next run refreshes."""
+    if not names:
+        return
+    shown = first_few([one_line(name) for name in names], NAMED_WAITING)
+    back = f"`{manager} --refresh`" if manager else "the next run"
+    click.echo(f"Gone from disk, {count(len(names), noun)} left to do: {shown} (kept with its "
+               f"history, counted as gone, not as work left; {back} puts one back in line "
+               "once its folder is back)")  # fmt: skip
 
 
 def note_old_ffmpeg(

@@ -126,6 +126,15 @@ def left_without_audio(item: Mapping[str, Any]) -> bool:
     return bool(item.get("missing") and (item.get("details") or {}).get(NO_AUDIO))
 
 
+def gone(item: Mapping[str, Any]) -> bool:
+    """Whether ``item`` had work left (neither completed nor skipped) when its folder went
+    (deleted, or its audio: not moved, nor another item's now): no batch takes it, so it
+    is counted gone, not as work left, and a batch with nothing to do names it. Kept, its
+    history with it, and back in line if a refresh finds its folder again."""
+    return bool(item.get("missing")) and not held_by(item) and item.get("status") not in (
+        COMPLETED, SKIPPED)  # fmt: skip
+
+
 def held_by(item: Mapping[str, Any]) -> str | None:
     """The key of the item that stands for ``item`` now (``folded``, ``moved``), or None.
     Such an item is counted there and nowhere else: an item once."""
@@ -423,13 +432,18 @@ def finding_counts(findings: Iterable[Mapping[str, Any]]) -> dict[str, list[int]
     return counts
 
 
+GONE = "gone"  # ``waiting_names``' key of the items that are ``gone``
+
+
 def waiting_names(items: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
     """The names of the items that wait for a person, by status (``error``, ``skipped``),
-    each in the queue's order."""
-    waiting: dict[str, list[str]] = {ERROR: [], SKIPPED: []}
+    and of those left pending or failed whose folder is gone (``GONE``: no batch takes
+    them, whatever their status), each in the queue's order."""
+    waiting: dict[str, list[str]] = {ERROR: [], SKIPPED: [], GONE: []}
     for item in items:
-        if item.get("status") in waiting:
-            waiting[item["status"]].append(str(item.get("name") or item["key"]))
+        status = GONE if gone(item) else item.get("status")
+        if status in waiting:
+            waiting[status].append(str(item.get("name") or item["key"]))
     return waiting
 
 

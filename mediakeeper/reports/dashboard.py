@@ -204,6 +204,7 @@ def _queue_lines(d: Dashboard) -> list[str]:
             f"  {q.kind:<{width}}  {text_bar(q.percent)} {q.percent:5.1f}%  "
             f"{q.completed:,} of {count(q.total, q.noun, q.plural)}"
             + (f", {q.skipped:,} skipped" if q.skipped else "")
+            + (f", {q.gone:,} gone" if q.gone else "")
         )
         lines.append(
             pad + " · ".join(f"{status_word(s)} {n:,}" for s, n in q.statuses.items())
@@ -377,6 +378,7 @@ def _queue_json(q: QueueProgress) -> dict[str, Any]:
         "total": q.total,
         "completed": q.completed,
         "skipped": q.skipped,
+        "gone": q.gone,
         "percent": round(q.percent, 1),
         "statuses": dict(q.statuses),
         "stages": dict(q.stages),

@@ -5,8 +5,9 @@ Pace is the number of items completed in the four ISO weeks ending with the repo
 queue was created — so a week still running is not counted as a full week, and the weeks
 before the queue existed are not counted at all (a queue younger than a week counts as a week
 old, so one busy evening does not promise that pace every day). What is left is what is
-neither completed nor skipped: a skipped item is decided (as the queue stands now, so in the
-current week's figures only). The projected completion date divides
+neither completed nor skipped nor gone: a skipped item is decided, as is one whose folder is
+gone before its turn, which no batch takes (both as the queue stands now, so in the current
+week's figures only). The projected completion date divides
 what is left by that pace; with no pace there is no date, never a division by zero.
 """
 
@@ -75,11 +76,14 @@ class QueueProgress:
     stages: Mapping[str, int] = field(default_factory=dict)
     # The completed items that lack a rule plugin's findings (as ``stages``: now).
     plugins_left_out: PluginsLeftOut = field(default_factory=PluginsLeftOut)
+    # Items left to do whose folder is gone (``queue.items.gone``): no batch takes them, so
+    # they are decided as skipped ones are (as ``skipped``: now).
+    gone: int = 0
 
     @property
     def decided(self) -> int:
-        """Completed or skipped: nothing left to do for them."""
-        return min(self.total, self.completed + self.skipped)
+        """Completed, skipped or gone: nothing left to do for them."""
+        return min(self.total, self.completed + self.skipped + self.gone)
 
     @property
     def percent(self) -> float:

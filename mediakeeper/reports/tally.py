@@ -34,6 +34,7 @@ from mediakeeper.queue.items import (
     IN_PROGRESS,
     SKIPPED,
     STATUSES,
+    gone,
     held_by,
     stage_reached,
 )
@@ -94,6 +95,7 @@ class QueueTally:
     without_output: int = 0  # the week's items whose findings could not be read
     outstanding: list[tuple[tuple, Outstanding]] = field(default_factory=list)  # the first
     outstanding_total: int = 0
+    gone: int = 0  # left to do, their folder gone (``queue.items.gone``): no batch takes them
     made_week: MadeSum | None = None  # for a kind that makes something
     made_all: MadeSum | None = None
     needs: list[NeedsYou] = field(default_factory=list)  # what needs a person, in queue order
@@ -154,6 +156,7 @@ def tally(
         found.total += 1
         status = item.get("status", "?")
         found.statuses[status] = found.statuses.get(status, 0) + 1
+        found.gone += gone(item)
         if status == COMPLETED:
             _completed(found, item, moment, home)
             found.plugins_left_out.count(item)
@@ -246,6 +249,12 @@ def skipped(found: QueueTally, moment: Moment) -> int:
     return found.statuses.get(SKIPPED, 0) if moment.current else 0
 
 
+def gone_now(found: QueueTally, moment: Moment) -> int:
+    """Items left to do whose folder is gone count as decided as skipped ones do: as the
+    queue stands now (when a folder went is not recorded), so only for a moment that is now."""
+    return found.gone if moment.current else 0
+
+
 @dataclass(frozen=True)
 class Counted:
     """What the reports count of a data home at one moment: each queue's tally (in the order
@@ -272,12 +281,13 @@ def changes_at(changes: Mapping[str, ChangeWeeks], moment: Moment) -> dict[str, 
 def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> QueueProgress:
     """A queue's progress at ``moment``, from its tally for it."""
     noun, plural = nouns(queue.kind)
-    total, completed, skip = found.total, found.completed, skipped(found, moment)
-    remaining = total - min(total, completed + skip)
+    total, completed = found.total, found.completed
+    skip, went = skipped(found, moment), gone_now(found, moment)
+    remaining = total - min(total, completed + skip + went)
     pace = _pace(found.by_week, total, remaining, moment, queue.created_at)
     return QueueProgress(
         queue.kind, noun, plural, total, completed, found.statuses, pace, queue.created_at,
-        queue.problem, skip, found.stages, found.plugins_left_out,
+        queue.problem, skip, found.stages, found.plugins_left_out, went,
     )  # fmt: skip
 
 

@@ -93,3 +93,39 @@ def test_a_book_folder_left_with_no_audio_is_said_so_not_missing(tmp_path, music
     items = json.loads(run_ok(music_script, *manager, "--list", "--json"))
     [item] = [i for i in items if i["name"] == "Jane Doe - Emptied"]
     assert not item.get("missing") and "no_audio" not in (item.get("details") or {}), item
+
+
+def test_a_pending_artist_whose_folder_was_deleted_is_said_gone_not_work_left(
+    tmp_path, music_library, music_script
+):
+    """An artist deleted before its turn: the queue kept it pending, so the dashboard never
+    reached 100% and its pace never ended, while a batch said "Nothing to do" beside it. The
+    batch names it gone, with what brings it back; the dashboard counts it gone, not as work
+    left; --list notes its folder missing; nothing of it is deleted."""
+    spec = {f"{artist}/2001 - First/0{n} - Song {n}.flac": messy(artist, "First", n)
+            for artist in ("Alpha Done", "Zed Gone") for n in (1, 2)}  # fmt: skip
+    library, home = music_library(tmp_path / "Music", spec), tmp_path / "home"
+    batch = ("process_music_batch.py", "--home", home, "--offline")
+    run_ok(music_script, *batch, "--library", library, "--batch-size", "1")
+    manager = ("music_queue_manager.py", "--home", home)
+    shutil.rmtree(library / "Zed Gone")
+    assert "  missing Zed Gone\n" in run_ok(music_script, *manager, "--refresh")
+
+    out = run_ok(music_script, *batch)
+    assert "Nothing to do: no pending artists." in out, out
+    [gone] = [line for line in out.splitlines() if "Zed Gone" in line]
+    assert gone.startswith("Gone from disk, 1 artist left to do: Zed Gone (kept with its "
+                           "history, counted as gone, not as work left; "), gone  # fmt: skip
+    assert gone.endswith(" --refresh` puts one back in line once its folder is back)"), gone
+
+    board = run_ok(music_script, "media_dashboard.py", "--home", home)
+    [bar] = [line for line in board.splitlines() if line.strip().startswith("music ")]
+    assert "100.0%" in bar and bar.endswith("1 of 2 artists, 1 gone"), bar
+    assert "pace all done" in board, board
+    figures = json.loads(run_ok(music_script, "media_dashboard.py", "--home", home, "--json"))
+    music = figures["queues"]["music"]
+    assert (music["gone"], music["percent"], music["pace"]["state"]) == (1, 100.0, "done"), music
+
+    [row] = [line for line in run_ok(music_script, *manager, "--list").splitlines()
+             if "Zed Gone" in line]  # fmt: skip
+    assert row.lstrip().startswith("pending") and row.endswith("(folder missing)"), row
