@@ -558,9 +558,13 @@
 
   async function preview(pressed) {
     const decision = pressed.closest(".decision");
+    const area = decision.querySelector(".preview");
+    // The preview shown says what another press would do: gone before this one is asked,
+    // so a press refused (no value typed, the server's refusal) leaves no "Take it" of
+    // another choice under it.
+    area.replaceChildren();
     const body = answerOf(decision, pressed);
     const p = await call("POST", "/api/decisions/preview", body);
-    const area = decision.querySelector(".preview");
     const takeIt = button("Take it", "take");
     const cancel = button("Cancel", "cancel-preview");
     // Told by the item and question as the choice pressed is (a screen reader's list of

@@ -1,0 +1,60 @@
+"""The review queue decided at a glance (an outside audit of the page), in the system's
+Chromium through a real ``serve`` over real files processed by a real batch: a preview that
+no longer says what a new press would do taken off before that press is answered, so a
+"Take it" shown is always the last choice's."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import run_script
+from tests.integration.serving import page_errors, serve
+from tests.integration.test_decisions_truth import album
+
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+WAIT = 30_000
+
+
+@pytest.fixture
+def served(tmp_path, music_library):
+    """An album whose files 04 and 05 carry each other's track number in their tags (the
+    demo's Björk), and a loose track without an artist; after one offline batch, served."""
+    spec = album("Swapped/2000 - Swapped", "Swapped", 6, album="Swapped", date="2000",
+                 albumartist="Swapped")  # fmt: skip
+    spec["Swapped/2000 - Swapped/04 - Song 4.flac"]["tags"]["tracknumber"] = "5"
+    spec["Swapped/2000 - Swapped/05 - Song 5.flac"]["tags"]["tracknumber"] = "4"
+    spec["Nameless/Loose Song.flac"] = {"tags": {"title": "Loose Song"}}
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    music_library(lib, spec)
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    server = serve(home)
+    yield server
+    server.stop()
+
+
+def opened(page, code: str):
+    """The first question of ``code``'s group, its evidence and choices opened in place."""
+    question = page.locator(f'article.group[data-code="{code}"] li.question').first
+    question.get_by_role("link", name="Evidence and choices").click()
+    expect(question.locator(".decision")).to_be_visible(timeout=WAIT)
+    return question
+
+
+def test_a_press_not_answered_leaves_no_other_choices_take(served, browser):
+    """"Leave as it is" previewed, then a value to set previewed with its box still empty:
+    the page says to type it, and the dismissal's "Take it" is gone with its preview, not
+    left under the press it does not answer."""
+    page = browser.new_page()
+    errors = page_errors(page)
+    page.goto(served.url + "/")
+    question = opened(page, "missing-artist")
+    question.locator(".decision").get_by_role("button", name="Leave as it is").click()
+    preview = question.locator(".preview")
+    expect(preview).to_contain_text("left as it is", timeout=WAIT)
+    question.locator(".decision").get_by_role("button", name="Preview").click()
+    expect(page.locator("#said")).to_contain_text("Type the value first.", timeout=WAIT)
+    expect(preview.get_by_role("button", name="Take it")).to_have_count(0)
+    assert errors == []
