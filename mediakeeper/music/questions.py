@@ -123,7 +123,9 @@ def evidence(asked: Asked) -> dict[str, Any]:
     its tracks; a proposal's every field, current beside proposed, per choice."""
     by_path = {t["path"]: t for t in asked.document.get("tracks") or []}
     shown: dict[str, Any] = {"tracks": [_track(by_path[p]) for p in asked.files if p in by_path]}
-    tag = tag_of(asked.findings)
+    # The tag the question is about, shown beside each track's name: a file name's number
+    # is read from the name, so its tag's number beside it is what the two choices weigh.
+    tag = "tracknumber" if asked.code == MISMATCH else tag_of(asked.findings)
     if tag:
         shown["tag"] = tag
     if asked.code == tag_code("inconsistent", tag) and tag:

@@ -1,7 +1,7 @@
 """The review queue decided at a glance (an outside audit of the page), in the system's
-Chromium through a real ``serve`` over real files processed by a real batch: a preview that
-no longer says what a new press would do taken off before that press is answered, so a
-"Take it" shown is always the last choice's."""
+Chromium through a real ``serve`` over real files processed by a real batch: a file name's
+track number beside the tag's, and a preview that no longer says what a new press would do
+taken off before that press is answered, so a "Take it" shown is always the last choice's."""
 
 from __future__ import annotations
 
@@ -41,6 +41,20 @@ def opened(page, code: str):
     question.get_by_role("link", name="Evidence and choices").click()
     expect(question.locator(".decision")).to_be_visible(timeout=WAIT)
     return question
+
+
+def test_a_file_names_number_is_shown_beside_its_tags(served, browser):
+    """"The file name says track 4, the tag 5" names one file of two: each file's tag is
+    shown beside its name, which is what the two choices set one from the other."""
+    page = browser.new_page()
+    errors = page_errors(page)
+    page.goto(served.url + "/")
+    question = opened(page, "filename-mismatch")
+    rows = question.locator(".decision table.evidence tr")
+    expect(rows.first).to_contain_text("tracknumber")
+    expect(rows.filter(has_text="04 - Song 4.flac")).to_contain_text("5")
+    expect(rows.filter(has_text="05 - Song 5.flac")).to_contain_text("4")
+    assert errors == []
 
 
 def test_a_press_not_answered_leaves_no_other_choices_take(served, browser):
