@@ -1,13 +1,15 @@
 """The review queue decided at a glance (an outside audit of the page), in the system's
-Chromium through a real ``serve`` over real files processed by a real batch: a file name's
-track number beside the tag's, and a preview that no longer says what a new press would do
-taken off before that press is answered, so a "Take it" shown is always the last choice's."""
+Chromium through a real ``serve`` over real files processed by a real batch (or scan): a file
+name's track number beside the tag's; a preview that no longer says what a new press would do
+taken off before that press is answered, so a "Take it" shown is always the last choice's;
+a duplicate group's copies side by side within a desktop window."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.helpers import run_script
+from tests.helpers.dupes import build, scanned
 from tests.integration.serving import page_errors, serve
 from tests.integration.test_decisions_truth import album
 
@@ -71,4 +73,41 @@ def test_a_press_not_answered_leaves_no_other_choices_take(served, browser):
     question.locator(".decision").get_by_role("button", name="Preview").click()
     expect(page.locator("#said")).to_contain_text("Type the value first.", timeout=WAIT)
     expect(preview.get_by_role("button", name="Take it")).to_have_count(0)
+    assert errors == []
+
+
+@pytest.fixture
+def copies_served(tmp_path):
+    """The dupes tests' library (an album in FLAC and as an MP3 rip, single tracks copied
+    elsewhere), scanned; served."""
+    home = tmp_path / "home"
+    groups = scanned(home, build(tmp_path))
+    server = serve(home)
+    yield server, groups
+    server.stop()
+
+
+def test_every_copy_is_seen_whole_beside_the_others(copies_served, browser):
+    """On a desktop window, a duplicate group's copies side by side fit it: the grade and why
+    it ranks below, the last of eight columns, is not pushed past the table's edge (each
+    word of it a line); and a copy of one file says "1 file"."""
+    server, groups = copies_served
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    errors = page_errors(page)
+    page.goto(server.url + "/")
+    album = next(g for g in groups if g["level"] == "album")
+    question = page.locator(".question", has=page.locator(
+        f'.acts[data-kind="dupes"][data-name="{album["id"]}"]'))  # fmt: skip
+    question.get_by_role("link", name="Evidence and choices").click()
+    copies = question.locator("table.copies")
+    expect(copies).to_contain_text("ranks below", timeout=WAIT)
+    scroll = copies.locator("xpath=..")
+    assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth"), "the copies overflow"
+    track = next(g for g in groups if g["level"] == "track")
+    question = page.locator(".question", has=page.locator(
+        f'.acts[data-kind="dupes"][data-name="{track["id"]}"]'))  # fmt: skip
+    question.get_by_role("link", name="Evidence and choices").click()
+    copies = question.locator("table.copies")
+    expect(copies).to_contain_text("(1 file)", timeout=WAIT)
+    expect(copies).not_to_contain_text("(1 files)")
     assert errors == []
