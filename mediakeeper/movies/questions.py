@@ -9,6 +9,7 @@ from typing import Any
 
 from mediakeeper.core.config import DEFAULTS
 from mediakeeper.core.questions import CANDIDATE, DISMISS, Asked, Offer, Questions
+from mediakeeper.text.visible import quoted
 from mediakeeper.text.wording import count
 
 MATCHING = ("ambiguous-match", "no-match")  # settled by a TMDb candidate
@@ -23,11 +24,11 @@ def _candidates(asked: Asked) -> list[dict[str, Any]]:
 
 
 def words(asked: Asked) -> str:
-    folder = asked.item.get("name") or asked.item.get("key")
+    folder = quoted(str(asked.item.get("name") or asked.item.get("key")))
     if asked.code in MATCHING:
         n = len(_candidates(asked))
-        return (f"Which movie is {folder!r}? TMDb offers {count(n, 'candidate')}." if n else
-                f"Which movie is {folder!r}? TMDb found none: give its id by hand.")  # fmt: skip
+        return (f"Which movie is {folder}? TMDb offers {count(n, 'candidate')}." if n else
+                f"Which movie is {folder}? TMDb found none: give its id by hand.")  # fmt: skip
     return str(asked.findings[0].get("message") or asked.code)
 
 

@@ -19,6 +19,7 @@ from mediakeeper.changes.change import TagChange
 from mediakeeper.core.questions import DISMISS, UPGRADE, Asked, Offer, Questions, tag_of
 from mediakeeper.music.rule_base import tag_code
 from mediakeeper.tags.table import LOGICAL_TAGS
+from mediakeeper.text.visible import quoted
 from mediakeeper.text.wording import count
 
 FIX = "the fix it proposes"
@@ -43,7 +44,7 @@ def words(asked: Asked) -> str:
     """The question for a person: what to do about which files."""
     tag, files = tag_of(asked.findings), asked.files
     said = SAID.get(tag, tag)
-    where = f"the album {asked.album!r}" if asked.album else _files_said(files)
+    where = f"the album {quoted(asked.album)}" if asked.album else _files_said(files)
     family = asked.code.partition("-")[0]
     if asked.code == tag_code("inconsistent", tag) and tag:
         return f"Which {said} is right for {where}? Its tracks disagree."
@@ -89,7 +90,7 @@ def offers(asked: Asked) -> tuple[list[Offer], str]:
         for value in sorted({t["tags"].get(tag) for t in tracks if t["tags"].get(tag)}):
             changes = tuple(TagChange(t["path"], tag, t["tags"].get(tag), value) for t in tracks
                             if t["tags"].get(tag) != value)  # fmt: skip
-            found.append(Offer(f"{tag} {value!r} for the album's {len(tracks)} tracks",
+            found.append(Offer(f"{tag} {quoted(value)} for the album's {len(tracks)} tracks",
                                changes=changes))  # fmt: skip
     return found, ""
 

@@ -16,6 +16,7 @@ from tests.integration.test_decisions_truth import album
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 WAIT = 30_000
+QUOTED = """2000 - It's "Q" \\ 2"""
 
 
 @pytest.fixture
@@ -27,6 +28,12 @@ def served(tmp_path, music_library):
     spec["Swapped/2000 - Swapped/04 - Song 4.flac"]["tags"]["tracknumber"] = "5"
     spec["Swapped/2000 - Swapped/05 - Song 5.flac"]["tags"]["tracknumber"] = "4"
     spec["Nameless/Loose Song.flac"] = {"tags": {"title": "Loose Song"}}
+    # An album whose years split two against two, its folder's name with both quotes and a
+    # backslash in it.
+    quoted = album(f"Quoted/{QUOTED}", "Quoted", 4, album="Quoted", albumartist="Quoted")
+    for n, (_, track) in enumerate(sorted(quoted.items())):
+        track["tags"]["date"] = "2000" if n < 2 else "2001"
+    spec |= quoted
     lib, home = tmp_path / "lib", tmp_path / "home"
     music_library(lib, spec)
     home.mkdir()
@@ -56,6 +63,22 @@ def test_a_file_names_number_is_shown_beside_its_tags(served, browser):
     expect(rows.first).to_contain_text("tracknumber")
     expect(rows.filter(has_text="04 - Song 4.flac")).to_contain_text("5")
     expect(rows.filter(has_text="05 - Song 5.flac")).to_contain_text("4")
+    assert errors == []
+
+
+def test_a_name_is_asked_about_as_it_is_spelled(served, browser):
+    """An album's name in its question is its own, quotes and backslash as they are, never
+    Python's spelling of it (``'It\\'s'``, a backslash doubled), and its values' choices
+    likewise."""
+    page = browser.new_page()
+    errors = page_errors(page)
+    page.goto(served.url + "/")
+    question = page.locator("li.question", has_text="Quoted")
+    expect(question.locator(".q")).to_have_text(
+        f"Which year is right for the album '{QUOTED}'? Its tracks disagree.")  # fmt: skip
+    question.get_by_role("link", name="Evidence and choices").click()
+    choice = "1) date '2000' for the album's 4 tracks"
+    expect(question.locator(".decision").get_by_role("button", name=choice)).to_be_visible()
     assert errors == []
 
 
