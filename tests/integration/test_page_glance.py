@@ -6,6 +6,7 @@ a duplicate group's copies side by side within a desktop window."""
 
 from __future__ import annotations
 
+import mutagen
 import pytest
 
 from tests.helpers import run_script
@@ -79,6 +80,28 @@ def test_a_name_is_asked_about_as_it_is_spelled(served, browser):
     question.get_by_role("link", name="Evidence and choices").click()
     choice = "1) date '2000' for the album's 4 tracks"
     expect(question.locator(".decision").get_by_role("button", name=choice)).to_be_visible()
+    assert errors == []
+
+
+def test_a_decisions_own_view_answers_the_keys_it_lists(served, browser):
+    """The keys every view lists work on a decision's own view too, its one decision being
+    the question: d previews leaving it as it is, a number previews that choice, y takes the
+    preview shown, and the files are written as it said."""
+    page = browser.new_page()
+    errors = page_errors(page)
+    page.goto(served.url + "/")
+    link = page.locator("li.question", has_text="Quoted").get_by_role("link",
+                                                                     name="Evidence and choices")
+    page.goto(served.url + link.get_attribute("href"))
+    preview = page.locator("#one-decision .preview")
+    page.keyboard.press("d")
+    expect(preview).to_contain_text("left as it is", timeout=WAIT)
+    page.keyboard.press("2")
+    expect(preview).to_contain_text("chose date '2001'", timeout=WAIT)
+    page.keyboard.press("y")
+    expect(page.locator("#said")).to_contain_text("1 closed", timeout=WAIT)
+    folder = served.home.parent / "lib" / "Quoted" / QUOTED
+    assert {mutagen.File(f)["date"][0] for f in folder.glob("*.flac")} == {"2001"}
     assert errors == []
 
 

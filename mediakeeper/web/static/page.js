@@ -879,8 +879,12 @@
     if (e.ctrlKey || e.metaKey || e.altKey || dialog.open) return;
     if (e.target.closest("input, select, textarea")) return;
     if (e.key === "Enter" && e.target.closest("button, a, summary")) return;  // its own click
-    const question = questions()[at];
-    const acts = question ? question.querySelector(".acts") : null;
+    // A decision's own view has no list of questions: its one decision, open already, is the
+    // question the keys act on, and its d previews leaving it as it is (no quick dismissal).
+    const own = document.querySelector("#one-decision .decision");
+    const question = own || questions()[at];
+    const acts = question && !own ? question.querySelector(".acts") : null;
+    const leave = own ? own.querySelector('[data-action="preview"][data-dismiss]') : null;
     const run = (p) => p.catch((err) => say(err.message));
     const shownTake = question ? question.querySelector('.preview [data-action="take"]') : null;
     if (e.key === "j") move(1);
@@ -889,11 +893,12 @@
     else if (e.key === "/" && document.getElementById("search")) {
       e.preventDefault(); document.getElementById("search").focus();
     } else if (question && (e.key === "y" || e.key === "Enter") && shownTake) run(take(shownTake));
-    else if (question && (e.key === "o" || e.key === "Enter")) run(open(question));
+    else if (question && !own && (e.key === "o" || e.key === "Enter")) run(open(question));
     else if (acts && e.key === "d") run(quick(acts, "dismiss"));
+    else if (leave && e.key === "d") run(preview(leave));
     else if (question && /^[1-9]$/.test(e.key)) {
       run((async () => {
-        if (question.querySelector(".slot").hidden) await open(question);
+        if (question.querySelector(".slot")?.hidden) await open(question);
         const choice = question.querySelector(`[data-action="preview"][data-choose="${e.key}"]`);
         if (!choice) throw new Error(`This question has no choice ${e.key}.`);
         await preview(choice);
