@@ -19,7 +19,7 @@ from mediakeeper.decisions.item import DecidedBehind
 from mediakeeper.decisions.taking import VERIFYING
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
-from mediakeeper.text.wording import count, value, values_written
+from mediakeeper.text.wording import NO_FILE_WRITTEN, count, value, values_written
 
 
 def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
@@ -30,7 +30,9 @@ def previewed(shown: engine.Preview, *, stop: bool = True) -> None:
     for line in () if shown.refused else would_lines(shown.writes, shown.moves, shown.emptied):
         click.echo(line)
     for q in () if shown.refused else shown.queue:
-        click.echo(f"would put {one_line(str(q['item']))} back to {q['status']}")
+        click.echo(f"would put {one_line(str(q['item']))} {q['goes']}")
+    if not shown.refused and not shown.files:
+        click.echo(f"{NO_FILE_WRITTEN.capitalize()}.")
     for r in shown.refused:
         click.echo(f"left alone {r['field']} of {one_line(r['file'])}: {r['why']}", err=True)
     if shown.refused:
@@ -68,9 +70,10 @@ def taken(home: Path, result: engine.Result, *, stop: bool = True) -> None:
     file or value left alone exits 1 (``stop``), or is said (``decide -i`` goes on)."""
     taken, undo = result.taken, _undo(home, result.session)
     if ids.parse(result.id)[3] in engine.QUEUED:  # a queue item itself: retried, or skipped
-        names = ", ".join(taken.names)
-        click.echo(f"{names}: skipped; later batches leave it out" if result.act == SKIP else
-                   f"{names}: back to pending; the next batch tries it again")  # fmt: skip
+        names, closed = ", ".join(taken.names), count(result.closed, "decision")
+        click.echo(f"{names}: skipped; later batches leave it out ({closed} closed)"
+                   if result.act == SKIP else f"{names}: back to pending; the next batch "
+                   f"tries it again ({closed} closed)")  # fmt: skip
         click.echo(f"To take it back:\n  {undo}")
     elif result.act in VERIFYING:
         decide_verify.said(home, taken, stop=stop)

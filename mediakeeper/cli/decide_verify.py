@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from mediakeeper.core.decisions import questions
+from mediakeeper.queue.items import PENDING
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.visible import one_line
-from mediakeeper.text.wording import count
+from mediakeeper.text.wording import NO_FILE_WRITTEN, back_to, count
 
 
 def what_of(change, item: str = "") -> str:
@@ -27,12 +28,14 @@ def said(home: Path, acted, *, stop: bool = True) -> None:
     taken = [t for _, t in acted.taken]
     lines(taken)
     dry = not acted.session
-    if acted.queued:
+    closed = count(sum(questions(t.closed, open_only=False) for t in taken), "decision")
+    if acted.queued:  # its decisions closed with it: a pending album asks none
         names = one_line(", ".join(acted.queued))
-        click.echo(f"dry run: {names} would go back to pending; nothing written" if dry else
-                   f"{names}: back to pending; the next verify batch checks it again")  # fmt: skip
+        click.echo(f"dry run: {names} would go {back_to(PENDING, 'verify')}: {closed} would "
+                   f"be closed; {NO_FILE_WRITTEN}" if dry else
+                   f"{names}: back to pending; the next verify batch checks it again "
+                   f"({closed} closed)")  # fmt: skip
     else:
-        closed = count(sum(questions(t.closed, open_only=False) for t in taken), "decision")
         click.echo(f"dry run: {closed} would be closed ({acted.what}); nothing written" if dry
                    else f"{closed} closed ({acted.what})")  # fmt: skip
     if not dry and (acted.queued or any(t.closed for t in taken)):
@@ -56,10 +59,12 @@ def group_queued(home: Path, result, dry_run: bool) -> bool:
     if not result.queued:
         return False
     albums = f"{count(len(result.queued), 'album')} ({one_line(', '.join(result.queued))})"
+    closed = count(result.closed, "decision")  # each album's, closed with it
     if dry_run:
-        click.echo(f"dry run: {albums} would go back to pending; nothing written")
+        click.echo(f"dry run: {albums} would go {back_to(PENDING, 'verify')}: {closed} would "
+                   f"be closed; {NO_FILE_WRITTEN}")  # fmt: skip
         return True
     click.echo(f"{albums} back to pending, as one session: the next verify batch checks them "
-               f"again; to take them all back:\n  {tool_command('undo', home)} --session "
-               f"{result.session}")  # fmt: skip
+               f"again ({closed} closed); to take them all back:\n  "
+               f"{tool_command('undo', home)} --session {result.session}")  # fmt: skip
     return True

@@ -17,7 +17,7 @@ from mediakeeper.decisions import engine, whole_group
 from mediakeeper.decisions.item import DecideError
 from mediakeeper.system.interrupts import EXIT_INTERRUPTED
 from mediakeeper.text.commands import tool_command
-from mediakeeper.text.wording import count, plural_of, values_written
+from mediakeeper.text.wording import NO_FILE_WRITTEN, count, plural_of, values_written
 
 
 def take_whole_group(home, kind, name, group, choose, dismiss, values, remember, dry_run,
@@ -99,10 +99,13 @@ def _said_outstanding(home: Path, taken, group: str, dry_run: bool) -> None:
     """``--all --group failed --choose N``: what was done to every failed item of a kind."""
     noun = kinds.noun(taken.kind)
     items = f"{count(len(taken.names), f'{group} {noun}', f'{group} {plural_of(noun)}')}"
+    closed = count(taken.closed, "decision")
     if dry_run:
-        click.echo(f"dry run: {items} would be put to {taken.what}; nothing written")
+        click.echo(f"dry run: {items} would be put to {taken.what}: {closed} would be closed; "
+                   f"{NO_FILE_WRITTEN}")  # fmt: skip
         return
     click.echo(
-        f"{items} put to {taken.what} ({', '.join(taken.names)}), as one session; to "
-        f"take them all back:\n  {tool_command('undo', home)} --session {taken.session}"
+        f"{items} put to {taken.what} ({', '.join(taken.names)}), as one session ({closed} "
+        f"closed); to take them all back:\n  {tool_command('undo', home)} --session "
+        f"{taken.session}"
     )

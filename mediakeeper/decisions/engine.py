@@ -82,6 +82,7 @@ from mediakeeper.decisions.listing import (
 from mediakeeper.dupes import questions as dupes_questions
 from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
 from mediakeeper.text.commands import tool_command
+from mediakeeper.text.wording import back_to
 
 FAILED = {"failed": ERROR, "skipped": SKIPPED}  # a failed item's decision code -> its status
 
@@ -379,8 +380,9 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
         status = SKIPPED if act == SKIP else PENDING
         said = AGAIN_ONLINE if act == AGAIN else act
         return Preview(asking.id, said, queue=[{"item": asking.queued.get("name") or asking.key,
-                                               "key": asking.key, "status": status}],
-                       closes=[asking.id])  # fmt: skip
+                                               "key": asking.key, "status": status,
+                                               "goes": back_to(status, asking.kind)}],
+                       closes=_closed_with_item(home, asking))  # fmt: skip
     found, decision, choice = _chosen(asking, answer)
     if choice is not None and choice.act in _PLANS:
         return _PLANS[choice.act](home, asking, choice)
@@ -403,13 +405,24 @@ def _plan(home: Path, asking: Asking, answer: Answer) -> Preview:
     return shown
 
 
+def _closed_with_item(home: Path, asking: Asking) -> list[str]:
+    """The decisions an act on a whole item closes, as its take counts them: the item's own
+    (failed, skipped, not identified), and where it goes back to pending, completed, every
+    one its findings ask (``ItemDecisions.closed_by_pending``)."""
+    own = [asking.id] if asking.queued is not None else []
+    found = asking.found
+    if found is None and asking.queued.get("status") == COMPLETED:  # not identified
+        found = item_decisions(home, asking.kind, asking.queued)
+    return own + [d.id for d in found.closed_by_pending] if found is not None else own
+
+
 def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
-    back = {"item": asking.found.name, "key": asking.key, "status": PENDING}
-    if choice.act != CANDIDATE:
-        return Preview(asking.id, choice.label, queue=[back])
-    # The movie pending again asks none of its questions: each closed, as its take says.
-    return Preview(asking.id, choice.label, queue=[{**back, "tmdb_id": choice.value}],
-                   closes=[d.id for d in asking.found.decisions])  # fmt: skip
+    back = {"item": asking.found.name, "key": asking.key, "status": PENDING,
+            "goes": back_to(PENDING, asking.kind)}
+    if choice.act == CANDIDATE:  # the service id the next batch identifies it by
+        back["tmdb_id"] = choice.value
+    return Preview(asking.id, choice.label, queue=[back],
+                   closes=_closed_with_item(home, asking))  # fmt: skip
 
 
 def _restoring(home: Path, asking: Asking, choice) -> Preview:
@@ -537,12 +550,13 @@ def _take_queued(home: Path, asking: Asking, answer: Answer) -> Result:
     act = _queued_act(asking, answer)
     if act == AGAIN:
         again = taking.take_unidentified(home, asking.kind, [asking.queued])
-        return Result(asking.id, again.session, 1, again.what, act, queued=again.names,
-                      taken=again)  # fmt: skip
+        return Result(asking.id, again.session, again.closed, again.what, act,
+                      queued=again.names, taken=again)  # fmt: skip
     done = taking.take_outstanding(home, asking.kind, asking.code, answer.choose,
                                    keys=[asking.key])  # fmt: skip
     back = done.names if act != SKIP else []  # a skipped item is not put back to pending
-    return Result(asking.id, done.session, 1, done.what, act, queued=back, taken=done)
+    return Result(asking.id, done.session, done.closed, done.what, act, queued=back,
+                  taken=done)  # fmt: skip
 
 
 def _take_verifying(home: Path, asking: Asking, choice) -> Result:
@@ -560,7 +574,7 @@ def _take_candidate(home: Path, asking: Asking, choice) -> Result:
     label = choose_candidate(home, found, choice)
     sessions.record(home, found.kind, session, asking.code, [found.item["key"]], "",
                     {"status": PENDING, "items": [before]})  # fmt: skip
-    closed = len(found.decisions)  # pending again, it asks none: what its undo opens again
+    closed = len(found.closed_by_pending)  # what its undo opens again
     return Result(asking.id, session, closed, f"chose {label}", CANDIDATE, queued=[found.name],
                   taken=label)  # fmt: skip
 

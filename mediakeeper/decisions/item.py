@@ -130,6 +130,13 @@ class ItemDecisions:
     def name(self) -> str:
         return str(self.item.get("name") or self.item["key"])
 
+    @property
+    def closed_by_pending(self) -> list[Decision]:
+        """What sending the item back to pending closes (verify again, a movie's candidate,
+        an item not identified run again): every decision it asks, a pending item asking
+        none; its next batch asks anew what it still finds."""
+        return list(self.decisions)
+
     def by_id(self, wanted: str) -> Decision | None:
         return next((d for d in self.decisions if d.id == wanted), None)
 

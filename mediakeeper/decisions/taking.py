@@ -265,19 +265,29 @@ class QueueTaken:
     names: list[str]
     keys: list[str]  # the items' keys, as ``names``
     status: str  # what they are put to: pending (retried) or skipped
+    # Not identified: its items' findings' decisions, closed with them ({"id", "item"}).
+    closing: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def closed(self) -> int:
+        """The decisions it closes: each item's own, and those closed with it."""
+        return len(self.names) + len(self.closing)
 
 
 def take_unidentified(home: Path, kind: str, items: list[dict[str, Any]], *,
                       dry_run: bool = False) -> QueueTaken:  # fmt: skip
     """Items done but not identified (``items``: their queue items) back to pending, for a
     batch online to identify, as one session whose undo gives each back as it was."""
+    # Read before they go back: a pending item asks none of its findings' decisions either.
+    closing = {str(i["key"]): [{"id": d.id, "item": found.name} for d in found.closed_by_pending]
+               for i in items for found in [item_decisions(home, kind, i)]}  # fmt: skip
     if not dry_run:
         session = new_session(home)
-        items = sessions.again_items(home, kind, session, UNIDENTIFIED,
-                                     {str(i["key"]) for i in items})  # fmt: skip
+        items = sessions.again_items(home, kind, session, UNIDENTIFIED, set(closing))
     return QueueTaken("" if dry_run else session, kind, f"{PENDING} ({AGAIN_ONLINE})",
                       [str(i.get("name") or i["key"]) for i in items],
-                      [str(i["key"]) for i in items], PENDING)  # fmt: skip
+                      [str(i["key"]) for i in items], PENDING,
+                      [d for i in items for d in closing[str(i["key"])]])  # fmt: skip
 
 
 def take_outstanding(

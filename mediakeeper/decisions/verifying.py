@@ -7,7 +7,8 @@ as one session that ``undo --session`` gives back whole (``undo``, then ``sessio
   audio checksum recorded as good, as ``--accept-changed`` does (a file that does not decode
   whole keeps the one it had). The session's record keeps the checksums as they were.
 - verify again: the album back to pending, its attempts counted again from none, for the
-  next batch; nothing is closed (that batch writes its report anew).
+  next batch; every decision it asks is closed with it (``closed_by_pending``: that batch
+  asks anew what it still finds, and writes its report anew). No file is written.
 - restore from the backup copy: the good copy put in the file's place and the damaged file
   set aside in the holding folder under its path in the library (``changes.swaps``); every open
   finding about that file closed.
@@ -186,12 +187,15 @@ def about(decision: Decision, files: list[str]) -> Decision:
 
 
 def _again(home: Path, asking: Asked, code: str, session: str) -> Acted:
-    """The albums back to pending (attempts from none), as one session undo gives back."""
-    if not session:
-        return Acted("", WHAT[AGAIN], queued=[found.name for found, _ in asking])
+    """The albums back to pending (attempts from none), as one session undo gives back; each
+    one's decisions closed with it, as ``taken`` (a pending album asks none)."""
     keys = {found.item["key"] for found, _ in asking}
-    return Acted(session, WHAT[AGAIN], queued=sessions.again(home, VERIFY.name, session, code,
-                                                              keys))  # fmt: skip
+    queued = (sessions.again(home, VERIFY.name, session, code, keys) if session
+              else [found.name for found, _ in asking])  # fmt: skip
+    closed = [(found.name, Taken((), tuple(f for d in found.closed_by_pending
+                                           for f in d.findings), session))
+              for found, _ in asking if found.name in queued]  # fmt: skip
+    return Acted(session, WHAT[AGAIN], closed, queued)
 
 
 def undo(home: Path, session: str, *, dry_run: bool = False) -> moves.PutBack | None:

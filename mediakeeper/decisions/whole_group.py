@@ -50,7 +50,7 @@ class GroupResult:
         t = self.taken
         if self.family == "queue":
             back = t.names if t.status == PENDING else []  # skipped: not put back
-            return {"session": t.session, "closed": len(t.names), "what": t.what,
+            return {"session": t.session, "closed": t.closed, "what": t.what,
                     **({"queued": back} if back else {})}  # fmt: skip
         if self.family == "dupes":
             aside = t.set_aside
@@ -75,10 +75,11 @@ class GroupResult:
         t, shown = self.taken, {"what": "", "writes": [], "moves": [], "queue": [],
                                 "closes": 0, "refused": [], "decisions": []}  # fmt: skip
         if self.family == "queue":
-            shown.update(what=t.what, closes=len(t.names),
+            shown.update(what=t.what, closes=t.closed,
                          queue=[{"item": n, "status": t.status} for n in t.names],
                          decisions=[{"id": ids.make(t.kind, k, "", self.code), "item": n}
-                                    for k, n in zip(t.keys, t.names, strict=True)])  # fmt: skip
+                                    for k, n in zip(t.keys, t.names, strict=True)]
+                         + t.closing)  # fmt: skip
         elif self.family == "closing":  # as "findings" says a dismissal: no file written
             shown.update(what=DISMISSED, closes=len(t), decisions=list(t))
         elif self.family == "dupes":
@@ -119,9 +120,10 @@ class GroupResult:
                                     for c in done.changes]  # fmt: skip
                 shown["refused"] += [{"item": name, "file": c.path, "field": c.tag, "why": w}
                                      for c, w in done.refused]  # fmt: skip
-                if found and done.closed:
-                    shown["decisions"] += [{"id": d.id, "item": name}
-                                           for d in found.of_code(self.code)]  # fmt: skip
+                if found and done.closed:  # back to pending (verify again): every one it asks
+                    closing = found.closed_by_pending if name in t.queued else \
+                        found.of_code(self.code)  # fmt: skip
+                    shown["decisions"] += [{"id": d.id, "item": name} for d in closing]
         shown["token"] = _group_token(shown)
         return shown
 

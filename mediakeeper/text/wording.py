@@ -20,13 +20,25 @@ def plural_of(noun: str) -> str:
     return noun + ("es" if noun.endswith(_ES_ENDINGS) else "s")
 
 
-# Every kind's queue is named by its item's kind in the singular, as a person says it.
-_QUEUE_NAMES = {"movies": "movie queue"}
+# Every kind's queue and batch are named by its item's kind in the singular, as a person says it.
+_SINGULAR = {"movies": "movie"}
 
 
 def queue_name(kind: str) -> str:
     """What a kind's queue is called in every message: "music queue", "movie queue"."""
-    return _QUEUE_NAMES.get(kind, f"{kind} queue")
+    return f"{_SINGULAR.get(kind, kind)} queue"
+
+
+def back_to(status: str, kind: str) -> str:
+    """Where a decision puts an item back, said alike by its preview and its take: "back to
+    pending for the next movie batch" (which asks anew what it still finds), "back to
+    skipped"."""
+    return f"back to {status} for the next {_SINGULAR.get(kind, kind)} batch" \
+        if status == "pending" else f"back to {status}"  # fmt: skip
+
+
+# What a preview whose take neither writes nor moves a file says (the page's words too).
+NO_FILE_WRITTEN = "no file would be written"
 
 
 def number(n: int) -> str:

@@ -131,7 +131,18 @@ def test_its_one_choice_is_taken_by_every_face_and_undone(unreachable):
 
 
 def test_the_api_takes_it_by_its_id(unreachable):
+    """Previewed first, it says what the take does: Abba back to pending closes its other
+    decision too (it said 1 closed, and its undo opened 2 again), no file written."""
     home, _ = unreachable
+    mismatch = json.loads(decide(home, "music", "Abba", "--json").stdout)["decisions"][0]
+    dry = decide(home, "music", "Abba", "--code", "unidentified", "--choose", "1", "--dry-run")
+    assert dry.stdout.splitlines() == [
+        "would put Abba back to pending for the next music batch", "No file would be written.",
+        "dry run: 2 decisions would be closed (run it again online); nothing written"], dry.stdout
+    whole = decide(home, "music", "--all", "--group", "unidentified", "--choose", "1",
+                   "--dry-run", "--json")  # fmt: skip
+    shown = json.loads(whole.stdout)
+    assert shown["closes"] == 3 and {"id": mismatch["id"], "item": "Abba"} in shown["decisions"]
     server = serve(home)
     try:
         listed = server.get("/api/decisions").json()
@@ -140,8 +151,11 @@ def test_the_api_takes_it_by_its_id(unreachable):
         assert one["item"] == "Abba" and one["code"] == "unidentified", group
         explained = server.get(f"/api/decisions/{one['id']}").json()
         assert [c["act"] for c in explained["choices"]] == ["again"], explained
+        shown = server.post("/api/decisions/preview", {"id": one["id"], "choose": 1}).json()
+        assert shown["closes"] == [one["id"], mismatch["id"]] and shown["files"] == [], shown
         taken = server.post("/api/decisions", {"id": one["id"], "choose": 1})
         assert taken.status_code == 200 and taken.json()["queued"] == ["Abba"], taken.text
+        assert taken.json()["closed"] == 2, taken.text
         back = server.post("/api/undo", {"session": taken.json()["session"]})
         assert back.status_code == 200 and back.json()["reopened"] == 2, back.text
     finally:

@@ -391,3 +391,48 @@ def test_decide_i_restores_one_file_and_sends_the_album_to_be_verified_again(tmp
     assert ended.read_text().strip() == "0"
     assert (lib / ROT).read_bytes() == (mirror / ROT).read_bytes()
     assert queue(home)["Band/Rotten"]["status"] == "pending"
+
+
+def test_verify_again_previewed_says_the_decisions_it_closes_on_every_face(tmp_path):
+    """Verify again sends the album back to pending, which closes every decision it asks (its
+    next batch asks anew): its preview says so (it said "0 decisions would be closed" and
+    closed them all), on the command line, a whole group's --json and the API's, as its
+    take then says; and that it writes no file."""
+    _, home, _ = checked_then_damaged(tmp_path, "Rotten", "Worse", backup=False)
+    asked = json.loads(decide(home, "verify", "Band/Rotten", "--json").stdout)["decisions"]
+    ids = [d["id"] for d in asked]
+    assert len(ids) == 1
+    dry = decide(home, "verify", "Band/Rotten", "--code", MISMATCH, "--choose", "2", "--dry-run")
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert dry.stdout.splitlines() == [
+        "would put Band/Rotten back to pending for the next verify batch",
+        "No file would be written.",
+        "dry run: 1 decision would be closed (verify again); nothing written"], dry.stdout
+    whole = decide(home, "verify", "--all", "--group", MISMATCH, "--choose", "2", "--dry-run")
+    assert whole.stdout.splitlines() == [
+        "dry run: 2 albums (Band/Rotten, Band/Worse) would go back to pending for the next "
+        "verify batch: 2 decisions would be closed; no file would be written"], whole.stdout
+    shown = json.loads(decide(home, "verify", "--all", "--group", MISMATCH, "--choose", "2",
+                              "--dry-run", "--json").stdout)  # fmt: skip
+    assert shown["closes"] == 2 and shown["writes"] == [] and shown["moves"] == []
+    assert {(d["item"], d["id"]) for d in shown["decisions"]} >= {("Band/Rotten", ids[0])}
+    assert len(shown["decisions"]) == 2
+    server = serve(home)
+    try:
+        body = {"kind": "verify", "name": "Band/Rotten", "code": MISMATCH, "choose": 2}
+        one = server.post("/api/decisions", {**body, "preview": True})
+        assert one.status_code == 200, one.text
+        assert one.json()["closes"] == ids and one.json()["files"] == []
+        assert one.json()["queue"][0]["status"] == "pending"
+        group = {"kind": "verify", "all": True, "code": MISMATCH, "choose": 2, "preview": True}
+        assert server.post("/api/decisions", group).json()["closes"] == 2
+        assert groups_of(home)[("verify", MISMATCH)] == 2  # a preview closes nothing
+        took = server.post("/api/decisions", {**body, "token": one.json()["token"]})
+        assert took.status_code == 200, took.text
+        assert took.json()["closed"] == 1 and took.json()["queued"] == ["Band/Rotten"]
+    finally:
+        server.stop()
+    assert groups_of(home)[("verify", MISMATCH)] == 1  # what it said it closed, it closed
+    last = decide(home, "verify", "Band/Worse", "--code", MISMATCH, "--choose", "2")
+    assert "Band/Worse: back to pending; the next verify batch checks it again (1 decision " \
+           "closed)" in last.stdout, last.stdout  # fmt: skip

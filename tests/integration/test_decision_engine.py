@@ -404,7 +404,8 @@ def test_a_failed_item_is_retried_by_its_id_after_its_preview_and_the_retry_undo
         assert "artist folder not found" in shown["details"]["error"]
         assert [c["act"] for c in shown["choices"]] == ["retry", "skip"]
         preview = server.post("/api/decisions/preview", {"id": decision["id"], "choose": 1})
-        assert preview.json()["queue"] == [{"item": "Gone", "key": "Gone", "status": "pending"}]
+        assert preview.json()["queue"] == [{"item": "Gone", "key": "Gone", "status": "pending",
+                                            "goes": "back to pending for the next music batch"}]
 
         def status() -> str:
             items = QueueStore(home / "status" / "music", "music").peek()["items"]
