@@ -520,12 +520,12 @@
     }
     for (const m of p.moves) box.append(paragraph(`${m.copy ? "copies" : "moves"} ${shown(m.from)} → ${shown(m.to)}`));
     for (const f of p.emptied || []) box.append(paragraph(`removes the folder it empties ${shown(f)}`));
-    for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes back to ${q.status}`));
+    for (const q of p.queue) box.append(paragraph(`${shown(q.item)} goes ${q.goes}`));
     for (const r of p.refused) {
       const el = paragraph(`left alone: ${shown(r.file || r.path)} ${r.field || ""}: ${shown(r.why)}`);
       el.className = "bad"; box.append(el);
     }
-    if (!p.writes.length && !p.moves.length && !p.queue.length) {
+    if (!p.writes.length && !p.moves.length) {  // an item put back too writes no file
       box.append(paragraph("No file would be written."));
     }
     return box;
