@@ -15,6 +15,7 @@ import contextlib
 import csv
 import io
 import itertools
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -28,6 +29,7 @@ from mediakeeper.fs.keyed_log import KeyedLog
 from mediakeeper.fs.reports import write_report
 from mediakeeper.music.finding_groups import group_findings
 from mediakeeper.music.model import Track
+from mediakeeper.music.refound import refound
 from mediakeeper.tags.table import LOGICAL_TAGS
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.jsonfmt import dumps_by_line
@@ -79,11 +81,27 @@ class ArtistOutputs:
         write_report(self.report_path, report)
 
 
-def write_again(home: Path, slug: str, document: Mapping[str, Any]) -> None:
+def write_again(home: Path, slug: str, document: dict[str, Any]) -> None:
     """The artist's JSON record and issue report from its ``document`` as it stands (a
-    decision taken since the batch); its CSV rows list the same findings, and stay."""
+    decision taken since the batch, or an undo), its album findings found again where its
+    tags differ from those the record was written with (``refound``: the document's
+    findings are replaced, which the caller counts); its CSV rows stay as the batch wrote
+    them."""
+    outputs = ArtistOutputs(home, slug)
+    if (then := _tracks_written(outputs.json_path)) is not None:
+        document["findings"] = refound(document, then)
     tracks = [Track(**t) for t in document.get("tracks") or []]
-    ArtistOutputs(home, slug).write_record(document, tracks)
+    outputs.write_record(document, tracks)
+
+
+def _tracks_written(path: Path) -> list[dict[str, Any]] | None:
+    """The tracks of the record at ``path``, as it was last written (None: no record to
+    read, so nothing to tell a change of the tags by)."""
+    try:
+        with open(path, "rb") as f:
+            return json.load(f).get("tracks") or []
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 # What a spreadsheet reads as the start of a formula (``=HYPERLINK(...)``, ``+cmd|...``,

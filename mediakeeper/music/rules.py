@@ -10,8 +10,9 @@ they look at: ``file_rules`` (single files), ``album_rules`` (album-wide tags),
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from mediakeeper import tags
 from mediakeeper.changes.change import TagChange
@@ -34,7 +35,8 @@ from mediakeeper.music.model import ArtistScan
 from mediakeeper.music.number_rules import duplicate_numbers, filename_mismatches, track_gaps
 from mediakeeper.music.rule_base import Context, Rule, counts_text, finding
 
-__all__ = ["STAGES", "Context", "Issues", "LeftOut", "find_issues", "issues_of", "planned_changes"]
+__all__ = ["ALBUM_STAGES", "STAGES", "Context", "Issues", "LeftOut", "album_findings",
+           "find_issues", "issues_of", "order", "planned_changes"]
 
 # --- stage 3: the artist as a whole -----------------------------------------------------------
 
@@ -71,7 +73,8 @@ def artist_name_variants(ctx: Context) -> Iterator[Finding]:
 # rules within a stage as the stage before left them. So a rule whose decision reads a tag that
 # another rule fixes runs in a later stage than that rule: else the fix lands a run later and
 # can change the decision then, rewriting a tag the first run set (no fixed point).
-STAGES: tuple[tuple[Rule, ...], ...] = (
+Stage = tuple[Rule, ...]
+STAGES: tuple[Stage, ...] = (
     (  # 1. files and raw text
         unreadable_files,
         unsupported_formats,
@@ -195,14 +198,14 @@ def _said_by(plugin: str, printed: Callable[[str], None] | None
     return say
 
 
+def order(album: str, path: str, code: str, details: Mapping[str, Any], message: str
+          ) -> tuple[str, ...]:  # fmt: skip
+    """Where a finding stands in an artist's list (a ``Finding``'s fields, or a record's)."""
+    return (album, path, code, str(details.get("tag", "")), message)
+
+
 def _order(found: Finding) -> tuple[str, ...]:
-    return (
-        found.album,
-        found.path,
-        found.code,
-        str(found.details.get("tag", "")),
-        found.message,
-    )
+    return order(found.album, found.path, found.code, found.details, found.message)
 
 
 def find_issues(scan: ArtistScan) -> list[Finding]:
@@ -217,16 +220,37 @@ def issues_of(scan: ArtistScan, plugin_timeout: float, left_out: LeftOut,
     """Every finding for one artist, ordered by album, path, then code; and the rule plugins
     stopped at ``plugin_timeout`` (``[music] plugin_rule_timeout``) or left out of the run
     (``left_out``); what they print handed to ``printed`` (``plugin_findings``)."""
-    ctx = Context.of(scan)
-    findings: list[Finding] = []
-    issues = Issues(findings)
+    issues = Issues([])
     stages = (*STAGES, (lambda ctx: plugin_findings(ctx, plugin_timeout, issues, left_out,
                                                     printed),))  # fmt: skip
-    for stage in stages:
+    issues.findings = _found(scan, stages)
+    return issues
+
+
+# The stages that read an album folder's tags alone (2 to 4: its name, its track numbers, its
+# other tags): what a decision's writes to an album's tracks answer or cause.
+ALBUM_STAGES = range(1, 4)
+
+
+def album_findings(scan: ArtistScan) -> list[Finding]:
+    """The findings of the album stages (``ALBUM_STAGES``) on the scan's tracks, found as the
+    batch finds them: after the stages before, whose fixes they read the values through."""
+    return _found(scan, STAGES, kept=ALBUM_STAGES)
+
+
+def _found(scan: ArtistScan, stages: Sequence[Stage], kept: range | None = None
+           ) -> list[Finding]:  # fmt: skip
+    """Every finding of ``stages`` for one artist (``kept``: of those stages' alone), each
+    with the changes the final plan settles on, ordered by album, path, then code."""
+    ctx = Context.of(scan)
+    findings: list[Finding] = []
+    ours: list[bool] = []  # each finding's: whether its stage is one ``kept``
+    for number, stage in enumerate(stages):
         found = [each for rule in stage for each in rule(ctx)]
         ctx.plan.adopt(found)
         findings.extend(found)
-    settled = ctx.plan.settle(findings)
+        ours += [kept is None or number in kept] * len(found)
+    settled = [f for f, keep in zip(ctx.plan.settle(findings), ours, strict=True) if keep]
     if scan.outside:  # links leading out of the library: never written
         why_of = {p: f"{p} is a link to a file outside the library ({t})"
                   for p, t in scan.outside.items()}  # fmt: skip
@@ -243,8 +267,7 @@ def issues_of(scan: ArtistScan, plugin_timeout: float, left_out: LeftOut,
     }
     if untaggable:
         settled = [_not_written_untaggable(f, untaggable) for f in settled]
-    issues.findings = sorted(settled, key=_order)
-    return issues
+    return sorted(settled, key=_order)
 
 
 def _links_left_alone(scan: ArtistScan, findings: list[Finding]) -> list[Finding]:
