@@ -5,6 +5,7 @@ list, and its undo brings the gap back as it was. Real files, real scripts."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import mutagen
 import pytest
@@ -15,21 +16,27 @@ from tests.helpers.deciding import decide, session_of
 GAP, MISMATCH = "track-gap", "filename-mismatch"
 
 
-@pytest.fixture
-def gapped(tmp_path, music_library):
-    """Abba's album whose third file, named ``03 - Song 3``, is tagged track 4: a gap at 3
-    and a file name that disagrees, after one offline batch."""
+def processed(tmp_path, music_library, numbers: dict[int, int]) -> tuple[Path, Path]:
+    """Abba's album of three files, each named with its key in ``numbers`` and tagged with
+    its value, after one offline batch: (home, the album's folder)."""
     lib, home = tmp_path / "lib", tmp_path / "home"
     spec = {}
-    for n in (1, 2, 3):
-        tags = {"title": f"Song {n}", "artist": "Abba", "albumartist": "Abba", "album": "Album",
-                "date": "2001", "tracknumber": str({3: 4}.get(n, n))}  # fmt: skip
-        spec[f"Abba/2001 - Album/0{n} - Song {n}.flac"] = {"tags": tags, "picture": True}
+    for named, tagged in numbers.items():
+        tags = {"title": f"Song {named}", "artist": "Abba", "albumartist": "Abba",
+                "album": "Album", "date": "2001", "tracknumber": str(tagged)}  # fmt: skip
+        spec[f"Abba/2001 - Album/0{named} - Song {named}.flac"] = {"tags": tags, "picture": True}
     music_library(lib, spec)
     home.mkdir()
     batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
     assert batch.returncode == 1, batch.stdout + batch.stderr
     return home, lib / "Abba" / "2001 - Album"
+
+
+@pytest.fixture
+def gapped(tmp_path, music_library):
+    """The third file, named ``03 - Song 3``, tagged track 4: a gap at 3, and a file name
+    that disagrees."""
+    return processed(tmp_path, music_library, {1: 1, 2: 2, 3: 4})
 
 
 def surfaces(home) -> tuple[dict, str, set[str]]:
@@ -68,3 +75,45 @@ def test_a_choice_that_fills_a_gap_says_the_gap_is_gone_and_its_undo_brings_it_b
     assert gap == next(f for f in before["findings"] if f["code"] == GAP)
     assert sorted(open_codes(record)) == [MISMATCH, GAP]
     assert GAP in report and {GAP, MISMATCH} <= listed
+
+
+def gaps(record) -> list[tuple[list[int], dict | None]]:
+    """Each track-gap's numbers absent, and what decided it (None: open)."""
+    return [(f["details"]["absent"], f.get("decided")) for f in record["findings"]
+            if f["code"] == GAP]  # fmt: skip
+
+
+def test_a_choice_that_opens_a_gap_says_it_and_its_undo_takes_it_back(tmp_path, music_library):
+    """``04 - Song 4`` tagged 3: no gap until the file name's number is written."""
+    home, album = processed(tmp_path, music_library, {1: 1, 2: 2, 4: 3})
+    before, report, listed = surfaces(home)
+    assert open_codes(before) == [MISMATCH] and GAP not in report and GAP not in listed
+
+    took = decide(home, "music", "Abba", "--choose", "1")
+    assert mutagen.File(album / "04 - Song 4.flac")["tracknumber"] == ["4"]
+    record, report, listed = surfaces(home)
+    assert gaps(record) == [([3], None)] and open_codes(record) == [GAP], record["findings"]
+    assert "no track 3" in report and GAP in listed and MISMATCH not in listed
+
+    undone = run_script("undo_changes.py", "--home", home, "--session", session_of(took))
+    assert undone.returncode == 0, undone.stdout + undone.stderr
+    record, report, listed = surfaces(home)
+    assert gaps(record) == [] and open_codes(record) == [MISMATCH]
+    assert GAP not in report and GAP not in listed and MISMATCH in listed
+
+
+def test_a_gap_dismissed_stays_dismissed_as_a_choice_widens_it(tmp_path, music_library):
+    """``05 - Song 5`` tagged 4: a gap at 3, dismissed; the file name's number written
+    leaves 3 and 4 absent, a gap the person's dismissal of the code closes as the next
+    batch would."""
+    home, album = processed(tmp_path, music_library, {1: 1, 2: 2, 5: 4})
+    dismissed = decide(home, "music", "Abba", "--dismiss", GAP)
+    assert dismissed.returncode == 0, dismissed.stdout + dismissed.stderr
+    took = decide(home, "music", "Abba", "--choose", "1")
+    assert took.returncode == 0, took.stdout + took.stderr
+    assert mutagen.File(album / "05 - Song 5.flac")["tracknumber"] == ["5"]
+    record, _, listed = surfaces(home)
+    found = gaps(record)  # the gap as dismissed, and as it is now: both closed by the person
+    assert [3, 4] in [absent for absent, _ in found], record["findings"]
+    assert all(decided["what"].startswith("dismissed") for _, decided in found), found
+    assert open_codes(record) == [] and not listed & {GAP, MISMATCH}, listed
