@@ -129,7 +129,9 @@ class Kind:
     order: int = 100  # where reports and the command line list it, lowest first
     # Writes one item's output document and issue report again from the document (home,
     # slug, document), and returns what its queue details now say (or None): what a decision
-    # taken by ``decide`` writes. None: decided by its own commands.
+    # taken by ``decide`` writes. It may first find again the findings the tags written
+    # since decide (music's, in the document's findings, which its caller then counts).
+    # None: decided by its own commands.
     rewrite: Callable[..., Any] | None = None
     # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
     # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.

@@ -327,7 +327,8 @@ def write_again(
     store: QueueStore | None = None,
 ) -> None:
     """The item's document and issue report (its kind's ``rewrite``, which may say what its
-    details now hold), its queue counts, its files as they are now (``files_now``: a
+    details now hold, and find again the findings its written tags decide), its queue
+    counts (of the findings as the rewrite left them), its files as they are now (``files_now``: a
     decision's own write is no change for ``--refresh``), and the index: every surface
     tells the decision at once. ``index`` False: one item of a group, whose caller reads
     the queue once (``store``) and writes its JSON and the index once (``group_done``)."""
