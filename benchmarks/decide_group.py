@@ -1,6 +1,7 @@
-"""What deciding a whole group costs as it grows: ``decide music --all --dismiss CODE`` over
-one open question in each of --artists artists, from this checkout and, side by side, from
-another (``--with DIR``, say the code before a change).
+"""What deciding a whole group costs as it grows: ``decide music --all --dismiss CODE`` (with
+``--choose``: ``--all --group CODE --choose 1``, which writes tags) over one open question in
+each of --artists artists, from this checkout and, side by side, from another (``--with DIR``,
+say the code before a change).
 
 Each artist holds one album of three real FLAC files whose first two tracks have their tag
 numbers swapped (a ``filename-mismatch`` the batch cannot settle alone: one decision each).
@@ -52,11 +53,12 @@ def run(checkout: Path, script: str, *args: str | Path) -> tuple[float, str]:
     return wall, done.stdout
 
 
-def decided(checkout: Path, library: Path, home: Path, artists: int) -> float:
-    """Seconds of the group's decision, after a batch over the library into ``home``."""
+def decided(checkout: Path, library: Path, home: Path, artists: int, answer: list[str]) -> float:
+    """Seconds of the group's decision (``answer``), after a batch over the library into
+    ``home``."""
     run(checkout, "process_music_batch.py", "--home", home, "--library", library, "--offline",
         "--batch-size", "1000000", "-q")  # fmt: skip
-    wall, said = run(checkout, "decide.py", "--home", home, "music", "--all", "--dismiss", CODE)
+    wall, said = run(checkout, "decide.py", "--home", home, "music", "--all", *answer)
     if f"{artists} decisions in {artists} artists closed" not in said:
         sys.exit(f"{checkout}: the group was not decided whole: {said[-500:]}")
     return wall
@@ -67,7 +69,11 @@ def main() -> None:
     parser.add_argument("--artists", default="300,930", help="sizes, comma-separated")
     parser.add_argument("--with", dest="with_", type=Path, help="another checkout, side by side")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--choose", action="store_true",
+                        help="take the file names' numbers (every artist's tags written, its "
+                             "album's findings found again) instead of dismissing")  # fmt: skip
     args = parser.parse_args()
+    answer = ["--group", CODE, "--choose", "1"] if args.choose else ["--dismiss", CODE]
     compiled(HERE, args.with_)  # both sides as `make compile` leaves them
     checkouts = {"this": HERE, **({"with": args.with_.resolve()} if args.with_ else {})}
     with tempfile.TemporaryDirectory(prefix="decide-group-") as where:
@@ -80,7 +86,7 @@ def main() -> None:
             for round_ in range(args.rounds):
                 for name, checkout in checkouts.items():
                     home = Path(where) / f"home-{artists}-{name}-{round_}"
-                    seconds[name].append(decided(checkout, library, home, artists))
+                    seconds[name].append(decided(checkout, library, home, artists, answer))
             medians = {name: statistics.median(s) for name, s in seconds.items()}
             line = f"{artists:>8}  " + "  ".join(f"{m:>9.2f}s" for m in medians.values())
             if args.with_:
