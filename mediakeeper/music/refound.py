@@ -25,8 +25,8 @@ from mediakeeper.core.findings import finding_record
 from mediakeeper.music.model import ArtistScan, Track
 from mediakeeper.music.rules import album_findings, order
 
-# What the rules' plan adds to a finding's details beside what the rule found (which fix
-# stands where two propose one), and what the batch adds as it writes: not what it is.
+# What the rules add to a finding's details beside what it found (why its fix is held back,
+# which fix stands where two propose one): no part of which finding it is.
 _NOT_WHAT = frozenset({"not_fixed", "settled_elsewhere", "superseded_by"})
 
 Record = dict[str, Any]
