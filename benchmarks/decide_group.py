@@ -86,6 +86,9 @@ def main() -> None:
             for round_ in range(args.rounds):
                 for name, checkout in checkouts.items():
                     home = Path(where) / f"home-{artists}-{name}-{round_}"
+                    if args.choose:  # a choice writes the files: each home its own library
+                        library = Path(where) / f"lib-{artists}-{name}-{round_}"
+                        build(library, artists)
                     seconds[name].append(decided(checkout, library, home, artists, answer))
             medians = {name: statistics.median(s) for name, s in seconds.items()}
             line = f"{artists:>8}  " + "  ".join(f"{m:>9.2f}s" for m in medians.values())
