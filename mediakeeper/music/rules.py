@@ -234,9 +234,9 @@ ALBUM_STAGES = range(1, 4)
 
 def album_findings(scan: ArtistScan) -> list[Finding]:
     """The findings of the album stages (``ALBUM_STAGES``) on the scan's tracks, found as the
-    batch finds them: after the stages before, whose fixes they read the values through
-    (the stages after, which they do not read, not run)."""
-    return _found(scan, STAGES[:ALBUM_STAGES.stop], kept=ALBUM_STAGES)
+    batch finds them: after the stages before, whose fixes they read the values through."""
+    # Every stage runs: a later stage's fix of a tag settles an album finding's (``settle``).
+    return _found(scan, STAGES, kept=ALBUM_STAGES)
 
 
 def _found(scan: ArtistScan, stages: Sequence[Stage], kept: range | None = None
