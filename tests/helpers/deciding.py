@@ -16,6 +16,23 @@ TAKING = ("mutagen", "mediakeeper.changes.writes", "mediakeeper.decisions.engine
           "mediakeeper.media.ffmpeg", "mediakeeper.reports.weekly")  # fmt: skip
 
 
+def abba_processed(tmp_path, music_library, numbers) -> tuple:
+    """Abba's album of three FLAC files, file ``0N`` tagged track ``numbers[N]`` (as given:
+    "2/3" keeps its total), after one offline batch, which finds something to ask: (home,
+    the album's folder)."""
+    lib, home = tmp_path / "lib", tmp_path / "home"
+    spec = {}
+    for n, tagged in numbers.items():
+        tags = {"title": f"Song {n}", "artist": "Abba", "albumartist": "Abba", "album": "Album",
+                "date": "2001", "tracknumber": str(tagged)}  # fmt: skip
+        spec[f"Abba/2001 - Album/0{n} - Song {n}.flac"] = {"tags": tags, "picture": True}
+    music_library(lib, spec)
+    home.mkdir()
+    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
+    assert batch.returncode == 1, batch.stdout + batch.stderr
+    return home, lib / "Abba" / "2001 - Album"
+
+
 def decide(home, *args):
     return run_script("decide.py", "--home", home, *args)
 

@@ -15,8 +15,7 @@ import subprocess
 import mutagen
 import pytest
 
-from tests.helpers import run_script
-from tests.helpers.deciding import decide
+from tests.helpers.deciding import abba_processed, decide
 
 MISMATCH = "filename-mismatch"
 FILE_NAMES, TAGS = "the file name's track number", "the tag's track number"
@@ -63,17 +62,7 @@ def number(path) -> str:
 def asked(tmp_path, music_library):
     """Abba, whose first two tracks' numbers are swapped (the file names say 1 and 2, the
     tags 2/3 and 1/3): one filename-mismatch question about two files."""
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    spec = {}
-    for n in (1, 2, 3):
-        tags = {"title": f"Song {n}", "artist": "Abba", "albumartist": "Abba", "album": "Album",
-                "date": "2001", "tracknumber": f"{ {1: 2, 2: 1}.get(n, n)}/3"}  # fmt: skip
-        spec[f"Abba/2001 - Album/0{n} - Song {n}.flac"] = {"tags": tags, "picture": True}
-    music_library(lib, spec)
-    home.mkdir()
-    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
-    assert batch.returncode == 1, batch.stdout + batch.stderr
-    return home, lib / "Abba" / "2001 - Album"
+    return abba_processed(tmp_path, music_library, {1: "2/3", 2: "1/3", 3: "3/3"})
 
 
 def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(asked, child_env):

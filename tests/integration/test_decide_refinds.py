@@ -5,38 +5,21 @@ list, and its undo brings the gap back as it was. Real files, real scripts."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import mutagen
 import pytest
 
 from tests.helpers import run_script
-from tests.helpers.deciding import decide, session_of
+from tests.helpers.deciding import abba_processed, decide, session_of
 
 GAP, MISMATCH = "track-gap", "filename-mismatch"
-
-
-def processed(tmp_path, music_library, numbers: dict[int, int]) -> tuple[Path, Path]:
-    """Abba's album of three files, each named with its key in ``numbers`` and tagged with
-    its value, after one offline batch: (home, the album's folder)."""
-    lib, home = tmp_path / "lib", tmp_path / "home"
-    spec = {}
-    for named, tagged in numbers.items():
-        tags = {"title": f"Song {named}", "artist": "Abba", "albumartist": "Abba",
-                "album": "Album", "date": "2001", "tracknumber": str(tagged)}  # fmt: skip
-        spec[f"Abba/2001 - Album/0{named} - Song {named}.flac"] = {"tags": tags, "picture": True}
-    music_library(lib, spec)
-    home.mkdir()
-    batch = run_script("process_music_batch.py", "--home", home, "--library", lib, "--offline")
-    assert batch.returncode == 1, batch.stdout + batch.stderr
-    return home, lib / "Abba" / "2001 - Album"
 
 
 @pytest.fixture
 def gapped(tmp_path, music_library):
     """The third file, named ``03 - Song 3``, tagged track 4: a gap at 3, and a file name
     that disagrees."""
-    return processed(tmp_path, music_library, {1: 1, 2: 2, 3: 4})
+    return abba_processed(tmp_path, music_library, {1: 1, 2: 2, 3: 4})
 
 
 def surfaces(home) -> tuple[dict, str, set[str]]:
@@ -85,7 +68,7 @@ def gaps(record) -> list[tuple[list[int], dict | None]]:
 
 def test_a_choice_that_opens_a_gap_says_it_and_its_undo_takes_it_back(tmp_path, music_library):
     """``04 - Song 4`` tagged 3: no gap until the file name's number is written."""
-    home, album = processed(tmp_path, music_library, {1: 1, 2: 2, 4: 3})
+    home, album = abba_processed(tmp_path, music_library, {1: 1, 2: 2, 4: 3})
     before, report, listed = surfaces(home)
     assert open_codes(before) == [MISMATCH] and GAP not in report and GAP not in listed
 
@@ -106,7 +89,7 @@ def test_a_gap_dismissed_stays_dismissed_as_a_choice_widens_it(tmp_path, music_l
     """``05 - Song 5`` tagged 4: a gap at 3, dismissed; the file name's number written
     leaves 3 and 4 absent, a gap the person's dismissal of the code closes as the next
     batch would."""
-    home, album = processed(tmp_path, music_library, {1: 1, 2: 2, 5: 4})
+    home, album = abba_processed(tmp_path, music_library, {1: 1, 2: 2, 5: 4})
     dismissed = decide(home, "music", "Abba", "--dismiss", GAP)
     assert dismissed.returncode == 0, dismissed.stdout + dismissed.stderr
     took = decide(home, "music", "Abba", "--choose", "1")

@@ -133,6 +133,14 @@ def copies_served(tmp_path):
     server.stop()
 
 
+def copies_of(page, group):
+    """The table of a duplicate group's copies, its question's evidence opened."""
+    question = page.locator(".question", has=page.locator(
+        f'.acts[data-kind="dupes"][data-name="{group["id"]}"]'))  # fmt: skip
+    question.get_by_role("link", name="Evidence and choices").click()
+    return question.locator("table.copies")
+
+
 def test_every_copy_is_seen_whole_beside_the_others(copies_served, browser):
     """On a desktop window, a duplicate group's copies side by side fit it: the grade and why
     it ranks below, the last of eight columns, is not pushed past the table's edge (each
@@ -141,19 +149,11 @@ def test_every_copy_is_seen_whole_beside_the_others(copies_served, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors = page_errors(page)
     page.goto(server.url + "/")
-    album = next(g for g in groups if g["level"] == "album")
-    question = page.locator(".question", has=page.locator(
-        f'.acts[data-kind="dupes"][data-name="{album["id"]}"]'))  # fmt: skip
-    question.get_by_role("link", name="Evidence and choices").click()
-    copies = question.locator("table.copies")
+    copies = copies_of(page, next(g for g in groups if g["level"] == "album"))
     expect(copies).to_contain_text("ranks below", timeout=WAIT)
     scroll = copies.locator("xpath=..")
     assert scroll.evaluate("e => e.scrollWidth <= e.clientWidth"), "the copies overflow"
-    track = next(g for g in groups if g["level"] == "track")
-    question = page.locator(".question", has=page.locator(
-        f'.acts[data-kind="dupes"][data-name="{track["id"]}"]'))  # fmt: skip
-    question.get_by_role("link", name="Evidence and choices").click()
-    copies = question.locator("table.copies")
+    copies = copies_of(page, next(g for g in groups if g["level"] == "track"))
     expect(copies).to_contain_text("(1 file)", timeout=WAIT)
     expect(copies).not_to_contain_text("(1 files)")
     assert errors == []
