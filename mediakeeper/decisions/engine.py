@@ -409,11 +409,12 @@ def _closed_with_item(home: Path, asking: Asking) -> list[str]:
     """The decisions an act on a whole item closes, as its take counts them: the item's own
     (failed, skipped, not identified), and where it goes back to pending, completed, every
     one its findings ask (``ItemDecisions.closed_by_pending``)."""
-    own = [asking.id] if asking.queued is not None else []
-    found = asking.found
-    if found is None and asking.queued.get("status") == COMPLETED:  # not identified
-        found = item_decisions(home, asking.kind, asking.queued)
-    return own + [d.id for d in found.closed_by_pending] if found is not None else own
+    if asking.found is not None:  # one of an item's decisions: every one the item asks
+        return [d.id for d in asking.found.closed_by_pending]
+    queued = asking.queued or {}  # a queue item itself: its own, and if done, its findings'
+    if queued.get("status") != COMPLETED:  # failed or skipped: its findings ask none
+        return [asking.id]
+    return [asking.id, *(d.id for d in item_decisions(home, asking.kind, queued).closed_by_pending)]
 
 
 def _back_to_pending(home: Path, asking: Asking, choice) -> Preview:
