@@ -399,9 +399,8 @@ def say_nothing_to_do(
         return
     said = " and ".join(count(len(names), f"{status} {noun}")
                         for status, names in (("failed", failed), ("skipped", skipped)) if names)
-    names = [one_line(name) for name in [*failed, *skipped]]
-    more = f" and {len(names) - NAMED_WAITING:,} more" if len(names) > NAMED_WAITING else ""
-    click.echo(f"Still waiting, {said}: {', '.join(names[:NAMED_WAITING])}{more}")
+    names = first_few([one_line(name) for name in [*failed, *skipped]], NAMED_WAITING)
+    click.echo(f"Still waiting, {said}: {names}")
     for command, what in waiting_hints(manager, noun, errors=len(failed), skipped=len(skipped),
                                        retry="" if retry_errors else retry):  # fmt: skip
         click.echo(f"  {command} {what}")

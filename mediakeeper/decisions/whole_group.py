@@ -110,7 +110,7 @@ class GroupResult:
         else:
             shown.update(what=t.what, closes=t.closed, queue=[
                 {"item": n, "status": "pending"} for n in t.queued])  # fmt: skip
-            asked = {f.name: f for f in t.asked}
+            asked, queued = {f.name: f for f in t.asked}, set(t.queued)
             for name, done in t.taken:
                 found = asked.get(name)
                 # Tags to write: a kind whose document has its folder (verify's has none).
@@ -121,7 +121,7 @@ class GroupResult:
                 shown["refused"] += [{"item": name, "file": c.path, "field": c.tag, "why": w}
                                      for c, w in done.refused]  # fmt: skip
                 if found and done.closed:  # back to pending (verify again): every one it asks
-                    closing = found.closed_by_pending if name in t.queued else \
+                    closing = found.closed_by_pending if name in queued else \
                         found.of_code(self.code)  # fmt: skip
                     shown["decisions"] += [{"id": d.id, "item": name} for d in closing]
         shown["token"] = _group_token(shown)

@@ -244,15 +244,11 @@ def _keep_first(kept: list, key: tuple, value: Any, most: int) -> None:
         del kept[most:]
 
 
-def skipped(found: QueueTally, moment: Moment) -> int:
-    """Skipped items count as decided as the queue stands now: only for a moment that is now."""
-    return found.statuses.get(SKIPPED, 0) if moment.current else 0
-
-
-def gone_now(found: QueueTally, moment: Moment) -> int:
-    """Items left to do whose folder is gone count as decided as skipped ones do: as the
-    queue stands now (when a folder went is not recorded), so only for a moment that is now."""
-    return found.gone if moment.current else 0
+def decided_now(found: QueueTally, moment: Moment) -> tuple[int, int]:
+    """(skipped, gone): the items a person skipped and those left to do whose folder is gone
+    count as decided as the queue stands now (when either happened is not recorded), so only
+    for a moment that is now; (0, 0) for a week past."""
+    return (found.statuses.get(SKIPPED, 0), found.gone) if moment.current else (0, 0)
 
 
 @dataclass(frozen=True)
@@ -282,7 +278,7 @@ def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
     """A queue's progress at ``moment``, from its tally for it."""
     noun, plural = nouns(queue.kind)
     total, completed = found.total, found.completed
-    skip, went = skipped(found, moment), gone_now(found, moment)
+    skip, went = decided_now(found, moment)
     remaining = total - min(total, completed + skip + went)
     pace = _pace(found.by_week, total, remaining, moment, queue.created_at)
     return QueueProgress(

@@ -75,7 +75,7 @@ def first_few(names: Sequence[str], most: int = 5) -> str:
     """``names`` joined with commas, at most ``most`` of them and the rest counted: "ABBA,
     AC/DC, Air, Alt-J, Anathema and 151 more". For a list too long to print whole."""
     shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+    return shown + (f" and {len(names) - most:,} more" if len(names) > most else "")
 
 
 def value(text: str | None) -> str:
