@@ -411,13 +411,20 @@ def describe(found: ItemDecisions) -> list[str]:
 
 
 def evidence_lines(evidence: Mapping[str, Any]) -> list[str]:
-    """A decision's evidence in short: a split value's values with their tracks, a
-    proposal's fields current beside proposed, a damaged file's seconds and bytes missing,
-    a movie's candidates."""
+    """A decision's evidence in short: a split value's values with their tracks, else each
+    file's value of the tag the question is about (as the page's table gives it beside the
+    file's name: a file name's track number weighed against its tag's), where one holds
+    any; a proposal's fields current beside proposed, a damaged file's seconds and bytes
+    missing, a movie's candidates."""
     lines = []
     for v in evidence.get("values") or ():
         tracks = ", ".join(Path(p).name for p in v["tracks"])
         lines.append(f"{v['value'] if v['value'] is not None else '(none)'}: {tracks}")
+    if (tag := evidence.get("tag")) and not (evidence.get("values") or evidence.get("proposals")):
+        held = [(Path(t["path"]).name, (t.get("tags") or {}).get(tag))
+                for t in evidence.get("tracks") or ()]  # fmt: skip
+        if any(value for _, value in held):  # a missing tag's files: nothing to weigh
+            lines += [f"{name}: {tag} {value or '(none)'}" for name, value in held]
     for p in evidence.get("proposals") or ():
         # The same value over several files is said once, with how many: a fix of one
         # album's three tracks read "artist x -> X" three times, naming no file.

@@ -72,6 +72,9 @@ def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(ask
     assert lines[0] == "Abba: 1 decision open (2 findings)", shown
     assert lines[1].startswith(f"  [1] warning {MISMATCH} — "), shown
     assert "[2]" not in shown  # one question: one entry, its two files inside it
+    # Each file's tag beside its name, as the page gives them: what the two choices weigh.
+    assert lines[2:4] == ["      01 - Song 1.flac: tracknumber 2",
+                          "      02 - Song 2.flac: tracknumber 1"], shown  # fmt: skip
     assert f"1) {FILE_NAMES}" in shown and f"2) {TAGS}" in shown, shown
 
     took = decide(home, "music", "Abba", "--choose", "1")
