@@ -80,7 +80,7 @@ from mediakeeper.decisions.listing import (
     queued_json,
 )
 from mediakeeper.dupes import questions as dupes_questions
-from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED
+from mediakeeper.queue.items import COMPLETED, ERROR, PENDING, SKIPPED, gone
 from mediakeeper.text.commands import tool_command
 from mediakeeper.text.wording import back_to
 
@@ -190,29 +190,30 @@ def find(home: Path, decision_id: str, *, fresh: bool = True) -> Asking:
     kind, key, _, code = ids.parse(decision_id)
     if kind not in kinds_here(home):
         raise Stale(f"decision {decision_id[:40]}...: no kind {kind!r} here")
-    gone = Stale(f"that decision ({kind} {key!r}, {code}) is no longer open: taken already, "
-                 "or asked anew by a later batch", "`decide` lists what is open")  # fmt: skip
+    no_longer_open = Stale(f"that decision ({kind} {key!r}, {code}) is no longer open: taken "
+                           "already, or asked anew by a later batch",
+                           "`decide` lists what is open")  # fmt: skip
     if code in dupes.CODES and kind == dupes.KIND.name:
         group = next((g for g in dupes.open_groups(home, code) if g["id"] == key), None)
         if group is None:
-            raise gone
+            raise no_longer_open
         return Asking(decision_id, kind, key, code, group=group)
     store = queue_of(home, kind)
     if not store.exists():
-        raise gone
+        raise no_longer_open
     item = next((i for i in store.peek()["items"] if i["key"] == key), None)
     if code in QUEUED:
         if item is None or key not in {i["key"] for i in _queued(home, kind, code)}:
-            raise gone
+            raise no_longer_open
         return Asking(decision_id, kind, key, code, queued=item)
     if item is not None:
         refuse_if_processing(kind, item)
     if item is None or item.get("status") != COMPLETED:
-        raise gone
+        raise no_longer_open
     found = item_decisions(home, kind, item)
     decision = found.by_id(decision_id)
     if decision is None and code:  # no code: the item itself (a value for its tracks)
-        raise gone
+        raise no_longer_open
     if fresh and (changed := changed_since(home, kind, item, decision)):
         raise changed_files(kind, found.name, changed, "decide")
     return Asking(decision_id, kind, key, code, found=found, decision=decision)
@@ -322,7 +323,8 @@ def _queued(home: Path, kind: str, code: str) -> list[dict[str, Any]]:
     if code == UNIDENTIFIED:
         return [i for i in items if i.get("status") == COMPLETED
                 and not_identified(i.get("details"))]  # fmt: skip
-    return [i for i in items if i.get("status") == FAILED[code]]
+    # (One failed whose folder is gone asks nothing while it is gone: ``outstanding_of``.)
+    return [i for i in items if i.get("status") == FAILED[code] and not gone(i)]
 
 
 # ---- preview and take ------------------------------------------------------------------------

@@ -81,7 +81,7 @@ class Dashboard:
 
     def attention_counts(self) -> tuple[int, int]:
         return (
-            sum(q.statuses.get(ERROR, 0) for q in self.queues),
+            sum(q.failed for q in self.queues),
             sum(q.statuses.get(SKIPPED, 0) for q in self.queues),
         )
 
@@ -287,7 +287,7 @@ def attention_lines(d: Dashboard) -> list[str]:
         lines.append(f"  … and {d.attention_total - len(d.attention):,} more")
     for q in d.queues:
         hints = waiting_hints(queue_manager(q.kind, d.home), q.noun,
-                              errors=q.statuses.get(ERROR, 0),
+                              errors=q.failed,
                               skipped=q.statuses.get(SKIPPED, 0))  # fmt: skip
         for n, (command, what) in enumerate(hints):
             head = f"{q.kind}:" if n == 0 else " " * (len(q.kind) + 1)

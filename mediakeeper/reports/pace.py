@@ -21,7 +21,7 @@ from typing import Any
 
 from mediakeeper.core import kinds
 from mediakeeper.core.decisions import status_word
-from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, last_failure
+from mediakeeper.queue.items import COMPLETED, ERROR, SKIPPED, gone, last_failure
 from mediakeeper.queue.left_out import PluginsLeftOut
 from mediakeeper.reports.records import QueueRecord
 from mediakeeper.reports.weeks import Week, count_in, parse_time
@@ -79,6 +79,13 @@ class QueueProgress:
     # Items left to do whose folder is gone (``queue.items.gone``): no batch takes them, so
     # they are decided as skipped ones are (as ``skipped``: now).
     gone: int = 0
+    # Of ``gone``, the failed ones: counted gone, not failed (a retry takes none of them).
+    failed_gone: int = 0
+
+    @property
+    def failed(self) -> int:
+        """The failed items a retry takes: not those whose folder is gone."""
+        return self.statuses.get(ERROR, 0) - self.failed_gone
 
     @property
     def decided(self) -> int:
@@ -186,9 +193,11 @@ def outstanding(queue: QueueRecord) -> list[Outstanding]:
 
 
 def outstanding_of(kind: str, item: Mapping[str, Any]) -> Outstanding | None:
-    """The item as an outstanding one, if it failed or was skipped."""
+    """The item as an outstanding one, if it failed or was skipped. One failed whose folder
+    is gone is not: no retry takes it, and it asks nothing while it is gone (``gone``: it
+    counts as decided, and comes back in line with its folder)."""
     status = item.get("status")
-    if status not in (ERROR, SKIPPED):
+    if status not in (ERROR, SKIPPED) or gone(item):
         return None
     last = last_failure(item)
     message = item.get("last_error") or last.get("message") or ""

@@ -31,6 +31,7 @@ from mediakeeper.core.errors import MediakeeperError
 from mediakeeper.fs.spill import SortedRows
 from mediakeeper.queue.items import (
     COMPLETED,
+    ERROR,
     IN_PROGRESS,
     SKIPPED,
     STATUSES,
@@ -96,6 +97,7 @@ class QueueTally:
     outstanding: list[tuple[tuple, Outstanding]] = field(default_factory=list)  # the first
     outstanding_total: int = 0
     gone: int = 0  # left to do, their folder gone (``queue.items.gone``): no batch takes them
+    failed_gone: int = 0  # of them, the failed ones (not counted failed where a retry is said)
     made_week: MadeSum | None = None  # for a kind that makes something
     made_all: MadeSum | None = None
     needs: list[NeedsYou] = field(default_factory=list)  # what needs a person, in queue order
@@ -156,7 +158,9 @@ def tally(
         found.total += 1
         status = item.get("status", "?")
         found.statuses[status] = found.statuses.get(status, 0) + 1
-        found.gone += gone(item)
+        if gone(item):
+            found.gone += 1
+            found.failed_gone += status == ERROR
         if status == COMPLETED:
             _completed(found, item, moment, home)
             found.plugins_left_out.count(item)
@@ -283,7 +287,7 @@ def progress_of(queue: rec.QueueRecord, found: QueueTally, moment: Moment) -> Qu
     pace = _pace(found.by_week, total, remaining, moment, queue.created_at)
     return QueueProgress(
         queue.kind, noun, plural, total, completed, found.statuses, pace, queue.created_at,
-        queue.problem, skip, found.stages, found.plugins_left_out, went,
+        queue.problem, skip, found.stages, found.plugins_left_out, went, found.failed_gone,
     )  # fmt: skip
 
 

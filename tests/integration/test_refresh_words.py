@@ -13,6 +13,7 @@ import json
 import shutil
 
 from mediakeeper.demo.tracks import make_track
+from mediakeeper.queue.store import QueueStore
 from tests.helpers import tag_by_hand
 from tests.integration.test_audiobooks import make
 from tests.integration.test_refresh_changes import messy
@@ -129,3 +130,45 @@ def test_a_pending_artist_whose_folder_was_deleted_is_said_gone_not_work_left(
     [row] = [line for line in run_ok(music_script, *manager, "--list").splitlines()
              if "Zed Gone" in line]  # fmt: skip
     assert row.lstrip().startswith("pending") and row.endswith("(folder missing)"), row
+
+
+def test_a_failed_artist_whose_folder_was_deleted_is_said_gone_not_failed(
+    tmp_path, music_library, music_script
+):
+    """An artist that failed, then was deleted: the dashboard counted it gone in its bar,
+    yet listed it under NEEDS ATTENTION as failed, with the command that retries the errors
+    (which takes no item whose folder is gone), and `decide` asked to retry it. It is
+    counted gone alone: not failed, not a decision, no retry offered; the queue keeps its
+    status and history, and --list says its folder is missing."""
+    spec = {f"{artist}/2001 - First/0{n} - Song {n}.flac": messy(artist, "First", n)
+            for artist in ("Alpha Done", "Zed Gone") for n in (1, 2)}  # fmt: skip
+    library, home = music_library(tmp_path / "Music", spec), tmp_path / "home"
+    run_ok(music_script, "process_music_batch.py", "--home", home, "--offline", "--library",
+           library, "--batch-size", "1")  # fmt: skip
+    # Zed Gone fails as a batch records a failure: through the queue's own claim and record.
+    store = QueueStore(home / "status" / "music", "music")
+    assert store.claim_next("a-session", keys={"Zed Gone"}) is not None
+    store.record_failure("Zed Gone", "a-session", stage="scan", message="unreadable file",
+                         max_attempts=3)  # fmt: skip
+    manager = ("music_queue_manager.py", "--home", home)
+    board = run_ok(music_script, "media_dashboard.py", "--home", home)
+    assert "1 failed" in board and "Zed Gone" in board, board  # there: failed, to retry
+
+    shutil.rmtree(library / "Zed Gone")
+    assert "  missing Zed Gone\n" in run_ok(music_script, *manager, "--refresh")
+    board = run_ok(music_script, "media_dashboard.py", "--home", home)
+    attention = board[board.index("NEEDS ATTENTION"):]
+    assert "Zed Gone" not in attention and "--reset-errors" not in attention, attention
+    assert attention.splitlines()[0].endswith(" · 0 failed, 0 skipped"), attention
+    [bar] = [line for line in board.splitlines() if line.strip().startswith("music ")]
+    assert "100.0%" in bar and bar.endswith("1 of 2 artists, 1 gone"), bar
+    run_ok(music_script, "process_music_batch.py", "--home", home, "--offline",
+           "--retry-errors")  # the weekly report written again  # fmt: skip
+    [weekly] = (home / "status" / "reports").glob("*_weekly_progress.md")
+    assert "Zed Gone" not in weekly.read_text("utf-8")
+    asked = json.loads(run_ok(music_script, "decide.py", "--home", home, "--json"))
+    assert not [g for g in asked["groups"] if g["code"] == "failed"], asked
+
+    [row] = [line for line in run_ok(music_script, *manager, "--list").splitlines()
+             if "Zed Gone" in line]  # fmt: skip
+    assert row.lstrip().startswith("error") and "(folder missing)" in row, row
