@@ -133,6 +133,10 @@ class Kind:
     # since decide (music's, in the document's findings, which its caller then counts).
     # None: decided by its own commands.
     rewrite: Callable[..., Any] | None = None
+    # Joins every item's outputs into the one file they make together (music: tracks.csv
+    # from each artist's rows), given the data home: after the items a decision wrote again
+    # (one, or a group's last). None: the items' outputs stand alone.
+    joins: Callable[[Any], Any] | None = None
     # Its finding codes, by who reports them (the kind, or its lookups: music's "enrichment"):
     # code -> (severity, one line of what it means). ``core.findings.CODES`` gathers them.
     findings: Mapping[str, Mapping[str, tuple[str, str]]] = field(default_factory=dict)

@@ -352,7 +352,7 @@ def write_again(
 
     store.update_item(key, change, fold=index)
     if index:
-        write_issue_indexes(home)
+        _joined(home, found.kind)
 
 
 def group_done(home: Path, store: QueueStore) -> None:
@@ -360,6 +360,14 @@ def group_done(home: Path, store: QueueStore) -> None:
     item's line, then the index (folded per item, a group would read and write the whole
     queue once for each of its items)."""
     store.fold()
+    _joined(home, store.kind)
+
+
+def _joined(home: Path, kind: str) -> None:
+    """What joins the items written again (the kind's ``joins``: music's tracks.csv), and
+    the index."""
+    if joins := kinds.get(kind).joins:
+        joins(home)
     write_issue_indexes(home)
 
 

@@ -32,6 +32,13 @@ def _rewrite(home, slug, document):
     return write_again(home, slug, document)
 
 
+def _joins(home):
+    """Every artist's rows joined into tracks.csv (``outputs.py``)."""
+    from mediakeeper.music.outputs import assemble_tracks_csv
+
+    return assemble_tracks_csv(home)
+
+
 # Its finding codes, by who reports them: code -> (severity, what it means). A public
 # contract (docs/findings.md; mediakeeper.core.findings gathers every kind's).
 FINDINGS = {
@@ -125,4 +132,5 @@ KIND = Kind(
     extra_counters=(TRACKS,),
     output_dir=("outputs", "music", "artists"),
     rewrite=_rewrite,
+    joins=_joins,
 )

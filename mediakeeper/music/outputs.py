@@ -70,7 +70,11 @@ class ArtistOutputs:
         tracks = list(tracks)
         document = {**artist, "tracks": [track_record(t) for t in tracks], "findings": findings}
         self.write_record(document, tracks)
-        rows = _csv_rows(artist["folder_name"], tracks, findings)
+        self.write_rows(artist["folder_name"], tracks, findings)
+
+    def write_rows(self, folder_name: str, tracks: list[Track], findings: list[dict]) -> None:
+        """The artist's rows of ``tracks.csv``, kept until ``assemble_tracks_csv`` joins them."""
+        rows = _csv_rows(folder_name, tracks, findings)
         csv_rows_log(self.home).append(self.slug, {"rows": rows, AS_TEXT: True})
 
     def write_record(self, document: Mapping[str, Any], tracks: list[Track]) -> None:
@@ -82,16 +86,18 @@ class ArtistOutputs:
 
 
 def write_again(home: Path, slug: str, document: dict[str, Any]) -> None:
-    """The artist's JSON record and issue report from its ``document`` as it stands (a
-    decision taken since the batch, or an undo), its album findings found again where its
-    tags differ from those the record was written with (``refound``: the document's
-    findings are replaced, which the caller counts); its CSV rows stay as the batch wrote
-    them."""
+    """The artist's JSON record, issue report and rows of ``tracks.csv`` from its
+    ``document`` as it stands (a decision taken since the batch, or an undo), its album
+    findings found again where its tags differ from those the record was written with
+    (``refound``: the document's findings are replaced, which the caller counts). The rows
+    are kept for ``tracks.csv``, which ``assemble_tracks_csv`` joins once the decisions are
+    written (the kind's ``joins``: after one, or after a group's last)."""
     outputs = ArtistOutputs(home, slug)
     if (then := _tracks_written(outputs.json_path)) is not None:
         document["findings"] = refound(document, then)
     tracks = [Track(**t) for t in document.get("tracks") or []]
     outputs.write_record(document, tracks)
+    outputs.write_rows(document["folder_name"], tracks, document["findings"])
 
 
 def _tracks_written(path: Path) -> list[dict[str, Any]] | None:

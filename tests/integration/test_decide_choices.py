@@ -7,6 +7,7 @@ scripts; the demo's home read, never changed."""
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shlex
@@ -58,6 +59,12 @@ def number(path) -> str:
     return mutagen.File(path)["tracknumber"][0].partition("/")[0]
 
 
+def listed_numbers(home) -> list[str]:
+    """The track numbers ``tracks.csv`` lists, in its order, read with the csv module."""
+    with open(home / "outputs" / "music" / "tracks.csv", newline="", encoding="utf-8") as f:
+        return [row["tracknumber"] for row in csv.DictReader(f)]
+
+
 @pytest.fixture
 def asked(tmp_path, music_library):
     """Abba, whose first two tracks' numbers are swapped (the file names say 1 and 2, the
@@ -84,6 +91,7 @@ def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(ask
     assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2, 3)] == ["1", "2", "3"]
     # The number alone was written: its total, stored with it ("2/3"), is kept where it was.
     assert mutagen.File(album / "01 - Song 1.flac")["tracknumber"] == ["1/3"]
+    assert listed_numbers(home) == ["1", "2", "3"]  # tracks.csv as the files are now
     assert json.loads(decide(home, "--json").stdout)["total"] == 0
     # Its undo is a whole command, as a group's answer prints one: run pasted from anywhere.
     closed, command = took.stdout.splitlines()[-2:]
@@ -92,6 +100,7 @@ def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(ask
                             text=True, timeout=120)  # fmt: skip
     assert undone.returncode == 0, undone.stdout + undone.stderr
     assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2)] == ["2", "1"]
+    assert listed_numbers(home) == ["2", "1", "3"]
 
     kept = decide(home, "music", "Abba", "--choose", "2")  # the tags' numbers: left as they are
     assert kept.returncode == 0, kept.stdout + kept.stderr
