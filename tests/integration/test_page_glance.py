@@ -157,3 +157,31 @@ def test_every_copy_is_seen_whole_beside_the_others(copies_served, browser):
     expect(copies).to_contain_text("(1 file)", timeout=WAIT)
     expect(copies).not_to_contain_text("(1 files)")
     assert errors == []
+
+
+def test_each_view_lists_the_keys_it_answers(served, browser):
+    """Every view's footer listed the overview's keys: on a decision's own view j/k move
+    through no list of questions, on the library no question takes a number or d, and /
+    searches only where there is a search. Each view lists the keys it answers alone."""
+    [first, *_] = [d["id"] for g in served.get("/api/decisions").json()["groups"]
+                   for d in g["decisions"]]  # fmt: skip
+    page = browser.new_page()
+    errors = page_errors(page)
+    footer = page.locator("footer")
+    listed = {}
+    for view in ("/", f"/decisions/{first}", "/library", "/changes"):
+        page.goto(served.url + view)
+        listed[view] = footer.inner_text()
+    assert listed["/"].startswith("Keys: j/k next/previous question · o its evidence"), listed
+    one = listed[f"/decisions/{first}"]
+    assert one.startswith("Keys: 1–9 preview a choice · y take the preview shown · d"), one
+    assert "j/k" not in one and "search" not in one, one
+    assert listed["/library"] == "Keys: / search · u undo the last change", listed
+    assert listed["/changes"] == "Keys: u undo the last change", listed
+    # A key a view lists does what it says: d on the decision's own view previews leaving it.
+    page.goto(served.url + f"/decisions/{first}")
+    expect(page.locator("#live")).to_have_text("live", timeout=WAIT)
+    page.keyboard.press("d")
+    expect(page.locator("#one-decision .preview")).to_contain_text("Take it", timeout=WAIT)
+    assert errors == []
+    page.close()
