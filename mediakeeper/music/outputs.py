@@ -91,22 +91,36 @@ def write_again(home: Path, slug: str, document: dict[str, Any]) -> None:
     findings found again where its tags differ from those the record was written with
     (``refound``: the document's findings are replaced, which the caller counts). The rows
     are kept for ``tracks.csv``, which ``assemble_tracks_csv`` joins once the decisions are
-    written (the kind's ``joins``: after one, or after a group's last)."""
+    written (the kind's ``joins``: after one, or after a group's last), where they differ
+    from the rows of the record as last written (a dismissal writes no tag: no row changes,
+    and ``tracks.csv``, whose rows log is then no newer than it, is not written again)."""
     outputs = ArtistOutputs(home, slug)
-    if (then := _tracks_written(outputs.json_path)) is not None:
-        document["findings"] = refound(document, then)
+    then = _written(outputs.json_path)
+    if then is not None:
+        document["findings"] = refound(document, then.get("tracks") or [])
     tracks = [Track(**t) for t in document.get("tracks") or []]
     outputs.write_record(document, tracks)
-    outputs.write_rows(document["folder_name"], tracks, document["findings"])
+    if then is None or _rows_of(then) != _rows_of(document):
+        outputs.write_rows(document["folder_name"], tracks, document["findings"])
 
 
-def _tracks_written(path: Path) -> list[dict[str, Any]] | None:
-    """The tracks of the record at ``path``, as it was last written (None: no record to
-    read, so nothing to tell a change of the tags by)."""
+def _written(path: Path) -> dict[str, Any] | None:
+    """The record at ``path`` as it was last written (None: no record to read, so nothing
+    to tell a change of the tags by)."""
     try:
         with open(path, "rb") as f:
-            return json.load(f).get("tracks") or []
-    except (OSError, ValueError, AttributeError):
+            written = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return written if isinstance(written, dict) else None
+
+
+def _rows_of(document: Mapping[str, Any]) -> str | None:
+    """A record's rows of ``tracks.csv`` (None: a record that cannot make them)."""
+    try:
+        tracks = [Track(**t) for t in document.get("tracks") or []]
+        return _csv_rows(document["folder_name"], tracks, document.get("findings") or [])
+    except (KeyError, TypeError, AttributeError):
         return None
 
 
@@ -179,6 +193,8 @@ def assemble_tracks_csv(home: Path) -> Path:
     log = csv_rows_log(home)
     _take_old_parts(home, log)
     target = inside(home, "outputs", "music", "tracks.csv")
+    if _newer(target, log.path):  # no row kept since it was written (a dismissal's)
+        return target
     header = io.StringIO()
     csv.writer(header, lineterminator="\n").writerow(CSV_COLUMNS)
     rows = (encode_text(record["rows"] if record.get(AS_TEXT) else _held_as_text(record["rows"]))
@@ -186,6 +202,15 @@ def assemble_tracks_csv(home: Path) -> Path:
     atomic_write_bytes(target, itertools.chain([encode_text(header.getvalue())], rows))
     log.fold_if_grown()
     return target
+
+
+def _newer(made: Path, source: Path) -> bool:
+    """Whether ``made`` was written after ``source`` last changed (strictly: two writes in
+    one tick of the clock are not told apart, so the file is made again)."""
+    try:
+        return os.stat(made).st_mtime_ns > os.stat(source).st_mtime_ns
+    except OSError:
+        return False
 
 
 def _take_old_parts(home: Path, log: KeyedLog) -> None:

@@ -102,9 +102,15 @@ def test_one_question_about_two_files_is_listed_as_one_with_its_real_choices(ask
     assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2)] == ["2", "1"]
     assert listed_numbers(home) == ["2", "1", "3"]
 
+    listed = home / "outputs" / "music" / "tracks.csv"
+    before = listed.stat()
     kept = decide(home, "music", "Abba", "--choose", "2")  # the tags' numbers: left as they are
     assert kept.returncode == 0, kept.stdout + kept.stderr
     assert [number(album / f"0{n} - Song {n}.flac") for n in (1, 2)] == ["2", "1"]
+    # No tag written, no row changed: tracks.csv (the library's every row) is not made again.
+    after = listed.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert listed_numbers(home) == ["2", "1", "3"]
     assert json.loads(decide(home, "--json").stdout)["total"] == 0
 
 

@@ -159,8 +159,8 @@ def test_the_resume_of_a_batch_asked_for_by_key_takes_none_but_those_keys(
     shutil.copytree(pristine, lib)
     made = music_script("music_queue_manager.py", "--home", home, "--init", "--library", lib)
     assert made.returncode == 0, made.stdout + made.stderr
-    # More keys than the one worker holds at once (six, offline), and none after them: a
-    # group of four could all finish before the signal landed on a busy host (seen in CI).
+    # More keys than the one worker holds at once (six, offline): a group of four could all
+    # finish before the signal landed on a busy host (seen in CI).
     asked = ["Artist 2", "Artist 3", "Artist 4", "Artist 5", "Artist 7", "Artist 8",
              "Artist 9", "Artist 10", "Artist 11", "Artist 12"]  # fmt: skip
     keys = tmp_path / "keys.json"
